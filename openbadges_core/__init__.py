@@ -1,0 +1,70 @@
+"""openbadges_core: build, sign, bake, unbake and verify Open Badges 2.0 and 3.0.
+
+The verbs and types a user reaches for are exported here; everything in ``_``-modules is private.
+"""
+
+from __future__ import annotations
+
+from openbadges_core._errors import (
+    AmbiguousPayloadError,
+    BakingError,
+    BlockedAddressError,
+    CanonicalizationError,
+    CorruptImageError,
+    FetchError,
+    FetchTimeoutError,
+    HTTPStatusError,
+    KeyDecryptionError,
+    KeyMaterialError,
+    NoBadgePayloadError,
+    NotAnImageError,
+    OpenBadgesError,
+    ParseError,
+    PayloadTooLargeError,
+    ResponseTooLargeError,
+    SignatureError,
+    SigningError,
+    TooManyRedirectsError,
+    UnsafeSvgError,
+    UnsupportedAlgorithmError,
+    ValidationError,
+    ValidationIssue,
+    VerificationError,
+)
+
+# --- OB 2.0 documents, identity, validation (exports added by that module's owner) ---
+# --- keys and signing ---
+# --- baking ---
+# --- verification ---
+# --- Open Badges 3.0 ---
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "__version__",
+    "OpenBadgesError",
+    "ValidationIssue",
+    "ValidationError",
+    "ParseError",
+    "KeyMaterialError",
+    "UnsupportedAlgorithmError",
+    "KeyDecryptionError",
+    "SigningError",
+    "SignatureError",
+    "BakingError",
+    "NotAnImageError",
+    "CorruptImageError",
+    "NoBadgePayloadError",
+    "AmbiguousPayloadError",
+    "PayloadTooLargeError",
+    "UnsafeSvgError",
+    "FetchError",
+    "BlockedAddressError",
+    "FetchTimeoutError",
+    "ResponseTooLargeError",
+    "TooManyRedirectsError",
+    "HTTPStatusError",
+    "VerificationError",
+    "CanonicalizationError",
+]
+# __all__ additions per area go below, one ``__all__ += [...]`` line per area.

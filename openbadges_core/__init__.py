@@ -36,6 +36,14 @@ from openbadges_core._errors import (
 # --- keys and signing ---
 # --- baking ---
 # --- verification ---
+from openbadges_core._verify import (
+    Check,
+    DocumentCache,
+    Fetcher,
+    FetchResponse,
+    SafeFetcher,
+    VerificationReport,
+)
 # --- Open Badges 3.0 ---
 
 __version__ = "0.1.0"
@@ -68,3 +76,4 @@ __all__ = [
     "CanonicalizationError",
 ]
 # __all__ additions per area go below, one ``__all__ += [...]`` line per area.
+__all__ += ["Check", "DocumentCache", "FetchResponse", "Fetcher", "SafeFetcher", "VerificationReport"]

@@ -1,0 +1,23 @@
+"""Verification of Open Badges 2.0: any input in, a check-by-check report out."""
+
+from __future__ import annotations
+
+from openbadges_core._verify._fetch import (
+    DocumentCache,
+    Fetcher,
+    FetchResponse,
+    SafeFetcher,
+    is_public_address,
+)
+from openbadges_core._verify._report import Check, CheckLevel, VerificationReport
+
+__all__ = [
+    "Check",
+    "CheckLevel",
+    "DocumentCache",
+    "FetchResponse",
+    "Fetcher",
+    "SafeFetcher",
+    "VerificationReport",
+    "is_public_address",
+]

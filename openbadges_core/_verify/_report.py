@@ -1,0 +1,128 @@
+"""The verification report: every check that ran, with a stable name, a level and a human message."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+__all__ = ["Check", "CheckLevel", "VerificationReport"]
+
+CheckLevel = Literal["error", "warning", "info"]
+_LEVELS: frozenset[str] = frozenset({"error", "warning", "info"})
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """One check the verifier ran.
+
+    ``name`` is stable (``fetch_assertion``, ``hosted_scope``, ``jws_signature``, ...), ``level`` says how
+    much a failure weighs (``error`` makes the report invalid, ``warning`` does not, ``info`` is a note)
+    and ``passed`` whether the rule held. ``detail`` carries machine-readable extras (URLs, codes, issues).
+    """
+
+    name: str
+    level: CheckLevel
+    message: str
+    passed: bool = True
+    detail: dict[str, Any] | None = None
+
+    def __post_init__(self) -> None:
+        if self.level not in _LEVELS:
+            raise ValueError(f"check level must be one of {sorted(_LEVELS)}, not {self.level!r}")
+
+    @property
+    def failed(self) -> bool:
+        """The rule did not hold (an error or a warning)."""
+        return not self.passed
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"name": self.name, "level": self.level, "passed": self.passed,
+                                "message": self.message}
+        if self.detail:
+            data["detail"] = self.detail
+        return data
+
+
+@dataclass(slots=True)
+class VerificationReport:
+    """The verdict on one input and how it was reached.
+
+    ``valid`` is true when no check failed at ``error`` level. ``assertion``, ``badge`` and ``issuer`` are
+    the documents that were verified (JSON mappings as fetched or decoded), ``None`` when not reached.
+    """
+
+    version: str | None = None
+    verification_type: str | None = None
+    input_kind: str | None = None
+    assertion: dict[str, Any] | None = None
+    badge: dict[str, Any] | None = None
+    issuer: dict[str, Any] | None = None
+    revoked: bool = False
+    revocation_reason: str | None = None
+    expired: bool = False
+    recipient_match: bool | None = None
+    checks: list[Check] = field(default_factory=list)
+
+    @property
+    def valid(self) -> bool:
+        """No check failed at error level."""
+        return not any(c.level == "error" and not c.passed for c in self.checks)
+
+    @property
+    def errors(self) -> list[Check]:
+        """Failed checks at error level."""
+        return [c for c in self.checks if c.level == "error" and not c.passed]
+
+    @property
+    def warnings(self) -> list[Check]:
+        """Failed checks at warning level."""
+        return [c for c in self.checks if c.level == "warning" and not c.passed]
+
+    def check(self, name: str) -> Check | None:
+        """The last check run under ``name``, or ``None``."""
+        for c in reversed(self.checks):
+            if c.name == name:
+                return c
+        return None
+
+    def add(self, name: str, level: CheckLevel, message: str, *, passed: bool = True,
+            **detail: Any) -> Check:
+        """Record a check and return it."""
+        c = Check(name, level, message, passed, detail or None)
+        self.checks.append(c)
+        return c
+
+    def ok(self, name: str, message: str, **detail: Any) -> Check:
+        """Record a check that passed."""
+        return self.add(name, "info", message, passed=True, **detail)
+
+    def fail(self, name: str, message: str, *, level: CheckLevel = "error", **detail: Any) -> Check:
+        """Record a check that failed (an error unless ``level`` says otherwise)."""
+        return self.add(name, level, message, passed=False, **detail)
+
+    @property
+    def status(self) -> str:
+        """One word: ``valid``, ``revoked``, ``expired`` or ``invalid``."""
+        if self.revoked:
+            return "revoked"
+        if self.expired:
+            return "expired"
+        return "valid" if self.valid else "invalid"
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-serialisable form of the whole report."""
+        return {
+            "valid": self.valid,
+            "status": self.status,
+            "version": self.version,
+            "verificationType": self.verification_type,
+            "inputKind": self.input_kind,
+            "revoked": self.revoked,
+            "revocationReason": self.revocation_reason,
+            "expired": self.expired,
+            "recipientMatch": self.recipient_match,
+            "assertion": self.assertion,
+            "badge": self.badge,
+            "issuer": self.issuer,
+            "checks": [c.to_dict() for c in self.checks],
+        }

@@ -35,6 +35,14 @@ from openbadges_core._errors import (
 # --- OB 2.0 documents, identity, validation (exports added by that module's owner) ---
 # --- keys and signing ---
 # --- baking ---
+from openbadges_core._baking import (
+    BakedPayload,
+    BakingLimits,
+    bake,
+    bake_png,
+    unbake,
+    unbake_png,
+)
 # --- verification ---
 from openbadges_core._verify import (
     Check,
@@ -77,3 +85,4 @@ __all__ = [
 ]
 # __all__ additions per area go below, one ``__all__ += [...]`` line per area.
 __all__ += ["Check", "DocumentCache", "FetchResponse", "Fetcher", "SafeFetcher", "VerificationReport"]
+__all__ += ["BakedPayload", "BakingLimits", "bake", "bake_png", "unbake", "unbake_png"]

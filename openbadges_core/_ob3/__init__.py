@@ -1,0 +1,1 @@
+"""Open Badges 3.0: bundled JSON-LD contexts, RDF canonicalization, Data Integrity proofs."""

@@ -1,0 +1,148 @@
+"""RDF Dataset Canonicalization (RDFC-1.0, a.k.a. URDNA2015) of JSON-LD documents, strictly.
+
+Strict means: only bundled contexts (see :mod:`._contexts`), every property must be defined by the
+context (a JSON-LD processor silently drops undefined terms, which would then escape the signature),
+every ``@type``/``@id`` must be an absolute IRI or a blank node, and input size and blank-node count
+are capped so a hostile document cannot make canonicalization explode.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pyld import jsonld
+from pyld.canon import URDNA2015
+
+from openbadges_core._errors import CanonicalizationError, OpenBadgesError
+from openbadges_core._ob3._contexts import context_resolver, document_loader
+
+__all__ = ["CanonicalizationLimits", "canonicalize", "expand"]
+
+
+@dataclass(frozen=True, slots=True)
+class CanonicalizationLimits:
+    """Caps applied before any RDF work: serialized JSON size, node objects, blank nodes."""
+
+    max_document_bytes: int = 1024 * 1024
+    max_nodes: int = 10_000
+    max_blank_nodes: int = 256
+
+
+_DEFAULT_LIMITS = CanonicalizationLimits()
+
+
+def _options() -> dict[str, Any]:
+    return {
+        "documentLoader": document_loader,
+        "contextResolver": context_resolver(),
+        "base": None,  # None keeps relative IRIs relative (pyld resolves "" against example.org)
+        "processingMode": "json-ld-1.1",
+        "extractAllScripts": False,
+    }
+
+
+def _unwrap(exc: BaseException) -> CanonicalizationError:
+    """Turn a pyld error chain into one clear CanonicalizationError (keeping ours if it is inside)."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, OpenBadgesError):
+            if isinstance(seen, CanonicalizationError):
+                return seen
+            break
+        seen = seen.__cause__ or seen.__context__
+    detail = getattr(exc, "message", None) or str(exc).splitlines()[0]
+    inner = exc.__cause__
+    while inner is not None:  # the innermost pyld message is the informative one
+        detail = getattr(inner, "message", None) or detail
+        inner = inner.__cause__
+    return CanonicalizationError(f"JSON-LD processing failed: {detail}")
+
+
+def _is_absolute_iri(value: str) -> bool:
+    scheme, sep, _ = value.partition(":")
+    return bool(sep) and scheme[:1].isalpha() and all(c.isalnum() or c in "+-." for c in scheme)
+
+
+def _check_expanded(expanded: Any, limits: CanonicalizationLimits) -> None:
+    """Walk the expanded form: IRIs absolute, node and blank-node counts within limits."""
+    nodes = 0
+    blank = 0
+    stack: list[Any] = [expanded]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(item)
+            continue
+        if not isinstance(item, dict) or "@value" in item:
+            continue
+        if "@list" in item or "@set" in item:
+            stack.append(item.get("@list", item.get("@set")))
+            continue
+        nodes += 1
+        node_id = item.get("@id")
+        if node_id is None or (isinstance(node_id, str) and node_id.startswith("_:")):
+            blank += 1
+        elif not isinstance(node_id, str) or not _is_absolute_iri(node_id):
+            raise CanonicalizationError(f"id {node_id!r} is not an absolute IRI; it would be dropped")
+        for type_iri in item.get("@type", []):
+            if not (type_iri.startswith("_:") or _is_absolute_iri(type_iri)):
+                raise CanonicalizationError(f"type {type_iri!r} is not defined by the context")
+        if nodes > limits.max_nodes:
+            raise CanonicalizationError(f"document has more than {limits.max_nodes} nodes")
+        if blank > limits.max_blank_nodes:
+            raise CanonicalizationError(f"document has more than {limits.max_blank_nodes} blank nodes")
+        for key, value in item.items():
+            if key in ("@graph", "@included", "@reverse") or not key.startswith("@"):
+                stack.append(value if key != "@reverse" else list(value.values()))
+
+
+def expand(document: Mapping[str, Any], *, limits: CanonicalizationLimits | None = None) -> list[Any]:
+    """Expand ``document`` with the bundled contexts only, rejecting undefined terms.
+
+    Raises:
+        CanonicalizationError: unknown context, undefined term or type, relative id, or a limit broken.
+    """
+    limits = limits or _DEFAULT_LIMITS
+    if not isinstance(document, Mapping):
+        raise CanonicalizationError("a JSON-LD document must be a JSON object")
+    try:
+        size = len(json.dumps(document, ensure_ascii=False).encode())
+    except (TypeError, ValueError) as exc:
+        raise CanonicalizationError(f"document is not JSON-serialisable: {exc}") from None
+    if size > limits.max_document_bytes:
+        raise CanonicalizationError(
+            f"document is {size} bytes, more than the {limits.max_document_bytes}-byte limit")
+
+    dropped: list[str | None] = []
+    processor = jsonld.JsonLdProcessor(on_property_dropped=dropped.append)
+    try:
+        expanded = processor.expand(dict(document), _options())
+    except CanonicalizationError:
+        raise
+    except Exception as exc:  # pyld raises JsonLdError, but also KeyError/TypeError on odd input
+        raise _unwrap(exc) from None
+    if dropped:
+        names = ", ".join(sorted({str(d) for d in dropped}))
+        raise CanonicalizationError(f"term(s) not defined by the JSON-LD context: {names}")
+    _check_expanded(expanded, limits)
+    return list(expanded)
+
+
+def canonicalize(document: Mapping[str, Any], *, limits: CanonicalizationLimits | None = None) -> str:
+    """RDFC-1.0 canonical N-Quads of a JSON-LD document (bundled contexts only, strict terms).
+
+    Raises:
+        CanonicalizationError: see :func:`expand`.
+    """
+    expanded = expand(document, limits=limits)
+    try:
+        dataset = jsonld.JsonLdProcessor().to_rdf(expanded, {**_options(), "produceGeneralizedRdf": False})
+        result = URDNA2015().main(dataset, {"algorithm": "URDNA2015", "format": "application/n-quads"})
+    except Exception as exc:
+        raise _unwrap(exc) from None
+    if not isinstance(result, str):
+        raise CanonicalizationError("canonicalization did not produce N-Quads")
+    return result

@@ -34,6 +34,17 @@ from openbadges_core._errors import (
 
 # --- OB 2.0 documents, identity, validation (exports added by that module's owner) ---
 # --- keys and signing ---
+from openbadges_core._jws import decode_jws_unverified, sign_assertion, sign_jws, verify_jws
+from openbadges_core._keys import (
+    SUPPORTED_ALGORITHMS,
+    PrivateKey,
+    PublicKey,
+    Signer,
+    generate_key,
+    jwk_thumbprint,
+    load_private_key,
+    load_public_key,
+)
 # --- baking ---
 from openbadges_core._baking import (
     BakedPayload,
@@ -87,5 +98,7 @@ __all__ = [
 ]
 # __all__ additions per area go below, one ``__all__ += [...]`` line per area.
 __all__ += ["Check", "DocumentCache", "FetchResponse", "Fetcher", "SafeFetcher", "VerificationReport"]
+__all__ += ["SUPPORTED_ALGORITHMS", "PrivateKey", "PublicKey", "Signer", "decode_jws_unverified", "generate_key",
+            "jwk_thumbprint", "load_private_key", "load_public_key", "sign_assertion", "sign_jws", "verify_jws"]
 __all__ += ["BakedPayload", "BakingLimits", "bake", "bake_png", "unbake", "unbake_png"]
 __all__ += ["CanonicalizationLimits", "canonicalize", "document_loader"]  # Open Badges 3.0

@@ -1,0 +1,441 @@
+"""Issuer keys: generate, load, export and identify RSA, P-256 and Ed25519 keys.
+
+One algorithm per key type, fixed by the key itself (never by a token header):
+
+==============  ========  =====================================
+key             ``alg``   notes
+==============  ========  =====================================
+RSA >= 2048     RS256     the OB 2.0 default; 2048-8192 bits
+EC P-256        ES256     signatures are raw ``r || s`` (64 B)
+Ed25519         EdDSA
+==============  ========  =====================================
+
+Everything else (DSA, RSA < 2048, other curves, Ed448, X25519, HMAC secrets) is refused with
+:class:`~openbadges_core.UnsupportedAlgorithmError`. The math and the JWK/DER conversions are done by
+``cryptography`` and PyJWT's algorithm objects; this module only chooses, checks and wraps.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from typing import Any, Protocol, TypeAlias, runtime_checkable
+
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes, PublicKeyTypes
+from jwt.algorithms import Algorithm, ECAlgorithm, OKPAlgorithm, RSAAlgorithm
+from jwt.exceptions import InvalidKeyError
+from jwt.utils import base64url_encode
+
+from openbadges_core._errors import (
+    KeyDecryptionError,
+    KeyMaterialError,
+    SignatureError,
+    UnsupportedAlgorithmError,
+)
+
+__all__ = [
+    "SUPPORTED_ALGORITHMS",
+    "PrivateKey",
+    "PublicKey",
+    "Signer",
+    "generate_key",
+    "jwk_thumbprint",
+    "load_private_key",
+    "load_public_key",
+]
+
+#: The JWS algorithms we sign and verify with, one per supported key type.
+SUPPORTED_ALGORITHMS: tuple[str, ...] = ("RS256", "ES256", "EdDSA")
+
+_RSA_MIN_BITS = 2048
+_RSA_MAX_BITS = 8192  # bounds the cost of one verification with a hostile key
+_RSA_GENERATE_BITS = (2048, 3072, 4096)
+_MAX_KEY_INPUT = 64 * 1024  # an RSA-8192 private JWK is ~6 KiB
+
+# PyJWT's algorithm objects: they hold no key, so one shared instance per algorithm is enough.
+_ALGORITHMS: dict[str, Algorithm] = {
+    "RS256": RSAAlgorithm(RSAAlgorithm.SHA256),
+    "ES256": ECAlgorithm(ECAlgorithm.SHA256),
+    "EdDSA": OKPAlgorithm(),
+}
+
+# RFC 7638 section 3.2: the required members of each key type, in lexicographic order.
+_THUMBPRINT_MEMBERS: dict[str, tuple[str, ...]] = {
+    "RSA": ("e", "kty", "n"),
+    "EC": ("crv", "kty", "x", "y"),
+    "OKP": ("crv", "kty", "x"),
+    "oct": ("k", "kty"),
+}
+
+_CryptoPrivate: TypeAlias = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey
+_CryptoPublic: TypeAlias = rsa.RSAPublicKey | ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey
+
+
+@runtime_checkable
+class Signer(Protocol):
+    """Anything that can produce a JOSE signature: a :class:`PrivateKey`, or a wrapper around an HSM/KMS.
+
+    ``sign`` receives the JWS signing input (``b64(header) + "." + b64(payload)``) and returns the
+    signature bytes as JOSE wants them: PKCS#1 v1.5 for RS256, raw ``r || s`` (64 bytes, *not* DER)
+    for ES256, the 64-byte Ed25519 signature for EdDSA. ``alg`` is one of :data:`SUPPORTED_ALGORITHMS`;
+    ``kid`` is put in JWS headers when not ``None``.
+    """
+
+    @property
+    def alg(self) -> str: ...
+
+    @property
+    def kid(self) -> str | None: ...
+
+    def sign(self, signing_input: bytes) -> bytes: ...
+
+
+def jwk_thumbprint(jwk: Mapping[str, Any]) -> str:
+    """RFC 7638 thumbprint of a JWK: base64url (no padding) of SHA-256 over its required members.
+
+    Only the required public members count, so a private JWK and its public half share a thumbprint.
+    Raises :class:`KeyMaterialError` when a required member is missing or not a string.
+    """
+    if not isinstance(jwk, Mapping):
+        raise KeyMaterialError("a JWK must be a JSON object")
+    kty = jwk.get("kty")
+    members = _THUMBPRINT_MEMBERS.get(kty) if isinstance(kty, str) else None
+    if members is None:
+        raise UnsupportedAlgorithmError(f"cannot compute the thumbprint of a JWK with kty {kty!r}")
+    canonical: dict[str, str] = {}
+    for name in members:
+        value = jwk.get(name)
+        if not isinstance(value, str) or not value:
+            raise KeyMaterialError(f"JWK of kty {kty!r} needs a string member {name!r}")
+        canonical[name] = value
+    encoded = json.dumps(canonical, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    return base64url_encode(hashlib.sha256(encoded).digest()).decode("ascii")
+
+
+def _alg_of(key: PrivateKeyTypes | PublicKeyTypes) -> str:
+    """The one algorithm a key is used with; refuses every other key type."""
+    if isinstance(key, (rsa.RSAPrivateKey, rsa.RSAPublicKey)):
+        if key.key_size < _RSA_MIN_BITS:
+            raise UnsupportedAlgorithmError(
+                f"RSA keys must have at least {_RSA_MIN_BITS} bits; this one has {key.key_size}"
+            )
+        if key.key_size > _RSA_MAX_BITS:
+            raise UnsupportedAlgorithmError(
+                f"RSA keys larger than {_RSA_MAX_BITS} bits are refused; this one has {key.key_size}"
+            )
+        return "RS256"
+    if isinstance(key, (ec.EllipticCurvePrivateKey, ec.EllipticCurvePublicKey)):
+        if not isinstance(key.curve, ec.SECP256R1):
+            raise UnsupportedAlgorithmError(f"only the P-256 curve is supported, not {key.curve.name}")
+        return "ES256"
+    if isinstance(key, (ed25519.Ed25519PrivateKey, ed25519.Ed25519PublicKey)):
+        return "EdDSA"
+    raise UnsupportedAlgorithmError(
+        f"unsupported key type {type(key).__name__.lstrip('_')}: use RSA (>= 2048 bits), P-256 or Ed25519"
+    )
+
+
+def _public_jwk(key: _CryptoPublic, alg: str) -> dict[str, Any]:
+    jwk: dict[str, Any] = dict(_ALGORITHMS[alg].to_jwk(key, as_dict=True))
+    jwk.pop("key_ops", None)
+    return jwk
+
+
+class PublicKey:
+    """A verification key: RSA (RS256), P-256 (ES256) or Ed25519 (EdDSA). Immutable and hashable."""
+
+    __slots__ = ("_alg", "_algorithm", "_key", "_kid")
+
+    def __init__(self, key: _CryptoPublic, *, _alg: str | None = None) -> None:
+        self._alg: str = _alg or _alg_of(key)
+        self._key = key
+        self._kid: str | None = None
+        self._algorithm = _ALGORITHMS[self._alg]
+
+    @classmethod
+    def from_cryptography(cls, key: PublicKeyTypes) -> PublicKey:
+        """Wrap a ``cryptography`` public key object (refusing unsupported types)."""
+        alg = _alg_of(key)
+        return cls(key, _alg=alg)  # type: ignore[arg-type]  # _alg_of narrowed the type
+
+    @property
+    def alg(self) -> str:
+        """The JWS algorithm this key verifies: ``"RS256"``, ``"ES256"`` or ``"EdDSA"``."""
+        return self._alg
+
+    @property
+    def kid(self) -> str:
+        """The RFC 7638 JWK thumbprint (base64url SHA-256) — a stable id for this key."""
+        if self._kid is None:
+            self._kid = jwk_thumbprint(_public_jwk(self._key, self._alg))
+        return self._kid
+
+    @property
+    def cryptography_key(self) -> _CryptoPublic:
+        """The underlying ``cryptography`` key object (sharp tool: prefer this class's methods)."""
+        return self._key
+
+    def to_pem(self) -> bytes:
+        """SubjectPublicKeyInfo PEM (``-----BEGIN PUBLIC KEY-----``), as OB 2.0 ``publicKeyPem`` wants."""
+        return self._key.public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+
+    def to_jwk(self) -> dict[str, Any]:
+        """The public JWK, with ``alg`` and ``kid`` members."""
+        jwk = _public_jwk(self._key, self._alg)
+        jwk["alg"] = self._alg
+        jwk["kid"] = self.kid
+        return jwk
+
+    def verify(self, data: bytes, signature: bytes) -> None:
+        """Check a JOSE-format signature (ES256: raw ``r || s``) over ``data``; raises :class:`SignatureError`."""
+        if not self._algorithm.verify(data, self._key, signature):
+            raise SignatureError(f"{self._alg} signature does not verify with key {self.kid}")
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, PublicKey):
+            return NotImplemented
+        return self._alg == other._alg and self.to_pem() == other.to_pem()
+
+    def __hash__(self) -> int:
+        return hash((self._alg, self.kid))
+
+    def __repr__(self) -> str:
+        return f"PublicKey(alg={self._alg!r}, kid={self.kid!r})"
+
+
+class PrivateKey:
+    """A signing key: RSA (RS256), P-256 (ES256) or Ed25519 (EdDSA). It is a :class:`Signer`."""
+
+    __slots__ = ("_alg", "_algorithm", "_key", "_public")
+
+    def __init__(self, key: _CryptoPrivate, *, _alg: str | None = None) -> None:
+        self._alg: str = _alg or _alg_of(key)
+        self._key = key
+        self._algorithm = _ALGORITHMS[self._alg]
+        self._public = PublicKey(key.public_key(), _alg=self._alg)
+
+    @classmethod
+    def from_cryptography(cls, key: PrivateKeyTypes) -> PrivateKey:
+        """Wrap a ``cryptography`` private key object (refusing unsupported types)."""
+        alg = _alg_of(key)
+        return cls(key, _alg=alg)  # type: ignore[arg-type]  # _alg_of narrowed the type
+
+    @property
+    def alg(self) -> str:
+        """The JWS algorithm this key signs with: ``"RS256"``, ``"ES256"`` or ``"EdDSA"``."""
+        return self._alg
+
+    @property
+    def kid(self) -> str:
+        """The RFC 7638 thumbprint of the public key (the same as ``public_key.kid``)."""
+        return self._public.kid
+
+    @property
+    def public_key(self) -> PublicKey:
+        """The matching public key."""
+        return self._public
+
+    @property
+    def cryptography_key(self) -> _CryptoPrivate:
+        """The underlying ``cryptography`` key object (sharp tool: prefer this class's methods)."""
+        return self._key
+
+    def sign(self, data: bytes) -> bytes:
+        """Sign ``data``, returning the JOSE signature bytes (ES256: raw ``r || s``)."""
+        return self._algorithm.sign(data, self._key)
+
+    def to_pem(self, passphrase: str | bytes | None = None) -> bytes:
+        """PKCS#8 PEM; encrypted with the best encryption ``cryptography`` offers when a passphrase is given."""
+        encryption: serialization.KeySerializationEncryption
+        if passphrase is None:
+            encryption = serialization.NoEncryption()
+        else:
+            secret = passphrase.encode("utf-8") if isinstance(passphrase, str) else bytes(passphrase)
+            if not secret:
+                raise KeyMaterialError("the passphrase must not be empty (pass None for an unencrypted key)")
+            encryption = serialization.BestAvailableEncryption(secret)
+        return self._key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption)
+
+    def to_jwk(self) -> dict[str, Any]:
+        """The private JWK (public members plus the private ones), with ``alg`` and ``kid``."""
+        jwk: dict[str, Any] = dict(self._algorithm.to_jwk(self._key, as_dict=True))
+        jwk.pop("key_ops", None)
+        jwk["alg"] = self._alg
+        jwk["kid"] = self.kid
+        return jwk
+
+    def __repr__(self) -> str:  # never show key material
+        return f"PrivateKey(alg={self._alg!r}, kid={self.kid!r})"
+
+
+def generate_key(alg: str = "RS256", *, rsa_bits: int = 2048) -> PrivateKey:
+    """A new private key for ``alg`` (``"RS256"``, ``"ES256"`` or ``"EdDSA"``).
+
+    ``rsa_bits`` (2048, 3072 or 4096) only applies to RS256.
+    """
+    if alg == "RS256":
+        if rsa_bits not in _RSA_GENERATE_BITS:
+            raise UnsupportedAlgorithmError(f"rsa_bits must be one of {_RSA_GENERATE_BITS}, not {rsa_bits!r}")
+        return PrivateKey(rsa.generate_private_key(public_exponent=65537, key_size=rsa_bits), _alg=alg)
+    if alg == "ES256":
+        return PrivateKey(ec.generate_private_key(ec.SECP256R1()), _alg=alg)
+    if alg == "EdDSA":
+        return PrivateKey(ed25519.Ed25519PrivateKey.generate(), _alg=alg)
+    raise UnsupportedAlgorithmError(f"unsupported algorithm {alg!r}; choose one of {SUPPORTED_ALGORITHMS}")
+
+
+# --- loading -------------------------------------------------------------------------------------------
+
+_KeyInput: TypeAlias = "bytes | str | Mapping[str, Any]"
+
+
+def _as_bytes(data: bytes | str | bytearray | memoryview) -> bytes:
+    raw = data.encode("utf-8") if isinstance(data, str) else bytes(data)
+    if len(raw) > _MAX_KEY_INPUT:
+        raise KeyMaterialError(f"key data is too large ({len(raw)} bytes; at most {_MAX_KEY_INPUT})")
+    return raw.lstrip(b"\xef\xbb\xbf").strip()
+
+
+def _parse_jwk(raw: bytes) -> Mapping[str, Any]:
+    try:
+        jwk = json.loads(raw)
+    except (ValueError, RecursionError):
+        raise KeyMaterialError("key data looks like JSON but is not valid JSON") from None
+    if not isinstance(jwk, dict):
+        raise KeyMaterialError("a JWK must be a JSON object")
+    return jwk
+
+
+def _key_from_jwk(jwk: Mapping[str, Any], *, private: bool) -> PrivateKeyTypes | PublicKeyTypes:
+    """Load a JWK through PyJWT's algorithm objects, after our own checks of kty/crv/alg/use."""
+    if not isinstance(jwk, Mapping):
+        raise KeyMaterialError("a JWK must be a JSON object")
+    kty = jwk.get("kty")
+    crv = jwk.get("crv")
+    if kty == "RSA":
+        alg = "RS256"
+    elif kty == "EC":
+        if crv != "P-256":
+            raise UnsupportedAlgorithmError(f"only the P-256 curve is supported, not {crv!r}")
+        alg = "ES256"
+    elif kty == "OKP":
+        if crv != "Ed25519":
+            raise UnsupportedAlgorithmError(f"only Ed25519 OKP keys are supported, not {crv!r}")
+        alg = "EdDSA"
+    elif kty == "oct":
+        raise UnsupportedAlgorithmError("symmetric (oct / HMAC) keys are not supported")
+    elif kty is None:
+        raise KeyMaterialError("JWK has no 'kty' member")
+    else:
+        raise UnsupportedAlgorithmError(f"unsupported JWK key type {kty!r}")
+    declared = jwk.get("alg")
+    if declared is not None and declared != alg:
+        raise UnsupportedAlgorithmError(f"JWK declares alg {declared!r}; a {kty} key is used with {alg} only")
+    if jwk.get("use", "sig") != "sig":
+        raise KeyMaterialError(f"JWK 'use' is {jwk.get('use')!r}; a signing key needs 'sig'")
+    has_private = "d" in jwk
+    if has_private and not private:
+        raise KeyMaterialError("expected a public key but the JWK holds private members ('d')")
+    if private and not has_private:
+        raise KeyMaterialError("expected a private key but the JWK is a public key (no 'd')")
+    try:
+        key: PrivateKeyTypes | PublicKeyTypes = _ALGORITHMS[alg].from_jwk(dict(jwk))
+    except (InvalidKeyError, ValueError, TypeError, KeyError, UnsupportedAlgorithm) as exc:
+        raise KeyMaterialError(f"invalid {kty} JWK: {exc}") from None
+    return key
+
+
+def _is_encrypted_pem(raw: bytes) -> bool:
+    return raw.startswith(b"-----BEGIN ENCRYPTED PRIVATE KEY-----") or b"Proc-Type: 4,ENCRYPTED" in raw[:200]
+
+
+def _private_from_pem_or_der(raw: bytes, passphrase: str | bytes | None) -> PrivateKeyTypes:
+    secret = passphrase.encode("utf-8") if isinstance(passphrase, str) else passphrase
+    is_pem = raw.startswith(b"-----BEGIN")
+    if is_pem and b"PRIVATE KEY-----" not in raw[:64]:
+        if b"PUBLIC KEY-----" in raw[:64] or b"CERTIFICATE-----" in raw[:64]:
+            raise KeyMaterialError("expected a private key but got a public key or certificate")
+        raise KeyMaterialError("PEM data is not a private key")
+    encrypted = is_pem and _is_encrypted_pem(raw)
+    if encrypted and not secret:
+        raise KeyDecryptionError("the private key is encrypted and no passphrase was given")
+    load = serialization.load_pem_private_key if is_pem else serialization.load_der_private_key
+    try:
+        return load(raw, password=secret if encrypted or not is_pem else None)
+    except TypeError as exc:  # DER: encrypted without a password, or a password for a plain key
+        if secret is None:
+            raise KeyDecryptionError("the private key is encrypted and no passphrase was given") from None
+        try:
+            return load(raw, password=None)
+        except (TypeError, ValueError, UnsupportedAlgorithm):
+            raise KeyMaterialError(f"cannot load the private key: {exc}") from None
+    except ValueError:
+        if encrypted:
+            raise KeyDecryptionError("cannot decrypt the private key: wrong passphrase (or corrupt key)") from None
+        raise KeyMaterialError("cannot load the private key: not a valid PEM/DER private key or JWK") from None
+    except UnsupportedAlgorithm as exc:
+        raise UnsupportedAlgorithmError(f"unsupported private key: {exc}") from None
+
+
+def load_private_key(data: _KeyInput, *, passphrase: str | bytes | None = None) -> PrivateKey:
+    """Load a private key from PKCS#8 / traditional PEM (optionally encrypted), DER, or a JWK.
+
+    Raises :class:`KeyDecryptionError` (wrong or missing passphrase), :class:`UnsupportedAlgorithmError`
+    (DSA, RSA < 2048, other curves ...) or :class:`KeyMaterialError` (anything unreadable).
+    """
+    if isinstance(data, Mapping):
+        key = _key_from_jwk(data, private=True)
+    elif isinstance(data, (bytes, str, bytearray, memoryview)):
+        raw = _as_bytes(data)
+        if raw.startswith(b"{"):
+            key = _key_from_jwk(_parse_jwk(raw), private=True)
+        elif not raw:
+            raise KeyMaterialError("key data is empty")
+        else:
+            key = _private_from_pem_or_der(raw, passphrase)
+    else:
+        raise KeyMaterialError(f"cannot load a key from {type(data).__name__}")
+    alg = _alg_of(key)
+    if not isinstance(key, (rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey, ed25519.Ed25519PrivateKey)):
+        raise KeyMaterialError("expected a private key but got a public key")
+    return PrivateKey(key, _alg=alg)
+
+
+def load_public_key(data: _KeyInput) -> PublicKey:
+    """Load a public key from SubjectPublicKeyInfo / PKCS#1 PEM, DER, or a public JWK.
+
+    Private key material is refused (:class:`KeyMaterialError`): derive it with
+    ``load_private_key(...).public_key`` instead.
+    """
+    if isinstance(data, Mapping):
+        key = _key_from_jwk(data, private=False)
+    elif isinstance(data, (bytes, str, bytearray, memoryview)):
+        raw = _as_bytes(data)
+        if raw.startswith(b"{"):
+            key = _key_from_jwk(_parse_jwk(raw), private=False)
+        elif not raw:
+            raise KeyMaterialError("key data is empty")
+        elif raw.startswith(b"-----BEGIN") and b"PRIVATE KEY-----" in raw[:64]:
+            raise KeyMaterialError("expected a public key but got a private key")
+        else:
+            try:
+                if raw.startswith(b"-----BEGIN"):
+                    key = serialization.load_pem_public_key(raw)
+                else:
+                    key = serialization.load_der_public_key(raw)
+            except ValueError:
+                raise KeyMaterialError("cannot load the public key: not a valid PEM/DER public key or JWK") from None
+            except UnsupportedAlgorithm as exc:
+                raise UnsupportedAlgorithmError(f"unsupported public key: {exc}") from None
+    else:
+        raise KeyMaterialError(f"cannot load a key from {type(data).__name__}")
+    alg = _alg_of(key)
+    if not isinstance(key, (rsa.RSAPublicKey, ec.EllipticCurvePublicKey, ed25519.Ed25519PublicKey)):
+        raise KeyMaterialError("expected a public key but got a private key")
+    return PublicKey(key, _alg=alg)

@@ -1,0 +1,11 @@
+"""hosting: a Litestar service that hosts Open Badges 2.0 documents and images.
+
+Public names: :func:`create_app` and :class:`Settings`; the console script is ``openbadges-server``.
+"""
+
+from __future__ import annotations
+
+from hosting._app import create_app
+from hosting._settings import Settings, SettingsError
+
+__all__ = ["create_app", "Settings", "SettingsError"]

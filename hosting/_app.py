@@ -1,0 +1,76 @@
+"""The app factory: wiring only (plugins, controllers, error handlers, lifespan)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from advanced_alchemy.extensions.litestar import (
+    AsyncSessionConfig,
+    EngineConfig,
+    SQLAlchemyAsyncConfig,
+    SQLAlchemyPlugin,
+)
+from litestar import Litestar
+from litestar.datastructures import State
+from litestar.middleware import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from hosting._crypto import KeyBox
+from hosting._db import install_sqlite_pragmas, is_sqlite
+from hosting._errors import exception_handlers
+from hosting._ops import AccessLogMiddleware, docs_redirect, healthz, hello, readyz
+from hosting._public_controller import PublicController
+from hosting._public_service import PublicReader
+from hosting._settings import Settings
+from hosting._state import HostingState
+from hosting._urls import PublicUrls
+
+__all__ = ["create_app"]
+
+
+def create_app(settings: Settings | None = None, *, route_handlers: list[Any] | None = None) -> Litestar:
+    """Build the Litestar app for ``settings`` (default: :meth:`Settings.from_env`).
+
+    The database engine is created inside the app (on start-up), never shared across event loops.
+    The schema is **not** created here: run ``openbadges-server migrate`` (Alembic) first.
+    ``route_handlers`` adds more controllers (the issuer API plugs in here).
+    """
+    settings = settings or Settings.from_env()
+    engine_config = EngineConfig() if is_sqlite(settings.database_url) else EngineConfig(
+        pool_size=settings.db_pool_size, max_overflow=settings.db_pool_size, pool_pre_ping=True
+    )
+    db_config = SQLAlchemyAsyncConfig(
+        connection_string=settings.database_url,
+        engine_config=engine_config,
+        session_config=AsyncSessionConfig(expire_on_commit=False),
+        before_send_handler="autocommit",
+        create_all=False,
+    )
+    state = HostingState(settings=settings, urls=PublicUrls(settings.base_url), keybox=KeyBox(settings.secret_key))
+
+    def _on_startup(app: Litestar) -> None:
+        engine = db_config.get_engine()
+        install_sqlite_pragmas(engine)
+        state.engine = engine
+        state.sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
+        state.reader = PublicReader(state.sessionmaker, state.urls)
+
+    middleware = [DefineMiddleware(AccessLogMiddleware)] if settings.access_log else []
+    return Litestar(
+        route_handlers=[PublicController, healthz, readyz, hello, docs_redirect, *(route_handlers or [])],
+        plugins=[SQLAlchemyPlugin(config=db_config)],
+        on_startup=[_on_startup],
+        exception_handlers=exception_handlers,
+        middleware=middleware,
+        openapi_config=OpenAPIConfig(
+            title="openbadges hosting",
+            version="0.1.0",
+            description="Hosted Open Badges 2.0 documents and images, and the issuer API.",
+            path="/schema",
+            render_plugins=[SwaggerRenderPlugin()],
+        ),
+        state=State({"hosting": state}),
+        debug=settings.debug,
+    )

@@ -1,0 +1,301 @@
+"""Reads behind the public endpoints: resolve state (active / revoked / replaced), render-once documents,
+images, and the baked assertion image (baked on first request, then stored)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import anyio
+import openbadges_core as ob
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from hosting import _documents as docs
+from hosting._errors import ResourceNotFound
+from hosting._http import strong_etag
+from hosting._ids import is_public_id
+from hosting._models import (
+    Assertion,
+    AssertionState,
+    BadgeClass,
+    Issuer,
+    KeyState,
+    SigningKey,
+    StoredImage,
+    utcnow,
+)
+from hosting._urls import PublicUrls
+
+__all__ = ["PublicReader", "Served", "Redirect", "Revoked", "ImageBytes", "AssertionPage"]
+
+MAX_REPLACEMENT_HOPS = 64
+
+
+@dataclass(frozen=True, slots=True)
+class Served:
+    body: bytes
+    etag: str
+    last_modified: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Redirect:
+    public_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Revoked:
+    public_id: str
+    reason: str | None
+    revoked_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class ImageBytes:
+    data: bytes
+    content_type: str
+    etag: str
+    last_modified: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AssertionPage:
+    """What the HTML page shows (never private recipient fields)."""
+
+    assertion: Assertion
+    badge: BadgeClass
+    issuer: Issuer
+    revoked: Revoked | None
+
+
+def _not_found(kind: str) -> ResourceNotFound:
+    return ResourceNotFound(f"no {kind} with that id")
+
+
+class PublicReader:
+    """Public, read-mostly access to the store. Every method raises :class:`ResourceNotFound`."""
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], urls: PublicUrls) -> None:
+        self._sessions = sessionmaker
+        self._urls = urls
+
+    # --- assertions -------------------------------------------------------------------------------------
+    async def assertion(self, public_id: str) -> Served | Redirect | Revoked:
+        if not is_public_id(public_id):
+            raise _not_found("assertion")
+        async with self._sessions() as session:
+            row = (
+                await session.execute(
+                    select(
+                        Assertion.id, Assertion.state, Assertion.document, Assertion.document_etag,
+                        Assertion.document_base, Assertion.updated_at, Assertion.revocation_reason,
+                        Assertion.revoked_at, Assertion.replaced_by_id,
+                    ).where(Assertion.public_id == public_id)
+                )
+            ).first()
+            if row is None:
+                raise _not_found("assertion")
+            if row.state == AssertionState.REPLACED:
+                return await self._newest(session, row.replaced_by_id)
+            if row.state == AssertionState.REVOKED:
+                return Revoked(public_id, row.revocation_reason, row.revoked_at)
+            if row.document is not None and row.document_base == self._urls.base and row.document_etag:
+                return Served(row.document, row.document_etag, row.updated_at)
+            return await self._render_assertion(session, row.id)
+
+    async def _newest(self, session: AsyncSession, next_id: int | None) -> Redirect:
+        seen: set[int] = set()
+        target: str | None = None
+        while next_id is not None and next_id not in seen and len(seen) < MAX_REPLACEMENT_HOPS:
+            seen.add(next_id)
+            nxt = (
+                await session.execute(
+                    select(Assertion.public_id, Assertion.state, Assertion.replaced_by_id).where(
+                        Assertion.id == next_id
+                    )
+                )
+            ).first()
+            if nxt is None:
+                break
+            target = nxt.public_id
+            next_id = nxt.replaced_by_id if nxt.state == AssertionState.REPLACED else None
+        if target is None:
+            raise _not_found("assertion")
+        return Redirect(target)
+
+    async def _render_assertion(self, session: AsyncSession, assertion_id: int) -> Served:
+        assertion = await session.get_one(Assertion, assertion_id)
+        badge_public_id = (
+            await session.execute(select(BadgeClass.public_id).where(BadgeClass.id == assertion.badge_class_id))
+        ).scalar_one()
+        key_public_id = None
+        if assertion.key_id is not None:
+            key_public_id = (
+                await session.execute(select(SigningKey.public_id).where(SigningKey.id == assertion.key_id))
+            ).scalar_one()
+        body = docs.assertion_document(assertion, badge_public_id, self._urls, key_public_id=key_public_id)
+        return await self._store_document(session, Assertion, assertion_id, body)
+
+    async def _store_document(self, session: AsyncSession, model: Any, row_id: int, body: bytes) -> Served:
+        etag = strong_etag(body)
+        now = utcnow()
+        await session.execute(
+            update(model).where(model.id == row_id).values(
+                document=body, document_etag=etag, document_base=self._urls.base, updated_at=now
+            )
+        )
+        await session.commit()
+        return Served(body, etag, now)
+
+    async def assertion_page(self, public_id: str) -> AssertionPage | Redirect:
+        """The rows the HTML page shows; replaced assertions redirect like the JSON."""
+        if not is_public_id(public_id):
+            raise _not_found("assertion")
+        async with self._sessions() as session:
+            assertion = (
+                await session.execute(select(Assertion).where(Assertion.public_id == public_id))
+            ).scalar_one_or_none()
+            if assertion is None:
+                raise _not_found("assertion")
+            if assertion.state == AssertionState.REPLACED:
+                return await self._newest(session, assertion.replaced_by_id)
+            badge = await session.get_one(BadgeClass, assertion.badge_class_id)
+            issuer = await session.get_one(Issuer, assertion.issuer_id)
+            revoked = None
+            if assertion.state == AssertionState.REVOKED:
+                revoked = Revoked(public_id, assertion.revocation_reason, assertion.revoked_at)
+            return AssertionPage(assertion, badge, issuer, revoked)
+
+    async def baked_image(self, public_id: str) -> ImageBytes | Redirect | Revoked:
+        """The badge image with this assertion baked in; baked once, stored, re-baked if the document changes."""
+        state = await self.assertion(public_id)
+        if not isinstance(state, Served):
+            return state
+        async with self._sessions() as session:
+            row = (
+                await session.execute(
+                    select(Assertion.id, Assertion.baked_image_id, Assertion.jws, Assertion.verification_type,
+                           BadgeClass.image_id)
+                    .join(BadgeClass, BadgeClass.id == Assertion.badge_class_id)
+                    .where(Assertion.public_id == public_id)
+                )
+            ).one()
+            if row.baked_image_id is not None:
+                baked = await session.get_one(StoredImage, row.baked_image_id)
+                if baked.source_etag == state.etag:
+                    return ImageBytes(baked.data, baked.content_type, baked.etag, baked.created_at)
+            source = await session.get_one(StoredImage, row.image_id)
+            payload: str = row.jws if row.verification_type == "signed" and row.jws else state.body.decode()
+            data = await anyio.to_thread.run_sync(ob.bake, source.data, payload)
+            image = StoredImage(content_type=source.content_type, data=data, etag=strong_etag(data),
+                                source_etag=state.etag)
+            session.add(image)
+            await session.flush()
+            await session.execute(update(Assertion).where(Assertion.id == row.id).values(baked_image_id=image.id))
+            await session.commit()
+            return ImageBytes(image.data, image.content_type, image.etag, image.created_at)
+
+    # --- issuers, badges, keys ------------------------------------------------------------------------
+    async def issuer(self, public_id: str) -> Served:
+        if not is_public_id(public_id):
+            raise _not_found("issuer")
+        async with self._sessions() as session:
+            issuer = (await session.execute(select(Issuer).where(Issuer.public_id == public_id))).scalar_one_or_none()
+            if issuer is None:
+                raise _not_found("issuer")
+            if issuer.document is not None and issuer.document_base == self._urls.base and issuer.document_etag:
+                return Served(issuer.document, issuer.document_etag, issuer.updated_at)
+            key_public_id = (
+                await session.execute(
+                    select(SigningKey.public_id)
+                    .where(SigningKey.issuer_id == issuer.id, SigningKey.state == KeyState.ACTIVE)
+                    .order_by(SigningKey.id.desc())
+                    .limit(1)
+                )
+            ).scalar_one_or_none()
+            body = docs.issuer_document(issuer, self._urls, active_key_public_id=key_public_id)
+            return await self._store_document(session, Issuer, issuer.id, body)
+
+    async def badge(self, public_id: str) -> Served:
+        if not is_public_id(public_id):
+            raise _not_found("badge class")
+        async with self._sessions() as session:
+            row = (
+                await session.execute(
+                    select(BadgeClass, Issuer.public_id)
+                    .join(Issuer, Issuer.id == BadgeClass.issuer_id)
+                    .where(BadgeClass.public_id == public_id)
+                )
+            ).first()
+            if row is None:
+                raise _not_found("badge class")
+            badge, issuer_public_id = row
+            if badge.document is not None and badge.document_base == self._urls.base and badge.document_etag:
+                return Served(badge.document, badge.document_etag, badge.updated_at)
+            body = docs.badge_document(badge, issuer_public_id, self._urls)
+            return await self._store_document(session, BadgeClass, badge.id, body)
+
+    async def key(self, public_id: str) -> Served:
+        if not is_public_id(public_id):
+            raise _not_found("key")
+        async with self._sessions() as session:
+            row = (
+                await session.execute(
+                    select(SigningKey, Issuer.public_id)
+                    .join(Issuer, Issuer.id == SigningKey.issuer_id)
+                    .where(SigningKey.public_id == public_id)
+                )
+            ).first()
+            if row is None:
+                raise _not_found("key")
+            key, issuer_public_id = row
+            if key.document is not None and key.document_base == self._urls.base and key.document_etag:
+                return Served(key.document, key.document_etag, key.updated_at)
+            body = docs.key_document(key, issuer_public_id, self._urls)
+            return await self._store_document(session, SigningKey, key.id, body)
+
+    async def revocation_list(self, issuer_public_id: str) -> Served:
+        if not is_public_id(issuer_public_id):
+            raise _not_found("issuer")
+        async with self._sessions() as session:
+            issuer_row = (
+                await session.execute(select(Issuer.id).where(Issuer.public_id == issuer_public_id))
+            ).first()
+            if issuer_row is None:
+                raise _not_found("issuer")
+            rows = (
+                await session.execute(
+                    select(Assertion.public_id, Assertion.revocation_reason, Assertion.revoked_at)
+                    .where(Assertion.issuer_id == issuer_row.id, Assertion.state == AssertionState.REVOKED)
+                    .order_by(Assertion.id)
+                )
+            ).all()
+            body = docs.revocation_list_document(
+                issuer_public_id, [(r.public_id, r.revocation_reason) for r in rows], self._urls
+            )
+            stamps = [r.revoked_at for r in rows if r.revoked_at is not None]
+            last = max(stamps) if stamps else None
+            return Served(body, strong_etag(body), last or utcnow())
+
+    async def issuer_image(self, public_id: str) -> ImageBytes:
+        return await self._image(Issuer, public_id, "issuer")
+
+    async def badge_image(self, public_id: str) -> ImageBytes:
+        return await self._image(BadgeClass, public_id, "badge class")
+
+    async def _image(self, model: Any, public_id: str, kind: str) -> ImageBytes:
+        if not is_public_id(public_id):
+            raise _not_found(kind)
+        async with self._sessions() as session:
+            row = (
+                await session.execute(
+                    select(StoredImage.data, StoredImage.content_type, StoredImage.etag, StoredImage.created_at)
+                    .join(model, model.image_id == StoredImage.id)
+                    .where(model.public_id == public_id)
+                )
+            ).first()
+            if row is None:
+                raise _not_found(f"{kind} image")
+            return ImageBytes(row.data, row.content_type, row.etag, row.created_at)

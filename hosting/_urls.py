@@ -1,0 +1,36 @@
+"""The public URL of every hosted resource (these URLs are also the documents' ``id`` values)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["PublicUrls"]
+
+
+@dataclass(frozen=True, slots=True)
+class PublicUrls:
+    base: str
+
+    def issuer(self, public_id: str) -> str:
+        return f"{self.base}/public/issuers/{public_id}"
+
+    def issuer_image(self, public_id: str) -> str:
+        return f"{self.base}/public/issuers/{public_id}/image"
+
+    def revocations(self, issuer_public_id: str) -> str:
+        return f"{self.base}/public/issuers/{issuer_public_id}/revocations"
+
+    def badge(self, public_id: str) -> str:
+        return f"{self.base}/public/badges/{public_id}"
+
+    def badge_image(self, public_id: str) -> str:
+        return f"{self.base}/public/badges/{public_id}/image"
+
+    def assertion(self, public_id: str) -> str:
+        return f"{self.base}/public/assertions/{public_id}"
+
+    def assertion_image(self, public_id: str) -> str:
+        return f"{self.base}/public/assertions/{public_id}/image"
+
+    def key(self, public_id: str) -> str:
+        return f"{self.base}/public/keys/{public_id}"

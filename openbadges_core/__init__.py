@@ -62,6 +62,8 @@ from openbadges_core._verify import (
     FetchResponse,
     SafeFetcher,
     VerificationReport,
+    VerifyOptions,
+    verify,
 )
 # --- Open Badges 3.0 ---
 from openbadges_core._ob3._canon import CanonicalizationLimits, canonicalize
@@ -97,7 +99,8 @@ __all__ = [
     "CanonicalizationError",
 ]
 # __all__ additions per area go below, one ``__all__ += [...]`` line per area.
-__all__ += ["Check", "DocumentCache", "FetchResponse", "Fetcher", "SafeFetcher", "VerificationReport"]
+__all__ += ["Check", "DocumentCache", "FetchResponse", "Fetcher", "SafeFetcher", "VerificationReport",
+            "VerifyOptions", "verify"]
 __all__ += ["SUPPORTED_ALGORITHMS", "PrivateKey", "PublicKey", "Signer", "decode_jws_unverified", "generate_key",
             "jwk_thumbprint", "load_private_key", "load_public_key", "sign_assertion", "sign_jws", "verify_jws"]
 __all__ += ["BakedPayload", "BakingLimits", "bake", "bake_png", "unbake", "unbake_png"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from openbadges_core._verify._api import verify
 from openbadges_core._verify._fetch import (
     DocumentCache,
     Fetcher,
@@ -9,6 +10,7 @@ from openbadges_core._verify._fetch import (
     SafeFetcher,
     is_public_address,
 )
+from openbadges_core._verify._options import VerifyOptions, shared_cache
 from openbadges_core._verify._report import Check, CheckLevel, VerificationReport
 
 __all__ = [
@@ -19,5 +21,8 @@ __all__ = [
     "Fetcher",
     "SafeFetcher",
     "VerificationReport",
+    "VerifyOptions",
     "is_public_address",
+    "shared_cache",
+    "verify",
 ]

@@ -1,0 +1,79 @@
+"""What a verification may do: network policy, limits, clock, preloaded documents."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from openbadges_core._verify._fetch import DocumentCache, Fetcher, SafeFetcher
+
+__all__ = ["VerifyOptions", "shared_cache"]
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyOptions:
+    """Options of :func:`~openbadges_core.verify`; the defaults are the safe choice.
+
+    - ``fetcher``: any :class:`Fetcher`; default a shared :class:`SafeFetcher` built from the fields below.
+    - ``allow_private_network``: let the default fetcher reach loopback/private/link-local addresses.
+    - ``timeout``: seconds per request; ``total_timeout``: seconds for all fetches of one verification.
+    - ``max_response_bytes``, ``max_redirects``: per request; ``max_documents``: fetches per verification.
+    - ``clock_skew``: seconds of tolerance for ``issuedOn`` in the future; ``now``: the verification time.
+    - ``documents``: documents by URL (keys, issuers, badge classes, revocation lists) used instead of
+      fetching them — offline verification of signed badges.
+    - ``cache``: the cache of linked documents (default: one shared process-wide); ``use_cache=False``
+      fetches everything afresh.
+    """
+
+    fetcher: Fetcher | None = None
+    allow_private_network: bool = False
+    timeout: float = 10.0
+    total_timeout: float = 30.0
+    max_response_bytes: int = 2 * 1024 * 1024
+    max_redirects: int = 5
+    max_documents: int = 12
+    clock_skew: float = 300.0
+    now: datetime | None = None
+    documents: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    cache: DocumentCache | None = None
+    use_cache: bool = True
+
+    def __post_init__(self) -> None:
+        if self.timeout <= 0 or self.total_timeout <= 0:
+            raise ValueError("timeouts must be positive")
+        if self.max_documents < 1 or self.max_response_bytes < 1 or self.max_redirects < 0:
+            raise ValueError("max_documents and max_response_bytes must be >= 1, max_redirects >= 0")
+        if self.clock_skew < 0:
+            raise ValueError("clock_skew must be >= 0")
+
+    def resolved_fetcher(self) -> tuple[Fetcher, str]:
+        """The fetcher to use and the cache policy key that goes with it."""
+        if self.fetcher is not None:
+            return self.fetcher, f"custom:{id(self.fetcher)}"
+        key = (self.allow_private_network, self.timeout, self.max_response_bytes, self.max_redirects)
+        with _LOCK:
+            fetcher = _FETCHERS.get(key)
+            if fetcher is None:
+                fetcher = SafeFetcher(allow_private_network=self.allow_private_network, timeout=self.timeout,
+                                      max_response_bytes=self.max_response_bytes,
+                                      max_redirects=self.max_redirects)
+                _FETCHERS[key] = fetcher
+        return fetcher, "private" if self.allow_private_network else "public"
+
+    def resolved_cache(self) -> DocumentCache | None:
+        if not self.use_cache:
+            return None
+        return self.cache if self.cache is not None else _SHARED_CACHE
+
+
+_LOCK = threading.Lock()
+_FETCHERS: dict[tuple[bool, float, int, int], SafeFetcher] = {}
+_SHARED_CACHE = DocumentCache(ttl=300.0)
+
+
+def shared_cache() -> DocumentCache:
+    """The process-wide cache of linked documents used when ``VerifyOptions.cache`` is not set."""
+    return _SHARED_CACHE

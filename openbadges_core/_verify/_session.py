@@ -1,0 +1,169 @@
+"""One verification's access to linked documents: limits, time budget, cache, validation."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import msgspec
+
+from openbadges_core._errors import FetchError, OpenBadgesError, ValidationIssue
+from openbadges_core._verify._fetch import DEFAULT_ACCEPT, FetchResponse
+from openbadges_core._verify._options import VerifyOptions
+from openbadges_core._verify._report import VerificationReport
+
+__all__ = ["JSON_MEDIA_TYPES", "LinkedDocument", "Session", "has_type", "is_http_url", "parse_json_object"]
+
+JSON_MEDIA_TYPES = frozenset({"application/ld+json", "application/json"})
+_JSON_DECODER = msgspec.json.Decoder()
+
+
+def is_http_url(value: object) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def has_type(data: Mapping[str, Any], expected: str) -> bool:
+    """``type`` (a string or a list) names ``expected`` (bare or as the OB 2.0 IRI)."""
+    declared = data.get("type")
+    names = declared if isinstance(declared, list) else [declared]
+    return any(n == expected or n == f"https://w3id.org/openbadges#{expected}" for n in names)
+
+
+def parse_json_object(body: bytes) -> dict[str, Any] | None:
+    """The body as a JSON object, or ``None`` when it is not one."""
+    try:
+        data = _JSON_DECODER.decode(body)
+    except (msgspec.DecodeError, UnicodeDecodeError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def document_issues_of(data: Mapping[str, Any], expected_type: str) -> list[ValidationIssue]:
+    """Schema and rule issues of a document that should be of ``expected_type``; never raises."""
+    if not has_type(data, expected_type):
+        return [ValidationIssue("type", "type", f"expected a {expected_type}, got type {data.get('type')!r}")]
+    from openbadges_core import document_issues  # type: ignore[attr-defined]
+
+    try:
+        return list(document_issues(data))
+    except OpenBadgesError as exc:
+        return [ValidationIssue("", exc.code, exc.message)]
+    except Exception as exc:  # noqa: BLE001 - a validator bug must not crash a verification
+        return [ValidationIssue("", "validator_error", f"{type(exc).__name__}: {exc}")]
+
+
+def record_validation(report: VerificationReport, name: str, what: str, issues: list[ValidationIssue]) -> bool:
+    """Add the ``validate_*`` check; True when the document had no issues."""
+    if issues:
+        shown = "; ".join(str(i) for i in issues[:5]) + (f" (+{len(issues) - 5} more)" if len(issues) > 5 else "")
+        report.fail(name, f"{what} is not valid: {shown}", issues=[i.to_dict() for i in issues])
+        return False
+    report.ok(name, f"{what} is valid")
+    return True
+
+
+@dataclass(slots=True)
+class LinkedDocument:
+    """A fetched (or preloaded) document with its validation result and, for keys, the parsed key."""
+
+    url: str
+    data: dict[str, Any]
+    issues: list[ValidationIssue]
+    content_type: str = ""
+    public_key: Any = None
+    key_error: str | None = None
+    source: str = "fetched"
+    notes: list[str] = field(default_factory=list)
+
+
+class Session:
+    """Fetching for one verification: counts documents, keeps the time budget, uses the cache."""
+
+    def __init__(self, options: VerifyOptions, report: VerificationReport) -> None:
+        self.options = options
+        self.report = report
+        self.fetcher, self.policy = options.resolved_fetcher()
+        self.cache = options.resolved_cache()
+        self.deadline = time.monotonic() + options.total_timeout
+        self.fetched = 0
+
+    def fetch(self, url: str, check: str) -> FetchResponse | None:
+        """Fetch ``url``; on failure record ``check`` as failed and return ``None``."""
+        if self.fetched >= self.options.max_documents:
+            self.report.fail(check, f"not fetching {url}: this verification already fetched "
+                             f"{self.fetched} documents (max_documents)", code="too_many_documents", url=url)
+            return None
+        remaining = self.deadline - time.monotonic()
+        if remaining <= 0:
+            self.report.fail(check, f"not fetching {url}: the verification's time budget is spent",
+                             code="fetch_timeout", url=url)
+            return None
+        self.fetched += 1
+        try:
+            return self.fetcher.fetch(url, accept=DEFAULT_ACCEPT, timeout=remaining)
+        except FetchError as exc:
+            self.report.fail(check, f"cannot fetch {url}: {exc.message}", code=exc.code, url=url)
+        except Exception as exc:  # noqa: BLE001 - a custom fetcher bug is a failed check
+            self.report.fail(check, f"cannot fetch {url}: {type(exc).__name__}: {exc}", code="fetch_error",
+                             url=url)
+        return None
+
+    def linked(self, url: str, expected_type: str, check: str) -> LinkedDocument | None:
+        """A linked document (issuer, badge class, key, revocation list): preloaded, cached or fetched."""
+        preloaded = self.options.documents.get(url)
+        if preloaded is not None:
+            doc = self._build(url, dict(preloaded), expected_type, "", "preloaded")
+            self.report.ok(check, f"{expected_type} {url} was preloaded", url=url, source="preloaded")
+            return doc
+        if self.cache is not None:
+            hit = self.cache.get(self.policy, url)
+            if isinstance(hit, LinkedDocument) and has_type(hit.data, expected_type):
+                self.report.ok(check, f"{expected_type} {url} (cached)", url=url, source="cache")
+                return hit
+        res = self.fetch(url, check)
+        if res is None:
+            return None
+        if res.status_code != 200:
+            self.report.fail(check, f"{url} answered HTTP {res.status_code}, not 200", code="http_status",
+                             url=url, status=res.status_code)
+            return None
+        data = parse_json_object(res.body)
+        if data is None:
+            self.report.fail(check, f"{url} did not return a JSON object ({res.media_type or 'no content type'})",
+                             code="not_json", url=url)
+            return None
+        doc = self._build(url, data, expected_type, res.media_type, "fetched")
+        if res.media_type not in JSON_MEDIA_TYPES:
+            doc.notes.append(f"{url} is served as {res.media_type or 'no content type'}, not JSON")
+        if self.cache is not None:
+            self.cache.put(self.policy, url, doc)
+        self.report.ok(check, f"fetched {expected_type} {url}", url=url, source="network")
+        return doc
+
+    @staticmethod
+    def _build(url: str, data: dict[str, Any], expected_type: str, content_type: str,
+               source: str) -> LinkedDocument:
+        doc = LinkedDocument(url, data, document_issues_of(data, expected_type), content_type, source=source)
+        if expected_type == "CryptographicKey":
+            pem = data.get("publicKeyPem")
+            if not isinstance(pem, str):
+                doc.key_error = "the key document has no publicKeyPem"
+            else:
+                from openbadges_core import load_public_key
+
+                try:
+                    doc.public_key = load_public_key(pem)
+                except OpenBadgesError as exc:
+                    doc.key_error = f"publicKeyPem cannot be loaded: {exc.message}"
+                except Exception as exc:  # noqa: BLE001 - hostile key material
+                    doc.key_error = f"publicKeyPem cannot be loaded: {type(exc).__name__}"
+        return doc

@@ -51,8 +51,10 @@ from openbadges_core._baking import (
     BakingLimits,
     bake,
     bake_png,
+    bake_svg,
     unbake,
     unbake_png,
+    unbake_svg,
 )
 # --- verification ---
 from openbadges_core._verify import (
@@ -103,5 +105,5 @@ __all__ += ["Check", "DocumentCache", "FetchResponse", "Fetcher", "SafeFetcher",
             "VerifyOptions", "verify"]
 __all__ += ["SUPPORTED_ALGORITHMS", "PrivateKey", "PublicKey", "Signer", "decode_jws_unverified", "generate_key",
             "jwk_thumbprint", "load_private_key", "load_public_key", "sign_assertion", "sign_jws", "verify_jws"]
-__all__ += ["BakedPayload", "BakingLimits", "bake", "bake_png", "unbake", "unbake_png"]
+__all__ += ["BakedPayload", "BakingLimits", "bake", "bake_png", "bake_svg", "unbake", "unbake_png", "unbake_svg"]
 __all__ += ["CanonicalizationLimits", "canonicalize", "document_loader"]  # Open Badges 3.0

@@ -22,7 +22,7 @@ def ob30(conformance: Path) -> Path:
     return conformance / "examples" / "validator-ob30"
 
 
-@pytest.mark.parametrize("ext", ["png"])
+@pytest.mark.parametrize("ext", ["png", "svg"])
 def test_official_ob30_json_badge_unbakes_to_the_credential(ob30: Path, ext: str) -> None:
     result = ob.unbake(ob30 / f"simple-json.{ext}")
     assert (result.format, result.version, result.kind) == (ext, "3.0", "json")
@@ -31,7 +31,7 @@ def test_official_ob30_json_badge_unbakes_to_the_credential(ob30: Path, ext: str
     assert "OpenBadgeCredential" in credential["type"]
 
 
-@pytest.mark.parametrize("ext", ["png"])
+@pytest.mark.parametrize("ext", ["png", "svg"])
 @pytest.mark.parametrize("name", ["simple-jwt", "simple-jwt_v1"])
 def test_official_ob30_jwt_badge_unbakes_to_a_vc_jwt(ob30: Path, name: str, ext: str) -> None:
     result = ob.unbake(ob30 / f"{name}.{ext}")

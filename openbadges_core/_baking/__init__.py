@@ -13,9 +13,10 @@ from typing import Any
 from openbadges_core._baking._limits import DEFAULT_LIMITS, BakingLimits, read_image
 from openbadges_core._baking._payload import BakedPayload
 from openbadges_core._baking._png import bake_png, is_png, unbake_png
+from openbadges_core._baking._svg import bake_svg, looks_like_svg, unbake_svg
 from openbadges_core._errors import NotAnImageError
 
-__all__ = ["BakedPayload", "BakingLimits", "bake", "bake_png", "unbake", "unbake_png"]
+__all__ = ["BakedPayload", "BakingLimits", "bake", "bake_png", "bake_svg", "unbake", "unbake_png", "unbake_svg"]
 
 
 def bake(image: bytes, payload: str | bytes | Mapping[str, Any], *, keyword: str | None = None,
@@ -28,6 +29,8 @@ def bake(image: bytes, payload: str | bytes | Mapping[str, Any], *, keyword: str
     data = bytes(image)
     if is_png(data):
         return bake_png(data, payload, keyword=keyword, limits=limits)
+    if looks_like_svg(data):
+        return bake_svg(data, payload, keyword=keyword, limits=limits)
     raise NotAnImageError("the image is neither a PNG nor an SVG")
 
 
@@ -37,4 +40,6 @@ def unbake(image: bytes | str | os.PathLike[str], *, limits: BakingLimits | None
     data = read_image(image, limits)
     if is_png(data):
         return unbake_png(data, limits=limits)
+    if looks_like_svg(data):
+        return unbake_svg(data, limits=limits)
     raise NotAnImageError("the image is neither a PNG nor an SVG")

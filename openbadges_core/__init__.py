@@ -33,6 +33,24 @@ from openbadges_core._errors import (
 )
 
 # --- OB 2.0 documents, identity, validation (exports added by that module's owner) ---
+from openbadges_core._identity import hash_identity, identity_matches
+from openbadges_core._ob2 import (
+    OB2_CONTEXT,
+    Alignment,
+    Assertion,
+    BadgeClass,
+    Criteria,
+    CryptographicKey,
+    Evidence,
+    IdentityObject,
+    Image,
+    Issuer,
+    RevocationList,
+    RevokedAssertion,
+    VerificationObject,
+    parse_document,
+)
+from openbadges_core._validation import document_issues, validate_document
 # --- keys and signing ---
 from openbadges_core._jws import decode_jws_unverified, sign_assertion, sign_jws, verify_jws
 from openbadges_core._keys import (
@@ -107,3 +125,6 @@ __all__ += ["SUPPORTED_ALGORITHMS", "PrivateKey", "PublicKey", "Signer", "decode
             "jwk_thumbprint", "load_private_key", "load_public_key", "sign_assertion", "sign_jws", "verify_jws"]
 __all__ += ["BakedPayload", "BakingLimits", "bake", "bake_png", "bake_svg", "unbake", "unbake_png", "unbake_svg"]
 __all__ += ["CanonicalizationLimits", "canonicalize", "document_loader"]  # Open Badges 3.0
+__all__ += ["OB2_CONTEXT", "Alignment", "Assertion", "BadgeClass", "Criteria", "CryptographicKey", "Evidence",
+            "IdentityObject", "Image", "Issuer", "RevocationList", "RevokedAssertion", "VerificationObject",
+            "document_issues", "hash_identity", "identity_matches", "parse_document", "validate_document"]

@@ -1,0 +1,301 @@
+"""The machinery behind the OB 2.0 classes: declared JSON properties, codecs, to/from compact JSON-LD.
+
+Each class is a frozen, slotted dataclass whose fields carry ``metadata={"key": <JSON name>, ...}``;
+:func:`model` turns those declarations into a tuple of :class:`_Prop` so ``to_dict``/``from_dict`` are
+one loop each. Unknown (extension) properties are kept in ``extra`` and written back unchanged.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
+from typing import Any, ClassVar, TypeVar
+
+import msgspec
+
+from openbadges_core._errors import ParseError, ValidationError, ValidationIssue
+
+OB2_CONTEXT = "https://w3id.org/openbadges/v2"
+
+_T = TypeVar("_T", bound="Node")
+
+Encode = Callable[[Any], Any]
+Decode = Callable[[Any, str], Any]
+
+
+def join_path(path: str, key: str | int) -> str:
+    """``recipient`` + ``identity`` -> ``recipient.identity``; ``evidence`` + 0 -> ``evidence[0]``."""
+    if isinstance(key, int):
+        return f"{path}[{key}]"
+    return f"{path}.{key}" if path else key
+
+
+def fail(path: str, rule: str, message: str, *, parse: bool = False) -> ValidationError:
+    issue = ValidationIssue(path, rule, message)
+    cls = ParseError if parse else ValidationError
+    return cls("", [issue])
+
+
+# --- dates --------------------------------------------------------------------------------------
+
+def parse_datetime(value: Any, path: str) -> datetime:
+    """An ISO 8601 date-time **with a timezone** (``Z`` or an offset) -> aware :class:`datetime`."""
+    if not isinstance(value, str):
+        raise fail(path, "value_type", f"expected an ISO 8601 date-time string, got {type(value).__name__}")
+    if "T" not in value and "t" not in value:
+        raise fail(path, "datetime", f"{value!r} is not an ISO 8601 date-time (date and time required)")
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise fail(path, "datetime", f"{value!r} is not an ISO 8601 date-time") from None
+    if parsed.tzinfo is None or parsed.utcoffset() is None:
+        raise fail(path, "datetime.timezone", f"{value!r} has no timezone (add 'Z' or an offset like +02:00)")
+    return parsed
+
+
+def format_datetime(value: datetime) -> str:
+    """ISO 8601 with timezone; UTC is written ``Z`` (``2016-12-31T23:59:59Z``)."""
+    text = value.isoformat()
+    if value.utcoffset() == timedelta(0) and text.endswith("+00:00"):
+        text = text[:-6] + "Z"
+    return text
+
+
+# --- codecs ---------------------------------------------------------------------------------------
+
+def _dec_text(value: Any, path: str) -> Any:
+    if not isinstance(value, str):
+        raise fail(path, "value_type", f"expected a string, got {type(value).__name__}")
+    return value
+
+
+def _dec_bool(value: Any, path: str) -> Any:
+    if not isinstance(value, bool):
+        raise fail(path, "value_type", f"expected true or false, got {type(value).__name__}")
+    return value
+
+
+def _dec_any(value: Any, path: str) -> Any:  # noqa: ARG001
+    return value
+
+
+def _dec_str_or_list(value: Any, path: str) -> Any:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    raise fail(path, "value_type", "expected a string or a list of strings")
+
+
+def _enc_str_or_list(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+def _enc_datetime(value: Any) -> Any:
+    return format_datetime(value) if isinstance(value, datetime) else value
+
+
+TEXT: tuple[Encode, Decode] = (_identity, _dec_text)
+BOOL: tuple[Encode, Decode] = (_identity, _dec_bool)
+ANY: tuple[Encode, Decode] = (_identity, _dec_any)
+DATETIME: tuple[Encode, Decode] = (_enc_datetime, parse_datetime)
+STR_OR_LIST: tuple[Encode, Decode] = (_enc_str_or_list, _dec_str_or_list)
+
+
+def _enc_node(value: Any) -> Any:
+    return value.to_node() if isinstance(value, Node) else value
+
+
+def node_codec(cls_getter: Callable[[], type[Node]], *, iri: bool) -> tuple[Encode, Decode]:
+    """Codec for a nested object (``iri=True``: or an IRI string in its place)."""
+
+    def decode(value: Any, path: str) -> Any:
+        if iri and isinstance(value, str):
+            return value
+        if isinstance(value, Mapping):
+            return cls_getter().from_node(value, path)
+        expected = "an IRI or an object" if iri else "an object"
+        raise fail(path, "value_type", f"expected {expected}, got {type(value).__name__}")
+
+    return (_enc_node, decode)
+
+
+def type_codec() -> tuple[Encode, Decode]:
+    return (_enc_str_or_list, _dec_str_or_list)
+
+
+def prop(key: str, codec: tuple[Encode, Decode] = TEXT, *, many: bool = False, always: bool = False,
+         required: bool = False, default: Any = None) -> Any:
+    """Declare a dataclass field that is the JSON property ``key``."""
+    meta = {"key": key, "codec": codec, "many": many, "always": always}
+    if required:
+        return dataclasses.field(metadata=meta)
+    if many:
+        return dataclasses.field(default=(), metadata=meta)
+    return dataclasses.field(default=default, metadata=meta)
+
+
+def extra_field() -> Any:
+    """The ``extra`` field: properties we do not model (extensions, ``endorsement``, ``@language`` ...)."""
+    return dataclasses.field(default_factory=dict, hash=False)
+
+
+def shape_field() -> Any:
+    """Hidden: JSON keys that held a single value where a list is allowed (kept for faithful round-trips)."""
+    return dataclasses.field(default=frozenset(), repr=False, compare=False, hash=False)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Prop:
+    attr: str
+    key: str
+    encode: Encode
+    decode: Decode
+    many: bool
+    always: bool
+    is_datetime: bool
+
+
+class Node:
+    """Base of every OB 2.0 object: compact JSON-LD in and out."""
+
+    __slots__ = ()
+    _PROPS: ClassVar[tuple[_Prop, ...]] = ()
+    _KEYS: ClassVar[frozenset[str]] = frozenset()
+    KIND: ClassVar[str] = ""
+
+    extra: Mapping[str, Any]
+    _scalar_keys: frozenset[str]
+
+    def __post_init__(self) -> None:
+        for p in self._PROPS:
+            value = getattr(self, p.attr)
+            if p.many and value is not None and not isinstance(value, tuple):
+                if isinstance(value, (str, Mapping, Node)):
+                    value = (value,)
+                object.__setattr__(self, p.attr, tuple(value))
+            elif isinstance(value, list):
+                object.__setattr__(self, p.attr, tuple(value))
+            elif p.is_datetime and isinstance(value, datetime) and value.utcoffset() is None:
+                raise fail(p.key, "datetime.timezone",
+                           f"{p.attr} must be timezone-aware (e.g. datetime.now(timezone.utc))")
+        if not isinstance(self.extra, dict):
+            object.__setattr__(self, "extra", dict(self.extra))
+
+    # --- serialisation ---
+    def to_node(self) -> dict[str, Any]:
+        """This object as a JSON-LD node without a top-level ``@context`` (for embedding)."""
+        out: dict[str, Any] = {}
+        scalars = self._scalar_keys
+        for p in self._PROPS:
+            value = getattr(self, p.attr)
+            if value is None:
+                continue
+            if p.many:
+                if not value and not p.always:
+                    continue
+                items = [p.encode(v) for v in value]
+                out[p.key] = items[0] if len(items) == 1 and p.key in scalars else items
+            else:
+                out[p.key] = p.encode(value)
+        for key, value in self.extra.items():
+            out.setdefault(key, value)
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """Compact JSON-LD: the node with ``"@context": "https://w3id.org/openbadges/v2"`` first."""
+        node = self.to_node()
+        context = node.pop("@context", OB2_CONTEXT)
+        return {"@context": context, **node}
+
+    def to_json(self) -> bytes:
+        """Compact JSON bytes of :meth:`to_dict`."""
+        return msgspec.json.encode(self.to_dict())
+
+    # --- parsing ---
+    @classmethod
+    def from_node(cls: type[_T], data: Mapping[str, Any], path: str = "", *, top: bool = False) -> _T:
+        """Build from a JSON-LD node **without validating** (typed conversion only)."""
+        kwargs: dict[str, Any] = {}
+        scalars: set[str] = set()
+        for p in cls._PROPS:
+            if p.key not in data:
+                continue
+            value = data[p.key]
+            sub = join_path(path, p.key)
+            if p.many:
+                if isinstance(value, list):
+                    kwargs[p.attr] = tuple(p.decode(v, join_path(sub, i)) for i, v in enumerate(value))
+                elif value is None:
+                    continue
+                else:
+                    kwargs[p.attr] = (p.decode(value, sub),)
+                    scalars.add(p.key)
+            elif value is not None:
+                kwargs[p.attr] = p.decode(value, sub)
+        extra = {k: v for k, v in data.items() if k not in cls._KEYS}
+        if top and extra.get("@context") == OB2_CONTEXT:
+            del extra["@context"]
+        kwargs["extra"] = extra
+        if scalars:
+            kwargs["_scalar_keys"] = frozenset(scalars)
+        try:
+            return cls(**kwargs)
+        except TypeError as exc:
+            missing = [f.name for f in dataclasses.fields(cls)  # type: ignore[arg-type]
+                       if f.init and f.name not in kwargs
+                       and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]
+            keys = [p.key for p in cls._PROPS if p.attr in missing] or [str(exc)]
+            raise ValidationError("", [ValidationIssue(join_path(path, k), "required",
+                                                       f"{k} is required") for k in keys]) from None
+
+    @classmethod
+    def from_dict(cls: type[_T], data: Mapping[str, Any], *, validate: bool = True) -> _T:
+        """Parse a JSON-LD mapping; validates first (raises :class:`ValidationError`) unless told not to."""
+        if not isinstance(data, Mapping):
+            raise fail("", "json", f"expected a JSON object, got {type(data).__name__}", parse=True)
+        if validate:
+            from openbadges_core._validation import validate_document
+
+            validate_document(data, kind=cls.KIND)
+        return cls.from_node(data, "", top=True)
+
+    @classmethod
+    def from_json(cls: type[_T], data: str | bytes, *, validate: bool = True) -> _T:
+        """Parse JSON text; :class:`ParseError` if it is not a JSON object."""
+        return cls.from_dict(decode_json(data), validate=validate)
+
+
+def decode_json(data: str | bytes | bytearray | memoryview) -> dict[str, Any]:
+    """JSON text -> dict, or :class:`ParseError` (rule ``json``)."""
+    try:
+        value = msgspec.json.decode(data)
+    except (msgspec.DecodeError, TypeError, UnicodeDecodeError) as exc:
+        raise fail("", "json", f"not valid JSON: {exc}", parse=True) from None
+    if not isinstance(value, dict):
+        raise fail("", "json", f"expected a JSON object, got {type(value).__name__}", parse=True)
+    return value
+
+
+def model(kind: str) -> Callable[[type[_T]], type[_T]]:
+    """Class decorator (apply on top of ``@dataclass``): collect the declared JSON properties."""
+
+    def wrap(cls: type[_T]) -> type[_T]:
+        props = []
+        for f in dataclasses.fields(cls):  # type: ignore[arg-type]
+            if "key" not in f.metadata:
+                continue
+            enc, dec = f.metadata["codec"]
+            props.append(_Prop(f.name, f.metadata["key"], enc, dec, f.metadata["many"],
+                               f.metadata["always"], dec is parse_datetime))
+        cls._PROPS = tuple(props)
+        cls._KEYS = frozenset(p.key for p in props)
+        cls.KIND = kind
+        return cls
+
+    return wrap

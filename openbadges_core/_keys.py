@@ -19,16 +19,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol, TypeAlias, runtime_checkable
 
-from cryptography.exceptions import UnsupportedAlgorithm
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes, PublicKeyTypes
 from jwt.algorithms import Algorithm, ECAlgorithm, OKPAlgorithm, RSAAlgorithm
 from jwt.exceptions import InvalidKeyError
-from jwt.utils import base64url_encode
+from jwt.utils import base64url_encode, der_to_raw_signature, raw_to_der_signature
 
 from openbadges_core._errors import (
     KeyDecryptionError,
@@ -139,6 +139,69 @@ def _alg_of(key: PrivateKeyTypes | PublicKeyTypes) -> str:
     )
 
 
+# Prepared primitives: padding/hash/ECDSA objects built once, so a signature costs what the
+# ``cryptography`` call costs plus the JOSE encoding (PyJWT's DER <-> raw ``r || s`` helpers).
+_PKCS1V15 = padding.PKCS1v15()
+_SHA256 = hashes.SHA256()
+_ECDSA_SHA256 = ec.ECDSA(_SHA256)
+_P256 = ec.SECP256R1()
+
+
+def _signing_function(key: _CryptoPrivate) -> Callable[[bytes], bytes]:
+    if isinstance(key, rsa.RSAPrivateKey):
+        rsa_key = key
+
+        def sign_rs256(data: bytes) -> bytes:
+            return rsa_key.sign(data, _PKCS1V15, _SHA256)
+
+        return sign_rs256
+    if isinstance(key, ec.EllipticCurvePrivateKey):
+        ec_key = key
+
+        def sign_es256(data: bytes) -> bytes:
+            return der_to_raw_signature(ec_key.sign(data, _ECDSA_SHA256), _P256)
+
+        return sign_es256
+    return key.sign  # Ed25519
+
+
+def _verifying_function(key: _CryptoPublic) -> Callable[[bytes, bytes], bool]:
+    if isinstance(key, rsa.RSAPublicKey):
+        rsa_key = key
+
+        def verify_rs256(data: bytes, signature: bytes) -> bool:
+            try:
+                rsa_key.verify(signature, data, _PKCS1V15, _SHA256)
+            except InvalidSignature:
+                return False
+            return True
+
+        return verify_rs256
+    if isinstance(key, ec.EllipticCurvePublicKey):
+        ec_key = key
+
+        def verify_es256(data: bytes, signature: bytes) -> bool:
+            if len(signature) != 64:
+                return False
+            try:
+                ec_key.verify(raw_to_der_signature(signature, _P256), data, _ECDSA_SHA256)
+            except InvalidSignature:
+                return False
+            return True
+
+        return verify_es256
+    ed_key = key
+
+    def verify_eddsa(data: bytes, signature: bytes) -> bool:
+        try:
+            ed_key.verify(signature, data)
+        except InvalidSignature:
+            return False
+        return True
+
+    return verify_eddsa
+
+
 def _public_jwk(key: _CryptoPublic, alg: str) -> dict[str, Any]:
     jwk: dict[str, Any] = dict(_ALGORITHMS[alg].to_jwk(key, as_dict=True))
     jwk.pop("key_ops", None)
@@ -148,13 +211,13 @@ def _public_jwk(key: _CryptoPublic, alg: str) -> dict[str, Any]:
 class PublicKey:
     """A verification key: RSA (RS256), P-256 (ES256) or Ed25519 (EdDSA). Immutable and hashable."""
 
-    __slots__ = ("_alg", "_algorithm", "_key", "_kid")
+    __slots__ = ("_alg", "_key", "_kid", "_verify")
 
     def __init__(self, key: _CryptoPublic, *, _alg: str | None = None) -> None:
         self._alg: str = _alg or _alg_of(key)
         self._key = key
         self._kid: str | None = None
-        self._algorithm = _ALGORITHMS[self._alg]
+        self._verify = _verifying_function(key)
 
     @classmethod
     def from_cryptography(cls, key: PublicKeyTypes) -> PublicKey:
@@ -194,7 +257,7 @@ class PublicKey:
 
     def verify(self, data: bytes, signature: bytes) -> None:
         """Check a JOSE-format signature (ES256: raw ``r || s``) over ``data``; raises :class:`SignatureError`."""
-        if not self._algorithm.verify(data, self._key, signature):
+        if not self._verify(data, signature):
             raise SignatureError(f"{self._alg} signature does not verify with key {self.kid}")
 
     def __eq__(self, other: object) -> bool:
@@ -212,12 +275,12 @@ class PublicKey:
 class PrivateKey:
     """A signing key: RSA (RS256), P-256 (ES256) or Ed25519 (EdDSA). It is a :class:`Signer`."""
 
-    __slots__ = ("_alg", "_algorithm", "_key", "_public")
+    __slots__ = ("_alg", "_key", "_public", "_sign")
 
     def __init__(self, key: _CryptoPrivate, *, _alg: str | None = None) -> None:
         self._alg: str = _alg or _alg_of(key)
         self._key = key
-        self._algorithm = _ALGORITHMS[self._alg]
+        self._sign = _signing_function(key)
         self._public = PublicKey(key.public_key(), _alg=self._alg)
 
     @classmethod
@@ -247,8 +310,8 @@ class PrivateKey:
         return self._key
 
     def sign(self, data: bytes) -> bytes:
-        """Sign ``data``, returning the JOSE signature bytes (ES256: raw ``r || s``)."""
-        return self._algorithm.sign(data, self._key)
+        """Sign ``data``, returning the JOSE signature bytes (ES256: raw ``r || s``, 64 bytes)."""
+        return self._sign(data)
 
     def to_pem(self, passphrase: str | bytes | None = None) -> bytes:
         """PKCS#8 PEM; encrypted with the best encryption ``cryptography`` offers when a passphrase is given."""
@@ -264,7 +327,7 @@ class PrivateKey:
 
     def to_jwk(self) -> dict[str, Any]:
         """The private JWK (public members plus the private ones), with ``alg`` and ``kid``."""
-        jwk: dict[str, Any] = dict(self._algorithm.to_jwk(self._key, as_dict=True))
+        jwk: dict[str, Any] = dict(_ALGORITHMS[self._alg].to_jwk(self._key, as_dict=True))
         jwk.pop("key_ops", None)
         jwk["alg"] = self._alg
         jwk["kid"] = self.kid

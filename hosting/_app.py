@@ -73,4 +73,5 @@ def create_app(settings: Settings | None = None, *, route_handlers: list[Any] | 
         ),
         state=State({"hosting": state}),
         debug=settings.debug,
+        logging_config=None,
     )

@@ -6,6 +6,7 @@ from typing import Any
 
 from litestar import Controller, Request, Response, route
 from litestar.enums import HttpMethod
+from litestar.params import FromPath
 
 from hosting._documents import revoked_body
 from hosting._http import HTML, JSON, LD_JSON, cached_response, negotiate, strong_etag
@@ -77,7 +78,7 @@ class PublicController(Controller):
     tags = ["public"]
 
     @route("/assertions/{public_id:str}", http_method=_GET_HEAD, summary="Hosted OB 2.0 Assertion")
-    async def assertion(self, request: Request[Any, Any, Any], public_id: str) -> Response[Any]:
+    async def assertion(self, request: Request[Any, Any, Any], public_id: FromPath[str]) -> Response[Any]:
         """The Assertion as JSON-LD (or JSON, or an HTML page); 410 when revoked, 301 when replaced."""
         state = _state(request)
         media = _json_media_type(request)
@@ -90,7 +91,7 @@ class PublicController(Controller):
             return _redirect(request, state.urls.assertion(result.public_id))
         return _gone(request, result)
 
-    async def _assertion_page(self, request: Request[Any, Any, Any], public_id: str) -> Response[Any]:
+    async def _assertion_page(self, request: Request[Any, Any, Any], public_id: FromPath[str]) -> Response[Any]:
         state = _state(request)
         page = await _reader(request).assertion_page(public_id)
         if isinstance(page, Redirect):
@@ -104,7 +105,7 @@ class PublicController(Controller):
                                max_age=state.settings.assertion_max_age)
 
     @route("/assertions/{public_id:str}/image", http_method=_GET_HEAD, summary="Baked assertion image")
-    async def assertion_image(self, request: Request[Any, Any, Any], public_id: str) -> Response[Any]:
+    async def assertion_image(self, request: Request[Any, Any, Any], public_id: FromPath[str]) -> Response[Any]:
         """The badge image with the assertion baked in (PNG or SVG, like the badge image)."""
         result = await _reader(request).baked_image(public_id)
         if isinstance(result, ImageBytes):
@@ -114,29 +115,29 @@ class PublicController(Controller):
         return _gone(request, result)
 
     @route("/issuers/{public_id:str}", http_method=_GET_HEAD, summary="OB 2.0 Issuer Profile")
-    async def issuer(self, request: Request[Any, Any, Any], public_id: str) -> Response[Any]:
+    async def issuer(self, request: Request[Any, Any, Any], public_id: FromPath[str]) -> Response[Any]:
         served = await _reader(request).issuer(public_id)
         return _document(request, served, _state(request).settings.document_max_age)
 
     @route("/issuers/{public_id:str}/image", http_method=_GET_HEAD, summary="Issuer image")
-    async def issuer_image(self, request: Request[Any, Any, Any], public_id: str) -> Response[Any]:
+    async def issuer_image(self, request: Request[Any, Any, Any], public_id: FromPath[str]) -> Response[Any]:
         return _image(request, await _reader(request).issuer_image(public_id))
 
     @route("/issuers/{public_id:str}/revocations", http_method=_GET_HEAD, summary="OB 2.0 RevocationList")
-    async def revocations(self, request: Request[Any, Any, Any], public_id: str) -> Response[Any]:
+    async def revocations(self, request: Request[Any, Any, Any], public_id: FromPath[str]) -> Response[Any]:
         served = await _reader(request).revocation_list(public_id)
         return _document(request, served, _state(request).settings.assertion_max_age)
 
     @route("/badges/{public_id:str}", http_method=_GET_HEAD, summary="OB 2.0 BadgeClass")
-    async def badge(self, request: Request[Any, Any, Any], public_id: str) -> Response[Any]:
+    async def badge(self, request: Request[Any, Any, Any], public_id: FromPath[str]) -> Response[Any]:
         served = await _reader(request).badge(public_id)
         return _document(request, served, _state(request).settings.document_max_age)
 
     @route("/badges/{public_id:str}/image", http_method=_GET_HEAD, summary="Badge class image")
-    async def badge_image(self, request: Request[Any, Any, Any], public_id: str) -> Response[Any]:
+    async def badge_image(self, request: Request[Any, Any, Any], public_id: FromPath[str]) -> Response[Any]:
         return _image(request, await _reader(request).badge_image(public_id))
 
     @route("/keys/{public_id:str}", http_method=_GET_HEAD, summary="OB 2.0 CryptographicKey")
-    async def key(self, request: Request[Any, Any, Any], public_id: str) -> Response[Any]:
+    async def key(self, request: Request[Any, Any, Any], public_id: FromPath[str]) -> Response[Any]:
         served = await _reader(request).key(public_id)
         return _document(request, served, _state(request).settings.document_max_age)

@@ -1,0 +1,128 @@
+"""Fixtures for the hosting tests: a migrated database per backend (SQLite file, PostgreSQL), demo data,
+an in-process client and helpers that write through the store.
+
+PostgreSQL comes from ``OPENBADGES_TEST_DATABASE_URL`` (e.g. ``postgresql+asyncpg://postgres@127.0.0.1:5432/test``);
+each test session creates a fresh database next to it and drops it afterwards. Unset or unreachable: the
+PostgreSQL tests skip with the reason, or fail when ``OPENBADGES_REQUIRE_POSTGRES=1``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import secrets
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+from litestar.testing import TestClient
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from hosting import Settings, create_app
+from hosting._crypto import KeyBox
+from hosting._db import create_engine, migrate
+from hosting._demo import DemoData, seed_demo
+from hosting._store import HostingStore
+from hosting._urls import PublicUrls
+
+T = TypeVar("T")
+
+BASE_URL = "http://testserver.local"
+SECRET = "test-secret-" + "x" * 20
+REQUIRE_POSTGRES = os.environ.get("OPENBADGES_REQUIRE_POSTGRES") == "1"
+
+
+def _unavailable(reason: str) -> None:
+    if REQUIRE_POSTGRES:
+        pytest.fail(f"PostgreSQL required (OPENBADGES_REQUIRE_POSTGRES=1) but {reason}")
+    pytest.skip(f"PostgreSQL tests skipped: {reason}")
+
+
+async def _admin(url: str, statement: str) -> None:
+    import asyncpg
+
+    u = make_url(url)
+    conn = await asyncpg.connect(host=u.host or "127.0.0.1", port=u.port or 5432, user=u.username or "postgres",
+                                 password=u.password, database=u.database or "postgres", timeout=5)
+    try:
+        await conn.execute(statement)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A freshly migrated (Alembic) database for this test session."""
+    logging.getLogger("hosting.access").setLevel(logging.WARNING)
+    if request.param == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'hosting.db'}"
+        migrate(url)
+        yield url
+        return
+    admin_url = os.environ.get("OPENBADGES_TEST_DATABASE_URL", "")
+    if not admin_url:
+        _unavailable("OPENBADGES_TEST_DATABASE_URL is not set")
+    name = f"obtest_{secrets.token_hex(6)}"
+    try:
+        asyncio.run(_admin(admin_url, f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # unreachable server, bad credentials ...
+        _unavailable(f"cannot reach {make_url(admin_url).render_as_string(hide_password=True)}: {exc!r}")
+    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    try:
+        migrate(url)
+        yield url
+    finally:
+        asyncio.run(_admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url, base_url=BASE_URL, secret_key=SECRET, access_log=False)
+
+
+def run_store(settings: Settings, fn: Callable[[HostingStore], Awaitable[T]]) -> T:
+    """Run ``fn(store)`` in its own engine and transaction (committed), from a sync test."""
+
+    async def _go() -> T:
+        engine = create_engine(settings.database_url)
+        try:
+            async with async_sessionmaker(engine, expire_on_commit=False)() as session:
+                store = HostingStore(session, PublicUrls(settings.base_url), KeyBox(settings.secret_key))
+                result = await fn(store)
+                await session.commit()
+                return result
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(_go())
+
+
+@pytest.fixture(scope="session")
+def demo(settings: Settings) -> DemoData:
+    async def _seed(store: HostingStore) -> DemoData:
+        return await seed_demo(store.session, store.urls, store.keybox, slug="demo")
+
+    return run_store(settings, _seed)
+
+
+@pytest.fixture(scope="session")
+def client(settings: Settings, demo: DemoData) -> Iterator[TestClient[Any]]:
+    with TestClient(create_app(settings), base_url=BASE_URL) as c:
+        yield c
+
+
+@pytest.fixture(scope="session")
+def urls() -> PublicUrls:
+    return PublicUrls(BASE_URL)
+
+
+@pytest.fixture
+def store_runner(settings: Settings) -> Callable[[Callable[[HostingStore], Awaitable[Any]]], Any]:
+    return lambda fn: run_store(settings, fn)
+
+
+async def session_of(store: HostingStore) -> AsyncSession:
+    return store.session

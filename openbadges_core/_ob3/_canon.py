@@ -9,15 +9,17 @@ are capped so a hostile document cannot make canonicalization explode.
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from pyld import jsonld
 from pyld.canon import URDNA2015
+from pyld.identifier_issuer import IdentifierIssuer
 
 from openbadges_core._errors import CanonicalizationError, OpenBadgesError
-from openbadges_core._ob3._contexts import context_resolver, document_loader
+from openbadges_core._ob3._contexts import BoundedCache, context_resolver, document_loader
 
 __all__ = ["CanonicalizationLimits", "canonicalize", "expand"]
 
@@ -32,6 +34,43 @@ class CanonicalizationLimits:
 
 
 _DEFAULT_LIMITS = CanonicalizationLimits()
+
+
+# (active context uuid, local context key, flags) -> processed active context. pyld caches processed
+# contexts per active context, but type-scoped contexts (non-propagating) are applied to a fresh clone
+# every time, so nothing downstream of them ever hits its cache. Keying by content fixes that; the
+# entries are pyld's own immutable-by-convention active contexts.
+_PROCESSED: BoundedCache = BoundedCache(maxsize=1024)
+
+
+def _context_key(local_ctx: Any) -> str | None:
+    if isinstance(local_ctx, str):
+        return local_ctx
+    try:
+        return json.dumps(local_ctx, sort_keys=True, separators=(",", ":"))
+    except (TypeError, ValueError):
+        return None
+
+
+class _Processor(jsonld.JsonLdProcessor):  # type: ignore[misc]
+    """pyld's processor with processed-context memoization across operations."""
+
+    def _process_context(self, active_ctx: Any, local_ctx: Any, options: Any, override_protected: bool = False,
+                         propagate: bool = True, validate_scoped: bool = True, cycles: Any = None) -> Any:
+        ctx_key = _context_key(local_ctx)
+        uid = active_ctx.get("_uuid") if isinstance(active_ctx, dict) else None
+        if ctx_key is None or uid is None:
+            return super()._process_context(active_ctx, local_ctx, options, override_protected, propagate,
+                                            validate_scoped, cycles)
+        key = f"{uid}|{int(override_protected)}{int(propagate)}{int(validate_scoped)}|{ctx_key}"
+        cached = _PROCESSED.get(key)
+        if cached is None:
+            cached = super()._process_context(active_ctx, local_ctx, options, override_protected, propagate,
+                                              validate_scoped, cycles)
+            if isinstance(cached, dict) and "_uuid" not in cached:
+                cached["_uuid"] = str(uuid.uuid4())
+            _PROCESSED[key] = cached
+        return cached
 
 
 def _options() -> dict[str, Any]:
@@ -117,7 +156,7 @@ def expand(document: Mapping[str, Any], *, limits: CanonicalizationLimits | None
             f"document is {size} bytes, more than the {limits.max_document_bytes}-byte limit")
 
     dropped: list[str | None] = []
-    processor = jsonld.JsonLdProcessor(on_property_dropped=dropped.append)
+    processor = _Processor(on_property_dropped=dropped.append)
     try:
         expanded = processor.expand(dict(document), _options())
     except CanonicalizationError:
@@ -139,7 +178,15 @@ def canonicalize(document: Mapping[str, Any], *, limits: CanonicalizationLimits 
     """
     expanded = expand(document, limits=limits)
     try:
-        dataset = jsonld.JsonLdProcessor().to_rdf(expanded, {**_options(), "produceGeneralizedRdf": False})
+        # What JsonLdProcessor.to_rdf does after expanding (we have expanded already, strictly).
+        processor = _Processor()
+        issuer = IdentifierIssuer("_:b")
+        node_map: dict[str, Any] = {"@default": {}}
+        processor._create_node_map(expanded, node_map, "@default", issuer)
+        options = {**_options(), "produceGeneralizedRdf": False, "rdfDirection": None}
+        dataset = {name: processor._graph_to_rdf(graph, issuer, options)
+                   for name, graph in sorted(node_map.items())
+                   if name == "@default" or name.startswith("_:") or _is_absolute_iri(name)}
         result = URDNA2015().main(dataset, {"algorithm": "URDNA2015", "format": "application/n-quads"})
     except Exception as exc:
         raise _unwrap(exc) from None

@@ -75,7 +75,7 @@ def document_loader(url: str, options: Mapping[str, Any] | None = None) -> dict[
 
 
 # Private to this module: pyld's module-level cache is shared with every other loader in the process.
-class _BoundedCache(dict[str, Any]):
+class BoundedCache(dict[str, Any]):
     """Insertion-ordered cache that forgets its oldest entry beyond ``maxsize`` (inline contexts
     of hostile documents must not grow it without bound)."""
 
@@ -89,7 +89,7 @@ class _BoundedCache(dict[str, Any]):
         super().__setitem__(key, value)
 
 
-_RESOLVED_CACHE = _BoundedCache(maxsize=128)
+_RESOLVED_CACHE = BoundedCache(maxsize=128)
 
 
 def context_resolver() -> ContextResolver:

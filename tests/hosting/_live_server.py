@@ -1,0 +1,87 @@
+"""A real ``openbadges-server run`` process on 127.0.0.1 (free port) with migrated, seeded SQLite."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from hosting._crypto import KeyBox
+from hosting._db import create_engine, migrate
+from hosting._demo import DemoData, seed_demo
+from hosting._urls import PublicUrls
+
+SECRET = "live-secret-" + "y" * 24
+
+
+@dataclass
+class LiveServer:
+    base_url: str
+    urls: PublicUrls
+    demo: DemoData
+    log: Path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def live_server(tmp: Path) -> Iterator[LiveServer]:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    db = f"sqlite+aiosqlite:///{tmp / 'live.db'}"
+    migrate(db)
+    urls = PublicUrls(base)
+
+    async def _seed() -> DemoData:
+        engine = create_engine(db)
+        try:
+            async with async_sessionmaker(engine, expire_on_commit=False)() as session:
+                data = await seed_demo(session, urls, KeyBox(SECRET))
+                await session.commit()
+                return data
+        finally:
+            await engine.dispose()
+
+    demo = asyncio.run(_seed())
+    env = {**os.environ, "OPENBADGES_DATABASE_URL": db, "OPENBADGES_BASE_URL": base,
+           "OPENBADGES_SECRET_KEY": SECRET}
+    log = tmp / "server.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", "from hosting._cli import main; main()", "run", "--host", "127.0.0.1",
+             "--port", str(port)],
+            env=env, stdout=out, stderr=subprocess.STDOUT, cwd=tmp,
+        )
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"server did not start: {log.read_text()}")
+            time.sleep(0.1)
+        yield LiveServer(base, urls, demo, log)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

@@ -27,6 +27,7 @@ from openbadges_core._baking._limits import DEFAULT_LIMITS, BakingLimits, read_i
 from openbadges_core._baking._payload import BakedPayload, PreparedPayload, Version, classify_kind, prepare_payload
 from openbadges_core._errors import (
     AmbiguousPayloadError,
+    BakingError,
     CorruptImageError,
     NoBadgePayloadError,
     NotAnImageError,
@@ -48,6 +49,7 @@ _SVG_ROOTS = frozenset({f"{_SVG_NS}}}svg", "svg"})
 # A start or end tag; quoted attribute values may hold ">" (expat has already checked well-formedness).
 _TAG_RE = re.compile(rb"<[^\"'>]*(?:(?:\"[^\"]*\"|'[^']*')[^\"'>]*)*>")
 _ATTR_RE = re.compile(rb"(\s+)([^\s=/>]+)(\s*=\s*)(\"[^\"]*\"|'[^']*')")
+_NAMED_ENTITY_REF = re.compile(rb"&(?!(?:lt|gt|amp|quot|apos|#[0-9]+|#x[0-9A-Fa-f]+);)[^;\s]+;")
 _DANGEROUS_URL = ("javascript:", "vbscript:", "data:text/html")
 _CONTROL_AND_SPACE = re.compile(r"[\x00-\x20]+")
 _XML_DECL_ENCODING = re.compile(rb"^(<\?xml[^>]*?encoding\s*=\s*)([\"'])([A-Za-z0-9._-]+)\2")
@@ -101,6 +103,7 @@ class _Scanner:
         self.parser.StartElementHandler = self._start
         self.parser.EndElementHandler = self._end
         self.parser.CharacterDataHandler = self._text
+        self.parser.SkippedEntityHandler = self._skipped_entity
         self._defused = defused  # keeps the entity/DTD guards' owner alive
 
     def run(self) -> _Scan:
@@ -108,7 +111,10 @@ class _Scanner:
             self.parser.Parse(self.data, True)
         except DefusedXmlException as exc:
             raise UnsafeSvgError(f"unsafe SVG refused: {exc}") from None
-        except (ExpatError, ParseError) as exc:
+        except BakingError:
+            raise
+        except (ExpatError, ParseError, LookupError, UnicodeError, ValueError) as exc:
+            # LookupError/UnicodeError: expat asks Python's codecs for a declared non-UTF-8 encoding
             raise CorruptImageError(f"malformed SVG: {exc}", code="corrupt_svg") from None
         except RecursionError:
             raise UnsafeSvgError("SVG nesting too deep") from None
@@ -131,6 +137,11 @@ class _Scanner:
             verify = _attr(attrs, "verify")
             if verify is not None:
                 self.limits.check_payload_size(len(verify))
+                tag = self.data[pos:_tag_end(self.data, pos)]
+                if _NAMED_ENTITY_REF.search(tag):
+                    # expat silently drops entities from attribute values when an external DTD
+                    # could define them; never let that alter a payload
+                    raise UnsafeSvgError("the badge element refers to an entity defined outside the SVG")
             self.badge = _Badge(version, pos, self.depth, verify)
             self.scan.badges.append(self.badge)
         if not self.sanitize or self.script_depth:
@@ -149,6 +160,10 @@ class _Scanner:
             self.scan.removals.append((self.script_start, end))
             self.script_depth = 0
         self.depth -= 1
+
+    def _skipped_entity(self, name: str, is_parameter_entity: bool) -> None:
+        # an entity only an external DTD could define: never fetched, and never silently dropped
+        raise UnsafeSvgError(f"SVG refers to entity &{name}; which only an external DTD could define")
 
     def _text(self, text: str) -> None:
         badge = self.badge

@@ -147,7 +147,8 @@ def sign_assertion(assertion: Any, signer: Signer) -> str:
                                       "a signed assertion needs verification {type: SignedBadge, creator}"))
     else:
         vtype = verification.get("type")
-        if vtype not in ("SignedBadge", "signed"):  # "signed" is the context's alias of SignedBadge
+        types = vtype if isinstance(vtype, (list, tuple)) else [vtype]
+        if not any(t in ("SignedBadge", "signed") for t in types):  # "signed": the context's alias
             issues.append(ValidationIssue("verification.type", "signed_badge_required",
                                           f"verification type must be SignedBadge to sign, not {vtype!r}"))
         creator = verification.get("creator")

@@ -25,6 +25,7 @@ EXIT_USAGE = 2
 
 _COMMAND_MODULES: list[str] = [
     # "openbadges_core._cli._documents",
+    "openbadges_core._cli._keys",
     "openbadges_core._cli._baking",
 ]
 

@@ -360,3 +360,16 @@ def test_verify_needs_a_public_key_object(keys: dict[str, PrivateKey]) -> None:
 def test_decode_unverified_returns_header_and_payload(keys: dict[str, PrivateKey]) -> None:
     token = sign_jws(PAYLOAD, keys["ES256"], headers={"typ": "JWT"})
     assert decode_jws_unverified(token) == ({"alg": "ES256", "typ": "JWT", "kid": keys["ES256"].kid}, PAYLOAD)
+
+
+def test_quickstart_example_signs_a_badge_that_verifies() -> None:
+    # docs/quickstart.md promises "issue and sign a badge in ten lines": run its first two code blocks.
+    text = (Path(__file__).resolve().parent.parent / "docs" / "quickstart.md").read_text()
+    blocks = [b.split("```", 1)[0] for b in text.split("```python\n")[1:]]
+    namespace: dict[str, Any] = {}
+    exec(blocks[0], namespace)  # noqa: S102 - our own documentation
+    statements = [line for line in blocks[0].splitlines() if line and not line.startswith((" ", "from", "import"))]
+    assert len(statements) <= 10
+    exec(blocks[1], namespace)  # noqa: S102
+    assert json.loads(namespace["payload"]) == namespace["assertion"].to_dict()
+    assert namespace["header"] == {"alg": "RS256", "typ": "JWT"}

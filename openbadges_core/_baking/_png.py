@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import zlib
 from collections.abc import Mapping
-from struct import pack, unpack_from
+from struct import Struct, pack, unpack_from
 from typing import Any
 
 from openbadges_core._baking._limits import DEFAULT_LIMITS, BakingLimits, read_image
@@ -37,6 +37,7 @@ __all__ = ["PNG_SIGNATURE", "bake_png", "unbake_png", "is_png"]
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _IHDR_END = 8 + 12 + 13  # signature + IHDR chunk
+_CHUNK_HEADER = Struct(">I4s")
 _MAX_CHUNK_LENGTH = 0x7FFFFFFF  # PNG: lengths are at most 2**31 - 1
 _TEXT_TYPES = frozenset({b"iTXt", b"tEXt", b"zTXt"})
 _BADGE_KEYWORDS = frozenset(k.encode() for k in KEYWORD_VERSIONS)
@@ -88,6 +89,10 @@ def unbake_png(image: bytes | str | os.PathLike[str], *, limits: BakingLimits | 
     if not found:
         raise NoBadgePayloadError("the PNG carries no openbadges/openbadgecredential chunk")
 
+    if len(found) == 1:  # the common case: one badge chunk
+        ctype, kw, start, end = found[0]
+        return _result(_read_badge_chunk(data, ctype, start, end, limits), KEYWORD_VERSIONS[kw.decode()])
+
     # version -> preferred (iTXt) and legacy (tEXt/zTXt) payload texts
     texts: dict[Version, tuple[set[str], set[str]]] = {}
     for ctype, kw, start, end in found:
@@ -103,6 +108,10 @@ def unbake_png(image: bytes | str | os.PathLike[str], *, limits: BakingLimits | 
         raise AmbiguousPayloadError(
             f"the PNG carries {len(candidates)} different {_KEYWORD_NAMES[version]} payloads")
     (text,) = candidates
+    return _result(text, version)
+
+
+def _result(text: str, version: Version) -> BakedPayload:
     if not text:
         raise NoBadgePayloadError("the PNG's badge chunk is empty")
     kind = classify_kind(text)
@@ -132,15 +141,19 @@ def _scan(data: bytes) -> tuple[list[_Found], int]:
 
     found: list[_Found] = []
     pos = _IHDR_END
+    header = _CHUNK_HEADER.unpack_from  # hot loop: one call per chunk, IDAT first
     while True:
         if pos + 12 > size:
             raise CorruptImageError(f"truncated PNG: the file ends at byte {size} before IEND")
-        length, ctype = unpack_from(">I4s", data, pos)
+        length, ctype = header(data, pos)
         end = pos + 12 + length
-        if length > _MAX_CHUNK_LENGTH or end > size:
+        if end > size or length > _MAX_CHUNK_LENGTH:
             raise CorruptImageError(
                 f"truncated or malformed PNG: chunk {ctype!r} at byte {pos} declares {length} bytes "
                 f"but only {size - pos - 12} remain")
+        if ctype == b"IDAT":
+            pos = end
+            continue
         if ctype in _TEXT_TYPES:
             nul = data.find(b"\x00", pos + 8, min(pos + 9 + _MAX_KEYWORD, end - 4))
             if nul > 0:

@@ -483,11 +483,11 @@ def document_issues(doc_or_mapping: Any, *, kind: str | None = None) -> list[Val
     if kind in _TOP_KINDS:
         checker.context(data, kind)
     _WALKERS[kind](checker, data, "")
-    seen: set[tuple[str, str]] = set()
+    seen: set[ValidationIssue] = set()
     result = []
     for issue in issues + checker.issues:
-        if (issue.path, issue.rule) not in seen:
-            seen.add((issue.path, issue.rule))
+        if issue not in seen:
+            seen.add(issue)
             result.append(issue)
     return result
 

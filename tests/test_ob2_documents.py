@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from _ob2_builders import ISSUED, make_assertion, make_badge, make_issuer
 
 from openbadges_core import (
     OB2_CONTEXT,
     Alignment,
     Assertion,
     BadgeClass,
-    Criteria,
     CryptographicKey,
     Evidence,
     IdentityObject,
@@ -24,38 +24,9 @@ from openbadges_core import (
     ValidationError,
     VerificationObject,
     document_issues,
-    hash_identity,
     parse_document,
     validate_document,
 )
-
-ISSUED = datetime(2016, 12, 31, 23, 59, 59, tzinfo=timezone.utc)
-
-
-def make_issuer(**changes: object) -> Issuer:
-    fields: dict[str, object] = dict(id="https://example.org/organization.json", name="An Example Badge Issuer",
-                                     url="https://example.org", email="contact@example.org")
-    fields.update(changes)
-    return Issuer(**fields)  # type: ignore[arg-type]
-
-
-def make_badge(**changes: object) -> BadgeClass:
-    fields: dict[str, object] = dict(
-        id="https://example.org/robotics-badge.json", name="Awesome Robotics Badge",
-        description="For doing awesome things with robots.", image="https://example.org/robotics-badge.png",
-        criteria=Criteria(narrative="Build a robot."), issuer="https://example.org/organization.json")
-    fields.update(changes)
-    return BadgeClass(**fields)  # type: ignore[arg-type]
-
-
-def make_assertion(**changes: object) -> Assertion:
-    fields: dict[str, object] = dict(
-        id="https://example.org/beths-robotics-badge.json",
-        recipient=hash_identity("nobody@example.org", salt="deadsea"),
-        badge="https://example.org/robotics-badge.json",
-        verification=VerificationObject.hosted(), issued_on=ISSUED)
-    fields.update(changes)
-    return Assertion(**fields)  # type: ignore[arg-type]
 
 
 def test_assertion_serialises_to_compact_json_ld_with_ob2_context() -> None:
@@ -153,7 +124,7 @@ def test_dates_keep_their_offset_and_type() -> None:
     data = make_assertion().to_dict()
     data["issuedOn"] = "2016-12-31T23:59:59+02:00"
     doc = Assertion.from_dict(data)
-    assert doc.issued_on == datetime(2016, 12, 31, 21, 59, 59, tzinfo=timezone.utc)
+    assert doc.issued_on == datetime(2016, 12, 31, 21, 59, 59, tzinfo=UTC)
     assert doc.issued_on.utcoffset() == timedelta(hours=2)
     assert doc.to_dict()["issuedOn"] == "2016-12-31T23:59:59+02:00"
 

@@ -24,7 +24,7 @@ EXIT_CHECK_FAILED = 1
 EXIT_USAGE = 2
 
 _COMMAND_MODULES: list[str] = [
-    # "openbadges_core._cli._documents",
+    "openbadges_core._cli._documents",
     "openbadges_core._cli._keys",
     "openbadges_core._cli._baking",
 ]

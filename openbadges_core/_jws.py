@@ -29,8 +29,9 @@ from openbadges_core._keys import SUPPORTED_ALGORITHMS, PrivateKey, PublicKey, S
 
 __all__ = ["decode_jws_unverified", "sign_assertion", "sign_jws", "verify_jws"]
 
-# Three base64url segments; the payload may be empty (RFC 7515 allows it), header and signature may not.
-_COMPACT_JWS = re.compile(r"([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]*)\.([A-Za-z0-9_-]+)")
+# Three base64url segments. The payload may be empty (RFC 7515 allows it); so may the signature when
+# parsing, so that an unsecured ``alg: none`` token is reported as such rather than as "malformed".
+_COMPACT_JWS = re.compile(r"([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]*)\.([A-Za-z0-9_-]*)")
 _MAX_HEADER_CHARS = 8 * 1024
 _SIGNATURE_BYTES = {"ES256": 64, "EdDSA": 64}
 
@@ -183,6 +184,8 @@ def _split(token: object) -> tuple[dict[str, Any], str, str, str]:
         raise SignatureError("malformed JWS: header is not base64url JSON") from None
     if not isinstance(header, dict):
         raise SignatureError("malformed JWS: header is not a JSON object")
+    if not isinstance(header.get("alg"), str):
+        raise SignatureError("malformed JWS: header has no 'alg'")
     return header, header_b64, payload_b64, signature_b64
 
 
@@ -210,10 +213,8 @@ def verify_jws(token: str, key: PublicKey) -> tuple[dict[str, Any], bytes]:
     if not isinstance(key, PublicKey):
         raise SignatureError(f"verify_jws needs a PublicKey, not {type(key).__name__}")
     header, header_b64, payload_b64, signature_b64 = _split(token)
-    alg = header.get("alg")
+    alg: str = header["alg"]
     if alg != key.alg:
-        if not isinstance(alg, str):
-            raise SignatureError("JWS header has no algorithm")
         if alg.lower() == "none":
             raise SignatureError("unsigned JWS (alg 'none') is refused")
         if alg.upper().startswith("HS"):

@@ -13,6 +13,8 @@ from typing import Any
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from openbadges_core import (
     PrivateKey,
@@ -285,8 +287,9 @@ def test_key_of_another_type_is_rejected_before_any_math(keys: dict[str, Private
 @pytest.mark.parametrize("alg", ["none", "None", "NONE"])
 def test_unsigned_alg_none_token_is_rejected(keys: dict[str, PrivateKey], alg: str) -> None:
     unsigned = f"{b64(json.dumps({'alg': alg}).encode())}.{b64(PAYLOAD)}."
-    with pytest.raises(SignatureError):
+    with pytest.raises(SignatureError, match="none"):
         verify_jws(unsigned, keys["RS256"].public_key)
+    assert decode_jws_unverified(unsigned) == ({"alg": alg}, PAYLOAD)  # readable, never trusted
     with pytest.raises(SignatureError, match="none"):
         verify_jws(unsigned + "c2ln", keys["RS256"].public_key)
 
@@ -321,6 +324,12 @@ def test_crit_header_is_rejected(keys: dict[str, PrivateKey]) -> None:
         verify_jws(token, key.public_key)
 
 
+def test_empty_signature_is_rejected(keys: dict[str, PrivateKey]) -> None:
+    head, payload, _ = sign_jws(PAYLOAD, keys["ES256"]).split(".")
+    with pytest.raises(SignatureError):
+        verify_jws(f"{head}.{payload}.", keys["ES256"].public_key)
+
+
 def test_missing_alg_is_rejected(keys: dict[str, PrivateKey]) -> None:
     key = keys["EdDSA"]
     with pytest.raises(SignatureError):
@@ -328,7 +337,7 @@ def test_missing_alg_is_rejected(keys: dict[str, PrivateKey]) -> None:
 
 
 MALFORMED = [
-    "", ".", "..", "a.b", "a.b.c.d", "a..", "abc.def.gh!", "eyJhbGciOiJSUzI1NiJ9.e30.c2ln=",
+    "", ".", "..", "a.b", "a.b.c.d", "a..", "e30..", "e30.e30.c2ln", "abc.def.gh!", "eyJhbGciOiJSUzI1NiJ9.e30.c2ln=",
     " eyJ.e30.c2ln junk", "eyJ\n.e30.c2ln", "bm90IGpzb24.e30.c2ln",  # header is not JSON
     "WzFd.e30.c2ln",  # header is a JSON array
     b64(b"[" * 5000 + b"]" * 5000) + ".e30.c2ln",  # deep nesting
@@ -373,3 +382,28 @@ def test_quickstart_example_signs_a_badge_that_verifies() -> None:
     exec(blocks[1], namespace)  # noqa: S102
     assert json.loads(namespace["payload"]) == namespace["assertion"].to_dict()
     assert namespace["header"] == {"alg": "RS256", "typ": "JWT"}
+
+
+# --- hostile input: only SignatureError ever escapes ------------------------------------------------------
+
+_TOKEN_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.="
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(token=st.one_of(st.text(max_size=300), st.text(alphabet=_TOKEN_ALPHABET, max_size=300)))
+def test_arbitrary_token_raises_only_signature_error(keys: dict[str, PrivateKey], token: str) -> None:
+    for key in keys.values():
+        with pytest.raises(SignatureError):
+            verify_jws(token, key.public_key)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(header=st.dictionaries(st.sampled_from(["alg", "kid", "typ", "crit", "b64", "jku"]),
+                              st.one_of(st.none(), st.integers(), st.text(max_size=8),
+                                        st.sampled_from(["ES256", "none", "HS256"]), st.lists(st.text(max_size=3)))),
+       payload=st.binary(max_size=64), signature=st.binary(max_size=80))
+def test_forged_tokens_with_any_header_are_rejected(
+    keys: dict[str, PrivateKey], header: dict[str, Any], payload: bytes, signature: bytes
+) -> None:
+    with pytest.raises(SignatureError):
+        verify_jws(forge(header, payload, signature), keys["ES256"].public_key)

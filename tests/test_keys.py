@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from openbadges_core import (
     KeyDecryptionError,
@@ -312,3 +315,22 @@ def test_from_cryptography_wraps_supported_keys() -> None:
     assert PrivateKey.from_cryptography(raw).alg == "EdDSA"
     with pytest.raises(UnsupportedAlgorithmError):
         PrivateKey.from_cryptography(ed448.Ed448PrivateKey.generate())  # type: ignore[arg-type]
+
+
+@settings(max_examples=100, deadline=None)
+@given(data=st.one_of(
+    st.binary(max_size=300),
+    st.builds(lambda body: b"-----BEGIN PRIVATE KEY-----\n" + body + b"\n-----END PRIVATE KEY-----\n",
+              st.binary(max_size=200)),
+    st.builds(lambda body: b"-----BEGIN PUBLIC KEY-----\n" + body + b"\n-----END PUBLIC KEY-----\n",
+              st.binary(max_size=200)),
+    st.dictionaries(st.sampled_from(["kty", "crv", "n", "e", "d", "x", "y", "alg", "use"]),
+                    st.one_of(st.sampled_from(["RSA", "EC", "OKP", "P-256", "Ed25519", "AQAB"]),
+                              st.text(max_size=20), st.integers(), st.none())),
+))
+def test_arbitrary_key_input_raises_only_key_material_errors(data: bytes | dict[str, Any]) -> None:
+    for load in (load_private_key, load_public_key):
+        try:
+            load(data)
+        except KeyMaterialError:
+            pass

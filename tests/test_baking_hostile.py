@@ -175,7 +175,7 @@ def dtd_server() -> Iterator[tuple[str, list[str]]]:
     hits: list[str] = []
 
     class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - http.server API
+        def do_GET(self) -> None:
             hits.append(self.path)
             body = b'<!ENTITY payload "https://evil.example/x">'
             self.send_response(200)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from openbadges_core._errors import PayloadTooLargeError
 
-__all__ = ["BakingLimits", "DEFAULT_LIMITS", "read_image"]
+__all__ = ["DEFAULT_LIMITS", "BakingLimits", "read_image"]
 
 MiB = 1024 * 1024
 

@@ -14,14 +14,14 @@ from openbadges_core._baking._limits import BakingLimits
 from openbadges_core._errors import BakingError
 
 __all__ = [
-    "BakedPayload",
-    "Format",
-    "Kind",
-    "Version",
     "KEYWORD_OB2",
     "KEYWORD_OB3",
     "KEYWORD_VERSIONS",
+    "BakedPayload",
+    "Format",
+    "Kind",
     "PreparedPayload",
+    "Version",
     "classify_kind",
     "prepare_payload",
 ]

@@ -33,7 +33,7 @@ from openbadges_core._errors import (
     PayloadTooLargeError,
 )
 
-__all__ = ["PNG_SIGNATURE", "bake_png", "unbake_png", "is_png"]
+__all__ = ["PNG_SIGNATURE", "bake_png", "is_png", "unbake_png"]
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _IHDR_END = 8 + 12 + 13  # signature + IHDR chunk

@@ -24,7 +24,13 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser
 
 from openbadges_core._baking._limits import DEFAULT_LIMITS, BakingLimits, read_image
-from openbadges_core._baking._payload import BakedPayload, PreparedPayload, Version, classify_kind, prepare_payload
+from openbadges_core._baking._payload import (
+    BakedPayload,
+    PreparedPayload,
+    Version,
+    classify_kind,
+    prepare_payload,
+)
 from openbadges_core._errors import (
     AmbiguousPayloadError,
     BakingError,

@@ -120,7 +120,7 @@ def check_recipient(report: VerificationReport, assertion: Mapping[str, Any], re
         report.recipient_match = False
         report.fail("recipient", "the assertion has no recipient identity object")
         return
-    from openbadges_core import identity_matches  # type: ignore[attr-defined]
+    from openbadges_core import identity_matches
 
     try:
         matched = bool(identity_matches(identity, recipient))

@@ -17,7 +17,7 @@ __all__ = ["MAX_INPUT_BYTES", "DetectedInput", "detect_input"]
 MAX_INPUT_BYTES = 16 * 1024 * 1024
 InputKind = Literal["url", "json", "jws", "image"]
 
-_JWS = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+")
+_JWS = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*")
 _URL = re.compile(r"https?://\S+", re.IGNORECASE)
 _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -97,7 +97,11 @@ def detect_input(value: object) -> DetectedInput:
         stripped = value.strip()
         if len(stripped) < 4096 and "\n" not in stripped:
             path = Path(stripped)
-            if path.is_file():
+            try:
+                is_file = path.is_file()
+            except (OSError, ValueError):
+                is_file = False
+            if is_file:
                 return _from_bytes(_read_path(path))
             raise VerificationError(f"not a URL, JSON, compact JWS or an existing file: {stripped[:200]!r}")
         raise VerificationError("input is not an assertion URL, JSON, a compact JWS or a path")

@@ -20,6 +20,7 @@ from openbadges_core._verify._session import (
     LinkedDocument,
     Session,
     document_issues_of,
+    has_type,
     is_http_url,
     parse_json_object,
     record_validation,
@@ -226,6 +227,10 @@ def verify_hosted_json(session: Session, assertion: Mapping[str, Any], recipient
     """An assertion handed over as JSON (or baked as JSON): hosted ones are re-fetched from their id."""
     report = session.report
     report.assertion = dict(assertion)
+    if not has_type(assertion, "Assertion"):
+        if check_version(session, assertion):
+            report.fail("validate_assertion", f"the input is a {assertion.get('type')!r}, not an Assertion")
+        return
     kind = _normalise_type(_verification_type(assertion))
     if kind == "SignedBadge":
         report.verification_type = "SignedBadge"

@@ -51,7 +51,7 @@ def document_issues_of(data: Mapping[str, Any], expected_type: str) -> list[Vali
     """Schema and rule issues of a document that should be of ``expected_type``; never raises."""
     if not has_type(data, expected_type):
         return [ValidationIssue("type", "type", f"expected a {expected_type}, got type {data.get('type')!r}")]
-    from openbadges_core import document_issues  # type: ignore[attr-defined]
+    from openbadges_core import document_issues
 
     try:
         return list(document_issues(data))

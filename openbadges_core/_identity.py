@@ -21,7 +21,7 @@ _ALGORITHMS = {"sha256": 64, "md5": 32}
 IDENTITY_TYPES = ("email", "url", "telephone", "id")
 
 
-def normalize_identity(identity: str, type: str = "email") -> str:  # noqa: A002 - spec name
+def normalize_identity(identity: str, type: str = "email") -> str:
     """The form of ``identity`` that is hashed and compared: e-mails trimmed and lower-cased."""
     if type == "email":
         return identity.strip().lower()
@@ -39,7 +39,7 @@ def _digest(algorithm: str, text: str) -> str:
 def hash_identity(
     identity: str,
     *,
-    type: str = "email",  # noqa: A002 - the spec's property name
+    type: str = "email",
     salt: str | None = None,
     algorithm: str = "sha256",
 ) -> IdentityObject:

@@ -22,7 +22,7 @@ from openbadges_core._errors import ParseError, ValidationError, ValidationIssue
 from openbadges_core._ob2._model import OB2_CONTEXT, decode_json, join_path, parse_datetime
 from openbadges_core._resources import data_path, load_json
 
-__all__ = ["document_issues", "validate_document", "detect_kind", "RULES"]
+__all__ = ["RULES", "detect_kind", "document_issues", "validate_document"]
 
 #: Every rule name an issue can carry (besides ``schema.<keyword>``), with what it means.
 RULES: dict[str, str] = {
@@ -80,9 +80,9 @@ _EXPECTED_TYPES: dict[str, frozenset[str]] = {
 }
 _VERIFICATION_TYPES = frozenset({_OBI + "HostedBadge", _OBI + "SignedBadge"})
 
-_UUID_URN = re.compile(r"urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z", re.I)
+_UUID_URN = re.compile(r"urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z", re.IGNORECASE)
 _BAD_IRI_CHARS = re.compile(r"[\x00-\x20<>\"{}|\\^`\x7f]")
-_DATA_IMAGE = re.compile(r"data:image/[A-Za-z0-9.+-]+(;[^,]*)?,", re.I)
+_DATA_IMAGE = re.compile(r"data:image/[A-Za-z0-9.+-]+(;[^,]*)?,", re.IGNORECASE)
 _EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)+\Z")
 _TELEPHONE = re.compile(r"\+?[1-9]\d{1,14}(;ext=\d+)?\Z")
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"

@@ -9,12 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _ob2_builders import make_assertion, make_badge, make_issuer
 from pyld import jsonld
 
 from openbadges_core import OB2_CONTEXT, hash_identity
 from openbadges_core._resources import data_path
-
-from _ob2_builders import make_assertion, make_badge, make_issuer
 
 Loader = Callable[..., dict[str, Any]]
 
@@ -23,7 +22,7 @@ def local_loader(context_file: Path) -> Loader:
     """A pyld document loader that serves the OB v2 context from ``context_file`` and refuses everything else."""
     document = json.loads(context_file.read_text(encoding="utf-8"))
 
-    def load(url: str, options: Any = None) -> dict[str, Any]:  # noqa: ARG001
+    def load(url: str, options: Any = None) -> dict[str, Any]:
         if url == OB2_CONTEXT:
             return {"contextUrl": None, "documentUrl": url, "document": copy.deepcopy(document)}
         raise jsonld.JsonLdError(f"offline test loader refuses {url}", "jsonld.LoadDocumentError",

@@ -188,9 +188,9 @@ def test_verification_object_helpers() -> None:
 
 
 def test_revocation_list_lookup() -> None:
-    rl = RevocationList(id="https://example.org/rl.json", revoked_assertions=[
+    rl = RevocationList(id="https://example.org/rl.json", revoked_assertions=(
         "urn:uuid:6deb4a00-ebce-4b28-8cc2-afa705ef7be4",
-        RevokedAssertion(id="https://example.org/a/1", revocation_reason="fraud")])
+        RevokedAssertion(id="https://example.org/a/1", revocation_reason="fraud")))
     assert rl.is_revoked("urn:uuid:6deb4a00-ebce-4b28-8cc2-afa705ef7be4")
     entry = rl.entry_for("https://example.org/a/1")
     assert entry is not None and entry.revocation_reason == "fraud"

@@ -17,7 +17,8 @@ SCHEMA_DIR = data_dir() / "ob2"
 
 
 def load(name: str) -> dict[str, Any]:
-    return json.loads((SCHEMA_DIR / f"{name}.schema.json").read_text(encoding="utf-8"))
+    schema: dict[str, Any] = json.loads((SCHEMA_DIR / f"{name}.schema.json").read_text(encoding="utf-8"))
+    return schema
 
 
 @pytest.fixture(scope="module")
@@ -40,8 +41,8 @@ def outputs() -> list[tuple[str, Any]]:
     return [
         ("assertion", make_assertion(badge=badge, evidence=[Evidence(narrative="n"), "https://example.org/e"])),
         ("badgeclass", badge), ("issuer", make_issuer()), ("cryptographickey", key),
-        ("revocationlist", RevocationList(id="https://example.org/rl", revoked_assertions=[
-            RevokedAssertion(id="https://example.org/a/1", revocation_reason="r"), "https://example.org/a/2"])),
+        ("revocationlist", RevocationList(id="https://example.org/rl", revoked_assertions=(
+            RevokedAssertion(id="https://example.org/a/1", revocation_reason="r"), "https://example.org/a/2"))),
     ]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -376,6 +377,6 @@ def test_kind_forces_the_document_type_and_accepts_nested_kinds() -> None:
 
 def test_every_rule_is_documented_and_exercised() -> None:
     """Guard: each named rule has an entry in RULES (the docs list) and a test mentioning it here."""
-    source = open(__file__, encoding="utf-8").read()
+    source = Path(__file__).read_text(encoding="utf-8")
     untested = [rule for rule in RULES if f'"{rule}"' not in source.split("def test_every_rule")[0]]
     assert untested == []

@@ -4,7 +4,7 @@ and :func:`parse_document` (type detected from ``type``)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import field
 from datetime import datetime
 from typing import Any
 
@@ -15,12 +15,10 @@ from openbadges_core._ob2._model import (
     TEXT,
     Node,
     decode_json,
-    extra_field,
     fail,
-    model,
     node_codec,
+    ob2_model,
     prop,
-    shape_field,
 )
 from openbadges_core._ob2._nodes import (
     Alignment,
@@ -32,64 +30,72 @@ from openbadges_core._ob2._nodes import (
     VerificationObject,
 )
 
-__all__ = ["Issuer", "BadgeClass", "Assertion", "CryptographicKey", "RevocationList", "parse_document",
-           "Document"]
+__all__ = [
+    "Assertion",
+    "BadgeClass",
+    "CryptographicKey",
+    "Document",
+    "Issuer",
+    "RevocationList",
+    "parse_document",
+]
 
-_frozen = dataclass(frozen=True, slots=True, kw_only=True)
 
 _IMAGE = node_codec(lambda: Image, iri=True)
 _VERIFICATION = node_codec(lambda: VerificationObject, iri=False)
+_KEY = node_codec(lambda: CryptographicKey, iri=True)
+_ISSUER = node_codec(lambda: Issuer, iri=True)
+_ALIGNMENT = node_codec(lambda: Alignment, iri=False)
+_EVIDENCE = node_codec(lambda: Evidence, iri=True)
+_REVOKED = node_codec(lambda: RevokedAssertion, iri=True)
 
 
-@model("CryptographicKey")
-@_frozen
+@ob2_model("CryptographicKey")
 class CryptographicKey(Node):
     """A public key document (``sec:Key``); ``owner`` is the Issuer IRI, which lists it in ``publicKey``."""
 
     type: str | tuple[str, ...] = prop("type", STR_OR_LIST, default="CryptographicKey")
-    id: str = prop("id", required=True)
-    owner: str = prop("owner", required=True)
-    public_key_pem: str = prop("publicKeyPem", required=True)
-    extra: Mapping[str, Any] = extra_field()
-    _scalar_keys: frozenset[str] = shape_field()
+    id: str = prop("id")
+    owner: str = prop("owner")
+    public_key_pem: str = prop("publicKeyPem")
+    extra: Mapping[str, Any] = field(default_factory=dict, hash=False)
+    _scalar_keys: frozenset[str] = field(default=frozenset(), repr=False, compare=False, hash=False)
 
 
-@model("Issuer")
-@_frozen
+@ob2_model("Issuer")
 class Issuer(Node):
     """An Issuer Profile (``type`` ``Issuer`` or ``Profile``)."""
 
     type: str | tuple[str, ...] = prop("type", STR_OR_LIST, default="Issuer")
-    id: str = prop("id", required=True)
-    name: str = prop("name", required=True)
-    url: str = prop("url", required=True)
-    email: str = prop("email", required=True)
-    description: str | None = prop("description")
-    image: str | Image | None = prop("image", _IMAGE)
-    telephone: str | None = prop("telephone")
-    public_key: str | CryptographicKey | None = prop("publicKey", node_codec(lambda: CryptographicKey, iri=True))
-    revocation_list: str | None = prop("revocationList")
-    verification: VerificationObject | None = prop("verification", _VERIFICATION)
-    extra: Mapping[str, Any] = extra_field()
-    _scalar_keys: frozenset[str] = shape_field()
+    id: str = prop("id")
+    name: str = prop("name")
+    url: str = prop("url")
+    email: str = prop("email")
+    description: str | None = prop("description", default=None)
+    image: str | Image | None = prop("image", _IMAGE, default=None)
+    telephone: str | None = prop("telephone", default=None)
+    public_key: str | CryptographicKey | None = prop("publicKey", _KEY, default=None)
+    revocation_list: str | None = prop("revocationList", default=None)
+    verification: VerificationObject | None = prop("verification", _VERIFICATION, default=None)
+    extra: Mapping[str, Any] = field(default_factory=dict, hash=False)
+    _scalar_keys: frozenset[str] = field(default=frozenset(), repr=False, compare=False, hash=False)
 
 
-@model("BadgeClass")
-@_frozen
+@ob2_model("BadgeClass")
 class BadgeClass(Node):
     """The achievement: name, description, image, criteria and the issuer (IRI or embedded Issuer)."""
 
     type: str | tuple[str, ...] = prop("type", STR_OR_LIST, default="BadgeClass")
-    id: str = prop("id", required=True)
-    name: str = prop("name", required=True)
-    description: str = prop("description", required=True)
-    image: str | Image = prop("image", _IMAGE, required=True)
-    criteria: str | Criteria = prop("criteria", node_codec(lambda: Criteria, iri=True), required=True)
-    issuer: str | Issuer = prop("issuer", node_codec(lambda: Issuer, iri=True), required=True)
-    alignment: tuple[Alignment, ...] = prop("alignment", node_codec(lambda: Alignment, iri=False), many=True)
-    tags: tuple[str, ...] = prop("tags", TEXT, many=True)
-    extra: Mapping[str, Any] = extra_field()
-    _scalar_keys: frozenset[str] = shape_field()
+    id: str = prop("id")
+    name: str = prop("name")
+    description: str = prop("description")
+    image: str | Image = prop("image", _IMAGE)
+    criteria: str | Criteria = prop("criteria", node_codec(lambda: Criteria, iri=True))
+    issuer: str | Issuer = prop("issuer", _ISSUER)
+    alignment: tuple[Alignment, ...] = prop("alignment", _ALIGNMENT, many=True, default=())
+    tags: tuple[str, ...] = prop("tags", TEXT, many=True, default=())
+    extra: Mapping[str, Any] = field(default_factory=dict, hash=False)
+    _scalar_keys: frozenset[str] = field(default=frozenset(), repr=False, compare=False, hash=False)
 
     @property
     def issuer_id(self) -> str:
@@ -97,25 +103,24 @@ class BadgeClass(Node):
         return self.issuer if isinstance(self.issuer, str) else self.issuer.id
 
 
-@model("Assertion")
-@_frozen
+@ob2_model("Assertion")
 class Assertion(Node):
     """An awarded badge: who (``recipient``), what (``badge``), when (``issued_on``) and how to verify."""
 
     type: str | tuple[str, ...] = prop("type", STR_OR_LIST, default="Assertion")
-    id: str = prop("id", required=True)
-    recipient: IdentityObject = prop("recipient", node_codec(lambda: IdentityObject, iri=False), required=True)
-    badge: str | BadgeClass = prop("badge", node_codec(lambda: BadgeClass, iri=True), required=True)
-    verification: VerificationObject = prop("verification", _VERIFICATION, required=True)
-    issued_on: datetime = prop("issuedOn", DATETIME, required=True)
-    image: str | Image | None = prop("image", _IMAGE)
-    evidence: tuple[str | Evidence, ...] = prop("evidence", node_codec(lambda: Evidence, iri=True), many=True)
-    narrative: str | None = prop("narrative")
-    expires: datetime | None = prop("expires", DATETIME)
-    revoked: bool | None = prop("revoked", BOOL)
-    revocation_reason: str | None = prop("revocationReason")
-    extra: Mapping[str, Any] = extra_field()
-    _scalar_keys: frozenset[str] = shape_field()
+    id: str = prop("id")
+    recipient: IdentityObject = prop("recipient", node_codec(lambda: IdentityObject, iri=False))
+    badge: str | BadgeClass = prop("badge", node_codec(lambda: BadgeClass, iri=True))
+    verification: VerificationObject = prop("verification", _VERIFICATION)
+    issued_on: datetime = prop("issuedOn", DATETIME)
+    image: str | Image | None = prop("image", _IMAGE, default=None)
+    evidence: tuple[str | Evidence, ...] = prop("evidence", _EVIDENCE, many=True, default=())
+    narrative: str | None = prop("narrative", default=None)
+    expires: datetime | None = prop("expires", DATETIME, default=None)
+    revoked: bool | None = prop("revoked", BOOL, default=None)
+    revocation_reason: str | None = prop("revocationReason", default=None)
+    extra: Mapping[str, Any] = field(default_factory=dict, hash=False)
+    _scalar_keys: frozenset[str] = field(default=frozenset(), repr=False, compare=False, hash=False)
 
     @property
     def badge_id(self) -> str:
@@ -123,18 +128,17 @@ class Assertion(Node):
         return self.badge if isinstance(self.badge, str) else self.badge.id
 
 
-@model("RevocationList")
-@_frozen
+@ob2_model("RevocationList")
 class RevocationList(Node):
     """The issuer's list of revoked assertions: IRIs, or :class:`RevokedAssertion` entries with a reason."""
 
     type: str | tuple[str, ...] = prop("type", STR_OR_LIST, default="RevocationList")
-    id: str = prop("id", required=True)
-    issuer: str | Issuer | None = prop("issuer", node_codec(lambda: Issuer, iri=True))
+    id: str = prop("id")
+    issuer: str | Issuer | None = prop("issuer", _ISSUER, default=None)
     revoked_assertions: tuple[str | RevokedAssertion, ...] = prop(
-        "revokedAssertions", node_codec(lambda: RevokedAssertion, iri=True), many=True, always=True)
-    extra: Mapping[str, Any] = extra_field()
-    _scalar_keys: frozenset[str] = shape_field()
+        "revokedAssertions", _REVOKED, many=True, always=True, default=())
+    extra: Mapping[str, Any] = field(default_factory=dict, hash=False)
+    _scalar_keys: frozenset[str] = field(default=frozenset(), repr=False, compare=False, hash=False)
 
     def entry_for(self, assertion_id: str) -> RevokedAssertion | None:
         """The entry revoking ``assertion_id`` (a bare IRI entry comes back as a reason-less entry)."""

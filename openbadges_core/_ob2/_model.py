@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Self, TypeVar, dataclass_transform
 
 import msgspec
 
@@ -76,7 +76,7 @@ def _dec_bool(value: Any, path: str) -> Any:
     return value
 
 
-def _dec_any(value: Any, path: str) -> Any:  # noqa: ARG001
+def _dec_any(value: Any, path: str) -> Any:
     return value
 
 
@@ -129,25 +129,11 @@ def type_codec() -> tuple[Encode, Decode]:
     return (_enc_str_or_list, _dec_str_or_list)
 
 
-def prop(key: str, codec: tuple[Encode, Decode] = TEXT, *, many: bool = False, always: bool = False,
-         required: bool = False, default: Any = None) -> Any:
-    """Declare a dataclass field that is the JSON property ``key``."""
+def prop(key: str, codec: tuple[Encode, Decode] = TEXT, *, default: Any = dataclasses.MISSING,
+         many: bool = False, always: bool = False) -> Any:
+    """Declare a dataclass field that is the JSON property ``key`` (no ``default``: required)."""
     meta = {"key": key, "codec": codec, "many": many, "always": always}
-    if required:
-        return dataclasses.field(metadata=meta)
-    if many:
-        return dataclasses.field(default=(), metadata=meta)
     return dataclasses.field(default=default, metadata=meta)
-
-
-def extra_field() -> Any:
-    """The ``extra`` field: properties we do not model (extensions, ``endorsement``, ``@language`` ...)."""
-    return dataclasses.field(default_factory=dict, hash=False)
-
-
-def shape_field() -> Any:
-    """Hidden: JSON keys that held a single value where a list is allowed (kept for faithful round-trips)."""
-    return dataclasses.field(default=frozenset(), repr=False, compare=False, hash=False)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -219,7 +205,7 @@ class Node:
 
     # --- parsing ---
     @classmethod
-    def from_node(cls: type[_T], data: Mapping[str, Any], path: str = "", *, top: bool = False) -> _T:
+    def from_node(cls, data: Mapping[str, Any], path: str = "", *, top: bool = False) -> Self:
         """Build from a JSON-LD node **without validating** (typed conversion only)."""
         kwargs: dict[str, Any] = {}
         scalars: set[str] = set()
@@ -255,7 +241,7 @@ class Node:
                                                        f"{k} is required") for k in keys]) from None
 
     @classmethod
-    def from_dict(cls: type[_T], data: Mapping[str, Any], *, validate: bool = True) -> _T:
+    def from_dict(cls, data: Mapping[str, Any], *, validate: bool = True) -> Self:
         """Parse a JSON-LD mapping; validates first (raises :class:`ValidationError`) unless told not to."""
         if not isinstance(data, Mapping):
             raise fail("", "json", f"expected a JSON object, got {type(data).__name__}", parse=True)
@@ -266,7 +252,7 @@ class Node:
         return cls.from_node(data, "", top=True)
 
     @classmethod
-    def from_json(cls: type[_T], data: str | bytes, *, validate: bool = True) -> _T:
+    def from_json(cls, data: str | bytes, *, validate: bool = True) -> Self:
         """Parse JSON text; :class:`ParseError` if it is not a JSON object."""
         return cls.from_dict(decode_json(data), validate=validate)
 
@@ -282,10 +268,15 @@ def decode_json(data: str | bytes | bytearray | memoryview) -> dict[str, Any]:
     return value
 
 
-def model(kind: str) -> Callable[[type[_T]], type[_T]]:
-    """Class decorator (apply on top of ``@dataclass``): collect the declared JSON properties."""
+@dataclass_transform(kw_only_default=True, frozen_default=True, field_specifiers=(dataclasses.field, prop))
+def ob2_model(kind: str) -> Callable[[type[_T]], type[_T]]:
+    """Class decorator: a frozen, slotted, keyword-only dataclass whose ``prop`` fields are JSON properties.
+
+    Every class declares ``extra`` (unknown properties, kept for round-trips) and the hidden ``_scalar_keys``.
+    """
 
     def wrap(cls: type[_T]) -> type[_T]:
+        cls = dataclasses.dataclass(frozen=True, slots=True, kw_only=True)(cls)
         props = []
         for f in dataclasses.fields(cls):  # type: ignore[arg-type]
             if "key" not in f.metadata:

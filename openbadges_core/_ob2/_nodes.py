@@ -4,45 +4,49 @@ Evidence, Alignment (AlignmentObject) and RevokedAssertion (an entry of a Revoca
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import field
 from typing import Any
 
-from openbadges_core._ob2._model import BOOL, STR_OR_LIST, TEXT, Node, extra_field, model, prop, shape_field
+from openbadges_core._ob2._model import BOOL, STR_OR_LIST, TEXT, Node, ob2_model, prop
 
-__all__ = ["IdentityObject", "VerificationObject", "Image", "Criteria", "Evidence", "Alignment",
-           "RevokedAssertion"]
+__all__ = [
+    "Alignment",
+    "Criteria",
+    "Evidence",
+    "IdentityObject",
+    "Image",
+    "RevokedAssertion",
+    "VerificationObject",
+]
 
-_frozen = dataclass(frozen=True, slots=True, kw_only=True)
 
 
-@model("IdentityObject")
-@_frozen
+@ob2_model("IdentityObject")
 class IdentityObject(Node):
     """The recipient: ``type`` is ``email`` | ``url`` | ``telephone`` | ``id``; build hashed ones with
     :func:`hash_identity`."""
 
     type: str = prop("type", TEXT, default="email")
-    identity: str = prop("identity", required=True)
+    identity: str = prop("identity")
     hashed: bool = prop("hashed", BOOL, default=False)
-    salt: str | None = prop("salt")
-    extra: Mapping[str, Any] = extra_field()
-    _scalar_keys: frozenset[str] = shape_field()
+    salt: str | None = prop("salt", default=None)
+    extra: Mapping[str, Any] = field(default_factory=dict, hash=False)
+    _scalar_keys: frozenset[str] = field(default=frozenset(), repr=False, compare=False, hash=False)
 
 
-@model("VerificationObject")
-@_frozen
+@ob2_model("VerificationObject")
 class VerificationObject(Node):
     """How to verify: ``HostedBadge`` (or the alias ``hosted``) or ``SignedBadge`` (``signed``) with the
     key IRI in ``creator``. On an Issuer it is a policy (``starts_with``, ``allowed_origins``) with
     an optional type."""
 
-    type: str | tuple[str, ...] | None = prop("type", STR_OR_LIST)
-    creator: str | None = prop("creator")
-    starts_with: str | tuple[str, ...] | None = prop("startsWith", STR_OR_LIST)
-    allowed_origins: str | tuple[str, ...] | None = prop("allowedOrigins", STR_OR_LIST)
-    verification_property: str | None = prop("verificationProperty")
-    extra: Mapping[str, Any] = extra_field()
-    _scalar_keys: frozenset[str] = shape_field()
+    type: str | tuple[str, ...] | None = prop("type", STR_OR_LIST, default=None)
+    creator: str | None = prop("creator", default=None)
+    starts_with: str | tuple[str, ...] | None = prop("startsWith", STR_OR_LIST, default=None)
+    allowed_origins: str | tuple[str, ...] | None = prop("allowedOrigins", STR_OR_LIST, default=None)
+    verification_property: str | None = prop("verificationProperty", default=None)
+    extra: Mapping[str, Any] = field(default_factory=dict, hash=False)
+    _scalar_keys: frozenset[str] = field(default=frozenset(), repr=False, compare=False, hash=False)
 
     @classmethod
     def hosted(cls) -> VerificationObject:
@@ -73,69 +77,64 @@ _SIGNED = frozenset({"SignedBadge", "signed", "obi:SignedBadge", "https://w3id.o
 _HOSTED = frozenset({"HostedBadge", "hosted", "obi:HostedBadge", "https://w3id.org/openbadges#HostedBadge"})
 
 
-@model("Image")
-@_frozen
+@ob2_model("Image")
 class Image(Node):
     """An image object; wherever an image is allowed a plain IRI (or ``data:`` URI) string works too."""
 
-    type: str | tuple[str, ...] | None = prop("type", STR_OR_LIST)
-    id: str = prop("id", required=True)
-    caption: str | None = prop("caption")
-    author: str | None = prop("author")
-    extra: Mapping[str, Any] = extra_field()
-    _scalar_keys: frozenset[str] = shape_field()
+    type: str | tuple[str, ...] | None = prop("type", STR_OR_LIST, default=None)
+    id: str = prop("id")
+    caption: str | None = prop("caption", default=None)
+    author: str | None = prop("author", default=None)
+    extra: Mapping[str, Any] = field(default_factory=dict, hash=False)
+    _scalar_keys: frozenset[str] = field(default=frozenset(), repr=False, compare=False, hash=False)
 
 
-@model("Criteria")
-@_frozen
+@ob2_model("Criteria")
 class Criteria(Node):
     """What earns the badge: an ``id`` (criteria page IRI) and/or a Markdown ``narrative``."""
 
-    type: str | tuple[str, ...] | None = prop("type", STR_OR_LIST)
-    id: str | None = prop("id")
-    narrative: str | None = prop("narrative")
-    extra: Mapping[str, Any] = extra_field()
-    _scalar_keys: frozenset[str] = shape_field()
+    type: str | tuple[str, ...] | None = prop("type", STR_OR_LIST, default=None)
+    id: str | None = prop("id", default=None)
+    narrative: str | None = prop("narrative", default=None)
+    extra: Mapping[str, Any] = field(default_factory=dict, hash=False)
+    _scalar_keys: frozenset[str] = field(default=frozenset(), repr=False, compare=False, hash=False)
 
 
-@model("Evidence")
-@_frozen
+@ob2_model("Evidence")
 class Evidence(Node):
     """Evidence of the achievement (or use a plain IRI string in ``Assertion.evidence``)."""
 
-    type: str | tuple[str, ...] | None = prop("type", STR_OR_LIST)
-    id: str | None = prop("id")
-    narrative: str | None = prop("narrative")
-    name: str | None = prop("name")
-    description: str | None = prop("description")
-    genre: str | None = prop("genre")
-    audience: str | None = prop("audience")
-    extra: Mapping[str, Any] = extra_field()
-    _scalar_keys: frozenset[str] = shape_field()
+    type: str | tuple[str, ...] | None = prop("type", STR_OR_LIST, default=None)
+    id: str | None = prop("id", default=None)
+    narrative: str | None = prop("narrative", default=None)
+    name: str | None = prop("name", default=None)
+    description: str | None = prop("description", default=None)
+    genre: str | None = prop("genre", default=None)
+    audience: str | None = prop("audience", default=None)
+    extra: Mapping[str, Any] = field(default_factory=dict, hash=False)
+    _scalar_keys: frozenset[str] = field(default=frozenset(), repr=False, compare=False, hash=False)
 
 
-@model("AlignmentObject")
-@_frozen
+@ob2_model("AlignmentObject")
 class Alignment(Node):
     """An AlignmentObject: the badge aligns with ``target_name`` at ``target_url``."""
 
-    type: str | tuple[str, ...] | None = prop("type", STR_OR_LIST)
-    target_name: str = prop("targetName", required=True)
-    target_url: str = prop("targetUrl", required=True)
-    target_description: str | None = prop("targetDescription")
-    target_framework: str | None = prop("targetFramework")
-    target_code: str | None = prop("targetCode")
-    extra: Mapping[str, Any] = extra_field()
-    _scalar_keys: frozenset[str] = shape_field()
+    type: str | tuple[str, ...] | None = prop("type", STR_OR_LIST, default=None)
+    target_name: str = prop("targetName")
+    target_url: str = prop("targetUrl")
+    target_description: str | None = prop("targetDescription", default=None)
+    target_framework: str | None = prop("targetFramework", default=None)
+    target_code: str | None = prop("targetCode", default=None)
+    extra: Mapping[str, Any] = field(default_factory=dict, hash=False)
+    _scalar_keys: frozenset[str] = field(default=frozenset(), repr=False, compare=False, hash=False)
 
 
-@model("RevokedAssertion")
-@_frozen
+@ob2_model("RevokedAssertion")
 class RevokedAssertion(Node):
     """One RevocationList entry given as an object: the assertion ``id`` (or legacy ``uid``) and why."""
 
-    id: str | None = prop("id")
-    uid: str | None = prop("uid")
-    revocation_reason: str | None = prop("revocationReason")
-    extra: Mapping[str, Any] = extra_field()
-    _scalar_keys: frozenset[str] = shape_field()
+    id: str | None = prop("id", default=None)
+    uid: str | None = prop("uid", default=None)
+    revocation_reason: str | None = prop("revocationReason", default=None)
+    extra: Mapping[str, Any] = field(default_factory=dict, hash=False)
+    _scalar_keys: frozenset[str] = field(default=frozenset(), repr=False, compare=False, hash=False)

@@ -83,6 +83,7 @@ from openbadges_core._verify import (
     SafeFetcher,
     VerificationReport,
     VerifyOptions,
+    shared_cache,
     verify,
 )
 # --- Open Badges 3.0 ---
@@ -120,7 +121,7 @@ __all__ = [
 ]
 # __all__ additions per area go below, one ``__all__ += [...]`` line per area.
 __all__ += ["Check", "DocumentCache", "FetchResponse", "Fetcher", "SafeFetcher", "VerificationReport",
-            "VerifyOptions", "verify"]
+            "VerifyOptions", "shared_cache", "verify"]
 __all__ += ["SUPPORTED_ALGORITHMS", "PrivateKey", "PublicKey", "Signer", "decode_jws_unverified", "generate_key",
             "jwk_thumbprint", "load_private_key", "load_public_key", "sign_assertion", "sign_jws", "verify_jws"]
 __all__ += ["BakedPayload", "BakingLimits", "bake", "bake_png", "bake_svg", "unbake", "unbake_png", "unbake_svg"]

@@ -27,6 +27,7 @@ _COMMAND_MODULES: list[str] = [
     "openbadges_core._cli._documents",
     "openbadges_core._cli._keys",
     "openbadges_core._cli._baking",
+    "openbadges_core._cli._verify",
 ]
 
 

@@ -111,7 +111,8 @@ class Session:
         try:
             return self.fetcher.fetch(url, accept=DEFAULT_ACCEPT, timeout=remaining)
         except FetchError as exc:
-            self.report.fail(check, f"cannot fetch {url}: {exc.message}", code=exc.code, url=url)
+            message = exc.message if url in exc.message else f"cannot fetch {url}: {exc.message}"
+            self.report.fail(check, message, code=exc.code, url=url)
         except Exception as exc:  # noqa: BLE001 - a custom fetcher bug is a failed check
             self.report.fail(check, f"cannot fetch {url}: {type(exc).__name__}: {exc}", code="fetch_error",
                              url=url)

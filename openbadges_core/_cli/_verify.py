@@ -1,0 +1,155 @@
+"""``openbadges verify``: one badge (URL, file or stdin) or a whole folder with ``--batch``."""
+
+from __future__ import annotations
+
+import glob
+import json
+import sys
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import click
+
+from openbadges_core._errors import OpenBadgesError
+from openbadges_core._verify import VerificationReport, VerifyOptions, verify
+from openbadges_core._verify._input import MAX_INPUT_BYTES
+
+__all__ = ["register"]
+
+BATCH_SUFFIXES = frozenset({".json", ".jws", ".jwt", ".png", ".svg"})
+_COLUMNS = ("valid", "revoked", "expired", "invalid", "errors")
+
+
+def _input_of(value: str) -> Any:
+    if value == "-":
+        data = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
+        if len(data) > MAX_INPUT_BYTES:
+            raise click.UsageError(f"stdin is larger than {MAX_INPUT_BYTES} bytes")
+        return data
+    if value.lower().startswith(("http://", "https://")):
+        return value
+    path = Path(value)
+    if not path.exists():
+        raise click.UsageError(f"no such file: {value} (INPUT is a URL, a file or '-' for stdin)")
+    if path.is_dir():
+        raise click.UsageError(f"{value} is a folder; use --batch to verify many files")
+    return path
+
+
+def _print_human(report: VerificationReport) -> None:
+    assertion = report.assertion or {}
+    what = assertion.get("id") or "the badge"
+    kind = ", ".join(x for x in (f"OB {report.version}" if report.version else "", report.verification_type or "")
+                     if x)
+    verdict = "VALID" if report.valid else f"NOT VALID ({report.status})"
+    click.echo(f"{verdict}: {what}" + (f" [{kind}]" if kind else ""))
+    if report.recipient_match is not None:
+        click.echo(f"  recipient: {'matches' if report.recipient_match else 'does NOT match'}")
+    for check in report.checks:
+        if not check.passed:
+            click.echo(f"  {check.level:<7} {check.name}: {check.message}")
+
+
+def _options(allow_private_network: bool, timeout: float | None) -> VerifyOptions:
+    if timeout is not None and timeout <= 0:
+        raise click.UsageError("--timeout must be positive")
+    kwargs: dict[str, Any] = {"allow_private_network": allow_private_network}
+    if timeout is not None:
+        kwargs["timeout"] = timeout
+        kwargs["total_timeout"] = max(timeout * 3, timeout)
+    return VerifyOptions(**kwargs)
+
+
+def _batch_files(pattern: str) -> list[Path]:
+    root = Path(pattern)
+    if root.is_dir():
+        found = [p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in BATCH_SUFFIXES]
+    else:
+        found = [Path(p) for p in glob.glob(pattern, recursive=True) if Path(p).is_file()]
+    return sorted(found)
+
+
+def _verify_file(path: Path, recipient: str | None, options: VerifyOptions) -> dict[str, Any]:
+    try:
+        report = verify(path, recipient=recipient, options=options)
+    except OpenBadgesError as exc:
+        return {"file": str(path), "status": "errors", "valid": False, "error": exc.to_dict()}
+    except Exception as exc:  # noqa: BLE001 - one bad file never stops a batch
+        return {"file": str(path), "status": "errors", "valid": False,
+                "error": {"code": "internal", "message": f"{type(exc).__name__}: {exc}"}}
+    return {"file": str(path), "status": report.status, "valid": report.valid,
+            "failed": [c.to_dict() for c in report.checks if not c.passed]}
+
+
+def _run_batch(pattern: str, recipient: str | None, options: VerifyOptions, jobs: int, json_lines: bool) -> int:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.table import Table
+
+    files = _batch_files(pattern)
+    if not files:
+        raise click.UsageError(f"no badge files (.json .jws .jwt .png .svg) match {pattern}")
+    counts: Counter[str] = Counter()
+    err = Console(stderr=True)
+    out = Console(file=sys.stdout, soft_wrap=True)
+    progress = Progress(TextColumn("verifying"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                        console=err, transient=True, disable=not err.is_terminal)
+    with progress, ThreadPoolExecutor(max_workers=jobs) as pool:
+        task = progress.add_task("verify", total=len(files))
+        for result in pool.map(lambda p: _verify_file(p, recipient, options), files):
+            counts[result["status"]] += 1
+            progress.advance(task)
+            if json_lines:
+                click.echo(json.dumps(result, ensure_ascii=False))
+    if not json_lines:
+        table = Table(title=f"{len(files)} badges")
+        for column in _COLUMNS:
+            table.add_column(column, justify="right")
+        table.add_row(*(str(counts[c]) for c in _COLUMNS))
+        out.print(table)
+    if counts["errors"]:
+        return 2
+    return 0 if counts["valid"] == len(files) else 1
+
+
+@click.command("verify")
+@click.argument("input", required=False)
+@click.option("--recipient", metavar="IDENTITY", help="Plaintext recipient identity (an email ...) to match.")
+@click.option("--json", "as_json", is_flag=True, help="Print the whole report as JSON.")
+@click.option("--allow-private-network", is_flag=True,
+              help="Allow fetching from loopback/private addresses (off by default: SSRF protection).")
+@click.option("--timeout", type=float, metavar="S", help="Seconds per request (default 10).")
+@click.option("--batch", metavar="DIR_OR_GLOB", help="Verify every badge file in a folder or matching a glob.")
+@click.option("--jobs", type=click.IntRange(1, 64), default=4, show_default=True, help="Parallel verifications.")
+@click.option("--json-lines", is_flag=True, help="With --batch: one JSON result per line instead of a table.")
+def verify_command(input: str | None, recipient: str | None, as_json: bool, allow_private_network: bool,
+                   timeout: float | None, batch: str | None, jobs: int, json_lines: bool) -> int:
+    """Verify an Open Badges 2.0 badge: INPUT is a URL, a file (.json .jws .png .svg) or '-' (stdin).
+
+    Exit 0 valid, 1 not valid (including revoked or expired), 2 could not verify.
+    """
+    from openbadges_core._cli import CheckFailed
+
+    options = _options(allow_private_network, timeout)
+    if batch is not None:
+        if input is not None:
+            raise click.UsageError("give either INPUT or --batch, not both")
+        return _run_batch(batch, recipient, options, jobs, json_lines)
+    if input is None:
+        raise click.UsageError("missing INPUT (a URL, a file or '-'), or use --batch DIR_OR_GLOB")
+    if json_lines:
+        raise click.UsageError("--json-lines goes with --batch; use --json for one badge")
+    report = verify(_input_of(input), recipient=recipient, options=options)
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        _print_human(report)
+    if not report.valid:
+        raise CheckFailed(f"the badge is not valid ({report.status})")
+    return 0
+
+
+def register(group: click.Group) -> None:
+    group.add_command(verify_command)

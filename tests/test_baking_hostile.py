@@ -10,7 +10,7 @@ import zlib
 from collections.abc import Iterator
 
 import pytest
-from _baking_support import OB2_URL, SVG, chunk, insert_before_iend, make_png
+from _baking_support import OB2_URL, OB3_JWT, SVG, chunk, insert_before_iend, make_png
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -276,3 +276,13 @@ def test_mutated_baked_images_give_a_payload_or_a_baking_error(data: bytes) -> N
         return
     assert isinstance(result, ob.BakedPayload) and result.payload
     assert result.kind in ("json", "url", "jws")
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_mutated())
+def test_baking_a_mutated_image_gives_an_image_carrying_the_payload_or_a_baking_error(data: bytes) -> None:
+    try:
+        baked = ob.bake(data, OB3_JWT)
+    except ob.BakingError:
+        return
+    assert ob.unbake(baked) == ob.BakedPayload(OB3_JWT, "svg" if baked[:1] != b"\x89" else "png", "3.0", "jws")

@@ -150,3 +150,14 @@ def test_svg_in_another_encoding_is_rebaked_as_utf8() -> None:
     assert json.loads(ob.unbake(baked).payload) == OB3_CREDENTIAL
     utf16 = ob.bake(svg.replace("ISO-8859-1", "UTF-16").encode("utf-16"), OB2_URL)
     assert ob.unbake(utf16).payload == OB2_URL
+
+
+def test_svg_prefix_bound_elsewhere_on_the_root_is_not_rebound() -> None:
+    svg = (b'<svg xmlns="http://www.w3.org/2000/svg" xmlns:openbadges="http://example.org/other">'
+           b'<openbadges:credential>not a badge</openbadges:credential></svg>')
+    baked = ob.bake(svg, OB3_JWT)
+    assert b'xmlns:openbadges="http://example.org/other"' in baked
+    assert b"<openbadges:credential>not a badge</openbadges:credential>" in baked
+    (element,) = _badge_elements(baked)
+    assert element.getAttribute("verify") == OB3_JWT
+    assert ob.unbake(baked) == ob.BakedPayload(OB3_JWT, "svg", "3.0", "jws")

@@ -265,8 +265,9 @@ def bake_svg(image: bytes, payload: str | bytes | Mapping[str, Any], *, keyword:
     scan = _Scanner(data, limits, sanitize=True).run()
 
     root_tag_end = _tag_end(data, scan.root_start)
-    element = _badge_element(prepared)
-    root_tag, self_closing = _rewrite_root_tag(data[scan.root_start:root_tag_end], prepared.version)
+    root_tag, self_closing, local_declaration = _rewrite_root_tag(data[scan.root_start:root_tag_end],
+                                                                  prepared.version)
+    element = _badge_element(prepared, local_declaration)
     insert = root_tag + b"\n" + element
     if self_closing:
         insert += b"\n</" + _raw_tag_name(data, scan.root_start) + b">"
@@ -296,14 +297,15 @@ def bake_svg(image: bytes, payload: str | bytes | Mapping[str, Any], *, keyword:
     return b"".join(pieces)
 
 
-def _badge_element(prepared: PreparedPayload) -> bytes:
-    name, _ = _ELEMENT_FOR[prepared.version]
+def _badge_element(prepared: PreparedPayload, declare_namespace: bool) -> bytes:
+    name, namespace = _ELEMENT_FOR[prepared.version]
+    start = b"<" + name + (b' xmlns:openbadges="' + namespace + b'"' if declare_namespace else b"")
     if prepared.kind == "json":
         verify = _hosted_url(prepared.document) if prepared.version == "2.0" else None
         attr = b' verify="' + _escape_attr(verify) + b'"' if verify else b""
         body = prepared.data.replace(b"]]>", b"]]]]><![CDATA[>")
-        return b"<" + name + attr + b"><![CDATA[" + body + b"]]></" + name + b">"
-    return b"<" + name + b' verify="' + _escape_attr(prepared.text) + b'"/>'
+        return start + attr + b"><![CDATA[" + body + b"]]></" + name + b">"
+    return start + b' verify="' + _escape_attr(prepared.text) + b'"/>'
 
 
 def _hosted_url(document: Mapping[str, Any] | None) -> str | None:
@@ -331,23 +333,28 @@ def _raw_tag_name(data: bytes, start: int) -> bytes:
     return match.group(1)
 
 
-def _rewrite_root_tag(tag: bytes, version: Version) -> tuple[bytes, bool]:
-    """The root start tag cleaned, binding the ``openbadges`` prefix to the version's namespace."""
+def _rewrite_root_tag(tag: bytes, version: Version) -> tuple[bytes, bool, bool]:
+    """The root start tag cleaned and binding the ``openbadges`` prefix to the version's namespace.
+
+    Returns the tag, whether the root was self-closing, and whether the badge element must declare
+    the namespace itself because the root already binds ``openbadges`` to another namespace (rebinding
+    it there could turn some other element into a badge).
+    """
     _, namespace = _ELEMENT_FOR[version]
     cleaned = _clean_tag(tag)
-    declaration = b' xmlns:openbadges="' + namespace + b'"'
+    local_declaration = False
     for match in _ATTR_RE.finditer(cleaned):
         if match.group(2) == b"xmlns:openbadges":
-            cleaned = cleaned[:match.start()] + declaration + cleaned[match.end():]
+            bound = html.unescape(match.group(4)[1:-1].decode("utf-8", "replace"))
+            local_declaration = bound != namespace.decode()
             break
     else:
         head = cleaned.rstrip(b"/>").rstrip()
-        cleaned = head + declaration + cleaned[len(head):].lstrip()
-        cleaned = cleaned if cleaned.endswith(b">") else cleaned + b">"
+        cleaned = head + b' xmlns:openbadges="' + namespace + b'"' + cleaned[len(head):].lstrip()
     self_closing = cleaned.endswith(b"/>")
     if self_closing:
         cleaned = cleaned[:-2].rstrip() + b">"
-    return cleaned, self_closing
+    return cleaned, self_closing, local_declaration
 
 
 def _clean_tag(tag: bytes) -> bytes:

@@ -77,7 +77,10 @@ def _header_segment(alg: str, kid: str | None, headers: Mapping[str, Any] | None
             raise SigningError(f"header alg {value!r} contradicts the signer's {alg!r}")
         if name == "crit":
             raise SigningError("the 'crit' header is not supported")
-        header[name] = value
+        if value is None:
+            header.pop(name, None)  # e.g. {"kid": None} leaves the kid out
+        else:
+            header[name] = value
     return base64url_encode(_json_bytes(header))
 
 
@@ -116,7 +119,8 @@ def sign_jws(payload: bytes | Mapping[str, Any], signer: Signer, *,
     """Compact JWS of ``payload`` (bytes as-is, a mapping as compact UTF-8 JSON), signed by ``signer``.
 
     The protected header is ``{"alg": signer.alg}`` plus ``kid`` when the signer has one, plus
-    ``headers`` (which may not change ``alg``). A failing signer raises :class:`SigningError`.
+    ``headers`` (which may not change ``alg``; a ``None`` value removes a member, e.g. ``{"kid": None}``).
+    A failing signer raises :class:`SigningError`.
     """
     alg, kid, sign = _resolve_signer(signer)
     if isinstance(payload, (bytes, bytearray, memoryview)):

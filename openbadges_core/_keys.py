@@ -355,9 +355,6 @@ def generate_key(alg: str = "RS256", *, rsa_bits: int = 2048) -> PrivateKey:
 
 # --- loading -------------------------------------------------------------------------------------------
 
-_KeyInput: TypeAlias = "bytes | str | Mapping[str, Any]"
-
-
 def _as_bytes(data: bytes | str | bytearray | memoryview) -> bytes:
     raw = data.encode("utf-8") if isinstance(data, str) else bytes(data)
     if len(raw) > _MAX_KEY_INPUT:
@@ -446,7 +443,9 @@ def _private_from_pem_or_der(raw: bytes, passphrase: str | bytes | None) -> Priv
         raise UnsupportedAlgorithmError(f"unsupported private key: {exc}") from None
 
 
-def load_private_key(data: _KeyInput, *, passphrase: str | bytes | None = None) -> PrivateKey:
+def load_private_key(
+    data: bytes | str | Mapping[str, Any], *, passphrase: str | bytes | None = None
+) -> PrivateKey:
     """Load a private key from PKCS#8 / traditional PEM (optionally encrypted), DER, or a JWK.
 
     Raises :class:`KeyDecryptionError` (wrong or missing passphrase), :class:`UnsupportedAlgorithmError`
@@ -470,7 +469,7 @@ def load_private_key(data: _KeyInput, *, passphrase: str | bytes | None = None) 
     return PrivateKey(key, _alg=alg)
 
 
-def load_public_key(data: _KeyInput) -> PublicKey:
+def load_public_key(data: bytes | str | Mapping[str, Any]) -> PublicKey:
     """Load a public key from SubjectPublicKeyInfo / PKCS#1 PEM, DER, or a public JWK.
 
     Private key material is refused (:class:`KeyMaterialError`): derive it with

@@ -149,6 +149,15 @@ def test_sign_prints_a_jws_of_the_assertion_that_verifies(run_cli: Any, tmp_path
     header, payload = verify_jws(token, load_public_key((tmp_path / "issuer.pem.pub").read_bytes()))
     assert header == {"alg": "ES256", "typ": "JWT"}
     assert json.loads(payload) == document
+    assert "RS256 only" in res.stderr  # ES256 works, but the user is told about interoperability
+
+
+def test_sign_with_rs256_key_prints_only_the_jws(run_cli: Any, tmp_path: Path) -> None:
+    out = tmp_path / "rsa.pem"
+    assert run_cli(["keygen", "--out", out]).exit_code == 0
+    res = run_cli(["sign", "--key", out, write_json(tmp_path, assertion())])
+    assert res.exit_code == 0 and res.stderr == ""
+    assert decode_jws_unverified(res.stdout.strip())[0] == {"alg": "RS256", "typ": "JWT"}
 
 
 def test_sign_reads_the_assertion_from_stdin(run_cli: Any, key_file: Path) -> None:

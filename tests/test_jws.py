@@ -99,6 +99,11 @@ def test_extra_headers_are_protected_but_cannot_change_alg(keys: dict[str, Priva
         sign_jws(PAYLOAD, key, headers={"alg": "HS256", "typ": "JWT"})
 
 
+def test_none_header_value_leaves_the_member_out(keys: dict[str, PrivateKey]) -> None:
+    header, _ = decode_jws_unverified(sign_jws(PAYLOAD, keys["EdDSA"], headers={"kid": None, "cty": "json"}))
+    assert header == {"alg": "EdDSA", "cty": "json"}
+
+
 def test_payload_that_is_not_json_serialisable_is_a_signing_error(keys: dict[str, PrivateKey]) -> None:
     with pytest.raises(SigningError):
         sign_jws({"score": float("nan")}, keys["ES256"])

@@ -126,6 +126,9 @@ def sign_command(key_path: Path, passphrase_env: str | None, assertion: str) -> 
         token = sign_assertion(document, key)
     except ValidationError as exc:
         _fail_with_issues("Assertion", exc.issues)
+    if key.alg != "RS256":
+        click.echo(f"openbadges: note: signed with {key.alg}; many OB 2.0 verifiers (including the reference "
+                   "validator) check RS256 only", err=True)
     click.echo(token)
 
 

@@ -80,6 +80,7 @@ def keygen_command(alg: str, rsa_bits: str, out: Path, passphrase_env: str | Non
 
     Writes the PKCS#8 private key to KEY.pem (file mode 0600 from creation, encrypted when
     --passphrase-env is given) and the SubjectPublicKeyInfo public key to KEY.pem.pub (0644).
+
     Exit status: 0 written, 2 bad usage or the files cannot be written.
     """
     passphrase = _passphrase(passphrase_env)
@@ -106,6 +107,7 @@ def sign_command(key_path: Path, passphrase_env: str | None, assertion: str) -> 
 
     The assertion must be a valid OB 2.0 Assertion whose verification is
     {"type": "SignedBadge", "creator": <IRI of the CryptographicKey>}. ASSERTION.json may be '-' for stdin.
+
     Exit status: 0 signed, 1 invalid assertion (issues on stderr), 2 bad usage, unreadable key or input.
     """
     from openbadges_core._validation import document_issues  # the documents area's validator

@@ -15,6 +15,7 @@ import os
 import zlib
 from collections.abc import Mapping
 from struct import Struct, pack, unpack_from
+from struct import error as struct_error
 from typing import Any
 
 from openbadges_core._baking._limits import DEFAULT_LIMITS, BakingLimits, read_image
@@ -139,32 +140,36 @@ def _scan(data: bytes) -> tuple[list[_Found], int]:
         raise CorruptImageError("malformed PNG: the first chunk is not a 13-byte IHDR")
     _check_crc(data, 8, _IHDR_END, ctype)
 
+    if size > _MAX_CHUNK_LENGTH:  # so below, a length over the PNG maximum always overruns the file
+        raise PayloadTooLargeError("PNG over 2 GiB refused")
+
     found: list[_Found] = []
     pos = _IHDR_END
-    header = _CHUNK_HEADER.unpack_from  # hot loop: one call per chunk, IDAT first
-    while True:
-        if pos + 12 > size:
-            raise CorruptImageError(f"truncated PNG: the file ends at byte {size} before IEND")
-        length, ctype = header(data, pos)
-        end = pos + 12 + length
-        if end > size or length > _MAX_CHUNK_LENGTH:
-            raise CorruptImageError(
-                f"truncated or malformed PNG: chunk {ctype!r} at byte {pos} declares {length} bytes "
-                f"but only {size - pos - 12} remain")
-        if ctype == b"IDAT":
+    header = _CHUNK_HEADER.unpack_from  # hot loop, one pass per chunk: keep it minimal
+    try:
+        while True:
+            length, ctype = header(data, pos)
+            end = pos + 12 + length
+            if end > size:
+                raise CorruptImageError(
+                    f"truncated or malformed PNG: chunk {ctype!r} at byte {pos} declares {length} bytes "
+                    f"but only {size - pos - 12} remain")
+            if ctype == b"IDAT":
+                pos = end
+                continue
+            if ctype in _TEXT_TYPES:
+                nul = data.find(b"\x00", pos + 8, min(pos + 9 + _MAX_KEYWORD, end - 4))
+                if nul > 0:
+                    keyword = data[pos + 8:nul]
+                    if keyword in _BADGE_KEYWORDS:
+                        found.append((ctype, keyword, pos, end))
+            elif ctype == b"IEND":
+                return found, end
+            elif not ctype.isalpha():
+                raise CorruptImageError(f"malformed PNG: invalid chunk type {ctype!r} at byte {pos}")
             pos = end
-            continue
-        if ctype in _TEXT_TYPES:
-            nul = data.find(b"\x00", pos + 8, min(pos + 9 + _MAX_KEYWORD, end - 4))
-            if nul > 0:
-                keyword = data[pos + 8:nul]
-                if keyword in _BADGE_KEYWORDS:
-                    found.append((ctype, keyword, pos, end))
-        elif ctype == b"IEND":
-            return found, end
-        elif not ctype.isalpha():
-            raise CorruptImageError(f"malformed PNG: invalid chunk type {ctype!r} at byte {pos}")
-        pos = end
+    except struct_error:  # fewer than 8 bytes left for a chunk header
+        raise CorruptImageError(f"truncated PNG: the file ends at byte {size} before IEND") from None
 
 
 def _check_crc(data: bytes, start: int, end: int, ctype: bytes) -> None:

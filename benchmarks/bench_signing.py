@@ -23,7 +23,7 @@ from typing import Any
 
 import jwt
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec, padding
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
 from openbadges_core import PrivateKey, generate_key, sign_jws, verify_jws
 
@@ -86,32 +86,25 @@ def _cases(key: PrivateKey) -> tuple[dict[str, Callable[[], Any]], dict[str, Cal
     crypto_private = key.cryptography_key
     crypto_public = crypto_private.public_key()
     public = key.public_key  # cached, as the verifier caches keys
-    if key.alg == "RS256":
+    raw_sign: Callable[[], Any]
+    raw_verify: Callable[[], Any]
+    if isinstance(crypto_private, rsa.RSAPrivateKey):
+        rsa_private, rsa_public = crypto_private, crypto_private.public_key()
         pkcs1, sha256 = padding.PKCS1v15(), hashes.SHA256()
-        raw_sig = crypto_private.sign(signing_input, pkcs1, sha256)  # type: ignore[call-arg]
-
-        def raw_sign() -> bytes:
-            return crypto_private.sign(signing_input, pkcs1, sha256)  # type: ignore[call-arg, no-any-return]
-
-        def raw_verify() -> None:
-            crypto_public.verify(raw_sig, signing_input, pkcs1, sha256)  # type: ignore[call-arg]
-    elif key.alg == "ES256":
+        rsa_sig = rsa_private.sign(signing_input, pkcs1, sha256)
+        raw_sign = lambda: rsa_private.sign(signing_input, pkcs1, sha256)
+        raw_verify = lambda: rsa_public.verify(rsa_sig, signing_input, pkcs1, sha256)
+    elif isinstance(crypto_private, ec.EllipticCurvePrivateKey):
+        ec_private, ec_public = crypto_private, crypto_private.public_key()
         ecdsa = ec.ECDSA(hashes.SHA256())
-        raw_sig = crypto_private.sign(signing_input, ecdsa)  # type: ignore[call-arg]  # DER: the primitive's own
-
-        def raw_sign() -> bytes:
-            return crypto_private.sign(signing_input, ecdsa)  # type: ignore[call-arg, no-any-return]
-
-        def raw_verify() -> None:
-            crypto_public.verify(raw_sig, signing_input, ecdsa)  # type: ignore[call-arg]
+        der_sig = ec_private.sign(signing_input, ecdsa)  # DER: the primitive's own format
+        raw_sign = lambda: ec_private.sign(signing_input, ecdsa)
+        raw_verify = lambda: ec_public.verify(der_sig, signing_input, ecdsa)
     else:
-        raw_sig = crypto_private.sign(signing_input)  # type: ignore[call-arg]
-
-        def raw_sign() -> bytes:
-            return crypto_private.sign(signing_input)  # type: ignore[call-arg, no-any-return]
-
-        def raw_verify() -> None:
-            crypto_public.verify(raw_sig, signing_input)  # type: ignore[call-arg]
+        ed_private, ed_public = crypto_private, crypto_private.public_key()
+        ed_sig = ed_private.sign(signing_input)
+        raw_sign = lambda: ed_private.sign(signing_input)
+        raw_verify = lambda: ed_public.verify(ed_sig, signing_input)
 
     def pyjwt_sign() -> str:
         return jwt.api_jws.encode(PAYLOAD, crypto_private, algorithm=key.alg)

@@ -16,7 +16,6 @@ from urllib.parse import urlsplit
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError as _SchemaError
-from referencing import Registry, Resource
 
 from openbadges_core._errors import ParseError, ValidationError, ValidationIssue
 from openbadges_core._ob2._model import OB2_CONTEXT, decode_json, join_path, parse_datetime
@@ -143,19 +142,48 @@ def detect_kind(data: Mapping[str, Any]) -> str | None:
 # --- JSON Schema ---------------------------------------------------------------------------------
 
 @cache
-def _registry() -> Registry:
-    resources = []
+def _schemas() -> dict[str, Any]:
+    """Our schema files by ``$id``."""
+    out: dict[str, Any] = {}
     for name in _SCHEMA_FILES:
         contents = load_json("ob2", f"{name}.schema.json")
-        resources.append((contents["$id"], Resource.from_contents(contents)))
-    return Registry().with_resources(resources)
+        out[contents["$id"]] = contents
+    return out
+
+
+def _inline(node: Any, base: str) -> Any:
+    """``node`` with every ``$ref`` replaced by its target (our schemas are acyclic).
+
+    jsonschema resolves a ``$ref`` through the referencing registry at every use; inlining once at load
+    makes validation about four times faster, which the verifier feels. Siblings of a ``$ref`` are kept
+    with ``allOf`` so nothing is overwritten.
+    """
+    if isinstance(node, list):
+        return [_inline(item, base) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: ({name: _inline(sub, base) for name, sub in v.items()} if k == "properties" else _inline(v, base))
+           for k, v in node.items() if k not in ("$ref", "$defs", "$id", "$schema", "title", "description")}
+    ref = node.get("$ref")
+    if not isinstance(ref, str):
+        return out
+    target = base + ref if ref.startswith("#") else ref
+    doc_id, _, fragment = target.partition("#")
+    resolved: Any = _schemas()[doc_id]
+    for part in filter(None, fragment.split("/")):
+        resolved = resolved[part]
+    inlined = _inline(resolved, doc_id)
+    if isinstance(inlined, dict) and not (inlined.keys() & out.keys()):
+        return {**inlined, **out}  # disjoint keywords: one schema object, one descend fewer
+    return {"allOf": [inlined, out]} if out else inlined
 
 
 @cache
 def _validator(kind: str) -> Draft202012Validator:
-    """A compiled validator per kind (built once; validation speed matters to the verifier)."""
-    schema = {"$schema": "https://json-schema.org/draft/2020-12/schema", "$ref": _SCHEMA_REFS[kind]}
-    return Draft202012Validator(schema, registry=_registry())
+    """A compiled validator per kind, built once (``$ref``s inlined; see :func:`_inline`)."""
+    schema = _inline({"$ref": _SCHEMA_REFS[kind]}, "")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    return Draft202012Validator(schema)
 
 
 def schema_path(kind: str) -> str:

@@ -57,3 +57,26 @@ def test_schema_rejects_what_it_should(registry: Registry) -> None:
     data = make_assertion().to_dict()
     del data["recipient"]
     assert [e.validator for e in validator.iter_errors(data)] == ["required"]
+
+
+def _mutations(doc: dict[str, Any]) -> list[Any]:
+    """The document, and variants breaking one schema keyword each."""
+    out: list[Any] = [doc]
+    for key in list(doc):
+        out.append({k: v for k, v in doc.items() if k != key})
+        out.append(doc | {key: 12345})
+        out.append(doc | {key: {"unexpected": True}})
+    return out
+
+
+@pytest.mark.parametrize(("name", "doc"), outputs(), ids=[n for n, _ in outputs()])
+def test_inlined_validator_reports_what_the_schema_files_report(registry: Registry, name: str, doc: Any) -> None:
+    """The library inlines $refs for speed; it must report exactly what the $ref'd files do."""
+    from openbadges_core._validation import _validator
+
+    by_files = Draft202012Validator(load(name), registry=registry)
+    inlined = _validator(doc.KIND)
+    for variant in _mutations(doc.to_dict()):
+        expected = sorted((list(e.absolute_path), e.validator, e.message) for e in by_files.iter_errors(variant))
+        actual = sorted((list(e.absolute_path), e.validator, e.message) for e in inlined.iter_errors(variant))
+        assert actual == expected, variant

@@ -92,6 +92,8 @@ def test_required_nested_property_missing_is_reported(path: str, value: Any) -> 
 
 def test_wrong_json_type_is_value_type() -> None:
     assert found(with_(BADGE, "name", 42)) == {("name", "value_type")}
+    assert found(with_(BADGE, "description", ["x"])) == {("description", "value_type")}
+    assert found(with_(ISSUER, "description", 1)) == {("description", "value_type")}
     assert found(with_(ASSERTION, "revoked", "yes")) == {("revoked", "value_type")}
     assert found(with_(ASSERTION, "revoked", True)) == set()
 

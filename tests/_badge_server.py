@@ -32,6 +32,8 @@ class Route:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+    wbufsize = 1 << 16  # one write per response (headers + body), flushed after each request
     server: _Server
 
     def log_message(self, format: str, *args: Any) -> None:

@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
+from openbadges_core._baking import unbake
 from openbadges_core._errors import OpenBadgesError, VerificationError
 from openbadges_core._verify._input import DetectedInput, detect_input
 from openbadges_core._verify._ob2 import verify_hosted, verify_hosted_json, verify_signed
@@ -48,8 +49,6 @@ def _dispatch(session: Session, detected: DetectedInput, recipient: str | None) 
     report = session.report
     kind, value, origin = detected.kind, detected.value, "provided"
     if kind == "image":
-        from openbadges_core import unbake
-
         try:
             baked = unbake(value)
         except OpenBadgesError as exc:

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+from openbadges_core._identity import identity_matches
 from openbadges_core._verify._report import VerificationReport
 
 __all__ = [
@@ -120,8 +121,6 @@ def check_recipient(report: VerificationReport, assertion: Mapping[str, Any], re
         report.recipient_match = False
         report.fail("recipient", "the assertion has no recipient identity object")
         return
-    from openbadges_core import identity_matches
-
     try:
         matched = bool(identity_matches(identity, recipient))
     except Exception as exc:  # noqa: BLE001 - unknown hash algorithm, bad identity ...

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from openbadges_core._errors import OpenBadgesError
+from openbadges_core._jws import decode_jws_unverified, verify_jws
 from openbadges_core._verify._checks import (
     as_list,
     check_badge_image,
@@ -301,8 +302,6 @@ def _revocation_list(session: Session, assertion: Mapping[str, Any], issuer: Map
 
 def verify_signed(session: Session, token: str, recipient: str | None) -> None:
     """Verify a compact JWS of a SignedBadge assertion."""
-    from openbadges_core import decode_jws_unverified, verify_jws
-
     report = session.report
     report.verification_type = "SignedBadge"
     try:

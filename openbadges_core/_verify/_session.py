@@ -11,6 +11,8 @@ from urllib.parse import urlsplit
 import msgspec
 
 from openbadges_core._errors import FetchError, OpenBadgesError, ValidationIssue
+from openbadges_core._keys import load_public_key
+from openbadges_core._validation import document_issues
 from openbadges_core._verify._fetch import DEFAULT_ACCEPT, FetchResponse
 from openbadges_core._verify._options import VerifyOptions
 from openbadges_core._verify._report import VerificationReport
@@ -51,8 +53,6 @@ def document_issues_of(data: Mapping[str, Any], expected_type: str) -> list[Vali
     """Schema and rule issues of a document that should be of ``expected_type``; never raises."""
     if not has_type(data, expected_type):
         return [ValidationIssue("type", "type", f"expected a {expected_type}, got type {data.get('type')!r}")]
-    from openbadges_core import document_issues
-
     try:
         return list(document_issues(data))
     except OpenBadgesError as exc:
@@ -159,8 +159,6 @@ class Session:
             if not isinstance(pem, str):
                 doc.key_error = "the key document has no publicKeyPem"
             else:
-                from openbadges_core import load_public_key
-
                 try:
                     doc.public_key = load_public_key(pem)
                 except OpenBadgesError as exc:

@@ -161,3 +161,17 @@ def test_svg_prefix_bound_elsewhere_on_the_root_is_not_rebound() -> None:
     (element,) = _badge_elements(baked)
     assert element.getAttribute("verify") == OB3_JWT
     assert ob.unbake(baked) == ob.BakedPayload(OB3_JWT, "svg", "3.0", "jws")
+
+
+def test_svg_baking_catches_disguised_script_urls() -> None:
+    svg = ('<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink">'
+           f'<a href="{" " * 100}java&#x0A;script:alert(1)"><text>x</text></a>'
+           '<a href="VBScript:msgbox(1)"/><a href="data: text/html,&lt;script&gt;"/>'
+           '<animate attributeName="href" values="https://ok.example/;javascript:alert(2)"/>'
+           '<image href="data:image/png;base64,iVBORw0KGgo=" width="1" height="1"/></svg>').encode()
+    baked = ob.bake(svg, OB2_URL)
+    lowered = baked.lower()
+    for needle in (b"script:", b"text/html", b"values="):
+        assert needle not in lowered, needle
+    assert b'<image href="data:image/png;base64,iVBORw0KGgo=" width="1" height="1"/>' in baked
+    assert b'attributeName="href"' in baked

@@ -56,8 +56,9 @@ _SVG_ROOTS = frozenset({f"{_SVG_NS}}}svg", "svg"})
 _TAG_RE = re.compile(rb"<[^\"'>]*(?:(?:\"[^\"]*\"|'[^']*')[^\"'>]*)*>")
 _ATTR_RE = re.compile(rb"(\s+)([^\s=/>]+)(\s*=\s*)(\"[^\"]*\"|'[^']*')")
 _NAMED_ENTITY_REF = re.compile(rb"&(?!(?:lt|gt|amp|quot|apos|#[0-9]+|#x[0-9A-Fa-f]+);)[^;\s]+;")
-_DANGEROUS_URL = ("javascript:", "vbscript:", "data:text/html")
-_CONTROL_AND_SPACE = re.compile(r"[\x00-\x20]+")
+_SCRIPT_SCHEMES = frozenset({"javascript", "vbscript"})
+_C0_AND_SPACE = "".join(map(chr, range(0x21)))
+_TAB_NEWLINE = re.compile(r"[\t\n\r]+")
 _XML_DECL_ENCODING = re.compile(rb"^(<\?xml[^>]*?encoding\s*=\s*)([\"'])([A-Za-z0-9._-]+)\2")
 
 
@@ -194,9 +195,27 @@ def _attr(attrs: list[str], wanted: str) -> str | None:
 
 
 def _is_dangerous_attr(local_name: str, value: str) -> bool:
+    """An ``on*`` event handler, or a value that is a script URL (also inside an animation's ``values``)."""
     if local_name[:2].lower() == "on":
         return True
-    return _CONTROL_AND_SPACE.sub("", value[:64]).lower().startswith(_DANGEROUS_URL)
+    if ":" not in value:
+        return False
+    if local_name == "values":
+        return any(_is_script_url(part) for part in value.split(";"))
+    return _is_script_url(value)
+
+
+def _is_script_url(value: str) -> bool:
+    # as a browser's URL parser does: leading C0/space stripped, tabs and newlines removed anywhere
+    url = value.lstrip(_C0_AND_SPACE)
+    colon = url.find(":", 0, 256)
+    if colon < 0:
+        return False
+    scheme = _TAB_NEWLINE.sub("", url[:colon]).lower()
+    if scheme in _SCRIPT_SCHEMES:
+        return True
+    return scheme == "data" and _TAB_NEWLINE.sub("", url[colon + 1:colon + 64]).lstrip().lower().startswith(
+        "text/html")
 
 
 def _tag_end(data: bytes, start: int) -> int:

@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     assert document_issues(ASSERTION) == [] and not list(baseline.iter_errors(ASSERTION))
     doc = parse_document(raw)
     built = doc.to_dict()
-    cases = {
+    cases: dict[str, dict[str, Callable[[], Any]]] = {
         "validate": {"ours": lambda: document_issues(ASSERTION), "baseline": lambda: list(baseline.iter_errors(ASSERTION))},
         "parse": {"ours": lambda: parse_document(raw),
                   "baseline": lambda: list(baseline.iter_errors(json.loads(raw)))},

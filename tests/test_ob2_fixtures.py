@@ -33,7 +33,7 @@ from openbadges_core import (
     document_issues,
     parse_document,
 )
-from openbadges_core._validation import _is_type_iri
+from openbadges_core._validation import is_type_iri
 
 ROOT = "examples/validator-ob20"
 
@@ -157,8 +157,8 @@ def test_badge_classes_without_image_fail_only_the_image_requirement(conformance
 
 def test_external_rdf_class_is_a_well_formed_type(conformance: Path) -> None:
     data = load_fixture(conformance, "rdf-validation/valid-cool-class.json")
-    assert _is_type_iri(data["type"])
-    assert not _is_type_iri(load_fixture(conformance, "rdf-validation/invalid-class.json")["type"])
+    assert is_type_iri(data["type"])
+    assert not is_type_iri(load_fixture(conformance, "rdf-validation/invalid-class.json")["type"])
 
 
 def test_criteria_and_alignment_fixtures_parse_as_nested_objects(conformance: Path) -> None:

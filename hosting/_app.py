@@ -38,7 +38,10 @@ def create_app(settings: Settings | None = None, *, route_handlers: list[Any] | 
     ``route_handlers`` adds more controllers (the issuer API plugs in here).
     """
     settings = settings or Settings.from_env()
-    engine_config = EngineConfig() if is_sqlite(settings.database_url) else EngineConfig(
+    # SQLite: a fixed pool (no overflow: an overflow connection is opened and closed per request, which costs
+    # a thread and the pragmas every time). PostgreSQL: a pool with overflow and pre-ping.
+    engine_config = EngineConfig(pool_size=settings.db_pool_size, max_overflow=0) if is_sqlite(
+        settings.database_url) else EngineConfig(
         pool_size=settings.db_pool_size, max_overflow=settings.db_pool_size, pool_pre_ping=True
     )
     db_config = SQLAlchemyAsyncConfig(
@@ -55,7 +58,9 @@ def create_app(settings: Settings | None = None, *, route_handlers: list[Any] | 
         install_sqlite_pragmas(engine)
         state.engine = engine
         state.sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
-        state.reader = PublicReader(state.sessionmaker, state.urls)
+        state.reader = PublicReader(state.sessionmaker, state.urls,
+                                    cache_seconds=settings.public_cache_seconds,
+                                    cache_entries=settings.public_cache_entries)
 
     middleware = [DefineMiddleware(AccessLogMiddleware)] if settings.access_log else []
     return Litestar(

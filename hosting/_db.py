@@ -25,7 +25,7 @@ def is_sqlite(url: str) -> bool:
 def engine_options(url: str, *, pool_size: int = 10) -> dict[str, Any]:
     """Keyword arguments for ``create_async_engine`` suited to the backend."""
     if is_sqlite(url):
-        return {}
+        return {"pool_size": pool_size, "max_overflow": 0}
     return {"pool_size": pool_size, "max_overflow": pool_size, "pool_pre_ping": True}
 
 

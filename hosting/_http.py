@@ -1,22 +1,35 @@
-"""HTTP caching and negotiation for the public endpoints: one helper answers 200/304 with the headers."""
+"""HTTP caching and negotiation for the public endpoints.
+
+One helper, :func:`cached_response`, answers every public GET/HEAD: 304 when the client's copy is current
+(``If-None-Match``, else ``If-Modified-Since``), else the body with a strong ETag, Last-Modified,
+Cache-Control, Vary and CORS headers. Responses are tiny ASGI callables with pre-encoded headers: the public
+documents are pre-serialised bytes, so the response should not cost more than the lookup.
+"""
 
 from __future__ import annotations
 
 import base64
 import hashlib
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
+from urllib.parse import parse_qs
 
-from litestar import Request, Response
+from litestar.datastructures import Accept
+from litestar.types import Receive, Scope, Send
 
-__all__ = ["strong_etag", "http_date", "is_not_modified", "cached_response", "negotiate", "LD_JSON", "JSON",
-           "HTML"]
+__all__ = [
+    "strong_etag", "http_date", "is_not_modified", "cached_response", "negotiate", "RequestInfo",
+    "request_info", "RawResponse", "raw_response", "redirect_response", "LD_JSON", "JSON", "HTML",
+]
 
 LD_JSON = "application/ld+json"
 JSON = "application/json"
 HTML = "text/html"
 _OFFERED = [LD_JSON, JSON, HTML]
+_CORS = [(b"access-control-allow-origin", b"*"),
+         (b"access-control-expose-headers", b"ETag, Last-Modified, Location")]
 
 
 def strong_etag(data: bytes) -> str:
@@ -30,12 +43,46 @@ def http_date(moment: datetime) -> str:
     return format_datetime(moment.astimezone(timezone.utc), usegmt=True)
 
 
-def negotiate(request: Request[Any, Any, Any]) -> str:
-    """``application/ld+json`` unless the client prefers ``application/json`` or ``text/html``."""
-    accept = request.headers.get("accept")
-    if not accept or accept == "*/*":
+@dataclass(slots=True)
+class RequestInfo:
+    """The request headers the public endpoints look at, read once from the ASGI scope."""
+
+    method: str
+    accept: str | None = None
+    if_none_match: str | None = None
+    if_modified_since: str | None = None
+    format: str | None = None
+
+
+def request_info(scope: Scope) -> RequestInfo:
+    info = RequestInfo(method=scope["method"])
+    for name, value in scope["headers"]:
+        if name == b"accept":
+            info.accept = value.decode("latin-1")
+        elif name == b"if-none-match":
+            info.if_none_match = value.decode("latin-1")
+        elif name == b"if-modified-since":
+            info.if_modified_since = value.decode("latin-1")
+    query = scope.get("query_string", b"")
+    if query:
+        fmt = parse_qs(query.decode("latin-1")).get("format")
+        info.format = fmt[0] if fmt else None
+    return info
+
+
+def negotiate(info: RequestInfo) -> str:
+    """``application/ld+json`` unless the client prefers ``application/json`` or ``text/html``
+    (``?format=json`` / ``?format=jsonld`` override the Accept header)."""
+    if info.format == "json":
+        return JSON
+    if info.format in ("jsonld", "json-ld"):
         return LD_JSON
-    return request.accept.best_match(_OFFERED, default=LD_JSON)
+    accept = info.accept
+    if not accept or accept == "*/*" or accept == LD_JSON:
+        return LD_JSON
+    if accept == JSON:
+        return JSON
+    return Accept(accept).best_match(_OFFERED, default=LD_JSON)
 
 
 def _etag_matches(header: str, etag: str) -> bool:
@@ -51,16 +98,14 @@ def _etag_matches(header: str, etag: str) -> bool:
     return False
 
 
-def is_not_modified(request: Request[Any, Any, Any], etag: str, last_modified: datetime | None) -> bool:
+def is_not_modified(info: RequestInfo, etag: str, last_modified: datetime | None) -> bool:
     """RFC 9110 13.2.2: ``If-None-Match`` wins; ``If-Modified-Since`` only counts without it."""
-    inm = request.headers.get("if-none-match")
-    if inm is not None:
-        return _etag_matches(inm, etag)
-    ims = request.headers.get("if-modified-since")
-    if ims is not None and last_modified is not None:
+    if info.if_none_match is not None:
+        return _etag_matches(info.if_none_match, etag)
+    if info.if_modified_since is not None and last_modified is not None:
         try:
-            since = parsedate_to_datetime(ims)
-        except (TypeError, ValueError):
+            since = parsedate_to_datetime(info.if_modified_since)
+        except (TypeError, ValueError, IndexError):
             return False
         if since.tzinfo is None:
             since = since.replace(tzinfo=timezone.utc)
@@ -69,8 +114,29 @@ def is_not_modified(request: Request[Any, Any, Any], etag: str, last_modified: d
     return False
 
 
+class RawResponse:
+    """A minimal ASGI response: status, pre-encoded headers, body (empty for HEAD and 304)."""
+
+    __slots__ = ("status", "headers", "body")
+
+    def __init__(self, status: int, headers: list[tuple[bytes, bytes]], body: bytes = b"") -> None:
+        self.status = status
+        self.headers = headers
+        self.body = body
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": self.status, "headers": self.headers})
+        await send({"type": "http.response.body", "body": self.body, "more_body": False})
+
+
+def raw_response(info: RequestInfo, status: int, body: bytes, media_type: str,
+                 extra: list[tuple[bytes, bytes]]) -> RawResponse:
+    headers = [(b"content-type", media_type.encode()), (b"content-length", str(len(body)).encode()), *extra]
+    return RawResponse(status, headers, b"" if info.method == "HEAD" else body)
+
+
 def cached_response(
-    request: Request[Any, Any, Any],
+    info: RequestInfo,
     body: bytes,
     *,
     media_type: str,
@@ -79,21 +145,25 @@ def cached_response(
     max_age: int,
     status_code: int = 200,
     vary_accept: bool = True,
-) -> Response[Any]:
+    last_modified_http: str | None = None,
+) -> RawResponse:
     """The response for a public GET/HEAD: 304 when the client's copy is current, else ``body``."""
-    headers = {
-        "etag": etag,
-        "cache-control": f"public, max-age={max_age}",
-        "access-control-allow-origin": "*",
-        "access-control-expose-headers": "ETag, Last-Modified, Location",
-    }
+    headers: list[tuple[bytes, bytes]] = [
+        (b"etag", etag.encode()),
+        (b"cache-control", b"public, max-age=%d" % max_age),
+        *_CORS,
+    ]
     if vary_accept:
-        headers["vary"] = "Accept"
+        headers.append((b"vary", b"Accept"))
     if last_modified is not None:
-        headers["last-modified"] = http_date(last_modified)
-    if status_code == 200 and is_not_modified(request, etag, last_modified):
-        return Response(content=b"", status_code=304, headers=headers, media_type=media_type)
-    if request.method == "HEAD":
-        headers["content-length"] = str(len(body))
-        return Response(content=b"", status_code=status_code, headers=headers, media_type=media_type)
-    return Response(content=body, status_code=status_code, headers=headers, media_type=media_type)
+        headers.append((b"last-modified", (last_modified_http or http_date(last_modified)).encode()))
+    if status_code == 200 and is_not_modified(info, etag, last_modified):
+        return RawResponse(304, headers)
+    return raw_response(info, status_code, body, media_type, headers)
+
+
+def redirect_response(info: RequestInfo, location: str, max_age: int) -> RawResponse:
+    return raw_response(info, 301, b"", LD_JSON, [(b"location", location.encode()),
+                                                 (b"cache-control", b"public, max-age=%d" % max_age), *_CORS])
+
+

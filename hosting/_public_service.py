@@ -3,18 +3,20 @@ images, and the baked assertion image (baked on first request, then stored)."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import anyio
 import openbadges_core as ob
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hosting import _documents as docs
 from hosting._errors import ResourceNotFound
-from hosting._http import strong_etag
+from hosting._http import http_date, strong_etag
 from hosting._ids import is_public_id
 from hosting._models import (
     Assertion,
@@ -32,12 +34,22 @@ __all__ = ["PublicReader", "Served", "Redirect", "Revoked", "ImageBytes", "Asser
 
 MAX_REPLACEMENT_HOPS = 64
 
+_ASSERTION_STATE = select(
+    Assertion.id, Assertion.state, Assertion.document, Assertion.document_etag, Assertion.document_base,
+    Assertion.updated_at, Assertion.revocation_reason, Assertion.revoked_at, Assertion.replaced_by_id,
+).where(Assertion.public_id == bindparam("public_id"))
+
 
 @dataclass(frozen=True, slots=True)
 class Served:
     body: bytes
     etag: str
     last_modified: datetime
+    last_modified_http: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.last_modified_http:
+            object.__setattr__(self, "last_modified_http", http_date(self.last_modified))
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,32 +89,86 @@ def _not_found(kind: str) -> ResourceNotFound:
 class PublicReader:
     """Public, read-mostly access to the store. Every method raises :class:`ResourceNotFound`."""
 
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], urls: PublicUrls) -> None:
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], urls: PublicUrls, *,
+                 cache_seconds: float = 0.0, cache_entries: int = 100_000) -> None:
         self._sessions = sessionmaker
         self._urls = urls
+        self._cache_seconds = cache_seconds
+        self._cache_entries = cache_entries
+        self._cache: dict[str, tuple[float, Served | Redirect | Revoked]] = {}
+        self._refreshing: set[str] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def forget(self, public_id: str | None = None) -> None:
+        """Drop one (or every) assertion from the in-process cache; call after a write in this process."""
+        if public_id is None:
+            self._cache.clear()
+        else:
+            self._cache.pop(public_id, None)
 
     # --- assertions -------------------------------------------------------------------------------------
     async def assertion(self, public_id: str) -> Served | Redirect | Revoked:
+        """The assertion's state, from a short-lived in-process cache when it is enabled
+        (``OPENBADGES_PUBLIC_CACHE_SECONDS``; a change made by another process shows within that time).
+
+        An entry past its time is still answered once more while one background task re-reads it
+        (stale-while-revalidate, at most one extra period), so hot assertions never wait for the database.
+        """
+        ttl = self._cache_seconds
+        if ttl <= 0:
+            return await self._assertion(public_id)
+        now = time.monotonic()
+        hit = self._cache.get(public_id)
+        if hit is not None:
+            until, value = hit
+            if until > now:
+                return value
+            if until + ttl > now:
+                if public_id not in self._refreshing:
+                    self._refreshing.add(public_id)
+                    task = asyncio.get_running_loop().create_task(self._refresh(public_id))
+                    self._tasks.add(task)
+                    task.add_done_callback(self._tasks.discard)
+                return value
+        result = await self._assertion(public_id)
+        self._remember(public_id, result, now)
+        return result
+
+    def _remember(self, public_id: str, result: Served | Redirect | Revoked, now: float) -> None:
+        cache = self._cache
+        if public_id not in cache and len(cache) >= self._cache_entries:
+            for key in [k for k, (until, _) in cache.items() if until + self._cache_seconds <= now] or [
+                next(iter(cache))
+            ]:
+                del cache[key]
+        cache[public_id] = (now + self._cache_seconds, result)
+
+    async def _refresh(self, public_id: str) -> None:
+        try:
+            result = await self._assertion(public_id)
+        except Exception:  # gone from the database, or the database is down: stop serving the old copy
+            self._cache.pop(public_id, None)
+        else:
+            self._remember(public_id, result, time.monotonic())
+        finally:
+            self._refreshing.discard(public_id)
+
+    async def _assertion(self, public_id: str) -> Served | Redirect | Revoked:
         if not is_public_id(public_id):
             raise _not_found("assertion")
+        # Hot path: one Core SELECT on a pooled connection (no ORM session, no identity map).
+        async with self._sessions.kw["bind"].connect() as conn:
+            row = (await conn.execute(_ASSERTION_STATE, {"public_id": public_id})).first()
+        if row is None:
+            raise _not_found("assertion")
+        if row.state == AssertionState.ACTIVE and row.document is not None \
+                and row.document_base == self._urls.base and row.document_etag:
+            return Served(row.document, row.document_etag, row.updated_at)
+        if row.state == AssertionState.REVOKED:
+            return Revoked(public_id, row.revocation_reason, row.revoked_at)
         async with self._sessions() as session:
-            row = (
-                await session.execute(
-                    select(
-                        Assertion.id, Assertion.state, Assertion.document, Assertion.document_etag,
-                        Assertion.document_base, Assertion.updated_at, Assertion.revocation_reason,
-                        Assertion.revoked_at, Assertion.replaced_by_id,
-                    ).where(Assertion.public_id == public_id)
-                )
-            ).first()
-            if row is None:
-                raise _not_found("assertion")
             if row.state == AssertionState.REPLACED:
                 return await self._newest(session, row.replaced_by_id)
-            if row.state == AssertionState.REVOKED:
-                return Revoked(public_id, row.revocation_reason, row.revoked_at)
-            if row.document is not None and row.document_base == self._urls.base and row.document_etag:
-                return Served(row.document, row.document_etag, row.updated_at)
             return await self._render_assertion(session, row.id)
 
     async def _newest(self, session: AsyncSession, next_id: int | None) -> Redirect:

@@ -46,6 +46,8 @@ class Settings:
     image_max_age: int = 86400
     max_image_bytes: int = 2 * 1024 * 1024
     db_pool_size: int = 10
+    public_cache_seconds: float = 10.0
+    public_cache_entries: int = 100_000
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "base_url", self.base_url.rstrip("/"))
@@ -98,6 +100,8 @@ class Settings:
             image_max_age=_int("OPENBADGES_IMAGE_MAX_AGE", 86400),
             max_image_bytes=_int("OPENBADGES_MAX_IMAGE_BYTES", 2 * 1024 * 1024),
             db_pool_size=_int("OPENBADGES_DB_POOL_SIZE", 10),
+            public_cache_seconds=_int("OPENBADGES_PUBLIC_CACHE_SECONDS", 10),
+            public_cache_entries=_int("OPENBADGES_PUBLIC_CACHE_ENTRIES", 100_000),
         )
 
 

@@ -80,7 +80,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
 
 @pytest.fixture(scope="session")
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, base_url=BASE_URL, secret_key=SECRET, access_log=False)
+    return Settings(database_url=database_url, base_url=BASE_URL, secret_key=SECRET, access_log=False,
+                    public_cache_seconds=0)
 
 
 def run_store(settings: Settings, fn: Callable[[HostingStore], Awaitable[T]]) -> T:

@@ -17,6 +17,13 @@ from hosting._urls import PublicUrls
 Client = TestClient[Any]
 
 
+async def _badge(store: HostingStore, demo: DemoData) -> BadgeClass:
+    from sqlalchemy import select
+
+    return (await store.session.execute(select(BadgeClass).where(BadgeClass.public_id == demo.badge_png))
+            ).scalar_one()
+
+
 def _doc(client: Client, url: str, accept: str = "application/ld+json") -> dict[str, Any]:
     res = client.get(url, headers={"accept": accept})
     assert res.status_code == 200, res.text
@@ -170,7 +177,7 @@ def test_public_endpoints_refuse_writes_with_405_json(client: Client, demo: Demo
 def test_revoking_an_assertion_turns_its_url_into_410(client: Client, demo: DemoData, urls: PublicUrls,
                                                        store_runner: Any) -> None:
     async def _issue(store: HostingStore) -> str:
-        badge = await store.session.get_one(BadgeClass, 1)
+        badge = await _badge(store, demo)
         return (await store.issue(badge, "later@example.org")).public_id
 
     public_id = store_runner(_issue)
@@ -187,9 +194,10 @@ def test_revoking_an_assertion_turns_its_url_into_410(client: Client, demo: Demo
     assert urls.assertion(public_id) in {e["id"] for e in revocations["revokedAssertions"]}
 
 
-def test_replacing_after_first_serve_redirects(client: Client, urls: PublicUrls, store_runner: Any) -> None:
+def test_replacing_after_first_serve_redirects(client: Client, demo: DemoData, urls: PublicUrls,
+                                               store_runner: Any) -> None:
     async def _two(store: HostingStore) -> tuple[str, str]:
-        badge = await store.session.get_one(BadgeClass, 1)
+        badge = await _badge(store, demo)
         a = await store.issue(badge, "r1@example.org")
         b = await store.issue(badge, "r1@example.org", narrative="v2")
         return a.public_id, b.public_id
@@ -260,3 +268,59 @@ def test_stored_assertion_rows_keep_state_fields(demo: DemoData, store_runner: A
     revoked, replaced = store_runner(_rows)
     assert (revoked.state, revoked.revocation_reason) == ("revoked", "Issued in error")
     assert replaced.state == "replaced" and replaced.replaced_by_id is not None
+
+
+def test_in_process_cache_serves_until_forgotten_or_expired(settings: Any, demo: DemoData, urls: PublicUrls,
+                                                            store_runner: Any) -> None:
+    from dataclasses import replace
+
+    from hosting import create_app
+
+    async def _issue(store: HostingStore) -> str:
+        badge = await _badge(store, demo)
+        return (await store.issue(badge, "cached@example.org")).public_id
+
+    public_id = store_runner(_issue)
+    with TestClient(create_app(replace(settings, public_cache_seconds=60)), base_url=urls.base) as c:
+        assert c.get(urls.assertion(public_id)).status_code == 200
+
+        async def _revoke(store: HostingStore) -> None:
+            await store.revoke(await store.get_assertion(public_id), "Changed elsewhere")
+
+        store_runner(_revoke)
+        # Another process revoked it: this process answers from its cache until the entry expires ...
+        assert c.get(urls.assertion(public_id)).status_code == 200
+        # ... or until it is told (the issuer API calls forget() after its own writes).
+        c.app.state.hosting.reader.forget(public_id)
+        assert c.get(urls.assertion(public_id)).status_code == 410
+
+
+def test_expired_cache_entry_is_refreshed_in_the_background(settings: Any, demo: DemoData, urls: PublicUrls,
+                                                            store_runner: Any) -> None:
+    import time
+    from dataclasses import replace
+
+    from hosting import create_app
+
+    async def _issue(store: HostingStore) -> str:
+        badge = await _badge(store, demo)
+        return (await store.issue(badge, "swr@example.org")).public_id
+
+    public_id = store_runner(_issue)
+    with TestClient(create_app(replace(settings, public_cache_seconds=0.3)), base_url=urls.base) as c:
+        assert c.get(urls.assertion(public_id)).status_code == 200
+
+        async def _revoke(store: HostingStore) -> None:
+            await store.revoke(await store.get_assertion(public_id), "Stale no more")
+
+        store_runner(_revoke)
+        time.sleep(0.35)
+        statuses = []
+        deadline = time.monotonic() + 3
+        while time.monotonic() < deadline:
+            statuses.append(c.get(urls.assertion(public_id)).status_code)
+            if statuses[-1] == 410:
+                break
+            time.sleep(0.02)
+        assert statuses[0] == 200  # the stale copy, answered once while the refresh runs
+        assert statuses[-1] == 410

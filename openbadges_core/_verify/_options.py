@@ -54,13 +54,15 @@ class VerifyOptions:
         if self.fetcher is not None:
             return self.fetcher, f"custom:{id(self.fetcher)}"
         key = (self.allow_private_network, self.timeout, self.max_response_bytes, self.max_redirects)
-        with _LOCK:
-            fetcher = _FETCHERS.get(key)
-            if fetcher is None:
-                fetcher = SafeFetcher(allow_private_network=self.allow_private_network, timeout=self.timeout,
-                                      max_response_bytes=self.max_response_bytes,
-                                      max_redirects=self.max_redirects)
-                _FETCHERS[key] = fetcher
+        fetcher = _FETCHERS.get(key)
+        if fetcher is None:
+            with _LOCK:
+                fetcher = _FETCHERS.get(key)
+                if fetcher is None:
+                    fetcher = SafeFetcher(allow_private_network=self.allow_private_network,
+                                          timeout=self.timeout, max_response_bytes=self.max_response_bytes,
+                                          max_redirects=self.max_redirects)
+                    _FETCHERS[key] = fetcher
         return fetcher, "private" if self.allow_private_network else "public"
 
     def resolved_cache(self) -> DocumentCache | None:

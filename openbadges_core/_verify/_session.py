@@ -78,6 +78,7 @@ class LinkedDocument:
     url: str
     data: dict[str, Any]
     issues: list[ValidationIssue]
+    kind: str = ""
     content_type: str = ""
     public_key: Any = None
     key_error: str | None = None
@@ -127,7 +128,7 @@ class Session:
             return doc
         if self.cache is not None:
             hit = self.cache.get(self.policy, url)
-            if isinstance(hit, LinkedDocument) and has_type(hit.data, expected_type):
+            if isinstance(hit, LinkedDocument) and hit.kind == expected_type:
                 self.report.ok(check, f"{expected_type} {url} (cached)", url=url, source="cache")
                 return hit
         res = self.fetch(url, check)
@@ -153,7 +154,8 @@ class Session:
     @staticmethod
     def _build(url: str, data: dict[str, Any], expected_type: str, content_type: str,
                source: str) -> LinkedDocument:
-        doc = LinkedDocument(url, data, document_issues_of(data, expected_type), content_type, source=source)
+        doc = LinkedDocument(url, data, document_issues_of(data, expected_type), expected_type, content_type,
+                             source=source)
         if expected_type == "CryptographicKey":
             pem = data.get("publicKeyPem")
             if not isinstance(pem, str):

@@ -12,9 +12,17 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[server,dev]'
 	touch $(STAMP)
 
-## Set up and run the main job.
+## Set up and run the main job: a fresh demo database (migrated, seeded), then the server on 127.0.0.1:8000.
+DEMO_DIR ?= .openbadges-demo
 run: $(STAMP)
-	$(BIN)/openbadges demo
+	rm -rf $(DEMO_DIR) && mkdir -p $(DEMO_DIR)
+	cd $(DEMO_DIR) && export OPENBADGES_DATABASE_URL=sqlite+aiosqlite:///openbadges.db \
+	  OPENBADGES_BASE_URL=http://127.0.0.1:8000 && \
+	  ../$(BIN)/openbadges-server migrate && \
+	  echo "Demo badges (JSON-LD; open them in a browser for the badge page):" && \
+	  ../$(BIN)/openbadges-server seed-demo >/dev/null && \
+	  echo "API docs: http://127.0.0.1:8000/docs" && \
+	  exec ../$(BIN)/openbadges-server run --host 127.0.0.1 --port 8000
 
 ## Set up and run the whole test suite.
 test: $(STAMP)

@@ -60,6 +60,7 @@ _SCHEMA_REFS = {
     "Evidence": "urn:openbadges-core:ob2:common#/$defs/evidenceObject",
     "AlignmentObject": "urn:openbadges-core:ob2:common#/$defs/alignment",
     "Image": "urn:openbadges-core:ob2:common#/$defs/imageObject",
+    "RevokedAssertion": "urn:openbadges-core:ob2:common#/$defs/revokedAssertion",
 }
 _SCHEMA_FILES = ("common", "assertion", "badgeclass", "issuer", "cryptographickey", "revocationlist")
 
@@ -134,6 +135,24 @@ def _schema_issue(error: _SchemaError) -> ValidationIssue:
     return ValidationIssue(path, f"schema.{keyword}", error.message)
 
 
+#: Documents nested deeper than this are refused (rule ``json``) before any recursive validation.
+MAX_DEPTH = 64
+
+
+def _nesting_exceeds(data: Any, limit: int) -> bool:
+    """Whether ``data`` has containers nested deeper than ``limit`` (iterative: safe on hostile input)."""
+    stack: list[tuple[Any, int]] = [(data, 0)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(value, Mapping):
+            stack.extend((v, depth + 1) for v in value.values() if isinstance(v, (Mapping, list)))
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1) for v in value if isinstance(v, (Mapping, list)))
+    return False
+
+
 # --- public API -----------------------------------------------------------------------------------
 
 def document_issues(doc_or_mapping: Any, *, kind: str | None = None) -> list[ValidationIssue]:
@@ -163,7 +182,12 @@ def document_issues(doc_or_mapping: Any, *, kind: str | None = None) -> list[Val
                                 f"not an OB 2.0 document type we know: {short(data.get('type', '<missing>'))}")]
     if kind not in _SCHEMA_REFS:
         raise ValueError(f"unknown kind {kind!r}; use one of {', '.join(_SCHEMA_REFS)}")
-    issues = [_schema_issue(e) for e in _validator(kind).iter_errors(data)]
+    if _nesting_exceeds(data, MAX_DEPTH):
+        return [ValidationIssue("", "json", f"JSON nested deeper than {MAX_DEPTH} levels")]
+    try:
+        issues = [_schema_issue(e) for e in _validator(kind).iter_errors(data)]
+    except RecursionError:  # pragma: no cover - the depth check above should make this unreachable
+        return [ValidationIssue("", "json", "JSON nested too deeply")]
     checker = Checker()
     if kind in TOP_KINDS:
         checker.context(data, kind)

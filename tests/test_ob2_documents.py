@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from _ob2_builders import ISSUED, make_assertion, make_badge, make_issuer
@@ -13,6 +14,7 @@ from openbadges_core import (
     Alignment,
     Assertion,
     BadgeClass,
+    Criteria,
     CryptographicKey,
     Evidence,
     IdentityObject,
@@ -202,3 +204,29 @@ def test_identity_object_is_built_with_plain_identity() -> None:
     obj = IdentityObject(identity="alice@example.org")
     assert obj.to_dict()["hashed"] is False
     assert document_issues(obj) == []
+
+
+@pytest.mark.parametrize(("cls", "data"), [
+    (IdentityObject, {"type": "email", "hashed": False, "identity": "a@example.org"}),
+    (VerificationObject, {"type": "SignedBadge", "creator": "https://example.org/key1.json"}),
+    (Image, {"id": "https://example.org/i.png", "caption": "c"}),
+    (Criteria, {"narrative": "Do it."}),
+    (Evidence, {"id": "https://example.org/e", "genre": "essay"}),
+    (Alignment, {"targetName": "x", "targetUrl": "https://x.example"}),
+    (RevokedAssertion, {"id": "https://example.org/a/1", "revocationReason": "fraud"}),
+], ids=lambda v: getattr(v, "__name__", ""))
+def test_nested_objects_parse_and_serialise_on_their_own(cls: type[Any], data: dict[str, Any]) -> None:
+    obj = cls.from_dict(data)
+    assert obj.to_node() == data
+
+
+@pytest.mark.parametrize(("cls", "data", "rule"), [
+    (Criteria, {}, "criteria.id_or_narrative"),
+    (RevokedAssertion, {"id": "nope"}, "iri"),
+    (Alignment, {"targetName": "x", "targetUrl": "ftp://x"}, "url"),
+    (IdentityObject, {"type": "email", "hashed": True, "identity": "x"}, "identity.hash_format"),
+])
+def test_nested_objects_validate_on_their_own(cls: type[Any], data: dict[str, Any], rule: str) -> None:
+    with pytest.raises(ValidationError) as err:
+        cls.from_dict(data)
+    assert [i.rule for i in err.value.issues] == [rule]

@@ -59,7 +59,7 @@ class CryptographicKey(Node):
     owner: str = prop("owner")
     public_key_pem: str = prop("publicKeyPem")
     extra: Mapping[str, Any] = field(default_factory=dict, hash=False)
-    _scalar_keys: frozenset[str] = field(default=frozenset(), repr=False, compare=False, hash=False)
+    _shape_keys: frozenset[str] = field(default=frozenset(), repr=False, compare=False, hash=False)
 
 
 @ob2_model("Issuer")
@@ -78,7 +78,7 @@ class Issuer(Node):
     revocation_list: str | None = prop("revocationList", default=None)
     verification: VerificationObject | None = prop("verification", _VERIFICATION, default=None)
     extra: Mapping[str, Any] = field(default_factory=dict, hash=False)
-    _scalar_keys: frozenset[str] = field(default=frozenset(), repr=False, compare=False, hash=False)
+    _shape_keys: frozenset[str] = field(default=frozenset(), repr=False, compare=False, hash=False)
 
 
 @ob2_model("BadgeClass")
@@ -95,7 +95,7 @@ class BadgeClass(Node):
     alignment: tuple[Alignment, ...] = prop("alignment", _ALIGNMENT, many=True, default=())
     tags: tuple[str, ...] = prop("tags", TEXT, many=True, default=())
     extra: Mapping[str, Any] = field(default_factory=dict, hash=False)
-    _scalar_keys: frozenset[str] = field(default=frozenset(), repr=False, compare=False, hash=False)
+    _shape_keys: frozenset[str] = field(default=frozenset(), repr=False, compare=False, hash=False)
 
     @property
     def issuer_id(self) -> str:
@@ -120,7 +120,7 @@ class Assertion(Node):
     revoked: bool | None = prop("revoked", BOOL, default=None)
     revocation_reason: str | None = prop("revocationReason", default=None)
     extra: Mapping[str, Any] = field(default_factory=dict, hash=False)
-    _scalar_keys: frozenset[str] = field(default=frozenset(), repr=False, compare=False, hash=False)
+    _shape_keys: frozenset[str] = field(default=frozenset(), repr=False, compare=False, hash=False)
 
     @property
     def badge_id(self) -> str:
@@ -138,7 +138,7 @@ class RevocationList(Node):
     revoked_assertions: tuple[str | RevokedAssertion, ...] = prop(
         "revokedAssertions", _REVOKED, many=True, always=True, default=())
     extra: Mapping[str, Any] = field(default_factory=dict, hash=False)
-    _scalar_keys: frozenset[str] = field(default=frozenset(), repr=False, compare=False, hash=False)
+    _shape_keys: frozenset[str] = field(default=frozenset(), repr=False, compare=False, hash=False)
 
     def entry_for(self, assertion_id: str) -> RevokedAssertion | None:
         """The entry revoking ``assertion_id`` (a bare IRI entry comes back as a reason-less entry)."""

@@ -156,7 +156,7 @@ class Node:
     KIND: ClassVar[str] = ""
 
     extra: Mapping[str, Any]
-    _scalar_keys: frozenset[str]
+    _shape_keys: frozenset[str]
 
     def __post_init__(self) -> None:
         for p in self._PROPS:
@@ -177,16 +177,18 @@ class Node:
     def to_node(self) -> dict[str, Any]:
         """This object as a JSON-LD node without a top-level ``@context`` (for embedding)."""
         out: dict[str, Any] = {}
-        scalars = self._scalar_keys
+        shapes = self._shape_keys
         for p in self._PROPS:
             value = getattr(self, p.attr)
             if value is None:
                 continue
             if p.many:
-                if not value and not p.always:
+                if not value:
+                    if p.always or p.key in shapes:
+                        out[p.key] = []
                     continue
                 items = [p.encode(v) for v in value]
-                out[p.key] = items[0] if len(items) == 1 and p.key in scalars else items
+                out[p.key] = items[0] if len(items) == 1 and p.key in shapes else items
             else:
                 out[p.key] = p.encode(value)
         for key, value in self.extra.items():
@@ -217,6 +219,8 @@ class Node:
             if p.many:
                 if isinstance(value, list):
                     kwargs[p.attr] = tuple(p.decode(v, join_path(sub, i)) for i, v in enumerate(value))
+                    if not value:
+                        scalars.add(p.key)  # an explicit [] is written back as []
                 elif value is None:
                     continue
                 else:
@@ -229,7 +233,7 @@ class Node:
             del extra["@context"]
         kwargs["extra"] = extra
         if scalars:
-            kwargs["_scalar_keys"] = frozenset(scalars)
+            kwargs["_shape_keys"] = frozenset(scalars)
         try:
             return cls(**kwargs)
         except TypeError as exc:
@@ -263,6 +267,8 @@ def decode_json(data: str | bytes | bytearray | memoryview) -> dict[str, Any]:
         value = msgspec.json.decode(data)
     except (msgspec.DecodeError, TypeError, UnicodeDecodeError) as exc:
         raise fail("", "json", f"not valid JSON: {exc}", parse=True) from None
+    except RecursionError:
+        raise fail("", "json", "JSON nested too deeply", parse=True) from None
     if not isinstance(value, dict):
         raise fail("", "json", f"expected a JSON object, got {type(value).__name__}", parse=True)
     return value
@@ -272,7 +278,9 @@ def decode_json(data: str | bytes | bytearray | memoryview) -> dict[str, Any]:
 def ob2_model(kind: str) -> Callable[[type[_T]], type[_T]]:
     """Class decorator: a frozen, slotted, keyword-only dataclass whose ``prop`` fields are JSON properties.
 
-    Every class declares ``extra`` (unknown properties, kept for round-trips) and the hidden ``_scalar_keys``.
+    Every class declares ``extra`` (unknown properties, kept for round-trips) and the hidden ``_shape_keys``:
+    JSON keys whose list shape is not the default (a single value where a list is allowed, written back
+    single; or an explicit empty list, written back as ``[]``).
     """
 
     def wrap(cls: type[_T]) -> type[_T]:

@@ -31,7 +31,7 @@ class IdentityObject(Node):
     hashed: bool = prop("hashed", BOOL, default=False)
     salt: str | None = prop("salt", default=None)
     extra: Mapping[str, Any] = field(default_factory=dict, hash=False)
-    _scalar_keys: frozenset[str] = field(default=frozenset(), repr=False, compare=False, hash=False)
+    _shape_keys: frozenset[str] = field(default=frozenset(), repr=False, compare=False, hash=False)
 
 
 @ob2_model("VerificationObject")
@@ -46,7 +46,7 @@ class VerificationObject(Node):
     allowed_origins: str | tuple[str, ...] | None = prop("allowedOrigins", STR_OR_LIST, default=None)
     verification_property: str | None = prop("verificationProperty", default=None)
     extra: Mapping[str, Any] = field(default_factory=dict, hash=False)
-    _scalar_keys: frozenset[str] = field(default=frozenset(), repr=False, compare=False, hash=False)
+    _shape_keys: frozenset[str] = field(default=frozenset(), repr=False, compare=False, hash=False)
 
     @classmethod
     def hosted(cls) -> VerificationObject:
@@ -86,7 +86,7 @@ class Image(Node):
     caption: str | None = prop("caption", default=None)
     author: str | None = prop("author", default=None)
     extra: Mapping[str, Any] = field(default_factory=dict, hash=False)
-    _scalar_keys: frozenset[str] = field(default=frozenset(), repr=False, compare=False, hash=False)
+    _shape_keys: frozenset[str] = field(default=frozenset(), repr=False, compare=False, hash=False)
 
 
 @ob2_model("Criteria")
@@ -97,7 +97,7 @@ class Criteria(Node):
     id: str | None = prop("id", default=None)
     narrative: str | None = prop("narrative", default=None)
     extra: Mapping[str, Any] = field(default_factory=dict, hash=False)
-    _scalar_keys: frozenset[str] = field(default=frozenset(), repr=False, compare=False, hash=False)
+    _shape_keys: frozenset[str] = field(default=frozenset(), repr=False, compare=False, hash=False)
 
 
 @ob2_model("Evidence")
@@ -112,7 +112,7 @@ class Evidence(Node):
     genre: str | None = prop("genre", default=None)
     audience: str | None = prop("audience", default=None)
     extra: Mapping[str, Any] = field(default_factory=dict, hash=False)
-    _scalar_keys: frozenset[str] = field(default=frozenset(), repr=False, compare=False, hash=False)
+    _shape_keys: frozenset[str] = field(default=frozenset(), repr=False, compare=False, hash=False)
 
 
 @ob2_model("AlignmentObject")
@@ -126,7 +126,7 @@ class Alignment(Node):
     target_framework: str | None = prop("targetFramework", default=None)
     target_code: str | None = prop("targetCode", default=None)
     extra: Mapping[str, Any] = field(default_factory=dict, hash=False)
-    _scalar_keys: frozenset[str] = field(default=frozenset(), repr=False, compare=False, hash=False)
+    _shape_keys: frozenset[str] = field(default=frozenset(), repr=False, compare=False, hash=False)
 
 
 @ob2_model("RevokedAssertion")
@@ -137,4 +137,4 @@ class RevokedAssertion(Node):
     uid: str | None = prop("uid", default=None)
     revocation_reason: str | None = prop("revocationReason", default=None)
     extra: Mapping[str, Any] = field(default_factory=dict, hash=False)
-    _scalar_keys: frozenset[str] = field(default=frozenset(), repr=False, compare=False, hash=False)
+    _shape_keys: frozenset[str] = field(default=frozenset(), repr=False, compare=False, hash=False)

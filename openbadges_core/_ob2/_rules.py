@@ -6,7 +6,7 @@ Tolerant of wrong JSON types everywhere: those are the schema's to report.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -270,7 +270,7 @@ def _inline_context_agrees(ctx: Mapping[str, Any], kind: str) -> bool:
     return type_term in ctx or kind not in TOP_KINDS
 
 
-WALKERS = {
+WALKERS: dict[str, Callable[[Checker, Any, str], None]] = {
     "Assertion": Checker.assertion,
     "BadgeClass": Checker.badgeclass,
     "Issuer": Checker.issuer,
@@ -282,4 +282,5 @@ WALKERS = {
     "IdentityObject": lambda c, d, p: c.identity(d, p),
     "VerificationObject": lambda c, d, p: c.verification(d, p, assertion=False),
     "Image": Checker.image_object,
+    "RevokedAssertion": lambda c, d, p: c.iri(d, "id", p),
 }

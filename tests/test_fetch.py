@@ -216,3 +216,15 @@ def test_document_cache_evicts_least_recently_used() -> None:
     cache.get("p", "a")
     cache.put("p", "c", 3)
     assert cache.get("p", "b") is None and cache.get("p", "a") == 1 and len(cache) == 2
+
+
+def test_slow_name_resolution_is_bounded_by_the_timeout() -> None:
+    def slow_resolver(host: str, port: int) -> list[str]:
+        time.sleep(2)
+        return ["127.0.0.1"]
+
+    start = time.monotonic()
+    with SafeFetcher(allow_private_network=True, timeout=0.3, resolver=slow_resolver) as f, \
+            pytest.raises(FetchTimeoutError, match="resolving"):
+        f.fetch("http://slow-dns.test/x")
+    assert time.monotonic() - start < 1.5

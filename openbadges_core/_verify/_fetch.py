@@ -17,6 +17,8 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as _FutureTimeout
 from dataclasses import dataclass, field
 from typing import Any, Protocol, Self, runtime_checkable
 from urllib.parse import urljoin, urlsplit
@@ -104,6 +106,10 @@ def is_public_address(ip: IPAddress) -> bool:
 Resolver = Callable[[str, int], list[str]]
 
 
+# Name resolution runs here so a slow DNS answer cannot outlive the request's deadline.
+_RESOLVER_POOL = ThreadPoolExecutor(max_workers=8, thread_name_prefix="openbadges-dns")
+
+
 def _system_resolver(host: str, port: int) -> list[str]:
     infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     seen: list[str] = []
@@ -170,7 +176,7 @@ class SafeFetcher:
             return FetchResponse(current, status, ctype, body, tuple(visited[:-1]), headers)
 
     # -- one hop ----------------------------------------------------------------------------------
-    def _pinned_address(self, host: str, port: int) -> str:
+    def _pinned_address(self, host: str, port: int, deadline: float) -> str:
         try:
             literal: IPAddress | None = ipaddress.ip_address(host.strip("[]"))
         except ValueError:
@@ -178,8 +184,12 @@ class SafeFetcher:
         if literal is not None:
             candidates = [str(literal)]
         else:
+            future = _RESOLVER_POOL.submit(self._resolve, host, port)
             try:
-                candidates = self._resolve(host, port)
+                candidates = future.result(timeout=max(deadline - time.monotonic(), 0.001))
+            except _FutureTimeout:
+                future.cancel()
+                raise FetchTimeoutError(f"timed out resolving {host}") from None
             except (OSError, UnicodeError) as exc:
                 raise FetchError(f"cannot resolve {host}: {exc}") from None
             if not candidates:
@@ -212,7 +222,7 @@ class SafeFetcher:
             raise FetchError(f"malformed URL {url!r}: {exc}") from None
         if not host:
             raise FetchError(f"URL has no host: {url!r}")
-        address = self._pinned_address(host, port)
+        address = self._pinned_address(host, port, deadline)
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise FetchTimeoutError(f"time budget exhausted before fetching {url}")

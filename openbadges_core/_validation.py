@@ -176,6 +176,8 @@ def document_issues(doc_or_mapping: Any, *, kind: str | None = None) -> list[Val
         data = doc_or_mapping
     if not isinstance(data, Mapping):
         return [ValidationIssue("", "json", f"expected a JSON object, got {type(data).__name__}")]
+    if not isinstance(data, dict):
+        data = dict(data)  # jsonschema's "object" is a dict
     kind = _KIND_ALIASES.get(kind, kind) if kind is not None else detect_kind(data)
     if kind is None:
         return [ValidationIssue("type", "document_type",

@@ -98,6 +98,33 @@ def test_wrong_json_type_is_value_type() -> None:
     assert found(with_(ASSERTION, "revoked", True)) == set()
 
 
+EXPECTED_TYPE = {"Issuer": "Issuer", "BadgeClass": "BadgeClass", "Assertion": "Assertion",
+                 "CryptographicKey": "CryptographicKey", "RevocationList": "RevocationList"}
+
+
+@pytest.mark.parametrize("kind", list(DOCS))
+def test_each_document_type_rejects_a_foreign_type(kind: str) -> None:
+    other = "Criteria"
+    assert ("type", "type") in found(with_(DOCS[kind], "type", other), kind=kind)
+    assert found(with_(DOCS[kind], "type", [EXPECTED_TYPE[kind], "http://example.com/Extra"])) == set()
+
+
+@pytest.mark.parametrize("kind", list(DOCS))
+def test_each_document_type_checks_its_id_is_an_iri(kind: str) -> None:
+    assert found(with_(DOCS[kind], "id", "relative/path.json")) == {("id", "iri")}
+
+
+@pytest.mark.parametrize("kind", list(DOCS))
+def test_each_document_type_needs_the_ob2_context(kind: str) -> None:
+    assert found(with_(DOCS[kind], "@context", "https://w3id.org/openbadges/v1")) == {("@context", "context")}
+
+
+def test_mappings_that_are_not_dicts_are_accepted() -> None:
+    from types import MappingProxyType
+
+    assert found(MappingProxyType(ASSERTION)) == set()
+
+
 # --- context -----------------------------------------------------------------------------------------
 
 def test_context_missing_or_foreign_is_reported() -> None:

@@ -186,3 +186,20 @@ def test_arbitrary_input_is_a_report_or_a_verification_error(data: bytes | str) 
     except VerificationError:
         return
     assert report.check("internal") is None, report.check("internal")
+
+
+def test_fetcher_without_a_timeout_parameter_is_supported(world: BadgeWorld) -> None:
+    from openbadges_core import FetchResponse
+
+    class Minimal:  # the one-method protocol of the brief: fetch(url, *, accept)
+        def __init__(self) -> None:
+            self.inner = SafeFetcher(allow_private_network=True)
+
+        def fetch(self, url: str, *, accept: str = "application/ld+json") -> FetchResponse:
+            return self.inner.fetch(url, accept=accept)
+
+    url, _ = world.hosted()
+    fetcher = Minimal()
+    report = verify(url, options=VerifyOptions(fetcher=fetcher, cache=DocumentCache()))  # type: ignore[arg-type]
+    assert report.valid, failed(report)
+    fetcher.inner.close()

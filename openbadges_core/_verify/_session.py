@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -86,6 +87,23 @@ class LinkedDocument:
     notes: list[str] = field(default_factory=list)
 
 
+_TAKES_TIMEOUT: dict[type, bool] = {}
+
+
+def _takes_timeout(fetcher: object) -> bool:
+    """Whether ``fetcher.fetch`` accepts ``timeout=`` (the brief's minimal protocol has only ``accept``)."""
+    kind = type(fetcher)
+    known = _TAKES_TIMEOUT.get(kind)
+    if known is None:
+        try:
+            params = inspect.signature(fetcher.fetch).parameters  # type: ignore[attr-defined]
+            known = "timeout" in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
+        except (TypeError, ValueError, AttributeError):
+            known = False
+        _TAKES_TIMEOUT[kind] = known
+    return known
+
+
 class Session:
     """Fetching for one verification: counts documents, keeps the time budget, uses the cache."""
 
@@ -110,7 +128,9 @@ class Session:
             return None
         self.fetched += 1
         try:
-            return self.fetcher.fetch(url, accept=DEFAULT_ACCEPT, timeout=remaining)
+            if _takes_timeout(self.fetcher):
+                return self.fetcher.fetch(url, accept=DEFAULT_ACCEPT, timeout=remaining)
+            return self.fetcher.fetch(url, accept=DEFAULT_ACCEPT)
         except FetchError as exc:
             message = exc.message if url in exc.message else f"cannot fetch {url}: {exc.message}"
             self.report.fail(check, message, code=exc.code, url=url)

@@ -8,4 +8,4 @@ from __future__ import annotations
 from hosting._app import create_app
 from hosting._settings import Settings, SettingsError
 
-__all__ = ["create_app", "Settings", "SettingsError"]
+__all__ = ["Settings", "SettingsError", "create_app"]

@@ -11,7 +11,7 @@ import click
 
 from hosting._settings import Settings, SettingsError
 
-__all__ = ["main", "cli"]
+__all__ = ["cli", "main"]
 
 
 class _JsonFormatter(logging.Formatter):

@@ -12,7 +12,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-__all__ = ["engine_options", "create_engine", "migrate", "migrate_async", "alembic_config", "is_sqlite"]
+__all__ = ["alembic_config", "create_engine", "engine_options", "is_sqlite", "migrate", "migrate_async"]
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 5000

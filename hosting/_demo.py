@@ -13,7 +13,7 @@ from hosting._models import utcnow
 from hosting._store import HostingStore
 from hosting._urls import PublicUrls
 
-__all__ = ["seed_demo", "DemoData", "demo_png", "DEMO_SVG"]
+__all__ = ["DEMO_SVG", "DemoData", "demo_png", "seed_demo"]
 
 DEMO_SVG = (
     b'<?xml version="1.0" encoding="UTF-8"?>\n'

@@ -7,23 +7,22 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import openbadges_core as ob
-
 from hosting._models import Assertion, BadgeClass, Issuer, SigningKey
 from hosting._urls import PublicUrls
 
 __all__ = [
-    "issuer_document",
-    "badge_document",
-    "assertion_mapping",
     "assertion_document",
+    "assertion_mapping",
+    "badge_document",
+    "iso8601",
+    "issuer_document",
     "key_document",
     "revocation_list_document",
     "revoked_body",
-    "iso8601",
 ]
 
 OB2_CONTEXT = "https://w3id.org/openbadges/v2"
@@ -31,8 +30,8 @@ OB2_CONTEXT = "https://w3id.org/openbadges/v2"
 
 def iso8601(moment: datetime) -> str:
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def issuer_document(issuer: Issuer, urls: PublicUrls, *, active_key_public_id: str | None) -> bytes:

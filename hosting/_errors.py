@@ -7,18 +7,19 @@ from typing import Any
 
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, NotFoundException, ValidationException
+from litestar.types import ExceptionHandlersMap
 
 __all__ = [
     "ApiError",
-    "ResourceNotFound",
-    "ResourceConflict",
-    "Gone",
-    "UnprocessableEntity",
-    "Unauthorized",
-    "Forbidden",
     "BadRequest",
-    "exception_handlers",
+    "Forbidden",
+    "Gone",
+    "ResourceConflict",
+    "ResourceNotFound",
+    "Unauthorized",
+    "UnprocessableEntity",
     "error_body",
+    "exception_handlers",
 ]
 
 _log = logging.getLogger("hosting")
@@ -120,7 +121,7 @@ def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any
     return _json(request, 500, error_body(500, "internal error"))
 
 
-exception_handlers: dict[type[Exception], Any] = {
+exception_handlers: ExceptionHandlersMap = {
     ApiError: _api_error,
     HTTPException: _http_exception,
     Exception: _unexpected,

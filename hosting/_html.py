@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -23,16 +23,16 @@ _env = Environment(
 
 def _text(moment: datetime) -> str:
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).strftime("%d %B %Y")
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%d %B %Y")
 
 
 def render_assertion_page(page: AssertionPage, urls: PublicUrls, *, now: datetime | None = None) -> bytes:
     a, badge = page.assertion, page.badge
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     expires = a.expires
     if expires is not None and expires.tzinfo is None:
-        expires = expires.replace(tzinfo=timezone.utc)
+        expires = expires.replace(tzinfo=UTC)
     html = _env.get_template("assertion.html").render(
         assertion=a,
         badge=badge,

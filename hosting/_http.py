@@ -11,17 +11,27 @@ from __future__ import annotations
 import base64
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
-from typing import Any
 from urllib.parse import parse_qs
 
 from litestar.datastructures import Accept
 from litestar.types import Receive, Scope, Send
 
 __all__ = [
-    "strong_etag", "http_date", "is_not_modified", "cached_response", "negotiate", "RequestInfo",
-    "request_info", "RawResponse", "raw_response", "redirect_response", "LD_JSON", "JSON", "HTML",
+    "HTML",
+    "JSON",
+    "LD_JSON",
+    "RawResponse",
+    "RequestInfo",
+    "cached_response",
+    "http_date",
+    "is_not_modified",
+    "negotiate",
+    "raw_response",
+    "redirect_response",
+    "request_info",
+    "strong_etag",
 ]
 
 LD_JSON = "application/ld+json"
@@ -39,8 +49,8 @@ def strong_etag(data: bytes) -> str:
 
 def http_date(moment: datetime) -> str:
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return format_datetime(moment.astimezone(timezone.utc), usegmt=True)
+        moment = moment.replace(tzinfo=UTC)
+    return format_datetime(moment.astimezone(UTC), usegmt=True)
 
 
 @dataclass(slots=True)
@@ -55,7 +65,7 @@ class RequestInfo:
 
 
 def request_info(scope: Scope) -> RequestInfo:
-    info = RequestInfo(method=scope["method"])
+    info = RequestInfo(method=scope["method"])  # type: ignore[typeddict-item]  # HTTP scopes only
     for name, value in scope["headers"]:
         if name == b"accept":
             info.accept = value.decode("latin-1")
@@ -91,8 +101,7 @@ def _etag_matches(header: str, etag: str) -> bool:
     bare = etag.strip('"')
     for candidate in header.split(","):
         candidate = candidate.strip()
-        if candidate.startswith("W/"):  # If-None-Match uses the weak comparison (RFC 9110 13.1.2)
-            candidate = candidate[2:]
+        candidate = candidate.removeprefix("W/")  # If-None-Match uses the weak comparison (RFC 9110 13.1.2)
         if candidate.strip('"') == bare:
             return True
     return False
@@ -108,8 +117,8 @@ def is_not_modified(info: RequestInfo, etag: str, last_modified: datetime | None
         except (TypeError, ValueError, IndexError):
             return False
         if since.tzinfo is None:
-            since = since.replace(tzinfo=timezone.utc)
-        lm = last_modified if last_modified.tzinfo else last_modified.replace(tzinfo=timezone.utc)
+            since = since.replace(tzinfo=UTC)
+        lm = last_modified if last_modified.tzinfo else last_modified.replace(tzinfo=UTC)
         return lm.replace(microsecond=0) <= since
     return False
 
@@ -117,7 +126,7 @@ def is_not_modified(info: RequestInfo, etag: str, last_modified: datetime | None
 class RawResponse:
     """A minimal ASGI response: status, pre-encoded headers, body (empty for HEAD and 304)."""
 
-    __slots__ = ("status", "headers", "body")
+    __slots__ = ("body", "headers", "status")
 
     def __init__(self, status: int, headers: list[tuple[bytes, bytes]], body: bytes = b"") -> None:
         self.status = status

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 
-__all__ = ["new_public_id", "is_public_id"]
+__all__ = ["is_public_id", "new_public_id"]
 
 _PUBLIC_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 

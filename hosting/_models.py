@@ -10,8 +10,8 @@ endpoints re-render on the next read.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -31,14 +31,14 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from hosting._ids import new_public_id
 
 __all__ = [
+    "Assertion",
+    "AssertionState",
+    "BadgeClass",
     "Base",
     "Issuer",
-    "BadgeClass",
-    "Assertion",
+    "KeyState",
     "SigningKey",
     "StoredImage",
-    "AssertionState",
-    "KeyState",
     "utcnow",
 ]
 
@@ -52,12 +52,12 @@ NAMING = {
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(microsecond=0)
+    return datetime.now(UTC).replace(microsecond=0)
 
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, list[Any]: JSON}
 
 
 class AssertionState:

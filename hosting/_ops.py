@@ -8,13 +8,14 @@ import time
 from typing import Any
 
 from litestar import Request, Response, get
+from litestar.enums import ScopeType
 from litestar.response import Redirect
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from sqlalchemy import text
 
 from hosting._state import HostingState
 
-__all__ = ["healthz", "readyz", "hello", "docs_redirect", "AccessLogMiddleware"]
+__all__ = ["AccessLogMiddleware", "docs_redirect", "healthz", "hello", "readyz"]
 
 _access = logging.getLogger("hosting.access")
 
@@ -33,7 +34,7 @@ async def readyz(request: Request[Any, Any, Any]) -> Response[dict[str, str]]:
         assert state.engine is not None
         async with state.engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
-    except Exception as exc:  # any failure means "not ready"
+    except Exception as exc:  # noqa: BLE001 - any failure means "not ready"
         return Response({"code": "ServiceUnavailable", "message": f"database unreachable: {type(exc).__name__}"},
                         status_code=503, headers={"cache-control": "no-store"})
     return Response({"status": "ready"}, headers={"cache-control": "no-store"})
@@ -58,7 +59,7 @@ class AccessLogMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != ScopeType.HTTP:
             await self.app(scope, receive, send)
             return
         start = time.perf_counter()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from litestar import Controller, Request, route
 from litestar.enums import HttpMethod
@@ -10,6 +10,7 @@ from litestar.params import FromPath
 from litestar.types import ASGIApp
 
 from hosting._documents import revoked_body
+from hosting._html import render_assertion_page
 from hosting._http import (
     HTML,
     JSON,
@@ -21,7 +22,6 @@ from hosting._http import (
     request_info,
     strong_etag,
 )
-from hosting._html import render_assertion_page
 from hosting._public_service import ImageBytes, PublicReader, Redirect, Revoked, Served
 from hosting._state import HostingState
 
@@ -69,7 +69,7 @@ def _image(request: Request[Any, Any, Any], image: ImageBytes) -> ASGIApp:
 
 class PublicController(Controller):
     path = "/public"
-    tags = ["public"]
+    tags: ClassVar[list[str]] = ["public"]  # type: ignore[misc]
 
     @route("/assertions/{public_id:str}", http_method=_GET_HEAD, summary="Hosted OB 2.0 Assertion")
     async def assertion(self, request: Request[Any, Any, Any], public_id: FromPath[str]) -> ASGIApp:

@@ -10,10 +10,10 @@ from datetime import datetime
 from typing import Any
 
 import anyio
-import openbadges_core as ob
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+import openbadges_core as ob
 from hosting import _documents as docs
 from hosting._errors import ResourceNotFound
 from hosting._http import http_date, strong_etag
@@ -30,7 +30,7 @@ from hosting._models import (
 )
 from hosting._urls import PublicUrls
 
-__all__ = ["PublicReader", "Served", "Redirect", "Revoked", "ImageBytes", "AssertionPage"]
+__all__ = ["AssertionPage", "ImageBytes", "PublicReader", "Redirect", "Revoked", "Served"]
 
 MAX_REPLACEMENT_HOPS = 64
 
@@ -146,7 +146,7 @@ class PublicReader:
     async def _refresh(self, public_id: str) -> None:
         try:
             result = await self._assertion(public_id)
-        except Exception:  # gone from the database, or the database is down: stop serving the old copy
+        except Exception:  # noqa: BLE001 - gone from the database, or the database is down: stop serving the old copy
             self._cache.pop(public_id, None)
         else:
             self._remember(public_id, result, time.monotonic())

@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
 
 __all__ = ["Settings", "SettingsError"]
 
@@ -61,7 +61,7 @@ class Settings:
         return self.environment == "production"
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None, *, cwd: Path | None = None) -> "Settings":
+    def from_env(cls, environ: Mapping[str, str] | None = None, *, cwd: Path | None = None) -> Settings:
         """Read the settings from ``environ`` (default ``os.environ``).
 
         ``OPENBADGES_SECRET_KEY`` is required when ``OPENBADGES_ENV=production``. Elsewhere, when it is unset,

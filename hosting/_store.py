@@ -10,10 +10,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-import openbadges_core as ob
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+import openbadges_core as ob
 from hosting import _documents as docs
 from hosting._crypto import KeyBox
 from hosting._errors import BadRequest, ResourceConflict, ResourceNotFound
@@ -41,7 +41,7 @@ def image_content_type(data: bytes) -> str:
     if data.startswith(_PNG_SIGNATURE):
         return "image/png"
     head = data[:1024].lstrip().lower()
-    if head.startswith(b"<?xml") or head.startswith(b"<svg") or b"<svg" in head:
+    if head.startswith((b"<?xml", b"<svg")) or b"<svg" in head:
         return "image/svg+xml"
     raise BadRequest("image must be a PNG or an SVG", details=[{"field": "image", "message": "not PNG/SVG",
                                                                  "value": None}])

@@ -13,7 +13,6 @@ import logging
 import os
 import secrets
 from collections.abc import Awaitable, Callable, Iterator
-from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
@@ -68,7 +67,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
     name = f"obtest_{secrets.token_hex(6)}"
     try:
         asyncio.run(_admin(admin_url, f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # unreachable server, bad credentials ...
+    except Exception as exc:  # noqa: BLE001 - unreachable server, bad credentials ...
         _unavailable(f"cannot reach {make_url(admin_url).render_as_string(hide_password=True)}: {exc!r}")
     url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
     try:

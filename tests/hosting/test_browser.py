@@ -14,9 +14,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PIL import Image
-
 from _live_server import LiveServer, live_server
+from PIL import Image
 
 pytestmark = pytest.mark.browser
 

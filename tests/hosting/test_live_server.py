@@ -8,10 +8,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from _live_server import LiveServer, live_server
 
 import openbadges_core as ob
-
-from _live_server import LiveServer, live_server
 
 
 @pytest.fixture(scope="module")

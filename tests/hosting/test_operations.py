@@ -50,9 +50,9 @@ def test_access_log_is_one_json_line_per_request(settings: Settings, demo: Any,
 
     logging.getLogger("hosting.access").setLevel(logging.INFO)
     try:
-        with caplog.at_level(logging.INFO, logger="hosting.access"):
-            with TestClient(create_app(replace(settings, access_log=True))) as c:
-                c.get("/healthz")
+        with caplog.at_level(logging.INFO, logger="hosting.access"), \
+                TestClient(create_app(replace(settings, access_log=True))) as c:
+            c.get("/healthz")
     finally:
         logging.getLogger("hosting.access").setLevel(logging.WARNING)
     import json

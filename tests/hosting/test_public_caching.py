@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
 
@@ -72,7 +72,7 @@ def test_if_modified_since_is_304_when_not_modified(client: Client, demo: DemoDa
 
 def test_if_none_match_wins_over_if_modified_since(client: Client, demo: DemoData, urls: PublicUrls) -> None:
     url = urls.assertion(demo.active)
-    future = format_datetime(datetime.now(timezone.utc) + timedelta(days=1), usegmt=True)
+    future = format_datetime(datetime.now(UTC) + timedelta(days=1), usegmt=True)
     res = client.get(url, headers={"if-none-match": '"stale"', "if-modified-since": future})
     assert res.status_code == 200
 

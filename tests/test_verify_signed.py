@@ -244,3 +244,29 @@ def test_cached_key_is_fetched_once(world: BadgeWorld) -> None:
     for _ in range(4):
         assert verify(world.signed(), options=opts).valid
     assert world.srv.hits[world.path(world.key_url)] == before + 1
+
+
+def test_validly_signed_hostile_payloads_never_crash(server: BadgeServer, key: PrivateKey) -> None:
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from openbadges_core import sign_jws
+
+    world = BadgeWorld(server, key).publish_defaults()
+    options = VerifyOptions(allow_private_network=True, cache=DocumentCache(), timeout=2, total_timeout=4)
+    values = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=12)
+                          | st.sampled_from([world.key_url, world.badge_url, world.issuer_url, "signed",
+                                             "SignedBadge", "2024-01-01T00:00:00Z"]),
+                          lambda inner: st.lists(inner, max_size=3)
+                          | st.dictionaries(st.sampled_from(["type", "creator", "id", "identity"]), inner,
+                                            max_size=3), max_leaves=8)
+    keys = st.sampled_from(["type", "id", "recipient", "badge", "issuedOn", "expires", "verification"])
+
+    @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.dictionaries(keys, values, max_size=7))
+    def run(doc: dict[str, Any]) -> None:
+        doc["@context"] = "https://w3id.org/openbadges/v2"
+        report = verify(sign_jws(doc, key), options=options)
+        assert report.check("internal") is None, report.check("internal")
+
+    run()

@@ -9,7 +9,7 @@ DOC = Path(__file__).resolve().parent.parent / "docs" / "documents.md"
 
 
 def test_documents_guide_code_blocks_run(capsys) -> None:  # type: ignore[no-untyped-def]
-    blocks = re.findall(r"```python\n(.*?)```", DOC.read_text(encoding="utf-8"), flags=re.S)
+    blocks = re.findall(r"```python\n(.*?)```", DOC.read_text(encoding="utf-8"), flags=re.DOTALL)
     assert len(blocks) >= 4
     namespace: dict[str, object] = {}
     for block in blocks:

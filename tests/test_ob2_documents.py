@@ -100,9 +100,12 @@ def test_lists_given_as_python_lists_are_stored_as_tuples() -> None:
 
 
 def test_documents_are_frozen() -> None:
-    doc = make_assertion()
+    doc = make_assertion(extra={"endorsement": "https://example.org/e1"})
     with pytest.raises(AttributeError):
         doc.id = "https://elsewhere.example/"  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        doc.extra["endorsement"] = "https://elsewhere.example/"  # type: ignore[index]
+    assert doc == make_assertion(extra={"endorsement": "https://example.org/e1"})
 
 
 def test_unknown_extension_properties_are_preserved() -> None:
@@ -230,3 +233,15 @@ def test_nested_objects_validate_on_their_own(cls: type[Any], data: dict[str, An
     with pytest.raises(ValidationError) as err:
         cls.from_dict(data)
     assert [i.rule for i in err.value.issues] == [rule]
+
+
+def test_documents_pickle_copy_and_replace() -> None:
+    import copy
+    import dataclasses
+    import pickle
+
+    doc = make_assertion(badge=make_badge(issuer=make_issuer()), extra={"endorsement": ["https://example.org/e1"]})
+    assert pickle.loads(pickle.dumps(doc)) == doc
+    assert copy.deepcopy(doc) == doc
+    changed = dataclasses.replace(doc, narrative="Well done")
+    assert changed.narrative == "Well done" and changed.extra == doc.extra and doc.narrative is None

@@ -125,10 +125,6 @@ def node_codec(cls_getter: Callable[[], type[Node]], *, iri: bool) -> tuple[Enco
     return (_enc_node, decode)
 
 
-def type_codec() -> tuple[Encode, Decode]:
-    return (_enc_str_or_list, _dec_str_or_list)
-
-
 def prop(key: str, codec: tuple[Encode, Decode] = TEXT, *, default: Any = dataclasses.MISSING,
          many: bool = False, always: bool = False) -> Any:
     """Declare a dataclass field that is the JSON property ``key`` (no ``default``: required)."""
@@ -145,6 +141,23 @@ class _Prop:
     many: bool
     always: bool
     is_datetime: bool
+
+
+class FrozenMapping(dict[str, Any]):
+    """A read-only dict (``extra``): still a dict for JSON, equality, pickling and copying."""
+
+    __slots__ = ()
+
+    def _refuse(self, *args: Any, **kwargs: Any) -> None:
+        raise TypeError("OB 2.0 documents are immutable; build a new one with dataclasses.replace()")
+
+    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = __ior__ = _refuse  # type: ignore[assignment]
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (FrozenMapping, (dict(self),))
+
+    def __hash__(self) -> int:  # type: ignore[override]
+        raise TypeError("unhashable type: 'FrozenMapping'")
 
 
 class Node:
@@ -170,8 +183,8 @@ class Node:
             elif p.is_datetime and isinstance(value, datetime) and value.utcoffset() is None:
                 raise fail(p.key, "datetime.timezone",
                            f"{p.attr} must be timezone-aware (e.g. datetime.now(timezone.utc))")
-        if not isinstance(self.extra, dict):
-            object.__setattr__(self, "extra", dict(self.extra))
+        if not isinstance(self.extra, FrozenMapping):
+            object.__setattr__(self, "extra", FrozenMapping(self.extra))
 
     # --- serialisation ---
     def to_node(self) -> dict[str, Any]:

@@ -301,3 +301,16 @@ def test_max_documents_per_verification_holds(world: BadgeWorld) -> None:
     report = verify(url, options=VerifyOptions(allow_private_network=True, cache=DocumentCache(),
                                                max_documents=2))
     assert report.check("fetch_issuer").detail["code"] == "too_many_documents"  # type: ignore[union-attr,index]
+
+
+def test_issuer_typed_profile_is_accepted(world: BadgeWorld, options: VerifyOptions) -> None:
+    world.publish(world.issuer_url, world.issuer(type="Profile"))
+    url, _ = world.hosted()
+    report = verify(url, options=options)
+    assert report.valid, failed(report)
+
+
+def test_linked_document_of_the_wrong_type_fails_validation(world: BadgeWorld, options: VerifyOptions) -> None:
+    world.publish(world.issuer_url, world.badge(id=world.issuer_url))
+    url, _ = world.hosted()
+    assert failed(verify(url, options=options)).get("validate_issuer") == "error"

@@ -34,11 +34,22 @@ def is_http_url(value: object) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
+_TYPE_NAMES: dict[str, frozenset[str]] = {
+    kind: frozenset(n for alias in aliases for n in (alias, f"https://w3id.org/openbadges#{alias}"))
+    for kind, aliases in {
+        "Assertion": ("Assertion",), "BadgeClass": ("BadgeClass",), "Issuer": ("Issuer", "Profile"),
+        "CryptographicKey": ("CryptographicKey", "Key"), "RevocationList": ("RevocationList",),
+    }.items()
+}
+
+
 def has_type(data: Mapping[str, Any], expected: str) -> bool:
-    """``type`` (a string or a list) names ``expected`` (bare or as the OB 2.0 IRI)."""
+    """``type`` (a string or a list) names ``expected`` (bare or as the OB 2.0 IRI; Profile for Issuer)."""
+    names = _TYPE_NAMES.get(expected) or frozenset({expected})
     declared = data.get("type")
-    names = declared if isinstance(declared, list) else [declared]
-    return any(n == expected or n == f"https://w3id.org/openbadges#{expected}" for n in names)
+    if isinstance(declared, list):
+        return any(isinstance(n, str) and n in names for n in declared)
+    return isinstance(declared, str) and declared in names
 
 
 def parse_json_object(body: bytes) -> dict[str, Any] | None:
@@ -55,7 +66,7 @@ def document_issues_of(data: Mapping[str, Any], expected_type: str) -> list[Vali
     if not has_type(data, expected_type):
         return [ValidationIssue("type", "type", f"expected a {expected_type}, got type {data.get('type')!r}")]
     try:
-        return list(document_issues(data))
+        return list(document_issues(data, kind=expected_type))
     except OpenBadgesError as exc:
         return [ValidationIssue("", exc.code, exc.message)]
     except Exception as exc:  # noqa: BLE001 - a validator bug must not crash a verification

@@ -203,3 +203,11 @@ def test_fetcher_without_a_timeout_parameter_is_supported(world: BadgeWorld) -> 
     report = verify(url, options=VerifyOptions(fetcher=fetcher, cache=DocumentCache()))  # type: ignore[arg-type]
     assert report.valid, failed(report)
     fetcher.inner.close()
+
+
+def test_ob3_vc_jwt_is_reported_as_another_version() -> None:
+    from openbadges_core import generate_key, sign_jws
+
+    token = sign_jws({"iss": "did:example:1", "vc": {"type": ["VerifiableCredential"]}}, generate_key("EdDSA"))
+    report = verify(token, options=NO_NET)
+    assert report.version == "3.0" and failed(report) == {"ob_version": "error"}

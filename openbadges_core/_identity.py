@@ -54,6 +54,8 @@ def hash_identity(
         raise ValueError(f"unsupported identity type {type!r} (use one of {', '.join(IDENTITY_TYPES)})")
     if algorithm not in _ALGORITHMS:
         raise ValueError(f"unsupported identity hash algorithm {algorithm!r} (use 'sha256' or 'md5')")
+    if not normalize_identity(identity, type):
+        raise ValueError("identity must not be empty")
     if salt is None:
         salt = secrets.token_hex(16)
     digest = _digest(algorithm, normalize_identity(identity, type) + salt)

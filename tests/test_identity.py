@@ -107,6 +107,8 @@ def test_unsupported_algorithm_or_type_is_refused() -> None:
         hash_identity("nobody@example.org", algorithm="sha1")
     with pytest.raises(ValueError):
         hash_identity("nobody@example.org", type="twitter")
+    with pytest.raises(ValueError):
+        hash_identity("   ")
 
 
 def test_hashed_identity_object_validates() -> None:
@@ -116,7 +118,7 @@ def test_hashed_identity_object_validates() -> None:
 
 
 @settings(max_examples=40, deadline=None)
-@given(identity=st.text(min_size=1, max_size=40), salt=st.text(max_size=20), other=st.text(max_size=40))
+@given(identity=st.text(min_size=1, max_size=40).filter(str.strip), salt=st.text(max_size=20), other=st.text(max_size=40))
 def test_hash_then_match_round_trips(identity: str, salt: str, other: str) -> None:
     obj = hash_identity(identity, type="url", salt=salt)
     assert identity_matches(obj, identity)

@@ -17,3 +17,10 @@ def test_documents_guide_code_blocks_run(capsys) -> None:  # type: ignore[no-unt
     out = capsys.readouterr().out
     assert "parse_error json" in out
     assert "[expires_after_issued_on]" in out
+
+
+def test_documents_guide_lists_every_rule() -> None:
+    from openbadges_core._validation import RULES
+
+    text = DOC.read_text(encoding="utf-8")
+    assert [rule for rule in RULES if f"`{rule}`" not in text] == []

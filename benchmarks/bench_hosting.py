@@ -125,7 +125,7 @@ def _parse_wrk(out: str) -> tuple[float, float, float]:
 
 def _wrk(wrk: str, url: str, seconds: int, script: Path | None = None,
          header: str | None = None) -> tuple[float, float, float]:
-    cmd = [wrk, "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency", "--timeout", "5s"]
+    cmd = [wrk, "-t1", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency", "--timeout", "5s"]
     if script:
         cmd += ["-s", str(script)]
     if header:
@@ -197,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
         paths.write_text("\n".join(u.removeprefix(base) for u in urls) + "\n")
         script = tmp / "rotate.lua"
         script.write_text(_LUA_ROTATE % (paths, ""))
-        gen = "wrk, 2 threads" if wrk else "async httpx (wrk unavailable)"
+        gen = "wrk, 1 thread" if wrk else "async httpx (wrk unavailable)"
         print(f"load generator: {gen}, {CONNECTIONS} connections, {seconds} s per route, "
               f"assertions rotate over {len(urls):,} ids")
 

@@ -4,6 +4,7 @@ images, and the baked assertion image (baked on first request, then stored)."""
 from __future__ import annotations
 
 import asyncio
+import random
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -141,7 +142,8 @@ class PublicReader:
                 next(iter(cache))
             ]:
                 del cache[key]
-        cache[public_id] = (now + self._cache_seconds, result)
+        # Jitter (80-120% of the period) so entries cached together do not all refresh at once.
+        cache[public_id] = (now + self._cache_seconds * (0.8 + 0.4 * random.random()), result)
 
     async def _refresh(self, public_id: str) -> None:
         try:

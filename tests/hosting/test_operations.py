@@ -118,3 +118,25 @@ def test_cli_migrate_then_seed_demo_prints_one_url_per_line(tmp_path: Path) -> N
     assert all(line.startswith("http://127.0.0.1:8000/public/") for line in lines)
     again = runner.invoke(cli, ["seed-demo"], env=env)
     assert again.exit_code != 0 and "already seeded" in again.output
+
+
+def test_alembic_migrations_match_the_models(database_url: str) -> None:
+    """The migrated schema is exactly what the models declare (nothing created outside Alembic)."""
+    import asyncio
+
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from hosting._db import create_engine
+    from hosting._models import Base
+
+    async def _diff() -> list[Any]:
+        engine = create_engine(database_url)
+        try:
+            async with engine.connect() as conn:
+                return await conn.run_sync(
+                    lambda sync: compare_metadata(MigrationContext.configure(sync), Base.metadata))
+        finally:
+            await engine.dispose()
+
+    assert asyncio.run(_diff()) == []

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from _live_server import LiveServer, live_server
+from _hosting_live import LiveServer, live_server
 from PIL import Image
 
 pytestmark = pytest.mark.browser

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from _live_server import LiveServer, live_server
+from _hosting_live import LiveServer, live_server
 
 import openbadges_core as ob
 

@@ -20,7 +20,14 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from hosting._crypto import KeyBox
 from hosting._db import install_sqlite_pragmas, is_sqlite
 from hosting._errors import exception_handlers
-from hosting._ops import AccessLogMiddleware, docs_redirect, healthz, hello, readyz
+from hosting._ops import (
+    AccessLogMiddleware,
+    PublicPreflightMiddleware,
+    docs_redirect,
+    healthz,
+    hello,
+    readyz,
+)
 from hosting._public_controller import PublicController
 from hosting._public_service import PublicReader
 from hosting._settings import Settings
@@ -63,6 +70,7 @@ def create_app(settings: Settings | None = None, *, route_handlers: list[Any] | 
                                     cache_entries=settings.public_cache_entries)
 
     middleware = [DefineMiddleware(AccessLogMiddleware)] if settings.access_log else []
+    middleware.append(DefineMiddleware(PublicPreflightMiddleware))
     return Litestar(
         route_handlers=[PublicController, healthz, readyz, hello, docs_redirect, *(route_handlers or [])],
         plugins=[SQLAlchemyPlugin(config=db_config)],

@@ -15,7 +15,7 @@ from sqlalchemy import text
 
 from hosting._state import HostingState
 
-__all__ = ["AccessLogMiddleware", "docs_redirect", "healthz", "hello", "readyz"]
+__all__ = ["AccessLogMiddleware", "PublicPreflightMiddleware", "docs_redirect", "healthz", "hello", "readyz"]
 
 _access = logging.getLogger("hosting.access")
 
@@ -50,6 +50,29 @@ async def hello() -> bytes:
 async def docs_redirect() -> Redirect:
     """The API documentation (Litestar's OpenAPI UI, document at ``/schema/openapi.json``)."""
     return Redirect("/schema/swagger", status_code=302)
+
+
+_PREFLIGHT_HEADERS = [
+    (b"access-control-allow-origin", b"*"),
+    (b"access-control-allow-methods", b"GET, HEAD, OPTIONS"),
+    (b"access-control-allow-headers", b"Accept, If-None-Match, If-Modified-Since"),
+    (b"access-control-max-age", b"86400"),
+    (b"content-length", b"0"),
+]
+
+
+class PublicPreflightMiddleware:
+    """Answers CORS preflight (``OPTIONS``) for ``/public/*``: any origin may GET/HEAD with conditional headers."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == ScopeType.HTTP and scope["method"] == "OPTIONS" and scope["path"].startswith("/public/"):
+            await send({"type": "http.response.start", "status": 204, "headers": _PREFLIGHT_HEADERS})
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+            return
+        await self.app(scope, receive, send)
 
 
 class AccessLogMiddleware:

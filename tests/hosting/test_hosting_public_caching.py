@@ -162,3 +162,36 @@ def test_baked_svg_payload_equals_the_served_assertion(client: Client, demo: Dem
     baked = ob.unbake(res.content)
     assert baked.format == "svg"
     assert json.loads(baked.payload) == json.loads(served)
+
+
+def test_cors_preflight_allows_conditional_gets_from_any_origin(client: Client, demo: DemoData,
+                                                                urls: PublicUrls) -> None:
+    res = client.options(urls.assertion(demo.active), headers={
+        "origin": "https://wallet.example", "access-control-request-method": "GET",
+        "access-control-request-headers": "if-none-match"})
+    assert res.status_code == 204
+    assert res.headers["access-control-allow-origin"] == "*"
+    assert "GET" in res.headers["access-control-allow-methods"]
+    assert "If-None-Match" in res.headers["access-control-allow-headers"]
+
+
+HOSTILE_HEADERS = [
+    {"accept": "text/html;q=abc"}, {"accept": ";;;"}, {"accept": "\x7f"}, {"accept": "*/*;q=0"},
+    {"accept": "application/ld+json;q=0, application/json;q=0"}, {"accept": "a" * 5000},
+    {"if-modified-since": "Mon, 99 Foo 2020 99:99:99 GMT"}, {"if-modified-since": ""},
+    {"if-none-match": ""}, {"if-none-match": '""'}, {"if-none-match": "," * 1000},
+]
+
+
+@pytest.mark.parametrize("headers", HOSTILE_HEADERS)
+def test_odd_request_headers_never_cause_a_server_error(client: Client, demo: DemoData, urls: PublicUrls,
+                                                        headers: dict[str, str]) -> None:
+    for url in (urls.assertion(demo.active), urls.assertion(demo.revoked), urls.badge(demo.badge_png)):
+        res = client.get(url, headers=headers)
+        assert res.status_code in (200, 410), (url, headers, res.status_code)
+
+
+@pytest.mark.parametrize("query", ["?format=xml", "?format=json&format=html", "?format=%ff", "?x=" + "y" * 3000])
+def test_odd_query_strings_never_cause_a_server_error(client: Client, demo: DemoData, urls: PublicUrls,
+                                                      query: str) -> None:
+    assert client.get(urls.assertion(demo.active) + query).status_code == 200

@@ -1,0 +1,280 @@
+"""VC-JWT for Open Badges 3.0: sign (RS256 default, ES256, EdDSA opt-in) and verify.
+
+Signing writes the VC 2.0 form (the JWT payload is the credential) with the registered claims
+``iss = issuer.id``, ``jti = id``, ``sub = credentialSubject.id``, ``nbf = validFrom``,
+``exp = validUntil``. Verifying accepts that form and the VC 1.1 form (credential in a ``vc`` claim),
+``typ`` ``JWT`` / ``vc+jwt`` / ``vc+ld+json+jwt``, checks the claims against the credential, pins the
+algorithm by the key type (via :func:`openbadges_core.verify_jws`), and resolves keys from ``kid``
+(``did:key``, ``did:jwk``, ``did:web`` and HTTPS JWK/JWKS through the caller's fetcher). A key taken
+from the header ``jwk`` alone proves the signature, not the issuer: ``issuer_trusted`` is then False
+unless the caller pinned that key.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from openbadges_core._errors import (
+    KeyMaterialError,
+    OpenBadgesError,
+    SignatureError,
+    SigningError,
+    UnsupportedAlgorithmError,
+)
+from openbadges_core._jws import decode_jws_unverified, sign_jws, verify_jws
+from openbadges_core._keys import PublicKey, Signer, load_public_key
+from openbadges_core._ob3._didkeys import KeyFetcher, _fetch_json, did_web_url
+from openbadges_core._ob3._documents import OpenBadgeCredential
+from openbadges_core._ob3._multibase import multibase_decode
+
+__all__ = ["VcJwtResult", "sign_vc_jwt", "verify_vc_jwt"]
+
+_TYPS = ("JWT", "vc+jwt", "vc+ld+json+jwt")
+_JWT_CLAIMS = ("iss", "jti", "sub", "nbf", "exp", "iat", "aud")
+
+
+@dataclass(frozen=True, slots=True)
+class VcJwtResult:
+    """A VC-JWT whose signature verified.
+
+    ``issuer_trusted`` is True when the key was pinned by the caller or published under the issuer's
+    own identifier (its DID, or a ``kid`` URL below the issuer id); False for a bare header ``jwk``.
+    ``expired`` / ``not_yet_valid`` report the time window (the caller decides what they mean).
+    """
+
+    credential: dict[str, Any]
+    header: dict[str, Any]
+    key: PublicKey
+    issuer_trusted: bool
+    vc_version: str
+    expired: bool
+    not_yet_valid: bool
+
+
+def _epoch(value: Any) -> int | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return int(moment.timestamp())
+
+
+def _subject_id(credential: Mapping[str, Any]) -> Any:
+    subject = credential.get("credentialSubject")
+    if isinstance(subject, list) and subject:
+        subject = subject[0]
+    return subject.get("id") if isinstance(subject, Mapping) else None
+
+
+def _issuer_id(credential: Mapping[str, Any]) -> Any:
+    issuer = credential.get("issuer")
+    return issuer.get("id") if isinstance(issuer, Mapping) else issuer
+
+
+def sign_vc_jwt(
+    credential: OpenBadgeCredential | Mapping[str, Any],
+    signer: Signer,
+    *,
+    kid: str | None = None,
+    include_jwk: bool | None = None,
+    allow_eddsa: bool = False,
+) -> str:
+    """Compact VC-JWT of ``credential`` signed by ``signer`` (RS256 or ES256; EdDSA with ``allow_eddsa``).
+
+    ``kid`` should be a URI that dereferences to the public key (a DID URL or the issuer's JWK URL).
+    The public JWK is put in the header when ``include_jwk`` is True, or by default when there is no
+    ``kid`` (it needs the signer to be a :class:`~openbadges_core.PrivateKey`).
+
+    Raises:
+        UnsupportedAlgorithmError: EdDSA without ``allow_eddsa``, or an unknown algorithm.
+        SigningError: no issuer id, or a failing signer.
+    """
+    body = credential.to_dict() if isinstance(credential, OpenBadgeCredential) else dict(credential)
+    alg = getattr(signer, "alg", None)
+    if alg == "EdDSA" and not allow_eddsa:
+        raise UnsupportedAlgorithmError("EdDSA VC-JWTs are opt-in (allow_eddsa=True): many verifiers reject them")
+    if alg not in ("RS256", "ES256", "EdDSA"):
+        raise UnsupportedAlgorithmError(f"VC-JWT algorithm {alg!r} is not supported")
+    issuer_id = _issuer_id(body)
+    if not isinstance(issuer_id, str) or not issuer_id:
+        raise SigningError("the credential has no issuer id (needed for the iss claim)")
+    claims: dict[str, Any] = {"iss": issuer_id}
+    if isinstance(body.get("id"), str):
+        claims["jti"] = body["id"]
+    if isinstance(_subject_id(body), str):
+        claims["sub"] = _subject_id(body)
+    for claim, field in (("nbf", "validFrom"), ("exp", "validUntil")):
+        if field in body:
+            value = _epoch(body[field])
+            if value is None:
+                raise SigningError(f"{field} is not an ISO 8601 date-time")
+            claims[claim] = value
+    headers: dict[str, Any] = {"typ": "JWT", "kid": kid}
+    if include_jwk or (include_jwk is None and kid is None):
+        public = getattr(signer, "public_key", None)
+        if not isinstance(public, PublicKey):
+            raise SigningError("include_jwk needs a PrivateKey signer (or pass kid)")
+        jwk = public.to_jwk()
+        jwk.pop("kid", None)
+        headers["jwk"] = jwk
+    return sign_jws({**body, **claims}, signer, headers=headers)
+
+
+def _b64json(segment: str) -> Any:
+    try:
+        return json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+    except (ValueError, UnicodeDecodeError):
+        raise SignatureError("did:jwk identifier is not base64url JSON") from None
+
+
+def _key_from_did_key(did: str) -> PublicKey:
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    raw = multibase_decode(did.split("#", 1)[0][len("did:key:"):])
+    if raw[:2] == b"\xed\x01" and len(raw) == 34:
+        return PublicKey.from_cryptography(Ed25519PublicKey.from_public_bytes(raw[2:]))
+    if raw[:2] == b"\x80\x24" and len(raw) == 35:  # p256-pub, compressed point
+        return PublicKey.from_cryptography(ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), raw[2:]))
+    raise SignatureError("did:key is not an Ed25519 or P-256 key")
+
+
+def _load_jwk(jwk: Any) -> PublicKey:
+    if not isinstance(jwk, Mapping):
+        raise SignatureError("a JWK must be a JSON object")
+    if any(k in jwk for k in ("d", "p", "q", "dp", "dq", "qi", "k")):
+        raise SignatureError("a JWK in a JWT header or key document must not carry private key material")
+    try:
+        return load_public_key(jwk)
+    except KeyMaterialError as exc:
+        raise SignatureError(f"unusable JWK: {exc.message}") from None
+
+
+def _pick_from_jwks(doc: Mapping[str, Any], kid: str, thumbprint: str | None) -> PublicKey:
+    keys = doc.get("keys") if "keys" in doc else [doc]
+    fragment = kid.partition("#")[2]
+    for jwk in keys if isinstance(keys, list) else []:
+        if isinstance(jwk, Mapping) and (jwk.get("kid") in (kid, fragment) or len(keys) == 1):
+            return _load_jwk(jwk)
+    for jwk in keys if isinstance(keys, list) else []:  # fall back to the header jwk's thumbprint
+        if isinstance(jwk, Mapping) and thumbprint is not None and _load_jwk(jwk).kid == thumbprint:
+            return _load_jwk(jwk)
+    raise SignatureError(f"no key {kid!r} in the published key set")
+
+
+def _resolve_kid(kid: str, fetcher: KeyFetcher | None, thumbprint: str | None) -> PublicKey:
+    if kid.startswith("did:key:"):
+        return _key_from_did_key(kid)
+    if kid.startswith("did:jwk:"):
+        return _load_jwk(_b64json(kid.split("#", 1)[0][len("did:jwk:"):]))
+    if kid.startswith("did:web:"):
+        base = kid.split("#", 1)[0]
+        doc = _fetch_json(fetcher, did_web_url(base))
+        if doc.get("id") != base:
+            raise SignatureError(f"DID document is for {doc.get('id')!r}, not {base!r}")
+        methods = doc.get("verificationMethod", [])
+        for method in methods if isinstance(methods, list) else []:
+            if isinstance(method, Mapping) and method.get("id") in (kid, "#" + kid.partition("#")[2]):
+                return _load_jwk(method.get("publicKeyJwk"))
+        raise SignatureError(f"{kid} is not in its DID document")
+    if kid.startswith("https://"):
+        return _pick_from_jwks(_fetch_json(fetcher, kid.split("#", 1)[0]), kid, thumbprint)
+    raise SignatureError(f"kid {kid!r} cannot be resolved (use a DID URL or an https URL)")
+
+
+def _issuer_publishes(kid: str, issuer_id: Any) -> bool:
+    if not isinstance(issuer_id, str) or not issuer_id:
+        return False
+    base = kid.split("#", 1)[0]
+    if base == issuer_id:
+        return True
+    return issuer_id.startswith("https://") and base.startswith(issuer_id.rstrip("/") + "/")
+
+
+def verify_vc_jwt(
+    token: str,
+    *,
+    trusted_keys: Sequence[PublicKey] = (),
+    fetcher: KeyFetcher | None = None,
+    now: datetime | None = None,
+    leeway_seconds: int = 60,
+) -> VcJwtResult:
+    """Verify a VC-JWT (VC 2.0 or VC 1.1 form) and return the credential with trust information.
+
+    Key choice: a caller-pinned key (``trusted_keys``) matching the header ``kid``/``jwk`` thumbprint;
+    else the key ``kid`` resolves to; else the header ``jwk`` (issuer untrusted).
+
+    Raises:
+        SignatureError: malformed token, wrong ``typ``, no usable key, bad signature, or claims that
+            contradict the credential.
+    """
+    header, payload_bytes = decode_jws_unverified(token)
+    typ = header.get("typ")
+    if typ is not None and typ not in _TYPS:
+        raise SignatureError(f"JWT typ {typ!r} is not a VC-JWT type ({', '.join(_TYPS)})")
+    try:
+        payload = json.loads(payload_bytes)
+    except (ValueError, UnicodeDecodeError):
+        raise SignatureError("JWT payload is not JSON") from None
+    if not isinstance(payload, dict):
+        raise SignatureError("JWT payload is not a JSON object")
+    if "vc" in payload:
+        credential, version = payload["vc"], "1.1"
+        if not isinstance(credential, dict):
+            raise SignatureError("the vc claim is not a JSON object")
+    else:
+        credential, version = {k: v for k, v in payload.items() if k not in _JWT_CLAIMS}, "2.0"
+
+    kid = header.get("kid") if isinstance(header.get("kid"), str) else None
+    header_key = _load_jwk(header["jwk"]) if "jwk" in header else None
+    wanted = {k for k in (kid, header_key.kid if header_key else None) if k}
+    pinned = next((k for k in trusted_keys if k.kid in wanted or (kid and k.kid == kid.partition("#")[2])), None)
+    trusted = False
+    if pinned is not None:
+        key, trusted = pinned, True
+    elif kid is not None and (kid.startswith(("did:", "https://"))):
+        key = _resolve_kid(kid, fetcher, header_key.kid if header_key else None)
+        trusted = _issuer_publishes(kid, _issuer_id(credential))
+        if header_key is not None and header_key.kid != key.kid:
+            raise SignatureError("header jwk is not the key its kid names")
+    elif header_key is not None:
+        key = header_key
+    elif len(trusted_keys) == 1:
+        key, trusted = trusted_keys[0], True
+    else:
+        raise SignatureError("VC-JWT names no key (no kid, no jwk) and none was pinned")
+    try:
+        verify_jws(token, key)
+    except OpenBadgesError as exc:
+        raise SignatureError(exc.message) from None
+
+    _check_claims(payload, credential, version)
+    moment = int((now or datetime.now(timezone.utc)).timestamp())
+    nbf = payload.get("nbf", _epoch(credential.get("validFrom", credential.get("issuanceDate"))))
+    exp = payload.get("exp", _epoch(credential.get("validUntil", credential.get("expirationDate"))))
+    return VcJwtResult(
+        credential=credential, header=header, key=key, issuer_trusted=trusted, vc_version=version,
+        expired=isinstance(exp, int) and moment > exp + leeway_seconds,
+        not_yet_valid=isinstance(nbf, int) and moment < nbf - leeway_seconds,
+    )
+
+
+def _check_claims(payload: Mapping[str, Any], credential: Mapping[str, Any], version: str) -> None:
+    start, end = ("issuanceDate", "expirationDate") if version == "1.1" else ("validFrom", "validUntil")
+    checks = (("iss", _issuer_id(credential)), ("jti", credential.get("id")), ("sub", _subject_id(credential)),
+              ("nbf", _epoch(credential.get(start))), ("exp", _epoch(credential.get(end))))
+    for claim, expected in checks:
+        if claim in payload and expected is not None and payload[claim] != expected:
+            raise SignatureError(f"JWT claim {claim}={payload[claim]!r} contradicts the credential ({expected!r})")
+    for claim in ("nbf", "exp"):
+        if claim in payload and (not isinstance(payload[claim], int) or isinstance(payload[claim], bool)):
+            raise SignatureError(f"JWT claim {claim} must be a NumericDate")

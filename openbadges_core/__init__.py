@@ -89,6 +89,17 @@ from openbadges_core._verify import (
 # --- Open Badges 3.0 ---
 from openbadges_core._ob3._canon import CanonicalizationLimits, canonicalize
 from openbadges_core._ob3._contexts import document_loader
+from openbadges_core._ob3._dataintegrity import VerifiedProof, sign_data_integrity, verify_data_integrity
+from openbadges_core._ob3._documents import (
+    Achievement,
+    AchievementCredential,
+    AchievementSubject,
+    OpenBadgeCredential,
+    Profile,
+    hash_identity_object,
+)
+from openbadges_core._ob3._schema import credential_issues, validate_credential
+from openbadges_core._ob3._vcjwt import VcJwtResult, sign_vc_jwt, verify_vc_jwt
 
 __version__ = "0.1.0"
 
@@ -125,7 +136,10 @@ __all__ += ["Check", "DocumentCache", "FetchResponse", "Fetcher", "SafeFetcher",
 __all__ += ["SUPPORTED_ALGORITHMS", "PrivateKey", "PublicKey", "Signer", "decode_jws_unverified", "generate_key",
             "jwk_thumbprint", "load_private_key", "load_public_key", "sign_assertion", "sign_jws", "verify_jws"]
 __all__ += ["BakedPayload", "BakingLimits", "bake", "bake_png", "bake_svg", "unbake", "unbake_png", "unbake_svg"]
-__all__ += ["CanonicalizationLimits", "canonicalize", "document_loader"]  # Open Badges 3.0
+__all__ += ["Achievement", "AchievementCredential", "AchievementSubject", "CanonicalizationLimits", "OpenBadgeCredential",
+            "Profile", "VcJwtResult", "VerifiedProof", "canonicalize", "credential_issues", "document_loader",
+            "hash_identity_object", "sign_data_integrity", "sign_vc_jwt", "validate_credential",
+            "verify_data_integrity", "verify_vc_jwt"]  # Open Badges 3.0
 __all__ += ["OB2_CONTEXT", "Alignment", "Assertion", "BadgeClass", "Criteria", "CryptographicKey", "Evidence",
             "IdentityObject", "Image", "Issuer", "RevocationList", "RevokedAssertion", "VerificationObject",
             "document_issues", "hash_identity", "identity_matches", "parse_document", "validate_document"]

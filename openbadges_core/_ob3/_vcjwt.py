@@ -26,8 +26,9 @@ from openbadges_core._errors import (
     SigningError,
     UnsupportedAlgorithmError,
 )
-from openbadges_core._jws import decode_jws_unverified, sign_jws, verify_jws
+from openbadges_core._jws import sign_jws, verify_jws
 from openbadges_core._keys import PublicKey, Signer, load_public_key
+from openbadges_core._ob3._contexts import BoundedCache
 from openbadges_core._ob3._didkeys import KeyFetcher, _fetch_json, did_web_url
 from openbadges_core._ob3._documents import OpenBadgeCredential
 from openbadges_core._ob3._multibase import multibase_decode
@@ -148,15 +149,27 @@ def _key_from_did_key(did: str) -> PublicKey:
     raise SignatureError("did:key is not an Ed25519 or P-256 key")
 
 
+_JWK_CACHE = BoundedCache(maxsize=256)  # parsed public JWKs: parsing EC/RSA keys dominates verification
+
+
 def _load_jwk(jwk: Any) -> PublicKey:
     if not isinstance(jwk, Mapping):
         raise SignatureError("a JWK must be a JSON object")
     if any(k in jwk for k in ("d", "p", "q", "dp", "dq", "qi", "k")):
         raise SignatureError("a JWK in a JWT header or key document must not carry private key material")
     try:
-        return load_public_key(jwk)
+        cache_key = json.dumps(jwk, sort_keys=True, separators=(",", ":"))
+    except (TypeError, ValueError):
+        raise SignatureError("a JWK must be plain JSON") from None
+    cached = _JWK_CACHE.get(cache_key)
+    if isinstance(cached, PublicKey):
+        return cached
+    try:
+        key = load_public_key(jwk)
     except KeyMaterialError as exc:
         raise SignatureError(f"unusable JWK: {exc.message}") from None
+    _JWK_CACHE[cache_key] = key
+    return key
 
 
 def _pick_from_jwks(doc: Mapping[str, Any], kid: str, thumbprint: str | None) -> PublicKey:
@@ -200,6 +213,20 @@ def _issuer_publishes(kid: str, issuer_id: Any) -> bool:
     return issuer_id.startswith("https://") and base.startswith(issuer_id.rstrip("/") + "/")
 
 
+def _header_of(token: str) -> dict[str, Any]:
+    """The protected header (structure only; :func:`verify_jws` checks everything again)."""
+    if not isinstance(token, str) or token.count(".") != 2:
+        raise SignatureError("a VC-JWT is a compact JWS: three base64url segments")
+    segment = token.split(".", 1)[0]
+    try:
+        header = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+    except (ValueError, UnicodeDecodeError):
+        raise SignatureError("JWT header is not base64url JSON") from None
+    if not isinstance(header, dict):
+        raise SignatureError("JWT header is not a JSON object")
+    return header
+
+
 def verify_vc_jwt(
     token: str,
     *,
@@ -217,10 +244,34 @@ def verify_vc_jwt(
         SignatureError: malformed token, wrong ``typ``, no usable key, bad signature, or claims that
             contradict the credential.
     """
-    header, payload_bytes = decode_jws_unverified(token)
+    header = _header_of(token)
     typ = header.get("typ")
     if typ is not None and typ not in _TYPS:
         raise SignatureError(f"JWT typ {typ!r} is not a VC-JWT type ({', '.join(_TYPS)})")
+
+    kid = header.get("kid") if isinstance(header.get("kid"), str) else None
+    header_key = _load_jwk(header["jwk"]) if "jwk" in header else None
+    wanted = {k for k in (kid, header_key.kid if header_key else None) if k}
+    pinned = next((k for k in trusted_keys if k.kid in wanted or (kid and k.kid == kid.partition("#")[2])), None)
+    trusted = kid_resolved = False
+    if pinned is not None:
+        key, trusted = pinned, True
+    elif kid is not None and (kid.startswith(("did:", "https://"))):
+        key = _resolve_kid(kid, fetcher, header_key.kid if header_key else None)
+        kid_resolved = True
+        if header_key is not None and header_key.kid != key.kid:
+            raise SignatureError("header jwk is not the key its kid names")
+    elif header_key is not None:
+        key = header_key
+    elif len(trusted_keys) == 1:
+        key, trusted = trusted_keys[0], True
+    else:
+        raise SignatureError("VC-JWT names no key (no kid, no jwk) and none was pinned")
+    trusted_by_pin = trusted
+    try:
+        _, payload_bytes = verify_jws(token, key)
+    except OpenBadgesError as exc:
+        raise SignatureError(exc.message) from None
     try:
         payload = json.loads(payload_bytes)
     except (ValueError, UnicodeDecodeError):
@@ -233,29 +284,8 @@ def verify_vc_jwt(
             raise SignatureError("the vc claim is not a JSON object")
     else:
         credential, version = {k: v for k, v in payload.items() if k not in _JWT_CLAIMS}, "2.0"
-
-    kid = header.get("kid") if isinstance(header.get("kid"), str) else None
-    header_key = _load_jwk(header["jwk"]) if "jwk" in header else None
-    wanted = {k for k in (kid, header_key.kid if header_key else None) if k}
-    pinned = next((k for k in trusted_keys if k.kid in wanted or (kid and k.kid == kid.partition("#")[2])), None)
-    trusted = False
-    if pinned is not None:
-        key, trusted = pinned, True
-    elif kid is not None and (kid.startswith(("did:", "https://"))):
-        key = _resolve_kid(kid, fetcher, header_key.kid if header_key else None)
+    if not trusted_by_pin and kid_resolved and kid is not None:
         trusted = _issuer_publishes(kid, _issuer_id(credential))
-        if header_key is not None and header_key.kid != key.kid:
-            raise SignatureError("header jwk is not the key its kid names")
-    elif header_key is not None:
-        key = header_key
-    elif len(trusted_keys) == 1:
-        key, trusted = trusted_keys[0], True
-    else:
-        raise SignatureError("VC-JWT names no key (no kid, no jwk) and none was pinned")
-    try:
-        verify_jws(token, key)
-    except OpenBadgesError as exc:
-        raise SignatureError(exc.message) from None
 
     _check_claims(payload, credential, version)
     moment = int((now or datetime.now(timezone.utc)).timestamp())

@@ -8,13 +8,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _ob3_helpers import (
+    OFFICIAL_CONTEXT_FILES,
+    json_fixtures,
+    official_canonical,
+    official_loader,
+    pyld_options,
+)
 from pyld import jsonld
 
 from openbadges_core import CanonicalizationError
 from openbadges_core._ob3._canon import CanonicalizationLimits, canonicalize, expand
 from openbadges_core._ob3._contexts import BUNDLED_CONTEXTS, document_loader
-
-from _ob3_helpers import OFFICIAL_CONTEXT_FILES, json_fixtures, official_canonical, official_loader, pyld_options
 
 VECTOR = Path("test-vectors") / "eddsa-rdfc-2022-ob3"
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,11 +29,11 @@ OB30 = Path("examples") / "validator-ob30"
 
 
 def _credential(**over: Any) -> OpenBadgeCredential:
-    fields: dict[str, Any] = dict(
+    fields: dict[str, Any] = dict(  # noqa: C408
         id="urn:uuid:2b5f1c3e-8f1e-4c57-9a7e-6f1d2c3b4a59",
         issuer=Profile(id="https://example.edu/issuers/1", name="Example University", url="https://example.edu",
                        email="badges@example.edu", image=Image(id="https://example.edu/logo.png")),
-        valid_from=datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc),
+        valid_from=datetime(2024, 5, 1, 12, 0, tzinfo=UTC),
         name="Teamwork",
         credential_subject=AchievementSubject(
             identifier=(hash_identity_object("Learner@Example.org", salt="pepper"),),

@@ -19,9 +19,9 @@ from openbadges_core import (
 from openbadges_core._ob3._multibase import ed25519_multikey
 
 pytest.importorskip("openbadgeslib")
-from openbadgeslib.ob3.ldp import add_data_integrity_proof, verify_data_integrity_proof  # noqa: E402
-from openbadgeslib.ob3.signer import OB3Signer  # noqa: E402
-from openbadgeslib.ob3.verifier import OB3VerificationError, OB3Verifier  # noqa: E402
+from openbadgeslib.ob3.ldp import add_data_integrity_proof, verify_data_integrity_proof
+from openbadgeslib.ob3.signer import OB3Signer
+from openbadgeslib.ob3.verifier import OB3VerificationError, OB3Verifier
 
 OB30 = Path("examples") / "validator-ob30"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -161,8 +161,8 @@ def test_claim_contradicting_the_credential_is_refused(claim: str, value: Any, k
 
 def test_time_window_is_reported(keys: dict[str, PrivateKey], conformance: Path) -> None:
     token = sign_vc_jwt(_credential(conformance), keys["RS256"])
-    assert verify_vc_jwt(token, now=datetime(2100, 1, 1, tzinfo=timezone.utc)).expired
-    early = verify_vc_jwt(token, now=datetime(2009, 1, 1, tzinfo=timezone.utc))
+    assert verify_vc_jwt(token, now=datetime(2100, 1, 1, tzinfo=UTC)).expired
+    early = verify_vc_jwt(token, now=datetime(2009, 1, 1, tzinfo=UTC))
     assert early.not_yet_valid and not early.expired
 
 

@@ -161,7 +161,7 @@ def expand(document: Mapping[str, Any], *, limits: CanonicalizationLimits | None
         expanded = processor.expand(dict(document), _options())
     except CanonicalizationError:
         raise
-    except Exception as exc:  # pyld raises JsonLdError, but also KeyError/TypeError on odd input
+    except Exception as exc:  # noqa: BLE001 - pyld raises JsonLdError, but also KeyError/TypeError on odd input
         raise _unwrap(exc) from None
     if dropped:
         names = ", ".join(sorted({str(d) for d in dropped}))
@@ -188,7 +188,7 @@ def canonicalize(document: Mapping[str, Any], *, limits: CanonicalizationLimits 
                    for name, graph in sorted(node_map.items())
                    if name == "@default" or name.startswith("_:") or _is_absolute_iri(name)}
         result = URDNA2015().main(dataset, {"algorithm": "URDNA2015", "format": "application/n-quads"})
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - any pyld failure becomes a typed error
         raise _unwrap(exc) from None
     if not isinstance(result, str):
         raise CanonicalizationError("canonicalization did not produce N-Quads")

@@ -20,8 +20,14 @@ from pyld.context_resolver import ContextResolver
 from openbadges_core._errors import CanonicalizationError
 from openbadges_core._resources import data_path, load_json
 
-__all__ = ["BUNDLED_CONTEXTS", "OB3_CONTEXT", "VC2_CONTEXT", "VC1_CONTEXT", "document_loader",
-           "context_resolver"]
+__all__ = [
+    "BUNDLED_CONTEXTS",
+    "OB3_CONTEXT",
+    "VC1_CONTEXT",
+    "VC2_CONTEXT",
+    "context_resolver",
+    "document_loader",
+]
 
 VC2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 VC1_CONTEXT = "https://www.w3.org/2018/credentials/v1"

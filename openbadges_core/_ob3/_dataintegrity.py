@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, Protocol, runtime_checkable
 
 from cryptography.exceptions import InvalidSignature
@@ -23,7 +23,7 @@ from openbadges_core._ob3._canon import CanonicalizationLimits, canonicalize
 from openbadges_core._ob3._didkeys import KeyFetcher, resolve_ed25519_key
 from openbadges_core._ob3._multibase import ed25519_multikey, multibase_decode, multibase_encode
 
-__all__ = ["VerifiedProof", "sign_data_integrity", "verify_data_integrity", "proof_hash_data"]
+__all__ = ["VerifiedProof", "proof_hash_data", "sign_data_integrity", "verify_data_integrity"]
 
 DATA_INTEGRITY_PROOF = "DataIntegrityProof"
 ED25519_SIGNATURE_2020 = "Ed25519Signature2020"
@@ -69,10 +69,10 @@ def proof_hash_data(document: Mapping[str, Any], proof: Mapping[str, Any], *,
 def _timestamp(value: str | datetime | None) -> str:
     if isinstance(value, str):
         return value
-    moment = value or datetime.now(timezone.utc)
+    moment = value or datetime.now(UTC)
     if moment.tzinfo is None:
         raise SigningError("created must be timezone-aware")
-    return moment.astimezone(timezone.utc).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _sign_bytes(key: Ed25519PrivateKey | _EdDSASigner, data: bytes) -> bytes:

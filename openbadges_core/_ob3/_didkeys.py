@@ -22,7 +22,7 @@ from urllib.parse import unquote
 from openbadges_core._errors import FetchError, SignatureError
 from openbadges_core._ob3._multibase import ed25519_from_multikey
 
-__all__ = ["KeyFetcher", "resolve_ed25519_key", "did_web_url"]
+__all__ = ["KeyFetcher", "did_web_url", "resolve_ed25519_key"]
 
 _ACCEPT = "application/did+json, application/did+ld+json, application/ld+json, application/json"
 _MAX_DOC_BYTES = 256 * 1024

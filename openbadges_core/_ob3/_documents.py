@@ -10,18 +10,29 @@ import dataclasses
 import json
 import re
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from types import MappingProxyType
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Self
 
 from openbadges_core._errors import ParseError, ValidationError, ValidationIssue
 from openbadges_core._ob3._contexts import OB3_CONTEXT, VC1_CONTEXT, VC2_CONTEXT
 from openbadges_core._ob3._schema import credential_issues
 
-__all__ = ["Image", "Criteria", "Alignment", "IdentityObject", "Result", "Evidence", "Profile", "Achievement",
-           "AchievementSubject", "OpenBadgeCredential", "AchievementCredential", "hash_identity_object"]
+__all__ = [
+    "Achievement",
+    "AchievementCredential",
+    "AchievementSubject",
+    "Alignment",
+    "Criteria",
+    "Evidence",
+    "IdentityObject",
+    "Image",
+    "OpenBadgeCredential",
+    "Profile",
+    "Result",
+    "hash_identity_object",
+]
 
-_T = TypeVar("_T", bound="_Document")
 _CAMEL = re.compile(r"_([a-z])")
 _MAX_JSON_BYTES = 4 * 1024 * 1024
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
@@ -36,7 +47,7 @@ def _timestamp(value: str | datetime | None) -> str | None:
         return value
     if value.tzinfo is None:
         raise ValidationError("", [ValidationIssue("", "date-time", "datetimes must be timezone-aware")])
-    return value.astimezone(timezone.utc).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return value.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _nested(kind: type[_Document] | None, value: Any) -> Any:
@@ -80,8 +91,9 @@ class _Document:
         """Compact JSON-LD object (camelCase keys; unknown properties from ``extra`` kept)."""
         types = getattr(self, "types", None) or ((self._type,) if self._type_is_list else self._type)
         out: dict[str, Any] = {}
-        if "id" in {f.name for f in dataclasses.fields(self)} and getattr(self, "id") is not None:
-            out["id"] = getattr(self, "id")
+        ident: Any = getattr(self, "id", None)
+        if ident is not None:
+            out["id"] = ident
         out["type"] = list(types) if isinstance(types, tuple) else types
         out.update(self._json_fields())
         for key, value in getattr(self, "extra", _EMPTY).items():
@@ -93,7 +105,7 @@ class _Document:
         return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":")).encode()
 
     @classmethod
-    def from_dict(cls: type[_T], data: Mapping[str, Any]) -> _T:
+    def from_dict(cls, data: Mapping[str, Any]) -> Self:
         """Build from a JSON object; raises :class:`ParseError` when it is not an object of this class."""
         if not isinstance(data, Mapping):
             raise ParseError(f"{cls.__name__} must be a JSON object")
@@ -121,7 +133,7 @@ class _Document:
             raise ParseError(f"{cls.__name__}: {exc}") from None
 
     @classmethod
-    def from_json(cls: type[_T], data: str | bytes) -> _T:
+    def from_json(cls, data: str | bytes) -> Self:
         """Parse JSON text (see :meth:`from_dict`)."""
         if len(data) > _MAX_JSON_BYTES:
             raise ParseError("document is too large")
@@ -332,7 +344,7 @@ class OpenBadgeCredential(_Document):
         return {"@context": list(self.context), **body}
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any], *, validate: bool = True) -> OpenBadgeCredential:  # type: ignore[override]
+    def from_dict(cls, data: Mapping[str, Any], *, validate: bool = True) -> Self:
         """Parse a credential (VC 2.0 or VC 1.1). With ``validate`` (default), a VC 2.0 credential must
         pass our OB 3.0 JSON Schema; raises :class:`ValidationError` listing every issue."""
         if not isinstance(data, Mapping):
@@ -358,7 +370,7 @@ class OpenBadgeCredential(_Document):
         for key in ("proof", "credentialSchema", "termsOfUse", "endorsement"):
             if key in body and isinstance(body[key], Mapping):
                 body[key] = [body[key]]
-        parsed = _Document.from_dict.__func__(cls, body)  # type: ignore[attr-defined]
+        parsed: Self = _Document.from_dict.__func__(cls, body)  # type: ignore[attr-defined]
         return dataclasses.replace(parsed, context=contexts, vc_version=version)
 
     def validate(self) -> None:

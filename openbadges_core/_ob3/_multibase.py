@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from openbadges_core._errors import SignatureError
 
-__all__ = ["b58encode", "b58decode", "multibase_encode", "multibase_decode",
-           "ed25519_multikey", "ed25519_from_multikey"]
+__all__ = [
+    "b58decode",
+    "b58encode",
+    "ed25519_from_multikey",
+    "ed25519_multikey",
+    "multibase_decode",
+    "multibase_encode",
+]
 
 _ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 _INDEX = {c: i for i, c in enumerate(_ALPHABET)}

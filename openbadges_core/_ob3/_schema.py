@@ -12,7 +12,7 @@ from referencing import Registry, Resource
 from openbadges_core._errors import ValidationError, ValidationIssue
 from openbadges_core._resources import load_json
 
-__all__ = ["SCHEMA_KINDS", "expand_single_values", "credential_issues", "validate_credential"]
+__all__ = ["SCHEMA_KINDS", "credential_issues", "expand_single_values", "validate_credential"]
 
 #: kind -> (schema file, JSON pointer of the root definition or "")
 SCHEMA_KINDS: Mapping[str, str] = {

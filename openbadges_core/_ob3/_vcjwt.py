@@ -16,7 +16,7 @@ import base64
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from openbadges_core._errors import (
@@ -61,11 +61,11 @@ def _epoch(value: Any) -> int | None:
     if not isinstance(value, str):
         return None
     try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(value)
     except ValueError:
         return None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return int(moment.timestamp())
 
 
@@ -173,12 +173,13 @@ def _load_jwk(jwk: Any) -> PublicKey:
 
 
 def _pick_from_jwks(doc: Mapping[str, Any], kid: str, thumbprint: str | None) -> PublicKey:
-    keys = doc.get("keys") if "keys" in doc else [doc]
+    found = doc.get("keys") if "keys" in doc else [doc]
+    keys: list[Any] = found if isinstance(found, list) else []
     fragment = kid.partition("#")[2]
-    for jwk in keys if isinstance(keys, list) else []:
+    for jwk in keys:
         if isinstance(jwk, Mapping) and (jwk.get("kid") in (kid, fragment) or len(keys) == 1):
             return _load_jwk(jwk)
-    for jwk in keys if isinstance(keys, list) else []:  # fall back to the header jwk's thumbprint
+    for jwk in keys:  # fall back to the header jwk's thumbprint
         if isinstance(jwk, Mapping) and thumbprint is not None and _load_jwk(jwk).kid == thumbprint:
             return _load_jwk(jwk)
     raise SignatureError(f"no key {kid!r} in the published key set")
@@ -288,7 +289,7 @@ def verify_vc_jwt(
         trusted = _issuer_publishes(kid, _issuer_id(credential))
 
     _check_claims(payload, credential, version)
-    moment = int((now or datetime.now(timezone.utc)).timestamp())
+    moment = int((now or datetime.now(UTC)).timestamp())
     nbf = payload.get("nbf", _epoch(credential.get("validFrom", credential.get("issuanceDate"))))
     exp = payload.get("exp", _epoch(credential.get("validUntil", credential.get("expirationDate"))))
     return VcJwtResult(

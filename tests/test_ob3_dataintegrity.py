@@ -302,3 +302,21 @@ def test_signing_does_not_mutate_the_input(conformance: Path) -> None:
     before = copy.deepcopy(doc)
     sign_data_integrity(doc, Ed25519PrivateKey.generate())
     assert doc == before
+
+
+def test_method_under_the_issuer_id_is_issuer_bound(conformance: Path) -> None:
+    [proof] = verify_data_integrity(_json(conformance / OB30 / "simple.json"))
+    assert proof.issuer_bound  # https://example.com/issuers/876543#z6Mk... and issuer https://example.com/issuers/876543
+    key = Ed25519PrivateKey.generate()
+    multikey = ed25519_multikey(key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw))
+    signed = sign_data_integrity(_credential(conformance), key, verification_method=f"did:key:{multikey}")
+    assert not verify_data_integrity(signed)[0].issuer_bound
+
+
+def test_hostile_inline_contexts_do_not_grow_the_context_caches() -> None:
+    from openbadges_core._ob3 import _canon, _contexts
+
+    for i in range(300):
+        canonicalize({"@context": [{"@vocab": f"https://example.org/{i}#"}], "name": "x"})
+    assert len(_canon._PROCESSED) <= _canon._PROCESSED.maxsize
+    assert len(_contexts._RESOLVED_CACHE) <= _contexts._RESOLVED_CACHE.maxsize

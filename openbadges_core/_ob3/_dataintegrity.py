@@ -48,6 +48,9 @@ class VerifiedProof:
     public_key_multibase: str
     proof_purpose: str
     created: str | None
+    #: the method lives under the credential's issuer id (same DID, or ``<issuer id>#…``). A key in a
+    #: URL fragment or a did:key is self-asserted: only this binding ties it to the issuer.
+    issuer_bound: bool = False
 
 
 def _without_proof(document: Mapping[str, Any]) -> dict[str, Any]:
@@ -171,7 +174,14 @@ def _verify_one(document: Mapping[str, Any], proof: Mapping[str, Any], *, fetche
         type=str(proof_type), cryptosuite=suite if isinstance(suite, str) else None,
         verification_method=str(method), public_key_multibase=ed25519_multikey(key),
         proof_purpose=proof_purpose, created=proof.get("created") if isinstance(proof.get("created"), str) else None,
+        issuer_bound=_issuer_bound(str(method), document),
     )
+
+
+def _issuer_bound(method: str, document: Mapping[str, Any]) -> bool:
+    issuer = document.get("issuer")
+    issuer_id = issuer.get("id") if isinstance(issuer, Mapping) else issuer
+    return isinstance(issuer_id, str) and bool(issuer_id) and method.split("#", 1)[0] == issuer_id
 
 
 def verify_data_integrity(

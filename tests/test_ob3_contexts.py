@@ -132,3 +132,20 @@ def test_non_object_document_is_a_typed_error() -> None:
 def test_invalid_context_value_is_a_typed_error() -> None:
     with pytest.raises(CanonicalizationError):
         canonicalize({"@context": 42, "type": "x"})
+
+
+def _poison_graph(size: int) -> dict[str, Any]:
+    """A ring of identical blank nodes: every node looks alike, so RDFC-1.0 must hash N-degree paths."""
+    nodes = [{"@id": f"_:n{i}", "https://example.org/p": {"@id": f"_:n{(i + 1) % size}"},
+              "https://example.org/q": {"@id": f"_:n{(i + 2) % size}"}} for i in range(size)]
+    return {"@context": {"@version": 1.1}, "@graph": nodes}
+
+
+def test_symmetric_blank_node_graph_hits_the_work_budget() -> None:
+    with pytest.raises(CanonicalizationError, match="work budget"):
+        canonicalize(_poison_graph(12), limits=CanonicalizationLimits(max_n_degree_hashes=50))
+
+
+def test_small_symmetric_graph_within_budget_canonicalizes(conformance: Path) -> None:
+    doc = _poison_graph(4)
+    assert canonicalize(doc) == official_canonical(copy.deepcopy(doc), conformance)

@@ -31,6 +31,9 @@ class CanonicalizationLimits:
     max_document_bytes: int = 1024 * 1024
     max_nodes: int = 10_000
     max_blank_nodes: int = 256
+    #: calls of RDFC-1.0's "hash N-degree quads" step (the part that explodes on poison graphs);
+    #: ordinary credentials need none or a handful.
+    max_n_degree_hashes: int = 2_000
 
 
 _DEFAULT_LIMITS = CanonicalizationLimits()
@@ -71,6 +74,21 @@ class _Processor(jsonld.JsonLdProcessor):  # type: ignore[misc]
                 cached["_uuid"] = str(uuid.uuid4())
             _PROCESSED[key] = cached
         return cached
+
+
+class _BoundedURDNA2015(URDNA2015):  # type: ignore[misc]
+    """RDFC-1.0 with a work budget on the N-degree hashing step (poison-graph defence)."""
+
+    def __init__(self, budget: int) -> None:
+        super().__init__()
+        self._budget = budget
+
+    def hash_n_degree_quads(self, id_: Any, issuer: Any) -> Any:
+        self._budget -= 1
+        if self._budget < 0:
+            raise CanonicalizationError("canonicalization exceeded its work budget (blank-node graph too "
+                                        "symmetric); refusing the document")
+        return super().hash_n_degree_quads(id_, issuer)
 
 
 def _options() -> dict[str, Any]:
@@ -176,6 +194,7 @@ def canonicalize(document: Mapping[str, Any], *, limits: CanonicalizationLimits 
     Raises:
         CanonicalizationError: see :func:`expand`.
     """
+    limits = limits or _DEFAULT_LIMITS
     expanded = expand(document, limits=limits)
     try:
         # What JsonLdProcessor.to_rdf does after expanding (we have expanded already, strictly).
@@ -187,7 +206,10 @@ def canonicalize(document: Mapping[str, Any], *, limits: CanonicalizationLimits 
         dataset = {name: processor._graph_to_rdf(graph, issuer, options)
                    for name, graph in sorted(node_map.items())
                    if name == "@default" or name.startswith("_:") or _is_absolute_iri(name)}
-        result = URDNA2015().main(dataset, {"algorithm": "URDNA2015", "format": "application/n-quads"})
+        canon = _BoundedURDNA2015(limits.max_n_degree_hashes)
+        result = canon.main(dataset, {"algorithm": "URDNA2015", "format": "application/n-quads"})
+    except CanonicalizationError:
+        raise
     except Exception as exc:  # noqa: BLE001 - any pyld failure becomes a typed error
         raise _unwrap(exc) from None
     if not isinstance(result, str):

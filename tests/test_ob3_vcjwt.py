@@ -213,3 +213,24 @@ def test_token_without_any_key_reference_needs_a_pinned_key(conformance: Path) -
 
 def test_multibase_helper_used_for_did_key_is_consistent() -> None:
     assert multibase_encode(b"\0\x01").startswith("z1")
+
+
+def test_header_jwk_published_by_the_issuer_is_trusted(keys: dict[str, PrivateKey], conformance: Path) -> None:
+    token = sign_vc_jwt(_credential(conformance), keys["ES256"])
+    rotated = {"id": ISSUER, "type": ["Profile"], "keys": [generate_key("ES256").public_key.to_jwk(),
+                                                           keys["ES256"].public_key.to_jwk()]}
+    assert verify_vc_jwt(token, fetcher=_Fetcher({ISSUER: rotated})).issuer_trusted
+    other = {"id": ISSUER, "keys": [generate_key("ES256").public_key.to_jwk()]}
+    assert not verify_vc_jwt(token, fetcher=_Fetcher({ISSUER: other})).issuer_trusted
+    assert not verify_vc_jwt(token, fetcher=_Fetcher({})).issuer_trusted  # 404: still only signature-valid
+
+
+def test_did_web_issuer_listing_the_header_key_is_trusted(keys: dict[str, PrivateKey], conformance: Path) -> None:
+    did = "did:web:issuer.example"
+    doc = _credential(conformance)
+    doc["issuer"]["id"] = did
+    token = sign_vc_jwt(doc, keys["RS256"])
+    did_doc = {"id": did, "verificationMethod": [{"id": f"{did}#k", "type": "JsonWebKey2020", "controller": did,
+                                                  "publicKeyJwk": keys["RS256"].public_key.to_jwk()}]}
+    fetcher = _Fetcher({"https://issuer.example/.well-known/did.json": did_doc})
+    assert verify_vc_jwt(token, fetcher=fetcher).issuer_trusted

@@ -44,7 +44,8 @@ class VcJwtResult:
     """A VC-JWT whose signature verified.
 
     ``issuer_trusted`` is True when the key was pinned by the caller or published under the issuer's
-    own identifier (its DID, or a ``kid`` URL below the issuer id); False for a bare header ``jwk``.
+    own identifier (its DID, or a ``kid`` URL below the issuer id), or when the header ``jwk`` is listed
+    (by JWK thumbprint) in the issuer's document fetched with the fetcher; False for a bare header ``jwk``.
     ``expired`` / ``not_yet_valid`` report the time window (the caller decides what they mean).
     """
 
@@ -205,6 +206,37 @@ def _resolve_kid(kid: str, fetcher: KeyFetcher | None, thumbprint: str | None) -
     raise SignatureError(f"kid {kid!r} cannot be resolved (use a DID URL or an https URL)")
 
 
+def _issuer_lists_key(issuer_id: Any, key: PublicKey, fetcher: KeyFetcher) -> bool:
+    """Whether the issuer's own document (an https Profile/JWKS, or a did:web document) publishes
+    ``key``, matched by JWK thumbprint. Fetch failures simply mean "not shown to be the issuer's"."""
+    if not isinstance(issuer_id, str):
+        return False
+    if issuer_id.startswith("did:web:"):
+        url = did_web_url(issuer_id)
+    elif issuer_id.startswith("https://"):
+        url = issuer_id.split("#", 1)[0]
+    else:
+        return False
+    try:
+        doc = _fetch_json(fetcher, url)
+    except SignatureError:
+        return False
+    if issuer_id.startswith("did:web:") and doc.get("id") != issuer_id:
+        return False
+    candidates: list[Any] = []
+    for name in ("keys", "verificationMethod", "assertionMethod", "publicKey"):
+        value = doc.get(name)
+        candidates.extend(value if isinstance(value, list) else [value] if value is not None else [])
+    for item in candidates:
+        jwk = item.get("publicKeyJwk", item) if isinstance(item, Mapping) else None
+        try:
+            if isinstance(jwk, Mapping) and _load_jwk(jwk).kid == key.kid:
+                return True
+        except SignatureError:
+            continue
+    return False
+
+
 def _issuer_publishes(kid: str, issuer_id: Any) -> bool:
     if not isinstance(issuer_id, str) or not issuer_id:
         return False
@@ -239,7 +271,8 @@ def verify_vc_jwt(
     """Verify a VC-JWT (VC 2.0 or VC 1.1 form) and return the credential with trust information.
 
     Key choice: a caller-pinned key (``trusted_keys``) matching the header ``kid``/``jwk`` thumbprint;
-    else the key ``kid`` resolves to; else the header ``jwk`` (issuer untrusted).
+    else the key ``kid`` resolves to; else the header ``jwk`` — trusted only when the issuer's own
+    document (https Profile/JWKS or did:web) lists it by thumbprint.
 
     Raises:
         SignatureError: malformed token, wrong ``typ``, no usable key, bad signature, or claims that
@@ -287,6 +320,8 @@ def verify_vc_jwt(
         credential, version = {k: v for k, v in payload.items() if k not in _JWT_CLAIMS}, "2.0"
     if not trusted_by_pin and kid_resolved and kid is not None:
         trusted = _issuer_publishes(kid, _issuer_id(credential))
+    elif not trusted and header_key is not None and key is header_key and fetcher is not None:
+        trusted = _issuer_lists_key(_issuer_id(credential), header_key, fetcher)
 
     _check_claims(payload, credential, version)
     moment = int((now or datetime.now(UTC)).timestamp())

@@ -320,3 +320,13 @@ def test_hostile_inline_contexts_do_not_grow_the_context_caches() -> None:
         canonicalize({"@context": [{"@vocab": f"https://example.org/{i}#"}], "name": "x"})
     assert len(_canon._PROCESSED) <= _canon._PROCESSED.maxsize
     assert len(_contexts._RESOLVED_CACHE) <= _contexts._RESOLVED_CACHE.maxsize
+
+
+@pytest.mark.parametrize("name", ["simple-json.png", "simple-json.svg"])
+def test_baked_validator_fixture_proof_verifies(name: str, conformance: Path) -> None:
+    from openbadges_core import unbake
+
+    baked = unbake((conformance / OB30 / name).read_bytes())
+    assert baked.version == "3.0"
+    [proof] = verify_data_integrity(json.loads(baked.payload))
+    assert proof.cryptosuite == "eddsa-rdfc-2022" and proof.issuer_bound

@@ -91,7 +91,8 @@ def main() -> None:
         ratio = ours / theirs
         target = TARGETS.get(name)
         mark = "" if target is None else ("  ok" if ratio >= target else "  BELOW")
-        print(f"{name:<18}{ours:>10.1f}{theirs:>18.1f}{ratio:>7.2f}x{(target or 0):>7.1f}x{mark}")
+        shown = f"{target:>7.1f}x" if target is not None else f"{'-':>8}"
+        print(f"{name:<18}{ours:>10.1f}{theirs:>18.1f}{ratio:>7.2f}x{shown}{mark}")
 
 
 def _jwt_rows() -> list[tuple[str, float, float]]:

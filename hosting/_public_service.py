@@ -4,6 +4,7 @@ images, and the baked assertion image (baked on first request, then stored)."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import random
 import time
 from dataclasses import dataclass
@@ -34,6 +35,11 @@ from hosting._urls import PublicUrls
 __all__ = ["AssertionPage", "ImageBytes", "PublicReader", "Redirect", "Revoked", "Served"]
 
 MAX_REPLACEMENT_HOPS = 64
+
+_ASSERTION_STATE_MANY = select(
+    Assertion.public_id, Assertion.state, Assertion.document, Assertion.document_etag, Assertion.document_base,
+    Assertion.updated_at, Assertion.revocation_reason, Assertion.revoked_at,
+).where(Assertion.public_id.in_(bindparam("ids", expanding=True)))
 
 _ASSERTION_STATE = select(
     Assertion.id, Assertion.state, Assertion.document, Assertion.document_etag, Assertion.document_base,
@@ -97,8 +103,8 @@ class PublicReader:
         self._cache_seconds = cache_seconds
         self._cache_entries = cache_entries
         self._cache: dict[str, tuple[float, Served | Redirect | Revoked]] = {}
-        self._refreshing: set[str] = set()
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._stale: set[str] = set()
+        self._refresher: asyncio.Task[None] | None = None
 
     def forget(self, public_id: str | None = None) -> None:
         """Drop one (or every) assertion from the in-process cache; call after a write in this process."""
@@ -112,8 +118,9 @@ class PublicReader:
         """The assertion's state, from a short-lived in-process cache when it is enabled
         (``OPENBADGES_PUBLIC_CACHE_SECONDS``; a change made by another process shows within that time).
 
-        An entry past its time is still answered once more while one background task re-reads it
-        (stale-while-revalidate, at most one extra period), so hot assertions never wait for the database.
+        An entry past its time is still answered while one background task re-reads the stale entries in
+        batches (stale-while-revalidate, at most one extra period), so hot assertions never wait for the
+        database.
         """
         ttl = self._cache_seconds
         if ttl <= 0:
@@ -125,11 +132,7 @@ class PublicReader:
             if until > now:
                 return value
             if until + ttl > now:
-                if public_id not in self._refreshing:
-                    self._refreshing.add(public_id)
-                    task = asyncio.get_running_loop().create_task(self._refresh(public_id))
-                    self._tasks.add(task)
-                    task.add_done_callback(self._tasks.discard)
+                self._schedule_refresh(public_id)
                 return value
         result = await self._assertion(public_id)
         self._remember(public_id, result, now)
@@ -145,15 +148,36 @@ class PublicReader:
         # Jitter (80-120% of the period) so entries cached together do not all refresh at once.
         cache[public_id] = (now + self._cache_seconds * (0.8 + 0.4 * random.random()), result)
 
-    async def _refresh(self, public_id: str) -> None:
-        try:
-            result = await self._assertion(public_id)
-        except Exception:  # noqa: BLE001 - gone from the database, or the database is down: stop serving the old copy
-            self._cache.pop(public_id, None)
-        else:
-            self._remember(public_id, result, time.monotonic())
-        finally:
-            self._refreshing.discard(public_id)
+    def _schedule_refresh(self, public_id: str) -> None:
+        self._stale.add(public_id)
+        if self._refresher is None or self._refresher.done():
+            self._refresher = asyncio.get_running_loop().create_task(self._refresh_stale())
+
+    async def _refresh_stale(self) -> None:
+        """Re-read stale cache entries in batches (one SELECT for up to 500 ids), off the request path."""
+        while self._stale:
+            batch = list(itertools.islice(self._stale, 500))
+            self._stale.difference_update(batch)
+            try:
+                async with self._sessions.kw["bind"].connect() as conn:
+                    rows = (await conn.execute(_ASSERTION_STATE_MANY, {"ids": batch})).all()
+            except Exception:  # noqa: BLE001 - database down: stop serving the old copies
+                rows = []
+            now = time.monotonic()
+            fresh: set[str] = set()
+            for row in rows:
+                if row.state == AssertionState.ACTIVE and row.document is not None \
+                        and row.document_base == self._urls.base and row.document_etag:
+                    self._remember(row.public_id, Served(row.document, row.document_etag, row.updated_at), now)
+                    fresh.add(row.public_id)
+                elif row.state == AssertionState.REVOKED:
+                    self._remember(row.public_id, Revoked(row.public_id, row.revocation_reason, row.revoked_at),
+                                   now)
+                    fresh.add(row.public_id)
+            for public_id in batch:  # replaced, to be re-rendered, or gone: the next request reads it in full
+                if public_id not in fresh:
+                    self._cache.pop(public_id, None)
+            await asyncio.sleep(0.01)  # let requests run between batches (and let more stale ids gather)
 
     async def _assertion(self, public_id: str) -> Served | Redirect | Revoked:
         if not is_public_id(public_id):

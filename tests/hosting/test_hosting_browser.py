@@ -47,7 +47,12 @@ def _run(chromium: str, *args: str) -> subprocess.CompletedProcess[str]:
 
 def _count(path: Path, colour: tuple[int, int, int], tolerance: int = 12) -> int:
     img = Image.open(path).convert("RGB")
-    return sum(1 for px in img.getdata() if all(abs(a - b) <= tolerance for a, b in zip(px, colour)))
+    raw = img.tobytes()
+    return sum(
+        1 for i in range(0, len(raw), 3)
+        if abs(raw[i] - colour[0]) <= tolerance and abs(raw[i + 1] - colour[1]) <= tolerance
+        and abs(raw[i + 2] - colour[2]) <= tolerance
+    )
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ stable (see :data:`RULES`); schema keywords without a named rule are reported as
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import cache
 from typing import Any
 
@@ -105,11 +105,44 @@ def _inline(node: Any, base: str) -> Any:
 
 
 @cache
+def _inlined_schema(kind: str) -> dict[str, Any]:
+    """The schema for ``kind`` with every ``$ref`` inlined (see :func:`_inline`), built once."""
+    schema: dict[str, Any] = _inline({"$ref": _SCHEMA_REFS[kind]}, "")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    return schema
+
+
+@cache
 def _validator(kind: str) -> Draft202012Validator:
     """A compiled validator per kind, built once (``$ref``s inlined; see :func:`_inline`)."""
-    schema = _inline({"$ref": _SCHEMA_REFS[kind]}, "")
-    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    return Draft202012Validator(schema)
+    return Draft202012Validator(_inlined_schema(kind))
+
+
+@cache
+def _fast_validator(kind: str) -> Callable[[Any], bool] | None:
+    """``jsonschema_rs``'s ``is_valid`` for ``kind``, or None when the Rust validator is unavailable.
+
+    Only a yes/no pre-check: a valid document (the verifier's common case) skips the pure-Python pass,
+    which costs ~100x more; an invalid one still goes through :func:`_validator` so the issues are
+    exactly the same. Formats are not asserted, as in the Python path (no ``FormatChecker``).
+    """
+    try:
+        import jsonschema_rs
+        return jsonschema_rs.Draft202012Validator(
+            _inlined_schema(kind), validate_formats=False).is_valid
+    except Exception:  # noqa: BLE001 - not installed, or cannot compile: the Python path alone
+        return None
+
+
+def _schema_valid(kind: str, data: Any) -> bool:
+    """True only when the fast validator says ``data`` has no schema issues (False: ask the slow path)."""
+    fast = _fast_validator(kind)
+    if fast is None:
+        return False
+    try:
+        return fast(data)
+    except Exception:  # noqa: BLE001 - e.g. lone surrogates or non-JSON values: the Python path decides
+        return False
 
 
 def schema_path(kind: str) -> str:
@@ -187,7 +220,7 @@ def document_issues(doc_or_mapping: Any, *, kind: str | None = None) -> list[Val
     if _nesting_exceeds(data, MAX_DEPTH):
         return [ValidationIssue("", "json", f"JSON nested deeper than {MAX_DEPTH} levels")]
     try:
-        issues = [_schema_issue(e) for e in _validator(kind).iter_errors(data)]
+        issues = [] if _schema_valid(kind, data) else [_schema_issue(e) for e in _validator(kind).iter_errors(data)]
     except RecursionError:  # pragma: no cover - the depth check above should make this unreachable
         return [ValidationIssue("", "json", "JSON nested too deeply")]
     checker = Checker()

@@ -359,7 +359,10 @@ def _as_bytes(data: bytes | str | bytearray | memoryview) -> bytes:
     raw = data.encode("utf-8") if isinstance(data, str) else bytes(data)
     if len(raw) > _MAX_KEY_INPUT:
         raise KeyMaterialError(f"key data is too large ({len(raw)} bytes; at most {_MAX_KEY_INPUT})")
-    return raw.lstrip(b"\xef\xbb\xbf").strip()
+    # Trim a BOM and surrounding whitespace from *text* (PEM, JWK) only: binary DER may legitimately
+    # start or end with whitespace-valued bytes.
+    text = raw.lstrip(b"\xef\xbb\xbf").strip()
+    return text if text.startswith((b"-----BEGIN", b"{")) or not raw.startswith(b"\x30") else raw
 
 
 def _parse_jwk(raw: bytes) -> Mapping[str, Any]:

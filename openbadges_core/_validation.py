@@ -172,17 +172,22 @@ def _schema_issue(error: _SchemaError) -> ValidationIssue:
 MAX_DEPTH = 64
 
 
+_SCALARS = frozenset({str, int, float, bool, type(None)})  # JSON leaves: skip the slow ABC check
+
+
 def _nesting_exceeds(data: Any, limit: int) -> bool:
     """Whether ``data`` has containers nested deeper than ``limit`` (iterative: safe on hostile input)."""
-    stack: list[tuple[Any, int]] = [(data, 0)]
-    while stack:
-        value, depth = stack.pop()
+    level: list[Any] = [data] if isinstance(data, (Mapping, list)) else []
+    depth = 0
+    while level:  # one pass per nesting level: the containers at ``depth``
         if depth > limit:
             return True
-        if isinstance(value, Mapping):
-            stack.extend((v, depth + 1) for v in value.values() if isinstance(v, (Mapping, list)))
-        elif isinstance(value, list):
-            stack.extend((v, depth + 1) for v in value if isinstance(v, (Mapping, list)))
+        deeper: list[Any] = []
+        for value in level:
+            children = value.values() if isinstance(value, (dict, Mapping)) else value
+            deeper += [v for v in children if type(v) not in _SCALARS and isinstance(v, (dict, list, Mapping))]
+        level = deeper
+        depth += 1
     return False
 
 

@@ -14,6 +14,8 @@ from openbadges_core._verify._checks import (
     check_hosted_scope,
     check_recipient,
     find_revocation,
+    find_revocation_indexed,
+    index_revocations,
     utc_now,
 )
 from openbadges_core._verify._session import (
@@ -290,7 +292,13 @@ def _revocation_list(session: Session, assertion: Mapping[str, Any], issuer: Map
     _replay(session, doc, "fetch_revocation_list")
     record_validation(report, "validate_revocation_list", f"RevocationList {url}", doc.issues)
     ids = {v for v in (assertion.get("id"), assertion.get("uid")) if isinstance(v, str)}
-    revoked, reason = find_revocation(doc.data, ids)
+    if doc.revocations is None:  # cached documents keep their index across verifications
+        index = index_revocations(doc.data)
+        doc.revocations = False if index is None else index
+    if doc.revocations is False:
+        revoked, reason = find_revocation(doc.data, ids)
+    else:
+        revoked, reason = find_revocation_indexed(doc.revocations, ids)
     if revoked:
         report.revoked = True
         report.revocation_reason = reason

@@ -6,6 +6,7 @@ import inspect
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -25,13 +26,27 @@ _JSON_DECODER = msgspec.json.Decoder()
 
 
 def is_http_url(value: object) -> bool:
+    """An absolute http(s) URL (scheme and host). Short strings are memoised: the same issuer, badge and
+    key URLs come back in every verification, and ``urlsplit`` is a visible share of a signed one."""
     if not isinstance(value, str):
         return False
+    if len(value) <= _MEMO_MAX_CHARS:
+        return _is_http_url_memo(value)
+    return _is_http_url(value)
+
+
+_MEMO_MAX_CHARS = 2048  # bounds the memo at ~2048 entries x 2 KiB, whatever hostile input brings
+
+
+def _is_http_url(value: str) -> bool:
     try:
         parts = urlsplit(value)
     except ValueError:
         return False
     return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+_is_http_url_memo = lru_cache(maxsize=2048)(_is_http_url)
 
 
 _TYPE_NAMES: dict[str, frozenset[str]] = {
@@ -96,6 +111,8 @@ class LinkedDocument:
     key_error: str | None = None
     source: str = "fetched"
     notes: list[str] = field(default_factory=list)
+    #: For a RevocationList: its index (see ``index_revocations``), built on first use; ``False``: unindexable.
+    revocations: Any = None
 
 
 _TAKES_TIMEOUT: dict[type, bool] = {}

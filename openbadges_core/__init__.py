@@ -5,6 +5,17 @@ The verbs and types a user reaches for are exported here; everything in ``_``-mo
 
 from __future__ import annotations
 
+# --- baking ---
+from openbadges_core._baking import (
+    BakedPayload,
+    BakingLimits,
+    bake,
+    bake_png,
+    bake_svg,
+    unbake,
+    unbake_png,
+    unbake_svg,
+)
 from openbadges_core._errors import (
     AmbiguousPayloadError,
     BakingError,
@@ -34,6 +45,19 @@ from openbadges_core._errors import (
 
 # --- OB 2.0 documents, identity, validation (exports added by that module's owner) ---
 from openbadges_core._identity import hash_identity, identity_matches
+
+# --- keys and signing ---
+from openbadges_core._jws import decode_jws_unverified, sign_assertion, sign_jws, verify_jws
+from openbadges_core._keys import (
+    SUPPORTED_ALGORITHMS,
+    PrivateKey,
+    PublicKey,
+    Signer,
+    generate_key,
+    jwk_thumbprint,
+    load_private_key,
+    load_public_key,
+)
 from openbadges_core._ob2 import (
     OB2_CONTEXT,
     Alignment,
@@ -50,42 +74,7 @@ from openbadges_core._ob2 import (
     VerificationObject,
     parse_document,
 )
-from openbadges_core._validation import document_issues, validate_document
-# --- keys and signing ---
-from openbadges_core._jws import decode_jws_unverified, sign_assertion, sign_jws, verify_jws
-from openbadges_core._keys import (
-    SUPPORTED_ALGORITHMS,
-    PrivateKey,
-    PublicKey,
-    Signer,
-    generate_key,
-    jwk_thumbprint,
-    load_private_key,
-    load_public_key,
-)
-# --- baking ---
-from openbadges_core._baking import (
-    BakedPayload,
-    BakingLimits,
-    bake,
-    bake_png,
-    bake_svg,
-    unbake,
-    unbake_png,
-    unbake_svg,
-)
-# --- verification ---
-from openbadges_core._verify import (
-    Check,
-    DocumentCache,
-    Fetcher,
-    FetchResponse,
-    SafeFetcher,
-    VerificationReport,
-    VerifyOptions,
-    shared_cache,
-    verify,
-)
+
 # --- Open Badges 3.0 ---
 from openbadges_core._ob3._canon import CanonicalizationLimits, canonicalize
 from openbadges_core._ob3._contexts import document_loader
@@ -100,35 +89,49 @@ from openbadges_core._ob3._documents import (
 )
 from openbadges_core._ob3._schema import credential_issues, validate_credential
 from openbadges_core._ob3._vcjwt import VcJwtResult, sign_vc_jwt, verify_vc_jwt
+from openbadges_core._validation import document_issues, validate_document
+
+# --- verification ---
+from openbadges_core._verify import (
+    Check,
+    DocumentCache,
+    Fetcher,
+    FetchResponse,
+    SafeFetcher,
+    VerificationReport,
+    VerifyOptions,
+    shared_cache,
+    verify,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "__version__",
-    "OpenBadgesError",
-    "ValidationIssue",
-    "ValidationError",
-    "ParseError",
-    "KeyMaterialError",
-    "UnsupportedAlgorithmError",
-    "KeyDecryptionError",
-    "SigningError",
-    "SignatureError",
-    "BakingError",
-    "NotAnImageError",
-    "CorruptImageError",
-    "NoBadgePayloadError",
     "AmbiguousPayloadError",
-    "PayloadTooLargeError",
-    "UnsafeSvgError",
-    "FetchError",
+    "BakingError",
     "BlockedAddressError",
-    "FetchTimeoutError",
-    "ResponseTooLargeError",
-    "TooManyRedirectsError",
-    "HTTPStatusError",
-    "VerificationError",
     "CanonicalizationError",
+    "CorruptImageError",
+    "FetchError",
+    "FetchTimeoutError",
+    "HTTPStatusError",
+    "KeyDecryptionError",
+    "KeyMaterialError",
+    "NoBadgePayloadError",
+    "NotAnImageError",
+    "OpenBadgesError",
+    "ParseError",
+    "PayloadTooLargeError",
+    "ResponseTooLargeError",
+    "SignatureError",
+    "SigningError",
+    "TooManyRedirectsError",
+    "UnsafeSvgError",
+    "UnsupportedAlgorithmError",
+    "ValidationError",
+    "ValidationIssue",
+    "VerificationError",
+    "__version__",
 ]
 # __all__ additions per area go below, one ``__all__ += [...]`` line per area.
 __all__ += ["Check", "DocumentCache", "FetchResponse", "Fetcher", "SafeFetcher", "VerificationReport",

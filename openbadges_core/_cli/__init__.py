@@ -36,7 +36,7 @@ class CheckFailed(click.ClickException):
 
     exit_code = EXIT_CHECK_FAILED
 
-    def show(self, file: object = None) -> None:  # noqa: ARG002 - click's signature
+    def show(self, file: object = None) -> None:
         click.echo(f"openbadges: {self.format_message()}", err=True)
 
 
@@ -81,7 +81,7 @@ def run(argv: Sequence[str] | None = None) -> int:
         click.echo(f"openbadges: error: {exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else ""),
                    err=True)
         return EXIT_USAGE
-    except Exception as exc:  # never a traceback for a user
+    except Exception as exc:  # noqa: BLE001 - a user never sees a traceback
         click.echo(f"openbadges: internal error: {type(exc).__name__}: {exc}", err=True)
         return EXIT_USAGE
     return int(result) if isinstance(result, int) else EXIT_OK

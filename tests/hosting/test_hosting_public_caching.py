@@ -153,8 +153,6 @@ def test_signed_assertion_image_carries_the_jws(client: Client, demo: DemoData, 
 
 
 def test_baked_svg_payload_equals_the_served_assertion(client: Client, demo: DemoData, urls: PublicUrls) -> None:
-    if not hasattr(ob, "bake_svg"):
-        pytest.skip("SVG baking has not landed in openbadges_core yet")
     served = client.get(urls.assertion(demo.svg_assertion)).content
     res = client.get(urls.assertion_image(demo.svg_assertion))
     assert res.status_code == 200

@@ -111,3 +111,14 @@ def test_nesting_limit_counts_levels_of_lists_and_objects(depth: int) -> None:
     assert _nesting_exceeds(_nested(depth), 64) is (depth > 65)
     # wide siblings do not count as depth
     assert _nesting_exceeds({"a": [_nested(depth), [1, 2, {"b": None}]] * 3}, 64) is (depth + 2 > 65)
+
+
+@pytest.mark.parametrize("value", ["https://example.org/a", "http://127.0.0.1:8000/k", "http://h:99999/", "https://",
+                                   "https://exa mple.org", "urn:uuid:1", "", "http://[::1",
+                                   "https://e.org/" + "a" * 3000])
+def test_memoised_document_url_rule_agrees_with_the_plain_one(value: str) -> None:
+    from openbadges_core._ob2._context import _is_http_url as plain
+    from openbadges_core._ob2._context import is_http_url as memoised
+
+    assert memoised(value) is plain(value)
+    assert memoised(value) is plain(value)

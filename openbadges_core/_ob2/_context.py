@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -34,6 +34,17 @@ _BAD_IRI_CHARS = re.compile(r"[\x00-\x20<>\"{}|\\^`\x7f]")
 
 def is_http_url(value: str) -> bool:
     """An absolute http(s) URL with a host and no characters an IRI may not hold."""
+    # Memoised for short strings: the same issuer/badge/key URLs recur in every document a verifier
+    # checks, and urlsplit + .port + .hostname cost ~2 us a call. The length cap bounds the memory.
+    if len(value) <= _MEMO_MAX_CHARS:
+        return _is_http_url_memo(value)
+    return _is_http_url(value)
+
+
+_MEMO_MAX_CHARS = 2048
+
+
+def _is_http_url(value: str) -> bool:
     if _BAD_IRI_CHARS.search(value):
         return False
     try:
@@ -42,6 +53,9 @@ def is_http_url(value: str) -> bool:
     except ValueError:
         return False
     return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
+_is_http_url_memo = lru_cache(maxsize=4096)(_is_http_url)
 
 
 def is_iri(value: str) -> bool:

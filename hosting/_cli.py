@@ -109,8 +109,19 @@ def app_from_env() -> object:
     from hosting._app import create_app
 
     _configure_logging()
+    from hosting._api import api_route_handlers
+
     settings = Settings.from_env()
-    return create_app(settings)
+    return create_app(settings, route_handlers=api_route_handlers())
+
+
+def _register_api_commands() -> None:
+    from hosting._api_cli import register
+
+    register(cli)
+
+
+_register_api_commands()
 
 
 def main() -> None:

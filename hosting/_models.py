@@ -220,3 +220,8 @@ class Assertion(Renderable, Base):
 
     badge_class: Mapped[BadgeClass] = relationship(lazy="raise")
     issuer: Mapped[Issuer] = relationship(lazy="raise")
+
+
+# The issuer API's tables (tokens, staff roles) live in their own module; registering them here keeps
+# ``Base.metadata`` complete for Alembic whichever module is imported first.
+from hosting import _api_models  # noqa: F401

@@ -1,0 +1,261 @@
+"""``/v1/issuers``: list, create, read, update (PUT/PATCH change only the fields given) and delete issuers.
+
+Visibility follows Badgr's staff roles: a user sees an issuer only if they hold a role on it (admins see all);
+for anyone else it does not exist (404, never 403). Owners and editors edit, only owners delete.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import secrets
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from litestar import Controller, Request, delete, get, patch, post, put
+from litestar.di import Provide
+from litestar.params import Parameter
+from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hosting._api_auth import Principal, provide_principal
+from hosting._api_input import FieldErrors, read_body, slugify
+from hosting._api_models import DeletedIssuer, Role, StaffRole
+from hosting._errors import Forbidden, ResourceConflict, ResourceNotFound
+from hosting._ids import is_public_id, new_public_id
+from hosting._models import Assertion, AssertionState, Issuer, utcnow
+from hosting._state import HostingState
+from hosting._store import HostingStore
+
+__all__ = ["IssuersController", "find_issuer", "issuer_json"]
+
+_EDIT_ROLES = (Role.OWNER, Role.EDITOR)
+_SLUG_REF = re.compile(r"^[a-z0-9-]{1,50}$")
+
+
+def _state(request: Request[Any, Any, Any]) -> HostingState:
+    state: HostingState = request.app.state["hosting"]
+    return state
+
+
+def _iso(value: datetime) -> str:
+    """UTC, second precision, ``Z`` (SQLite hands datetimes back naive; they are stored in UTC)."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def issuer_json(issuer: Issuer, state: HostingState, role: str | None) -> dict[str, Any]:
+    return {
+        "id": issuer.public_id,
+        "slug": issuer.slug,
+        "name": issuer.name,
+        "url": issuer.url,
+        "email": issuer.email,
+        "description": issuer.description,
+        "publicUrl": state.urls.issuer(issuer.public_id),
+        "role": role,
+        "createdAt": _iso(issuer.created_at),
+        "updatedAt": _iso(issuer.updated_at),
+    }
+
+
+def _not_deleted() -> Any:
+    return ~exists().where(DeletedIssuer.issuer_id == Issuer.id)
+
+
+async def find_issuer(session: AsyncSession, principal: Principal, ref: str) -> tuple[Issuer, str | None]:
+    """The issuer ``ref`` (public id, else slug) with the caller's role; 404 if absent or not theirs."""
+    if not (is_public_id(ref) or _SLUG_REF.match(ref)):  # odd input is simply not found, before any query
+        raise ResourceNotFound("no such issuer")
+    issuer = None
+    for column in (Issuer.public_id, Issuer.slug):
+        issuer = await session.scalar(select(Issuer).where(column == ref, _not_deleted()))
+        if issuer is not None:
+            break
+    if issuer is None:
+        raise ResourceNotFound("no such issuer")
+    role = await session.scalar(
+        select(StaffRole.role).where(StaffRole.issuer_id == issuer.id, StaffRole.email == principal.email))
+    if role is None and not principal.admin:
+        raise ResourceNotFound("no such issuer")
+    return issuer, role
+
+
+def _require_role(principal: Principal, role: str | None, allowed: tuple[str, ...], action: str) -> None:
+    if principal.admin or role in allowed:
+        return
+    raise Forbidden(f"your role on this issuer ({role}) does not allow {action}",
+                    details=[{"field": "role", "message": f"needs one of {', '.join(allowed)}", "value": role}])
+
+
+def _issuer_fields(data: dict[str, Any], *, creating: bool) -> dict[str, Any]:
+    """Validated fields present in ``data`` (all required ones when ``creating``)."""
+    errors = FieldErrors()
+    known = {"slug", "name", "url", "email", "description"}
+    for field in sorted(set(data) - known):
+        if field in ("id", "publicUrl", "role", "createdAt", "updatedAt"):
+            continue  # read-only fields echoed back by a client doing GET-then-PUT
+        errors.add(field, "unknown field", None)
+    out: dict[str, Any] = {}
+    if "slug" in data:
+        out["slug"] = errors.slug(data)
+    if creating or "name" in data:
+        out["name"] = errors.text(data, "name", required=True, max_len=255)
+    if creating or "url" in data:
+        out["url"] = errors.url(data, "url", required=True)
+    for field in ("email", "description"):
+        if field in data and (data[field] is None or data[field] == ""):
+            out[field] = None
+        elif field == "email" and field in data:
+            out[field] = errors.email(data, field)
+        elif field in data:
+            out[field] = errors.text(data, field, max_len=10_000)
+    errors.raise_if_any()
+    return out
+
+
+async def _check_slug_free(session: AsyncSession, slug: str, issuer_id: int | None = None) -> None:
+    query = select(Issuer.id).where(Issuer.slug == slug)
+    if issuer_id is not None:
+        query = query.where(Issuer.id != issuer_id)
+    if await session.scalar(query) is not None:
+        raise ResourceConflict(f"an issuer with slug {slug!r} exists",
+                               details=[{"field": "slug", "message": "taken", "value": slug,
+                                         "resource": "issuer"}])
+
+
+class IssuersController(Controller):
+    path = "/v1/issuers"
+    tags = ["issuers"]  # noqa: RUF012 - Litestar reads these class attributes
+    dependencies = {"principal": Provide(provide_principal)}  # noqa: RUF012
+
+    @get("/")
+    async def list_issuers(
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, principal: Principal,
+        page: int = Parameter(default=1, ge=1, le=1_000_000),
+        per_page: int = Parameter(default=50, ge=1, le=100),
+    ) -> dict[str, Any]:
+        """The issuers the token's user holds a role on (all of them for an admin token)."""
+        principal.require("issuer:read")
+        state = _state(request)
+        role_col = select(StaffRole.role).where(
+            StaffRole.issuer_id == Issuer.id, StaffRole.email == principal.email).scalar_subquery()
+        visible = _not_deleted()
+        if not principal.admin:
+            visible = and_(visible, exists().where(
+                StaffRole.issuer_id == Issuer.id, StaffRole.email == principal.email))
+        total = int(await db_session.scalar(select(func.count()).select_from(Issuer).where(visible)) or 0)
+        rows = (await db_session.execute(
+            select(Issuer, role_col).where(visible).order_by(Issuer.created_at, Issuer.id)
+            .offset((page - 1) * per_page).limit(per_page))).all()
+        pages = max(1, math.ceil(total / per_page))
+        base = f"{state.settings.base_url}/v1/issuers"
+
+        def _page_url(n: int) -> str | None:
+            return f"{base}?{urlencode({'page': n, 'per_page': per_page})}" if 1 <= n <= pages else None
+
+        return {
+            "issuers": [issuer_json(issuer, state, role) for issuer, role in rows],
+            "metadata": {"count": len(rows), "current_page": page, "total_count": total, "total_pages": pages,
+                         "next_page_url": _page_url(page + 1), "previous_page_url": _page_url(page - 1)},
+        }
+
+    @post("/", status_code=201)
+    async def create_issuer(self, request: Request[Any, Any, Any], db_session: AsyncSession,
+                            principal: Principal) -> dict[str, Any]:
+        """Create an issuer; the token's user becomes its owner."""
+        principal.require("issuer:write")
+        fields = _issuer_fields(await read_body(request), creating=True)
+        state = _state(request)
+        slug = fields.pop("slug", None)
+        if slug is None:  # derived from the name: pick a free variant instead of refusing
+            slug = slugify(fields["name"])
+            if await db_session.scalar(select(Issuer.id).where(Issuer.slug == slug)) is not None:
+                slug = f"{slug[:43]}-{secrets.token_hex(3)}"
+        store = HostingStore(db_session, state.urls, state.keybox,
+                             max_image_bytes=state.settings.max_image_bytes)
+        try:
+            issuer = await store.create_issuer(slug=slug, **fields)
+        except IntegrityError as exc:  # a concurrent create took the slug between check and insert
+            raise ResourceConflict(f"an issuer with slug {slug!r} exists",
+                                   details=[{"field": "slug", "message": "taken", "value": slug}]) from exc
+        db_session.add(StaffRole(issuer_id=issuer.id, email=principal.email, role=Role.OWNER))
+        await db_session.flush()
+        return {"status": "created", "issuer": issuer_json(issuer, state, Role.OWNER)}
+
+    @get("/{issuer_ref:str}")
+    async def get_issuer(self, request: Request[Any, Any, Any], db_session: AsyncSession, principal: Principal,
+                         issuer_ref: str) -> dict[str, Any]:
+        principal.require("issuer:read")
+        issuer, role = await find_issuer(db_session, principal, issuer_ref)
+        return {"issuer": issuer_json(issuer, _state(request), role)}
+
+    async def _update(self, request: Request[Any, Any, Any], db_session: AsyncSession, principal: Principal,
+                      issuer_ref: str) -> dict[str, Any]:
+        principal.require("issuer:write")
+        issuer, role = await find_issuer(db_session, principal, issuer_ref)
+        _require_role(principal, role, _EDIT_ROLES, "editing the issuer")
+        fields = _issuer_fields(await read_body(request), creating=False)
+        if fields.get("slug") is not None and fields["slug"] != issuer.slug:
+            await _check_slug_free(db_session, fields["slug"], issuer.id)
+        changed = False
+        for name, value in fields.items():
+            if name == "slug" and value is None:
+                continue
+            if getattr(issuer, name) != value:
+                setattr(issuer, name, value)
+                changed = True
+        if changed:
+            issuer.invalidate()
+        await db_session.flush()
+        return {"status": "updated", "issuer": issuer_json(issuer, _state(request), role)}
+
+    @put("/{issuer_ref:str}")
+    async def put_issuer(self, request: Request[Any, Any, Any], db_session: AsyncSession, principal: Principal,
+                         issuer_ref: str) -> dict[str, Any]:
+        """Change the fields given (BadgeKit semantics: fields not given keep their value)."""
+        return await self._update(request, db_session, principal, issuer_ref)
+
+    @patch("/{issuer_ref:str}")
+    async def patch_issuer(self, request: Request[Any, Any, Any], db_session: AsyncSession,
+                           principal: Principal, issuer_ref: str) -> dict[str, Any]:
+        """Change the fields given."""
+        return await self._update(request, db_session, principal, issuer_ref)
+
+    @delete("/{issuer_ref:str}", status_code=200)
+    async def delete_issuer(self, request: Request[Any, Any, Any], db_session: AsyncSession,
+                            principal: Principal, issuer_ref: str,
+                            force: bool = Parameter(default=False)) -> dict[str, Any]:
+        """Delete (owners only). With issued assertions: 409, unless ``?force=true``, which revokes them all.
+
+        The issuer disappears from the API and its slug is freed; its public documents stay published so
+        the revoked assertions keep answering 410 and verifiers can tell why.
+        """
+        principal.require("issuer:write")
+        issuer, role = await find_issuer(db_session, principal, issuer_ref)
+        _require_role(principal, role, (Role.OWNER,), "deleting the issuer")
+        state = _state(request)
+        active = or_(Assertion.state == AssertionState.ACTIVE, Assertion.state == AssertionState.REPLACED)
+        count = int(await db_session.scalar(
+            select(func.count()).select_from(Assertion).where(Assertion.issuer_id == issuer.id, active)) or 0)
+        if count and not force:
+            raise ResourceConflict(
+                f"the issuer has {count} issued assertion(s); revoke them or use ?force=true",
+                details=[{"resource": "assertions", "field": "assertions", "message": "issued assertions exist",
+                          "value": count}])
+        body = issuer_json(issuer, state, role)
+        if count:
+            store = HostingStore(db_session, state.urls, state.keybox)
+            revoked = (await db_session.scalars(select(Assertion).where(
+                Assertion.issuer_id == issuer.id, Assertion.state == AssertionState.ACTIVE))).all()
+            for assertion in revoked:
+                await store.revoke(assertion, "issuer deleted")
+            if state.reader is not None:
+                state.reader.forget()
+        issuer.slug = "deleted-" + new_public_id().lower().replace("_", "-")[:20]
+        db_session.add(DeletedIssuer(issuer_id=issuer.id, deleted_at=utcnow(), deleted_by=principal.email))
+        await db_session.flush()
+        return {"status": "deleted", "issuer": body}

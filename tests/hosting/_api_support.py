@@ -1,0 +1,52 @@
+"""Helpers shared by the issuer API tests: an app with the ``/v1`` controllers, and token creation."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections.abc import Iterable
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from hosting import Settings
+from hosting._api_auth import DEFAULT_SCOPES, create_token, revoke_token
+from hosting._db import create_engine
+
+
+def make_token(settings: Settings, email: str, *, scopes: Iterable[str] = DEFAULT_SCOPES, admin: bool = False,
+               expires_in: timedelta | None = None, revoke: bool = False) -> str:
+    async def _go() -> str:
+        engine = create_engine(settings.database_url)
+        try:
+            async with async_sessionmaker(engine, expire_on_commit=False)() as session:
+                token = await create_token(session, email, scopes=scopes, admin=admin, expires_in=expires_in)
+                if revoke:
+                    await revoke_token(session, token)
+                await session.commit()
+                return token
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(_go())
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def unique_email(label: str = "user") -> str:
+    return f"{label}-{secrets.token_hex(4)}@example.org"
+
+
+def unique_slug(label: str = "iss") -> str:
+    return f"{label}-{secrets.token_hex(4)}"
+
+
+def new_issuer(api: Any, token: str, **fields: Any) -> dict[str, Any]:
+    body = {"name": "Test Issuer", "url": "https://issuer.example.org", "slug": unique_slug(), **fields}
+    res = api.post("/v1/issuers", json=body, headers=bearer(token))
+    assert res.status_code == 201, res.text
+    issuer: dict[str, Any] = res.json()["issuer"]
+    return issuer

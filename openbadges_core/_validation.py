@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from functools import cache
+from math import isfinite
 from typing import Any
 
 from jsonschema import Draft202012Validator
@@ -172,23 +173,52 @@ def _schema_issue(error: _SchemaError) -> ValidationIssue:
 MAX_DEPTH = 64
 
 
-_SCALARS = frozenset({str, int, float, bool, type(None)})  # JSON leaves: skip the slow ABC check
+_SCALARS = frozenset({str, int, float, bool, type(None)})  # JSON leaves: skip the slow ABC checks
 
 
-def _nesting_exceeds(data: Any, limit: int) -> bool:
-    """Whether ``data`` has containers nested deeper than ``limit`` (iterative: safe on hostile input)."""
+def _shape(data: Any, limit: int) -> tuple[bool, bool]:
+    """(containers nested deeper than ``limit``, ``data`` is plain JSON) in one iterative pass.
+
+    Plain JSON holds only exact ``dict``/``list``/``str``/``int``/``float``/``bool``/``None`` and finite
+    floats, as a JSON parser returns. Only plain JSON takes the jsonschema_rs pre-check: it reads tuples
+    as arrays and non-finite floats differently from ``jsonschema``, so anything else goes straight to
+    the Python path and the issues stay exactly the same.
+    """
+    plain = True
     level: list[Any] = [data] if isinstance(data, (Mapping, list)) else []
     depth = 0
     while level:  # one pass per nesting level: the containers at ``depth``
         if depth > limit:
-            return True
+            return True, plain
         deeper: list[Any] = []
         for value in level:
-            children = value.values() if isinstance(value, (dict, Mapping)) else value
-            deeper += [v for v in children if type(v) not in _SCALARS and isinstance(v, (dict, list, Mapping))]
+            kind = type(value)
+            if kind is dict:
+                children = value.values()
+            elif kind is list:
+                children = value
+            else:
+                plain = False
+                children = value.values() if isinstance(value, Mapping) else value
+            for child in children:
+                child_kind = type(child)
+                if child_kind in _SCALARS:
+                    if child_kind is float and not isfinite(child):
+                        plain = False
+                elif child_kind is dict or child_kind is list:
+                    deeper.append(child)
+                else:
+                    plain = False
+                    if isinstance(child, (Mapping, list)):
+                        deeper.append(child)
         level = deeper
         depth += 1
-    return False
+    return False, plain
+
+
+def _nesting_exceeds(data: Any, limit: int) -> bool:
+    """Whether ``data`` has containers nested deeper than ``limit`` (iterative: safe on hostile input)."""
+    return _shape(data, limit)[0]
 
 
 # --- public API -----------------------------------------------------------------------------------
@@ -222,10 +252,14 @@ def document_issues(doc_or_mapping: Any, *, kind: str | None = None) -> list[Val
                                 f"not an OB 2.0 document type we know: {short(data.get('type', '<missing>'))}")]
     if kind not in _SCHEMA_REFS:
         raise ValueError(f"unknown kind {kind!r}; use one of {', '.join(_SCHEMA_REFS)}")
-    if _nesting_exceeds(data, MAX_DEPTH):
+    too_deep, plain = _shape(data, MAX_DEPTH)
+    if too_deep:
         return [ValidationIssue("", "json", f"JSON nested deeper than {MAX_DEPTH} levels")]
     try:
-        issues = [] if _schema_valid(kind, data) else [_schema_issue(e) for e in _validator(kind).iter_errors(data)]
+        if plain and _schema_valid(kind, data):
+            issues = []
+        else:
+            issues = [_schema_issue(e) for e in _validator(kind).iter_errors(data)]
     except RecursionError:  # pragma: no cover - the depth check above should make this unreachable
         return [ValidationIssue("", "json", "JSON nested too deeply")]
     checker = Checker()

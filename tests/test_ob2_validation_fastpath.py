@@ -13,6 +13,7 @@ import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import pytest
@@ -22,8 +23,17 @@ from openbadges_core._errors import ValidationIssue
 from openbadges_core._keys import generate_key
 from tests._ob2_builders import make_assertion, make_badge, make_issuer
 
-_BAD_VALUES: list[Any] = [None, True, 0, 1.5, 10**30, float("nan"), "", "x", "sha256$" + "a" * 64 + "\n",
-                          "\ud800", [], ["x"], {}, {"type": "email"}]
+
+class _Text(str):
+    pass
+
+
+# Includes values no JSON parser returns (tuples, read-only mappings, str subclasses, infinities): the
+# Rust validator reads some of those differently, so they must take the Python path.
+_BAD_VALUES: list[Any] = [None, True, 0, 1.5, 10**30, float("nan"), float("inf"), "", "x",
+                          "sha256$" + "a" * 64 + "\n", "\ud800", [], ["x"], {}, {"type": "email"}, ("x",),
+                          ("https://example.org/e",), MappingProxyType({"id": "https://example.org/e"}),
+                          _Text("https://example.org/t")]
 
 
 def _slow_issues(doc: Any, monkeypatch: pytest.MonkeyPatch, **kw: Any) -> list[ValidationIssue]:
@@ -164,3 +174,20 @@ def test_uncompilable_schema_falls_back_to_the_python_path(monkeypatch: pytest.M
         assert [i.rule for i in document_issues(_set(make_badge().to_dict(), ("name",), 7))] == ["value_type"]
     finally:
         _validation._fast_validator.cache_clear()
+
+
+def test_tuple_where_an_array_belongs_is_reported_although_jsonschema_rs_accepts_it() -> None:
+    # jsonschema_rs converts a tuple to a JSON array; jsonschema (and so document_issues) does not.
+    doc = make_assertion().to_dict()
+    doc["evidence"] = ("https://example.org/evidence",)
+    fast = _validation._fast_validator("Assertion")
+    assert fast is not None and fast(doc) is True
+    assert document_issues(doc) == [ValidationIssue("evidence", "value_type",
+                                                    "expected ['string', 'object', 'array'], got tuple")]
+
+
+@pytest.mark.parametrize(("value", "plain"), [({"a": [1, "x", None, True, 1.5]}, True), ({"a": (1,)}, False),
+                                              ({"a": float("inf")}, False), ({"a": MappingProxyType({})}, False),
+                                              ({"a": _Text("x")}, False), ({"a": [{"b": [float("nan")]}]}, False)])
+def test_only_plain_json_takes_the_fast_path(value: dict[str, Any], plain: bool) -> None:
+    assert _validation._shape(value, 64) == (False, plain)

@@ -7,6 +7,7 @@ import asyncio
 import itertools
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -311,42 +312,32 @@ class PublicReader:
             return await self._store_document(session, Issuer, issuer.id, body)
 
     async def badge(self, public_id: str) -> Served:
-        if not is_public_id(public_id):
-            raise _not_found("badge class")
-        async with self._sessions() as session:
-            row = (
-                await session.execute(
-                    select(BadgeClass, Issuer.public_id)
-                    .join(Issuer, Issuer.id == BadgeClass.issuer_id)
-                    .where(BadgeClass.public_id == public_id)
-                )
-            ).first()
-            if row is None:
-                raise _not_found("badge class")
-            badge, issuer_public_id = row
-            if badge.document is not None and badge.document_base == self._urls.base and badge.document_etag:
-                return Served(badge.document, badge.document_etag, badge.updated_at)
-            body = docs.badge_document(badge, issuer_public_id, self._urls)
-            return await self._store_document(session, BadgeClass, badge.id, body)
+        return await self._issuer_child(BadgeClass, public_id, "badge class", docs.badge_document)
 
     async def key(self, public_id: str) -> Served:
+        return await self._issuer_child(SigningKey, public_id, "key", docs.key_document)
+
+    async def _issuer_child(
+        self, model: Any, public_id: str, label: str, render: Callable[[Any, str, Any], Any]
+    ) -> Served:
+        """Serve a document owned by an issuer (badge class, key): stored bytes, or render and store."""
         if not is_public_id(public_id):
-            raise _not_found("key")
+            raise _not_found(label)
         async with self._sessions() as session:
             row = (
                 await session.execute(
-                    select(SigningKey, Issuer.public_id)
-                    .join(Issuer, Issuer.id == SigningKey.issuer_id)
-                    .where(SigningKey.public_id == public_id)
+                    select(model, Issuer.public_id)
+                    .join(Issuer, Issuer.id == model.issuer_id)
+                    .where(model.public_id == public_id)
                 )
             ).first()
             if row is None:
-                raise _not_found("key")
-            key, issuer_public_id = row
-            if key.document is not None and key.document_base == self._urls.base and key.document_etag:
-                return Served(key.document, key.document_etag, key.updated_at)
-            body = docs.key_document(key, issuer_public_id, self._urls)
-            return await self._store_document(session, SigningKey, key.id, body)
+                raise _not_found(label)
+            obj, issuer_public_id = row
+            if obj.document is not None and obj.document_base == self._urls.base and obj.document_etag:
+                return Served(obj.document, obj.document_etag, obj.updated_at)
+            body = render(obj, issuer_public_id, self._urls)
+            return await self._store_document(session, model, obj.id, body)
 
     async def revocation_list(self, issuer_public_id: str) -> Served:
         if not is_public_id(issuer_public_id):

@@ -20,6 +20,7 @@ from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+import openbadges_core as ob
 from hosting._api_auth import Principal, provide_principal
 from hosting._api_input import FieldErrors, read_body, slugify
 from hosting._api_models import DeletedIssuer, Role, StaffRole
@@ -106,15 +107,27 @@ def _issuer_fields(data: dict[str, Any], *, creating: bool) -> dict[str, Any]:
         out["name"] = errors.text(data, "name", required=True, max_len=255)
     if creating or "url" in data:
         out["url"] = errors.url(data, "url", required=True)
-    for field in ("email", "description"):
-        if field in data and (data[field] is None or data[field] == ""):
-            out[field] = None
-        elif field == "email" and field in data:
-            out[field] = errors.email(data, field)
-        elif field in data:
-            out[field] = errors.text(data, field, max_len=10_000)
+    if creating or "email" in data:  # OB 2.0 issuer profiles (and Badgr) require a contact email
+        out["email"] = errors.email(data, "email", required=True)
+    if "description" in data:
+        empty = data["description"] is None or data["description"] == ""
+        out["description"] = None if empty else errors.text(data, "description", max_len=10_000)
+    _check_with_library(out, errors)
     errors.raise_if_any()
     return out
+
+
+def _check_with_library(fields: dict[str, Any], errors: FieldErrors) -> None:
+    """Refuse a url/email the library would not accept in the public Issuer Profile (else: a 500 later)."""
+    given = {f: fields[f] for f in ("url", "email") if isinstance(fields.get(f), str)}
+    if not given:
+        return
+    probe = {"@context": ob.OB2_CONTEXT, "type": "Issuer", "id": "https://issuer.example.org/probe",
+             "name": "probe", "url": "https://issuer.example.org/", "email": "probe@example.org", **given}
+    for issue in ob.document_issues(probe, kind="Issuer"):
+        field = issue.path.split(".", 1)[0].split("[", 1)[0]
+        if field in given:
+            errors.add(field, issue.message, given[field])
 
 
 async def _check_slug_free(session: AsyncSession, slug: str, issuer_id: int | None = None) -> None:

@@ -45,7 +45,8 @@ def unique_slug(label: str = "iss") -> str:
 
 
 def new_issuer(api: Any, token: str, **fields: Any) -> dict[str, Any]:
-    body = {"name": "Test Issuer", "url": "https://issuer.example.org", "slug": unique_slug(), **fields}
+    body = {"name": "Test Issuer", "url": "https://issuer.example.org", "email": "badges@issuer.example.org",
+            "slug": unique_slug(), **fields}
     res = api.post("/v1/issuers", json=body, headers=bearer(token))
     assert res.status_code == 201, res.text
     issuer: dict[str, Any] = res.json()["issuer"]

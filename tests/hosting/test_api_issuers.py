@@ -60,7 +60,7 @@ def test_revoked_token_is_401(api: TestClient[Any], settings: Settings) -> None:
 
 def test_token_without_write_scope_cannot_create_issuer_403(api: TestClient[Any], settings: Settings) -> None:
     token = make_token(settings, unique_email(), scopes=["issuer:read"])
-    res = api.post("/v1/issuers", json={"name": "X", "url": "https://x.example"}, headers=bearer(token))
+    res = api.post("/v1/issuers", json={"name": "X", "url": "https://x.example", "email": "i@issuer.example.org"}, headers=bearer(token))
     assert res.status_code == 403
     assert res.json()["code"] == "Forbidden"
     assert api.get("/v1/issuers", headers=bearer(token)).status_code == 200
@@ -109,7 +109,7 @@ def test_creator_becomes_owner_and_reads_by_id_and_slug(api: TestClient[Any], ow
 
 
 def test_slug_is_derived_from_the_name_when_absent(api: TestClient[Any], owner: str) -> None:
-    res = api.post("/v1/issuers", json={"name": "Hello, World Badges!", "url": "https://hw.example"},
+    res = api.post("/v1/issuers", json={"name": "Hello, World Badges!", "url": "https://hw.example", "email": "i@issuer.example.org"},
                    headers=bearer(owner))
     assert res.status_code == 201
     assert res.json()["issuer"]["slug"].startswith("hello-world-badges")
@@ -117,7 +117,7 @@ def test_slug_is_derived_from_the_name_when_absent(api: TestClient[Any], owner: 
 
 def test_form_encoded_body_is_accepted(api: TestClient[Any], owner: str) -> None:
     slug = unique_slug()
-    res = api.post("/v1/issuers", data={"name": "Form Co", "url": "https://form.example", "slug": slug},
+    res = api.post("/v1/issuers", data={"name": "Form Co", "url": "https://form.example", "email": "i@issuer.example.org", "slug": slug},
                    headers=bearer(owner))
     assert res.status_code == 201 and res.json()["issuer"]["slug"] == slug
 
@@ -195,6 +195,9 @@ def test_unknown_issuer_is_404(api: TestClient[Any], owner: str) -> None:
     ({"name": "X", "url": "https://x.example", "slug": "Bad Slug"}, "slug"),
     ({"name": "X", "url": "https://x.example", "slug": "s" * 51}, "slug"),
     ({"name": "X", "url": "https://x.example", "email": "not-an-email"}, "email"),
+    ({"name": "X", "url": "https://x.example"}, "email"),
+    ({"name": "X", "url": "https://x.example", "email": "a@b..example"}, "email"),
+    ({"name": "X", "url": "https://x.example:99999/", "email": "i@x.example"}, "url"),
     ({"name": ["X"], "url": "https://x.example"}, "name"),
     ({"name": "X", "url": 12}, "url"),
     ({"name": "X", "url": "https://x.example", "colour": "red"}, "colour"),
@@ -233,7 +236,7 @@ def test_bad_query_parameters_are_400(api: TestClient[Any], owner: str) -> None:
 
 def test_duplicate_slug_is_409(api: TestClient[Any], owner: str) -> None:
     issuer = new_issuer(api, owner)
-    res = api.post("/v1/issuers", json={"name": "Y", "url": "https://y.example", "slug": issuer["slug"]},
+    res = api.post("/v1/issuers", json={"name": "Y", "url": "https://y.example", "email": "i@issuer.example.org", "slug": issuer["slug"]},
                    headers=bearer(owner))
     assert res.status_code == 409 and res.json()["code"] == "ResourceConflict"
     other = new_issuer(api, owner)
@@ -259,11 +262,17 @@ def test_update_changes_only_the_given_fields(api: TestClient[Any], owner: str, 
     assert public["description"] == "new"
 
 
-def test_update_can_clear_email_and_rename_slug(api: TestClient[Any], owner: str) -> None:
+def test_update_cannot_clear_the_required_email(api: TestClient[Any], owner: str) -> None:
+    issuer = new_issuer(api, owner, email="a@b.example")
+    res = api.patch(f"/v1/issuers/{issuer['id']}", json={"email": None}, headers=bearer(owner))
+    assert res.status_code == 400 and "email" in {d["field"] for d in res.json()["details"]}
+
+
+def test_update_renames_slug(api: TestClient[Any], owner: str) -> None:
     issuer = new_issuer(api, owner, email="a@b.example")
     slug = unique_slug("renamed")
-    res = api.patch(f"/v1/issuers/{issuer['id']}", json={"email": None, "slug": slug}, headers=bearer(owner))
-    assert res.status_code == 200 and res.json()["issuer"]["email"] is None
+    res = api.patch(f"/v1/issuers/{issuer['id']}", json={"slug": slug}, headers=bearer(owner))
+    assert res.status_code == 200 and res.json()["issuer"]["email"] == "a@b.example"
     assert api.get(f"/v1/issuers/{slug}", headers=bearer(owner)).status_code == 200
     assert api.get(f"/v1/issuers/{issuer['slug']}", headers=bearer(owner)).status_code == 404
 
@@ -284,7 +293,7 @@ def test_delete_issuer_without_assertions(api: TestClient[Any], owner: str) -> N
     listed = api.get("/v1/issuers?per_page=100", headers=bearer(owner)).json()["issuers"]
     assert issuer["id"] not in {i["id"] for i in listed}
     # the slug is free again
-    assert api.post("/v1/issuers", json={"name": "Again", "url": "https://a.example", "slug": issuer["slug"]},
+    assert api.post("/v1/issuers", json={"name": "Again", "url": "https://a.example", "email": "i@issuer.example.org", "slug": issuer["slug"]},
                     headers=bearer(owner)).status_code == 201
 
 
@@ -316,3 +325,14 @@ def test_delete_issuer_with_assertions_is_409_unless_forced(api: TestClient[Any]
     assert res.status_code == 200 and res.json()["status"] == "deleted"
     assert api.get(f"/v1/issuers/{issuer['id']}", headers=bearer(owner)).status_code == 404
     assert api.get(f"/public/assertions/{assertion_id}").status_code == 410
+
+
+@pytest.mark.parametrize(("url", "email"), [("https://x.example", "i@x.example"),
+                                            ("https://x.example:8443/path?q=1", "First.Last@Sub.X.Example")])
+def test_api_created_issuer_serves_a_valid_public_profile(api: TestClient[Any], owner: str, url: str,
+                                                          email: str) -> None:
+    issuer = new_issuer(api, owner, url=url, email=email)
+    res = api.get(f"/public/issuers/{issuer['id']}")
+    assert res.status_code == 200
+    import openbadges_core as ob
+    assert ob.document_issues(res.json(), kind="Issuer") == []

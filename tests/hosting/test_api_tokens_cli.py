@@ -32,7 +32,7 @@ def test_create_token_prints_only_the_token_which_then_authenticates(tmp_path: P
         auth = {"Authorization": f"Bearer {token}"}
         assert api.get("/v1/issuers", headers=auth).status_code == 200
         # read-only scope: creating is forbidden
-        assert api.post("/v1/issuers", json={"name": "N", "url": "https://n.example"},
+        assert api.post("/v1/issuers", json={"name": "N", "url": "https://n.example", "email": "i@issuer.example.org"},
                         headers=auth).status_code == 403
         assert runner.invoke(cli, ["revoke-token", token], env=env).exit_code == 0
         assert api.get("/v1/issuers", headers=auth).status_code == 401
@@ -48,7 +48,7 @@ def test_admin_token_sees_every_issuer(tmp_path: Path) -> None:
     settings = Settings(database_url=env["OPENBADGES_DATABASE_URL"], base_url=env["OPENBADGES_BASE_URL"],
                         secret_key=env["OPENBADGES_SECRET_KEY"], access_log=False)
     with TestClient(create_app(settings, route_handlers=api_route_handlers())) as api:
-        made = api.post("/v1/issuers", json={"name": "Mine", "url": "https://m.example"},
+        made = api.post("/v1/issuers", json={"name": "Mine", "url": "https://m.example", "email": "i@issuer.example.org"},
                         headers={"Authorization": f"Bearer {user}"})
         assert made.status_code == 201
         listed = api.get("/v1/issuers", headers={"Authorization": f"Bearer {admin}"}).json()

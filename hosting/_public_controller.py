@@ -67,6 +67,12 @@ def _image(request: Request[Any, Any, Any], image: ImageBytes) -> ASGIApp:
                            max_age=_state(request).settings.image_max_age, vary_accept=False)
 
 
+
+def _serve(request: Request[Any, Any, Any], served: Served, max_age: int) -> ASGIApp:
+    """A stored document, negotiated (JSON-LD / JSON) and cache-validated for this request."""
+    info = request_info(request.scope)
+    return _document(info, negotiate(info), served, max_age)
+
 class PublicController(Controller):
     path = "/public"
     tags: ClassVar[list[str]] = ["public"]  # type: ignore[misc]
@@ -118,9 +124,7 @@ class PublicController(Controller):
 
     @route("/issuers/{public_id:str}", http_method=_GET_HEAD, summary="OB 2.0 Issuer Profile")
     async def issuer(self, request: Request[Any, Any, Any], public_id: FromPath[str]) -> ASGIApp:
-        served = await _reader(request).issuer(public_id)
-        info = request_info(request.scope)
-        return _document(info, negotiate(info), served, _state(request).settings.document_max_age)
+        return _serve(request, await _reader(request).issuer(public_id), _state(request).settings.document_max_age)
 
     @route("/issuers/{public_id:str}/image", http_method=_GET_HEAD, summary="Issuer image")
     async def issuer_image(self, request: Request[Any, Any, Any], public_id: FromPath[str]) -> ASGIApp:
@@ -128,15 +132,11 @@ class PublicController(Controller):
 
     @route("/issuers/{public_id:str}/revocations", http_method=_GET_HEAD, summary="OB 2.0 RevocationList")
     async def revocations(self, request: Request[Any, Any, Any], public_id: FromPath[str]) -> ASGIApp:
-        served = await _reader(request).revocation_list(public_id)
-        info = request_info(request.scope)
-        return _document(info, negotiate(info), served, _state(request).settings.assertion_max_age)
+        return _serve(request, await _reader(request).revocation_list(public_id), _state(request).settings.assertion_max_age)
 
     @route("/badges/{public_id:str}", http_method=_GET_HEAD, summary="OB 2.0 BadgeClass")
     async def badge(self, request: Request[Any, Any, Any], public_id: FromPath[str]) -> ASGIApp:
-        served = await _reader(request).badge(public_id)
-        info = request_info(request.scope)
-        return _document(info, negotiate(info), served, _state(request).settings.document_max_age)
+        return _serve(request, await _reader(request).badge(public_id), _state(request).settings.document_max_age)
 
     @route("/badges/{public_id:str}/image", http_method=_GET_HEAD, summary="Badge class image")
     async def badge_image(self, request: Request[Any, Any, Any], public_id: FromPath[str]) -> ASGIApp:
@@ -144,6 +144,4 @@ class PublicController(Controller):
 
     @route("/keys/{public_id:str}", http_method=_GET_HEAD, summary="OB 2.0 CryptographicKey")
     async def key(self, request: Request[Any, Any, Any], public_id: FromPath[str]) -> ASGIApp:
-        served = await _reader(request).key(public_id)
-        info = request_info(request.scope)
-        return _document(info, negotiate(info), served, _state(request).settings.document_max_age)
+        return _serve(request, await _reader(request).key(public_id), _state(request).settings.document_max_age)

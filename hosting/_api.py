@@ -1,18 +1,27 @@
 """The issuer API (``/v1``): the controllers :func:`hosting.create_app` mounts for ``openbadges-server run``.
 
-So far: bearer-token auth with scopes, issuers (``/v1/issuers``) and their staff roles. See ``docs/hosting.md``.
+Each area lives in its own module and exports ``ROUTE_HANDLERS``; this module only collects them.
+See ``docs/hosting.md`` and the OpenAPI document at ``/schema/openapi.json``.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from hosting._api_issuers import IssuersController
-from hosting._api_staff import StaffController
+from hosting import (
+    _api_assertions,
+    _api_badges,
+    _api_issuers,
+    _api_keys,
+    _api_listing,
+    _api_staff,
+)
 
 __all__ = ["api_route_handlers"]
+
+_AREAS = (_api_issuers, _api_staff, _api_keys, _api_badges, _api_assertions, _api_listing)
 
 
 def api_route_handlers() -> list[Any]:
     """Route handlers of the issuer API, for ``create_app(settings, route_handlers=...)``."""
-    return [IssuersController, StaffController]
+    return [handler for area in _AREAS for handler in area.ROUTE_HANDLERS]

@@ -272,3 +272,5 @@ class IssuersController(Controller):
         db_session.add(DeletedIssuer(issuer_id=issuer.id, deleted_at=utcnow(), deleted_by=principal.email))
         await db_session.flush()
         return {"status": "deleted", "issuer": body}
+
+ROUTE_HANDLERS: list[Any] = [IssuersController]

@@ -149,3 +149,5 @@ class StaffController(Controller):
         await db_session.delete(row)
         await db_session.flush()
         return {"status": "deleted", "staff": body}
+
+ROUTE_HANDLERS: list[Any] = [StaffController]

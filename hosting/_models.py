@@ -183,6 +183,7 @@ class Assertion(Renderable, Base):
         Index("ix_assertions_issuer_created", "issuer_id", "created_at", "id"),
         Index("ix_assertions_badge_recipient", "badge_class_id", "recipient_plaintext"),
         Index("ix_assertions_issuer_state", "issuer_id", "state"),
+        UniqueConstraint("issuer_id", "status_index", name="uq_assertions_issuer_status_index"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -209,6 +210,11 @@ class Assertion(Renderable, Base):
     verification_type: Mapped[str] = mapped_column(String(16), default="hosted")  # hosted | signed
     key_id: Mapped[int | None] = mapped_column(ForeignKey("keys.id"), nullable=True, default=None)
     jws: Mapped[str | None] = mapped_column(Text, nullable=True, default=None)
+    # Open Badges 3.0: format "ob3", proof "di" (eddsa-rdfc-2022) or "jwt" (VC-JWT, kept in ``jws``), and the
+    # credential's index in the issuer's BitstringStatusList (random, unique per issuer).
+    format: Mapped[str] = mapped_column(String(8), default="ob2", server_default="ob2")
+    proof_type: Mapped[str | None] = mapped_column(String(8), nullable=True, default=None)
+    status_index: Mapped[int | None] = mapped_column(Integer, nullable=True, default=None)
 
     state: Mapped[str] = mapped_column(String(16), default=AssertionState.ACTIVE)
     revocation_reason: Mapped[str | None] = mapped_column(Text, nullable=True, default=None)

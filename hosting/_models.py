@@ -215,6 +215,9 @@ class Assertion(Renderable, Base):
     format: Mapped[str] = mapped_column(String(8), default="ob2", server_default="ob2")
     proof_type: Mapped[str | None] = mapped_column(String(8), nullable=True, default=None)
     status_index: Mapped[int | None] = mapped_column(Integer, nullable=True, default=None)
+    # The signed credential (JSON; for VC-JWT the payload, the token itself being in ``jws``): immutable once
+    # signed, so it is kept apart from the re-renderable ``document``.
+    credential: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True, default=None)
 
     state: Mapped[str] = mapped_column(String(16), default=AssertionState.ACTIVE)
     revocation_reason: Mapped[str | None] = mapped_column(Text, nullable=True, default=None)

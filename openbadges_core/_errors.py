@@ -24,7 +24,8 @@
     │   ├── TooManyRedirectsError        too_many_redirects
     │   └── HTTPStatusError              http_status          .status_code
     ├── VerificationError                verification_error   input that cannot be verified at all
-    └── CanonicalizationError (ValueError) canonicalization_error  JSON-LD / RDF problems
+    ├── CanonicalizationError (ValueError) canonicalization_error  JSON-LD / RDF problems
+    └── UpgradeError (ValueError)        upgrade_error        an OB 2.0 badge that cannot become OB 3.0
 
 Every error has a stable machine-readable ``code`` (class attribute, may be overridden per instance)
 and a human ``message``. Catch the level you care about; each error also subclasses the builtin it
@@ -58,6 +59,7 @@ __all__ = [
     "TooManyRedirectsError",
     "UnsafeSvgError",
     "UnsupportedAlgorithmError",
+    "UpgradeError",
     "ValidationError",
     "ValidationIssue",
     "VerificationError",
@@ -244,3 +246,9 @@ class CanonicalizationError(OpenBadgesError, ValueError):
     """JSON-LD expansion or RDF canonicalization failed, or a term is not defined by the context."""
 
     code = "canonicalization_error"
+
+
+class UpgradeError(OpenBadgesError, ValueError):
+    """An OB 2.0 assertion cannot be upgraded to OB 3.0 (revoked, badge class or issuer unavailable ...)."""
+
+    code = "upgrade_error"

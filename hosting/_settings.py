@@ -16,6 +16,7 @@ _log = logging.getLogger("hosting")
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///openbadges.db"
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 SECRET_FILE = ".openbadges-secret"
+SMTP_TLS_MODES = ("none", "starttls", "tls")
 
 
 class SettingsError(RuntimeError):
@@ -33,6 +34,8 @@ class Settings:
     """Everything the app needs; build it with :meth:`from_env` or directly in tests.
 
     ``secret_key`` encrypts stored private keys (Fernet, key derived with HKDF-SHA256).
+    Email notifications are off while ``smtp_host`` is ``None``; ``smtp_port`` ``None`` means the usual port
+    for ``smtp_tls`` (``tls`` 465, ``starttls`` 587, ``none`` 25).
     """
 
     database_url: str = DEFAULT_DATABASE_URL
@@ -48,6 +51,16 @@ class Settings:
     db_pool_size: int = 10
     public_cache_seconds: float = 10.0
     public_cache_entries: int = 100_000
+    smtp_host: str | None = None
+    smtp_port: int | None = None
+    smtp_tls: str = "starttls"
+    smtp_username: str | None = None
+    smtp_password: str | None = field(default=None, repr=False)
+    smtp_from: str | None = None
+    smtp_timeout: float = 30.0
+    notify_poll_seconds: float = 10.0
+    notify_retry_seconds: float = 60.0
+    notify_max_attempts: int = 8
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "base_url", self.base_url.rstrip("/"))
@@ -55,10 +68,27 @@ class Settings:
             raise SettingsError(f"OPENBADGES_BASE_URL must start with http:// or https://: {self.base_url!r}")
         if len(self.secret_key) < 16:
             raise SettingsError("the key-encryption secret must be at least 16 characters")
+        if self.smtp_tls not in SMTP_TLS_MODES:
+            raise SettingsError(f"OPENBADGES_SMTP_TLS must be one of {', '.join(SMTP_TLS_MODES)}: {self.smtp_tls!r}")
+        if self.smtp_host and not self.smtp_from:
+            raise SettingsError("OPENBADGES_SMTP_FROM is required when OPENBADGES_SMTP_HOST is set")
+        if self.notify_max_attempts < 1:
+            raise SettingsError("OPENBADGES_NOTIFY_MAX_ATTEMPTS must be at least 1")
+        if self.notify_poll_seconds <= 0 or self.notify_retry_seconds <= 0 or self.smtp_timeout <= 0:
+            raise SettingsError("notification intervals and the SMTP timeout must be positive")
 
     @property
     def is_production(self) -> bool:
         return self.environment == "production"
+
+    @property
+    def notifications_enabled(self) -> bool:
+        """Whether queued notifications are delivered (an SMTP host is configured)."""
+        return bool(self.smtp_host)
+
+    @property
+    def smtp_port_or_default(self) -> int:
+        return self.smtp_port or {"tls": 465, "starttls": 587}.get(self.smtp_tls, 25)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, *, cwd: Path | None = None) -> Settings:
@@ -88,6 +118,15 @@ class Settings:
                 raise SettingsError(f"{name} must not be negative")
             return value
 
+        def _seconds(name: str, default: float) -> float:
+            raw = env.get(name)
+            if raw is None or raw == "":
+                return default
+            try:
+                return float(raw)
+            except ValueError as exc:
+                raise SettingsError(f"{name} must be a number of seconds, got {raw!r}") from exc
+
         return cls(
             database_url=env.get("OPENBADGES_DATABASE_URL") or DEFAULT_DATABASE_URL,
             base_url=env.get("OPENBADGES_BASE_URL") or DEFAULT_BASE_URL,
@@ -102,6 +141,16 @@ class Settings:
             db_pool_size=_int("OPENBADGES_DB_POOL_SIZE", 10),
             public_cache_seconds=_int("OPENBADGES_PUBLIC_CACHE_SECONDS", 10),
             public_cache_entries=_int("OPENBADGES_PUBLIC_CACHE_ENTRIES", 100_000),
+            smtp_host=env.get("OPENBADGES_SMTP_HOST") or None,
+            smtp_port=_int("OPENBADGES_SMTP_PORT", 0) or None,
+            smtp_tls=(env.get("OPENBADGES_SMTP_TLS") or "starttls").strip().lower(),
+            smtp_username=env.get("OPENBADGES_SMTP_USERNAME") or None,
+            smtp_password=env.get("OPENBADGES_SMTP_PASSWORD") or None,
+            smtp_from=env.get("OPENBADGES_SMTP_FROM") or None,
+            smtp_timeout=_seconds("OPENBADGES_SMTP_TIMEOUT", 30.0),
+            notify_poll_seconds=_seconds("OPENBADGES_NOTIFY_POLL_SECONDS", 10.0),
+            notify_retry_seconds=_seconds("OPENBADGES_NOTIFY_RETRY_SECONDS", 60.0),
+            notify_max_attempts=_int("OPENBADGES_NOTIFY_MAX_ATTEMPTS", 8),
         )
 
 

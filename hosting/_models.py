@@ -231,6 +231,6 @@ class Assertion(Renderable, Base):
     issuer: Mapped[Issuer] = relationship(lazy="raise")
 
 
-# The issuer API's tables (tokens, staff roles) live in their own module; registering them here keeps
-# ``Base.metadata`` complete for Alembic whichever module is imported first.
-from hosting import _api_models  # noqa: F401
+# The issuer API's tables (tokens, staff roles) and the notification outbox live in their own modules;
+# registering them here keeps ``Base.metadata`` complete for Alembic whichever module is imported first.
+from hosting import _api_models, _notify  # noqa: F401

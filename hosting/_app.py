@@ -28,6 +28,7 @@ from hosting._ops import (
     hello,
     readyz,
 )
+from hosting._ob3_public import Ob3PublicController
 from hosting._public_controller import PublicController
 from hosting._public_service import PublicReader
 from hosting._settings import Settings
@@ -72,7 +73,7 @@ def create_app(settings: Settings | None = None, *, route_handlers: list[Any] | 
     middleware = [DefineMiddleware(AccessLogMiddleware)] if settings.access_log else []
     middleware.append(DefineMiddleware(PublicPreflightMiddleware))
     return Litestar(
-        route_handlers=[PublicController, healthz, readyz, hello, docs_redirect, *(route_handlers or [])],
+        route_handlers=[PublicController, Ob3PublicController, healthz, readyz, hello, docs_redirect, *(route_handlers or [])],
         plugins=[SQLAlchemyPlugin(config=db_config)],
         on_startup=[_on_startup],
         exception_handlers=exception_handlers,

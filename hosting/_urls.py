@@ -34,3 +34,19 @@ class PublicUrls:
 
     def key(self, public_id: str) -> str:
         return f"{self.base}/public/keys/{public_id}"
+
+    # Open Badges 3.0
+    def achievement(self, badge_public_id: str) -> str:
+        return f"{self.base}/public/badges/{badge_public_id}/achievement"
+
+    def credential(self, public_id: str) -> str:
+        return f"{self.base}/public/credentials/{public_id}"
+
+    def status_list(self, issuer_public_id: str) -> str:
+        return f"{self.base}/public/issuers/{issuer_public_id}/status/revocation"
+
+    def did_document(self, issuer_public_id: str) -> str:
+        return f"{self.base}/public/issuers/{issuer_public_id}/did.json"
+
+    def profile(self, issuer_public_id: str) -> str:
+        return f"{self.base}/public/issuers/{issuer_public_id}/profile"

@@ -183,6 +183,12 @@ class Assertion(Renderable, Base):
         Index("ix_assertions_issuer_created", "issuer_id", "created_at", "id"),
         Index("ix_assertions_badge_recipient", "badge_class_id", "recipient_plaintext"),
         Index("ix_assertions_issuer_state", "issuer_id", "state"),
+        # Listing (hosting/_api_listing.py): keyset pagination per issuer and per badge class, in creation and
+        # issue order, and the recipient filter across an issuer's badges.
+        Index("ix_assertions_issuer_issued", "issuer_id", "issued_on", "id"),
+        Index("ix_assertions_badge_created", "badge_class_id", "created_at", "id"),
+        Index("ix_assertions_badge_issued", "badge_class_id", "issued_on", "id"),
+        Index("ix_assertions_issuer_recipient", "issuer_id", "recipient_plaintext"),
         UniqueConstraint("issuer_id", "status_index", name="uq_assertions_issuer_status_index"),
     )
 

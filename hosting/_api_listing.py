@@ -349,7 +349,12 @@ def _after(listing: Listing, value: datetime, row_id: int) -> ColumnElement[bool
 # --- serialising --------------------------------------------------------------------------------------------
 
 def _iso(value: datetime | None) -> str | None:
-    return None if value is None else _aware(value).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """UTC, second precision, ``Z`` (SQLite hands datetimes back naive; they are stored in UTC)."""
+    if value is None:
+        return None
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value.isoformat(timespec="seconds") + "Z"
 
 
 def assertion_json(assertion: Assertion, *, badge: BadgeClass, issuer: Issuer, urls: PublicUrls,
@@ -400,7 +405,8 @@ async def _items(session: AsyncSession, rows: list[Assertion], issuer: Issuer,
     replacements: dict[int, str] = dict((await session.execute(
         select(Assertion.id, Assertion.public_id).where(Assertion.id.in_(replacement_ids)))).tuples().all()
     ) if replacement_ids else {}
-    return [assertion_json(row, badge=badges[row.badge_class_id], issuer=issuer, urls=state.urls,
+    now = utcnow()
+    return [assertion_json(row, badge=badges[row.badge_class_id], issuer=issuer, urls=state.urls, now=now,
                            replaced_by=replacements.get(row.replaced_by_id) if row.replaced_by_id else None)
             for row in rows]
 

@@ -1,5 +1,5 @@
-"""Helpers for the assertion-listing tests and benchmark: assertions written straight through the store or in bulk,
-independent of the issuing endpoints."""
+"""Helpers for the assertion-listing tests: assertions written straight through the store or in bulk (the
+benchmark's bulk insert), independent of the issuing endpoints."""
 
 from __future__ import annotations
 
@@ -7,17 +7,15 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select
 
+from benchmarks.bench_api_list import T0, bulk_insert_assertions
 from hosting._demo import demo_png
-from hosting._ids import new_public_id
 from hosting._models import Assertion, AssertionState, BadgeClass, Issuer
 from hosting._store import HostingStore
 
 PNG = demo_png(size=16)
-T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -68,21 +66,6 @@ async def write_assertions(store: HostingStore, badges: Sequence[BadgeClass],
     return out
 
 
-async def bulk_insert(store: HostingStore, badge: BadgeClass, count: int, *, chunk: int = 5000,
-                      per_second: int = 1) -> None:
-    """``count`` plain hosted assertions in multi-row INSERTs, ``per_second`` sharing each created_at/issued_on
-    second (ties that keyset pagination must break by id)."""
-    for start in range(0, count, chunk):
-        rows: list[dict[str, Any]] = []
-        for n in range(start, min(count, start + chunk)):
-            moment = T0 + timedelta(seconds=n // per_second)
-            rows.append({"public_id": new_public_id(), "badge_class_id": badge.id, "issuer_id": badge.issuer_id,
-                         "recipient_type": "email", "recipient_identity": f"sha256${n:064x}",
-                         "recipient_hashed": True, "recipient_plaintext": f"earner{n}@example.org",
-                         "issued_on": moment, "created_at": moment, "updated_at": moment, "evidence": [],
-                         "verification_type": "hosted", "state": AssertionState.ACTIVE, "format": "ob2"})
-        await store.session.execute(insert(Assertion), rows)
-
-
-async def set_created(store: HostingStore, public_id: str, moment: datetime) -> None:
-    await store.session.execute(update(Assertion).where(Assertion.public_id == public_id).values(created_at=moment))
+async def bulk_insert(store: HostingStore, badge: BadgeClass, count: int, *, per_second: int = 1) -> None:
+    """``count`` plain assertions ``earner{n}@example.org``, ``per_second`` sharing each second from T0."""
+    await bulk_insert_assertions(store.session, badge, count, per_second=per_second)

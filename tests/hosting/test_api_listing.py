@@ -18,7 +18,7 @@ from hosting._store import HostingStore
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _api_support import bearer, make_token, new_issuer, unique_email
-from _listing_support import Spec, bulk_insert, make_badges, write_assertions
+from _listing_support import Spec, bulk_insert, issuer_row, make_badges, write_assertions
 from conftest import BASE_URL, run_store
 
 
@@ -396,3 +396,29 @@ def test_unknown_or_foreign_badge_is_404(api: TestClient[Any], world: World, cro
     assert res.status_code == 404
     res = api.get(f"/v1/issuers/{world.issuer}/badges/nope/assertions", headers=bearer(world.token))
     assert res.status_code == 404
+
+
+def test_signed_assertion_item_carries_its_jws(api: TestClient[Any], settings: Settings) -> None:
+    token = make_token(settings, unique_email("owner"))
+    issuer_id = new_issuer(api, token)["id"]
+
+    async def _sign(store: HostingStore) -> tuple[str, str]:
+        await store.create_key(await issuer_row(store, issuer_id))
+        (badge,) = await make_badges(store, issuer_id, ["Signed"])
+        signed = await store.issue(badge, "signed@example.org", verification="signed")
+        hosted = await store.issue(badge, "hosted@example.org")
+        return signed.public_id, hosted.public_id
+
+    signed, hosted = run_store(settings, _sign)
+    res = api.get(f"/v1/issuers/{issuer_id}/assertions", headers=bearer(token))
+    items = {item["id"]: item for item in res.json()["assertions"]}
+    assert items[signed]["verification"] == "signed" and items[signed]["jws"].count(".") == 2
+    assert items[hosted]["verification"] == "hosted" and "jws" not in items[hosted]
+
+
+def test_openapi_documents_the_listing_parameters(api: TestClient[Any]) -> None:
+    schema = api.get("/schema/openapi.json").json()
+    for path in ("/v1/issuers/{issuer_ref}/assertions", "/v1/issuers/{issuer_ref}/badges/{badge_ref}/assertions"):
+        names = {p["name"] for p in schema["paths"][path]["get"]["parameters"]}
+        assert {"filter", "sort", "page", "per_page", "cursor", "recipient", "include_revoked",
+                "include_expired"} <= names, names

@@ -184,11 +184,12 @@ class Assertion(Renderable, Base):
         Index("ix_assertions_badge_recipient", "badge_class_id", "recipient_plaintext"),
         Index("ix_assertions_issuer_state", "issuer_id", "state"),
         # Listing (hosting/_api_listing.py): keyset pagination per issuer and per badge class, in creation and
-        # issue order, and the recipient filter across an issuer's badges.
+        # issue order, and the recipient filter across an issuer's badges (in creation order: without it
+        # SQLite's planner walks the whole issuer in ix_assertions_issuer_created order).
         Index("ix_assertions_issuer_issued", "issuer_id", "issued_on", "id"),
         Index("ix_assertions_badge_created", "badge_class_id", "created_at", "id"),
         Index("ix_assertions_badge_issued", "badge_class_id", "issued_on", "id"),
-        Index("ix_assertions_issuer_recipient", "issuer_id", "recipient_plaintext"),
+        Index("ix_assertions_issuer_recipient", "issuer_id", "recipient_plaintext", "created_at", "id"),
         UniqueConstraint("issuer_id", "status_index", name="uq_assertions_issuer_status_index"),
     )
 

@@ -279,6 +279,13 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
+def _recipient_key(value: str) -> str:
+    """As issuing stores recipients: email addresses lower-cased, other identifiers (URL, phone) as given.
+
+    One value, compared with ``=``, so ix_assertions_issuer_recipient serves the lookup and the order."""
+    return value.lower() if "@" in value and "://" not in value else value
+
+
 def _state_condition(states: frozenset[str], now: datetime) -> ColumnElement[bool]:
     live = Assertion.state == AssertionState.ACTIVE
     expired = and_(live, Assertion.expires.is_not(None), Assertion.expires < now)
@@ -309,7 +316,7 @@ def _conditions(listing: Listing, issuer: Issuer, badge: BadgeClass | None,
     if not listing.include_expired:
         where.append(~_state_condition(frozenset({"expired"}), now))
     if "recipient" in f:
-        where.append(Assertion.recipient_plaintext.in_({f["recipient"], f["recipient"].lower()}))
+        where.append(Assertion.recipient_plaintext == _recipient_key(f["recipient"]))
     if "badge" in f:
         refs = sorted(f["badge"])
         where.append(Assertion.badge_class_id.in_(

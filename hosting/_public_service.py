@@ -45,7 +45,7 @@ _ASSERTION_STATE_MANY = select(
 _ASSERTION_STATE = select(
     Assertion.id, Assertion.state, Assertion.document, Assertion.document_etag, Assertion.document_base,
     Assertion.updated_at, Assertion.revocation_reason, Assertion.revoked_at, Assertion.replaced_by_id,
-).where(Assertion.public_id == bindparam("public_id"))
+).where(Assertion.public_id == bindparam("public_id"), Assertion.format == "ob2")
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,7 +248,8 @@ class PublicReader:
             raise _not_found("assertion")
         async with self._sessions() as session:
             assertion = (
-                await session.execute(select(Assertion).where(Assertion.public_id == public_id))
+                await session.execute(select(Assertion).where(Assertion.public_id == public_id,
+                                                              Assertion.format == "ob2"))
             ).scalar_one_or_none()
             if assertion is None:
                 raise _not_found("assertion")
@@ -351,7 +352,8 @@ class PublicReader:
             rows = (
                 await session.execute(
                     select(Assertion.public_id, Assertion.revocation_reason, Assertion.revoked_at)
-                    .where(Assertion.issuer_id == issuer_row.id, Assertion.state == AssertionState.REVOKED)
+                    .where(Assertion.issuer_id == issuer_row.id, Assertion.state == AssertionState.REVOKED,
+                           Assertion.format == "ob2")
                     .order_by(Assertion.id)
                 )
             ).all()

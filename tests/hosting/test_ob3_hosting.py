@@ -215,6 +215,20 @@ def test_profile_and_achievement_documents(settings: Settings, app: TestClient[A
     assert ob.canonicalize(achievement)  # every term is defined by the bundled contexts
 
 
+def test_ob2_urls_do_not_serve_ob3_credentials(settings: Settings, app: TestClient[Any]) -> None:
+    issuer, _, assertion = _issue(settings, proof="di")
+
+    async def revoke(store: HostingStore) -> None:
+        await store.revoke(await store.get_assertion(assertion.public_id), "gone")
+
+    for path in (f"/public/assertions/{assertion.public_id}", f"/public/assertions/{assertion.public_id}/image"):
+        assert app.get(path).status_code == 404, path
+    assert app.get(f"/public/assertions/{assertion.public_id}", headers={"Accept": "text/html"}).status_code == 404
+    run_store(settings, revoke)
+    listed = app.get(f"/public/issuers/{issuer.public_id}/revocations").json()
+    assert listed["revokedAssertions"] == []  # OB 3.0 revocation is the status list's job
+
+
 def test_unknown_and_malformed_ids_are_404(app: TestClient[Any]) -> None:
     for path in ("/public/credentials/nope-not-there-0000", "/public/credentials/%00",
                  "/public/issuers/nope-not-there-0000/did.json", "/public/badges/x/achievement",

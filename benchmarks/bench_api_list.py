@@ -8,7 +8,8 @@ issuer API app in-process (Litestar ``TestClient``, no sockets). Measured, as me
 * the first cursor page (``cursor=``),
 * a cursor page after 90% of the rows (the cursor comes from ``metadata.next_cursor`` of a page there),
 * the same position by page/offset (``page=N``), for contrast,
-* a deep cursor page in ``-issued_at`` order, and on the badge-class path.
+* a deep cursor page in ``-issued_at`` order, and on the badge-class path,
+* for information, one recipient's assertions across the issuer (Badgr's ``recipient``).
 
 Target: every deep cursor page within 2x of page 1 (keyset pagination: its cost must not grow with the offset);
 the ratio to the first cursor page is printed too (page 1 itself pays an O(n) count).
@@ -134,6 +135,7 @@ def main(argv: list[str] | None = None) -> int:
                 "cursor, deep, -issued_at": deep_cursor(listing, "-issued_at"),
                 "cursor, deep, badge path": deep_cursor(on_badge, "created_at"),
                 "offset, deep (contrast)": f"{listing}?per_page={PER_PAGE}&page={deep_page + 1}",
+                "one recipient (info)": f"{listing}?recipient=earner{total - 7}@example.org&cursor=",
             }
             deep_first = fetch(cases["cursor, deep"])["assertions"][0]["recipient"]["identity"]
             assert deep_first == f"earner{deep_page * PER_PAGE}@example.org", deep_first

@@ -233,6 +233,7 @@ class Evidence(_Document):
     narrative: str | None = None
     genre: str | None = None
     audience: str | None = None
+    types: tuple[str, ...] = ("Evidence",)
     extra: Mapping[str, Any] = dataclasses.field(default_factory=lambda: _EMPTY)
 
 

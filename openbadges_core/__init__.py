@@ -38,6 +38,7 @@ from openbadges_core._errors import (
     TooManyRedirectsError,
     UnsafeSvgError,
     UnsupportedAlgorithmError,
+    UpgradeError,
     ValidationError,
     ValidationIssue,
     VerificationError,
@@ -88,6 +89,7 @@ from openbadges_core._ob3._documents import (
     hash_identity_object,
 )
 from openbadges_core._ob3._schema import credential_issues, validate_credential
+from openbadges_core._ob3._upgrade import upgrade_assertion
 from openbadges_core._ob3._vcjwt import VcJwtResult, sign_vc_jwt, verify_vc_jwt
 from openbadges_core._validation import document_issues, validate_document
 
@@ -128,6 +130,7 @@ __all__ = [
     "TooManyRedirectsError",
     "UnsafeSvgError",
     "UnsupportedAlgorithmError",
+    "UpgradeError",
     "ValidationError",
     "ValidationIssue",
     "VerificationError",
@@ -146,3 +149,4 @@ __all__ += ["Achievement", "AchievementCredential", "AchievementSubject", "Canon
 __all__ += ["OB2_CONTEXT", "Alignment", "Assertion", "BadgeClass", "Criteria", "CryptographicKey", "Evidence",
             "IdentityObject", "Image", "Issuer", "RevocationList", "RevokedAssertion", "VerificationObject",
             "document_issues", "hash_identity", "identity_matches", "parse_document", "validate_document"]
+__all__ += ["upgrade_assertion"]  # Open Badges 2.0 -> 3.0 upgrade

@@ -1,4 +1,4 @@
-"""``openbadges keygen``, ``openbadges sign`` and ``openbadges demo``."""
+"""``openbadges keygen`` and ``openbadges demo`` (``sign`` lives in ``_documents``), and their file helpers."""
 
 from __future__ import annotations
 
@@ -13,11 +13,10 @@ from typing import Any, NoReturn
 import click
 
 from openbadges_core._cli import CheckFailed
-from openbadges_core._errors import ParseError, ValidationError, ValidationIssue
-from openbadges_core._jws import sign_assertion, verify_jws
-from openbadges_core._keys import SUPPORTED_ALGORITHMS, generate_key, load_private_key
+from openbadges_core._errors import ValidationIssue
+from openbadges_core._jws import verify_jws
+from openbadges_core._keys import SUPPORTED_ALGORITHMS, generate_key
 
-_MAX_INPUT = 16 * 1024 * 1024
 _MAX_KEY_FILE = 64 * 1024
 
 
@@ -95,45 +94,6 @@ def keygen_command(alg: str, rsa_bits: str, out: Path, passphrase_env: str | Non
     click.echo(key.kid)
 
 
-@click.command("sign")
-@click.option("--key", "key_path", required=True, metavar="KEY.pem",
-              type=click.Path(dir_okay=False, path_type=Path),
-              help="Private key: PKCS#8/traditional PEM, DER or JWK.")
-@click.option("--passphrase-env", metavar="VAR", default=None,
-              help="Environment variable holding the private key's passphrase.")
-@click.argument("assertion", metavar="ASSERTION.json", type=click.Path(dir_okay=False, allow_dash=True))
-def sign_command(key_path: Path, passphrase_env: str | None, assertion: str) -> None:
-    """Print the compact JWS (OB 2.0 signed badge) of a validated assertion.
-
-    The assertion must be a valid OB 2.0 Assertion whose verification is
-    {"type": "SignedBadge", "creator": <IRI of the CryptographicKey>}. ASSERTION.json may be '-' for stdin.
-
-    Exit status: 0 signed, 1 invalid assertion (issues on stderr), 2 bad usage, unreadable key or input.
-    """
-    from openbadges_core._validation import document_issues  # the documents area's validator
-
-    key = load_private_key(_read_limited(str(key_path), _MAX_KEY_FILE), passphrase=_passphrase(passphrase_env))
-    raw = _read_limited(assertion, _MAX_INPUT)
-    where = "stdin" if assertion == "-" else assertion
-    try:
-        document = json.loads(raw)
-    except (ValueError, RecursionError) as exc:
-        raise ParseError(f"{where}: not JSON ({exc})") from None
-    if not isinstance(document, dict):
-        raise ParseError(f"{where}: expected a JSON object (an Assertion)")
-    issues = document_issues(document, kind="Assertion")
-    if issues:
-        _fail_with_issues("Assertion", issues)
-    try:
-        token = sign_assertion(document, key)
-    except ValidationError as exc:
-        _fail_with_issues("Assertion", exc.issues)
-    if key.alg != "RS256":
-        click.echo(f"openbadges: note: signed with {key.alg}; many OB 2.0 verifiers (including the reference "
-                   "validator) check RS256 only", err=True)
-    click.echo(token)
-
-
 def _pretty(document: dict[str, Any]) -> str:
     return json.dumps(document, indent=2, ensure_ascii=False)
 
@@ -176,5 +136,4 @@ def demo_command(alg: str) -> None:
 
 def register(group: click.Group) -> None:
     group.add_command(keygen_command)
-    group.add_command(sign_command)
     group.add_command(demo_command)

@@ -28,6 +28,7 @@ _COMMAND_MODULES: list[str] = [
     "openbadges_core._cli._keys",
     "openbadges_core._cli._baking",
     "openbadges_core._cli._verify",
+    "openbadges_core._cli._ob3",
 ]
 
 

@@ -69,8 +69,11 @@ SIGN_FORMATS = ("ob2", "vc-jwt", "di")
 
 def read_json_object(path: str, what: str) -> dict[str, Any]:
     """The JSON object in file ``path`` ('-' for stdin); :class:`ParseError` when it is not one."""
-    raw = _read(path)
-    where = "stdin" if path == "-" else path
+    return json_object(_read(path), "stdin" if path == "-" else path, what)
+
+
+def json_object(raw: bytes, where: str, what: str) -> dict[str, Any]:
+    """``raw`` parsed as a JSON object; :class:`ParseError` naming ``where`` when it is not one."""
     try:
         document = json.loads(raw)
     except (ValueError, RecursionError) as exc:

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from openbadges_core._cli._documents import _read
+from openbadges_core._cli._documents import _read, json_object
 from openbadges_core._cli._keys import _fail_with_issues
 from openbadges_core._errors import ParseError, ValidationError
 from openbadges_core._jws import decode_jws_unverified
@@ -32,12 +32,7 @@ def _source(value: str | None, what: str) -> Any:
     text = raw.strip()
     if _JWS.fullmatch(text):  # an OB 2.0 signed badge: its payload is the assertion (upgrading does not verify)
         _header, raw = decode_jws_unverified(text.decode("ascii"))
-    try:
-        document = json.loads(raw)
-    except (ValueError, RecursionError) as exc:
-        raise ParseError(f"{where}: not JSON or a compact JWS ({exc})") from None
-    if not isinstance(document, dict):
-        raise ParseError(f"{where}: expected a JSON object ({what})")
+    document = json_object(raw, where, what)
     contexts = document.get("@context")
     if any(isinstance(c, str) and c in (VC1_CONTEXT, VC2_CONTEXT)
            for c in (contexts if isinstance(contexts, list) else [contexts])):

@@ -32,19 +32,18 @@ from openbadges_core import (
 from openbadges_core import IdentityObject as OB2Identity
 from openbadges_core._ob3._upgrade import OB2_ASSERTION_TYPE, OB2_BADGE_CLASS_TYPE
 from tests._ob2_builders import ISSUED, make_assertion, make_badge, make_issuer
+from tests.conftest import CONFORMANCE
+from tests.test_ob2_fixtures import VALID
 
-# The assertions among the validator's valid OB 2.0 fixtures (tests/test_ob2_fixtures.py says which are valid).
-VALID_ASSERTIONS = [
-    "assertion-with-data-image.json", "assertion-with-endorsements.json", "assertion-with-extension-node-basic.json",
-    "assertion-with-extension-node-invalid.json", "assertion-with-multiple-extensions.json",
-    "basic-assertion-expired.json", "basic-assertion-in-future.json", "basic-assertion-no-public-key.json",
-    "basic-assertion-with-allowed-origins.json", "basic-assertion-with-allowed-origins-valid-starts-with.json",
-    "basic-assertion-with-allowed-origins-invalid-starts-with.json",
-    "basic-assertion-with-allowed-origins-valid-multiple-starts-with.json",
-    "basic-assertion-with-allowed-origins-invalid-multiple-starts-with.json",
-    "basic-assertion-with-language.json", "basic-assertion.json", "warning-issuer-non-http.json",
-    "warning-with-redirection.json",
-]
+
+def _valid_assertions() -> list[str]:
+    """The Assertions among the validator's valid OB 2.0 fixtures (tests/test_ob2_fixtures.py says which)."""
+    folder = CONFORMANCE / "examples" / "validator-ob20"
+    return [name for name in VALID if "/" not in name and (folder / name).is_file()
+            and json.loads((folder / name).read_text()).get("type") == "Assertion"]
+
+
+VALID_ASSERTIONS = _valid_assertions()
 
 
 class AssetFetcher:

@@ -307,3 +307,15 @@ def test_upgrade_malformed_input_exits_2(run_cli: CliRunnerFn, tmp_path: Path, c
 def test_upgrade_missing_file_exits_2(run_cli: CliRunnerFn, tmp_path: Path) -> None:
     result = run_cli(["upgrade", tmp_path / "nope.json"])
     assert result.exit_code == 2 and "nope.json" in result.stderr
+
+
+def test_sign_di_twice_keeps_both_proofs(run_cli: CliRunnerFn, tmp_path: Path, credential_file: Path) -> None:
+    first_key, _ = _write_key(tmp_path, "EdDSA")
+    once = run_cli(["sign", "--format", "di", "--key", first_key, credential_file])
+    second_key = tmp_path / "second.pem"
+    second_key.write_bytes(generate_key("EdDSA").to_pem())
+    twice = run_cli(["sign", "--format", "di", "--key", second_key, "-"], input=once.stdout.encode())
+    assert twice.exit_code == 0, twice.stderr
+    assert "already has a proof" in twice.stderr
+    proofs = verify_data_integrity(json.loads(twice.stdout))
+    assert len(proofs) == 2 and proofs[0].public_key_multibase != proofs[1].public_key_multibase

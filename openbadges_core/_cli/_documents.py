@@ -103,8 +103,6 @@ def _credential(document: dict[str, Any]) -> dict[str, Any]:
     """The OB 3.0 credential, checked (exit 1 with the issues when it breaks the schema)."""
     from openbadges_core._ob3._documents import OpenBadgeCredential
 
-    if isinstance(document.get("proof"), (dict, list)) and document.get("proof"):
-        click.echo("openbadges: note: the credential already has a proof; the new one is added", err=True)
     try:
         OpenBadgeCredential.from_dict(document)
     except ParseError:
@@ -161,6 +159,8 @@ def sign_command(fmt: str, key_path: Path, passphrase_env: str | None, kid: str 
 
         from openbadges_core._ob3._dataintegrity import sign_data_integrity
 
+        if document.get("proof"):
+            click.echo("openbadges: note: the credential already has a proof; the new one joins it", err=True)
         ed25519 = key.cryptography_key
         assert isinstance(ed25519, Ed25519PrivateKey)  # checked above: key.alg == "EdDSA"
         signed = sign_data_integrity(_credential(document), ed25519, verification_method=verification_method)

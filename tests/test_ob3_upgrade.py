@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 import openbadges_core as ob
 from openbadges_core import (
@@ -30,6 +31,7 @@ from openbadges_core import (
     verify_vc_jwt,
 )
 from openbadges_core import IdentityObject as OB2Identity
+from openbadges_core._ob3._multibase import ed25519_multikey
 from openbadges_core._ob3._upgrade import OB2_ASSERTION_TYPE, OB2_BADGE_CLASS_TYPE
 from tests._ob2_builders import ISSUED, make_assertion, make_badge, make_issuer
 from tests.conftest import CONFORMANCE
@@ -44,6 +46,10 @@ def _valid_assertions() -> list[str]:
 
 
 VALID_ASSERTIONS = _valid_assertions()
+_ED25519 = generate_key("EdDSA")
+_ES256 = generate_key("ES256")
+_MULTIKEY = ed25519_multikey(_ED25519.cryptography_key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw))
+_DID_KEY = f"did:key:{_MULTIKEY}#{_MULTIKEY}"
 
 
 class AssetFetcher:
@@ -108,6 +114,11 @@ def test_every_valid_official_assertion_upgrades_to_a_schema_valid_credential(ob
     assert data["issuer"]["otherIdentifier"][0]["identifier"] == issuer_id
     assert data["validFrom"] == data["awardedDate"]
     assert data["credentialSubject"]["identifier"][0]["identityHash"] == assertion["recipient"]["identity"]
+    assert "extensions:" not in json.dumps(data)  # extension nodes are not carried (undefined in OB 3.0)
+    signed = sign_data_integrity(data, _ED25519.cryptography_key, verification_method=_DID_KEY)
+    assert verify_data_integrity(signed)  # signing canonicalizes strictly: every term is defined
+    token = sign_vc_jwt(data, _ES256)
+    assert verify_vc_jwt(token, trusted_keys=[_ES256.public_key]).credential == data
 
 
 def test_official_assertion_upgrades_offline_from_preloaded_documents(ob20: Path) -> None:

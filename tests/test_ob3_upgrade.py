@@ -312,6 +312,12 @@ def test_revoked_assertion_is_refused() -> None:
         upgrade_assertion(_embedded(revoked=True, revocation_reason="cheating"))
 
 
+def test_hosted_assertion_gone_is_refused_as_revoked() -> None:
+    with pytest.raises(UpgradeError, match="410.*revoked"):
+        upgrade_assertion("https://example.org/assertions/1",
+                          options=VerifyOptions(fetcher=StaticFetcher(410, b'{"revoked": true}')))
+
+
 def test_invalid_ob2_assertion_is_a_validation_error() -> None:
     data = _embedded()
     del data["recipient"]

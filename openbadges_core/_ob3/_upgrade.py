@@ -97,7 +97,7 @@ def upgrade_assertion(
 
     Raises:
         ValidationError: an OB 2.0 document breaks the OB 2.0 rules (``.issues``).
-        UpgradeError: revoked assertion, a linked document that is not JSON or not available, an
+        UpgradeError: revoked assertion (``revoked`` or HTTP 410), a linked document that is not JSON or not available, an
             unusable recipient type.
         FetchError: fetching failed (blocked address, timeout, HTTP status ...).
     """
@@ -166,6 +166,8 @@ def _load(url: str, what: str, options: VerifyOptions) -> dict[str, Any]:
         return dict(preloaded)
     fetcher, _policy = options.resolved_fetcher()
     response = fetcher.fetch(url, accept=DEFAULT_ACCEPT)
+    if response.status_code == 410 and what == "assertion":  # OB 2.0: a hosted assertion gone is revoked
+        raise UpgradeError(f"assertion {url} answered HTTP 410 Gone: it is revoked; a revoked badge is not upgraded")
     if response.status_code != 200:
         raise HTTPStatusError(f"{url} ({what}) answered HTTP {response.status_code}", status_code=response.status_code,
                               url=url)

@@ -18,6 +18,7 @@ from openbadges_core import (
     FetchResponse,
     HTTPStatusError,
     Image,
+    ParseError,
     UpgradeError,
     ValidationError,
     VerifyOptions,
@@ -249,6 +250,16 @@ def test_keeping_the_badge_class_id_drops_the_self_related_entry() -> None:
 def test_urn_uuid_assertion_gets_no_evidence_link() -> None:
     data = upgrade_assertion(_embedded(id="urn:uuid:6b6f1a2e-3c4d-4e5f-8a9b-0c1d2e3f4a5b")).to_dict()
     assert "evidence" not in data
+
+
+def test_json_text_and_bytes_are_read_as_documents() -> None:
+    expected = upgrade_assertion(_embedded())
+    assert upgrade_assertion(json.dumps(_embedded())) == expected
+    assert upgrade_assertion(json.dumps(_embedded()).encode()) == expected
+    assert upgrade_assertion(make_assertion().to_json(), make_badge().to_json(), make_issuer().to_json()) == \
+        upgrade_assertion(make_assertion(), make_badge(), make_issuer())
+    with pytest.raises(ParseError):
+        upgrade_assertion('{"not": json')
 
 
 def test_typed_documents_and_separate_badge_and_issuer() -> None:

@@ -29,7 +29,7 @@ from openbadges_core._ob2 import Criteria as OB2Criteria
 from openbadges_core._ob2 import Evidence as OB2Evidence
 from openbadges_core._ob2 import Image as OB2Image
 from openbadges_core._ob2 import Issuer as OB2Issuer
-from openbadges_core._ob2._model import Node
+from openbadges_core._ob2._model import OB2_CONTEXT, Node, decode_json
 from openbadges_core._ob3._documents import (
     Achievement,
     AchievementSubject,
@@ -61,9 +61,9 @@ _N = TypeVar("_N", bound=Node)
 
 
 def upgrade_assertion(
-    assertion: Mapping[str, Any] | OB2Assertion | str,
-    badge_class: Mapping[str, Any] | OB2BadgeClass | None = None,
-    issuer: Mapping[str, Any] | OB2Issuer | None = None,
+    assertion: Mapping[str, Any] | OB2Assertion | str | bytes,
+    badge_class: Mapping[str, Any] | OB2BadgeClass | str | bytes | None = None,
+    issuer: Mapping[str, Any] | OB2Issuer | str | bytes | None = None,
     *,
     options: VerifyOptions | None = None,
     credential_id: str | None = None,
@@ -72,7 +72,7 @@ def upgrade_assertion(
 ) -> OpenBadgeCredential:
     """Convert an OB 2.0 Assertion into an unsigned OB 3.0 ``OpenBadgeCredential``.
 
-    ``assertion`` is a mapping, a typed :class:`~openbadges_core.Assertion` or the assertion's URL. The
+    ``assertion`` is a mapping, JSON text, a typed :class:`~openbadges_core.Assertion` or the assertion's URL. The
     BadgeClass and Issuer come from ``badge_class``/``issuer`` when given, else from the assertion
     (embedded), else by URL: first ``options.documents`` (offline), then ``options``' fetcher (default: the
     SSRF-safe :class:`~openbadges_core.SafeFetcher`, public addresses only). Every OB 2.0 document is
@@ -139,7 +139,7 @@ def upgrade_assertion(
 
 # --- resolving the OB 2.0 documents --------------------------------------------------------------
 
-def _resolve_assertion(value: Mapping[str, Any] | OB2Assertion | str, options: VerifyOptions) -> OB2Assertion:
+def _resolve_assertion(value: Mapping[str, Any] | OB2Assertion | str | bytes, options: VerifyOptions) -> OB2Assertion:
     return _resolve(value, OB2Assertion, "assertion", options)
 
 
@@ -148,13 +148,15 @@ def _resolve(value: Any, kind: type[_N], what: str, options: VerifyOptions) -> _
         return value
     if isinstance(value, Node):
         raise UpgradeError(f"expected an OB 2.0 {kind.KIND} for the {what}, got a {type(value).__name__}")
-    if isinstance(value, str):
+    if isinstance(value, (bytes, bytearray)) or (isinstance(value, str) and value.lstrip().startswith("{")):
+        value = decode_json(value)  # JSON text; ParseError when it is not a JSON object
+    elif isinstance(value, str):
         value = _load(value, what, options)
     if not isinstance(value, Mapping):
-        raise UpgradeError(f"the {what} must be a JSON object, a typed OB 2.0 document or a URL, "
+        raise UpgradeError(f"the {what} must be a JSON object (or its text), a typed OB 2.0 document or a URL, "
                            f"not {type(value).__name__}")
     if "@context" not in value:  # an embedded node: validate it as the document it stands for
-        value = {"@context": "https://w3id.org/openbadges/v2", **value}
+        value = {"@context": OB2_CONTEXT, **value}
     return kind.from_dict(value)
 
 

@@ -242,6 +242,13 @@ def test_ids_are_stable_and_can_be_chosen() -> None:
     assert chosen.credential_subject.achievement.id == "https://example.org/badge.json"
 
 
+@pytest.mark.parametrize(("name", "value"), [("credential_id", "not a uri"), ("achievement_id", "badge.json"),
+                                             ("issuer_id", ""), ("issuer_id", "https://example.org/a b")])
+def test_chosen_ids_must_be_absolute_uris(name: str, value: str) -> None:
+    with pytest.raises(UpgradeError, match=name):
+        upgrade_assertion(_embedded(), **{name: value})
+
+
 def test_keeping_the_badge_class_id_drops_the_self_related_entry() -> None:
     kept = upgrade_assertion(_embedded(), achievement_id="https://example.org/robotics-badge.json")
     assert "related" not in kept.credential_subject.achievement.to_dict()

@@ -54,6 +54,7 @@ OB2_BADGE_CLASS_TYPE = "https://w3id.org/openbadges#BadgeClass"
 IDENTITY_TYPES: Mapping[str, str] = {"email": "emailAddress", "url": "ext:url", "telephone": "ext:telephone",
                                      "id": "identifier"}
 _EXT_NAME = re.compile(r"[A-Za-z0-9._-]+")
+_ABSOLUTE_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s]+")
 _LANGUAGE_TAG = re.compile(r"[a-z]{2,4}(-[A-Z][a-z]{3})?(-([A-Z]{2}|[0-9]{3}))?")
 _NAMESPACE = uuid.UUID("5d1f0f3a-8a51-5f7e-9b0e-6f70656e6261")  # ours: uuid5 ids stable across runs
 
@@ -97,12 +98,16 @@ def upgrade_assertion(
 
     Raises:
         ValidationError: an OB 2.0 document breaks the OB 2.0 rules (``.issues``).
-        UpgradeError: revoked assertion (``revoked`` or HTTP 410), a linked document that is not JSON or not available, an
-            unusable recipient type.
+        UpgradeError: revoked assertion (``revoked`` or HTTP 410), a linked document that is not JSON or
+            not available, an unusable recipient type, a result that breaks the OB 3.0 schema.
         FetchError: fetching failed (blocked address, timeout, HTTP status ...).
     """
+    for name, value in (("credential_id", credential_id), ("achievement_id", achievement_id),
+                        ("issuer_id", issuer_id)):
+        if value is not None and not _ABSOLUTE_URI.fullmatch(value):
+            raise UpgradeError(f"{name} must be an absolute URI (https:…, urn:uuid:…, did:…), not {value!r}")
     options = options or VerifyOptions()
-    typed = _resolve_assertion(assertion, options)
+    typed = _resolve(assertion, OB2Assertion, "assertion", options)
     if typed.revoked:
         reason = f" ({typed.revocation_reason})" if typed.revocation_reason else ""
         raise UpgradeError(f"assertion {typed.id} is revoked{reason}; a revoked badge is not upgraded")
@@ -114,7 +119,7 @@ def upgrade_assertion(
     if issuer is not None and profile.id != badge.issuer_id:
         raise UpgradeError(f"the issuer given is {profile.id}, but the badge class's issuer is {badge.issuer_id}")
 
-    new_issuer = _profile(profile, issuer_id or profile.id)
+    new_issuer = _profile(profile, issuer_id if issuer_id is not None else profile.id)
     credential = OpenBadgeCredential(
         id=credential_id or _derived_id(typed.id),
         issuer=new_issuer,
@@ -138,10 +143,6 @@ def upgrade_assertion(
 
 
 # --- resolving the OB 2.0 documents --------------------------------------------------------------
-
-def _resolve_assertion(value: Mapping[str, Any] | OB2Assertion | str | bytes, options: VerifyOptions) -> OB2Assertion:
-    return _resolve(value, OB2Assertion, "assertion", options)
-
 
 def _resolve(value: Any, kind: type[_N], what: str, options: VerifyOptions) -> _N:
     if isinstance(value, kind):

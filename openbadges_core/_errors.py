@@ -25,7 +25,8 @@
     │   └── HTTPStatusError              http_status          .status_code
     ├── VerificationError                verification_error   input that cannot be verified at all
     ├── CanonicalizationError (ValueError) canonicalization_error  JSON-LD / RDF problems
-    └── UpgradeError (ValueError)        upgrade_error        an OB 2.0 badge that cannot become OB 3.0
+    ├── UpgradeError (ValueError)        upgrade_error        an OB 2.0 badge that cannot become OB 3.0
+    └── StatusListError (ValueError)     status_list_error    a malformed, oversized or too small status list
 
 Every error has a stable machine-readable ``code`` (class attribute, may be overridden per instance)
 and a human ``message``. Catch the level you care about; each error also subclasses the builtin it
@@ -56,6 +57,7 @@ __all__ = [
     "ResponseTooLargeError",
     "SignatureError",
     "SigningError",
+    "StatusListError",
     "TooManyRedirectsError",
     "UnsafeSvgError",
     "UnsupportedAlgorithmError",
@@ -252,3 +254,10 @@ class UpgradeError(OpenBadgesError, ValueError):
     """An OB 2.0 assertion cannot be upgraded to OB 3.0 (revoked, badge class or issuer unavailable ...)."""
 
     code = "upgrade_error"
+
+
+class StatusListError(OpenBadgesError, ValueError):
+    """A Bitstring Status List that cannot be used: malformed, too large when inflated, too small, or an index
+    outside it."""
+
+    code = "status_list_error"

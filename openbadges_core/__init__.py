@@ -35,6 +35,7 @@ from openbadges_core._errors import (
     ResponseTooLargeError,
     SignatureError,
     SigningError,
+    StatusListError,
     TooManyRedirectsError,
     UnsafeSvgError,
     UnsupportedAlgorithmError,
@@ -89,6 +90,7 @@ from openbadges_core._ob3._documents import (
     hash_identity_object,
 )
 from openbadges_core._ob3._schema import credential_issues, validate_credential
+from openbadges_core._ob3._status import BitstringStatusList, status_list_credential, status_list_entry
 from openbadges_core._ob3._upgrade import upgrade_assertion
 from openbadges_core._ob3._vcjwt import VcJwtResult, sign_vc_jwt, verify_vc_jwt
 from openbadges_core._validation import document_issues, validate_document
@@ -150,3 +152,4 @@ __all__ += ["OB2_CONTEXT", "Alignment", "Assertion", "BadgeClass", "Criteria", "
             "IdentityObject", "Image", "Issuer", "RevocationList", "RevokedAssertion", "VerificationObject",
             "document_issues", "hash_identity", "identity_matches", "parse_document", "validate_document"]
 __all__ += ["upgrade_assertion"]  # Open Badges 2.0 -> 3.0 upgrade
+__all__ += ["BitstringStatusList", "StatusListError", "status_list_credential", "status_list_entry"]  # status lists

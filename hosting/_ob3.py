@@ -152,6 +152,9 @@ def _credential_body(assertion: Assertion, badge: BadgeClass, issuer: Issuer, ur
         "identityType": _IDENTITY_TYPES.get(assertion.recipient_type, "ext:" + assertion.recipient_type),
         "salt": assertion.recipient_salt})
     list_url = urls.status_list(issuer.public_id)
+    index = assertion.status_index
+    if index is None:
+        raise ValueError("allocate the status index before building the credential")
     data = _drop_none({
         "@context": [VC2_CONTEXT, OB3_CONTEXT],
         "id": urls.credential(assertion.public_id),
@@ -165,9 +168,7 @@ def _credential_body(assertion: Assertion, badge: BadgeClass, issuer: Issuer, ur
             "type": ["AchievementSubject"], "identifier": [identifier],
             "achievement": achievement(badge, issuer, urls), "narrative": assertion.narrative}),
         "evidence": [{"type": ["Evidence"], **e} for e in assertion.evidence or () if isinstance(e, dict)],
-        "credentialStatus": {"id": f"{list_url}#{assertion.status_index}", "type": "BitstringStatusListEntry",
-                             "statusPurpose": "revocation", "statusListIndex": str(assertion.status_index),
-                             "statusListCredential": list_url},
+        "credentialStatus": ob.status_list_entry(list_url, index),
     })
     return ob.OpenBadgeCredential.from_dict(data).to_dict()  # validated against our OB 3.0 schema
 
@@ -207,8 +208,7 @@ async def status_list_credential(session: AsyncSession, urls: PublicUrls, keybox
         Assertion.issuer_id == issuer.id, Assertion.format == "ob3", Assertion.status_index.is_not(None),
         Assertion.state == AssertionState.REVOKED))).all()
     bits = ob.BitstringStatusList(STATUS_LIST_SIZE)
-    for index in revoked:
-        bits.set(int(index), True)
+    bits.set_many(int(index) for index in revoked)
     list_url = urls.status_list(issuer.public_id)
     did = issuer_did(urls, issuer.public_id)
     body = ob.status_list_credential(list_url, did, bits, purpose="revocation", valid_from=datetime.now(UTC))

@@ -24,6 +24,7 @@ import openbadges_core as ob
 from hosting._api_auth import Principal, provide_principal
 from hosting._api_input import FieldErrors, read_body, slugify
 from hosting._api_models import DeletedIssuer, Role, StaffRole
+from hosting._api_openapi import IssuerChanged, IssuerEnvelope, IssuerInput, IssuerPage, IssuerPatch, api_doc
 from hosting._errors import Forbidden, ResourceConflict, ResourceNotFound
 from hosting._ids import is_public_id, new_public_id
 from hosting._models import Assertion, AssertionState, Issuer, utcnow
@@ -145,7 +146,7 @@ class IssuersController(Controller):
     tags = ["issuers"]  # noqa: RUF012 - Litestar reads these class attributes
     dependencies = {"principal": Provide(provide_principal)}  # noqa: RUF012
 
-    @get("/")
+    @get("/", **api_doc(IssuerPage))
     async def list_issuers(
         self, request: Request[Any, Any, Any], db_session: AsyncSession, principal: Principal,
         page: int = Parameter(default=1, ge=1, le=1_000_000),
@@ -176,7 +177,7 @@ class IssuersController(Controller):
                          "next_page_url": _page_url(page + 1), "previous_page_url": _page_url(page - 1)},
         }
 
-    @post("/", status_code=201)
+    @post("/", status_code=201, **api_doc(IssuerChanged, status=201, body=IssuerInput, errors=(409,)))
     async def create_issuer(self, request: Request[Any, Any, Any], db_session: AsyncSession,
                             principal: Principal) -> dict[str, Any]:
         """Create an issuer; the token's user becomes its owner."""
@@ -199,7 +200,7 @@ class IssuersController(Controller):
         await db_session.flush()
         return {"status": "created", "issuer": issuer_json(issuer, state, Role.OWNER)}
 
-    @get("/{issuer_ref:str}")
+    @get("/{issuer_ref:str}", **api_doc(IssuerEnvelope, errors=(404,)))
     async def get_issuer(self, request: Request[Any, Any, Any], db_session: AsyncSession, principal: Principal,
                          issuer_ref: str) -> dict[str, Any]:
         principal.require("issuer:read")
@@ -226,19 +227,19 @@ class IssuersController(Controller):
         await db_session.flush()
         return {"status": "updated", "issuer": issuer_json(issuer, _state(request), role)}
 
-    @put("/{issuer_ref:str}")
+    @put("/{issuer_ref:str}", **api_doc(IssuerChanged, body=IssuerPatch, errors=(404, 409)))
     async def put_issuer(self, request: Request[Any, Any, Any], db_session: AsyncSession, principal: Principal,
                          issuer_ref: str) -> dict[str, Any]:
         """Change the fields given (BadgeKit semantics: fields not given keep their value)."""
         return await self._update(request, db_session, principal, issuer_ref)
 
-    @patch("/{issuer_ref:str}")
+    @patch("/{issuer_ref:str}", **api_doc(IssuerChanged, body=IssuerPatch, errors=(404, 409)))
     async def patch_issuer(self, request: Request[Any, Any, Any], db_session: AsyncSession,
                            principal: Principal, issuer_ref: str) -> dict[str, Any]:
         """Change the fields given."""
         return await self._update(request, db_session, principal, issuer_ref)
 
-    @delete("/{issuer_ref:str}", status_code=200)
+    @delete("/{issuer_ref:str}", status_code=200, **api_doc(IssuerChanged, errors=(404, 409)))
     async def delete_issuer(self, request: Request[Any, Any, Any], db_session: AsyncSession,
                             principal: Principal, issuer_ref: str,
                             force: bool = Parameter(default=False)) -> dict[str, Any]:

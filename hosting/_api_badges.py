@@ -17,7 +17,6 @@ import binascii
 import json
 import math
 import re
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote_to_bytes, urlencode
 
@@ -33,6 +32,7 @@ import openbadges_core as ob
 from hosting import _documents as docs
 from hosting._api_auth import Principal, provide_principal
 from hosting._api_input import FieldErrors, read_body, slugify
+from hosting._api_issuers import _iso, _state
 from hosting._api_lookup import EDIT_ROLES, find_badge, find_issuer, require_role
 from hosting._errors import BadRequest, ResourceConflict
 from hosting._models import Assertion, BadgeClass, Issuer, StoredImage
@@ -64,17 +64,6 @@ _KNOWN = frozenset({
 })
 _ALIGNMENT_TEXTS = {"targetName": 255, "targetDescription": LONG_TEXT, "targetFramework": 255, "targetCode": 255}
 _ABSENT = object()
-
-
-def _state(request: Request[Any, Any, Any]) -> HostingState:
-    state: HostingState = request.app.state["hosting"]
-    return state
-
-
-def _iso(value: datetime) -> str:
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def badge_json(badge: BadgeClass, issuer_public_id: str, state: HostingState, assertion_count: int) -> dict[str, Any]:
@@ -410,6 +399,15 @@ async def _replace_image(store: HostingStore, badge: BadgeClass, data: bytes) ->
     await session.execute(sql_delete(StoredImage).where(StoredImage.id.in_([old_image_id, *baked])))
 
 
+async def _editable_badge(session: AsyncSession, principal: Principal, issuer_ref: str, badge_ref: str,
+                          action: str) -> tuple[Issuer, BadgeClass]:
+    """The issuer and its badge class, if the caller may write to it (``issuer:write``, owner or editor)."""
+    principal.require("issuer:write")
+    issuer, role = await find_issuer(session, principal, issuer_ref)
+    require_role(principal, role, EDIT_ROLES, action)
+    return issuer, await find_badge(session, issuer, badge_ref)
+
+
 class BadgesController(Controller):
     path = "/v1/issuers/{issuer_ref:str}/badges"
     tags = ["badge classes"]  # noqa: RUF012 - Litestar reads these class attributes
@@ -487,10 +485,7 @@ class BadgesController(Controller):
 
     async def _update(self, request: Request[Any, Any, Any], db_session: AsyncSession, principal: Principal,
                       issuer_ref: str, badge_ref: str) -> dict[str, Any]:
-        principal.require("issuer:write")
-        issuer, role = await find_issuer(db_session, principal, issuer_ref)
-        require_role(principal, role, EDIT_ROLES, "editing badge classes")
-        badge = await find_badge(db_session, issuer, badge_ref)
+        issuer, badge = await _editable_badge(db_session, principal, issuer_ref, badge_ref, "editing badge classes")
         state = _state(request)
         parsed = _BadgeInput(await read_body(request), form=_is_form(request), creating=False)
         fields = {k: v for k, v in parsed.parse().items() if not (k == "slug" and v is None)}
@@ -535,10 +530,8 @@ class BadgesController(Controller):
     async def delete_badge(self, request: Request[Any, Any, Any], db_session: AsyncSession, principal: Principal,
                            issuer_ref: str, badge_ref: str) -> dict[str, Any]:
         """Delete a badge class that has no assertions (else 409: archive it instead)."""
-        principal.require("issuer:write")
-        issuer, role = await find_issuer(db_session, principal, issuer_ref)
-        require_role(principal, role, EDIT_ROLES, "deleting badge classes")
-        badge = await find_badge(db_session, issuer, badge_ref)
+        issuer, badge = await _editable_badge(db_session, principal, issuer_ref, badge_ref,
+                                              "deleting badge classes")
         count = (await _assertion_counts(db_session, [badge.id])).get(badge.id, 0)
         if count:
             raise ResourceConflict(

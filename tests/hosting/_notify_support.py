@@ -1,9 +1,24 @@
-"""Helpers for the notification tests: an issuer with a badge class written through the store."""
+"""Helpers for the notification tests: an issuer with a badge class, a real local SMTP server (aiosmtpd)."""
 
 from __future__ import annotations
 
+import asyncio
 import secrets
+import socket
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import replace
+from email import message_from_bytes
+from email.message import EmailMessage
+from email.policy import default
+from typing import Any
 
+from aiosmtpd.controller import Controller
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from hosting import Settings
+from hosting._db import create_engine
 from hosting._demo import demo_png
 from hosting._models import BadgeClass, Issuer
 from hosting._store import HostingStore
@@ -22,3 +37,80 @@ async def issuer_and_badge(store: HostingStore, *, badge_name: str = "Python Bas
 
 def unique_recipient(label: str = "earner") -> str:
     return f"{label}-{secrets.token_hex(4)}@example.org"
+
+
+class RecordingHandler:
+    """An aiosmtpd handler keeping every accepted message; ``refuse`` maps a recipient to SMTP replies
+    given to its next RCPT commands (e.g. ``["451 4.3.0 later"]``), ``"always"`` keys refuse for good."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        self.envelopes: list[tuple[str, list[str]]] = []
+        self.rcpt_times: dict[str, list[float]] = {}
+        self.refuse: dict[str, list[str]] = {}
+        self.refuse_always: dict[str, str] = {}
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
+                          rcpt_options: list[str]) -> str:
+        self.rcpt_times.setdefault(address, []).append(time.monotonic())
+        if address in self.refuse_always:
+            return self.refuse_always[address]
+        if self.refuse.get(address):
+            return self.refuse[address].pop(0)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        message = message_from_bytes(envelope.content, policy=default)
+        assert isinstance(message, EmailMessage)
+        self.messages.append(message)
+        self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+        return "250 Message accepted for delivery"
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [m for m in self.messages if m["To"] == address]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@contextmanager
+def smtp_server(port: int | None = None, **controller_options: Any) -> Iterator[tuple[RecordingHandler, int]]:
+    """A real SMTP server (aiosmtpd) on 127.0.0.1, stopped on exit."""
+    handler = RecordingHandler()
+    port = port or free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port, **controller_options)
+    controller.start()
+    try:
+        yield handler, port
+    finally:
+        controller.stop()
+
+
+def smtp_settings(settings: Settings, port: int, **overrides: Any) -> Settings:
+    """``settings`` sending to the local server at ``port``, polling and retrying fast."""
+    options: dict[str, Any] = {"smtp_host": "127.0.0.1", "smtp_port": port, "smtp_tls": "none",
+                               "smtp_from": "Badges <badges@academy.example.org>", "notify_poll_seconds": 0.05,
+                               "notify_retry_seconds": 0.05, "notify_max_attempts": 3, "smtp_timeout": 5.0}
+    return replace(settings, **{**options, **overrides})
+
+
+@asynccontextmanager
+async def sessions(settings: Settings) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    engine = create_engine(settings.database_url)
+    try:
+        yield async_sessionmaker(engine, expire_on_commit=False)
+    finally:
+        await engine.dispose()
+
+
+async def wait_for(predicate: Callable[[], Awaitable[bool]], timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not await predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached in time")
+        await asyncio.sleep(0.02)

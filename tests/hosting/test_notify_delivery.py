@@ -1,0 +1,247 @@
+"""Delivering the outbox to a real SMTP server (aiosmtpd on 127.0.0.1): content, locales, retries, claiming."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from hosting import Settings
+from hosting._crypto import KeyBox
+from hosting._models import Assertion
+from hosting._notify import NotificationSender, OutboxMessage, OutboxStatus, queue_notification
+from hosting._store import HostingStore
+from hosting._urls import PublicUrls
+from tests.hosting._notify_support import (
+    free_port,
+    issuer_and_badge,
+    sessions,
+    smtp_server,
+    smtp_settings,
+    unique_recipient,
+    wait_for,
+)
+
+BASE = "http://testserver.local"
+
+
+async def _queue(sm: async_sessionmaker[AsyncSession], settings: Settings, recipients: list[str], *,
+                 kind: str = "issued", locale: str | None = None, name: str | None = None,
+                 badge_name: str = "Python Basics") -> list[Assertion]:
+    async with sm() as session:
+        store = HostingStore(session, PublicUrls(settings.base_url), KeyBox(settings.secret_key))
+        issuer, badge = await issuer_and_badge(store, badge_name=badge_name)
+        issued = []
+        for email in recipients:
+            assertion = await store.issue(badge, email, locale=locale, recipient_name=name)
+            if kind == "revoked":
+                await store.revoke(assertion, "Awarded by mistake")
+            await queue_notification(session, kind, assertion, badge=badge, issuer=issuer)
+            issued.append(assertion)
+        await session.commit()
+        return issued
+
+
+async def _row(sm: async_sessionmaker[AsyncSession], recipient: str) -> OutboxMessage:
+    async with sm() as session:
+        row = await session.scalar(select(OutboxMessage).where(OutboxMessage.recipient == recipient))
+        assert row is not None
+        return row
+
+
+async def test_issued_mail_arrives_with_headers_and_body(settings: Settings) -> None:
+    email = unique_recipient()
+    with smtp_server() as (smtp, port):
+        cfg = smtp_settings(settings, port)
+        async with sessions(cfg) as sm:
+            (assertion,) = await _queue(sm, cfg, [email], name="Ada Lovelace", badge_name="Rust <Basics>")
+            assert await NotificationSender(cfg, sm).drain() >= 1
+            (message,) = smtp.to(email)
+            row = await _row(sm, email)
+    assert (row.status, row.attempts, row.last_error) == (OutboxStatus.SENT, 1, None)
+    assert row.sent_at is not None
+    assert smtp.envelopes[smtp.messages.index(message)] == ("badges@academy.example.org", [email])
+    assert message["From"] == "Badges <badges@academy.example.org>"
+    assert message["Subject"] == 'You have earned the badge "Rust <Basics>" from Demo Academy'
+    assert message["Content-Language"] == "en"
+    assert message["Message-ID"] == f"<{row.token}@academy.example.org>"
+    text = message.get_body(("plain",)).get_content()
+    assert "Hello Ada Lovelace," in text
+    assert f"{BASE}/public/assertions/{assertion.public_id}" in text
+    # Nothing private beyond the recipient's own name: not the hashed identity, not the salt.
+    assert assertion.recipient_identity not in text and (assertion.recipient_salt or "-") not in text
+    html = message.get_body(("html",)).get_content()
+    assert "Rust &lt;Basics&gt;" in html and "<Basics>" not in html
+    assert f'<a href="{BASE}/public/assertions/{assertion.public_id}">' in html
+
+
+@pytest.mark.parametrize("locale, expected, phrase", [
+    ("fr-CA", "fr", "Motif indiqué : Awarded by mistake"),
+    ("de", "de", "Angegebener Grund: Awarded by mistake"),
+    ("pt-BR", "en", "Reason given: Awarded by mistake"),
+    ("../../etc", "en", "Reason given: Awarded by mistake"),
+])
+async def test_revocation_mail_in_the_recipients_locale_or_english(settings: Settings, locale: str,
+                                                                    expected: str, phrase: str) -> None:
+    email = unique_recipient()
+    with smtp_server() as (smtp, port):
+        cfg = smtp_settings(settings, port)
+        async with sessions(cfg) as sm:
+            await _queue(sm, cfg, [email], kind="revoked", locale=locale)
+            await NotificationSender(cfg, sm).drain()
+    (message,) = smtp.to(email)
+    assert message["Content-Language"] == expected
+    assert phrase in message.get_body(("plain",)).get_content()
+
+
+async def test_temporary_refusals_are_retried_with_growing_delays(settings: Settings) -> None:
+    email = unique_recipient()
+    with smtp_server() as (smtp, port):
+        smtp.refuse[email] = ["451 4.3.0 try again later", "451 4.3.0 try again later"]
+        cfg = smtp_settings(settings, port, notify_retry_seconds=0.2, notify_max_attempts=5)
+        async with sessions(cfg) as sm:
+            await _queue(sm, cfg, [email])
+            sender = NotificationSender(cfg, sm)
+            await sender.drain()
+            first = await _row(sm, email)
+            assert (first.status, first.attempts) == (OutboxStatus.PENDING, 1)
+            assert first.last_error is not None and "451" in first.last_error
+            # Not due yet: an immediate second pass does not touch it.
+            await sender.drain()
+            assert (await _row(sm, email)).attempts == 1
+
+            async def _sent() -> bool:
+                await sender.drain()
+                return (await _row(sm, email)).status == OutboxStatus.SENT
+
+            await wait_for(_sent)
+            row = await _row(sm, email)
+    assert row.attempts == 3 and row.last_error is None
+    assert len(smtp.to(email)) == 1
+    t = smtp.rcpt_times[email]
+    assert len(t) == 3
+    assert t[1] - t[0] >= 0.2 and t[2] - t[1] >= 0.4  # base, then doubled (jitter only adds)
+
+
+async def test_gives_up_after_max_attempts_and_keeps_the_error(settings: Settings) -> None:
+    email = unique_recipient()
+    with smtp_server() as (smtp, port):
+        smtp.refuse_always[email] = "452 4.2.2 mailbox full"
+        cfg = smtp_settings(settings, port, notify_max_attempts=3)
+        async with sessions(cfg) as sm:
+            await _queue(sm, cfg, [email])
+            sender = NotificationSender(cfg, sm)
+
+            async def _final() -> bool:
+                await sender.drain()
+                return (await _row(sm, email)).status == OutboxStatus.FAILED
+
+            await wait_for(_final)
+            row = await _row(sm, email)
+            await asyncio.sleep(0.3)
+            await sender.drain()  # a failed row is never picked up again
+    assert row.attempts == 3 and row.last_error is not None and "mailbox full" in row.last_error
+    assert len(smtp.rcpt_times[email]) == 3 and smtp.to(email) == []
+
+
+async def test_a_permanent_refusal_fails_at_once(settings: Settings) -> None:
+    email, other = unique_recipient("gone"), unique_recipient("fine")
+    with smtp_server() as (smtp, port):
+        smtp.refuse_always[email] = "550 5.1.1 no such user"
+        cfg = smtp_settings(settings, port, notify_max_attempts=5)
+        async with sessions(cfg) as sm:
+            await _queue(sm, cfg, [email, other])
+            await NotificationSender(cfg, sm).drain()
+            row, other_row = await _row(sm, email), await _row(sm, other)
+    assert (row.status, row.attempts) == (OutboxStatus.FAILED, 1)
+    assert row.last_error is not None and "no such user" in row.last_error
+    # The same connection still delivered the next message of the batch.
+    assert other_row.status == OutboxStatus.SENT and len(smtp.to(other)) == 1
+
+
+async def test_server_down_then_up(settings: Settings) -> None:
+    email = unique_recipient()
+    port = free_port()
+    cfg = smtp_settings(settings, port, notify_max_attempts=5)
+    async with sessions(cfg) as sm:
+        await _queue(sm, cfg, [email])
+        sender = NotificationSender(cfg, sm)
+        await sender.drain()
+        row = await _row(sm, email)
+        assert (row.status, row.attempts) == (OutboxStatus.PENDING, 1)
+        assert row.last_error is not None and "Connect" in row.last_error
+        with smtp_server(port) as (smtp, _):
+            async def _sent() -> bool:
+                await sender.drain()
+                return (await _row(sm, email)).status == OutboxStatus.SENT
+
+            await wait_for(_sent)
+    assert len(smtp.to(email)) == 1 and (await _row(sm, email)).attempts == 2
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
+async def test_credentials_are_used(settings: Settings) -> None:
+    from aiosmtpd.smtp import AuthResult, LoginPassword
+
+    logins: list[tuple[bytes, bytes]] = []
+
+    def _authenticate(server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> AuthResult:
+        assert isinstance(data, LoginPassword)
+        logins.append((data.login, data.password))
+        return AuthResult(success=data.password == b"s3cret")
+
+    email = unique_recipient()
+    with smtp_server(authenticator=_authenticate, auth_required=True, auth_require_tls=False) as (smtp, port):
+        cfg = smtp_settings(settings, port, smtp_username="mailer", smtp_password="s3cret")
+        async with sessions(cfg) as sm:
+            await _queue(sm, cfg, [email])
+            await NotificationSender(cfg, sm).drain()
+            assert (await _row(sm, email)).status == OutboxStatus.SENT
+    assert logins and logins[-1] == (b"mailer", b"s3cret") and len(smtp.to(email)) == 1
+
+
+async def test_two_senders_never_send_one_row_twice(settings: Settings) -> None:
+    recipients = [unique_recipient(f"many{i}") for i in range(40)]
+    with smtp_server() as (smtp, port):
+        cfg = smtp_settings(settings, port)
+        async with sessions(cfg) as sm_a, sessions(cfg) as sm_b:
+            await _queue(sm_a, cfg, recipients)
+            a, b = NotificationSender(cfg, sm_a), NotificationSender(cfg, sm_b)
+            counts = await asyncio.gather(a.drain(), b.drain(), a.drain(), b.drain())
+            rows = [await _row(sm_a, r) for r in recipients]
+    assert sum(counts) >= len(recipients)
+    assert all(r.status == OutboxStatus.SENT and r.attempts == 1 for r in rows)
+    delivered = [m["To"] for m in smtp.messages if m["To"] in set(recipients)]
+    assert sorted(delivered) == sorted(recipients)  # each exactly once
+    ids = [m["Message-ID"] for m in smtp.messages]
+    assert len(ids) == len(set(ids))
+
+
+async def test_an_abandoned_claim_is_taken_over_after_its_lease(settings: Settings,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import timedelta
+
+    import hosting._notify as notify
+
+    email = unique_recipient()
+    with smtp_server() as (smtp, port):
+        cfg = smtp_settings(settings, port)
+        async with sessions(cfg) as sm:
+            await _queue(sm, cfg, [email])
+            monkeypatch.setattr(notify, "LEASE", timedelta(seconds=0.3))
+            crashed = NotificationSender(cfg, sm)
+            await crashed._claim()  # claimed, then the process "dies" before sending
+            assert (await _row(sm, email)).status == OutboxStatus.SENDING
+            other = NotificationSender(cfg, sm)
+            await other.drain()
+            assert smtp.to(email) == []  # still leased
+
+            async def _sent() -> bool:
+                await other.drain()
+                return (await _row(sm, email)).status == OutboxStatus.SENT
+
+            await wait_for(_sent)
+    assert len(smtp.to(email)) == 1

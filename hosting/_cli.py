@@ -104,6 +104,37 @@ def run(host: str, port: int, workers: int) -> None:
                 access_log=False, log_level="warning", timeout_graceful_shutdown=10)
 
 
+@cli.command("send-notifications")
+@click.option("--once", is_flag=True, help="Send what is due now and exit (for cron), instead of polling.")
+def send_notifications(once: bool) -> None:
+    """Deliver queued recipient emails over SMTP (OPENBADGES_SMTP_*); the app does this itself when SMTP is set."""
+    from hosting._db import create_engine
+    from hosting._notify import NotificationSender
+
+    settings = _settings()
+    if not settings.notifications_enabled:
+        raise click.ClickException("notifications are off: set OPENBADGES_SMTP_HOST (and OPENBADGES_SMTP_FROM)")
+
+    async def _run() -> int:
+        from sqlalchemy.ext.asyncio import async_sessionmaker
+
+        engine = create_engine(settings.database_url, pool_size=1)
+        try:
+            sender = NotificationSender(settings, async_sessionmaker(engine, expire_on_commit=False))
+            if once:
+                return await sender.drain()
+            await sender.run(asyncio.Event())
+            return 0
+        finally:
+            await engine.dispose()
+
+    try:
+        count = asyncio.run(_run())
+    except KeyboardInterrupt:
+        return
+    click.echo(f"{count} notification(s) attempted", err=True)
+
+
 def app_from_env() -> object:
     """uvicorn factory: the app for the environment (used by ``run``, also with several workers)."""
     from hosting._app import create_app

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from hosting._crypto import KeyBox
 from hosting._db import install_sqlite_pragmas, is_sqlite
 from hosting._errors import exception_handlers
+from hosting._notify import NotificationWorker
 from hosting._ops import (
     AccessLogMiddleware,
     PublicPreflightMiddleware,
@@ -70,12 +71,15 @@ def create_app(settings: Settings | None = None, *, route_handlers: list[Any] | 
                                     cache_seconds=settings.public_cache_seconds,
                                     cache_entries=settings.public_cache_entries)
 
+    # Recipient emails: a background sender, only when SMTP is configured (see hosting/_notify.py).
+    notifier = NotificationWorker(settings) if settings.notifications_enabled else None
     middleware = [DefineMiddleware(AccessLogMiddleware)] if settings.access_log else []
     middleware.append(DefineMiddleware(PublicPreflightMiddleware))
     return Litestar(
         route_handlers=[PublicController, Ob3PublicController, healthz, readyz, hello, docs_redirect, *(route_handlers or [])],
         plugins=[SQLAlchemyPlugin(config=db_config)],
-        on_startup=[_on_startup],
+        on_startup=[_on_startup, *([notifier.start] if notifier else [])],
+        on_shutdown=[notifier.stop] if notifier else [],
         exception_handlers=exception_handlers,
         middleware=middleware,
         openapi_config=OpenAPIConfig(

@@ -19,6 +19,7 @@ from hosting._api_auth import Principal, normalise_email, provide_principal
 from hosting._api_input import FieldErrors, read_body
 from hosting._api_issuers import find_issuer
 from hosting._api_models import Role, StaffRole
+from hosting._api_openapi import StaffChanged, StaffInput, StaffPage, StaffRoleInput, api_doc
 from hosting._errors import Forbidden, ResourceConflict, ResourceNotFound
 from hosting._models import Issuer
 
@@ -85,7 +86,7 @@ class StaffController(Controller):
     tags = ["staff"]  # noqa: RUF012 - Litestar reads these class attributes
     dependencies = {"principal": Provide(provide_principal)}  # noqa: RUF012
 
-    @get("/")
+    @get("/", **api_doc(StaffPage, errors=(404,)))
     async def list_staff(self, db_session: AsyncSession, principal: Principal, issuer_ref: str) -> dict[str, Any]:
         """Everyone holding a role on the issuer (visible to anyone with a role, and admins)."""
         principal.require("issuer:read")
@@ -96,7 +97,7 @@ class StaffController(Controller):
                 "metadata": {"count": len(rows), "current_page": 1, "total_count": len(rows), "total_pages": 1,
                              "next_page_url": None, "previous_page_url": None}}
 
-    @post("/", status_code=201)
+    @post("/", status_code=201, **api_doc(StaffChanged, status=201, body=StaffInput, errors=(404, 409)))
     async def add_staff(self, request: Request[Any, Any, Any], db_session: AsyncSession, principal: Principal,
                         issuer_ref: str) -> dict[str, Any]:
         """Give ``email`` a ``role`` on the issuer (409 if they already have one: use PUT to change it)."""
@@ -121,7 +122,7 @@ class StaffController(Controller):
             raise conflict from exc
         return {"status": "created", "staff": staff_json(row)}
 
-    @put("/{email:str}")
+    @put("/{email:str}", **api_doc(StaffChanged, body=StaffRoleInput, errors=(404, 409)))
     async def change_role(self, request: Request[Any, Any, Any], db_session: AsyncSession, principal: Principal,
                           issuer_ref: str, email: str) -> dict[str, Any]:
         """Change a member's role; the last owner cannot be demoted."""
@@ -138,7 +139,7 @@ class StaffController(Controller):
         await db_session.flush()
         return {"status": "updated", "staff": staff_json(row)}
 
-    @delete("/{email:str}", status_code=200)
+    @delete("/{email:str}", status_code=200, **api_doc(StaffChanged, errors=(404, 409)))
     async def remove_staff(self, db_session: AsyncSession, principal: Principal, issuer_ref: str,
                            email: str) -> dict[str, Any]:
         """Remove a member's role; the last owner cannot be removed."""

@@ -46,6 +46,7 @@ from sqlalchemy.orm import defer
 from hosting._api_auth import Principal, provide_principal
 from hosting._api_input import FieldErrors
 from hosting._api_lookup import find_badge, find_issuer
+from hosting._api_openapi import AssertionPage, api_doc
 from hosting._errors import BadRequest
 from hosting._models import Assertion, AssertionState, BadgeClass, Issuer, utcnow
 from hosting._state import HostingState
@@ -504,7 +505,8 @@ def _provide_listing(
 _DEPENDENCIES = {"principal": Provide(provide_principal), "listing": Provide(_provide_listing, sync_to_thread=False)}
 
 
-@get("/v1/issuers/{issuer_ref:str}/assertions", dependencies=_DEPENDENCIES, tags=["assertions"])
+@get("/v1/issuers/{issuer_ref:str}/assertions", dependencies=_DEPENDENCIES, tags=["assertions"],
+     **api_doc(AssertionPage, errors=(404,)))
 async def list_issuer_assertions(request: Request[Any, Any, Any], db_session: AsyncSession, principal: Principal,
                                  listing: Listing, issuer_ref: str) -> Response[dict[str, Any]]:
     """The issuer's assertions (any role on the issuer; scope issuer:read)."""
@@ -512,7 +514,7 @@ async def list_issuer_assertions(request: Request[Any, Any, Any], db_session: As
 
 
 @get("/v1/issuers/{issuer_ref:str}/badges/{badge_ref:str}/assertions", dependencies=_DEPENDENCIES,
-     tags=["assertions"])
+     tags=["assertions"], **api_doc(AssertionPage, errors=(404,)))
 async def list_badge_assertions(request: Request[Any, Any, Any], db_session: AsyncSession, principal: Principal,
                                 listing: Listing, issuer_ref: str, badge_ref: str) -> Response[dict[str, Any]]:
     """One badge class's assertions (any role on the issuer; scope issuer:read)."""

@@ -17,6 +17,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from hosting._api_openapi import API_COMPONENTS
 from hosting._crypto import KeyBox
 from hosting._db import install_sqlite_pragmas, is_sqlite
 from hosting._errors import exception_handlers
@@ -88,6 +89,7 @@ def create_app(settings: Settings | None = None, *, route_handlers: list[Any] | 
             description="Hosted Open Badges 2.0 documents and images, and the issuer API.",
             path="/schema",
             render_plugins=[SwaggerRenderPlugin()],
+            components=API_COMPONENTS,  # the bearer scheme the /v1 operations name (hosting/_api_openapi.py)
         ),
         state=State({"hosting": state}),
         debug=settings.debug,

@@ -31,9 +31,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 import openbadges_core as ob
 from hosting import _documents as docs
 from hosting._api_auth import Principal, provide_principal
+from hosting._api_badge_shapes import BadgeChanged, BadgeEnvelope, BadgeInput, BadgePage, BadgePatch
 from hosting._api_input import FieldErrors, read_body, slugify
 from hosting._api_issuers import _iso, _state
 from hosting._api_lookup import EDIT_ROLES, find_badge, find_issuer, require_role
+from hosting._api_openapi import FORM, JSON, api_doc
 from hosting._errors import BadRequest, ResourceConflict
 from hosting._models import Assertion, BadgeClass, Issuer, StoredImage
 from hosting._state import HostingState
@@ -45,6 +47,7 @@ LONG_TEXT = 10_000
 MAX_ITEMS = 50
 TIME_UNITS = ("minutes", "hours", "days", "weeks")
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+_MEDIA = (JSON, FORM)
 # Echoed back by a client doing GET-then-PUT; ignored on input.
 _READ_ONLY = frozenset({"id", "issuer", "publicUrl", "assertionCount", "createdAt", "updatedAt"})
 # API name -> (column, max length) of the optional text fields ("" or null clears them).
@@ -413,7 +416,7 @@ class BadgesController(Controller):
     tags = ["badge classes"]  # noqa: RUF012 - Litestar reads these class attributes
     dependencies = {"principal": Provide(provide_principal)}  # noqa: RUF012
 
-    @get("/")
+    @get("/", **api_doc(BadgePage, errors=(404,)))
     async def list_badges(
         self, request: Request[Any, Any, Any], db_session: AsyncSession, principal: Principal, issuer_ref: str,
         archived: str = Parameter(default="false", description="true, false (default) or any"),
@@ -448,7 +451,8 @@ class BadgesController(Controller):
                          "next_page_url": page_url(page + 1), "previous_page_url": page_url(page - 1)},
         }
 
-    @post("/", status_code=201)
+    @post("/", status_code=201, **api_doc(BadgeChanged, status=201, body=BadgeInput, media_types=_MEDIA,
+                                           errors=(404, 409)))
     async def create_badge(self, request: Request[Any, Any, Any], db_session: AsyncSession,
                            principal: Principal, issuer_ref: str) -> dict[str, Any]:
         """Create a badge class (owner, editor); the slug defaults to a free one derived from the name."""
@@ -474,7 +478,7 @@ class BadgesController(Controller):
             raise _slug_conflict(slug) from exc
         return {"status": "created", "badge": badge_json(badge, issuer.public_id, state, 0)}
 
-    @get("/{badge_ref:str}")
+    @get("/{badge_ref:str}", **api_doc(BadgeEnvelope, errors=(404,)))
     async def get_badge(self, request: Request[Any, Any, Any], db_session: AsyncSession, principal: Principal,
                         issuer_ref: str, badge_ref: str) -> dict[str, Any]:
         principal.require("issuer:read")
@@ -514,19 +518,19 @@ class BadgesController(Controller):
         counts = await _assertion_counts(db_session, [badge.id])
         return {"status": "updated", "badge": badge_json(badge, issuer.public_id, state, counts.get(badge.id, 0))}
 
-    @put("/{badge_ref:str}")
+    @put("/{badge_ref:str}", **api_doc(BadgeChanged, body=BadgePatch, media_types=_MEDIA, errors=(404, 409)))
     async def put_badge(self, request: Request[Any, Any, Any], db_session: AsyncSession, principal: Principal,
                         issuer_ref: str, badge_ref: str) -> dict[str, Any]:
         """Change the fields given (BadgeKit semantics: fields not given keep their value)."""
         return await self._update(request, db_session, principal, issuer_ref, badge_ref)
 
-    @patch("/{badge_ref:str}")
+    @patch("/{badge_ref:str}", **api_doc(BadgeChanged, body=BadgePatch, media_types=_MEDIA, errors=(404, 409)))
     async def patch_badge(self, request: Request[Any, Any, Any], db_session: AsyncSession, principal: Principal,
                           issuer_ref: str, badge_ref: str) -> dict[str, Any]:
         """Change the fields given (``{"archived": true}`` archives)."""
         return await self._update(request, db_session, principal, issuer_ref, badge_ref)
 
-    @delete("/{badge_ref:str}", status_code=200)
+    @delete("/{badge_ref:str}", status_code=200, **api_doc(BadgeChanged, errors=(404, 409)))
     async def delete_badge(self, request: Request[Any, Any, Any], db_session: AsyncSession, principal: Principal,
                            issuer_ref: str, badge_ref: str) -> dict[str, Any]:
         """Delete a badge class that has no assertions (else 409: archive it instead)."""

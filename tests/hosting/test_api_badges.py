@@ -548,3 +548,17 @@ def test_form_encoded_bad_values_are_400(api: TestClient[Any], owner: str, issue
     res = api.post(_url(issuer), data=body, headers=bearer(owner))
     assert res.status_code == 400, res.text
     assert field in [d["field"] for d in res.json()["details"]]
+
+
+def test_openapi_documents_the_badge_endpoints(api: TestClient[Any]) -> None:
+    res = api.get("/schema/openapi.json")
+    assert res.status_code == 200
+    paths = res.json()["paths"]
+    listing, one = paths["/v1/issuers/{issuer_ref}/badges"], paths["/v1/issuers/{issuer_ref}/badges/{badge_ref}"]
+    assert set(listing) >= {"get", "post"} and set(one) >= {"get", "put", "patch", "delete"}
+    create = listing["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert set(create["required"]) == {"name", "description", "image"}
+    assert "409" in listing["post"]["responses"] and "201" in listing["post"]["responses"]
+    ok = listing["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    assert ok == {"$ref": "#/components/schemas/BadgePage"}
+    assert set(res.json()["components"]["schemas"]["BadgePage"]["properties"]) == {"badges", "metadata"}

@@ -48,6 +48,8 @@ class Settings:
     document_max_age: int = 300
     image_max_age: int = 86400
     max_image_bytes: int = 2 * 1024 * 1024
+    # The issuer API fetches image URLs; loopback/private addresses only when this is on (tests, intranets).
+    allow_private_image_urls: bool = False
     db_pool_size: int = 10
     public_cache_seconds: float = 10.0
     public_cache_entries: int = 100_000
@@ -138,6 +140,7 @@ class Settings:
             document_max_age=_int("OPENBADGES_DOCUMENT_MAX_AGE", 300),
             image_max_age=_int("OPENBADGES_IMAGE_MAX_AGE", 86400),
             max_image_bytes=_int("OPENBADGES_MAX_IMAGE_BYTES", 2 * 1024 * 1024),
+            allow_private_image_urls=_flag(env.get("OPENBADGES_ALLOW_PRIVATE_IMAGE_URLS"), False),
             db_pool_size=_int("OPENBADGES_DB_POOL_SIZE", 10),
             public_cache_seconds=_int("OPENBADGES_PUBLIC_CACHE_SECONDS", 10),
             public_cache_entries=_int("OPENBADGES_PUBLIC_CACHE_ENTRIES", 100_000),

@@ -228,7 +228,7 @@ class _Permanent(Exception):
 
 
 def _is_permanent(exc: BaseException) -> bool:
-    if isinstance(exc, (_Permanent, ValueError)):
+    if isinstance(exc, _Permanent):
         return True
     if isinstance(exc, aiosmtplib.SMTPRecipientsRefused):
         return all(r.code >= 500 for r in exc.recipients)

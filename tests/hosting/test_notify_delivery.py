@@ -18,6 +18,8 @@ from hosting._urls import PublicUrls
 from tests.hosting._notify_support import (
     free_port,
     issuer_and_badge,
+    self_signed_cert,
+    server_tls_context,
     sessions,
     smtp_server,
     smtp_settings,
@@ -241,6 +243,34 @@ async def test_an_abandoned_claim_is_taken_over_after_its_lease(settings: Settin
 
             async def _sent() -> bool:
                 await other.drain()
+                return (await _row(sm, email)).status == OutboxStatus.SENT
+
+            await wait_for(_sent)
+    assert len(smtp.to(email)) == 1
+
+
+@pytest.mark.parametrize("mode", ["starttls", "tls"])
+async def test_tls_modes_deliver_over_a_verified_connection(settings: Settings, mode: str, tmp_path: Any,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    cert, key = self_signed_cert(tmp_path)
+    context = server_tls_context(cert, key)
+    options: dict[str, Any] = ({"tls_context": context, "require_starttls": True} if mode == "starttls"
+                               else {"ssl_context": context})
+    email = unique_recipient()
+    with smtp_server(**options) as (smtp, port):
+        cfg = smtp_settings(settings, port, smtp_tls=mode, notify_max_attempts=5)
+        async with sessions(cfg) as sm:
+            await _queue(sm, cfg, [email])
+            sender = NotificationSender(cfg, sm)
+            # The server's certificate is not trusted yet: verification fails, the row waits for a retry.
+            await sender.drain()
+            row = await _row(sm, email)
+            assert (row.status, row.attempts) == (OutboxStatus.PENDING, 1)
+            assert smtp.to(email) == []
+            monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # now it is (the default context reads it)
+
+            async def _sent() -> bool:
+                await sender.drain()
                 return (await _row(sm, email)).status == OutboxStatus.SENT
 
             await wait_for(_sent)

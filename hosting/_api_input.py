@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from litestar import Request
+from litestar.datastructures import UploadFile
 
 from hosting._errors import BadRequest
 
@@ -23,20 +24,34 @@ def _invalid(message: str, field: str = "body", value: Any = None) -> BadRequest
     return BadRequest(message, details=[{"field": field, "message": message, "value": value}])
 
 
+def _body_limit(request: Request[Any, Any, Any]) -> int:
+    """1 MiB of fields plus room for one image (base64 in JSON or a multipart part) of the configured size."""
+    state = request.app.state.get("hosting")
+    image_bytes = state.settings.max_image_bytes if state is not None else 2 * 1024 * 1024
+    return MAX_BODY_BYTES + (image_bytes * 4 + 2) // 3 + 4096
+
+
 async def read_body(request: Request[Any, Any, Any]) -> dict[str, Any]:
-    """The body as a JSON object (``application/json``) or form fields (``x-www-form-urlencoded``)."""
+    """The body as a dict: a JSON object (``application/json``), form fields (``x-www-form-urlencoded``) or
+    ``multipart/form-data`` (text parts as ``str``, file parts as ``bytes``; a repeated name keeps the last)."""
+    limit = _body_limit(request)
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise _invalid(f"body larger than {limit} bytes")
     raw = await request.body()
-    if len(raw) > MAX_BODY_BYTES:
-        raise _invalid(f"body larger than {MAX_BODY_BYTES} bytes")
+    if len(raw) > limit:
+        raise _invalid(f"body larger than {limit} bytes")
     ctype = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
     if ctype == "application/x-www-form-urlencoded":
         try:
             return dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True))
         except (UnicodeDecodeError, ValueError) as exc:
             raise _invalid(f"malformed form body: {exc}") from exc
+    if ctype == "multipart/form-data":
+        return await _multipart(request)
     if ctype not in ("application/json", "") and not ctype.endswith("+json"):
-        raise _invalid(f"unsupported content type {ctype!r} (use application/json or a form)", "content-type",
-                       ctype)
+        raise _invalid(f"unsupported content type {ctype!r} (use application/json, a form or multipart/form-data)",
+                       "content-type", ctype)
     if not raw.strip():
         return {}
     try:
@@ -46,6 +61,23 @@ async def read_body(request: Request[Any, Any, Any]) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise _invalid("the body must be a JSON object", value=type(data).__name__)
     return data
+
+
+async def _multipart(request: Request[Any, Any, Any]) -> dict[str, Any]:
+    if "boundary=" not in request.headers.get("content-type", ""):
+        raise _invalid("multipart/form-data without a boundary", "content-type")
+    try:
+        form = await request.form()
+    except Exception as exc:  # noqa: BLE001 - the parser's errors vary; any of them means a malformed body
+        raise _invalid(f"malformed multipart body: {type(exc).__name__}") from exc
+    out: dict[str, Any] = {}
+    for name, value in form.multi_items():
+        if isinstance(value, UploadFile):
+            out[name] = await value.read()
+            await value.close()
+        else:
+            out[name] = value
+    return out
 
 
 def slugify(text: str) -> str:

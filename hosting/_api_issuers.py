@@ -17,17 +17,19 @@ from litestar import Controller, Request, delete, get, patch, post, put
 from litestar.di import Provide
 from litestar.params import Parameter
 from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import delete as sql_delete
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import openbadges_core as ob
 from hosting._api_auth import Principal, provide_principal
+from hosting._api_images import read_image
 from hosting._api_input import FieldErrors, read_body, slugify
 from hosting._api_models import DeletedIssuer, Role, StaffRole
 from hosting._api_openapi import IssuerChanged, IssuerEnvelope, IssuerInput, IssuerPage, IssuerPatch, api_doc
 from hosting._errors import Forbidden, ResourceConflict, ResourceNotFound
 from hosting._ids import is_public_id, new_public_id
-from hosting._models import Assertion, AssertionState, Issuer, utcnow
+from hosting._models import Assertion, AssertionState, Issuer, StoredImage, utcnow
 from hosting._state import HostingState
 from hosting._store import HostingStore
 
@@ -57,6 +59,7 @@ def issuer_json(issuer: Issuer, state: HostingState, role: str | None) -> dict[s
         "url": issuer.url,
         "email": issuer.email,
         "description": issuer.description,
+        "image": state.urls.issuer_image(issuer.public_id) if issuer.image_id is not None else None,
         "publicUrl": state.urls.issuer(issuer.public_id),
         "role": role,
         "createdAt": _iso(issuer.created_at),
@@ -96,7 +99,7 @@ def _require_role(principal: Principal, role: str | None, allowed: tuple[str, ..
 def _issuer_fields(data: dict[str, Any], *, creating: bool) -> dict[str, Any]:
     """Validated fields present in ``data`` (all required ones when ``creating``)."""
     errors = FieldErrors()
-    known = {"slug", "name", "url", "email", "description"}
+    known = {"slug", "name", "url", "email", "description", "image"}  # image: see _set_image
     for field in sorted(set(data) - known):
         if field in ("id", "publicUrl", "role", "createdAt", "updatedAt"):
             continue  # read-only fields echoed back by a client doing GET-then-PUT
@@ -141,6 +144,30 @@ async def _check_slug_free(session: AsyncSession, slug: str, issuer_id: int | No
                                          "resource": "issuer"}])
 
 
+async def _set_image(session: AsyncSession, state: HostingState, issuer: Issuer, value: Any) -> bool:
+    """Replace (upload, ``data:`` URI, URL) or remove (``null``/``""``) the issuer's image; True if it changed.
+
+    The issuer's own public image URL (echoed back by GET-then-PUT) keeps the image.
+    """
+    if isinstance(value, str) and issuer.image_id is not None \
+            and value.strip() == state.urls.issuer_image(issuer.public_id):
+        return False
+    data = await read_image(state, value)
+    if data is None and issuer.image_id is None:
+        return False
+    old_id = issuer.image_id
+    if data is not None:
+        store = HostingStore(session, state.urls, state.keybox, max_image_bytes=state.settings.max_image_bytes)
+        issuer.image_id = (await store.add_image(data)).id
+    else:
+        issuer.image_id = None
+    issuer.invalidate()
+    await session.flush()
+    if old_id is not None:
+        await session.execute(sql_delete(StoredImage).where(StoredImage.id == old_id))
+    return True
+
+
 class IssuersController(Controller):
     path = "/v1/issuers"
     tags = ["issuers"]  # noqa: RUF012 - Litestar reads these class attributes
@@ -182,8 +209,10 @@ class IssuersController(Controller):
                             principal: Principal) -> dict[str, Any]:
         """Create an issuer; the token's user becomes its owner."""
         principal.require("issuer:write")
-        fields = _issuer_fields(await read_body(request), creating=True)
+        data = await read_body(request)
+        fields = _issuer_fields(data, creating=True)
         state = _state(request)
+        image = await read_image(state, data.get("image"))
         slug = fields.pop("slug", None)
         if slug is None:  # derived from the name: pick a free variant instead of refusing
             slug = slugify(fields["name"])
@@ -192,7 +221,7 @@ class IssuersController(Controller):
         store = HostingStore(db_session, state.urls, state.keybox,
                              max_image_bytes=state.settings.max_image_bytes)
         try:
-            issuer = await store.create_issuer(slug=slug, **fields)
+            issuer = await store.create_issuer(slug=slug, image=image, **fields)
         except IntegrityError as exc:  # a concurrent create took the slug between check and insert
             raise ResourceConflict(f"an issuer with slug {slug!r} exists",
                                    details=[{"field": "slug", "message": "taken", "value": slug}]) from exc
@@ -212,10 +241,12 @@ class IssuersController(Controller):
         principal.require("issuer:write")
         issuer, role = await find_issuer(db_session, principal, issuer_ref)
         _require_role(principal, role, _EDIT_ROLES, "editing the issuer")
-        fields = _issuer_fields(await read_body(request), creating=False)
+        data = await read_body(request)
+        fields = _issuer_fields(data, creating=False)
         if fields.get("slug") is not None and fields["slug"] != issuer.slug:
             await _check_slug_free(db_session, fields["slug"], issuer.id)
-        changed = False
+        state = _state(request)
+        changed = "image" in data and await _set_image(db_session, state, issuer, data["image"])
         for name, value in fields.items():
             if name == "slug" and value is None:
                 continue
@@ -225,7 +256,9 @@ class IssuersController(Controller):
         if changed:
             issuer.invalidate()
         await db_session.flush()
-        return {"status": "updated", "issuer": issuer_json(issuer, _state(request), role)}
+        if changed and state.reader is not None:
+            state.reader.forget()
+        return {"status": "updated", "issuer": issuer_json(issuer, state, role)}
 
     @put("/{issuer_ref:str}", **api_doc(IssuerChanged, body=IssuerPatch, errors=(404, 409)))
     async def put_issuer(self, request: Request[Any, Any, Any], db_session: AsyncSession, principal: Principal,

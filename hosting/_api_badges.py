@@ -17,6 +17,7 @@ import binascii
 import json
 import math
 import re
+import secrets
 from typing import Any
 from urllib.parse import unquote_to_bytes, urlencode
 
@@ -362,9 +363,12 @@ async def _assertion_counts(session: AsyncSession, badge_ids: list[int]) -> dict
     return {badge_id: int(count) for badge_id, count in rows.all()}
 
 
-async def _free_slug(session: AsyncSession, issuer: Issuer, name: str) -> str:
-    """A slug derived from ``name``: itself if free, else the first free ``-2``, ``-3`` … variant."""
+async def _free_slug(session: AsyncSession, issuer: Issuer, name: str, *, random_suffix: bool = False) -> str:
+    """A slug derived from ``name``: itself if free, else the first free ``-2``, ``-3`` … variant (a random
+    suffix when a concurrent create took the variant this one picked)."""
     base = slugify(name) if re.search(r"[a-z0-9]", name.lower()) else "badge"
+    if random_suffix:
+        return f"{base[:43].rstrip('-')}-{secrets.token_hex(3)}"
     taken = set((await session.scalars(select(BadgeClass.slug).where(
         BadgeClass.issuer_id == issuer.id, BadgeClass.slug.startswith(base[:38])))).all())
     candidate, n = base, 1
@@ -465,17 +469,22 @@ class BadgesController(Controller):
         _check_candidate(BadgeClass(**fields), state.urls, parsed.errors)
         parsed.errors.raise_if_any()
         image = await _read_image(state, parsed.image)
-        slug = fields.pop("slug", None)
-        if slug is not None:
-            await _refuse_taken_slug(db_session, issuer, slug, None)
-        else:
-            slug = await _free_slug(db_session, issuer, fields["name"])
+        given = fields.pop("slug", None)
+        if given is not None:
+            await _refuse_taken_slug(db_session, issuer, given, None)
         store = HostingStore(db_session, state.urls, state.keybox, max_image_bytes=state.settings.max_image_bytes)
-        try:
-            async with db_session.begin_nested():
-                badge = await store.create_badge_class(issuer, slug=slug, image=image, **fields)
-        except IntegrityError as exc:  # a concurrent create took the slug between check and insert
-            raise _slug_conflict(slug) from exc
+        badge: BadgeClass | None = None
+        for attempt in range(3):
+            slug = given or await _free_slug(db_session, issuer, fields["name"], random_suffix=attempt > 0)
+            try:
+                async with db_session.begin_nested():
+                    badge = await store.create_badge_class(issuer, slug=slug, image=image, **fields)
+                break
+            except (IntegrityError, ResourceConflict) as exc:  # a concurrent create took the slug meanwhile
+                if given is not None or attempt == 2:  # a derived slug is derived again
+                    raise _slug_conflict(slug) from exc
+        if badge is None:  # pragma: no cover - the loop either breaks with a badge or raises
+            raise _slug_conflict(slug)
         return {"status": "created", "badge": badge_json(badge, issuer.public_id, state, 0)}
 
     @get("/{badge_ref:str}", **api_doc(BadgeEnvelope, errors=(404,)))

@@ -261,6 +261,26 @@ def test_derived_slugs_pick_a_free_variant(api: TestClient[Any], owner: str, iss
     assert len(first) <= 50 and len(second) <= 50 and second.endswith("-2") and first != second
 
 
+def test_concurrent_creates_with_one_name_get_distinct_slugs(api: TestClient[Any], settings: Settings, owner: str,
+                                                              issuer: dict[str, Any],
+                                                              request: pytest.FixtureRequest) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    if settings.database_url.startswith("sqlite"):
+        # A deferred SQLite transaction that reads and then writes fails at once ("database is locked", no busy
+        # wait) when another writer committed meanwhile: the app needs BEGIN IMMEDIATE for writes (not mine).
+        request.applymarker(pytest.mark.xfail(reason="SQLite write transactions start deferred (told the lead)"))
+
+    def create(_: int) -> Any:
+        return api.post(_url(issuer), json=badge_body(name="Race Badge"), headers=bearer(owner))
+
+    with ThreadPoolExecutor(6) as pool:
+        results = list(pool.map(create, range(6)))
+    assert [r.status_code for r in results] == [201] * 6, [r.text for r in results]
+    slugs = sorted(r.json()["badge"]["slug"] for r in results)
+    assert len(set(slugs)) == 6 and all(s.startswith("race-badge") for s in slugs)
+
+
 def test_slug_is_unique_per_issuer_only(api: TestClient[Any], owner: str, issuer: dict[str, Any]) -> None:
     new_badge(api, owner, issuer["id"], slug="shared")
     res = api.post(_url(issuer), json=badge_body(slug="shared"), headers=bearer(owner))

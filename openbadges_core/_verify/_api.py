@@ -10,6 +10,14 @@ from openbadges_core._baking import unbake
 from openbadges_core._errors import OpenBadgesError, VerificationError
 from openbadges_core._verify._input import DetectedInput, detect_input
 from openbadges_core._verify._ob2 import verify_hosted, verify_hosted_json, verify_signed
+from openbadges_core._verify._ob3 import (
+    is_ob3,
+    is_ob3_token,
+    looks_like_jwt,
+    verify_credential_json,
+    verify_credential_jwt,
+    verify_credential_url,
+)
 from openbadges_core._verify._options import VerifyOptions
 from openbadges_core._verify._report import VerificationReport
 from openbadges_core._verify._session import Session, parse_json_object
@@ -22,11 +30,11 @@ _DEFAULT_OPTIONS = VerifyOptions()
 
 def verify(input: VerifyInput, *, recipient: str | None = None,
            options: VerifyOptions | None = None) -> VerificationReport:
-    """Verify an Open Badges 2.0 assertion and explain the verdict check by check.
+    """Verify an Open Badges 2.0 assertion or 3.0 credential and explain the verdict check by check.
 
-    ``input`` is an assertion URL, assertion JSON (str, bytes or a mapping), a compact JWS, the bytes
-    of a baked PNG/SVG, or a path to any of those. A baked image is unbaked first. ``recipient`` is a
-    plaintext identity (an email ...) to match against the assertion's recipient.
+    ``input`` is an assertion/credential URL, JSON (str, bytes or a mapping), a compact JWS or VC-JWT,
+    the bytes of a baked PNG/SVG, or a path to any of those. A baked image is unbaked first.
+    ``recipient`` is a plaintext identity (an email ...) to match against the recipient.
 
     A report comes back whatever the badge's state; ``report.valid`` is the verdict. Raises
     :class:`VerificationError` only when the input cannot be read as anything verifiable.
@@ -67,10 +75,24 @@ def _dispatch(session: Session, detected: DetectedInput, recipient: str | None) 
         else:
             kind, value = baked.kind, baked.payload.strip()
     if kind == "url":
-        verify_hosted(session, value, recipient)
+        res = session.fetch(value, "fetch_assertion")
+        if res is None:
+            return
+        if res.status_code == 200:
+            data = parse_json_object(res.body)
+            if (is_ob3(data) if data is not None else looks_like_jwt(res.body)):
+                verify_credential_url(session, value, recipient, res)
+                return
+        verify_hosted(session, value, recipient, first=res)
     elif kind == "jws":
-        verify_signed(session, value, recipient)
+        if is_ob3_token(value):
+            verify_credential_jwt(session, value, recipient)
+        else:
+            verify_signed(session, value, recipient)
     elif kind == "json":
-        verify_hosted_json(session, value, recipient, provided_from=origin)
+        if is_ob3(value):
+            verify_credential_json(session, value, recipient)
+        else:
+            verify_hosted_json(session, value, recipient, provided_from=origin)
     else:  # pragma: no cover - detect_input knows no other kinds
         raise VerificationError(f"cannot verify input of kind {kind!r}")

@@ -18,6 +18,7 @@ from openbadges_core._verify._checks import (
     index_revocations,
     utc_now,
 )
+from openbadges_core._verify._fetch import FetchResponse
 from openbadges_core._verify._session import (
     JSON_MEDIA_TYPES,
     LinkedDocument,
@@ -135,10 +136,12 @@ def _revoked_hosted(session: Session, body: dict[str, Any] | None, why: str) -> 
                 reason=report.revocation_reason)
 
 
-def _fetch_assertion(session: Session, url: str) -> tuple[str, dict[str, Any]] | None:
-    """Fetch a hosted assertion; (the id that is checked, document) or ``None`` when verification stops."""
+def _fetch_assertion(session: Session, url: str,
+                     first: FetchResponse | None = None) -> tuple[str, dict[str, Any]] | None:
+    """Fetch a hosted assertion (``first``: already fetched); (the id that is checked, document) or
+    ``None`` when verification stops."""
     report = session.report
-    res = session.fetch(url, "fetch_assertion")
+    res = first if first is not None else session.fetch(url, "fetch_assertion")
     if res is None:
         return None
     body = parse_json_object(res.body)
@@ -195,11 +198,13 @@ def _fetch_assertion(session: Session, url: str) -> tuple[str, dict[str, Any]] |
 
 
 def verify_hosted(session: Session, url: str, recipient: str | None,
-                  provided: Mapping[str, Any] | None = None, provided_from: str = "") -> None:
-    """Verify a hosted assertion fetched from ``url``; ``provided`` is a copy the caller held."""
+                  provided: Mapping[str, Any] | None = None, provided_from: str = "",
+                  first: FetchResponse | None = None) -> None:
+    """Verify a hosted assertion fetched from ``url`` (``first``: the response, when already fetched);
+    ``provided`` is a copy the caller held."""
     report = session.report
     report.verification_type = "HostedBadge"
-    got = _fetch_assertion(session, url)
+    got = _fetch_assertion(session, url, first)
     if got is None:
         return
     assertion_id, assertion = got

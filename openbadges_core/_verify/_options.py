@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from openbadges_core._keys import PublicKey
 from openbadges_core._verify._fetch import DocumentCache, Fetcher, SafeFetcher
 
 __all__ = ["VerifyOptions", "shared_cache"]
@@ -26,6 +27,8 @@ class VerifyOptions:
       fetching them — offline verification of signed badges.
     - ``cache``: the cache of linked documents (default: one shared process-wide); ``use_cache=False``
       fetches everything afresh.
+    - ``trusted_keys``: issuer public keys pinned by the caller (OB 3.0): a credential signed by one of
+      them passes ``issuer_key`` even when the issuer publishes no key (e.g. a VC-JWT with only a header jwk).
     """
 
     fetcher: Fetcher | None = None
@@ -40,6 +43,7 @@ class VerifyOptions:
     documents: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     cache: DocumentCache | None = None
     use_cache: bool = True
+    trusted_keys: Sequence[PublicKey] = ()
 
     def __post_init__(self) -> None:
         if self.timeout <= 0 or self.total_timeout <= 0:

@@ -142,28 +142,45 @@ class Session:
         self.cache = options.resolved_cache()
         self.deadline = time.monotonic() + options.total_timeout
         self.fetched = 0
+        self.depth = 0
+        self._parent: Session | None = None
 
-    def fetch(self, url: str, check: str) -> FetchResponse | None:
-        """Fetch ``url``; on failure record ``check`` as failed and return ``None``."""
+    def child(self, report: VerificationReport) -> Session:
+        """A session for a nested document (an endorsement, a status list): its own report, the same
+        budget, cache and document count."""
+        child = Session.__new__(Session)
+        child.options, child.report, child.fetcher, child.policy = self.options, report, self.fetcher, self.policy
+        child.cache, child.deadline, child.fetched = self.cache, self.deadline, self.fetched
+        child.depth, child._parent = self.depth + 1, self
+        return child
+
+    def _count(self) -> None:
+        self.fetched += 1
+        if self._parent is not None:
+            self._parent._count()
+
+    def fetch(self, url: str, check: str, *, record: bool = True) -> FetchResponse | None:
+        """Fetch ``url``; on failure record ``check`` as failed (unless not ``record``) and return ``None``."""
+        report = self.report if record else VerificationReport()
         if self.fetched >= self.options.max_documents:
-            self.report.fail(check, f"not fetching {url}: this verification already fetched "
+            report.fail(check, f"not fetching {url}: this verification already fetched "
                              f"{self.fetched} documents (max_documents)", code="too_many_documents", url=url)
             return None
         remaining = self.deadline - time.monotonic()
         if remaining <= 0:
-            self.report.fail(check, f"not fetching {url}: the verification's time budget is spent",
+            report.fail(check, f"not fetching {url}: the verification's time budget is spent",
                              code="fetch_timeout", url=url)
             return None
-        self.fetched += 1
+        self._count()
         try:
             if _takes_timeout(self.fetcher):
                 return self.fetcher.fetch(url, accept=DEFAULT_ACCEPT, timeout=remaining)
             return self.fetcher.fetch(url, accept=DEFAULT_ACCEPT)
         except FetchError as exc:
             message = exc.message if url in exc.message else f"cannot fetch {url}: {exc.message}"
-            self.report.fail(check, message, code=exc.code, url=url)
+            report.fail(check, message, code=exc.code, url=url)
         except Exception as exc:  # noqa: BLE001 - a custom fetcher bug is a failed check
-            self.report.fail(check, f"cannot fetch {url}: {type(exc).__name__}: {exc}", code="fetch_error",
+            report.fail(check, f"cannot fetch {url}: {type(exc).__name__}: {exc}", code="fetch_error",
                              url=url)
         return None
 

@@ -1,0 +1,578 @@
+"""Open Badges 3.0 verification: a credential (JSON with a Data Integrity proof, or a VC-JWT) in,
+checks out, in the order of the spec's verification section:
+
+``ob_version`` → ``validate_credential`` (schema) → ``credential_subject`` (id or identifier) →
+``proof`` + ``issuer_key`` → ``refresh_service`` (noted, not followed) → ``credential_status`` →
+``valid_from`` / ``valid_until`` → ``recipient`` → ``endorsement`` (each endorsement verified on its own).
+
+Every linked document (status lists, DID documents, controller documents, JWKS) comes from
+``VerifyOptions.documents``, the cache or the session's SSRF-safe fetcher — never fetched directly.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from openbadges_core._errors import FetchError, OpenBadgesError
+from openbadges_core._identity import identity_matches
+from openbadges_core._jws import decode_jws_unverified
+from openbadges_core._keys import PublicKey, load_public_key
+from openbadges_core._ob3._dataintegrity import verify_data_integrity
+from openbadges_core._ob3._didkeys import _ACCEPT, _find_method, did_web_url
+from openbadges_core._ob3._multibase import ed25519_from_multikey
+from openbadges_core._ob3._schema import credential_issues
+from openbadges_core._ob3._status import BitstringStatusList
+from openbadges_core._ob3._vcjwt import verify_vc_jwt
+from openbadges_core._verify._checks import as_list, parse_datetime, utc_now
+from openbadges_core._verify._fetch import FetchResponse
+from openbadges_core._verify._report import VerificationReport
+from openbadges_core._verify._session import Session, is_http_url, parse_json_object, record_validation
+
+__all__ = ["is_ob3", "is_ob3_token", "looks_like_jwt", "verify_credential_json", "verify_credential_jwt",
+           "verify_credential_url"]
+
+VC_CONTEXTS = frozenset({"https://www.w3.org/ns/credentials/v2", "https://www.w3.org/2018/credentials/v1"})
+_STATUS_ENTRY_TYPES = frozenset({"BitstringStatusListEntry", "StatusList2021Entry"})
+_LEGACY_STATUS = "1EdTechRevocationList"
+_MAX_ENDORSEMENTS = 16
+_MAX_DEPTH = 2
+
+
+# --- detection ------------------------------------------------------------------------------------
+def _contexts(data: Mapping[str, Any]) -> list[str]:
+    return [c for c in as_list(data.get("@context")) if isinstance(c, str)]
+
+
+def is_ob3(data: Mapping[str, Any]) -> bool:
+    """A W3C Verifiable Credential (VC 2.0 or 1.1 context, or ``VerifiableCredential`` in ``type``)."""
+    if any(c in VC_CONTEXTS for c in _contexts(data)):
+        return True
+    return "VerifiableCredential" in as_list(data.get("type"))
+
+
+def is_ob3_token(token: str) -> bool:
+    """A compact JWS whose payload is a VC (VC 2.0 form) or carries one in ``vc`` (VC 1.1 form)."""
+    try:
+        _, payload = decode_jws_unverified(token)
+    except OpenBadgesError:
+        return False
+    data = parse_json_object(payload)
+    return data is not None and (isinstance(data.get("vc"), Mapping) or is_ob3(data))
+
+
+def looks_like_jwt(body: bytes) -> bool:
+    """A response body that is a compact VC-JWT."""
+    text = body.strip()
+    return len(text) < 1_000_000 and text.count(b".") == 2 and is_ob3_token(text.decode("ascii", "replace"))
+
+
+# --- fetching -------------------------------------------------------------------------------------
+class _Fetched:
+    """A JSON document or a compact JWT fetched for OB 3.0 verification (kept in the cache)."""
+
+    __slots__ = ("at", "data", "text")
+
+    def __init__(self, data: dict[str, Any] | None, text: str | None) -> None:
+        self.data, self.text, self.at = data, text, time.monotonic()
+
+
+class _KeyFetcher:
+    """The ``KeyFetcher`` the OB 3.0 key resolvers get: preloaded documents, then the cache, then the
+    session's fetcher (its budget and limits apply). Failures raise :class:`FetchError`; the resolver
+    turns them into a failed ``proof``/``issuer_key`` check, so nothing is recorded here."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def fetch(self, url: str, *, accept: str = _ACCEPT) -> FetchResponse:
+        got = fetch_document(self.session, url, "fetch_key", record=False)
+        if got is None or got.data is None:
+            raise FetchError(f"cannot fetch a JSON document from {url}")
+        return FetchResponse(url, 200, "application/json", json.dumps(got.data).encode("utf-8"))
+
+
+def fetch_document(session: Session, url: str, check: str, *, record: bool = True,
+                   max_age: float | None = None) -> _Fetched | None:
+    """A JSON document (or compact JWT) at ``url``: preloaded, cached (no older than ``max_age`` s) or
+    fetched. With ``record`` a failure is a failed ``check``; a success is recorded by the caller."""
+    preloaded = session.options.documents.get(url)
+    if preloaded is not None:
+        return _Fetched(dict(preloaded), None)
+    cache_key = "ob3:" + url
+    if session.cache is not None:
+        hit = session.cache.get(session.policy, cache_key)
+        if isinstance(hit, _Fetched) and (max_age is None or time.monotonic() - hit.at <= max_age):
+            return hit
+    res = session.fetch(url, check, record=record)
+    if res is None:
+        return None
+    if res.status_code != 200:
+        if record:
+            session.report.fail(check, f"{url} answered HTTP {res.status_code}, not 200", code="http_status",
+                                url=url, status=res.status_code)
+        return None
+    data = parse_json_object(res.body)
+    text = None
+    if data is None:
+        if looks_like_jwt(res.body):
+            text = res.body.decode("ascii").strip()
+        else:
+            if record:
+                session.report.fail(check, f"{url} returned neither a JSON object nor a JWT", code="not_json",
+                                    url=url)
+            return None
+    fetched = _Fetched(data, text)
+    if session.cache is not None:
+        session.cache.put(session.policy, cache_key, fetched)
+    return fetched
+
+
+# --- proofs and keys ------------------------------------------------------------------------------
+def _issuer_id(credential: Mapping[str, Any]) -> str | None:
+    issuer = credential.get("issuer")
+    issuer = issuer.get("id") if isinstance(issuer, Mapping) else issuer
+    return issuer if isinstance(issuer, str) else None
+
+
+def _ed25519_kid(multikey: str) -> str | None:
+    try:
+        raw = ed25519_from_multikey(multikey)
+    except OpenBadgesError:
+        return None
+    return PublicKey.from_cryptography(Ed25519PublicKey.from_public_bytes(raw)).kid
+
+
+def _controller_lists(session: Session, method: str, multikey: str) -> str | None:
+    """Whether the issuer's controller document lists ``method`` with key ``multikey``; None when it
+    does, else why not."""
+    base = method.split("#", 1)[0]
+    try:
+        url = did_web_url(base) if base.startswith("did:web:") else base
+        if not url.startswith("https://"):
+            return f"the controller document of {method} is not an https URL"
+        doc = _KeyFetcher(session).fetch(url).json()
+        if base.startswith("did:web:") and doc.get("id") != base:
+            return f"the DID document at {url} is for {doc.get('id')!r}"
+        found = _find_method(doc, method, base)
+    except OpenBadgesError as exc:
+        return exc.message
+    if found.get("publicKeyMultibase") not in (None, multikey):
+        return f"{method} is published with a different key"
+    if found.get("publicKeyMultibase") is None:
+        jwk = found.get("publicKeyJwk")
+        if not isinstance(jwk, Mapping) or jwk.get("kty") != "OKP":
+            return f"{method} is published without an Ed25519 key"
+        try:
+            if load_public_key(dict(jwk)).kid != _ed25519_kid(multikey):
+                return f"{method} is published with a different key"
+        except OpenBadgesError as exc:
+            return exc.message
+    return None
+
+
+def _di_issuer_key(session: Session, credential: Mapping[str, Any], method: str, multikey: str) -> None:
+    """``issuer_key`` for a Data Integrity proof: the signing key belongs to the issuer."""
+    report = session.report
+    issuer = _issuer_id(credential)
+    kid = _ed25519_kid(multikey)
+    if kid is not None and any(k.kid == kid for k in session.options.trusted_keys):
+        report.ok("issuer_key", f"the signing key {multikey} is pinned by the caller", method=method)
+        return
+    base = method.split("#", 1)[0]
+    if base.startswith("did:key:") and base == issuer:
+        report.ok("issuer_key", f"the issuer is the did:key {base} that signed", method=method)
+        return
+    if issuer is None or base != issuer:
+        report.fail("issuer_key", f"verification method {method} is not under the issuer id {issuer!r} and the "
+                    "key is not pinned: the signature is valid but proves nothing about the issuer",
+                    method=method, issuer=issuer)
+        return
+    why = _controller_lists(session, method, multikey)
+    if why is None:
+        report.ok("issuer_key", f"the issuer's document {base} publishes {method}", method=method)
+    else:
+        report.fail("issuer_key", f"the key of {method} is not shown to be the issuer's ({why}): the signature "
+                    "is valid but proves nothing about the issuer", method=method, issuer=issuer)
+
+
+def _data_integrity(session: Session, credential: Mapping[str, Any], what: str = "the credential") -> bool:
+    report = session.report
+    try:
+        proofs = verify_data_integrity(credential, fetcher=_KeyFetcher(session))
+    except OpenBadgesError as exc:
+        report.fail("proof", f"the proof of {what} does not verify: {exc.message}", code=exc.code)
+        return False
+    suites = ", ".join(p.cryptosuite or p.type for p in proofs)
+    report.ok("proof", f"{len(proofs)} Data Integrity proof(s) verified ({suites})",
+              methods=[p.verification_method for p in proofs])
+    _di_issuer_key(session, credential, proofs[0].verification_method, proofs[0].public_key_multibase)
+    return True
+
+
+def _jwt_proof(session: Session, token: str, what: str = "the credential") -> dict[str, Any] | None:
+    """Verify a VC-JWT (``proof`` and ``issuer_key``); the verified credential or ``None``."""
+    report = session.report
+    try:
+        result = verify_vc_jwt(token, trusted_keys=tuple(session.options.trusted_keys),
+                               fetcher=_KeyFetcher(session), now=session.options.now,
+                               leeway_seconds=int(session.options.clock_skew))
+    except OpenBadgesError as exc:
+        report.fail("proof", f"the VC-JWT signature of {what} does not verify: {exc.message}", code=exc.code)
+        return None
+    report.ok("proof", f"VC-JWT ({result.vc_version} form) signature verified with {result.key.alg} key "
+              f"{result.key.kid}", alg=result.key.alg, kid=result.header.get("kid"), vc_version=result.vc_version)
+    issuer = _issuer_id(result.credential)
+    if result.issuer_trusted:
+        report.ok("issuer_key", f"the signing key is published by issuer {issuer} or pinned by the caller")
+    else:
+        report.fail("issuer_key", f"the signing key (header jwk {result.key.kid}) is not published by issuer "
+                    f"{issuer!r} nor pinned: the signature is valid but proves nothing about the issuer",
+                    kid=result.key.kid, issuer=issuer)
+    return result.credential
+
+
+# --- status ---------------------------------------------------------------------------------------
+def _status_list_credential(session: Session, url: str, issuer: str | None) -> dict[str, Any] | None:
+    """Fetch, verify and check the freshness of a status list credential."""
+    report = session.report
+    got = fetch_document(session, url, "status_list")
+    if got is not None and got.data is not None:
+        ttl = got.data.get("credentialSubject", {})
+        ttl = ttl.get("ttl") if isinstance(ttl, Mapping) else None
+        if isinstance(ttl, int) and not isinstance(ttl, bool) and ttl >= 0 and url not in session.options.documents:
+            got = fetch_document(session, url, "status_list", max_age=ttl / 1000)
+    if got is None:
+        return None
+    report.ok("status_list", f"status list credential {url}", url=url)
+    child = _child(session)
+    if got.text is not None:
+        data = _jwt_proof(child, got.text, f"status list {url}")
+    else:
+        data = got.data
+        if data is not None:
+            _data_integrity(child, data, f"status list {url}")
+    failed = [c for c in child.report.checks if not c.passed]
+    if data is None or failed:
+        report.fail("status_list_proof", f"the status list {url} is not validly signed by its issuer: "
+                    + "; ".join(c.message for c in failed), url=url)
+        return None
+    list_issuer = _issuer_id(data)
+    if issuer is not None and list_issuer != issuer:
+        report.fail("status_list_proof", f"the status list is issued by {list_issuer!r}, not by the credential's "
+                    f"issuer {issuer!r}", url=url)
+        return None
+    report.ok("status_list_proof", f"the status list is signed by issuer {list_issuer}")
+    now = session.options.now or utc_now()
+    start, end = parse_datetime(data.get("validFrom")), parse_datetime(data.get("validUntil"))
+    if start is not None and start > now + timedelta(seconds=session.options.clock_skew):
+        report.fail("status_list_window", f"the status list is valid only from {start.isoformat()}", url=url)
+        return None
+    if end is not None and end <= now:
+        report.fail("status_list_window", f"the status list expired on {end.isoformat()}: its status is stale",
+                    url=url)
+        return None
+    report.ok("status_list_window", "the status list is current")
+    return data
+
+
+def _bitstring_status(session: Session, entry: Mapping[str, Any], issuer: str | None) -> None:
+    report = session.report
+    purpose, url, raw_index = entry.get("statusPurpose"), entry.get("statusListCredential"), entry.get("statusListIndex")
+    try:
+        index = int(raw_index) if isinstance(raw_index, (str, int)) and not isinstance(raw_index, bool) else -1
+    except ValueError:
+        index = -1
+    if not is_http_url(url) or index < 0 or not isinstance(purpose, str):
+        report.fail("credential_status", "the status entry needs statusPurpose, a non-negative statusListIndex "
+                    "and an http(s) statusListCredential", entry=dict(entry))
+        return
+    assert isinstance(url, str)
+    data = _status_list_credential(session, url, issuer)
+    if data is None:
+        report.fail("credential_status", f"the {purpose} status cannot be read from {url}", url=url)
+        return
+    subject = data.get("credentialSubject")
+    subject = subject if isinstance(subject, Mapping) else {}
+    if subject.get("statusPurpose") != purpose:
+        report.fail("credential_status", f"the list's statusPurpose {subject.get('statusPurpose')!r} is not the "
+                    f"entry's {purpose!r}", url=url)
+        return
+    if entry.get("statusSize", 1) not in (1, "1"):
+        report.fail("credential_status", "status entries of more than one bit are not supported", url=url)
+        return
+    try:
+        bits = BitstringStatusList.decode(subject.get("encodedList"))  # type: ignore[arg-type]
+        flagged = bits.get(index)
+    except OpenBadgesError as exc:
+        report.fail("credential_status", f"the status list cannot be read: {exc.message}", url=url, code=exc.code)
+        return
+    if not flagged:
+        report.ok("credential_status", f"{purpose}: not set (index {index} of {url})", purpose=purpose,
+                  index=index)
+    elif purpose == "revocation":
+        report.revoked = True
+        report.fail("credential_status", f"the credential is revoked (index {index} of {url})",
+                    purpose=purpose, index=index)
+    elif purpose == "suspension":
+        report.fail("credential_status", f"the credential is suspended (index {index} of {url})",
+                    purpose=purpose, index=index)
+    else:
+        report.fail("credential_status", f"the {purpose} status is set (index {index} of {url})",
+                    level="warning", purpose=purpose, index=index)
+
+
+def _legacy_status(session: Session, entry: Mapping[str, Any], credential: Mapping[str, Any]) -> None:
+    """``1EdTechRevocationList``: a document at ``id`` whose ``revokedCredentials`` name revoked ids."""
+    report = session.report
+    url = entry.get("id")
+    if not is_http_url(url):
+        report.fail("credential_status", f"1EdTechRevocationList id {url!r} is not an http(s) URL")
+        return
+    assert isinstance(url, str)
+    got = fetch_document(session, url, "status_list")
+    if got is None or got.data is None:
+        report.fail("credential_status", f"the revocation list {url} cannot be read, so revocation is unknown")
+        return
+    report.ok("status_list", f"revocation list {url}", url=url)
+    wanted = credential.get("id")
+    for item in as_list(got.data.get("revokedCredentials")):
+        name = item.get("id") if isinstance(item, Mapping) else item
+        if name == wanted and isinstance(wanted, str):
+            reason = item.get("revocationReason") if isinstance(item, Mapping) else None
+            report.revoked = True
+            report.revocation_reason = reason if isinstance(reason, str) else None
+            report.fail("credential_status", f"the credential is on the issuer's revocation list {url}"
+                        + (f": {reason}" if isinstance(reason, str) else ""), url=url, reason=report.revocation_reason)
+            return
+    report.ok("credential_status", f"the credential is not on the revocation list {url}")
+
+
+def _status(session: Session, credential: Mapping[str, Any]) -> None:
+    entries = as_list(credential.get("credentialStatus"))
+    if not entries:
+        session.report.ok("credential_status", "the credential declares no status")
+        return
+    for entry in entries[:4]:
+        kinds = as_list(entry.get("type")) if isinstance(entry, Mapping) else []
+        if not isinstance(entry, Mapping):
+            session.report.fail("credential_status", "credentialStatus entries must be objects")
+        elif _STATUS_ENTRY_TYPES & set(kinds):
+            _bitstring_status(session, entry, _issuer_id(credential))
+        elif _LEGACY_STATUS in kinds:
+            _legacy_status(session, entry, credential)
+        else:
+            session.report.fail("credential_status", f"unsupported status type {kinds!r}: the status is unknown",
+                                level="warning")
+
+
+# --- other rules ----------------------------------------------------------------------------------
+def _version(session: Session, credential: Mapping[str, Any]) -> bool:
+    report = session.report
+    report.version = "3.0"
+    contexts = _contexts(credential)
+    if not any(c in VC_CONTEXTS for c in contexts):
+        report.fail("ob_version", f"@context {contexts!r} does not start with a W3C credentials context")
+        return False
+    if not any("/ob/v3p0/" in c for c in contexts):
+        report.fail("ob_version", f"@context {contexts!r} names no Open Badges 3.0 context")
+        return False
+    vc = "1.1" if "https://www.w3.org/2018/credentials/v1" in contexts else "2.0"
+    report.ok("ob_version", f"Open Badges 3.0 (Verifiable Credentials {vc})", vc_version=vc)
+    return True
+
+
+def _subject(session: Session, credential: Mapping[str, Any]) -> None:
+    report = session.report
+    subjects = [s for s in as_list(credential.get("credentialSubject")) if isinstance(s, Mapping)]
+    if not subjects:
+        report.fail("credential_subject", "the credential has no credentialSubject")
+    elif all(isinstance(s.get("id"), str) or s.get("identifier") for s in subjects):
+        report.ok("credential_subject", "the credential subject has an id or identifier")
+    else:
+        report.fail("credential_subject", "the credential subject has neither an id nor an identifier")
+
+
+def _window(session: Session, credential: Mapping[str, Any]) -> None:
+    report = session.report
+    now = session.options.now or utc_now()
+    skew = timedelta(seconds=session.options.clock_skew)
+    raw_start = credential.get("validFrom", credential.get("issuanceDate"))
+    raw_end = credential.get("validUntil", credential.get("expirationDate"))
+    start = parse_datetime(raw_start)
+    if raw_start is not None and start is None:
+        report.fail("valid_from", f"validFrom {raw_start!r} is not an ISO 8601 date-time")
+    elif start is not None and start > now + skew:
+        report.fail("valid_from", f"the credential is not valid before {start.isoformat()}",
+                    valid_from=start.isoformat())
+    else:
+        report.ok("valid_from", f"valid from {start.isoformat()}" if start else "no validFrom")
+    end = parse_datetime(raw_end)
+    if raw_end is None:
+        report.ok("valid_until", "the credential does not expire")
+    elif end is None:
+        report.fail("valid_until", f"validUntil {raw_end!r} is not an ISO 8601 date-time")
+    elif end <= now - skew:
+        report.expired = True
+        report.fail("valid_until", f"the credential expired on {end.isoformat()}", valid_until=end.isoformat())
+    else:
+        report.ok("valid_until", f"valid until {end.isoformat()}")
+
+
+_IDENTITY_TYPES = {"emailAddress": "email", "url": "url", "phone": "telephone", "telephone": "telephone"}
+
+
+def _recipient(session: Session, credential: Mapping[str, Any], recipient: str | None) -> None:
+    if recipient is None:
+        return
+    report = session.report
+    candidates: list[Mapping[str, Any]] = []
+    for subject in as_list(credential.get("credentialSubject")):
+        if not isinstance(subject, Mapping):
+            continue
+        for ident in as_list(subject.get("identifier")):
+            if isinstance(ident, Mapping) and isinstance(ident.get("identityHash"), str):
+                kind = ident.get("identityType")
+                candidates.append({"type": _IDENTITY_TYPES.get(kind, kind) if isinstance(kind, str) else "email",
+                                   "identity": ident["identityHash"], "hashed": ident.get("hashed") is True,
+                                   "salt": ident.get("salt")})
+        sid = subject.get("id")
+        if isinstance(sid, str):
+            if sid.startswith("mailto:"):
+                candidates.append({"type": "email", "identity": sid[7:]})
+            else:
+                candidates.append({"type": "url", "identity": sid})
+    matched = any(identity_matches(c, recipient) for c in candidates)
+    report.recipient_match = matched
+    if matched:
+        report.ok("recipient", "the credential was awarded to this recipient")
+    else:
+        report.fail("recipient", "the credential was not awarded to this recipient"
+                    + ("" if candidates else " (it names no identifier)"))
+
+
+def _child(session: Session) -> Session:
+    return session.child(VerificationReport(input_kind="embedded"))
+
+
+def _endorsements(session: Session, credential: Mapping[str, Any]) -> None:
+    """Each endorsement (``endorsement`` / ``endorsementJwt`` on the credential, its achievement and its
+    issuer) is verified on its own; a bad one is a warning on the endorsed credential."""
+    found: list[Any] = []
+    holders: list[Any] = [credential, credential.get("issuer")]
+    for subject in as_list(credential.get("credentialSubject")):
+        if isinstance(subject, Mapping):
+            holders.append(subject.get("achievement"))
+    for holder in holders:
+        if isinstance(holder, Mapping):
+            found += [e for e in as_list(holder.get("endorsement")) if isinstance(e, Mapping)]
+            found += [e for e in as_list(holder.get("endorsementJwt")) if isinstance(e, str)]
+    if session.depth >= _MAX_DEPTH:
+        return
+    for item in found[:_MAX_ENDORSEMENTS]:
+        child = _child(session)
+        if isinstance(item, str):
+            verify_credential_jwt(child, item, None)
+        else:
+            verify_credential_json(child, item, None)
+        sub = child.report
+        name = sub.assertion.get("id") if isinstance(sub.assertion, Mapping) else None
+        detail = {"id": name, "checks": [c.to_dict() for c in sub.checks]}
+        if sub.valid and sub.assertion is not None and "EndorsementCredential" in as_list(sub.assertion.get("type")):
+            session.report.ok("endorsement", f"endorsement {name} verifies", **detail)
+        else:
+            why = "; ".join(c.message for c in sub.errors[:3]) or "it is not an EndorsementCredential"
+            session.report.fail("endorsement", f"endorsement {name} does not verify: {why}", level="warning",
+                                **detail)
+    if len(found) > _MAX_ENDORSEMENTS:
+        session.report.fail("endorsement", f"only the first {_MAX_ENDORSEMENTS} of {len(found)} endorsements "
+                            "were verified", level="warning")
+
+
+# --- flows ----------------------------------------------------------------------------------------
+def _schema_view(credential: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A VC 1.1 credential as the VC 2.0 schema sees it (the OB 3.0 JSON Schema is written for VC 2.0):
+    the 2018 context, ``issuanceDate`` and ``expirationDate`` take their VC 2.0 names."""
+    contexts = as_list(credential.get("@context"))
+    if not contexts or contexts[0] != "https://www.w3.org/2018/credentials/v1":
+        return credential
+    view = dict(credential)
+    view["@context"] = ["https://www.w3.org/ns/credentials/v2", *contexts[1:]]
+    for old, new in (("issuanceDate", "validFrom"), ("expirationDate", "validUntil")):
+        if old in view and new not in view:
+            view[new] = view.pop(old)
+    return view
+
+
+def _common_head(session: Session, credential: Mapping[str, Any]) -> bool:
+    report = session.report
+    report.assertion = dict(credential)
+    issuer = credential.get("issuer")
+    report.issuer = dict(issuer) if isinstance(issuer, Mapping) else None
+    subject = credential.get("credentialSubject")
+    achievement = subject.get("achievement") if isinstance(subject, Mapping) else None
+    report.badge = dict(achievement) if isinstance(achievement, Mapping) else None
+    if not _version(session, credential):
+        return False
+    record_validation(report, "validate_credential", "the credential (OB 3.0 JSON Schema)",
+                      credential_issues(_schema_view(credential)))
+    _subject(session, credential)
+    return True
+
+
+def _common_tail(session: Session, credential: Mapping[str, Any], recipient: str | None) -> None:
+    if credential.get("refreshService") is not None:
+        session.report.ok("refresh_service", "the credential names a refresh service (not followed)")
+    _status(session, credential)
+    _window(session, credential)
+    _recipient(session, credential, recipient)
+    _endorsements(session, credential)
+
+
+def verify_credential_json(session: Session, credential: Mapping[str, Any], recipient: str | None) -> None:
+    """Verify an OB 3.0 credential given as JSON (its proof must be an embedded Data Integrity proof)."""
+    session.report.verification_type = "DataIntegrity"
+    if not _common_head(session, credential):
+        return
+    _data_integrity(session, credential)
+    _common_tail(session, credential, recipient)
+
+
+def verify_credential_jwt(session: Session, token: str, recipient: str | None) -> None:
+    """Verify an OB 3.0 credential given as a VC-JWT (VC 2.0 or VC 1.1 form)."""
+    report = session.report
+    report.verification_type = "VC-JWT"
+    try:
+        _, payload = decode_jws_unverified(token)
+    except OpenBadgesError as exc:
+        report.fail("jwt_decode", f"not a well-formed compact JWT: {exc.message}")
+        return
+    data = parse_json_object(payload)
+    if data is None:
+        report.fail("jwt_decode", "the JWT payload is not a JSON object")
+        return
+    credential = data["vc"] if isinstance(data.get("vc"), Mapping) else {
+        k: v for k, v in data.items() if k not in ("iss", "jti", "sub", "nbf", "exp", "iat", "aud")}
+    report.ok("jwt_decode", "compact VC-JWT" + (" (VC 1.1 vc claim)" if "vc" in data else ""))
+    if not _common_head(session, credential):
+        return
+    verified = _jwt_proof(session, token)
+    if verified is not None:
+        credential = verified
+    _common_tail(session, credential, recipient)
+
+
+def verify_credential_url(session: Session, url: str, recipient: str | None, response: FetchResponse) -> None:
+    """An OB 3.0 credential fetched from ``url`` (JSON or a JWT body)."""
+    session.report.ok("fetch_assertion", f"fetched the credential from {response.url}", url=response.url)
+    data = parse_json_object(response.body)
+    if data is not None:
+        verify_credential_json(session, data, recipient)
+    else:
+        verify_credential_jwt(session, response.body.decode("utf-8", "replace").strip(), recipient)
+

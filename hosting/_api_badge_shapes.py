@@ -17,6 +17,7 @@ _Text = Annotated[str, msgspec.Meta(max_length=10_000)]
 _Url = Annotated[str, msgspec.Meta(pattern="^https?://", max_length=2048)]
 _Strings = Annotated[list[Annotated[str, msgspec.Meta(min_length=1, max_length=255)]], msgspec.Meta(max_length=50)]
 _Units = Literal["minutes", "hours", "days", "weeks"]
+_IMAGE = "PNG or SVG: an http(s) URL or a data: URI; with multipart/form-data, a file part named image"
 
 
 class Criteria(msgspec.Struct, forbid_unknown_fields=True):
@@ -81,7 +82,7 @@ class BadgePatch(msgspec.Struct, forbid_unknown_fields=True):
 
     name: _Name | None = None
     description: Annotated[str, msgspec.Meta(min_length=1, max_length=10_000)] | None = None
-    image: Annotated[str, msgspec.Meta(description="a data: URI")] | None = None
+    image: Annotated[str, msgspec.Meta(description=_IMAGE)] | None = None
     slug: _Slug | None = None
     criteria: Criteria | list[CriteriaItem] | None = None
     criteriaUrl: _Url | None = None
@@ -108,7 +109,7 @@ class BadgePatch(msgspec.Struct, forbid_unknown_fields=True):
 BadgeInput = msgspec.defstruct(
     "BadgeInput",
     [("name", _Name), ("description", Annotated[str, msgspec.Meta(min_length=1, max_length=10_000)]),
-     ("image", Annotated[str, msgspec.Meta(description="a data: URI")]),
+     ("image", Annotated[str, msgspec.Meta(description=_IMAGE)]),
      *[(f.name, f.type, None) for f in msgspec.structs.fields(BadgePatch)
        if f.name not in ("name", "description", "image")]],
     forbid_unknown_fields=True,

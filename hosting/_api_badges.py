@@ -12,14 +12,12 @@ assertions cannot be deleted (409): archive it (``archived: true``), it stays pu
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import math
 import re
 import secrets
 from typing import Any
-from urllib.parse import unquote_to_bytes, urlencode
+from urllib.parse import urlencode
 
 from litestar import Controller, Request, delete, get, patch, post, put
 from litestar.di import Provide
@@ -33,6 +31,7 @@ import openbadges_core as ob
 from hosting import _documents as docs
 from hosting._api_auth import Principal, provide_principal
 from hosting._api_badge_shapes import BadgeChanged, BadgeEnvelope, BadgeInput, BadgePage, BadgePatch
+from hosting._api_images import read_image
 from hosting._api_input import FieldErrors, read_body, slugify
 from hosting._api_issuers import _iso, _state
 from hosting._api_lookup import EDIT_ROLES, find_badge, find_issuer, require_role
@@ -48,7 +47,7 @@ LONG_TEXT = 10_000
 MAX_ITEMS = 50
 TIME_UNITS = ("minutes", "hours", "days", "weeks")
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
-_MEDIA = (JSON, FORM)
+_MEDIA = (JSON, FORM, "multipart/form-data")
 # Echoed back by a client doing GET-then-PUT; ignored on input.
 _READ_ONLY = frozenset({"id", "issuer", "publicUrl", "assertionCount", "createdAt", "updatedAt"})
 # API name -> (column, max length) of the optional text fields ("" or null clears them).
@@ -126,7 +125,7 @@ class _BadgeInput:
             out["name"] = errors.text(data, "name", required=True, max_len=255)
         if self.creating or "description" in data:
             out["description"] = errors.text(data, "description", required=True, max_len=LONG_TEXT)
-        if self.creating and (self.image is None or self.image == ""):
+        if (self.creating or "image" in data) and self.image in (None, "", b""):
             errors.add("image", "required (an upload, an http(s) URL or a data: URI)", None)
         for name, (column, max_len) in _TEXTS.items():
             if name in data:
@@ -339,19 +338,6 @@ def _is_form(request: Request[Any, Any, Any]) -> bool:
     return request.headers.get("content-type", "").split(";")[0].strip().lower() in _FORM_TYPES
 
 
-async def _read_image(state: HostingState, value: Any) -> bytes:
-    """Image bytes from a ``data:`` URI (the issuer API's upload/URL reader replaces this)."""
-    if isinstance(value, str) and value.startswith("data:") and "," in value:
-        header, _, payload = value[5:].partition(",")
-        try:
-            return base64.b64decode(payload, validate=True) if header.endswith(";base64") \
-                else unquote_to_bytes(payload)
-        except (binascii.Error, ValueError):
-            pass
-    raise BadRequest("image must be a data: URI", details=[{"field": "image", "message": "not a data: URI",
-                                                            "value": None}])
-
-
 # --- queries ----------------------------------------------------------------------------------------------
 
 async def _assertion_counts(session: AsyncSession, badge_ids: list[int]) -> dict[int, int]:
@@ -468,7 +454,9 @@ class BadgesController(Controller):
         fields = parsed.parse()
         _check_candidate(BadgeClass(**fields), state.urls, parsed.errors)
         parsed.errors.raise_if_any()
-        image = await _read_image(state, parsed.image)
+        image = await read_image(state, parsed.image)
+        if image is None:  # pragma: no cover - parse() refused an empty image already
+            raise BadRequest("image is required", details=[{"field": "image", "message": "required", "value": None}])
         given = fields.pop("slug", None)
         if given is not None:
             await _refuse_taken_slug(db_session, issuer, given, None)
@@ -507,10 +495,12 @@ class BadgesController(Controller):
         if fields.get("slug", badge.slug) != badge.slug:
             await _refuse_taken_slug(db_session, issuer, fields["slug"], badge.id)
         changed = False
-        if parsed.image not in (None, "", state.urls.badge_image(badge.public_id)):  # GET-then-PUT echoes the URL
+        image = None if parsed.image == state.urls.badge_image(badge.public_id) \
+            else await read_image(state, parsed.image)  # GET-then-PUT echoes the badge's own image URL
+        if image is not None:
             store = HostingStore(db_session, state.urls, state.keybox,
                                  max_image_bytes=state.settings.max_image_bytes)
-            await _replace_image(store, badge, await _read_image(state, parsed.image))
+            await _replace_image(store, badge, image)
             changed = True
         for column, value in fields.items():
             if getattr(badge, column) != value:

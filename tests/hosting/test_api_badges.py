@@ -20,7 +20,7 @@ from hosting._models import BadgeClass, Issuer, StoredImage
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _api_support import bearer, make_token, new_issuer, unique_email
-from _badge_support import PNG, PNG_DATA_URI, SVG_DATA_URI, badge_body, new_badge
+from _badge_support import PNG, PNG_DATA_URI, SVG_DATA_URI, badge_body, new_badge, serving
 from conftest import BASE_URL, run_store
 
 from hosting._demo import DEMO_SVG
@@ -537,7 +537,7 @@ def test_scopes(api: TestClient[Any], settings: Settings, owner: str, issuer: di
     assert api.get(_url(issuer)).status_code == 401
 
 
-# --- form bodies -------------------------------------------------------------------------------------------
+# --- images and form bodies -------------------------------------------------------------------------------------------
 
 def test_form_encoded_create_coerces_strings(api: TestClient[Any], owner: str, issuer: dict[str, Any]) -> None:
     alignment = [{"targetName": "x", "targetUrl": "https://a.example"}]
@@ -582,3 +582,52 @@ def test_openapi_documents_the_badge_endpoints(api: TestClient[Any]) -> None:
     ok = listing["get"]["responses"]["200"]["content"]["application/json"]["schema"]
     assert ok == {"$ref": "#/components/schemas/BadgePage"}
     assert set(res.json()["components"]["schemas"]["BadgePage"]["properties"]) == {"badges", "metadata"}
+
+
+def test_multipart_create_and_update_with_an_uploaded_image(api: TestClient[Any], owner: str,
+                                                             issuer: dict[str, Any]) -> None:
+    fields = {"name": "Upload", "description": "d", "criteriaNarrative": "n", "tags": "x,y", "unique": "1"}
+    res = api.post(_url(issuer), data=fields, files={"image": ("star.png", PNG, "image/png")}, headers=bearer(owner))
+    assert res.status_code == 201, res.text
+    badge = res.json()["badge"]
+    assert badge["tags"] == ["x", "y"] and badge["unique"] is True
+    assert api.get(f"/public/badges/{badge['id']}/image").content == PNG
+    res = api.patch(_url(issuer, badge["id"]), data={"name": "Upload 2"},
+                    files={"image": ("star.svg", DEMO_SVG, "image/svg+xml")}, headers=bearer(owner))
+    assert res.status_code == 200, res.text
+    assert res.json()["badge"]["name"] == "Upload 2"
+    assert api.get(f"/public/badges/{badge['id']}/image").content == DEMO_SVG
+    res = api.post(_url(issuer), data=fields, files={"image": ("notes.txt", b"hello", "text/plain")},
+                   headers=bearer(owner))
+    assert res.status_code == 400 and [d["field"] for d in res.json()["details"]] == ["image"]
+    res = api.post(_url(issuer), data=fields, files={"image": ("empty.png", b"", "image/png")}, headers=bearer(owner))
+    assert res.status_code == 400 and [d["field"] for d in res.json()["details"]] == ["image"]
+
+
+def test_image_cannot_be_removed(api: TestClient[Any], owner: str, issuer: dict[str, Any]) -> None:
+    badge = new_badge(api, owner, issuer["id"])
+    for value in (None, ""):
+        res = api.patch(_url(issuer, badge["id"]), json={"image": value}, headers=bearer(owner))
+        assert res.status_code == 400 and res.json()["details"][0]["field"] == "image"
+    assert api.get(f"/public/badges/{badge['id']}/image").content == PNG
+
+
+def test_image_url_on_a_private_address_is_refused(api: TestClient[Any], owner: str,
+                                                   issuer: dict[str, Any]) -> None:
+    with serving("/star.png", PNG, "image/png") as base:
+        res = api.post(_url(issuer), json=badge_body(image=f"{base}/star.png"), headers=bearer(owner))
+    assert res.status_code == 400 and res.json()["details"][0]["field"] == "image"
+
+
+def test_image_url_is_fetched_when_private_urls_are_allowed(settings: Settings, owner: str) -> None:
+    import dataclasses
+
+    relaxed = dataclasses.replace(settings, allow_private_image_urls=True)
+    with TestClient(create_app(relaxed, route_handlers=api_route_handlers()), base_url=BASE_URL) as api, \
+            serving("/star.svg", DEMO_SVG, "image/svg+xml") as base:
+        issuer = new_issuer(api, owner)
+        badge = new_badge(api, owner, issuer["id"], image=f"{base}/star.svg")
+        assert api.get(f"/public/badges/{badge['id']}/image").content == DEMO_SVG
+        res = api.patch(_url(issuer, badge["id"]), json={"image": f"{base}/missing.png"}, headers=bearer(owner))
+        assert res.status_code == 400 and res.json()["details"][0]["field"] == "image"
+        assert api.get(f"/public/badges/{badge['id']}/image").content == DEMO_SVG

@@ -19,6 +19,8 @@ from hosting import (
 
 __all__ = ["api_route_handlers"]
 
+# Order matters once: _api_listing's plain GET handler shares its path with _api_assertions' controller, and
+# Litestar accepts a handler function after a controller on one path, not before it.
 _AREAS = (_api_issuers, _api_staff, _api_keys, _api_badges, _api_assertions, _api_listing)
 
 

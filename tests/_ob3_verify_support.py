@@ -87,3 +87,54 @@ class LoopbackFetcher:
         if parts.scheme == "https" and parts.hostname == self.host:
             url = self.base + parts.path + (f"?{parts.query}" if parts.query else "")
         return self.inner.fetch(url, accept=accept)
+
+
+# --- a test issuer that signs credentials and status lists --------------------------------------------
+ISSUER = "https://issuer.test/issuers/1"
+LIST_URL = "https://issuer.test/status/1"
+
+
+def base_credential(conformance: Path, **changes: Any) -> dict[str, Any]:
+    """simple.json without its proof, issued by :data:`ISSUER`, with ``changes`` applied."""
+    doc = json.loads((conformance / OB30 / "simple.json").read_text())
+    doc.pop("proof")
+    doc["issuer"] = {**doc["issuer"], "id": ISSUER}
+    doc.update(changes)
+    return {k: v for k, v in doc.items() if v is not None}
+
+
+class TestIssuer:
+    """An Ed25519 (Data Integrity) key and a signing key for VC-JWTs, with the documents that publish them."""
+
+    __test__ = False
+
+    def __init__(self, jwt_alg: str = "ES256", issuer: str = ISSUER) -> None:
+        from openbadges_core import generate_key
+        from openbadges_core._ob3._multibase import ed25519_multikey
+
+        self.id = issuer
+        self.ed = generate_key("EdDSA")
+        raw = base64.urlsafe_b64decode(self.ed.public_key.to_jwk()["x"] + "=")
+        self.multikey = ed25519_multikey(raw)
+        self.method = f"{issuer}#{self.multikey}"
+        self.jwt_key = generate_key(jwt_alg)
+
+    def controller_document(self) -> dict[str, Any]:
+        doc = controller_document(self.id, [self.multikey])
+        jwk = self.jwt_key.public_key.to_jwk()
+        doc["verificationMethod"].append({"id": f"{self.id}#jwt", "type": "JsonWebKey", "controller": self.id,
+                                          "publicKeyJwk": jwk})
+        return doc
+
+    def sign_di(self, credential: Mapping[str, Any]) -> dict[str, Any]:
+        from openbadges_core import sign_data_integrity
+        return sign_data_integrity(credential, self.ed, verification_method=self.method)
+
+    def status_list(self, *, purpose: str = "revocation", revoked: Iterable[int] = (), list_url: str = LIST_URL,
+                    valid_until: str | None = None, ttl_ms: int | None = None, sign: bool = True) -> dict[str, Any]:
+        from openbadges_core import BitstringStatusList, status_list_credential
+        bits = BitstringStatusList()
+        bits.set_many(revoked)
+        doc = status_list_credential(list_url, self.id, bits, purpose=purpose, valid_from="2020-01-01T00:00:00Z",
+                                     valid_until=valid_until, ttl_ms=ttl_ms)
+        return self.sign_di(doc) if sign else doc

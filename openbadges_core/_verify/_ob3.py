@@ -76,10 +76,10 @@ def looks_like_jwt(body: bytes) -> bool:
 class _Fetched:
     """A JSON document or a compact JWT fetched for OB 3.0 verification (kept in the cache)."""
 
-    __slots__ = ("at", "data", "text")
+    __slots__ = ("at", "cached", "data", "text")
 
     def __init__(self, data: dict[str, Any] | None, text: str | None) -> None:
-        self.data, self.text, self.at = data, text, time.monotonic()
+        self.data, self.text, self.at, self.cached = data, text, time.monotonic(), False
 
 
 class _KeyFetcher:
@@ -107,7 +107,8 @@ def fetch_document(session: Session, url: str, check: str, *, record: bool = Tru
     cache_key = "ob3:" + url
     if session.cache is not None:
         hit = session.cache.get(session.policy, cache_key)
-        if isinstance(hit, _Fetched) and (max_age is None or time.monotonic() - hit.at <= max_age):
+        if isinstance(hit, _Fetched) and (max_age is None or time.monotonic() - hit.at < max_age):
+            hit.cached = True
             return hit
     res = session.fetch(url, check, record=record)
     if res is None:
@@ -242,10 +243,10 @@ def _status_list_credential(session: Session, url: str, issuer: str | None) -> d
     """Fetch, verify and check the freshness of a status list credential."""
     report = session.report
     got = fetch_document(session, url, "status_list")
-    if got is not None and got.data is not None:
+    if got is not None and got.data is not None and got.cached:  # a cached list lives no longer than its ttl
         ttl = got.data.get("credentialSubject", {})
         ttl = ttl.get("ttl") if isinstance(ttl, Mapping) else None
-        if isinstance(ttl, int) and not isinstance(ttl, bool) and ttl >= 0 and url not in session.options.documents:
+        if isinstance(ttl, int) and not isinstance(ttl, bool) and ttl >= 0:
             got = fetch_document(session, url, "status_list", max_age=ttl / 1000)
     if got is None:
         return None

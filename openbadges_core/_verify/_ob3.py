@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -399,12 +399,20 @@ def _subject(session: Session, credential: Mapping[str, Any]) -> None:
         report.fail("credential_subject", "the credential subject has neither an id nor an identifier")
 
 
-def _window(session: Session, credential: Mapping[str, Any]) -> None:
+def _from_claim(claims: Mapping[str, Any], name: str) -> str | None:
+    value = claims.get(name)
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < 253402300800:
+        return None
+    return datetime.fromtimestamp(value, UTC).isoformat()
+
+
+def _window(session: Session, credential: Mapping[str, Any], claims: Mapping[str, Any]) -> None:
+    """``valid_from`` / ``valid_until`` from the credential (VC 2.0 or 1.1 names), else the JWT nbf/exp."""
     report = session.report
     now = session.options.now or utc_now()
     skew = timedelta(seconds=session.options.clock_skew)
-    raw_start = credential.get("validFrom", credential.get("issuanceDate"))
-    raw_end = credential.get("validUntil", credential.get("expirationDate"))
+    raw_start = credential.get("validFrom", credential.get("issuanceDate", _from_claim(claims, "nbf")))
+    raw_end = credential.get("validUntil", credential.get("expirationDate", _from_claim(claims, "exp")))
     start = parse_datetime(raw_start)
     if raw_start is not None and start is None:
         report.fail("valid_from", f"validFrom {raw_start!r} is not an ISO 8601 date-time")
@@ -526,11 +534,12 @@ def _common_head(session: Session, credential: Mapping[str, Any]) -> bool:
     return True
 
 
-def _common_tail(session: Session, credential: Mapping[str, Any], recipient: str | None) -> None:
+def _common_tail(session: Session, credential: Mapping[str, Any], recipient: str | None,
+                 claims: Mapping[str, Any] | None = None) -> None:
     if credential.get("refreshService") is not None:
         session.report.ok("refresh_service", "the credential names a refresh service (not followed)")
     _status(session, credential)
-    _window(session, credential)
+    _window(session, credential, claims or {})
     _recipient(session, credential, recipient)
     _endorsements(session, credential)
 
@@ -565,7 +574,7 @@ def verify_credential_jwt(session: Session, token: str, recipient: str | None) -
     verified = _jwt_proof(session, token)
     if verified is not None:
         credential = verified
-    _common_tail(session, credential, recipient)
+    _common_tail(session, credential, recipient, data)
 
 
 def verify_credential_url(session: Session, url: str, recipient: str | None, response: FetchResponse) -> None:

@@ -84,8 +84,10 @@ class LoopbackFetcher:
 
     def fetch(self, url: str, *, accept: str = "application/json", timeout: float | None = None) -> FetchResponse:
         parts = urlsplit(url)
-        if parts.scheme == "https" and parts.hostname == self.host:
-            url = self.base + parts.path + (f"?{parts.query}" if parts.query else "")
+        if parts.scheme != "https" or parts.hostname != self.host:
+            from openbadges_core import FetchError
+            raise FetchError(f"offline test: {url} is not on {self.host}")
+        url = self.base + parts.path + (f"?{parts.query}" if parts.query else "")
         return self.inner.fetch(url, accept=accept)
 
 
@@ -138,3 +140,11 @@ class TestIssuer:
         doc = status_list_credential(list_url, self.id, bits, purpose=purpose, valid_from="2020-01-01T00:00:00Z",
                                      valid_until=valid_until, ttl_ms=ttl_ms)
         return self.sign_di(doc) if sign else doc
+
+
+class OfflineFetcher:
+    """A fetcher that fetches nothing: tests that pre-supply every document stay off the network."""
+
+    def fetch(self, url: str, *, accept: str = "") -> FetchResponse:
+        from openbadges_core import FetchError
+        raise FetchError(f"offline test: {url} is not fetched")

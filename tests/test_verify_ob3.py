@@ -30,6 +30,7 @@ try:
     from tests._ob3_verify_support import (
         ISSUER,
         LoopbackFetcher,
+        OfflineFetcher,
         TestIssuer,
         base_credential,
         controller_document,
@@ -40,6 +41,7 @@ except ImportError:  # pragma: no cover
     from _ob3_verify_support import (  # type: ignore[no-redef]
         ISSUER,
         LoopbackFetcher,
+        OfflineFetcher,
         TestIssuer,
         base_credential,
         controller_document,
@@ -58,6 +60,7 @@ def server() -> Iterator[BadgeServer]:
 
 
 def _offline(issuer: TestIssuer, **kwargs: Any) -> VerifyOptions:
+    kwargs.setdefault("fetcher", OfflineFetcher())
     return VerifyOptions(documents={ISSUER: issuer.controller_document()}, use_cache=False, **kwargs)
 
 
@@ -147,7 +150,8 @@ def test_hs256_signed_with_the_public_key_is_refused(issuer: TestIssuer, conform
     secret = pem.encode() if isinstance(pem, str) else pem
     signature = _b64(hmac.new(secret, f"{header}.{payload}".encode(), hashlib.sha256).digest())
     report = verify(f"{header}.{payload}.{signature}",
-                    options=VerifyOptions(documents={ISSUER: rsa.controller_document()}, use_cache=False))
+                    options=VerifyOptions(documents={ISSUER: rsa.controller_document()}, use_cache=False,
+                                                 fetcher=OfflineFetcher()))
     assert not report.valid and "proof" in _names_failed(report)
 
 
@@ -162,7 +166,8 @@ def test_es256_header_on_an_rsa_key_is_refused(conformance: Path) -> None:
     rsa, ec = TestIssuer("RS256"), TestIssuer("ES256")
     token = sign_jws({**base_credential(conformance), "iss": ISSUER}, ec.jwt_key,
                      headers={"typ": "JWT", "jwk": rsa.jwt_key.public_key.to_jwk(), "kid": None})
-    report = verify(token, options=VerifyOptions(documents={ISSUER: rsa.controller_document()}, use_cache=False))
+    report = verify(token, options=VerifyOptions(documents={ISSUER: rsa.controller_document()}, use_cache=False,
+                                                 fetcher=OfflineFetcher()))
     assert not report.check("proof").passed
 
 
@@ -172,11 +177,13 @@ def test_header_jwk_alone_is_signature_valid_but_issuer_untrusted(conformance: P
     stranger = TestIssuer("RS256")
     token = sign_vc_jwt(base_credential(conformance), stranger.jwt_key, include_jwk=True)
     issuer_doc = controller_document(ISSUER, [])  # the issuer publishes no such key
-    report = verify(token, options=VerifyOptions(documents={ISSUER: issuer_doc}, use_cache=False))
+    report = verify(token, options=VerifyOptions(documents={ISSUER: issuer_doc}, use_cache=False,
+                                                 fetcher=OfflineFetcher()))
     assert report.check("proof").passed
     issuer_key = report.check("issuer_key")
     assert not issuer_key.passed and issuer_key.level == "error" and not report.valid
     pinned = verify(token, options=VerifyOptions(documents={ISSUER: issuer_doc}, use_cache=False,
+                                                 fetcher=OfflineFetcher(),
                                                  trusted_keys=(stranger.jwt_key.public_key,)))
     assert pinned.valid and pinned.check("issuer_key").passed
 
@@ -217,7 +224,8 @@ def test_did_key_issuer_is_its_own_key(conformance: Path) -> None:
     credential = base_credential(conformance)
     credential["issuer"] = {**credential["issuer"], "id": did}
     signed = sign_data_integrity(credential, world.ed, verification_method=f"{did}#{world.multikey}")
-    report = verify(signed, options=VerifyOptions(use_cache=False))
+    report = verify(signed, options=VerifyOptions(use_cache=False,
+                                                 fetcher=OfflineFetcher()))
     assert report.valid and report.check("issuer_key").passed
 
 
@@ -246,7 +254,8 @@ def test_endorsements_are_verified_one_by_one(issuer: TestIssuer, conformance: P
     bad["id"] = "urn:uuid:tampered"
     credential = issuer.sign_di(base_credential(conformance, endorsement=[good, bad]))
     docs = {ISSUER: issuer.controller_document(), endorser.id: endorser.controller_document()}
-    report = verify(credential, options=VerifyOptions(documents=docs, use_cache=False))
+    report = verify(credential, options=VerifyOptions(documents=docs, use_cache=False,
+                                                 fetcher=OfflineFetcher()))
     checks = [c for c in report.checks if c.name == "endorsement"]
     assert [(c.detail["id"], c.passed) for c in checks] == [(good["id"], True), ("urn:uuid:tampered", False)]
     assert checks[1].level == "warning" and report.valid  # a bad endorsement does not void the badge

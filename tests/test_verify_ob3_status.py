@@ -15,13 +15,21 @@ from openbadges_core import DocumentCache, VerificationReport, VerifyOptions, st
 
 try:
     from tests._badge_server import BadgeServer
-    from tests._ob3_verify_support import ISSUER, LIST_URL, LoopbackFetcher, TestIssuer, base_credential
+    from tests._ob3_verify_support import (
+        ISSUER,
+        LIST_URL,
+        LoopbackFetcher,
+        OfflineFetcher,
+        TestIssuer,
+        base_credential,
+    )
 except ImportError:  # pragma: no cover
     from _badge_server import BadgeServer  # type: ignore[no-redef]
     from _ob3_verify_support import (  # type: ignore[no-redef]
         ISSUER,
         LIST_URL,
         LoopbackFetcher,
+        OfflineFetcher,
         TestIssuer,
         base_credential,
     )
@@ -46,7 +54,7 @@ def _with_extensions(conformance: Path, **changes: Any) -> dict[str, Any]:
 def _verify(issuer: TestIssuer, conformance: Path, status: Any, documents: dict[str, Any]) -> VerificationReport:
     credential = issuer.sign_di(_with_extensions(conformance, credentialStatus=status))
     docs = {ISSUER: issuer.controller_document(), **documents}
-    return verify(credential, options=VerifyOptions(documents=docs, use_cache=False))
+    return verify(credential, options=VerifyOptions(documents=docs, use_cache=False, fetcher=OfflineFetcher()))
 
 
 def test_bit_not_set_is_valid(issuer: TestIssuer, conformance: Path) -> None:

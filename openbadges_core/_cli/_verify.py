@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from openbadges_core._errors import OpenBadgesError
+from openbadges_core._keys import PublicKey, load_public_key
 from openbadges_core._verify import VerificationReport, VerifyOptions, verify
 from openbadges_core._verify._input import MAX_INPUT_BYTES
 
@@ -52,10 +53,27 @@ def _print_human(report: VerificationReport) -> None:
             click.echo(f"  {check.level:<7} {check.name}: {check.message}")
 
 
-def _options(allow_private_network: bool, timeout: float | None) -> VerifyOptions:
+def _trusted_keys(paths: tuple[str, ...]) -> tuple[PublicKey, ...]:
+    keys = []
+    for value in paths:
+        try:
+            data = Path(value).read_bytes()
+        except OSError as exc:
+            raise click.UsageError(f"--trusted-key {value}: {exc.strerror or exc}") from None
+        try:
+            text = data.decode("utf-8").strip()
+            keys.append(load_public_key(json.loads(text) if text.startswith("{") else text))
+        except (OpenBadgesError, UnicodeDecodeError, ValueError) as exc:
+            message = exc.message if isinstance(exc, OpenBadgesError) else str(exc)
+            raise click.UsageError(f"--trusted-key {value} is not a public key (PEM or JWK): {message}") from None
+    return tuple(keys)
+
+
+def _options(allow_private_network: bool, timeout: float | None,
+             trusted_keys: tuple[PublicKey, ...] = ()) -> VerifyOptions:
     if timeout is not None and timeout <= 0:
         raise click.UsageError("--timeout must be positive")
-    kwargs: dict[str, Any] = {"allow_private_network": allow_private_network}
+    kwargs: dict[str, Any] = {"allow_private_network": allow_private_network, "trusted_keys": trusted_keys}
     if timeout is not None:
         kwargs["timeout"] = timeout
         kwargs["total_timeout"] = max(timeout * 3, timeout)
@@ -124,15 +142,19 @@ def _run_batch(pattern: str, recipient: str | None, options: VerifyOptions, jobs
 @click.option("--batch", metavar="DIR_OR_GLOB", help="Verify every badge file in a folder or matching a glob.")
 @click.option("--jobs", type=click.IntRange(1, 64), default=4, show_default=True, help="Parallel verifications.")
 @click.option("--json-lines", is_flag=True, help="With --batch: one JSON result per line instead of a table.")
+@click.option("--trusted-key", "trusted_key_files", multiple=True, metavar="PEM",
+              help="OB 3.0: a public key file (PEM or JWK) of an issuer to trust; repeatable.")
 def verify_command(input: str | None, recipient: str | None, as_json: bool, allow_private_network: bool,
-                   timeout: float | None, batch: str | None, jobs: int, json_lines: bool) -> int:
-    """Verify an Open Badges 2.0 badge: INPUT is a URL, a file (.json .jws .png .svg) or '-' (stdin).
+                   timeout: float | None, batch: str | None, jobs: int, json_lines: bool,
+                   trusted_key_files: tuple[str, ...]) -> int:
+    """Verify an Open Badges 2.0 badge or 3.0 credential: INPUT is a URL, a file (.json .jws .jwt .png
+    .svg) or '-' (stdin).
 
     Exit 0 valid, 1 not valid (including revoked or expired), 2 could not verify.
     """
     from openbadges_core._cli import CheckFailed
 
-    options = _options(allow_private_network, timeout)
+    options = _options(allow_private_network, timeout, _trusted_keys(trusted_key_files))
     if batch is not None:
         if input is not None:
             raise click.UsageError("give either INPUT or --batch, not both")

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar.openapi.datastructures import ResponseSpec
@@ -26,6 +26,9 @@ __all__ = [
     "ALWAYS_ERRORS",
     "API_COMPONENTS",
     "API_SECURITY",
+    "FORM",
+    "JSON",
+    "MULTIPART",
     "ApiErrorBody",
     "ApiErrorDetail",
     "Assertion",
@@ -51,6 +54,7 @@ API_COMPONENTS = Components(security_schemes={BEARER: SecurityScheme(
 ALWAYS_ERRORS = (400, 401, 403)  # every /v1 call: bad parameters or body, no/bad token, missing scope or role
 JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"
+MULTIPART = "multipart/form-data"
 
 _ERROR_DESCRIPTIONS = {
     400: "ValidationError: malformed body or parameters; `details` lists each field",
@@ -111,20 +115,26 @@ class Issuer(msgspec.Struct):
     url: str
     email: str | None
     description: str | None
+    image: str | None
     publicUrl: str
     role: Literal["owner", "editor", "staff"] | None
     createdAt: str
     updatedAt: str
 
 
+_IMAGE = "an http(s) URL, a data: URI, or (multipart) the file; PUT/PATCH: null or \"\" removes it"
+
+
 class IssuerInput(msgspec.Struct, forbid_unknown_fields=True):
-    """Create an issuer (JSON or form): ``name``, ``url`` and ``email`` required; ``slug`` derived if absent."""
+    """Create an issuer (JSON, form or multipart): ``name``, ``url`` and ``email`` required; ``slug`` derived
+    from the name if absent."""
 
     name: str
     url: str
     email: str
     slug: str | None = None
     description: str | None = None
+    image: Annotated[str | None, msgspec.Meta(description=_IMAGE)] = None
 
 
 class IssuerPatch(msgspec.Struct, forbid_unknown_fields=True):
@@ -135,6 +145,7 @@ class IssuerPatch(msgspec.Struct, forbid_unknown_fields=True):
     email: str | None = None
     slug: str | None = None
     description: str | None = None
+    image: Annotated[str | None, msgspec.Meta(description=_IMAGE)] = None
 
 
 class Staff(msgspec.Struct):
@@ -265,7 +276,7 @@ def _operation_with_body(body: RequestBody) -> type[Operation]:
 
 
 def api_doc(ok: type | None = None, *, status: int = 200, body: Any = None, body_required: bool = True,
-            media_types: Iterable[str] = (JSON, FORM), errors: Iterable[int] = (),
+            media_types: Iterable[str] = (JSON, FORM, MULTIPART), errors: Iterable[int] = (),
             description: str | None = None) -> dict[str, Any]:
     """Keyword arguments for a ``/v1`` handler decorator documenting it in the OpenAPI document.
 

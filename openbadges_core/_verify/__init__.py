@@ -1,4 +1,4 @@
-"""Verification of Open Badges 2.0: any input in, a check-by-check report out."""
+"""Verification of Open Badges 2.0 and 3.0: any input in, a check-by-check report out."""
 
 from __future__ import annotations
 

@@ -631,3 +631,30 @@ def test_image_url_is_fetched_when_private_urls_are_allowed(settings: Settings, 
         res = api.patch(_url(issuer, badge["id"]), json={"image": f"{base}/missing.png"}, headers=bearer(owner))
         assert res.status_code == 400 and res.json()["details"][0]["field"] == "image"
         assert api.get(f"/public/badges/{badge['id']}/image").content == DEMO_SVG
+
+
+_ODD_VALUES: list[Any] = [None, "", -1, 2**70, 1.5, True, {}, [None], [[]], ["x"] * 60, "x" * 20_000, "\x00",
+                          "https://a.example/<x>", "[{", '{"url": 1}']
+
+
+# one field per way of reading a value (the others share its code path)
+@pytest.mark.parametrize("field", ["name", "image", "slug", "criteria", "criteriaUrl", "criteriaNarrative",
+                                   "criteriaItems", "tags", "alignment", "strapline", "rubricUrl", "timeValue",
+                                   "timeUnits", "limit", "unique"])
+def test_odd_values_never_cause_a_server_error(api: TestClient[Any], owner: str, issuer: dict[str, Any],
+                                               field: str) -> None:
+    badge = new_badge(api, owner, issuer["id"], criteria={"url": "https://crit.example/c"})
+    for value in _ODD_VALUES:
+        for method, path in (("POST", _url(issuer)), ("PATCH", _url(issuer, badge["id"]))):
+            body = {field: value} if method == "PATCH" else badge_body(**{field: value})
+            res = api.request(method, path, content=json.dumps(body), headers={
+                **bearer(owner), "content-type": "application/json"})
+            assert res.status_code in (200, 201, 400, 409), (method, field, value, res.text)
+            if res.status_code < 300:
+                doc = api.get(f"/public/badges/{res.json()['badge']['id']}")
+                assert doc.status_code == 200 and ob.document_issues(doc.json(), kind="BadgeClass") == []
+        if not isinstance(value, str):
+            continue
+        form = {k: v for k, v in {**badge_body(), field: value}.items() if isinstance(v, str)}
+        res = api.post(_url(issuer), data={"criteriaNarrative": "n", **form}, headers=bearer(owner))
+        assert res.status_code in (201, 400, 409), (field, value, res.text)

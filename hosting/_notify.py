@@ -253,17 +253,22 @@ class NotificationSender:
         self.sessionmaker = sessionmaker
         self.urls = PublicUrls(settings.base_url)
 
-    async def _claim(self) -> tuple[str, list[OutboxMessage]]:
+    async def _claim(self, cutoff: datetime) -> tuple[str, list[OutboxMessage]]:
         now, token = _now(), secrets.token_hex(16)
         due = (OutboxMessage.status.in_((OutboxStatus.PENDING, OutboxStatus.SENDING)),
-               OutboxMessage.next_attempt_at <= now)
-        # FOR UPDATE SKIP LOCKED on PostgreSQL (concurrent senders skip each other's rows); SQLite ignores it
-        # and runs the whole UPDATE under its single write lock.
-        ids = (select(OutboxMessage.id).where(*due).order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-               .limit(BATCH_SIZE).with_for_update(skip_locked=True))
+               OutboxMessage.next_attempt_at <= cutoff)
+        ids = select(OutboxMessage.id).where(*due).order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
         async with self.sessionmaker() as session, session.begin():
+            if session.get_bind().dialect.name == "sqlite":
+                # One statement under SQLite's single write lock (a read-then-write transaction could fail).
+                claimed = OutboxMessage.id.in_(ids.limit(BATCH_SIZE).scalar_subquery())
+            else:
+                # Lock the batch first, skipping rows other senders hold (as a subquery of the UPDATE,
+                # PostgreSQL may re-run the LIMIT for every row and claim more than one batch).
+                locked = await session.scalars(ids.limit(BATCH_SIZE).with_for_update(skip_locked=True))
+                claimed = OutboxMessage.id.in_(list(locked))
             await session.execute(
-                update(OutboxMessage).where(OutboxMessage.id.in_(ids.scalar_subquery()), *due)
+                update(OutboxMessage).where(claimed, *due)
                 .values(status=OutboxStatus.SENDING, claim_token=token, next_attempt_at=now + LEASE,
                         attempts=OutboxMessage.attempts + 1)
                 .execution_options(synchronize_session=False)
@@ -324,17 +329,20 @@ class NotificationSender:
                     update(OutboxMessage).where(OutboxMessage.id == row.id, OutboxMessage.claim_token == token)
                     .values(claim_token=None, **values).execution_options(synchronize_session=False))
 
-    async def run_once(self) -> int:
-        """Claim one batch of due rows and deliver it; return how many rows were attempted."""
-        token, rows = await self._claim()
+    async def run_once(self, cutoff: datetime | None = None) -> int:
+        """Claim one batch of rows due by ``cutoff`` (default now), deliver it; return how many were attempted."""
+        token, rows = await self._claim(cutoff or _now())
         if rows:
             await self._record(token, rows, await self._deliver(rows))
         return len(rows)
 
     async def drain(self) -> int:
-        """Deliver batches until nothing is due (rows waiting for a retry stay queued); return the count."""
-        total = 0
-        while count := await self.run_once():
+        """Deliver batches until nothing that was due at the start is left; return the count.
+
+        Retries scheduled meanwhile wait for the next call, so a row is attempted at most once per call.
+        """
+        total, cutoff = 0, _now()
+        while count := await self.run_once(cutoff):
             total += count
         return total
 

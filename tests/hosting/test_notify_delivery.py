@@ -205,16 +205,21 @@ async def test_credentials_are_used(settings: Settings) -> None:
     assert logins and logins[-1] == (b"mailer", b"s3cret") and len(smtp.to(email)) == 1
 
 
-async def test_two_senders_never_send_one_row_twice(settings: Settings) -> None:
+async def test_two_senders_never_send_one_row_twice(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    import hosting._notify as notify
+
+    monkeypatch.setattr(notify, "BATCH_SIZE", 3)  # many small claims, interleaved between the two senders
     recipients = [unique_recipient(f"many{i}") for i in range(40)]
     with smtp_server() as (smtp, port):
         cfg = smtp_settings(settings, port)
         async with sessions(cfg) as sm_a, sessions(cfg) as sm_b:
             await _queue(sm_a, cfg, recipients)
+            async with sm_b() as warm:  # b's connection is open too, so neither starts late
+                await warm.execute(select(1))
             a, b = NotificationSender(cfg, sm_a), NotificationSender(cfg, sm_b)
-            counts = await asyncio.gather(a.drain(), b.drain(), a.drain(), b.drain())
+            count_a, count_b = await asyncio.gather(a.drain(), b.drain())
             rows = [await _row(sm_a, r) for r in recipients]
-    assert sum(counts) >= len(recipients)
+    assert count_a > 0 and count_b > 0 and count_a + count_b >= len(recipients)
     assert all(r.status == OutboxStatus.SENT and r.attempts == 1 for r in rows)
     delivered = [m["To"] for m in smtp.messages if m["To"] in set(recipients)]
     assert sorted(delivered) == sorted(recipients)  # each exactly once
@@ -224,7 +229,7 @@ async def test_two_senders_never_send_one_row_twice(settings: Settings) -> None:
 
 async def test_an_abandoned_claim_is_taken_over_after_its_lease(settings: Settings,
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    from datetime import timedelta
+    from datetime import UTC, datetime, timedelta
 
     import hosting._notify as notify
 
@@ -235,7 +240,7 @@ async def test_an_abandoned_claim_is_taken_over_after_its_lease(settings: Settin
             await _queue(sm, cfg, [email])
             monkeypatch.setattr(notify, "LEASE", timedelta(seconds=0.3))
             crashed = NotificationSender(cfg, sm)
-            await crashed._claim()  # claimed, then the process "dies" before sending
+            await crashed._claim(datetime.now(UTC))  # claimed, then the process "dies" before sending
             assert (await _row(sm, email)).status == OutboxStatus.SENDING
             other = NotificationSender(cfg, sm)
             await other.drain()
@@ -275,3 +280,20 @@ async def test_tls_modes_deliver_over_a_verified_connection(settings: Settings, 
 
             await wait_for(_sent)
     assert len(smtp.to(email)) == 1
+
+
+async def test_postgres_senders_skip_rows_locked_by_another_transaction(settings: Settings) -> None:
+    if not settings.database_url.startswith("postgresql"):
+        pytest.skip("row locks: PostgreSQL only (SQLite has one writer)")
+    locked, free = unique_recipient("locked"), unique_recipient("free")
+    with smtp_server() as (smtp, port):
+        cfg = smtp_settings(settings, port)
+        async with sessions(cfg) as sm:
+            await _queue(sm, cfg, [locked, free])
+            async with sm() as holder, holder.begin():
+                await holder.execute(select(OutboxMessage).where(OutboxMessage.recipient == locked).with_for_update())
+                # Another process holds the row: the sender neither waits for it nor sends it.
+                await asyncio.wait_for(NotificationSender(cfg, sm).drain(), 5)
+                assert smtp.to(locked) == [] and len(smtp.to(free)) == 1
+            await NotificationSender(cfg, sm).drain()
+    assert len(smtp.to(locked)) == 1

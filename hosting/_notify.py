@@ -258,6 +258,9 @@ class NotificationSender:
         due = (OutboxMessage.status.in_((OutboxStatus.PENDING, OutboxStatus.SENDING)),
                OutboxMessage.next_attempt_at <= cutoff)
         ids = select(OutboxMessage.id).where(*due).order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        async with self.sessionmaker() as session:  # a read first: an idle poll takes no write lock
+            if await session.scalar(ids.limit(1)) is None:
+                return token, []
         async with self.sessionmaker() as session, session.begin():
             if session.get_bind().dialect.name == "sqlite":
                 # One statement under SQLite's single write lock (a read-then-write transaction could fail).

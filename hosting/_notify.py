@@ -239,7 +239,7 @@ def _is_permanent(exc: BaseException) -> bool:
 
 def backoff_seconds(attempts: int, base: float) -> float:
     """Delay before attempt ``attempts + 1``: ``base · 2^(attempts-1)``, capped at 6 h, plus up to 25% jitter."""
-    delay = min(MAX_BACKOFF_SECONDS, base * 2 ** max(0, attempts - 1))
+    delay: float = min(MAX_BACKOFF_SECONDS, base * 2.0 ** max(0, attempts - 1))
     return delay * (1 + random.random() / 4)  # jitter, not crypto
 
 

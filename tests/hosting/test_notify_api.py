@@ -20,8 +20,9 @@ from hosting._store import HostingStore
 sys.path.insert(0, str(Path(__file__).parent))
 from _api_support import bearer, unique_email
 from _issue_support import Team, new_team, outbox_kinds
-from _notify_support import RecordingHandler, smtp_server, smtp_settings
 from conftest import BASE_URL, run_store
+
+from tests.hosting._notify_support import RecordingHandler, smtp_server, smtp_settings
 
 
 @pytest.fixture(scope="module")

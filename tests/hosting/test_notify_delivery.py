@@ -54,6 +54,28 @@ async def _row(sm: async_sessionmaker[AsyncSession], recipient: str) -> OutboxMe
         return row
 
 
+async def _drain_until(sender: NotificationSender, sm: async_sessionmaker[AsyncSession], recipient: str,
+                       status: str) -> None:
+    """Run ``sender`` until the recipient's row reaches ``status`` (retries come due in between)."""
+    async def _reached() -> bool:
+        await sender.drain()
+        return (await _row(sm, recipient)).status == status
+
+    await wait_for(_reached)
+
+
+async def _first_attempt_fails(sm: async_sessionmaker[AsyncSession], cfg: Settings, email: str,
+                               error: str) -> NotificationSender:
+    """Queue a mail to ``email``, run one pass: it must fail with ``error`` and wait for a retry."""
+    await _queue(sm, cfg, [email])
+    sender = NotificationSender(cfg, sm)
+    await sender.drain()
+    row = await _row(sm, email)
+    assert (row.status, row.attempts) == (OutboxStatus.PENDING, 1)
+    assert row.last_error is not None and error in row.last_error
+    return sender
+
+
 async def test_issued_mail_arrives_with_headers_and_body(settings: Settings) -> None:
     email = unique_recipient()
     with smtp_server() as (smtp, port):
@@ -105,21 +127,12 @@ async def test_temporary_refusals_are_retried_with_growing_delays(settings: Sett
         smtp.refuse[email] = ["451 4.3.0 try again later", "451 4.3.0 try again later"]
         cfg = smtp_settings(settings, port, notify_retry_seconds=0.2, notify_max_attempts=5)
         async with sessions(cfg) as sm:
-            await _queue(sm, cfg, [email])
-            sender = NotificationSender(cfg, sm)
-            await sender.drain()
-            first = await _row(sm, email)
-            assert (first.status, first.attempts) == (OutboxStatus.PENDING, 1)
-            assert first.last_error is not None and "451" in first.last_error
+            sender = await _first_attempt_fails(sm, cfg, email, "451")
             # Not due yet: an immediate second pass does not touch it.
             await sender.drain()
             assert (await _row(sm, email)).attempts == 1
 
-            async def _sent() -> bool:
-                await sender.drain()
-                return (await _row(sm, email)).status == OutboxStatus.SENT
-
-            await wait_for(_sent)
+            await _drain_until(sender, sm, email, OutboxStatus.SENT)
             row = await _row(sm, email)
     assert row.attempts == 3 and row.last_error is None
     assert len(smtp.to(email)) == 1
@@ -137,11 +150,7 @@ async def test_gives_up_after_max_attempts_and_keeps_the_error(settings: Setting
             await _queue(sm, cfg, [email])
             sender = NotificationSender(cfg, sm)
 
-            async def _final() -> bool:
-                await sender.drain()
-                return (await _row(sm, email)).status == OutboxStatus.FAILED
-
-            await wait_for(_final)
+            await _drain_until(sender, sm, email, OutboxStatus.FAILED)
             row = await _row(sm, email)
             await asyncio.sleep(0.3)
             await sender.drain()  # a failed row is never picked up again
@@ -169,18 +178,9 @@ async def test_server_down_then_up(settings: Settings) -> None:
     port = free_port()
     cfg = smtp_settings(settings, port, notify_max_attempts=5)
     async with sessions(cfg) as sm:
-        await _queue(sm, cfg, [email])
-        sender = NotificationSender(cfg, sm)
-        await sender.drain()
-        row = await _row(sm, email)
-        assert (row.status, row.attempts) == (OutboxStatus.PENDING, 1)
-        assert row.last_error is not None and "Connect" in row.last_error
+        sender = await _first_attempt_fails(sm, cfg, email, "Connect")
         with smtp_server(port) as (smtp, _):
-            async def _sent() -> bool:
-                await sender.drain()
-                return (await _row(sm, email)).status == OutboxStatus.SENT
-
-            await wait_for(_sent)
+            await _drain_until(sender, sm, email, OutboxStatus.SENT)
     assert len(smtp.to(email)) == 1 and (await _row(sm, email)).attempts == 2
 
 
@@ -246,11 +246,7 @@ async def test_an_abandoned_claim_is_taken_over_after_its_lease(settings: Settin
             await other.drain()
             assert smtp.to(email) == []  # still leased
 
-            async def _sent() -> bool:
-                await other.drain()
-                return (await _row(sm, email)).status == OutboxStatus.SENT
-
-            await wait_for(_sent)
+            await _drain_until(other, sm, email, OutboxStatus.SENT)
     assert len(smtp.to(email)) == 1
 
 
@@ -265,20 +261,12 @@ async def test_tls_modes_deliver_over_a_verified_connection(settings: Settings, 
     with smtp_server(**options) as (smtp, port):
         cfg = smtp_settings(settings, port, smtp_tls=mode, notify_max_attempts=5)
         async with sessions(cfg) as sm:
-            await _queue(sm, cfg, [email])
-            sender = NotificationSender(cfg, sm)
             # The server's certificate is not trusted yet: verification fails, the row waits for a retry.
-            await sender.drain()
-            row = await _row(sm, email)
-            assert (row.status, row.attempts) == (OutboxStatus.PENDING, 1)
+            sender = await _first_attempt_fails(sm, cfg, email, "certificate verify failed")
             assert smtp.to(email) == []
             monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # now it is (the default context reads it)
 
-            async def _sent() -> bool:
-                await sender.drain()
-                return (await _row(sm, email)).status == OutboxStatus.SENT
-
-            await wait_for(_sent)
+            await _drain_until(sender, sm, email, OutboxStatus.SENT)
     assert len(smtp.to(email)) == 1
 
 

@@ -312,3 +312,29 @@ def test_report_json_shape_for_a_jwt(issuer: TestIssuer, conformance: Path) -> N
                          "issuer_key"]
     assert order.index("credential_status") < order.index("valid_from") < order.index("valid_until")
     json.dumps(data)
+
+
+# --- hostile shapes: a failed check, never a crash -------------------------------------------------------
+
+@pytest.mark.parametrize("field", ["issuer", "credentialSubject", "credentialStatus", "validUntil", "endorsement",
+                                   "endorsementJwt", "@context", "type"])
+@pytest.mark.parametrize("value", [None, 1, "x", [], {}, [{}], {"type": {}}, [[[]]], "a.b.c", 2**70])
+def test_hostile_values_fail_checks_without_crashing(field: str, value: Any, issuer: TestIssuer,
+                                                     conformance: Path) -> None:
+    credential = base_credential(conformance)
+    credential[field] = value  # set before signing: the proof holds or fails on its own merits
+    try:
+        signed: Any = sign_vc_jwt(credential, issuer.jwt_key, include_jwk=True)
+    except Exception:  # noqa: BLE001 - a credential our signer refuses: verify the raw JSON instead
+        signed = credential
+    report = verify(signed, recipient="a@example.org", options=_offline(issuer))
+    assert report.check("internal") is None
+    assert not report.valid or field in ("endorsement", "endorsementJwt")
+
+
+@pytest.mark.parametrize("status_type", [{}, [{}], {"a": 1}, [[[]]], 7])
+def test_hostile_status_type(status_type: Any, issuer: TestIssuer, conformance: Path) -> None:
+    signed = issuer.sign_di(base_credential(conformance))
+    signed["credentialStatus"] = {"type": status_type, "statusListCredential": "https://issuer.test/s"}
+    report = verify(signed, options=_offline(issuer))
+    assert report.check("internal") is None and not report.valid

@@ -360,7 +360,7 @@ def _status(session: Session, credential: Mapping[str, Any]) -> None:
         session.report.ok("credential_status", "the credential declares no status")
         return
     for entry in entries[:4]:
-        kinds = as_list(entry.get("type")) if isinstance(entry, Mapping) else []
+        kinds = [t for t in as_list(entry.get("type")) if isinstance(t, str)] if isinstance(entry, Mapping) else []
         if not isinstance(entry, Mapping):
             session.report.fail("credential_status", "credentialStatus entries must be objects")
         elif _STATUS_ENTRY_TYPES & set(kinds):

@@ -105,6 +105,9 @@ def fetch_document(session: Session, url: str, check: str, *, record: bool = Tru
     if preloaded is not None:
         return _Fetched(dict(preloaded), None)
     cache_key = "ob3:" + url
+    seen = session.seen.get(cache_key)
+    if isinstance(seen, _Fetched) and max_age is None:
+        return seen
     if session.cache is not None:
         hit = session.cache.get(session.policy, cache_key)
         if isinstance(hit, _Fetched) and (max_age is None or time.monotonic() - hit.at < max_age):
@@ -129,6 +132,7 @@ def fetch_document(session: Session, url: str, check: str, *, record: bool = Tru
                                     url=url)
             return None
     fetched = _Fetched(data, text)
+    session.seen[cache_key] = fetched
     if session.cache is not None:
         session.cache.put(session.policy, cache_key, fetched)
     return fetched

@@ -144,6 +144,8 @@ class Session:
         self.fetched = 0
         self.depth = 0
         self._parent: Session | None = None
+        #: documents fetched during this verification (and its nested ones), by URL: fetched once
+        self.seen: dict[str, Any] = {}
 
     def child(self, report: VerificationReport) -> Session:
         """A session for a nested document (an endorsement, a status list): its own report, the same
@@ -151,7 +153,7 @@ class Session:
         child = Session.__new__(Session)
         child.options, child.report, child.fetcher, child.policy = self.options, report, self.fetcher, self.policy
         child.cache, child.deadline, child.fetched = self.cache, self.deadline, self.fetched
-        child.depth, child._parent = self.depth + 1, self
+        child.depth, child._parent, child.seen = self.depth + 1, self, self.seen
         return child
 
     def _count(self) -> None:

@@ -17,7 +17,7 @@ import json
 import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import msgspec
 from litestar import Controller, Request, Response, delete, get, post
@@ -441,14 +441,33 @@ class IssueController(Controller):
         except AwardRefused as exc:
             raise _batch_refused(exc.problems, "the badge class's rules refuse assertions in the batch; "
                                                "nothing was issued") from exc
+        batch_session = cast(AsyncSession, _OneFlush(db_session))
         for assertion, notify in zip(issued, notify_flags, strict=True):
             if notify:
-                await queue_notification(db_session, "issued", assertion, badge=badge, issuer=issuer)
+                await queue_notification(batch_session, "issued", assertion, badge=badge, issuer=issuer)
+        await db_session.flush()
         urls = _state(request).urls
         return {"status": "created",
                 "assertions": [assertion_json(a, badge=badge, issuer=issuer, replaced_by=None, urls=urls)
                                for a in issued],
                 "metadata": {"count": len(issued)}}
+
+
+class _OneFlush:
+    """The session as :func:`queue_notification` sees it during a batch: rows are added, and flushed once by
+    the handler (a flush per message made 10,000 notifications take seconds)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    def add(self, instance: object) -> None:
+        self._session.add(instance)
+
+    async def get(self, *args: Any, **kwargs: Any) -> Any:
+        return await self._session.get(*args, **kwargs)
+
+    async def flush(self) -> None:
+        return None
 
 
 def _batch_refused(problems: list[dict[str, Any]], message: str) -> UnprocessableEntity:

@@ -1,0 +1,148 @@
+"""Batch issuing through the issuer API: 10,000 hosted and 1,000 signed (RS256) assertions, one request each.
+
+Runs the real app in-process (Litestar ``TestClient``, SQLite file; PostgreSQL too when
+``OPENBADGES_TEST_DATABASE_URL`` names a reachable server) and compares with a baseline measured in the same run:
+the raw bulk INSERT of the same number of prepared rows, without the API. Target: 10k hosted < 10 s.
+``--quick``: 2,000 hosted and 200 signed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from litestar.testing import TestClient
+from sqlalchemy import insert
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from hosting import Settings, create_app
+from hosting._api import api_route_handlers
+from hosting._api_auth import create_token
+from hosting._crypto import KeyBox
+from hosting._db import create_engine, migrate
+from hosting._demo import demo_png
+from hosting._models import Assertion, utcnow
+from hosting._store import Award, HostingStore, _row
+from hosting._urls import PublicUrls
+
+BASE = "http://bench.local"
+SECRET = "bench-secret-" + "z" * 24
+TARGET_HOSTED_SECONDS = 10.0
+
+
+async def _setup(url: str) -> tuple[str, str, str]:
+    """A token, an issuer with an RS256 key and two badge classes; returns (token, issuer path, badge ids)."""
+    engine = create_engine(url)
+    try:
+        async with async_sessionmaker(engine, expire_on_commit=False)() as session:
+            store = HostingStore(session, PublicUrls(BASE), KeyBox(SECRET))
+            email = f"bench-{secrets.token_hex(4)}@example.org"
+            token = await create_token(session, email, admin=True)
+            issuer = await store.create_issuer(slug=f"bench-{secrets.token_hex(4)}", name="Bench",
+                                               url="https://bench.example.org", email="b@bench.example.org")
+            await store.create_key(issuer, "RS256")
+            badge = await store.create_badge_class(issuer, slug="hosted", name="Hosted", description="d",
+                                                   image=demo_png(), criteria_narrative="c")
+            await session.commit()
+            return token, issuer.public_id, badge.public_id
+    finally:
+        await engine.dispose()
+
+
+async def _baseline(url: str, badge_public_id: str, count: int) -> float:
+    """Seconds for the bare bulk INSERT (and commit) of ``count`` prepared rows."""
+    engine = create_engine(url)
+    try:
+        async with async_sessionmaker(engine, expire_on_commit=False)() as session:
+            from sqlalchemy import select
+
+            from hosting._models import BadgeClass
+            badge = await session.scalar(select(BadgeClass).where(BadgeClass.public_id == badge_public_id))
+            assert badge is not None
+            now = utcnow()
+            rows = [_row(badge, Award(recipient=f"base-{i}@example.org"), now) for i in range(count)]
+            t0 = time.perf_counter()
+            await session.execute(insert(Assertion), rows)
+            await session.commit()
+            return time.perf_counter() - t0
+    finally:
+        await engine.dispose()
+
+
+def _post_batch(client: TestClient[Any], path: str, token: str, items: list[dict[str, Any]]) -> float:
+    t0 = time.perf_counter()
+    res = client.post(path, json={"assertions": items}, headers={"Authorization": f"Bearer {token}"})
+    elapsed = time.perf_counter() - t0
+    if res.status_code != 201:
+        raise RuntimeError(f"batch failed: {res.status_code} {res.text[:300]}")
+    return elapsed
+
+
+def _run(label: str, url: str, hosted: int, signed: int) -> bool:
+    token, issuer, badge = asyncio.run(_setup(url))
+    baseline = asyncio.run(_baseline(url, badge, hosted))
+    settings = Settings(database_url=url, base_url=BASE, secret_key=SECRET, access_log=False)
+    path = f"/v1/issuers/{issuer}/badges/{badge}/assertions/batch"
+    with TestClient(create_app(settings, route_handlers=api_route_handlers()), base_url=BASE) as client:
+        hosted_s = _post_batch(client, path, token,
+                               [{"recipient": f"h{i}@example.org", "recipient_name": f"Earner {i}"}
+                                for i in range(hosted)])
+        signed_s = _post_batch(client, path, token,
+                               [{"recipient": f"s{i}@example.org", "verification": "signed"} for i in range(signed)])
+    ok = hosted_s < TARGET_HOSTED_SECONDS * hosted / 10_000
+    print(f"[{label}] baseline: raw bulk INSERT of {hosted:,} rows: {baseline:.2f} s")
+    print(f"[{label}] batch {hosted:,} hosted (notify on) in one request: {hosted_s:.2f} s "
+          f"({hosted / hosted_s:,.0f}/s; target < {TARGET_HOSTED_SECONDS * hosted / 10_000:.1f} s: "
+          f"{'met' if ok else 'MISSED'}; {hosted_s / baseline:.1f}x the raw insert)")
+    print(f"[{label}] batch {signed:,} signed RS256 in one request: {signed_s:.2f} s "
+          f"({signed_s / signed * 1000:.2f} ms each)")
+    return ok
+
+
+def main(argv: list[str] | None = None) -> int:
+    quick = "--quick" in (argv or [])
+    hosted, signed = (2_000, 200) if quick else (10_000, 1_000)
+    ok = True
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
+        migrate(url)
+        ok &= _run("SQLite", url, hosted, signed)
+    admin = os.environ.get("OPENBADGES_TEST_DATABASE_URL", "")
+    if admin:
+        try:
+            import asyncpg
+
+            name = f"obbench_{secrets.token_hex(4)}"
+            u = make_url(admin)
+
+            async def _admin(sql: str) -> None:
+                conn = await asyncpg.connect(host=u.host or "127.0.0.1", port=u.port or 5432,
+                                             user=u.username or "postgres", database=u.database or "postgres",
+                                             timeout=5)
+                try:
+                    await conn.execute(sql)
+                finally:
+                    await conn.close()
+
+            asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
+        except Exception as exc:  # noqa: BLE001 - no PostgreSQL: SQLite figures only
+            print(f"[PostgreSQL] skipped: {exc!r}")
+        else:
+            try:
+                url = u.set(database=name).render_as_string(hide_password=False)
+                migrate(url)
+                ok &= _run("PostgreSQL", url, hosted, signed)
+            finally:
+                asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

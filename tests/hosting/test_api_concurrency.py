@@ -1,0 +1,91 @@
+"""20 clients issuing at once against one ``unique`` / ``limit`` badge class, through a live uvicorn server on
+127.0.0.1: the limit is never exceeded, no recipient holds a unique badge twice, and no request gets a 500."""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from litestar.testing import TestClient
+
+from hosting import Settings, create_app
+from hosting._api import api_route_handlers
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _hosting_live import free_port
+from _issue_support import Team, count_assertions, new_team
+from conftest import BASE_URL
+
+CLIENTS = 20
+
+
+@pytest.fixture(scope="module")
+def live(settings: Settings) -> Iterator[str]:
+    """The API app served by uvicorn in a background thread; yields its base URL."""
+    port = free_port()
+    app = create_app(replace(settings, db_pool_size=CLIENTS), route_handlers=api_route_handlers())
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.05)
+    yield base
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def api(settings: Settings) -> Iterator[TestClient[Any]]:
+    with TestClient(create_app(settings, route_handlers=api_route_handlers()), base_url=BASE_URL) as c:
+        yield c
+
+
+@pytest.fixture
+def team(settings: Settings, api: TestClient[Any]) -> Team:
+    return new_team(settings, api)
+
+
+def _race(base: str, team: Team, badge: str, recipients: list[str]) -> list[httpx.Response]:
+    """One request per recipient, all released together from ``CLIENTS`` threads."""
+    start = threading.Barrier(len(recipients))
+
+    def _one(recipient: str) -> httpx.Response:
+        with httpx.Client(base_url=base, timeout=60) as client:
+            start.wait()
+            return client.post(team.issue_path(badge), json={"recipient": recipient, "notify": False},
+                               headers={"Authorization": f"Bearer {team.owner}"})
+
+    with ThreadPoolExecutor(max_workers=len(recipients)) as pool:
+        return list(pool.map(_one, recipients))
+
+
+def test_concurrent_issues_never_exceed_the_limit(live: str, team: Team) -> None:
+    badge = team.badge(limit=7)
+    responses = _race(live, team, badge, [f"racer{i}@example.org" for i in range(CLIENTS)])
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses == [201] * 7 + [409] * (CLIENTS - 7), [r.text for r in responses if r.status_code >= 500]
+    assert count_assertions(team.settings, badge) == 7
+
+
+def test_concurrent_issues_to_one_recipient_of_a_unique_badge(live: str, team: Team) -> None:
+    badge = team.badge(unique=True)
+    responses = _race(live, team, badge, ["same.person@example.org"] * (CLIENTS // 2)
+                      + [f"person{i}@example.org" for i in range(CLIENTS // 2)])
+    statuses = [r.status_code for r in responses]
+    assert all(s in (201, 409) for s in statuses), [r.text for r in responses if r.status_code not in (201, 409)]
+    assert statuses[: CLIENTS // 2].count(201) == 1  # exactly one of the same-recipient requests won
+    assert statuses[CLIENTS // 2:] == [201] * (CLIENTS // 2)
+    assert count_assertions(team.settings, badge) == CLIENTS // 2 + 1

@@ -21,6 +21,7 @@ import msgspec
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import Components, Operation, RequestBody, Schema, SecurityScheme
 from litestar.openapi.spec.media_type import OpenAPIMediaType
+from msgspec import UNSET, UnsetType
 
 __all__ = [
     "ALWAYS_ERRORS",
@@ -122,6 +123,11 @@ class Issuer(msgspec.Struct):
     updatedAt: str
 
 
+_URL = Annotated[str, msgspec.Meta(max_length=2048, description="absolute http(s) URL",
+                                   extra_json_schema={"format": "uri"})]
+_EMAIL = Annotated[str, msgspec.Meta(max_length=320, extra_json_schema={"format": "email"})]
+_NAME = Annotated[str, msgspec.Meta(min_length=1, max_length=255)]
+_SLUG = Annotated[str, msgspec.Meta(pattern="^[a-z0-9-]{1,50}$")]
 _IMAGE = "an http(s) URL, a data: URI, or (multipart) the file; PUT/PATCH: null or \"\" removes it"
 
 
@@ -129,10 +135,10 @@ class IssuerInput(msgspec.Struct, forbid_unknown_fields=True):
     """Create an issuer (JSON, form or multipart): ``name``, ``url`` and ``email`` required; ``slug`` derived
     from the name if absent."""
 
-    name: str
-    url: str
-    email: str
-    slug: str | None = None
+    name: _NAME
+    url: _URL
+    email: _EMAIL
+    slug: _SLUG | UnsetType = UNSET
     description: str | None = None
     image: Annotated[str | None, msgspec.Meta(description=_IMAGE)] = None
 
@@ -140,10 +146,10 @@ class IssuerInput(msgspec.Struct, forbid_unknown_fields=True):
 class IssuerPatch(msgspec.Struct, forbid_unknown_fields=True):
     """Change an issuer (PUT and PATCH alike): only the fields given change."""
 
-    name: str | None = None
-    url: str | None = None
-    email: str | None = None
-    slug: str | None = None
+    name: _NAME | UnsetType = UNSET
+    url: _URL | UnsetType = UNSET
+    email: _EMAIL | UnsetType = UNSET
+    slug: _SLUG | UnsetType = UNSET
     description: str | None = None
     image: Annotated[str | None, msgspec.Meta(description=_IMAGE)] = None
 
@@ -155,13 +161,13 @@ class Staff(msgspec.Struct):
 
 
 class StaffInput(msgspec.Struct, forbid_unknown_fields=True):
-    email: str
+    email: _EMAIL
     role: Literal["owner", "editor", "staff"]
 
 
 class StaffRoleInput(msgspec.Struct, forbid_unknown_fields=True):
     role: Literal["owner", "editor", "staff"]
-    email: str | None = None
+    email: str | UnsetType = UNSET  # accepted (echo of a GET) and ignored
 
 
 class _Ref(msgspec.Struct):

@@ -125,7 +125,7 @@ async def test_temporary_refusals_are_retried_with_growing_delays(settings: Sett
     email = unique_recipient()
     with smtp_server() as (smtp, port):
         smtp.refuse[email] = ["451 4.3.0 try again later", "451 4.3.0 try again later"]
-        cfg = smtp_settings(settings, port, notify_retry_seconds=0.2, notify_max_attempts=5)
+        cfg = smtp_settings(settings, port, notify_retry_seconds=0.5, notify_max_attempts=5)
         async with sessions(cfg) as sm:
             sender = await _first_attempt_fails(sm, cfg, email, "451")
             # Not due yet: an immediate second pass does not touch it.
@@ -138,7 +138,7 @@ async def test_temporary_refusals_are_retried_with_growing_delays(settings: Sett
     assert len(smtp.to(email)) == 1
     t = smtp.rcpt_times[email]
     assert len(t) == 3
-    assert t[1] - t[0] >= 0.2 and t[2] - t[1] >= 0.4  # base, then doubled (jitter only adds)
+    assert t[1] - t[0] >= 0.5 and t[2] - t[1] >= 1.0  # base, then doubled (jitter only adds)
 
 
 async def test_gives_up_after_max_attempts_and_keeps_the_error(settings: Settings) -> None:
@@ -238,7 +238,7 @@ async def test_an_abandoned_claim_is_taken_over_after_its_lease(settings: Settin
         cfg = smtp_settings(settings, port)
         async with sessions(cfg) as sm:
             await _queue(sm, cfg, [email])
-            monkeypatch.setattr(notify, "LEASE", timedelta(seconds=0.3))
+            monkeypatch.setattr(notify, "LEASE", timedelta(seconds=1.5))
             crashed = NotificationSender(cfg, sm)
             await crashed._claim(datetime.now(UTC))  # claimed, then the process "dies" before sending
             assert (await _row(sm, email)).status == OutboxStatus.SENDING
@@ -285,3 +285,20 @@ async def test_postgres_senders_skip_rows_locked_by_another_transaction(settings
                 assert smtp.to(locked) == [] and len(smtp.to(free)) == 1
             await NotificationSender(cfg, sm).drain()
     assert len(smtp.to(locked)) == 1
+
+
+async def test_an_unrenderable_row_fails_at_once_and_the_rest_of_the_batch_goes(settings: Settings) -> None:
+    broken, fine = unique_recipient("broken"), unique_recipient("fine")
+    with smtp_server() as (smtp, port):
+        cfg = smtp_settings(settings, port, notify_max_attempts=5)
+        async with sessions(cfg) as sm:
+            async with sm() as session:  # e.g. a kind whose template was removed in an upgrade
+                session.add(OutboxMessage(kind="expired", recipient=broken, context={"assertion_id": "x"}))
+                await session.commit()
+            await _queue(sm, cfg, [fine])
+            await NotificationSender(cfg, sm).drain()
+            row = await _row(sm, broken)
+            assert (await _row(sm, fine)).status == OutboxStatus.SENT
+    assert (row.status, row.attempts) == (OutboxStatus.FAILED, 1)
+    assert row.last_error is not None and "cannot render" in row.last_error
+    assert smtp.to(broken) == [] and len(smtp.to(fine)) == 1

@@ -44,7 +44,8 @@ from _hosting_live import SECRET, free_port
 
 ERROR_SCHEMA = "#/components/schemas/ApiErrorBody"
 WRITE_METHODS = ("put", "patch")
-_ASSERTION_PARAMS = {"assertion_ref", "assertion_id", "public_id"}
+_ASSERTION_PARAMS = {"assertion_ref", "assertion_id"}
+_PUBLIC_KINDS = {"issuers": "issuer", "badges": "badge", "assertions": "assertion", "credentials": "credential"}
 EXAMPLES = 5  # per /v1 operation (public ones: 3): the whole run stays well under a minute
 _PHASES = (Phase.explicit, Phase.generate)  # no shrinking: a failure is reported as found
 PNG_DATA_URI = "data:image/png;base64," + base64.b64encode(demo_png(size=16)).decode()
@@ -171,29 +172,39 @@ def _created(http: httpx.Client, path: str, body: dict[str, Any], key: str) -> d
     return created
 
 
-def _references(http: httpx.Client, wanted: set[str], n: int) -> dict[str, str]:
-    """Real values for the path parameters ``wanted``: a new issuer, and as needed a staff member, a badge class
-    and an assertion of it, all created through the API (so a DELETE in one case does not starve the next)."""
+def _references(http: httpx.Client, path: str, wanted: set[str], n: int) -> dict[str, str]:
+    """Real values for the path parameters ``wanted`` of ``path``: a new issuer, and as needed a staff member, a
+    badge class and an assertion of it (OB 3.0 for ``/public/credentials``), all created through the API (so a
+    DELETE in one case does not starve the next). Public paths get the public id of the kind they serve."""
+    kind = _PUBLIC_KINDS.get(path.split("/")[2]) if path.startswith("/public/") else "v1"
+    if kind is None:
+        return {}
     issuer = _created(http, "/v1/issuers", {"name": "Fuzz Issuer", "url": "https://issuer.example.org",
                                             "email": "badges@issuer.example.org", "slug": unique_slug("fz")}, "issuer")
     if issuer is None:
         return {}
+    ids = {"issuer": issuer["id"]}
     refs = {"issuer_ref": issuer["slug"] if n % 2 else issuer["id"]}
-    if "email" in wanted:
+    if "email" in wanted and kind == "v1":
         member = unique_email("staff")
         if _created(http, f"/v1/issuers/{issuer['id']}/staff", {"email": member, "role": "editor"}, "staff"):
             refs["email"] = member
-    if wanted & {"badge_ref", *_ASSERTION_PARAMS}:
+    if kind != "issuer" and (kind != "v1" or wanted & {"badge_ref", *_ASSERTION_PARAMS}):
         badge = _created(http, f"/v1/issuers/{issuer['id']}/badges", {
             "name": "Fuzz Badge", "description": "For fuzzing.", "image": PNG_DATA_URI,
             "criteria": {"narrative": "Be generated."}}, "badge")
         if badge is not None:
+            ids["badge"] = badge["id"]
             refs["badge_ref"] = badge["slug"] if n % 2 else badge["id"]
-            if wanted & _ASSERTION_PARAMS:
-                assertion = _created(http, f"/v1/issuers/{issuer['id']}/badges/{badge['id']}/assertions",
-                                     {"recipient": unique_email("earner")}, "assertion")
+            if kind in ("assertion", "credential") or (kind == "v1" and wanted & _ASSERTION_PARAMS):
+                body = {"recipient": unique_email("earner"), **({"format": "ob3"} if kind == "credential" else {})}
+                assertion = _created(http, f"/v1/issuers/{issuer['id']}/badges/{badge['id']}/assertions", body,
+                                     "assertion")
                 if assertion is not None:
+                    ids["assertion"] = ids["credential"] = assertion["id"]
                     refs.update(dict.fromkeys(_ASSERTION_PARAMS, assertion["id"]))
+    if kind != "v1":
+        return {"public_id": ids[kind]} if kind in ids else {}
     return refs
 
 
@@ -218,8 +229,8 @@ def test_no_server_error_and_every_response_matches_the_document(
     @given(case=operation.as_strategy())
     def run(case: Any) -> None:
         n = next(_counter)
-        if path.startswith("/v1/") and case.path_parameters and n % 4:  # 3 in 4 reach real resources
-            refs = _references(live.http, set(case.path_parameters), n)
+        if case.path_parameters and n % 4:  # 3 cases in 4 address real resources; the rest stay random
+            refs = _references(live.http, path, set(case.path_parameters), n)
             case.path_parameters.update({k: v for k, v in refs.items() if k in case.path_parameters})
         if isinstance(case.body, dict) and isinstance(case.body.get("image"), str) \
                 and not case.body["image"].startswith("data:"):

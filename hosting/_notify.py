@@ -141,9 +141,9 @@ async def queue_notification(
     if recipient is None:
         return
     context["recipient_name"] = target.recipient_name or ""
+    # Added, not flushed: the caller's next query or commit writes it (a flush per mail slows big batches).
     session.add(OutboxMessage(kind=kind, assertion_id=target.id, recipient=recipient, locale=target.locale,
                               context=context))
-    await session.flush()
 
 
 async def outbox_messages(session: AsyncSession, assertion_id: int | None = None) -> list[OutboxMessage]:

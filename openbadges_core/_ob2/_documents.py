@@ -74,7 +74,8 @@ class Issuer(Node):
     description: str | None = prop("description", default=None)
     image: str | Image | None = prop("image", _IMAGE, default=None)
     telephone: str | None = prop("telephone", default=None)
-    public_key: str | CryptographicKey | None = prop("publicKey", _KEY, default=None)
+    # OB 2.0: "the key(s) an issuer uses to sign Assertions" — retired keys stay listed so old signatures verify
+    public_key: tuple[str | CryptographicKey, ...] = prop("publicKey", _KEY, many=True, default=())
     revocation_list: str | None = prop("revocationList", default=None)
     verification: VerificationObject | None = prop("verification", _VERIFICATION, default=None)
     extra: Mapping[str, Any] = field(default_factory=dict, hash=False)

@@ -176,7 +176,8 @@ class Node:
             value = getattr(self, p.attr)
             if p.many and value is not None and not isinstance(value, tuple):
                 if isinstance(value, (str, Mapping, Node)):
-                    value = (value,)
+                    value = (value,)  # given as one value: written back as one value (as from_node does)
+                    object.__setattr__(self, "_shape_keys", self._shape_keys | {p.key})
                 object.__setattr__(self, p.attr, tuple(value))
             elif isinstance(value, list):
                 object.__setattr__(self, p.attr, tuple(value))

@@ -222,7 +222,7 @@ class Checker:
         self.email(d.get("email"), join_path(path, "email"))
         self.telephone(d.get("telephone"), join_path(path, "telephone"))
         self.image(d, "image", path)
-        self.iri_or_node(d, "publicKey", path, self.key)
+        self.iri_or_node(d, "publicKey", path, self.key, many=True)
         self.iri(d, "revocationList", path)
         self.verification(d.get("verification"), join_path(path, "verification"), assertion=False)
 

@@ -6,7 +6,7 @@ Each function returns the exact bytes served; the row caches them (see ``Rendera
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,6 +18,7 @@ __all__ = [
     "assertion_document",
     "assertion_mapping",
     "badge_document",
+    "OB2_KEY_ALGS",
     "iso8601",
     "issuer_document",
     "key_document",
@@ -26,6 +27,7 @@ __all__ = [
 ]
 
 OB2_CONTEXT = "https://w3id.org/openbadges/v2"
+OB2_KEY_ALGS = ("RS256", "ES256")  # the keys OB 2.0 signed assertions use (EdDSA keys serve OB 3.0 proofs)
 
 
 def iso8601(moment: datetime) -> str:
@@ -34,7 +36,9 @@ def iso8601(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def issuer_document(issuer: Issuer, urls: PublicUrls, *, active_key_public_id: str | None) -> bytes:
+def issuer_document(issuer: Issuer, urls: PublicUrls, *, key_public_ids: Sequence[str] = ()) -> bytes:
+    """The OB 2.0 Issuer Profile; ``key_public_ids`` are its published keys (active ones first, then retired ones
+    so that assertions signed before a retirement still verify), one IRI or a list of IRIs in ``publicKey``."""
     data: dict[str, Any] = {
         "@context": OB2_CONTEXT,
         "type": "Issuer",
@@ -49,8 +53,9 @@ def issuer_document(issuer: Issuer, urls: PublicUrls, *, active_key_public_id: s
         data["description"] = issuer.description
     if issuer.image_id is not None:
         data["image"] = urls.issuer_image(issuer.public_id)
-    if active_key_public_id is not None:
-        data["publicKey"] = urls.key(active_key_public_id)
+    if key_public_ids:
+        keys = [urls.key(public_id) for public_id in key_public_ids]
+        data["publicKey"] = keys[0] if len(keys) == 1 else keys
     return ob.Issuer.from_dict(data).to_json()
 
 

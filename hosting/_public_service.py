@@ -301,15 +301,16 @@ class PublicReader:
                 raise _not_found("issuer")
             if issuer.document is not None and issuer.document_base == self._urls.base and issuer.document_etag:
                 return Served(issuer.document, issuer.document_etag, issuer.updated_at)
-            key_public_id = (
+            keys = (
                 await session.execute(
-                    select(SigningKey.public_id)
-                    .where(SigningKey.issuer_id == issuer.id, SigningKey.state == KeyState.ACTIVE)
+                    select(SigningKey.public_id, SigningKey.state)
+                    .where(SigningKey.issuer_id == issuer.id, SigningKey.alg.in_(docs.OB2_KEY_ALGS))
                     .order_by(SigningKey.id.desc())
-                    .limit(1)
                 )
-            ).scalar_one_or_none()
-            body = docs.issuer_document(issuer, self._urls, active_key_public_id=key_public_id)
+            ).all()
+            published = [k.public_id for k in keys if k.state == KeyState.ACTIVE]  # newest active key first,
+            published += [k.public_id for k in keys if k.state != KeyState.ACTIVE]  # retired ones still verify
+            body = docs.issuer_document(issuer, self._urls, key_public_ids=published)
             return await self._store_document(session, Issuer, issuer.id, body)
 
     async def badge(self, public_id: str) -> Served:

@@ -44,6 +44,7 @@ from hosting._errors import ApiError, BadRequest, ResourceConflict, ResourceNotF
 from hosting._ids import is_public_id
 from hosting._models import Assertion, AssertionState, BadgeClass, Issuer, utcnow
 from hosting._notify import queue_notification
+from hosting._ob3 import make_credential
 from hosting._state import HostingState
 from hosting._store import Award, AwardRefused, HostingStore
 from hosting._urls import PublicUrls
@@ -60,7 +61,7 @@ _LOCALE = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*$")
 _AWARD_FIELDS = frozenset({
     "recipient", "recipient_email", "recipient_name", "issued_to_first_name", "issued_to_last_name",
     "issuedOn", "issued_at", "expires", "expires_at", "narrative", "evidence", "issuer_earner_id", "slug",
-    "verification", "allowDuplicateAwards", "notify", "locale",
+    "verification", "allowDuplicateAwards", "notify", "locale", "format", "proof",
 })
 
 
@@ -92,6 +93,8 @@ class AssertionInput(msgspec.Struct, forbid_unknown_fields=True):
     allowDuplicateAwards: bool | None = None
     notify: bool | None = None
     locale: str | None = None
+    format: Literal["ob2", "ob3"] | None = None
+    proof: Literal["di", "jwt"] | None = None
 
 
 class BatchInput(msgspec.Struct, forbid_unknown_fields=True):
@@ -99,6 +102,8 @@ class BatchInput(msgspec.Struct, forbid_unknown_fields=True):
     notify: bool | None = None
     allowDuplicateAwards: bool | None = None
     verification: Literal["hosted", "signed"] | None = None
+    format: Literal["ob2", "ob3"] | None = None
+    proof: Literal["di", "jwt"] | None = None
 
 
 class ReplaceInput(AssertionInput, forbid_unknown_fields=True):
@@ -285,6 +290,44 @@ def _verification(data: dict[str, Any], default: str, errors: FieldErrors) -> st
     return str(value)
 
 
+def _ob3_proof(data: Any, defaults: dict[str, Any], errors: FieldErrors) -> str | None:
+    """``None`` for OB 2.0 (``format`` "ob2", the default), else the OB 3.0 proof: "di" (default) or "jwt"."""
+    if not isinstance(data, dict):
+        return None
+    fmt = data.get("format") or defaults.get("format") or "ob2"
+    proof = data.get("proof") or (None if data.get("format") else defaults.get("proof"))
+    if fmt not in ("ob2", "ob3"):
+        errors.add("format", "must be 'ob2' or 'ob3'", fmt)
+        return None
+    if fmt == "ob2":
+        if proof is not None:
+            errors.add("proof", "only with format 'ob3'", proof)
+        return None
+    if proof not in (None, "di", "jwt"):
+        errors.add("proof", "must be 'di' or 'jwt'", proof)
+        return None
+    if (data.get("verification") or defaults.get("verification")) == "signed":
+        errors.add("verification", "an OB 3.0 credential carries its own proof: leave verification out", "signed")
+    return str(proof or "di")
+
+
+async def _make_ob3(request: Request[Any, Any, Any], session: AsyncSession, issued: list[Assertion],
+                    proofs: list[str | None], badge: BadgeClass, issuer: Issuer) -> list[Assertion]:
+    """Turn the freshly issued rows that asked for OB 3.0 into signed credentials (loaded rows replace copies)."""
+    if not any(proofs):
+        return issued
+    state = _state(request)
+    out: list[Assertion] = []
+    for made, proof in zip(issued, proofs, strict=True):
+        if proof is None:
+            out.append(made)
+            continue
+        row = await session.get_one(Assertion, made.id)
+        await make_credential(session, state.urls, state.keybox, row, badge, issuer, proof=proof)
+        out.append(row)
+    return out
+
+
 def parse_award(data: Any, errors: FieldErrors, *, defaults: dict[str, Any] | None = None,
                 recipient_required: bool = True) -> tuple[Award | None, bool]:
     """An :class:`Award` and its ``notify`` flag from one request object; problems go to ``errors``."""
@@ -392,11 +435,14 @@ class IssueController(Controller):
         issuer, role, badge = await find_issuer_badge(db_session, principal, issuer_ref, badge_ref)
         require_role(principal, role, ISSUE_ROLES, "issuing")
         errors = FieldErrors()
-        award, notify = parse_award(await read_body(request), errors)
+        data = await read_body(request)
+        award, notify = parse_award(data, errors)
+        proof = _ob3_proof(data, {}, errors)
         errors.raise_if_any()
         assert award is not None
         state = _state(request)
-        (assertion,) = await _award(_store(request, db_session), badge, [award])
+        (assertion,) = await _make_ob3(request, db_session, await _award(_store(request, db_session), badge,
+                                                                         [award]), [proof], badge, issuer)
         if notify:
             await queue_notification(db_session, "issued", assertion, badge=badge, issuer=issuer)
         body = assertion_json(assertion, badge=badge, issuer=issuer, replaced_by=None, urls=state.urls)
@@ -415,11 +461,13 @@ class IssueController(Controller):
         require_role(principal, role, ISSUE_ROLES, "issuing")
         data = await _read_batch(request)
         top = FieldErrors()
-        for name in sorted(set(data) - {"assertions", "notify", "allowDuplicateAwards", "verification"}):
+        for name in sorted(set(data) - {"assertions", "notify", "allowDuplicateAwards", "verification", "format",
+                                        "proof"}):
             top.add(name, "unknown field", None)
         defaults = {"notify": _flag(data, "notify", True, top),
                     "allowDuplicateAwards": _flag(data, "allowDuplicateAwards", False, top),
-                    "verification": _verification(data, "hosted", top)}
+                    "verification": _verification(data, "hosted", top),
+                    "format": data.get("format"), "proof": data.get("proof")}
         items = data.get("assertions")
         if not isinstance(items, list) or not 1 <= len(items) <= MAX_BATCH:
             top.add("assertions", f"a list of 1 to {MAX_BATCH} assertions", None)
@@ -427,14 +475,17 @@ class IssueController(Controller):
         assert isinstance(items, list)
         awards: list[Award] = []
         notify_flags: list[bool] = []
+        proofs: list[str | None] = []
         problems: list[dict[str, Any]] = []
         for index, item in enumerate(items):
             errors = FieldErrors()
             award, notify = parse_award(item, errors, defaults=defaults)
+            proof = _ob3_proof(item, defaults, errors)
             problems.extend({"index": index, **detail} for detail in errors.details)
-            if award is not None:
+            if award is not None and not errors.details:
                 awards.append(award)
                 notify_flags.append(notify)
+                proofs.append(proof)
         if problems:
             raise _batch_refused(problems, "invalid assertions in the batch; nothing was issued")
         try:
@@ -442,6 +493,7 @@ class IssueController(Controller):
         except AwardRefused as exc:
             raise _batch_refused(exc.problems, "the badge class's rules refuse assertions in the batch; "
                                                "nothing was issued") from exc
+        issued = await _make_ob3(request, db_session, issued, proofs, badge, issuer)
         outbox = _OneFlush(db_session)
         for assertion, notify in zip(issued, notify_flags, strict=True):
             if notify:
@@ -589,6 +641,7 @@ class AssertionController(Controller):
         badge_ref = data.pop("badge", None)
         errors = FieldErrors()
         award, notify = parse_award(data, errors, recipient_required=False)
+        proof = _ob3_proof(data, {}, errors)
         if badge_ref is not None and not isinstance(badge_ref, str):
             errors.add("badge", "a badge class id or slug", None)
         errors.raise_if_any()
@@ -608,7 +661,8 @@ class AssertionController(Controller):
         badge = (await find_badge(db_session, issuer, badge_ref) if badge_ref
                  else await db_session.get_one(BadgeClass, old.badge_class_id))
         store = _store(request, db_session)
-        (new,) = await _award(store, badge, [award], replacing=old)
+        (new,) = await _make_ob3(request, db_session, await _award(store, badge, [award], replacing=old),
+                                 [proof], badge, issuer)
         await store.replace(old, new)
         state = _state(request)
         _forget(state, old.public_id)

@@ -255,3 +255,24 @@ def test_form_body_is_accepted(team: Team) -> None:
                         headers=bearer(team.owner))
     assert res.status_code == 201, res.text
     assert res.json()["assertion"]["recipient"]["identity"] == "form@example.org"
+
+
+@pytest.mark.parametrize("proof", ["di", "jwt"])
+def test_format_ob3_issues_a_signed_credential(api: TestClient[Any], team: Team, proof: str) -> None:
+    res = team.issue(team.badge(), format="ob3", proof=proof)
+    assert res.status_code == 201, res.text
+    made = res.json()["assertion"]
+    assert made["format"] == "ob3" and res.headers["location"] == made["publicUrl"]
+    assert made["publicUrl"] == f"{BASE_URL}/public/credentials/{made['id']}"
+    assert (made.get("jwt") is not None) == (proof == "jwt")
+    credential = api.get(made["publicUrl"])
+    assert credential.status_code == 200, credential.text
+    assert "OpenBadgeCredential" in credential.json()["type"]
+
+
+@pytest.mark.parametrize(("body", "field"), [({"format": "ob4"}, "format"), ({"proof": "jwt"}, "proof"),
+                                             ({"format": "ob3", "proof": "rsa"}, "proof"),
+                                             ({"format": "ob3", "verification": "signed"}, "verification")])
+def test_ob3_options_are_checked(team: Team, body: dict[str, Any], field: str) -> None:
+    res = team.issue(team.badge(), **body)
+    assert res.status_code == 400 and field in [d["field"] for d in res.json()["details"]]

@@ -131,3 +131,13 @@ def test_staff_may_batch_issue_outsiders_404(settings: Settings, team: Team) -> 
     res = team.api.post(f"{team.issue_path(badge)}/batch", json={"assertions": [{"recipient": unique_email()}]},
                         headers=bearer(outsider))
     assert res.status_code == 404
+
+
+def test_batch_ob3_items_become_credentials(team: Team) -> None:
+    badge = team.badge()
+    res = _batch(team, badge, [{"recipient": unique_email()}, {"recipient": unique_email(), "format": "ob2"}],
+                 format="ob3", proof="jwt")
+    assert res.status_code == 201, res.text
+    first, second = res.json()["assertions"]
+    assert first["format"] == "ob3" and first["jwt"] and "/public/credentials/" in first["publicUrl"]
+    assert second["format"] == "ob2" and "/public/assertions/" in second["publicUrl"]

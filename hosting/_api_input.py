@@ -68,7 +68,7 @@ async def _multipart(request: Request[Any, Any, Any]) -> dict[str, Any]:
         raise _invalid("multipart/form-data without a boundary", "content-type")
     try:
         form = await request.form()
-    except Exception as exc:  # noqa: BLE001 - the parser's errors vary; any of them means a malformed body
+    except Exception as exc:
         raise _invalid(f"malformed multipart body: {type(exc).__name__}") from exc
     out: dict[str, Any] = {}
     for name, value in form.multi_items():

@@ -7,7 +7,7 @@ and its place in the Issuer Profile's ``publicKey`` — so assertions signed wit
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal
 
 import msgspec
@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hosting._api_auth import Principal, provide_principal
 from hosting._api_input import FieldErrors, read_body
+from hosting._api_issuers import _iso as issuer_iso
 from hosting._api_lookup import EDIT_ROLES, find_issuer, require_role
 from hosting._api_openapi import api_doc, changed, envelope
 from hosting._errors import ResourceConflict, ResourceNotFound
@@ -55,11 +56,7 @@ class KeyPage(msgspec.Struct):
 
 
 def _iso(value: datetime | None) -> str | None:
-    if value is None:
-        return None
-    if value.tzinfo is None:  # SQLite hands datetimes back naive; they are stored in UTC
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return None if value is None else issuer_iso(value)
 
 
 def key_json(key: SigningKey, state: HostingState) -> dict[str, Any]:

@@ -15,10 +15,10 @@ from hosting._models import Assertion, BadgeClass, Issuer, SigningKey
 from hosting._urls import PublicUrls
 
 __all__ = [
+    "OB2_KEY_ALGS",
     "assertion_document",
     "assertion_mapping",
     "badge_document",
-    "OB2_KEY_ALGS",
     "iso8601",
     "issuer_document",
     "key_document",

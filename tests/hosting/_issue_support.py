@@ -4,14 +4,18 @@ the store (not the badge API), staff tokens, and reads of what the database hold
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import pytest
 from _api_support import bearer, make_token, new_issuer, unique_email
-from conftest import run_store
+from conftest import BASE_URL, run_store
+from litestar.testing import TestClient
 from sqlalchemy import func, select
 
-from hosting import Settings
+from hosting import Settings, create_app
+from hosting._api import api_route_handlers
 from hosting._demo import demo_png
 from hosting._models import Assertion, BadgeClass, Issuer
 from hosting._notify import OutboxMessage
@@ -100,3 +104,16 @@ def stored(settings: Settings, assertion_public_id: str) -> Assertion:
         return await store.get_assertion(assertion_public_id)
 
     return run_store(settings, _get)
+
+
+@pytest.fixture(scope="module", name="api")
+def api_fixture(settings: Settings) -> Iterator[TestClient[Any]]:
+    """``api``: the app with the issuer API (import ``api_fixture`` into a test module to use it)."""
+    with TestClient(create_app(settings, route_handlers=api_route_handlers()), base_url=BASE_URL) as c:
+        yield c
+
+
+@pytest.fixture(name="team")
+def team_fixture(settings: Settings, api: TestClient[Any]) -> Team:
+    """``team``: a new issuer and its owner's token (import ``team_fixture``)."""
+    return new_team(settings, api)

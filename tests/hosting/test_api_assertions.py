@@ -17,7 +17,7 @@ from hosting._api import api_route_handlers
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _api_support import bearer, make_token, unique_email
-from _issue_support import Team, new_team, outbox_kinds
+from _issue_support import Team, outbox_kinds, team_fixture  # noqa: F401 - fixtures
 from conftest import BASE_URL
 
 LD = {"Accept": "application/ld+json"}
@@ -28,11 +28,6 @@ def api(settings: Settings) -> Iterator[TestClient[Any]]:
     cached = replace(settings, public_cache_seconds=300)  # a stale cache would show in these tests
     with TestClient(create_app(cached, route_handlers=api_route_handlers()), base_url=BASE_URL) as c:
         yield c
-
-
-@pytest.fixture
-def team(settings: Settings, api: TestClient[Any]) -> Team:
-    return new_team(settings, api)
 
 
 @pytest.fixture

@@ -10,20 +10,17 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 import uvicorn
-from litestar.testing import TestClient
 
 from hosting import Settings, create_app
 from hosting._api import api_route_handlers
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _hosting_live import free_port
-from _issue_support import Team, count_assertions, new_team
-from conftest import BASE_URL
+from _issue_support import Team, api_fixture, count_assertions, team_fixture  # noqa: F401 - fixtures
 
 CLIENTS = 20
 
@@ -45,17 +42,6 @@ def live(settings: Settings) -> Iterator[str]:
     yield base
     server.should_exit = True
     thread.join(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def api(settings: Settings) -> Iterator[TestClient[Any]]:
-    with TestClient(create_app(settings, route_handlers=api_route_handlers()), base_url=BASE_URL) as c:
-        yield c
-
-
-@pytest.fixture
-def team(settings: Settings, api: TestClient[Any]) -> Team:
-    return new_team(settings, api)
 
 
 def _race(base: str, team: Team, badge: str, recipients: list[str]) -> list[httpx.Response]:

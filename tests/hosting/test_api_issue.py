@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,24 +12,12 @@ import pytest
 from litestar.testing import TestClient
 
 import openbadges_core as ob
-from hosting import Settings, create_app
-from hosting._api import api_route_handlers
+from hosting import Settings
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _api_support import bearer, make_token, unique_email
-from _issue_support import Team, count_assertions, new_team, outbox_kinds, stored
+from _issue_support import Team, api_fixture, count_assertions, outbox_kinds, stored, team_fixture  # noqa: F401 - fixtures
 from conftest import BASE_URL
-
-
-@pytest.fixture(scope="module")
-def api(settings: Settings) -> Iterator[TestClient[Any]]:
-    with TestClient(create_app(settings, route_handlers=api_route_handlers()), base_url=BASE_URL) as c:
-        yield c
-
-
-@pytest.fixture
-def team(settings: Settings, api: TestClient[Any]) -> Team:
-    return new_team(settings, api)
 
 
 def _public(api: TestClient[Any], url: str) -> Any:

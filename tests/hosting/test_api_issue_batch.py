@@ -3,31 +3,17 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from litestar.testing import TestClient
 
-from hosting import Settings, create_app
-from hosting._api import api_route_handlers
+from hosting import Settings
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _api_support import bearer, unique_email
-from _issue_support import Team, count_assertions, new_team, outbox_kinds
-from conftest import BASE_URL
-
-
-@pytest.fixture(scope="module")
-def api(settings: Settings) -> Iterator[TestClient[Any]]:
-    with TestClient(create_app(settings, route_handlers=api_route_handlers()), base_url=BASE_URL) as c:
-        yield c
-
-
-@pytest.fixture
-def team(settings: Settings, api: TestClient[Any]) -> Team:
-    return new_team(settings, api)
+from _issue_support import Team, api_fixture, count_assertions, outbox_kinds, team_fixture  # noqa: F401 - fixtures
 
 
 def _batch(team: Team, badge: str, items: list[Any], **top: Any) -> Any:

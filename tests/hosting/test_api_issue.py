@@ -263,3 +263,17 @@ def test_format_ob3_issues_a_signed_credential(api: TestClient[Any], team: Team,
 def test_ob3_options_are_checked(team: Team, body: dict[str, Any], field: str) -> None:
     res = team.issue(team.badge(), **body)
     assert res.status_code == 400 and field in [d["field"] for d in res.json()["details"]]
+
+
+def test_a_busy_database_is_503_not_500(team: Team, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    from hosting._store import HostingStore
+
+    async def _locked(*_args: Any, **_kwargs: Any) -> Any:
+        raise OperationalError("INSERT …", {}, Exception("database is locked"))
+
+    badge = team.badge()
+    monkeypatch.setattr(HostingStore, "award", _locked)
+    res = team.issue(badge)
+    assert res.status_code == 503 and res.json()["code"] == "ServiceUnavailable"

@@ -38,7 +38,10 @@ def test_bundled_context_is_our_own_file_not_a_byte_copy(url: str, conformance: 
 
 
 @pytest.mark.parametrize("url", ["https://example.com/context.json", "https://www.w3.org/2018/credentials/examples/v1",
-                                 "http://www.w3.org/ns/credentials/v2", "file:///etc/passwd"])
+                                 "http://www.w3.org/ns/credentials/v2", "file:///etc/passwd",
+                                 # no official document to prove a bundled one against: fail closed
+                                 "https://w3id.org/security/data-integrity/v2", "https://w3id.org/security/multikey/v1",
+                                 "https://www.w3.org/ns/credentials/v2/"])
 def test_unknown_context_url_fails_closed(url: str) -> None:
     with pytest.raises(CanonicalizationError):
         document_loader(url)

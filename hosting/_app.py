@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from hosting._api_openapi import API_COMPONENTS
 from hosting._crypto import KeyBox
-from hosting._db import install_sqlite_pragmas, is_sqlite
+from hosting._db import WriteIntentMiddleware, install_sqlite_pragmas, is_sqlite
 from hosting._errors import exception_handlers
 from hosting._notify import NotificationWorker
 from hosting._ops import (
@@ -76,6 +76,7 @@ def create_app(settings: Settings | None = None, *, route_handlers: list[Any] | 
     notifier = NotificationWorker(settings) if settings.notifications_enabled else None
     middleware = [DefineMiddleware(AccessLogMiddleware)] if settings.access_log else []
     middleware.append(DefineMiddleware(PublicPreflightMiddleware))
+    middleware.append(DefineMiddleware(WriteIntentMiddleware))
     return Litestar(
         route_handlers=[PublicController, Ob3PublicController, healthz, readyz, hello, docs_redirect, *(route_handlers or [])],
         plugins=[SQLAlchemyPlugin(config=db_config)],

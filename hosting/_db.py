@@ -3,16 +3,29 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from litestar.types import ASGIApp, Receive, Scope, Send
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-__all__ = ["alembic_config", "create_engine", "engine_options", "is_sqlite", "migrate", "migrate_async"]
+__all__ = [
+    "WriteIntentMiddleware",
+    "alembic_config",
+    "create_engine",
+    "engine_options",
+    "immediate_transactions",
+    "is_sqlite",
+    "migrate",
+    "migrate_async",
+]
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 5000
@@ -29,8 +42,40 @@ def engine_options(url: str, *, pool_size: int = 10) -> dict[str, Any]:
     return {"pool_size": pool_size, "max_overflow": pool_size, "pool_pre_ping": True}
 
 
+# SQLite has one writer. A transaction that starts DEFERRED, reads, then writes fails at once with "database is
+# locked" (SQLITE_BUSY_SNAPSHOT; the busy timeout does not apply) when another writer committed in between. So
+# transactions that mean to write start with BEGIN IMMEDIATE (they queue on the busy timeout instead); reads
+# stay DEFERRED so they never wait for a writer (WAL).
+_IMMEDIATE: ContextVar[bool] = ContextVar("openbadges_sqlite_immediate", default=False)
+_READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+@contextmanager
+def immediate_transactions(enabled: bool = True) -> Iterator[None]:
+    """SQLite transactions begun in this context take the write lock up front (``BEGIN IMMEDIATE``)."""
+    token = _IMMEDIATE.set(enabled)
+    try:
+        yield
+    finally:
+        _IMMEDIATE.reset(token)
+
+
+class WriteIntentMiddleware:
+    """Requests that may write (anything but GET/HEAD/OPTIONS) run under :func:`immediate_transactions`."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] not in _READ_METHODS:
+            with immediate_transactions():
+                await self.app(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
 def install_sqlite_pragmas(engine: AsyncEngine) -> None:
-    """WAL journal and a busy timeout on every new SQLite connection (one writer at a time)."""
+    """WAL journal, a busy timeout and our own BEGIN (IMMEDIATE when writing) on every SQLite connection."""
     if engine.dialect.name != "sqlite":
         return
 
@@ -42,6 +87,11 @@ def install_sqlite_pragmas(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+        dbapi_connection.isolation_level = None  # the driver emits no BEGIN of its own: see _on_begin
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if _IMMEDIATE.get() else "BEGIN")
 
 
 def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:

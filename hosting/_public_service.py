@@ -14,6 +14,7 @@ from typing import Any
 
 import anyio
 from sqlalchemy import bindparam, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 import openbadges_core as ob
@@ -234,12 +235,15 @@ class PublicReader:
     async def _store_document(self, session: AsyncSession, model: Any, row_id: int, body: bytes) -> Served:
         etag = strong_etag(body)
         now = utcnow()
-        await session.execute(
-            update(model).where(model.id == row_id).values(
-                document=body, document_etag=etag, document_base=self._urls.base, updated_at=now
+        try:
+            await session.execute(
+                update(model).where(model.id == row_id).values(
+                    document=body, document_etag=etag, document_base=self._urls.base, updated_at=now
+                )
             )
-        )
-        await session.commit()
+            await session.commit()
+        except OperationalError:  # SQLite: a writer got in first. The copy is only a cache: serve it anyway.
+            await session.rollback()
         return Served(body, etag, now)
 
     async def assertion_page(self, public_id: str) -> AssertionPage | Redirect:
@@ -284,12 +288,16 @@ class PublicReader:
             payload: str = row.jws if row.verification_type == "signed" and row.jws else state.body.decode()
             data = await anyio.to_thread.run_sync(ob.bake, source.data, payload)
             image = StoredImage(content_type=source.content_type, data=data, etag=strong_etag(data),
-                                source_etag=state.etag)
-            session.add(image)
-            await session.flush()
-            await session.execute(update(Assertion).where(Assertion.id == row.id).values(baked_image_id=image.id))
-            await session.commit()
-            return ImageBytes(image.data, image.content_type, image.etag, image.created_at)
+                                source_etag=state.etag, created_at=utcnow())
+            try:
+                session.add(image)
+                await session.flush()
+                await session.execute(
+                    update(Assertion).where(Assertion.id == row.id).values(baked_image_id=image.id))
+                await session.commit()
+            except OperationalError:  # SQLite: a writer got in first; bake again next time
+                await session.rollback()
+            return ImageBytes(data, image.content_type, image.etag, image.created_at)
 
     # --- issuers, badges, keys ------------------------------------------------------------------------
     async def issuer(self, public_id: str) -> Served:

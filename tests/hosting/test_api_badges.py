@@ -266,11 +266,6 @@ def test_concurrent_creates_with_one_name_get_distinct_slugs(api: TestClient[Any
                                                               request: pytest.FixtureRequest) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
-    if settings.database_url.startswith("sqlite"):
-        # A deferred SQLite transaction that reads and then writes fails at once ("database is locked", no busy
-        # wait) when another writer committed meanwhile: the app needs BEGIN IMMEDIATE for writes (not mine).
-        request.applymarker(pytest.mark.xfail(reason="SQLite write transactions start deferred (told the lead)"))
-
     def create(_: int) -> Any:
         return api.post(_url(issuer), json=badge_body(name="Race Badge"), headers=bearer(owner))
 

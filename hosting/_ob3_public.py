@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 import openbadges_core as ob
 from hosting import _ob3
 from hosting._errors import ResourceNotFound
-from hosting._http import cached_response, redirect_response, request_info, strong_etag
+from hosting._http import cached_response, image_headers, redirect_response, request_info, strong_etag
 from hosting._ids import is_public_id
 from hosting._models import Assertion, AssertionState, BadgeClass, Issuer, SigningKey, StoredImage, utcnow
 from hosting._state import HostingState
@@ -189,7 +189,8 @@ class Ob3PublicController(Controller):
             if baked.source_etag == source_etag:
                 return cached_response(request_info(request.scope), baked.data, media_type=baked.content_type,
                                        etag=baked.etag, last_modified=baked.created_at,
-                                       max_age=state.settings.image_max_age, vary_accept=False)
+                                       max_age=state.settings.image_max_age, vary_accept=False,
+                                       extra_headers=image_headers(baked.content_type))
         source = await db_session.get_one(StoredImage, row.badge.image_id)
         data = await anyio.to_thread.run_sync(ob.bake, source.data, payload)
         image = StoredImage(content_type=source.content_type, data=data, etag=strong_etag(data),
@@ -200,5 +201,5 @@ class Ob3PublicController(Controller):
         await db_session.commit()
         return cached_response(request_info(request.scope), data, media_type=image.content_type, etag=image.etag,
                                last_modified=image.created_at, max_age=state.settings.image_max_age,
-                               vary_accept=False)
+                               vary_accept=False, extra_headers=image_headers(image.content_type))
 

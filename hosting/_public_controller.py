@@ -17,6 +17,7 @@ from hosting._http import (
     LD_JSON,
     RequestInfo,
     cached_response,
+    image_headers,
     negotiate,
     redirect_response,
     request_info,
@@ -64,7 +65,8 @@ def _gone(request: Request[Any, Any, Any], info: RequestInfo, revoked: Revoked, 
 def _image(request: Request[Any, Any, Any], image: ImageBytes) -> ASGIApp:
     return cached_response(request_info(request.scope), image.data, media_type=image.content_type,
                            etag=image.etag, last_modified=image.last_modified,
-                           max_age=_state(request).settings.image_max_age, vary_accept=False)
+                           max_age=_state(request).settings.image_max_age, vary_accept=False,
+                           extra_headers=image_headers(image.content_type))
 
 
 

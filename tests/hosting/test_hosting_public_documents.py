@@ -324,3 +324,16 @@ def test_expired_cache_entry_is_refreshed_in_the_background(settings: Any, demo:
             time.sleep(0.02)
         assert statuses[0] == 200  # the stale copy, answered once while the refresh runs
         assert statuses[-1] == 410
+
+
+def test_svg_images_are_served_inert_and_pngs_unsniffed(client: Client, demo: DemoData, urls: PublicUrls) -> None:
+    """An uploaded SVG is not rewritten, so it is served with a sandboxing CSP: a script in it cannot run."""
+    svg = client.get(urls.badge_image(demo.badge_svg))
+    assert svg.status_code == 200 and svg.headers["content-type"].startswith("image/svg+xml")
+    csp = svg.headers["content-security-policy"]
+    assert "sandbox" in csp and "default-src 'none'" in csp and "script-src" not in csp
+    baked_svg = client.get(urls.assertion_image(demo.svg_assertion))
+    assert "sandbox" in baked_svg.headers["content-security-policy"]
+    png = client.get(urls.badge_image(demo.badge_png))
+    assert png.headers["x-content-type-options"] == "nosniff"
+    assert "content-security-policy" not in png.headers

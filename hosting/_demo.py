@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hosting._crypto import KeyBox
 from hosting._models import utcnow
+from hosting._ob3 import make_credential
 from hosting._store import HostingStore
 from hosting._urls import PublicUrls
 
@@ -52,6 +53,8 @@ class DemoData:
     replaced_middle: str
     replacement: str
     expired: str
+    credential_di: str = ""
+    credential_jwt: str = ""
 
 
 async def seed_demo(session: AsyncSession, urls: PublicUrls, keybox: KeyBox, *, slug: str = "demo") -> DemoData:
@@ -85,7 +88,13 @@ async def seed_demo(session: AsyncSession, urls: PublicUrls, keybox: KeyBox, *, 
     await store.replace(middle, newest)
     expired = await store.issue(png, "old@example.org", issued_on=utcnow() - timedelta(days=800),
                                 expires=utcnow() - timedelta(days=30))
+    credentials = []
+    for proof, who in (("di", "marie@example.org"), ("jwt", "rosalind@example.org")):
+        row = await store.issue(png, who, narrative="Open Badges 3.0 credential")
+        await make_credential(session, urls, keybox, row, png, issuer, proof=proof)
+        credentials.append(row.public_id)
     return DemoData(
+        credential_di=credentials[0], credential_jwt=credentials[1],
         issuer=issuer.public_id, badge_png=png.public_id, badge_svg=svg.public_id, key=key.public_id,
         active=active.public_id, signed=signed.public_id, svg_assertion=svg_assertion.public_id,
         revoked=revoked.public_id, replaced=first.public_id, replaced_middle=middle.public_id,
@@ -108,4 +117,9 @@ def demo_urls(data: DemoData, urls: PublicUrls) -> list[tuple[str, str]]:
         ("assertion (revoked, 410)", urls.assertion(data.revoked)),
         ("assertion (replaced, 301)", urls.assertion(data.replaced)),
         ("assertion (expired)", urls.assertion(data.expired)),
+        ("OB 3.0 credential (Data Integrity)", urls.credential(data.credential_di)),
+        ("OB 3.0 credential (VC-JWT)", urls.credential(data.credential_jwt) + "/jwt"),
+        ("OB 3.0 baked credential", urls.credential(data.credential_di) + "/image"),
+        ("issuer DID document (did:web)", urls.did_document(data.issuer)),
+        ("OB 3.0 revocation status list", urls.status_list(data.issuer)),
     ]

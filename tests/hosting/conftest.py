@@ -115,6 +115,23 @@ def client(settings: Settings, demo: DemoData) -> Iterator[TestClient[Any]]:
 
 
 @pytest.fixture(scope="session")
+def api(settings: Settings) -> Iterator[TestClient[Any]]:
+    """An in-process client of the app with the issuer API (``/v1``) mounted."""
+    from hosting._api import api_route_handlers
+
+    with TestClient(create_app(settings, route_handlers=api_route_handlers()), base_url=BASE_URL) as c:
+        yield c
+
+
+@pytest.fixture
+def owner(settings: Settings) -> str:
+    """A fresh API token (default scopes) for a new user, who will own the issuers it creates."""
+    from _api_support import make_token, unique_email
+
+    return make_token(settings, unique_email("owner"))
+
+
+@pytest.fixture(scope="session")
 def urls() -> PublicUrls:
     return PublicUrls(BASE_URL)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,17 +23,6 @@ from _badge_support import PNG, PNG_DATA_URI, SVG_DATA_URI, badge_body, new_badg
 from conftest import BASE_URL, run_store
 
 from hosting._demo import DEMO_SVG
-
-
-@pytest.fixture(scope="session")
-def api(settings: Settings) -> Iterator[TestClient[Any]]:
-    with TestClient(create_app(settings, route_handlers=api_route_handlers()), base_url=BASE_URL) as c:
-        yield c
-
-
-@pytest.fixture
-def owner(settings: Settings) -> str:
-    return make_token(settings, unique_email("owner"))
 
 
 @pytest.fixture

@@ -20,18 +20,12 @@ from hosting._api import api_route_handlers
 from hosting._demo import DEMO_SVG, demo_png
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _api_support import bearer, make_token, new_issuer, unique_email, unique_slug
+from _api_support import bearer, new_issuer, unique_slug
 from conftest import BASE_URL
 
 PNG = demo_png(size=16)
 PNG_URI = "data:image/png;base64," + base64.b64encode(PNG).decode()
 SVG_URI = "data:image/svg+xml;base64," + base64.b64encode(DEMO_SVG).decode()
-
-
-@pytest.fixture(scope="session")
-def api(settings: Settings) -> Iterator[TestClient[Any]]:
-    with TestClient(create_app(settings, route_handlers=api_route_handlers()), base_url=BASE_URL) as c:
-        yield c
 
 
 @pytest.fixture(scope="session")
@@ -68,11 +62,6 @@ def image_server() -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
-
-
-@pytest.fixture
-def owner(settings: Settings) -> str:
-    return make_token(settings, unique_email("owner"))
 
 
 def _issuer_body(**fields: Any) -> dict[str, Any]:

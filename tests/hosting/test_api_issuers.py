@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -11,23 +10,11 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
-from hosting import Settings, create_app
-from hosting._api import api_route_handlers
+from hosting import Settings
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _api_support import bearer, make_token, new_issuer, unique_email, unique_slug
 from conftest import BASE_URL, run_store
-
-
-@pytest.fixture(scope="session")
-def api(settings: Settings) -> Iterator[TestClient[Any]]:
-    with TestClient(create_app(settings, route_handlers=api_route_handlers()), base_url=BASE_URL) as c:
-        yield c
-
-
-@pytest.fixture
-def owner(settings: Settings) -> str:
-    return make_token(settings, unique_email("owner"))
 
 
 # --- authentication and scopes -------------------------------------------------------------------------

@@ -4,7 +4,6 @@ assertions verifying with the library's verifier before and after a retirement â
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,19 +11,12 @@ import pytest
 from litestar.testing import TestClient
 
 import openbadges_core as ob
-from hosting import Settings, create_app
-from hosting._api import api_route_handlers
+from hosting import Settings
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _api_support import bearer, make_token, new_issuer, unique_email
 from _issue_support import Team, new_team
 from conftest import BASE_URL
-
-
-@pytest.fixture(scope="module")
-def api(settings: Settings) -> Iterator[TestClient[Any]]:
-    with TestClient(create_app(settings, route_handlers=api_route_handlers()), base_url=BASE_URL) as c:
-        yield c
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,20 +11,13 @@ from urllib.parse import parse_qs, quote, urlsplit
 import pytest
 from litestar.testing import TestClient
 
-from hosting import Settings, create_app
-from hosting._api import api_route_handlers
+from hosting import Settings
 from hosting._store import HostingStore
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _api_support import bearer, make_token, new_issuer, unique_email
 from _listing_support import Spec, bulk_insert, issuer_row, make_badges, write_assertions
 from conftest import BASE_URL, run_store
-
-
-@pytest.fixture(scope="module")
-def api(settings: Settings) -> Iterator[TestClient[Any]]:
-    with TestClient(create_app(settings, route_handlers=api_route_handlers()), base_url=BASE_URL) as c:
-        yield c
 
 
 @dataclass

@@ -23,14 +23,14 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from hosting import Settings, create_app
-from hosting._api import api_route_handlers
-from hosting._api_auth import create_token
-from hosting._crypto import KeyBox
-from hosting._db import create_engine, migrate
-from hosting._demo import demo_png
-from hosting._models import Assertion, utcnow
-from hosting._store import Award, HostingStore, _row
-from hosting._urls import PublicUrls
+from hosting.api.auth import create_token
+from hosting.app.demo import demo_png
+from hosting.lib.crypto import KeyBox
+from hosting.lib.db import create_engine
+from hosting.lib.urls import PublicUrls
+from hosting.storage.migrate import migrate
+from hosting.storage.models import Assertion, utcnow
+from hosting.storage.store import Award, HostingStore, _row
 
 BASE = "http://bench.local"
 SECRET = "bench-secret-" + "z" * 24
@@ -63,7 +63,7 @@ async def _baseline(url: str, badge_public_id: str, count: int) -> float:
         async with async_sessionmaker(engine, expire_on_commit=False)() as session:
             from sqlalchemy import select
 
-            from hosting._models import BadgeClass
+            from hosting.storage.models import BadgeClass
             badge = await session.scalar(select(BadgeClass).where(BadgeClass.public_id == badge_public_id))
             assert badge is not None
             now = utcnow()
@@ -90,7 +90,7 @@ def _run(label: str, url: str, hosted: int, signed: int) -> bool:
     baseline = asyncio.run(_baseline(url, badge, hosted))
     settings = Settings(database_url=url, base_url=BASE, secret_key=SECRET, access_log=False)
     path = f"/v1/issuers/{issuer}/badges/{badge}/assertions/batch"
-    with TestClient(create_app(settings, route_handlers=api_route_handlers()), base_url=BASE) as client:
+    with TestClient(create_app(settings), base_url=BASE) as client:
         hosted_s = _post_batch(client, path, token,
                                [{"recipient": f"h{i}@example.org", "recipient_name": f"Earner {i}"}
                                 for i in range(hosted)])

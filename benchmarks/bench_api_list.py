@@ -33,16 +33,15 @@ from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hosting import Settings, create_app
-from hosting._api import api_route_handlers
-from hosting._api_auth import create_token
-from hosting._api_models import Role, StaffRole
-from hosting._crypto import KeyBox
-from hosting._db import create_engine, migrate
-from hosting._demo import demo_png
-from hosting._ids import new_public_id
-from hosting._models import Assertion, AssertionState, BadgeClass
-from hosting._store import HostingStore
-from hosting._urls import PublicUrls
+from hosting.api.auth import create_token
+from hosting.app.demo import demo_png
+from hosting.lib.crypto import KeyBox
+from hosting.lib.db import create_engine
+from hosting.lib.ids import new_public_id
+from hosting.lib.urls import PublicUrls
+from hosting.storage.migrate import migrate
+from hosting.storage.models import Assertion, AssertionState, BadgeClass, Role, StaffRole
+from hosting.storage.store import HostingStore
 
 BASE_URL = "http://bench.local"
 SECRET = "bench-secret-" + "l" * 24
@@ -116,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
         headers = {"Authorization": f"Bearer {token}"}
         listing = f"/v1/issuers/{issuer}/assertions"
         on_badge = f"/v1/issuers/{issuer}/badges/{badge}/assertions"
-        with TestClient(create_app(settings, route_handlers=api_route_handlers()), base_url=BASE_URL) as client:
+        with TestClient(create_app(settings), base_url=BASE_URL) as client:
             def fetch(url: str) -> dict[str, Any]:
                 res = client.get(url, headers=headers)
                 assert res.status_code == 200, res.text

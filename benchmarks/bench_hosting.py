@@ -31,10 +31,11 @@ from pathlib import Path
 
 import httpx
 
-from hosting._crypto import KeyBox
-from hosting._db import create_engine, migrate
-from hosting._demo import seed_demo
-from hosting._urls import PublicUrls
+from hosting.app.demo import seed_demo
+from hosting.lib.crypto import KeyBox
+from hosting.lib.db import create_engine
+from hosting.lib.urls import PublicUrls
+from hosting.storage.migrate import migrate
 
 CONNECTIONS = 64
 ASSERTIONS = 100_000
@@ -56,8 +57,8 @@ async def _fill(db: str, urls: PublicUrls, total: int) -> list[str]:
     from sqlalchemy.ext.asyncio import async_sessionmaker
 
     import openbadges_core as ob
-    from hosting._ids import new_public_id
-    from hosting._models import Assertion, BadgeClass, utcnow
+    from hosting.lib.ids import new_public_id
+    from hosting.storage.models import Assertion, BadgeClass, utcnow
 
     engine = create_engine(db)
     try:
@@ -160,7 +161,7 @@ async def _httpx_load(urls: list[str], seconds: float, headers: dict[str, str]) 
 @contextlib.contextmanager
 def _server(tmp: Path, port: int, env: dict[str, str]) -> Iterator[None]:
     proc = subprocess.Popen(
-        [sys.executable, "-c", "from hosting._cli import main; main()", "run", "--port", str(port)],
+        [sys.executable, "-c", "from hosting.app.cli import main; main()", "run", "--port", str(port)],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp,
     )
     try:

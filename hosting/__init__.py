@@ -5,7 +5,7 @@ Public names: :func:`create_app` and :class:`Settings`; the console script is ``
 
 from __future__ import annotations
 
-from hosting._app import create_app
-from hosting._settings import Settings, SettingsError
+from hosting.app.factory import create_app
+from hosting.app.settings import Settings, SettingsError
 
 __all__ = ["Settings", "SettingsError", "create_app"]

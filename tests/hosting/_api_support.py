@@ -11,8 +11,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from hosting import Settings
-from hosting._api_auth import DEFAULT_SCOPES, create_token, revoke_token
-from hosting._db import create_engine
+from hosting.api.auth import DEFAULT_SCOPES, create_token, revoke_token
+from hosting.lib.db import create_engine
 
 
 def make_token(settings: Settings, email: str, *, scopes: Iterable[str] = DEFAULT_SCOPES, admin: bool = False,

@@ -11,7 +11,7 @@ from typing import Any
 
 from _api_support import bearer
 
-from hosting._demo import DEMO_SVG, demo_png
+from hosting.app.demo import DEMO_SVG, demo_png
 
 PNG = demo_png(size=16)
 PNG_DATA_URI = "data:image/png;base64," + base64.b64encode(PNG).decode()

@@ -16,10 +16,11 @@ from pathlib import Path
 import httpx
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from hosting._crypto import KeyBox
-from hosting._db import create_engine, migrate
-from hosting._demo import DemoData, seed_demo
-from hosting._urls import PublicUrls
+from hosting.app.demo import DemoData, seed_demo
+from hosting.lib.crypto import KeyBox
+from hosting.lib.db import create_engine
+from hosting.lib.urls import PublicUrls
+from hosting.storage.migrate import migrate
 
 SECRET = "live-secret-" + "y" * 24
 
@@ -62,7 +63,7 @@ def live_server(tmp: Path) -> Iterator[LiveServer]:
     log = tmp / "server.log"
     with open(log, "wb") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-c", "from hosting._cli import main; main()", "run", "--host", "127.0.0.1",
+            [sys.executable, "-c", "from hosting.app.cli import main; main()", "run", "--host", "127.0.0.1",
              "--port", str(port)],
             env=env, stdout=out, stderr=subprocess.STDOUT, cwd=tmp,
         )

@@ -15,11 +15,10 @@ from litestar.testing import TestClient
 from sqlalchemy import func, select
 
 from hosting import Settings, create_app
-from hosting._api import api_route_handlers
-from hosting._demo import demo_png
-from hosting._models import Assertion, BadgeClass, Issuer
-from hosting._notify import OutboxMessage
-from hosting._store import HostingStore
+from hosting.app.demo import demo_png
+from hosting.notify.outbox import OutboxMessage
+from hosting.storage.models import Assertion, BadgeClass, Issuer
+from hosting.storage.store import HostingStore
 
 
 @dataclass
@@ -109,7 +108,7 @@ def stored(settings: Settings, assertion_public_id: str) -> Assertion:
 @pytest.fixture(scope="module", name="api")
 def api_fixture(settings: Settings) -> Iterator[TestClient[Any]]:
     """``api``: the app with the issuer API (import ``api_fixture`` into a test module to use it)."""
-    with TestClient(create_app(settings, route_handlers=api_route_handlers()), base_url=BASE_URL) as c:
+    with TestClient(create_app(settings), base_url=BASE_URL) as c:
         yield c
 
 

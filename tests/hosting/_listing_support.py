@@ -11,9 +11,9 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from benchmarks.bench_api_list import T0, bulk_insert_assertions
-from hosting._demo import demo_png
-from hosting._models import Assertion, AssertionState, BadgeClass, Issuer
-from hosting._store import HostingStore
+from hosting.app.demo import demo_png
+from hosting.storage.models import Assertion, AssertionState, BadgeClass, Issuer
+from hosting.storage.store import HostingStore
 
 PNG = demo_png(size=16)
 

@@ -20,10 +20,10 @@ from aiosmtpd.controller import Controller
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hosting import Settings
-from hosting._db import create_engine
-from hosting._demo import demo_png
-from hosting._models import BadgeClass, Issuer
-from hosting._store import HostingStore
+from hosting.app.demo import demo_png
+from hosting.lib.db import create_engine
+from hosting.storage.models import BadgeClass, Issuer
+from hosting.storage.store import HostingStore
 
 
 async def issuer_and_badge(store: HostingStore, *, badge_name: str = "Python Basics",

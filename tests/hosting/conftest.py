@@ -21,11 +21,12 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hosting import Settings, create_app
-from hosting._crypto import KeyBox
-from hosting._db import create_engine, migrate
-from hosting._demo import DemoData, seed_demo
-from hosting._store import HostingStore
-from hosting._urls import PublicUrls
+from hosting.app.demo import DemoData, seed_demo
+from hosting.lib.crypto import KeyBox
+from hosting.lib.db import create_engine
+from hosting.lib.urls import PublicUrls
+from hosting.storage.migrate import migrate
+from hosting.storage.store import HostingStore
 
 T = TypeVar("T")
 
@@ -117,9 +118,8 @@ def client(settings: Settings, demo: DemoData) -> Iterator[TestClient[Any]]:
 @pytest.fixture(scope="session")
 def api(settings: Settings) -> Iterator[TestClient[Any]]:
     """An in-process client of the app with the issuer API (``/v1``) mounted."""
-    from hosting._api import api_route_handlers
 
-    with TestClient(create_app(settings, route_handlers=api_route_handlers()), base_url=BASE_URL) as c:
+    with TestClient(create_app(settings), base_url=BASE_URL) as c:
         yield c
 
 

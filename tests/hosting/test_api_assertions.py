@@ -13,7 +13,6 @@ import pytest
 from litestar.testing import TestClient
 
 from hosting import Settings, create_app
-from hosting._api import api_route_handlers
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _api_support import bearer, make_token, unique_email
@@ -26,7 +25,7 @@ LD = {"Accept": "application/ld+json"}
 @pytest.fixture(scope="module")
 def api(settings: Settings) -> Iterator[TestClient[Any]]:
     cached = replace(settings, public_cache_seconds=300)  # a stale cache would show in these tests
-    with TestClient(create_app(cached, route_handlers=api_route_handlers()), base_url=BASE_URL) as c:
+    with TestClient(create_app(cached), base_url=BASE_URL) as c:
         yield c
 
 

@@ -14,15 +14,14 @@ from sqlalchemy.engine import Engine
 
 import openbadges_core as ob
 from hosting import Settings, create_app
-from hosting._api import api_route_handlers
-from hosting._models import BadgeClass, Issuer, StoredImage
+from hosting.storage.models import BadgeClass, Issuer, StoredImage
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _api_support import bearer, make_token, new_issuer, unique_email
 from _badge_support import PNG, PNG_DATA_URI, SVG_DATA_URI, badge_body, new_badge, serving
 from conftest import BASE_URL, run_store
 
-from hosting._demo import DEMO_SVG
+from hosting.app.demo import DEMO_SVG
 
 
 @pytest.fixture
@@ -46,7 +45,7 @@ def _issue(settings: Settings, badge_id: str, n: int = 1) -> list[str]:
 
 def _grant(settings: Settings, issuer: dict[str, Any], role: str) -> str:
     """A token for a new user holding ``role`` on ``issuer``."""
-    from hosting._api_models import StaffRole
+    from hosting.storage.models import StaffRole
 
     email = unique_email(role)
 
@@ -503,7 +502,7 @@ def test_staff_of_issuer_a_gets_404_on_issuer_b_badges(api: TestClient[Any], set
 def test_scopes(api: TestClient[Any], settings: Settings, owner: str, issuer: dict[str, Any]) -> None:
     badge = new_badge(api, owner, issuer["id"])
     email = unique_email("scoped")
-    from hosting._api_models import StaffRole
+    from hosting.storage.models import StaffRole
 
     async def _owner(store: Any) -> None:
         iid = await store.session.scalar(select(Issuer.id).where(Issuer.public_id == issuer["id"]))
@@ -606,7 +605,7 @@ def test_image_url_is_fetched_when_private_urls_are_allowed(settings: Settings, 
     import dataclasses
 
     relaxed = dataclasses.replace(settings, allow_private_image_urls=True)
-    with TestClient(create_app(relaxed, route_handlers=api_route_handlers()), base_url=BASE_URL) as api, \
+    with TestClient(create_app(relaxed), base_url=BASE_URL) as api, \
             serving("/star.svg", DEMO_SVG, "image/svg+xml") as base:
         issuer = new_issuer(api, owner)
         badge = new_badge(api, owner, issuer["id"], image=f"{base}/star.svg")

@@ -16,7 +16,6 @@ import pytest
 import uvicorn
 
 from hosting import Settings, create_app
-from hosting._api import api_route_handlers
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _hosting_live import free_port
@@ -29,7 +28,7 @@ CLIENTS = 20
 def live(settings: Settings) -> Iterator[str]:
     """The API app served by uvicorn in a background thread; yields its base URL."""
     port = free_port()
-    app = create_app(replace(settings, db_pool_size=CLIENTS), route_handlers=api_route_handlers())
+    app = create_app(replace(settings, db_pool_size=CLIENTS))
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -15,7 +15,6 @@ from hypothesis import strategies as st
 from litestar.testing import TestClient
 
 from hosting import Settings, create_app
-from hosting._api import api_route_handlers
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _api_support import bearer, make_token, new_issuer, unique_email
@@ -37,7 +36,7 @@ _refs = st.text(max_size=70) | st.sampled_from(["", "a", "%", "..", "a/b"])
 
 @pytest.fixture(scope="module")
 def fuzz_api(settings: Settings) -> Iterator[dict[str, Any]]:
-    with TestClient(create_app(settings, route_handlers=api_route_handlers()), base_url=BASE_URL) as client:
+    with TestClient(create_app(settings), base_url=BASE_URL) as client:
         token = make_token(settings, unique_email("fuzz"), admin=True)
         issuer = new_issuer(client, token)
         yield {"client": client, "token": token, "issuer": issuer}

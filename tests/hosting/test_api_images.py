@@ -16,8 +16,7 @@ import pytest
 from litestar.testing import TestClient
 
 from hosting import Settings, create_app
-from hosting._api import api_route_handlers
-from hosting._demo import DEMO_SVG, demo_png
+from hosting.app.demo import DEMO_SVG, demo_png
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _api_support import bearer, new_issuer, unique_slug
@@ -32,7 +31,7 @@ SVG_URI = "data:image/svg+xml;base64," + base64.b64encode(DEMO_SVG).decode()
 def open_api(settings: Settings) -> Iterator[TestClient[Any]]:
     """The same database, with image URLs on loopback allowed (``allow_private_image_urls``)."""
     relaxed = dataclasses.replace(settings, allow_private_image_urls=True, max_image_bytes=64 * 1024)
-    with TestClient(create_app(relaxed, route_handlers=api_route_handlers()), base_url=BASE_URL) as c:
+    with TestClient(create_app(relaxed), base_url=BASE_URL) as c:
         yield c
 
 
@@ -43,7 +42,7 @@ def image_server() -> Iterator[str]:
              "/big.png": (PNG + b"\0" * (128 * 1024), "image/png"), "/page.html": (b"<html></html>", "text/html")}
 
     class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        def do_GET(self) -> None:
             body, ctype = files.get(self.path, (b"not found", "text/plain"))
             self.send_response(200 if self.path in files else 404)
             self.send_header("Content-Type", ctype)

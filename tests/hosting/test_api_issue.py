@@ -268,7 +268,7 @@ def test_ob3_options_are_checked(team: Team, body: dict[str, Any], field: str) -
 def test_a_busy_database_is_503_not_500(team: Team, monkeypatch: pytest.MonkeyPatch) -> None:
     from sqlalchemy.exc import OperationalError
 
-    from hosting._store import HostingStore
+    from hosting.storage.store import HostingStore
 
     async def _locked(*_args: Any, **_kwargs: Any) -> Any:
         raise OperationalError("INSERT …", {}, Exception("database is locked"))

@@ -16,7 +16,6 @@ sys.path.insert(0, str(Path(__file__).parent))
 from _api_support import bearer, make_token, new_issuer, unique_email, unique_slug
 from conftest import BASE_URL, run_store
 
-
 # --- authentication and scopes -------------------------------------------------------------------------
 
 def test_missing_token_is_401(api: TestClient[Any]) -> None:
@@ -61,8 +60,8 @@ def test_token_without_read_scope_cannot_list_403(api: TestClient[Any], settings
 def test_tokens_are_stored_hashed(settings: Settings) -> None:
     from sqlalchemy import select
 
-    from hosting._api_auth import hash_token
-    from hosting._api_models import ApiToken
+    from hosting.api.auth import hash_token
+    from hosting.storage.models import ApiToken
 
     token = make_token(settings, unique_email())
 
@@ -146,8 +145,7 @@ def test_staff_of_issuer_a_gets_404_on_issuer_b(api: TestClient[Any], settings: 
 def test_staff_role_reads_but_cannot_edit_or_delete(api: TestClient[Any], settings: Settings, owner: str) -> None:
     from sqlalchemy import select
 
-    from hosting._api_models import StaffRole
-    from hosting._models import Issuer
+    from hosting.storage.models import Issuer, StaffRole
 
     issuer = new_issuer(api, owner)
     email = unique_email("staff")
@@ -288,13 +286,13 @@ def test_delete_issuer_with_assertions_is_409_unless_forced(api: TestClient[Any]
                                                            owner: str) -> None:
     from sqlalchemy import select
 
-    from hosting._models import Issuer
+    from hosting.storage.models import Issuer
 
     issuer = new_issuer(api, owner)
 
     async def _issue(store: Any) -> str:
         row = await store.session.scalar(select(Issuer).where(Issuer.public_id == issuer["id"]))
-        from hosting._demo import demo_png
+        from hosting.app.demo import demo_png
 
         image = demo_png(size=16)
         badge = await store.create_badge_class(row, slug="b", name="B", description="d", image=image,

@@ -12,7 +12,7 @@ import pytest
 from litestar.testing import TestClient
 
 from hosting import Settings
-from hosting._store import HostingStore
+from hosting.storage.store import HostingStore
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _api_support import bearer, make_token, new_issuer, unique_email

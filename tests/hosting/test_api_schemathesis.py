@@ -34,9 +34,8 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from hosting import Settings, create_app
-from hosting._api import api_route_handlers
-from hosting._db import migrate
-from hosting._demo import demo_png
+from hosting.app.demo import demo_png
+from hosting.storage.migrate import migrate
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _api_support import bearer, make_token, unique_email, unique_slug
@@ -68,7 +67,7 @@ def _api_operations(app: Any) -> Iterator[tuple[str, str, Any]]:
 
 def test_every_v1_route_is_documented_with_errors_and_bearer_security(tmp_path: Path) -> None:
     app = create_app(Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'x.db'}", base_url="http://t.example",
-                              secret_key=SECRET), route_handlers=api_route_handlers())
+                              secret_key=SECRET))
     doc = _document(app)
     assert doc["components"]["securitySchemes"]["bearer"] == {**doc["components"]["securitySchemes"]["bearer"],
                                                               "type": "http", "scheme": "bearer"}
@@ -101,7 +100,7 @@ def test_the_document_is_served_and_every_error_response_uses_the_shared_schema(
     from litestar.testing import TestClient
 
     app = create_app(Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'x.db'}", base_url="http://t.example",
-                              secret_key=SECRET), route_handlers=api_route_handlers())
+                              secret_key=SECRET))
     with TestClient(app) as client:
         served = client.get("/schema/openapi.json")
     assert served.status_code == 200
@@ -154,7 +153,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Live]:
     settings = Settings(database_url=database_url, base_url=port_hint, secret_key=SECRET, access_log=False,
                         public_cache_seconds=0)
     token = make_token(settings, unique_email("schemathesis"), admin=True)
-    with _uvicorn(create_app(settings, route_handlers=api_route_handlers())) as base_url, \
+    with _uvicorn(create_app(settings)) as base_url, \
             httpx.Client(base_url=base_url, headers=bearer(token), timeout=10) as http:
         yield _Live(base_url, token, http)
 
@@ -211,7 +210,7 @@ def _references(http: httpx.Client, path: str, wanted: set[str], n: int) -> dict
 def _documented_operations() -> list[tuple[str, str]]:
     """(METHOD, path) of every operation in the document (collected from an app that is never started)."""
     app = create_app(Settings(database_url="sqlite+aiosqlite:///unused.db", base_url="http://t.example",
-                              secret_key=SECRET), route_handlers=api_route_handlers())
+                              secret_key=SECRET))
     return sorted((method.upper(), path) for path, item in _document(app)["paths"].items()
                   for method in item if method in ("get", "put", "post", "delete", "patch"))
 

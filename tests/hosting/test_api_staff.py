@@ -11,7 +11,6 @@ import pytest
 from litestar.testing import TestClient
 
 from hosting import Settings, create_app
-from hosting._api import api_route_handlers
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _api_support import bearer, make_token, new_issuer, unique_email
@@ -20,7 +19,7 @@ from conftest import BASE_URL
 
 @pytest.fixture(scope="session")
 def staff_api(settings: Settings) -> Iterator[TestClient[Any]]:
-    with TestClient(create_app(settings, route_handlers=api_route_handlers()), base_url=BASE_URL) as c:
+    with TestClient(create_app(settings), base_url=BASE_URL) as c:
         yield c
 
 

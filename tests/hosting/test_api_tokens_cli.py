@@ -8,8 +8,7 @@ from click.testing import CliRunner
 from litestar.testing import TestClient
 
 from hosting import Settings, create_app
-from hosting._api import api_route_handlers
-from hosting._cli import cli
+from hosting.app.cli import cli
 
 
 def _env(tmp_path: Path) -> dict[str, str]:
@@ -28,7 +27,7 @@ def test_create_token_prints_only_the_token_which_then_authenticates(tmp_path: P
     token = lines[0]
     settings = Settings(database_url=env["OPENBADGES_DATABASE_URL"], base_url=env["OPENBADGES_BASE_URL"],
                         secret_key=env["OPENBADGES_SECRET_KEY"], access_log=False)
-    with TestClient(create_app(settings, route_handlers=api_route_handlers())) as api:
+    with TestClient(create_app(settings)) as api:
         auth = {"Authorization": f"Bearer {token}"}
         assert api.get("/v1/issuers", headers=auth).status_code == 200
         # read-only scope: creating is forbidden
@@ -47,7 +46,7 @@ def test_admin_token_sees_every_issuer(tmp_path: Path) -> None:
     admin = runner.invoke(cli, ["create-token", "--email", "root@example.org", "--admin"], env=env).stdout.strip()
     settings = Settings(database_url=env["OPENBADGES_DATABASE_URL"], base_url=env["OPENBADGES_BASE_URL"],
                         secret_key=env["OPENBADGES_SECRET_KEY"], access_log=False)
-    with TestClient(create_app(settings, route_handlers=api_route_handlers())) as api:
+    with TestClient(create_app(settings)) as api:
         made = api.post("/v1/issuers", json={"name": "Mine", "url": "https://m.example", "email": "i@issuer.example.org"},
                         headers={"Authorization": f"Bearer {user}"})
         assert made.status_code == 201

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.browser
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"
-BADGE_BLUE = (10, 88, 202)  # the demo badge image's fill colour (hosting._demo.demo_png)
+BADGE_BLUE = (10, 88, 202)  # the demo badge image's fill colour (hosting.app.demo.demo_png)
 REVOKED_RED = (207, 34, 46)  # the revoked banner's border colour (#cf222e)
 
 

@@ -12,8 +12,8 @@ from click.testing import CliRunner
 from litestar.testing import TestClient
 
 from hosting import Settings, SettingsError, create_app
-from hosting._cli import cli
-from hosting._crypto import KeyBox, KeyBoxError
+from hosting.app.cli import cli
+from hosting.lib.crypto import KeyBox, KeyBoxError
 
 Client = TestClient[Any]
 
@@ -127,8 +127,8 @@ def test_alembic_migrations_match_the_models(database_url: str) -> None:
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    from hosting._db import create_engine
-    from hosting._models import Base
+    from hosting.lib.db import create_engine
+    from hosting.storage.models import Base
 
     async def _diff() -> list[Any]:
         engine = create_engine(database_url)

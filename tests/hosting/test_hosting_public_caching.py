@@ -11,8 +11,8 @@ import pytest
 from litestar.testing import TestClient
 
 import openbadges_core as ob
-from hosting._demo import DemoData
-from hosting._urls import PublicUrls
+from hosting.app.demo import DemoData
+from hosting.lib.urls import PublicUrls
 
 Client = TestClient[Any]
 

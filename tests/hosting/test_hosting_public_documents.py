@@ -9,10 +9,10 @@ import pytest
 from litestar.testing import TestClient
 
 import openbadges_core as ob
-from hosting._demo import DemoData
-from hosting._models import Assertion, BadgeClass
-from hosting._store import HostingStore
-from hosting._urls import PublicUrls
+from hosting.app.demo import DemoData
+from hosting.lib.urls import PublicUrls
+from hosting.storage.models import Assertion, BadgeClass
+from hosting.storage.store import HostingStore
 
 Client = TestClient[Any]
 
@@ -252,7 +252,7 @@ def test_signed_assertion_document_names_the_key(client: Client, demo: DemoData,
 def test_private_keys_are_encrypted_at_rest(demo: DemoData, store_runner: Any) -> None:
     from sqlalchemy import select
 
-    from hosting._models import SigningKey
+    from hosting.storage.models import SigningKey
 
     async def _raw(store: HostingStore) -> bytes:
         return (await store.session.execute(select(SigningKey.private_key_encrypted))).scalars().first()

@@ -8,8 +8,8 @@ from typing import Any
 
 from litestar.testing import TestClient
 
-from hosting._demo import DemoData
-from hosting._urls import PublicUrls
+from hosting.app.demo import DemoData
+from hosting.lib.urls import PublicUrls
 
 Client = TestClient[Any]
 HTML_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
-from hosting._db import create_engine, immediate_transactions
+from hosting.lib.db import create_engine, immediate_transactions
 
 
 async def _read_then_write(engine, label: str, pause: float, start_after: float, immediate: bool) -> None:  # type: ignore[no-untyped-def]

@@ -13,9 +13,8 @@ import pytest
 from litestar.testing import TestClient
 
 from hosting import Settings, create_app
-from hosting._api import api_route_handlers
-from hosting._notify import OutboxStatus, outbox_messages
-from hosting._store import HostingStore
+from hosting.notify.outbox import OutboxStatus, outbox_messages
+from hosting.storage.store import HostingStore
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _api_support import bearer, unique_email
@@ -28,7 +27,7 @@ from tests.hosting._notify_support import RecordingHandler, smtp_server, smtp_se
 @pytest.fixture(scope="module")
 def mail(settings: Settings) -> Iterator[tuple[RecordingHandler, TestClient[Any]]]:
     with smtp_server() as (smtp, port), TestClient(
-            create_app(smtp_settings(settings, port), route_handlers=api_route_handlers()), base_url=BASE_URL) as api:
+            create_app(smtp_settings(settings, port)), base_url=BASE_URL) as api:
         yield smtp, api
 
 

@@ -10,10 +10,10 @@ import pytest
 from click.testing import CliRunner
 
 from hosting import Settings, create_app
-from hosting._cli import cli
-from hosting._notify import OutboxStatus, outbox_messages, queue_notification
-from hosting._settings import SettingsError
-from hosting._store import HostingStore
+from hosting.app.cli import cli
+from hosting.app.settings import SettingsError
+from hosting.notify.outbox import OutboxStatus, outbox_messages, queue_notification
+from hosting.storage.store import HostingStore
 from tests.hosting._notify_support import issuer_and_badge, smtp_server, smtp_settings, unique_recipient
 
 SECRET = {"OPENBADGES_SECRET_KEY": "k" * 32}

@@ -10,11 +10,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hosting import Settings
-from hosting._crypto import KeyBox
-from hosting._models import Assertion
-from hosting._notify import NotificationSender, OutboxMessage, OutboxStatus, queue_notification
-from hosting._store import HostingStore
-from hosting._urls import PublicUrls
+from hosting.lib.crypto import KeyBox
+from hosting.lib.urls import PublicUrls
+from hosting.notify.outbox import NotificationSender, OutboxMessage, OutboxStatus, queue_notification
+from hosting.storage.models import Assertion
+from hosting.storage.store import HostingStore
 from tests.hosting._notify_support import (
     free_port,
     issuer_and_badge,
@@ -206,7 +206,7 @@ async def test_credentials_are_used(settings: Settings) -> None:
 
 
 async def test_two_senders_never_send_one_row_twice(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
-    import hosting._notify as notify
+    import hosting.notify.outbox as notify
 
     monkeypatch.setattr(notify, "BATCH_SIZE", 3)  # many small claims, interleaved between the two senders
     recipients = [unique_recipient(f"many{i}") for i in range(40)]
@@ -231,7 +231,7 @@ async def test_an_abandoned_claim_is_taken_over_after_its_lease(settings: Settin
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     from datetime import UTC, datetime, timedelta
 
-    import hosting._notify as notify
+    import hosting.notify.outbox as notify
 
     email = unique_recipient()
     with smtp_server() as (smtp, port):

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from hosting._notify import NotificationKind, OutboxStatus, outbox_messages, queue_notification
-from hosting._store import HostingStore
+from hosting.notify.outbox import NotificationKind, OutboxStatus, outbox_messages, queue_notification
+from hosting.storage.store import HostingStore
 from tests.hosting._notify_support import issuer_and_badge, unique_recipient
 
 

@@ -21,13 +21,13 @@ from litestar.testing import TestClient
 
 import openbadges_core as ob
 from hosting import Settings, create_app
-from hosting._models import Assertion, BadgeClass, Issuer
-from hosting._ob3 import STATUS_LIST_SIZE, issuer_did, make_credential
-from hosting._store import HostingStore
-from hosting._urls import PublicUrls
+from hosting.lib.urls import PublicUrls
+from hosting.ob3.credentials import STATUS_LIST_SIZE, issuer_did, make_credential
+from hosting.storage.models import Assertion, BadgeClass, Issuer
+from hosting.storage.store import HostingStore
 
 sys.path.insert(0, str(Path(__file__).parent))
-from conftest import BASE_URL, run_store  # noqa: E402
+from conftest import BASE_URL, run_store
 
 PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==")

@@ -1,0 +1,1 @@
+"""``/v1/…/assertions``: issuing (one, batch), reading, revoking, withdrawing and replacing assertions."""

@@ -1,0 +1,124 @@
+"""Bearer-token authentication for the issuer API: token creation, lookup and scope checks.
+
+A token is ``obt_`` + 43 URL-safe characters (256 random bits); only its SHA-256 is stored, so a database
+leak does not leak usable tokens. Lookup is by that hash (an indexed equality on a value an attacker cannot
+choose without knowing the token).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from litestar import Request
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hosting.lib.errors import NotAuthenticated, NotPermitted
+from hosting.storage.models import ApiToken, utcnow
+
+__all__ = [
+    "DEFAULT_SCOPES",
+    "SCOPES",
+    "Principal",
+    "create_token",
+    "hash_token",
+    "normalise_email",
+    "parse_scopes",
+    "provide_principal",
+    "revoke_token",
+]
+
+SCOPES = ("issuer:read", "issuer:write", "assertion:write", "admin")
+DEFAULT_SCOPES = ("issuer:read", "issuer:write", "assertion:write")
+_PREFIX = "obt_"
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def parse_scopes(text: str | Iterable[str]) -> list[str]:
+    """Split ``a,b`` (or take an iterable), drop blanks and duplicates; unknown scopes raise ``ValueError``."""
+    items = text.split(",") if isinstance(text, str) else list(text)
+    out: list[str] = []
+    for raw in items:
+        scope = raw.strip()
+        if not scope:
+            continue
+        if scope not in SCOPES:
+            raise ValueError(f"unknown scope {scope!r} (known: {', '.join(SCOPES)})")
+        if scope not in out:
+            out.append(scope)
+    return out
+
+
+async def create_token(session: AsyncSession, email: str, *, scopes: Iterable[str] = DEFAULT_SCOPES,
+                       admin: bool = False, expires_in: timedelta | None = None) -> str:
+    """Store a new token for ``email`` and return its plaintext (the only time it exists)."""
+    email = normalise_email(email)
+    if "@" not in email or len(email) > 320:
+        raise ValueError(f"not an email address: {email!r}")
+    scope_list = parse_scopes(scopes)
+    if admin and "admin" not in scope_list:
+        scope_list.append("admin")
+    token = _PREFIX + secrets.token_urlsafe(32)
+    session.add(ApiToken(email=email, token_hash=hash_token(token), scopes=scope_list, admin=admin,
+                         created_at=utcnow(), expires_at=utcnow() + expires_in if expires_in else None))
+    await session.flush()
+    return token
+
+
+async def revoke_token(session: AsyncSession, token: str) -> bool:
+    row = await session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
+    if row is None or row.revoked_at is not None:
+        return False
+    row.revoked_at = utcnow()
+    await session.flush()
+    return True
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is calling: the token's user, its scopes and whether it is an admin token."""
+
+    email: str
+    scopes: frozenset[str]
+    admin: bool
+
+    def require(self, scope: str) -> None:
+        """403 unless the token carries ``scope`` (admin tokens carry every scope)."""
+        if not self.admin and scope not in self.scopes:
+            raise NotPermitted(f"this token lacks the {scope!r} scope", details=[
+                {"field": "scope", "message": "missing scope", "value": scope}])
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=utcnow().tzinfo)
+
+
+async def provide_principal(request: Request[Any, Any, Any], db_session: AsyncSession) -> Principal:
+    """Litestar dependency: the caller of an API request, or 401."""
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        raise NotAuthenticated("missing bearer token (Authorization: Bearer <token>)")
+    if not token.startswith(_PREFIX) or len(token) > 200:
+        raise NotAuthenticated("invalid token")
+    row = await db_session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
+    if row is None:
+        raise NotAuthenticated("invalid token")
+    if row.revoked_at is not None:
+        raise NotAuthenticated("token revoked")
+    if row.expires_at is not None and _aware(row.expires_at) <= utcnow():
+        raise NotAuthenticated("token expired")
+    return Principal(email=row.email, scopes=frozenset(row.scopes or ()), admin=row.admin)

@@ -1,0 +1,553 @@
+"""``/v1/issuers/{issuer}/badges``: list, create, read, update (PUT/PATCH change only the fields given),
+archive and delete badge classes.
+
+A badge class carries the Open Badges 2.0 fields, BadgeKit's (strapline, earner/consumer descriptions, type,
+issuer/rubric URLs, time value/units, limit, unique, criteria items, categories) and Badgr's (achievement type,
+image alt text). Every accepted value is checked by rendering the public BadgeClass document with
+:mod:`openbadges_core`, so the API cannot store a badge class whose public document would fail.
+
+Any role on the issuer reads; owners and editors write; a user without a role gets 404. A badge class with
+assertions cannot be deleted (409): archive it (``archived: true``), it stays publicly served.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import secrets
+from typing import Any
+from urllib.parse import urlencode
+
+from litestar import Controller, Request, delete, get, patch, post, put
+from litestar.params import Parameter
+from sqlalchemy import delete as sql_delete
+from sqlalchemy import func, inspect, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+import openbadges_core as ob
+from hosting.api.auth import Principal
+from hosting.api.badges.shapes import BadgeChanged, BadgeEnvelope, BadgeInput, BadgePage, BadgePatch
+from hosting.api.images import read_image
+from hosting.api.lookup import EDIT_ROLES, find_badge, find_issuer, require_role
+from hosting.api.openapi import FORM, JSON, api_doc
+from hosting.app.state import HostingState, hosting_state
+from hosting.lib.body import FieldErrors, read_body, slugify
+from hosting.lib.errors import Conflict, InvalidInput
+from hosting.lib.times import iso
+from hosting.public import documents as docs
+from hosting.storage.models import Assertion, BadgeClass, Issuer, StoredImage
+from hosting.storage.store import HostingStore
+
+__all__ = ["BadgesController", "badge_json"]
+
+LONG_TEXT = 10_000
+MAX_ITEMS = 50
+TIME_UNITS = ("minutes", "hours", "days", "weeks")
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+_MEDIA = (JSON, FORM, "multipart/form-data")
+# Echoed back by a client doing GET-then-PUT; ignored on input.
+_READ_ONLY = frozenset({"id", "issuer", "publicUrl", "assertionCount", "createdAt", "updatedAt"})
+# API name -> (column, max length) of the optional text fields ("" or null clears them).
+_TEXTS = {
+    "strapline": ("strapline", 140),
+    "earnerDescription": ("earner_description", LONG_TEXT),
+    "consumerDescription": ("consumer_description", LONG_TEXT),
+    "type": ("badge_type", 255),
+    "achievementType": ("achievement_type", 255),
+    "imageAltText": ("image_alt_text", 1024),
+}
+_URLS = {"issuerUrl": "issuer_url", "rubricUrl": "rubric_url"}
+_STRING_LISTS = {"tags": "tags", "categories": "categories"}
+_KNOWN = frozenset({
+    "name", "description", "image", "slug", "criteria", "criteriaUrl", "criteriaNarrative", "criteriaItems",
+    "alignment", "timeValue", "timeUnits", "limit", "unique", "archived", *_TEXTS, *_URLS, *_STRING_LISTS,
+})
+_ALIGNMENT_TEXTS = {"targetName": 255, "targetDescription": LONG_TEXT, "targetFramework": 255, "targetCode": 255}
+_ABSENT = object()
+
+
+def badge_json(badge: BadgeClass, issuer_public_id: str, state: HostingState, assertion_count: int) -> dict[str, Any]:
+    """The API representation of a badge class (camelCase; ``image`` is the public image URL)."""
+    return {
+        "id": badge.public_id,
+        "slug": badge.slug,
+        "issuer": issuer_public_id,
+        "publicUrl": state.urls.badge(badge.public_id),
+        "image": state.urls.badge_image(badge.public_id),
+        "name": badge.name,
+        "description": badge.description,
+        "criteria": {"url": badge.criteria_url, "narrative": badge.criteria_narrative},
+        "criteriaItems": list(badge.criteria_items or ()),
+        "tags": list(badge.tags or ()),
+        "alignment": list(badge.alignment or ()),
+        **{name: getattr(badge, column) for name, (column, _) in _TEXTS.items()},
+        **{name: getattr(badge, column) for name, column in _URLS.items()},
+        "categories": list(badge.categories or ()),
+        "timeValue": badge.time_value,
+        "timeUnits": badge.time_units,
+        "limit": badge.limit,
+        "unique": badge.unique,
+        "archived": badge.archived,
+        "assertionCount": assertion_count,
+        "createdAt": iso(badge.created_at),
+        "updatedAt": iso(badge.updated_at),
+    }
+
+
+# --- input ------------------------------------------------------------------------------------------------
+
+class _BadgeInput:
+    """Validates a request body into model column values; every problem lands in ``errors``.
+
+    ``form`` bodies (url-encoded or multipart) carry only strings: booleans (``true``/``false``/``1``/``0``)
+    and integers are coerced, ``tags``/``categories`` may be comma-separated, and ``alignment``/
+    ``criteriaItems``/``criteria`` may be JSON text.
+    """
+
+    def __init__(self, data: dict[str, Any], *, form: bool, creating: bool) -> None:
+        self.data = data
+        self.form = form
+        self.creating = creating
+        self.errors = FieldErrors()
+        self.fields: dict[str, Any] = {}
+        self.image: Any = data.get("image")
+
+    def parse(self) -> dict[str, Any]:
+        data, out, errors = self.data, self.fields, self.errors
+        for field in sorted(set(data) - _KNOWN - _READ_ONLY):
+            errors.add(field, "unknown field", None)
+        if "slug" in data:
+            out["slug"] = errors.slug(data)
+        if self.creating or "name" in data:
+            out["name"] = errors.text(data, "name", required=True, max_len=255)
+        if self.creating or "description" in data:
+            out["description"] = errors.text(data, "description", required=True, max_len=LONG_TEXT)
+        if (self.creating or "image" in data) and self.image in (None, "", b""):
+            errors.add("image", "required (an upload, an http(s) URL or a data: URI)", None)
+        for name, (column, max_len) in _TEXTS.items():
+            if name in data:
+                out[column] = self._optional_text(name, max_len)
+        for name, column in _URLS.items():
+            if name in data:
+                out[column] = self._optional_url(data, name)
+        for name, column in _STRING_LISTS.items():
+            if name in data:
+                out[column] = self._string_list(name)
+        if "timeValue" in data:
+            out["time_value"] = self._integer("timeValue", minimum=0)
+        if "timeUnits" in data:
+            out["time_units"] = self._choice("timeUnits", TIME_UNITS)
+        if "limit" in data:
+            out["limit"] = self._integer("limit", minimum=1)
+        for name in ("unique", "archived"):
+            if name in data:
+                out[name] = self._boolean(name)
+        if "alignment" in data:
+            out["alignment"] = self._alignment()
+        self._criteria()
+        return out
+
+    # scalars
+    def _optional_text(self, name: str, max_len: int) -> str | None:
+        if self.data[name] is None or self.data[name] == "":
+            return None
+        return self.errors.text(self.data, name, max_len=max_len) or None
+
+    def _optional_url(self, data: dict[str, Any], name: str) -> str | None:
+        if data[name] is None or data[name] == "":
+            return None
+        return self.errors.url(data, name)
+
+    def _integer(self, name: str, *, minimum: int) -> int | None:
+        value = self.data[name]
+        if value is None or (self.form and value == ""):
+            return None
+        if self.form and isinstance(value, str) and re.fullmatch(r"-?[0-9]{1,12}", value.strip()):
+            value = int(value)
+        if not isinstance(value, int) or isinstance(value, bool):
+            self.errors.add(name, "must be an integer or null", value)
+            return None
+        if not minimum <= value <= 2**31 - 1:
+            self.errors.add(name, f"must be between {minimum} and {2**31 - 1}", value)
+            return None
+        return value
+
+    def _boolean(self, name: str) -> bool:
+        value = self.data[name]
+        if self.form and isinstance(value, str):
+            value = {"true": True, "1": True, "false": False, "0": False}.get(value.strip().lower(), value)
+        if not isinstance(value, bool):
+            self.errors.add(name, "must be true or false", value)
+            return False
+        return value
+
+    def _choice(self, name: str, choices: tuple[str, ...]) -> str | None:
+        value = self.data[name]
+        if value is None or value == "":
+            return None
+        if value not in choices:
+            self.errors.add(name, f"one of {', '.join(choices)} (or null)", value)
+            return None
+        return str(value)
+
+    # structures
+    def _structured(self, name: str, value: Any) -> Any:
+        """A form sends lists and objects as JSON text."""
+        if self.form and isinstance(value, str) and value.strip()[:1] in ("[", "{"):
+            try:
+                return json.loads(value)
+            except (ValueError, RecursionError):
+                self.errors.add(name, "malformed JSON", value)
+                return _ABSENT
+        return value
+
+    def _list(self, name: str, value: Any) -> list[Any] | None:
+        if value is _ABSENT:
+            return None
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.errors.add(name, "must be a list", value)
+            return None
+        if len(value) > MAX_ITEMS:
+            self.errors.add(name, f"at most {MAX_ITEMS} items", len(value))
+            return None
+        return value
+
+    def _string_list(self, name: str) -> list[str]:
+        value = self.data[name]
+        if self.form and isinstance(value, str):
+            value = self._structured(name, value)
+            if isinstance(value, str):
+                value = [part for part in value.split(",") if part.strip()]
+        items = self._list(name, value)
+        out: list[str] = []
+        for i, item in enumerate(items or ()):
+            text = self.errors.text({f"{name}[{i}]": item}, f"{name}[{i}]", required=True, max_len=255)
+            if text is not None and text not in out:
+                out.append(text)
+        return out
+
+    def _objects(self, name: str, value: Any, check: Any) -> list[dict[str, Any]]:
+        """Each item of the list ``value`` checked by ``check(item, sub_errors)`` with prefixed field names."""
+        out: list[dict[str, Any]] = []
+        for i, item in enumerate(self._list(name, self._structured(name, value)) or ()):
+            if not isinstance(item, dict):
+                self.errors.add(f"{name}[{i}]", "must be an object", item)
+                continue
+            sub = FieldErrors()
+            clean = check(item, sub)
+            for d in sub.details:
+                self.errors.add(f"{name}[{i}].{d['field']}", d["message"], d["value"])
+            out.append(clean)
+        return out
+
+    def _alignment(self) -> list[dict[str, Any]]:
+        def check(item: dict[str, Any], sub: FieldErrors) -> dict[str, Any]:
+            for key in sorted(set(item) - {"targetUrl", *_ALIGNMENT_TEXTS}):
+                sub.add(key, "unknown field", None)
+            clean: dict[str, Any] = {"targetName": sub.text(item, "targetName", required=True, max_len=255),
+                                     "targetUrl": sub.url(item, "targetUrl", required=True)}
+            for key, max_len in _ALIGNMENT_TEXTS.items():
+                if key != "targetName" and item.get(key) not in (None, ""):
+                    clean[key] = sub.text(item, key, max_len=max_len)
+            return clean
+
+        return self._objects("alignment", self.data["alignment"], check)
+
+    def _criteria_items(self, name: str, value: Any) -> list[dict[str, Any]]:
+        def check(item: dict[str, Any], sub: FieldErrors) -> dict[str, Any]:
+            for key in sorted(set(item) - {"description", "required", "note"}):
+                sub.add(key, "unknown field", None)
+            required = item.get("required", True)
+            if self.form and isinstance(required, str):
+                required = {"true": True, "1": True, "false": False, "0": False}.get(required.lower(), required)
+            if not isinstance(required, bool):
+                sub.add("required", "must be true or false", required)
+            note = None if item.get("note") in (None, "") else sub.text(item, "note", max_len=LONG_TEXT)
+            return {"description": sub.text(item, "description", required=True, max_len=LONG_TEXT),
+                    "required": required is not False, "note": note}
+
+        return self._objects(name, value, check)
+
+    def _criteria(self) -> None:
+        """``criteria`` is OB's ``{url, narrative}`` (``id`` is accepted for ``url``) or BadgeKit's list of
+        items; ``criteriaUrl``/``criteriaNarrative``/``criteriaItems`` name the parts directly."""
+        data, errors, out = self.data, self.errors, self.fields
+        given = self._structured("criteria", data["criteria"]) if "criteria" in data else _ABSENT
+        parts: dict[str, Any] = {}
+        if isinstance(given, list):
+            if "criteriaItems" in data:
+                errors.add("criteria", "a list of criteria items and criteriaItems: give one of them", None)
+            else:
+                out["criteria_items"] = self._criteria_items("criteria", given)
+        elif isinstance(given, dict):
+            for key in sorted(set(given) - {"url", "id", "narrative"}):
+                errors.add(f"criteria.{key}", "unknown field", None)
+            if "url" in given and "id" in given:
+                errors.add("criteria.id", "give criteria.url or criteria.id, not both", given["id"])
+            for key in ("url", "id", "narrative"):
+                if key in given:
+                    parts["criteria.url" if key == "id" else f"criteria.{key}"] = given[key]
+        elif given is not _ABSENT:
+            errors.add("criteria", "must be an object {url, narrative} or a list of criteria items", given)
+        for key, path in (("criteriaUrl", "criteria.url"), ("criteriaNarrative", "criteria.narrative")):
+            if key in data:
+                if path in parts:
+                    errors.add(key, f"given twice (as {key} and {path})", data[key])
+                parts[path] = data[key]
+        if "criteriaItems" in data:
+            out["criteria_items"] = self._criteria_items("criteriaItems", data["criteriaItems"])
+        if "criteria.url" in parts:
+            out["criteria_url"] = self._optional_url(parts, "criteria.url")
+        if "criteria.narrative" in parts:
+            value = parts["criteria.narrative"]
+            out["criteria_narrative"] = None if value in (None, "") else errors.text(
+                parts, "criteria.narrative", max_len=LONG_TEXT)
+
+
+def _library_field(path: str) -> str:
+    """An ``openbadges_core`` issue path as the API field that caused it."""
+    return {"criteria.id": "criteria.url", "criteria": "criteria"}.get(path, path)
+
+
+def _check_candidate(candidate: BadgeClass, urls: Any, errors: FieldErrors) -> None:
+    """Rules on the badge class as it would be stored, then its public document built by the library."""
+    if not candidate.criteria_url and not candidate.criteria_narrative:
+        errors.add("criteria", "needs a url or a narrative (OB 2.0 criteria)", None)
+    if (candidate.time_value is None) != (candidate.time_units is None):
+        missing = "timeUnits" if candidate.time_units is None else "timeValue"
+        errors.add(missing, "timeValue and timeUnits go together", None)
+    if errors.details:
+        return
+    try:
+        docs.badge_document(candidate, "probe", urls)
+    except ob.ValidationError as exc:
+        for issue in exc.issues:
+            errors.add(_library_field(issue.path), issue.message, None)
+
+
+def _columns(badge: BadgeClass) -> dict[str, Any]:
+    return {attr.key: getattr(badge, attr.key) for attr in inspect(BadgeClass).column_attrs}
+
+
+def _is_form(request: Request[Any, Any, Any]) -> bool:
+    return request.headers.get("content-type", "").split(";")[0].strip().lower() in _FORM_TYPES
+
+
+# --- queries ----------------------------------------------------------------------------------------------
+
+async def _assertion_counts(session: AsyncSession, badge_ids: list[int]) -> dict[int, int]:
+    """Assertions (any state) per badge class: one grouped query for a whole page."""
+    if not badge_ids:
+        return {}
+    rows = await session.execute(select(Assertion.badge_class_id, func.count()).where(
+        Assertion.badge_class_id.in_(badge_ids)).group_by(Assertion.badge_class_id))
+    return {badge_id: int(count) for badge_id, count in rows.all()}
+
+
+async def _free_slug(session: AsyncSession, issuer: Issuer, name: str, *, random_suffix: bool = False) -> str:
+    """A slug derived from ``name``: itself if free, else the first free ``-2``, ``-3`` … variant (a random
+    suffix when a concurrent create took the variant this one picked)."""
+    base = slugify(name) if re.search(r"[a-z0-9]", name.lower()) else "badge"
+    if random_suffix:
+        return f"{base[:43].rstrip('-')}-{secrets.token_hex(3)}"
+    taken = set((await session.scalars(select(BadgeClass.slug).where(
+        BadgeClass.issuer_id == issuer.id, BadgeClass.slug.startswith(base[:38])))).all())
+    candidate, n = base, 1
+    while candidate in taken:
+        n += 1
+        suffix = f"-{n}"
+        candidate = base[: 50 - len(suffix)].rstrip("-") + suffix
+    return candidate
+
+
+async def _refuse_taken_slug(session: AsyncSession, issuer: Issuer, slug: str, badge_id: int | None) -> None:
+    query = select(BadgeClass.id).where(BadgeClass.issuer_id == issuer.id, BadgeClass.slug == slug)
+    if badge_id is not None:
+        query = query.where(BadgeClass.id != badge_id)
+    if await session.scalar(query) is not None:
+        raise _slug_conflict(slug)
+
+
+def _slug_conflict(slug: str) -> Conflict:
+    return Conflict(f"this issuer has a badge class with slug {slug!r}", details=[
+        {"resource": "badge", "field": "slug", "message": "taken", "value": slug}])
+
+
+async def _replace_image(store: HostingStore, badge: BadgeClass, data: bytes) -> None:
+    """New artwork; the old image and the baked images of the badge's assertions (which carry it) go."""
+    session = store.session
+    old_image_id = badge.image_id
+    badge.image_id = (await store.add_image(data)).id
+    baked = [i for i in (await session.scalars(select(Assertion.baked_image_id).where(
+        Assertion.badge_class_id == badge.id, Assertion.baked_image_id.is_not(None)))).all() if i is not None]
+    if baked:
+        await session.execute(update(Assertion).where(Assertion.badge_class_id == badge.id)
+                              .values(baked_image_id=None))
+    await session.flush()
+    await session.execute(sql_delete(StoredImage).where(StoredImage.id.in_([old_image_id, *baked])))
+
+
+async def _editable_badge(session: AsyncSession, principal: Principal, issuer_ref: str, badge_ref: str,
+                          action: str) -> tuple[Issuer, BadgeClass]:
+    """The issuer and its badge class, if the caller may write to it (``issuer:write``, owner or editor)."""
+    principal.require("issuer:write")
+    issuer, role = await find_issuer(session, principal, issuer_ref)
+    require_role(principal, role, EDIT_ROLES, action)
+    return issuer, await find_badge(session, issuer, badge_ref)
+
+
+class BadgesController(Controller):
+    path = "/issuers/{issuer_ref:str}/badges"
+    tags = ["badge classes"]  # noqa: RUF012 - Litestar reads these class attributes
+
+    @get("/", **api_doc(BadgePage, errors=(404,)))
+    async def list_badges(
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, principal: Principal, issuer_ref: str,
+        archived: str = Parameter(default="false", description="true, false (default) or any"),
+        page: int = Parameter(default=1, ge=1, le=1_000_000),
+        per_page: int = Parameter(default=50, ge=1, le=100),
+    ) -> dict[str, Any]:
+        """The issuer's badge classes, oldest first (archived ones only with ``?archived=true|any``)."""
+        principal.require("issuer:read")
+        if archived not in ("true", "false", "any"):
+            raise InvalidInput("archived must be true, false or any",
+                             details=[{"field": "archived", "message": "one of true, false, any", "value": archived}])
+        issuer, _ = await find_issuer(db_session, principal, issuer_ref)
+        state = hosting_state(request)
+        where = [BadgeClass.issuer_id == issuer.id]
+        if archived != "any":
+            where.append(BadgeClass.archived == (archived == "true"))
+        total = int(await db_session.scalar(select(func.count()).select_from(BadgeClass).where(*where)) or 0)
+        badges = (await db_session.scalars(select(BadgeClass).where(*where)
+                                           .order_by(BadgeClass.created_at, BadgeClass.id)
+                                           .offset((page - 1) * per_page).limit(per_page))).all()
+        counts = await _assertion_counts(db_session, [b.id for b in badges])
+        pages = max(1, math.ceil(total / per_page))
+        base = f"{state.settings.base_url}/v1/issuers/{issuer.public_id}/badges"
+
+        def page_url(n: int) -> str | None:
+            query = {"archived": archived, "page": n, "per_page": per_page}
+            return f"{base}?{urlencode(query)}" if 1 <= n <= pages else None
+
+        return {
+            "badges": [badge_json(b, issuer.public_id, state, counts.get(b.id, 0)) for b in badges],
+            "metadata": {"count": len(badges), "current_page": page, "total_count": total, "total_pages": pages,
+                         "next_page_url": page_url(page + 1), "previous_page_url": page_url(page - 1)},
+        }
+
+    @post("/", status_code=201, **api_doc(BadgeChanged, status=201, body=BadgeInput, media_types=_MEDIA,
+                                           errors=(404, 409)))
+    async def create_badge(self, request: Request[Any, Any, Any], db_session: AsyncSession,
+                           principal: Principal, issuer_ref: str) -> dict[str, Any]:
+        """Create a badge class (owner, editor); the slug defaults to a free one derived from the name."""
+        principal.require("issuer:write")
+        issuer, role = await find_issuer(db_session, principal, issuer_ref)
+        require_role(principal, role, EDIT_ROLES, "creating badge classes")
+        state = hosting_state(request)
+        parsed = _BadgeInput(await read_body(request), form=_is_form(request), creating=True)
+        fields = parsed.parse()
+        _check_candidate(BadgeClass(**fields), state.urls, parsed.errors)
+        parsed.errors.raise_if_any()
+        image = await read_image(state, parsed.image)
+        if image is None:  # pragma: no cover - parse() refused an empty image already
+            raise InvalidInput("image is required", details=[{"field": "image", "message": "required", "value": None}])
+        given = fields.pop("slug", None)
+        if given is not None:
+            await _refuse_taken_slug(db_session, issuer, given, None)
+        store = HostingStore(db_session, state.urls, state.keybox, max_image_bytes=state.settings.max_image_bytes)
+        badge: BadgeClass | None = None
+        for attempt in range(3):
+            slug = given or await _free_slug(db_session, issuer, fields["name"], random_suffix=attempt > 0)
+            try:
+                async with db_session.begin_nested():
+                    badge = await store.create_badge_class(issuer, slug=slug, image=image, **fields)
+                break
+            except (IntegrityError, Conflict) as exc:  # a concurrent create took the slug meanwhile
+                if given is not None or attempt == 2:  # a derived slug is derived again
+                    raise _slug_conflict(slug) from exc
+        if badge is None:  # pragma: no cover - the loop either breaks with a badge or raises
+            raise _slug_conflict(slug)
+        return {"status": "created", "badge": badge_json(badge, issuer.public_id, state, 0)}
+
+    @get("/{badge_ref:str}", **api_doc(BadgeEnvelope, errors=(404,)))
+    async def get_badge(self, request: Request[Any, Any, Any], db_session: AsyncSession, principal: Principal,
+                        issuer_ref: str, badge_ref: str) -> dict[str, Any]:
+        principal.require("issuer:read")
+        issuer, _ = await find_issuer(db_session, principal, issuer_ref)
+        badge = await find_badge(db_session, issuer, badge_ref)
+        counts = await _assertion_counts(db_session, [badge.id])
+        return {"badge": badge_json(badge, issuer.public_id, hosting_state(request), counts.get(badge.id, 0))}
+
+    async def _update(self, request: Request[Any, Any, Any], db_session: AsyncSession, principal: Principal,
+                      issuer_ref: str, badge_ref: str) -> dict[str, Any]:
+        issuer, badge = await _editable_badge(db_session, principal, issuer_ref, badge_ref, "editing badge classes")
+        state = hosting_state(request)
+        parsed = _BadgeInput(await read_body(request), form=_is_form(request), creating=False)
+        fields = {k: v for k, v in parsed.parse().items() if not (k == "slug" and v is None)}
+        _check_candidate(BadgeClass(**{**_columns(badge), **fields}), state.urls, parsed.errors)
+        parsed.errors.raise_if_any()
+        if fields.get("slug", badge.slug) != badge.slug:
+            await _refuse_taken_slug(db_session, issuer, fields["slug"], badge.id)
+        changed = False
+        image = None if parsed.image == state.urls.badge_image(badge.public_id) \
+            else await read_image(state, parsed.image)  # GET-then-PUT echoes the badge's own image URL
+        if image is not None:
+            store = HostingStore(db_session, state.urls, state.keybox,
+                                 max_image_bytes=state.settings.max_image_bytes)
+            await _replace_image(store, badge, image)
+            changed = True
+        for column, value in fields.items():
+            if getattr(badge, column) != value:
+                setattr(badge, column, value)
+                changed = True
+        if changed:
+            badge.invalidate()
+            if state.reader is not None:
+                state.reader.forget(badge.public_id)
+        try:
+            await db_session.flush()
+        except IntegrityError as exc:  # a concurrent write took the slug
+            raise _slug_conflict(badge.slug) from exc
+        counts = await _assertion_counts(db_session, [badge.id])
+        return {"status": "updated", "badge": badge_json(badge, issuer.public_id, state, counts.get(badge.id, 0))}
+
+    @put("/{badge_ref:str}", **api_doc(BadgeChanged, body=BadgePatch, media_types=_MEDIA, errors=(404, 409)))
+    async def put_badge(self, request: Request[Any, Any, Any], db_session: AsyncSession, principal: Principal,
+                        issuer_ref: str, badge_ref: str) -> dict[str, Any]:
+        """Change the fields given (BadgeKit semantics: fields not given keep their value)."""
+        return await self._update(request, db_session, principal, issuer_ref, badge_ref)
+
+    @patch("/{badge_ref:str}", **api_doc(BadgeChanged, body=BadgePatch, media_types=_MEDIA, errors=(404, 409)))
+    async def patch_badge(self, request: Request[Any, Any, Any], db_session: AsyncSession, principal: Principal,
+                          issuer_ref: str, badge_ref: str) -> dict[str, Any]:
+        """Change the fields given (``{"archived": true}`` archives)."""
+        return await self._update(request, db_session, principal, issuer_ref, badge_ref)
+
+    @delete("/{badge_ref:str}", status_code=200, **api_doc(BadgeChanged, errors=(404, 409)))
+    async def delete_badge(self, request: Request[Any, Any, Any], db_session: AsyncSession, principal: Principal,
+                           issuer_ref: str, badge_ref: str) -> dict[str, Any]:
+        """Delete a badge class that has no assertions (else 409: archive it instead)."""
+        issuer, badge = await _editable_badge(db_session, principal, issuer_ref, badge_ref,
+                                              "deleting badge classes")
+        count = (await _assertion_counts(db_session, [badge.id])).get(badge.id, 0)
+        if count:
+            raise Conflict(
+                f"the badge class has {count} assertion(s) and cannot be deleted; archive it instead",
+                details=[{"resource": "assertions", "field": "assertions", "message": "assertions exist",
+                          "value": count}])
+        state = hosting_state(request)
+        body = badge_json(badge, issuer.public_id, state, 0)
+        image_id = badge.image_id
+        await db_session.delete(badge)
+        await db_session.flush()
+        await db_session.execute(sql_delete(StoredImage).where(StoredImage.id == image_id))
+        if state.reader is not None:
+            state.reader.forget(badge.public_id)
+        return {"status": "deleted", "badge": body}
+
+
+ROUTE_HANDLERS: list[Any] = [BadgesController]

@@ -1,0 +1,121 @@
+"""OpenAPI shapes of the badge class endpoints (documentation only: bodies are parsed by ``_api_badges``)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+import msgspec
+
+from hosting.api.openapi import changed, envelope, page
+
+__all__ = ["Badge", "BadgeChanged", "BadgeEnvelope", "BadgeInput", "BadgePage", "BadgePatch"]
+
+_Name = Annotated[str, msgspec.Meta(min_length=1, max_length=255)]
+_Slug = Annotated[str, msgspec.Meta(pattern="^[a-z0-9-]{1,50}$")]
+_Short = Annotated[str, msgspec.Meta(max_length=255)]
+_Text = Annotated[str, msgspec.Meta(max_length=10_000)]
+_Url = Annotated[str, msgspec.Meta(pattern="^https?://", max_length=2048)]
+_Strings = Annotated[list[Annotated[str, msgspec.Meta(min_length=1, max_length=255)]], msgspec.Meta(max_length=50)]
+_Units = Literal["minutes", "hours", "days", "weeks"]
+_IMAGE = "PNG or SVG: an http(s) URL or a data: URI; with multipart/form-data, a file part named image"
+
+
+class Criteria(msgspec.Struct, forbid_unknown_fields=True):
+    """OB 2.0 criteria: a URL and/or a narrative (``id`` is accepted for ``url``)."""
+
+    url: _Url | None = None
+    narrative: _Text | None = None
+
+
+class CriteriaItem(msgspec.Struct, forbid_unknown_fields=True):
+    """One BadgeKit criterion."""
+
+    description: Annotated[str, msgspec.Meta(min_length=1, max_length=10_000)]
+    required: bool = True
+    note: _Text | None = None
+
+
+class Alignment(msgspec.Struct, forbid_unknown_fields=True):
+    targetName: _Name
+    targetUrl: _Url
+    targetDescription: _Text | None = None
+    targetFramework: _Short | None = None
+    targetCode: _Short | None = None
+
+
+class Badge(msgspec.Struct):
+    """A badge class as the issuer API shows it; ``image`` is the public image URL."""
+
+    id: str
+    slug: str
+    issuer: str
+    publicUrl: str
+    image: str
+    name: str
+    description: str
+    criteria: Criteria
+    criteriaItems: list[CriteriaItem]
+    tags: list[str]
+    alignment: list[Alignment]
+    strapline: str | None
+    earnerDescription: str | None
+    consumerDescription: str | None
+    type: str | None
+    achievementType: str | None
+    imageAltText: str | None
+    issuerUrl: str | None
+    rubricUrl: str | None
+    categories: list[str]
+    timeValue: int | None
+    timeUnits: _Units | None
+    limit: int | None
+    unique: bool
+    archived: bool
+    assertionCount: int
+    createdAt: str
+    updatedAt: str
+
+
+class BadgePatch(msgspec.Struct, forbid_unknown_fields=True):
+    """Change a badge class (PUT and PATCH alike): only the fields given change; ``null`` clears optional ones.
+    ``criteria`` is OB's object or BadgeKit's list of items."""
+
+    name: _Name | None = None
+    description: Annotated[str, msgspec.Meta(min_length=1, max_length=10_000)] | None = None
+    image: Annotated[str, msgspec.Meta(description=_IMAGE)] | None = None
+    slug: _Slug | None = None
+    criteria: Criteria | list[CriteriaItem] | None = None
+    criteriaUrl: _Url | None = None
+    criteriaNarrative: _Text | None = None
+    criteriaItems: Annotated[list[CriteriaItem], msgspec.Meta(max_length=50)] | None = None
+    tags: _Strings | None = None
+    categories: _Strings | None = None
+    alignment: Annotated[list[Alignment], msgspec.Meta(max_length=50)] | None = None
+    strapline: Annotated[str, msgspec.Meta(max_length=140)] | None = None
+    earnerDescription: _Text | None = None
+    consumerDescription: _Text | None = None
+    type: _Short | None = None
+    achievementType: _Short | None = None
+    imageAltText: Annotated[str, msgspec.Meta(max_length=1024)] | None = None
+    issuerUrl: _Url | None = None
+    rubricUrl: _Url | None = None
+    timeValue: Annotated[int, msgspec.Meta(ge=0, le=2**31 - 1)] | None = None
+    timeUnits: _Units | None = None
+    limit: Annotated[int, msgspec.Meta(ge=1, le=2**31 - 1)] | None = None
+    unique: bool | None = None
+    archived: bool | None = None
+
+
+BadgeInput = msgspec.defstruct(
+    "BadgeInput",
+    [("name", _Name), ("description", Annotated[str, msgspec.Meta(min_length=1, max_length=10_000)]),
+     ("image", Annotated[str, msgspec.Meta(description=_IMAGE)]),
+     *[(f.name, f.type, None) for f in msgspec.structs.fields(BadgePatch)
+       if f.name not in ("name", "description", "image")]],
+    forbid_unknown_fields=True,
+)
+"""Create a badge class (JSON or form): ``name``, ``description``, ``image`` and criteria (url or narrative)."""
+
+BadgeEnvelope = envelope("badge", Badge)
+BadgeChanged = changed("badge", Badge)
+BadgePage = page("badges", Badge)

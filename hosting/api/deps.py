@@ -1,0 +1,37 @@
+"""What the ``/v1`` handlers receive by injection (declared once, on the router): the caller, the shared
+state, the public URLs and the store bound to the request's database session."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request
+from litestar.di import Provide
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hosting.api.auth import provide_principal
+from hosting.app.state import HostingState, hosting_state
+from hosting.lib.urls import PublicUrls
+from hosting.storage.store import HostingStore
+
+__all__ = ["DEPENDENCIES"]
+
+
+def _provide_hosting(request: Request[Any, Any, Any]) -> HostingState:
+    return hosting_state(request)
+
+
+def _provide_urls(hosting: HostingState) -> PublicUrls:
+    return hosting.urls
+
+
+def _provide_store(hosting: HostingState, db_session: AsyncSession) -> HostingStore:
+    return HostingStore(db_session, hosting.urls, hosting.keybox, max_image_bytes=hosting.settings.max_image_bytes)
+
+
+DEPENDENCIES: dict[str, Any] = {
+    "principal": Provide(provide_principal),
+    "hosting": Provide(_provide_hosting, sync_to_thread=False),
+    "urls": Provide(_provide_urls, sync_to_thread=False),
+    "store": Provide(_provide_store, sync_to_thread=False),
+}

@@ -1,0 +1,305 @@
+"""``/v1/issuers``: list, create, read, update (PUT/PATCH change only the fields given) and delete issuers.
+
+Visibility follows Badgr's staff roles: a user sees an issuer only if they hold a role on it (admins see all);
+for anyone else it does not exist (404, never 403). Owners and editors edit, only owners delete.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import secrets
+from typing import Any
+from urllib.parse import urlencode
+
+from litestar import Controller, Request, delete, get, patch, post, put
+from litestar.params import Parameter
+from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import delete as sql_delete
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+import openbadges_core as ob
+from hosting.api.auth import Principal
+from hosting.api.images import read_image
+from hosting.api.openapi import IssuerChanged, IssuerEnvelope, IssuerInput, IssuerPage, IssuerPatch, api_doc
+from hosting.app.state import HostingState, hosting_state
+from hosting.lib.body import FieldErrors, read_body, slugify
+from hosting.lib.errors import Conflict, NotFound, NotPermitted
+from hosting.lib.ids import is_public_id, new_public_id
+from hosting.lib.times import iso
+from hosting.storage.models import (
+    Assertion,
+    AssertionState,
+    DeletedIssuer,
+    Issuer,
+    Role,
+    StaffRole,
+    StoredImage,
+    utcnow,
+)
+from hosting.storage.store import HostingStore
+
+__all__ = ["IssuersController", "find_issuer", "issuer_json"]
+
+_EDIT_ROLES = (Role.OWNER, Role.EDITOR)
+_SLUG_REF = re.compile(r"^[a-z0-9-]{1,50}$")
+
+
+
+def issuer_json(issuer: Issuer, state: HostingState, role: str | None) -> dict[str, Any]:
+    return {
+        "id": issuer.public_id,
+        "slug": issuer.slug,
+        "name": issuer.name,
+        "url": issuer.url,
+        "email": issuer.email,
+        "description": issuer.description,
+        "image": state.urls.issuer_image(issuer.public_id) if issuer.image_id is not None else None,
+        "publicUrl": state.urls.issuer(issuer.public_id),
+        "role": role,
+        "createdAt": iso(issuer.created_at),
+        "updatedAt": iso(issuer.updated_at),
+    }
+
+
+def _not_deleted() -> Any:
+    return ~exists().where(DeletedIssuer.issuer_id == Issuer.id)
+
+
+async def find_issuer(session: AsyncSession, principal: Principal, ref: str) -> tuple[Issuer, str | None]:
+    """The issuer ``ref`` (public id, else slug) with the caller's role; 404 if absent or not theirs."""
+    if not (is_public_id(ref) or _SLUG_REF.match(ref)):  # odd input is simply not found, before any query
+        raise NotFound("no such issuer")
+    issuer = None
+    for column in (Issuer.public_id, Issuer.slug):
+        issuer = await session.scalar(select(Issuer).where(column == ref, _not_deleted()))
+        if issuer is not None:
+            break
+    if issuer is None:
+        raise NotFound("no such issuer")
+    role = await session.scalar(
+        select(StaffRole.role).where(StaffRole.issuer_id == issuer.id, StaffRole.email == principal.email))
+    if role is None and not principal.admin:
+        raise NotFound("no such issuer")
+    return issuer, role
+
+
+def _require_role(principal: Principal, role: str | None, allowed: tuple[str, ...], action: str) -> None:
+    if principal.admin or role in allowed:
+        return
+    raise NotPermitted(f"your role on this issuer ({role}) does not allow {action}",
+                    details=[{"field": "role", "message": f"needs one of {', '.join(allowed)}", "value": role}])
+
+
+def _issuer_fields(data: dict[str, Any], *, creating: bool) -> dict[str, Any]:
+    """Validated fields present in ``data`` (all required ones when ``creating``)."""
+    errors = FieldErrors()
+    known = {"slug", "name", "url", "email", "description", "image"}  # image: see _set_image
+    for field in sorted(set(data) - known):
+        if field in ("id", "publicUrl", "role", "createdAt", "updatedAt"):
+            continue  # read-only fields echoed back by a client doing GET-then-PUT
+        errors.add(field, "unknown field", None)
+    out: dict[str, Any] = {}
+    if "slug" in data:
+        out["slug"] = errors.slug(data)
+    if creating or "name" in data:
+        out["name"] = errors.text(data, "name", required=True, max_len=255)
+    if creating or "url" in data:
+        out["url"] = errors.url(data, "url", required=True)
+    if creating or "email" in data:  # OB 2.0 issuer profiles (and Badgr) require a contact email
+        out["email"] = errors.email(data, "email", required=True)
+    if "description" in data:
+        empty = data["description"] is None or data["description"] == ""
+        out["description"] = None if empty else errors.text(data, "description", max_len=10_000)
+    _check_with_library(out, errors)
+    errors.raise_if_any()
+    return out
+
+
+def _check_with_library(fields: dict[str, Any], errors: FieldErrors) -> None:
+    """Refuse a url/email the library would not accept in the public Issuer Profile (else: a 500 later)."""
+    given = {f: fields[f] for f in ("url", "email") if isinstance(fields.get(f), str)}
+    if not given:
+        return
+    probe = {"@context": ob.OB2_CONTEXT, "type": "Issuer", "id": "https://issuer.example.org/probe",
+             "name": "probe", "url": "https://issuer.example.org/", "email": "probe@example.org", **given}
+    for issue in ob.document_issues(probe, kind="Issuer"):
+        field = issue.path.split(".", 1)[0].split("[", 1)[0]
+        if field in given:
+            errors.add(field, issue.message, given[field])
+
+
+async def _check_slug_free(session: AsyncSession, slug: str, issuer_id: int | None = None) -> None:
+    query = select(Issuer.id).where(Issuer.slug == slug)
+    if issuer_id is not None:
+        query = query.where(Issuer.id != issuer_id)
+    if await session.scalar(query) is not None:
+        raise Conflict(f"an issuer with slug {slug!r} exists",
+                               details=[{"field": "slug", "message": "taken", "value": slug,
+                                         "resource": "issuer"}])
+
+
+async def _set_image(session: AsyncSession, state: HostingState, issuer: Issuer, value: Any) -> bool:
+    """Replace (upload, ``data:`` URI, URL) or remove (``null``/``""``) the issuer's image; True if it changed.
+
+    The issuer's own public image URL (echoed back by GET-then-PUT) keeps the image.
+    """
+    if isinstance(value, str) and issuer.image_id is not None \
+            and value.strip() == state.urls.issuer_image(issuer.public_id):
+        return False
+    data = await read_image(state, value)
+    if data is None and issuer.image_id is None:
+        return False
+    old_id = issuer.image_id
+    if data is not None:
+        store = HostingStore(session, state.urls, state.keybox, max_image_bytes=state.settings.max_image_bytes)
+        issuer.image_id = (await store.add_image(data)).id
+    else:
+        issuer.image_id = None
+    issuer.invalidate()
+    await session.flush()
+    if old_id is not None:
+        await session.execute(sql_delete(StoredImage).where(StoredImage.id == old_id))
+    return True
+
+
+class IssuersController(Controller):
+    path = "/issuers"
+    tags = ["issuers"]  # noqa: RUF012 - Litestar reads these class attributes
+
+    @get("/", **api_doc(IssuerPage))
+    async def list_issuers(
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, principal: Principal,
+        page: int = Parameter(default=1, ge=1, le=1_000_000),
+        per_page: int = Parameter(default=50, ge=1, le=100),
+    ) -> dict[str, Any]:
+        """The issuers the token's user holds a role on (all of them for an admin token)."""
+        principal.require("issuer:read")
+        state = hosting_state(request)
+        role_col = select(StaffRole.role).where(
+            StaffRole.issuer_id == Issuer.id, StaffRole.email == principal.email).scalar_subquery()
+        visible = _not_deleted()
+        if not principal.admin:
+            visible = and_(visible, exists().where(
+                StaffRole.issuer_id == Issuer.id, StaffRole.email == principal.email))
+        total = int(await db_session.scalar(select(func.count()).select_from(Issuer).where(visible)) or 0)
+        rows = (await db_session.execute(
+            select(Issuer, role_col).where(visible).order_by(Issuer.created_at, Issuer.id)
+            .offset((page - 1) * per_page).limit(per_page))).all()
+        pages = max(1, math.ceil(total / per_page))
+        base = f"{state.settings.base_url}/v1/issuers"
+
+        def _page_url(n: int) -> str | None:
+            return f"{base}?{urlencode({'page': n, 'per_page': per_page})}" if 1 <= n <= pages else None
+
+        return {
+            "issuers": [issuer_json(issuer, state, role) for issuer, role in rows],
+            "metadata": {"count": len(rows), "current_page": page, "total_count": total, "total_pages": pages,
+                         "next_page_url": _page_url(page + 1), "previous_page_url": _page_url(page - 1)},
+        }
+
+    @post("/", status_code=201, **api_doc(IssuerChanged, status=201, body=IssuerInput, errors=(409,)))
+    async def create_issuer(self, request: Request[Any, Any, Any], db_session: AsyncSession,
+                            principal: Principal) -> dict[str, Any]:
+        """Create an issuer; the token's user becomes its owner."""
+        principal.require("issuer:write")
+        data = await read_body(request)
+        fields = _issuer_fields(data, creating=True)
+        state = hosting_state(request)
+        image = await read_image(state, data.get("image"))
+        slug = fields.pop("slug", None)
+        if slug is None:  # derived from the name: pick a free variant instead of refusing
+            slug = slugify(fields["name"])
+            if await db_session.scalar(select(Issuer.id).where(Issuer.slug == slug)) is not None:
+                slug = f"{slug[:43]}-{secrets.token_hex(3)}"
+        store = HostingStore(db_session, state.urls, state.keybox,
+                             max_image_bytes=state.settings.max_image_bytes)
+        try:
+            issuer = await store.create_issuer(slug=slug, image=image, **fields)
+        except IntegrityError as exc:  # a concurrent create took the slug between check and insert
+            raise Conflict(f"an issuer with slug {slug!r} exists",
+                                   details=[{"field": "slug", "message": "taken", "value": slug}]) from exc
+        db_session.add(StaffRole(issuer_id=issuer.id, email=principal.email, role=Role.OWNER))
+        await db_session.flush()
+        return {"status": "created", "issuer": issuer_json(issuer, state, Role.OWNER)}
+
+    @get("/{issuer_ref:str}", **api_doc(IssuerEnvelope, errors=(404,)))
+    async def get_issuer(self, request: Request[Any, Any, Any], db_session: AsyncSession, principal: Principal,
+                         issuer_ref: str) -> dict[str, Any]:
+        principal.require("issuer:read")
+        issuer, role = await find_issuer(db_session, principal, issuer_ref)
+        return {"issuer": issuer_json(issuer, hosting_state(request), role)}
+
+    async def _update(self, request: Request[Any, Any, Any], db_session: AsyncSession, principal: Principal,
+                      issuer_ref: str) -> dict[str, Any]:
+        principal.require("issuer:write")
+        issuer, role = await find_issuer(db_session, principal, issuer_ref)
+        _require_role(principal, role, _EDIT_ROLES, "editing the issuer")
+        data = await read_body(request)
+        fields = _issuer_fields(data, creating=False)
+        if fields.get("slug") is not None and fields["slug"] != issuer.slug:
+            await _check_slug_free(db_session, fields["slug"], issuer.id)
+        state = hosting_state(request)
+        changed = "image" in data and await _set_image(db_session, state, issuer, data["image"])
+        for name, value in fields.items():
+            if name == "slug" and value is None:
+                continue
+            if getattr(issuer, name) != value:
+                setattr(issuer, name, value)
+                changed = True
+        if changed:
+            issuer.invalidate()
+        await db_session.flush()
+        if changed and state.reader is not None:
+            state.reader.forget()
+        return {"status": "updated", "issuer": issuer_json(issuer, state, role)}
+
+    @put("/{issuer_ref:str}", **api_doc(IssuerChanged, body=IssuerPatch, errors=(404, 409)))
+    async def put_issuer(self, request: Request[Any, Any, Any], db_session: AsyncSession, principal: Principal,
+                         issuer_ref: str) -> dict[str, Any]:
+        """Change the fields given (BadgeKit semantics: fields not given keep their value)."""
+        return await self._update(request, db_session, principal, issuer_ref)
+
+    @patch("/{issuer_ref:str}", **api_doc(IssuerChanged, body=IssuerPatch, errors=(404, 409)))
+    async def patch_issuer(self, request: Request[Any, Any, Any], db_session: AsyncSession,
+                           principal: Principal, issuer_ref: str) -> dict[str, Any]:
+        """Change the fields given."""
+        return await self._update(request, db_session, principal, issuer_ref)
+
+    @delete("/{issuer_ref:str}", status_code=200, **api_doc(IssuerChanged, errors=(404, 409)))
+    async def delete_issuer(self, request: Request[Any, Any, Any], db_session: AsyncSession,
+                            principal: Principal, issuer_ref: str,
+                            force: bool = Parameter(default=False)) -> dict[str, Any]:
+        """Delete (owners only). With issued assertions: 409, unless ``?force=true``, which revokes them all.
+
+        The issuer disappears from the API and its slug is freed; its public documents stay published so
+        the revoked assertions keep answering 410 and verifiers can tell why.
+        """
+        principal.require("issuer:write")
+        issuer, role = await find_issuer(db_session, principal, issuer_ref)
+        _require_role(principal, role, (Role.OWNER,), "deleting the issuer")
+        state = hosting_state(request)
+        active = or_(Assertion.state == AssertionState.ACTIVE, Assertion.state == AssertionState.REPLACED)
+        count = int(await db_session.scalar(
+            select(func.count()).select_from(Assertion).where(Assertion.issuer_id == issuer.id, active)) or 0)
+        if count and not force:
+            raise Conflict(
+                f"the issuer has {count} issued assertion(s); revoke them or use ?force=true",
+                details=[{"resource": "assertions", "field": "assertions", "message": "issued assertions exist",
+                          "value": count}])
+        body = issuer_json(issuer, state, role)
+        if count:
+            store = HostingStore(db_session, state.urls, state.keybox)
+            revoked = (await db_session.scalars(select(Assertion).where(
+                Assertion.issuer_id == issuer.id, Assertion.state == AssertionState.ACTIVE))).all()
+            for assertion in revoked:
+                await store.revoke(assertion, "issuer deleted")
+            if state.reader is not None:
+                state.reader.forget()
+        issuer.slug = "deleted-" + new_public_id().lower().replace("_", "-")[:20]
+        db_session.add(DeletedIssuer(issuer_id=issuer.id, deleted_at=utcnow(), deleted_by=principal.email))
+        await db_session.flush()
+        return {"status": "deleted", "issuer": body}
+
+ROUTE_HANDLERS: list[Any] = [IssuersController]

@@ -1,0 +1,1 @@
+"""``GET /v1/issuers/{issuer}[/badges/{badge}]/assertions``: filtered, sorted, paginated assertion lists."""

@@ -1,0 +1,207 @@
+"""``openbadges-server``: migrate, run, seed-demo, send-notifications, create-token, revoke-token."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import TypeVar
+
+import click
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hosting.app.settings import Settings, SettingsError
+
+__all__ = ["cli", "main"]
+
+T = TypeVar("T")
+
+
+class _JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        msg = record.getMessage()
+        if record.name == "hosting.access":
+            return msg
+        return json.dumps({"event": "log", "level": record.levelname.lower(), "logger": record.name,
+                           "message": msg})
+
+
+def _configure_logging() -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_JsonFormatter())
+    root = logging.getLogger("hosting")
+    root.handlers[:] = [handler]
+    root.setLevel(logging.INFO)
+    root.propagate = False
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@click.group()
+def cli() -> None:
+    """Host Open Badges: migrate the database, seed demo data, run the server."""
+    _configure_logging()
+
+
+@cli.command()
+def migrate() -> None:
+    """Apply the database migrations (Alembic) to OPENBADGES_DATABASE_URL."""
+    from hosting.storage.migrate import migrate as _migrate
+
+    settings = _settings()
+    _migrate(settings.database_url)
+    click.echo("database migrated", err=True)
+
+
+@cli.command("seed-demo")
+@click.option("--slug", default="demo", show_default=True, help="Slug of the demo issuer.")
+def seed_demo(slug: str) -> None:
+    """Create a demo issuer, badges and assertions; print each public URL on its own line."""
+    from hosting.app.demo import demo_urls
+    from hosting.app.demo import seed_demo as _seed
+    from hosting.lib.crypto import KeyBox
+    from hosting.lib.db import create_engine
+    from hosting.lib.errors import Conflict
+    from hosting.lib.urls import PublicUrls
+
+    settings = _settings()
+    urls = PublicUrls(settings.base_url)
+
+    async def _run() -> list[tuple[str, str]]:
+        from sqlalchemy.ext.asyncio import async_sessionmaker
+
+        engine = create_engine(settings.database_url)
+        try:
+            async with async_sessionmaker(engine, expire_on_commit=False)() as session:
+                data = await _seed(session, urls, KeyBox(settings.secret_key), slug=slug)
+                await session.commit()
+                return demo_urls(data, urls)
+        finally:
+            await engine.dispose()
+
+    try:
+        pairs = asyncio.run(_run())
+    except Conflict as exc:
+        raise click.ClickException(f"{exc.message} (already seeded? use --slug)") from exc
+    for label, url in pairs:
+        click.echo(f"{label}: {url}", err=True)
+        click.echo(url)
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=int)
+def run(host: str, port: int, workers: int) -> None:
+    """Serve the app with uvicorn (graceful shutdown on SIGTERM/SIGINT)."""
+    import uvicorn
+
+    _settings()  # fail early with a clear message
+    click.echo(f"serving on http://{host}:{port} (docs: http://{host}:{port}/docs)", err=True)
+    uvicorn.run("hosting.app.cli:app_from_env", factory=True, host=host, port=port, workers=workers,
+                access_log=False, log_level="warning", timeout_graceful_shutdown=10)
+
+
+@cli.command("send-notifications")
+@click.option("--once", is_flag=True, help="Send what is due now and exit (for cron), instead of polling.")
+def send_notifications(once: bool) -> None:
+    """Deliver queued recipient emails over SMTP (OPENBADGES_SMTP_*); the app does this itself when SMTP is set."""
+    from hosting.lib.db import create_engine
+    from hosting.notify.outbox import NotificationSender
+
+    settings = _settings()
+    if not settings.notifications_enabled:
+        raise click.ClickException("notifications are off: set OPENBADGES_SMTP_HOST (and OPENBADGES_SMTP_FROM)")
+
+    async def _run() -> int:
+        from sqlalchemy.ext.asyncio import async_sessionmaker
+
+        engine = create_engine(settings.database_url, pool_size=1)
+        try:
+            sender = NotificationSender(settings, async_sessionmaker(engine, expire_on_commit=False))
+            if once:
+                return await sender.drain()
+            await sender.run(asyncio.Event())
+            return 0
+        finally:
+            await engine.dispose()
+
+    try:
+        count = asyncio.run(_run())
+    except KeyboardInterrupt:
+        return
+    click.echo(f"{count} notification(s) attempted", err=True)
+
+
+def app_from_env() -> object:
+    """uvicorn factory: the app for the environment (used by ``run``, also with several workers)."""
+    from hosting.app.factory import create_app
+
+    _configure_logging()
+    return create_app(Settings.from_env())
+
+
+def _run_in_session(fn: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    from sqlalchemy.ext.asyncio import async_sessionmaker
+
+    from hosting.lib.db import create_engine
+
+    settings = _settings()
+
+    async def _go() -> T:
+        engine = create_engine(settings.database_url)
+        try:
+            async with async_sessionmaker(engine, expire_on_commit=False)() as session:
+                result = await fn(session)
+                await session.commit()
+                return result
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(_go())
+
+
+@cli.command("create-token")
+@click.option("--email", required=True, help="The user the token acts for.")
+@click.option("--admin", is_flag=True, help="An admin token: sees and may change every issuer.")
+@click.option("--scopes", default="issuer:read,issuer:write,assertion:write", show_default=True,
+              help="Comma-separated: issuer:read, issuer:write, assertion:write, admin.")
+@click.option("--expires-in-days", type=click.IntRange(min=1), default=None, help="Expire after N days.")
+def create_token_command(email: str, admin: bool, scopes: str, expires_in_days: int | None) -> None:
+    """Create an API token and print it (alone, on stdout). It is stored hashed: this is the only copy."""
+    from hosting.api.auth import create_token, parse_scopes
+
+    try:
+        scope_list = parse_scopes(scopes)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
+    if "@" not in email:
+        raise click.UsageError(f"--email: not an email address: {email!r}")
+    expires = timedelta(days=expires_in_days) if expires_in_days else None
+    token = _run_in_session(lambda s: create_token(s, email, scopes=scope_list, admin=admin, expires_in=expires))
+    click.echo(f"token created for {email.strip().lower()} (scopes: {','.join(scope_list)}"
+               f"{', admin' if admin else ''}); store it now, it is not shown again", err=True)
+    click.echo(token)
+
+
+@cli.command("revoke-token")
+@click.argument("token")
+def revoke_token_command(token: str) -> None:
+    """Revoke an API token (given in full)."""
+    from hosting.api.auth import revoke_token
+
+    if not _run_in_session(lambda s: revoke_token(s, token)):
+        raise click.ClickException("no such active token")
+    click.echo("token revoked", err=True)
+
+
+def main() -> None:
+    cli()

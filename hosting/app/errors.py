@@ -1,0 +1,104 @@
+"""The one place that maps every exception to a JSON response: domain errors (:mod:`hosting.lib.errors`) to
+their status and stable ``code``, Litestar's HTTP exceptions, and anything unexpected (a logged 500)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, NotFoundException, ValidationException
+from litestar.types import ExceptionHandlersMap
+
+from hosting.lib.errors import (
+    Conflict,
+    HostingError,
+    InvalidInput,
+    NotAuthenticated,
+    NotFound,
+    NotPermitted,
+    Refused,
+    Unavailable,
+)
+
+__all__ = ["error_body", "exception_handlers", "http_status"]
+
+_log = logging.getLogger("hosting")
+
+_CODE_BY_STATUS = {
+    400: "ValidationError",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "ResourceNotFound",
+    405: "MethodNotAllowed",
+    409: "ResourceConflict",
+    410: "Gone",
+    413: "PayloadTooLarge",
+    415: "UnsupportedMediaType",
+    422: "UnprocessableEntity",
+    429: "TooManyRequests",
+    503: "ServiceUnavailable",
+}
+
+
+# The one map from domain errors (hosting/lib/errors.py) to HTTP statuses; the ``code`` follows the status.
+_STATUS: dict[type[HostingError], int] = {
+    InvalidInput: 400,
+    NotAuthenticated: 401,
+    NotPermitted: 403,
+    NotFound: 404,
+    Conflict: 409,
+    Refused: 422,
+    Unavailable: 503,
+}
+
+
+def http_status(exc: HostingError) -> int:
+    """The status answering ``exc``: that of its nearest mapped class (500 for an unmapped one)."""
+    return next((_STATUS[cls] for cls in type(exc).__mro__ if cls in _STATUS), 500)
+
+
+def error_body(status: int, message: str) -> dict[str, Any]:
+    return {"code": _CODE_BY_STATUS.get(status, "InternalError" if status >= 500 else "Error"), "message": message}
+
+
+def _json(request: Request[Any, Any, Any], status: int, body: dict[str, Any],
+          headers: dict[str, str] | None = None) -> Response[Any]:
+    hdrs = {"cache-control": "no-store"}
+    if request.url.path.startswith("/public/"):
+        hdrs["access-control-allow-origin"] = "*"
+    hdrs.update(headers or {})
+    return Response(content=body, status_code=status, media_type=MediaType.JSON, headers=hdrs)
+
+
+def _domain_error(request: Request[Any, Any, Any], exc: HostingError) -> Response[Any]:
+    status = http_status(exc)
+    return _json(request, status, {**error_body(status, exc.message), **exc.extra})
+
+
+def _http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    status = exc.status_code
+    if isinstance(exc, NotFoundException) or status == 404:
+        return _json(request, 404, error_body(404, "no such resource"))
+    if status >= 500:
+        _log.error("server error on %s %s: %s", request.method, request.url.path, exc.detail)
+        return _json(request, status, error_body(status, "internal error"))
+    body = error_body(status, str(exc.detail))
+    if isinstance(exc, ValidationException) and isinstance(exc.extra, list):
+        body["details"] = [
+            {"field": e.get("key"), "message": e.get("message"), "value": None}
+            for e in exc.extra if isinstance(e, dict)
+        ]
+    return _json(request, status, body, dict(exc.headers or {}))
+
+
+def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    _log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return _json(request, 500, error_body(500, "internal error"))
+
+
+exception_handlers: ExceptionHandlersMap = {
+    HostingError: _domain_error,
+    HTTPException: _http_exception,
+    Exception: _unexpected,
+}

@@ -1,0 +1,158 @@
+"""Request bodies and field validation for the issuer API: every problem becomes a 400 ``ValidationError``
+with ``details: [{field, message, value}]`` — never a 500."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from litestar import Request
+from litestar.datastructures import UploadFile
+
+from hosting.lib.errors import InvalidInput
+
+__all__ = ["FieldErrors", "read_body", "slugify"]
+
+MAX_BODY_BYTES = 1024 * 1024
+_SLUG = re.compile(r"^[a-z0-9-]{1,50}$")
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
+
+
+def _invalid(message: str, field: str = "body", value: Any = None) -> InvalidInput:
+    return InvalidInput(message, details=[{"field": field, "message": message, "value": value}])
+
+
+def _body_limit(request: Request[Any, Any, Any]) -> int:
+    """1 MiB of fields plus room for one image (base64 in JSON or a multipart part) of the configured size."""
+    state = request.app.state.get("hosting")
+    image_bytes = state.settings.max_image_bytes if state is not None else 2 * 1024 * 1024
+    return MAX_BODY_BYTES + (image_bytes * 4 + 2) // 3 + 4096
+
+
+async def read_body(request: Request[Any, Any, Any]) -> dict[str, Any]:
+    """The body as a dict: a JSON object (``application/json``), form fields (``x-www-form-urlencoded``) or
+    ``multipart/form-data`` (text parts as ``str``, file parts as ``bytes``; a repeated name keeps the last)."""
+    limit = _body_limit(request)
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise _invalid(f"body larger than {limit} bytes")
+    raw = await request.body()
+    if len(raw) > limit:
+        raise _invalid(f"body larger than {limit} bytes")
+    ctype = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
+    if ctype == "application/x-www-form-urlencoded":
+        try:
+            return dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True))
+        except (UnicodeDecodeError, ValueError) as exc:
+            raise _invalid(f"malformed form body: {exc}") from exc
+    if ctype == "multipart/form-data":
+        return await _multipart(request)
+    if ctype not in ("application/json", "") and not ctype.endswith("+json"):
+        raise _invalid(f"unsupported content type {ctype!r} (use application/json, a form or multipart/form-data)",
+                       "content-type", ctype)
+    if not raw.strip():
+        return {}
+    try:
+        data = json.loads(raw)
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise _invalid(f"malformed JSON: {exc}") from exc
+    if not isinstance(data, dict):
+        raise _invalid("the body must be a JSON object", value=type(data).__name__)
+    return data
+
+
+async def _multipart(request: Request[Any, Any, Any]) -> dict[str, Any]:
+    if "boundary=" not in request.headers.get("content-type", ""):
+        raise _invalid("multipart/form-data without a boundary", "content-type")
+    try:
+        form = await request.form()
+    except Exception as exc:
+        raise _invalid(f"malformed multipart body: {type(exc).__name__}") from exc
+    out: dict[str, Any] = {}
+    for name, value in form.multi_items():
+        if isinstance(value, UploadFile):
+            out[name] = await value.read()
+            await value.close()
+        else:
+            out[name] = value
+    return out
+
+
+def slugify(text: str) -> str:
+    """BadgeKit-style slug: lowercase, digits and dashes, at most 50 characters."""
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:50].strip("-")
+    return slug or "issuer"
+
+
+class FieldErrors:
+    """Collects field problems so one 400 reports them all."""
+
+    def __init__(self) -> None:
+        self.details: list[dict[str, Any]] = []
+
+    def add(self, field: str, message: str, value: Any) -> None:
+        if not isinstance(value, (str, int, float, bool, type(None))):
+            value = None
+        elif isinstance(value, str) and len(value) > 200:
+            value = value[:200] + "…"
+        self.details.append({"field": field, "message": message, "value": value})
+
+    def raise_if_any(self) -> None:
+        if self.details:
+            fields = ", ".join(sorted({d["field"] for d in self.details}))
+            raise InvalidInput(f"invalid fields: {fields}", details=self.details)
+
+    def text(self, data: dict[str, Any], field: str, *, required: bool = False, max_len: int | None = None,
+             nullable: bool = False) -> str | None:
+        if field not in data or (data[field] is None and not required and nullable):
+            if required:
+                self.add(field, "required", None)
+            return None
+        value = data[field]
+        if not isinstance(value, str):
+            self.add(field, "must be a string", value)
+            return None
+        value = value.strip()
+        if "\x00" in value:
+            self.add(field, "must not contain NUL characters", value.replace("\x00", "\\0"))
+            return None
+        if required and not value:
+            self.add(field, "must not be empty", value)
+            return None
+        if max_len is not None and len(value) > max_len:
+            self.add(field, f"at most {max_len} characters", value)
+            return None
+        return value
+
+    def slug(self, data: dict[str, Any], field: str = "slug") -> str | None:
+        value = self.text(data, field)
+        if value is not None and not _SLUG.match(value):
+            self.add(field, "lowercase letters, digits and dashes, 1-50 characters", value)
+            return None
+        return value
+
+    def url(self, data: dict[str, Any], field: str, *, required: bool = False) -> str | None:
+        value = self.text(data, field, required=required, max_len=2048)
+        if value is None:
+            return None
+        try:
+            parts = urlsplit(value)
+            ok = parts.scheme in ("http", "https") and bool(parts.hostname) and not any(c.isspace() for c in value)
+        except ValueError:
+            ok = False
+        if not ok:
+            self.add(field, "must be a fully qualified http(s) URL", value)
+            return None
+        return value
+
+    def email(self, data: dict[str, Any], field: str, *, required: bool = False,
+              nullable: bool = False) -> str | None:
+        value = self.text(data, field, required=required, max_len=320, nullable=nullable)
+        if value is None or value == "" and nullable:
+            return None
+        if not _EMAIL.match(value):
+            self.add(field, "must be an email address", value)
+            return None
+        return value.lower()

@@ -1,0 +1,66 @@
+"""The domain errors the store, the services and the controllers raise. No HTTP here: the app maps each class to a
+status and a stable ``code`` in one place (:mod:`hosting.app.errors`).
+
+::
+
+    HostingError                 message + extra fields of the error body (e.g. ``details``)
+    ├── InvalidInput             the request's data is malformed or out of range (one or more fields)
+    ├── NotAuthenticated         no, or no valid, credentials
+    ├── NotPermitted             the caller may not do this (missing scope or role)
+    ├── NotFound                 no such resource (or not visible to the caller)
+    ├── Conflict                 the request clashes with the stored state (taken slug, rules, archived …)
+    ├── Refused                  well-formed, but refused as a whole (a batch whose awards the rules refuse)
+    └── Unavailable              a shared resource is busy; retrying may succeed
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "Conflict",
+    "HostingError",
+    "InvalidInput",
+    "NotAuthenticated",
+    "NotFound",
+    "NotPermitted",
+    "Refused",
+    "Unavailable",
+]
+
+
+class HostingError(Exception):
+    """Base of the domain errors; ``extra`` holds further fields of the error body (``details`` …)."""
+
+    def __init__(self, message: str, **extra: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.extra = extra
+
+
+class InvalidInput(HostingError):
+    """The input is malformed or out of range; ``details: [{field, message, value}]`` says where."""
+
+
+class NotAuthenticated(HostingError):
+    """No credentials, or credentials that are invalid, expired or revoked."""
+
+
+class NotPermitted(HostingError):
+    """The caller is known but may not do this."""
+
+
+class NotFound(HostingError, LookupError):
+    """No such resource (or one the caller may not see)."""
+
+
+class Conflict(HostingError):
+    """The request clashes with the stored state."""
+
+
+class Refused(HostingError):
+    """A well-formed request refused as a whole."""
+
+
+class Unavailable(HostingError):
+    """A shared resource (the database's write lock) is busy; the same request may succeed later."""

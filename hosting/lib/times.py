@@ -1,0 +1,26 @@
+"""Timestamps as the API and the OB 3.0 documents show them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import overload
+
+__all__ = ["iso"]
+
+
+@overload
+def iso(value: datetime) -> str: ...
+@overload
+def iso(value: None) -> None: ...
+@overload
+def iso(value: datetime | None) -> str | None: ...
+
+
+def iso(value: datetime | None) -> str | None:
+    """UTC, second precision, ``Z`` (``None`` stays ``None``). SQLite hands datetimes back naive; they are
+    stored in UTC."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,0 +1,209 @@
+"""Public Open Badges 3.0 endpoints: issuer DID documents and Profiles, Achievements, status list
+credentials, and each credential as JSON, as a VC-JWT and as a baked image.
+
+A revoked or withdrawn credential answers 410 (its status bit is set as well, which is what verifiers
+check); a replaced one redirects (301) to its replacement, like OB 2.0 assertions.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import anyio
+from litestar import Controller, Request, route
+from litestar.enums import HttpMethod
+from litestar.params import FromPath
+from litestar.types import ASGIApp
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+import openbadges_core as ob
+from hosting.app.state import hosting_state
+from hosting.lib.errors import NotFound
+from hosting.lib.http import cached_response, image_headers, redirect_response, request_info, strong_etag
+from hosting.lib.ids import is_public_id
+from hosting.ob3 import credentials as _ob3
+from hosting.storage.models import (
+    Assertion,
+    AssertionState,
+    BadgeClass,
+    Issuer,
+    SigningKey,
+    StoredImage,
+    utcnow,
+)
+
+__all__ = ["Ob3PublicController"]
+
+_GET_HEAD = [HttpMethod.GET, HttpMethod.HEAD]
+_JSON = "application/json"
+_LD_JSON = "application/ld+json"
+_DID_JSON = "application/did+ld+json"
+_VC_JSON = "application/vc+ld+json"
+_JWT = "application/vc+jwt"
+_MAX_REPLACEMENT_HOPS = 64
+
+
+@dataclass(frozen=True, slots=True)
+class _Row:
+    assertion: Assertion
+    badge: BadgeClass
+    issuer: Issuer
+
+
+
+def _json(value: Any) -> bytes:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _respond(request: Request[Any, Any, Any], body: bytes, media_type: str, *, max_age: int,
+             status_code: int = 200) -> ASGIApp:
+    return cached_response(request_info(request.scope), body, media_type=media_type, etag=strong_etag(body),
+                           last_modified=None, max_age=max_age, status_code=status_code, vary_accept=False)
+
+
+async def _issuer(session: AsyncSession, public_id: str) -> Issuer:
+    issuer = await session.scalar(select(Issuer).where(Issuer.public_id == public_id)) \
+        if is_public_id(public_id) else None
+    if issuer is None:
+        raise NotFound("no issuer with that id")
+    return issuer
+
+
+async def _credential(session: AsyncSession, public_id: str) -> _Row | str:
+    """The OB 3.0 credential row, or the public id of its newest replacement (a redirect)."""
+    if not is_public_id(public_id):
+        raise NotFound("no credential with that id")
+    row = (await session.execute(
+        select(Assertion, BadgeClass, Issuer).join(BadgeClass, BadgeClass.id == Assertion.badge_class_id)
+        .join(Issuer, Issuer.id == Assertion.issuer_id)
+        .where(Assertion.public_id == public_id, Assertion.format == "ob3"))).first()
+    if row is None:
+        raise NotFound("no credential with that id")
+    assertion = row[0]
+    hops = 0
+    target = assertion
+    while target.state == AssertionState.REPLACED and target.replaced_by_id is not None \
+            and hops < _MAX_REPLACEMENT_HOPS:
+        target = await session.get_one(Assertion, target.replaced_by_id)
+        hops += 1
+    if target is not assertion:
+        return target.public_id
+    return _Row(*row)
+
+
+class Ob3PublicController(Controller):
+    path = "/public"
+    tags: ClassVar[list[str]] = ["public", "ob3"]  # type: ignore[misc]
+
+    @route("/issuers/{public_id:str}/did.json", http_method=_GET_HEAD, summary="Issuer DID document (did:web)")
+    async def did_document(self, request: Request[Any, Any, Any], db_session: AsyncSession,
+                           public_id: FromPath[str]) -> ASGIApp:
+        """The issuer's ``did:web`` document: every key it signs with (retired keys too), as JsonWebKey2020."""
+        state = hosting_state(request)
+        issuer = await _issuer(db_session, public_id)
+        keys = list((await db_session.scalars(
+            select(SigningKey).where(SigningKey.issuer_id == issuer.id).order_by(SigningKey.id))).all())
+        return _respond(request, _ob3.did_document(issuer, keys, state.urls), _DID_JSON,
+                        max_age=state.settings.document_max_age)
+
+    @route("/issuers/{public_id:str}/profile", http_method=_GET_HEAD, summary="OB 3.0 issuer Profile")
+    async def profile(self, request: Request[Any, Any, Any], db_session: AsyncSession,
+                      public_id: FromPath[str]) -> ASGIApp:
+        state = hosting_state(request)
+        issuer = await _issuer(db_session, public_id)
+        body = {"@context": [_ob3.VC2_CONTEXT, _ob3.OB3_CONTEXT], **_ob3.issuer_profile(issuer, state.urls)}
+        return _respond(request, _json(body), _LD_JSON, max_age=state.settings.document_max_age)
+
+    @route("/issuers/{public_id:str}/status/revocation", http_method=_GET_HEAD,
+           summary="Revocation BitstringStatusListCredential")
+    async def status_list(self, request: Request[Any, Any, Any], db_session: AsyncSession,
+                          public_id: FromPath[str]) -> ASGIApp:
+        """The issuer's revocation status list, signed (eddsa-rdfc-2022); short-lived in caches."""
+        state = hosting_state(request)
+        issuer = await _issuer(db_session, public_id)
+        body = await _ob3.status_list_credential(db_session, state.urls, state.keybox, issuer)
+        await db_session.commit()  # a first list may have created the issuer's Ed25519 key
+        return _respond(request, body, _VC_JSON, max_age=state.settings.assertion_max_age)
+
+    @route("/badges/{public_id:str}/achievement", http_method=_GET_HEAD, summary="OB 3.0 Achievement")
+    async def achievement(self, request: Request[Any, Any, Any], db_session: AsyncSession,
+                          public_id: FromPath[str]) -> ASGIApp:
+        state = hosting_state(request)
+        row = (await db_session.execute(
+            select(BadgeClass, Issuer).join(Issuer, Issuer.id == BadgeClass.issuer_id)
+            .where(BadgeClass.public_id == public_id))).first() if is_public_id(public_id) else None
+        if row is None:
+            raise NotFound("no achievement with that id")
+        body = {"@context": [_ob3.VC2_CONTEXT, _ob3.OB3_CONTEXT], **_ob3.achievement(row[0], row[1], state.urls)}
+        return _respond(request, _json(body), _LD_JSON, max_age=state.settings.document_max_age)
+
+    async def _served(self, request: Request[Any, Any, Any], db_session: AsyncSession, public_id: str,
+                      location: Any) -> _Row | ASGIApp:
+        state = hosting_state(request)
+        row = await _credential(db_session, public_id)
+        if isinstance(row, str):
+            return redirect_response(request_info(request.scope), location(row), state.settings.assertion_max_age)
+        if row.assertion.state == AssertionState.REVOKED:
+            gone = {"id": state.urls.credential(public_id), "revoked": True,
+                    "revocationReason": row.assertion.revocation_reason or ""}
+            return _respond(request, _json(gone), _JSON, max_age=state.settings.assertion_max_age,
+                            status_code=410)
+        return row
+
+    @route("/credentials/{public_id:str}", http_method=_GET_HEAD, summary="OB 3.0 credential (JSON)")
+    async def credential(self, request: Request[Any, Any, Any], db_session: AsyncSession,
+                         public_id: FromPath[str]) -> ASGIApp:
+        """The signed credential (Data Integrity proof inside; for VC-JWT credentials, the JWT's payload —
+        ``/jwt`` has the token). 410 when revoked, 301 to the replacement when replaced."""
+        state = hosting_state(request)
+        row = await self._served(request, db_session, public_id, state.urls.credential)
+        if not isinstance(row, _Row):
+            return row
+        return _respond(request, row.assertion.credential or b"", _VC_JSON, max_age=state.settings.assertion_max_age)
+
+    @route("/credentials/{public_id:str}/jwt", http_method=_GET_HEAD, summary="OB 3.0 credential (VC-JWT)")
+    async def credential_jwt(self, request: Request[Any, Any, Any], db_session: AsyncSession,
+                             public_id: FromPath[str]) -> ASGIApp:
+        state = hosting_state(request)
+        row = await self._served(request, db_session, public_id, lambda p: state.urls.credential(p) + "/jwt")
+        if not isinstance(row, _Row):
+            return row
+        if row.assertion.proof_type != "jwt" or not row.assertion.jws:
+            raise NotFound("this credential is signed with a Data Integrity proof, not as a VC-JWT")
+        return _respond(request, row.assertion.jws.encode(), _JWT, max_age=state.settings.assertion_max_age)
+
+    @route("/credentials/{public_id:str}/image", http_method=_GET_HEAD, summary="Baked OB 3.0 credential image")
+    async def credential_image(self, request: Request[Any, Any, Any], db_session: AsyncSession,
+                               public_id: FromPath[str]) -> ASGIApp:
+        """The badge image (PNG or SVG) with the credential baked in: the JWT for VC-JWT credentials, the
+        JSON credential otherwise. Baked on the first request, then stored."""
+        state = hosting_state(request)
+        row = await self._served(request, db_session, public_id, lambda p: state.urls.credential(p) + "/image")
+        if not isinstance(row, _Row):
+            return row
+        assertion = row.assertion
+        payload = assertion.jws if assertion.proof_type == "jwt" and assertion.jws else \
+            (assertion.credential or b"").decode()
+        source_etag = strong_etag(payload.encode())
+        if assertion.baked_image_id is not None:
+            baked = await db_session.get_one(StoredImage, assertion.baked_image_id)
+            if baked.source_etag == source_etag:
+                return cached_response(request_info(request.scope), baked.data, media_type=baked.content_type,
+                                       etag=baked.etag, last_modified=baked.created_at,
+                                       max_age=state.settings.image_max_age, vary_accept=False,
+                                       extra_headers=image_headers(baked.content_type))
+        source = await db_session.get_one(StoredImage, row.badge.image_id)
+        data = await anyio.to_thread.run_sync(ob.bake, source.data, payload)
+        image = StoredImage(content_type=source.content_type, data=data, etag=strong_etag(data),
+                            source_etag=source_etag, created_at=utcnow())
+        db_session.add(image)
+        await db_session.flush()
+        assertion.baked_image_id = image.id
+        await db_session.commit()
+        return cached_response(request_info(request.scope), data, media_type=image.content_type, etag=image.etag,
+                               last_modified=image.created_at, max_age=state.settings.image_max_age,
+                               vary_accept=False, extra_headers=image_headers(image.content_type))
+

@@ -1,0 +1,145 @@
+"""Public, unauthenticated endpoints (GET and HEAD) under ``/public``."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from litestar import Controller, Request, route
+from litestar.enums import HttpMethod
+from litestar.params import FromPath
+from litestar.types import ASGIApp
+
+from hosting.app.state import hosting_state
+from hosting.lib.http import (
+    HTML,
+    JSON,
+    LD_JSON,
+    RequestInfo,
+    cached_response,
+    image_headers,
+    negotiate,
+    redirect_response,
+    request_info,
+    strong_etag,
+)
+from hosting.public.documents import revoked_body
+from hosting.public.html import render_assertion_page
+from hosting.public.service import ImageBytes, PublicReader, Redirect, Revoked, Served
+
+__all__ = ["PublicController"]
+
+_GET_HEAD = [HttpMethod.GET, HttpMethod.HEAD]
+_HTML_UTF8 = "text/html; charset=utf-8"
+
+
+
+def _reader(request: Request[Any, Any, Any]) -> PublicReader:
+    reader = hosting_state(request).reader
+    assert reader is not None
+    return reader
+
+
+def _document(info: RequestInfo, media: str, served: Served, max_age: int) -> ASGIApp:
+    if media != JSON:
+        media = LD_JSON
+    # Each representation has its own strong validator.
+    etag = served.etag if media == LD_JSON else served.etag[:-1] + '-j"'
+    return cached_response(info, served.body, media_type=media, etag=etag, last_modified=served.last_modified,
+                           max_age=max_age, last_modified_http=served.last_modified_http)
+
+
+def _gone(request: Request[Any, Any, Any], info: RequestInfo, revoked: Revoked, body: bytes | None = None,
+          media: str = LD_JSON) -> ASGIApp:
+    state = hosting_state(request)
+    if body is None:
+        body = revoked_body(state.urls.assertion(revoked.public_id), revoked.reason)
+        media = JSON if negotiate(info) == JSON else LD_JSON
+    return cached_response(info, body, media_type=media, etag=strong_etag(body), last_modified=revoked.revoked_at,
+                           max_age=state.settings.assertion_max_age, status_code=410)
+
+
+def _image(request: Request[Any, Any, Any], image: ImageBytes) -> ASGIApp:
+    return cached_response(request_info(request.scope), image.data, media_type=image.content_type,
+                           etag=image.etag, last_modified=image.last_modified,
+                           max_age=hosting_state(request).settings.image_max_age, vary_accept=False,
+                           extra_headers=image_headers(image.content_type))
+
+
+
+def _serve(request: Request[Any, Any, Any], served: Served, max_age: int) -> ASGIApp:
+    """A stored document, negotiated (JSON-LD / JSON) and cache-validated for this request."""
+    info = request_info(request.scope)
+    return _document(info, negotiate(info), served, max_age)
+
+class PublicController(Controller):
+    path = "/public"
+    tags: ClassVar[list[str]] = ["public"]  # type: ignore[misc]
+
+    @route("/assertions/{public_id:str}", http_method=_GET_HEAD, summary="Hosted OB 2.0 Assertion")
+    async def assertion(self, request: Request[Any, Any, Any], public_id: FromPath[str]) -> ASGIApp:
+        """The Assertion as JSON-LD (or JSON when asked, or an HTML page for browsers).
+
+        410 Gone with ``{"revoked": true, "revocationReason": ...}`` when revoked; 301 to the newest
+        replacement when replaced; 404 ``ResourceNotFound`` for unknown ids.
+        """
+        state = hosting_state(request)
+        info = request_info(request.scope)
+        media = negotiate(info)
+        if media == HTML:
+            return await self._assertion_page(request, info, public_id)
+        result = await _reader(request).assertion(public_id)
+        if isinstance(result, Served):
+            return _document(info, media, result, state.settings.assertion_max_age)
+        if isinstance(result, Redirect):
+            return redirect_response(info, state.urls.assertion(result.public_id), state.settings.assertion_max_age)
+        return _gone(request, info, result)
+
+    async def _assertion_page(self, request: Request[Any, Any, Any], info: RequestInfo,
+                              public_id: str) -> ASGIApp:
+        state = hosting_state(request)
+        page = await _reader(request).assertion_page(public_id)
+        if isinstance(page, Redirect):
+            return redirect_response(info, state.urls.assertion(page.public_id), state.settings.assertion_max_age)
+        body = render_assertion_page(page, state.urls)
+        if page.revoked is not None:
+            return _gone(request, info, page.revoked, body, _HTML_UTF8)
+        return cached_response(info, body, media_type=_HTML_UTF8, etag=strong_etag(body),
+                               last_modified=page.assertion.updated_at, max_age=state.settings.assertion_max_age)
+
+    @route("/assertions/{public_id:str}/image", http_method=_GET_HEAD, summary="Baked assertion image")
+    async def assertion_image(self, request: Request[Any, Any, Any], public_id: FromPath[str]) -> ASGIApp:
+        """The badge image with the assertion baked in (PNG or SVG, like the badge image); baked on the first
+        request and stored. 410 when revoked, 301 to the newest replacement's image when replaced."""
+        state = hosting_state(request)
+        result = await _reader(request).baked_image(public_id)
+        if isinstance(result, ImageBytes):
+            return _image(request, result)
+        info = request_info(request.scope)
+        if isinstance(result, Redirect):
+            return redirect_response(info, state.urls.assertion_image(result.public_id),
+                                     state.settings.assertion_max_age)
+        return _gone(request, info, result)
+
+    @route("/issuers/{public_id:str}", http_method=_GET_HEAD, summary="OB 2.0 Issuer Profile")
+    async def issuer(self, request: Request[Any, Any, Any], public_id: FromPath[str]) -> ASGIApp:
+        return _serve(request, await _reader(request).issuer(public_id), hosting_state(request).settings.document_max_age)
+
+    @route("/issuers/{public_id:str}/image", http_method=_GET_HEAD, summary="Issuer image")
+    async def issuer_image(self, request: Request[Any, Any, Any], public_id: FromPath[str]) -> ASGIApp:
+        return _image(request, await _reader(request).issuer_image(public_id))
+
+    @route("/issuers/{public_id:str}/revocations", http_method=_GET_HEAD, summary="OB 2.0 RevocationList")
+    async def revocations(self, request: Request[Any, Any, Any], public_id: FromPath[str]) -> ASGIApp:
+        return _serve(request, await _reader(request).revocation_list(public_id), hosting_state(request).settings.assertion_max_age)
+
+    @route("/badges/{public_id:str}", http_method=_GET_HEAD, summary="OB 2.0 BadgeClass")
+    async def badge(self, request: Request[Any, Any, Any], public_id: FromPath[str]) -> ASGIApp:
+        return _serve(request, await _reader(request).badge(public_id), hosting_state(request).settings.document_max_age)
+
+    @route("/badges/{public_id:str}/image", http_method=_GET_HEAD, summary="Badge class image")
+    async def badge_image(self, request: Request[Any, Any, Any], public_id: FromPath[str]) -> ASGIApp:
+        return _image(request, await _reader(request).badge_image(public_id))
+
+    @route("/keys/{public_id:str}", http_method=_GET_HEAD, summary="OB 2.0 CryptographicKey")
+    async def key(self, request: Request[Any, Any, Any], public_id: FromPath[str]) -> ASGIApp:
+        return _serve(request, await _reader(request).key(public_id), hosting_state(request).settings.document_max_age)

@@ -1,0 +1,395 @@
+"""Reads behind the public endpoints: resolve state (active / revoked / replaced), render-once documents,
+images, and the baked assertion image (baked on first request, then stored)."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import anyio
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+import openbadges_core as ob
+from hosting.lib.errors import NotFound
+from hosting.lib.http import http_date, strong_etag
+from hosting.lib.ids import is_public_id
+from hosting.lib.urls import PublicUrls
+from hosting.public import documents as docs
+from hosting.storage.models import (
+    Assertion,
+    AssertionState,
+    BadgeClass,
+    Issuer,
+    KeyState,
+    SigningKey,
+    StoredImage,
+    utcnow,
+)
+
+__all__ = ["AssertionPage", "ImageBytes", "PublicReader", "Redirect", "Revoked", "Served"]
+
+MAX_REPLACEMENT_HOPS = 64
+
+_ASSERTION_STATE_MANY = select(
+    Assertion.public_id, Assertion.state, Assertion.document, Assertion.document_etag, Assertion.document_base,
+    Assertion.updated_at, Assertion.revocation_reason, Assertion.revoked_at,
+).where(Assertion.public_id.in_(bindparam("ids", expanding=True)))
+
+_ASSERTION_STATE = select(
+    Assertion.id, Assertion.state, Assertion.document, Assertion.document_etag, Assertion.document_base,
+    Assertion.updated_at, Assertion.revocation_reason, Assertion.revoked_at, Assertion.replaced_by_id,
+).where(Assertion.public_id == bindparam("public_id"), Assertion.format == "ob2")
+
+
+@dataclass(frozen=True, slots=True)
+class Served:
+    body: bytes
+    etag: str
+    last_modified: datetime
+    last_modified_http: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.last_modified_http:
+            object.__setattr__(self, "last_modified_http", http_date(self.last_modified))
+
+
+@dataclass(frozen=True, slots=True)
+class Redirect:
+    public_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Revoked:
+    public_id: str
+    reason: str | None
+    revoked_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class ImageBytes:
+    data: bytes
+    content_type: str
+    etag: str
+    last_modified: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AssertionPage:
+    """What the HTML page shows (never private recipient fields)."""
+
+    assertion: Assertion
+    badge: BadgeClass
+    issuer: Issuer
+    revoked: Revoked | None
+
+
+def _not_found(kind: str) -> NotFound:
+    return NotFound(f"no {kind} with that id")
+
+
+class PublicReader:
+    """Public, read-mostly access to the store. Every method raises :class:`NotFound`."""
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], urls: PublicUrls, *,
+                 cache_seconds: float = 0.0, cache_entries: int = 100_000) -> None:
+        self._sessions = sessionmaker
+        self._urls = urls
+        self._cache_seconds = cache_seconds
+        self._cache_entries = cache_entries
+        self._cache: dict[str, tuple[float, Served | Redirect | Revoked]] = {}
+        self._stale: set[str] = set()
+        self._refresher: asyncio.Task[None] | None = None
+
+    def forget(self, public_id: str | None = None) -> None:
+        """Drop one (or every) assertion from the in-process cache; call after a write in this process."""
+        if public_id is None:
+            self._cache.clear()
+        else:
+            self._cache.pop(public_id, None)
+
+    # --- assertions -------------------------------------------------------------------------------------
+    async def assertion(self, public_id: str) -> Served | Redirect | Revoked:
+        """The assertion's state, from a short-lived in-process cache when it is enabled
+        (``OPENBADGES_PUBLIC_CACHE_SECONDS``; a change made by another process shows within that time).
+
+        An entry past its time is still answered while one background task re-reads the stale entries in
+        batches (stale-while-revalidate, at most one extra period), so hot assertions never wait for the
+        database.
+        """
+        ttl = self._cache_seconds
+        if ttl <= 0:
+            return await self._assertion(public_id)
+        now = time.monotonic()
+        hit = self._cache.get(public_id)
+        if hit is not None:
+            until, value = hit
+            if until > now:
+                return value
+            if until + ttl > now:
+                self._schedule_refresh(public_id)
+                return value
+        result = await self._assertion(public_id)
+        self._remember(public_id, result, now)
+        return result
+
+    def _remember(self, public_id: str, result: Served | Redirect | Revoked, now: float) -> None:
+        cache = self._cache
+        if public_id not in cache and len(cache) >= self._cache_entries:
+            for key in [k for k, (until, _) in cache.items() if until + self._cache_seconds <= now] or [
+                next(iter(cache))
+            ]:
+                del cache[key]
+        # Jitter (80-120% of the period) so entries cached together do not all refresh at once.
+        cache[public_id] = (now + self._cache_seconds * (0.8 + 0.4 * random.random()), result)
+
+    def _schedule_refresh(self, public_id: str) -> None:
+        self._stale.add(public_id)
+        if self._refresher is None or self._refresher.done():
+            self._refresher = asyncio.get_running_loop().create_task(self._refresh_stale())
+
+    async def _refresh_stale(self) -> None:
+        """Re-read stale cache entries in batches (one SELECT for up to 500 ids), off the request path."""
+        while self._stale:
+            batch = list(itertools.islice(self._stale, 500))
+            self._stale.difference_update(batch)
+            try:
+                async with self._sessions.kw["bind"].connect() as conn:
+                    rows = (await conn.execute(_ASSERTION_STATE_MANY, {"ids": batch})).all()
+            except Exception:  # noqa: BLE001 - database down: stop serving the old copies
+                rows = []
+            now = time.monotonic()
+            fresh: set[str] = set()
+            for row in rows:
+                if row.state == AssertionState.ACTIVE and row.document is not None \
+                        and row.document_base == self._urls.base and row.document_etag:
+                    self._remember(row.public_id, Served(row.document, row.document_etag, row.updated_at), now)
+                    fresh.add(row.public_id)
+                elif row.state == AssertionState.REVOKED:
+                    self._remember(row.public_id, Revoked(row.public_id, row.revocation_reason, row.revoked_at),
+                                   now)
+                    fresh.add(row.public_id)
+            for public_id in batch:  # replaced, to be re-rendered, or gone: the next request reads it in full
+                if public_id not in fresh:
+                    self._cache.pop(public_id, None)
+            await asyncio.sleep(0.01)  # let requests run between batches (and let more stale ids gather)
+
+    async def _assertion(self, public_id: str) -> Served | Redirect | Revoked:
+        if not is_public_id(public_id):
+            raise _not_found("assertion")
+        # Hot path: one Core SELECT on a pooled connection (no ORM session, no identity map).
+        async with self._sessions.kw["bind"].connect() as conn:
+            row = (await conn.execute(_ASSERTION_STATE, {"public_id": public_id})).first()
+        if row is None:
+            raise _not_found("assertion")
+        if row.state == AssertionState.ACTIVE and row.document is not None \
+                and row.document_base == self._urls.base and row.document_etag:
+            return Served(row.document, row.document_etag, row.updated_at)
+        if row.state == AssertionState.REVOKED:
+            return Revoked(public_id, row.revocation_reason, row.revoked_at)
+        async with self._sessions() as session:
+            if row.state == AssertionState.REPLACED:
+                return await self._newest(session, row.replaced_by_id)
+            return await self._render_assertion(session, row.id)
+
+    async def _newest(self, session: AsyncSession, next_id: int | None) -> Redirect:
+        seen: set[int] = set()
+        target: str | None = None
+        while next_id is not None and next_id not in seen and len(seen) < MAX_REPLACEMENT_HOPS:
+            seen.add(next_id)
+            nxt = (
+                await session.execute(
+                    select(Assertion.public_id, Assertion.state, Assertion.replaced_by_id).where(
+                        Assertion.id == next_id
+                    )
+                )
+            ).first()
+            if nxt is None:
+                break
+            target = nxt.public_id
+            next_id = nxt.replaced_by_id if nxt.state == AssertionState.REPLACED else None
+        if target is None:
+            raise _not_found("assertion")
+        return Redirect(target)
+
+    async def _render_assertion(self, session: AsyncSession, assertion_id: int) -> Served:
+        assertion = await session.get_one(Assertion, assertion_id)
+        badge_public_id = (
+            await session.execute(select(BadgeClass.public_id).where(BadgeClass.id == assertion.badge_class_id))
+        ).scalar_one()
+        key_public_id = None
+        if assertion.key_id is not None:
+            key_public_id = (
+                await session.execute(select(SigningKey.public_id).where(SigningKey.id == assertion.key_id))
+            ).scalar_one()
+        body = docs.assertion_document(assertion, badge_public_id, self._urls, key_public_id=key_public_id)
+        return await self._store_document(session, Assertion, assertion_id, body)
+
+    async def _store_document(self, session: AsyncSession, model: Any, row_id: int, body: bytes) -> Served:
+        etag = strong_etag(body)
+        now = utcnow()
+        try:
+            await session.execute(
+                update(model).where(model.id == row_id).values(
+                    document=body, document_etag=etag, document_base=self._urls.base, updated_at=now
+                )
+            )
+            await session.commit()
+        except OperationalError:  # SQLite: a writer got in first. The copy is only a cache: serve it anyway.
+            await session.rollback()
+        return Served(body, etag, now)
+
+    async def assertion_page(self, public_id: str) -> AssertionPage | Redirect:
+        """The rows the HTML page shows; replaced assertions redirect like the JSON."""
+        if not is_public_id(public_id):
+            raise _not_found("assertion")
+        async with self._sessions() as session:
+            assertion = (
+                await session.execute(select(Assertion).where(Assertion.public_id == public_id,
+                                                              Assertion.format == "ob2"))
+            ).scalar_one_or_none()
+            if assertion is None:
+                raise _not_found("assertion")
+            if assertion.state == AssertionState.REPLACED:
+                return await self._newest(session, assertion.replaced_by_id)
+            badge = await session.get_one(BadgeClass, assertion.badge_class_id)
+            issuer = await session.get_one(Issuer, assertion.issuer_id)
+            revoked = None
+            if assertion.state == AssertionState.REVOKED:
+                revoked = Revoked(public_id, assertion.revocation_reason, assertion.revoked_at)
+            return AssertionPage(assertion, badge, issuer, revoked)
+
+    async def baked_image(self, public_id: str) -> ImageBytes | Redirect | Revoked:
+        """The badge image with this assertion baked in; baked once, stored, re-baked if the document changes."""
+        state = await self.assertion(public_id)
+        if not isinstance(state, Served):
+            return state
+        async with self._sessions() as session:
+            row = (
+                await session.execute(
+                    select(Assertion.id, Assertion.baked_image_id, Assertion.jws, Assertion.verification_type,
+                           BadgeClass.image_id)
+                    .join(BadgeClass, BadgeClass.id == Assertion.badge_class_id)
+                    .where(Assertion.public_id == public_id)
+                )
+            ).one()
+            if row.baked_image_id is not None:
+                baked = await session.get_one(StoredImage, row.baked_image_id)
+                if baked.source_etag == state.etag:
+                    return ImageBytes(baked.data, baked.content_type, baked.etag, baked.created_at)
+            source = await session.get_one(StoredImage, row.image_id)
+            payload: str = row.jws if row.verification_type == "signed" and row.jws else state.body.decode()
+            data = await anyio.to_thread.run_sync(ob.bake, source.data, payload)
+            image = StoredImage(content_type=source.content_type, data=data, etag=strong_etag(data),
+                                source_etag=state.etag, created_at=utcnow())
+            try:
+                session.add(image)
+                await session.flush()
+                await session.execute(
+                    update(Assertion).where(Assertion.id == row.id).values(baked_image_id=image.id))
+                await session.commit()
+            except OperationalError:  # SQLite: a writer got in first; bake again next time
+                await session.rollback()
+            return ImageBytes(data, image.content_type, image.etag, image.created_at)
+
+    # --- issuers, badges, keys ------------------------------------------------------------------------
+    async def issuer(self, public_id: str) -> Served:
+        if not is_public_id(public_id):
+            raise _not_found("issuer")
+        async with self._sessions() as session:
+            issuer = (await session.execute(select(Issuer).where(Issuer.public_id == public_id))).scalar_one_or_none()
+            if issuer is None:
+                raise _not_found("issuer")
+            if issuer.document is not None and issuer.document_base == self._urls.base and issuer.document_etag:
+                return Served(issuer.document, issuer.document_etag, issuer.updated_at)
+            keys = (
+                await session.execute(
+                    select(SigningKey.public_id, SigningKey.state)
+                    .where(SigningKey.issuer_id == issuer.id, SigningKey.alg.in_(docs.OB2_KEY_ALGS))
+                    .order_by(SigningKey.id.desc())
+                )
+            ).all()
+            published = [k.public_id for k in keys if k.state == KeyState.ACTIVE]  # newest active key first,
+            published += [k.public_id for k in keys if k.state != KeyState.ACTIVE]  # retired ones still verify
+            body = docs.issuer_document(issuer, self._urls, key_public_ids=published)
+            return await self._store_document(session, Issuer, issuer.id, body)
+
+    async def badge(self, public_id: str) -> Served:
+        return await self._issuer_child(BadgeClass, public_id, "badge class", docs.badge_document)
+
+    async def key(self, public_id: str) -> Served:
+        return await self._issuer_child(SigningKey, public_id, "key", docs.key_document)
+
+    async def _issuer_child(
+        self, model: Any, public_id: str, label: str, render: Callable[[Any, str, Any], Any]
+    ) -> Served:
+        """Serve a document owned by an issuer (badge class, key): stored bytes, or render and store."""
+        if not is_public_id(public_id):
+            raise _not_found(label)
+        async with self._sessions() as session:
+            row = (
+                await session.execute(
+                    select(model, Issuer.public_id)
+                    .join(Issuer, Issuer.id == model.issuer_id)
+                    .where(model.public_id == public_id)
+                )
+            ).first()
+            if row is None:
+                raise _not_found(label)
+            obj, issuer_public_id = row
+            if obj.document is not None and obj.document_base == self._urls.base and obj.document_etag:
+                return Served(obj.document, obj.document_etag, obj.updated_at)
+            body = render(obj, issuer_public_id, self._urls)
+            return await self._store_document(session, model, obj.id, body)
+
+    async def revocation_list(self, issuer_public_id: str) -> Served:
+        if not is_public_id(issuer_public_id):
+            raise _not_found("issuer")
+        async with self._sessions() as session:
+            issuer_row = (
+                await session.execute(select(Issuer.id).where(Issuer.public_id == issuer_public_id))
+            ).first()
+            if issuer_row is None:
+                raise _not_found("issuer")
+            rows = (
+                await session.execute(
+                    select(Assertion.public_id, Assertion.revocation_reason, Assertion.revoked_at)
+                    .where(Assertion.issuer_id == issuer_row.id, Assertion.state == AssertionState.REVOKED,
+                           Assertion.format == "ob2")
+                    .order_by(Assertion.id)
+                )
+            ).all()
+            body = docs.revocation_list_document(
+                issuer_public_id, [(r.public_id, r.revocation_reason) for r in rows], self._urls
+            )
+            stamps = [r.revoked_at for r in rows if r.revoked_at is not None]
+            last = max(stamps) if stamps else None
+            return Served(body, strong_etag(body), last or utcnow())
+
+    async def issuer_image(self, public_id: str) -> ImageBytes:
+        return await self._image(Issuer, public_id, "issuer")
+
+    async def badge_image(self, public_id: str) -> ImageBytes:
+        return await self._image(BadgeClass, public_id, "badge class")
+
+    async def _image(self, model: Any, public_id: str, kind: str) -> ImageBytes:
+        if not is_public_id(public_id):
+            raise _not_found(kind)
+        async with self._sessions() as session:
+            row = (
+                await session.execute(
+                    select(StoredImage.data, StoredImage.content_type, StoredImage.etag, StoredImage.created_at)
+                    .join(model, model.image_id == StoredImage.id)
+                    .where(model.public_id == public_id)
+                )
+            ).first()
+            if row is None:
+                raise _not_found(f"{kind} image")
+            return ImageBytes(row.data, row.content_type, row.etag, row.created_at)

@@ -1,0 +1,1 @@
+"""Persistence: the tables (``models``), the domain writes (``store``) and the Alembic migrations."""

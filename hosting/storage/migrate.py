@@ -1,0 +1,44 @@
+"""Alembic migrations of the app's database (scripts in ``hosting/storage/migrations``)."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+
+from hosting.lib.db import create_engine
+
+__all__ = ["MIGRATIONS", "alembic_config", "migrate", "migrate_async"]
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def alembic_config(url: str) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+async def migrate_async(url: str, revision: str = "head") -> None:
+    """Apply migrations up to ``revision`` (from inside a running event loop)."""
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(_upgrade, url, revision)
+    finally:
+        await engine.dispose()
+
+
+def _upgrade(sync_conn: Any, url: str, revision: str) -> None:
+    cfg = alembic_config(url)
+    cfg.attributes["connection"] = sync_conn
+    command.upgrade(cfg, revision)
+
+
+def migrate(url: str, revision: str = "head") -> None:
+    """Apply migrations up to ``revision`` (synchronous entry point for the CLI and fixtures)."""
+    asyncio.run(migrate_async(url, revision))

@@ -1,0 +1,42 @@
+"""Every table of the app (importing this package registers them all on ``Base.metadata`` for Alembic).
+
+``hosted``: issuers, badge classes, assertions, keys, images; ``api``: API tokens, staff roles, deleted issuers;
+``outbox``: the notification outbox.
+"""
+
+from __future__ import annotations
+
+from hosting.storage.models.api import ApiToken, DeletedIssuer, Role, StaffRole
+from hosting.storage.models.base import NAMING, Base, utcnow
+from hosting.storage.models.hosted import (
+    Assertion,
+    AssertionState,
+    BadgeClass,
+    Issuer,
+    KeyState,
+    Renderable,
+    SigningKey,
+    StoredImage,
+)
+from hosting.storage.models.outbox import NotificationKind, OutboxMessage, OutboxStatus
+
+__all__ = [
+    "NAMING",
+    "ApiToken",
+    "Assertion",
+    "AssertionState",
+    "BadgeClass",
+    "Base",
+    "DeletedIssuer",
+    "Issuer",
+    "KeyState",
+    "NotificationKind",
+    "OutboxMessage",
+    "OutboxStatus",
+    "Renderable",
+    "Role",
+    "SigningKey",
+    "StaffRole",
+    "StoredImage",
+    "utcnow",
+]

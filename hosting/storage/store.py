@@ -1,0 +1,410 @@
+"""Writes to the store: issuers, images, keys, badge classes, issuing, revoking, replacing.
+
+The caller owns the session and commits; a failure leaves nothing behind once the caller rolls back.
+Every write that changes a public document invalidates the cached copy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from types import SimpleNamespace
+from typing import Any, cast
+
+import anyio
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+import openbadges_core as ob
+from hosting.lib.crypto import KeyBox
+from hosting.lib.errors import Conflict, InvalidInput, NotFound
+from hosting.lib.http import strong_etag
+from hosting.lib.ids import new_public_id
+from hosting.lib.urls import PublicUrls
+from hosting.public import documents as docs
+from hosting.storage.models import (
+    Assertion,
+    AssertionState,
+    BadgeClass,
+    Issuer,
+    KeyState,
+    SigningKey,
+    StoredImage,
+    utcnow,
+)
+
+__all__ = ["Award", "AwardRefused", "HostingStore", "IssuedRow", "image_content_type"]
+
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def image_content_type(data: bytes) -> str:
+    """``image/png`` or ``image/svg+xml`` (by content, not by name); anything else is refused."""
+    if data.startswith(_PNG_SIGNATURE):
+        return "image/png"
+    head = data[:1024].lstrip().lower()
+    if head.startswith((b"<?xml", b"<svg")) or b"<svg" in head:
+        return "image/svg+xml"
+    raise InvalidInput("image must be a PNG or an SVG", details=[{"field": "image", "message": "not PNG/SVG",
+                                                                 "value": None}])
+
+
+@dataclass(frozen=True, slots=True)
+class Award:
+    """One assertion to issue, already validated; ``recipient`` is the normalised plaintext identity."""
+
+    recipient: str
+    recipient_type: str = "email"
+    hashed: bool = True
+    salt: str | None = None
+    recipient_name: str | None = None
+    issued_on: datetime | None = None
+    expires: datetime | None = None
+    narrative: str | None = None
+    evidence: tuple[dict[str, Any], ...] = ()
+    verification: str = "hosted"
+    issuer_earner_id: str | None = None
+    slug: str | None = None
+    locale: str | None = None
+    allow_duplicate: bool = False
+
+
+class AwardRefused(Conflict):
+    """The badge class's rules refuse some awards; ``problems``: ``[{index, field, message, value}]``."""
+
+    def __init__(self, problems: list[dict[str, Any]]) -> None:
+        first = problems[0]
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        super().__init__(f"{first['message']}{more}",
+                         details=[{k: p[k] for k in ("field", "message", "value")} for p in problems])
+        self.problems = problems
+
+
+class IssuedRow(SimpleNamespace):
+    """A detached copy of a freshly inserted ``assertions`` row, with the attributes of :class:`Assertion`
+    (building 10,000 ORM objects would cost more than inserting them)."""
+
+
+@dataclass
+class _Holdings:
+    issued: int  # assertions of the badge class that count towards its limit (all but replaced ones)
+    held: dict[tuple[str, str | None], list[tuple[date | None, date | None]]] = field(default_factory=dict)
+    taken_slugs: set[str] = field(default_factory=set)
+
+
+_MAX_PROBLEMS = 100
+OB2_SIGNING_ALGS = ("RS256", "ES256")  # an issuer's Ed25519 key (OB 3.0 Data Integrity) never signs an OB 2.0 JWS
+
+
+def _day(moment: datetime | None) -> date | None:
+    if moment is None:
+        return None
+    if moment.tzinfo is None:  # SQLite hands datetimes back naive; they are stored in UTC
+        return moment.date()
+    return moment.astimezone(UTC).date()
+
+
+def _chunks(values: Sequence[str], size: int = 500) -> Iterator[Sequence[str]]:
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
+
+
+def _archived(badge: BadgeClass) -> Conflict:
+    return Conflict("an archived badge class cannot be issued", details=[
+        {"field": "badge", "message": "archived", "value": badge.public_id}])
+
+
+def _rule_problems(badge: BadgeClass, awards: Sequence[Award], holdings: _Holdings) -> list[dict[str, Any]]:
+    """Limit, unique, duplicate and slug rules over the existing assertions plus the awards before each one."""
+    problems: list[dict[str, Any]] = []
+    room = None if badge.limit is None else badge.limit - holdings.issued
+    held = {k: list(v) for k, v in holdings.held.items()}
+    slugs = set(holdings.taken_slugs)
+    today = _day(utcnow())
+    for index, award in enumerate(awards):
+        if len(problems) >= _MAX_PROBLEMS:
+            break
+        key = (award.recipient_type, award.recipient)
+        prior = held.setdefault(key, [])
+        issued, expires = _day(award.issued_on) or today, _day(award.expires)
+
+        def refuse(field_name: str, message: str, value: Any, index: int = index) -> None:
+            problems.append({"index": index, "field": field_name, "message": message, "value": value})
+
+        if room is not None and index >= room:
+            refuse("badge", f"the badge class's limit of {badge.limit} assertions is reached", badge.limit)
+        elif badge.unique and prior:
+            refuse("recipient", "the badge class is unique and this recipient already holds it", award.recipient)
+        elif not award.allow_duplicate and any(day == issued or (expires and end == expires)
+                                               for day, end in prior):
+            refuse("recipient", "duplicate award: the recipient holds this badge with the same issuedOn or "
+                                "expires date (set allowDuplicateAwards to issue it anyway)", award.recipient)
+        if award.slug is not None:
+            if award.slug in slugs:
+                refuse("slug", "an assertion of this issuer already has this slug", award.slug)
+            slugs.add(award.slug)
+        prior.append((issued, expires))
+    return problems
+
+
+def _row(badge: BadgeClass, award: Award, now: datetime) -> dict[str, Any]:
+    """The ``assertions`` row for ``award`` (every column given, so one bulk INSERT takes them all)."""
+    if award.verification not in ("hosted", "signed"):
+        raise InvalidInput("verification must be 'hosted' or 'signed'", details=[
+            {"field": "verification", "message": "hosted or signed", "value": award.verification}])
+    if award.hashed:
+        identity = ob.hash_identity(award.recipient, type=award.recipient_type, salt=award.salt)
+        recipient_identity, salt = identity.identity, identity.salt
+    else:
+        recipient_identity, salt = award.recipient, None
+    return {
+        "public_id": new_public_id(), "slug": award.slug, "badge_class_id": badge.id,
+        "issuer_id": badge.issuer_id, "recipient_type": award.recipient_type,
+        "recipient_identity": recipient_identity, "recipient_hashed": award.hashed, "recipient_salt": salt,
+        "recipient_plaintext": award.recipient, "recipient_name": award.recipient_name,
+        "issuer_earner_id": award.issuer_earner_id, "locale": award.locale,
+        "issued_on": award.issued_on or now, "expires": award.expires, "narrative": award.narrative,
+        "evidence": list(award.evidence), "verification_type": award.verification, "key_id": None, "jws": None,
+        "format": "ob2", "proof_type": None, "status_index": None, "credential": None,
+        "state": AssertionState.ACTIVE, "revocation_reason": None, "revoked_at": None, "replaced_by_id": None,
+        "baked_image_id": None, "document": None, "document_etag": None, "document_base": None,
+        "created_at": now, "updated_at": now,
+    }
+
+
+class HostingStore:
+    """Domain writes on one session (the issuer API builds on these)."""
+
+    def __init__(self, session: AsyncSession, urls: PublicUrls, keybox: KeyBox, *,
+                 max_image_bytes: int = 2 * 1024 * 1024) -> None:
+        self.session = session
+        self.urls = urls
+        self.keybox = keybox
+        self.max_image_bytes = max_image_bytes
+
+    async def add_image(self, data: bytes) -> StoredImage:
+        if len(data) > self.max_image_bytes:
+            raise InvalidInput(f"image is larger than {self.max_image_bytes} bytes")
+        image = StoredImage(public_id=new_public_id(), content_type=image_content_type(data), data=data,
+                            etag=strong_etag(data))
+        self.session.add(image)
+        await self.session.flush()
+        return image
+
+    async def create_issuer(self, *, slug: str, name: str, url: str, email: str | None = None,
+                            description: str | None = None, image: bytes | None = None) -> Issuer:
+        exists = await self.session.scalar(select(Issuer.id).where(Issuer.slug == slug))
+        if exists is not None:
+            raise Conflict(f"an issuer with slug {slug!r} exists",
+                                   details=[{"field": "slug", "message": "taken", "value": slug}])
+        image_row = await self.add_image(image) if image is not None else None
+        issuer = Issuer(public_id=new_public_id(), slug=slug, name=name, url=url, email=email,
+                        description=description, image_id=image_row.id if image_row else None)
+        self.session.add(issuer)
+        await self.session.flush()
+        return issuer
+
+    async def create_key(self, issuer: Issuer, alg: str = "RS256") -> SigningKey:
+        private = ob.generate_key(alg)
+        key = SigningKey(
+            public_id=new_public_id(), issuer_id=issuer.id, alg=private.alg, kid=private.kid,
+            public_key_pem=private.public_key.to_pem().decode(),
+            private_key_encrypted=self.keybox.encrypt(private.to_pem()), state=KeyState.ACTIVE,
+        )
+        self.session.add(key)
+        issuer.invalidate()
+        await self.session.flush()
+        return key
+
+    async def retire_key(self, key: SigningKey) -> None:
+        key.state = KeyState.RETIRED
+        key.retired_at = utcnow()
+        issuer = await self.session.get_one(Issuer, key.issuer_id)
+        issuer.invalidate()
+        await self.session.flush()
+
+    def private_key(self, key: SigningKey) -> Any:
+        """The decrypted private key (an ``openbadges_core.PrivateKey``)."""
+        return ob.load_private_key(self.keybox.decrypt(key.private_key_encrypted))
+
+    async def create_badge_class(self, issuer: Issuer, *, slug: str, name: str, description: str, image: bytes,
+                                 criteria_url: str | None = None, criteria_narrative: str | None = None,
+                                 **fields: Any) -> BadgeClass:
+        if not criteria_url and not criteria_narrative:
+            raise InvalidInput("criteria needs a url or a narrative")
+        exists = await self.session.scalar(
+            select(BadgeClass.id).where(BadgeClass.issuer_id == issuer.id, BadgeClass.slug == slug)
+        )
+        if exists is not None:
+            raise Conflict(f"a badge class with slug {slug!r} exists for this issuer")
+        image_row = await self.add_image(image)
+        badge = BadgeClass(public_id=new_public_id(), issuer_id=issuer.id, slug=slug, name=name,
+                           description=description, image_id=image_row.id, criteria_url=criteria_url,
+                           criteria_narrative=criteria_narrative, **fields)
+        self.session.add(badge)
+        await self.session.flush()
+        return badge
+
+    async def issue(
+        self,
+        badge: BadgeClass,
+        recipient: str,
+        *,
+        recipient_type: str = "email",
+        hashed: bool = True,
+        salt: str | None = None,
+        issued_on: datetime | None = None,
+        expires: datetime | None = None,
+        narrative: str | None = None,
+        evidence: Sequence[dict[str, Any]] = (),
+        verification: str = "hosted",
+        recipient_name: str | None = None,
+        issuer_earner_id: str | None = None,
+        slug: str | None = None,
+        locale: str | None = None,
+    ) -> Assertion:
+        """Issue one assertion (hosted, or ``signed`` with the issuer's newest active key), without the
+        issuing rules (limit, unique, duplicates: see :meth:`award`); returns the loaded row."""
+        if badge.archived:
+            raise _archived(badge)
+        award = Award(recipient=recipient, recipient_type=recipient_type, hashed=hashed, salt=salt,
+                      issued_on=issued_on, expires=expires, narrative=narrative, evidence=tuple(evidence),
+                      verification=verification, recipient_name=recipient_name,
+                      issuer_earner_id=issuer_earner_id, slug=slug, locale=locale)
+        (made,) = await self._insert(badge, [award])
+        return await self.session.get_one(Assertion, made.id)
+
+    async def award(self, badge: BadgeClass, awards: Sequence[Award], *,
+                    replacing: Assertion | None = None) -> list[Assertion]:
+        """Issue ``awards`` under the badge class's rules, all or nothing.
+
+        The badge class row is locked first (``SELECT … FOR UPDATE`` on PostgreSQL; on SQLite a write to it,
+        which takes the database's single write lock), so concurrent requests cannot both pass the ``limit``
+        or ``unique`` checks. Refused awards raise :class:`AwardRefused` (every problem, with its index);
+        an archived badge class, or ``signed`` without an active key, raises :class:`Conflict`.
+        ``replacing`` (an assertion about to be replaced) is left out of the checks.
+
+        Rows are bulk-inserted; the returned objects are :class:`IssuedRow` copies (read them like an
+        ``Assertion``; they are not attached to the session: load the row to change it).
+        """
+        badge = await self._lock_badge(badge)
+        if badge.archived:
+            raise _archived(badge)
+        problems = _rule_problems(badge, awards, await self._holdings(badge, awards, replacing))
+        if problems:
+            raise AwardRefused(problems)
+        return await self._insert(badge, awards)
+
+    async def _lock_badge(self, badge: BadgeClass) -> BadgeClass:
+        if self.session.get_bind().dialect.name == "sqlite":
+            # Taking SQLite's write lock before reading: the counts below cannot change until commit.
+            await self.session.execute(
+                update(BadgeClass).where(BadgeClass.id == badge.id).values(updated_at=BadgeClass.updated_at))
+        locked = await self.session.scalar(
+            select(BadgeClass).where(BadgeClass.id == badge.id).with_for_update()
+            .execution_options(populate_existing=True))
+        if locked is None:
+            raise NotFound("no such badge class")
+        return locked
+
+    async def _holdings(self, badge: BadgeClass, awards: Sequence[Award],
+                        replacing: Assertion | None) -> _Holdings:
+        """What the rules compare against: the badge's issued count, its active holders, taken slugs."""
+        skip = replacing.id if replacing is not None else -1
+        issued = int(await self.session.scalar(
+            select(func.count()).select_from(Assertion).where(
+                Assertion.badge_class_id == badge.id, Assertion.state != AssertionState.REPLACED,
+                Assertion.id != skip)) or 0)
+        held: dict[tuple[str, str | None], list[tuple[date | None, date | None]]] = {}
+        recipients = sorted({a.recipient for a in awards})
+        for chunk in _chunks(recipients):
+            rows = await self.session.execute(
+                select(Assertion.recipient_type, Assertion.recipient_plaintext, Assertion.issued_on,
+                       Assertion.expires)
+                .where(Assertion.badge_class_id == badge.id, Assertion.state == AssertionState.ACTIVE,
+                       Assertion.recipient_plaintext.in_(chunk), Assertion.id != skip))
+            for rtype, plaintext, issued_on, expires in rows:
+                held.setdefault((rtype, plaintext), []).append((_day(issued_on), _day(expires)))
+        slugs = sorted({a.slug for a in awards if a.slug})
+        taken: set[str] = set()
+        for chunk in _chunks(slugs):
+            taken.update(await self.session.scalars(
+                select(Assertion.slug).where(Assertion.issuer_id == badge.issuer_id, Assertion.slug.in_(chunk),
+                                             Assertion.id != skip)))
+        return _Holdings(issued, held, taken)
+
+    async def _insert(self, badge: BadgeClass, awards: Sequence[Award]) -> list[Assertion]:
+        now = utcnow()
+        rows = [_row(badge, award, now) for award in awards]
+        made = [cast(Assertion, IssuedRow(**row)) for row in rows]
+        signed = [i for i, award in enumerate(awards) if award.verification == "signed"]
+        if signed:
+            await self._sign(badge, [(rows[i], made[i]) for i in signed])
+        if not rows:
+            return []
+        # One executemany (RETURNING would make SQLite insert row by row), then the ids in a few SELECTs.
+        await self.session.execute(insert(Assertion), rows)
+        ids: dict[str, int] = {}
+        for chunk in _chunks([row["public_id"] for row in rows]):
+            found = await self.session.execute(
+                select(Assertion.public_id, Assertion.id).where(Assertion.public_id.in_(chunk)))
+            ids.update(found.tuples().all())
+        for assertion in made:
+            assertion.id = ids[assertion.public_id]
+        return made
+
+    async def _sign(self, badge: BadgeClass, pairs: list[tuple[dict[str, Any], Assertion]]) -> None:
+        key = await self.session.scalar(
+            select(SigningKey)
+            .where(SigningKey.issuer_id == badge.issuer_id, SigningKey.state == KeyState.ACTIVE,
+                   SigningKey.alg.in_(OB2_SIGNING_ALGS))
+            .order_by(SigningKey.id.desc())
+            .limit(1)
+        )
+        if key is None:
+            raise Conflict("the issuer has no active RS256/ES256 key to sign with", details=[
+                {"field": "verification", "message": "no active signing key", "value": "signed"}])
+        private = self.private_key(key)
+
+        def _sign_all() -> None:  # CPU-bound (~1 ms per RS256 signature): off the event loop when many
+            for row, assertion in pairs:
+                assertion.key_id = row["key_id"] = key.id
+                mapping = docs.assertion_mapping(assertion, badge.public_id, self.urls,
+                                                 key_public_id=key.public_id)
+                document = ob.Assertion.from_dict(mapping)
+                body = document.to_json()
+                values = {"jws": ob.sign_assertion(document, private), "document": body,
+                          "document_etag": strong_etag(body), "document_base": self.urls.base}
+                row.update(values)
+                for name, value in values.items():
+                    setattr(assertion, name, value)
+
+        if len(pairs) > 8:
+            await anyio.to_thread.run_sync(_sign_all)
+        else:
+            _sign_all()
+
+    async def get_assertion(self, public_id: str) -> Assertion:
+        assertion = await self.session.scalar(select(Assertion).where(Assertion.public_id == public_id))
+        if assertion is None:
+            raise NotFound("no assertion with that id")
+        return assertion
+
+    async def revoke(self, assertion: Assertion, reason: str) -> None:
+        if assertion.state == AssertionState.REVOKED:
+            return
+        assertion.state = AssertionState.REVOKED
+        assertion.revocation_reason = reason
+        assertion.revoked_at = utcnow()
+        assertion.invalidate()
+        await self.session.flush()
+
+    async def replace(self, old: Assertion, new: Assertion) -> None:
+        """``old`` now redirects to ``new`` (and through ``new`` to whatever replaces it later)."""
+        if old.id == new.id:
+            raise InvalidInput("an assertion cannot replace itself")
+        old.state = AssertionState.REPLACED
+        old.replaced_by_id = new.id
+        old.invalidate()
+        await self.session.flush()

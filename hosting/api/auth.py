@@ -11,7 +11,7 @@ import hashlib
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from litestar import Request
@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hosting.lib.errors import NotAuthenticated, NotPermitted
+from hosting.lib.times import aware
 from hosting.storage.models import ApiToken, utcnow
 
 __all__ = [
@@ -101,10 +102,6 @@ class Principal:
                 {"field": "scope", "message": "missing scope", "value": scope}])
 
 
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=utcnow().tzinfo)
-
-
 async def provide_principal(request: Request[Any, Any, Any], db_session: AsyncSession) -> Principal:
     """Litestar dependency: the caller of an API request, or 401."""
     header = request.headers.get("authorization", "")
@@ -119,6 +116,6 @@ async def provide_principal(request: Request[Any, Any, Any], db_session: AsyncSe
         raise NotAuthenticated("invalid token")
     if row.revoked_at is not None:
         raise NotAuthenticated("token revoked")
-    if row.expires_at is not None and _aware(row.expires_at) <= utcnow():
+    if row.expires_at is not None and aware(row.expires_at) <= utcnow():
         raise NotAuthenticated("token expired")
     return Principal(email=row.email, scopes=frozenset(row.scopes or ()), admin=row.admin)

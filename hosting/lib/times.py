@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import overload
 
-__all__ = ["iso"]
+__all__ = ["aware", "iso"]
 
 
 @overload
@@ -24,3 +24,8 @@ def iso(value: datetime | None) -> str | None:
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def aware(value: datetime) -> datetime:
+    """``value`` in UTC with its time zone (a naive one, as SQLite hands them back, is taken as UTC)."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

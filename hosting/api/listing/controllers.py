@@ -21,378 +21,38 @@ Which states are listed: everything, unless narrowed (Credly's rule). ``filter=s
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import json
 import math
-import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
-from functools import lru_cache
 from typing import Any
 from urllib.parse import urlencode
 
-from cryptography.fernet import Fernet, InvalidToken
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from litestar import Request, Response, get
 from litestar.di import Provide
 from litestar.params import Parameter
-from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select, tuple_
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer
 
+from hosting.api.assertions.views import assertion_json
 from hosting.api.auth import Principal
+from hosting.api.listing.query import (
+    CURSOR_SORTS,
+    DEFAULT_PER_PAGE,
+    FILTER_KEYS,
+    MAX_PER_PAGE,
+    Listing,
+    after,
+    conditions,
+    decode_cursor,
+    encode_cursor,
+    ordered,
+    parse_listing,
+)
 from hosting.api.lookup import find_badge, find_issuer
 from hosting.api.openapi import AssertionPage, api_doc
 from hosting.app.state import HostingState, hosting_state
-from hosting.lib.body import FieldErrors
-from hosting.lib.errors import InvalidInput
-from hosting.lib.times import iso
-from hosting.lib.urls import PublicUrls
-from hosting.storage.models import Assertion, AssertionState, BadgeClass, Issuer, utcnow
+from hosting.storage.models import Assertion, BadgeClass, Issuer, utcnow
 
-__all__ = ["CURSOR_SORTS", "FILTER_KEYS", "ROUTE_HANDLERS", "SORT_KEYS", "Listing", "assertion_json", "parse_listing"]
-
-DEFAULT_PER_PAGE = 50
-MAX_PER_PAGE = 100
-MAX_PAGE = 1_000_000
-MAX_VALUE_CHARS = 512
-STATES = ("active", "expired", "revoked", "replaced")
-SORT_KEYS = ("created_at", "issued_at", "badge_name", "recipient")
-CURSOR_SORTS = ("created_at", "issued_at")
-_DATE_KEYS = ("issued_at_min", "issued_at_max", "created_at_min", "created_at_max")
-FILTER_KEYS = ("query", "state", "recipient", "badge", "issuer_earner_id", *_DATE_KEYS)
-_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_INTEGER = re.compile(r"^\d{1,9}$")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-_SURROGATE = re.compile(r"[\ud800-\udfff]")
-_BOOLEANS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
-_CURSOR_VERSION = 1
-
-
-@dataclass(frozen=True, slots=True)
-class Listing:
-    """A parsed, validated listing query."""
-
-    filters: dict[str, Any] = field(default_factory=dict)
-    sort: str = "created_at"
-    descending: bool = False
-    page: int = 1
-    per_page: int = DEFAULT_PER_PAGE
-    cursor: str | None = None  # None: page mode; "": the first cursor page; else a token
-    include_revoked: bool = True
-    include_expired: bool = True
-    echo: dict[str, str] = field(default_factory=dict)  # the given parameters, for page links
-
-    def fingerprint(self, scope: str) -> str:
-        """What a cursor is bound to: the collection, the filters and the order."""
-        canon = json.dumps([scope, sorted((k, _canon(v)) for k, v in self.filters.items()), self.sort,
-                            self.descending, self.include_revoked, self.include_expired], default=str)
-        return hashlib.sha256(canon.encode()).hexdigest()[:16]
-
-
-def _canon(value: Any) -> Any:
-    return sorted(value) if isinstance(value, frozenset) else value
-
-
-# --- parsing ------------------------------------------------------------------------------------------------
-
-def _text(value: str, name: str, errors: FieldErrors) -> str | None:
-    value = value.strip()
-    if not value:
-        errors.add(name, "must not be empty", value)
-    elif len(value) > MAX_VALUE_CHARS:
-        errors.add(name, f"at most {MAX_VALUE_CHARS} characters", value)
-    elif _CONTROL.search(value):
-        errors.add(name, "must not contain control characters", value.encode("unicode_escape").decode())
-    elif _SURROGATE.search(value):
-        errors.add(name, "must be valid UTF-8", None)
-    else:
-        return value
-    return None
-
-
-def _choices(value: str, name: str, errors: FieldErrors, allowed: tuple[str, ...] | None) -> frozenset[str] | None:
-    text = _text(value, name, errors)
-    if text is None:
-        return None
-    items = [item.strip() for item in text.split(",")]
-    bad = [item for item in items if not item or (allowed is not None and item not in allowed)]
-    if bad:
-        hint = f"comma-separated, from {', '.join(allowed)}" if allowed else "comma-separated, no empty items"
-        errors.add(name, hint, text)
-        return None
-    return frozenset(items)
-
-
-def _moment(value: str, name: str, errors: FieldErrors) -> datetime | None:
-    """ISO 8601 date or date-time (naive means UTC) as a UTC bound; a date ``..._max`` ends that whole day."""
-    text = _text(value, name, errors)
-    if text is None:
-        return None
-    try:
-        if _DATE_ONLY.match(text):
-            day = date.fromisoformat(text)
-            moment = datetime(day.year, day.month, day.day, tzinfo=UTC)
-            if name.endswith("_max"):
-                moment += timedelta(days=1) - timedelta(microseconds=1)
-            return moment
-        if len(text) < 11 or text[10] not in "Tt ":
-            raise ValueError("not a date-time")
-        moment = datetime.fromisoformat(text)
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=UTC)
-        return moment.astimezone(UTC)
-    except (ValueError, OverflowError):
-        errors.add(name, "must be an ISO 8601 date (2026-11-23) or date-time (2026-11-23T10:00:00Z)", text)
-        return None
-
-
-_FILTER_PARSERS: dict[str, Callable[[str, str, FieldErrors], Any]] = {
-    "query": _text,
-    "recipient": _text,
-    "issuer_earner_id": _text,
-    "state": lambda v, n, e: _choices(v, n, e, STATES),
-    "badge": lambda v, n, e: _choices(v, n, e, None),
-    **dict.fromkeys(_DATE_KEYS, _moment),
-}
-
-
-def _parse_filter(text: str, errors: FieldErrors) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for part in text.split("|"):
-        if not part.strip():
-            continue
-        key, sep, value = part.partition("::")
-        key = key.strip()
-        if not sep:
-            errors.add("filter", "expected key::value pairs separated by |", part)
-        elif key not in _FILTER_PARSERS:
-            errors.add("filter", f"unknown filter key (known: {', '.join(FILTER_KEYS)})", key)
-        elif key in out:
-            errors.add(f"filter.{key}", "given more than once", value)
-        else:
-            parsed = _FILTER_PARSERS[key](value, f"filter.{key}", errors)
-            out[key] = parsed
-    return {k: v for k, v in out.items() if v is not None}
-
-
-def _integer(value: str | None, name: str, default: int, high: int, errors: FieldErrors) -> int:
-    if value is None:
-        return default
-    text = value.strip()
-    if not _INTEGER.match(text) or not 1 <= int(text) <= high:
-        errors.add(name, f"an integer from 1 to {high}", value)
-        return default
-    return int(text)
-
-
-def _boolean(value: str | None, name: str, errors: FieldErrors) -> bool:
-    if value is None:
-        return True
-    flag = _BOOLEANS.get(value.strip().lower())
-    if flag is None:
-        errors.add(name, "true or false", value)
-        return True
-    return flag
-
-
-def parse_listing(params: dict[str, str | None]) -> Listing:
-    """Validate the query parameters (``filter``, ``sort``, ``page``, ``per_page``, ``cursor``, ``recipient``,
-    ``include_revoked``, ``include_expired``); every problem is reported in one 400 ``ValidationError``."""
-    errors = FieldErrors()
-    filter_text = params.get("filter")
-    filters = _parse_filter(filter_text, errors) if filter_text is not None else {}
-    if params.get("recipient") is not None:
-        recipient = _text(params["recipient"] or "", "recipient", errors)
-        if recipient is not None and filters.setdefault("recipient", recipient) != recipient:
-            errors.add("recipient", "differs from filter recipient", recipient)
-    sort_text = (params.get("sort") or "").strip() or "created_at"
-    descending = sort_text.startswith("-")
-    sort = sort_text.removeprefix("-")
-    if sort not in SORT_KEYS:
-        errors.add("sort", f"one of {', '.join(SORT_KEYS)}, optionally prefixed with -", params.get("sort"))
-        sort, descending = "created_at", False
-    cursor = params.get("cursor")
-    if cursor is not None:
-        cursor = cursor.strip()
-        if params.get("page") is not None:
-            errors.add("page", "page and cursor cannot be combined", params["page"])
-        if sort not in CURSOR_SORTS:
-            errors.add("sort", f"a cursor supports the sorts {', '.join(CURSOR_SORTS)} (or - descending)", sort_text)
-    listing = Listing(
-        filters=filters, sort=sort, descending=descending, cursor=cursor,
-        page=_integer(params.get("page"), "page", 1, MAX_PAGE, errors),
-        per_page=_integer(params.get("per_page"), "per_page", DEFAULT_PER_PAGE, MAX_PER_PAGE, errors),
-        include_revoked=_boolean(params.get("include_revoked"), "include_revoked", errors),
-        include_expired=_boolean(params.get("include_expired"), "include_expired", errors),
-        echo={k: v for k, v in params.items() if v is not None and k not in ("page", "cursor")},
-    )
-    errors.raise_if_any()
-    return listing
-
-
-# --- cursors ------------------------------------------------------------------------------------------------
-
-@lru_cache(maxsize=4)
-def _cursor_box(secret: str) -> Fernet:
-    """Cursors are encrypted and authenticated (Fernet), with a key of their own derived from the secret."""
-    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"openbadges-hosting",
-               info=b"assertion-listing-cursor").derive(secret.encode())
-    return Fernet(base64.urlsafe_b64encode(key))
-
-
-def _encode_cursor(secret: str, fingerprint: str, value: datetime, row_id: int) -> str:
-    payload = json.dumps([_CURSOR_VERSION, fingerprint, _aware(value).isoformat(), row_id])
-    return _cursor_box(secret).encrypt(payload.encode()).decode("ascii")
-
-
-def _bad_cursor(message: str, token: str) -> InvalidInput:
-    errors = FieldErrors()
-    errors.add("cursor", message, token)
-    return InvalidInput(f"invalid cursor: {message}", details=errors.details)
-
-
-def _decode_cursor(secret: str, token: str, fingerprint: str) -> tuple[datetime, int]:
-    try:
-        if len(token) > 1024:
-            raise InvalidToken
-        version, bound_to, value, row_id = json.loads(_cursor_box(secret).decrypt(token.encode("ascii")))
-        if version != _CURSOR_VERSION or type(row_id) is not int or not isinstance(value, str):
-            raise InvalidToken
-        moment = datetime.fromisoformat(value)
-    except (InvalidToken, UnicodeEncodeError, ValueError, TypeError) as exc:
-        raise _bad_cursor("not a cursor this server issued (garbled or tampered)", token) from exc
-    if bound_to != fingerprint:
-        raise _bad_cursor("it belongs to another query: keep the filters and sort it was made with", token)
-    return moment, row_id
-
-
-# --- the query ----------------------------------------------------------------------------------------------
-
-def _aware(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def _like(text: str) -> str:
-    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
-def _recipient_key(value: str) -> str:
-    """As issuing stores recipients: email addresses lower-cased, other identifiers (URL, phone) as given.
-
-    One value, compared with ``=``, so ix_assertions_issuer_recipient serves the lookup and the order."""
-    return value.lower() if "@" in value and "://" not in value else value
-
-
-def _state_condition(states: frozenset[str], now: datetime) -> ColumnElement[bool]:
-    live = Assertion.state == AssertionState.ACTIVE
-    expired = and_(live, Assertion.expires.is_not(None), Assertion.expires < now)
-    by_state: dict[str, ColumnElement[bool]] = {
-        "active": and_(live, or_(Assertion.expires.is_(None), Assertion.expires >= now)),
-        "expired": expired,
-        "revoked": Assertion.state == AssertionState.REVOKED,
-        "replaced": Assertion.state == AssertionState.REPLACED,
-    }
-    return or_(*(by_state[s] for s in sorted(states)))
-
-
-def _conditions(listing: Listing, issuer: Issuer, badge: BadgeClass | None,
-                now: datetime) -> list[ColumnElement[bool]]:
-    f = listing.filters
-    where = [Assertion.badge_class_id == badge.id] if badge is not None else [Assertion.issuer_id == issuer.id]
-    issuer_badges = select(BadgeClass.id).where(BadgeClass.issuer_id == issuer.id)
-    if "query" in f:
-        pattern = _like(f["query"])
-        where.append(or_(
-            func.lower(Assertion.recipient_plaintext).like(pattern, escape="\\"),
-            Assertion.badge_class_id.in_(issuer_badges.where(func.lower(BadgeClass.name).like(pattern, escape="\\"))),
-        ))
-    if "state" in f:
-        where.append(_state_condition(f["state"], now))
-    if not listing.include_revoked:
-        where.append(Assertion.state != AssertionState.REVOKED)
-    if not listing.include_expired:
-        where.append(~_state_condition(frozenset({"expired"}), now))
-    if "recipient" in f:
-        where.append(Assertion.recipient_plaintext == _recipient_key(f["recipient"]))
-    if "badge" in f:
-        refs = sorted(f["badge"])
-        where.append(Assertion.badge_class_id.in_(
-            issuer_badges.where(or_(BadgeClass.public_id.in_(refs), BadgeClass.slug.in_(refs)))))
-    if "issuer_earner_id" in f:
-        where.append(Assertion.issuer_earner_id == f["issuer_earner_id"])
-    for key, column in (("issued_at", Assertion.issued_on), ("created_at", Assertion.created_at)):
-        if f"{key}_min" in f:
-            where.append(column >= f[f"{key}_min"])
-        if f"{key}_max" in f:
-            where.append(column <= f[f"{key}_max"])
-    return where
-
-
-def _sort_column(sort: str) -> Any:
-    return {"created_at": Assertion.created_at, "issued_at": Assertion.issued_on,
-            "badge_name": BadgeClass.name, "recipient": Assertion.recipient_plaintext}[sort]
-
-
-def _ordered(query: Select[Any], listing: Listing) -> Select[Any]:
-    column = _sort_column(listing.sort)
-    if listing.sort == "badge_name":
-        query = query.join(BadgeClass, BadgeClass.id == Assertion.badge_class_id)
-    if listing.descending:
-        return query.order_by(column.desc().nulls_last(), Assertion.id.desc())
-    return query.order_by(column.asc().nulls_last(), Assertion.id.asc())
-
-
-def _after(listing: Listing, value: datetime, row_id: int) -> ColumnElement[bool]:
-    """Keyset condition: rows strictly after (value, id) in the listing's order."""
-    column = _sort_column(listing.sort)
-    here = tuple_(column, Assertion.id)
-    there = tuple_(literal(_aware(value), column.type), literal(row_id, Assertion.id.type))
-    return here < there if listing.descending else here > there
-
-
-# --- serialising --------------------------------------------------------------------------------------------
-
-def assertion_json(assertion: Assertion, *, badge: BadgeClass, issuer: Issuer, urls: PublicUrls,
-                   replaced_by: str | None, now: datetime | None = None) -> dict[str, Any]:
-    """The private (issuer API) view of one assertion; pure: the caller loads ``badge``, ``issuer`` and the
-    public id of the assertion that replaced it. ``expired`` is derived (active and ``expires`` < ``now``)."""
-    now = now or utcnow()
-    expired = (assertion.state == AssertionState.ACTIVE and assertion.expires is not None
-               and _aware(assertion.expires) < now)
-    body: dict[str, Any] = {
-        "id": assertion.public_id,
-        "slug": assertion.slug,
-        "badge": {"id": badge.public_id, "slug": badge.slug, "name": badge.name},
-        "issuer": {"id": issuer.public_id, "slug": issuer.slug},
-        "format": assertion.format,
-        "publicUrl": (urls.credential(assertion.public_id) if assertion.format == "ob3"
-                      else urls.assertion(assertion.public_id)),
-        "imageUrl": urls.assertion_image(assertion.public_id),
-        "state": assertion.state,
-        "expired": expired,
-        "recipient": {"identity": assertion.recipient_plaintext, "type": assertion.recipient_type,
-                      "hashed": assertion.recipient_hashed},
-        "recipientName": assertion.recipient_name,
-        "issuerEarnerId": assertion.issuer_earner_id,
-        "issuedOn": iso(assertion.issued_on),
-        "expires": iso(assertion.expires),
-        "narrative": assertion.narrative,
-        "evidence": assertion.evidence or [],
-        "verification": assertion.verification_type,
-        "locale": assertion.locale,
-        "revocationReason": assertion.revocation_reason,
-        "revokedAt": iso(assertion.revoked_at),
-        "replacedBy": replaced_by,
-        "createdAt": iso(assertion.created_at),
-    }
-    if assertion.jws is not None:
-        body["jwt" if assertion.format == "ob3" else "jws"] = assertion.jws
-    return body
+__all__ = ["ROUTE_HANDLERS"]
 
 
 async def _items(session: AsyncSession, rows: list[Assertion], issuer: Issuer,
@@ -439,8 +99,8 @@ async def _list(request: Request[Any, Any, Any], session: AsyncSession, principa
     state = hosting_state(request)
     secret = state.settings.secret_key
     fingerprint = listing.fingerprint(f"{issuer.id}/{badge.id if badge else '*'}")
-    where = _conditions(listing, issuer, badge, utcnow())
-    query = _ordered(select(Assertion).options(defer(Assertion.document, raiseload=True),
+    where = conditions(listing, issuer, badge, utcnow())
+    query = ordered(select(Assertion).options(defer(Assertion.document, raiseload=True),
                                                     defer(Assertion.credential, raiseload=True)), listing)
     total: int | None = None
     if listing.cursor is None:
@@ -450,7 +110,7 @@ async def _list(request: Request[Any, Any, Any], session: AsyncSession, principa
         more = listing.page * listing.per_page < total
     else:
         if listing.cursor:
-            where.append(_after(listing, *_decode_cursor(secret, listing.cursor, fingerprint)))
+            where.append(after(listing, *decode_cursor(secret, listing.cursor, fingerprint)))
         rows = list((await session.scalars(query.where(*where).limit(listing.per_page + 1))).all())
         more = len(rows) > listing.per_page
         rows = rows[:listing.per_page]
@@ -458,7 +118,7 @@ async def _list(request: Request[Any, Any, Any], session: AsyncSession, principa
     if more and rows and listing.sort in CURSOR_SORTS:
         last = rows[-1]
         last_value = last.created_at if listing.sort == "created_at" else last.issued_on
-        next_cursor = _encode_cursor(secret, fingerprint, last_value, last.id)
+        next_cursor = encode_cursor(secret, fingerprint, last_value, last.id)
     total_pages = None if total is None else max(1, math.ceil(total / listing.per_page))
     links, header = _page_links(f"{state.settings.base_url}{request.url.path}", listing, total_pages, next_cursor)
     metadata = {

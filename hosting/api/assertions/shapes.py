@@ -1,0 +1,94 @@
+"""OpenAPI shapes of the assertion endpoints (documentation only: bodies are parsed by :mod:`.inputs`)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import msgspec
+
+from hosting.api.openapi import Assertion as AssertionShape
+from hosting.api.openapi import changed, envelope
+
+__all__ = [
+    "AssertionChanged",
+    "AssertionEnvelope",
+    "AssertionInput",
+    "AssertionReplaced",
+    "BatchInput",
+    "BatchIssued",
+    "ReplaceInput",
+    "RevokeInput",
+    "WithdrawInput",
+]
+
+class RecipientInput(msgspec.Struct, forbid_unknown_fields=True):
+    identity: str
+    type: Literal["email", "url", "telephone"] = "email"
+    hashed: bool = True
+
+
+class AssertionInput(msgspec.Struct, forbid_unknown_fields=True):
+    """One assertion to issue: ``recipient`` (an email, or an object) or ``recipient_email`` is required."""
+
+    recipient: str | RecipientInput | None = None
+    recipient_email: str | None = None
+    recipient_name: str | None = None
+    issued_to_first_name: str | None = None
+    issued_to_last_name: str | None = None
+    issuedOn: str | None = None
+    issued_at: str | None = None
+    expires: str | None = None
+    expires_at: str | None = None
+    narrative: str | None = None
+    evidence: list[str | dict[str, Any]] | str | None = None
+    issuer_earner_id: str | None = None
+    slug: str | None = None
+    verification: Literal["hosted", "signed"] | None = None
+    allowDuplicateAwards: bool | None = None
+    notify: bool | None = None
+    locale: str | None = None
+    format: Literal["ob2", "ob3"] | None = None
+    proof: Literal["di", "jwt"] | None = None
+
+
+class BatchInput(msgspec.Struct, forbid_unknown_fields=True):
+    assertions: list[AssertionInput]
+    notify: bool | None = None
+    allowDuplicateAwards: bool | None = None
+    verification: Literal["hosted", "signed"] | None = None
+    format: Literal["ob2", "ob3"] | None = None
+    proof: Literal["di", "jwt"] | None = None
+
+
+class ReplaceInput(AssertionInput, forbid_unknown_fields=True):
+    badge: str | None = None
+
+
+class RevokeInput(msgspec.Struct, forbid_unknown_fields=True):
+    reason: str
+    notify: bool | None = None
+
+
+class WithdrawInput(msgspec.Struct, forbid_unknown_fields=True):
+    reason: str | None = None
+    notify: bool | None = None
+
+
+class BatchCount(msgspec.Struct):
+    count: int
+
+
+class BatchIssued(msgspec.Struct):
+    status: str
+    assertions: list[AssertionShape]
+    metadata: BatchCount
+
+
+class AssertionReplaced(msgspec.Struct):
+    status: str
+    assertion: AssertionShape
+    replaced: AssertionShape
+
+
+AssertionChanged = changed("assertion", AssertionShape)
+AssertionEnvelope = envelope("assertion", AssertionShape)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -31,12 +31,15 @@ __all__ = [
     "normalise_email",
     "parse_scopes",
     "provide_principal",
+    "required_scope",
     "revoke_token",
 ]
 
 SCOPES = ("issuer:read", "issuer:write", "assertion:write", "admin")
 DEFAULT_SCOPES = ("issuer:read", "issuer:write", "assertion:write")
 _PREFIX = "obt_"
+READ_SCOPE = "issuer:read"
+_READ_METHODS = frozenset({"GET", "HEAD"})
 
 
 def hash_token(token: str) -> str:
@@ -102,8 +105,15 @@ class Principal:
                 {"field": "scope", "message": "missing scope", "value": scope}])
 
 
+def required_scope(method: str, opt: Mapping[str, Any]) -> str:
+    """The scope a ``/v1`` call needs: ``issuer:read`` to read; to write, the ``write_scope`` its controller
+    declares in ``opt`` (``admin`` when none is declared: an undeclared write fails closed)."""
+    return READ_SCOPE if method in _READ_METHODS else str(opt.get("write_scope", "admin"))
+
+
 async def provide_principal(request: Request[Any, Any, Any], db_session: AsyncSession) -> Principal:
-    """Litestar dependency: the caller of an API request, or 401."""
+    """Litestar dependency: the caller of an API request (401 without a valid token), holding the scope the
+    route needs (403 otherwise, see :func:`required_scope`)."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     token = token.strip()
@@ -118,4 +128,6 @@ async def provide_principal(request: Request[Any, Any, Any], db_session: AsyncSe
         raise NotAuthenticated("token revoked")
     if row.expires_at is not None and aware(row.expires_at) <= utcnow():
         raise NotAuthenticated("token expired")
-    return Principal(email=row.email, scopes=frozenset(row.scopes or ()), admin=row.admin)
+    principal = Principal(email=row.email, scopes=frozenset(row.scopes or ()), admin=row.admin)
+    principal.require(required_scope(request.method, request.route_handler.opt))
+    return principal

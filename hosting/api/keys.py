@@ -80,12 +80,12 @@ async def _find_key(session: AsyncSession, issuer: Issuer, ref: str) -> SigningK
 class KeysController(Controller):
     path = "/issuers/{issuer_ref:str}/keys"
     tags = ["keys"]  # noqa: RUF012 - Litestar reads these class attributes
+    opt = {"write_scope": "issuer:write"}  # noqa: RUF012 - reads need issuer:read (hosting/api/auth.py)
 
     @get("/", **api_doc(KeyPage, errors=(404,)))
     async def list_keys(self, request: Request[Any, Any, Any], db_session: AsyncSession, principal: Principal,
                         issuer_ref: str) -> dict[str, Any]:
         """The issuer's keys, oldest first (active and retired)."""
-        principal.require("issuer:read")
         issuer, _ = await find_issuer(db_session, principal, issuer_ref)
         keys = (await db_session.scalars(
             select(SigningKey).where(SigningKey.issuer_id == issuer.id).order_by(SigningKey.id))).all()
@@ -97,7 +97,6 @@ class KeysController(Controller):
     async def create_key(self, request: Request[Any, Any, Any], db_session: AsyncSession, principal: Principal,
                          issuer_ref: str) -> dict[str, Any]:
         """A new active key (owners and editors); new signed assertions use the newest active key."""
-        principal.require("issuer:write")
         issuer, role = await find_issuer(db_session, principal, issuer_ref)
         require_role(principal, role, EDIT_ROLES, "managing keys")
         data = await read_body(request)
@@ -115,7 +114,6 @@ class KeysController(Controller):
     @get("/{key_ref:str}", **api_doc(envelope("key", Key), errors=(404,)))
     async def get_key(self, request: Request[Any, Any, Any], db_session: AsyncSession, principal: Principal,
                       issuer_ref: str, key_ref: str) -> dict[str, Any]:
-        principal.require("issuer:read")
         issuer, _ = await find_issuer(db_session, principal, issuer_ref)
         return {"key": key_json(await _find_key(db_session, issuer, key_ref), hosting_state(request))}
 
@@ -124,7 +122,6 @@ class KeysController(Controller):
     async def retire_key(self, request: Request[Any, Any, Any], db_session: AsyncSession, principal: Principal,
                          issuer_ref: str, key_ref: str) -> dict[str, Any]:
         """Stop signing with the key (owners and editors); it stays published so old signatures verify."""
-        principal.require("issuer:write")
         issuer, role = await find_issuer(db_session, principal, issuer_ref)
         require_role(principal, role, EDIT_ROLES, "managing keys")
         key = await _find_key(db_session, issuer, key_ref)

@@ -43,7 +43,6 @@ def _unknown_fields(data: dict[str, Any], errors: FieldErrors, known: set[str]) 
 
 async def _owned_issuer(session: AsyncSession, principal: Principal, ref: str) -> Issuer:
     """The issuer, locked for the rest of the transaction, if the caller may manage its staff."""
-    principal.require("issuer:write")
     issuer, role = await find_issuer(session, principal, ref)
     if not principal.admin and role != Role.OWNER:
         raise NotPermitted("only an owner manages the staff of an issuer",
@@ -76,11 +75,11 @@ async def _refuse_if_last_owner(session: AsyncSession, issuer: Issuer, row: Staf
 class StaffController(Controller):
     path = "/issuers/{issuer_ref:str}/staff"
     tags = ["staff"]  # noqa: RUF012 - Litestar reads these class attributes
+    opt = {"write_scope": "issuer:write"}  # noqa: RUF012 - reads need issuer:read (hosting/api/auth.py)
 
     @get("/", **api_doc(StaffPage, errors=(404,)))
     async def list_staff(self, db_session: AsyncSession, principal: Principal, issuer_ref: str) -> dict[str, Any]:
         """Everyone holding a role on the issuer (visible to anyone with a role, and admins)."""
-        principal.require("issuer:read")
         issuer, _ = await find_issuer(db_session, principal, issuer_ref)
         rows = (await db_session.scalars(select(StaffRole).where(StaffRole.issuer_id == issuer.id)
                                          .order_by(StaffRole.created_at, StaffRole.id))).all()

@@ -113,6 +113,7 @@ def _forget(state: HostingState, *public_ids: str) -> None:
 class IssueController(Controller):
     path = "/issuers/{issuer_ref:str}/badges/{badge_ref:str}/assertions"
     tags = ["assertions"]  # noqa: RUF012 - Litestar reads these class attributes
+    opt = {"write_scope": "assertion:write"}  # noqa: RUF012 - reads need issuer:read (hosting/api/auth.py)
 
     @post("/", status_code=201, **api_doc(AssertionChanged, status=201, body=AssertionInput,
                                           errors=(404, 409, 503)))
@@ -120,7 +121,6 @@ class IssueController(Controller):
                     store: HostingStore, issuer_ref: str, badge_ref: str) -> Response[Any]:
         """Issue one assertion; 201 with ``Location:`` its public URL. 409 when the badge class is archived,
         its ``limit`` is reached, it is ``unique`` and already held, or the award duplicates an active one."""
-        principal.require("assertion:write")
         issuer, role, badge = await find_issuer_badge(db_session, principal, issuer_ref, badge_ref)
         require_role(principal, role, ISSUE_ROLES, "issuing")
         errors = FieldErrors()
@@ -144,7 +144,6 @@ class IssueController(Controller):
         """Issue up to 10,000 assertions in one transaction, all or nothing: any invalid or refused item
         answers 422 with ``errors`` (each with its ``index``) and ``error_index`` (the first), storing nothing.
         ``notify``, ``allowDuplicateAwards`` and ``verification`` at the top level are defaults for the items."""
-        principal.require("assertion:write")
         issuer, role, badge = await find_issuer_badge(db_session, principal, issuer_ref, badge_ref)
         require_role(principal, role, ISSUE_ROLES, "issuing")
         data = await read_batch(request)
@@ -266,19 +265,18 @@ def _require_active(assertion: Assertion, action: str) -> None:
 class AssertionController(Controller):
     path = "/assertions"
     tags = ["assertions"]  # noqa: RUF012 - Litestar reads these class attributes
+    opt = {"write_scope": "assertion:write"}  # noqa: RUF012 - reads need issuer:read (hosting/api/auth.py)
 
     @get("/{assertion_ref:str}", **api_doc(AssertionEnvelope, errors=(404,)))
     async def get_assertion(self, db_session: AsyncSession, principal: Principal, urls: PublicUrls,
                             assertion_ref: str) -> dict[str, Any]:
         """The private view: recipient in plaintext, state, the replacing assertion's id."""
-        principal.require("issuer:read")
         assertion, issuer, _role = await _find_assertion(db_session, principal, assertion_ref)
         return {"assertion": await _view(db_session, assertion, issuer, urls)}
 
     async def _revoke(self, request: Request[Any, Any, Any], db_session: AsyncSession, principal: Principal,
                       hosting: HostingState, store: HostingStore, assertion_ref: str, *,
                       withdraw: bool) -> dict[str, Any]:
-        principal.require("assertion:write")
         assertion, issuer, role = await _find_assertion(db_session, principal, assertion_ref)
         action = "withdrawn" if withdraw else "revoked"
         require_role(principal, role, EDIT_ROLES, "withdrawing" if withdraw else "revoking")
@@ -320,7 +318,6 @@ class AssertionController(Controller):
         """Issue a new assertion in this one's place (Credly): the fields given, nothing else copied but the
         recipient (identity, name, earner id, locale), which cannot change — assertions are accepted when
         issued. ``badge`` may name another badge class of the issuer. The old public URL then redirects (301)."""
-        principal.require("assertion:write")
         old, issuer, role = await _find_assertion(db_session, principal, assertion_ref)
         require_role(principal, role, EDIT_ROLES, "replacing")
         data = await read_body(request)

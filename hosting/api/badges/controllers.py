@@ -129,7 +129,6 @@ async def _replace_image(store: HostingStore, badge: BadgeClass, data: bytes) ->
 async def _editable_badge(session: AsyncSession, principal: Principal, issuer_ref: str, badge_ref: str,
                           action: str) -> tuple[Issuer, BadgeClass]:
     """The issuer and its badge class, if the caller may write to it (``issuer:write``, owner or editor)."""
-    principal.require("issuer:write")
     issuer, role = await find_issuer(session, principal, issuer_ref)
     require_role(principal, role, EDIT_ROLES, action)
     return issuer, await find_badge(session, issuer, badge_ref)
@@ -138,6 +137,7 @@ async def _editable_badge(session: AsyncSession, principal: Principal, issuer_re
 class BadgesController(Controller):
     path = "/issuers/{issuer_ref:str}/badges"
     tags = ["badge classes"]  # noqa: RUF012 - Litestar reads these class attributes
+    opt = {"write_scope": "issuer:write"}  # noqa: RUF012 - reads need issuer:read (hosting/api/auth.py)
 
     @get("/", **api_doc(BadgePage, errors=(404,)))
     async def list_badges(
@@ -147,7 +147,6 @@ class BadgesController(Controller):
         per_page: int = Parameter(default=50, ge=1, le=100),
     ) -> dict[str, Any]:
         """The issuer's badge classes, oldest first (archived ones only with ``?archived=true|any``)."""
-        principal.require("issuer:read")
         if archived not in ("true", "false", "any"):
             raise InvalidInput("archived must be true, false or any",
                              details=[{"field": "archived", "message": "one of true, false, any", "value": archived}])
@@ -179,7 +178,6 @@ class BadgesController(Controller):
     async def create_badge(self, request: Request[Any, Any, Any], db_session: AsyncSession,
                            principal: Principal, issuer_ref: str) -> dict[str, Any]:
         """Create a badge class (owner, editor); the slug defaults to a free one derived from the name."""
-        principal.require("issuer:write")
         issuer, role = await find_issuer(db_session, principal, issuer_ref)
         require_role(principal, role, EDIT_ROLES, "creating badge classes")
         state = hosting_state(request)
@@ -211,7 +209,6 @@ class BadgesController(Controller):
     @get("/{badge_ref:str}", **api_doc(BadgeEnvelope, errors=(404,)))
     async def get_badge(self, request: Request[Any, Any, Any], db_session: AsyncSession, principal: Principal,
                         issuer_ref: str, badge_ref: str) -> dict[str, Any]:
-        principal.require("issuer:read")
         issuer, _ = await find_issuer(db_session, principal, issuer_ref)
         badge = await find_badge(db_session, issuer, badge_ref)
         counts = await _assertion_counts(db_session, [badge.id])

@@ -93,7 +93,6 @@ def _page_links(base: str, listing: Listing, total_pages: int | None,
 
 async def _list(request: Request[Any, Any, Any], session: AsyncSession, principal: Principal, issuer_ref: str,
                 badge_ref: str | None, listing: Listing) -> Response[dict[str, Any]]:
-    principal.require("issuer:read")
     issuer, _ = await find_issuer(session, principal, issuer_ref)  # any role lists; no role: 404
     badge = await find_badge(session, issuer, badge_ref) if badge_ref is not None else None
     state = hosting_state(request)

@@ -16,7 +16,7 @@ from hosting import Settings, create_app
 from hosting.notify.outbox import OutboxStatus, outbox_messages
 from hosting.storage.store import HostingStore
 
-sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared helpers in tests/hosting
 from _api_support import bearer, unique_email
 from _issue_support import Team, new_team, outbox_kinds
 from conftest import BASE_URL, run_store

@@ -16,7 +16,7 @@ import openbadges_core as ob
 from hosting import Settings, create_app
 from hosting.storage.models import BadgeClass, Issuer, StoredImage
 
-sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared helpers in tests/hosting
 from _api_support import bearer, make_token, new_issuer, unique_email
 from _badge_support import PNG, PNG_DATA_URI, SVG_DATA_URI, badge_body, new_badge, serving
 from conftest import BASE_URL, run_store

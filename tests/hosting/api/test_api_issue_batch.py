@@ -11,7 +11,7 @@ from litestar.testing import TestClient
 
 from hosting import Settings
 
-sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared helpers in tests/hosting
 from _api_support import bearer, unique_email
 from _issue_support import Team, api_fixture, count_assertions, outbox_kinds, team_fixture  # noqa: F401 - fixtures
 

@@ -14,7 +14,7 @@ from litestar.testing import TestClient
 
 from hosting import Settings, create_app
 
-sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared helpers in tests/hosting
 from _api_support import bearer, make_token, unique_email
 from _issue_support import Team, outbox_kinds, team_fixture  # noqa: F401 - fixtures
 from conftest import BASE_URL

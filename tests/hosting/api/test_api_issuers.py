@@ -12,7 +12,7 @@ from litestar.testing import TestClient
 
 from hosting import Settings
 
-sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared helpers in tests/hosting
 from _api_support import bearer, make_token, new_issuer, unique_email, unique_slug
 from conftest import BASE_URL, run_store
 

@@ -18,7 +18,7 @@ from litestar.testing import TestClient
 from hosting import Settings, create_app
 from hosting.app.demo import DEMO_SVG, demo_png
 
-sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared helpers in tests/hosting
 from _api_support import bearer, new_issuer, unique_slug
 from conftest import BASE_URL
 

@@ -37,7 +37,7 @@ from hosting import Settings, create_app
 from hosting.app.demo import demo_png
 from hosting.storage.migrate import migrate
 
-sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared helpers in tests/hosting
 from _api_support import bearer, make_token, unique_email, unique_slug
 from _hosting_live import SECRET, free_port
 

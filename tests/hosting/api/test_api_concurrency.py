@@ -17,7 +17,7 @@ import uvicorn
 
 from hosting import Settings, create_app
 
-sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared helpers in tests/hosting
 from _hosting_live import free_port
 from _issue_support import Team, api_fixture, count_assertions, team_fixture  # noqa: F401 - fixtures
 

@@ -19,7 +19,7 @@ from PIL import Image
 
 pytestmark = pytest.mark.browser
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 ARTIFACTS = REPO / "test-artifacts"
 BADGE_BLUE = (10, 88, 202)  # the demo badge image's fill colour (hosting.app.demo.demo_png)
 REVOKED_RED = (207, 34, 46)  # the revoked banner's border colour (#cf222e)

@@ -14,7 +14,7 @@ from litestar.testing import TestClient
 from hosting import Settings
 from hosting.storage.store import HostingStore
 
-sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared helpers in tests/hosting
 from _api_support import bearer, make_token, new_issuer, unique_email
 from _listing_support import Spec, bulk_insert, issuer_row, make_badges, write_assertions
 from conftest import BASE_URL, run_store

@@ -26,7 +26,7 @@ from hosting.ob3.credentials import STATUS_LIST_SIZE, issuer_did, make_credentia
 from hosting.storage.models import Assertion, BadgeClass, Issuer
 from hosting.storage.store import HostingStore
 
-sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared helpers in tests/hosting
 from conftest import BASE_URL, run_store
 
 PNG = base64.b64decode(

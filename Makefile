@@ -31,9 +31,10 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 
+## ruff, and mypy --strict (pyproject) on the library and the server.
 lint: $(STAMP)
 	$(BIN)/ruff check openbadges_core hosting tests benchmarks
-	$(BIN)/mypy openbadges_core
+	$(BIN)/mypy openbadges_core hosting
 
 clean:
 	rm -rf $(VENV) .pytest_cache build dist *.egg-info

@@ -1,1 +1,1 @@
-"""The issuer API (``/v1``): one module or folder per area, mounted by :func:`hosting.api.router.api_router`."""
+"""The issuer API (``/v1``): one module or folder per area, mounted by :func:`.router.api_router`."""

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
+from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Receive, Scope, Send
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
@@ -59,7 +60,7 @@ class WriteIntentMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] not in _READ_METHODS:
+        if scope["type"] == ScopeType.HTTP and scope["method"] not in _READ_METHODS:
             with immediate_transactions():
                 await self.app(scope, receive, send)
             return

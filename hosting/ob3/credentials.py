@@ -188,7 +188,7 @@ async def make_credential(session: AsyncSession, urls: PublicUrls, keybox: KeyBo
     body = _credential_body(assertion, badge, issuer, urls)
     method = key_method_id(urls, issuer.public_id, key.public_id)
     if proof == "di":
-        signed = ob.sign_data_integrity(body, private, verification_method=method)
+        signed = ob.sign_data_integrity(body, private, verification_method=method)  # type: ignore[arg-type]  # core-api: Signer
         assertion.credential = json.dumps(signed, separators=(",", ":"), ensure_ascii=False).encode()
     else:
         assertion.jws = ob.sign_vc_jwt(body, private, kid=method, allow_eddsa=True)
@@ -203,12 +203,12 @@ async def status_list_credential(session: AsyncSession, urls: PublicUrls, keybox
         Assertion.issuer_id == issuer.id, Assertion.format == "ob3", Assertion.status_index.is_not(None),
         Assertion.state == AssertionState.REVOKED))).all()
     bits = ob.BitstringStatusList(STATUS_LIST_SIZE)
-    bits.set_many(int(index) for index in revoked)
+    bits.set_many(index for index in revoked if index is not None)
     list_url = urls.status_list(issuer.public_id)
     did = issuer_did(urls, issuer.public_id)
     body = ob.status_list_credential(list_url, did, bits, purpose="revocation", valid_from=datetime.now(UTC))
     key = await signing_key(session, keybox, issuer, "di")
     private = ob.load_private_key(keybox.decrypt(key.private_key_encrypted))
-    signed = ob.sign_data_integrity(body, private, verification_method=key_method_id(urls, issuer.public_id,
-                                                                                      key.public_id))
+    method = key_method_id(urls, issuer.public_id, key.public_id)
+    signed = ob.sign_data_integrity(body, private, verification_method=method)  # type: ignore[arg-type]  # core-api: Signer
     return json.dumps(signed, separators=(",", ":"), ensure_ascii=False).encode()

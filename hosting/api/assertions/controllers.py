@@ -301,7 +301,8 @@ class AssertionController(Controller):
                      hosting: HostingState, store: HostingStore, assertion_ref: str) -> dict[str, Any]:
         """Revoke (``reason`` required, ``notify`` default true): the public URL answers 410 and the issuer's
         revocation list names it."""
-        return await self._revoke(request, db_session, principal, hosting, store, assertion_ref, withdraw=False)
+        return await self._revoke(request, db_session, principal, hosting, store, assertion_ref,
+                                  withdraw=False)
 
     @delete("/{assertion_ref:str}", status_code=200,
             **api_doc(AssertionChanged, body=WithdrawInput, body_required=False, errors=(404, 409)))
@@ -309,7 +310,8 @@ class AssertionController(Controller):
                        hosting: HostingState, store: HostingStore, assertion_ref: str) -> dict[str, Any]:
         """Withdraw (Badgr's DELETE): revoked with reason ``withdrawn`` (or the ``reason`` given); no email
         unless ``notify`` is true. The public URL answers 410."""
-        return await self._revoke(request, db_session, principal, hosting, store, assertion_ref, withdraw=True)
+        return await self._revoke(request, db_session, principal, hosting, store, assertion_ref,
+                                  withdraw=True)
 
     @post("/{assertion_ref:str}/replace", status_code=201,
           **api_doc(AssertionReplaced, status=201, body=ReplaceInput, errors=(404, 409, 503)))
@@ -343,7 +345,8 @@ class AssertionController(Controller):
         award = _carry_recipient(award, old, hashed_given=given)
         badge = (await find_badge(db_session, issuer, badge_ref) if badge_ref
                  else await db_session.get_one(BadgeClass, old.badge_class_id))
-        (new,) = await _make_ob3(store, await _award(store, badge, [award], replacing=old), [proof], badge, issuer)
+        issued = await _award(store, badge, [award], replacing=old)
+        (new,) = await _make_ob3(store, issued, [proof], badge, issuer)
         await store.replace(old, new)
         _forget(hosting, old.public_id)
         if notify:

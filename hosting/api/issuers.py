@@ -7,7 +7,6 @@ for anyone else it does not exist (404, never 403). Owners and editors edit, onl
 from __future__ import annotations
 
 import math
-import re
 import secrets
 from typing import Any
 from urllib.parse import urlencode
@@ -22,11 +21,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 import openbadges_core as ob
 from hosting.api.auth import Principal
 from hosting.api.images import read_image
+from hosting.api.lookup import EDIT_ROLES, find_issuer, not_deleted, require_role
 from hosting.api.openapi import IssuerChanged, IssuerEnvelope, IssuerInput, IssuerPage, IssuerPatch, api_doc
 from hosting.app.state import HostingState, hosting_state
 from hosting.lib.body import FieldErrors, read_body, slugify
-from hosting.lib.errors import Conflict, NotFound, NotPermitted
-from hosting.lib.ids import is_public_id, new_public_id
+from hosting.lib.errors import Conflict
+from hosting.lib.ids import new_public_id
 from hosting.lib.times import iso
 from hosting.storage.models import (
     Assertion,
@@ -40,11 +40,7 @@ from hosting.storage.models import (
 )
 from hosting.storage.store import HostingStore
 
-__all__ = ["IssuersController", "find_issuer", "issuer_json"]
-
-_EDIT_ROLES = (Role.OWNER, Role.EDITOR)
-_SLUG_REF = re.compile(r"^[a-z0-9-]{1,50}$")
-
+__all__ = ["IssuersController", "issuer_json"]
 
 
 def issuer_json(issuer: Issuer, state: HostingState, role: str | None) -> dict[str, Any]:
@@ -61,35 +57,6 @@ def issuer_json(issuer: Issuer, state: HostingState, role: str | None) -> dict[s
         "createdAt": iso(issuer.created_at),
         "updatedAt": iso(issuer.updated_at),
     }
-
-
-def _not_deleted() -> Any:
-    return ~exists().where(DeletedIssuer.issuer_id == Issuer.id)
-
-
-async def find_issuer(session: AsyncSession, principal: Principal, ref: str) -> tuple[Issuer, str | None]:
-    """The issuer ``ref`` (public id, else slug) with the caller's role; 404 if absent or not theirs."""
-    if not (is_public_id(ref) or _SLUG_REF.match(ref)):  # odd input is simply not found, before any query
-        raise NotFound("no such issuer")
-    issuer = None
-    for column in (Issuer.public_id, Issuer.slug):
-        issuer = await session.scalar(select(Issuer).where(column == ref, _not_deleted()))
-        if issuer is not None:
-            break
-    if issuer is None:
-        raise NotFound("no such issuer")
-    role = await session.scalar(
-        select(StaffRole.role).where(StaffRole.issuer_id == issuer.id, StaffRole.email == principal.email))
-    if role is None and not principal.admin:
-        raise NotFound("no such issuer")
-    return issuer, role
-
-
-def _require_role(principal: Principal, role: str | None, allowed: tuple[str, ...], action: str) -> None:
-    if principal.admin or role in allowed:
-        return
-    raise NotPermitted(f"your role on this issuer ({role}) does not allow {action}",
-                    details=[{"field": "role", "message": f"needs one of {', '.join(allowed)}", "value": role}])
 
 
 def _issuer_fields(data: dict[str, Any], *, creating: bool) -> dict[str, Any]:
@@ -179,7 +146,7 @@ class IssuersController(Controller):
         state = hosting_state(request)
         role_col = select(StaffRole.role).where(
             StaffRole.issuer_id == Issuer.id, StaffRole.email == principal.email).scalar_subquery()
-        visible = _not_deleted()
+        visible = not_deleted()
         if not principal.admin:
             visible = and_(visible, exists().where(
                 StaffRole.issuer_id == Issuer.id, StaffRole.email == principal.email))
@@ -232,7 +199,7 @@ class IssuersController(Controller):
     async def _update(self, request: Request[Any, Any, Any], db_session: AsyncSession, principal: Principal,
                       issuer_ref: str) -> dict[str, Any]:
         issuer, role = await find_issuer(db_session, principal, issuer_ref)
-        _require_role(principal, role, _EDIT_ROLES, "editing the issuer")
+        require_role(principal, role, EDIT_ROLES, "editing the issuer")
         data = await read_body(request)
         fields = _issuer_fields(data, creating=False)
         if fields.get("slug") is not None and fields["slug"] != issuer.slug:
@@ -274,7 +241,7 @@ class IssuersController(Controller):
         the revoked assertions keep answering 410 and verifiers can tell why.
         """
         issuer, role = await find_issuer(db_session, principal, issuer_ref)
-        _require_role(principal, role, (Role.OWNER,), "deleting the issuer")
+        require_role(principal, role, (Role.OWNER,), "deleting the issuer")
         state = hosting_state(request)
         active = or_(Assertion.state == AssertionState.ACTIVE, Assertion.state == AssertionState.REPLACED)
         count = int(await db_session.scalar(

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hosting.api.auth import Principal, normalise_email
-from hosting.api.issuers import find_issuer
+from hosting.api.lookup import find_issuer
 from hosting.api.openapi import StaffChanged, StaffInput, StaffPage, StaffRoleInput, api_doc
 from hosting.lib.body import FieldErrors, read_body
 from hosting.lib.errors import Conflict, NotFound, NotPermitted

@@ -23,7 +23,7 @@ from hosting.api.auth import Principal
 from hosting.api.images import read_image
 from hosting.api.lookup import EDIT_ROLES, find_issuer, not_deleted, require_role
 from hosting.api.openapi import IssuerChanged, IssuerEnvelope, IssuerInput, IssuerPage, IssuerPatch, api_doc
-from hosting.app.state import HostingState, hosting_state
+from hosting.app.state import HostingState
 from hosting.lib.body import FieldErrors, read_body, slugify
 from hosting.lib.errors import Conflict
 from hosting.lib.ids import new_public_id
@@ -139,11 +139,10 @@ class IssuersController(Controller):
     @get("/", **api_doc(IssuerPage))
     async def list_issuers(
         self, request: Request[Any, Any, Any], db_session: AsyncSession, principal: Principal,
-        page: int = Parameter(default=1, ge=1, le=1_000_000),
+        hosting: HostingState, page: int = Parameter(default=1, ge=1, le=1_000_000),
         per_page: int = Parameter(default=50, ge=1, le=100),
     ) -> dict[str, Any]:
         """The issuers the token's user holds a role on (all of them for an admin token)."""
-        state = hosting_state(request)
         role_col = select(StaffRole.role).where(
             StaffRole.issuer_id == Issuer.id, StaffRole.email == principal.email).scalar_subquery()
         visible = not_deleted()
@@ -155,32 +154,29 @@ class IssuersController(Controller):
             select(Issuer, role_col).where(visible).order_by(Issuer.created_at, Issuer.id)
             .offset((page - 1) * per_page).limit(per_page))).all()
         pages = max(1, math.ceil(total / per_page))
-        base = f"{state.settings.base_url}/v1/issuers"
+        base = f"{hosting.settings.base_url}/v1/issuers"
 
         def _page_url(n: int) -> str | None:
             return f"{base}?{urlencode({'page': n, 'per_page': per_page})}" if 1 <= n <= pages else None
 
         return {
-            "issuers": [issuer_json(issuer, state, role) for issuer, role in rows],
+            "issuers": [issuer_json(issuer, hosting, role) for issuer, role in rows],
             "metadata": {"count": len(rows), "current_page": page, "total_count": total, "total_pages": pages,
                          "next_page_url": _page_url(page + 1), "previous_page_url": _page_url(page - 1)},
         }
 
     @post("/", status_code=201, **api_doc(IssuerChanged, status=201, body=IssuerInput, errors=(409,)))
     async def create_issuer(self, request: Request[Any, Any, Any], db_session: AsyncSession,
-                            principal: Principal) -> dict[str, Any]:
+                            principal: Principal, hosting: HostingState, store: HostingStore) -> dict[str, Any]:
         """Create an issuer; the token's user becomes its owner."""
         data = await read_body(request)
         fields = _issuer_fields(data, creating=True)
-        state = hosting_state(request)
-        image = await read_image(state, data.get("image"))
+        image = await read_image(hosting, data.get("image"))
         slug = fields.pop("slug", None)
         if slug is None:  # derived from the name: pick a free variant instead of refusing
             slug = slugify(fields["name"])
             if await db_session.scalar(select(Issuer.id).where(Issuer.slug == slug)) is not None:
                 slug = f"{slug[:43]}-{secrets.token_hex(3)}"
-        store = HostingStore(db_session, state.urls, state.keybox,
-                             max_image_bytes=state.settings.max_image_bytes)
         try:
             issuer = await store.create_issuer(slug=slug, image=image, **fields)
         except IntegrityError as exc:  # a concurrent create took the slug between check and insert
@@ -188,24 +184,23 @@ class IssuersController(Controller):
                                    details=[{"field": "slug", "message": "taken", "value": slug}]) from exc
         db_session.add(StaffRole(issuer_id=issuer.id, email=principal.email, role=Role.OWNER))
         await db_session.flush()
-        return {"status": "created", "issuer": issuer_json(issuer, state, Role.OWNER)}
+        return {"status": "created", "issuer": issuer_json(issuer, hosting, Role.OWNER)}
 
     @get("/{issuer_ref:str}", **api_doc(IssuerEnvelope, errors=(404,)))
     async def get_issuer(self, request: Request[Any, Any, Any], db_session: AsyncSession, principal: Principal,
-                         issuer_ref: str) -> dict[str, Any]:
+                         hosting: HostingState, issuer_ref: str) -> dict[str, Any]:
         issuer, role = await find_issuer(db_session, principal, issuer_ref)
-        return {"issuer": issuer_json(issuer, hosting_state(request), role)}
+        return {"issuer": issuer_json(issuer, hosting, role)}
 
     async def _update(self, request: Request[Any, Any, Any], db_session: AsyncSession, principal: Principal,
-                      issuer_ref: str) -> dict[str, Any]:
+                      hosting: HostingState, issuer_ref: str) -> dict[str, Any]:
         issuer, role = await find_issuer(db_session, principal, issuer_ref)
         require_role(principal, role, EDIT_ROLES, "editing the issuer")
         data = await read_body(request)
         fields = _issuer_fields(data, creating=False)
         if fields.get("slug") is not None and fields["slug"] != issuer.slug:
             await _check_slug_free(db_session, fields["slug"], issuer.id)
-        state = hosting_state(request)
-        changed = "image" in data and await _set_image(db_session, state, issuer, data["image"])
+        changed = "image" in data and await _set_image(db_session, hosting, issuer, data["image"])
         for name, value in fields.items():
             if name == "slug" and value is None:
                 continue
@@ -215,25 +210,25 @@ class IssuersController(Controller):
         if changed:
             issuer.invalidate()
         await db_session.flush()
-        if changed and state.reader is not None:
-            state.reader.forget()
-        return {"status": "updated", "issuer": issuer_json(issuer, state, role)}
+        if changed and hosting.reader is not None:
+            hosting.reader.forget()
+        return {"status": "updated", "issuer": issuer_json(issuer, hosting, role)}
 
     @put("/{issuer_ref:str}", **api_doc(IssuerChanged, body=IssuerPatch, errors=(404, 409)))
     async def put_issuer(self, request: Request[Any, Any, Any], db_session: AsyncSession, principal: Principal,
-                         issuer_ref: str) -> dict[str, Any]:
+                         hosting: HostingState, issuer_ref: str) -> dict[str, Any]:
         """Change the fields given (BadgeKit semantics: fields not given keep their value)."""
-        return await self._update(request, db_session, principal, issuer_ref)
+        return await self._update(request, db_session, principal, hosting, issuer_ref)
 
     @patch("/{issuer_ref:str}", **api_doc(IssuerChanged, body=IssuerPatch, errors=(404, 409)))
     async def patch_issuer(self, request: Request[Any, Any, Any], db_session: AsyncSession,
-                           principal: Principal, issuer_ref: str) -> dict[str, Any]:
+                           principal: Principal, hosting: HostingState, issuer_ref: str) -> dict[str, Any]:
         """Change the fields given."""
-        return await self._update(request, db_session, principal, issuer_ref)
+        return await self._update(request, db_session, principal, hosting, issuer_ref)
 
     @delete("/{issuer_ref:str}", status_code=200, **api_doc(IssuerChanged, errors=(404, 409)))
     async def delete_issuer(self, request: Request[Any, Any, Any], db_session: AsyncSession,
-                            principal: Principal, issuer_ref: str,
+                            principal: Principal, hosting: HostingState, store: HostingStore, issuer_ref: str,
                             force: bool = Parameter(default=False)) -> dict[str, Any]:
         """Delete (owners only). With issued assertions: 409, unless ``?force=true``, which revokes them all.
 
@@ -242,7 +237,6 @@ class IssuersController(Controller):
         """
         issuer, role = await find_issuer(db_session, principal, issuer_ref)
         require_role(principal, role, (Role.OWNER,), "deleting the issuer")
-        state = hosting_state(request)
         active = or_(Assertion.state == AssertionState.ACTIVE, Assertion.state == AssertionState.REPLACED)
         count = int(await db_session.scalar(
             select(func.count()).select_from(Assertion).where(Assertion.issuer_id == issuer.id, active)) or 0)
@@ -251,15 +245,14 @@ class IssuersController(Controller):
                 f"the issuer has {count} issued assertion(s); revoke them or use ?force=true",
                 details=[{"resource": "assertions", "field": "assertions", "message": "issued assertions exist",
                           "value": count}])
-        body = issuer_json(issuer, state, role)
+        body = issuer_json(issuer, hosting, role)
         if count:
-            store = HostingStore(db_session, state.urls, state.keybox)
             revoked = (await db_session.scalars(select(Assertion).where(
                 Assertion.issuer_id == issuer.id, Assertion.state == AssertionState.ACTIVE))).all()
             for assertion in revoked:
                 await store.revoke(assertion, "issuer deleted")
-            if state.reader is not None:
-                state.reader.forget()
+            if hosting.reader is not None:
+                hosting.reader.forget()
         issuer.slug = "deleted-" + new_public_id().lower().replace("_", "-")[:20]
         db_session.add(DeletedIssuer(issuer_id=issuer.id, deleted_at=utcnow(), deleted_by=principal.email))
         await db_session.flush()

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hosting.api.auth import Principal
 from hosting.api.lookup import EDIT_ROLES, find_issuer, require_role
 from hosting.api.openapi import api_doc, changed, envelope
-from hosting.app.state import HostingState, hosting_state
+from hosting.app.state import HostingState
 from hosting.lib.body import FieldErrors, read_body
 from hosting.lib.errors import Conflict, NotFound
 from hosting.lib.ids import is_public_id
@@ -84,18 +84,17 @@ class KeysController(Controller):
 
     @get("/", **api_doc(KeyPage, errors=(404,)))
     async def list_keys(self, request: Request[Any, Any, Any], db_session: AsyncSession, principal: Principal,
-                        issuer_ref: str) -> dict[str, Any]:
+                        hosting: HostingState, issuer_ref: str) -> dict[str, Any]:
         """The issuer's keys, oldest first (active and retired)."""
         issuer, _ = await find_issuer(db_session, principal, issuer_ref)
         keys = (await db_session.scalars(
             select(SigningKey).where(SigningKey.issuer_id == issuer.id).order_by(SigningKey.id))).all()
-        state = hosting_state(request)
-        return {"keys": [key_json(key, state) for key in keys]}
+        return {"keys": [key_json(key, hosting) for key in keys]}
 
     @post("/", status_code=201, **api_doc(changed("key", Key), status=201, body=KeyInput, body_required=False,
                                           errors=(404,)))
     async def create_key(self, request: Request[Any, Any, Any], db_session: AsyncSession, principal: Principal,
-                         issuer_ref: str) -> dict[str, Any]:
+                         hosting: HostingState, store: HostingStore, issuer_ref: str) -> dict[str, Any]:
         """A new active key (owners and editors); new signed assertions use the newest active key."""
         issuer, role = await find_issuer(db_session, principal, issuer_ref)
         require_role(principal, role, EDIT_ROLES, "managing keys")
@@ -107,20 +106,20 @@ class KeysController(Controller):
         if alg not in KEY_ALGS:
             errors.add("alg", f"must be one of {', '.join(KEY_ALGS)}", alg)
         errors.raise_if_any()
-        state = hosting_state(request)
-        key = await HostingStore(db_session, state.urls, state.keybox).create_key(issuer, alg)
-        return {"status": "created", "key": key_json(key, state)}
+        key = await store.create_key(issuer, alg)
+        return {"status": "created", "key": key_json(key, hosting)}
 
     @get("/{key_ref:str}", **api_doc(envelope("key", Key), errors=(404,)))
     async def get_key(self, request: Request[Any, Any, Any], db_session: AsyncSession, principal: Principal,
-                      issuer_ref: str, key_ref: str) -> dict[str, Any]:
+                      hosting: HostingState, issuer_ref: str, key_ref: str) -> dict[str, Any]:
         issuer, _ = await find_issuer(db_session, principal, issuer_ref)
-        return {"key": key_json(await _find_key(db_session, issuer, key_ref), hosting_state(request))}
+        return {"key": key_json(await _find_key(db_session, issuer, key_ref), hosting)}
 
     @post("/{key_ref:str}/retire", status_code=200, **api_doc(changed("key", Key, struct_name="KeyRetired"),
                                                               errors=(404, 409)))
     async def retire_key(self, request: Request[Any, Any, Any], db_session: AsyncSession, principal: Principal,
-                         issuer_ref: str, key_ref: str) -> dict[str, Any]:
+                         hosting: HostingState, store: HostingStore, issuer_ref: str,
+                         key_ref: str) -> dict[str, Any]:
         """Stop signing with the key (owners and editors); it stays published so old signatures verify."""
         issuer, role = await find_issuer(db_session, principal, issuer_ref)
         require_role(principal, role, EDIT_ROLES, "managing keys")
@@ -128,9 +127,8 @@ class KeysController(Controller):
         if key.state == KeyState.RETIRED:
             raise Conflict("the key is already retired", details=[
                 {"resource": "key", "field": "state", "message": "already retired", "value": key.state}])
-        state = hosting_state(request)
-        await HostingStore(db_session, state.urls, state.keybox).retire_key(key)
-        return {"status": "retired", "key": key_json(key, state)}
+        await store.retire_key(key)
+        return {"status": "retired", "key": key_json(key, hosting)}
 
 
 ROUTE_HANDLERS: list[Any] = [KeysController]

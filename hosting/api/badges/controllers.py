@@ -31,7 +31,7 @@ from hosting.api.badges.shapes import BadgeChanged, BadgeEnvelope, BadgeInput, B
 from hosting.api.images import read_image
 from hosting.api.lookup import EDIT_ROLES, find_badge, find_issuer, require_role
 from hosting.api.openapi import FORM, JSON, api_doc
-from hosting.app.state import HostingState, hosting_state
+from hosting.app.state import HostingState
 from hosting.lib.body import read_body, slugify
 from hosting.lib.errors import Conflict, InvalidInput
 from hosting.lib.times import iso
@@ -141,7 +141,8 @@ class BadgesController(Controller):
 
     @get("/", **api_doc(BadgePage, errors=(404,)))
     async def list_badges(
-        self, request: Request[Any, Any, Any], db_session: AsyncSession, principal: Principal, issuer_ref: str,
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, principal: Principal,
+        hosting: HostingState, issuer_ref: str,
         archived: str = Parameter(default="false", description="true, false (default) or any"),
         page: int = Parameter(default=1, ge=1, le=1_000_000),
         per_page: int = Parameter(default=50, ge=1, le=100),
@@ -151,7 +152,6 @@ class BadgesController(Controller):
             raise InvalidInput("archived must be true, false or any",
                              details=[{"field": "archived", "message": "one of true, false, any", "value": archived}])
         issuer, _ = await find_issuer(db_session, principal, issuer_ref)
-        state = hosting_state(request)
         where = [BadgeClass.issuer_id == issuer.id]
         if archived != "any":
             where.append(BadgeClass.archived == (archived == "true"))
@@ -161,14 +161,14 @@ class BadgesController(Controller):
                                            .offset((page - 1) * per_page).limit(per_page))).all()
         counts = await _assertion_counts(db_session, [b.id for b in badges])
         pages = max(1, math.ceil(total / per_page))
-        base = f"{state.settings.base_url}/v1/issuers/{issuer.public_id}/badges"
+        base = f"{hosting.settings.base_url}/v1/issuers/{issuer.public_id}/badges"
 
         def page_url(n: int) -> str | None:
             query = {"archived": archived, "page": n, "per_page": per_page}
             return f"{base}?{urlencode(query)}" if 1 <= n <= pages else None
 
         return {
-            "badges": [badge_json(b, issuer.public_id, state, counts.get(b.id, 0)) for b in badges],
+            "badges": [badge_json(b, issuer.public_id, hosting, counts.get(b.id, 0)) for b in badges],
             "metadata": {"count": len(badges), "current_page": page, "total_count": total, "total_pages": pages,
                          "next_page_url": page_url(page + 1), "previous_page_url": page_url(page - 1)},
         }
@@ -176,22 +176,21 @@ class BadgesController(Controller):
     @post("/", status_code=201, **api_doc(BadgeChanged, status=201, body=BadgeInput, media_types=_MEDIA,
                                            errors=(404, 409)))
     async def create_badge(self, request: Request[Any, Any, Any], db_session: AsyncSession,
-                           principal: Principal, issuer_ref: str) -> dict[str, Any]:
+                           principal: Principal, hosting: HostingState, store: HostingStore,
+                           issuer_ref: str) -> dict[str, Any]:
         """Create a badge class (owner, editor); the slug defaults to a free one derived from the name."""
         issuer, role = await find_issuer(db_session, principal, issuer_ref)
         require_role(principal, role, EDIT_ROLES, "creating badge classes")
-        state = hosting_state(request)
         parsed = BadgeFields(await read_body(request), form=is_form(request), creating=True)
         fields = parsed.parse()
-        check_candidate(BadgeClass(**fields), state.urls, parsed.errors)
+        check_candidate(BadgeClass(**fields), hosting.urls, parsed.errors)
         parsed.errors.raise_if_any()
-        image = await read_image(state, parsed.image)
+        image = await read_image(hosting, parsed.image)
         if image is None:  # pragma: no cover - parse() refused an empty image already
             raise InvalidInput("image is required", details=[{"field": "image", "message": "required", "value": None}])
         given = fields.pop("slug", None)
         if given is not None:
             await _refuse_taken_slug(db_session, issuer, given, None)
-        store = HostingStore(db_session, state.urls, state.keybox, max_image_bytes=state.settings.max_image_bytes)
         badge: BadgeClass | None = None
         for attempt in range(3):
             slug = given or await _free_slug(db_session, issuer, fields["name"], random_suffix=attempt > 0)
@@ -204,32 +203,31 @@ class BadgesController(Controller):
                     raise _slug_conflict(slug) from exc
         if badge is None:  # pragma: no cover - the loop either breaks with a badge or raises
             raise _slug_conflict(slug)
-        return {"status": "created", "badge": badge_json(badge, issuer.public_id, state, 0)}
+        return {"status": "created", "badge": badge_json(badge, issuer.public_id, hosting, 0)}
 
     @get("/{badge_ref:str}", **api_doc(BadgeEnvelope, errors=(404,)))
     async def get_badge(self, request: Request[Any, Any, Any], db_session: AsyncSession, principal: Principal,
-                        issuer_ref: str, badge_ref: str) -> dict[str, Any]:
+                        hosting: HostingState, issuer_ref: str, badge_ref: str) -> dict[str, Any]:
         issuer, _ = await find_issuer(db_session, principal, issuer_ref)
         badge = await find_badge(db_session, issuer, badge_ref)
         counts = await _assertion_counts(db_session, [badge.id])
-        return {"badge": badge_json(badge, issuer.public_id, hosting_state(request), counts.get(badge.id, 0))}
+        return {"badge": badge_json(badge, issuer.public_id, hosting, counts.get(badge.id, 0))}
 
     async def _update(self, request: Request[Any, Any, Any], db_session: AsyncSession, principal: Principal,
-                      issuer_ref: str, badge_ref: str) -> dict[str, Any]:
+                      hosting: HostingState, issuer_ref: str, badge_ref: str) -> dict[str, Any]:
         issuer, badge = await _editable_badge(db_session, principal, issuer_ref, badge_ref, "editing badge classes")
-        state = hosting_state(request)
         parsed = BadgeFields(await read_body(request), form=is_form(request), creating=False)
         fields = {k: v for k, v in parsed.parse().items() if not (k == "slug" and v is None)}
-        check_candidate(BadgeClass(**{**columns(badge), **fields}), state.urls, parsed.errors)
+        check_candidate(BadgeClass(**{**columns(badge), **fields}), hosting.urls, parsed.errors)
         parsed.errors.raise_if_any()
         if fields.get("slug", badge.slug) != badge.slug:
             await _refuse_taken_slug(db_session, issuer, fields["slug"], badge.id)
         changed = False
-        image = None if parsed.image == state.urls.badge_image(badge.public_id) \
-            else await read_image(state, parsed.image)  # GET-then-PUT echoes the badge's own image URL
+        image = None if parsed.image == hosting.urls.badge_image(badge.public_id) \
+            else await read_image(hosting, parsed.image)  # GET-then-PUT echoes the badge's own image URL
         if image is not None:
-            store = HostingStore(db_session, state.urls, state.keybox,
-                                 max_image_bytes=state.settings.max_image_bytes)
+            store = HostingStore(db_session, hosting.urls, hosting.keybox,
+                                 max_image_bytes=hosting.settings.max_image_bytes)
             await _replace_image(store, badge, image)
             changed = True
         for column, value in fields.items():
@@ -238,30 +236,30 @@ class BadgesController(Controller):
                 changed = True
         if changed:
             badge.invalidate()
-            if state.reader is not None:
-                state.reader.forget(badge.public_id)
+            if hosting.reader is not None:
+                hosting.reader.forget(badge.public_id)
         try:
             await db_session.flush()
         except IntegrityError as exc:  # a concurrent write took the slug
             raise _slug_conflict(badge.slug) from exc
         counts = await _assertion_counts(db_session, [badge.id])
-        return {"status": "updated", "badge": badge_json(badge, issuer.public_id, state, counts.get(badge.id, 0))}
+        return {"status": "updated", "badge": badge_json(badge, issuer.public_id, hosting, counts.get(badge.id, 0))}
 
     @put("/{badge_ref:str}", **api_doc(BadgeChanged, body=BadgePatch, media_types=_MEDIA, errors=(404, 409)))
     async def put_badge(self, request: Request[Any, Any, Any], db_session: AsyncSession, principal: Principal,
-                        issuer_ref: str, badge_ref: str) -> dict[str, Any]:
+                        hosting: HostingState, issuer_ref: str, badge_ref: str) -> dict[str, Any]:
         """Change the fields given (BadgeKit semantics: fields not given keep their value)."""
-        return await self._update(request, db_session, principal, issuer_ref, badge_ref)
+        return await self._update(request, db_session, principal, hosting, issuer_ref, badge_ref)
 
     @patch("/{badge_ref:str}", **api_doc(BadgeChanged, body=BadgePatch, media_types=_MEDIA, errors=(404, 409)))
     async def patch_badge(self, request: Request[Any, Any, Any], db_session: AsyncSession, principal: Principal,
-                          issuer_ref: str, badge_ref: str) -> dict[str, Any]:
+                          hosting: HostingState, issuer_ref: str, badge_ref: str) -> dict[str, Any]:
         """Change the fields given (``{"archived": true}`` archives)."""
-        return await self._update(request, db_session, principal, issuer_ref, badge_ref)
+        return await self._update(request, db_session, principal, hosting, issuer_ref, badge_ref)
 
     @delete("/{badge_ref:str}", status_code=200, **api_doc(BadgeChanged, errors=(404, 409)))
     async def delete_badge(self, request: Request[Any, Any, Any], db_session: AsyncSession, principal: Principal,
-                           issuer_ref: str, badge_ref: str) -> dict[str, Any]:
+                           hosting: HostingState, issuer_ref: str, badge_ref: str) -> dict[str, Any]:
         """Delete a badge class that has no assertions (else 409: archive it instead)."""
         issuer, badge = await _editable_badge(db_session, principal, issuer_ref, badge_ref,
                                               "deleting badge classes")
@@ -271,14 +269,13 @@ class BadgesController(Controller):
                 f"the badge class has {count} assertion(s) and cannot be deleted; archive it instead",
                 details=[{"resource": "assertions", "field": "assertions", "message": "assertions exist",
                           "value": count}])
-        state = hosting_state(request)
-        body = badge_json(badge, issuer.public_id, state, 0)
+        body = badge_json(badge, issuer.public_id, hosting, 0)
         image_id = badge.image_id
         await db_session.delete(badge)
         await db_session.flush()
         await db_session.execute(sql_delete(StoredImage).where(StoredImage.id == image_id))
-        if state.reader is not None:
-            state.reader.forget(badge.public_id)
+        if hosting.reader is not None:
+            hosting.reader.forget(badge.public_id)
         return {"status": "deleted", "badge": body}
 
 

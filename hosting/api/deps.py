@@ -26,7 +26,8 @@ def _provide_urls(hosting: HostingState) -> PublicUrls:
 
 
 def _provide_store(hosting: HostingState, db_session: AsyncSession) -> HostingStore:
-    return HostingStore(db_session, hosting.urls, hosting.keybox, max_image_bytes=hosting.settings.max_image_bytes)
+    settings = hosting.settings
+    return HostingStore(db_session, hosting.urls, hosting.keybox, max_image_bytes=settings.max_image_bytes)
 
 
 DEPENDENCIES: dict[str, Any] = {

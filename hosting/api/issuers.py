@@ -107,7 +107,7 @@ async def _check_slug_free(session: AsyncSession, slug: str, issuer_id: int | No
                                          "resource": "issuer"}])
 
 
-async def _set_image(session: AsyncSession, state: HostingState, issuer: Issuer, value: Any) -> bool:
+async def _set_image(store: HostingStore, state: HostingState, issuer: Issuer, value: Any) -> bool:
     """Replace (upload, ``data:`` URI, URL) or remove (``null``/``""``) the issuer's image; True if it changed.
 
     The issuer's own public image URL (echoed back by GET-then-PUT) keeps the image.
@@ -120,14 +120,13 @@ async def _set_image(session: AsyncSession, state: HostingState, issuer: Issuer,
         return False
     old_id = issuer.image_id
     if data is not None:
-        store = HostingStore(session, state.urls, state.keybox, max_image_bytes=state.settings.max_image_bytes)
         issuer.image_id = (await store.add_image(data)).id
     else:
         issuer.image_id = None
     issuer.invalidate()
-    await session.flush()
+    await store.session.flush()
     if old_id is not None:
-        await session.execute(sql_delete(StoredImage).where(StoredImage.id == old_id))
+        await store.session.execute(sql_delete(StoredImage).where(StoredImage.id == old_id))
     return True
 
 
@@ -167,7 +166,8 @@ class IssuersController(Controller):
 
     @post("/", status_code=201, **api_doc(IssuerChanged, status=201, body=IssuerInput, errors=(409,)))
     async def create_issuer(self, request: Request[Any, Any, Any], db_session: AsyncSession,
-                            principal: Principal, hosting: HostingState, store: HostingStore) -> dict[str, Any]:
+                            principal: Principal, hosting: HostingState,
+                            store: HostingStore) -> dict[str, Any]:
         """Create an issuer; the token's user becomes its owner."""
         data = await read_body(request)
         fields = _issuer_fields(data, creating=True)
@@ -193,14 +193,14 @@ class IssuersController(Controller):
         return {"issuer": issuer_json(issuer, hosting, role)}
 
     async def _update(self, request: Request[Any, Any, Any], db_session: AsyncSession, principal: Principal,
-                      hosting: HostingState, issuer_ref: str) -> dict[str, Any]:
+                      hosting: HostingState, store: HostingStore, issuer_ref: str) -> dict[str, Any]:
         issuer, role = await find_issuer(db_session, principal, issuer_ref)
         require_role(principal, role, EDIT_ROLES, "editing the issuer")
         data = await read_body(request)
         fields = _issuer_fields(data, creating=False)
         if fields.get("slug") is not None and fields["slug"] != issuer.slug:
             await _check_slug_free(db_session, fields["slug"], issuer.id)
-        changed = "image" in data and await _set_image(db_session, hosting, issuer, data["image"])
+        changed = "image" in data and await _set_image(store, hosting, issuer, data["image"])
         for name, value in fields.items():
             if name == "slug" and value is None:
                 continue
@@ -216,15 +216,16 @@ class IssuersController(Controller):
 
     @put("/{issuer_ref:str}", **api_doc(IssuerChanged, body=IssuerPatch, errors=(404, 409)))
     async def put_issuer(self, request: Request[Any, Any, Any], db_session: AsyncSession, principal: Principal,
-                         hosting: HostingState, issuer_ref: str) -> dict[str, Any]:
+                         hosting: HostingState, store: HostingStore, issuer_ref: str) -> dict[str, Any]:
         """Change the fields given (BadgeKit semantics: fields not given keep their value)."""
-        return await self._update(request, db_session, principal, hosting, issuer_ref)
+        return await self._update(request, db_session, principal, hosting, store, issuer_ref)
 
     @patch("/{issuer_ref:str}", **api_doc(IssuerChanged, body=IssuerPatch, errors=(404, 409)))
     async def patch_issuer(self, request: Request[Any, Any, Any], db_session: AsyncSession,
-                           principal: Principal, hosting: HostingState, issuer_ref: str) -> dict[str, Any]:
+                           principal: Principal, hosting: HostingState, store: HostingStore,
+                           issuer_ref: str) -> dict[str, Any]:
         """Change the fields given."""
-        return await self._update(request, db_session, principal, hosting, issuer_ref)
+        return await self._update(request, db_session, principal, hosting, store, issuer_ref)
 
     @delete("/{issuer_ref:str}", status_code=200, **api_doc(IssuerChanged, errors=(404, 409)))
     async def delete_issuer(self, request: Request[Any, Any, Any], db_session: AsyncSession,

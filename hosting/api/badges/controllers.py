@@ -214,7 +214,8 @@ class BadgesController(Controller):
         return {"badge": badge_json(badge, issuer.public_id, hosting, counts.get(badge.id, 0))}
 
     async def _update(self, request: Request[Any, Any, Any], db_session: AsyncSession, principal: Principal,
-                      hosting: HostingState, issuer_ref: str, badge_ref: str) -> dict[str, Any]:
+                      hosting: HostingState, store: HostingStore, issuer_ref: str,
+                      badge_ref: str) -> dict[str, Any]:
         issuer, badge = await _editable_badge(db_session, principal, issuer_ref, badge_ref, "editing badge classes")
         parsed = BadgeFields(await read_body(request), form=is_form(request), creating=False)
         fields = {k: v for k, v in parsed.parse().items() if not (k == "slug" and v is None)}
@@ -226,8 +227,6 @@ class BadgesController(Controller):
         image = None if parsed.image == hosting.urls.badge_image(badge.public_id) \
             else await read_image(hosting, parsed.image)  # GET-then-PUT echoes the badge's own image URL
         if image is not None:
-            store = HostingStore(db_session, hosting.urls, hosting.keybox,
-                                 max_image_bytes=hosting.settings.max_image_bytes)
             await _replace_image(store, badge, image)
             changed = True
         for column, value in fields.items():
@@ -247,15 +246,17 @@ class BadgesController(Controller):
 
     @put("/{badge_ref:str}", **api_doc(BadgeChanged, body=BadgePatch, media_types=_MEDIA, errors=(404, 409)))
     async def put_badge(self, request: Request[Any, Any, Any], db_session: AsyncSession, principal: Principal,
-                        hosting: HostingState, issuer_ref: str, badge_ref: str) -> dict[str, Any]:
+                        hosting: HostingState, store: HostingStore, issuer_ref: str,
+                      badge_ref: str) -> dict[str, Any]:
         """Change the fields given (BadgeKit semantics: fields not given keep their value)."""
-        return await self._update(request, db_session, principal, hosting, issuer_ref, badge_ref)
+        return await self._update(request, db_session, principal, hosting, store, issuer_ref, badge_ref)
 
     @patch("/{badge_ref:str}", **api_doc(BadgeChanged, body=BadgePatch, media_types=_MEDIA, errors=(404, 409)))
     async def patch_badge(self, request: Request[Any, Any, Any], db_session: AsyncSession, principal: Principal,
-                          hosting: HostingState, issuer_ref: str, badge_ref: str) -> dict[str, Any]:
+                          hosting: HostingState, store: HostingStore, issuer_ref: str,
+                      badge_ref: str) -> dict[str, Any]:
         """Change the fields given (``{"archived": true}`` archives)."""
-        return await self._update(request, db_session, principal, hosting, issuer_ref, badge_ref)
+        return await self._update(request, db_session, principal, hosting, store, issuer_ref, badge_ref)
 
     @delete("/{badge_ref:str}", status_code=200, **api_doc(BadgeChanged, errors=(404, 409)))
     async def delete_badge(self, request: Request[Any, Any, Any], db_session: AsyncSession, principal: Principal,

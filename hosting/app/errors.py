@@ -31,6 +31,7 @@ _CODE_BY_STATUS = {
     403: "Forbidden",
     404: "ResourceNotFound",
     405: "MethodNotAllowed",
+    408: "RequestTimeout",
     409: "ResourceConflict",
     410: "Gone",
     413: "PayloadTooLarge",

@@ -12,7 +12,8 @@ import math
 
 import anyio
 from litestar.enums import ScopeType
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import ASGIApp, Receive, ReceiveMessage, Scope, Send
+from litestar.types.asgi_types import HTTPRequestEvent
 
 __all__ = ["BodyPrefetchMiddleware"]
 
@@ -57,11 +58,12 @@ class BodyPrefetchMiddleware:
             return
         sent = False
 
-        async def replay() -> Message:
+        async def replay() -> ReceiveMessage:
             nonlocal sent
             if not sent:
                 sent = True
-                return {"type": "http.request", "body": body, "more_body": False}
+                whole: HTTPRequestEvent = {"type": "http.request", "body": body, "more_body": False}
+                return whole
             return await receive()
 
         await self.app(scope, replay, send)
@@ -73,7 +75,7 @@ class BodyPrefetchMiddleware:
             message = await receive()
             if message["type"] == "http.disconnect":
                 raise _Disconnected
-            chunk = message.get("body", b"")
+            chunk = bytes(message.get("body", b""))  # type: ignore[call-overload]
             size += len(chunk)
             if size > self.max_bytes:
                 raise _TooLarge

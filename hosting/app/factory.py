@@ -30,6 +30,7 @@ from hosting.app.ops import (
 )
 from hosting.app.settings import Settings
 from hosting.app.state import HostingState
+from hosting.lib.body import MAX_FIELDS
 from hosting.lib.crypto import KeyBox
 from hosting.lib.db import WriteIntentMiddleware, install_sqlite_pragmas, is_sqlite
 from hosting.lib.prefetch import BodyPrefetchMiddleware
@@ -87,6 +88,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         on_shutdown=[notifier.stop] if notifier else [],
         exception_handlers=exception_handlers,
         middleware=middleware,
+        multipart_form_part_limit=MAX_FIELDS,
         openapi_config=OpenAPIConfig(
             title="openbadges hosting",
             version="0.1.0",

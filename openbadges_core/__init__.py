@@ -50,6 +50,7 @@ from openbadges_core._identity import hash_identity, identity_matches
 
 # --- keys and signing ---
 from openbadges_core._jws import decode_jws_unverified, sign_assertion, sign_jws, verify_jws
+from openbadges_core._keyio import load_private_key, load_public_key
 from openbadges_core._keys import (
     SUPPORTED_ALGORITHMS,
     PrivateKey,
@@ -57,8 +58,6 @@ from openbadges_core._keys import (
     Signer,
     generate_key,
     jwk_thumbprint,
-    load_private_key,
-    load_public_key,
 )
 from openbadges_core._ob2 import (
     OB2_CONTEXT,

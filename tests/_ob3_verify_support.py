@@ -145,6 +145,6 @@ class TestIssuer:
 class OfflineFetcher:
     """A fetcher that fetches nothing: tests that pre-supply every document stay off the network."""
 
-    def fetch(self, url: str, *, accept: str = "") -> FetchResponse:
+    def fetch(self, url: str, *, accept: str = "", timeout: float = 10.0) -> FetchResponse:
         from openbadges_core import FetchError
         raise FetchError(f"offline test: {url} is not fetched")

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from openbadges_core import DocumentCache, Fetcher, SafeFetcher
 from openbadges_core._errors import (
     BlockedAddressError,
     FetchError,
@@ -15,7 +16,7 @@ from openbadges_core._errors import (
     ResponseTooLargeError,
     TooManyRedirectsError,
 )
-from openbadges_core._verify._fetch import DocumentCache, Fetcher, SafeFetcher, is_public_address
+from openbadges_core._verify._fetch import is_public_address
 
 try:
     from tests._badge_server import BadgeServer

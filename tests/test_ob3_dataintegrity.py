@@ -12,12 +12,11 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from openbadges_core import CanonicalizationError, SignatureError, UnsupportedAlgorithmError
+from openbadges_core import CanonicalizationError, FetchResponse, SignatureError, UnsupportedAlgorithmError
 from openbadges_core._ob3._canon import canonicalize
 from openbadges_core._ob3._dataintegrity import proof_hash_data, sign_data_integrity, verify_data_integrity
 from openbadges_core._ob3._didkeys import did_web_url, resolve_ed25519_key
 from openbadges_core._ob3._multibase import b58decode, b58encode, ed25519_multikey
-from openbadges_core._verify._fetch import FetchResponse
 
 VECTOR = Path("test-vectors") / "eddsa-rdfc-2022-ob3"
 OB30 = Path("examples") / "validator-ob30"
@@ -211,8 +210,9 @@ def test_signing_refuses_undefined_terms(conformance: Path) -> None:
 def test_external_eddsa_signer_is_accepted(conformance: Path) -> None:
     inner = Ed25519PrivateKey.generate()
 
-    class HsmSigner:
+    class HsmSigner:  # the one Signer protocol of JWS, VC-JWT and Data Integrity
         alg = "EdDSA"
+        kid = None
 
         def sign(self, data: bytes) -> bytes:
             return inner.sign(data)
@@ -221,6 +221,19 @@ def test_external_eddsa_signer_is_accepted(conformance: Path) -> None:
     signed = sign_data_integrity(_credential(conformance), HsmSigner(),
                                  verification_method=f"did:key:{multikey}")
     assert verify_data_integrity(signed)[0].public_key_multibase == multikey
+
+
+def test_private_key_is_a_signer_and_names_its_own_method(conformance: Path) -> None:
+    from openbadges_core import generate_key
+
+    key = generate_key("EdDSA")
+    signed = sign_data_integrity(_credential(conformance), key)
+    proof = verify_data_integrity(signed)[0]
+    raw = key.public_key.cryptography_key.public_bytes(Encoding.Raw, PublicFormat.Raw)
+    assert proof.public_key_multibase == ed25519_multikey(raw)
+    assert proof.verification_method.endswith("#" + ed25519_multikey(raw))
+    with pytest.raises(UnsupportedAlgorithmError):
+        sign_data_integrity(_credential(conformance), generate_key("ES256"), verification_method="did:example:1#k")
 
 
 class _FakeFetcher:

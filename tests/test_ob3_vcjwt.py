@@ -10,11 +10,17 @@ from typing import Any
 
 import pytest
 
-from openbadges_core import SignatureError, UnsupportedAlgorithmError, generate_key, sign_jws, unbake
+from openbadges_core import (
+    FetchResponse,
+    SignatureError,
+    UnsupportedAlgorithmError,
+    generate_key,
+    sign_jws,
+    unbake,
+)
 from openbadges_core._keys import PrivateKey
 from openbadges_core._ob3._multibase import ed25519_multikey, multibase_encode
 from openbadges_core._ob3._vcjwt import sign_vc_jwt, verify_vc_jwt
-from openbadges_core._verify._fetch import FetchResponse
 
 OB30 = Path("examples") / "validator-ob30"
 ISSUER = "https://example.edu/issuers/565049"

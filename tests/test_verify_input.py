@@ -188,20 +188,24 @@ def test_arbitrary_input_is_a_report_or_a_verification_error(data: bytes | str) 
     assert report.check("internal") is None, report.check("internal")
 
 
-def test_fetcher_without_a_timeout_parameter_is_supported(world: BadgeWorld) -> None:
+def test_fetcher_is_always_given_the_remaining_time_budget(world: BadgeWorld) -> None:
     from openbadges_core import FetchResponse
 
-    class Minimal:  # the one-method protocol of the brief: fetch(url, *, accept)
+    class Recording:  # the one Fetcher protocol: fetch(url, *, accept, timeout)
         def __init__(self) -> None:
             self.inner = SafeFetcher(allow_private_network=True)
+            self.timeouts: list[float] = []
 
-        def fetch(self, url: str, *, accept: str = "application/ld+json") -> FetchResponse:
-            return self.inner.fetch(url, accept=accept)
+        def fetch(self, url: str, *, accept: str, timeout: float) -> FetchResponse:
+            self.timeouts.append(timeout)
+            return self.inner.fetch(url, accept=accept, timeout=timeout)
 
     url, _ = world.hosted()
-    fetcher = Minimal()
-    report = verify(url, options=VerifyOptions(fetcher=fetcher, cache=DocumentCache()))  # type: ignore[arg-type]
+    fetcher = Recording()
+    report = verify(url, options=VerifyOptions(fetcher=fetcher, cache=DocumentCache(), total_timeout=7.0))
     assert report.valid, failed(report)
+    assert len(fetcher.timeouts) >= 3 and all(0 < t <= 7.0 for t in fetcher.timeouts)
+    assert fetcher.timeouts == sorted(fetcher.timeouts, reverse=True)  # one shrinking budget
     fetcher.inner.close()
 
 

@@ -22,7 +22,7 @@ def issuer() -> TestIssuer:
 
 
 class _Offline:
-    def fetch(self, url: str, *, accept: str = "") -> Any:
+    def fetch(self, url: str, *, accept: str = "", timeout: float = 10.0) -> Any:
         raise FetchError(f"offline test: {url} is not fetched")
 
 

@@ -72,7 +72,7 @@ def options(conformance: Path) -> VerifyOptions:
 
 
 class _NoNetwork:
-    def fetch(self, url: str, *, accept: str = "") -> Any:
+    def fetch(self, url: str, *, accept: str = "", timeout: float = 10.0) -> Any:
         raise AssertionError(f"the fixture tests are offline, yet {url} was fetched")
 
 
@@ -122,7 +122,7 @@ def test_without_the_issuer_document_the_signature_proves_nothing(conformance: P
 
 
 class _Refusing:
-    def fetch(self, url: str, *, accept: str = "") -> Any:
+    def fetch(self, url: str, *, accept: str = "", timeout: float = 10.0) -> Any:
         raise FetchError(f"offline: {url}")
 
 

@@ -137,7 +137,7 @@ def sign_command(fmt: str, key_path: Path, passphrase_env: str | None, kid: str 
 
     Exit status: 0 signed, 1 invalid document (issues on stderr), 2 bad usage, unreadable key or input.
     """
-    from openbadges_core._keys import load_private_key
+    from openbadges_core._keyio import load_private_key
 
     if kid is not None and fmt != "vc-jwt":
         raise click.UsageError("--kid goes with --format vc-jwt")

@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from openbadges_core._errors import HTTPStatusError, UpgradeError, ValidationError
+from openbadges_core._net import DEFAULT_ACCEPT
 from openbadges_core._ob2 import Assertion as OB2Assertion
 from openbadges_core._ob2 import BadgeClass as OB2BadgeClass
 from openbadges_core._ob2 import Criteria as OB2Criteria
@@ -41,7 +42,6 @@ from openbadges_core._ob3._documents import (
     OpenBadgeCredential,
     Profile,
 )
-from openbadges_core._verify._fetch import DEFAULT_ACCEPT
 from openbadges_core._verify._options import VerifyOptions
 from openbadges_core._verify._session import is_http_url, parse_json_object
 
@@ -168,7 +168,7 @@ def _load(url: str, what: str, options: VerifyOptions) -> dict[str, Any]:
     if preloaded is not None:
         return dict(preloaded)
     fetcher, _policy = options.resolved_fetcher()
-    response = fetcher.fetch(url, accept=DEFAULT_ACCEPT)
+    response = fetcher.fetch(url, accept=DEFAULT_ACCEPT, timeout=options.timeout)
     if response.status_code == 410 and what == "assertion":  # OB 2.0: a hosted assertion gone is revoked
         raise UpgradeError(f"assertion {url} answered HTTP 410 Gone: it is revoked; a revoked badge is not upgraded")
     if response.status_code != 200:

@@ -22,7 +22,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from openbadges_core._errors import FetchError, OpenBadgesError
 from openbadges_core._identity import identity_matches
 from openbadges_core._jws import decode_jws_unverified
-from openbadges_core._keys import PublicKey, load_public_key
+from openbadges_core._keyio import load_public_key
+from openbadges_core._keys import PublicKey
+from openbadges_core._net import DEFAULT_TIMEOUT, FetchResponse
 from openbadges_core._ob3._dataintegrity import verify_data_integrity
 from openbadges_core._ob3._didkeys import _ACCEPT, _find_method, did_web_url
 from openbadges_core._ob3._multibase import ed25519_from_multikey
@@ -30,7 +32,6 @@ from openbadges_core._ob3._schema import credential_issues
 from openbadges_core._ob3._status import BitstringStatusList
 from openbadges_core._ob3._vcjwt import verify_vc_jwt
 from openbadges_core._verify._checks import as_list, parse_datetime, utc_now
-from openbadges_core._verify._fetch import FetchResponse
 from openbadges_core._verify._report import VerificationReport
 from openbadges_core._verify._session import Session, is_http_url, parse_json_object, record_validation
 
@@ -83,14 +84,15 @@ class _Fetched:
 
 
 class _KeyFetcher:
-    """The ``KeyFetcher`` the OB 3.0 key resolvers get: preloaded documents, then the cache, then the
+    """The :class:`~openbadges_core.Fetcher` the OB 3.0 key resolvers get: preloaded documents, then the cache, then the
     session's fetcher (its budget and limits apply). Failures raise :class:`FetchError`; the resolver
     turns them into a failed ``proof``/``issuer_key`` check, so nothing is recorded here."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def fetch(self, url: str, *, accept: str = _ACCEPT) -> FetchResponse:
+    def fetch(self, url: str, *, accept: str = _ACCEPT, timeout: float = DEFAULT_TIMEOUT) -> FetchResponse:
+        """``accept`` and ``timeout`` are the session's: its own Accept header and remaining budget apply."""
         got = fetch_document(self.session, url, "fetch_key", record=False)
         if got is None or got.data is None:
             raise FetchError(f"cannot fetch a JSON document from {url}")

@@ -75,6 +75,7 @@ from openbadges_core._ob2 import (
     VerificationObject,
     parse_document,
 )
+from openbadges_core._ob2._validation import document_issues, validate_document
 
 # --- Open Badges 3.0 ---
 from openbadges_core._ob3._canon import CanonicalizationLimits, canonicalize
@@ -90,9 +91,8 @@ from openbadges_core._ob3._documents import (
 )
 from openbadges_core._ob3._schema import credential_issues, validate_credential
 from openbadges_core._ob3._status import BitstringStatusList, status_list_credential, status_list_entry
-from openbadges_core._ob3._upgrade import upgrade_assertion
 from openbadges_core._ob3._vcjwt import VcJwtResult, sign_vc_jwt, verify_vc_jwt
-from openbadges_core._validation import document_issues, validate_document
+from openbadges_core._upgrade import upgrade_assertion
 
 # --- verification ---
 from openbadges_core._verify import (

@@ -20,7 +20,7 @@ def test_documents_guide_code_blocks_run(capsys) -> None:  # type: ignore[no-unt
 
 
 def test_documents_guide_lists_every_rule() -> None:
-    from openbadges_core._validation import RULES
+    from openbadges_core._ob2._validation import RULES
 
     text = DOC.read_text(encoding="utf-8")
     assert [rule for rule in RULES if f"`{rule}`" not in text] == []

@@ -33,7 +33,7 @@ from openbadges_core import (
     document_issues,
     parse_document,
 )
-from openbadges_core._validation import is_type_iri
+from openbadges_core._ob2._validation import is_type_iri
 
 ROOT = "examples/validator-ob20"
 

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from openbadges_core import ParseError, ValidationError, document_issues, parse_document
-from openbadges_core._validation import MAX_DEPTH
+from openbadges_core._ob2._validation import MAX_DEPTH
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False)

@@ -72,7 +72,7 @@ def _mutations(doc: dict[str, Any]) -> list[Any]:
 @pytest.mark.parametrize(("name", "doc"), outputs(), ids=[n for n, _ in outputs()])
 def test_inlined_validator_reports_what_the_schema_files_report(registry: Registry, name: str, doc: Any) -> None:
     """The library inlines $refs for speed; it must report exactly what the $ref'd files do."""
-    from openbadges_core._validation import _validator
+    from openbadges_core._ob2._validation import _validator
 
     by_files = Draft202012Validator(load(name), registry=registry)
     inlined = _validator(doc.KIND)

@@ -33,7 +33,7 @@ from openbadges_core import (
 )
 from openbadges_core import IdentityObject as OB2Identity
 from openbadges_core._ob3._multibase import ed25519_multikey
-from openbadges_core._ob3._upgrade import OB2_ASSERTION_TYPE, OB2_BADGE_CLASS_TYPE
+from openbadges_core._upgrade import OB2_ASSERTION_TYPE, OB2_BADGE_CLASS_TYPE
 from tests._ob2_builders import ISSUED, make_assertion, make_badge, make_issuer
 from tests.conftest import CONFORMANCE
 from tests.test_ob2_fixtures import VALID

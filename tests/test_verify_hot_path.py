@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from openbadges_core._validation import _nesting_exceeds
+from openbadges_core._ob2._validation import _nesting_exceeds
 from openbadges_core._verify._checks import find_revocation, find_revocation_indexed, index_revocations
 from openbadges_core._verify._session import _MEMO_MAX_CHARS, _is_http_url, is_http_url
 

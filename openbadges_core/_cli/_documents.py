@@ -14,7 +14,7 @@ from openbadges_core._cli import CheckFailed
 from openbadges_core._cli._keys import _fail_with_issues, _passphrase, _read_limited
 from openbadges_core._errors import ParseError, ValidationError
 from openbadges_core._ob2._model import decode_json
-from openbadges_core._validation import detect_kind, document_issues
+from openbadges_core._ob2._validation import detect_kind, document_issues
 
 _MAX_INPUT = 16 * 1024 * 1024
 _KINDS = ["Assertion", "BadgeClass", "Issuer", "Profile", "CryptographicKey", "RevocationList"]

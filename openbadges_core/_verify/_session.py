@@ -14,7 +14,7 @@ import msgspec
 from openbadges_core._errors import FetchError, OpenBadgesError, ValidationIssue
 from openbadges_core._keyio import load_public_key
 from openbadges_core._net import DEFAULT_ACCEPT, FetchResponse
-from openbadges_core._validation import document_issues
+from openbadges_core._ob2._validation import document_issues
 from openbadges_core._verify._options import VerifyOptions
 from openbadges_core._verify._report import VerificationReport
 

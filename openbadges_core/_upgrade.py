@@ -30,7 +30,8 @@ from openbadges_core._ob2 import Criteria as OB2Criteria
 from openbadges_core._ob2 import Evidence as OB2Evidence
 from openbadges_core._ob2 import Image as OB2Image
 from openbadges_core._ob2 import Issuer as OB2Issuer
-from openbadges_core._ob2._model import OB2_CONTEXT, Node, decode_json
+from openbadges_core._ob2._base import ValidatedNode
+from openbadges_core._ob2._model import OB2_CONTEXT, decode_json
 from openbadges_core._ob3._documents import (
     Achievement,
     AchievementSubject,
@@ -58,7 +59,7 @@ _ABSOLUTE_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s]+")
 _LANGUAGE_TAG = re.compile(r"[a-z]{2,4}(-[A-Z][a-z]{3})?(-([A-Z]{2}|[0-9]{3}))?")
 _NAMESPACE = uuid.UUID("5d1f0f3a-8a51-5f7e-9b0e-6f70656e6261")  # ours: uuid5 ids stable across runs
 
-_N = TypeVar("_N", bound=Node)
+_N = TypeVar("_N", bound=ValidatedNode)
 
 
 def upgrade_assertion(
@@ -147,7 +148,7 @@ def upgrade_assertion(
 def _resolve(value: Any, kind: type[_N], what: str, options: VerifyOptions) -> _N:
     if isinstance(value, kind):
         return value
-    if isinstance(value, Node):
+    if isinstance(value, ValidatedNode):
         raise UpgradeError(f"expected an OB 2.0 {kind.KIND} for the {what}, got a {type(value).__name__}")
     if isinstance(value, (bytes, bytearray)) or (isinstance(value, str) and value.lstrip().startswith("{")):
         value = decode_json(value)  # JSON text; ParseError when it is not a JSON object

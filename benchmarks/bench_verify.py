@@ -111,7 +111,8 @@ def main(argv: list[str] | None = None) -> int:
             if not report.valid:
                 raise AssertionError(report.errors)
 
-        from openbadges_core import decode_jws_unverified, document_issues
+        from openbadges_core import decode_jws_unverified
+        from openbadges_core.ob2 import document_issues
 
         payloads = [json.loads(decode_jws_unverified(t)[1]) for t in tokens]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from openbadges_core import Assertion, BadgeClass, Criteria, Issuer, VerificationObject, hash_identity
+from openbadges_core.ob2 import Assertion, BadgeClass, Criteria, Issuer, VerificationObject, hash_identity
 
 ISSUED = datetime(2016, 12, 31, 23, 59, 59, tzinfo=UTC)
 

@@ -129,12 +129,12 @@ class TestIssuer:
         return doc
 
     def sign_di(self, credential: Mapping[str, Any]) -> dict[str, Any]:
-        from openbadges_core import sign_data_integrity
+        from openbadges_core.ob3 import sign_data_integrity
         return sign_data_integrity(credential, self.ed, verification_method=self.method)
 
     def status_list(self, *, purpose: str = "revocation", revoked: Iterable[int] = (), list_url: str = LIST_URL,
                     valid_until: str | None = None, ttl_ms: int | None = None, sign: bool = True) -> dict[str, Any]:
-        from openbadges_core import BitstringStatusList, status_list_credential
+        from openbadges_core.ob3 import BitstringStatusList, status_list_credential
         bits = BitstringStatusList()
         bits.set_many(revoked)
         doc = status_list_credential(list_url, self.id, bits, purpose=purpose, valid_from="2020-01-01T00:00:00Z",

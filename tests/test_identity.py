@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from openbadges_core import IdentityObject, document_issues, hash_identity, identity_matches
+from openbadges_core.ob2 import IdentityObject, document_issues, hash_identity, identity_matches
 
 # The validator fixtures' recipient (examples/validator-ob20/basic-assertion.json): nobody@example.org, salt
 # "deadsea". We recomputed it with hashlib (below) rather than trusting the number.

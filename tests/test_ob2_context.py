@@ -12,8 +12,8 @@ import pytest
 from _ob2_builders import make_assertion, make_badge, make_issuer
 from pyld import jsonld
 
-from openbadges_core import OB2_CONTEXT, hash_identity
 from openbadges_core._resources import data_path
+from openbadges_core.ob2 import OB2_CONTEXT, hash_identity
 
 Loader = Callable[..., dict[str, Any]]
 

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from _ob2_builders import ISSUED, make_assertion, make_badge, make_issuer
 
-from openbadges_core import (
+from openbadges_core import ParseError, ValidationError
+from openbadges_core.ob2 import (
     OB2_CONTEXT,
     Alignment,
     Assertion,
@@ -20,10 +21,8 @@ from openbadges_core import (
     IdentityObject,
     Image,
     Issuer,
-    ParseError,
     RevocationList,
     RevokedAssertion,
-    ValidationError,
     VerificationObject,
     document_issues,
     parse_document,

@@ -25,15 +25,9 @@ from typing import Any
 
 import pytest
 
-from openbadges_core import (
-    Alignment,
-    Criteria,
-    ParseError,
-    ValidationError,
-    document_issues,
-    parse_document,
-)
+from openbadges_core import ParseError, ValidationError
 from openbadges_core._ob2._validation import is_type_iri
+from openbadges_core.ob2 import Alignment, Criteria, document_issues, parse_document
 
 ROOT = "examples/validator-ob20"
 

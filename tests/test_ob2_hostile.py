@@ -10,8 +10,9 @@ from _ob2_builders import make_assertion, make_badge, make_issuer
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from openbadges_core import ParseError, ValidationError, document_issues, parse_document
+from openbadges_core import ParseError, ValidationError
 from openbadges_core._ob2._validation import MAX_DEPTH
+from openbadges_core.ob2 import document_issues, parse_document
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False)

@@ -10,8 +10,8 @@ from _ob2_builders import make_assertion, make_badge, make_issuer
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
-from openbadges_core import CryptographicKey, Evidence, Image, RevocationList, RevokedAssertion
 from openbadges_core._resources import data_dir
+from openbadges_core.ob2 import CryptographicKey, Evidence, Image, RevocationList, RevokedAssertion
 
 SCHEMA_DIR = data_dir() / "ob2"
 

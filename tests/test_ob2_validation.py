@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
-from openbadges_core import OB2_CONTEXT, ParseError, ValidationError, document_issues, validate_document
+from openbadges_core import ParseError, ValidationError
 from openbadges_core._ob2._validation import RULES
+from openbadges_core.ob2 import OB2_CONTEXT, document_issues, validate_document
 
 HASH = "sha256$ecf5409f3f4b91ab60cc5ef4c02aef7032354375e70cf4d8e43f6a1d29891942"
 

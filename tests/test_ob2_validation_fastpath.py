@@ -18,10 +18,10 @@ from typing import Any
 
 import pytest
 
-from openbadges_core import document_issues
 from openbadges_core._errors import ValidationIssue
 from openbadges_core._keys import generate_key
 from openbadges_core._ob2 import _validation
+from openbadges_core.ob2 import document_issues
 from tests._ob2_builders import make_assertion, make_badge, make_issuer
 
 

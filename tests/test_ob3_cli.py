@@ -12,18 +12,15 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from openbadges_core import (
     SignatureError,
-    credential_issues,
     decode_jws_unverified,
     generate_key,
     load_public_key,
     sign_assertion,
-    upgrade_assertion,
-    verify_data_integrity,
     verify_jws,
-    verify_vc_jwt,
 )
 from openbadges_core._ob3._documents import IdentityObject
 from openbadges_core._ob3._multibase import ed25519_multikey
+from openbadges_core.ob3 import credential_issues, upgrade_assertion, verify_data_integrity, verify_vc_jwt
 from tests._badge_server import BadgeServer
 from tests._badge_world import RECIPIENT, BadgeWorld
 from tests._ob2_builders import make_assertion, make_badge, make_issuer

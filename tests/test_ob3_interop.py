@@ -9,14 +9,9 @@ from typing import Any
 
 import pytest
 
-from openbadges_core import (
-    generate_key,
-    sign_data_integrity,
-    sign_vc_jwt,
-    verify_data_integrity,
-    verify_vc_jwt,
-)
+from openbadges_core import generate_key
 from openbadges_core._ob3._multibase import ed25519_multikey
+from openbadges_core.ob3 import sign_data_integrity, sign_vc_jwt, verify_data_integrity, verify_vc_jwt
 
 pytest.importorskip("openbadgeslib")
 from openbadgeslib.ob3.ldp import add_data_integrity_proof, verify_data_integrity_proof

@@ -10,7 +10,8 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 import openbadges_core as ob
-from openbadges_core import BitstringStatusList, StatusListError
+from openbadges_core import StatusListError, ob3
+from openbadges_core.ob3 import BitstringStatusList
 
 # The example encodedList of the W3C Bitstring Status List v1.0 recommendation: 131,072 zero bits.
 SPEC_EXAMPLE = "uH4sIAAAAAAAAA-3BMQEAAADCoPVPbQwfoAAAAAAAAAAAAAAAAAAAAIC3AYbSVKsAQAAA"
@@ -95,30 +96,30 @@ def test_status_list_credential_signs_and_verifies_with_data_integrity() -> None
     bits = BitstringStatusList()
     bits.set(99)
     key = Ed25519PrivateKey.generate()
-    unsigned = ob.status_list_credential("https://issuer.example.org/status/1", "https://issuer.example.org",
+    unsigned = ob3.status_list_credential("https://issuer.example.org/status/1", "https://issuer.example.org",
                                          bits, purpose="revocation", valid_from="2026-01-01T00:00:00Z",
                                          ttl_ms=300_000)
     assert unsigned["type"] == ["VerifiableCredential", "BitstringStatusListCredential"]
     subject = unsigned["credentialSubject"]
     assert subject["type"] == "BitstringStatusList" and subject["statusPurpose"] == "revocation"
     assert subject["ttl"] == 300_000
-    signed = ob.sign_data_integrity(unsigned, key)  # every term is defined by the bundled VC 2.0 context
-    assert ob.verify_data_integrity(signed)
+    signed = ob3.sign_data_integrity(unsigned, key)  # every term is defined by the bundled VC 2.0 context
+    assert ob3.verify_data_integrity(signed)
     assert BitstringStatusList.decode(signed["credentialSubject"]["encodedList"]).get(99)
 
 
 def test_status_list_credential_refuses_small_lists_and_unknown_purposes() -> None:
     with pytest.raises(StatusListError, match="herd privacy"):
-        ob.status_list_credential("https://x.example/s", "https://x.example", BitstringStatusList(1024))
+        ob3.status_list_credential("https://x.example/s", "https://x.example", BitstringStatusList(1024))
     with pytest.raises(StatusListError):
-        ob.status_list_credential("https://x.example/s", "https://x.example", BitstringStatusList(),
+        ob3.status_list_credential("https://x.example/s", "https://x.example", BitstringStatusList(),
                                   purpose="deleted")
 
 
 def test_status_list_entry_shape() -> None:
-    entry = ob.status_list_entry("https://x.example/s", 12, purpose="suspension")
+    entry = ob3.status_list_entry("https://x.example/s", 12, purpose="suspension")
     assert entry == {"id": "https://x.example/s#12", "type": "BitstringStatusListEntry",
                      "statusPurpose": "suspension", "statusListIndex": "12",
                      "statusListCredential": "https://x.example/s"}
     with pytest.raises(StatusListError):
-        ob.status_list_entry("https://x.example/s", -1)
+        ob3.status_list_entry("https://x.example/s", -1)

@@ -12,28 +12,28 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 import openbadges_core as ob
 from openbadges_core import (
-    Alignment,
     BlockedAddressError,
-    Evidence,
     FetchResponse,
     HTTPStatusError,
-    Image,
     ParseError,
     UpgradeError,
     ValidationError,
     VerifyOptions,
-    credential_issues,
     generate_key,
-    hash_identity,
+    ob2,
+)
+from openbadges_core._ob3._multibase import ed25519_multikey
+from openbadges_core._upgrade import OB2_ASSERTION_TYPE, OB2_BADGE_CLASS_TYPE
+from openbadges_core.ob2 import Alignment, Evidence, Image, hash_identity
+from openbadges_core.ob2 import IdentityObject as OB2Identity
+from openbadges_core.ob3 import (
+    credential_issues,
     sign_data_integrity,
     sign_vc_jwt,
     upgrade_assertion,
     verify_data_integrity,
     verify_vc_jwt,
 )
-from openbadges_core import IdentityObject as OB2Identity
-from openbadges_core._ob3._multibase import ed25519_multikey
-from openbadges_core._upgrade import OB2_ASSERTION_TYPE, OB2_BADGE_CLASS_TYPE
 from tests._ob2_builders import ISSUED, make_assertion, make_badge, make_issuer
 from tests.conftest import CONFORMANCE
 from tests.test_ob2_fixtures import VALID
@@ -182,8 +182,8 @@ def test_assertion_fields_map_to_the_credential() -> None:
 
 def test_badge_class_fields_map_to_the_achievement() -> None:
     badge = make_badge(
-        issuer=make_issuer(), criteria=ob.Criteria(id="https://example.org/criteria", narrative="Build a robot."),
-        image=ob.Image(id="https://example.org/badge.png", caption="A robot"), tags=("robots", "stem"),
+        issuer=make_issuer(), criteria=ob2.Criteria(id="https://example.org/criteria", narrative="Build a robot."),
+        image=ob2.Image(id="https://example.org/badge.png", caption="A robot"), tags=("robots", "stem"),
         alignment=(Alignment(target_name="Robotics", target_url="https://example.org/frameworks/robotics",
                              target_description="Builds robots", target_framework="STEM", target_code="R1"),),
         extra={"@language": "en-GB"})

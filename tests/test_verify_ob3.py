@@ -14,15 +14,8 @@ from typing import Any
 
 import pytest
 
-from openbadges_core import (
-    VerificationReport,
-    VerifyOptions,
-    bake,
-    sign_data_integrity,
-    sign_jws,
-    sign_vc_jwt,
-    verify,
-)
+from openbadges_core import VerificationReport, VerifyOptions, bake, sign_jws, verify
+from openbadges_core.ob3 import sign_data_integrity, sign_vc_jwt
 
 try:
     from tests._badge_server import BadgeServer

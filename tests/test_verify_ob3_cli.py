@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from openbadges_core import FetchError, VerifyOptions, shared_cache, sign_vc_jwt
+from openbadges_core import FetchError, VerifyOptions, shared_cache
+from openbadges_core.ob3 import sign_vc_jwt
 
 try:
     from tests._ob3_verify_support import OB30, TestIssuer, base_credential

@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from openbadges_core import DocumentCache, VerificationReport, VerifyOptions, status_list_entry, verify
+from openbadges_core import DocumentCache, VerificationReport, VerifyOptions, verify
+from openbadges_core.ob3 import status_list_entry
 
 try:
     from tests._badge_server import BadgeServer

@@ -19,14 +19,34 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import unquote
 
-from openbadges_core._errors import FetchError, SignatureError
-from openbadges_core._net import DEFAULT_TIMEOUT, Fetcher
-from openbadges_core._ob3._multibase import ed25519_from_multikey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-__all__ = ["did_web_url", "resolve_ed25519_key"]
+from openbadges_core._errors import FetchError, SignatureError, UnsupportedAlgorithmError
+from openbadges_core._keys import PrivateKey, PublicKey
+from openbadges_core._net import DEFAULT_TIMEOUT, Fetcher
+from openbadges_core._ob3._multibase import ed25519_from_multikey, ed25519_multikey
+
+__all__ = ["did_key", "did_web_url", "resolve_ed25519_key"]
 
 _ACCEPT = "application/did+json, application/did+ld+json, application/ld+json, application/json"
 _MAX_DOC_BYTES = 256 * 1024
+
+
+def did_key(key: PublicKey | PrivateKey | Ed25519PublicKey | Ed25519PrivateKey) -> str:
+    """The ``did:key`` of an Ed25519 key: ``did:key:z6Mk…`` (a private key gives its public half's).
+
+    Its verification method is ``f"{did}#{did.removeprefix('did:key:')}"``; :func:`resolve_ed25519_key`
+    resolves either back to the key. Raises :class:`UnsupportedAlgorithmError` for RSA and P-256 keys.
+    """
+    if isinstance(key, (PublicKey, PrivateKey)):
+        crypto = key.cryptography_key
+        key = crypto if isinstance(crypto, (Ed25519PublicKey, Ed25519PrivateKey)) else key
+    if isinstance(key, Ed25519PrivateKey):
+        key = key.public_key()
+    if not isinstance(key, Ed25519PublicKey):
+        raise UnsupportedAlgorithmError("did:key is made from Ed25519 keys only (alg EdDSA)")
+    return "did:key:" + ed25519_multikey(key.public_bytes(Encoding.Raw, PublicFormat.Raw))
 
 
 def did_web_url(did: str) -> str:

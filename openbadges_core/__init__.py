@@ -59,6 +59,7 @@ from openbadges_core._keys import (
 from openbadges_core._net import Fetcher, FetchResponse
 from openbadges_core._verify import (
     Check,
+    CheckName,
     DocumentCache,
     SafeFetcher,
     VerificationReport,
@@ -78,6 +79,7 @@ __all__ = [
     "BlockedAddressError",
     "CanonicalizationError",
     "Check",
+    "CheckName",
     "CorruptImageError",
     "DocumentCache",
     "FetchError",

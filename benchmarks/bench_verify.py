@@ -155,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _serve_two_phase(conn: Any) -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from tests._badge_server import BadgeServer
+    from tests.core.verify._badge_server import BadgeServer
 
     with BadgeServer() as srv:
         conn.send(srv.port)

@@ -75,16 +75,16 @@ class _Fetched:
         self.data, self.text, self.at, self.cached = data, text, time.monotonic(), False
 
 
-class _KeyFetcher:
-    """The :class:`~openbadges_core.Fetcher` the OB 3.0 key resolvers get: preloaded documents, then the cache, then the
-    session's fetcher (its budget and limits apply). Failures raise :class:`FetchError`; the resolver
+class _SessionFetcher:
+    """The :class:`~openbadges_core.Fetcher` the OB 3.0 key resolvers get: preloaded documents, then the
+    cache, then the session's fetcher (its budget and limits apply). Failures raise :class:`FetchError`; the resolver
     turns them into a failed ``proof``/``issuer_key`` check, so nothing is recorded here."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
 
     def fetch(self, url: str, *, accept: str = _ACCEPT, timeout: float = DEFAULT_TIMEOUT) -> FetchResponse:
-        """``accept`` and ``timeout`` are the session's: its own Accept header and remaining budget apply."""
+        """``accept`` and ``timeout`` are ignored: the session's Accept header and remaining budget apply."""
         got = fetch_document(self.session, url, "fetch_key", record=False)
         if got is None or got.data is None:
             raise FetchError(f"cannot fetch a JSON document from {url}")
@@ -155,7 +155,7 @@ def _controller_lists(session: Session, method: str, multikey: str) -> str | Non
         url = did_web_url(base) if base.startswith("did:web:") else base
         if not url.startswith("https://"):
             return f"the controller document of {method} is not an https URL"
-        doc = _KeyFetcher(session).fetch(url).json()
+        doc = _SessionFetcher(session).fetch(url).json()
         if base.startswith("did:web:") and doc.get("id") != base:
             return f"the DID document at {url} is for {doc.get('id')!r}"
         found = _find_method(doc, method, base)
@@ -203,7 +203,7 @@ def _di_issuer_key(session: Session, credential: Mapping[str, Any], method: str,
 def check_data_integrity(session: Session, credential: Mapping[str, Any], what: str = "the credential") -> bool:
     report = session.report
     try:
-        proofs = verify_data_integrity(credential, fetcher=_KeyFetcher(session))
+        proofs = verify_data_integrity(credential, fetcher=_SessionFetcher(session))
     except OpenBadgesError as exc:
         report.fail("proof", f"the proof of {what} does not verify: {exc.message}", code=exc.code)
         return False
@@ -219,7 +219,7 @@ def check_jwt_proof(session: Session, token: str, what: str = "the credential") 
     report = session.report
     try:
         result = verify_vc_jwt(token, trusted_keys=tuple(session.options.trusted_keys),
-                               fetcher=_KeyFetcher(session), now=session.options.now,
+                               fetcher=_SessionFetcher(session), now=session.options.now,
                                leeway_seconds=int(session.options.clock_skew))
     except OpenBadgesError as exc:
         report.fail("proof", f"the VC-JWT signature of {what} does not verify: {exc.message}", code=exc.code)

@@ -12,7 +12,7 @@ The mapping follows the OB 3.0 Implementation Guide, "Migrating from OB 2.0, OB 
 
 The rest is the field-for-field correspondence of the two data models (see :func:`upgrade_assertion`).
 The OB 2.0 ``verification`` and any signature are not carried: sign the result anew
-(:func:`~openbadges_core.sign_vc_jwt`, :func:`~openbadges_core.sign_data_integrity`).
+(:func:`~openbadges_core.ob3.sign_vc_jwt`, :func:`~openbadges_core.ob3.sign_data_integrity`).
 """
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ def upgrade_assertion(
 ) -> OpenBadgeCredential:
     """Convert an OB 2.0 Assertion into an unsigned OB 3.0 ``OpenBadgeCredential``.
 
-    ``assertion`` is a mapping, JSON text, a typed :class:`~openbadges_core.Assertion` or the assertion's URL. The
+    ``assertion`` is a mapping, JSON text, a typed :class:`~openbadges_core.ob2.Assertion` or the assertion's URL. The
     BadgeClass and Issuer come from ``badge_class``/``issuer`` when given, else from the assertion
     (embedded), else by URL: first ``options.documents`` (offline), then ``options``' fetcher (default: the
     SSRF-safe :class:`~openbadges_core.SafeFetcher`, public addresses only). Every OB 2.0 document is

@@ -43,7 +43,7 @@ def image_server() -> Iterator[str]:
              "/big.png": (PNG + b"\0" * (128 * 1024), "image/png"), "/page.html": (b"<html></html>", "text/html")}
 
     class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
+        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
             body, ctype = files.get(self.path, (b"not found", "text/plain"))
             self.send_response(200 if self.path in files else 404)
             self.send_header("Content-Type", ctype)

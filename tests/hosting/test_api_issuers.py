@@ -16,6 +16,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from _api_support import bearer, make_token, new_issuer, unique_email, unique_slug
 from conftest import BASE_URL, run_store
 
+
 # --- authentication and scopes -------------------------------------------------------------------------
 
 def test_missing_token_is_401(api: TestClient[Any]) -> None:

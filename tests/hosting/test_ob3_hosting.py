@@ -27,7 +27,7 @@ from hosting._store import HostingStore
 from hosting._urls import PublicUrls
 
 sys.path.insert(0, str(Path(__file__).parent))
-from conftest import BASE_URL, run_store
+from conftest import BASE_URL, run_store  # noqa: E402
 
 PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==")

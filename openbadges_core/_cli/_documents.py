@@ -14,7 +14,7 @@ from openbadges_core._cli import CheckFailed
 from openbadges_core._cli._keys import _fail_with_issues, _passphrase, _read_limited
 from openbadges_core._errors import ParseError, ValidationError
 from openbadges_core._ob2._model import decode_json
-from openbadges_core._validation import detect_kind, document_issues
+from openbadges_core._ob2._validation import detect_kind, document_issues
 
 _MAX_INPUT = 16 * 1024 * 1024
 _KINDS = ["Assertion", "BadgeClass", "Issuer", "Profile", "CryptographicKey", "RevocationList"]
@@ -137,7 +137,7 @@ def sign_command(fmt: str, key_path: Path, passphrase_env: str | None, kid: str 
 
     Exit status: 0 signed, 1 invalid document (issues on stderr), 2 bad usage, unreadable key or input.
     """
-    from openbadges_core._keys import load_private_key
+    from openbadges_core._keyio import load_private_key
 
     if kid is not None and fmt != "vc-jwt":
         raise click.UsageError("--kid goes with --format vc-jwt")

@@ -13,7 +13,8 @@ from typing import Any
 import click
 
 from openbadges_core._errors import OpenBadgesError
-from openbadges_core._keys import PublicKey, load_public_key
+from openbadges_core._keyio import load_public_key
+from openbadges_core._keys import PublicKey
 from openbadges_core._verify import VerificationReport, VerifyOptions, verify
 from openbadges_core._verify._input import MAX_INPUT_BYTES
 

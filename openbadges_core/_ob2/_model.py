@@ -258,22 +258,6 @@ class Node:
             raise ValidationError("", [ValidationIssue(join_path(path, k), "required",
                                                        f"{k} is required") for k in keys]) from None
 
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any], *, validate: bool = True) -> Self:
-        """Parse a JSON-LD mapping; validates first (raises :class:`ValidationError`) unless told not to."""
-        if not isinstance(data, Mapping):
-            raise fail("", "json", f"expected a JSON object, got {type(data).__name__}", parse=True)
-        if validate:
-            from openbadges_core._validation import validate_document
-
-            validate_document(data, kind=cls.KIND)
-        return cls.from_node(data, "", top=True)
-
-    @classmethod
-    def from_json(cls, data: str | bytes, *, validate: bool = True) -> Self:
-        """Parse JSON text; :class:`ParseError` if it is not a JSON object."""
-        return cls.from_dict(decode_json(data), validate=validate)
-
 
 def decode_json(data: str | bytes | bytearray | memoryview) -> dict[str, Any]:
     """JSON text -> dict, or :class:`ParseError` (rule ``json``)."""

@@ -16,22 +16,37 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Mapping
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import unquote
 
-from openbadges_core._errors import FetchError, SignatureError
-from openbadges_core._ob3._multibase import ed25519_from_multikey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-__all__ = ["KeyFetcher", "did_web_url", "resolve_ed25519_key"]
+from openbadges_core._errors import FetchError, SignatureError, UnsupportedAlgorithmError
+from openbadges_core._keys import PrivateKey, PublicKey
+from openbadges_core._net import DEFAULT_TIMEOUT, Fetcher
+from openbadges_core._ob3._multibase import ed25519_from_multikey, ed25519_multikey
+
+__all__ = ["did_key", "did_web_url", "resolve_ed25519_key"]
 
 _ACCEPT = "application/did+json, application/did+ld+json, application/ld+json, application/json"
 _MAX_DOC_BYTES = 256 * 1024
 
 
-class KeyFetcher(Protocol):
-    """The one method we need of the verifier's :class:`~openbadges_core.Fetcher`."""
+def did_key(key: PublicKey | PrivateKey | Ed25519PublicKey | Ed25519PrivateKey) -> str:
+    """The ``did:key`` of an Ed25519 key: ``did:key:z6Mk…`` (a private key gives its public half's).
 
-    def fetch(self, url: str, *, accept: str = ...) -> Any: ...
+    Its verification method is ``f"{did}#{did.removeprefix('did:key:')}"``; :func:`resolve_ed25519_key`
+    resolves either back to the key. Raises :class:`UnsupportedAlgorithmError` for RSA and P-256 keys.
+    """
+    if isinstance(key, (PublicKey, PrivateKey)):
+        crypto = key.cryptography_key
+        key = crypto if isinstance(crypto, (Ed25519PublicKey, Ed25519PrivateKey)) else key
+    if isinstance(key, Ed25519PrivateKey):
+        key = key.public_key()
+    if not isinstance(key, Ed25519PublicKey):
+        raise UnsupportedAlgorithmError("did:key is made from Ed25519 keys only (alg EdDSA)")
+    return "did:key:" + ed25519_multikey(key.public_bytes(Encoding.Raw, PublicFormat.Raw))
 
 
 def did_web_url(did: str) -> str:
@@ -48,15 +63,14 @@ def did_web_url(did: str) -> str:
     return f"https://{host}/{path}/did.json" if path else f"https://{host}/.well-known/did.json"
 
 
-def _fetch_json(fetcher: KeyFetcher | None, url: str) -> Mapping[str, Any]:
+def _fetch_json(fetcher: Fetcher | None, url: str) -> Mapping[str, Any]:
     if fetcher is None:
         raise SignatureError(f"resolving {url} needs a fetcher, and none was given")
     try:
-        response = fetcher.fetch(url, accept=_ACCEPT)
+        response = fetcher.fetch(url, accept=_ACCEPT, timeout=DEFAULT_TIMEOUT)
     except FetchError as exc:
         raise SignatureError(f"could not fetch {url}: {exc.message}") from exc
-    status = getattr(response, "status_code", 200)
-    body = getattr(response, "body", b"")
+    status, body = response.status_code, response.body
     if status != 200:
         raise SignatureError(f"fetching {url} returned HTTP {status}")
     if len(body) > _MAX_DOC_BYTES:
@@ -102,7 +116,7 @@ def _find_method(doc: Mapping[str, Any], vm: str, base: str) -> Mapping[str, Any
     raise SignatureError(f"verification method {vm} is not published in {base}")
 
 
-def resolve_ed25519_key(verification_method: str, *, fetcher: KeyFetcher | None = None) -> bytes:
+def resolve_ed25519_key(verification_method: str, *, fetcher: Fetcher | None = None) -> bytes:
     """Raw 32-byte Ed25519 public key named by ``verification_method``.
 
     Raises:

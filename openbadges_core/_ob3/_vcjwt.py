@@ -27,9 +27,11 @@ from openbadges_core._errors import (
     UnsupportedAlgorithmError,
 )
 from openbadges_core._jws import sign_jws, verify_jws
-from openbadges_core._keys import PublicKey, Signer, load_public_key
+from openbadges_core._keyio import load_public_key
+from openbadges_core._keys import PublicKey, Signer
+from openbadges_core._net import Fetcher
 from openbadges_core._ob3._contexts import BoundedCache
-from openbadges_core._ob3._didkeys import KeyFetcher, _fetch_json, did_web_url
+from openbadges_core._ob3._didkeys import _fetch_json, did_web_url
 from openbadges_core._ob3._documents import OpenBadgeCredential
 from openbadges_core._ob3._multibase import multibase_decode
 
@@ -186,7 +188,7 @@ def _pick_from_jwks(doc: Mapping[str, Any], kid: str, thumbprint: str | None) ->
     raise SignatureError(f"no key {kid!r} in the published key set")
 
 
-def _resolve_kid(kid: str, fetcher: KeyFetcher | None, thumbprint: str | None) -> PublicKey:
+def _resolve_kid(kid: str, fetcher: Fetcher | None, thumbprint: str | None) -> PublicKey:
     if kid.startswith("did:key:"):
         return _key_from_did_key(kid)
     if kid.startswith("did:jwk:"):
@@ -206,7 +208,7 @@ def _resolve_kid(kid: str, fetcher: KeyFetcher | None, thumbprint: str | None) -
     raise SignatureError(f"kid {kid!r} cannot be resolved (use a DID URL or an https URL)")
 
 
-def _issuer_lists_key(issuer_id: Any, key: PublicKey, fetcher: KeyFetcher) -> bool:
+def _issuer_lists_key(issuer_id: Any, key: PublicKey, fetcher: Fetcher) -> bool:
     """Whether the issuer's own document (an https Profile/JWKS, or a did:web document) publishes
     ``key``, matched by JWK thumbprint. Fetch failures simply mean "not shown to be the issuer's"."""
     if not isinstance(issuer_id, str):
@@ -264,7 +266,7 @@ def verify_vc_jwt(
     token: str,
     *,
     trusted_keys: Sequence[PublicKey] = (),
-    fetcher: KeyFetcher | None = None,
+    fetcher: Fetcher | None = None,
     now: datetime | None = None,
     leeway_seconds: int = 60,
 ) -> VcJwtResult:

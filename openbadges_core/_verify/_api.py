@@ -10,14 +10,8 @@ from openbadges_core._baking import unbake
 from openbadges_core._errors import OpenBadgesError, VerificationError
 from openbadges_core._verify._input import DetectedInput, detect_input
 from openbadges_core._verify._ob2 import verify_hosted, verify_hosted_json, verify_signed
-from openbadges_core._verify._ob3 import (
-    is_ob3,
-    is_ob3_token,
-    looks_like_jwt,
-    verify_credential_json,
-    verify_credential_jwt,
-    verify_credential_url,
-)
+from openbadges_core._verify._ob3 import verify_credential_json, verify_credential_jwt, verify_credential_url
+from openbadges_core._verify._ob3_sources import is_ob3, is_ob3_token, looks_like_jwt
 from openbadges_core._verify._options import VerifyOptions
 from openbadges_core._verify._report import VerificationReport
 from openbadges_core._verify._session import Session, parse_json_object

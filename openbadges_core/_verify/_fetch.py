@@ -1,4 +1,4 @@
-"""Fetching documents for the verifier: the ``Fetcher`` protocol and the SSRF-safe default.
+"""Fetching documents for the verifier: the SSRF-safe default :class:`~openbadges_core.Fetcher`.
 
 ``SafeFetcher`` only speaks http(s). It resolves every host itself, refuses addresses outside the
 public internet (unless ``allow_private_network=True``) and then connects to exactly the address it
@@ -11,7 +11,6 @@ and cut off at ``max_response_bytes``; every request has a timeout and may be gi
 from __future__ import annotations
 
 import ipaddress
-import json
 import socket
 import threading
 import time
@@ -19,8 +18,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as _FutureTimeout
-from dataclasses import dataclass, field
-from typing import Any, Protocol, Self, runtime_checkable
+from typing import Any, Self
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -32,17 +30,10 @@ from openbadges_core._errors import (
     ResponseTooLargeError,
     TooManyRedirectsError,
 )
+from openbadges_core._net import DEFAULT_ACCEPT, FetchResponse
 
-__all__ = [
-    "DEFAULT_ACCEPT",
-    "DocumentCache",
-    "FetchResponse",
-    "Fetcher",
-    "SafeFetcher",
-    "is_public_address",
-]
+__all__ = ["DocumentCache", "SafeFetcher", "is_public_address"]
 
-DEFAULT_ACCEPT = "application/ld+json, application/json;q=0.9"
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -56,40 +47,6 @@ _V6_BLOCKED = tuple(ipaddress.ip_network(n) for n in (
     "2001::/32",      # Teredo (embeds an IPv4 address)
     "fec0::/10",      # site-local (deprecated)
 ))
-
-
-@dataclass(frozen=True, slots=True)
-class FetchResponse:
-    """What a fetch returned: the final URL after redirects, status, content type and body."""
-
-    url: str
-    status_code: int
-    content_type: str
-    body: bytes
-    redirects: tuple[str, ...] = ()
-    headers: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def media_type(self) -> str:
-        """The content type without parameters, lower-cased (``application/ld+json``)."""
-        return self.content_type.split(";", 1)[0].strip().lower()
-
-    def json(self) -> Any:
-        """The body parsed as JSON (raises ``ValueError`` when it is not)."""
-        return json.loads(self.body)
-
-
-@runtime_checkable
-class Fetcher(Protocol):
-    """Anything that can fetch a URL for the verifier.
-
-    ``fetch`` returns the response whatever its status (the verifier judges 404/410/500), follows
-    redirects itself and raises :class:`~openbadges_core.FetchError` (or a subclass) when it cannot get
-    a response at all. ``timeout`` is the most time the call may take, in seconds.
-    """
-
-    def fetch(self, url: str, *, accept: str = DEFAULT_ACCEPT, timeout: float | None = None) -> FetchResponse:
-        ...
 
 
 def is_public_address(ip: IPAddress) -> bool:

@@ -7,6 +7,7 @@ from typing import Any
 
 from openbadges_core._errors import OpenBadgesError
 from openbadges_core._jws import decode_jws_unverified, verify_jws
+from openbadges_core._net import FetchResponse
 from openbadges_core._verify._checks import (
     as_list,
     check_badge_image,
@@ -18,7 +19,6 @@ from openbadges_core._verify._checks import (
     index_revocations,
     utc_now,
 )
-from openbadges_core._verify._fetch import FetchResponse
 from openbadges_core._verify._session import (
     JSON_MEDIA_TYPES,
     LinkedDocument,

@@ -9,7 +9,8 @@ from datetime import datetime
 from typing import Any
 
 from openbadges_core._keys import PublicKey
-from openbadges_core._verify._fetch import DocumentCache, Fetcher, SafeFetcher
+from openbadges_core._net import Fetcher
+from openbadges_core._verify._fetch import DocumentCache, SafeFetcher
 
 __all__ = ["VerifyOptions", "shared_cache"]
 

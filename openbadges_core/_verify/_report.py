@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
+
+from openbadges_core._verify._registry import DEFAULT_LEVELS, CheckLevel
 
 __all__ = ["Check", "CheckLevel", "VerificationReport"]
-
-CheckLevel = Literal["error", "warning", "info"]
 
 
 @dataclass(frozen=True, slots=True)
 class Check:
     """One check the verifier ran.
 
-    ``name`` is stable (``fetch_assertion``, ``hosted_scope``, ``jws_signature``, ...), ``level`` says how
-    much a failure weighs (``error`` makes the report invalid, ``warning`` does not, ``info`` is a note)
-    and ``passed`` whether the rule held. ``detail`` carries machine-readable extras (URLs, codes, issues).
+    ``name`` is a registered, stable :class:`CheckName` (``fetch_assertion``, ``hosted_scope``, ...; any
+    other name raises ``ValueError``), ``level`` says how much a failure weighs (``error`` makes the report
+    invalid, ``warning`` does not, ``info`` is a note) and ``passed`` whether the rule held. ``detail``
+    carries machine-readable extras (URLs, codes, issues).
     """
 
     name: str
@@ -24,6 +25,10 @@ class Check:
     message: str
     passed: bool = True
     detail: dict[str, Any] | None = None
+
+    def __post_init__(self) -> None:
+        if self.name not in DEFAULT_LEVELS:
+            raise ValueError(f"{self.name!r} is not a registered check name (see CheckName)")
 
     @property
     def failed(self) -> bool:
@@ -93,8 +98,10 @@ class VerificationReport:
         self.checks.append(c)
         return c
 
-    def fail(self, name: str, message: str, *, level: CheckLevel = "error", **detail: Any) -> Check:
-        """Record a check that failed (an error unless ``level`` says otherwise)."""
+    def fail(self, name: str, message: str, *, level: CheckLevel | None = None, **detail: Any) -> Check:
+        """Record a check that failed, at the check's registered level unless ``level`` says otherwise."""
+        if level is None:
+            level = DEFAULT_LEVELS.get(name, "error")  # Check() refuses an unknown name
         return self.add(name, level, message, passed=False, **detail)
 
     @property

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -13,9 +12,9 @@ from urllib.parse import urlsplit
 import msgspec
 
 from openbadges_core._errors import FetchError, OpenBadgesError, ValidationIssue
-from openbadges_core._keys import load_public_key
-from openbadges_core._validation import document_issues
-from openbadges_core._verify._fetch import DEFAULT_ACCEPT, FetchResponse
+from openbadges_core._keyio import load_public_key
+from openbadges_core._net import DEFAULT_ACCEPT, FetchResponse
+from openbadges_core._ob2._validation import document_issues
 from openbadges_core._verify._options import VerifyOptions
 from openbadges_core._verify._report import VerificationReport
 
@@ -115,23 +114,6 @@ class LinkedDocument:
     revocations: Any = None
 
 
-_TAKES_TIMEOUT: dict[type, bool] = {}
-
-
-def _takes_timeout(fetcher: object) -> bool:
-    """Whether ``fetcher.fetch`` accepts ``timeout=`` (the brief's minimal protocol has only ``accept``)."""
-    kind = type(fetcher)
-    known = _TAKES_TIMEOUT.get(kind)
-    if known is None:
-        try:
-            params = inspect.signature(fetcher.fetch).parameters  # type: ignore[attr-defined]
-            known = "timeout" in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
-        except (TypeError, ValueError, AttributeError):
-            known = False
-        _TAKES_TIMEOUT[kind] = known
-    return known
-
-
 class Session:
     """Fetching for one verification: counts documents, keeps the time budget, uses the cache."""
 
@@ -175,9 +157,7 @@ class Session:
             return None
         self._count()
         try:
-            if _takes_timeout(self.fetcher):
-                return self.fetcher.fetch(url, accept=DEFAULT_ACCEPT, timeout=remaining)
-            return self.fetcher.fetch(url, accept=DEFAULT_ACCEPT)
+            return self.fetcher.fetch(url, accept=DEFAULT_ACCEPT, timeout=remaining)
         except FetchError as exc:
             message = exc.message if url in exc.message else f"cannot fetch {url}: {exc.message}"
             report.fail(check, message, code=exc.code, url=url)

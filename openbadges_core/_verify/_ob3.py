@@ -42,6 +42,9 @@ _STATUS_ENTRY_TYPES = frozenset({"BitstringStatusListEntry", "StatusList2021Entr
 _LEGACY_STATUS = "1EdTechRevocationList"
 _MAX_ENDORSEMENTS = 16
 _MAX_DEPTH = 2
+_NOT_CONFIRMED_HINT = ("the issuer's documents do not list it. If you trust this key, pin it "
+                       "(VerifyOptions.trusted_keys); if the issuer's documents cannot be fetched, provide them "
+                       "(VerifyOptions.documents)")
 
 
 # --- detection ------------------------------------------------------------------------------------
@@ -194,16 +197,18 @@ def _di_issuer_key(session: Session, credential: Mapping[str, Any], method: str,
         report.ok("issuer_key", f"the issuer is the did:key {base} that signed", method=method)
         return
     if issuer is None or base != issuer:
-        report.fail("issuer_key", f"verification method {method} is not under the issuer id {issuer!r} and the "
-                    "key is not pinned: the signature is valid but proves nothing about the issuer",
-                    method=method, issuer=issuer)
+        report.fail("issuer_key", f"the signature is valid, but its verification method {method} is not under "
+                    f"the issuer id {issuer!r}, so nothing shows the key belongs to the issuer. If you trust this "
+                    "key, pin it (VerifyOptions.trusted_keys)", method=method, issuer=issuer)
         return
     why = _controller_lists(session, method, multikey)
     if why is None:
         report.ok("issuer_key", f"the issuer's document {base} publishes {method}", method=method)
     else:
-        report.fail("issuer_key", f"the key of {method} is not shown to be the issuer's ({why}): the signature "
-                    "is valid but proves nothing about the issuer", method=method, issuer=issuer)
+        report.fail("issuer_key", f"the signature is valid, but the key of {method} is not shown to be the "
+                    f"issuer's ({why}). If you trust this key, pin it (VerifyOptions.trusted_keys); if the "
+                    "issuer's documents cannot be fetched, provide them (VerifyOptions.documents)",
+                    method=method, issuer=issuer)
 
 
 def _data_integrity(session: Session, credential: Mapping[str, Any], what: str = "the credential") -> bool:
@@ -234,11 +239,13 @@ def _jwt_proof(session: Session, token: str, what: str = "the credential") -> di
               f"{result.key.kid}", alg=result.key.alg, kid=result.header.get("kid"), vc_version=result.vc_version)
     issuer = _issuer_id(result.credential)
     if result.issuer_trusted:
-        report.ok("issuer_key", f"the signing key is published by issuer {issuer} or pinned by the caller")
+        report.ok("issuer_key", f"the signing key is the issuer {issuer}'s (published by it, its did:key, "
+                  "or pinned by the caller)")
     else:
-        report.fail("issuer_key", f"the signing key (header jwk {result.key.kid}) is not published by issuer "
-                    f"{issuer!r} nor pinned: the signature is valid but proves nothing about the issuer",
-                    kid=result.key.kid, issuer=issuer)
+        kid = result.header.get("kid")
+        named = f"the key {kid}" if isinstance(kid, str) else f"the key in the token's header (thumbprint {result.key.kid})"
+        report.fail("issuer_key", f"the signature is valid, but nothing shows that {named} belongs to the issuer "
+                    f"{issuer!r}: {_NOT_CONFIRMED_HINT}", kid=result.key.kid, issuer=issuer)
     return result.credential
 
 

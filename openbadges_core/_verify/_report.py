@@ -9,6 +9,10 @@ __all__ = ["Check", "CheckLevel", "VerificationReport"]
 
 CheckLevel = Literal["error", "warning", "info"]
 
+#: Checks that tie a valid signature to the issuer; when only these fail the status is ``issuer_unconfirmed``.
+_ISSUER_CHECKS = frozenset({"issuer_key", "key_ownership"})
+_SIGNATURE_CHECKS = frozenset({"proof", "jws_signature"})
+
 
 @dataclass(frozen=True, slots=True)
 class Check:
@@ -99,12 +103,22 @@ class VerificationReport:
 
     @property
     def status(self) -> str:
-        """One word: ``valid``, ``revoked``, ``expired`` or ``invalid``."""
+        """One word: ``valid``, ``revoked``, ``expired``, ``issuer_unconfirmed`` or ``invalid``.
+
+        ``issuer_unconfirmed``: the signature is valid, but nothing shows the signing key is the issuer's
+        (not published by the issuer, not pinned) — and nothing else is wrong. Not valid.
+        """
         if self.revoked:
             return "revoked"
         if self.expired:
             return "expired"
-        return "valid" if self.valid else "invalid"
+        errors = self.errors
+        if not errors:
+            return "valid"
+        if all(c.name in _ISSUER_CHECKS for c in errors) and any(
+                c.name in _SIGNATURE_CHECKS and c.passed for c in self.checks):
+            return "issuer_unconfirmed"
+        return "invalid"
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-serialisable form of the whole report."""

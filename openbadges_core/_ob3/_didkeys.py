@@ -22,7 +22,7 @@ from urllib.parse import unquote
 from openbadges_core._errors import FetchError, SignatureError
 from openbadges_core._ob3._multibase import ed25519_from_multikey
 
-__all__ = ["KeyFetcher", "did_web_url", "resolve_ed25519_key"]
+__all__ = ["KeyFetcher", "did_web_url", "fetch_did_web_document", "resolve_ed25519_key"]
 
 _ACCEPT = "application/did+json, application/did+ld+json, application/ld+json, application/json"
 _MAX_DOC_BYTES = 256 * 1024
@@ -34,8 +34,22 @@ class KeyFetcher(Protocol):
     def fetch(self, url: str, *, accept: str = ...) -> Any: ...
 
 
-def did_web_url(did: str) -> str:
-    """HTTPS URL of the DID document of a ``did:web`` identifier (without fragment)."""
+_LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "[::1]"})
+HTTP_DID_WEB_HINT = ("did:web always means https; for a development server over http on loopback, "
+                     "set VerifyOptions.allow_http_did_web")
+
+
+def _is_loopback(host: str) -> bool:
+    name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+    name = name.lower()
+    return name in _LOOPBACK_HOSTS or name.endswith(".localhost") or name.startswith("127.")
+
+
+def did_web_url(did: str, *, allow_http_loopback: bool = False) -> str:
+    """HTTPS URL of the DID document of a ``did:web`` identifier (without fragment).
+
+    ``allow_http_loopback`` (a development switch) makes it ``http`` when the host is on loopback
+    (``localhost``, ``127.*``, ``[::1]``); any other host stays https."""
     parts = did.split("#", 1)[0].split(":")
     if len(parts) < 3 or parts[0] != "did" or parts[1] != "web" or not parts[2]:
         raise SignatureError(f"{did!r} is not a did:web identifier")
@@ -45,7 +59,30 @@ def did_web_url(did: str) -> str:
     path = "/".join(unquote(p) for p in parts[3:])
     if any(seg in ("", ".", "..") for seg in parts[3:]):
         raise SignatureError(f"{did!r} has an invalid did:web path")
-    return f"https://{host}/{path}/did.json" if path else f"https://{host}/.well-known/did.json"
+    scheme = "http" if allow_http_loopback and _is_loopback(host) else "https"
+    return f"{scheme}://{host}/{path}/did.json" if path else f"{scheme}://{host}/.well-known/did.json"
+
+
+def fetch_did_web_document(fetcher: KeyFetcher | None, did: str) -> Mapping[str, Any]:
+    """The DID document of a ``did:web`` (fragment ignored), fetched through ``fetcher``; its ``id`` must be
+    the DID. A fetcher with a true ``allow_http_did_web`` attribute gets http URLs for loopback hosts.
+
+    Raises:
+        SignatureError: the document cannot be fetched, is not JSON, or is another DID's.
+    """
+    base = did.split("#", 1)[0]
+    allow_http = getattr(fetcher, "allow_http_did_web", False) is True
+    url = did_web_url(base, allow_http_loopback=allow_http)
+    try:
+        doc = _fetch_json(fetcher, url)
+    except SignatureError as exc:
+        host = unquote(base.split(":")[2])
+        if not allow_http and _is_loopback(host):
+            raise SignatureError(f"{exc.message} ({HTTP_DID_WEB_HINT})") from None
+        raise
+    if doc.get("id") != base:
+        raise SignatureError(f"DID document at {url} is for {doc.get('id')!r}, not {base!r}")
+    return doc
 
 
 def _fetch_json(fetcher: KeyFetcher | None, url: str) -> Mapping[str, Any]:
@@ -123,10 +160,7 @@ def resolve_ed25519_key(verification_method: str, *, fetcher: KeyFetcher | None 
                 raise SignatureError(f"did:key fragment of {vm!r} names a different key")
             return key
         if method == "web":
-            doc = _fetch_json(fetcher, did_web_url(base))
-            if doc.get("id") != base:
-                raise SignatureError(f"DID document at {did_web_url(base)} is for {doc.get('id')!r}, not {base!r}")
-            return _key_from_method(_find_method(doc, vm, base))
+            return _key_from_method(_find_method(fetch_did_web_document(fetcher, base), vm, base))
         raise SignatureError(f"DID method {method!r} of {vm!r} is not supported")
     if scheme in ("https", "http"):
         if fragment.startswith("z6Mk"):

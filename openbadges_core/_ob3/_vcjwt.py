@@ -29,7 +29,7 @@ from openbadges_core._errors import (
 from openbadges_core._jws import decode_jws_unverified, sign_jws, verify_jws
 from openbadges_core._keys import PublicKey, Signer, load_public_key
 from openbadges_core._ob3._contexts import BoundedCache
-from openbadges_core._ob3._didkeys import KeyFetcher, _fetch_json, did_web_url
+from openbadges_core._ob3._didkeys import KeyFetcher, _fetch_json, fetch_did_web_document
 from openbadges_core._ob3._documents import OpenBadgeCredential
 from openbadges_core._ob3._multibase import multibase_decode
 
@@ -192,10 +192,7 @@ def _resolve_kid(kid: str, fetcher: KeyFetcher | None, thumbprint: str | None) -
     if kid.startswith("did:jwk:"):
         return _load_jwk(_b64json(kid.split("#", 1)[0][len("did:jwk:"):]))
     if kid.startswith("did:web:"):
-        base = kid.split("#", 1)[0]
-        doc = _fetch_json(fetcher, did_web_url(base))
-        if doc.get("id") != base:
-            raise SignatureError(f"DID document is for {doc.get('id')!r}, not {base!r}")
+        doc = fetch_did_web_document(fetcher, kid)
         methods = doc.get("verificationMethod", [])
         for method in methods if isinstance(methods, list) else []:
             if isinstance(method, Mapping) and method.get("id") in (kid, "#" + kid.partition("#")[2]):
@@ -211,17 +208,14 @@ def _issuer_lists_key(issuer_id: Any, key: PublicKey, fetcher: KeyFetcher) -> bo
     ``key``, matched by JWK thumbprint. Fetch failures simply mean "not shown to be the issuer's"."""
     if not isinstance(issuer_id, str):
         return False
-    if issuer_id.startswith("did:web:"):
-        url = did_web_url(issuer_id)
-    elif issuer_id.startswith("https://"):
-        url = issuer_id.split("#", 1)[0]
-    else:
-        return False
     try:
-        doc = _fetch_json(fetcher, url)
+        if issuer_id.startswith("did:web:"):
+            doc = fetch_did_web_document(fetcher, issuer_id)
+        elif issuer_id.startswith("https://"):
+            doc = _fetch_json(fetcher, issuer_id.split("#", 1)[0])
+        else:
+            return False
     except SignatureError:
-        return False
-    if issuer_id.startswith("did:web:") and doc.get("id") != issuer_id:
         return False
     candidates: list[Any] = []
     for name in ("keys", "verificationMethod", "assertionMethod", "publicKey"):

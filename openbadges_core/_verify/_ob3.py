@@ -24,7 +24,7 @@ from openbadges_core._identity import identity_matches
 from openbadges_core._jws import decode_jws_unverified
 from openbadges_core._keys import PublicKey, load_public_key
 from openbadges_core._ob3._dataintegrity import verify_data_integrity
-from openbadges_core._ob3._didkeys import _ACCEPT, _find_method, did_web_url
+from openbadges_core._ob3._didkeys import _ACCEPT, _find_method, fetch_did_web_document
 from openbadges_core._ob3._multibase import ed25519_from_multikey
 from openbadges_core._ob3._schema import credential_issues
 from openbadges_core._ob3._status import BitstringStatusList
@@ -92,6 +92,7 @@ class _KeyFetcher:
 
     def __init__(self, session: Session) -> None:
         self.session = session
+        self.allow_http_did_web = session.options.allow_http_did_web
 
     def fetch(self, url: str, *, accept: str = _ACCEPT) -> FetchResponse:
         got = fetch_document(self.session, url, "fetch_key", record=False)
@@ -161,12 +162,12 @@ def _controller_lists(session: Session, method: str, multikey: str) -> str | Non
     does, else why not."""
     base = method.split("#", 1)[0]
     try:
-        url = did_web_url(base) if base.startswith("did:web:") else base
-        if not url.startswith("https://"):
+        if base.startswith("did:web:"):
+            doc: Mapping[str, Any] = fetch_did_web_document(_KeyFetcher(session), base)
+        elif base.startswith("https://"):
+            doc = _KeyFetcher(session).fetch(base).json()
+        else:
             return f"the controller document of {method} is not an https URL"
-        doc = _KeyFetcher(session).fetch(url).json()
-        if base.startswith("did:web:") and doc.get("id") != base:
-            return f"the DID document at {url} is for {doc.get('id')!r}"
         found = _find_method(doc, method, base)
     except OpenBadgesError as exc:
         return exc.message

@@ -161,7 +161,8 @@ class Session:
         if self._parent is not None:
             self._parent._count()
 
-    def fetch(self, url: str, check: str, *, record: bool = True) -> FetchResponse | None:
+    def fetch(self, url: str, check: str, *, record: bool = True,
+              accept: str = DEFAULT_ACCEPT) -> FetchResponse | None:
         """Fetch ``url``; on failure record ``check`` as failed (unless not ``record``) and return ``None``."""
         report = self.report if record else VerificationReport()
         if self.fetched >= self.options.max_documents:
@@ -176,8 +177,8 @@ class Session:
         self._count()
         try:
             if _takes_timeout(self.fetcher):
-                return self.fetcher.fetch(url, accept=DEFAULT_ACCEPT, timeout=remaining)
-            return self.fetcher.fetch(url, accept=DEFAULT_ACCEPT)
+                return self.fetcher.fetch(url, accept=accept, timeout=remaining)
+            return self.fetcher.fetch(url, accept=accept)
         except FetchError as exc:
             message = exc.message if url in exc.message else f"cannot fetch {url}: {exc.message}"
             report.fail(check, message, code=exc.code, url=url)

@@ -14,6 +14,7 @@ Anything else (no scheme, an unknown scheme or DID method) raises :class:`Signat
 from __future__ import annotations
 
 import base64
+import ipaddress
 import json
 from collections.abc import Mapping
 from typing import Any, Protocol
@@ -34,15 +35,23 @@ class KeyFetcher(Protocol):
     def fetch(self, url: str, *, accept: str = ...) -> Any: ...
 
 
-_LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "[::1]"})
 HTTP_DID_WEB_HINT = ("did:web always means https; for a development server over http on loopback, "
                      "set VerifyOptions.allow_http_did_web")
 
 
 def _is_loopback(host: str) -> bool:
-    name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
-    name = name.lower()
-    return name in _LOOPBACK_HOSTS or name.endswith(".localhost") or name.startswith("127.")
+    """``localhost`` or a loopback IP literal, with or without a port (``127.0.0.1:8000``, ``[::1]:8000``)."""
+    name = host.lower()
+    if name.startswith("["):
+        name = name[1:].partition("]")[0]
+    elif name.count(":") == 1:
+        name = name.partition(":")[0]
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
 
 
 def did_web_url(did: str, *, allow_http_loopback: bool = False) -> str:

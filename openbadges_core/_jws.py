@@ -198,12 +198,12 @@ def _b64decode(segment: str, what: str) -> bytes:
     if len(segment) % 4 == 1:
         raise SignatureError(f"malformed JWS: {what} is not base64url")
     try:
-        return binascii.a2b_base64(segment.translate(_TO_STANDARD) + "=" * (-len(segment) % 4))
+        return binascii.a2b_base64(segment.encode("ascii").translate(_TO_STANDARD) + b"=" * (-len(segment) % 4))
     except (ValueError, binascii.Error):
         raise SignatureError(f"malformed JWS: {what} is not base64url") from None
 
 
-_TO_STANDARD = str.maketrans("-_", "+/")
+_TO_STANDARD = bytes.maketrans(b"-_", b"+/")
 
 
 class _Parsed:

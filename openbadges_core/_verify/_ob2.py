@@ -23,6 +23,7 @@ from openbadges_core._verify._session import (
     JSON_MEDIA_TYPES,
     LinkedDocument,
     Session,
+    cached_document_issues,
     document_issues_of,
     has_type,
     is_http_url,
@@ -330,7 +331,8 @@ def verify_signed(session: Session, token: str, recipient: str | None) -> None:
     report.assertion = assertion
     if not check_version(session, assertion):
         return
-    record_validation(report, "validate_assertion", "the assertion", document_issues_of(assertion, "Assertion"))
+    record_validation(report, "validate_assertion", "the assertion",
+                      cached_document_issues(assertion, "Assertion", payload))
     kind = _normalise_type(_verification_type(assertion))
     verification = assertion.get("verification")
     creator = verification.get("creator") if isinstance(verification, Mapping) else None

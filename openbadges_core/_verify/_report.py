@@ -42,12 +42,16 @@ class Check:
         return data
 
 
+_Row = tuple[str, CheckLevel, str, bool, "dict[str, Any] | None"]
+
+
 @dataclass(slots=True)
 class VerificationReport:
     """The verdict on one input and how it was reached.
 
     ``valid`` is true when no check failed at ``error`` level. ``assertion``, ``badge`` and ``issuer`` are
     the documents that were verified (JSON mappings as fetched or decoded), ``None`` when not reached.
+    ``checks`` lists every check that ran (built when first read: a verification records plain rows).
     """
 
     version: str | None = None
@@ -60,12 +64,21 @@ class VerificationReport:
     revocation_reason: str | None = None
     expired: bool = False
     recipient_match: bool | None = None
-    checks: list[Check] = field(default_factory=list)
+    _rows: list[_Row] = field(default_factory=list, repr=False)
+    _built: list[Check] = field(default_factory=list, repr=False, compare=False)
+
+    @property
+    def checks(self) -> list[Check]:
+        """Every check that ran, in order (a fresh list: record checks with :meth:`add`/:meth:`ok`/:meth:`fail`)."""
+        built, rows = self._built, self._rows
+        if len(built) < len(rows):
+            built.extend(Check(*row) for row in rows[len(built):])
+        return list(built)
 
     @property
     def valid(self) -> bool:
         """No check failed at error level."""
-        return not any(c.level == "error" and not c.passed for c in self.checks)
+        return not any(row[1] == "error" and not row[3] for row in self._rows)
 
     @property
     def errors(self) -> list[Check]:
@@ -85,21 +98,17 @@ class VerificationReport:
         return None
 
     def add(self, name: str, level: CheckLevel, message: str, *, passed: bool = True,
-            **detail: Any) -> Check:
-        """Record a check and return it."""
-        c = Check(name, level, message, passed, detail or None)
-        self.checks.append(c)
-        return c
+            **detail: Any) -> None:
+        """Record a check."""
+        self._rows.append((name, level, message, passed, detail or None))
 
-    def ok(self, name: str, message: str, **detail: Any) -> Check:
+    def ok(self, name: str, message: str, **detail: Any) -> None:
         """Record a check that passed."""
-        c = Check(name, "info", message, True, detail or None)
-        self.checks.append(c)
-        return c
+        self._rows.append((name, "info", message, True, detail or None))
 
-    def fail(self, name: str, message: str, *, level: CheckLevel = "error", **detail: Any) -> Check:
+    def fail(self, name: str, message: str, *, level: CheckLevel = "error", **detail: Any) -> None:
         """Record a check that failed (an error unless ``level`` says otherwise)."""
-        return self.add(name, level, message, passed=False, **detail)
+        self._rows.append((name, level, message, False, detail or None))
 
     @property
     def status(self) -> str:
@@ -112,11 +121,11 @@ class VerificationReport:
             return "revoked"
         if self.expired:
             return "expired"
-        errors = self.errors
-        if not errors:
+        failed = [row[0] for row in self._rows if row[1] == "error" and not row[3]]
+        if not failed:
             return "valid"
-        if all(c.name in _ISSUER_CHECKS for c in errors) and any(
-                c.name in _SIGNATURE_CHECKS and c.passed for c in self.checks):
+        if all(name in _ISSUER_CHECKS for name in failed) and any(
+                row[0] in _SIGNATURE_CHECKS and row[3] for row in self._rows):
             return "issuer_unconfirmed"
         return "invalid"
 

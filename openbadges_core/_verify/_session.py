@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import inspect
 import time
 from collections.abc import Mapping
@@ -74,6 +75,32 @@ def parse_json_object(body: bytes) -> dict[str, Any] | None:
     except (msgspec.DecodeError, UnicodeDecodeError):
         return None
     return data if isinstance(data, dict) else None
+
+
+_ISSUES: dict[tuple[str, bytes], list[ValidationIssue]] = {}
+_ISSUES_MAX = 1024
+
+
+def cached_document_issues(data: Mapping[str, Any], expected_type: str,
+                           raw: bytes | None = None) -> list[ValidationIssue]:
+    """:func:`document_issues_of`, remembered by content hash (SHA-256 of ``raw``, the document's bytes, or
+    of its JSON encoding): a badge verified again, or a preloaded document, is not validated again.
+    The list is shared: read it, do not change it."""
+    try:
+        content = raw if raw is not None else msgspec.json.encode(data)
+    except (TypeError, msgspec.EncodeError):
+        return document_issues_of(data, expected_type)
+    key = (expected_type, hashlib.sha256(content).digest())
+    issues = _ISSUES.get(key)
+    if issues is None:
+        issues = document_issues_of(data, expected_type)
+        if len(_ISSUES) >= _ISSUES_MAX:
+            try:
+                _ISSUES.pop(next(iter(_ISSUES)), None)
+            except (RuntimeError, StopIteration):  # another thread changed it meanwhile
+                pass
+        _ISSUES[key] = issues
+    return issues
 
 
 def document_issues_of(data: Mapping[str, Any], expected_type: str) -> list[ValidationIssue]:
@@ -222,7 +249,7 @@ class Session:
     @staticmethod
     def _build(url: str, data: dict[str, Any], expected_type: str, content_type: str,
                source: str) -> LinkedDocument:
-        doc = LinkedDocument(url, data, document_issues_of(data, expected_type), expected_type, content_type,
+        doc = LinkedDocument(url, data, cached_document_issues(data, expected_type), expected_type, content_type,
                              source=source)
         if expected_type == "CryptographicKey":
             pem = data.get("publicKeyPem")

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Any
 
+import msgspec
 from jwt.utils import base64url_encode
 
 from openbadges_core._errors import (
@@ -183,8 +184,8 @@ def _split(token: object) -> tuple[dict[str, Any], str, str, str]:
     if len(header_b64) > _MAX_HEADER_CHARS:
         raise SignatureError("malformed JWS: header is too large")
     try:
-        header = json.loads(_b64decode(header_b64, "header"))
-    except (ValueError, RecursionError):
+        header = _JSON.decode(_b64decode(header_b64, "header"))
+    except (msgspec.DecodeError, RecursionError):
         raise SignatureError("malformed JWS: header is not base64url JSON") from None
     if not isinstance(header, dict):
         raise SignatureError("malformed JWS: header is not a JSON object")
@@ -203,6 +204,7 @@ def _b64decode(segment: str, what: str) -> bytes:
         raise SignatureError(f"malformed JWS: {what} is not base64url") from None
 
 
+_JSON = msgspec.json.Decoder()
 _TO_STANDARD = bytes.maketrans(b"-_", b"+/")
 
 

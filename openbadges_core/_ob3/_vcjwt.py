@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import msgspec
+
 from openbadges_core._errors import (
     KeyMaterialError,
     OpenBadgesError,
@@ -150,6 +152,8 @@ def _key_from_did_key(did: str) -> PublicKey:
     raise SignatureError("did:key is not an Ed25519 or P-256 key")
 
 
+_JSON = msgspec.json.Decoder()
+_JWK_KEY = msgspec.json.Encoder(order="sorted")  # a JWK's cache key: its members in sorted order
 _JWK_CACHE = BoundedCache(maxsize=256)  # parsed public JWKs: parsing EC/RSA keys dominates verification
 
 
@@ -159,8 +163,8 @@ def _load_jwk(jwk: Any) -> PublicKey:
     if any(k in jwk for k in ("d", "p", "q", "dp", "dq", "qi", "k")):
         raise SignatureError("a JWK in a JWT header or key document must not carry private key material")
     try:
-        cache_key = json.dumps(jwk, sort_keys=True, separators=(",", ":"))
-    except (TypeError, ValueError):
+        cache_key = _JWK_KEY.encode(jwk)
+    except (TypeError, msgspec.EncodeError):
         raise SignatureError("a JWK must be plain JSON") from None
     cached = _JWK_CACHE.get(cache_key)
     if isinstance(cached, PublicKey):
@@ -343,8 +347,8 @@ def verify_vc_jwt(
 
     _check_claims(payload, credential, version)
     moment = int((now or datetime.now(UTC)).timestamp())
-    nbf = payload.get("nbf", _epoch(credential.get("validFrom", credential.get("issuanceDate"))))
-    exp = payload.get("exp", _epoch(credential.get("validUntil", credential.get("expirationDate"))))
+    nbf = payload["nbf"] if "nbf" in payload else _epoch(credential.get("validFrom", credential.get("issuanceDate")))
+    exp = payload["exp"] if "exp" in payload else _epoch(credential.get("validUntil", credential.get("expirationDate")))
     return VcJwtResult(
         credential=credential, header=header, key=key, issuer_trusted=trusted, vc_version=version,
         expired=isinstance(exp, int) and moment > exp + leeway_seconds,
@@ -354,8 +358,8 @@ def verify_vc_jwt(
 
 def _payload_object(raw: bytes) -> dict[str, Any]:
     try:
-        payload = json.loads(raw)
-    except (ValueError, UnicodeDecodeError, RecursionError):
+        payload = _JSON.decode(raw)
+    except (msgspec.DecodeError, RecursionError):
         raise SignatureError("JWT payload is not JSON") from None
     if not isinstance(payload, dict):
         raise SignatureError("JWT payload is not a JSON object")

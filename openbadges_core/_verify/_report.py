@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -42,7 +43,14 @@ class Check:
         return data
 
 
-_Row = tuple[str, CheckLevel, str, bool, "dict[str, Any] | None"]
+#: A message, or a function that writes it: messages of checks nobody reads are never formatted.
+Message = str | Callable[[], str]
+_Row = tuple[str, CheckLevel, Message, bool, "dict[str, Any] | None"]
+
+
+def _check(row: _Row) -> Check:
+    name, level, message, passed, detail = row
+    return Check(name, level, message if isinstance(message, str) else message(), passed, detail)
 
 
 @dataclass(slots=True)
@@ -72,7 +80,7 @@ class VerificationReport:
         """Every check that ran, in order (a fresh list: record checks with :meth:`add`/:meth:`ok`/:meth:`fail`)."""
         built, rows = self._built, self._rows
         if len(built) < len(rows):
-            built.extend(Check(*row) for row in rows[len(built):])
+            built.extend(_check(row) for row in rows[len(built):])
         return list(built)
 
     @property
@@ -97,16 +105,16 @@ class VerificationReport:
                 return c
         return None
 
-    def add(self, name: str, level: CheckLevel, message: str, *, passed: bool = True,
+    def add(self, name: str, level: CheckLevel, message: Message, *, passed: bool = True,
             **detail: Any) -> None:
         """Record a check."""
         self._rows.append((name, level, message, passed, detail or None))
 
-    def ok(self, name: str, message: str, **detail: Any) -> None:
+    def ok(self, name: str, message: Message, **detail: Any) -> None:
         """Record a check that passed."""
         self._rows.append((name, "info", message, True, detail or None))
 
-    def fail(self, name: str, message: str, *, level: CheckLevel = "error", **detail: Any) -> None:
+    def fail(self, name: str, message: Message, *, level: CheckLevel = "error", **detail: Any) -> None:
         """Record a check that failed (an error unless ``level`` says otherwise)."""
         self._rows.append((name, level, message, False, detail or None))
 

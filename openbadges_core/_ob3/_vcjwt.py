@@ -163,7 +163,7 @@ def _load_jwk(jwk: Any) -> PublicKey:
     if any(k in jwk for k in ("d", "p", "q", "dp", "dq", "qi", "k")):
         raise SignatureError("a JWK in a JWT header or key document must not carry private key material")
     try:
-        cache_key = _JWK_KEY.encode(jwk)
+        cache_key = _JWK_KEY.encode(jwk).decode("utf-8")
     except (TypeError, msgspec.EncodeError):
         raise SignatureError("a JWK must be plain JSON") from None
     cached = _JWK_CACHE.get(cache_key)

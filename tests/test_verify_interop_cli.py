@@ -124,10 +124,11 @@ def test_corrupt_image_exits_2(run_cli, tmp_path: Path, content: bytes) -> None:
     assert "could not verify" in res.stderr
 
 
-def test_image_without_a_badge_exits_2(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_image_without_a_badge_is_not_valid_exit_1(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     path = tmp_path / "plain.png"
     path.write_bytes(make_png())
-    assert run_cli(["verify", path]).exit_code == 2
+    res = run_cli(["verify", path])
+    assert res.exit_code == 1 and "unbake" in res.stdout  # as `openbadges unbake`: nothing baked is 1
 
 
 def test_batch_lists_each_file_that_was_not_valid_with_its_first_error(  # type: ignore[no-untyped-def]

@@ -39,7 +39,10 @@ def _cli_words(message: str) -> str:
 
 
 def _unverifiable(report: VerificationReport) -> bool:
-    return any(c.name in _UNVERIFIABLE for c in report.errors)
+    """The input could not be verified at all (a corrupt or hostile image, a verifier bug); an image that
+    simply carries no badge is a badge that is not valid, as for ``openbadges unbake``."""
+    return any(c.name in _UNVERIFIABLE and (c.detail or {}).get("code") != "no_badge_payload"
+               for c in report.errors)
 
 
 def _label(report: VerificationReport, fallback: str) -> str:

@@ -62,7 +62,7 @@ def _ob3_kind(credential: dict[str, Any]) -> str:
 
 
 @click.command("validate")
-@click.argument("file", metavar="FILE", type=click.Path(dir_okay=False, allow_dash=True))
+@click.argument("file", metavar="FILE.json|FILE.jwt", type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("--kind", type=click.Choice(_KINDS), default=None,
               help="OB 2.0 document type to validate as (default: detected from its 'type').")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON report instead of text lines.")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import binascii
 import json
-import re
 from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Any
@@ -32,7 +31,18 @@ __all__ = ["decode_jws_unverified", "sign_assertion", "sign_jws", "verify_jws"]
 
 # Three base64url segments. The payload may be empty (RFC 7515 allows it); so may the signature when
 # parsing, so that an unsecured ``alg: none`` token is reported as such rather than as "malformed".
-_COMPACT_JWS = re.compile(r"([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]*)\.([A-Za-z0-9_-]*)")
+# Checked with bytes.translate (C speed): a regular expression costs ~15 us on a 1 KiB token.
+_COMPACT_CHARS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_."
+
+
+def compact_segments(token: str) -> tuple[str, str, str] | None:
+    """The three base64url segments of a compact JWS (header non-empty), or ``None`` when it is not one."""
+    if not token.isascii() or token.count(".") != 2:
+        return None
+    if token.encode("ascii").translate(None, _COMPACT_CHARS):
+        return None
+    header, payload, signature = token.split(".")
+    return (header, payload, signature) if header else None
 _MAX_HEADER_CHARS = 8 * 1024
 _SIGNATURE_BYTES = {"ES256": 64, "EdDSA": 64}
 
@@ -177,10 +187,10 @@ def _split(token: object) -> tuple[dict[str, Any], str, str, str]:
             raise SignatureError("malformed JWS: not ASCII") from None
     if not isinstance(token, str):
         raise SignatureError(f"malformed JWS: expected a string, not {type(token).__name__}")
-    match = _COMPACT_JWS.fullmatch(token.strip())
-    if match is None:
+    segments = compact_segments(token.strip())
+    if segments is None:
         raise SignatureError("malformed JWS: expected three base64url segments separated by dots")
-    header_b64, payload_b64, signature_b64 = match.groups()
+    header_b64, payload_b64, signature_b64 = segments
     if len(header_b64) > _MAX_HEADER_CHARS:
         raise SignatureError("malformed JWS: header is too large")
     try:
@@ -195,7 +205,7 @@ def _split(token: object) -> tuple[dict[str, Any], str, str, str]:
 
 
 def _b64decode(segment: str, what: str) -> bytes:
-    """base64url without padding; the segment's alphabet was checked by ``_COMPACT_JWS``."""
+    """base64url without padding; the segment's alphabet was checked by :func:`compact_segments`."""
     if len(segment) % 4 == 1:
         raise SignatureError(f"malformed JWS: {what} is not base64url")
     try:

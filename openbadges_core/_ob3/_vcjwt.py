@@ -5,9 +5,9 @@ Signing writes the VC 2.0 form (the JWT payload is the credential) with the regi
 ``exp = validUntil``. Verifying accepts that form and the VC 1.1 form (credential in a ``vc`` claim),
 ``typ`` ``JWT`` / ``vc+jwt`` / ``vc+ld+json+jwt``, checks the claims against the credential, pins the
 algorithm by the key type (via :func:`openbadges_core.verify_jws`), and resolves keys from ``kid``
-(``did:key``, ``did:jwk``, ``did:web`` and HTTPS JWK/JWKS through the caller's fetcher). A key taken
-from the header ``jwk`` alone proves the signature, not the issuer: ``issuer_trusted`` is then False
-unless the caller pinned that key.
+(``did:key``, ``did:jwk``, ``did:web`` and HTTPS JWK/JWKS through the caller's fetcher). A ``did:key`` /
+``did:jwk`` issuer is its own key. A key taken from the header ``jwk`` alone proves the signature, not the
+issuer: ``issuer_trusted`` is then False unless the caller pinned that key or the issuer lists it.
 """
 
 from __future__ import annotations
@@ -45,8 +45,8 @@ _JWT_CLAIMS = ("iss", "jti", "sub", "nbf", "exp", "iat", "aud")
 class VcJwtResult:
     """A VC-JWT whose signature verified.
 
-    ``issuer_trusted`` is True when the key was pinned by the caller or published under the issuer's
-    own identifier (its DID, or a ``kid`` URL below the issuer id), or when the header ``jwk`` is listed
+    ``issuer_trusted`` is True when the key was pinned by the caller, is the issuer's own ``did:key`` /
+    ``did:jwk``, or was published under the issuer's own identifier (its DID, or a ``kid`` URL below the issuer id), or when the header ``jwk`` is listed
     (by JWK thumbprint) in the issuer's document fetched with the fetcher; False for a bare header ``jwk``.
     ``expired`` / ``not_yet_valid`` report the time window (the caller decides what they mean).
     """

@@ -187,10 +187,13 @@ def _split(token: object) -> tuple[dict[str, Any], str, str, str]:
             raise SignatureError("malformed JWS: not ASCII") from None
     if not isinstance(token, str):
         raise SignatureError(f"malformed JWS: expected a string, not {type(token).__name__}")
-    segments = compact_segments(token.strip())
-    if segments is None:
+    token = token.strip()
+    # the alphabet is checked by the strict base64 decoding of each segment (_b64decode)
+    if token.count(".") != 2 or not token.isascii() or any(c in token for c in "+/= \t\r\n"):
         raise SignatureError("malformed JWS: expected three base64url segments separated by dots")
-    header_b64, payload_b64, signature_b64 = segments
+    header_b64, payload_b64, signature_b64 = token.split(".")
+    if not header_b64:
+        raise SignatureError("malformed JWS: expected three base64url segments separated by dots")
     if len(header_b64) > _MAX_HEADER_CHARS:
         raise SignatureError("malformed JWS: header is too large")
     try:
@@ -205,11 +208,13 @@ def _split(token: object) -> tuple[dict[str, Any], str, str, str]:
 
 
 def _b64decode(segment: str, what: str) -> bytes:
-    """base64url without padding; the segment's alphabet was checked by :func:`compact_segments`."""
+    """base64url without padding (``_split`` refused ``+``, ``/``, ``=`` and whitespace; strict decoding
+    refuses every other character outside the alphabet)."""
     if len(segment) % 4 == 1:
         raise SignatureError(f"malformed JWS: {what} is not base64url")
     try:
-        return binascii.a2b_base64(segment.encode("ascii").translate(_TO_STANDARD) + b"=" * (-len(segment) % 4))
+        return binascii.a2b_base64(segment.encode("ascii").translate(_TO_STANDARD) + b"=" * (-len(segment) % 4),
+                                   strict_mode=True)
     except (ValueError, binascii.Error):
         raise SignatureError(f"malformed JWS: {what} is not base64url") from None
 

@@ -31,24 +31,63 @@ def _read(path: str) -> bytes:
     return data
 
 
+def _ob3_credential(raw: bytes) -> dict[str, Any] | None:
+    """The OB 3.0 credential in ``raw`` (JSON, or a VC-JWT whose payload is read without verifying), else None."""
+    from openbadges_core._errors import OpenBadgesError
+    from openbadges_core._jws import decode_jws_unverified
+    from openbadges_core._verify._ob3_sources import is_ob3
+
+    text = raw.strip()
+    if text.count(b".") == 2 and not text.startswith(b"{"):
+        try:
+            _header, payload = decode_jws_unverified(text.decode("ascii"))
+            data = json.loads(payload)
+        except (OpenBadgesError, UnicodeDecodeError, ValueError):
+            return None
+        if isinstance(data, dict) and isinstance(data.get("vc"), dict):
+            return dict(data["vc"])
+        return {k: v for k, v in data.items() if k not in ("iss", "jti", "sub", "nbf", "exp", "iat", "aud")} \
+            if isinstance(data, dict) and is_ob3(data) else None
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError, UnicodeDecodeError):
+        return None
+    return data if isinstance(data, dict) and is_ob3(data) else None
+
+
+def _ob3_kind(credential: dict[str, Any]) -> str:
+    types = credential.get("type")
+    types = types if isinstance(types, list) else [types]
+    return "EndorsementCredential" if "EndorsementCredential" in types else "AchievementCredential"
+
+
 @click.command("validate")
-@click.argument("file", metavar="FILE.json", type=click.Path(dir_okay=False, allow_dash=True))
+@click.argument("file", metavar="FILE.json|FILE.jwt", type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("--kind", type=click.Choice(_KINDS), default=None,
-              help="Document type to validate as (default: detected from its 'type').")
+              help="OB 2.0 document type to validate as (default: detected from its 'type').")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON report instead of text lines.")
 def validate_command(file: str, kind: str | None, as_json: bool) -> None:
-    """Validate an Open Badges 2.0 document (Assertion, BadgeClass, Issuer, CryptographicKey, RevocationList).
+    """Validate an Open Badges 2.0 document (Assertion, BadgeClass, Issuer, CryptographicKey, RevocationList)
+    or an Open Badges 3.0 credential (JSON, or a VC-JWT: its payload; the signature is not checked).
 
-    Prints one line per broken rule ("path: message [rule]"). FILE.json may be '-' for stdin.
+    Prints one line per broken rule ("path: message [rule]"). FILE may be '-' for stdin.
     Exit status: 0 valid, 1 invalid, 2 unreadable or not JSON.
     """
+    from openbadges_core._ob3._rules import credential_rule_issues
+
     raw = _read(file)
-    try:
-        data = decode_json(raw)
-    except ParseError as exc:
-        raise ParseError(f"{'stdin' if file == '-' else file}: {exc.issues[0].message}", exc.issues) from None
-    issues = document_issues(data, kind=kind)
-    detected = kind or detect_kind(data) or "document"
+    credential = _ob3_credential(raw) if kind is None else None
+    if credential is not None:
+        data: dict[str, Any] = credential
+        issues = credential_rule_issues(credential)
+        detected = f"OB 3.0 {_ob3_kind(credential)}"
+    else:
+        try:
+            data = decode_json(raw)
+        except ParseError as exc:
+            raise ParseError(f"{'stdin' if file == '-' else file}: {exc.issues[0].message}", exc.issues) from None
+        issues = document_issues(data, kind=kind)
+        detected = kind or detect_kind(data) or "document"
     if as_json:
         report = {"valid": not issues, "kind": detected, "id": data.get("id"),
                   "issues": [i.to_dict() for i in issues]}

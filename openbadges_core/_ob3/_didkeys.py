@@ -14,6 +14,7 @@ Anything else (no scheme, an unknown scheme or DID method) raises :class:`Signat
 from __future__ import annotations
 
 import base64
+import ipaddress
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -27,7 +28,7 @@ from openbadges_core._keys import PrivateKey, PublicKey
 from openbadges_core._net import DEFAULT_TIMEOUT, Fetcher
 from openbadges_core._ob3._multibase import ed25519_from_multikey, ed25519_multikey
 
-__all__ = ["did_key", "did_web_url", "resolve_ed25519_key"]
+__all__ = ["did_key", "did_web_url", "fetch_did_web_document", "resolve_ed25519_key"]
 
 _ACCEPT = "application/did+json, application/did+ld+json, application/ld+json, application/json"
 _MAX_DOC_BYTES = 256 * 1024
@@ -49,8 +50,30 @@ def did_key(key: PublicKey | PrivateKey | Ed25519PublicKey | Ed25519PrivateKey) 
     return "did:key:" + ed25519_multikey(key.public_bytes(Encoding.Raw, PublicFormat.Raw))
 
 
-def did_web_url(did: str) -> str:
-    """HTTPS URL of the DID document of a ``did:web`` identifier (without fragment)."""
+HTTP_DID_WEB_HINT = ("did:web always means https; for a development server over http on loopback, "
+                     "set VerifyOptions.allow_http_did_web")
+
+
+def _is_loopback(host: str) -> bool:
+    """``localhost`` or a loopback IP literal, with or without a port (``127.0.0.1:8000``, ``[::1]:8000``)."""
+    name = host.lower()
+    if name.startswith("["):
+        name = name[1:].partition("]")[0]
+    elif name.count(":") == 1:
+        name = name.partition(":")[0]
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def did_web_url(did: str, *, allow_http_loopback: bool = False) -> str:
+    """HTTPS URL of the DID document of a ``did:web`` identifier (without fragment).
+
+    ``allow_http_loopback`` (a development switch) makes it ``http`` when the host is on loopback
+    (``localhost``, ``127.*``, ``[::1]``); any other host stays https."""
     parts = did.split("#", 1)[0].split(":")
     if len(parts) < 3 or parts[0] != "did" or parts[1] != "web" or not parts[2]:
         raise SignatureError(f"{did!r} is not a did:web identifier")
@@ -60,7 +83,30 @@ def did_web_url(did: str) -> str:
     path = "/".join(unquote(p) for p in parts[3:])
     if any(seg in ("", ".", "..") for seg in parts[3:]):
         raise SignatureError(f"{did!r} has an invalid did:web path")
-    return f"https://{host}/{path}/did.json" if path else f"https://{host}/.well-known/did.json"
+    scheme = "http" if allow_http_loopback and _is_loopback(host) else "https"
+    return f"{scheme}://{host}/{path}/did.json" if path else f"{scheme}://{host}/.well-known/did.json"
+
+
+def fetch_did_web_document(fetcher: Fetcher | None, did: str) -> Mapping[str, Any]:
+    """The DID document of a ``did:web`` (fragment ignored), fetched through ``fetcher``; its ``id`` must be
+    the DID. A fetcher with a true ``allow_http_did_web`` attribute gets http URLs for loopback hosts.
+
+    Raises:
+        SignatureError: the document cannot be fetched, is not JSON, or is another DID's.
+    """
+    base = did.split("#", 1)[0]
+    allow_http = getattr(fetcher, "allow_http_did_web", False) is True
+    url = did_web_url(base, allow_http_loopback=allow_http)
+    try:
+        doc = _fetch_json(fetcher, url)
+    except SignatureError as exc:
+        host = unquote(base.split(":")[2])
+        if not allow_http and _is_loopback(host):
+            raise SignatureError(f"{exc.message} ({HTTP_DID_WEB_HINT})") from None
+        raise
+    if doc.get("id") != base:
+        raise SignatureError(f"DID document at {url} is for {doc.get('id')!r}, not {base!r}")
+    return doc
 
 
 def _fetch_json(fetcher: Fetcher | None, url: str) -> Mapping[str, Any]:
@@ -137,10 +183,7 @@ def resolve_ed25519_key(verification_method: str, *, fetcher: Fetcher | None = N
                 raise SignatureError(f"did:key fragment of {vm!r} names a different key")
             return key
         if method == "web":
-            doc = _fetch_json(fetcher, did_web_url(base))
-            if doc.get("id") != base:
-                raise SignatureError(f"DID document at {did_web_url(base)} is for {doc.get('id')!r}, not {base!r}")
-            return _key_from_method(_find_method(doc, vm, base))
+            return _key_from_method(_find_method(fetch_did_web_document(fetcher, base), vm, base))
         raise SignatureError(f"DID method {method!r} of {vm!r} is not supported")
     if scheme in ("https", "http"):
         if fragment.startswith("z6Mk"):

@@ -50,7 +50,7 @@ def check_dates(report: VerificationReport, assertion: Mapping[str, Any], now: d
         report.fail("issued_on", f"issuedOn {issued.isoformat()} is in the future (now {now.isoformat()})",
                     issued_on=issued.isoformat())
     else:
-        report.ok("issued_on", f"issued on {issued.isoformat()}")
+        report.ok("issued_on", lambda: f"issued on {issued.isoformat()}")
     raw = assertion.get("expires")
     if raw is None:
         report.ok("expiry", "the assertion does not expire")
@@ -64,7 +64,7 @@ def check_dates(report: VerificationReport, assertion: Mapping[str, Any], now: d
         report.expired = True
         report.fail("expiry", f"the assertion expired on {expires.isoformat()}", expires=expires.isoformat())
     else:
-        report.ok("expiry", f"valid until {expires.isoformat()}")
+        report.ok("expiry", lambda: f"valid until {expires.isoformat()}")
 
 
 def _origin(url: str) -> tuple[str, str, int | None] | None:

@@ -11,13 +11,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 from openbadges_core._errors import VerificationError
+from openbadges_core._jws import compact_segments
 
 __all__ = ["MAX_INPUT_BYTES", "DetectedInput", "detect_input"]
 
 MAX_INPUT_BYTES = 16 * 1024 * 1024
 InputKind = Literal["url", "json", "jws", "image"]
 
-_JWS = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*")
 _URL = re.compile(r"https?://\S+", re.IGNORECASE)
 _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -48,7 +48,7 @@ def _from_text(text: str) -> DetectedInput | None:
         if not isinstance(data, dict):
             raise VerificationError("JSON input must be an object (an assertion)")
         return DetectedInput("json", data)
-    if _JWS.fullmatch(stripped):
+    if compact_segments(stripped) is not None:
         return DetectedInput("jws", stripped)
     if _URL.fullmatch(stripped):
         return DetectedInput("url", stripped)
@@ -84,6 +84,8 @@ def _read_path(path: Path) -> bytes:
 
 def detect_input(value: object) -> DetectedInput:
     """Classify what the caller passed; raises :class:`VerificationError` when it is none of the kinds."""
+    if type(value) is str and (found := _from_text(value)) is not None:  # common case first: ABC checks are slow
+        return found
     if isinstance(value, Mapping):
         return DetectedInput("json", dict(value))
     if isinstance(value, (bytes, bytearray, memoryview)):

@@ -23,6 +23,7 @@ from openbadges_core._verify._session import (
     JSON_MEDIA_TYPES,
     LinkedDocument,
     Session,
+    cached_document_issues,
     document_issues_of,
     has_type,
     is_http_url,
@@ -326,11 +327,12 @@ def verify_signed(session: Session, token: str, recipient: str | None) -> None:
     if assertion is None:
         report.fail("jws_decode", "the JWS payload is not a JSON object")
         return
-    report.ok("jws_decode", f"compact JWS, header alg {header.get('alg')!r}")
+    report.ok("jws_decode", lambda: f"compact JWS, header alg {header.get('alg')!r}")
     report.assertion = assertion
     if not check_version(session, assertion):
         return
-    record_validation(report, "validate_assertion", "the assertion", document_issues_of(assertion, "Assertion"))
+    record_validation(report, "validate_assertion", "the assertion",
+                      cached_document_issues(assertion, "Assertion", payload))
     kind = _normalise_type(_verification_type(assertion))
     verification = assertion.get("verification")
     creator = verification.get("creator") if isinstance(verification, Mapping) else None
@@ -363,7 +365,7 @@ def verify_signed(session: Session, token: str, recipient: str | None) -> None:
     if verified_payload != payload:  # pragma: no cover - same token, same bytes
         report.fail("jws_signature", "the verified payload differs from the decoded one")
         return
-    report.ok("jws_signature", f"signature verified with key {creator} ({key.public_key.alg})",
+    report.ok("jws_signature", lambda: f"signature verified with key {creator} ({key.public_key.alg})",
               alg=key.public_key.alg)
     _badge, issuer = _badge_and_issuer(session, assertion)
     if issuer is not None:

@@ -19,6 +19,7 @@ from openbadges_core._errors import OpenBadgesError
 from openbadges_core._identity import identity_matches
 from openbadges_core._jws import decode_jws_unverified
 from openbadges_core._net import FetchResponse
+from openbadges_core._ob3._rules import schema_view
 from openbadges_core._ob3._schema import credential_issues
 from openbadges_core._ob3._status import BitstringStatusList
 from openbadges_core._verify._checks import as_list, parse_datetime, utc_now
@@ -39,7 +40,6 @@ _STATUS_ENTRY_TYPES = frozenset({"BitstringStatusListEntry", "StatusList2021Entr
 _LEGACY_STATUS = "1EdTechRevocationList"
 _MAX_ENDORSEMENTS = 16
 _MAX_DEPTH = 2
-
 
 # --- status ---------------------------------------------------------------------------------------
 def _status_list_credential(session: Session, url: str, issuer: str | None) -> dict[str, Any] | None:
@@ -307,20 +307,6 @@ def _endorsements(session: Session, credential: Mapping[str, Any]) -> None:
 
 
 # --- flows ----------------------------------------------------------------------------------------
-def _schema_view(credential: Mapping[str, Any]) -> Mapping[str, Any]:
-    """A VC 1.1 credential as the VC 2.0 schema sees it (the OB 3.0 JSON Schema is written for VC 2.0):
-    the 2018 context, ``issuanceDate`` and ``expirationDate`` take their VC 2.0 names."""
-    contexts = as_list(credential.get("@context"))
-    if not contexts or contexts[0] != "https://www.w3.org/2018/credentials/v1":
-        return credential
-    view = dict(credential)
-    view["@context"] = ["https://www.w3.org/ns/credentials/v2", *contexts[1:]]
-    for old, new in (("issuanceDate", "validFrom"), ("expirationDate", "validUntil")):
-        if old in view and new not in view:
-            view[new] = view.pop(old)
-    return view
-
-
 def _common_head(session: Session, credential: Mapping[str, Any]) -> bool:
     report = session.report
     report.assertion = dict(credential)
@@ -332,7 +318,7 @@ def _common_head(session: Session, credential: Mapping[str, Any]) -> bool:
     if not _version(session, credential):
         return False
     record_validation(report, "validate_credential", "the credential (OB 3.0 JSON Schema)",
-                      credential_issues(_schema_view(credential)))
+                      credential_issues(schema_view(credential)))
     _subject(session, credential)
     return True
 

@@ -16,11 +16,15 @@ from openbadges_core._keyio import load_public_key
 from openbadges_core._keys import PublicKey
 from openbadges_core._net import DEFAULT_TIMEOUT, FetchResponse
 from openbadges_core._ob3._dataintegrity import verify_data_integrity
-from openbadges_core._ob3._didkeys import _ACCEPT, _find_method, did_web_url
+from openbadges_core._ob3._didkeys import _ACCEPT, _find_method, fetch_did_web_document
 from openbadges_core._ob3._multibase import ed25519_from_multikey
 from openbadges_core._ob3._vcjwt import verify_vc_jwt
 from openbadges_core._verify._checks import as_list
 from openbadges_core._verify._session import Session, parse_json_object
+
+_NOT_CONFIRMED_HINT = ("the issuer's documents do not list it. If you trust this key, pin it "
+                       "(VerifyOptions.trusted_keys); if the issuer's documents cannot be fetched, provide them "
+                       "(VerifyOptions.documents)")
 
 __all__ = [
     "VC_CONTEXTS",
@@ -82,6 +86,7 @@ class _SessionFetcher:
 
     def __init__(self, session: Session) -> None:
         self.session = session
+        self.allow_http_did_web = session.options.allow_http_did_web
 
     def fetch(self, url: str, *, accept: str = _ACCEPT, timeout: float = DEFAULT_TIMEOUT) -> FetchResponse:
         """``accept`` and ``timeout`` are ignored: the session's Accept header and remaining budget apply."""
@@ -152,12 +157,12 @@ def _controller_lists(session: Session, method: str, multikey: str) -> str | Non
     does, else why not."""
     base = method.split("#", 1)[0]
     try:
-        url = did_web_url(base) if base.startswith("did:web:") else base
-        if not url.startswith("https://"):
+        if base.startswith("did:web:"):
+            doc: Mapping[str, Any] = fetch_did_web_document(_SessionFetcher(session), base)
+        elif base.startswith("https://"):
+            doc = _SessionFetcher(session).fetch(base).json()
+        else:
             return f"the controller document of {method} is not an https URL"
-        doc = _SessionFetcher(session).fetch(url).json()
-        if base.startswith("did:web:") and doc.get("id") != base:
-            return f"the DID document at {url} is for {doc.get('id')!r}"
         found = _find_method(doc, method, base)
     except OpenBadgesError as exc:
         return exc.message
@@ -188,16 +193,18 @@ def _di_issuer_key(session: Session, credential: Mapping[str, Any], method: str,
         report.ok("issuer_key", f"the issuer is the did:key {base} that signed", method=method)
         return
     if issuer is None or base != issuer:
-        report.fail("issuer_key", f"verification method {method} is not under the issuer id {issuer!r} and the "
-                    "key is not pinned: the signature is valid but proves nothing about the issuer",
-                    method=method, issuer=issuer)
+        report.fail("issuer_key", f"the signature is valid, but its verification method {method} is not under "
+                    f"the issuer id {issuer!r}, so nothing shows the key belongs to the issuer. If you trust this "
+                    "key, pin it (VerifyOptions.trusted_keys)", method=method, issuer=issuer)
         return
     why = _controller_lists(session, method, multikey)
     if why is None:
         report.ok("issuer_key", f"the issuer's document {base} publishes {method}", method=method)
     else:
-        report.fail("issuer_key", f"the key of {method} is not shown to be the issuer's ({why}): the signature "
-                    "is valid but proves nothing about the issuer", method=method, issuer=issuer)
+        report.fail("issuer_key", f"the signature is valid, but the key of {method} is not shown to be the "
+                    f"issuer's ({why}). If you trust this key, pin it (VerifyOptions.trusted_keys); if the "
+                    "issuer's documents cannot be fetched, provide them (VerifyOptions.documents)",
+                    method=method, issuer=issuer)
 
 
 def check_data_integrity(session: Session, credential: Mapping[str, Any], what: str = "the credential") -> bool:
@@ -228,9 +235,11 @@ def check_jwt_proof(session: Session, token: str, what: str = "the credential") 
               f"{result.key.kid}", alg=result.key.alg, kid=result.header.get("kid"), vc_version=result.vc_version)
     issuer = issuer_id(result.credential)
     if result.issuer_trusted:
-        report.ok("issuer_key", f"the signing key is published by issuer {issuer} or pinned by the caller")
+        report.ok("issuer_key", f"the signing key is the issuer {issuer}'s (published by it, its did:key, "
+                  "or pinned by the caller)")
     else:
-        report.fail("issuer_key", f"the signing key (header jwk {result.key.kid}) is not published by issuer "
-                    f"{issuer!r} nor pinned: the signature is valid but proves nothing about the issuer",
-                    kid=result.key.kid, issuer=issuer)
+        kid = result.header.get("kid")
+        named = f"the key {kid}" if isinstance(kid, str) else f"the key in the token's header (thumbprint {result.key.kid})"
+        report.fail("issuer_key", f"the signature is valid, but nothing shows that {named} belongs to the issuer "
+                    f"{issuer!r}: {_NOT_CONFIRMED_HINT}", kid=result.key.kid, issuer=issuer)
     return result.credential

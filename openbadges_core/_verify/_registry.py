@@ -63,7 +63,12 @@ class CheckName(StrEnum):
                             "checked as their VC 2.0 view (context, `issuanceDate`→`validFrom`, "
                             "`expirationDate`→`validUntil`)"))
     VERIFICATION_TYPE = ("verification_type", "error", "2.0",
-                         "the declared verification type matches how the badge was presented")
+                         ("the declared verification type matches how the badge was presented (a URL serving a "
+                          "`SignedBadge` assertion but no JWS fails here, saying so)"))
+    FETCH_SIGNED = ("fetch_signed", "error", "2.0",
+                    "a URL serving a `SignedBadge` assertion answered its compact JWS to `Accept: application/jose`")
+    SIGNED_COPY = ("signed_copy", "error", "2.0",
+                   "that JWS signs the same assertion (`id`) as the JSON served at the URL")
     FETCH_BADGE = ("fetch_badge", "error", "2.0",
                    ("the badge class could be fetched (or was preloaded/cached/embedded); a document whose `id` "
                     "differs from its URL is a warning"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -75,6 +76,32 @@ def parse_json_object(body: bytes) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
+_ISSUES: dict[tuple[str, bytes], list[ValidationIssue]] = {}
+_ISSUES_MAX = 1024
+
+
+def cached_document_issues(data: Mapping[str, Any], expected_type: str,
+                           raw: bytes | None = None) -> list[ValidationIssue]:
+    """:func:`document_issues_of`, remembered by content hash (SHA-256 of ``raw``, the document's bytes, or
+    of its JSON encoding): a badge verified again, or a preloaded document, is not validated again.
+    The list is shared: read it, do not change it."""
+    try:
+        content = raw if raw is not None else msgspec.json.encode(data)
+    except (TypeError, msgspec.EncodeError):
+        return document_issues_of(data, expected_type)
+    key = (expected_type, hashlib.sha256(content).digest())
+    issues = _ISSUES.get(key)
+    if issues is None:
+        issues = document_issues_of(data, expected_type)
+        if len(_ISSUES) >= _ISSUES_MAX:
+            try:
+                _ISSUES.pop(next(iter(_ISSUES)), None)
+            except (RuntimeError, StopIteration):  # another thread changed it meanwhile
+                pass
+        _ISSUES[key] = issues
+    return issues
+
+
 def document_issues_of(data: Mapping[str, Any], expected_type: str) -> list[ValidationIssue]:
     """Schema and rule issues of a document that should be of ``expected_type``; never raises."""
     if not has_type(data, expected_type):
@@ -143,7 +170,8 @@ class Session:
         if self._parent is not None:
             self._parent._count()
 
-    def fetch(self, url: str, check: str, *, record: bool = True) -> FetchResponse | None:
+    def fetch(self, url: str, check: str, *, record: bool = True,
+              accept: str = DEFAULT_ACCEPT) -> FetchResponse | None:
         """Fetch ``url``; on failure record ``check`` as failed (unless not ``record``) and return ``None``."""
         report = self.report if record else VerificationReport()
         if self.fetched >= self.options.max_documents:
@@ -157,7 +185,7 @@ class Session:
             return None
         self._count()
         try:
-            return self.fetcher.fetch(url, accept=DEFAULT_ACCEPT, timeout=remaining)
+            return self.fetcher.fetch(url, accept=accept, timeout=remaining)
         except FetchError as exc:
             message = exc.message if url in exc.message else f"cannot fetch {url}: {exc.message}"
             report.fail(check, message, code=exc.code, url=url)
@@ -201,7 +229,7 @@ class Session:
     @staticmethod
     def _build(url: str, data: dict[str, Any], expected_type: str, content_type: str,
                source: str) -> LinkedDocument:
-        doc = LinkedDocument(url, data, document_issues_of(data, expected_type), expected_type, content_type,
+        doc = LinkedDocument(url, data, cached_document_issues(data, expected_type), expected_type, content_type,
                              source=source)
         if expected_type == "CryptographicKey":
             pem = data.get("publicKeyPem")

@@ -114,7 +114,8 @@ def test_batch_summary_table(run_cli, world: BadgeWorld, tmp_path: Path) -> None
     assert res.exit_code == 2  # one file could not be verified at all
     assert "7 badges" in res.stdout
     row = [line for line in res.stdout.splitlines() if line.count("│") >= 5][-1]
-    assert [c.strip() for c in row.strip("│ ").split("│")] == ["3", "1", "1", "1", "1"]
+    # valid, revoked, expired, issuer_unconfirmed, invalid, errors
+    assert [c.strip() for c in row.strip("│ ").split("│")] == ["3", "1", "1", "0", "1", "1"]
 
 
 def test_batch_json_lines(run_cli, world: BadgeWorld, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

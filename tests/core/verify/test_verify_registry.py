@@ -35,10 +35,12 @@ def test_registered_names_are_accepted_as_strings_or_members() -> None:
 
 def test_a_failure_takes_the_registered_default_level_unless_told_otherwise() -> None:
     report = VerificationReport()
-    assert report.fail("hosted_copy", "differs").level == "warning" == CheckName.HOSTED_COPY.level
-    assert report.fail("endorsement", "bad").level == "warning"
-    assert report.fail("jws_signature", "bad").level == "error"
-    assert report.fail("credential_status", "unknown type", level="warning").level == "warning"
+    report.fail("hosted_copy", "differs")
+    report.fail("endorsement", "bad")
+    report.fail("jws_signature", "bad")
+    report.fail("credential_status", "unknown type", level="warning")
+    assert [c.level for c in report.checks] == ["warning", "warning", "error", "warning"]
+    assert CheckName.HOSTED_COPY.level == "warning"
     assert [c.name for c in report.errors] == ["jws_signature"]
 
 

@@ -42,8 +42,9 @@ def did_web_url(did: str) -> str:
     host = unquote(parts[2])
     if "/" in host or "@" in host or "?" in host:
         raise SignatureError(f"{did!r} has an invalid did:web host")
-    path = "/".join(unquote(p) for p in parts[3:])
-    if any(seg in ("", ".", "..") for seg in parts[3:]):
+    segments = [unquote(p) for p in parts[3:]]
+    path = "/".join(segments)
+    if any(seg in ("", ".", "..") or "/" in seg or "\\" in seg for seg in segments):
         raise SignatureError(f"{did!r} has an invalid did:web path")
     return f"https://{host}/{path}/did.json" if path else f"https://{host}/.well-known/did.json"
 

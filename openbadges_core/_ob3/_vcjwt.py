@@ -32,6 +32,7 @@ from openbadges_core._ob3._contexts import BoundedCache
 from openbadges_core._ob3._didkeys import KeyFetcher, _fetch_json, did_web_url
 from openbadges_core._ob3._documents import OpenBadgeCredential
 from openbadges_core._ob3._multibase import multibase_decode
+from openbadges_core._urls import is_under
 
 __all__ = ["VcJwtResult", "sign_vc_jwt", "verify_vc_jwt"]
 
@@ -243,7 +244,7 @@ def _issuer_publishes(kid: str, issuer_id: Any) -> bool:
     base = kid.split("#", 1)[0]
     if base == issuer_id:
         return True
-    return issuer_id.startswith("https://") and base.startswith(issuer_id.rstrip("/") + "/")
+    return issuer_id.startswith("https://") and is_under(base, issuer_id)
 
 
 def _header_of(token: str) -> dict[str, Any]:

@@ -111,6 +111,8 @@ class LinkedDocument:
     key_error: str | None = None
     source: str = "fetched"
     notes: list[str] = field(default_factory=list)
+    #: the URL the document came from after redirects (its id must be this or ``url``; see _ob2)
+    fetched_from: str = ""
     #: For a RevocationList: its index (see ``index_revocations``), built on first use; ``False``: unindexable.
     revocations: Any = None
 
@@ -211,6 +213,7 @@ class Session:
                              code="not_json", url=url)
             return None
         doc = self._build(url, data, expected_type, res.media_type, "fetched")
+        doc.fetched_from = res.url
         if res.media_type not in JSON_MEDIA_TYPES:
             doc.notes.append(f"{url} is served as {res.media_type or 'no content type'}, not JSON")
         if self.cache is not None:

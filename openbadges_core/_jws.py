@@ -25,6 +25,7 @@ from openbadges_core._errors import (
     ValidationError,
     ValidationIssue,
 )
+from openbadges_core._json import loads as json_loads
 from openbadges_core._keys import SUPPORTED_ALGORITHMS, PrivateKey, PublicKey, Signer
 
 __all__ = ["decode_jws_unverified", "sign_assertion", "sign_jws", "verify_jws"]
@@ -183,7 +184,7 @@ def _split(token: object) -> tuple[dict[str, Any], str, str, str]:
     if len(header_b64) > _MAX_HEADER_CHARS:
         raise SignatureError("malformed JWS: header is too large")
     try:
-        header = json.loads(base64url_decode(header_b64))
+        header = json_loads(base64url_decode(header_b64))
     except (ValueError, RecursionError, binascii.Error):
         raise SignatureError("malformed JWS: header is not base64url JSON") from None
     if not isinstance(header, dict):

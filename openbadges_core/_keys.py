@@ -36,6 +36,7 @@ from openbadges_core._errors import (
     SignatureError,
     UnsupportedAlgorithmError,
 )
+from openbadges_core._json import loads as json_loads
 
 __all__ = [
     "SUPPORTED_ALGORITHMS",
@@ -367,7 +368,7 @@ def _as_bytes(data: bytes | str | bytearray | memoryview) -> bytes:
 
 def _parse_jwk(raw: bytes) -> Mapping[str, Any]:
     try:
-        jwk = json.loads(raw)
+        jwk = json_loads(raw)
     except (ValueError, RecursionError):
         raise KeyMaterialError("key data looks like JSON but is not valid JSON") from None
     if not isinstance(jwk, dict):

@@ -14,12 +14,12 @@ Anything else (no scheme, an unknown scheme or DID method) raises :class:`Signat
 from __future__ import annotations
 
 import base64
-import json
 from collections.abc import Mapping
 from typing import Any, Protocol
 from urllib.parse import unquote
 
 from openbadges_core._errors import FetchError, SignatureError
+from openbadges_core._json import loads as json_loads
 from openbadges_core._ob3._multibase import ed25519_from_multikey
 
 __all__ = ["KeyFetcher", "did_web_url", "resolve_ed25519_key"]
@@ -63,7 +63,7 @@ def _fetch_json(fetcher: KeyFetcher | None, url: str) -> Mapping[str, Any]:
     if len(body) > _MAX_DOC_BYTES:
         raise SignatureError(f"document at {url} is too large")
     try:
-        doc = json.loads(body)
+        doc = json_loads(body)
     except (ValueError, UnicodeDecodeError):
         raise SignatureError(f"document at {url} is not JSON") from None
     if not isinstance(doc, Mapping):

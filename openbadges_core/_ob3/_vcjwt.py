@@ -26,6 +26,7 @@ from openbadges_core._errors import (
     SigningError,
     UnsupportedAlgorithmError,
 )
+from openbadges_core._json import loads as json_loads
 from openbadges_core._jws import sign_jws, verify_jws
 from openbadges_core._keys import PublicKey, Signer, load_public_key
 from openbadges_core._ob3._contexts import BoundedCache
@@ -134,7 +135,7 @@ def sign_vc_jwt(
 
 def _b64json(segment: str) -> Any:
     try:
-        return json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+        return json_loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
     except (ValueError, UnicodeDecodeError):
         raise SignatureError("did:jwk identifier is not base64url JSON") from None
 
@@ -253,7 +254,7 @@ def _header_of(token: str) -> dict[str, Any]:
         raise SignatureError("a VC-JWT is a compact JWS: three base64url segments")
     segment = token.split(".", 1)[0]
     try:
-        header = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+        header = json_loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
     except (ValueError, UnicodeDecodeError):
         raise SignatureError("JWT header is not base64url JSON") from None
     if not isinstance(header, dict):
@@ -308,7 +309,7 @@ def verify_vc_jwt(
     except OpenBadgesError as exc:
         raise SignatureError(exc.message) from None
     try:
-        payload = json.loads(payload_bytes)
+        payload = json_loads(payload_bytes)
     except (ValueError, UnicodeDecodeError):
         raise SignatureError("JWT payload is not JSON") from None
     if not isinstance(payload, dict):

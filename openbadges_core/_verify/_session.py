@@ -10,9 +10,8 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
-import msgspec
-
-from openbadges_core._errors import FetchError, OpenBadgesError, ValidationIssue
+from openbadges_core._errors import FetchError, OpenBadgesError, ParseError, ValidationIssue
+from openbadges_core._json import loads
 from openbadges_core._keys import load_public_key
 from openbadges_core._validation import document_issues
 from openbadges_core._verify._fetch import DEFAULT_ACCEPT, FetchResponse
@@ -22,7 +21,6 @@ from openbadges_core._verify._report import VerificationReport
 __all__ = ["JSON_MEDIA_TYPES", "LinkedDocument", "Session", "has_type", "is_http_url", "parse_json_object"]
 
 JSON_MEDIA_TYPES = frozenset({"application/ld+json", "application/json"})
-_JSON_DECODER = msgspec.json.Decoder()
 
 
 def is_http_url(value: object) -> bool:
@@ -68,10 +66,11 @@ def has_type(data: Mapping[str, Any], expected: str) -> bool:
 
 
 def parse_json_object(body: bytes) -> dict[str, Any] | None:
-    """The body as a JSON object, or ``None`` when it is not one."""
+    """The body as a JSON object, or ``None`` when it is not one (or nests deeper than
+    :data:`~openbadges_core._json.MAX_JSON_DEPTH`)."""
     try:
-        data = _JSON_DECODER.decode(body)
-    except (msgspec.DecodeError, UnicodeDecodeError):
+        data = loads(body)
+    except ParseError:
         return None
     return data if isinstance(data, dict) else None
 

@@ -59,5 +59,13 @@ def loads(data: str | bytes) -> Any:
         raise _too_deep() from None
     except (msgspec.DecodeError, UnicodeDecodeError) as exc:
         raise ParseError(f"not valid JSON: {exc}") from None
-    check_depth(value)
+    if isinstance(value, (dict, list)) and _brackets(data) > MAX_JSON_DEPTH:  # else it cannot be too deep
+        check_depth(value)
     return value
+
+
+def _brackets(data: str | bytes) -> int:
+    """Opening brackets in the text (those inside strings too): an upper bound of the nesting depth."""
+    if isinstance(data, str):
+        return data.count("{") + data.count("[")
+    return data.count(b"{") + data.count(b"[")

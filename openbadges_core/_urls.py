@@ -46,7 +46,6 @@ def _decode_unreserved(text: str) -> str:
     return _UNRESERVED.sub(lambda m: chr(int(m.group(1), 16)), text)
 
 
-@lru_cache(maxsize=2048)
 def _normalize(url: str) -> str | None:
     try:
         parts = urlsplit(url)
@@ -64,6 +63,9 @@ def _normalize(url: str) -> str | None:
     return urlunsplit((scheme, netloc, path, parts.query, parts.fragment))
 
 
+_normalize_memo = lru_cache(maxsize=2048)(_normalize)  # the same issuer and key URLs recur; ≤ 2048 x 2 KiB
+
+
 def normalize_url(url: str) -> str | None:
     """``url`` as an HTTP client would request it: scheme and host lower-cased, default port dropped,
     percent-encoded unreserved characters (``%2e`` …) decoded, dot segments removed.
@@ -71,9 +73,9 @@ def normalize_url(url: str) -> str | None:
     ``None`` when ``url`` is not an absolute URL with a host, or when its path holds an encoded
     ``/`` or ``\\`` (servers split those differently, so no prefix check can be trusted on it).
     """
-    if not isinstance(url, str) or len(url) > 8192:
+    if not isinstance(url, str) or len(url) > 65536:
         return None
-    return _normalize(url)
+    return _normalize_memo(url) if len(url) <= 2048 else _normalize(url)
 
 
 def origin_of(url: str) -> tuple[str, str, int | None] | None:

@@ -166,3 +166,13 @@ def test_hosted_scope_starts_with_is_compared_after_normalisation(server: BadgeS
     report = verify(sneaky, options=_options())
     assert not report.valid
     assert "hosted_scope" in _errors(report) or "assertion_id" in _errors(report)
+
+
+@pytest.mark.parametrize("did", ["did:web:h:users:alice:%2e%2e:mallory", "did:web:h:users:%2E%2E",
+                                 "did:web:h:a%2fb", "did:web:h:.:x"])
+def test_did_web_paths_cannot_climb_out_of_their_folder(did: str) -> None:
+    from openbadges_core import SignatureError
+    from openbadges_core._ob3._didkeys import did_web_url
+
+    with pytest.raises(SignatureError):
+        did_web_url(did)

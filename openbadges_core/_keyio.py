@@ -3,7 +3,6 @@ what :mod:`._keys` does not support. ``cryptography`` and PyJWT parse; this modu
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -14,6 +13,7 @@ from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes, Pub
 from jwt.exceptions import InvalidKeyError
 
 from openbadges_core._errors import KeyDecryptionError, KeyMaterialError, UnsupportedAlgorithmError
+from openbadges_core._json import loads as json_loads
 from openbadges_core._keys import _ALGORITHMS, PrivateKey, PublicKey, _alg_of
 
 __all__ = ["load_private_key", "load_public_key"]
@@ -33,7 +33,7 @@ def _as_bytes(data: bytes | str | bytearray | memoryview) -> bytes:
 
 def _parse_jwk(raw: bytes) -> Mapping[str, Any]:
     try:
-        jwk = json.loads(raw)
+        jwk = json_loads(raw)
     except (ValueError, RecursionError):
         raise KeyMaterialError("key data looks like JSON but is not valid JSON") from None
     if not isinstance(jwk, dict):

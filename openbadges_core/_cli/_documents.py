@@ -13,6 +13,8 @@ import click
 from openbadges_core._cli import CheckFailed
 from openbadges_core._cli._keys import _fail_with_issues, _passphrase, _read_limited
 from openbadges_core._errors import ParseError, ValidationError
+from openbadges_core._files import read_capped
+from openbadges_core._json import loads as json_loads
 from openbadges_core._ob2._model import decode_json
 from openbadges_core._ob2._validation import detect_kind, document_issues
 
@@ -24,8 +26,7 @@ def _read(path: str) -> bytes:
     if path == "-":
         data = sys.stdin.buffer.read(_MAX_INPUT + 1)
     else:
-        with open(path, "rb") as fh:
-            data = fh.read(_MAX_INPUT + 1)
+        data = read_capped(path, _MAX_INPUT)
     if len(data) > _MAX_INPUT:
         raise click.UsageError(f"{path}: larger than {_MAX_INPUT // (1024 * 1024)} MiB")
     return data
@@ -114,7 +115,7 @@ def read_json_object(path: str, what: str) -> dict[str, Any]:
 def json_object(raw: bytes, where: str, what: str) -> dict[str, Any]:
     """``raw`` parsed as a JSON object; :class:`ParseError` naming ``where`` when it is not one."""
     try:
-        document = json.loads(raw)
+        document = json_loads(raw)
     except (ValueError, RecursionError) as exc:
         raise ParseError(f"{where}: not JSON ({exc})") from None
     if not isinstance(document, dict):

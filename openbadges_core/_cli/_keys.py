@@ -14,6 +14,7 @@ import click
 
 from openbadges_core._cli import CheckFailed
 from openbadges_core._errors import ValidationIssue
+from openbadges_core._files import read_capped
 from openbadges_core._jws import verify_jws
 from openbadges_core._keys import SUPPORTED_ALGORITHMS, generate_key
 
@@ -51,8 +52,7 @@ def _read_limited(path: str, limit: int) -> bytes:
     if path == "-":
         data = sys.stdin.buffer.read(limit + 1)
     else:
-        with open(path, "rb") as fh:
-            data = fh.read(limit + 1)
+        data = read_capped(path, limit)
     if len(data) > limit:
         raise click.UsageError(f"{path}: larger than {limit} bytes")
     return data

@@ -13,6 +13,8 @@ from typing import Any
 import click
 
 from openbadges_core._errors import OpenBadgesError
+from openbadges_core._files import read_capped
+from openbadges_core._json import loads as json_loads
 from openbadges_core._keyio import load_public_key
 from openbadges_core._keys import PublicKey
 from openbadges_core._verify import VerificationReport, VerifyOptions, verify
@@ -58,6 +60,7 @@ def _label(report: VerificationReport, fallback: str) -> str:
     if ident and name:
         return f'{ident} ("{name}")'
     return ident or (f'"{name}"' if name else fallback)
+_MAX_KEY_BYTES = 64 * 1024
 
 
 def _input_of(value: str) -> Any:
@@ -93,12 +96,14 @@ def _trusted_keys(paths: tuple[str, ...]) -> tuple[PublicKey, ...]:
     keys = []
     for value in paths:
         try:
-            data = Path(value).read_bytes()
+            data = read_capped(value, _MAX_KEY_BYTES)
+            if len(data) > _MAX_KEY_BYTES:
+                raise click.UsageError(f"--trusted-key {value} is larger than {_MAX_KEY_BYTES} bytes")
         except OSError as exc:
             raise click.UsageError(f"--trusted-key {value}: {exc.strerror or exc}") from None
         try:
             text = data.decode("utf-8").strip()
-            keys.append(load_public_key(json.loads(text) if text.startswith("{") else text))
+            keys.append(load_public_key(json_loads(text) if text.startswith("{") else text))
         except (OpenBadgesError, UnicodeDecodeError, ValueError) as exc:
             message = exc.message if isinstance(exc, OpenBadgesError) else str(exc)
             raise click.UsageError(f"--trusted-key {value} is not a public key (PEM or JWK): {message}") from None

@@ -15,6 +15,7 @@ from typing import Any, ClassVar, Self, TypeVar, dataclass_transform
 import msgspec
 
 from openbadges_core._errors import ParseError, ValidationError, ValidationIssue
+from openbadges_core._json import check_depth
 
 OB2_CONTEXT = "https://w3id.org/openbadges/v2"
 
@@ -267,6 +268,10 @@ def decode_json(data: str | bytes | bytearray | memoryview) -> dict[str, Any]:
         raise fail("", "json", f"not valid JSON: {exc}", parse=True) from None
     except RecursionError:
         raise fail("", "json", "JSON nested too deeply", parse=True) from None
+    try:
+        check_depth(value)
+    except ParseError as exc:
+        raise fail("", "json", exc.message, parse=True) from None
     if not isinstance(value, dict):
         raise fail("", "json", f"expected a JSON object, got {type(value).__name__}", parse=True)
     return value

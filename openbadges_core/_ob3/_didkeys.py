@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import base64
 import ipaddress
-import json
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import unquote
@@ -24,6 +23,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from openbadges_core._errors import FetchError, SignatureError, UnsupportedAlgorithmError
+from openbadges_core._json import loads as json_loads
 from openbadges_core._keys import PrivateKey, PublicKey
 from openbadges_core._net import DEFAULT_TIMEOUT, Fetcher
 from openbadges_core._ob3._multibase import ed25519_from_multikey, ed25519_multikey
@@ -80,8 +80,9 @@ def did_web_url(did: str, *, allow_http_loopback: bool = False) -> str:
     host = unquote(parts[2])
     if "/" in host or "@" in host or "?" in host:
         raise SignatureError(f"{did!r} has an invalid did:web host")
-    path = "/".join(unquote(p) for p in parts[3:])
-    if any(seg in ("", ".", "..") for seg in parts[3:]):
+    segments = [unquote(p) for p in parts[3:]]
+    path = "/".join(segments)
+    if any(seg in ("", ".", "..") or "/" in seg or "\\" in seg for seg in segments):
         raise SignatureError(f"{did!r} has an invalid did:web path")
     scheme = "http" if allow_http_loopback and _is_loopback(host) else "https"
     return f"{scheme}://{host}/{path}/did.json" if path else f"{scheme}://{host}/.well-known/did.json"
@@ -122,7 +123,7 @@ def _fetch_json(fetcher: Fetcher | None, url: str) -> Mapping[str, Any]:
     if len(body) > _MAX_DOC_BYTES:
         raise SignatureError(f"document at {url} is too large")
     try:
-        doc = json.loads(body)
+        doc = json_loads(body)
     except (ValueError, UnicodeDecodeError):
         raise SignatureError(f"document at {url} is not JSON") from None
     if not isinstance(doc, Mapping):

@@ -13,7 +13,6 @@ issuer: ``issuer_trusted`` is then False unless the caller pinned that key or th
 from __future__ import annotations
 
 import base64
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -28,6 +27,7 @@ from openbadges_core._errors import (
     SigningError,
     UnsupportedAlgorithmError,
 )
+from openbadges_core._json import loads as json_loads
 from openbadges_core._jws import decode_jws_unverified, sign_jws, verify_jws
 from openbadges_core._keyio import load_public_key
 from openbadges_core._keys import PublicKey, Signer
@@ -36,6 +36,7 @@ from openbadges_core._ob3._contexts import BoundedCache
 from openbadges_core._ob3._didkeys import _fetch_json, fetch_did_web_document
 from openbadges_core._ob3._documents import OpenBadgeCredential
 from openbadges_core._ob3._multibase import multibase_decode
+from openbadges_core._urls import is_under
 
 __all__ = ["VcJwtResult", "sign_vc_jwt", "verify_vc_jwt"]
 
@@ -137,7 +138,7 @@ def sign_vc_jwt(
 
 def _b64json(segment: str) -> Any:
     try:
-        return json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+        return json_loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
     except (ValueError, UnicodeDecodeError):
         raise SignatureError("did:jwk identifier is not base64url JSON") from None
 
@@ -243,7 +244,7 @@ def _issuer_publishes(kid: str, issuer_id: Any) -> bool:
     base = kid.split("#", 1)[0]
     if base == issuer_id:
         return True
-    return issuer_id.startswith("https://") and base.startswith(issuer_id.rstrip("/") + "/")
+    return issuer_id.startswith("https://") and is_under(base, issuer_id)
 
 
 def _self_certifying_key(issuer_id: Any) -> PublicKey | None:
@@ -360,9 +361,9 @@ def verify_vc_jwt(
 
 def _payload_object(raw: bytes) -> dict[str, Any]:
     try:
-        payload = _JSON.decode(raw)
-    except (msgspec.DecodeError, RecursionError):
-        raise SignatureError("JWT payload is not JSON") from None
+        payload = json_loads(raw)  # depth-limited (untrusted input)
+    except ValueError as exc:
+        raise SignatureError(f"JWT payload is not usable JSON: {exc}") from None
     if not isinstance(payload, dict):
         raise SignatureError("JWT payload is not a JSON object")
     return payload

@@ -5,7 +5,9 @@ public internet (unless ``allow_private_network=True``) and then connects to exa
 checked (the URL is rewritten to the IP; ``Host`` and TLS SNI/certificate checks keep the name), so a
 DNS answer cannot change between the check and the connection. Redirects are followed by hand, one
 hop at a time, each hop checked again, with a bounded count and loop detection. Bodies are streamed
-and cut off at ``max_response_bytes``; every request has a timeout and may be given a deadline.
+and cut off at ``max_response_bytes``. One deadline covers the whole request — connect, TLS, every
+header and body read — because each socket operation gets at most the time left of it (a per-read
+timeout alone lets a server dripping one header line a second hold a request for minutes).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from concurrent.futures import TimeoutError as _FutureTimeout
 from typing import Any, Self
 from urllib.parse import urljoin, urlsplit
 
+import httpcore
 import httpx
 
 from openbadges_core._errors import (
@@ -77,6 +80,69 @@ def _system_resolver(host: str, port: int) -> list[str]:
     return seen
 
 
+# -- one deadline over the whole request --------------------------------------------------------------
+_REQUEST = threading.local()  # .deadline: time.monotonic() value the current thread's request must end by
+
+
+def _clip(timeout: float | None) -> float:
+    """A socket operation's timeout, cut to what is left of the current request's deadline."""
+    deadline: float | None = getattr(_REQUEST, "deadline", None)
+    if deadline is None:
+        return 10.0 if timeout is None else timeout
+    remaining = max(deadline - time.monotonic(), 0.001)  # at zero, the operation times out at once
+    return remaining if timeout is None else min(timeout, remaining)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    def __init__(self, inner: httpcore.NetworkStream) -> None:
+        self._inner = inner
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._inner.read(max_bytes, _clip(timeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._inner.write(buffer, _clip(timeout))
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def start_tls(self, ssl_context: Any, server_hostname: str | None = None,
+                  timeout: float | None = None) -> httpcore.NetworkStream:
+        return _DeadlineStream(self._inner.start_tls(ssl_context, server_hostname, _clip(timeout)))
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
+
+
+class _DeadlineBackend(httpcore.NetworkBackend):
+    """httpcore's sync backend whose streams honour the current request's deadline."""
+
+    def __init__(self) -> None:
+        self._inner = httpcore.SyncBackend()
+
+    def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
+                    socket_options: Any = None) -> httpcore.NetworkStream:
+        return _DeadlineStream(self._inner.connect_tcp(host, port, _clip(timeout), local_address,
+                                                       socket_options))
+
+    def connect_unix_socket(self, path: str, timeout: float | None = None,
+                            socket_options: Any = None) -> httpcore.NetworkStream:
+        raise httpcore.ConnectError("unix sockets are not fetched")
+
+    def sleep(self, seconds: float) -> None:
+        self._inner.sleep(seconds)
+
+
+def _deadline_transport(limits: httpx.Limits) -> httpx.HTTPTransport:
+    transport = httpx.HTTPTransport(verify=True, trust_env=False, limits=limits)
+    # The one way to give httpx a network backend: its transport's pool, rebuilt with ours.
+    transport._pool = httpcore.ConnectionPool(
+        ssl_context=httpx.create_ssl_context(), max_connections=limits.max_connections,
+        max_keepalive_connections=limits.max_keepalive_connections, keepalive_expiry=limits.keepalive_expiry,
+        network_backend=_DeadlineBackend())
+    return transport
+
+
 class SafeFetcher:
     """The default fetcher: httpx, SSRF-safe, DNS-pinned, size- and time-limited.
 
@@ -99,8 +165,9 @@ class SafeFetcher:
         self._resolve = resolver or _system_resolver
         self.allowed_networks = tuple(ipaddress.ip_network(n, strict=False) for n in allowed_networks)
         # trust_env=False: an environment proxy would connect somewhere we did not check.
-        self._client = httpx.Client(trust_env=False, follow_redirects=False, verify=True,
-                                    limits=httpx.Limits(max_connections=64, max_keepalive_connections=16))
+        limits = httpx.Limits(max_connections=64, max_keepalive_connections=16)
+        self._client = httpx.Client(trust_env=False, follow_redirects=False, verify=True, limits=limits,
+                                    transport=_deadline_transport(limits))
 
     def close(self) -> None:
         """Close pooled connections."""
@@ -194,6 +261,14 @@ class SafeFetcher:
         if scheme == "https":
             extensions["sni_hostname"] = host
         request = self._client.build_request("GET", pinned, headers=headers, extensions=extensions)
+        _REQUEST.deadline = deadline
+        try:
+            return self._send(request, url, deadline)
+        finally:
+            _REQUEST.deadline = None
+
+    def _send(self, request: httpx.Request, url: str, deadline: float
+              ) -> tuple[int, str, bytes, dict[str, str], str | None]:
         try:
             response = self._client.send(request, stream=True)
         except httpx.TimeoutException:

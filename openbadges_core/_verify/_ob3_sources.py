@@ -15,6 +15,7 @@ from openbadges_core._jws import decode_jws_unverified
 from openbadges_core._keyio import load_public_key
 from openbadges_core._keys import PublicKey
 from openbadges_core._net import DEFAULT_TIMEOUT, FetchResponse
+from openbadges_core._ob3._canon import CanonicalizationLimits
 from openbadges_core._ob3._dataintegrity import verify_data_integrity
 from openbadges_core._ob3._didkeys import _ACCEPT, _find_method, fetch_did_web_document
 from openbadges_core._ob3._multibase import ed25519_from_multikey
@@ -210,7 +211,8 @@ def _di_issuer_key(session: Session, credential: Mapping[str, Any], method: str,
 def check_data_integrity(session: Session, credential: Mapping[str, Any], what: str = "the credential") -> bool:
     report = session.report
     try:
-        proofs = verify_data_integrity(credential, fetcher=_SessionFetcher(session))
+        proofs = verify_data_integrity(credential, fetcher=_SessionFetcher(session),
+                                       limits=CanonicalizationLimits(deadline=session.deadline))
     except OpenBadgesError as exc:
         report.fail("proof", f"the proof of {what} does not verify: {exc.message}", code=exc.code)
         return False

@@ -70,8 +70,10 @@ class CheckName(StrEnum):
     SIGNED_COPY = ("signed_copy", "error", "2.0",
                    "that JWS signs the same assertion (`id`) as the JSON served at the URL")
     FETCH_BADGE = ("fetch_badge", "error", "2.0",
-                   ("the badge class could be fetched (or was preloaded/cached/embedded); a document whose `id` "
-                    "differs from its URL is a warning"))
+                   ("the badge class could be fetched (or was preloaded/cached/embedded). A badge class, issuer "
+                    "profile or key must declare the URL it was fetched from (or the final URL after redirects); "
+                    "one declaring another `id` is fetched again at that id and that copy is used (warning), else "
+                    "it is an error (`id_mismatch`): a document speaks only for the URL it comes from"))
     FETCH_ISSUER = ("fetch_issuer", "error", "2.0", "the issuer could be fetched (as `fetch_badge`)")
     FETCH_KEY = ("fetch_key", "error", "2.0", "the signing key could be fetched (as `fetch_badge`)")
     FETCH_REVOCATION_LIST = ("fetch_revocation_list", "error", "2.0",
@@ -79,7 +81,8 @@ class CheckName(StrEnum):
     HOSTED_SCOPE = ("hosted_scope", "error", "2.0",
                     ("the assertion `id` is within the issuer's policy: every given `verification.startsWith` / "
                      "`verification.allowedOrigins` holds; without them, same origin (scheme, host, port) as the "
-                     "issuer `id`"))
+                     "issuer `id`. URLs are compared after normalisation (dot segments and `%2e` removed), so "
+                     "`…/assertions/../x` is not under `…/assertions/`"))
     JWS_DECODE = ("jws_decode", "error", "2.0", "the JWS is well formed and its payload a JSON object")
     JWS_SIGNATURE = ("jws_signature", "error", "2.0",
                      ("verified with the key named by `verification.creator`; the algorithm comes from the key "

@@ -12,7 +12,8 @@ from urllib.parse import urlsplit
 
 import msgspec
 
-from openbadges_core._errors import FetchError, OpenBadgesError, ValidationIssue
+from openbadges_core._errors import FetchError, OpenBadgesError, ParseError, ValidationIssue
+from openbadges_core._json import loads
 from openbadges_core._keyio import load_public_key
 from openbadges_core._net import DEFAULT_ACCEPT, FetchResponse
 from openbadges_core._ob2._validation import document_issues
@@ -22,7 +23,6 @@ from openbadges_core._verify._report import VerificationReport
 __all__ = ["JSON_MEDIA_TYPES", "LinkedDocument", "Session", "has_type", "is_http_url", "parse_json_object"]
 
 JSON_MEDIA_TYPES = frozenset({"application/ld+json", "application/json"})
-_JSON_DECODER = msgspec.json.Decoder()
 
 
 def is_http_url(value: object) -> bool:
@@ -68,10 +68,11 @@ def has_type(data: Mapping[str, Any], expected: str) -> bool:
 
 
 def parse_json_object(body: bytes) -> dict[str, Any] | None:
-    """The body as a JSON object, or ``None`` when it is not one."""
+    """The body as a JSON object, or ``None`` when it is not one (or nests deeper than
+    :data:`~openbadges_core._json.MAX_JSON_DEPTH`)."""
     try:
-        data = _JSON_DECODER.decode(body)
-    except (msgspec.DecodeError, UnicodeDecodeError):
+        data = loads(body)
+    except ParseError:
         return None
     return data if isinstance(data, dict) else None
 
@@ -137,6 +138,8 @@ class LinkedDocument:
     key_error: str | None = None
     source: str = "fetched"
     notes: list[str] = field(default_factory=list)
+    #: the URL the document came from after redirects (its id must be this or ``url``; see _ob2)
+    fetched_from: str = ""
     #: For a RevocationList: its index (see ``index_revocations``), built on first use; ``False``: unindexable.
     revocations: Any = None
 
@@ -219,6 +222,7 @@ class Session:
                              code="not_json", url=url)
             return None
         doc = self._build(url, data, expected_type, res.media_type, "fetched")
+        doc.fetched_from = res.url
         if res.media_type not in JSON_MEDIA_TYPES:
             doc.notes.append(f"{url} is served as {res.media_type or 'no content type'}, not JSON")
         if self.cache is not None:

@@ -97,35 +97,35 @@ def test_revoked_true_with_200_means_revoked(world: BadgeWorld, options: VerifyO
 
 
 def test_assertion_on_another_origin_is_out_of_scope(server: BadgeServer, options: VerifyOptions) -> None:
-    world = BadgeWorld(server)
-    world.issuer_url = "http://localhost:9/issuer"  # another origin than 127.0.0.1:<port>
-    world.publish(world.url("/issuer"), world.issuer(id="http://localhost:9/issuer"))
-    world.publish(world.badge_url, world.badge(issuer=world.url("/issuer")))
-    url, _ = world.hosted()
+    world = BadgeWorld(server).publish_defaults()
+    # the assertion is served from localhost:<port>, another origin than the issuer's 127.0.0.1:<port>
+    url = world.url("/assertions/a1").replace("127.0.0.1", "localhost")
+    world.publish(world.url("/assertions/a1"), world.assertion(id=url))
     report = verify(url, options=options)
-    assert failed(report).get("hosted_scope") == "error"
+    assert failed(report).get("hosted_scope") == "error", failed(report)
 
 
 @pytest.mark.parametrize(("policy", "ok"), [
     ({"startsWith": "{base}/assertions/"}, True),
     ({"startsWith": ["https://elsewhere.example/", "{base}/assertions/"]}, True),
     ({"startsWith": "{base}/other/"}, False),
-    ({"allowedOrigins": "127.0.0.1"}, True),
-    ({"allowedOrigins": ["badges.example.org", "127.0.0.1"]}, True),
+    ({"allowedOrigins": "localhost"}, True),
+    ({"allowedOrigins": ["badges.example.org", "localhost"]}, True),
     ({"allowedOrigins": "badges.example.org"}, False),
-    ({"allowedOrigins": "127.0.0.1", "startsWith": "{base}/nope/"}, False),
+    ({"allowedOrigins": "localhost", "startsWith": "{base}/nope/"}, False),
 ])
 def test_starts_with_and_allowed_origins_scope_hosted_assertions(server: BadgeServer, options: VerifyOptions,
                                                                  policy: dict[str, object], ok: bool) -> None:
     world = BadgeWorld(server)
-    base = world.url("")
+    # The assertion lives on another origin (localhost:<port>) than the issuer (127.0.0.1:<port>), so only
+    # the declared policy can put it in scope.
+    base = world.url("").replace("127.0.0.1", "localhost")
     resolved = {k: ([x.format(base=base) for x in v] if isinstance(v, list) else v.format(base=base))
                 for k, v in policy.items()}
-    # The issuer lives on another origin, so only the declared policy can put the assertion in scope.
-    world.publish(world.issuer_url, world.issuer(id="https://issuer.example.org/profile",
-                                                 verification={"type": "HostedBadge", **resolved}))
+    world.publish(world.issuer_url, world.issuer(verification={"type": "HostedBadge", **resolved}))
     world.publish(world.badge_url, world.badge())
-    url, _ = world.hosted()
+    url = base + "/assertions/a1"
+    world.publish(world.url("/assertions/a1"), world.assertion(id=url))
     check = verify(url, options=options).check("hosted_scope")
     assert check is not None and check.passed is ok, check
 

@@ -26,7 +26,7 @@ from hosting.app.ops import (
 )
 from hosting.app.settings import Settings
 from hosting.app.state import HostingState
-from hosting.app.transaction import provide_db_session
+from hosting.app.transaction import SessionScopeMiddleware, provide_db_session
 from hosting.lib.crypto import KeyBox
 from hosting.lib.db import WriteIntentMiddleware, create_engine, sqlite_path
 from hosting.lib.urls import PublicUrls
@@ -73,6 +73,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     middleware = [DefineMiddleware(AccessLogMiddleware)] if settings.access_log else []
     middleware.append(DefineMiddleware(PublicPreflightMiddleware))
     middleware.append(DefineMiddleware(WriteIntentMiddleware))
+    middleware.append(DefineMiddleware(SessionScopeMiddleware))
     return Litestar(
         route_handlers=[PublicController, Ob3PublicController, healthz, readyz, hello, docs_redirect, api_router()],
         # The request's unit of work: committed before the response is sent (hosting/app/transaction.py).

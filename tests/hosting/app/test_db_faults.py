@@ -248,3 +248,26 @@ def test_sqlite_file_wal_and_shm_are_0600(sqlite_db: tuple[Path, Settings, str])
             file = Path(f"{path}{suffix}")
             assert file.exists(), file
             assert stat.S_IMODE(file.stat().st_mode) == 0o600, (file, oct(file.stat().st_mode))
+
+
+# --- the server command ------------------------------------------------------------------------------------
+
+def test_run_passes_the_connection_limits_to_uvicorn(sqlite_db: tuple[Path, Settings, str],
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    import uvicorn
+    from click.testing import CliRunner
+
+    from hosting.app.cli import cli
+
+    path, settings, _ = sqlite_db
+    seen: dict[str, Any] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **kw: seen.update(kw))
+    env = {"OPENBADGES_DATABASE_URL": settings.database_url, "OPENBADGES_SECRET_KEY": SECRET}
+    res = CliRunner().invoke(cli, ["run", "--limit-concurrency", "7", "--timeout-keep-alive", "3"], env=env)
+    assert res.exit_code == 0, res.output
+    assert (seen["limit_concurrency"], seen["timeout_keep_alive"]) == (7, 3)
+    assert seen["h11_max_incomplete_event_size"] == 16384
+    path.unlink()
+    res = CliRunner().invoke(cli, ["run"], env=env)
+    assert res.exit_code != 0 and "does not exist" in res.output and "migrate" in res.output
+    assert not path.exists()

@@ -9,11 +9,11 @@ import logging
 import time
 from typing import Any
 
+from alembic.script import ScriptDirectory
 from litestar import Request, Response, get
 from litestar.enums import ScopeType
 from litestar.response import Redirect
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
-from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 

@@ -271,3 +271,23 @@ def test_run_passes_the_connection_limits_to_uvicorn(sqlite_db: tuple[Path, Sett
     res = CliRunner().invoke(cli, ["run"], env=env)
     assert res.exit_code != 0 and "does not exist" in res.output and "migrate" in res.output
     assert not path.exists()
+
+
+def test_full_sqlite_database_is_503_and_nothing_half_stored(sqlite_db: tuple[Path, Settings, str]) -> None:
+    from sqlalchemy import event
+
+    path, settings, token = sqlite_db
+    with TestClient(create_app(settings), base_url=BASE_URL) as client:
+        engine = client.app.state["hosting"].engine
+
+        @event.listens_for(engine.sync_engine, "connect")
+        def _full(dbapi_connection: Any, _record: Any) -> None:  # no page may be added: "database or disk is full"
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA max_page_count = 1")  # clamps to the current size
+            cursor.close()
+
+        engine.sync_engine.pool.dispose()
+        before = _issuer_count(path)
+        big = {**_issuer_body(), "description": "x" * 9_000}
+        _assert_503(client.post("/v1/issuers", json=big, headers=bearer(token)))
+    assert _issuer_count(path) == before

@@ -10,6 +10,7 @@ from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, NotFoundException, ValidationException
 from litestar.types import ExceptionHandlersMap
 
+from hosting.lib.db import is_busy_error, is_unavailable_error
 from hosting.lib.errors import (
     Conflict,
     HostingError,
@@ -87,9 +88,16 @@ def _capped(extra: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+# Seconds a client should wait before retrying a 503: a busy write lock clears fast, an outage does not.
+RETRY_AFTER_BUSY = 1
+RETRY_AFTER_OUTAGE = 5
+
+
 def _domain_error(request: Request[Any, Any, Any], exc: HostingError) -> Response[Any]:
     status = http_status(exc)
-    return _json(request, status, {**error_body(status, exc.message), **_capped(exc.extra)})
+    headers = {"retry-after": str(RETRY_AFTER_BUSY if is_busy_error(exc.__cause__ or exc) else RETRY_AFTER_OUTAGE)
+               } if status == 503 else None
+    return _json(request, status, {**error_body(status, exc.message), **_capped(exc.extra)}, headers)
 
 
 def _http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
@@ -109,6 +117,13 @@ def _http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Resp
 
 
 def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    if is_unavailable_error(exc):  # down, unreachable, timed out, locked, read-only, full: retry later
+        busy = is_busy_error(exc)
+        _log.warning("database unavailable on %s %s: %s: %s", request.method, request.url.path,
+                     type(exc).__name__, str(exc).splitlines()[0] if str(exc) else "")
+        message = "the database is busy; retry the request" if busy else "the database is unavailable; retry later"
+        return _json(request, 503, error_body(503, message),
+                     {"retry-after": str(RETRY_AFTER_BUSY if busy else RETRY_AFTER_OUTAGE)})
     _log.exception("unhandled error on %s %s", request.method, request.url.path)
     return _json(request, 500, error_body(500, "internal error"))
 

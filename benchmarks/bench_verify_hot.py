@@ -43,7 +43,7 @@ def _rates(contenders: dict[str, Callable[[int], Any]], items: int, rounds: int)
 def _signed_ob2(rounds: int) -> tuple[float, float, float]:
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import padding
-    from tests._badge_server import BadgeServer
+    from tests.core.verify._badge_server import BadgeServer
 
     from benchmarks.bench_verify import _documents
     from openbadges_core import DocumentCache, VerifyOptions, generate_key, verify

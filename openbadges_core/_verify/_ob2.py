@@ -335,16 +335,21 @@ def _revocation_list(session: Session, assertion: Mapping[str, Any], issuer: Map
         report.ok("revocation_list", "the assertion is not on the issuer's revocation list")
 
 
-def verify_signed(session: Session, token: str, recipient: str | None) -> None:
-    """Verify a compact JWS of a SignedBadge assertion."""
+def verify_signed(session: Session, token: str, recipient: str | None, *,
+                  decoded: tuple[dict[str, Any], bytes, dict[str, Any] | None] | None = None) -> None:
+    """Verify a compact JWS of a SignedBadge assertion. ``decoded``: the token's (header, payload, payload
+    object) already decoded in this verification (the object is this call's own), else decoded here."""
     report = session.report
     report.verification_type = "SignedBadge"
-    try:
-        header, payload = decode_jws_unverified(token)
-    except OpenBadgesError as exc:
-        report.fail("jws_decode", f"not a well-formed compact JWS: {exc.message}")
-        return
-    assertion = parse_json_object(payload)
+    if decoded is not None:
+        header, payload, assertion = decoded
+    else:
+        try:
+            header, payload = decode_jws_unverified(token)
+        except OpenBadgesError as exc:
+            report.fail("jws_decode", f"not a well-formed compact JWS: {exc.message}")
+            return
+        assertion = parse_json_object(payload)
     if assertion is None:
         report.fail("jws_decode", "the JWS payload is not a JSON object")
         return

@@ -43,12 +43,12 @@ def _rates(contenders: dict[str, Callable[[int], Any]], items: int, rounds: int)
 def _signed_ob2(rounds: int) -> tuple[float, float, float]:
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import padding
-    from tests.core.verify._badge_server import BadgeServer
 
     from benchmarks.bench_verify import _documents
     from openbadges_core import DocumentCache, VerifyOptions, generate_key, verify
     from openbadges_core._jws import _b64decode
     from openbadges_core._verify import _session
+    from tests.core.verify._badge_server import BadgeServer
 
     n = 200
     key = generate_key("RS256")

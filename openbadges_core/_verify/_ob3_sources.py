@@ -68,7 +68,8 @@ def decode_token(token: str) -> tuple[dict[str, Any], bytes, dict[str, Any] | No
 
 def is_ob3_payload(data: Mapping[str, Any] | None) -> bool:
     """A decoded JWS payload that is a VC (VC 2.0 form) or carries one in ``vc`` (VC 1.1 form)."""
-    return data is not None and (isinstance(data.get("vc"), Mapping) or is_ob3(data))
+    vc = data.get("vc") if data is not None else None
+    return data is not None and (type(vc) is dict or isinstance(vc, Mapping) or is_ob3(data))
 
 
 def is_ob3_token(token: str) -> bool:

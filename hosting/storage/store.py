@@ -25,6 +25,7 @@ from hosting.lib.ids import new_public_id
 from hosting.lib.urls import PublicUrls
 from hosting.ob3 import credentials
 from hosting.public import documents as docs
+from hosting.storage import transitions
 from hosting.storage.models import (
     Assertion,
     AssertionState,
@@ -443,20 +444,18 @@ class HostingStore:
             raise NotFound("no assertion with that id")
         return assertion
 
-    async def revoke(self, assertion: Assertion, reason: str) -> None:
-        if assertion.state == AssertionState.REVOKED:
-            return
-        assertion.state = AssertionState.REVOKED
-        assertion.revocation_reason = reason
-        assertion.revoked_at = utcnow()
-        assertion.invalidate()
-        await self.session.flush()
+    async def revoke(self, assertion: Assertion, reason: str, *, action: str = "revoke") -> None:
+        """Revoke (or, ``action="withdraw"``, withdraw) an active assertion: one conditional UPDATE
+        (:mod:`hosting.storage.transitions`); :class:`Conflict` when it is not active (any more)."""
+        await transitions.apply(self.session, assertion, action, revocation_reason=reason, revoked_at=utcnow())
 
     async def replace(self, old: Assertion, new: Assertion) -> None:
-        """``old`` now redirects to ``new`` (and through ``new`` to whatever replaces it later)."""
+        """``old`` now redirects to ``new`` (and through ``new`` to whatever replaces it later); lock ``old``
+        with :meth:`lock_for` before issuing ``new``. :class:`Conflict` when ``old`` is not active."""
         if old.id == new.id:
             raise InvalidInput("an assertion cannot replace itself")
-        old.state = AssertionState.REPLACED
-        old.replaced_by_id = new.id
-        old.invalidate()
-        await self.session.flush()
+        await transitions.apply(self.session, old, "replace", replaced_by_id=new.id)
+
+    async def lock_for(self, assertion: Assertion, action: str) -> None:
+        """Lock the row and check that ``action`` is allowed from its state now (409 otherwise)."""
+        await transitions.lock(self.session, assertion, action)

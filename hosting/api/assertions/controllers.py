@@ -59,7 +59,7 @@ from hosting.lib.errors import Conflict, NotFound, Refused, Unavailable
 from hosting.lib.ids import is_public_id
 from hosting.lib.urls import PublicUrls
 from hosting.notify.outbox import queue_notification
-from hosting.storage.models import Assertion, AssertionState, BadgeClass, Issuer
+from hosting.storage.models import Assertion, BadgeClass, Issuer
 from hosting.storage.store import Award, AwardRefused, HostingStore
 
 __all__ = ["ROUTE_HANDLERS", "AssertionController", "IssueController"]
@@ -234,13 +234,6 @@ async def _view(session: AsyncSession, assertion: Assertion, issuer: Issuer, url
     return assertion_json(assertion, badge=badge, issuer=issuer, replaced_by=replaced_by, urls=urls)
 
 
-def _require_active(assertion: Assertion, action: str) -> None:
-    if assertion.state != AssertionState.ACTIVE:
-        hint = " (act on its replacement instead)" if assertion.state == AssertionState.REPLACED else ""
-        raise Conflict(f"the assertion is {assertion.state}: it cannot be {action}{hint}", details=[
-            {"field": "state", "message": f"must be active to be {action}", "value": assertion.state}])
-
-
 class AssertionController(Controller):
     path = "/assertions"
     tags = ["assertions"]  # noqa: RUF012 - Litestar reads these class attributes
@@ -266,8 +259,7 @@ class AssertionController(Controller):
         reason = errors.text(data, "reason", required=not withdraw, max_len=1000)
         notify = flag_field(data, "notify", not withdraw, errors)
         errors.raise_if_any()
-        _require_active(assertion, action)
-        await store.revoke(assertion, reason or WITHDRAWN)
+        await store.revoke(assertion, reason or WITHDRAWN, action="withdraw" if withdraw else "revoke")
         _forget(hosting, assertion.public_id)
         if notify:
             badge = await db_session.get_one(BadgeClass, assertion.badge_class_id)
@@ -310,7 +302,7 @@ class AssertionController(Controller):
             errors.add("badge", "a badge class id or slug", None)
         errors.raise_if_any()
         assert award is not None
-        _require_active(old, "replaced")
+        await store.lock_for(old, "replace")  # the loser of a race stops here, before issuing anything
         if old.recipient_plaintext is None and old.recipient_hashed:
             raise Conflict("the replaced assertion's recipient is only known hashed", details=[
                 {"field": "recipient", "message": "unknown plaintext", "value": None}])

@@ -36,6 +36,7 @@ from hosting.storage.models import (
     StoredImage,
     utcnow,
 )
+from openbadges_core import ob2
 
 __all__ = ["Award", "AwardRefused", "HostingStore", "IssuedRow", "image_content_type"]
 
@@ -165,7 +166,7 @@ def _row(badge: BadgeClass, award: Award, now: datetime) -> dict[str, Any]:
         raise InvalidInput("verification must be 'hosted' or 'signed'", details=[
             {"field": "verification", "message": "hosted or signed", "value": award.verification}])
     if award.hashed:
-        identity = ob.hash_identity(award.recipient, type=award.recipient_type, salt=award.salt)
+        identity = ob2.hash_identity(award.recipient, type=award.recipient_type, salt=award.salt)
         recipient_identity, salt = identity.identity, identity.salt
     else:
         recipient_identity, salt = award.recipient, None
@@ -420,7 +421,7 @@ class HostingStore:
     def _sign_ob2(self, badge: BadgeClass, row: dict[str, Any], assertion: Assertion, key_public_id: str,
                   private: Any) -> None:
         mapping = docs.assertion_mapping(assertion, badge.public_id, self.urls, key_public_id=key_public_id)
-        document = ob.Assertion.from_dict(mapping)
+        document = ob2.Assertion.from_dict(mapping)
         body = document.to_json()
         _set(row, assertion, {"jws": ob.sign_assertion(document, private), "document": body,
                               "document_etag": strong_etag(body), "document_base": self.urls.base})

@@ -16,6 +16,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from hosting.api.assertions.inputs import MAX_BATCH_BODY_BYTES
 from hosting.api.openapi import API_COMPONENTS
 from hosting.api.router import api_router
 from hosting.app.errors import exception_handlers
@@ -29,8 +30,10 @@ from hosting.app.ops import (
 )
 from hosting.app.settings import Settings
 from hosting.app.state import HostingState
+from hosting.lib.body import MAX_FIELDS
 from hosting.lib.crypto import KeyBox
 from hosting.lib.db import WriteIntentMiddleware, install_sqlite_pragmas, is_sqlite
+from hosting.lib.prefetch import BodyPrefetchMiddleware
 from hosting.lib.urls import PublicUrls
 from hosting.notify.outbox import NotificationWorker
 from hosting.ob3.controllers import Ob3PublicController
@@ -75,6 +78,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     notifier = NotificationWorker(settings) if settings.notifications_enabled else None
     middleware = [DefineMiddleware(AccessLogMiddleware)] if settings.access_log else []
     middleware.append(DefineMiddleware(PublicPreflightMiddleware))
+    middleware.append(DefineMiddleware(BodyPrefetchMiddleware, timeout=settings.body_timeout,
+                                       max_bytes=MAX_BATCH_BODY_BYTES))  # the largest body any route takes
     middleware.append(DefineMiddleware(WriteIntentMiddleware))
     return Litestar(
         route_handlers=[PublicController, Ob3PublicController, healthz, readyz, hello, docs_redirect, api_router()],
@@ -83,6 +88,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         on_shutdown=[notifier.stop] if notifier else [],
         exception_handlers=exception_handlers,
         middleware=middleware,
+        multipart_form_part_limit=MAX_FIELDS,
         openapi_config=OpenAPIConfig(
             title="openbadges hosting",
             version="0.1.0",

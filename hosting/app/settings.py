@@ -48,6 +48,9 @@ class Settings:
     document_max_age: int = 300
     image_max_age: int = 86400
     max_image_bytes: int = 2 * 1024 * 1024
+    # A writing request's whole body must arrive within this many seconds (408 otherwise): read before the
+    # handler runs, so a client dripping its body never holds a database lock.
+    body_timeout: float = 20.0
     # The issuer API fetches image URLs; loopback/private addresses only when this is on (tests, intranets).
     allow_private_image_urls: bool = False
     db_pool_size: int = 10
@@ -78,6 +81,8 @@ class Settings:
             raise SettingsError("OPENBADGES_NOTIFY_MAX_ATTEMPTS must be at least 1")
         if self.notify_poll_seconds <= 0 or self.notify_retry_seconds <= 0 or self.smtp_timeout <= 0:
             raise SettingsError("notification intervals and the SMTP timeout must be positive")
+        if self.body_timeout <= 0:
+            raise SettingsError("OPENBADGES_BODY_TIMEOUT must be positive")
 
     @property
     def is_production(self) -> bool:
@@ -140,6 +145,7 @@ class Settings:
             document_max_age=_int("OPENBADGES_DOCUMENT_MAX_AGE", 300),
             image_max_age=_int("OPENBADGES_IMAGE_MAX_AGE", 86400),
             max_image_bytes=_int("OPENBADGES_MAX_IMAGE_BYTES", 2 * 1024 * 1024),
+            body_timeout=_seconds("OPENBADGES_BODY_TIMEOUT", 20.0),
             allow_private_image_urls=_flag(env.get("OPENBADGES_ALLOW_PRIVATE_IMAGE_URLS"), False),
             db_pool_size=_int("OPENBADGES_DB_POOL_SIZE", 10),
             public_cache_seconds=_int("OPENBADGES_PUBLIC_CACHE_SECONDS", 10),

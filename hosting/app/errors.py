@@ -93,7 +93,8 @@ def _http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Resp
 
 
 def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    _log.exception("unhandled error on %s %s", request.method, request.url.path)
+    # ``exc_info=exc``, not ``sys.exc_info()``: a handler is not always called inside the ``except`` block.
+    _log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return _json(request, 500, error_body(500, "internal error"))
 
 

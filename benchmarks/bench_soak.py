@@ -11,6 +11,7 @@ kind and status and the violations; exits 1 when any invariant is broken. ``--se
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 import secrets
 import sys
@@ -197,9 +198,20 @@ async def check(url: str, base: str, world: World, ledger: Ledger) -> Counter[st
     return +v  # drop the zeros
 
 
+def _logged_errors(log: Path) -> Counter[tuple[str, str]]:
+    """The exceptions in the server's JSON log lines (type, first line of the message), counted."""
+    found: Counter[tuple[str, str]] = Counter()
+    for line in log.read_text(errors="replace").splitlines():
+        if line.startswith("{") and '"exc_type"' in line:
+            entry = json.loads(line)
+            found[(entry["exc_type"], str(entry.get("exc_message", "")).splitlines()[0][:200])] += 1
+    return found
+
+
 def soak(label: str, url: str, seconds: float, workdir: Path, seed: int = 1) -> Counter[str]:
     """One soak run against a fresh server on ``url``; prints the counts and returns the violations."""
-    with live_server(url, SECRET, workdir / f"server-{label}.log") as base:
+    log = workdir / f"server-{label}.log"
+    with live_server(url, SECRET, log) as base:
         world = asyncio.run(_world(url, base))
         t0 = time.perf_counter()
         ledger = asyncio.run(_load(base, world, seconds, seed))
@@ -212,6 +224,8 @@ def soak(label: str, url: str, seconds: float, workdir: Path, seed: int = 1) -> 
     for kind in ("issue", "revoke", "replace", "read"):
         counts = sorted((status, n) for (k, status), n in ledger.statuses.items() if k == kind)
         print(f"[{label}]   {kind:<8}" + "  ".join(f"{status or 'no-response'}: {n:,}" for status, n in counts))
+    for (exc_type, message), n in sorted(_logged_errors(log).items()):
+        print(f"[{label}]   server logged {n:,} x {exc_type}: {message}")
     if violations:
         for name, n in sorted(violations.items()):
             print(f"[{label}]   VIOLATION {name}: {n:,}")

@@ -22,8 +22,8 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
-from openbadges_core import document_issues, parse_document
 from openbadges_core._resources import load_json
+from openbadges_core.ob2 import document_issues, parse_document
 
 TARGETS = {"validate": 0.5, "parse": 0.6, "serialise": 3.0}  # ours / baseline, at most
 

@@ -56,9 +56,9 @@ async def _fill(db: str, urls: PublicUrls, total: int) -> list[str]:
     from sqlalchemy import insert, select
     from sqlalchemy.ext.asyncio import async_sessionmaker
 
-    import openbadges_core as ob
     from hosting.lib.ids import new_public_id
     from hosting.storage.models import Assertion, BadgeClass, utcnow
+    from openbadges_core import ob2
 
     engine = create_engine(db)
     try:
@@ -74,7 +74,7 @@ async def _fill(db: str, urls: PublicUrls, total: int) -> list[str]:
                 rows = []
                 for i in range(start, min(total, start + batch)):
                     email = f"learner{i}@example.org"
-                    identity = ob.hash_identity(email)
+                    identity = ob2.hash_identity(email)
                     pid = new_public_id()
                     ids.append(pid)
                     rows.append({

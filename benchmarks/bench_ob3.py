@@ -99,7 +99,8 @@ def _jwt_rows() -> list[tuple[str, float, float]]:
     from openbadgeslib.ob3.signer import OB3Signer
     from openbadgeslib.ob3.verifier import OB3Verifier
 
-    from openbadges_core import generate_key, sign_vc_jwt, verify_vc_jwt
+    from openbadges_core import generate_key
+    from openbadges_core.ob3 import sign_vc_jwt, verify_vc_jwt
 
     rows = []
     for alg in ("RS256", "ES256", "EdDSA"):

@@ -111,7 +111,8 @@ def main(argv: list[str] | None = None) -> int:
             if not report.valid:
                 raise AssertionError(report.errors)
 
-        from openbadges_core import decode_jws_unverified, document_issues
+        from openbadges_core import decode_jws_unverified
+        from openbadges_core.ob2 import document_issues
 
         payloads = [json.loads(decode_jws_unverified(t)[1]) for t in tokens]
 
@@ -154,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _serve_two_phase(conn: Any) -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from tests._badge_server import BadgeServer
+    from tests.core.verify._badge_server import BadgeServer
 
     with BadgeServer() as srv:
         conn.send(srv.port)

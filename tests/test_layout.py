@@ -22,7 +22,7 @@ MAX_LINES = 500
 
 PACKAGES = [
     "hosting",
-    pytest.param("openbadges_core", marks=pytest.mark.xfail(strict=True, reason="fixed on branch core-api")),
+    "openbadges_core",
 ]
 
 

@@ -18,7 +18,6 @@ from sqlalchemy import delete as sql_delete
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-import openbadges_core as ob
 from hosting.api.auth import Principal
 from hosting.api.images import read_image
 from hosting.api.lookup import EDIT_ROLES, find_issuer, not_deleted, require_role
@@ -39,6 +38,7 @@ from hosting.storage.models import (
     utcnow,
 )
 from hosting.storage.store import HostingStore
+from openbadges_core import ob2
 
 __all__ = ["IssuersController", "issuer_json"]
 
@@ -89,9 +89,9 @@ def _check_with_library(fields: dict[str, Any], errors: FieldErrors) -> None:
     given = {f: fields[f] for f in ("url", "email") if isinstance(fields.get(f), str)}
     if not given:
         return
-    probe = {"@context": ob.OB2_CONTEXT, "type": "Issuer", "id": "https://issuer.example.org/probe",
+    probe = {"@context": ob2.OB2_CONTEXT, "type": "Issuer", "id": "https://issuer.example.org/probe",
              "name": "probe", "url": "https://issuer.example.org/", "email": "probe@example.org", **given}
-    for issue in ob.document_issues(probe, kind="Issuer"):
+    for issue in ob2.document_issues(probe, kind="Issuer"):
         field = issue.path.split(".", 1)[0].split("[", 1)[0]
         if field in given:
             errors.add(field, issue.message, given[field])

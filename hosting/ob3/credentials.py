@@ -30,6 +30,7 @@ from hosting.lib.ids import new_public_id
 from hosting.lib.times import iso
 from hosting.lib.urls import PublicUrls
 from hosting.storage.models import Assertion, AssertionState, BadgeClass, Issuer, KeyState, SigningKey
+from openbadges_core import ob3
 
 __all__ = [
     "OB3_CONTEXT",
@@ -163,9 +164,9 @@ def _credential_body(assertion: Assertion, badge: BadgeClass, issuer: Issuer, ur
             "type": ["AchievementSubject"], "identifier": [identifier],
             "achievement": achievement(badge, issuer, urls), "narrative": assertion.narrative}),
         "evidence": [{"type": ["Evidence"], **e} for e in assertion.evidence or () if isinstance(e, dict)],
-        "credentialStatus": ob.status_list_entry(list_url, index),
+        "credentialStatus": ob3.status_list_entry(list_url, index),
     })
-    return ob.OpenBadgeCredential.from_dict(data).to_dict()  # validated against our OB 3.0 schema
+    return ob3.OpenBadgeCredential.from_dict(data).to_dict()  # validated against our OB 3.0 schema
 
 
 async def make_credential(session: AsyncSession, urls: PublicUrls, keybox: KeyBox, assertion: Assertion,
@@ -188,10 +189,10 @@ async def make_credential(session: AsyncSession, urls: PublicUrls, keybox: KeyBo
     body = _credential_body(assertion, badge, issuer, urls)
     method = key_method_id(urls, issuer.public_id, key.public_id)
     if proof == "di":
-        signed = ob.sign_data_integrity(body, private, verification_method=method)  # type: ignore[arg-type]  # core-api: Signer
+        signed = ob3.sign_data_integrity(body, private, verification_method=method)
         assertion.credential = json.dumps(signed, separators=(",", ":"), ensure_ascii=False).encode()
     else:
-        assertion.jws = ob.sign_vc_jwt(body, private, kid=method, allow_eddsa=True)
+        assertion.jws = ob3.sign_vc_jwt(body, private, kid=method, allow_eddsa=True)
         assertion.credential = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
     await session.flush()
 
@@ -202,13 +203,13 @@ async def status_list_credential(session: AsyncSession, urls: PublicUrls, keybox
     revoked = (await session.scalars(select(Assertion.status_index).where(
         Assertion.issuer_id == issuer.id, Assertion.format == "ob3", Assertion.status_index.is_not(None),
         Assertion.state == AssertionState.REVOKED))).all()
-    bits = ob.BitstringStatusList(STATUS_LIST_SIZE)
+    bits = ob3.BitstringStatusList(STATUS_LIST_SIZE)
     bits.set_many(index for index in revoked if index is not None)
     list_url = urls.status_list(issuer.public_id)
     did = issuer_did(urls, issuer.public_id)
-    body = ob.status_list_credential(list_url, did, bits, purpose="revocation", valid_from=datetime.now(UTC))
+    body = ob3.status_list_credential(list_url, did, bits, purpose="revocation", valid_from=datetime.now(UTC))
     key = await signing_key(session, keybox, issuer, "di")
     private = ob.load_private_key(keybox.decrypt(key.private_key_encrypted))
     method = key_method_id(urls, issuer.public_id, key.public_id)
-    signed = ob.sign_data_integrity(body, private, verification_method=method)  # type: ignore[arg-type]  # core-api: Signer
+    signed = ob3.sign_data_integrity(body, private, verification_method=method)
     return json.dumps(signed, separators=(",", ":"), ensure_ascii=False).encode()

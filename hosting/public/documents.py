@@ -10,9 +10,9 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-import openbadges_core as ob
 from hosting.lib.urls import PublicUrls
 from hosting.storage.models import Assertion, BadgeClass, Issuer, SigningKey
+from openbadges_core import ob2
 
 __all__ = [
     "OB2_KEY_ALGS",
@@ -56,7 +56,7 @@ def issuer_document(issuer: Issuer, urls: PublicUrls, *, key_public_ids: Sequenc
     if key_public_ids:
         keys = [urls.key(public_id) for public_id in key_public_ids]
         data["publicKey"] = keys[0] if len(keys) == 1 else keys
-    return ob.Issuer.from_dict(data).to_json()
+    return ob2.Issuer.from_dict(data).to_json()
 
 
 def badge_document(badge: BadgeClass, issuer_public_id: str, urls: PublicUrls) -> bytes:
@@ -79,7 +79,7 @@ def badge_document(badge: BadgeClass, issuer_public_id: str, urls: PublicUrls) -
         data["tags"] = list(badge.tags)
     if badge.alignment:
         data["alignment"] = list(badge.alignment)
-    return ob.BadgeClass.from_dict(data).to_json()
+    return ob2.BadgeClass.from_dict(data).to_json()
 
 
 def assertion_mapping(
@@ -121,7 +121,7 @@ def assertion_document(
     assertion: Assertion, badge_public_id: str, urls: PublicUrls, *, key_public_id: str | None
 ) -> bytes:
     mapping = assertion_mapping(assertion, badge_public_id, urls, key_public_id=key_public_id)
-    return ob.Assertion.from_dict(mapping).to_json()
+    return ob2.Assertion.from_dict(mapping).to_json()
 
 
 def key_document(key: SigningKey, issuer_public_id: str, urls: PublicUrls) -> bytes:
@@ -132,7 +132,7 @@ def key_document(key: SigningKey, issuer_public_id: str, urls: PublicUrls) -> by
         "owner": urls.issuer(issuer_public_id),
         "publicKeyPem": key.public_key_pem,
     }
-    return ob.CryptographicKey.from_dict(data).to_json()
+    return ob2.CryptographicKey.from_dict(data).to_json()
 
 
 def revocation_list_document(
@@ -151,7 +151,7 @@ def revocation_list_document(
         "issuer": urls.issuer(issuer_public_id),
         "revokedAssertions": entries,
     }
-    return ob.RevocationList.from_dict(data).to_json()
+    return ob2.RevocationList.from_dict(data).to_json()
 
 
 def revoked_body(url: str, reason: str | None) -> bytes:

@@ -33,6 +33,7 @@ from hosting.storage.models import (
     StoredImage,
     utcnow,
 )
+from openbadges_core import ob2
 
 __all__ = ["Award", "AwardRefused", "HostingStore", "IssuedRow", "image_content_type"]
 
@@ -154,7 +155,7 @@ def _row(badge: BadgeClass, award: Award, now: datetime) -> dict[str, Any]:
         raise InvalidInput("verification must be 'hosted' or 'signed'", details=[
             {"field": "verification", "message": "hosted or signed", "value": award.verification}])
     if award.hashed:
-        identity = ob.hash_identity(award.recipient, type=award.recipient_type, salt=award.salt)
+        identity = ob2.hash_identity(award.recipient, type=award.recipient_type, salt=award.salt)
         recipient_identity, salt = identity.identity, identity.salt
     else:
         recipient_identity, salt = award.recipient, None
@@ -372,7 +373,7 @@ class HostingStore:
                 assertion.key_id = row["key_id"] = key.id
                 mapping = docs.assertion_mapping(assertion, badge.public_id, self.urls,
                                                  key_public_id=key.public_id)
-                document = ob.Assertion.from_dict(mapping)
+                document = ob2.Assertion.from_dict(mapping)
                 body = document.to_json()
                 values = {"jws": ob.sign_assertion(document, private), "document": body,
                           "document_etag": strong_etag(body), "document_base": self.urls.base}

@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass
 
 from openbadges_core._errors import PayloadTooLargeError
+from openbadges_core._files import read_capped
 
 __all__ = ["DEFAULT_LIMITS", "BakingLimits", "read_image"]
 
@@ -54,10 +55,7 @@ def read_image(image: bytes | bytearray | memoryview | str | os.PathLike[str],
     elif isinstance(image, (bytearray, memoryview)):
         data = bytes(image)
     elif isinstance(image, (str, os.PathLike)):
-        with open(image, "rb") as fh:
-            size = os.fstat(fh.fileno()).st_size
-            limits.check_image_size(size)
-            data = fh.read(limits.max_image_bytes + 1)
+        data = read_capped(image, limits.max_image_bytes)  # regular files only (not /dev/zero, FIFOs)
     else:
         raise TypeError(f"image must be bytes or a path, not {type(image).__name__}")
     limits.check_image_size(len(data))

@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from openbadges_core._baking._limits import BakingLimits
 from openbadges_core._errors import BakingError
+from openbadges_core._json import loads as json_loads
 
 __all__ = [
     "KEYWORD_OB2",
@@ -119,7 +120,7 @@ def prepare_payload(payload: str | bytes | Mapping[str, Any], keyword: str | Non
         raise BakingError("payload is neither a JSON object, an http(s) URL nor a compact JWS/JWT")
     if kind == "json" and document is None:
         try:
-            parsed = json.loads(text)
+            parsed = json_loads(text)
         except ValueError as exc:
             raise BakingError(f"payload looks like JSON but does not parse: {exc}") from None
         if not isinstance(parsed, dict):
@@ -162,7 +163,7 @@ def _jwt_claims(token: str) -> Mapping[str, Any] | None:
     segment = token.split(".")[1].rstrip("=")
     try:
         raw = base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
-        claims = json.loads(raw)
+        claims = json_loads(raw)
     except (binascii.Error, ValueError):
         return None
     return claims if isinstance(claims, dict) else None

@@ -11,6 +11,7 @@ import click
 from openbadges_core._baking import bake, unbake
 from openbadges_core._baking._limits import DEFAULT_LIMITS
 from openbadges_core._errors import NoBadgePayloadError
+from openbadges_core._files import read_capped
 
 __all__ = ["register"]
 
@@ -19,8 +20,7 @@ def _read(path: str) -> bytes:
     """Bytes of a file (or stdin for ``-``), never more than the image size limit + 1."""
     if path == "-":
         return sys.stdin.buffer.read(DEFAULT_LIMITS.max_image_bytes + 1)
-    with open(path, "rb") as fh:
-        return fh.read(DEFAULT_LIMITS.max_image_bytes + 1)
+    return read_capped(path, DEFAULT_LIMITS.max_image_bytes)
 
 
 @click.command("bake")

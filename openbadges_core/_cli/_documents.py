@@ -13,8 +13,10 @@ import click
 from openbadges_core._cli import CheckFailed
 from openbadges_core._cli._keys import _fail_with_issues, _passphrase, _read_limited
 from openbadges_core._errors import ParseError, ValidationError
+from openbadges_core._files import read_capped
+from openbadges_core._json import loads as json_loads
 from openbadges_core._ob2._model import decode_json
-from openbadges_core._validation import detect_kind, document_issues
+from openbadges_core._ob2._validation import detect_kind, document_issues
 
 _MAX_INPUT = 16 * 1024 * 1024
 _KINDS = ["Assertion", "BadgeClass", "Issuer", "Profile", "CryptographicKey", "RevocationList"]
@@ -24,31 +26,69 @@ def _read(path: str) -> bytes:
     if path == "-":
         data = sys.stdin.buffer.read(_MAX_INPUT + 1)
     else:
-        with open(path, "rb") as fh:
-            data = fh.read(_MAX_INPUT + 1)
+        data = read_capped(path, _MAX_INPUT)
     if len(data) > _MAX_INPUT:
         raise click.UsageError(f"{path}: larger than {_MAX_INPUT // (1024 * 1024)} MiB")
     return data
 
 
+def _ob3_credential(raw: bytes) -> dict[str, Any] | None:
+    """The OB 3.0 credential in ``raw`` (JSON, or a VC-JWT whose payload is read without verifying), else None."""
+    from openbadges_core._errors import OpenBadgesError
+    from openbadges_core._jws import decode_jws_unverified
+    from openbadges_core._verify._ob3_sources import is_ob3
+
+    text = raw.strip()
+    if text.count(b".") == 2 and not text.startswith(b"{"):
+        try:
+            _header, payload = decode_jws_unverified(text.decode("ascii"))
+            data = json.loads(payload)
+        except (OpenBadgesError, UnicodeDecodeError, ValueError):
+            return None
+        if isinstance(data, dict) and isinstance(data.get("vc"), dict):
+            return dict(data["vc"])
+        return {k: v for k, v in data.items() if k not in ("iss", "jti", "sub", "nbf", "exp", "iat", "aud")} \
+            if isinstance(data, dict) and is_ob3(data) else None
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError, UnicodeDecodeError):
+        return None
+    return data if isinstance(data, dict) and is_ob3(data) else None
+
+
+def _ob3_kind(credential: dict[str, Any]) -> str:
+    types = credential.get("type")
+    types = types if isinstance(types, list) else [types]
+    return "EndorsementCredential" if "EndorsementCredential" in types else "AchievementCredential"
+
+
 @click.command("validate")
-@click.argument("file", metavar="FILE.json", type=click.Path(dir_okay=False, allow_dash=True))
+@click.argument("file", metavar="FILE.json|FILE.jwt", type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("--kind", type=click.Choice(_KINDS), default=None,
-              help="Document type to validate as (default: detected from its 'type').")
+              help="OB 2.0 document type to validate as (default: detected from its 'type').")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON report instead of text lines.")
 def validate_command(file: str, kind: str | None, as_json: bool) -> None:
-    """Validate an Open Badges 2.0 document (Assertion, BadgeClass, Issuer, CryptographicKey, RevocationList).
+    """Validate an Open Badges 2.0 document (Assertion, BadgeClass, Issuer, CryptographicKey, RevocationList)
+    or an Open Badges 3.0 credential (JSON, or a VC-JWT: its payload; the signature is not checked).
 
-    Prints one line per broken rule ("path: message [rule]"). FILE.json may be '-' for stdin.
+    Prints one line per broken rule ("path: message [rule]"). FILE may be '-' for stdin.
     Exit status: 0 valid, 1 invalid, 2 unreadable or not JSON.
     """
+    from openbadges_core._ob3._rules import credential_rule_issues
+
     raw = _read(file)
-    try:
-        data = decode_json(raw)
-    except ParseError as exc:
-        raise ParseError(f"{'stdin' if file == '-' else file}: {exc.issues[0].message}", exc.issues) from None
-    issues = document_issues(data, kind=kind)
-    detected = kind or detect_kind(data) or "document"
+    credential = _ob3_credential(raw) if kind is None else None
+    if credential is not None:
+        data: dict[str, Any] = credential
+        issues = credential_rule_issues(credential)
+        detected = f"OB 3.0 {_ob3_kind(credential)}"
+    else:
+        try:
+            data = decode_json(raw)
+        except ParseError as exc:
+            raise ParseError(f"{'stdin' if file == '-' else file}: {exc.issues[0].message}", exc.issues) from None
+        issues = document_issues(data, kind=kind)
+        detected = kind or detect_kind(data) or "document"
     if as_json:
         report = {"valid": not issues, "kind": detected, "id": data.get("id"),
                   "issues": [i.to_dict() for i in issues]}
@@ -75,7 +115,7 @@ def read_json_object(path: str, what: str) -> dict[str, Any]:
 def json_object(raw: bytes, where: str, what: str) -> dict[str, Any]:
     """``raw`` parsed as a JSON object; :class:`ParseError` naming ``where`` when it is not one."""
     try:
-        document = json.loads(raw)
+        document = json_loads(raw)
     except (ValueError, RecursionError) as exc:
         raise ParseError(f"{where}: not JSON ({exc})") from None
     if not isinstance(document, dict):
@@ -137,7 +177,7 @@ def sign_command(fmt: str, key_path: Path, passphrase_env: str | None, kid: str 
 
     Exit status: 0 signed, 1 invalid document (issues on stderr), 2 bad usage, unreadable key or input.
     """
-    from openbadges_core._keys import load_private_key
+    from openbadges_core._keyio import load_private_key
 
     if kid is not None and fmt != "vc-jwt":
         raise click.UsageError("--kid goes with --format vc-jwt")

@@ -14,6 +14,7 @@ import click
 
 from openbadges_core._cli import CheckFailed
 from openbadges_core._errors import ValidationIssue
+from openbadges_core._files import read_capped
 from openbadges_core._jws import verify_jws
 from openbadges_core._keys import SUPPORTED_ALGORITHMS, generate_key
 
@@ -51,8 +52,7 @@ def _read_limited(path: str, limit: int) -> bytes:
     if path == "-":
         data = sys.stdin.buffer.read(limit + 1)
     else:
-        with open(path, "rb") as fh:
-            data = fh.read(limit + 1)
+        data = read_capped(path, limit)
     if len(data) > limit:
         raise click.UsageError(f"{path}: larger than {limit} bytes")
     return data
@@ -104,24 +104,25 @@ def _pretty(document: dict[str, Any]) -> str:
 def demo_command(alg: str) -> None:
     """Issue and sign an example badge with the public API, then print the documents and the JWS."""
     import openbadges_core as ob
+    from openbadges_core import ob2
 
     key = ob.generate_key(alg)
     base = "https://badges.example.org"
-    issuer = ob.Issuer(id=f"{base}/issuers/robotics-club.json", name="Example Robotics Club", url=base,
-                       email="badges@example.org", public_key=f"{base}/keys/{key.kid}.json")
-    key_document = ob.CryptographicKey(id=f"{base}/keys/{key.kid}.json", owner=issuer.id,
-                                       public_key_pem=key.public_key.to_pem().decode("ascii"))
-    badge = ob.BadgeClass(id=f"{base}/badges/line-follower.json", name="Line Follower",
-                          description="Built a robot that follows a line.",
-                          image=f"{base}/badges/line-follower.png",
-                          criteria=ob.Criteria(narrative="Build a robot that follows a black line for 2 m."),
-                          issuer=issuer.id)
-    assertion = ob.Assertion(id="urn:uuid:6b6f1a2e-3c4d-4e5f-8a9b-0c1d2e3f4a5b",
-                             recipient=ob.hash_identity("ada@example.org"), badge=badge.id,
-                             verification=ob.VerificationObject(type="SignedBadge", creator=key_document.id),
-                             issued_on=datetime.now(UTC).replace(microsecond=0))
+    issuer = ob2.Issuer(id=f"{base}/issuers/robotics-club.json", name="Example Robotics Club", url=base,
+                        email="badges@example.org", public_key=f"{base}/keys/{key.kid}.json")  # type: ignore[arg-type]  # one value: written as one
+    key_document = ob2.CryptographicKey(id=f"{base}/keys/{key.kid}.json", owner=issuer.id,
+                                        public_key_pem=key.public_key.to_pem().decode("ascii"))
+    badge = ob2.BadgeClass(id=f"{base}/badges/line-follower.json", name="Line Follower",
+                           description="Built a robot that follows a line.",
+                           image=f"{base}/badges/line-follower.png",
+                           criteria=ob2.Criteria(narrative="Build a robot that follows a black line for 2 m."),
+                           issuer=issuer.id)
+    assertion = ob2.Assertion(id="urn:uuid:6b6f1a2e-3c4d-4e5f-8a9b-0c1d2e3f4a5b",
+                              recipient=ob2.hash_identity("ada@example.org"), badge=badge.id,
+                              verification=ob2.VerificationObject(type="SignedBadge", creator=key_document.id),
+                              issued_on=datetime.now(UTC).replace(microsecond=0))
     for document in (issuer, key_document, badge, assertion):
-        ob.validate_document(document)
+        ob2.validate_document(document)
     token = ob.sign_assertion(assertion, key)
     header, payload = verify_jws(token, key.public_key)
     if json.loads(payload) != assertion.to_dict():
@@ -131,7 +132,7 @@ def demo_command(alg: str) -> None:
         click.echo(f"# {title}\n{_pretty(document.to_dict())}\n")
     click.echo(f"# Signed assertion (compact JWS, header {json.dumps(header)}, key id {key.kid})\n{token}\n")
     click.echo("# Verified with the issuer's public key: ok (recipient ada@example.org matches: "
-               f"{ob.identity_matches(assertion.recipient, 'ada@example.org')})")
+               f"{ob2.identity_matches(assertion.recipient, 'ada@example.org')})")
 
 
 def register(group: click.Group) -> None:

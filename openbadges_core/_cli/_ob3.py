@@ -64,7 +64,7 @@ def upgrade_command(assertion: str, badge: str | None, issuer: str | None, issue
     Exit status: 0 upgraded, 1 an OB 2.0 document is invalid (issues on stderr), 2 cannot upgrade
     (revoked, not fetchable, not JSON ...).
     """
-    from openbadges_core._ob3._upgrade import upgrade_assertion
+    from openbadges_core._upgrade import upgrade_assertion
 
     if timeout is not None and timeout <= 0:
         raise click.UsageError("--timeout must be positive")

@@ -39,9 +39,3 @@ __all__ = [
     "parse_datetime",
     "parse_document",
 ]
-
-# Users (and reprs, docs, pickles) see the public home of these names, as httpx does.
-for _public in (Assertion, BadgeClass, Issuer, CryptographicKey, RevocationList, RevokedAssertion, IdentityObject,
-                VerificationObject, Image, Criteria, Evidence, Alignment, parse_document):
-    _public.__module__ = "openbadges_core"
-del _public

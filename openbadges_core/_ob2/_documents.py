@@ -8,12 +8,13 @@ from dataclasses import field
 from datetime import datetime
 from typing import Any
 
+from openbadges_core._ob2._base import ValidatedNode
+from openbadges_core._ob2._context import detect_kind
 from openbadges_core._ob2._model import (
     BOOL,
     DATETIME,
     STR_OR_LIST,
     TEXT,
-    Node,
     decode_json,
     fail,
     node_codec,
@@ -51,7 +52,7 @@ _REVOKED = node_codec(lambda: RevokedAssertion, iri=True)
 
 
 @ob2_model("CryptographicKey")
-class CryptographicKey(Node):
+class CryptographicKey(ValidatedNode):
     """A public key document (``sec:Key``); ``owner`` is the Issuer IRI, which lists it in ``publicKey``."""
 
     type: str | tuple[str, ...] = prop("type", STR_OR_LIST, default="CryptographicKey")
@@ -63,7 +64,7 @@ class CryptographicKey(Node):
 
 
 @ob2_model("Issuer")
-class Issuer(Node):
+class Issuer(ValidatedNode):
     """An Issuer Profile (``type`` ``Issuer`` or ``Profile``)."""
 
     type: str | tuple[str, ...] = prop("type", STR_OR_LIST, default="Issuer")
@@ -83,7 +84,7 @@ class Issuer(Node):
 
 
 @ob2_model("BadgeClass")
-class BadgeClass(Node):
+class BadgeClass(ValidatedNode):
     """The achievement: name, description, image, criteria and the issuer (IRI or embedded Issuer)."""
 
     type: str | tuple[str, ...] = prop("type", STR_OR_LIST, default="BadgeClass")
@@ -105,7 +106,7 @@ class BadgeClass(Node):
 
 
 @ob2_model("Assertion")
-class Assertion(Node):
+class Assertion(ValidatedNode):
     """An awarded badge: who (``recipient``), what (``badge``), when (``issued_on``) and how to verify."""
 
     type: str | tuple[str, ...] = prop("type", STR_OR_LIST, default="Assertion")
@@ -130,7 +131,7 @@ class Assertion(Node):
 
 
 @ob2_model("RevocationList")
-class RevocationList(Node):
+class RevocationList(ValidatedNode):
     """The issuer's list of revoked assertions: IRIs, or :class:`RevokedAssertion` entries with a reason."""
 
     type: str | tuple[str, ...] = prop("type", STR_OR_LIST, default="RevocationList")
@@ -158,7 +159,7 @@ class RevocationList(Node):
 
 Document = Issuer | BadgeClass | Assertion | CryptographicKey | RevocationList
 
-DOCUMENT_CLASSES: dict[str, type[Node]] = {
+DOCUMENT_CLASSES: dict[str, type[ValidatedNode]] = {
     "Assertion": Assertion,
     "BadgeClass": BadgeClass,
     "Issuer": Issuer,
@@ -173,8 +174,6 @@ def parse_document(data: str | bytes | Mapping[str, Any]) -> Document:
     Raises :class:`ParseError` for non-JSON input or an unknown ``type``, :class:`ValidationError` (with
     ``.issues``) for a document that breaks a rule.
     """
-    from openbadges_core._validation import detect_kind
-
     mapping = data if isinstance(data, Mapping) else decode_json(data)
     kind = detect_kind(mapping)
     cls = DOCUMENT_CLASSES.get(kind or "")

@@ -15,6 +15,7 @@ from typing import Any, ClassVar, Self, TypeVar, dataclass_transform
 import msgspec
 
 from openbadges_core._errors import ParseError, ValidationError, ValidationIssue
+from openbadges_core._json import check_depth
 
 OB2_CONTEXT = "https://w3id.org/openbadges/v2"
 
@@ -258,22 +259,6 @@ class Node:
             raise ValidationError("", [ValidationIssue(join_path(path, k), "required",
                                                        f"{k} is required") for k in keys]) from None
 
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any], *, validate: bool = True) -> Self:
-        """Parse a JSON-LD mapping; validates first (raises :class:`ValidationError`) unless told not to."""
-        if not isinstance(data, Mapping):
-            raise fail("", "json", f"expected a JSON object, got {type(data).__name__}", parse=True)
-        if validate:
-            from openbadges_core._validation import validate_document
-
-            validate_document(data, kind=cls.KIND)
-        return cls.from_node(data, "", top=True)
-
-    @classmethod
-    def from_json(cls, data: str | bytes, *, validate: bool = True) -> Self:
-        """Parse JSON text; :class:`ParseError` if it is not a JSON object."""
-        return cls.from_dict(decode_json(data), validate=validate)
-
 
 def decode_json(data: str | bytes | bytearray | memoryview) -> dict[str, Any]:
     """JSON text -> dict, or :class:`ParseError` (rule ``json``)."""
@@ -283,6 +268,10 @@ def decode_json(data: str | bytes | bytearray | memoryview) -> dict[str, Any]:
         raise fail("", "json", f"not valid JSON: {exc}", parse=True) from None
     except RecursionError:
         raise fail("", "json", "JSON nested too deeply", parse=True) from None
+    try:
+        check_depth(value)
+    except ParseError as exc:
+        raise fail("", "json", exc.message, parse=True) from None
     if not isinstance(value, dict):
         raise fail("", "json", f"expected a JSON object, got {type(value).__name__}", parse=True)
     return value

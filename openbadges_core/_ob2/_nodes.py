@@ -7,7 +7,8 @@ from collections.abc import Mapping
 from dataclasses import field
 from typing import Any
 
-from openbadges_core._ob2._model import BOOL, STR_OR_LIST, TEXT, Node, ob2_model, prop
+from openbadges_core._ob2._base import ValidatedNode
+from openbadges_core._ob2._model import BOOL, STR_OR_LIST, TEXT, ob2_model, prop
 
 __all__ = [
     "Alignment",
@@ -22,7 +23,7 @@ __all__ = [
 
 
 @ob2_model("IdentityObject")
-class IdentityObject(Node):
+class IdentityObject(ValidatedNode):
     """The recipient: ``type`` is ``email`` | ``url`` | ``telephone`` | ``id``; build hashed ones with
     :func:`hash_identity`."""
 
@@ -35,7 +36,7 @@ class IdentityObject(Node):
 
 
 @ob2_model("VerificationObject")
-class VerificationObject(Node):
+class VerificationObject(ValidatedNode):
     """How to verify: ``HostedBadge`` (or the alias ``hosted``) or ``SignedBadge`` (``signed``) with the
     key IRI in ``creator``. On an Issuer it is a policy (``starts_with``, ``allowed_origins``) with
     an optional type."""
@@ -78,7 +79,7 @@ _HOSTED = frozenset({"HostedBadge", "hosted", "obi:HostedBadge", "https://w3id.o
 
 
 @ob2_model("Image")
-class Image(Node):
+class Image(ValidatedNode):
     """An image object; wherever an image is allowed a plain IRI (or ``data:`` URI) string works too."""
 
     type: str | tuple[str, ...] | None = prop("type", STR_OR_LIST, default=None)
@@ -90,7 +91,7 @@ class Image(Node):
 
 
 @ob2_model("Criteria")
-class Criteria(Node):
+class Criteria(ValidatedNode):
     """What earns the badge: an ``id`` (criteria page IRI) and/or a Markdown ``narrative``."""
 
     type: str | tuple[str, ...] | None = prop("type", STR_OR_LIST, default=None)
@@ -101,7 +102,7 @@ class Criteria(Node):
 
 
 @ob2_model("Evidence")
-class Evidence(Node):
+class Evidence(ValidatedNode):
     """Evidence of the achievement (or use a plain IRI string in ``Assertion.evidence``)."""
 
     type: str | tuple[str, ...] | None = prop("type", STR_OR_LIST, default=None)
@@ -116,7 +117,7 @@ class Evidence(Node):
 
 
 @ob2_model("AlignmentObject")
-class Alignment(Node):
+class Alignment(ValidatedNode):
     """An AlignmentObject: the badge aligns with ``target_name`` at ``target_url``."""
 
     type: str | tuple[str, ...] | None = prop("type", STR_OR_LIST, default=None)
@@ -130,7 +131,7 @@ class Alignment(Node):
 
 
 @ob2_model("RevokedAssertion")
-class RevokedAssertion(Node):
+class RevokedAssertion(ValidatedNode):
     """One RevocationList entry given as an object: the assertion ``id`` (or legacy ``uid``) and why."""
 
     id: str | None = prop("id", default=None)

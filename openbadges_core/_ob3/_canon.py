@@ -2,13 +2,16 @@
 
 Strict means: only bundled contexts (see :mod:`._contexts`), every property must be defined by the
 context (a JSON-LD processor silently drops undefined terms, which would then escape the signature),
-every ``@type``/``@id`` must be an absolute IRI or a blank node, and input size and blank-node count
-are capped so a hostile document cannot make canonicalization explode.
+every ``@type``/``@id`` must be an absolute IRI or a blank node, and input size, ``@context`` entries,
+blank nodes and RDFC-1.0 work are capped — and bounded by a deadline — so a hostile document cannot
+make canonicalization explode.
 """
 
 from __future__ import annotations
 
 import json
+import math
+import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -26,7 +29,8 @@ __all__ = ["CanonicalizationLimits", "canonicalize", "expand"]
 
 @dataclass(frozen=True, slots=True)
 class CanonicalizationLimits:
-    """Caps applied before any RDF work: serialized JSON size, node objects, blank nodes."""
+    """Caps applied before and during RDF work: serialized JSON size, ``@context`` entries, node
+    objects, blank nodes, RDFC-1.0 work, and an optional deadline."""
 
     max_document_bytes: int = 1024 * 1024
     max_nodes: int = 10_000
@@ -34,6 +38,17 @@ class CanonicalizationLimits:
     #: calls of RDFC-1.0's "hash N-degree quads" step (the part that explodes on poison graphs);
     #: ordinary credentials need none or a handful.
     max_n_degree_hashes: int = 2_000
+    #: permutations of same-hash blank nodes RDFC-1.0 may try, all calls together (each one copies
+    #: an identifier issuer); the sum of ``n!`` over the groups it meets is charged up front.
+    max_permutations: int = 20_000
+    #: entries of one ``@context`` (each costs milliseconds to process), ``@context`` entries in the
+    #: whole document (embedded endorsements have their own), and the serialized size of all inline
+    #: (object) contexts; a ``@context`` naming one context twice is refused.
+    max_contexts: int = 16
+    max_total_contexts: int = 256
+    max_inline_context_bytes: int = 64 * 1024
+    #: a ``time.monotonic()`` value by which the work must be done (the verifier's deadline)
+    deadline: float | None = None
 
 
 _DEFAULT_LIMITS = CanonicalizationLimits()
@@ -43,7 +58,10 @@ _DEFAULT_LIMITS = CanonicalizationLimits()
 # contexts per active context, but type-scoped contexts (non-propagating) are applied to a fresh clone
 # every time, so nothing downstream of them ever hits its cache. Keying by content fixes that; the
 # entries are pyld's own immutable-by-convention active contexts.
-_PROCESSED: BoundedCache = BoundedCache(maxsize=1024)
+_PROCESSED: BoundedCache = BoundedCache(
+    maxsize=1024, max_bytes=24 * 1024 * 1024,
+    # the local context's JSON (its new term definitions cost ~16x that in objects) + the mappings table
+    cost=lambda key, ctx: 16 * len(key) + 100 * len(ctx.get("mappings", ()) if isinstance(ctx, dict) else ()))
 
 
 def _context_key(local_ctx: Any) -> str | None:
@@ -55,11 +73,26 @@ def _context_key(local_ctx: Any) -> str | None:
         return None
 
 
+def _check_deadline(deadline: float | None) -> None:
+    if deadline is not None and time.monotonic() > deadline:
+        raise CanonicalizationError("JSON-LD processing ran past the verification deadline",
+                                    code="canonicalization_timeout")
+
+
 class _Processor(jsonld.JsonLdProcessor):  # type: ignore[misc]
-    """pyld's processor with processed-context memoization across operations."""
+    """pyld's processor with processed-context memoization across operations and a deadline."""
+
+    def __init__(self, *args: Any, deadline: float | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._deadline = deadline
+
+    def _expand(self, *args: Any, **kwargs: Any) -> Any:
+        _check_deadline(self._deadline)
+        return super()._expand(*args, **kwargs)
 
     def _process_context(self, active_ctx: Any, local_ctx: Any, options: Any, override_protected: bool = False,
                          propagate: bool = True, validate_scoped: bool = True, cycles: Any = None) -> Any:
+        _check_deadline(self._deadline)
         ctx_key = _context_key(local_ctx)
         uid = active_ctx.get("_uuid") if isinstance(active_ctx, dict) else None
         if ctx_key is None or uid is None:
@@ -77,18 +110,38 @@ class _Processor(jsonld.JsonLdProcessor):  # type: ignore[misc]
 
 
 class _BoundedURDNA2015(URDNA2015):  # type: ignore[misc]
-    """RDFC-1.0 with a work budget on the N-degree hashing step (poison-graph defence)."""
+    """RDFC-1.0 with a work budget (poison-graph defence): N-degree hashing calls, the permutations
+    they would try, and the deadline."""
 
-    def __init__(self, budget: int) -> None:
+    def __init__(self, limits: CanonicalizationLimits) -> None:
         super().__init__()
-        self._budget = budget
+        self._budget = limits.max_n_degree_hashes
+        self._permutations = limits.max_permutations
+        self._deadline = limits.deadline
+
+    @staticmethod
+    def _over() -> CanonicalizationError:
+        return CanonicalizationError("canonicalization exceeded its work budget (blank-node graph too "
+                                     "symmetric); refusing the document")
+
+    def hash_first_degree_quads(self, id_: Any) -> Any:
+        _check_deadline(self._deadline)
+        return super().hash_first_degree_quads(id_)
 
     def hash_n_degree_quads(self, id_: Any, issuer: Any) -> Any:
+        _check_deadline(self._deadline)
         self._budget -= 1
         if self._budget < 0:
-            raise CanonicalizationError("canonicalization exceeded its work budget (blank-node graph too "
-                                        "symmetric); refusing the document")
+            raise self._over()
         return super().hash_n_degree_quads(id_, issuer)
+
+    def create_hash_to_related(self, id_: Any, issuer: Any) -> Any:
+        related = super().create_hash_to_related(id_, issuer)
+        for nodes in related.values():  # hash_n_degree_quads tries every permutation of each group
+            self._permutations -= math.factorial(min(len(nodes), 20))
+            if self._permutations < 0:
+                raise self._over()
+        return related
 
 
 def _options() -> dict[str, Any]:
@@ -156,6 +209,42 @@ def _check_expanded(expanded: Any, limits: CanonicalizationLimits) -> None:
                 stack.append(value if key != "@reverse" else list(value.values()))
 
 
+def _check_contexts(document: Mapping[str, Any], limits: CanonicalizationLimits) -> None:
+    """Every ``@context`` in the document, before pyld sees one: few entries in all, none named twice
+    in one list, little inline JSON. (``[VC2, OB3] + [OB3, VC2] * n`` costs milliseconds per entry.)"""
+    entries = 0
+    inline = 0
+    stack: list[Any] = [document]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(item)
+            continue
+        if not isinstance(item, Mapping):
+            continue
+        for key, value in item.items():
+            if key == "@context":
+                listed = value if isinstance(value, list) else [value]
+                entries += len(listed)
+                if len(listed) > limits.max_contexts:
+                    raise CanonicalizationError(f"an @context has more than {limits.max_contexts} entries")
+                if entries > limits.max_total_contexts:
+                    raise CanonicalizationError(f"more than {limits.max_total_contexts} @context entries")
+                seen: set[str] = set()
+                for ctx in listed:
+                    text = ctx if isinstance(ctx, str) else _context_key(ctx) or repr(ctx)
+                    if text in seen:
+                        raise CanonicalizationError(f"@context names {text[:100]!r} twice")
+                    seen.add(text)
+                    if not isinstance(ctx, str) and ctx is not None:
+                        inline += len(text)
+                        if inline > limits.max_inline_context_bytes:
+                            raise CanonicalizationError(
+                                f"inline @context objects exceed {limits.max_inline_context_bytes} bytes")
+            elif isinstance(value, (Mapping, list)):
+                stack.append(value)
+
+
 def expand(document: Mapping[str, Any], *, limits: CanonicalizationLimits | None = None) -> list[Any]:
     """Expand ``document`` with the bundled contexts only, rejecting undefined terms.
 
@@ -173,8 +262,10 @@ def expand(document: Mapping[str, Any], *, limits: CanonicalizationLimits | None
         raise CanonicalizationError(
             f"document is {size} bytes, more than the {limits.max_document_bytes}-byte limit")
 
+    _check_contexts(document, limits)
+    _check_deadline(limits.deadline)
     dropped: list[str | None] = []
-    processor = _Processor(on_property_dropped=dropped.append)
+    processor = _Processor(on_property_dropped=dropped.append, deadline=limits.deadline)
     try:
         expanded = processor.expand(dict(document), _options())
     except CanonicalizationError:
@@ -198,7 +289,7 @@ def canonicalize(document: Mapping[str, Any], *, limits: CanonicalizationLimits 
     expanded = expand(document, limits=limits)
     try:
         # What JsonLdProcessor.to_rdf does after expanding (we have expanded already, strictly).
-        processor = _Processor()
+        processor = _Processor(deadline=limits.deadline)
         issuer = IdentifierIssuer("_:b")
         node_map: dict[str, Any] = {"@default": {}}
         processor._create_node_map(expanded, node_map, "@default", issuer)
@@ -206,7 +297,7 @@ def canonicalize(document: Mapping[str, Any], *, limits: CanonicalizationLimits 
         dataset = {name: processor._graph_to_rdf(graph, issuer, options)
                    for name, graph in sorted(node_map.items())
                    if name == "@default" or name.startswith("_:") or _is_absolute_iri(name)}
-        canon = _BoundedURDNA2015(limits.max_n_degree_hashes)
+        canon = _BoundedURDNA2015(limits)
         result = canon.main(dataset, {"algorithm": "URDNA2015", "format": "application/n-quads"})
     except CanonicalizationError:
         raise

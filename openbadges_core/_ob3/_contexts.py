@@ -11,7 +11,7 @@ loaders share), so canonicalizing many credentials pays for context processing o
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import cache
 from typing import Any
 
@@ -82,20 +82,53 @@ def document_loader(url: str, options: Mapping[str, Any] | None = None) -> dict[
 
 # Private to this module: pyld's module-level cache is shared with every other loader in the process.
 class BoundedCache(dict[str, Any]):
-    """Insertion-ordered cache that forgets its oldest entry beyond ``maxsize`` (inline contexts
-    of hostile documents must not grow it without bound)."""
+    """Insertion-ordered cache that forgets its oldest entries beyond ``maxsize`` entries or, with
+    ``max_bytes``, beyond that many bytes as ``cost(key, value)`` estimates them (inline contexts of
+    hostile documents must not grow it without bound, in count or in size)."""
 
-    def __init__(self, maxsize: int) -> None:
+    def __init__(self, maxsize: int, *, max_bytes: int | None = None,
+                 cost: Callable[[str, Any], int] | None = None) -> None:
         super().__init__()
         self.maxsize = maxsize
+        self.max_bytes = max_bytes
+        self._cost = cost or (lambda key, value: len(key))
+        self._costs: dict[str, int] = {}
+        #: the estimated bytes held (sum of ``cost`` over the entries)
+        self.bytes = 0
 
     def __setitem__(self, key: str, value: Any) -> None:
-        if key not in self and len(self) >= self.maxsize:
+        cost = self._cost(key, value) if self.max_bytes is not None else 0
+        if self.max_bytes is not None and cost > self.max_bytes:
+            return  # never worth evicting everything for one entry
+        if key in self:
+            del self[key]
+        while self and (len(self) >= self.maxsize
+                        or (self.max_bytes is not None and self.bytes + cost > self.max_bytes)):
             del self[next(iter(self))]
         super().__setitem__(key, value)
+        self._costs[key] = cost
+        self.bytes += cost
+
+    def __delitem__(self, key: str) -> None:
+        super().__delitem__(key)
+        self.bytes -= self._costs.pop(key, 0)
+
+    def clear(self) -> None:
+        super().clear()
+        self._costs.clear()
+        self.bytes = 0
 
 
-_RESOLVED_CACHE = BoundedCache(maxsize=128)
+class _UrlContextCache(BoundedCache):
+    """The resolver's shared cache, for contexts named by URL (the bundled ones) only: an inline
+    context (keyed by its JSON) comes from the document being processed and is not kept past it."""
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        if key in BUNDLED_CONTEXTS:
+            super().__setitem__(key, value)
+
+
+_RESOLVED_CACHE = _UrlContextCache(maxsize=128)
 
 
 def context_resolver() -> ContextResolver:

@@ -13,14 +13,17 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from openbadges_core._errors import SignatureError, SigningError, UnsupportedAlgorithmError
+from openbadges_core._keys import PrivateKey, Signer
+from openbadges_core._net import Fetcher
 from openbadges_core._ob3._canon import CanonicalizationLimits, canonicalize
-from openbadges_core._ob3._didkeys import KeyFetcher, resolve_ed25519_key
+from openbadges_core._ob3._didkeys import resolve_ed25519_key
 from openbadges_core._ob3._multibase import ed25519_multikey, multibase_decode, multibase_encode
 
 __all__ = ["VerifiedProof", "proof_hash_data", "sign_data_integrity", "verify_data_integrity"]
@@ -29,13 +32,6 @@ DATA_INTEGRITY_PROOF = "DataIntegrityProof"
 ED25519_SIGNATURE_2020 = "Ed25519Signature2020"
 #: cryptosuites of ``DataIntegrityProof`` we verify (the first one is what we sign with).
 EDDSA_CRYPTOSUITES = ("eddsa-rdfc-2022", "eddsa-2022")
-
-
-@runtime_checkable
-class _EdDSASigner(Protocol):
-    alg: str
-
-    def sign(self, data: bytes) -> bytes: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,10 +74,10 @@ def _timestamp(value: str | datetime | None) -> str:
     return moment.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _sign_bytes(key: Ed25519PrivateKey | _EdDSASigner, data: bytes) -> bytes:
+def _sign_bytes(key: Ed25519PrivateKey | Signer, data: bytes) -> bytes:
     if isinstance(key, Ed25519PrivateKey):
         return key.sign(data)
-    if isinstance(key, _EdDSASigner) and key.alg == "EdDSA":
+    if isinstance(key, Signer) and key.alg == "EdDSA":
         try:
             return key.sign(data)
         except Exception as exc:  # a platform's HSM/KMS callback
@@ -91,7 +87,7 @@ def _sign_bytes(key: Ed25519PrivateKey | _EdDSASigner, data: bytes) -> bytes:
 
 def sign_data_integrity(
     credential: Mapping[str, Any],
-    key: Ed25519PrivateKey | _EdDSASigner,
+    key: Ed25519PrivateKey | Signer,
     *,
     verification_method: str | None = None,
     created: str | datetime | None = None,
@@ -127,12 +123,12 @@ def sign_data_integrity(
     return signed
 
 
-def _default_method(credential: Mapping[str, Any], key: Ed25519PrivateKey | _EdDSASigner) -> str:
+def _default_method(credential: Mapping[str, Any], key: Ed25519PrivateKey | Signer) -> str:
     issuer = credential.get("issuer")
     issuer_id = issuer.get("id") if isinstance(issuer, Mapping) else issuer
+    if isinstance(key, PrivateKey) and isinstance(key.cryptography_key, Ed25519PrivateKey):
+        key = key.cryptography_key
     if isinstance(key, Ed25519PrivateKey):
-        from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-
         raw = key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
     else:
         raise SigningError("pass verification_method when signing with an external signer")
@@ -141,7 +137,7 @@ def _default_method(credential: Mapping[str, Any], key: Ed25519PrivateKey | _EdD
     return f"{issuer_id}#{ed25519_multikey(raw)}"
 
 
-def _verify_one(document: Mapping[str, Any], proof: Mapping[str, Any], *, fetcher: KeyFetcher | None,
+def _verify_one(document: Mapping[str, Any], proof: Mapping[str, Any], *, fetcher: Fetcher | None,
                 proof_purpose: str, limits: CanonicalizationLimits | None) -> VerifiedProof:
     proof_type = proof.get("type")
     suite = proof.get("cryptosuite")
@@ -187,7 +183,7 @@ def _issuer_bound(method: str, document: Mapping[str, Any]) -> bool:
 def verify_data_integrity(
     credential: Mapping[str, Any],
     *,
-    fetcher: KeyFetcher | None = None,
+    fetcher: Fetcher | None = None,
     proof_purpose: str = "assertionMethod",
     limits: CanonicalizationLimits | None = None,
 ) -> list[VerifiedProof]:

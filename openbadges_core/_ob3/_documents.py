@@ -15,6 +15,7 @@ from types import MappingProxyType
 from typing import Any, ClassVar, Self
 
 from openbadges_core._errors import ParseError, ValidationError, ValidationIssue
+from openbadges_core._json import loads as json_loads
 from openbadges_core._ob3._contexts import OB3_CONTEXT, VC1_CONTEXT, VC2_CONTEXT
 from openbadges_core._ob3._schema import credential_issues
 
@@ -138,7 +139,7 @@ class _Document:
         if len(data) > _MAX_JSON_BYTES:
             raise ParseError("document is too large")
         try:
-            parsed = json.loads(data)
+            parsed = json_loads(data)
         except (ValueError, UnicodeDecodeError) as exc:
             raise ParseError(f"not JSON: {exc}") from None
         return cls.from_dict(parsed)

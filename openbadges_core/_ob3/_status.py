@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from openbadges_core._errors import StatusListError
+from openbadges_core._ob3._contexts import VC2_CONTEXT
 
 __all__ = [
     "MAX_LIST_BYTES",
@@ -32,7 +33,6 @@ __all__ = [
 MIN_LIST_SIZE = 131_072
 MAX_LIST_BYTES = 16 * 1024 * 1024  # 134 million entries: far beyond any real list, small enough for memory
 STATUS_PURPOSES = ("revocation", "suspension", "refresh", "message")
-VC2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 
 
 class BitstringStatusList:

@@ -5,19 +5,20 @@ Signing writes the VC 2.0 form (the JWT payload is the credential) with the regi
 ``exp = validUntil``. Verifying accepts that form and the VC 1.1 form (credential in a ``vc`` claim),
 ``typ`` ``JWT`` / ``vc+jwt`` / ``vc+ld+json+jwt``, checks the claims against the credential, pins the
 algorithm by the key type (via :func:`openbadges_core.verify_jws`), and resolves keys from ``kid``
-(``did:key``, ``did:jwk``, ``did:web`` and HTTPS JWK/JWKS through the caller's fetcher). A key taken
-from the header ``jwk`` alone proves the signature, not the issuer: ``issuer_trusted`` is then False
-unless the caller pinned that key.
+(``did:key``, ``did:jwk``, ``did:web`` and HTTPS JWK/JWKS through the caller's fetcher). A ``did:key`` /
+``did:jwk`` issuer is its own key. A key taken from the header ``jwk`` alone proves the signature, not the
+issuer: ``issuer_trusted`` is then False unless the caller pinned that key or the issuer lists it.
 """
 
 from __future__ import annotations
 
 import base64
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+
+import msgspec
 
 from openbadges_core._errors import (
     KeyMaterialError,
@@ -26,12 +27,16 @@ from openbadges_core._errors import (
     SigningError,
     UnsupportedAlgorithmError,
 )
-from openbadges_core._jws import sign_jws, verify_jws
-from openbadges_core._keys import PublicKey, Signer, load_public_key
+from openbadges_core._json import loads as json_loads
+from openbadges_core._jws import decode_jws_unverified, sign_jws, verify_jws
+from openbadges_core._keyio import load_public_key
+from openbadges_core._keys import PublicKey, Signer
+from openbadges_core._net import Fetcher
 from openbadges_core._ob3._contexts import BoundedCache
-from openbadges_core._ob3._didkeys import KeyFetcher, _fetch_json, did_web_url
+from openbadges_core._ob3._didkeys import _fetch_json, fetch_did_web_document
 from openbadges_core._ob3._documents import OpenBadgeCredential
 from openbadges_core._ob3._multibase import multibase_decode
+from openbadges_core._urls import is_under
 
 __all__ = ["VcJwtResult", "sign_vc_jwt", "verify_vc_jwt"]
 
@@ -43,8 +48,8 @@ _JWT_CLAIMS = ("iss", "jti", "sub", "nbf", "exp", "iat", "aud")
 class VcJwtResult:
     """A VC-JWT whose signature verified.
 
-    ``issuer_trusted`` is True when the key was pinned by the caller or published under the issuer's
-    own identifier (its DID, or a ``kid`` URL below the issuer id), or when the header ``jwk`` is listed
+    ``issuer_trusted`` is True when the key was pinned by the caller, is the issuer's own ``did:key`` /
+    ``did:jwk``, or was published under the issuer's own identifier (its DID, or a ``kid`` URL below the issuer id), or when the header ``jwk`` is listed
     (by JWK thumbprint) in the issuer's document fetched with the fetcher; False for a bare header ``jwk``.
     ``expired`` / ``not_yet_valid`` report the time window (the caller decides what they mean).
     """
@@ -133,7 +138,7 @@ def sign_vc_jwt(
 
 def _b64json(segment: str) -> Any:
     try:
-        return json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+        return json_loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
     except (ValueError, UnicodeDecodeError):
         raise SignatureError("did:jwk identifier is not base64url JSON") from None
 
@@ -150,6 +155,8 @@ def _key_from_did_key(did: str) -> PublicKey:
     raise SignatureError("did:key is not an Ed25519 or P-256 key")
 
 
+_JSON = msgspec.json.Decoder()
+_JWK_KEY = msgspec.json.Encoder(order="sorted")  # a JWK's cache key: its members in sorted order
 _JWK_CACHE = BoundedCache(maxsize=256)  # parsed public JWKs: parsing EC/RSA keys dominates verification
 
 
@@ -159,8 +166,8 @@ def _load_jwk(jwk: Any) -> PublicKey:
     if any(k in jwk for k in ("d", "p", "q", "dp", "dq", "qi", "k")):
         raise SignatureError("a JWK in a JWT header or key document must not carry private key material")
     try:
-        cache_key = json.dumps(jwk, sort_keys=True, separators=(",", ":"))
-    except (TypeError, ValueError):
+        cache_key = _JWK_KEY.encode(jwk).decode("utf-8")
+    except (TypeError, msgspec.EncodeError):
         raise SignatureError("a JWK must be plain JSON") from None
     cached = _JWK_CACHE.get(cache_key)
     if isinstance(cached, PublicKey):
@@ -186,16 +193,13 @@ def _pick_from_jwks(doc: Mapping[str, Any], kid: str, thumbprint: str | None) ->
     raise SignatureError(f"no key {kid!r} in the published key set")
 
 
-def _resolve_kid(kid: str, fetcher: KeyFetcher | None, thumbprint: str | None) -> PublicKey:
+def _resolve_kid(kid: str, fetcher: Fetcher | None, thumbprint: str | None) -> PublicKey:
     if kid.startswith("did:key:"):
         return _key_from_did_key(kid)
     if kid.startswith("did:jwk:"):
         return _load_jwk(_b64json(kid.split("#", 1)[0][len("did:jwk:"):]))
     if kid.startswith("did:web:"):
-        base = kid.split("#", 1)[0]
-        doc = _fetch_json(fetcher, did_web_url(base))
-        if doc.get("id") != base:
-            raise SignatureError(f"DID document is for {doc.get('id')!r}, not {base!r}")
+        doc = fetch_did_web_document(fetcher, kid)
         methods = doc.get("verificationMethod", [])
         for method in methods if isinstance(methods, list) else []:
             if isinstance(method, Mapping) and method.get("id") in (kid, "#" + kid.partition("#")[2]):
@@ -206,22 +210,19 @@ def _resolve_kid(kid: str, fetcher: KeyFetcher | None, thumbprint: str | None) -
     raise SignatureError(f"kid {kid!r} cannot be resolved (use a DID URL or an https URL)")
 
 
-def _issuer_lists_key(issuer_id: Any, key: PublicKey, fetcher: KeyFetcher) -> bool:
+def _issuer_lists_key(issuer_id: Any, key: PublicKey, fetcher: Fetcher) -> bool:
     """Whether the issuer's own document (an https Profile/JWKS, or a did:web document) publishes
     ``key``, matched by JWK thumbprint. Fetch failures simply mean "not shown to be the issuer's"."""
     if not isinstance(issuer_id, str):
         return False
-    if issuer_id.startswith("did:web:"):
-        url = did_web_url(issuer_id)
-    elif issuer_id.startswith("https://"):
-        url = issuer_id.split("#", 1)[0]
-    else:
-        return False
     try:
-        doc = _fetch_json(fetcher, url)
+        if issuer_id.startswith("did:web:"):
+            doc = fetch_did_web_document(fetcher, issuer_id)
+        elif issuer_id.startswith("https://"):
+            doc = _fetch_json(fetcher, issuer_id.split("#", 1)[0])
+        else:
+            return False
     except SignatureError:
-        return False
-    if issuer_id.startswith("did:web:") and doc.get("id") != issuer_id:
         return False
     candidates: list[Any] = []
     for name in ("keys", "verificationMethod", "assertionMethod", "publicKey"):
@@ -243,95 +244,139 @@ def _issuer_publishes(kid: str, issuer_id: Any) -> bool:
     base = kid.split("#", 1)[0]
     if base == issuer_id:
         return True
-    return issuer_id.startswith("https://") and base.startswith(issuer_id.rstrip("/") + "/")
+    return issuer_id.startswith("https://") and is_under(base, issuer_id)
 
 
-def _header_of(token: str) -> dict[str, Any]:
-    """The protected header (structure only; :func:`verify_jws` checks everything again)."""
-    if not isinstance(token, str) or token.count(".") != 2:
-        raise SignatureError("a VC-JWT is a compact JWS: three base64url segments")
-    segment = token.split(".", 1)[0]
+def _self_certifying_key(issuer_id: Any) -> PublicKey | None:
+    """The key a ``did:key`` / ``did:jwk`` issuer *is* (the identifier encodes it); None for other issuers."""
+    if not isinstance(issuer_id, str):
+        return None
     try:
-        header = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
-    except (ValueError, UnicodeDecodeError):
-        raise SignatureError("JWT header is not base64url JSON") from None
-    if not isinstance(header, dict):
-        raise SignatureError("JWT header is not a JSON object")
-    return header
+        if issuer_id.startswith("did:key:"):
+            return _key_from_did_key(issuer_id)
+        if issuer_id.startswith("did:jwk:"):
+            return _load_jwk(_b64json(issuer_id.split("#", 1)[0][len("did:jwk:"):]))
+    except OpenBadgesError:
+        return None
+    return None
+
+
+def _verifies(token: str, key: PublicKey) -> bool:
+    try:
+        verify_jws(token, key)
+    except OpenBadgesError:
+        return False
+    return True
+
+
+def _choose_key(token: str, header: Mapping[str, Any], issuer_id: Any, trusted_keys: Sequence[PublicKey],
+                fetcher: Fetcher | None) -> tuple[PublicKey, bool, bool]:
+    """(key, trusted, kid_resolved): the key the signature is checked with, whether it is the issuer's
+    for sure (pinned, or the issuer's own did:key/did:jwk), and whether it came from resolving ``kid``."""
+    kid = header.get("kid") if isinstance(header.get("kid"), str) else None
+    header_key = _load_jwk(header["jwk"]) if "jwk" in header else None
+    wanted = {k for k in (kid, header_key.kid if header_key else None) if k}
+    pinned = next((k for k in trusted_keys if k.kid in wanted or (kid and k.kid == kid.partition("#")[2])), None)
+    if pinned is not None:
+        return pinned, True, False
+    own = _self_certifying_key(issuer_id)
+    if own is not None and (header_key is None or header_key.kid == own.kid) and (
+            kid is None or kid.split("#", 1)[0] == issuer_id):
+        return own, True, False  # the issuer's did:key/did:jwk is the key; the header names it or nothing
+    if kid is not None and kid.startswith(("did:", "https://")):
+        try:
+            key = _resolve_kid(kid, fetcher, header_key.kid if header_key else None)
+        except SignatureError:
+            # the kid cannot be resolved (an example host that does not exist ...): a pinned key that
+            # verifies the signature is the caller's word that it is the issuer's
+            for candidate in trusted_keys:
+                if (header_key is None or header_key.kid == candidate.kid) and _verifies(token, candidate):
+                    return candidate, True, False
+            raise
+        if header_key is not None and header_key.kid != key.kid:
+            raise SignatureError("header jwk is not the key its kid names")
+        return key, False, True
+    if header_key is not None:
+        return header_key, False, False
+    for candidate in trusted_keys:
+        if _verifies(token, candidate):
+            return candidate, True, False
+    if trusted_keys:
+        raise SignatureError("VC-JWT names no key (no kid, no jwk) and no pinned key verifies it")
+    raise SignatureError("VC-JWT names no key (no kid, no jwk), its issuer is not a did:key or did:jwk, "
+                         "and no key was pinned")
 
 
 def verify_vc_jwt(
     token: str,
     *,
     trusted_keys: Sequence[PublicKey] = (),
-    fetcher: KeyFetcher | None = None,
+    fetcher: Fetcher | None = None,
     now: datetime | None = None,
     leeway_seconds: int = 60,
 ) -> VcJwtResult:
     """Verify a VC-JWT (VC 2.0 or VC 1.1 form) and return the credential with trust information.
 
     Key choice: a caller-pinned key (``trusted_keys``) matching the header ``kid``/``jwk`` thumbprint;
-    else the key ``kid`` resolves to; else the header ``jwk`` — trusted only when the issuer's own
-    document (https Profile/JWKS or did:web) lists it by thumbprint.
+    else, for a ``did:key``/``did:jwk`` issuer, the issuer's own key (when the header names no key, or
+    a ``jwk`` with the same thumbprint); else the key ``kid`` resolves to (a pinned key that verifies
+    the signature when ``kid`` cannot be resolved); else the header ``jwk`` — trusted only when the
+    issuer's own document (https Profile/JWKS or did:web) lists it by thumbprint.
 
     Raises:
         SignatureError: malformed token, wrong ``typ``, no usable key, bad signature, or claims that
             contradict the credential.
     """
-    header = _header_of(token)
+    try:
+        header, unverified = decode_jws_unverified(token)
+    except OpenBadgesError as exc:
+        raise SignatureError(f"a VC-JWT is a compact JWS: {exc.message}") from None
     typ = header.get("typ")
     if typ is not None and typ not in _TYPS:
         raise SignatureError(f"JWT typ {typ!r} is not a VC-JWT type ({', '.join(_TYPS)})")
-
+    payload = _payload_object(unverified)
+    credential, version = _credential_of(payload)
     kid = header.get("kid") if isinstance(header.get("kid"), str) else None
-    header_key = _load_jwk(header["jwk"]) if "jwk" in header else None
-    wanted = {k for k in (kid, header_key.kid if header_key else None) if k}
-    pinned = next((k for k in trusted_keys if k.kid in wanted or (kid and k.kid == kid.partition("#")[2])), None)
-    trusted = kid_resolved = False
-    if pinned is not None:
-        key, trusted = pinned, True
-    elif kid is not None and (kid.startswith(("did:", "https://"))):
-        key = _resolve_kid(kid, fetcher, header_key.kid if header_key else None)
-        kid_resolved = True
-        if header_key is not None and header_key.kid != key.kid:
-            raise SignatureError("header jwk is not the key its kid names")
-    elif header_key is not None:
-        key = header_key
-    elif len(trusted_keys) == 1:
-        key, trusted = trusted_keys[0], True
-    else:
-        raise SignatureError("VC-JWT names no key (no kid, no jwk) and none was pinned")
-    trusted_by_pin = trusted
+    issuer_id = _issuer_id(credential) or payload.get("iss")
+    key, trusted, kid_resolved = _choose_key(token, header, issuer_id, trusted_keys, fetcher)
     try:
-        _, payload_bytes = verify_jws(token, key)
+        verify_jws(token, key)
     except OpenBadgesError as exc:
         raise SignatureError(exc.message) from None
-    try:
-        payload = json.loads(payload_bytes)
-    except (ValueError, UnicodeDecodeError):
-        raise SignatureError("JWT payload is not JSON") from None
-    if not isinstance(payload, dict):
-        raise SignatureError("JWT payload is not a JSON object")
-    if "vc" in payload:
-        credential, version = payload["vc"], "1.1"
-        if not isinstance(credential, dict):
-            raise SignatureError("the vc claim is not a JSON object")
-    else:
-        credential, version = {k: v for k, v in payload.items() if k not in _JWT_CLAIMS}, "2.0"
-    if not trusted_by_pin and kid_resolved and kid is not None:
-        trusted = _issuer_publishes(kid, _issuer_id(credential))
-    elif not trusted and header_key is not None and key is header_key and fetcher is not None:
-        trusted = _issuer_lists_key(_issuer_id(credential), header_key, fetcher)
+    if kid_resolved and kid is not None:
+        trusted = _issuer_publishes(kid, issuer_id)
+    elif not trusted and "jwk" in header and fetcher is not None:
+        trusted = _issuer_lists_key(issuer_id, key, fetcher)
 
     _check_claims(payload, credential, version)
     moment = int((now or datetime.now(UTC)).timestamp())
-    nbf = payload.get("nbf", _epoch(credential.get("validFrom", credential.get("issuanceDate"))))
-    exp = payload.get("exp", _epoch(credential.get("validUntil", credential.get("expirationDate"))))
+    nbf = payload["nbf"] if "nbf" in payload else _epoch(credential.get("validFrom", credential.get("issuanceDate")))
+    exp = payload["exp"] if "exp" in payload else _epoch(credential.get("validUntil", credential.get("expirationDate")))
     return VcJwtResult(
         credential=credential, header=header, key=key, issuer_trusted=trusted, vc_version=version,
         expired=isinstance(exp, int) and moment > exp + leeway_seconds,
         not_yet_valid=isinstance(nbf, int) and moment < nbf - leeway_seconds,
     )
+
+
+def _payload_object(raw: bytes) -> dict[str, Any]:
+    try:
+        payload = json_loads(raw)  # depth-limited (untrusted input)
+    except ValueError as exc:
+        raise SignatureError(f"JWT payload is not usable JSON: {exc}") from None
+    if not isinstance(payload, dict):
+        raise SignatureError("JWT payload is not a JSON object")
+    return payload
+
+
+def _credential_of(payload: Mapping[str, Any]) -> tuple[dict[str, Any], str]:
+    """(credential, VC version): the ``vc`` claim (VC 1.1) or the payload minus the JWT claims (VC 2.0)."""
+    if "vc" in payload:
+        credential = payload["vc"]
+        if not isinstance(credential, dict):
+            raise SignatureError("the vc claim is not a JSON object")
+        return credential, "1.1"
+    return {k: v for k, v in payload.items() if k not in _JWT_CLAIMS}, "2.0"
 
 
 def _check_claims(payload: Mapping[str, Any], credential: Mapping[str, Any], version: str) -> None:

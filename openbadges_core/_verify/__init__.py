@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
+from openbadges_core._net import Fetcher, FetchResponse
 from openbadges_core._verify._api import verify
-from openbadges_core._verify._fetch import (
-    DocumentCache,
-    Fetcher,
-    FetchResponse,
-    SafeFetcher,
-    is_public_address,
-)
+from openbadges_core._verify._fetch import DocumentCache, SafeFetcher, is_public_address
 from openbadges_core._verify._options import VerifyOptions, shared_cache
+from openbadges_core._verify._registry import CheckName
 from openbadges_core._verify._report import Check, CheckLevel, VerificationReport
 
 __all__ = [
     "Check",
     "CheckLevel",
+    "CheckName",
     "DocumentCache",
     "FetchResponse",
     "Fetcher",

@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from openbadges_core._identity import identity_matches
+from openbadges_core._urls import origin_of, starts_with
 from openbadges_core._verify._report import VerificationReport
 
 __all__ = [
@@ -50,7 +51,7 @@ def check_dates(report: VerificationReport, assertion: Mapping[str, Any], now: d
         report.fail("issued_on", f"issuedOn {issued.isoformat()} is in the future (now {now.isoformat()})",
                     issued_on=issued.isoformat())
     else:
-        report.ok("issued_on", f"issued on {issued.isoformat()}")
+        report.ok("issued_on", lambda: f"issued on {issued.isoformat()}")
     raw = assertion.get("expires")
     if raw is None:
         report.ok("expiry", "the assertion does not expire")
@@ -64,18 +65,7 @@ def check_dates(report: VerificationReport, assertion: Mapping[str, Any], now: d
         report.expired = True
         report.fail("expiry", f"the assertion expired on {expires.isoformat()}", expires=expires.isoformat())
     else:
-        report.ok("expiry", f"valid until {expires.isoformat()}")
-
-
-def _origin(url: str) -> tuple[str, str, int | None] | None:
-    try:
-        parts = urlsplit(url)
-        port = parts.port or {"http": 80, "https": 443}.get(parts.scheme.lower())
-    except ValueError:
-        return None
-    if not parts.hostname:
-        return None
-    return parts.scheme.lower(), parts.hostname.lower(), port
+        report.ok("expiry", lambda: f"valid until {expires.isoformat()}")
 
 
 def check_hosted_scope(report: VerificationReport, assertion_id: str, issuer: Mapping[str, Any]) -> None:
@@ -88,13 +78,13 @@ def check_hosted_scope(report: VerificationReport, assertion_id: str, issuer: Ma
     policy = policy if isinstance(policy, Mapping) else {}
     starts = [s for s in as_list(policy.get("startsWith")) if isinstance(s, str) and s]
     origins = [o.lower() for o in as_list(policy.get("allowedOrigins")) if isinstance(o, str) and o]
-    target = _origin(assertion_id)
+    target = origin_of(assertion_id)
     if target is None:
         report.fail("hosted_scope", f"assertion id {assertion_id!r} is not an absolute http(s) URL")
         return
     if not starts and not origins:
         issuer_id = issuer.get("id")
-        home = _origin(issuer_id) if isinstance(issuer_id, str) else None
+        home = origin_of(issuer_id) if isinstance(issuer_id, str) else None
         if home is not None and home == target:
             report.ok("hosted_scope", f"assertion is hosted on the issuer's origin {home[0]}://{home[1]}")
         else:
@@ -102,7 +92,7 @@ def check_hosted_scope(report: VerificationReport, assertion_id: str, issuer: Ma
                         "and the issuer declares no startsWith/allowedOrigins")
         return
     problems = []
-    if starts and not any(assertion_id.startswith(s) for s in starts):
+    if starts and not any(starts_with(assertion_id, s) for s in starts):
         problems.append(f"does not start with any of {starts}")
     if origins:
         netloc = urlsplit(assertion_id).netloc.lower()

@@ -1,17 +1,18 @@
-"""Fetching documents for the verifier: the ``Fetcher`` protocol and the SSRF-safe default.
+"""Fetching documents for the verifier: the SSRF-safe default :class:`~openbadges_core.Fetcher`.
 
 ``SafeFetcher`` only speaks http(s). It resolves every host itself, refuses addresses outside the
 public internet (unless ``allow_private_network=True``) and then connects to exactly the address it
 checked (the URL is rewritten to the IP; ``Host`` and TLS SNI/certificate checks keep the name), so a
 DNS answer cannot change between the check and the connection. Redirects are followed by hand, one
 hop at a time, each hop checked again, with a bounded count and loop detection. Bodies are streamed
-and cut off at ``max_response_bytes``; every request has a timeout and may be given a deadline.
+and cut off at ``max_response_bytes``. One deadline covers the whole request — connect, TLS, every
+header and body read — because each socket operation gets at most the time left of it (a per-read
+timeout alone lets a server dripping one header line a second hold a request for minutes).
 """
 
 from __future__ import annotations
 
 import ipaddress
-import json
 import socket
 import threading
 import time
@@ -19,10 +20,10 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as _FutureTimeout
-from dataclasses import dataclass, field
-from typing import Any, Protocol, Self, runtime_checkable
+from typing import Any, Self
 from urllib.parse import urljoin, urlsplit
 
+import httpcore
 import httpx
 
 from openbadges_core._errors import (
@@ -32,17 +33,10 @@ from openbadges_core._errors import (
     ResponseTooLargeError,
     TooManyRedirectsError,
 )
+from openbadges_core._net import DEFAULT_ACCEPT, FetchResponse
 
-__all__ = [
-    "DEFAULT_ACCEPT",
-    "DocumentCache",
-    "FetchResponse",
-    "Fetcher",
-    "SafeFetcher",
-    "is_public_address",
-]
+__all__ = ["DocumentCache", "SafeFetcher", "is_public_address"]
 
-DEFAULT_ACCEPT = "application/ld+json, application/json;q=0.9"
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -56,40 +50,6 @@ _V6_BLOCKED = tuple(ipaddress.ip_network(n) for n in (
     "2001::/32",      # Teredo (embeds an IPv4 address)
     "fec0::/10",      # site-local (deprecated)
 ))
-
-
-@dataclass(frozen=True, slots=True)
-class FetchResponse:
-    """What a fetch returned: the final URL after redirects, status, content type and body."""
-
-    url: str
-    status_code: int
-    content_type: str
-    body: bytes
-    redirects: tuple[str, ...] = ()
-    headers: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def media_type(self) -> str:
-        """The content type without parameters, lower-cased (``application/ld+json``)."""
-        return self.content_type.split(";", 1)[0].strip().lower()
-
-    def json(self) -> Any:
-        """The body parsed as JSON (raises ``ValueError`` when it is not)."""
-        return json.loads(self.body)
-
-
-@runtime_checkable
-class Fetcher(Protocol):
-    """Anything that can fetch a URL for the verifier.
-
-    ``fetch`` returns the response whatever its status (the verifier judges 404/410/500), follows
-    redirects itself and raises :class:`~openbadges_core.FetchError` (or a subclass) when it cannot get
-    a response at all. ``timeout`` is the most time the call may take, in seconds.
-    """
-
-    def fetch(self, url: str, *, accept: str = DEFAULT_ACCEPT, timeout: float | None = None) -> FetchResponse:
-        ...
 
 
 def is_public_address(ip: IPAddress) -> bool:
@@ -120,6 +80,69 @@ def _system_resolver(host: str, port: int) -> list[str]:
     return seen
 
 
+# -- one deadline over the whole request --------------------------------------------------------------
+_REQUEST = threading.local()  # .deadline: time.monotonic() value the current thread's request must end by
+
+
+def _clip(timeout: float | None) -> float:
+    """A socket operation's timeout, cut to what is left of the current request's deadline."""
+    deadline: float | None = getattr(_REQUEST, "deadline", None)
+    if deadline is None:
+        return 10.0 if timeout is None else timeout
+    remaining = max(deadline - time.monotonic(), 0.001)  # at zero, the operation times out at once
+    return remaining if timeout is None else min(timeout, remaining)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    def __init__(self, inner: httpcore.NetworkStream) -> None:
+        self._inner = inner
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._inner.read(max_bytes, _clip(timeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._inner.write(buffer, _clip(timeout))
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def start_tls(self, ssl_context: Any, server_hostname: str | None = None,
+                  timeout: float | None = None) -> httpcore.NetworkStream:
+        return _DeadlineStream(self._inner.start_tls(ssl_context, server_hostname, _clip(timeout)))
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
+
+
+class _DeadlineBackend(httpcore.NetworkBackend):
+    """httpcore's sync backend whose streams honour the current request's deadline."""
+
+    def __init__(self) -> None:
+        self._inner = httpcore.SyncBackend()
+
+    def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
+                    socket_options: Any = None) -> httpcore.NetworkStream:
+        return _DeadlineStream(self._inner.connect_tcp(host, port, _clip(timeout), local_address,
+                                                       socket_options))
+
+    def connect_unix_socket(self, path: str, timeout: float | None = None,
+                            socket_options: Any = None) -> httpcore.NetworkStream:
+        raise httpcore.ConnectError("unix sockets are not fetched")
+
+    def sleep(self, seconds: float) -> None:
+        self._inner.sleep(seconds)
+
+
+def _deadline_transport(limits: httpx.Limits) -> httpx.HTTPTransport:
+    transport = httpx.HTTPTransport(verify=True, trust_env=False, limits=limits)
+    # The one way to give httpx a network backend: its transport's pool, rebuilt with ours.
+    transport._pool = httpcore.ConnectionPool(
+        ssl_context=httpx.create_ssl_context(), max_connections=limits.max_connections,
+        max_keepalive_connections=limits.max_keepalive_connections, keepalive_expiry=limits.keepalive_expiry,
+        network_backend=_DeadlineBackend())
+    return transport
+
+
 class SafeFetcher:
     """The default fetcher: httpx, SSRF-safe, DNS-pinned, size- and time-limited.
 
@@ -142,8 +165,9 @@ class SafeFetcher:
         self._resolve = resolver or _system_resolver
         self.allowed_networks = tuple(ipaddress.ip_network(n, strict=False) for n in allowed_networks)
         # trust_env=False: an environment proxy would connect somewhere we did not check.
-        self._client = httpx.Client(trust_env=False, follow_redirects=False, verify=True,
-                                    limits=httpx.Limits(max_connections=64, max_keepalive_connections=16))
+        limits = httpx.Limits(max_connections=64, max_keepalive_connections=16)
+        self._client = httpx.Client(trust_env=False, follow_redirects=False, verify=True, limits=limits,
+                                    transport=_deadline_transport(limits))
 
     def close(self) -> None:
         """Close pooled connections."""
@@ -237,6 +261,14 @@ class SafeFetcher:
         if scheme == "https":
             extensions["sni_hostname"] = host
         request = self._client.build_request("GET", pinned, headers=headers, extensions=extensions)
+        _REQUEST.deadline = deadline
+        try:
+            return self._send(request, url, deadline)
+        finally:
+            _REQUEST.deadline = None
+
+    def _send(self, request: httpx.Request, url: str, deadline: float
+              ) -> tuple[int, str, bytes, dict[str, str], str | None]:
         try:
             response = self._client.send(request, stream=True)
         except httpx.TimeoutException:

@@ -1,8 +1,12 @@
-"""What was handed to the verifier: a URL, JSON, a compact JWS or a baked image (bytes or a path)."""
+"""What was handed to the verifier: a URL, JSON, a compact JWS or a baked image (bytes or a path).
+
+A ``str`` is only ever text (URL, JSON, JWS): files are read only from an explicit ``os.PathLike``, so a
+service passing user-pasted text can neither leak local files nor reveal whether a path exists. Files
+must be regular files (not ``/dev/zero`` or a FIFO) and every read is capped at ``MAX_INPUT_BYTES``.
+"""
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections.abc import Mapping
@@ -10,14 +14,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from openbadges_core._errors import VerificationError
+from openbadges_core._errors import ParseError, VerificationError
+from openbadges_core._files import NotARegularFileError, read_capped
+from openbadges_core._json import check_depth, loads
+from openbadges_core._jws import compact_segments
 
 __all__ = ["MAX_INPUT_BYTES", "DetectedInput", "detect_input"]
 
 MAX_INPUT_BYTES = 16 * 1024 * 1024
 InputKind = Literal["url", "json", "jws", "image"]
 
-_JWS = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*")
 _URL = re.compile(r"https?://\S+", re.IGNORECASE)
 _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -42,13 +48,14 @@ def _from_text(text: str) -> DetectedInput | None:
         raise VerificationError("empty input: nothing to verify")
     if stripped.startswith("{"):
         try:
-            data = json.loads(stripped)
-        except ValueError as exc:
-            raise VerificationError(f"input looks like JSON but does not parse: {exc}") from None
+            data = loads(stripped)
+        except ParseError as exc:
+            raise VerificationError(f"input looks like JSON but cannot be read: {exc.message}",
+                                    code="json_too_deep" if exc.code == "json_too_deep" else None) from None
         if not isinstance(data, dict):
             raise VerificationError("JSON input must be an object (an assertion)")
         return DetectedInput("json", data)
-    if _JWS.fullmatch(stripped):
+    if compact_segments(stripped) is not None:
         return DetectedInput("jws", stripped)
     if _URL.fullmatch(stripped):
         return DetectedInput("url", stripped)
@@ -74,35 +81,39 @@ def _from_bytes(data: bytes) -> DetectedInput:
 
 def _read_path(path: Path) -> bytes:
     try:
-        size = path.stat().st_size
-        if size > MAX_INPUT_BYTES:
-            raise VerificationError(f"{path} is larger than {MAX_INPUT_BYTES} bytes")
-        return path.read_bytes()
+        data = read_capped(path, MAX_INPUT_BYTES)
+    except NotARegularFileError:
+        raise VerificationError(f"{path} is not a regular file; only files are verified") from None
     except OSError as exc:
         raise VerificationError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if len(data) > MAX_INPUT_BYTES:
+        raise VerificationError(f"{path} is larger than {MAX_INPUT_BYTES} bytes")
+    return data
 
 
 def detect_input(value: object) -> DetectedInput:
-    """Classify what the caller passed; raises :class:`VerificationError` when it is none of the kinds."""
+    """Classify what the caller passed; raises :class:`VerificationError` when it is none of the kinds.
+
+    A ``str`` is a URL, JSON or a compact JWS, never a file name: pass a :class:`pathlib.Path` to read a file.
+    """
+    if type(value) is str and (found := _from_text(value)) is not None:  # common case first: ABC checks are slow
+        return found
     if isinstance(value, Mapping):
+        try:
+            check_depth(value)
+        except ParseError as exc:
+            raise VerificationError(exc.message, code=exc.code) from None
         return DetectedInput("json", dict(value))
     if isinstance(value, (bytes, bytearray, memoryview)):
         return _from_bytes(bytes(value))
     if isinstance(value, os.PathLike):
         return _from_bytes(_read_path(Path(value)))
     if isinstance(value, str):
+        if len(value) > MAX_INPUT_BYTES:
+            raise VerificationError(f"input is larger than {MAX_INPUT_BYTES} characters")
         found = _from_text(value)
         if found is not None:
             return found
-        stripped = value.strip()
-        if len(stripped) < 4096 and "\n" not in stripped:
-            path = Path(stripped)
-            try:
-                is_file = path.is_file()
-            except (OSError, ValueError):
-                is_file = False
-            if is_file:
-                return _from_bytes(_read_path(path))
-            raise VerificationError(f"not a URL, JSON, compact JWS or an existing file: {stripped[:200]!r}")
-        raise VerificationError("input is not an assertion URL, JSON, a compact JWS or a path")
+        raise VerificationError("a str input must be an assertion URL, JSON or a compact JWS (to verify a "
+                                "file, pass a pathlib.Path)")
     raise VerificationError(f"cannot verify a {type(value).__name__}; pass a URL, JSON, a JWS, image bytes or a path")

@@ -7,6 +7,7 @@ from typing import Any
 
 from openbadges_core._errors import OpenBadgesError
 from openbadges_core._jws import decode_jws_unverified, verify_jws
+from openbadges_core._net import FetchResponse
 from openbadges_core._verify._checks import (
     as_list,
     check_badge_image,
@@ -18,11 +19,11 @@ from openbadges_core._verify._checks import (
     index_revocations,
     utc_now,
 )
-from openbadges_core._verify._fetch import FetchResponse
 from openbadges_core._verify._session import (
     JSON_MEDIA_TYPES,
     LinkedDocument,
     Session,
+    cached_document_issues,
     document_issues_of,
     has_type,
     is_http_url,
@@ -79,14 +80,11 @@ def _linked(session: Session, value: object, expected_type: str, what: str) -> d
     url = value if isinstance(value, str) else (value.get("id") if isinstance(value, Mapping) else None)
     if is_http_url(url):
         assert isinstance(url, str)
-        doc = session.linked(url, expected_type, fetch_check)
+        doc = _at_own_id(session, url, expected_type, fetch_check)
         if doc is None:
             return None
         _replay(session, doc, fetch_check)
-        record_validation(report, validate_check, f"{expected_type} {url}", doc.issues)
-        if doc.data.get("id") != url:
-            report.fail(fetch_check, f"{url} serves a document whose id is {doc.data.get('id')!r}",
-                        level="warning")
+        record_validation(report, validate_check, f"{expected_type} {doc.url}", doc.issues)
         return doc.data
     if isinstance(value, Mapping):
         data = dict(value)
@@ -96,6 +94,30 @@ def _linked(session: Session, value: object, expected_type: str, what: str) -> d
                                              expected_type))
         return data
     report.fail(fetch_check, f"{what} {value!r} is neither an http(s) URL nor an embedded {expected_type}")
+    return None
+
+
+def _at_own_id(session: Session, url: str, expected_type: str, check: str) -> LinkedDocument | None:
+    """The issuer profile, badge class or key at ``url``, trusted only as a document fetched at its own
+    ``id``: a document declaring another id is fetched again there and that copy used (as the IMS
+    reference validator does); if that fails, it is an error. A redirect's target counts as fetched at.
+    Otherwise ``http://attacker/i.json`` could declare ``"id": "https://victim.example/issuer"``."""
+    doc = session.linked(url, expected_type, check)
+    if doc is None:
+        return None
+    declared = doc.data.get("id")
+    if declared == url or (doc.fetched_from and declared == doc.fetched_from):
+        return doc
+    report = session.report
+    if isinstance(declared, str) and is_http_url(declared):
+        again = session.linked(declared, expected_type, check)
+        if again is not None and again.data.get("id") == declared:
+            report.fail(check, f"{url} serves a {expected_type} whose id is {declared}; the copy fetched at "
+                        f"{declared} is used", level="warning", url=url, declared=declared)
+            return again
+    report.fail(check, f"{url} serves a {expected_type} whose id is {declared!r}, which does not serve it: "
+                "a document speaks only for the URL it is fetched from", code="id_mismatch", url=url,
+                declared=declared)
     return None
 
 
@@ -326,11 +348,12 @@ def verify_signed(session: Session, token: str, recipient: str | None) -> None:
     if assertion is None:
         report.fail("jws_decode", "the JWS payload is not a JSON object")
         return
-    report.ok("jws_decode", f"compact JWS, header alg {header.get('alg')!r}")
+    report.ok("jws_decode", lambda: f"compact JWS, header alg {header.get('alg')!r}")
     report.assertion = assertion
     if not check_version(session, assertion):
         return
-    record_validation(report, "validate_assertion", "the assertion", document_issues_of(assertion, "Assertion"))
+    record_validation(report, "validate_assertion", "the assertion",
+                      cached_document_issues(assertion, "Assertion", payload))
     kind = _normalise_type(_verification_type(assertion))
     verification = assertion.get("verification")
     creator = verification.get("creator") if isinstance(verification, Mapping) else None
@@ -343,7 +366,7 @@ def verify_signed(session: Session, token: str, recipient: str | None) -> None:
         report.fail("fetch_key", f"verification.creator {creator!r} is not an http(s) URL of a key")
         return
     assert isinstance(creator, str)
-    key = session.linked(creator, "CryptographicKey", "fetch_key")
+    key = _at_own_id(session, creator, "CryptographicKey", "fetch_key")
     if key is None:
         report.fail("jws_signature", "the signature cannot be checked without the issuer's key")
         return
@@ -363,10 +386,10 @@ def verify_signed(session: Session, token: str, recipient: str | None) -> None:
     if verified_payload != payload:  # pragma: no cover - same token, same bytes
         report.fail("jws_signature", "the verified payload differs from the decoded one")
         return
-    report.ok("jws_signature", f"signature verified with key {creator} ({key.public_key.alg})",
+    report.ok("jws_signature", lambda: f"signature verified with key {creator} ({key.public_key.alg})",
               alg=key.public_key.alg)
     _badge, issuer = _badge_and_issuer(session, assertion)
     if issuer is not None:
-        _key_ownership(session, key, creator, issuer)
+        _key_ownership(session, key, key.url, issuer)
         _revocation_list(session, assertion, issuer)
     _common(session, assertion, recipient)

@@ -11,236 +11,35 @@ Every linked document (status lists, DID documents, controller documents, JWKS) 
 
 from __future__ import annotations
 
-import json
-import time
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
-from openbadges_core._errors import FetchError, OpenBadgesError
+from openbadges_core._errors import OpenBadgesError
 from openbadges_core._identity import identity_matches
 from openbadges_core._jws import decode_jws_unverified
-from openbadges_core._keys import PublicKey, load_public_key
-from openbadges_core._ob3._dataintegrity import verify_data_integrity
-from openbadges_core._ob3._didkeys import _ACCEPT, _find_method, did_web_url
-from openbadges_core._ob3._multibase import ed25519_from_multikey
+from openbadges_core._net import FetchResponse
+from openbadges_core._ob3._rules import schema_view
 from openbadges_core._ob3._schema import credential_issues
 from openbadges_core._ob3._status import BitstringStatusList
-from openbadges_core._ob3._vcjwt import verify_vc_jwt
 from openbadges_core._verify._checks import as_list, parse_datetime, utc_now
-from openbadges_core._verify._fetch import FetchResponse
+from openbadges_core._verify._ob3_sources import (
+    VC_CONTEXTS,
+    check_data_integrity,
+    check_jwt_proof,
+    context_urls,
+    fetch_document,
+    issuer_id,
+)
 from openbadges_core._verify._report import VerificationReport
 from openbadges_core._verify._session import Session, is_http_url, parse_json_object, record_validation
 
-__all__ = ["is_ob3", "is_ob3_token", "looks_like_jwt", "verify_credential_json", "verify_credential_jwt",
-           "verify_credential_url"]
+__all__ = ["verify_credential_json", "verify_credential_jwt", "verify_credential_url"]
 
-VC_CONTEXTS = frozenset({"https://www.w3.org/ns/credentials/v2", "https://www.w3.org/2018/credentials/v1"})
 _STATUS_ENTRY_TYPES = frozenset({"BitstringStatusListEntry", "StatusList2021Entry"})
 _LEGACY_STATUS = "1EdTechRevocationList"
 _MAX_ENDORSEMENTS = 16
 _MAX_DEPTH = 2
-
-
-# --- detection ------------------------------------------------------------------------------------
-def _contexts(data: Mapping[str, Any]) -> list[str]:
-    return [c for c in as_list(data.get("@context")) if isinstance(c, str)]
-
-
-def is_ob3(data: Mapping[str, Any]) -> bool:
-    """A W3C Verifiable Credential (VC 2.0 or 1.1 context, or ``VerifiableCredential`` in ``type``)."""
-    if any(c in VC_CONTEXTS for c in _contexts(data)):
-        return True
-    return "VerifiableCredential" in as_list(data.get("type"))
-
-
-def is_ob3_token(token: str) -> bool:
-    """A compact JWS whose payload is a VC (VC 2.0 form) or carries one in ``vc`` (VC 1.1 form)."""
-    try:
-        _, payload = decode_jws_unverified(token)
-    except OpenBadgesError:
-        return False
-    data = parse_json_object(payload)
-    return data is not None and (isinstance(data.get("vc"), Mapping) or is_ob3(data))
-
-
-def looks_like_jwt(body: bytes) -> bool:
-    """A response body that is a compact VC-JWT."""
-    text = body.strip()
-    return len(text) < 1_000_000 and text.count(b".") == 2 and is_ob3_token(text.decode("ascii", "replace"))
-
-
-# --- fetching -------------------------------------------------------------------------------------
-class _Fetched:
-    """A JSON document or a compact JWT fetched for OB 3.0 verification (kept in the cache)."""
-
-    __slots__ = ("at", "cached", "data", "text")
-
-    def __init__(self, data: dict[str, Any] | None, text: str | None) -> None:
-        self.data, self.text, self.at, self.cached = data, text, time.monotonic(), False
-
-
-class _KeyFetcher:
-    """The ``KeyFetcher`` the OB 3.0 key resolvers get: preloaded documents, then the cache, then the
-    session's fetcher (its budget and limits apply). Failures raise :class:`FetchError`; the resolver
-    turns them into a failed ``proof``/``issuer_key`` check, so nothing is recorded here."""
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
-    def fetch(self, url: str, *, accept: str = _ACCEPT) -> FetchResponse:
-        got = fetch_document(self.session, url, "fetch_key", record=False)
-        if got is None or got.data is None:
-            raise FetchError(f"cannot fetch a JSON document from {url}")
-        return FetchResponse(url, 200, "application/json", json.dumps(got.data).encode("utf-8"))
-
-
-def fetch_document(session: Session, url: str, check: str, *, record: bool = True,
-                   max_age: float | None = None) -> _Fetched | None:
-    """A JSON document (or compact JWT) at ``url``: preloaded, cached (no older than ``max_age`` s) or
-    fetched. With ``record`` a failure is a failed ``check``; a success is recorded by the caller."""
-    preloaded = session.options.documents.get(url)
-    if preloaded is not None:
-        return _Fetched(dict(preloaded), None)
-    cache_key = "ob3:" + url
-    seen = session.seen.get(cache_key)
-    if isinstance(seen, _Fetched) and max_age is None:
-        return seen
-    if session.cache is not None:
-        hit = session.cache.get(session.policy, cache_key)
-        if isinstance(hit, _Fetched) and (max_age is None or time.monotonic() - hit.at < max_age):
-            hit.cached = True
-            return hit
-    res = session.fetch(url, check, record=record)
-    if res is None:
-        return None
-    if res.status_code != 200:
-        if record:
-            session.report.fail(check, f"{url} answered HTTP {res.status_code}, not 200", code="http_status",
-                                url=url, status=res.status_code)
-        return None
-    data = parse_json_object(res.body)
-    text = None
-    if data is None:
-        if looks_like_jwt(res.body):
-            text = res.body.decode("ascii").strip()
-        else:
-            if record:
-                session.report.fail(check, f"{url} returned neither a JSON object nor a JWT", code="not_json",
-                                    url=url)
-            return None
-    fetched = _Fetched(data, text)
-    session.seen[cache_key] = fetched
-    if session.cache is not None:
-        session.cache.put(session.policy, cache_key, fetched)
-    return fetched
-
-
-# --- proofs and keys ------------------------------------------------------------------------------
-def _issuer_id(credential: Mapping[str, Any]) -> str | None:
-    issuer = credential.get("issuer")
-    issuer = issuer.get("id") if isinstance(issuer, Mapping) else issuer
-    return issuer if isinstance(issuer, str) else None
-
-
-def _ed25519_kid(multikey: str) -> str | None:
-    try:
-        raw = ed25519_from_multikey(multikey)
-    except OpenBadgesError:
-        return None
-    return PublicKey.from_cryptography(Ed25519PublicKey.from_public_bytes(raw)).kid
-
-
-def _controller_lists(session: Session, method: str, multikey: str) -> str | None:
-    """Whether the issuer's controller document lists ``method`` with key ``multikey``; None when it
-    does, else why not."""
-    base = method.split("#", 1)[0]
-    try:
-        url = did_web_url(base) if base.startswith("did:web:") else base
-        if not url.startswith("https://"):
-            return f"the controller document of {method} is not an https URL"
-        doc = _KeyFetcher(session).fetch(url).json()
-        if base.startswith("did:web:") and doc.get("id") != base:
-            return f"the DID document at {url} is for {doc.get('id')!r}"
-        found = _find_method(doc, method, base)
-    except OpenBadgesError as exc:
-        return exc.message
-    if found.get("publicKeyMultibase") not in (None, multikey):
-        return f"{method} is published with a different key"
-    if found.get("publicKeyMultibase") is None:
-        jwk = found.get("publicKeyJwk")
-        if not isinstance(jwk, Mapping) or jwk.get("kty") != "OKP":
-            return f"{method} is published without an Ed25519 key"
-        try:
-            if load_public_key(dict(jwk)).kid != _ed25519_kid(multikey):
-                return f"{method} is published with a different key"
-        except OpenBadgesError as exc:
-            return exc.message
-    return None
-
-
-def _di_issuer_key(session: Session, credential: Mapping[str, Any], method: str, multikey: str) -> None:
-    """``issuer_key`` for a Data Integrity proof: the signing key belongs to the issuer."""
-    report = session.report
-    issuer = _issuer_id(credential)
-    kid = _ed25519_kid(multikey)
-    if kid is not None and any(k.kid == kid for k in session.options.trusted_keys):
-        report.ok("issuer_key", f"the signing key {multikey} is pinned by the caller", method=method)
-        return
-    base = method.split("#", 1)[0]
-    if base.startswith("did:key:") and base == issuer:
-        report.ok("issuer_key", f"the issuer is the did:key {base} that signed", method=method)
-        return
-    if issuer is None or base != issuer:
-        report.fail("issuer_key", f"verification method {method} is not under the issuer id {issuer!r} and the "
-                    "key is not pinned: the signature is valid but proves nothing about the issuer",
-                    method=method, issuer=issuer)
-        return
-    why = _controller_lists(session, method, multikey)
-    if why is None:
-        report.ok("issuer_key", f"the issuer's document {base} publishes {method}", method=method)
-    else:
-        report.fail("issuer_key", f"the key of {method} is not shown to be the issuer's ({why}): the signature "
-                    "is valid but proves nothing about the issuer", method=method, issuer=issuer)
-
-
-def _data_integrity(session: Session, credential: Mapping[str, Any], what: str = "the credential") -> bool:
-    report = session.report
-    try:
-        proofs = verify_data_integrity(credential, fetcher=_KeyFetcher(session))
-    except OpenBadgesError as exc:
-        report.fail("proof", f"the proof of {what} does not verify: {exc.message}", code=exc.code)
-        return False
-    suites = ", ".join(p.cryptosuite or p.type for p in proofs)
-    report.ok("proof", f"{len(proofs)} Data Integrity proof(s) verified ({suites})",
-              methods=[p.verification_method for p in proofs])
-    _di_issuer_key(session, credential, proofs[0].verification_method, proofs[0].public_key_multibase)
-    return True
-
-
-def _jwt_proof(session: Session, token: str, what: str = "the credential") -> dict[str, Any] | None:
-    """Verify a VC-JWT (``proof`` and ``issuer_key``); the verified credential or ``None``."""
-    report = session.report
-    try:
-        result = verify_vc_jwt(token, trusted_keys=tuple(session.options.trusted_keys),
-                               fetcher=_KeyFetcher(session), now=session.options.now,
-                               leeway_seconds=int(session.options.clock_skew))
-    except OpenBadgesError as exc:
-        report.fail("proof", f"the VC-JWT signature of {what} does not verify: {exc.message}", code=exc.code)
-        return None
-    report.ok("proof", f"VC-JWT ({result.vc_version} form) signature verified with {result.key.alg} key "
-              f"{result.key.kid}", alg=result.key.alg, kid=result.header.get("kid"), vc_version=result.vc_version)
-    issuer = _issuer_id(result.credential)
-    if result.issuer_trusted:
-        report.ok("issuer_key", f"the signing key is published by issuer {issuer} or pinned by the caller")
-    else:
-        report.fail("issuer_key", f"the signing key (header jwk {result.key.kid}) is not published by issuer "
-                    f"{issuer!r} nor pinned: the signature is valid but proves nothing about the issuer",
-                    kid=result.key.kid, issuer=issuer)
-    return result.credential
-
 
 # --- status ---------------------------------------------------------------------------------------
 def _status_list_credential(session: Session, url: str, issuer: str | None) -> dict[str, Any] | None:
@@ -257,17 +56,17 @@ def _status_list_credential(session: Session, url: str, issuer: str | None) -> d
     report.ok("status_list", f"status list credential {url}", url=url)
     child = _child(session)
     if got.text is not None:
-        data = _jwt_proof(child, got.text, f"status list {url}")
+        data = check_jwt_proof(child, got.text, f"status list {url}")
     else:
         data = got.data
         if data is not None:
-            _data_integrity(child, data, f"status list {url}")
+            check_data_integrity(child, data, f"status list {url}")
     failed = [c for c in child.report.checks if not c.passed]
     if data is None or failed:
         report.fail("status_list_proof", f"the status list {url} is not validly signed by its issuer: "
                     + "; ".join(c.message for c in failed), url=url)
         return None
-    list_issuer = _issuer_id(data)
+    list_issuer = issuer_id(data)
     if issuer is not None and list_issuer != issuer:
         report.fail("status_list_proof", f"the status list is issued by {list_issuer!r}, not by the credential's "
                     f"issuer {issuer!r}", url=url)
@@ -368,7 +167,7 @@ def _status(session: Session, credential: Mapping[str, Any]) -> None:
         if not isinstance(entry, Mapping):
             session.report.fail("credential_status", "credentialStatus entries must be objects")
         elif _STATUS_ENTRY_TYPES & set(kinds):
-            _bitstring_status(session, entry, _issuer_id(credential))
+            _bitstring_status(session, entry, issuer_id(credential))
         elif _LEGACY_STATUS in kinds:
             _legacy_status(session, entry, credential)
         else:
@@ -380,7 +179,7 @@ def _status(session: Session, credential: Mapping[str, Any]) -> None:
 def _version(session: Session, credential: Mapping[str, Any]) -> bool:
     report = session.report
     report.version = "3.0"
-    contexts = _contexts(credential)
+    contexts = context_urls(credential)
     if not any(c in VC_CONTEXTS for c in contexts):
         report.fail("ob_version", f"@context {contexts!r} does not start with a W3C credentials context")
         return False
@@ -508,20 +307,6 @@ def _endorsements(session: Session, credential: Mapping[str, Any]) -> None:
 
 
 # --- flows ----------------------------------------------------------------------------------------
-def _schema_view(credential: Mapping[str, Any]) -> Mapping[str, Any]:
-    """A VC 1.1 credential as the VC 2.0 schema sees it (the OB 3.0 JSON Schema is written for VC 2.0):
-    the 2018 context, ``issuanceDate`` and ``expirationDate`` take their VC 2.0 names."""
-    contexts = as_list(credential.get("@context"))
-    if not contexts or contexts[0] != "https://www.w3.org/2018/credentials/v1":
-        return credential
-    view = dict(credential)
-    view["@context"] = ["https://www.w3.org/ns/credentials/v2", *contexts[1:]]
-    for old, new in (("issuanceDate", "validFrom"), ("expirationDate", "validUntil")):
-        if old in view and new not in view:
-            view[new] = view.pop(old)
-    return view
-
-
 def _common_head(session: Session, credential: Mapping[str, Any]) -> bool:
     report = session.report
     report.assertion = dict(credential)
@@ -533,7 +318,7 @@ def _common_head(session: Session, credential: Mapping[str, Any]) -> bool:
     if not _version(session, credential):
         return False
     record_validation(report, "validate_credential", "the credential (OB 3.0 JSON Schema)",
-                      credential_issues(_schema_view(credential)))
+                      credential_issues(schema_view(credential)))
     _subject(session, credential)
     return True
 
@@ -553,7 +338,7 @@ def verify_credential_json(session: Session, credential: Mapping[str, Any], reci
     session.report.verification_type = "DataIntegrity"
     if not _common_head(session, credential):
         return
-    _data_integrity(session, credential)
+    check_data_integrity(session, credential)
     _common_tail(session, credential, recipient)
 
 
@@ -575,7 +360,7 @@ def verify_credential_jwt(session: Session, token: str, recipient: str | None) -
     report.ok("jwt_decode", "compact VC-JWT" + (" (VC 1.1 vc claim)" if "vc" in data else ""))
     if not _common_head(session, credential):
         return
-    verified = _jwt_proof(session, token)
+    verified = check_jwt_proof(session, token)
     if verified is not None:
         credential = verified
     _common_tail(session, credential, recipient, data)

@@ -9,7 +9,8 @@ from datetime import datetime
 from typing import Any
 
 from openbadges_core._keys import PublicKey
-from openbadges_core._verify._fetch import DocumentCache, Fetcher, SafeFetcher
+from openbadges_core._net import Fetcher
+from openbadges_core._verify._fetch import DocumentCache, SafeFetcher
 
 __all__ = ["VerifyOptions", "shared_cache"]
 
@@ -29,6 +30,9 @@ class VerifyOptions:
       fetches everything afresh.
     - ``trusted_keys``: issuer public keys pinned by the caller (OB 3.0): a credential signed by one of
       them passes ``issuer_key`` even when the issuer publishes no key (e.g. a VC-JWT with only a header jwk).
+    - ``allow_http_did_web``: development switch: a ``did:web`` on a loopback host (``did:web:localhost%3A8000``)
+      is resolved over http. Off by default (did:web means https); loopback fetching also needs
+      ``allow_private_network`` (or a custom fetcher).
     """
 
     fetcher: Fetcher | None = None
@@ -44,6 +48,7 @@ class VerifyOptions:
     cache: DocumentCache | None = None
     use_cache: bool = True
     trusted_keys: Sequence[PublicKey] = ()
+    allow_http_did_web: bool = False
 
     def __post_init__(self) -> None:
         if self.timeout <= 0 or self.total_timeout <= 0:

@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
+
+from openbadges_core._verify._registry import DEFAULT_LEVELS, CheckLevel
 
 __all__ = ["Check", "CheckLevel", "VerificationReport"]
 
-CheckLevel = Literal["error", "warning", "info"]
-
+#: Checks that tie a valid signature to the issuer; when only these fail the status is ``issuer_unconfirmed``.
+_ISSUER_CHECKS = frozenset({"issuer_key", "key_ownership"})
+_SIGNATURE_CHECKS = frozenset({"proof", "jws_signature"})
 
 @dataclass(frozen=True, slots=True)
 class Check:
     """One check the verifier ran.
 
-    ``name`` is stable (``fetch_assertion``, ``hosted_scope``, ``jws_signature``, ...), ``level`` says how
-    much a failure weighs (``error`` makes the report invalid, ``warning`` does not, ``info`` is a note)
-    and ``passed`` whether the rule held. ``detail`` carries machine-readable extras (URLs, codes, issues).
+    ``name`` is a registered, stable :class:`CheckName` (``fetch_assertion``, ``hosted_scope``, ...; any
+    other name raises ``ValueError``), ``level`` says how much a failure weighs (``error`` makes the report
+    invalid, ``warning`` does not, ``info`` is a note) and ``passed`` whether the rule held. ``detail``
+    carries machine-readable extras (URLs, codes, issues).
     """
 
     name: str
@@ -24,6 +29,10 @@ class Check:
     message: str
     passed: bool = True
     detail: dict[str, Any] | None = None
+
+    def __post_init__(self) -> None:
+        if self.name not in DEFAULT_LEVELS:
+            raise ValueError(f"{self.name!r} is not a registered check name (see CheckName)")
 
     @property
     def failed(self) -> bool:
@@ -38,12 +47,23 @@ class Check:
         return data
 
 
+#: A message, or a function that writes it: messages of checks nobody reads are never formatted.
+Message = str | Callable[[], str]
+_Row = tuple[str, CheckLevel, Message, bool, "dict[str, Any] | None"]
+
+
+def _check(row: _Row) -> Check:
+    name, level, message, passed, detail = row
+    return Check(name, level, message if isinstance(message, str) else message(), passed, detail)
+
+
 @dataclass(slots=True)
 class VerificationReport:
     """The verdict on one input and how it was reached.
 
     ``valid`` is true when no check failed at ``error`` level. ``assertion``, ``badge`` and ``issuer`` are
     the documents that were verified (JSON mappings as fetched or decoded), ``None`` when not reached.
+    ``checks`` lists every check that ran (built when first read: a verification records plain rows).
     """
 
     version: str | None = None
@@ -56,12 +76,21 @@ class VerificationReport:
     revocation_reason: str | None = None
     expired: bool = False
     recipient_match: bool | None = None
-    checks: list[Check] = field(default_factory=list)
+    _rows: list[_Row] = field(default_factory=list, repr=False)
+    _built: list[Check] = field(default_factory=list, repr=False, compare=False)
+
+    @property
+    def checks(self) -> list[Check]:
+        """Every check that ran, in order (a fresh list: record checks with :meth:`add`/:meth:`ok`/:meth:`fail`)."""
+        built, rows = self._built, self._rows
+        if len(built) < len(rows):
+            built.extend(_check(row) for row in rows[len(built):])
+        return list(built)
 
     @property
     def valid(self) -> bool:
         """No check failed at error level."""
-        return not any(c.level == "error" and not c.passed for c in self.checks)
+        return not any(row[1] == "error" and not row[3] for row in self._rows)
 
     @property
     def errors(self) -> list[Check]:
@@ -80,31 +109,44 @@ class VerificationReport:
                 return c
         return None
 
-    def add(self, name: str, level: CheckLevel, message: str, *, passed: bool = True,
-            **detail: Any) -> Check:
-        """Record a check and return it."""
-        c = Check(name, level, message, passed, detail or None)
-        self.checks.append(c)
-        return c
+    def add(self, name: str, level: CheckLevel, message: Message, *, passed: bool = True,
+            **detail: Any) -> None:
+        """Record a check."""
+        if name not in DEFAULT_LEVELS:
+            raise ValueError(f"{name!r} is not a registered check name (see CheckName)")
+        self._rows.append((name, level, message, passed, detail or None))
 
-    def ok(self, name: str, message: str, **detail: Any) -> Check:
+    def ok(self, name: str, message: Message, **detail: Any) -> None:
         """Record a check that passed."""
-        c = Check(name, "info", message, True, detail or None)
-        self.checks.append(c)
-        return c
+        if name not in DEFAULT_LEVELS:
+            raise ValueError(f"{name!r} is not a registered check name (see CheckName)")
+        self._rows.append((name, "info", message, True, detail or None))
 
-    def fail(self, name: str, message: str, *, level: CheckLevel = "error", **detail: Any) -> Check:
-        """Record a check that failed (an error unless ``level`` says otherwise)."""
-        return self.add(name, level, message, passed=False, **detail)
+    def fail(self, name: str, message: Message, *, level: CheckLevel | None = None, **detail: Any) -> None:
+        """Record a check that failed, at the check's registered level unless ``level`` says otherwise."""
+        registered = DEFAULT_LEVELS.get(name)
+        if registered is None:
+            raise ValueError(f"{name!r} is not a registered check name (see CheckName)")
+        self._rows.append((name, level or registered, message, False, detail or None))
 
     @property
     def status(self) -> str:
-        """One word: ``valid``, ``revoked``, ``expired`` or ``invalid``."""
+        """One word: ``valid``, ``revoked``, ``expired``, ``issuer_unconfirmed`` or ``invalid``.
+
+        ``issuer_unconfirmed``: the signature is valid, but nothing shows the signing key is the issuer's
+        (not published by the issuer, not pinned) — and nothing else is wrong. Not valid.
+        """
         if self.revoked:
             return "revoked"
         if self.expired:
             return "expired"
-        return "valid" if self.valid else "invalid"
+        failed = [row[0] for row in self._rows if row[1] == "error" and not row[3]]
+        if not failed:
+            return "valid"
+        if all(name in _ISSUER_CHECKS for name in failed) and any(
+                row[0] in _SIGNATURE_CHECKS and row[3] for row in self._rows):
+            return "issuer_unconfirmed"
+        return "invalid"
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-serialisable form of the whole report."""

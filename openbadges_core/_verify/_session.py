@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import inspect
+import hashlib
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -12,17 +12,17 @@ from urllib.parse import urlsplit
 
 import msgspec
 
-from openbadges_core._errors import FetchError, OpenBadgesError, ValidationIssue
-from openbadges_core._keys import load_public_key
-from openbadges_core._validation import document_issues
-from openbadges_core._verify._fetch import DEFAULT_ACCEPT, FetchResponse
+from openbadges_core._errors import FetchError, OpenBadgesError, ParseError, ValidationIssue
+from openbadges_core._json import loads
+from openbadges_core._keyio import load_public_key
+from openbadges_core._net import DEFAULT_ACCEPT, FetchResponse
+from openbadges_core._ob2._validation import document_issues
 from openbadges_core._verify._options import VerifyOptions
 from openbadges_core._verify._report import VerificationReport
 
 __all__ = ["JSON_MEDIA_TYPES", "LinkedDocument", "Session", "has_type", "is_http_url", "parse_json_object"]
 
 JSON_MEDIA_TYPES = frozenset({"application/ld+json", "application/json"})
-_JSON_DECODER = msgspec.json.Decoder()
 
 
 def is_http_url(value: object) -> bool:
@@ -68,12 +68,39 @@ def has_type(data: Mapping[str, Any], expected: str) -> bool:
 
 
 def parse_json_object(body: bytes) -> dict[str, Any] | None:
-    """The body as a JSON object, or ``None`` when it is not one."""
+    """The body as a JSON object, or ``None`` when it is not one (or nests deeper than
+    :data:`~openbadges_core._json.MAX_JSON_DEPTH`)."""
     try:
-        data = _JSON_DECODER.decode(body)
-    except (msgspec.DecodeError, UnicodeDecodeError):
+        data = loads(body)
+    except ParseError:
         return None
     return data if isinstance(data, dict) else None
+
+
+_ISSUES: dict[tuple[str, bytes], list[ValidationIssue]] = {}
+_ISSUES_MAX = 1024
+
+
+def cached_document_issues(data: Mapping[str, Any], expected_type: str,
+                           raw: bytes | None = None) -> list[ValidationIssue]:
+    """:func:`document_issues_of`, remembered by content hash (SHA-256 of ``raw``, the document's bytes, or
+    of its JSON encoding): a badge verified again, or a preloaded document, is not validated again.
+    The list is shared: read it, do not change it."""
+    try:
+        content = raw if raw is not None else msgspec.json.encode(data)
+    except (TypeError, msgspec.EncodeError):
+        return document_issues_of(data, expected_type)
+    key = (expected_type, hashlib.sha256(content).digest())
+    issues = _ISSUES.get(key)
+    if issues is None:
+        issues = document_issues_of(data, expected_type)
+        if len(_ISSUES) >= _ISSUES_MAX:
+            try:
+                _ISSUES.pop(next(iter(_ISSUES)), None)
+            except (RuntimeError, StopIteration):  # another thread changed it meanwhile
+                pass
+        _ISSUES[key] = issues
+    return issues
 
 
 def document_issues_of(data: Mapping[str, Any], expected_type: str) -> list[ValidationIssue]:
@@ -111,25 +138,10 @@ class LinkedDocument:
     key_error: str | None = None
     source: str = "fetched"
     notes: list[str] = field(default_factory=list)
+    #: the URL the document came from after redirects (its id must be this or ``url``; see _ob2)
+    fetched_from: str = ""
     #: For a RevocationList: its index (see ``index_revocations``), built on first use; ``False``: unindexable.
     revocations: Any = None
-
-
-_TAKES_TIMEOUT: dict[type, bool] = {}
-
-
-def _takes_timeout(fetcher: object) -> bool:
-    """Whether ``fetcher.fetch`` accepts ``timeout=`` (the brief's minimal protocol has only ``accept``)."""
-    kind = type(fetcher)
-    known = _TAKES_TIMEOUT.get(kind)
-    if known is None:
-        try:
-            params = inspect.signature(fetcher.fetch).parameters  # type: ignore[attr-defined]
-            known = "timeout" in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
-        except (TypeError, ValueError, AttributeError):
-            known = False
-        _TAKES_TIMEOUT[kind] = known
-    return known
 
 
 class Session:
@@ -161,7 +173,8 @@ class Session:
         if self._parent is not None:
             self._parent._count()
 
-    def fetch(self, url: str, check: str, *, record: bool = True) -> FetchResponse | None:
+    def fetch(self, url: str, check: str, *, record: bool = True,
+              accept: str = DEFAULT_ACCEPT) -> FetchResponse | None:
         """Fetch ``url``; on failure record ``check`` as failed (unless not ``record``) and return ``None``."""
         report = self.report if record else VerificationReport()
         if self.fetched >= self.options.max_documents:
@@ -175,9 +188,7 @@ class Session:
             return None
         self._count()
         try:
-            if _takes_timeout(self.fetcher):
-                return self.fetcher.fetch(url, accept=DEFAULT_ACCEPT, timeout=remaining)
-            return self.fetcher.fetch(url, accept=DEFAULT_ACCEPT)
+            return self.fetcher.fetch(url, accept=accept, timeout=remaining)
         except FetchError as exc:
             message = exc.message if url in exc.message else f"cannot fetch {url}: {exc.message}"
             report.fail(check, message, code=exc.code, url=url)
@@ -211,6 +222,7 @@ class Session:
                              code="not_json", url=url)
             return None
         doc = self._build(url, data, expected_type, res.media_type, "fetched")
+        doc.fetched_from = res.url
         if res.media_type not in JSON_MEDIA_TYPES:
             doc.notes.append(f"{url} is served as {res.media_type or 'no content type'}, not JSON")
         if self.cache is not None:
@@ -221,7 +233,7 @@ class Session:
     @staticmethod
     def _build(url: str, data: dict[str, Any], expected_type: str, content_type: str,
                source: str) -> LinkedDocument:
-        doc = LinkedDocument(url, data, document_issues_of(data, expected_type), expected_type, content_type,
+        doc = LinkedDocument(url, data, cached_document_issues(data, expected_type), expected_type, content_type,
                              source=source)
         if expected_type == "CryptographicKey":
             pem = data.get("publicKeyPem")

@@ -12,6 +12,7 @@ from litestar.testing import TestClient
 
 import openbadges_core as ob
 from hosting import Settings
+from openbadges_core import ob2
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared helpers in tests/hosting
 from _api_support import bearer, make_token, new_issuer, unique_email
@@ -170,7 +171,7 @@ def test_profile_publishes_keys_created_through_the_api(api: TestClient[Any], te
     assert _listed(_profile(api, team)) == [second["publicUrl"], first["publicUrl"]]  # newest active first
     team.api.post(f"{team.path}/keys/{second['id']}/retire", headers=bearer(team.owner))
     assert _listed(_profile(api, team)) == [first["publicUrl"], second["publicUrl"]]  # retired: still listed
-    assert ob.document_issues(_profile(api, team), kind="Issuer") == []
+    assert ob2.document_issues(_profile(api, team), kind="Issuer") == []
 
 
 def test_signatures_before_retirement_still_verify(api: TestClient[Any], team: Team) -> None:

@@ -25,6 +25,7 @@ from hosting.lib.urls import PublicUrls
 from hosting.ob3.credentials import STATUS_LIST_SIZE, issuer_did, make_credential
 from hosting.storage.models import Assertion, BadgeClass, Issuer
 from hosting.storage.store import HostingStore
+from openbadges_core import ob3
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared helpers in tests/hosting
 from conftest import BASE_URL, run_store
@@ -46,7 +47,7 @@ class AppFetcher:
         self.client = client
         self.fetched: list[str] = []
 
-    def fetch(self, url: str, *, accept: str = "application/json") -> ob.FetchResponse:
+    def fetch(self, url: str, *, accept: str = "application/json", timeout: float = 10.0) -> ob.FetchResponse:
         parts = urlsplit(url)
         assert parts.netloc == urlsplit(BASE_URL).netloc, url
         self.fetched.append(url)
@@ -94,22 +95,22 @@ def test_data_integrity_credential_verifies_against_the_issuers_did_web(settings
     res = app.get(_credential_url(assertion))
     assert res.status_code == 200, res.text
     credential = res.json()
-    ob.validate_credential(credential)
+    ob3.validate_credential(credential)
     did = issuer_did(PublicUrls(BASE_URL), issuer.public_id)
     assert credential["issuer"]["id"] == did == f"did:web:testserver.local:public:issuers:{issuer.public_id}"
     subject = credential["credentialSubject"]
     assert subject["identifier"][0]["identityType"] == "emailAddress"
-    assert ob.hash_identity_object("learner@example.org", salt=subject["identifier"][0]["salt"]) \
+    assert ob3.hash_identity_object("learner@example.org", salt=subject["identifier"][0]["salt"]) \
         .identity_hash == subject["identifier"][0]["identityHash"]
     assert "learner@example.org" not in res.text  # the plaintext recipient stays private
     fetcher = AppFetcher(app)
-    proofs = ob.verify_data_integrity(credential, fetcher=fetcher)
+    proofs = ob3.verify_data_integrity(credential, fetcher=fetcher)
     assert len(proofs) == 1 and proofs[0].issuer_bound
     assert fetcher.fetched == [f"https://testserver.local/public/issuers/{issuer.public_id}/did.json"]
     # A changed claim no longer verifies.
     tampered = {**credential, "name": "Something else"}
     with pytest.raises(ob.SignatureError):
-        ob.verify_data_integrity(tampered, fetcher=fetcher)
+        ob3.verify_data_integrity(tampered, fetcher=fetcher)
 
 
 def test_vc_jwt_credential_is_issuer_trusted_through_did_web(settings: Settings, app: TestClient[Any]) -> None:
@@ -117,7 +118,7 @@ def test_vc_jwt_credential_is_issuer_trusted_through_did_web(settings: Settings,
     token = app.get(_credential_url(assertion) + "/jwt")
     assert token.status_code == 200
     assert token.headers["content-type"].startswith("application/vc+jwt")
-    result = ob.verify_vc_jwt(token.text, fetcher=AppFetcher(app))
+    result = ob3.verify_vc_jwt(token.text, fetcher=AppFetcher(app))
     assert result.issuer_trusted
     assert result.header["alg"] == "RS256"  # the VC-JWT default
     assert result.header["kid"].startswith(issuer_did(PublicUrls(BASE_URL), issuer.public_id) + "#key-")
@@ -155,7 +156,7 @@ def test_revoking_flips_the_status_bit_and_answers_410(settings: Settings, app: 
     before = listed.json()
     assert before["id"] == list_url
     assert "BitstringStatusListCredential" in before["type"]
-    assert ob.verify_data_integrity(before, fetcher=AppFetcher(app))[0].issuer_bound
+    assert ob3.verify_data_integrity(before, fetcher=AppFetcher(app))[0].issuer_bound
     assert _status_bit(before, index) is False
 
     async def revoke(store: HostingStore) -> None:
@@ -164,7 +165,7 @@ def test_revoking_flips_the_status_bit_and_answers_410(settings: Settings, app: 
 
     run_store(settings, revoke)
     after = app.get(urlsplit(list_url).path).json()
-    assert ob.verify_data_integrity(after, fetcher=AppFetcher(app))
+    assert ob3.verify_data_integrity(after, fetcher=AppFetcher(app))
     assert _status_bit(after, index) is True
     other_index = int(app.get(_credential_url(other)).json()["credentialStatus"]["statusListIndex"])
     assert _status_bit(after, other_index) is False
@@ -212,7 +213,7 @@ def test_profile_and_achievement_documents(settings: Settings, app: TestClient[A
     embedded = credential["credentialSubject"]["achievement"]
     assert achievement["id"] == embedded["id"] == f"{BASE_URL}/public/badges/{badge.public_id}/achievement"
     assert achievement["achievementType"] == "Competency" and achievement["tag"] == ["soft-skills"]
-    assert ob.canonicalize(achievement)  # every term is defined by the bundled contexts
+    assert ob3.canonicalize(achievement)  # every term is defined by the bundled contexts
 
 
 def test_ob2_urls_do_not_serve_ob3_credentials(settings: Settings, app: TestClient[Any]) -> None:

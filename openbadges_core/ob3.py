@@ -1,0 +1,95 @@
+"""Open Badges 3.0: credentials as typed objects, schema validation, status lists, Data Integrity and
+VC-JWT proofs, ``did:key``, the bundled JSON-LD contexts and canonicalization, and the 2.0 → 3.0 upgrade.
+
+```python
+from openbadges_core import generate_key, ob3
+
+key = generate_key("EdDSA")
+credential = ob3.OpenBadgeCredential(...)                     # ob3.Achievement, ob3.Profile, ob3.Image ...
+signed = ob3.sign_data_integrity(credential.to_dict(), key, verification_method=...)
+```
+
+Verification of a credential (with its status, issuer key and endorsements) is
+:func:`openbadges_core.verify`.
+"""
+
+from __future__ import annotations
+
+from types import FunctionType
+
+from openbadges_core._ob3._canon import CanonicalizationLimits, canonicalize
+from openbadges_core._ob3._contexts import (
+    BUNDLED_CONTEXTS,
+    OB3_CONTEXT,
+    VC1_CONTEXT,
+    VC2_CONTEXT,
+    document_loader,
+)
+from openbadges_core._ob3._dataintegrity import VerifiedProof, sign_data_integrity, verify_data_integrity
+from openbadges_core._ob3._didkeys import did_key
+from openbadges_core._ob3._documents import (
+    Achievement,
+    AchievementCredential,
+    AchievementSubject,
+    Alignment,
+    Criteria,
+    Evidence,
+    IdentityObject,
+    Image,
+    OpenBadgeCredential,
+    Profile,
+    Result,
+    hash_identity_object,
+)
+from openbadges_core._ob3._schema import credential_issues, validate_credential
+from openbadges_core._ob3._status import (
+    STATUS_PURPOSES,
+    BitstringStatusList,
+    status_list_credential,
+    status_list_entry,
+)
+from openbadges_core._ob3._vcjwt import VcJwtResult, sign_vc_jwt, verify_vc_jwt
+from openbadges_core._upgrade import upgrade_assertion
+
+__all__ = [
+    "BUNDLED_CONTEXTS",
+    "OB3_CONTEXT",
+    "STATUS_PURPOSES",
+    "VC1_CONTEXT",
+    "VC2_CONTEXT",
+    "Achievement",
+    "AchievementCredential",
+    "AchievementSubject",
+    "Alignment",
+    "BitstringStatusList",
+    "CanonicalizationLimits",
+    "Criteria",
+    "Evidence",
+    "IdentityObject",
+    "Image",
+    "OpenBadgeCredential",
+    "Profile",
+    "Result",
+    "VcJwtResult",
+    "VerifiedProof",
+    "canonicalize",
+    "credential_issues",
+    "did_key",
+    "document_loader",
+    "hash_identity_object",
+    "sign_data_integrity",
+    "sign_vc_jwt",
+    "status_list_credential",
+    "status_list_entry",
+    "upgrade_assertion",
+    "validate_credential",
+    "verify_data_integrity",
+    "verify_vc_jwt",
+]
+
+# Every public class and function shows this module as its home (reprs, docs, pickles), as httpx does.
+for _name in __all__:
+    _obj = globals()[_name]
+    if isinstance(_obj, (type, FunctionType)):
+        _obj.__module__ = __name__
+del _name, _obj

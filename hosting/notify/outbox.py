@@ -287,30 +287,32 @@ class NotificationSender:
             except Exception as exc:  # noqa: BLE001 - a broken template fails this row, not the batch
                 messages.append(_Permanent(f"cannot render: {exc}"))
         done = 0
-        try:
-            async with self._smtp() as smtp:
-                for row, message in zip(rows, messages, strict=True):
-                    outcome: BaseException | None = None
-                    if isinstance(message, BaseException):
-                        outcome = message
-                    else:
-                        try:
-                            await smtp.send_message(message)
-                        except aiosmtplib.SMTPServerDisconnected:
-                            raise
-                        except aiosmtplib.SMTPException as exc:
-                            outcome = exc
-                    # Accepted: record it now, so a crash from here on re-sends nothing but the next message.
-                    await self._record(token, [row], [outcome])
-                    done += 1
-        except (aiosmtplib.SMTPException, OSError) as exc:  # connect, TLS, login, disconnect: the rest waits
-            if done < len(rows):
-                await self._record(token, rows[done:], [exc] * (len(rows) - done))
+        async with self.sessionmaker() as session:  # one connection records the batch, a commit per message
+            try:
+                async with self._smtp() as smtp:
+                    for row, message in zip(rows, messages, strict=True):
+                        outcome: BaseException | None = None
+                        if isinstance(message, BaseException):
+                            outcome = message
+                        else:
+                            try:
+                                await smtp.send_message(message)
+                            except aiosmtplib.SMTPServerDisconnected:
+                                raise
+                            except aiosmtplib.SMTPException as exc:
+                                outcome = exc
+                        # Accepted: record it now, so a crash from here on re-sends nothing but the next one.
+                        await self._record(session, token, [row], [outcome])
+                        done += 1
+            except (aiosmtplib.SMTPException, OSError) as exc:  # connect, TLS, login, disconnect: the rest waits
+                if done < len(rows):
+                    await self._record(session, token, rows[done:], [exc] * (len(rows) - done))
 
-    async def _record(self, token: str, rows: Sequence[OutboxMessage],
+    async def _record(self, session: AsyncSession, token: str, rows: Sequence[OutboxMessage],
                       outcomes: Sequence[BaseException | None]) -> None:
+        """Record the outcomes of ``rows`` (still held by claim ``token``) and commit."""
         now = _now()
-        async with self.sessionmaker() as session, session.begin():
+        async with session.begin():
             for row, error in zip(rows, outcomes, strict=True):
                 if error is None:
                     values: dict[str, Any] = {"status": OutboxStatus.SENT, "sent_at": now, "last_error": None}

@@ -45,6 +45,10 @@ async def _statuses(cfg: Settings, recipients: list[str]) -> Counter[str]:
         return Counter({status: count for status, count in rows.tuples()})
 
 
+async def _claimed(cfg: Settings, recipients: list[str]) -> bool:
+    return OutboxStatus.PENDING not in await _statuses(cfg, recipients)
+
+
 async def test_a_sender_killed_mid_batch_resends_at_most_the_message_in_flight(settings: Settings,
                                                                                tmp_path: Path) -> None:
     recipients = [unique_recipient(f"crash{i:02}") for i in range(40)]
@@ -96,11 +100,12 @@ async def test_a_sender_killed_mid_batch_resends_at_most_the_message_in_flight(s
 async def test_the_heartbeat_keeps_a_slow_senders_lease(settings: Settings) -> None:
     recipients = [unique_recipient(f"slow{i}") for i in range(6)]
     with smtp_server() as (smtp, port):
-        smtp.data_delay = 0.3  # the batch takes ~2 s, more than three leases
-        cfg = smtp_settings(settings, port, notify_lease_seconds=0.6)
+        smtp.data_delay = 0.6  # the batch takes ~3.6 s, more than two leases
+        cfg = smtp_settings(settings, port, notify_lease_seconds=1.5)
         async with sessions(cfg) as sm_a, sessions(cfg) as sm_b:
             await queue_mails(sm_a, cfg, recipients)
             slow = asyncio.create_task(NotificationSender(cfg, sm_a).drain())
+            await wait_for(lambda: _claimed(cfg, recipients))  # the slow sender holds the batch first
             other = NotificationSender(cfg, sm_b)
             while not slow.done():  # a second sender polls all along: every row stays leased to the first
                 await other.drain()

@@ -1,5 +1,5 @@
 """Run the benchmarks: ``python -m benchmarks`` runs every ``bench_*.py``; ``python -m benchmarks signing``
-runs ``bench_signing.py`` only. Other arguments starting with ``-`` (e.g. ``--quick``) are passed on.
+runs ``bench_signing.py`` only. Other arguments starting with ``-`` (e.g. ``--quick``, ``--seconds 10``) are passed on.
 
 Each benchmark module has ``main(argv) -> int`` (0: targets met, 1: a target missed); the exit code is
 1 when any benchmark missed a target, 2 for an unknown benchmark name.
@@ -19,8 +19,9 @@ def available() -> list[str]:
 
 
 def main(argv: list[str]) -> int:
-    options = [a for a in argv if a.startswith("-")]
-    names = [a.removeprefix("bench_").removesuffix(".py") for a in argv if not a.startswith("-")]
+    # Options, and the numbers after them (``--seconds 10``), are passed on; other words name benchmarks.
+    options = [a for a in argv if a.startswith("-") or a.replace(".", "", 1).isdigit()]
+    names = [a.removeprefix("bench_").removesuffix(".py") for a in argv if a not in options]
     known = available()
     unknown = [n for n in names if n not in known]
     if unknown:

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
-import logging
-import sys
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import TypeVar
@@ -13,29 +10,12 @@ from typing import TypeVar
 import click
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hosting.app.logs import configure_logging
 from hosting.app.settings import Settings, SettingsError
 
 __all__ = ["cli", "main"]
 
 T = TypeVar("T")
-
-
-class _JsonFormatter(logging.Formatter):
-    def format(self, record: logging.LogRecord) -> str:
-        msg = record.getMessage()
-        if record.name == "hosting.access":
-            return msg
-        return json.dumps({"event": "log", "level": record.levelname.lower(), "logger": record.name,
-                           "message": msg})
-
-
-def _configure_logging() -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_JsonFormatter())
-    root = logging.getLogger("hosting")
-    root.handlers[:] = [handler]
-    root.setLevel(logging.INFO)
-    root.propagate = False
 
 
 def _settings() -> Settings:
@@ -48,7 +28,7 @@ def _settings() -> Settings:
 @click.group()
 def cli() -> None:
     """Host Open Badges: migrate the database, seed demo data, run the server."""
-    _configure_logging()
+    configure_logging()
 
 
 @cli.command()
@@ -159,7 +139,7 @@ def app_from_env() -> object:
     """uvicorn factory: the app for the environment (used by ``run``, also with several workers)."""
     from hosting.app.factory import create_app
 
-    _configure_logging()
+    configure_logging()
     return create_app(Settings.from_env())
 
 

@@ -124,7 +124,8 @@ def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any
         message = "the database is busy; retry the request" if busy else "the database is unavailable; retry later"
         return _json(request, 503, error_body(503, message),
                      {"retry-after": str(RETRY_AFTER_BUSY if busy else RETRY_AFTER_OUTAGE)})
-    _log.exception("unhandled error on %s %s", request.method, request.url.path)
+    # ``exc_info=exc``, not ``sys.exc_info()``: a handler is not always called inside the ``except`` block.
+    _log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return _json(request, 500, error_body(500, "internal error"))
 
 

@@ -74,6 +74,9 @@ class Settings:
     notify_poll_seconds: float = 10.0
     notify_retry_seconds: float = 60.0
     notify_max_attempts: int = 8
+    # A sender's claim on a batch; renewed by a heartbeat while it works, so a crashed sender's rows
+    # come due again this soon.
+    notify_lease_seconds: float = 30.0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "base_url", self.base_url.rstrip("/"))
@@ -90,7 +93,8 @@ class Settings:
         if min(self.db_connect_timeout, self.db_statement_timeout, self.db_pool_timeout,
                self.readiness_timeout) <= 0 or self.db_busy_timeout < 0:
             raise SettingsError("database timeouts must be positive")
-        if self.notify_poll_seconds <= 0 or self.notify_retry_seconds <= 0 or self.smtp_timeout <= 0:
+        if min(self.notify_poll_seconds, self.notify_retry_seconds, self.smtp_timeout,
+               self.notify_lease_seconds) <= 0:
             raise SettingsError("notification intervals and the SMTP timeout must be positive")
         if self.body_timeout <= 0:
             raise SettingsError("OPENBADGES_BODY_TIMEOUT must be positive")
@@ -181,6 +185,7 @@ class Settings:
             notify_poll_seconds=_seconds("OPENBADGES_NOTIFY_POLL_SECONDS", 10.0),
             notify_retry_seconds=_seconds("OPENBADGES_NOTIFY_RETRY_SECONDS", 60.0),
             notify_max_attempts=_int("OPENBADGES_NOTIFY_MAX_ATTEMPTS", 8),
+            notify_lease_seconds=_seconds("OPENBADGES_NOTIFY_LEASE_SECONDS", 30.0),
         )
 
 

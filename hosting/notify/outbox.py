@@ -9,7 +9,10 @@ Delivery (:class:`NotificationSender`): a sender claims due rows (``SELECT … F
 PostgreSQL, so several app servers can share one database; one atomic ``UPDATE`` on SQLite), sends them over
 SMTP and marks them sent, or schedules a retry with exponential backoff and jitter, giving up (``failed``,
 ``last_error`` kept) after ``notify_max_attempts`` or at once on a permanent (5xx) refusal of the message.
-A claim is a lease: a sender that dies mid-send leaves rows that become due again when the lease ends.
+A claim is a short lease (``notify_lease_seconds``) that a heartbeat renews while the sender works, and each
+message is recorded as sent in its own commit as soon as the SMTP server accepts it. A sender killed mid-batch
+therefore leaves only unsent rows, due again within one lease; the one message in flight at the kill (accepted
+but not yet recorded) is the only one sent twice, with the same ``Message-ID`` so receivers can drop it.
 """
 
 from __future__ import annotations
@@ -61,7 +64,6 @@ _log = logging.getLogger("hosting.notify")
 TEMPLATES = Path(__file__).resolve().parent / "templates" / "email"
 DEFAULT_LOCALE = "en"
 BATCH_SIZE = 50
-LEASE = timedelta(minutes=10)
 MAX_BACKOFF_SECONDS = 6 * 3600.0
 _LOCALE = re.compile(r"[a-z]{2,3}(?:-[a-z0-9]{1,8})*")
 
@@ -222,6 +224,10 @@ class NotificationSender:
         self.sessionmaker = sessionmaker
         self.urls = PublicUrls(settings.base_url)
 
+    @property
+    def _lease(self) -> timedelta:
+        return timedelta(seconds=self.settings.notify_lease_seconds)
+
     async def _claim(self, cutoff: datetime) -> tuple[str, list[OutboxMessage]]:
         now, token = _now(), secrets.token_hex(16)
         due = (OutboxMessage.status.in_((OutboxStatus.PENDING, OutboxStatus.SENDING)),
@@ -241,7 +247,7 @@ class NotificationSender:
                 claimed = OutboxMessage.id.in_(list(locked))
             await session.execute(
                 update(OutboxMessage).where(claimed, *due)
-                .values(status=OutboxStatus.SENDING, claim_token=token, next_attempt_at=now + LEASE,
+                .values(status=OutboxStatus.SENDING, claim_token=token, next_attempt_at=now + self._lease,
                         attempts=OutboxMessage.attempts + 1)
                 .execution_options(synchronize_session=False)
             )
@@ -255,35 +261,58 @@ class NotificationSender:
                                password=s.smtp_password, use_tls=s.smtp_tls == "tls",
                                start_tls=s.smtp_tls == "starttls", timeout=s.smtp_timeout)
 
-    async def _deliver(self, rows: Sequence[OutboxMessage]) -> list[BaseException | None]:
-        outcomes: list[BaseException | None] = []
+    async def _heartbeat(self, token: str, stop: asyncio.Event) -> None:
+        """Renew the lease on the rows of claim ``token`` still being sent, every third of a lease."""
+        interval = self.settings.notify_lease_seconds / 3
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), interval)
+                return
+            try:
+                async with self.sessionmaker() as session, session.begin():
+                    await session.execute(
+                        update(OutboxMessage)
+                        .where(OutboxMessage.claim_token == token, OutboxMessage.status == OutboxStatus.SENDING)
+                        .values(next_attempt_at=_now() + self._lease)
+                        .execution_options(synchronize_session=False))
+            except Exception:  # noqa: BLE001 - a missed beat only risks a re-send after the lease
+                _log.warning("could not renew the notification lease %s", token, exc_info=True)
+
+    async def _deliver(self, token: str, rows: Sequence[OutboxMessage]) -> None:
+        """Send ``rows`` on one connection, recording each outcome (own commit) as soon as it is known."""
         messages: list[EmailMessage | BaseException] = []
         for row in rows:
             try:
                 messages.append(build_message(row, self.settings, self.urls))
             except Exception as exc:  # noqa: BLE001 - a broken template fails this row, not the batch
                 messages.append(_Permanent(f"cannot render: {exc}"))
-        try:
-            async with self._smtp() as smtp:
-                for message in messages:
-                    if isinstance(message, BaseException):
-                        outcomes.append(message)
-                        continue
-                    try:
-                        await smtp.send_message(message)
-                        outcomes.append(None)
-                    except aiosmtplib.SMTPServerDisconnected:
-                        raise
-                    except aiosmtplib.SMTPException as exc:
-                        outcomes.append(exc)
-        except (aiosmtplib.SMTPException, OSError) as exc:  # connect, TLS, login, disconnect: the rest waits
-            outcomes.extend([exc] * (len(messages) - len(outcomes)))
-        return outcomes
+        done = 0
+        async with self.sessionmaker() as session:  # one connection records the batch, a commit per message
+            try:
+                async with self._smtp() as smtp:
+                    for row, message in zip(rows, messages, strict=True):
+                        outcome: BaseException | None = None
+                        if isinstance(message, BaseException):
+                            outcome = message
+                        else:
+                            try:
+                                await smtp.send_message(message)
+                            except aiosmtplib.SMTPServerDisconnected:
+                                raise
+                            except aiosmtplib.SMTPException as exc:
+                                outcome = exc
+                        # Accepted: record it now, so a crash from here on re-sends nothing but the next one.
+                        await self._record(session, token, [row], [outcome])
+                        done += 1
+            except (aiosmtplib.SMTPException, OSError) as exc:  # connect, TLS, login, disconnect: the rest waits
+                if done < len(rows):
+                    await self._record(session, token, rows[done:], [exc] * (len(rows) - done))
 
-    async def _record(self, token: str, rows: Sequence[OutboxMessage],
+    async def _record(self, session: AsyncSession, token: str, rows: Sequence[OutboxMessage],
                       outcomes: Sequence[BaseException | None]) -> None:
+        """Record the outcomes of ``rows`` (still held by claim ``token``) and commit."""
         now = _now()
-        async with self.sessionmaker() as session, session.begin():
+        async with session.begin():
             for row, error in zip(rows, outcomes, strict=True):
                 if error is None:
                     values: dict[str, Any] = {"status": OutboxStatus.SENT, "sent_at": now, "last_error": None}
@@ -305,7 +334,13 @@ class NotificationSender:
         """Claim one batch of rows due by ``cutoff`` (default now), deliver it; return how many were attempted."""
         token, rows = await self._claim(cutoff or _now())
         if rows:
-            await self._record(token, rows, await self._deliver(rows))
+            stop = asyncio.Event()
+            beat = asyncio.create_task(self._heartbeat(token, stop), name="openbadges-notify-lease")
+            try:
+                await self._deliver(token, rows)
+            finally:
+                stop.set()
+                await beat
         return len(rows)
 
     async def drain(self) -> int:

@@ -21,8 +21,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hosting import Settings
 from hosting.app.demo import demo_png
+from hosting.lib.crypto import KeyBox
 from hosting.lib.db import create_engine
-from hosting.storage.models import BadgeClass, Issuer
+from hosting.lib.urls import PublicUrls
+from hosting.notify.outbox import queue_notification
+from hosting.storage.models import Assertion, BadgeClass, Issuer
 from hosting.storage.store import HostingStore
 
 
@@ -35,6 +38,24 @@ async def issuer_and_badge(store: HostingStore, *, badge_name: str = "Python Bas
                                            criteria_narrative="Pass the exercises.",
                                            image=demo_png())
     return issuer, badge
+
+
+async def queue_mails(sm: async_sessionmaker[AsyncSession], settings: Settings, recipients: list[str], *,
+                      kind: str = "issued", locale: str | None = None, name: str | None = None,
+                      badge_name: str = "Python Basics") -> list[Assertion]:
+    """Issue one assertion per recipient (revoked too for ``kind="revoked"``) and queue its mail; committed."""
+    async with sm() as session:
+        store = HostingStore(session, PublicUrls(settings.base_url), KeyBox(settings.secret_key))
+        issuer, badge = await issuer_and_badge(store, badge_name=badge_name)
+        issued = []
+        for email in recipients:
+            assertion = await store.issue(badge, email, locale=locale, recipient_name=name)
+            if kind == "revoked":
+                await store.revoke(assertion, "Awarded by mistake")
+            await queue_notification(session, kind, assertion, badge=badge, issuer=issuer)
+            issued.append(assertion)
+        await session.commit()
+        return issued
 
 
 def unique_recipient(label: str = "earner") -> str:
@@ -51,6 +72,8 @@ class RecordingHandler:
         self.rcpt_times: dict[str, list[float]] = {}
         self.refuse: dict[str, list[str]] = {}
         self.refuse_always: dict[str, str] = {}
+        self.data_delay = 0.0  # seconds before each DATA is answered (a slow server)
+        self.on_accept: Callable[[int], None] | None = None  # called with the count, before the 250 reply
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
                           rcpt_options: list[str]) -> str:
@@ -67,6 +90,10 @@ class RecordingHandler:
         assert isinstance(message, EmailMessage)
         self.messages.append(message)
         self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+        if self.data_delay:
+            await asyncio.sleep(self.data_delay)
+        if self.on_accept is not None:
+            self.on_accept(len(self.messages))
         return "250 Message accepted for delivery"
 
     def to(self, address: str) -> list[EmailMessage]:

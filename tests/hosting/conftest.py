@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from hosting import Settings, create_app
 from hosting.app.demo import DemoData, seed_demo
 from hosting.lib.crypto import KeyBox
-from hosting.lib.db import create_engine
+from hosting.lib.db import create_engine, immediate_transactions
 from hosting.lib.urls import PublicUrls
 from hosting.storage.migrate import migrate
 from hosting.storage.store import HostingStore
@@ -98,7 +98,10 @@ def run_store(settings: Settings, fn: Callable[[HostingStore], Awaitable[T]]) ->
         finally:
             await engine.dispose()
 
-    return asyncio.run(_go())
+    # BEGIN IMMEDIATE on SQLite, as the app's writing requests: a read-then-write transaction would fail at
+    # once ("database is locked") when a background sender commits in between.
+    with immediate_transactions():
+        return asyncio.run(_go())
 
 
 @pytest.fixture(scope="session")

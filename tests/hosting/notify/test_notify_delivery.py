@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -10,14 +11,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hosting import Settings
-from hosting.lib.crypto import KeyBox
-from hosting.lib.urls import PublicUrls
-from hosting.notify.outbox import NotificationSender, OutboxMessage, OutboxStatus, queue_notification
-from hosting.storage.models import Assertion
-from hosting.storage.store import HostingStore
+from hosting.notify.outbox import NotificationSender, OutboxMessage, OutboxStatus
 from tests.hosting._notify_support import (
     free_port,
-    issuer_and_badge,
+    queue_mails,
     self_signed_cert,
     server_tls_context,
     sessions,
@@ -28,23 +25,6 @@ from tests.hosting._notify_support import (
 )
 
 BASE = "http://testserver.local"
-
-
-async def _queue(sm: async_sessionmaker[AsyncSession], settings: Settings, recipients: list[str], *,
-                 kind: str = "issued", locale: str | None = None, name: str | None = None,
-                 badge_name: str = "Python Basics") -> list[Assertion]:
-    async with sm() as session:
-        store = HostingStore(session, PublicUrls(settings.base_url), KeyBox(settings.secret_key))
-        issuer, badge = await issuer_and_badge(store, badge_name=badge_name)
-        issued = []
-        for email in recipients:
-            assertion = await store.issue(badge, email, locale=locale, recipient_name=name)
-            if kind == "revoked":
-                await store.revoke(assertion, "Awarded by mistake")
-            await queue_notification(session, kind, assertion, badge=badge, issuer=issuer)
-            issued.append(assertion)
-        await session.commit()
-        return issued
 
 
 async def _row(sm: async_sessionmaker[AsyncSession], recipient: str) -> OutboxMessage:
@@ -67,7 +47,7 @@ async def _drain_until(sender: NotificationSender, sm: async_sessionmaker[AsyncS
 async def _first_attempt_fails(sm: async_sessionmaker[AsyncSession], cfg: Settings, email: str,
                                error: str) -> NotificationSender:
     """Queue a mail to ``email``, run one pass: it must fail with ``error`` and wait for a retry."""
-    await _queue(sm, cfg, [email])
+    await queue_mails(sm, cfg, [email])
     sender = NotificationSender(cfg, sm)
     await sender.drain()
     row = await _row(sm, email)
@@ -81,7 +61,7 @@ async def test_issued_mail_arrives_with_headers_and_body(settings: Settings) -> 
     with smtp_server() as (smtp, port):
         cfg = smtp_settings(settings, port)
         async with sessions(cfg) as sm:
-            (assertion,) = await _queue(sm, cfg, [email], name="Ada Lovelace", badge_name="Rust <Basics>")
+            (assertion,) = await queue_mails(sm, cfg, [email], name="Ada Lovelace", badge_name="Rust <Basics>")
             assert await NotificationSender(cfg, sm).drain() >= 1
             (message,) = smtp.to(email)
             row = await _row(sm, email)
@@ -114,7 +94,7 @@ async def test_revocation_mail_in_the_recipients_locale_or_english(settings: Set
     with smtp_server() as (smtp, port):
         cfg = smtp_settings(settings, port)
         async with sessions(cfg) as sm:
-            await _queue(sm, cfg, [email], kind="revoked", locale=locale)
+            await queue_mails(sm, cfg, [email], kind="revoked", locale=locale)
             await NotificationSender(cfg, sm).drain()
     (message,) = smtp.to(email)
     assert message["Content-Language"] == expected
@@ -147,7 +127,7 @@ async def test_gives_up_after_max_attempts_and_keeps_the_error(settings: Setting
         smtp.refuse_always[email] = "452 4.2.2 mailbox full"
         cfg = smtp_settings(settings, port, notify_max_attempts=3)
         async with sessions(cfg) as sm:
-            await _queue(sm, cfg, [email])
+            await queue_mails(sm, cfg, [email])
             sender = NotificationSender(cfg, sm)
 
             await _drain_until(sender, sm, email, OutboxStatus.FAILED)
@@ -164,7 +144,7 @@ async def test_a_permanent_refusal_fails_at_once(settings: Settings) -> None:
         smtp.refuse_always[email] = "550 5.1.1 no such user"
         cfg = smtp_settings(settings, port, notify_max_attempts=5)
         async with sessions(cfg) as sm:
-            await _queue(sm, cfg, [email, other])
+            await queue_mails(sm, cfg, [email, other])
             await NotificationSender(cfg, sm).drain()
             row, other_row = await _row(sm, email), await _row(sm, other)
     assert (row.status, row.attempts) == (OutboxStatus.FAILED, 1)
@@ -199,7 +179,7 @@ async def test_credentials_are_used(settings: Settings) -> None:
     with smtp_server(authenticator=_authenticate, auth_required=True, auth_require_tls=False) as (smtp, port):
         cfg = smtp_settings(settings, port, smtp_username="mailer", smtp_password="s3cret")
         async with sessions(cfg) as sm:
-            await _queue(sm, cfg, [email])
+            await queue_mails(sm, cfg, [email])
             await NotificationSender(cfg, sm).drain()
             assert (await _row(sm, email)).status == OutboxStatus.SENT
     assert logins and logins[-1] == (b"mailer", b"s3cret") and len(smtp.to(email)) == 1
@@ -213,7 +193,7 @@ async def test_two_senders_never_send_one_row_twice(settings: Settings, monkeypa
     with smtp_server() as (smtp, port):
         cfg = smtp_settings(settings, port)
         async with sessions(cfg) as sm_a, sessions(cfg) as sm_b:
-            await _queue(sm_a, cfg, recipients)
+            await queue_mails(sm_a, cfg, recipients)
             async with sm_b() as warm:  # b's connection is open too, so neither starts late
                 await warm.execute(select(1))
             a, b = NotificationSender(cfg, sm_a), NotificationSender(cfg, sm_b)
@@ -227,18 +207,15 @@ async def test_two_senders_never_send_one_row_twice(settings: Settings, monkeypa
     assert len(ids) == len(set(ids))
 
 
-async def test_an_abandoned_claim_is_taken_over_after_its_lease(settings: Settings,
-                                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    from datetime import UTC, datetime, timedelta
-
-    import hosting.notify.outbox as notify
+async def test_an_abandoned_claim_is_taken_over_after_its_lease(settings: Settings) -> None:
+    from datetime import UTC, datetime
 
     email = unique_recipient()
     with smtp_server() as (smtp, port):
         cfg = smtp_settings(settings, port)
         async with sessions(cfg) as sm:
-            await _queue(sm, cfg, [email])
-            monkeypatch.setattr(notify, "LEASE", timedelta(seconds=1.5))
+            await queue_mails(sm, cfg, [email])
+            cfg = replace(cfg, notify_lease_seconds=1.5)
             crashed = NotificationSender(cfg, sm)
             await crashed._claim(datetime.now(UTC))  # claimed, then the process "dies" before sending
             assert (await _row(sm, email)).status == OutboxStatus.SENDING
@@ -277,7 +254,7 @@ async def test_postgres_senders_skip_rows_locked_by_another_transaction(settings
     with smtp_server() as (smtp, port):
         cfg = smtp_settings(settings, port)
         async with sessions(cfg) as sm:
-            await _queue(sm, cfg, [locked, free])
+            await queue_mails(sm, cfg, [locked, free])
             async with sm() as holder, holder.begin():
                 await holder.execute(select(OutboxMessage).where(OutboxMessage.recipient == locked).with_for_update())
                 # Another process holds the row: the sender neither waits for it nor sends it.
@@ -295,7 +272,7 @@ async def test_an_unrenderable_row_fails_at_once_and_the_rest_of_the_batch_goes(
             async with sm() as session:  # e.g. a kind whose template was removed in an upgrade
                 session.add(OutboxMessage(kind="expired", recipient=broken, context={"assertion_id": "x"}))
                 await session.commit()
-            await _queue(sm, cfg, [fine])
+            await queue_mails(sm, cfg, [fine])
             await NotificationSender(cfg, sm).drain()
             row = await _row(sm, broken)
             assert (await _row(sm, fine)).status == OutboxStatus.SENT

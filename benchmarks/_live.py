@@ -1,0 +1,103 @@
+"""Databases and a live server for the benchmarks: a migrated SQLite file or a throw-away PostgreSQL database
+(on the server named by ``OPENBADGES_TEST_DATABASE_URL``), and ``openbadges-server run`` on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+from sqlalchemy.engine import make_url
+
+from hosting.storage.migrate import migrate
+
+__all__ = ["free_port", "live_server", "postgres_database", "sqlite_database"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def sqlite_database(directory: Path) -> str:
+    """A migrated SQLite file (mode 0600) in ``directory``; returns its URL."""
+    path = directory / "bench.db"
+    url = f"sqlite+aiosqlite:///{path}"
+    migrate(url)
+    path.chmod(0o600)
+    return url
+
+
+@contextmanager
+def postgres_database() -> Iterator[str | None]:
+    """A migrated, fresh PostgreSQL database dropped on exit; ``None`` when no server is configured/reachable."""
+    admin = os.environ.get("OPENBADGES_TEST_DATABASE_URL", "")
+    if not admin.startswith("postgresql"):
+        yield None
+        return
+    import asyncpg
+
+    u = make_url(admin)
+    name = f"obbench_{secrets.token_hex(4)}"
+
+    async def _admin(sql: str) -> None:
+        conn = await asyncpg.connect(host=u.host or "127.0.0.1", port=u.port or 5432, user=u.username or "postgres",
+                                     password=u.password, database=u.database or "postgres", timeout=5)
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    try:
+        asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
+    except (OSError, asyncpg.PostgresError) as exc:
+        print(f"[PostgreSQL] skipped: {exc!r}")
+        yield None
+        return
+    try:
+        url = u.set(database=name).render_as_string(hide_password=False)
+        migrate(url)
+        yield url
+    finally:
+        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@contextmanager
+def live_server(database_url: str, secret: str, log: Path, **env: str) -> Iterator[str]:
+    """``openbadges-server run`` (uvicorn, one worker) on a free 127.0.0.1 port; yields its base URL."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    environ = {**os.environ, "OPENBADGES_DATABASE_URL": database_url, "OPENBADGES_BASE_URL": base,
+               "OPENBADGES_SECRET_KEY": secret, "OPENBADGES_ACCESS_LOG": "0", **env}
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", "from hosting.app.cli import main; main()", "run", "--host", "127.0.0.1",
+             "--port", str(port)], env=environ, stdout=out, stderr=subprocess.STDOUT, cwd=log.parent)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"server did not start: {log.read_text()[-2000:]}")
+            time.sleep(0.1)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

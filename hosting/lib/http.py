@@ -20,6 +20,7 @@ from litestar.types import Receive, Scope, Send
 
 __all__ = [
     "HTML",
+    "JOSE",
     "JSON",
     "LD_JSON",
     "RawResponse",
@@ -32,12 +33,15 @@ __all__ = [
     "redirect_response",
     "request_info",
     "strong_etag",
+    "wants_jose",
 ]
 
 LD_JSON = "application/ld+json"
 JSON = "application/json"
 HTML = "text/html"
+JOSE = "application/jose"  # a signed OB 2.0 assertion's compact JWS (what ``openbadges verify URL`` asks for)
 _OFFERED = [LD_JSON, JSON, HTML]
+_OFFERED_SIGNED = [LD_JSON, JSON, HTML, JOSE]
 _CORS = [(b"access-control-allow-origin", b"*"),
          (b"access-control-expose-headers", b"ETag, Last-Modified, Location")]
 
@@ -93,6 +97,17 @@ def negotiate(info: RequestInfo) -> str:
     if accept == JSON:
         return JSON
     return Accept(accept).best_match(_OFFERED, default=LD_JSON)
+
+
+def wants_jose(info: RequestInfo) -> bool:
+    """The client asks for the compact JWS: ``?format=jws`` or an Accept header preferring
+    ``application/jose`` (never ``*/*`` alone: JSON-LD stays the default)."""
+    if info.format is not None:
+        return info.format in ("jws", "jose")
+    accept = info.accept
+    if not accept or JOSE not in accept:
+        return False
+    return Accept(accept).best_match(_OFFERED_SIGNED, default=LD_JSON) == JOSE
 
 
 def _etag_matches(header: str, etag: str) -> bool:

@@ -12,6 +12,7 @@ from litestar.types import ASGIApp
 from hosting.app.state import hosting_state
 from hosting.lib.http import (
     HTML,
+    JOSE,
     JSON,
     LD_JSON,
     RequestInfo,
@@ -21,6 +22,7 @@ from hosting.lib.http import (
     redirect_response,
     request_info,
     strong_etag,
+    wants_jose,
 )
 from hosting.public.documents import revoked_body
 from hosting.public.html import render_assertion_page
@@ -77,13 +79,21 @@ class PublicController(Controller):
 
     @route("/assertions/{public_id:str}", http_method=_GET_HEAD, summary="Hosted OB 2.0 Assertion")
     async def assertion(self, request: Request[Any, Any, Any], public_id: FromPath[str]) -> ASGIApp:
-        """The Assertion as JSON-LD (or JSON when asked, or an HTML page for browsers).
+        """The Assertion as JSON-LD (or JSON when asked, or an HTML page for browsers; a signed one as its compact
+        JWS for ``Accept: application/jose`` or ``?format=jws``).
 
         410 Gone with ``{"revoked": true, "revocationReason": ...}`` when revoked; 301 to the newest
         replacement when replaced; 404 ``ResourceNotFound`` for unknown ids.
         """
         state = hosting_state(request)
         info = request_info(request.scope)
+        if wants_jose(info):
+            signed = await _reader(request).signed_jws(public_id)
+            if isinstance(signed, Served):
+                return cached_response(info, signed.body, media_type=JOSE, etag=signed.etag[:-1] + '-s"',
+                                       last_modified=signed.last_modified, max_age=state.settings.assertion_max_age,
+                                       last_modified_http=signed.last_modified_http)
+            # A hosted assertion has no signed form: its JSON-LD answers (the verifier then sees the type).
         media = negotiate(info)
         if media == HTML:
             return await self._assertion_page(request, info, public_id)

@@ -121,8 +121,8 @@ def demo_urls(data: DemoData, urls: PublicUrls) -> list[tuple[str, str]]:
         ("assertion (replaced, 301)", urls.assertion(data.replaced)),
         ("assertion (expired)", urls.assertion(data.expired)),
         ("OB 3.0 credential (Data Integrity)", urls.credential(data.credential_di)),
-        ("OB 3.0 credential (VC-JWT)", urls.credential(data.credential_jwt) + "/jwt"),
-        ("OB 3.0 baked credential", urls.credential(data.credential_di) + "/image"),
+        ("OB 3.0 credential (VC-JWT)", urls.credential_jwt(data.credential_jwt)),
+        ("OB 3.0 baked credential", urls.credential_image(data.credential_di)),
         ("issuer DID document (did:web)", urls.did_document(data.issuer)),
         ("OB 3.0 revocation status list", urls.status_list(data.issuer)),
     ]
@@ -167,8 +167,8 @@ def demo_verify_commands(data: DemoData, urls: PublicUrls) -> list[DemoCheck]:
         ("assertion (revoked on purpose)", urls.assertion(data.revoked), "revoked", flags),
         ("assertion (expired on purpose)", urls.assertion(data.expired), "expired", flags),
         ("OB 3.0 credential (Data Integrity)", urls.credential(data.credential_di), "valid", did_flags),
-        ("OB 3.0 credential (VC-JWT)", urls.credential(data.credential_jwt) + "/jwt", "valid", did_flags),
-        ("OB 3.0 baked credential", urls.credential(data.credential_di) + "/image", "valid", did_flags),
+        ("OB 3.0 credential (VC-JWT)", urls.credential_jwt(data.credential_jwt), "valid", did_flags),
+        ("OB 3.0 baked credential", urls.credential_image(data.credential_di), "valid", did_flags),
     ]
     return [DemoCheck(label, url, expect, shlex.join(["openbadges", "verify", *extra, url]))
             for label, url, expect, extra in badges]

@@ -17,6 +17,7 @@ from hosting.lib.http import (
     LD_JSON,
     RequestInfo,
     cached_response,
+    html_headers,
     image_headers,
     negotiate,
     redirect_response,
@@ -56,8 +57,9 @@ def _gone(request: Request[Any, Any, Any], info: RequestInfo, revoked: Revoked, 
     if body is None:
         body = revoked_body(state.urls.assertion(revoked.public_id), revoked.reason)
         media = JSON if negotiate(info) == JSON else LD_JSON
+    extra = html_headers(state.urls.base) if media == _HTML_UTF8 else None
     return cached_response(info, body, media_type=media, etag=strong_etag(body), last_modified=revoked.revoked_at,
-                           max_age=state.settings.assertion_max_age, status_code=410)
+                           max_age=state.settings.assertion_max_age, status_code=410, extra_headers=extra)
 
 
 def _image(request: Request[Any, Any, Any], image: ImageBytes) -> ASGIApp:
@@ -114,7 +116,8 @@ class PublicController(Controller):
         if page.revoked is not None:
             return _gone(request, info, page.revoked, body, _HTML_UTF8)
         return cached_response(info, body, media_type=_HTML_UTF8, etag=strong_etag(body),
-                               last_modified=page.assertion.updated_at, max_age=state.settings.assertion_max_age)
+                               last_modified=page.assertion.updated_at, max_age=state.settings.assertion_max_age,
+                               extra_headers=html_headers(state.urls.base))
 
     @route("/assertions/{public_id:str}/image", http_method=_GET_HEAD, summary="Baked assertion image")
     async def assertion_image(self, request: Request[Any, Any, Any], public_id: FromPath[str]) -> ASGIApp:

@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test bench lint clean
+.PHONY: run test bench lint clean fixtures
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ bench: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check openbadges_core hosting tests benchmarks
 	$(BIN)/mypy openbadges_core hosting
+
+## Rebuild the sample badges in fixtures/ from its test keys (deterministic, offline).
+fixtures: $(STAMP)
+	$(BIN)/python fixtures/regenerate.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache build dist *.egg-info

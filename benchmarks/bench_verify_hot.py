@@ -8,7 +8,8 @@
 2. VC-JWT EdDSA verification (``verify_vc_jwt``, key pinned) beside openbadgeslib's ``OB3Verifier`` on
    tokens each library signed from the same credentials. Target: ours >= 2x theirs.
 
-Rounds of each contender alternate, and the median round counts, so a loaded machine slows both alike.
+Contenders take turns call by call within each round and the median round counts, so a loaded machine
+slows both alike.
 Run: ``python -m benchmarks verify_hot`` (``--quick`` for a shorter run).
 """
 
@@ -26,29 +27,41 @@ EDDSA_MIN_RATIO = 2.0
 
 
 def _rates(contenders: dict[str, Callable[[int], Any]], items: int, rounds: int) -> dict[str, float]:
-    """Calls per second of each contender: median over ``rounds`` alternating rounds of ``items`` calls."""
-    samples: dict[str, list[float]] = {name: [] for name in contenders}
-    for name, fn in contenders.items():  # warm up
+    """Calls per second of each contender: median over ``rounds`` rounds of ``items`` calls each.
+
+    The contenders take turns call by call (item ``i`` of each, then item ``i + 1``), each call timed on
+    its own, so a load spike on the shared machine falls on both alike. (Timing whole rounds one after the
+    other let a short baseline round escape preemption while a longer one could not, which skewed the
+    ratio against the slower contender.)
+    """
+    names = list(contenders)
+    fns = [contenders[name] for name in names]
+    for fn in fns:  # warm up
         for i in range(min(items, 20)):
             fn(i)
+    samples: dict[str, list[float]] = {name: [] for name in names}
+    clock = time.perf_counter
     for _ in range(rounds):
-        for name, fn in contenders.items():
-            start = time.perf_counter()
-            for i in range(items):
+        spent = [0.0] * len(fns)
+        for i in range(items):
+            for j, fn in enumerate(fns):
+                start = clock()
                 fn(i)
-            samples[name].append(items / (time.perf_counter() - start))
+                spent[j] += clock() - start
+        for name, total in zip(names, spent, strict=True):
+            samples[name].append(items / total)
     return {name: statistics.median(values) for name, values in samples.items()}
 
 
 def _signed_ob2(rounds: int) -> tuple[float, float, float]:
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import padding
-    from tests._badge_server import BadgeServer
 
     from benchmarks.bench_verify import _documents
     from openbadges_core import DocumentCache, VerifyOptions, generate_key, verify
     from openbadges_core._jws import _b64decode
     from openbadges_core._verify import _session
+    from tests.core.verify._badge_server import BadgeServer
 
     n = 200
     key = generate_key("RS256")

@@ -6,8 +6,7 @@ The verbs, keys, verification types and errors live here; the documents of each 
 
 from __future__ import annotations
 
-from types import FunctionType
-
+from openbadges_core import _errors, _exports
 from openbadges_core._baking import (
     BakedPayload,
     BakingLimits,
@@ -18,34 +17,7 @@ from openbadges_core._baking import (
     unbake_png,
     unbake_svg,
 )
-from openbadges_core._errors import (
-    AmbiguousPayloadError,
-    BakingError,
-    BlockedAddressError,
-    CanonicalizationError,
-    CorruptImageError,
-    FetchError,
-    FetchTimeoutError,
-    HTTPStatusError,
-    KeyDecryptionError,
-    KeyMaterialError,
-    NoBadgePayloadError,
-    NotAnImageError,
-    OpenBadgesError,
-    ParseError,
-    PayloadTooLargeError,
-    ResponseTooLargeError,
-    SignatureError,
-    SigningError,
-    StatusListError,
-    TooManyRedirectsError,
-    UnsafeSvgError,
-    UnsupportedAlgorithmError,
-    UpgradeError,
-    ValidationError,
-    ValidationIssue,
-    VerificationError,
-)
+from openbadges_core._errors import *  # the error classes, listed once: _errors.__all__
 from openbadges_core._jws import decode_jws_unverified, sign_assertion, sign_jws, verify_jws
 from openbadges_core._keyio import load_private_key, load_public_key
 from openbadges_core._keys import (
@@ -72,43 +44,17 @@ __version__ = "0.1.0"
 
 __all__ = [
     "SUPPORTED_ALGORITHMS",
-    "AmbiguousPayloadError",
     "BakedPayload",
-    "BakingError",
     "BakingLimits",
-    "BlockedAddressError",
-    "CanonicalizationError",
     "Check",
     "CheckName",
-    "CorruptImageError",
     "DocumentCache",
-    "FetchError",
     "FetchResponse",
-    "FetchTimeoutError",
     "Fetcher",
-    "HTTPStatusError",
-    "KeyDecryptionError",
-    "KeyMaterialError",
-    "NoBadgePayloadError",
-    "NotAnImageError",
-    "OpenBadgesError",
-    "ParseError",
-    "PayloadTooLargeError",
     "PrivateKey",
     "PublicKey",
-    "ResponseTooLargeError",
     "SafeFetcher",
-    "SignatureError",
     "Signer",
-    "SigningError",
-    "StatusListError",
-    "TooManyRedirectsError",
-    "UnsafeSvgError",
-    "UnsupportedAlgorithmError",
-    "UpgradeError",
-    "ValidationError",
-    "ValidationIssue",
-    "VerificationError",
     "VerificationReport",
     "VerifyOptions",
     "__version__",
@@ -129,10 +75,6 @@ __all__ = [
     "verify",
     "verify_jws",
 ]
+__all__ += _errors.__all__
 
-# Every public class and function shows this package as its home (reprs, docs, pickles), as httpx does.
-for _name in __all__:
-    _obj = globals()[_name]
-    if isinstance(_obj, (type, FunctionType)):
-        _obj.__module__ = __name__
-del _name, _obj
+_exports.adopt_exports(globals())

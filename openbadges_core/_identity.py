@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from openbadges_core._ob2 import IdentityObject
+    from openbadges_core._ob2._nodes import IdentityObject
 
 __all__ = ["hash_identity", "identity_matches", "normalize_identity"]
 
@@ -48,7 +48,7 @@ def hash_identity(
     >>> hash_identity("nobody@example.org", salt="deadsea").identity[:13]
     'sha256$ecf540'
     """
-    from openbadges_core._ob2 import IdentityObject
+    from openbadges_core._ob2._nodes import IdentityObject
 
     if type not in IDENTITY_TYPES:
         raise ValueError(f"unsupported identity type {type!r} (use one of {', '.join(IDENTITY_TYPES)})")

@@ -188,8 +188,8 @@ def _split(token: object) -> tuple[dict[str, Any], str, str, str]:
     if not isinstance(token, str):
         raise SignatureError(f"malformed JWS: expected a string, not {type(token).__name__}")
     token = token.strip()
-    # the alphabet is checked by the strict base64 decoding of each segment (_b64decode)
-    if token.count(".") != 2 or not token.isascii() or any(c in token for c in "+/= \t\r\n"):
+    # the base64url alphabet and dots only (bytes.translate: C speed); _b64decode decodes strictly
+    if token.count(".") != 2 or not token.isascii() or token.encode("ascii").translate(None, _COMPACT_CHARS):
         raise SignatureError("malformed JWS: expected three base64url segments separated by dots")
     header_b64, payload_b64, signature_b64 = token.split(".")
     if not header_b64:

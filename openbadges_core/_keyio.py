@@ -3,7 +3,7 @@ what :mod:`._keys` does not support. ``cryptography`` and PyJWT parse; this modu
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from cryptography.exceptions import UnsupportedAlgorithm
@@ -112,6 +112,35 @@ def _private_from_pem_or_der(raw: bytes, passphrase: str | bytes | None) -> Priv
         raise UnsupportedAlgorithmError(f"unsupported private key: {exc}") from None
 
 
+def _public_from_pem_or_der(raw: bytes) -> PublicKeyTypes:
+    if raw.startswith(b"-----BEGIN") and b"PRIVATE KEY-----" in raw[:64]:
+        raise KeyMaterialError("expected a public key but got a private key")
+    try:
+        if raw.startswith(b"-----BEGIN"):
+            return serialization.load_pem_public_key(raw)
+        return serialization.load_der_public_key(raw)
+    except ValueError:
+        raise KeyMaterialError("cannot load the public key: not a valid PEM/DER public key or JWK") from None
+    except UnsupportedAlgorithm as exc:
+        raise UnsupportedAlgorithmError(f"unsupported public key: {exc}") from None
+
+
+def _load(
+    data: object, from_pem_or_der: Callable[[bytes], PrivateKeyTypes | PublicKeyTypes], *, private: bool
+) -> PrivateKeyTypes | PublicKeyTypes:
+    """Route ``data`` (a JWK mapping, or JWK/PEM/DER bytes or text) to the right parser."""
+    if isinstance(data, Mapping):
+        return _key_from_jwk(data, private=private)
+    if not isinstance(data, (bytes, str, bytearray, memoryview)):
+        raise KeyMaterialError(f"cannot load a key from {type(data).__name__}")
+    raw = _as_bytes(data)
+    if raw.startswith(b"{"):
+        return _key_from_jwk(_parse_jwk(raw), private=private)
+    if not raw:
+        raise KeyMaterialError("key data is empty")
+    return from_pem_or_der(raw)
+
+
 def load_private_key(
     data: bytes | str | Mapping[str, Any], *, passphrase: str | bytes | None = None
 ) -> PrivateKey:
@@ -120,18 +149,7 @@ def load_private_key(
     Raises :class:`KeyDecryptionError` (wrong or missing passphrase), :class:`UnsupportedAlgorithmError`
     (DSA, RSA < 2048, other curves ...) or :class:`KeyMaterialError` (anything unreadable).
     """
-    if isinstance(data, Mapping):
-        key = _key_from_jwk(data, private=True)
-    elif isinstance(data, (bytes, str, bytearray, memoryview)):
-        raw = _as_bytes(data)
-        if raw.startswith(b"{"):
-            key = _key_from_jwk(_parse_jwk(raw), private=True)
-        elif not raw:
-            raise KeyMaterialError("key data is empty")
-        else:
-            key = _private_from_pem_or_der(raw, passphrase)
-    else:
-        raise KeyMaterialError(f"cannot load a key from {type(data).__name__}")
+    key = _load(data, lambda raw: _private_from_pem_or_der(raw, passphrase), private=True)
     alg = _alg_of(key)
     if not isinstance(key, (rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey, ed25519.Ed25519PrivateKey)):
         raise KeyMaterialError("expected a private key but got a public key")
@@ -144,28 +162,7 @@ def load_public_key(data: bytes | str | Mapping[str, Any]) -> PublicKey:
     Private key material is refused (:class:`KeyMaterialError`): derive it with
     ``load_private_key(...).public_key`` instead.
     """
-    if isinstance(data, Mapping):
-        key = _key_from_jwk(data, private=False)
-    elif isinstance(data, (bytes, str, bytearray, memoryview)):
-        raw = _as_bytes(data)
-        if raw.startswith(b"{"):
-            key = _key_from_jwk(_parse_jwk(raw), private=False)
-        elif not raw:
-            raise KeyMaterialError("key data is empty")
-        elif raw.startswith(b"-----BEGIN") and b"PRIVATE KEY-----" in raw[:64]:
-            raise KeyMaterialError("expected a public key but got a private key")
-        else:
-            try:
-                if raw.startswith(b"-----BEGIN"):
-                    key = serialization.load_pem_public_key(raw)
-                else:
-                    key = serialization.load_der_public_key(raw)
-            except ValueError:
-                raise KeyMaterialError("cannot load the public key: not a valid PEM/DER public key or JWK") from None
-            except UnsupportedAlgorithm as exc:
-                raise UnsupportedAlgorithmError(f"unsupported public key: {exc}") from None
-    else:
-        raise KeyMaterialError(f"cannot load a key from {type(data).__name__}")
+    key = _load(data, _public_from_pem_or_der, private=False)
     alg = _alg_of(key)
     if not isinstance(key, (rsa.RSAPublicKey, ec.EllipticCurvePublicKey, ed25519.Ed25519PublicKey)):
         raise KeyMaterialError("expected a public key but got a private key")

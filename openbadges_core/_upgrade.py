@@ -24,14 +24,14 @@ from typing import Any, TypeVar
 
 from openbadges_core._errors import HTTPStatusError, UpgradeError, ValidationError
 from openbadges_core._net import DEFAULT_ACCEPT
-from openbadges_core._ob2 import Assertion as OB2Assertion
-from openbadges_core._ob2 import BadgeClass as OB2BadgeClass
-from openbadges_core._ob2 import Criteria as OB2Criteria
-from openbadges_core._ob2 import Evidence as OB2Evidence
-from openbadges_core._ob2 import Image as OB2Image
-from openbadges_core._ob2 import Issuer as OB2Issuer
 from openbadges_core._ob2._base import ValidatedNode
+from openbadges_core._ob2._documents import Assertion as OB2Assertion
+from openbadges_core._ob2._documents import BadgeClass as OB2BadgeClass
+from openbadges_core._ob2._documents import Issuer as OB2Issuer
 from openbadges_core._ob2._model import OB2_CONTEXT, decode_json
+from openbadges_core._ob2._nodes import Criteria as OB2Criteria
+from openbadges_core._ob2._nodes import Evidence as OB2Evidence
+from openbadges_core._ob2._nodes import Image as OB2Image
 from openbadges_core._ob3._documents import (
     Achievement,
     AchievementSubject,

@@ -12,60 +12,27 @@ Signing (:func:`~openbadges_core.sign_assertion`), baking and verification are v
 
 from __future__ import annotations
 
-from types import FunctionType
-
+from openbadges_core import _exports
 from openbadges_core._identity import IDENTITY_TYPES, hash_identity, identity_matches
-from openbadges_core._ob2 import (
-    OB2_CONTEXT,
-    Alignment,
-    Assertion,
-    BadgeClass,
-    Criteria,
-    CryptographicKey,
-    Document,
-    Evidence,
-    IdentityObject,
-    Image,
-    Issuer,
-    RevocationList,
-    RevokedAssertion,
-    VerificationObject,
-    format_datetime,
-    parse_datetime,
-    parse_document,
-)
+from openbadges_core._ob2 import _documents, _nodes
+from openbadges_core._ob2._documents import *  # listed once: _documents.__all__
+from openbadges_core._ob2._model import OB2_CONTEXT, format_datetime, parse_datetime
+from openbadges_core._ob2._nodes import *  # listed once: _nodes.__all__
 from openbadges_core._ob2._validation import RULES, document_issues, schema_path, validate_document
 
 __all__ = [
     "IDENTITY_TYPES",
     "OB2_CONTEXT",
     "RULES",
-    "Alignment",
-    "Assertion",
-    "BadgeClass",
-    "Criteria",
-    "CryptographicKey",
-    "Document",
-    "Evidence",
-    "IdentityObject",
-    "Image",
-    "Issuer",
-    "RevocationList",
-    "RevokedAssertion",
-    "VerificationObject",
     "document_issues",
     "format_datetime",
     "hash_identity",
     "identity_matches",
     "parse_datetime",
-    "parse_document",
     "schema_path",
     "validate_document",
 ]
+__all__ += _documents.__all__
+__all__ += _nodes.__all__
 
-# Every public class and function shows this module as its home (reprs, docs, pickles), as httpx does.
-for _name in __all__:
-    _obj = globals()[_name]
-    if isinstance(_obj, (type, FunctionType)):
-        _obj.__module__ = __name__
-del _name, _obj
+_exports.adopt_exports(globals())

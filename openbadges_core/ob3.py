@@ -15,8 +15,8 @@ Verification of a credential (with its status, issuer key and endorsements) is
 
 from __future__ import annotations
 
-from types import FunctionType
-
+from openbadges_core import _exports
+from openbadges_core._ob3 import _documents
 from openbadges_core._ob3._canon import CanonicalizationLimits, canonicalize
 from openbadges_core._ob3._contexts import (
     BUNDLED_CONTEXTS,
@@ -27,20 +27,7 @@ from openbadges_core._ob3._contexts import (
 )
 from openbadges_core._ob3._dataintegrity import VerifiedProof, sign_data_integrity, verify_data_integrity
 from openbadges_core._ob3._didkeys import did_key
-from openbadges_core._ob3._documents import (
-    Achievement,
-    AchievementCredential,
-    AchievementSubject,
-    Alignment,
-    Criteria,
-    Evidence,
-    IdentityObject,
-    Image,
-    OpenBadgeCredential,
-    Profile,
-    Result,
-    hash_identity_object,
-)
+from openbadges_core._ob3._documents import *  # listed once: _documents.__all__
 from openbadges_core._ob3._schema import credential_issues, validate_credential
 from openbadges_core._ob3._status import (
     STATUS_PURPOSES,
@@ -57,26 +44,14 @@ __all__ = [
     "STATUS_PURPOSES",
     "VC1_CONTEXT",
     "VC2_CONTEXT",
-    "Achievement",
-    "AchievementCredential",
-    "AchievementSubject",
-    "Alignment",
     "BitstringStatusList",
     "CanonicalizationLimits",
-    "Criteria",
-    "Evidence",
-    "IdentityObject",
-    "Image",
-    "OpenBadgeCredential",
-    "Profile",
-    "Result",
     "VcJwtResult",
     "VerifiedProof",
     "canonicalize",
     "credential_issues",
     "did_key",
     "document_loader",
-    "hash_identity_object",
     "sign_data_integrity",
     "sign_vc_jwt",
     "status_list_credential",
@@ -86,10 +61,6 @@ __all__ = [
     "verify_data_integrity",
     "verify_vc_jwt",
 ]
+__all__ += _documents.__all__
 
-# Every public class and function shows this module as its home (reprs, docs, pickles), as httpx does.
-for _name in __all__:
-    _obj = globals()[_name]
-    if isinstance(_obj, (type, FunctionType)):
-        _obj.__module__ = __name__
-del _name, _obj
+_exports.adopt_exports(globals())

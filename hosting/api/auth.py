@@ -18,6 +18,7 @@ from litestar import Request
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hosting.lib.db import immediate_transactions
 from hosting.lib.errors import NotAuthenticated, NotPermitted
 from hosting.lib.times import aware
 from hosting.storage.models import ApiToken, utcnow
@@ -121,7 +122,11 @@ async def provide_principal(request: Request[Any, Any, Any], db_session: AsyncSe
         raise NotAuthenticated("missing bearer token (Authorization: Bearer <token>)")
     if not token.startswith(_PREFIX) or len(token) > 200:
         raise NotAuthenticated("invalid token")
-    row = await db_session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
+    with immediate_transactions(False):  # a plain read, then ended: no lock is held while the handler
+        row = (await db_session.execute(  # prepares (fetches images); its first query begins the writing one
+            select(ApiToken.email, ApiToken.scopes, ApiToken.admin, ApiToken.revoked_at, ApiToken.expires_at)
+            .where(ApiToken.token_hash == hash_token(token)))).first()
+    await db_session.rollback()
     if row is None:
         raise NotAuthenticated("invalid token")
     if row.revoked_at is not None:

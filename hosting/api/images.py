@@ -21,7 +21,7 @@ from hosting.app.state import HostingState
 from hosting.lib.errors import HostingError, InvalidInput
 from hosting.storage.store import image_content_type
 
-__all__ = ["IMAGE_FETCH_TIMEOUT", "read_image"]
+__all__ = ["IMAGE_FETCH_TIMEOUT", "prefetch_image", "read_image"]
 
 IMAGE_FETCH_TIMEOUT = 10.0
 _ACCEPT = "image/png, image/svg+xml;q=0.9, image/*;q=0.5"
@@ -55,6 +55,20 @@ async def read_image(state: HostingState, value: Any, field: str = "image") -> b
     else:
         raise _invalid(field, f"must be {_SOURCES}")
     return check_image(state, data, field)
+
+
+async def prefetch_image(state: HostingState, data: dict[str, Any], field: str = "image") -> None:
+    """Replace an http(s) URL in ``data[field]`` by the bytes it serves (checked later by :func:`read_image`).
+
+    Called before the handler's first query, so no database transaction (on SQLite: the write lock) is open
+    while a remote server answers. This server's own public URLs are left alone (GET-then-PUT echoes them).
+    """
+    value = data.get(field)
+    if not isinstance(value, str):
+        return
+    text = value.strip()
+    if text.split(":", 1)[0].lower() in ("http", "https") and not text.startswith(f"{state.urls.base}/public/"):
+        data[field] = await _fetch(state, text, field)
 
 
 def check_image(state: HostingState, data: bytes, field: str = "image") -> bytes:

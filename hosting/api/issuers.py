@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hosting.api.auth import Principal
-from hosting.api.images import read_image
+from hosting.api.images import prefetch_image, read_image
 from hosting.api.lookup import EDIT_ROLES, find_issuer, not_deleted, require_role
 from hosting.api.openapi import IssuerChanged, IssuerEnvelope, IssuerInput, IssuerPage, IssuerPatch, api_doc
 from hosting.app.state import HostingState
@@ -170,6 +170,7 @@ class IssuersController(Controller):
                             store: HostingStore) -> dict[str, Any]:
         """Create an issuer; the token's user becomes its owner."""
         data = await read_body(request)
+        await prefetch_image(hosting, data)
         fields = _issuer_fields(data, creating=True)
         image = await read_image(hosting, data.get("image"))
         slug = fields.pop("slug", None)
@@ -194,9 +195,10 @@ class IssuersController(Controller):
 
     async def _update(self, request: Request[Any, Any, Any], db_session: AsyncSession, principal: Principal,
                       hosting: HostingState, store: HostingStore, issuer_ref: str) -> dict[str, Any]:
+        data = await read_body(request)
+        await prefetch_image(hosting, data)  # before the first query: no transaction open while fetching
         issuer, role = await find_issuer(db_session, principal, issuer_ref)
         require_role(principal, role, EDIT_ROLES, "editing the issuer")
-        data = await read_body(request)
         fields = _issuer_fields(data, creating=False)
         if fields.get("slug") is not None and fields["slug"] != issuer.slug:
             await _check_slug_free(db_session, fields["slug"], issuer.id)

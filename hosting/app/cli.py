@@ -105,14 +105,28 @@ def seed_demo(slug: str) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=1, show_default=True, type=int)
-def run(host: str, port: int, workers: int) -> None:
-    """Serve the app with uvicorn (graceful shutdown on SIGTERM/SIGINT)."""
+@click.option("--timeout-keep-alive", default=5, show_default=True, type=click.IntRange(min=1),
+              help="Seconds an idle keep-alive connection is kept open.")
+@click.option("--limit-concurrency", default=200, show_default=True, type=click.IntRange(min=1),
+              help="Connections and tasks at once per worker; beyond it new requests get 503.")
+@click.option("--max-header-bytes", default=16384, show_default=True, type=click.IntRange(min=1024),
+              help="Largest request head (request line and headers) h11 buffers; larger is refused.")
+def run(host: str, port: int, workers: int, timeout_keep_alive: int, limit_concurrency: int,
+        max_header_bytes: int) -> None:
+    """Serve the app with uvicorn (graceful shutdown on SIGTERM/SIGINT). See docs/operations.md."""
     import uvicorn
 
-    _settings()  # fail early with a clear message
+    from hosting.lib.db import sqlite_path
+
+    settings = _settings()  # fail early with a clear message
+    path = sqlite_path(settings.database_url)
+    if path is not None and not path.is_file():
+        raise click.ClickException(f"the SQLite database {path} does not exist: run `openbadges-server migrate`")
     click.echo(f"serving on http://{host}:{port} (docs: http://{host}:{port}/docs)", err=True)
     uvicorn.run("hosting.app.cli:app_from_env", factory=True, host=host, port=port, workers=workers,
-                access_log=False, log_level="warning", timeout_graceful_shutdown=10)
+                access_log=False, log_level="warning", timeout_graceful_shutdown=10,
+                timeout_keep_alive=timeout_keep_alive, limit_concurrency=limit_concurrency,
+                h11_max_incomplete_event_size=max_header_bytes)
 
 
 @cli.command("send-notifications")

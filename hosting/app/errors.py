@@ -10,6 +10,7 @@ from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, NotFoundException, ValidationException
 from litestar.types import ExceptionHandlersMap
 
+from hosting.lib.db import is_busy_error, is_unavailable_error
 from hosting.lib.errors import (
     Conflict,
     HostingError,
@@ -18,10 +19,13 @@ from hosting.lib.errors import (
     NotFound,
     NotPermitted,
     Refused,
+    TooLarge,
     Unavailable,
 )
 
-__all__ = ["error_body", "exception_handlers", "http_status"]
+__all__ = ["MAX_DETAILS", "error_body", "exception_handlers", "http_status"]
+
+MAX_DETAILS = 100  # entries of ``details`` / ``errors`` in one error body; ``<key>_omitted`` counts the rest
 
 _log = logging.getLogger("hosting")
 
@@ -31,6 +35,7 @@ _CODE_BY_STATUS = {
     403: "Forbidden",
     404: "ResourceNotFound",
     405: "MethodNotAllowed",
+    408: "RequestTimeout",
     409: "ResourceConflict",
     410: "Gone",
     413: "PayloadTooLarge",
@@ -44,6 +49,7 @@ _CODE_BY_STATUS = {
 # The one map from domain errors (hosting/lib/errors.py) to HTTP statuses; the ``code`` follows the status.
 _STATUS: dict[type[HostingError], int] = {
     InvalidInput: 400,
+    TooLarge: 413,
     NotAuthenticated: 401,
     NotPermitted: 403,
     NotFound: 404,
@@ -71,9 +77,27 @@ def _json(request: Request[Any, Any, Any], status: int, body: dict[str, Any],
     return Response(content=body, status_code=status, media_type=MediaType.JSON, headers=hdrs)
 
 
+def _capped(extra: dict[str, Any]) -> dict[str, Any]:
+    """``extra`` with its ``details``/``errors`` lists cut to :data:`MAX_DETAILS`, saying how many were left out."""
+    out = dict(extra)
+    for key in ("details", "errors"):
+        items = out.get(key)
+        if isinstance(items, list) and len(items) > MAX_DETAILS:
+            out[key] = items[:MAX_DETAILS]
+            out[f"{key}_omitted"] = len(items) - MAX_DETAILS
+    return out
+
+
+# Seconds a client should wait before retrying a 503: a busy write lock clears fast, an outage does not.
+RETRY_AFTER_BUSY = 1
+RETRY_AFTER_OUTAGE = 5
+
+
 def _domain_error(request: Request[Any, Any, Any], exc: HostingError) -> Response[Any]:
     status = http_status(exc)
-    return _json(request, status, {**error_body(status, exc.message), **exc.extra})
+    headers = {"retry-after": str(RETRY_AFTER_BUSY if is_busy_error(exc.__cause__ or exc) else RETRY_AFTER_OUTAGE)
+               } if status == 503 else None
+    return _json(request, status, {**error_body(status, exc.message), **_capped(exc.extra)}, headers)
 
 
 def _http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
@@ -85,14 +109,21 @@ def _http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Resp
         return _json(request, status, error_body(status, "internal error"))
     body = error_body(status, str(exc.detail))
     if isinstance(exc, ValidationException) and isinstance(exc.extra, list):
-        body["details"] = [
+        body.update(_capped({"details": [
             {"field": e.get("key"), "message": e.get("message"), "value": None}
             for e in exc.extra if isinstance(e, dict)
-        ]
+        ]}))
     return _json(request, status, body, dict(exc.headers or {}))
 
 
 def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    if is_unavailable_error(exc):  # down, unreachable, timed out, locked, read-only, full: retry later
+        busy = is_busy_error(exc)
+        _log.warning("database unavailable on %s %s: %s: %s", request.method, request.url.path,
+                     type(exc).__name__, str(exc).splitlines()[0] if str(exc) else "")
+        message = "the database is busy; retry the request" if busy else "the database is unavailable; retry later"
+        return _json(request, 503, error_body(503, message),
+                     {"retry-after": str(RETRY_AFTER_BUSY if busy else RETRY_AFTER_OUTAGE)})
     _log.exception("unhandled error on %s %s", request.method, request.url.path)
     return _json(request, 500, error_body(500, "internal error"))
 

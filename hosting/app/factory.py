@@ -3,19 +3,17 @@ lifespan)."""
 
 from __future__ import annotations
 
-from advanced_alchemy.extensions.litestar import (
-    AsyncSessionConfig,
-    EngineConfig,
-    SQLAlchemyAsyncConfig,
-    SQLAlchemyPlugin,
-)
+import logging
+
 from litestar import Litestar
 from litestar.datastructures import State
+from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from hosting.api.assertions.inputs import MAX_BATCH_BODY_BYTES
 from hosting.api.openapi import API_COMPONENTS
 from hosting.api.router import api_router
 from hosting.app.errors import exception_handlers
@@ -30,8 +28,11 @@ from hosting.app.ops import (
 )
 from hosting.app.settings import Settings
 from hosting.app.state import HostingState
+from hosting.app.transaction import SessionScopeMiddleware, provide_db_session
+from hosting.lib.body import MAX_FIELDS
 from hosting.lib.crypto import KeyBox
-from hosting.lib.db import WriteIntentMiddleware, install_sqlite_pragmas, is_sqlite
+from hosting.lib.db import WriteIntentMiddleware, create_engine, sqlite_path
+from hosting.lib.prefetch import BodyPrefetchMiddleware
 from hosting.lib.urls import PublicUrls
 from hosting.notify.outbox import NotificationWorker
 from hosting.ob3.controllers import Ob3PublicController
@@ -39,6 +40,8 @@ from hosting.public.controllers import PublicController
 from hosting.public.service import PublicReader
 
 __all__ = ["create_app"]
+
+_log = logging.getLogger("hosting")
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -48,43 +51,45 @@ def create_app(settings: Settings | None = None) -> Litestar:
     The schema is **not** created here: run ``openbadges-server migrate`` (Alembic) first.
     """
     settings = settings or Settings.from_env()
-    # SQLite: a fixed pool (no overflow: an overflow connection is opened and closed per request, which costs
-    # a thread and the pragmas every time). PostgreSQL: a pool with overflow and pre-ping.
-    engine_config = EngineConfig(pool_size=settings.db_pool_size, max_overflow=0) if is_sqlite(
-        settings.database_url) else EngineConfig(
-        pool_size=settings.db_pool_size, max_overflow=settings.db_pool_size, pool_pre_ping=True
-    )
-    db_config = SQLAlchemyAsyncConfig(
-        connection_string=settings.database_url,
-        engine_config=engine_config,
-        session_config=AsyncSessionConfig(expire_on_commit=False),
-        before_send_handler="autocommit",
-        create_all=False,
-    )
     state = HostingState(settings=settings, urls=PublicUrls(settings.base_url), keybox=KeyBox(settings.secret_key))
 
     def _on_startup(app: Litestar) -> None:
-        engine = db_config.get_engine()
-        install_sqlite_pragmas(engine)
+        # The engine (pool sizes and timeouts per backend: hosting/lib/db.py). A SQLite file is opened mode=rw:
+        # a missing file is reported here and answered 503, never replaced by a new empty database.
+        path = sqlite_path(settings.database_url)
+        if path is not None and not path.is_file():
+            _log.error("the SQLite database %s does not exist: run `openbadges-server migrate` first; "
+                       "requests are answered 503 until it exists", path)
+        engine = create_engine(settings.database_url, pool_size=settings.db_pool_size, limits=settings.db_limits,
+                               must_exist=True)
         state.engine = engine
         state.sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
         state.reader = PublicReader(state.sessionmaker, state.urls,
                                     cache_seconds=settings.public_cache_seconds,
                                     cache_entries=settings.public_cache_entries)
 
+    async def _on_shutdown(app: Litestar) -> None:
+        if state.engine is not None:
+            await state.engine.dispose()
+
     # Recipient emails: a background sender, only when SMTP is configured (see hosting/_notify.py).
     notifier = NotificationWorker(settings) if settings.notifications_enabled else None
     middleware = [DefineMiddleware(AccessLogMiddleware)] if settings.access_log else []
     middleware.append(DefineMiddleware(PublicPreflightMiddleware))
     middleware.append(DefineMiddleware(DocsHtmlHeadersMiddleware))
+    middleware.append(DefineMiddleware(BodyPrefetchMiddleware, timeout=settings.body_timeout,
+                                       max_bytes=MAX_BATCH_BODY_BYTES))  # the largest body any route takes
     middleware.append(DefineMiddleware(WriteIntentMiddleware))
+    middleware.append(DefineMiddleware(SessionScopeMiddleware))
     return Litestar(
         route_handlers=[PublicController, Ob3PublicController, healthz, readyz, hello, docs_redirect, api_router()],
-        plugins=[SQLAlchemyPlugin(config=db_config)],
+        # The request's unit of work: committed before the response is sent (hosting/app/transaction.py).
+        dependencies={"db_session": Provide(provide_db_session)},
         on_startup=[_on_startup, *([notifier.start] if notifier else [])],
-        on_shutdown=[notifier.stop] if notifier else [],
+        on_shutdown=[*([notifier.stop] if notifier else []), _on_shutdown],
         exception_handlers=exception_handlers,
         middleware=middleware,
+        multipart_form_part_limit=MAX_FIELDS,
         openapi_config=OpenAPIConfig(
             title="openbadges hosting",
             version="0.1.0",

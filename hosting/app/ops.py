@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import json
 import logging
 import time
 from typing import Any
 
+from alembic.script import ScriptDirectory
 from litestar import Request, Response, get
 from litestar.enums import ScopeType
 from litestar.response import Redirect
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hosting.app.state import hosting_state
 from hosting.lib.http import HTML_FRAME_HEADERS
+from hosting.storage.migrate import MIGRATIONS, alembic_config
 
 __all__ = ["AccessLogMiddleware", "DocsHtmlHeadersMiddleware", "PublicPreflightMiddleware", "docs_redirect", "healthz", "hello", "readyz"]
 
@@ -27,17 +32,38 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
+@functools.cache
+def _schema_head() -> str | None:
+    return ScriptDirectory.from_config(alembic_config(f"sqlite:///{MIGRATIONS}")).get_current_head()
+
+
+async def _readiness(engine: AsyncEngine) -> str | None:
+    """``None`` when the schema is at the migration head and the database takes a write, else the reason."""
+    async with engine.connect() as conn:
+        version = (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar()
+        if version != _schema_head():
+            return f"schema at migration {version}, expected {_schema_head()}: run `openbadges-server migrate`"
+        # A write that is rolled back: fails on a read-only or full database, waits on a held write lock.
+        await conn.execute(text("UPDATE alembic_version SET version_num = version_num"))
+        await conn.rollback()
+    return None
+
+
 @get("/readyz", tags=["operations"], summary="Readiness")
 async def readyz(request: Request[Any, Any, Any]) -> Response[dict[str, str]]:
-    """200 when the database answers, else 503."""
+    """200 when the database answers within ``readiness_timeout``, its schema is at the migration head and
+    it accepts a write (rolled back); else 503 with the reason."""
     state = hosting_state(request)
     try:
         assert state.engine is not None
-        async with state.engine.connect() as conn:
-            await conn.execute(text("SELECT 1"))
+        problem = await asyncio.wait_for(_readiness(state.engine), state.settings.readiness_timeout)
+    except TimeoutError:
+        problem = f"database did not answer within {state.settings.readiness_timeout:g} s"
     except Exception as exc:  # noqa: BLE001 - any failure means "not ready"
-        return Response({"code": "ServiceUnavailable", "message": f"database unreachable: {type(exc).__name__}"},
-                        status_code=503, headers={"cache-control": "no-store"})
+        problem = f"database unusable: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+    if problem is not None:
+        return Response({"code": "ServiceUnavailable", "message": problem}, status_code=503,
+                        headers={"cache-control": "no-store", "retry-after": "5"})
     return Response({"status": "ready"}, headers={"cache-control": "no-store"})
 
 

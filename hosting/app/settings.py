@@ -9,6 +9,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from hosting.lib.db import DbLimits
+
 __all__ = ["Settings", "SettingsError"]
 
 _log = logging.getLogger("hosting")
@@ -48,9 +50,18 @@ class Settings:
     document_max_age: int = 300
     image_max_age: int = 86400
     max_image_bytes: int = 2 * 1024 * 1024
+    # A writing request's whole body must arrive within this many seconds (408 otherwise): read before the
+    # handler runs, so a client dripping its body never holds a database lock.
+    body_timeout: float = 20.0
     # The issuer API fetches image URLs; loopback/private addresses only when this is on (tests, intranets).
     allow_private_image_urls: bool = False
     db_pool_size: int = 10
+    # Seconds the app waits on the database before answering 503 (docs/operations.md).
+    db_connect_timeout: float = 5.0
+    db_statement_timeout: float = 10.0
+    db_pool_timeout: float = 5.0
+    db_busy_timeout: float = 5.0
+    readiness_timeout: float = 3.0
     public_cache_seconds: float = 10.0
     public_cache_entries: int = 100_000
     smtp_host: str | None = None
@@ -76,12 +87,22 @@ class Settings:
             raise SettingsError("OPENBADGES_SMTP_FROM is required when OPENBADGES_SMTP_HOST is set")
         if self.notify_max_attempts < 1:
             raise SettingsError("OPENBADGES_NOTIFY_MAX_ATTEMPTS must be at least 1")
+        if min(self.db_connect_timeout, self.db_statement_timeout, self.db_pool_timeout,
+               self.readiness_timeout) <= 0 or self.db_busy_timeout < 0:
+            raise SettingsError("database timeouts must be positive")
         if self.notify_poll_seconds <= 0 or self.notify_retry_seconds <= 0 or self.smtp_timeout <= 0:
             raise SettingsError("notification intervals and the SMTP timeout must be positive")
+        if self.body_timeout <= 0:
+            raise SettingsError("OPENBADGES_BODY_TIMEOUT must be positive")
 
     @property
     def is_production(self) -> bool:
         return self.environment == "production"
+
+    @property
+    def db_limits(self) -> DbLimits:
+        return DbLimits(connect_timeout=self.db_connect_timeout, statement_timeout=self.db_statement_timeout,
+                        pool_timeout=self.db_pool_timeout, busy_timeout=self.db_busy_timeout)
 
     @property
     def notifications_enabled(self) -> bool:
@@ -140,8 +161,14 @@ class Settings:
             document_max_age=_int("OPENBADGES_DOCUMENT_MAX_AGE", 300),
             image_max_age=_int("OPENBADGES_IMAGE_MAX_AGE", 86400),
             max_image_bytes=_int("OPENBADGES_MAX_IMAGE_BYTES", 2 * 1024 * 1024),
+            body_timeout=_seconds("OPENBADGES_BODY_TIMEOUT", 20.0),
             allow_private_image_urls=_flag(env.get("OPENBADGES_ALLOW_PRIVATE_IMAGE_URLS"), False),
             db_pool_size=_int("OPENBADGES_DB_POOL_SIZE", 10),
+            db_connect_timeout=_seconds("OPENBADGES_DB_CONNECT_TIMEOUT", 5.0),
+            db_statement_timeout=_seconds("OPENBADGES_DB_STATEMENT_TIMEOUT", 10.0),
+            db_pool_timeout=_seconds("OPENBADGES_DB_POOL_TIMEOUT", 5.0),
+            db_busy_timeout=_seconds("OPENBADGES_DB_BUSY_TIMEOUT", 5.0),
+            readiness_timeout=_seconds("OPENBADGES_READINESS_TIMEOUT", 3.0),
             public_cache_seconds=_int("OPENBADGES_PUBLIC_CACHE_SECONDS", 10),
             public_cache_entries=_int("OPENBADGES_PUBLIC_CACHE_ENTRIES", 100_000),
             smtp_host=env.get("OPENBADGES_SMTP_HOST") or None,

@@ -1,38 +1,115 @@
-"""Database plumbing: engine options per backend and SQLite pragmas (migrations: :mod:`hosting.storage.migrate`)."""
+"""Database plumbing: engine options per backend (timeouts), SQLite pragmas and file mode, and which database
+errors mean "unavailable, retry later" (migrations: :mod:`hosting.storage.migrate`)."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Receive, Scope, Send
 from sqlalchemy import event
-from sqlalchemy.engine import make_url
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 __all__ = [
+    "DbLimits",
     "WriteIntentMiddleware",
     "create_engine",
     "engine_options",
     "immediate_transactions",
+    "is_busy_error",
     "is_sqlite",
+    "is_unavailable_error",
+    "prepare_sqlite_file",
+    "sqlite_path",
 ]
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+
+
+@dataclass(frozen=True, slots=True)
+class DbLimits:
+    """How long the app waits on the database (seconds): opening a connection, one statement (PostgreSQL,
+    client side, so a frozen network path also ends), a free pool slot, SQLite's write lock."""
+
+    connect_timeout: float = 5.0
+    statement_timeout: float = 10.0
+    pool_timeout: float = 5.0
+    busy_timeout: float = SQLITE_BUSY_TIMEOUT_MS / 1000
 
 
 def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def engine_options(url: str, *, pool_size: int = 10) -> dict[str, Any]:
-    """Keyword arguments for ``create_async_engine`` suited to the backend."""
+def sqlite_path(url: str) -> Path | None:
+    """The file of a SQLite URL (``None`` for other backends and in-memory databases)."""
+    u = make_url(url)
+    if u.get_backend_name() != "sqlite" or not u.database or u.database == ":memory:":
+        return None
+    name = u.database.removeprefix("file:") if u.query.get("uri") else u.database
+    return Path(name.split("?", 1)[0])
+
+
+def _must_exist(url: str) -> URL:
+    """The SQLite URL opened read-write without creating the file (``mode=rw``): a deleted database is an error,
+    never a new empty one. A ``mode`` already given (e.g. ``ro``) is kept."""
+    u = make_url(url)
+    path = sqlite_path(url)
+    if path is None or u.query.get("uri"):
+        return u
+    return u.set(database=f"file:{path}").update_query_dict({"mode": "rw", "uri": "true"})
+
+
+def prepare_sqlite_file(url: str) -> None:
+    """Create the SQLite file (and chmod it, its WAL and SHM) mode 0600: it holds recipients' emails."""
+    path = sqlite_path(url)
+    if path is None:
+        return
+    if not path.exists() and path.parent.is_dir():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if file.exists():
+            file.chmod(0o600)
+
+
+def engine_options(url: str, *, pool_size: int = 10, limits: DbLimits | None = None) -> dict[str, Any]:
+    """Keyword arguments for ``create_async_engine`` suited to the backend, with ``limits`` applied."""
+    limits = limits or DbLimits()
     if is_sqlite(url):
-        return {"pool_size": pool_size, "max_overflow": 0}
-    return {"pool_size": pool_size, "max_overflow": pool_size, "pool_pre_ping": True}
+        return {"pool_size": pool_size, "max_overflow": 0, "pool_timeout": limits.pool_timeout}
+    options: dict[str, Any] = {"pool_size": pool_size, "max_overflow": pool_size, "pool_pre_ping": True,
+                               "pool_timeout": limits.pool_timeout}
+    if make_url(url).get_driver_name() == "asyncpg":
+        options["connect_args"] = {
+            "timeout": limits.connect_timeout,
+            "command_timeout": limits.statement_timeout,
+            "server_settings": {"statement_timeout": str(int(limits.statement_timeout * 1000))},
+        }
+    return options
+
+
+def is_busy_error(exc: BaseException) -> bool:
+    """A lock held by another transaction (SQLite "database is locked", a deadlock): retry soon."""
+    text = str(exc).lower()
+    return isinstance(exc, sa_exc.OperationalError) and ("locked" in text or "busy" in text or "deadlock" in text)
+
+
+def is_unavailable_error(exc: BaseException) -> bool:
+    """The database cannot serve now (down, unreachable, timed out, busy, read-only, full, file missing), as
+    opposed to a bug or a constraint violation: the request may succeed later (503, not 500)."""
+    if isinstance(exc, sa_exc.DBAPIError):
+        if exc.connection_invalidated or isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError):
+            return True
+        return isinstance(exc.orig, OSError | TimeoutError) or "timeout" in type(exc.orig).__name__.lower()
+    return isinstance(exc, sa_exc.TimeoutError | sa_exc.DisconnectionError | OSError | TimeoutError)
 
 
 # SQLite has one writer. A transaction that starts DEFERRED, reads, then writes fails at once with "database is
@@ -67,16 +144,17 @@ class WriteIntentMiddleware:
         await self.app(scope, receive, send)
 
 
-def install_sqlite_pragmas(engine: AsyncEngine) -> None:
+def install_sqlite_pragmas(engine: AsyncEngine, *, busy_timeout: float = SQLITE_BUSY_TIMEOUT_MS / 1000) -> None:
     """WAL journal, a busy timeout and our own BEGIN (IMMEDIATE when writing) on every SQLite connection."""
     if engine.dialect.name != "sqlite":
         return
+    busy_ms = int(busy_timeout * 1000)
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
@@ -87,7 +165,11 @@ def install_sqlite_pragmas(engine: AsyncEngine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if _IMMEDIATE.get() else "BEGIN")
 
 
-def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
-    engine = create_async_engine(url, **engine_options(url, pool_size=pool_size))
-    install_sqlite_pragmas(engine)
+def create_engine(url: str, *, pool_size: int = 10, limits: DbLimits | None = None,
+                  must_exist: bool = False) -> AsyncEngine:
+    """An engine for ``url``; ``must_exist``: a SQLite file is opened ``mode=rw`` (never created)."""
+    limits = limits or DbLimits()
+    engine = create_async_engine(_must_exist(url) if must_exist else url,
+                                 **engine_options(url, pool_size=pool_size, limits=limits))
+    install_sqlite_pragmas(engine, busy_timeout=limits.busy_timeout)
     return engine

@@ -5,6 +5,7 @@ status and a stable ``code`` in one place (:mod:`hosting.app.errors`).
 
     HostingError                 message + extra fields of the error body (e.g. ``details``)
     ├── InvalidInput             the request's data is malformed or out of range (one or more fields)
+    │   └── TooLarge             the request is over a size or count cap (body bytes, form fields, parts)
     ├── NotAuthenticated         no, or no valid, credentials
     ├── NotPermitted             the caller may not do this (missing scope or role)
     ├── NotFound                 no such resource (or not visible to the caller)
@@ -25,6 +26,7 @@ __all__ = [
     "NotFound",
     "NotPermitted",
     "Refused",
+    "TooLarge",
     "Unavailable",
 ]
 
@@ -40,6 +42,10 @@ class HostingError(Exception):
 
 class InvalidInput(HostingError):
     """The input is malformed or out of range; ``details: [{field, message, value}]`` says where."""
+
+
+class TooLarge(InvalidInput):
+    """The request is over one of the caps (form fields, multipart parts, JSON keys, bytes)."""
 
 
 class NotAuthenticated(HostingError):

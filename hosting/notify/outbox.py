@@ -348,7 +348,8 @@ class NotificationWorker:
     async def start(self) -> None:
         from hosting.lib.db import create_engine
 
-        self._engine = create_engine(self.settings.database_url, pool_size=1)
+        self._engine = create_engine(self.settings.database_url, pool_size=1, limits=self.settings.db_limits,
+                                     must_exist=True)
         sender = NotificationSender(self.settings, async_sessionmaker(self._engine, expire_on_commit=False))
         self._stop = asyncio.Event()
         self._task = asyncio.create_task(sender.run(self._stop), name="openbadges-notifications")

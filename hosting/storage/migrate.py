@@ -9,7 +9,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 
-from hosting.lib.db import create_engine
+from hosting.lib.db import create_engine, prepare_sqlite_file
 
 __all__ = ["MIGRATIONS", "alembic_config", "migrate", "migrate_async"]
 
@@ -24,13 +24,15 @@ def alembic_config(url: str) -> Config:
 
 
 async def migrate_async(url: str, revision: str = "head") -> None:
-    """Apply migrations up to ``revision`` (from inside a running event loop)."""
+    """Apply migrations up to ``revision`` (from inside a running event loop); a new SQLite file is 0600."""
+    prepare_sqlite_file(url)
     engine = create_engine(url)
     try:
         async with engine.begin() as conn:
             await conn.run_sync(_upgrade, url, revision)
     finally:
         await engine.dispose()
+        prepare_sqlite_file(url)
 
 
 def _upgrade(sync_conn: Any, url: str, revision: str) -> None:

@@ -11,9 +11,8 @@ from typing import Any
 import click
 
 from openbadges_core._cli import CheckFailed
-from openbadges_core._cli._keys import _fail_with_issues, _passphrase, _read_limited
+from openbadges_core._cli._keys import _MAX_KEY_FILE, _fail_with_issues, _passphrase, _read_limited
 from openbadges_core._errors import ParseError, ValidationError
-from openbadges_core._files import read_capped
 from openbadges_core._json import loads as json_loads
 from openbadges_core._ob2._model import decode_json
 from openbadges_core._ob2._validation import detect_kind, document_issues
@@ -23,13 +22,7 @@ _KINDS = ["Assertion", "BadgeClass", "Issuer", "Profile", "CryptographicKey", "R
 
 
 def _read(path: str) -> bytes:
-    if path == "-":
-        data = sys.stdin.buffer.read(_MAX_INPUT + 1)
-    else:
-        data = read_capped(path, _MAX_INPUT)
-    if len(data) > _MAX_INPUT:
-        raise click.UsageError(f"{path}: larger than {_MAX_INPUT // (1024 * 1024)} MiB")
-    return data
+    return _read_limited(path, _MAX_INPUT)
 
 
 def _ob3_credential(raw: bytes) -> dict[str, Any] | None:
@@ -103,7 +96,6 @@ def validate_command(file: str, kind: str | None, as_json: bool) -> None:
     sys.stdout.flush()
 
 
-_MAX_KEY_FILE = 64 * 1024
 SIGN_FORMATS = ("ob2", "vc-jwt", "di")
 
 

@@ -54,7 +54,8 @@ def _read_limited(path: str, limit: int) -> bytes:
     else:
         data = read_capped(path, limit)
     if len(data) > limit:
-        raise click.UsageError(f"{path}: larger than {limit} bytes")
+        size = f"{limit // (1024 * 1024)} MiB" if limit % (1024 * 1024) == 0 else f"{limit} bytes"
+        raise click.UsageError(f"{path}: larger than {size}")
     return data
 
 

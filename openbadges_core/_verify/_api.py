@@ -13,7 +13,7 @@ from openbadges_core._net import FetchResponse
 from openbadges_core._verify._input import DetectedInput, detect_input
 from openbadges_core._verify._ob2 import verify_hosted, verify_hosted_json, verify_signed
 from openbadges_core._verify._ob3 import verify_credential_json, verify_credential_jwt, verify_credential_url
-from openbadges_core._verify._ob3_sources import is_ob3, is_ob3_token, looks_like_jwt
+from openbadges_core._verify._ob3_sources import decode_token, is_ob3, is_ob3_payload, looks_like_jwt
 from openbadges_core._verify._options import VerifyOptions
 from openbadges_core._verify._report import VerificationReport
 from openbadges_core._verify._session import JSON_MEDIA_TYPES, Session, parse_json_object
@@ -153,10 +153,11 @@ def _verify_value(session: Session, kind: str, value: Any, recipient: str | None
     if kind == "url":
         _verify_url(session, value, recipient, images=origin != "baked")
     elif kind == "jws":
-        if is_ob3_token(value):
+        decoded = decode_token(value)  # once: detection and the OB 2.0 flow share it
+        if decoded is not None and is_ob3_payload(decoded[2]):
             verify_credential_jwt(session, value, recipient)
         else:
-            verify_signed(session, value, recipient)
+            verify_signed(session, value, recipient, decoded=decoded)
     elif kind == "json":
         if is_ob3(value):
             verify_credential_json(session, value, recipient)

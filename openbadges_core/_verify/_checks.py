@@ -75,7 +75,7 @@ def check_hosted_scope(report: VerificationReport, assertion_id: str, issuer: Ma
     constraint must hold; without them the assertion must share the issuer ``id``'s origin.
     """
     policy = issuer.get("verification")
-    policy = policy if isinstance(policy, Mapping) else {}
+    policy = policy if (type(policy) is dict or isinstance(policy, Mapping)) else {}
     starts = [s for s in as_list(policy.get("startsWith")) if isinstance(s, str) and s]
     origins = [o.lower() for o in as_list(policy.get("allowedOrigins")) if isinstance(o, str) and o]
     target = origin_of(assertion_id)
@@ -109,7 +109,7 @@ def check_recipient(report: VerificationReport, assertion: Mapping[str, Any], re
     if recipient is None:
         return
     identity = assertion.get("recipient")
-    if not isinstance(identity, Mapping):
+    if not (type(identity) is dict or isinstance(identity, Mapping)):
         report.recipient_match = False
         report.fail("recipient", "the assertion has no recipient identity object")
         return
@@ -130,7 +130,7 @@ def check_recipient(report: VerificationReport, assertion: Mapping[str, Any], re
 def check_badge_image(report: VerificationReport, badge: Mapping[str, Any]) -> None:
     """``badge_image``: the BadgeClass has an image (a URL, data URI or an Image object with an id)."""
     image = badge.get("image")
-    if isinstance(image, Mapping):
+    if type(image) is dict or isinstance(image, Mapping):
         image = image.get("id")
     if isinstance(image, str) and image.strip():
         report.ok("badge_image", "the badge class has an image")
@@ -144,7 +144,7 @@ def find_revocation(revocation_list: Mapping[str, Any], ids: set[str]) -> tuple[
         if isinstance(entry, str):
             if entry in ids:
                 return True, None
-        elif isinstance(entry, Mapping) and (entry.get("id") in ids or entry.get("uid") in ids):
+        elif (type(entry) is dict or isinstance(entry, Mapping)) and (entry.get("id") in ids or entry.get("uid") in ids):
             reason = entry.get("revocationReason")
             return True, reason if isinstance(reason, str) else None
     return False, None
@@ -164,7 +164,7 @@ def index_revocations(revocation_list: Mapping[str, Any]) -> RevocationIndex | N
     for position, entry in enumerate(as_list(revocation_list.get("revokedAssertions"))):
         if isinstance(entry, str):
             index.setdefault(entry, (position, None))
-        elif isinstance(entry, Mapping):
+        elif type(entry) is dict or isinstance(entry, Mapping):
             reason = entry.get("revocationReason")
             for name in (entry.get("id"), entry.get("uid")):
                 if isinstance(name, str):

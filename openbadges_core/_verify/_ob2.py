@@ -38,7 +38,7 @@ _OB2_CONTEXTS = frozenset({"https://w3id.org/openbadges/v2", "https://openbadges
 
 def _verification_type(assertion: Mapping[str, Any]) -> str | None:
     verification = assertion.get("verification")
-    if not isinstance(verification, Mapping):
+    if not (type(verification) is dict or isinstance(verification, Mapping)):
         return None
     kind = verification.get("type")
     if isinstance(kind, list):
@@ -77,7 +77,7 @@ def _linked(session: Session, value: object, expected_type: str, what: str) -> d
     """Resolve a BadgeClass/Issuer that is an IRI or embedded; fetch it when it has an http(s) id."""
     fetch_check, validate_check = f"fetch_{what}", f"validate_{what}"
     report = session.report
-    url = value if isinstance(value, str) else (value.get("id") if isinstance(value, Mapping) else None)
+    url = value if isinstance(value, str) else (value.get("id") if (type(value) is dict or isinstance(value, Mapping)) else None)
     if is_http_url(url):
         assert isinstance(url, str)
         doc = _at_own_id(session, url, expected_type, fetch_check)
@@ -86,7 +86,7 @@ def _linked(session: Session, value: object, expected_type: str, what: str) -> d
         _replay(session, doc, fetch_check)
         record_validation(report, validate_check, f"{expected_type} {doc.url}", doc.issues)
         return doc.data
-    if isinstance(value, Mapping):
+    if type(value) is dict or isinstance(value, Mapping):
         data = dict(value)
         report.ok(fetch_check, f"{expected_type} is embedded in the assertion", source="embedded")
         record_validation(report, validate_check, f"embedded {expected_type}",
@@ -287,7 +287,7 @@ def _key_ownership(session: Session, key: LinkedDocument, creator: str, issuer: 
     issuer_id = issuer.get("id")
     listed = []
     for entry in as_list(issuer.get("publicKey")):
-        listed.append(entry.get("id") if isinstance(entry, Mapping) else entry)
+        listed.append(entry.get("id") if (type(entry) is dict or isinstance(entry, Mapping)) else entry)
     owner = key.data.get("owner")
     if owner is None:
         report.fail("key_ownership", f"key {creator} names no owner, so it cannot be linked to issuer {issuer_id}")
@@ -335,16 +335,21 @@ def _revocation_list(session: Session, assertion: Mapping[str, Any], issuer: Map
         report.ok("revocation_list", "the assertion is not on the issuer's revocation list")
 
 
-def verify_signed(session: Session, token: str, recipient: str | None) -> None:
-    """Verify a compact JWS of a SignedBadge assertion."""
+def verify_signed(session: Session, token: str, recipient: str | None, *,
+                  decoded: tuple[dict[str, Any], bytes, dict[str, Any] | None] | None = None) -> None:
+    """Verify a compact JWS of a SignedBadge assertion. ``decoded``: the token's (header, payload, payload
+    object) already decoded in this verification (the object is this call's own), else decoded here."""
     report = session.report
     report.verification_type = "SignedBadge"
-    try:
-        header, payload = decode_jws_unverified(token)
-    except OpenBadgesError as exc:
-        report.fail("jws_decode", f"not a well-formed compact JWS: {exc.message}")
-        return
-    assertion = parse_json_object(payload)
+    if decoded is not None:
+        header, payload, assertion = decoded
+    else:
+        try:
+            header, payload = decode_jws_unverified(token)
+        except OpenBadgesError as exc:
+            report.fail("jws_decode", f"not a well-formed compact JWS: {exc.message}")
+            return
+        assertion = parse_json_object(payload)
     if assertion is None:
         report.fail("jws_decode", "the JWS payload is not a JSON object")
         return
@@ -356,7 +361,7 @@ def verify_signed(session: Session, token: str, recipient: str | None) -> None:
                       cached_document_issues(assertion, "Assertion", payload))
     kind = _normalise_type(_verification_type(assertion))
     verification = assertion.get("verification")
-    creator = verification.get("creator") if isinstance(verification, Mapping) else None
+    creator = verification.get("creator") if (type(verification) is dict or isinstance(verification, Mapping)) else None
     if kind != "SignedBadge":
         report.fail("verification_type", f"a JWS carries an assertion with verification type {kind!r}, "
                     "not SignedBadge")

@@ -32,8 +32,10 @@ __all__ = [
     "check_data_integrity",
     "check_jwt_proof",
     "context_urls",
+    "decode_token",
     "fetch_document",
     "is_ob3",
+    "is_ob3_payload",
     "is_ob3_token",
     "issuer_id",
     "looks_like_jwt",
@@ -54,14 +56,26 @@ def is_ob3(data: Mapping[str, Any]) -> bool:
     return "VerifiableCredential" in as_list(data.get("type"))
 
 
+def decode_token(token: str) -> tuple[dict[str, Any], bytes, dict[str, Any] | None] | None:
+    """(header, payload bytes, payload as a fresh JSON object or ``None``) of a compact JWS, unverified;
+    ``None`` when it is malformed. Decoded once per verification, then handed on to the flow."""
+    try:
+        header, payload = decode_jws_unverified(token)
+    except OpenBadgesError:
+        return None
+    return header, payload, parse_json_object(payload)
+
+
+def is_ob3_payload(data: Mapping[str, Any] | None) -> bool:
+    """A decoded JWS payload that is a VC (VC 2.0 form) or carries one in ``vc`` (VC 1.1 form)."""
+    vc = data.get("vc") if data is not None else None
+    return data is not None and (type(vc) is dict or isinstance(vc, Mapping) or is_ob3(data))
+
+
 def is_ob3_token(token: str) -> bool:
     """A compact JWS whose payload is a VC (VC 2.0 form) or carries one in ``vc`` (VC 1.1 form)."""
-    try:
-        _, payload = decode_jws_unverified(token)
-    except OpenBadgesError:
-        return False
-    data = parse_json_object(payload)
-    return data is not None and (isinstance(data.get("vc"), Mapping) or is_ob3(data))
+    decoded = decode_token(token)
+    return decoded is not None and is_ob3_payload(decoded[2])
 
 
 def looks_like_jwt(body: bytes) -> bool:

@@ -225,7 +225,7 @@ class _OneFlush:
 def _batch_refused(problems: list[dict[str, Any]], message: str) -> Refused:
     return Refused(f"{message} (first problem at index {problems[0]['index']}: "
                                f"{problems[0]['field']}: {problems[0]['message']})",
-                               errors=problems[:100], error_index=problems[0]["index"])
+                               errors=problems, error_index=problems[0]["index"])
 
 
 async def _find_assertion(session: AsyncSession, principal: Principal,

@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hosting.api.auth import Principal
 from hosting.api.badges.inputs import TEXT_FIELDS, URL_FIELDS, BadgeFields, check_candidate, columns, is_form
 from hosting.api.badges.shapes import BadgeChanged, BadgeEnvelope, BadgeInput, BadgePage, BadgePatch
-from hosting.api.images import read_image
+from hosting.api.images import prefetch_image, read_image
 from hosting.api.lookup import EDIT_ROLES, find_badge, find_issuer, require_role
 from hosting.api.openapi import FORM, JSON, api_doc
 from hosting.app.state import HostingState
@@ -179,9 +179,11 @@ class BadgesController(Controller):
                            principal: Principal, hosting: HostingState, store: HostingStore,
                            issuer_ref: str) -> dict[str, Any]:
         """Create a badge class (owner, editor); the slug defaults to a free one derived from the name."""
+        data = await read_body(request)
+        await prefetch_image(hosting, data)  # before the first query: no transaction open while fetching
         issuer, role = await find_issuer(db_session, principal, issuer_ref)
         require_role(principal, role, EDIT_ROLES, "creating badge classes")
-        parsed = BadgeFields(await read_body(request), form=is_form(request), creating=True)
+        parsed = BadgeFields(data, form=is_form(request), creating=True)
         fields = parsed.parse()
         check_candidate(BadgeClass(**fields), hosting.urls, parsed.errors)
         parsed.errors.raise_if_any()
@@ -216,8 +218,10 @@ class BadgesController(Controller):
     async def _update(self, request: Request[Any, Any, Any], db_session: AsyncSession, principal: Principal,
                       hosting: HostingState, store: HostingStore, issuer_ref: str,
                       badge_ref: str) -> dict[str, Any]:
+        data = await read_body(request)
+        await prefetch_image(hosting, data)  # before the first query: no transaction open while fetching
         issuer, badge = await _editable_badge(db_session, principal, issuer_ref, badge_ref, "editing badge classes")
-        parsed = BadgeFields(await read_body(request), form=is_form(request), creating=False)
+        parsed = BadgeFields(data, form=is_form(request), creating=False)
         fields = {k: v for k, v in parsed.parse().items() if not (k == "slug" and v is None)}
         check_candidate(BadgeClass(**{**columns(badge), **fields}), hosting.urls, parsed.errors)
         parsed.errors.raise_if_any()

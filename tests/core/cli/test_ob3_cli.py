@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +22,6 @@ from openbadges_core._ob3._multibase import ed25519_multikey
 from openbadges_core.ob3 import credential_issues, upgrade_assertion, verify_data_integrity, verify_vc_jwt
 from tests.conftest import CliRunnerFn
 from tests.core.ob2._ob2_builders import make_assertion, make_badge, make_issuer
-from tests.core.verify._badge_server import BadgeServer
 from tests.core.verify._badge_world import RECIPIENT, BadgeWorld
 
 
@@ -179,17 +177,6 @@ def test_sign_option_mismatches_are_usage_errors(run_cli: CliRunnerFn, tmp_path:
 
 
 # --- upgrade ------------------------------------------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[BadgeServer]:
-    with BadgeServer() as srv:
-        yield srv
-
-
-@pytest.fixture
-def world(server: BadgeServer) -> BadgeWorld:
-    return BadgeWorld(server).publish_defaults()
-
 
 def test_upgrade_from_a_local_url(run_cli: CliRunnerFn, world: BadgeWorld) -> None:
     url, _ = world.hosted("a1", narrative="Built it.")

@@ -3,32 +3,15 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from openbadges_core import PrivateKey, bake, generate_key, shared_cache
-
-try:
-    from tests.core.verify._badge_server import BadgeServer
-    from tests.core.verify._badge_world import RECIPIENT, BadgeWorld
-except ImportError:  # pragma: no cover
-    from tests.core.verify._badge_server import BadgeServer  # type: ignore[no-redef]
-    from tests.core.verify._badge_world import RECIPIENT, BadgeWorld  # type: ignore[no-redef]
+from openbadges_core import PrivateKey, bake, shared_cache
+from tests.core.verify._badge_server import BadgeServer
+from tests.core.verify._badge_world import RECIPIENT, BadgeWorld
 
 SVG = b'<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"/>'
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[BadgeServer]:
-    with BadgeServer() as srv:
-        yield srv
-
-
-@pytest.fixture(scope="module")
-def key() -> PrivateKey:
-    return generate_key("RS256")
 
 
 @pytest.fixture

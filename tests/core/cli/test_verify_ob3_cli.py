@@ -10,11 +10,7 @@ import pytest
 
 from openbadges_core import FetchError, VerifyOptions, shared_cache
 from openbadges_core.ob3 import sign_vc_jwt
-
-try:
-    from tests.core.verify._ob3_verify_support import OB30, TestIssuer, base_credential
-except ImportError:  # pragma: no cover
-    from tests.core.verify._ob3_verify_support import OB30, TestIssuer, base_credential  # type: ignore[no-redef]
+from tests.core.verify._ob3_verify_support import OB30, TestIssuer, base_credential
 
 
 @pytest.fixture(scope="module")

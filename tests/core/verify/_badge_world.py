@@ -7,10 +7,7 @@ import hashlib
 import itertools
 from typing import Any
 
-try:
-    from tests.core.verify._badge_server import BadgeServer
-except ImportError:  # pragma: no cover
-    from tests.core.verify._badge_server import BadgeServer  # type: ignore[no-redef]
+from tests.core.verify._badge_server import BadgeServer
 
 OB2 = "https://w3id.org/openbadges/v2"
 RECIPIENT = "alice@example.org"
@@ -18,6 +15,11 @@ SALT = "pepper"
 HASHED_RECIPIENT = "sha256$" + hashlib.sha256((RECIPIENT + SALT).encode()).hexdigest()
 
 _counter = itertools.count(1)
+
+
+def failed(report: Any) -> dict[str, str]:
+    """The failed checks of a :class:`~openbadges_core.VerificationReport`: name -> level."""
+    return {c.name: c.level for c in report.checks if not c.passed}
 
 
 class BadgeWorld:

@@ -17,17 +17,7 @@ from openbadges_core._errors import (
     TooManyRedirectsError,
 )
 from openbadges_core._verify._fetch import is_public_address
-
-try:
-    from tests.core.verify._badge_server import BadgeServer
-except ImportError:  # pragma: no cover - depends on how pytest put tests/ on sys.path
-    from tests.core.verify._badge_server import BadgeServer  # type: ignore[no-redef]
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[BadgeServer]:
-    with BadgeServer() as srv:
-        yield srv
+from tests.core.verify._badge_server import BadgeServer
 
 
 @pytest.fixture

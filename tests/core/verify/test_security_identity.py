@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,12 +17,6 @@ from tests.core.verify._badge_world import BadgeWorld
 from tests.core.verify._ob3_verify_support import LoopbackFetcher, TestIssuer, base_credential
 
 VICTIM = "https://victim.example.edu/issuer"
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[BadgeServer]:
-    with BadgeServer() as srv:
-        yield srv
 
 
 def _options() -> VerifyOptions:

@@ -13,7 +13,6 @@ import os
 import subprocess
 import sys
 import zlib
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -34,12 +33,6 @@ from tests.core.verify._badge_server import BadgeServer
 REPO = Path(__file__).resolve().parent.parent
 OB2 = "https://w3id.org/openbadges/v2"
 OFFLINE = VerifyOptions(use_cache=False, allow_private_network=True, timeout=2, total_timeout=4)
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[BadgeServer]:
-    with BadgeServer() as srv:
-        yield srv
 
 
 def _deep(levels: int) -> str:

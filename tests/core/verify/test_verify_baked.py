@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,21 +11,12 @@ from PIL import Image
 
 from openbadges_core import (
     DocumentCache,
-    PrivateKey,
     VerificationError,
-    VerificationReport,
     VerifyOptions,
     bake,
-    generate_key,
     verify,
 )
-
-try:
-    from tests.core.verify._badge_server import BadgeServer
-    from tests.core.verify._badge_world import RECIPIENT, BadgeWorld
-except ImportError:  # pragma: no cover
-    from tests.core.verify._badge_server import BadgeServer  # type: ignore[no-redef]
-    from tests.core.verify._badge_world import RECIPIENT, BadgeWorld  # type: ignore[no-redef]
+from tests.core.verify._badge_world import RECIPIENT, BadgeWorld, failed
 
 SVG = b'<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"><rect width="8" height="8"/></svg>'
 
@@ -37,29 +27,7 @@ def png() -> bytes:
     return out.getvalue()
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[BadgeServer]:
-    with BadgeServer() as srv:
-        yield srv
-
-
-@pytest.fixture(scope="module")
-def key() -> PrivateKey:
-    return generate_key("RS256")
-
-
-@pytest.fixture
-def world(server: BadgeServer, key: PrivateKey) -> BadgeWorld:
-    return BadgeWorld(server, key).publish_defaults()
-
-
-@pytest.fixture
-def options() -> VerifyOptions:
-    return VerifyOptions(allow_private_network=True, cache=DocumentCache(), timeout=3, total_timeout=6)
-
-
-def failed(report: VerificationReport) -> dict[str, str]:
-    return {c.name: c.level for c in report.checks if not c.passed}
+SIGNED = True  # the default world also publishes a key document and a revocation list
 
 
 @pytest.fixture(params=["png", "svg"])

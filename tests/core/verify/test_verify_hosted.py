@@ -3,39 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
 
-from openbadges_core import DocumentCache, VerificationReport, VerifyOptions, verify
-
-try:
-    from tests.core.verify._badge_server import BadgeServer
-    from tests.core.verify._badge_world import RECIPIENT, BadgeWorld
-except ImportError:  # pragma: no cover
-    from tests.core.verify._badge_server import BadgeServer  # type: ignore[no-redef]
-    from tests.core.verify._badge_world import RECIPIENT, BadgeWorld  # type: ignore[no-redef]
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[BadgeServer]:
-    with BadgeServer() as srv:
-        yield srv
-
-
-@pytest.fixture
-def world(server: BadgeServer) -> BadgeWorld:
-    return BadgeWorld(server).publish_defaults()
-
-
-@pytest.fixture
-def options() -> VerifyOptions:
-    return VerifyOptions(allow_private_network=True, cache=DocumentCache(), timeout=3, total_timeout=6)
-
-
-def failed(report: VerificationReport) -> dict[str, str]:
-    return {c.name: c.level for c in report.checks if not c.passed}
+from openbadges_core import DocumentCache, VerifyOptions, verify
+from tests.core.verify._badge_server import BadgeServer
+from tests.core.verify._badge_world import RECIPIENT, BadgeWorld, failed
 
 
 def test_valid_hosted_assertion_from_its_url(world: BadgeWorld, options: VerifyOptions) -> None:

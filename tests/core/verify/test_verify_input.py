@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,34 +14,12 @@ from openbadges_core import (
     FetchError,
     SafeFetcher,
     VerificationError,
-    VerificationReport,
     VerifyOptions,
     verify,
 )
-
-try:
-    from tests.core.verify._badge_server import BadgeServer
-    from tests.core.verify._badge_world import BadgeWorld
-except ImportError:  # pragma: no cover
-    from tests.core.verify._badge_server import BadgeServer  # type: ignore[no-redef]
-    from tests.core.verify._badge_world import BadgeWorld  # type: ignore[no-redef]
+from tests.core.verify._badge_world import BadgeWorld, failed
 
 NO_NET = VerifyOptions(fetcher=None, cache=DocumentCache(), timeout=1, total_timeout=2)
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[BadgeServer]:
-    with BadgeServer() as srv:
-        yield srv
-
-
-@pytest.fixture
-def world(server: BadgeServer) -> BadgeWorld:
-    return BadgeWorld(server).publish_defaults()
-
-
-def failed(report: VerificationReport) -> dict[str, str]:
-    return {c.name: c.level for c in report.checks if not c.passed}
 
 
 # --- SSRF -----------------------------------------------------------------------------------------

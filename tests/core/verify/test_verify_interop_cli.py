@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -18,12 +17,6 @@ from tests.core.verify._badge_server import BadgeServer
 from tests.core.verify._ob3_verify_support import KEY_A, OB30, base_credential, controller_document
 
 SIMPLE_ISSUER = "https://example.com/issuers/876543"
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[BadgeServer]:
-    with BadgeServer() as srv:
-        yield srv
 
 
 def _write_json(path: Path, document: Any) -> Path:

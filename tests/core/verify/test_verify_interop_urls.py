@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 import pytest
 
-from openbadges_core import PrivateKey, VerifyOptions, bake, generate_key, sign_assertion, sign_jws, verify
+from openbadges_core import VerifyOptions, bake, generate_key, sign_assertion, sign_jws, verify
 from openbadges_core._ob3._didkeys import did_web_url
 from tests.core.baking._baking_support import SVG, make_png
 from tests.core.verify._badge_server import BadgeServer
@@ -57,20 +57,7 @@ def negotiating() -> Iterator[str]:
     server.server_close()
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[BadgeServer]:
-    with BadgeServer() as srv:
-        yield srv
-
-
-@pytest.fixture(scope="module")
-def key() -> PrivateKey:
-    return generate_key("RS256")
-
-
-@pytest.fixture
-def world(server: BadgeServer, key: PrivateKey) -> BadgeWorld:
-    return BadgeWorld(server, key).publish_defaults()
+SIGNED = True  # the default world also publishes a key document and a revocation list
 
 
 # --- signed OB 2.0 assertions at a URL --------------------------------------------------------------

@@ -16,29 +16,16 @@ import pytest
 
 from openbadges_core import VerificationReport, VerifyOptions, bake, sign_jws, verify
 from openbadges_core.ob3 import sign_data_integrity, sign_vc_jwt
-
-try:
-    from tests.core.baking._baking_support import SVG, make_png
-    from tests.core.verify._badge_server import BadgeServer
-    from tests.core.verify._ob3_verify_support import (
-        ISSUER,
-        LoopbackFetcher,
-        OfflineFetcher,
-        TestIssuer,
-        base_credential,
-        controller_document,
-    )
-except ImportError:  # pragma: no cover
-    from tests.core.baking._baking_support import SVG, make_png  # type: ignore[no-redef]
-    from tests.core.verify._badge_server import BadgeServer  # type: ignore[no-redef]
-    from tests.core.verify._ob3_verify_support import (  # type: ignore[no-redef]
-        ISSUER,
-        LoopbackFetcher,
-        OfflineFetcher,
-        TestIssuer,
-        base_credential,
-        controller_document,
-    )
+from tests.core.baking._baking_support import SVG, make_png
+from tests.core.verify._badge_server import BadgeServer
+from tests.core.verify._ob3_verify_support import (
+    ISSUER,
+    LoopbackFetcher,
+    OfflineFetcher,
+    TestIssuer,
+    base_credential,
+    controller_document,
+)
 
 
 @pytest.fixture(scope="module")

@@ -12,11 +12,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from openbadges_core import FetchError, PublicKey, VerifyOptions, verify
 from openbadges_core._ob3._multibase import ed25519_from_multikey
-
-try:
-    from tests.core.verify._ob3_verify_support import KEY_A, OB30, fixture_documents
-except ImportError:  # pragma: no cover
-    from tests.core.verify._ob3_verify_support import KEY_A, OB30, fixture_documents  # type: ignore[no-redef]
+from tests.core.verify._ob3_verify_support import KEY_A, OB30, fixture_documents
 
 NOW = datetime(2026, 11, 23, tzinfo=UTC)
 

@@ -23,24 +23,14 @@ from openbadgeslib.ob3.status_list import (
 )
 from openbadgeslib.ob3.verifier import OB3VerificationError, OB3Verifier
 
-try:
-    from tests.core.verify._badge_server import BadgeServer
-    from tests.core.verify._ob3_verify_support import (
-        ISSUER,
-        LoopbackFetcher,
-        OfflineFetcher,
-        TestIssuer,
-        base_credential,
-    )
-except ImportError:  # pragma: no cover
-    from tests.core.verify._badge_server import BadgeServer  # type: ignore[no-redef]
-    from tests.core.verify._ob3_verify_support import (  # type: ignore[no-redef]
-        ISSUER,
-        LoopbackFetcher,
-        OfflineFetcher,
-        TestIssuer,
-        base_credential,
-    )
+from tests.core.verify._badge_server import BadgeServer
+from tests.core.verify._ob3_verify_support import (
+    ISSUER,
+    LoopbackFetcher,
+    OfflineFetcher,
+    TestIssuer,
+    base_credential,
+)
 
 LIST_URL = "https://issuer.test/status/revocation"
 

@@ -13,27 +13,15 @@ import pytest
 
 from openbadges_core import DocumentCache, VerificationReport, VerifyOptions, verify
 from openbadges_core.ob3 import status_list_entry
-
-try:
-    from tests.core.verify._badge_server import BadgeServer
-    from tests.core.verify._ob3_verify_support import (
-        ISSUER,
-        LIST_URL,
-        LoopbackFetcher,
-        OfflineFetcher,
-        TestIssuer,
-        base_credential,
-    )
-except ImportError:  # pragma: no cover
-    from tests.core.verify._badge_server import BadgeServer  # type: ignore[no-redef]
-    from tests.core.verify._ob3_verify_support import (  # type: ignore[no-redef]
-        ISSUER,
-        LIST_URL,
-        LoopbackFetcher,
-        OfflineFetcher,
-        TestIssuer,
-        base_credential,
-    )
+from tests.core.verify._badge_server import BadgeServer
+from tests.core.verify._ob3_verify_support import (
+    ISSUER,
+    LIST_URL,
+    LoopbackFetcher,
+    OfflineFetcher,
+    TestIssuer,
+    base_credential,
+)
 
 SUSPENSIONS = "https://issuer.test/status/suspensions"
 

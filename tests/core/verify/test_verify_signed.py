@@ -6,30 +6,13 @@ import base64
 import hashlib
 import hmac
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from openbadges_core import DocumentCache, PrivateKey, VerificationReport, VerifyOptions, generate_key, verify
-
-try:
-    from tests.core.verify._badge_server import BadgeServer
-    from tests.core.verify._badge_world import RECIPIENT, BadgeWorld
-except ImportError:  # pragma: no cover
-    from tests.core.verify._badge_server import BadgeServer  # type: ignore[no-redef]
-    from tests.core.verify._badge_world import RECIPIENT, BadgeWorld  # type: ignore[no-redef]
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[BadgeServer]:
-    with BadgeServer() as srv:
-        yield srv
-
-
-@pytest.fixture(scope="module")
-def key() -> PrivateKey:
-    return generate_key("RS256")
+from openbadges_core import DocumentCache, PrivateKey, VerifyOptions, generate_key, verify
+from tests.core.verify._badge_server import BadgeServer
+from tests.core.verify._badge_world import RECIPIENT, BadgeWorld, failed
 
 
 @pytest.fixture(scope="module")
@@ -37,18 +20,7 @@ def other_key() -> PrivateKey:
     return generate_key("RS256")
 
 
-@pytest.fixture
-def world(server: BadgeServer, key: PrivateKey) -> BadgeWorld:
-    return BadgeWorld(server, key).publish_defaults()
-
-
-@pytest.fixture
-def options() -> VerifyOptions:
-    return VerifyOptions(allow_private_network=True, cache=DocumentCache(), timeout=3, total_timeout=6)
-
-
-def failed(report: VerificationReport) -> dict[str, str]:
-    return {c.name: c.level for c in report.checks if not c.passed}
+SIGNED = True  # the default world also publishes a key document and a revocation list
 
 
 def b64(data: bytes) -> str:

@@ -1,0 +1,73 @@
+"""The request's unit of work: the ``db_session`` every handler receives, committed **before** the response is
+sent. A failed COMMIT fails the request (503 when the database is unavailable, else 500), logged with its cause:
+a client is never told that a write succeeded when it was lost."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from contextvars import ContextVar
+from typing import Any
+
+from litestar import Request
+from litestar.enums import ScopeType
+from litestar.types import ASGIApp, Receive, Scope, Send
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hosting.app.state import hosting_state
+from hosting.lib.db import is_unavailable_error
+from hosting.lib.errors import Unavailable
+
+__all__ = ["SessionScopeMiddleware", "provide_db_session"]
+
+_log = logging.getLogger("hosting")
+_OPEN: ContextVar[list[AsyncSession] | None] = ContextVar("openbadges_request_sessions", default=None)
+
+
+async def provide_db_session(request: Request[Any, Any, Any]) -> AsyncIterator[AsyncSession]:
+    """A session for the request: committed after the handler returned and its response was built (Litestar
+    closes generator dependencies before sending), rolled back when anything raised."""
+    sessionmaker = hosting_state(request).sessionmaker
+    assert sessionmaker is not None, "the app has not started"
+    async with sessionmaker() as session:
+        opened = _OPEN.get()
+        if opened is not None:
+            opened.append(session)
+        try:
+            yield session
+        except BaseException:
+            with contextlib.suppress(Exception):  # a dead connection: the error that matters is the one raised
+                await session.rollback()
+            raise
+        try:
+            await session.commit()
+        except Exception as exc:
+            _log.error("COMMIT failed on %s %s: %s: %s", request.method, request.url.path,
+                       type(exc).__name__, exc)
+            if is_unavailable_error(exc):
+                raise Unavailable("the database did not store the change; retry the request") from exc
+            raise
+
+
+class SessionScopeMiddleware:
+    """Closes (rolls back) the request's session once the response is out, whatever happened. Litestar does not
+    close a generator dependency when a *later* dependency raises (e.g. the principal's 401/403), which would
+    leave a transaction open, and on SQLite the write lock held, until garbage collection."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != ScopeType.HTTP:
+            await self.app(scope, receive, send)
+            return
+        opened: list[AsyncSession] = []
+        token = _OPEN.set(opened)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            _OPEN.reset(token)
+            for session in opened:
+                with contextlib.suppress(Exception):
+                    await session.close()

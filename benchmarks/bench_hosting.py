@@ -7,6 +7,8 @@ A real ``openbadges-server run`` process (uvicorn, 1 worker) on SQLite holding 1
 * ``GET /public/assertions/{id}`` (JSON-LD) rotating over 1,000 assertions,
 * the same with ``If-None-Match`` (a 304 revalidation),
   (in-process cache period: ``OPENBADGES_BENCH_CACHE_SECONDS``, default 10 as in production),
+* the cold path: ``GET /public/assertions/{id}`` over the assertions never read before, each read once
+  (many distinct badges read once: no in-process cache hit, the row's stored document or a render),
 * and, for information, the assertion route with the in-process cache switched off
   (``OPENBADGES_PUBLIC_CACHE_SECONDS=0``: one SELECT per request).
 
@@ -52,39 +54,29 @@ def _free_port() -> int:
 
 
 async def _fill(db: str, urls: PublicUrls, total: int) -> list[str]:
-    """Demo data plus ``total`` hosted assertions, bulk-inserted in a few transactions."""
-    from sqlalchemy import insert, select
+    """Demo data plus ``total`` hosted assertions, issued by the store's own pipeline (``HostingStore.award``,
+    10,000 per transaction), so the rows have the shape the code under test gives them."""
+    from sqlalchemy import select
     from sqlalchemy.ext.asyncio import async_sessionmaker
 
-    from hosting.lib.ids import new_public_id
-    from hosting.storage.models import Assertion, BadgeClass, utcnow
-    from openbadges_core import ob2
+    from hosting.storage.models import BadgeClass
+    from hosting.storage.store import Award, HostingStore
 
     engine = create_engine(db)
     try:
         async with async_sessionmaker(engine, expire_on_commit=False)() as session:
-            demo = await seed_demo(session, urls, KeyBox(SECRET))
+            keybox = KeyBox(SECRET)
+            demo = await seed_demo(session, urls, keybox)
             await session.commit()
             badge = (await session.execute(select(BadgeClass).where(BadgeClass.public_id == demo.badge_png))
                      ).scalar_one()
+            store = HostingStore(session, urls, keybox)
             ids: list[str] = []
-            now = utcnow()
             batch = 10_000
             for start in range(0, total, batch):
-                rows = []
-                for i in range(start, min(total, start + batch)):
-                    email = f"learner{i}@example.org"
-                    identity = ob2.hash_identity(email)
-                    pid = new_public_id()
-                    ids.append(pid)
-                    rows.append({
-                        "public_id": pid, "badge_class_id": badge.id, "issuer_id": badge.issuer_id,
-                        "recipient_type": "email", "recipient_identity": identity.identity,
-                        "recipient_hashed": True, "recipient_salt": identity.salt, "recipient_plaintext": email,
-                        "issued_on": now, "evidence": [], "verification_type": "hosted", "state": "active",
-                        "created_at": now, "updated_at": now,
-                    })
-                await session.execute(insert(Assertion), rows)
+                awards = [Award(recipient=f"learner{i}@example.org")
+                          for i in range(start, min(total, start + batch))]
+                ids.extend(a.public_id for a in await store.award(badge, awards))
                 await session.commit()
             return ids
     finally:
@@ -199,14 +191,21 @@ def main(argv: list[str] | None = None) -> int:
         paths.write_text("\n".join(u.removeprefix(base) for u in urls) + "\n")
         script = tmp / "rotate.lua"
         script.write_text(_LUA_ROTATE % (paths, ""))
+        sampled = set(sample)
+        cold_ids = [pid for pid in ids if pid not in sampled]
+        cold_paths = tmp / "cold.txt"
+        cold_paths.write_text("\n".join(f"/public/assertions/{pid}" for pid in cold_ids) + "\n")
+        cold_script = tmp / "cold.lua"
+        cold_script.write_text(_LUA_ROTATE % (cold_paths, ""))
         gen = "wrk, 1 thread" if wrk else "async httpx (wrk unavailable)"
         print(f"load generator: {gen}, {CONNECTIONS} connections, {seconds} s per route, "
               f"assertions rotate over {len(urls):,} ids")
 
-        def load(target: list[str], headers: dict[str, str] | None = None) -> tuple[float, float, float]:
+        def load(target: list[str], headers: dict[str, str] | None = None,
+                 rotate: Path = script) -> tuple[float, float, float]:
             if wrk:
                 if len(target) > 1:
-                    return _wrk(wrk, base, seconds, script)
+                    return _wrk(wrk, base, seconds, rotate)
                 header = "; ".join(f"{k}: {v}" for k, v in (headers or {}).items()) or None
                 return _wrk(wrk, target[0], seconds, header=header)
             return asyncio.run(_httpx_load(target, seconds, headers or {}))
@@ -215,13 +214,15 @@ def main(argv: list[str] | None = None) -> int:
         for cache in (os.environ.get("OPENBADGES_BENCH_CACHE_SECONDS", "10"), "0"):
             with _server(tmp, port, {**env, "OPENBADGES_PUBLIC_CACHE_SECONDS": cache}):
                 etags = {}
-                with httpx.Client() as c:  # render each sampled document once (stored in the row afterwards)
+                with httpx.Client() as c:  # read each sampled document once (and note its ETag)
                     for url in urls:
                         res = c.get(url)
                         res.raise_for_status()
                         etags[url] = res.headers["etag"]
                 if cache != "0":
                     results["hello (baseline)"] = load([f"{base}/hello"])
+                    results["GET cold, read once"] = load(
+                        [f"{base}/public/assertions/{pid}" for pid in cold_ids], rotate=cold_script)
                     with httpx.Client() as c:  # warm the in-process cache right before measuring
                         for url in urls:
                             c.get(url).raise_for_status()
@@ -230,9 +231,9 @@ def main(argv: list[str] | None = None) -> int:
                 else:
                     results["GET assertion, no cache"] = load(urls)
     base_rps = results["hello (baseline)"][0]
-    print(f"{'route':<20}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'vs baseline':>13}")
+    print(f"{'route':<24}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'vs baseline':>13}")
     for name, (rps, p50, p99) in results.items():
-        print(f"{name:<20}{rps:>10.0f}{p50:>10.2f}{p99:>10.2f}{rps / base_rps:>12.0%}")
+        print(f"{name:<24}{rps:>10.0f}{p50:>10.2f}{p99:>10.2f}{rps / base_rps:>12.0%}")
     a_rps, _, a_p99 = results["GET assertion"]
     n_rps = results["304 revalidation"][0]
     checks = [

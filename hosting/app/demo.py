@@ -13,7 +13,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hosting.lib.crypto import KeyBox
 from hosting.lib.urls import PublicUrls
-from hosting.ob3.credentials import make_credential
 from hosting.storage.models import utcnow
 from hosting.storage.store import HostingStore
 
@@ -93,8 +92,7 @@ async def seed_demo(session: AsyncSession, urls: PublicUrls, keybox: KeyBox, *, 
                                 expires=utcnow() - timedelta(days=30))
     credentials = []
     for proof, who in (("di", "marie@example.org"), ("jwt", "rosalind@example.org")):
-        row = await store.issue(png, who, narrative="Open Badges 3.0 credential")
-        await make_credential(session, urls, keybox, row, png, issuer, proof=proof)
+        row = await store.issue(png, who, narrative="Open Badges 3.0 credential", proof=proof)
         credentials.append(row.public_id)
     return DemoData(
         credential_di=credentials[0], credential_jwt=credentials[1],

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -37,11 +38,14 @@ __all__ = [
     "PROOF_TYPES",
     "STATUS_LIST_SIZE",
     "VC2_CONTEXT",
+    "CredentialSigner",
     "achievement",
+    "allocate_indexes",
+    "credential_signer",
+    "credential_values",
     "did_document",
     "issuer_did",
     "issuer_profile",
-    "make_credential",
     "status_list_credential",
 ]
 
@@ -109,15 +113,27 @@ def achievement(badge: BadgeClass, issuer: Issuer, urls: PublicUrls) -> dict[str
     })
 
 
-async def _allocate_index(session: AsyncSession, issuer_id: int) -> int:
-    """A random index not used by another credential of this issuer (collisions are rare: retry)."""
+async def allocate_indexes(session: AsyncSession, issuer_id: int, count: int) -> list[int]:
+    """``count`` distinct random indexes not used by another credential of this issuer (a few SELECTs:
+    candidates are drawn, the taken ones looked up in chunks and drawn again)."""
+    chosen: list[int] = []
+    seen: set[int] = set()
     for _ in range(64):
-        index = secrets.randbelow(STATUS_LIST_SIZE)
-        taken = await session.scalar(select(Assertion.id).where(
-            Assertion.issuer_id == issuer_id, Assertion.status_index == index))
-        if taken is None:
-            return index
-    raise InvalidInput("the issuer's status list is full")
+        wanted = count - len(chosen)
+        if wanted <= 0:
+            return chosen
+        draw = {secrets.randbelow(STATUS_LIST_SIZE) for _ in range(wanted)} - seen
+        seen |= draw
+        candidates = sorted(draw)
+        taken: set[int] = set()
+        for start in range(0, len(candidates), 500):
+            taken.update(i for i in await session.scalars(select(Assertion.status_index).where(
+                Assertion.issuer_id == issuer_id, Assertion.status_index.in_(candidates[start:start + 500])))
+                if i is not None)
+        chosen.extend(i for i in candidates if i not in taken)
+    if len(chosen) < count:
+        raise InvalidInput("the issuer's status list is full")
+    return chosen[:count]
 
 
 async def signing_key(session: AsyncSession, keybox: KeyBox, issuer: Issuer, proof: str) -> SigningKey:
@@ -169,32 +185,36 @@ def _credential_body(assertion: Assertion, badge: BadgeClass, issuer: Issuer, ur
     return ob3.OpenBadgeCredential.from_dict(data).to_dict()  # validated against our OB 3.0 schema
 
 
-async def make_credential(session: AsyncSession, urls: PublicUrls, keybox: KeyBox, assertion: Assertion,
-                          badge: BadgeClass, issuer: Issuer, *, proof: str = "di") -> None:
-    """Turn a freshly issued row into a signed OB 3.0 credential (call before the transaction commits).
+@dataclass(frozen=True, slots=True)
+class CredentialSigner:
+    """What signing a credential of one issuer with one proof needs (loaded before the CPU-bound part)."""
 
-    ``proof`` is ``"di"`` (eddsa-rdfc-2022, the credential carries its proof) or ``"jwt"`` (VC-JWT:
-    the compact token goes to ``assertion.jws``).
-    """
+    proof: str
+    method: str
+    private: Any
+
+
+async def credential_signer(session: AsyncSession, urls: PublicUrls, keybox: KeyBox, issuer: Issuer,
+                            proof: str) -> tuple[CredentialSigner, int]:
+    """The signer for ``proof`` ("di": eddsa-rdfc-2022; "jwt": VC-JWT) and its key's row id."""
     if proof not in PROOF_TYPES:
         raise InvalidInput("proof must be 'di' or 'jwt'",
                          details=[{"field": "proof", "message": "one of di, jwt", "value": proof}])
-    assertion.format = "ob3"
-    assertion.proof_type = proof
-    assertion.verification_type = "hosted"
-    assertion.status_index = await _allocate_index(session, issuer.id)
     key = await signing_key(session, keybox, issuer, proof)
-    assertion.key_id = key.id
     private = ob.load_private_key(keybox.decrypt(key.private_key_encrypted))
+    return CredentialSigner(proof, key_method_id(urls, issuer.public_id, key.public_id), private), key.id
+
+
+def credential_values(assertion: Assertion, badge: BadgeClass, issuer: Issuer, urls: PublicUrls,
+                      signer: CredentialSigner) -> dict[str, Any]:
+    """The columns of a signed OB 3.0 credential row (CPU-bound, no database): ``credential``, and ``jws``
+    for VC-JWT. ``assertion`` carries the row's fields, its ``status_index`` already allocated."""
     body = _credential_body(assertion, badge, issuer, urls)
-    method = key_method_id(urls, issuer.public_id, key.public_id)
-    if proof == "di":
-        signed = ob3.sign_data_integrity(body, private, verification_method=method)
-        assertion.credential = json.dumps(signed, separators=(",", ":"), ensure_ascii=False).encode()
-    else:
-        assertion.jws = ob3.sign_vc_jwt(body, private, kid=method, allow_eddsa=True)
-        assertion.credential = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
-    await session.flush()
+    if signer.proof == "di":
+        signed = ob3.sign_data_integrity(body, signer.private, verification_method=signer.method)
+        return {"credential": json.dumps(signed, separators=(",", ":"), ensure_ascii=False).encode()}
+    return {"jws": ob3.sign_vc_jwt(body, signer.private, kid=signer.method, allow_eddsa=True),
+            "credential": json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()}
 
 
 async def status_list_credential(session: AsyncSession, urls: PublicUrls, keybox: KeyBox,

@@ -1,5 +1,5 @@
-"""Reads behind the public endpoints: resolve state (active / revoked / replaced), render-once documents,
-images, and the baked assertion image (baked on first request, then stored)."""
+"""Reads behind the public endpoints: resolve state (active / revoked / replaced), the documents stored at
+issue (rendered on the fly, never written, when missing or made for another base URL), images, and the baked assertion image (baked on first request, then stored)."""
 
 from __future__ import annotations
 
@@ -220,6 +220,9 @@ class PublicReader:
         return Redirect(target)
 
     async def _render_assertion(self, session: AsyncSession, assertion_id: int) -> Served:
+        """An active row without a document for the current base URL (issued under another base URL, or
+        before documents were stored at issue): rendered on the fly and served, never written here
+        (``openbadges-server render-documents`` refreshes the stored copies)."""
         assertion = await session.get_one(Assertion, assertion_id)
         badge_public_id = (
             await session.execute(select(BadgeClass.public_id).where(BadgeClass.id == assertion.badge_class_id))
@@ -230,21 +233,7 @@ class PublicReader:
                 await session.execute(select(SigningKey.public_id).where(SigningKey.id == assertion.key_id))
             ).scalar_one()
         body = docs.assertion_document(assertion, badge_public_id, self._urls, key_public_id=key_public_id)
-        return await self._store_document(session, Assertion, assertion_id, body)
-
-    async def _store_document(self, session: AsyncSession, model: Any, row_id: int, body: bytes) -> Served:
-        etag = strong_etag(body)
-        now = utcnow()
-        try:
-            await session.execute(
-                update(model).where(model.id == row_id).values(
-                    document=body, document_etag=etag, document_base=self._urls.base, updated_at=now
-                )
-            )
-            await session.commit()
-        except OperationalError:  # SQLite: a writer got in first. The copy is only a cache: serve it anyway.
-            await session.rollback()
-        return Served(body, etag, now)
+        return Served(body, strong_etag(body), assertion.updated_at)
 
     async def signed_jws(self, public_id: str) -> Served | Redirect | Revoked | None:
         """A signed assertion's compact JWS (its state as :meth:`assertion`); ``None`` for a hosted one."""
@@ -332,7 +321,7 @@ class PublicReader:
             published = [k.public_id for k in keys if k.state == KeyState.ACTIVE]  # newest active key first,
             published += [k.public_id for k in keys if k.state != KeyState.ACTIVE]  # retired ones still verify
             body = docs.issuer_document(issuer, self._urls, key_public_ids=published)
-            return await self._store_document(session, Issuer, issuer.id, body)
+            return Served(body, strong_etag(body), issuer.updated_at)  # rendered, not written: no write in a GET
 
     async def badge(self, public_id: str) -> Served:
         return await self._issuer_child(BadgeClass, public_id, "badge class", docs.badge_document)
@@ -343,7 +332,7 @@ class PublicReader:
     async def _issuer_child(
         self, model: Any, public_id: str, label: str, render: Callable[[Any, str, Any], Any]
     ) -> Served:
-        """Serve a document owned by an issuer (badge class, key): stored bytes, or render and store."""
+        """Serve a document owned by an issuer (badge class, key): stored bytes, else rendered now."""
         if not is_public_id(public_id):
             raise _not_found(label)
         async with self._sessions() as session:
@@ -360,7 +349,7 @@ class PublicReader:
             if obj.document is not None and obj.document_base == self._urls.base and obj.document_etag:
                 return Served(obj.document, obj.document_etag, obj.updated_at)
             body = render(obj, issuer_public_id, self._urls)
-            return await self._store_document(session, model, obj.id, body)
+            return Served(body, strong_etag(body), obj.updated_at)  # rendered, not written: no write in a GET
 
     async def revocation_list(self, issuer_public_id: str) -> Served:
         if not is_public_id(issuer_public_id):

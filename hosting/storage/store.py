@@ -6,14 +6,15 @@ Every write that changes a public document invalidates the cached copy.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import partial
 from types import SimpleNamespace
 from typing import Any, cast
 
 import anyio
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import openbadges_core as ob
@@ -22,7 +23,9 @@ from hosting.lib.errors import Conflict, InvalidInput, NotFound
 from hosting.lib.http import strong_etag
 from hosting.lib.ids import new_public_id
 from hosting.lib.urls import PublicUrls
+from hosting.ob3 import credentials
 from hosting.public import documents as docs
+from hosting.storage import transitions
 from hosting.storage.models import (
     Assertion,
     AssertionState,
@@ -69,6 +72,7 @@ class Award:
     slug: str | None = None
     locale: str | None = None
     allow_duplicate: bool = False
+    proof: str | None = None  # OB 3.0 credential: "di" or "jwt"; None: an OB 2.0 assertion
 
 
 class AwardRefused(Conflict):
@@ -149,6 +153,13 @@ def _rule_problems(badge: BadgeClass, awards: Sequence[Award], holdings: _Holdin
     return problems
 
 
+def _set(row: dict[str, Any], assertion: Assertion, values: dict[str, Any]) -> None:
+    """Set ``values`` on the row to insert and on its detached copy alike."""
+    row.update(values)
+    for name, value in values.items():
+        setattr(assertion, name, value)
+
+
 def _row(badge: BadgeClass, award: Award, now: datetime) -> dict[str, Any]:
     """The ``assertions`` row for ``award`` (every column given, so one bulk INSERT takes them all)."""
     if award.verification not in ("hosted", "signed"):
@@ -166,8 +177,9 @@ def _row(badge: BadgeClass, award: Award, now: datetime) -> dict[str, Any]:
         "recipient_plaintext": award.recipient, "recipient_name": award.recipient_name,
         "issuer_earner_id": award.issuer_earner_id, "locale": award.locale,
         "issued_on": award.issued_on or now, "expires": award.expires, "narrative": award.narrative,
-        "evidence": list(award.evidence), "verification_type": award.verification, "key_id": None, "jws": None,
-        "format": "ob2", "proof_type": None, "status_index": None, "credential": None,
+        "evidence": list(award.evidence),
+        "verification_type": "hosted" if award.proof else award.verification, "key_id": None, "jws": None,
+        "format": "ob3" if award.proof else "ob2", "proof_type": award.proof, "status_index": None, "credential": None,
         "state": AssertionState.ACTIVE, "revocation_reason": None, "revoked_at": None, "replaced_by_id": None,
         "baked_image_id": None, "document": None, "document_etag": None, "document_base": None,
         "created_at": now, "updated_at": now,
@@ -264,15 +276,17 @@ class HostingStore:
         issuer_earner_id: str | None = None,
         slug: str | None = None,
         locale: str | None = None,
+        proof: str | None = None,
     ) -> Assertion:
-        """Issue one assertion (hosted, or ``signed`` with the issuer's newest active key), without the
-        issuing rules (limit, unique, duplicates: see :meth:`award`); returns the loaded row."""
+        """Issue one assertion (hosted, or ``signed`` with the issuer's newest active key; an OB 3.0
+        credential with ``proof``), without the issuing rules (limit, unique, duplicates: see :meth:`award`);
+        returns the loaded row."""
         if badge.archived:
             raise _archived(badge)
         award = Award(recipient=recipient, recipient_type=recipient_type, hashed=hashed, salt=salt,
                       issued_on=issued_on, expires=expires, narrative=narrative, evidence=tuple(evidence),
                       verification=verification, recipient_name=recipient_name,
-                      issuer_earner_id=issuer_earner_id, slug=slug, locale=locale)
+                      issuer_earner_id=issuer_earner_id, slug=slug, locale=locale, proof=proof)
         (made,) = await self._insert(badge, [award])
         return await self.session.get_one(Assertion, made.id)
 
@@ -336,16 +350,15 @@ class HostingStore:
         return _Holdings(issued, held, taken)
 
     async def _insert(self, badge: BadgeClass, awards: Sequence[Award]) -> list[Assertion]:
+        """Insert the rows once, in their final form (see :meth:`_finalise`), in one executemany."""
         now = utcnow()
         rows = [_row(badge, award, now) for award in awards]
-        made = [cast(Assertion, IssuedRow(**row)) for row in rows]
-        signed = [i for i, award in enumerate(awards) if award.verification == "signed"]
-        if signed:
-            await self._sign(badge, [(rows[i], made[i]) for i in signed])
         if not rows:
             return []
+        made = [cast(Assertion, IssuedRow(**row)) for row in rows]
+        await self._finalise(badge, rows, made)
         # One executemany (RETURNING would make SQLite insert row by row), then the ids in a few SELECTs.
-        await self.session.execute(insert(Assertion), rows)
+        await self.session.execute(insert(cast(Table, Assertion.__table__)), rows)  # Core: no ORM bookkeeping
         ids: dict[str, int] = {}
         for chunk in _chunks([row["public_id"] for row in rows]):
             found = await self.session.execute(
@@ -355,7 +368,69 @@ class HostingStore:
             assertion.id = ids[assertion.public_id]
         return made
 
-    async def _sign(self, badge: BadgeClass, pairs: list[tuple[dict[str, Any], Assertion]]) -> None:
+    async def _finalise(self, badge: BadgeClass, rows: list[dict[str, Any]], made: list[Assertion]) -> None:
+        """Fill in what is served, before the INSERT: the OB 2.0 document of a hosted assertion (rendered for
+        the current base URL, kept in ``document_base``), the JWS of a signed one, the signed credential of an
+        OB 3.0 one (with its status list index). The database is read here; the CPU-bound part runs after,
+        off the event loop when there are many rows."""
+        plans: list[Callable[[], None]] = []
+        signed = [i for i, row in enumerate(rows) if row["format"] == "ob2" and row["verification_type"] == "signed"]
+        if signed:
+            key = await self._ob2_key(badge)
+            private = self.private_key(key)
+            for i in signed:
+                rows[i]["key_id"] = made[i].key_id = key.id
+                plans.append(partial(self._sign_ob2, badge, rows[i], made[i], key.public_id, private))
+        checked = False  # schema-check the first hosted row (the batch's shape) and every row with evidence
+        for i, row in enumerate(rows):
+            if row["format"] == "ob2" and row["verification_type"] == "hosted":
+                validate = not checked or bool(row["evidence"])
+                checked = True
+                plans.append(partial(self._render_ob2, badge, row, made[i], validate))
+        ob3 = [i for i, row in enumerate(rows) if row["format"] == "ob3"]
+        if ob3:
+            plans.extend(await self._ob3_plans(badge, rows, made, ob3))
+        if len(plans) > 8:
+            await anyio.to_thread.run_sync(lambda: [plan() for plan in plans])
+        else:
+            for plan in plans:
+                plan()
+
+    async def _ob3_plans(self, badge: BadgeClass, rows: list[dict[str, Any]], made: list[Assertion],
+                         which: list[int]) -> list[Callable[[], None]]:
+        issuer = await self.session.get_one(Issuer, badge.issuer_id)
+        indexes = await credentials.allocate_indexes(self.session, issuer.id, len(which))
+        signers: dict[str, tuple[credentials.CredentialSigner, int]] = {}
+        plans: list[Callable[[], None]] = []
+        for i, index in zip(which, indexes, strict=True):
+            proof = rows[i]["proof_type"]
+            if proof not in signers:
+                signers[proof] = await credentials.credential_signer(self.session, self.urls, self.keybox,
+                                                                     issuer, proof)
+            signer, key_id = signers[proof]
+            _set(rows[i], made[i], {"status_index": index, "key_id": key_id})
+
+            def plan(row: dict[str, Any] = rows[i], assertion: Assertion = made[i],
+                     signer: credentials.CredentialSigner = signer) -> None:
+                _set(row, assertion, credentials.credential_values(assertion, badge, issuer, self.urls, signer))
+
+            plans.append(plan)
+        return plans
+
+    def _render_ob2(self, badge: BadgeClass, row: dict[str, Any], assertion: Assertion, validate: bool) -> None:
+        body = docs.assertion_document(assertion, badge.public_id, self.urls, key_public_id=None,
+                                       validate=validate)
+        _set(row, assertion, {"document": body, "document_etag": strong_etag(body), "document_base": self.urls.base})
+
+    def _sign_ob2(self, badge: BadgeClass, row: dict[str, Any], assertion: Assertion, key_public_id: str,
+                  private: Any) -> None:
+        mapping = docs.assertion_mapping(assertion, badge.public_id, self.urls, key_public_id=key_public_id)
+        document = ob2.Assertion.from_dict(mapping)
+        body = document.to_json()
+        _set(row, assertion, {"jws": ob.sign_assertion(document, private), "document": body,
+                              "document_etag": strong_etag(body), "document_base": self.urls.base})
+
+    async def _ob2_key(self, badge: BadgeClass) -> SigningKey:
         key = await self.session.scalar(
             select(SigningKey)
             .where(SigningKey.issuer_id == badge.issuer_id, SigningKey.state == KeyState.ACTIVE,
@@ -366,25 +441,7 @@ class HostingStore:
         if key is None:
             raise Conflict("the issuer has no active RS256/ES256 key to sign with", details=[
                 {"field": "verification", "message": "no active signing key", "value": "signed"}])
-        private = self.private_key(key)
-
-        def _sign_all() -> None:  # CPU-bound (~1 ms per RS256 signature): off the event loop when many
-            for row, assertion in pairs:
-                assertion.key_id = row["key_id"] = key.id
-                mapping = docs.assertion_mapping(assertion, badge.public_id, self.urls,
-                                                 key_public_id=key.public_id)
-                document = ob2.Assertion.from_dict(mapping)
-                body = document.to_json()
-                values = {"jws": ob.sign_assertion(document, private), "document": body,
-                          "document_etag": strong_etag(body), "document_base": self.urls.base}
-                row.update(values)
-                for name, value in values.items():
-                    setattr(assertion, name, value)
-
-        if len(pairs) > 8:
-            await anyio.to_thread.run_sync(_sign_all)
-        else:
-            _sign_all()
+        return key
 
     async def get_assertion(self, public_id: str) -> Assertion:
         assertion = await self.session.scalar(select(Assertion).where(Assertion.public_id == public_id))
@@ -392,20 +449,18 @@ class HostingStore:
             raise NotFound("no assertion with that id")
         return assertion
 
-    async def revoke(self, assertion: Assertion, reason: str) -> None:
-        if assertion.state == AssertionState.REVOKED:
-            return
-        assertion.state = AssertionState.REVOKED
-        assertion.revocation_reason = reason
-        assertion.revoked_at = utcnow()
-        assertion.invalidate()
-        await self.session.flush()
+    async def revoke(self, assertion: Assertion, reason: str, *, action: str = "revoke") -> None:
+        """Revoke (or, ``action="withdraw"``, withdraw) an active assertion: one conditional UPDATE
+        (:mod:`hosting.storage.transitions`); :class:`Conflict` when it is not active (any more)."""
+        await transitions.apply(self.session, assertion, action, revocation_reason=reason, revoked_at=utcnow())
 
     async def replace(self, old: Assertion, new: Assertion) -> None:
-        """``old`` now redirects to ``new`` (and through ``new`` to whatever replaces it later)."""
+        """``old`` now redirects to ``new`` (and through ``new`` to whatever replaces it later); lock ``old``
+        with :meth:`lock_for` before issuing ``new``. :class:`Conflict` when ``old`` is not active."""
         if old.id == new.id:
             raise InvalidInput("an assertion cannot replace itself")
-        old.state = AssertionState.REPLACED
-        old.replaced_by_id = new.id
-        old.invalidate()
-        await self.session.flush()
+        await transitions.apply(self.session, old, "replace", replaced_by_id=new.id)
+
+    async def lock_for(self, assertion: Assertion, action: str) -> None:
+        """Lock the row and check that ``action`` is allowed from its state now (409 otherwise)."""
+        await transitions.lock(self.session, assertion, action)

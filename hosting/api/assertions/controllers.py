@@ -59,30 +59,12 @@ from hosting.lib.errors import Conflict, NotFound, Refused, Unavailable
 from hosting.lib.ids import is_public_id
 from hosting.lib.urls import PublicUrls
 from hosting.notify.outbox import queue_notification
-from hosting.ob3.credentials import make_credential
-from hosting.storage.models import Assertion, AssertionState, BadgeClass, Issuer
+from hosting.storage.models import Assertion, BadgeClass, Issuer
 from hosting.storage.store import Award, AwardRefused, HostingStore
 
 __all__ = ["ROUTE_HANDLERS", "AssertionController", "IssueController"]
 
 WITHDRAWN = "withdrawn"
-
-
-async def _make_ob3(store: HostingStore, issued: list[Assertion], proofs: list[str | None], badge: BadgeClass,
-                    issuer: Issuer) -> list[Assertion]:
-    """Turn the freshly issued rows that asked for OB 3.0 into signed credentials (loaded rows replace copies)."""
-    if not any(proofs):
-        return issued
-    out: list[Assertion] = []
-    for made, proof in zip(issued, proofs, strict=True):
-        if proof is None:
-            out.append(made)
-            continue
-        row = await store.session.get_one(Assertion, made.id)
-        await make_credential(store.session, store.urls, store.keybox, row, badge, issuer, proof=proof)
-        out.append(row)
-    return out
-
 
 
 # --- writes --------------------------------------------------------------------------------------------
@@ -129,7 +111,7 @@ class IssueController(Controller):
         proof = ob3_proof(data, {}, errors)
         errors.raise_if_any()
         assert award is not None
-        (assertion,) = await _make_ob3(store, await _award(store, badge, [award]), [proof], badge, issuer)
+        (assertion,) = await _award(store, badge, [dataclasses.replace(award, proof=proof)])
         if notify:
             await queue_notification(db_session, "issued", assertion, badge=badge, issuer=issuer)
         body = assertion_json(assertion, badge=badge, issuer=issuer, replaced_by=None, urls=store.urls)
@@ -162,7 +144,6 @@ class IssueController(Controller):
         assert isinstance(items, list)
         awards: list[Award] = []
         notify_flags: list[bool] = []
-        proofs: list[str | None] = []
         problems: list[dict[str, Any]] = []
         for index, item in enumerate(items):
             errors = FieldErrors()
@@ -170,9 +151,8 @@ class IssueController(Controller):
             proof = ob3_proof(item, defaults, errors)
             problems.extend({"index": index, **detail} for detail in errors.details)
             if award is not None and not errors.details:
-                awards.append(award)
+                awards.append(dataclasses.replace(award, proof=proof) if proof else award)
                 notify_flags.append(notify)
-                proofs.append(proof)
         if problems:
             raise _batch_refused(problems, "invalid assertions in the batch; nothing was issued")
         try:
@@ -180,7 +160,6 @@ class IssueController(Controller):
         except AwardRefused as exc:
             raise _batch_refused(exc.problems, "the badge class's rules refuse assertions in the batch; "
                                                "nothing was issued") from exc
-        issued = await _make_ob3(store, issued, proofs, badge, issuer)
         outbox = _OneFlush(db_session)
         for assertion, notify in zip(issued, notify_flags, strict=True):
             if notify:
@@ -255,13 +234,6 @@ async def _view(session: AsyncSession, assertion: Assertion, issuer: Issuer, url
     return assertion_json(assertion, badge=badge, issuer=issuer, replaced_by=replaced_by, urls=urls)
 
 
-def _require_active(assertion: Assertion, action: str) -> None:
-    if assertion.state != AssertionState.ACTIVE:
-        hint = " (act on its replacement instead)" if assertion.state == AssertionState.REPLACED else ""
-        raise Conflict(f"the assertion is {assertion.state}: it cannot be {action}{hint}", details=[
-            {"field": "state", "message": f"must be active to be {action}", "value": assertion.state}])
-
-
 class AssertionController(Controller):
     path = "/assertions"
     tags = ["assertions"]  # noqa: RUF012 - Litestar reads these class attributes
@@ -287,8 +259,7 @@ class AssertionController(Controller):
         reason = errors.text(data, "reason", required=not withdraw, max_len=1000)
         notify = flag_field(data, "notify", not withdraw, errors)
         errors.raise_if_any()
-        _require_active(assertion, action)
-        await store.revoke(assertion, reason or WITHDRAWN)
+        await store.revoke(assertion, reason or WITHDRAWN, action="withdraw" if withdraw else "revoke")
         _forget(hosting, assertion.public_id)
         if notify:
             badge = await db_session.get_one(BadgeClass, assertion.badge_class_id)
@@ -331,7 +302,7 @@ class AssertionController(Controller):
             errors.add("badge", "a badge class id or slug", None)
         errors.raise_if_any()
         assert award is not None
-        _require_active(old, "replaced")
+        await store.lock_for(old, "replace")  # the loser of a race stops here, before issuing anything
         if old.recipient_plaintext is None and old.recipient_hashed:
             raise Conflict("the replaced assertion's recipient is only known hashed", details=[
                 {"field": "recipient", "message": "unknown plaintext", "value": None}])
@@ -345,8 +316,7 @@ class AssertionController(Controller):
         award = _carry_recipient(award, old, hashed_given=given)
         badge = (await find_badge(db_session, issuer, badge_ref) if badge_ref
                  else await db_session.get_one(BadgeClass, old.badge_class_id))
-        issued = await _award(store, badge, [award], replacing=old)
-        (new,) = await _make_ob3(store, issued, [proof], badge, issuer)
+        (new,) = await _award(store, badge, [dataclasses.replace(award, proof=proof)], replacing=old)
         await store.replace(old, new)
         _forget(hosting, old.public_id)
         if notify:

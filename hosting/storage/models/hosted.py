@@ -4,8 +4,9 @@ Internal integer primary keys never leave the database; the public face of every
 (random, see :mod:`hosting.lib.ids`) and, where the issuer API allows it, a ``slug``.
 
 Rows that are served publicly cache their serialised document (``document``), its strong ETag and the base
-URL it was rendered for; writers clear ``document`` (see :meth:`Renderable.invalidate`) and the public
-endpoints re-render on the next read.
+URL it was rendered for. An assertion's is written with the row at issue, once; issuers, badge classes and
+keys clear theirs on change (see :meth:`Renderable.invalidate`). The public endpoints never write: a missing
+document, or one made for another base URL, is rendered on the fly and served.
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ from litestar.testing import TestClient
 import openbadges_core as ob
 from hosting import Settings, create_app
 from hosting.lib.urls import PublicUrls
-from hosting.ob3.credentials import STATUS_LIST_SIZE, issuer_did, make_credential
+from hosting.ob3.credentials import STATUS_LIST_SIZE, issuer_did
 from hosting.storage.models import Assertion, BadgeClass, Issuer
 from hosting.storage.store import HostingStore
 from openbadges_core import ob3
@@ -70,8 +70,7 @@ def _issue(settings: Settings, *, proof: str, recipient: str = "learner@example.
         else:
             issuer = await store.session.get_one(Issuer, issuer_ref[0].id)
             badge = await store.session.get_one(BadgeClass, issuer_ref[1].id)
-        assertion = await store.issue(badge, recipient, narrative="Did it")
-        await make_credential(store.session, store.urls, store.keybox, assertion, badge, issuer, proof=proof)
+        assertion = await store.issue(badge, recipient, narrative="Did it", proof=proof)
         return issuer, badge, assertion
 
     return run_store(settings, go)

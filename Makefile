@@ -19,7 +19,7 @@ run: $(STAMP)
 	cd $(DEMO_DIR) && export OPENBADGES_DATABASE_URL=sqlite+aiosqlite:///openbadges.db \
 	  OPENBADGES_BASE_URL=http://127.0.0.1:8000 && \
 	  ../$(BIN)/openbadges-server migrate && \
-	  echo "Demo badges (JSON-LD; open them in a browser for the badge page):" && \
+	  echo "Demo badges (JSON-LD; open them in a browser for the badge page; paste a verify line into another terminal):" && \
 	  ../$(BIN)/openbadges-server seed-demo >/dev/null && \
 	  echo "API docs: http://127.0.0.1:8000/docs" && \
 	  exec ../$(BIN)/openbadges-server run --host 127.0.0.1 --port 8000

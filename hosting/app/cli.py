@@ -44,8 +44,9 @@ def migrate() -> None:
 @cli.command("seed-demo")
 @click.option("--slug", default="demo", show_default=True, help="Slug of the demo issuer.")
 def seed_demo(slug: str) -> None:
-    """Create a demo issuer, badges and assertions; print each public URL on its own line."""
-    from hosting.app.demo import demo_urls
+    """Create a demo issuer, badges and assertions; print each public URL on its own line (stdout), and on
+    stderr the labelled URLs and a ready-to-paste ``openbadges verify`` line per demo badge."""
+    from hosting.app.demo import DemoCheck, demo_urls, demo_verify_commands
     from hosting.app.demo import seed_demo as _seed
     from hosting.lib.crypto import KeyBox
     from hosting.lib.db import create_engine
@@ -55,7 +56,7 @@ def seed_demo(slug: str) -> None:
     settings = _settings()
     urls = PublicUrls(settings.base_url)
 
-    async def _run() -> list[tuple[str, str]]:
+    async def _run() -> tuple[list[tuple[str, str]], list[DemoCheck]]:
         from sqlalchemy.ext.asyncio import async_sessionmaker
 
         engine = create_engine(settings.database_url)
@@ -63,17 +64,21 @@ def seed_demo(slug: str) -> None:
             async with async_sessionmaker(engine, expire_on_commit=False)() as session:
                 data = await _seed(session, urls, KeyBox(settings.secret_key), slug=slug)
                 await session.commit()
-                return demo_urls(data, urls)
+                return demo_urls(data, urls), demo_verify_commands(data, urls)
         finally:
             await engine.dispose()
 
     try:
-        pairs = asyncio.run(_run())
+        pairs, checks = asyncio.run(_run())
     except Conflict as exc:
         raise click.ClickException(f"{exc.message} (already seeded? use --slug)") from exc
     for label, url in pairs:
         click.echo(f"{label}: {url}", err=True)
         click.echo(url)
+    click.echo("\nVerify the demo badges (ready to paste; exit 0 = valid, 1 = not valid):", err=True)
+    for check in checks:
+        click.echo(f"# {check.label}: expect {check.expect.upper()}", err=True)
+        click.echo(check.command, err=True)
 
 
 @cli.command()

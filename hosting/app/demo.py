@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import io
+import ipaddress
+import shlex
 from dataclasses import dataclass
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,7 +16,7 @@ from hosting.lib.urls import PublicUrls
 from hosting.storage.models import utcnow
 from hosting.storage.store import HostingStore
 
-__all__ = ["DEMO_SVG", "DemoData", "demo_png", "seed_demo"]
+__all__ = ["DEMO_SVG", "DemoCheck", "DemoData", "demo_png", "demo_urls", "demo_verify_commands", "seed_demo"]
 
 DEMO_SVG = (
     b'<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -116,8 +119,54 @@ def demo_urls(data: DemoData, urls: PublicUrls) -> list[tuple[str, str]]:
         ("assertion (replaced, 301)", urls.assertion(data.replaced)),
         ("assertion (expired)", urls.assertion(data.expired)),
         ("OB 3.0 credential (Data Integrity)", urls.credential(data.credential_di)),
-        ("OB 3.0 credential (VC-JWT)", urls.credential(data.credential_jwt) + "/jwt"),
-        ("OB 3.0 baked credential", urls.credential(data.credential_di) + "/image"),
+        ("OB 3.0 credential (VC-JWT)", urls.credential_jwt(data.credential_jwt)),
+        ("OB 3.0 baked credential", urls.credential_image(data.credential_di)),
         ("issuer DID document (did:web)", urls.did_document(data.issuer)),
         ("OB 3.0 revocation status list", urls.status_list(data.issuer)),
     ]
+
+
+@dataclass(frozen=True)
+class DemoCheck:
+    """One demo badge and the ``openbadges verify`` command line that checks it."""
+
+    label: str
+    url: str
+    expect: str  # "valid", or the verdict the badge has on purpose: "revoked", "expired"
+    command: str
+
+
+def _local_host(base: str) -> bool:
+    host = urlsplit(base).hostname or ""
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_private or address.is_link_local
+
+
+def demo_verify_commands(data: DemoData, urls: PublicUrls) -> list[DemoCheck]:
+    """A ready-to-paste ``openbadges verify`` line for each demo badge.
+
+    On a loopback/private base URL the verifier must be allowed to fetch there (``--allow-private-network``);
+    the OB 3.0 credentials name a ``did:web`` issuer, which means https, so over plain http on loopback they
+    also need the verifier's development switch ``--allow-http-did-web``.
+    """
+    flags = ["--allow-private-network"] if _local_host(urls.base) else []
+    did_flags = [*flags, "--allow-http-did-web"] if flags and urls.base.startswith("http://") else flags
+    badges = [
+        ("assertion (hosted)", urls.assertion(data.active), "valid", flags),
+        ("assertion baked image", urls.assertion_image(data.active), "valid", flags),
+        ("assertion (signed)", urls.assertion(data.signed), "valid", flags),
+        ("assertion (SVG badge)", urls.assertion(data.svg_assertion), "valid", flags),
+        ("assertion (replaced: follows to the newest)", urls.assertion(data.replaced), "valid", flags),
+        ("assertion (revoked on purpose)", urls.assertion(data.revoked), "revoked", flags),
+        ("assertion (expired on purpose)", urls.assertion(data.expired), "expired", flags),
+        ("OB 3.0 credential (Data Integrity)", urls.credential(data.credential_di), "valid", did_flags),
+        ("OB 3.0 credential (VC-JWT)", urls.credential_jwt(data.credential_jwt), "valid", did_flags),
+        ("OB 3.0 baked credential", urls.credential_image(data.credential_di), "valid", did_flags),
+    ]
+    return [DemoCheck(label, url, expect, shlex.join(["openbadges", "verify", *extra, url]))
+            for label, url, expect, extra in badges]

@@ -19,6 +19,7 @@ from hosting.api.router import api_router
 from hosting.app.errors import exception_handlers
 from hosting.app.ops import (
     AccessLogMiddleware,
+    DocsHtmlHeadersMiddleware,
     PublicPreflightMiddleware,
     docs_redirect,
     healthz,
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     notifier = NotificationWorker(settings) if settings.notifications_enabled else None
     middleware = [DefineMiddleware(AccessLogMiddleware)] if settings.access_log else []
     middleware.append(DefineMiddleware(PublicPreflightMiddleware))
+    middleware.append(DefineMiddleware(DocsHtmlHeadersMiddleware))
     middleware.append(DefineMiddleware(BodyPrefetchMiddleware, timeout=settings.body_timeout,
                                        max_bytes=MAX_BATCH_BODY_BYTES))  # the largest body any route takes
     middleware.append(DefineMiddleware(WriteIntentMiddleware))

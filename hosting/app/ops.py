@@ -18,9 +18,10 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hosting.app.state import hosting_state
+from hosting.lib.http import HTML_FRAME_HEADERS
 from hosting.storage.migrate import MIGRATIONS, alembic_config
 
-__all__ = ["AccessLogMiddleware", "PublicPreflightMiddleware", "docs_redirect", "healthz", "hello", "readyz"]
+__all__ = ["AccessLogMiddleware", "DocsHtmlHeadersMiddleware", "PublicPreflightMiddleware", "docs_redirect", "healthz", "hello", "readyz"]
 
 _access = logging.getLogger("hosting.access")
 
@@ -99,6 +100,28 @@ class PublicPreflightMiddleware:
             await send({"type": "http.response.body", "body": b"", "more_body": False})
             return
         await self.app(scope, receive, send)
+
+
+class DocsHtmlHeadersMiddleware:
+    """The HTML of the OpenAPI UI (``/schema/*``) is Litestar's: add the headers every HTML response carries
+    (no framing, nosniff, no Referer). The badge pages set their stricter ones themselves."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != ScopeType.HTTP or not scope["path"].startswith("/schema"):
+            await self.app(scope, receive, send)
+            return
+
+        async def _send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                if any(k.lower() == b"content-type" and v.startswith(b"text/html") for k, v in headers):
+                    message["headers"] = [*headers, *HTML_FRAME_HEADERS]
+            await send(message)
+
+        await self.app(scope, receive, _send)
 
 
 class AccessLogMiddleware:

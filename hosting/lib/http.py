@@ -9,22 +9,26 @@ documents are pre-serialised bytes, so the response should not cost more than th
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
 from litestar.datastructures import Accept
 from litestar.types import Receive, Scope, Send
 
 __all__ = [
     "HTML",
+    "HTML_FRAME_HEADERS",
+    "JOSE",
     "JSON",
     "LD_JSON",
     "RawResponse",
     "RequestInfo",
     "cached_response",
+    "html_headers",
     "http_date",
     "is_not_modified",
     "negotiate",
@@ -32,12 +36,15 @@ __all__ = [
     "redirect_response",
     "request_info",
     "strong_etag",
+    "wants_jose",
 ]
 
 LD_JSON = "application/ld+json"
 JSON = "application/json"
 HTML = "text/html"
+JOSE = "application/jose"  # a signed OB 2.0 assertion's compact JWS (what ``openbadges verify URL`` asks for)
 _OFFERED = [LD_JSON, JSON, HTML]
+_OFFERED_SIGNED = [LD_JSON, JSON, HTML, JOSE]
 _CORS = [(b"access-control-allow-origin", b"*"),
          (b"access-control-expose-headers", b"ETag, Last-Modified, Location")]
 
@@ -93,6 +100,17 @@ def negotiate(info: RequestInfo) -> str:
     if accept == JSON:
         return JSON
     return Accept(accept).best_match(_OFFERED, default=LD_JSON)
+
+
+def wants_jose(info: RequestInfo) -> bool:
+    """The client asks for the compact JWS: ``?format=jws`` or an Accept header preferring
+    ``application/jose`` (never ``*/*`` alone: JSON-LD stays the default)."""
+    if info.format is not None:
+        return info.format in ("jws", "jose")
+    accept = info.accept
+    if not accept or JOSE not in accept:
+        return False
+    return Accept(accept).best_match(_OFFERED_SIGNED, default=LD_JSON) == JOSE
 
 
 def _etag_matches(header: str, etag: str) -> bool:
@@ -183,6 +201,31 @@ def redirect_response(info: RequestInfo, location: str, max_age: int) -> RawResp
 # run. A sandboxed CSP with no script source keeps it inert while <img> embedding keeps working.
 SVG_HEADERS = [(b"content-security-policy", b"default-src 'none'; style-src 'unsafe-inline'; sandbox"),
                (b"x-content-type-options", b"nosniff")]
+
+
+# HTML pages (issue #13): no script may run, no site may frame them (clickjacking), no content sniffing, and no
+# Referer leaves the page: a badge page's URL names one recipient's assertion, so following its issuer or criteria
+# link must not tell that site which badge was viewed (``no-referrer``).
+_HTML_SECURITY = [(b"x-frame-options", b"DENY"), (b"x-content-type-options", b"nosniff"),
+                  (b"referrer-policy", b"no-referrer")]
+_HTML_CSP = ("default-src 'none'; img-src 'self' {origin} data:; style-src 'unsafe-inline'; base-uri 'none'; "
+             "form-action 'none'; frame-ancestors 'none'")
+
+
+@functools.lru_cache(maxsize=16)
+def html_headers(base_url: str = "") -> list[tuple[bytes, bytes]]:
+    """The security headers of a server-rendered HTML page whose images come from ``base_url``'s origin
+    (the page's own origin when empty): a CSP allowing no script, inline styles and images only."""
+    parts = urlsplit(base_url)
+    origin = f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+    csp = _HTML_CSP.format(origin=origin).replace("  ", " ")
+    return [(b"content-security-policy", csp.encode()), *_HTML_SECURITY]
+
+
+#: For HTML this app does not render itself (the OpenAPI UI, which needs its scripts): everything but the CSP's
+#: script ban.
+HTML_FRAME_HEADERS = [(b"content-security-policy", b"frame-ancestors 'none'; base-uri 'none'; object-src 'none'"),
+                      *_HTML_SECURITY]
 
 
 def image_headers(content_type: str) -> list[tuple[bytes, bytes]]:

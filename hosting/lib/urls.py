@@ -42,6 +42,12 @@ class PublicUrls:
     def credential(self, public_id: str) -> str:
         return f"{self.base}/public/credentials/{public_id}"
 
+    def credential_jwt(self, public_id: str) -> str:
+        return f"{self.base}/public/credentials/{public_id}/jwt"
+
+    def credential_image(self, public_id: str) -> str:
+        return f"{self.base}/public/credentials/{public_id}/image"
+
     def status_list(self, issuer_public_id: str) -> str:
         return f"{self.base}/public/issuers/{issuer_public_id}/status/revocation"
 

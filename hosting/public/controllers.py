@@ -12,15 +12,18 @@ from litestar.types import ASGIApp
 from hosting.app.state import hosting_state
 from hosting.lib.http import (
     HTML,
+    JOSE,
     JSON,
     LD_JSON,
     RequestInfo,
     cached_response,
+    html_headers,
     image_headers,
     negotiate,
     redirect_response,
     request_info,
     strong_etag,
+    wants_jose,
 )
 from hosting.public.documents import revoked_body
 from hosting.public.html import render_assertion_page
@@ -54,8 +57,9 @@ def _gone(request: Request[Any, Any, Any], info: RequestInfo, revoked: Revoked, 
     if body is None:
         body = revoked_body(state.urls.assertion(revoked.public_id), revoked.reason)
         media = JSON if negotiate(info) == JSON else LD_JSON
+    extra = html_headers(state.urls.base) if media == _HTML_UTF8 else None
     return cached_response(info, body, media_type=media, etag=strong_etag(body), last_modified=revoked.revoked_at,
-                           max_age=state.settings.assertion_max_age, status_code=410)
+                           max_age=state.settings.assertion_max_age, status_code=410, extra_headers=extra)
 
 
 def _image(request: Request[Any, Any, Any], image: ImageBytes) -> ASGIApp:
@@ -77,13 +81,21 @@ class PublicController(Controller):
 
     @route("/assertions/{public_id:str}", http_method=_GET_HEAD, summary="Hosted OB 2.0 Assertion")
     async def assertion(self, request: Request[Any, Any, Any], public_id: FromPath[str]) -> ASGIApp:
-        """The Assertion as JSON-LD (or JSON when asked, or an HTML page for browsers).
+        """The Assertion as JSON-LD (or JSON when asked, or an HTML page for browsers; a signed one as its compact
+        JWS for ``Accept: application/jose`` or ``?format=jws``).
 
         410 Gone with ``{"revoked": true, "revocationReason": ...}`` when revoked; 301 to the newest
         replacement when replaced; 404 ``ResourceNotFound`` for unknown ids.
         """
         state = hosting_state(request)
         info = request_info(request.scope)
+        if wants_jose(info):
+            signed = await _reader(request).signed_jws(public_id)
+            if isinstance(signed, Served):
+                return cached_response(info, signed.body, media_type=JOSE, etag=signed.etag[:-1] + '-s"',
+                                       last_modified=signed.last_modified, max_age=state.settings.assertion_max_age,
+                                       last_modified_http=signed.last_modified_http)
+            # A hosted assertion has no signed form: its JSON-LD answers (the verifier then sees the type).
         media = negotiate(info)
         if media == HTML:
             return await self._assertion_page(request, info, public_id)
@@ -104,7 +116,8 @@ class PublicController(Controller):
         if page.revoked is not None:
             return _gone(request, info, page.revoked, body, _HTML_UTF8)
         return cached_response(info, body, media_type=_HTML_UTF8, etag=strong_etag(body),
-                               last_modified=page.assertion.updated_at, max_age=state.settings.assertion_max_age)
+                               last_modified=page.assertion.updated_at, max_age=state.settings.assertion_max_age,
+                               extra_headers=html_headers(state.urls.base))
 
     @route("/assertions/{public_id:str}/image", http_method=_GET_HEAD, summary="Baked assertion image")
     async def assertion_image(self, request: Request[Any, Any, Any], public_id: FromPath[str]) -> ASGIApp:

@@ -38,6 +38,7 @@ def render_assertion_page(page: AssertionPage, urls: PublicUrls, *, now: datetim
         badge=badge,
         issuer=page.issuer,
         revoked=page.revoked,
+        signed=a.verification_type == "signed",
         expired=expires is not None and expires <= now,
         assertion_url=urls.assertion(a.public_id),
         badge_image_url=urls.badge_image(badge.public_id),

@@ -235,6 +235,19 @@ class PublicReader:
         body = docs.assertion_document(assertion, badge_public_id, self._urls, key_public_id=key_public_id)
         return Served(body, strong_etag(body), assertion.updated_at)
 
+    async def signed_jws(self, public_id: str) -> Served | Redirect | Revoked | None:
+        """A signed assertion's compact JWS (its state as :meth:`assertion`); ``None`` for a hosted one."""
+        state = await self.assertion(public_id)
+        if not isinstance(state, Served):
+            return state
+        async with self._sessions.kw["bind"].connect() as conn:
+            row = (await conn.execute(
+                select(Assertion.jws, Assertion.verification_type).where(Assertion.public_id == public_id))).first()
+        if row is None or row.verification_type != "signed" or not row.jws:
+            return None
+        body = row.jws.encode()
+        return Served(body, strong_etag(body), state.last_modified, state.last_modified_http)
+
     async def assertion_page(self, public_id: str) -> AssertionPage | Redirect:
         """The rows the HTML page shows; replaced assertions redirect like the JSON."""
         if not is_public_id(public_id):

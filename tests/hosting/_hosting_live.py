@@ -32,6 +32,8 @@ class LiveServer:
     urls: PublicUrls
     demo: DemoData
     log: Path
+    database_url: str = ""
+    secret: str = SECRET
 
 
 def free_port() -> int:
@@ -79,7 +81,7 @@ def live_server(tmp: Path) -> Iterator[LiveServer]:
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"server did not start: {log.read_text()}")
             time.sleep(0.1)
-        yield LiveServer(base, urls, demo, log)
+        yield LiveServer(base, urls, demo, log, database_url=db)
     finally:
         proc.terminate()
         try:

@@ -27,7 +27,8 @@ def assertion_json(assertion: Assertion, *, badge: BadgeClass, issuer: Issuer, u
         "format": assertion.format,
         "publicUrl": (urls.credential(assertion.public_id) if assertion.format == "ob3"
                       else urls.assertion(assertion.public_id)),
-        "imageUrl": urls.assertion_image(assertion.public_id),
+        "imageUrl": (urls.credential_image(assertion.public_id) if assertion.format == "ob3"
+                     else urls.assertion_image(assertion.public_id)),
         "state": assertion.state,
         "expired": expired,
         "recipient": {"identity": assertion.recipient_plaintext, "type": assertion.recipient_type,

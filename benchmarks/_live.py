@@ -19,7 +19,7 @@ from sqlalchemy.engine import make_url
 
 from hosting.storage.migrate import migrate
 
-__all__ = ["free_port", "live_server", "postgres_database", "sqlite_database"]
+__all__ = ["free_port", "live_server", "postgres_database", "sqlite_database", "wait_healthy"]
 
 
 def free_port() -> int:
@@ -71,6 +71,20 @@ def postgres_database() -> Iterator[str | None]:
         asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
+def wait_healthy(proc: subprocess.Popen[bytes], base: str, log: Path, *, seconds: float = 30) -> None:
+    """Wait until the server at ``base`` answers ``/healthz`` 200; raise with its log if it died or took too long."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"server did not start: {log.read_text()[-2000:]}")
+        time.sleep(0.1)
+
+
 @contextmanager
 def live_server(database_url: str, secret: str, log: Path, **env: str) -> Iterator[str]:
     """``openbadges-server run`` (uvicorn, one worker) on a free 127.0.0.1 port; yields its base URL."""
@@ -83,16 +97,7 @@ def live_server(database_url: str, secret: str, log: Path, **env: str) -> Iterat
             [sys.executable, "-c", "from hosting.app.cli import main; main()", "run", "--host", "127.0.0.1",
              "--port", str(port)], env=environ, stdout=out, stderr=subprocess.STDOUT, cwd=log.parent)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"server did not start: {log.read_text()[-2000:]}")
-            time.sleep(0.1)
+        wait_healthy(proc, base, log)
         yield base
     finally:
         proc.terminate()

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from benchmarks._live import wait_healthy
 from hosting.app.demo import DemoData, seed_demo
 from hosting.lib.crypto import KeyBox
 from hosting.lib.db import create_engine
@@ -71,16 +71,7 @@ def live_server(tmp: Path) -> Iterator[LiveServer]:
             env=env, stdout=out, stderr=subprocess.STDOUT, cwd=tmp,
         )
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"server did not start: {log.read_text()}")
-            time.sleep(0.1)
+        wait_healthy(proc, base, log)
         yield LiveServer(base, urls, demo, log, database_url=db)
     finally:
         proc.terminate()

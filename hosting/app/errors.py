@@ -25,7 +25,7 @@ from hosting.lib.errors import (
 )
 from hosting.lib.http import html_headers, request_info
 from hosting.pages.errors import render_error_page
-from hosting.pages.respond import HTML_UTF8, wants_page
+from hosting.pages.respond import wants_page
 
 __all__ = ["MAX_DETAILS", "error_body", "exception_handlers", "http_status"]
 
@@ -105,7 +105,7 @@ def _browser_page(request: Request[Any, Any, Any], status: int) -> Response[Any]
     if not wants_page(info):
         return None
     headers = {k.decode(): v.decode() for k, v in html_headers(hosting_state(request).urls.base)}
-    return Response(content=render_error_page(status), status_code=status, media_type=HTML_UTF8,
+    return Response(content=render_error_page(status), status_code=status, media_type=MediaType.HTML,
                     headers={"cache-control": "no-store", "vary": "Accept", **headers})
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hosting.app.state import hosting_state
 from hosting.lib.http import (
+    HTML,
     JOSE,
     JSON,
     LD_JSON,
@@ -112,9 +113,9 @@ class PublicController(Controller):
                                        last_modified=signed.last_modified, max_age=state.settings.assertion_max_age,
                                        last_modified_http=signed.last_modified_http)
             # A hosted assertion has no signed form: its JSON-LD answers (the verifier then sees the type).
-        if wants_page(info):
-            return await self._assertion_page(request, info, public_id)
         media = negotiate(info)
+        if media == HTML:
+            return await self._assertion_page(request, info, public_id)
         result = await _reader(request).assertion(public_id)
         if isinstance(result, Served):
             return _document(info, media, result, state.settings.assertion_max_age)

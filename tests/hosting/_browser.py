@@ -68,6 +68,7 @@ class Visit:
     viewport_width: int = 0
     images: list[dict[str, Any]] = field(default_factory=list)  # src, alt, natural width of each <img>
     axe_engine: str = ""  # "axe-core 4.x" when axe ran
+    focus_outline: str = ""  # the computed outline of the first element the Tab key reaches ("" when none)
 
     @property
     def serious_violations(self) -> list[str]:
@@ -129,7 +130,12 @@ class Chrome:
             images = page.eval_on_selector_all(
                 "img", "els => els.map(e => ({src: e.currentSrc, alt: e.getAttribute('alt'), "
                        "width: e.naturalWidth, complete: e.complete}))")
-            return Visit(url=url, status=response.status, screenshot=shot, title=page.title(),
+            page.keyboard.press("Tab")
+            focus = page.evaluate(
+                "(() => { const e = document.activeElement; if (!e || e === document.body) return '';"
+                " const s = getComputedStyle(e); return s.outlineStyle === 'none' ? '' :"
+                " `${s.outlineWidth} ${s.outlineStyle} ${s.outlineColor}`; })()")
+            return Visit(url=url, focus_outline=focus, status=response.status, screenshot=shot, title=page.title(),
                          text=page.inner_text("body"), blocked=blocked, console_errors=errors,
                          violations=axe["violations"], images=images,
                          axe_engine=f"{engine.get('name', '')} {engine.get('version', '')}".strip(),

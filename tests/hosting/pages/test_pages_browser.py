@@ -60,6 +60,8 @@ def test_page_renders_cleanly_and_accessibly(server: LiveServer, chrome: Chrome,
         assert image["alt"] is not None, image
         assert image["src"].startswith(server.base_url), image
     assert visit.scroll_width <= visit.viewport_width, f"scrolls sideways at {visit.viewport_width}px"
+    if kind != "not-found":  # the error page has no link; every other page's first link shows its focus
+        assert visit.focus_outline.startswith("3px solid"), visit.focus_outline
 
 
 def test_share_and_linkedin_links_are_plain_links_that_load_nothing(server: LiveServer, chrome: Chrome) -> None:

@@ -115,7 +115,8 @@ def _checks(rows: AwardRows, urls: PublicUrls, *, expired: bool, expires: dateti
     status_link = ("The issuer's status list", urls.status_list(issuer.public_id)) if a.format == "ob3" else \
         ("The issuer's revocation list", urls.revocations(issuer.public_id))
     if a.state == AssertionState.REVOKED:
-        reason = f" Reason given: {a.revocation_reason}." if a.revocation_reason else ""
+        given = (a.revocation_reason or "").strip().rstrip(".")
+        reason = f" Reason given: {given}." if given else ""
         checks.append(Check("Revoked", f"The issuer has revoked this badge.{reason}", "fail", [status_link]))
     else:
         where = "its entry in the issuer's status list is not set" if a.format == "ob3" else \
@@ -142,7 +143,7 @@ def render_award_page(rows: AwardRows, urls: PublicUrls, *, now: datetime | None
     expired = expires is not None and expires <= now
     revoked = None
     if a.state == AssertionState.REVOKED:
-        revoked = {"reason": a.revocation_reason,
+        revoked = {"reason": (a.revocation_reason or "").strip().rstrip("."),
                    "date_iso": iso(aware(a.revoked_at)) if a.revoked_at else "",
                    "date_text": date_text(a.revoked_at) if a.revoked_at else ""}
     title = f"{badge.name} — {issuer.name}"

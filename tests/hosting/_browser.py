@@ -85,8 +85,9 @@ class Chrome:
         self._browser = browser
 
     def visit(self, url: str, name: str, *, origin: str, viewport: dict[str, int] | None = None,
-              expect_status: int = 200, run_axe: bool = True) -> Visit:
-        """Open ``url`` in a fresh context; requests outside ``origin`` are aborted and recorded."""
+              expect_status: int = 200, run_axe: bool = True, html: str | None = None) -> Visit:
+        """Open ``url`` in a fresh context; requests outside ``origin`` are aborted and recorded. ``html``: answer
+        ``url`` with this document instead of asking the server (to test the checks themselves)."""
         from axe_playwright_python.sync_playwright import Axe
 
         allowed = "{0.scheme}://{0.netloc}".format(urlsplit(origin))
@@ -97,7 +98,9 @@ class Chrome:
 
         def guard(route: Any) -> None:
             target = route.request.url
-            if target.startswith(allowed + "/") or target == allowed:
+            if html is not None and target == url:
+                route.fulfill(status=expect_status, body=html, content_type="text/html; charset=utf-8")
+            elif target.startswith(allowed + "/") or target == allowed:
                 route.continue_()
             else:
                 blocked.append(target)

@@ -70,3 +70,16 @@ def test_share_and_linkedin_links_are_plain_links_that_load_nothing(server: Live
                          run_axe=False)
     assert "Add to LinkedIn profile" in visit.text and "Share on LinkedIn" in visit.text
     assert not visit.blocked
+
+
+def test_the_checks_catch_what_they_are_for(server: LiveServer, chrome: Chrome) -> None:
+    """The harness itself: a page that loads a foreign image, logs an error and lacks alt text and a language
+    fails every check the page tests rely on."""
+    bad = ('<!doctype html><html><head><title>bad</title></head><body><main>'
+           '<img src="http://198.51.100.7/tracker.png"><script>console.error("boom")</script></main></body></html>')
+    visit = chrome.visit(server.base_url + "/public/harness-probe", "harness-probe", origin=server.base_url,
+                         html=bad)
+    assert visit.blocked == ["http://198.51.100.7/tracker.png"]
+    assert any("boom" in e for e in visit.console_errors)
+    ids = {v.split(" ")[0] for v in visit.serious_violations}
+    assert {"image-alt", "html-has-lang"} <= ids, visit.serious_violations

@@ -30,7 +30,7 @@ from hosting.pages import reads
 from hosting.pages.award import render_award_page
 from hosting.pages.catalog import render_badge_page, render_issuer_page
 from hosting.pages.og import og_png
-from hosting.pages.respond import page_response, wants_page
+from hosting.pages.respond import is_preview_bot, page_response, wants_page
 from hosting.public.documents import revoked_body
 from hosting.public.service import ImageBytes, PublicReader, Redirect, Revoked, Served
 from hosting.storage.models import AssertionState
@@ -114,7 +114,7 @@ class PublicController(Controller):
                                        last_modified_http=signed.last_modified_http)
             # A hosted assertion has no signed form: its JSON-LD answers (the verifier then sees the type).
         media = negotiate(info)
-        if media == HTML:
+        if media == HTML or (info.user_agent is not None and is_preview_bot(info)):
             return await self._assertion_page(request, info, public_id)
         result = await _reader(request).assertion(public_id)
         if isinstance(result, Served):

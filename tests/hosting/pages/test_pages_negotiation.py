@@ -147,3 +147,35 @@ def test_og_image_is_what_the_pages_announce(client: Client, demo: DemoData, url
 
 def test_og_image_of_unknown_badge_is_404(client: Client) -> None:
     assert client.get("/public/badges/AAAAAAAAAAAAAAAAAAAAAA/og.png").status_code == 404
+
+
+PREVIEW_BOTS = ["facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)",
+                "LinkedInBot/1.0 (compatible; Mozilla/5.0; Apache-HttpClient +http://www.linkedin.com)",
+                "Twitterbot/1.0", "Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)"]
+
+
+@pytest.mark.parametrize("agent", PREVIEW_BOTS)
+def test_link_preview_crawlers_get_the_page_but_never_into_shared_caches(
+        client: Client, demo: DemoData, urls: PublicUrls, agent: str) -> None:
+    for url in (urls.assertion(demo.active), urls.credential(demo.credential_jwt), urls.badge(demo.badge_png),
+                urls.issuer(demo.issuer)):
+        for accept in (None, "*/*"):
+            headers = {"user-agent": agent, **({"accept": accept} if accept else {})}
+            res = client.get(url, headers=headers)
+            assert res.status_code == 200 and res.headers["content-type"].startswith("text/html"), url
+            assert "og:image" in res.text
+            assert res.headers["cache-control"] == "private, no-store"
+            assert "User-Agent" in res.headers["vary"]
+        # A crawler that asks for JSON, or names the format, gets the JSON like anyone else.
+        assert client.get(url, headers={"user-agent": agent, "accept": "application/json"}).headers[
+            "content-type"].startswith("application/")
+        assert client.get(url + "?format=json", headers={"user-agent": agent}).headers[
+            "content-type"].startswith("application/")
+
+
+def test_an_ordinary_client_with_star_accept_still_gets_json(client: Client, demo: DemoData,
+                                                             urls: PublicUrls) -> None:
+    for agent in ("openbadges-verifier/1.0", "curl/8.5.0", "Mozilla/5.0 (X11; Linux x86_64)"):
+        res = client.get(urls.assertion(demo.active), headers={"user-agent": agent, "accept": "*/*"})
+        assert res.headers["content-type"].startswith("application/ld+json")
+        assert res.headers["cache-control"].startswith("public")

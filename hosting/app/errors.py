@@ -10,6 +10,7 @@ from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, NotFoundException, ValidationException
 from litestar.types import ExceptionHandlersMap
 
+from hosting.app.state import hosting_state
 from hosting.lib.db import is_busy_error, is_unavailable_error
 from hosting.lib.errors import (
     Conflict,
@@ -22,6 +23,9 @@ from hosting.lib.errors import (
     TooLarge,
     Unavailable,
 )
+from hosting.lib.http import html_headers, request_info
+from hosting.pages.errors import render_error_page
+from hosting.pages.respond import wants_page
 
 __all__ = ["MAX_DETAILS", "error_body", "exception_handlers", "http_status"]
 
@@ -93,8 +97,22 @@ RETRY_AFTER_BUSY = 1
 RETRY_AFTER_OUTAGE = 5
 
 
+def _browser_page(request: Request[Any, Any, Any], status: int) -> Response[Any] | None:
+    """A browser (``Accept: text/html``) on a public URL gets the HTML error page; everyone else the JSON body."""
+    if not request.url.path.startswith("/public/"):
+        return None
+    info = request_info(request.scope)
+    if not wants_page(info):
+        return None
+    headers = {k.decode(): v.decode() for k, v in html_headers(hosting_state(request).urls.base)}
+    return Response(content=render_error_page(status), status_code=status, media_type=MediaType.HTML,
+                    headers={"cache-control": "no-store", "vary": "Accept", **headers})
+
+
 def _domain_error(request: Request[Any, Any, Any], exc: HostingError) -> Response[Any]:
     status = http_status(exc)
+    if status == 404 and (page := _browser_page(request, 404)) is not None:
+        return page
     headers = {"retry-after": str(RETRY_AFTER_BUSY if is_busy_error(exc.__cause__ or exc) else RETRY_AFTER_OUTAGE)
                } if status == 503 else None
     return _json(request, status, {**error_body(status, exc.message), **_capped(exc.extra)}, headers)
@@ -103,7 +121,7 @@ def _domain_error(request: Request[Any, Any, Any], exc: HostingError) -> Respons
 def _http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     status = exc.status_code
     if isinstance(exc, NotFoundException) or status == 404:
-        return _json(request, 404, error_body(404, "no such resource"))
+        return _browser_page(request, 404) or _json(request, 404, error_body(404, "no such resource"))
     if status >= 500:
         _log.error("server error on %s %s: %s", request.method, request.url.path, exc.detail)
         return _json(request, status, error_body(status, "internal error"))

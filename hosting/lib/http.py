@@ -69,6 +69,7 @@ class RequestInfo:
     if_none_match: str | None = None
     if_modified_since: str | None = None
     format: str | None = None
+    user_agent: str | None = None
 
 
 def request_info(scope: Scope) -> RequestInfo:
@@ -80,6 +81,8 @@ def request_info(scope: Scope) -> RequestInfo:
             info.if_none_match = value.decode("latin-1")
         elif name == b"if-modified-since":
             info.if_modified_since = value.decode("latin-1")
+        elif name == b"user-agent":
+            info.user_agent = value.decode("latin-1")
     query = scope.get("query_string", b"")
     if query:
         fmt = parse_qs(query.decode("latin-1")).get("format")

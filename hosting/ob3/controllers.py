@@ -25,6 +25,9 @@ from hosting.lib.errors import NotFound
 from hosting.lib.http import cached_response, image_headers, redirect_response, request_info, strong_etag
 from hosting.lib.ids import is_public_id
 from hosting.ob3 import credentials as _ob3
+from hosting.pages import reads
+from hosting.pages.award import render_award_page
+from hosting.pages.respond import page_response, wants_page
 from hosting.storage.models import (
     Assertion,
     AssertionState,
@@ -59,9 +62,10 @@ def _json(value: Any) -> bytes:
 
 
 def _respond(request: Request[Any, Any, Any], body: bytes, media_type: str, *, max_age: int,
-             status_code: int = 200) -> ASGIApp:
+             status_code: int = 200, vary: bool = False) -> ASGIApp:
+    """``vary``: the URL also answers an HTML page (content negotiation), so caches must key on Accept."""
     return cached_response(request_info(request.scope), body, media_type=media_type, etag=strong_etag(body),
-                           last_modified=None, max_age=max_age, status_code=status_code, vary_accept=False)
+                           last_modified=None, max_age=max_age, status_code=status_code, vary_accept=vary)
 
 
 async def _issuer(session: AsyncSession, public_id: str) -> Issuer:
@@ -150,19 +154,29 @@ class Ob3PublicController(Controller):
             gone = {"id": state.urls.credential(public_id), "revoked": True,
                     "revocationReason": row.assertion.revocation_reason or ""}
             return _respond(request, _json(gone), _JSON, max_age=state.settings.assertion_max_age,
-                            status_code=410)
+                            status_code=410, vary=True)
         return row
 
     @route("/credentials/{public_id:str}", http_method=_GET_HEAD, summary="OB 3.0 credential (JSON)")
     async def credential(self, request: Request[Any, Any, Any], db_session: AsyncSession,
                          public_id: FromPath[str]) -> ASGIApp:
         """The signed credential (Data Integrity proof inside; for VC-JWT credentials, the JWT's payload —
-        ``/jwt`` has the token). 410 when revoked, 301 to the replacement when replaced."""
+        ``/jwt`` has the token). 410 when revoked, 301 to the replacement when replaced. Browsers
+        (``Accept: text/html``) get the credential's page instead."""
         state = hosting_state(request)
+        info = request_info(request.scope)
+        if wants_page(info):
+            rows = await reads.award_rows(db_session, public_id, "ob3")
+            if isinstance(rows, reads.Moved):
+                return redirect_response(info, state.urls.credential(rows.public_id), state.settings.assertion_max_age)
+            revoked = rows.assertion.state == AssertionState.REVOKED
+            return page_response(info, render_award_page(rows, state.urls), base_url=state.urls.base,
+                                 max_age=state.settings.assertion_max_age, status_code=410 if revoked else 200)
         row = await self._served(request, db_session, public_id, state.urls.credential)
         if not isinstance(row, _Row):
             return row
-        return _respond(request, row.assertion.credential or b"", _VC_JSON, max_age=state.settings.assertion_max_age)
+        return _respond(request, row.assertion.credential or b"", _VC_JSON, max_age=state.settings.assertion_max_age,
+                        vary=True)
 
     @route("/credentials/{public_id:str}/jwt", http_method=_GET_HEAD, summary="OB 3.0 credential (VC-JWT)")
     async def credential_jwt(self, request: Request[Any, Any, Any], db_session: AsyncSession,

@@ -179,7 +179,9 @@ def _credential_body(assertion: Assertion, badge: BadgeClass, issuer: Issuer, ur
         "credentialSubject": _drop_none({
             "type": ["AchievementSubject"], "identifier": [identifier],
             "achievement": achievement(badge, issuer, urls), "narrative": assertion.narrative}),
-        "evidence": [{"type": ["Evidence"], **e} for e in assertion.evidence or () if isinstance(e, dict)],
+        # Stored evidence is OB 2.0 shaped ("type": "Evidence"); OB 3.0 wants the type as an array.
+        "evidence": [{"type": ["Evidence"], **{k: v for k, v in e.items() if k != "type"}}
+                     for e in assertion.evidence or () if isinstance(e, dict)],
         "credentialStatus": ob3.status_list_entry(list_url, index),
     })
     return ob3.OpenBadgeCredential.from_dict(data).to_dict()  # validated against our OB 3.0 schema

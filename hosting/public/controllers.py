@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+import anyio
 from litestar import Controller, Request, route
 from litestar.enums import HttpMethod
 from litestar.params import FromPath
 from litestar.types import ASGIApp
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hosting.app.state import hosting_state
 from hosting.lib.http import (
@@ -17,7 +19,6 @@ from hosting.lib.http import (
     LD_JSON,
     RequestInfo,
     cached_response,
-    html_headers,
     image_headers,
     negotiate,
     redirect_response,
@@ -25,15 +26,18 @@ from hosting.lib.http import (
     strong_etag,
     wants_jose,
 )
+from hosting.pages import reads
+from hosting.pages.award import render_award_page
+from hosting.pages.catalog import render_badge_page, render_issuer_page
+from hosting.pages.og import og_png
+from hosting.pages.respond import is_preview_bot, page_response, wants_page
 from hosting.public.documents import revoked_body
-from hosting.public.html import render_assertion_page
 from hosting.public.service import ImageBytes, PublicReader, Redirect, Revoked, Served
+from hosting.storage.models import AssertionState
 
 __all__ = ["PublicController"]
 
 _GET_HEAD = [HttpMethod.GET, HttpMethod.HEAD]
-_HTML_UTF8 = "text/html; charset=utf-8"
-
 
 
 def _reader(request: Request[Any, Any, Any]) -> PublicReader:
@@ -51,15 +55,12 @@ def _document(info: RequestInfo, media: str, served: Served, max_age: int) -> AS
                            max_age=max_age, last_modified_http=served.last_modified_http)
 
 
-def _gone(request: Request[Any, Any, Any], info: RequestInfo, revoked: Revoked, body: bytes | None = None,
-          media: str = LD_JSON) -> ASGIApp:
+def _gone(request: Request[Any, Any, Any], info: RequestInfo, revoked: Revoked) -> ASGIApp:
     state = hosting_state(request)
-    if body is None:
-        body = revoked_body(state.urls.assertion(revoked.public_id), revoked.reason)
-        media = JSON if negotiate(info) == JSON else LD_JSON
-    extra = html_headers(state.urls.base) if media == _HTML_UTF8 else None
+    body = revoked_body(state.urls.assertion(revoked.public_id), revoked.reason)
+    media = JSON if negotiate(info) == JSON else LD_JSON
     return cached_response(info, body, media_type=media, etag=strong_etag(body), last_modified=revoked.revoked_at,
-                           max_age=state.settings.assertion_max_age, status_code=410, extra_headers=extra)
+                           max_age=state.settings.assertion_max_age, status_code=410)
 
 
 def _image(request: Request[Any, Any, Any], image: ImageBytes) -> ASGIApp:
@@ -74,6 +75,22 @@ def _serve(request: Request[Any, Any, Any], served: Served, max_age: int) -> ASG
     """A stored document, negotiated (JSON-LD / JSON) and cache-validated for this request."""
     info = request_info(request.scope)
     return _document(info, negotiate(info), served, max_age)
+
+
+def _sessions(request: Request[Any, Any, Any]) -> async_sessionmaker[AsyncSession]:
+    sessions = hosting_state(request).sessionmaker
+    assert sessions is not None
+    return sessions
+
+
+async def _og_image(request: Request[Any, Any, Any], source: ImageBytes) -> ASGIApp:
+    """The PNG card of a badge (or issuer) image for link previews; rendered off the event loop, cached."""
+    data = await anyio.to_thread.run_sync(og_png, source.data, source.content_type, source.etag)
+    etag = source.etag[:-1] + '-og"'
+    return cached_response(request_info(request.scope), data, media_type="image/png", etag=etag,
+                           last_modified=source.last_modified, max_age=hosting_state(request).settings.image_max_age,
+                           vary_accept=False, extra_headers=image_headers("image/png"))
+
 
 class PublicController(Controller):
     path = "/public"
@@ -97,7 +114,7 @@ class PublicController(Controller):
                                        last_modified_http=signed.last_modified_http)
             # A hosted assertion has no signed form: its JSON-LD answers (the verifier then sees the type).
         media = negotiate(info)
-        if media == HTML:
+        if media == HTML or (info.user_agent is not None and is_preview_bot(info)):
             return await self._assertion_page(request, info, public_id)
         result = await _reader(request).assertion(public_id)
         if isinstance(result, Served):
@@ -109,15 +126,14 @@ class PublicController(Controller):
     async def _assertion_page(self, request: Request[Any, Any, Any], info: RequestInfo,
                               public_id: str) -> ASGIApp:
         state = hosting_state(request)
-        page = await _reader(request).assertion_page(public_id)
-        if isinstance(page, Redirect):
-            return redirect_response(info, state.urls.assertion(page.public_id), state.settings.assertion_max_age)
-        body = render_assertion_page(page, state.urls)
-        if page.revoked is not None:
-            return _gone(request, info, page.revoked, body, _HTML_UTF8)
-        return cached_response(info, body, media_type=_HTML_UTF8, etag=strong_etag(body),
-                               last_modified=page.assertion.updated_at, max_age=state.settings.assertion_max_age,
-                               extra_headers=html_headers(state.urls.base))
+        async with _sessions(request)() as session:
+            rows = await reads.award_rows(session, public_id, "ob2")
+        if isinstance(rows, reads.Moved):
+            return redirect_response(info, state.urls.assertion(rows.public_id), state.settings.assertion_max_age)
+        revoked = rows.assertion.state == AssertionState.REVOKED
+        return page_response(info, render_award_page(rows, state.urls), base_url=state.urls.base,
+                             max_age=state.settings.assertion_max_age, status_code=410 if revoked else 200,
+                             last_modified=rows.assertion.revoked_at if revoked else rows.assertion.updated_at)
 
     @route("/assertions/{public_id:str}/image", http_method=_GET_HEAD, summary="Baked assertion image")
     async def assertion_image(self, request: Request[Any, Any, Any], public_id: FromPath[str]) -> ASGIApp:
@@ -135,11 +151,23 @@ class PublicController(Controller):
 
     @route("/issuers/{public_id:str}", http_method=_GET_HEAD, summary="OB 2.0 Issuer Profile")
     async def issuer(self, request: Request[Any, Any, Any], public_id: FromPath[str]) -> ASGIApp:
+        """The issuer Profile as JSON-LD (JSON when asked); browsers get its page with its badge classes."""
+        info = request_info(request.scope)
+        if wants_page(info):
+            state = hosting_state(request)
+            async with _sessions(request)() as session:
+                rows = await reads.issuer_rows(session, public_id)
+            return page_response(info, render_issuer_page(rows, state.urls), base_url=state.urls.base,
+                                 max_age=state.settings.document_max_age)
         return _serve(request, await _reader(request).issuer(public_id), hosting_state(request).settings.document_max_age)
 
     @route("/issuers/{public_id:str}/image", http_method=_GET_HEAD, summary="Issuer image")
     async def issuer_image(self, request: Request[Any, Any, Any], public_id: FromPath[str]) -> ASGIApp:
         return _image(request, await _reader(request).issuer_image(public_id))
+
+    @route("/issuers/{public_id:str}/og.png", http_method=_GET_HEAD, summary="Issuer link-preview image (PNG)")
+    async def issuer_og_image(self, request: Request[Any, Any, Any], public_id: FromPath[str]) -> ASGIApp:
+        return await _og_image(request, await _reader(request).issuer_image(public_id))
 
     @route("/issuers/{public_id:str}/revocations", http_method=_GET_HEAD, summary="OB 2.0 RevocationList")
     async def revocations(self, request: Request[Any, Any, Any], public_id: FromPath[str]) -> ASGIApp:
@@ -147,11 +175,24 @@ class PublicController(Controller):
 
     @route("/badges/{public_id:str}", http_method=_GET_HEAD, summary="OB 2.0 BadgeClass")
     async def badge(self, request: Request[Any, Any, Any], public_id: FromPath[str]) -> ASGIApp:
+        """The BadgeClass as JSON-LD (JSON when asked); browsers get its page."""
+        info = request_info(request.scope)
+        if wants_page(info):
+            state = hosting_state(request)
+            async with _sessions(request)() as session:
+                rows = await reads.badge_rows(session, public_id)
+            return page_response(info, render_badge_page(rows, state.urls), base_url=state.urls.base,
+                                 max_age=state.settings.document_max_age, last_modified=None)
         return _serve(request, await _reader(request).badge(public_id), hosting_state(request).settings.document_max_age)
 
     @route("/badges/{public_id:str}/image", http_method=_GET_HEAD, summary="Badge class image")
     async def badge_image(self, request: Request[Any, Any, Any], public_id: FromPath[str]) -> ASGIApp:
         return _image(request, await _reader(request).badge_image(public_id))
+
+    @route("/badges/{public_id:str}/og.png", http_method=_GET_HEAD, summary="Badge link-preview image (PNG)")
+    async def badge_og_image(self, request: Request[Any, Any, Any], public_id: FromPath[str]) -> ASGIApp:
+        """A 1200×630 PNG with the badge image, for ``og:image`` (SVG badges rasterised); cached in-process."""
+        return await _og_image(request, await _reader(request).badge_image(public_id))
 
     @route("/keys/{public_id:str}", http_method=_GET_HEAD, summary="OB 2.0 CryptographicKey")
     async def key(self, request: Request[Any, Any, Any], public_id: FromPath[str]) -> ASGIApp:

@@ -34,7 +34,7 @@ from hosting.storage.models import (
     utcnow,
 )
 
-__all__ = ["AssertionPage", "ImageBytes", "PublicReader", "Redirect", "Revoked", "Served"]
+__all__ = ["ImageBytes", "PublicReader", "Redirect", "Revoked", "Served"]
 
 MAX_REPLACEMENT_HOPS = 64
 
@@ -79,16 +79,6 @@ class ImageBytes:
     content_type: str
     etag: str
     last_modified: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class AssertionPage:
-    """What the HTML page shows (never private recipient fields)."""
-
-    assertion: Assertion
-    badge: BadgeClass
-    issuer: Issuer
-    revoked: Revoked | None
 
 
 def _not_found(kind: str) -> NotFound:
@@ -247,26 +237,6 @@ class PublicReader:
             return None
         body = row.jws.encode()
         return Served(body, strong_etag(body), state.last_modified, state.last_modified_http)
-
-    async def assertion_page(self, public_id: str) -> AssertionPage | Redirect:
-        """The rows the HTML page shows; replaced assertions redirect like the JSON."""
-        if not is_public_id(public_id):
-            raise _not_found("assertion")
-        async with self._sessions() as session:
-            assertion = (
-                await session.execute(select(Assertion).where(Assertion.public_id == public_id,
-                                                              Assertion.format == "ob2"))
-            ).scalar_one_or_none()
-            if assertion is None:
-                raise _not_found("assertion")
-            if assertion.state == AssertionState.REPLACED:
-                return await self._newest(session, assertion.replaced_by_id)
-            badge = await session.get_one(BadgeClass, assertion.badge_class_id)
-            issuer = await session.get_one(Issuer, assertion.issuer_id)
-            revoked = None
-            if assertion.state == AssertionState.REVOKED:
-                revoked = Revoked(public_id, assertion.revocation_reason, assertion.revoked_at)
-            return AssertionPage(assertion, badge, issuer, revoked)
 
     async def baked_image(self, public_id: str) -> ImageBytes | Redirect | Revoked:
         """The badge image with this assertion baked in; baked once, stored, re-baked if the document changes."""

@@ -10,12 +10,12 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import SwaggerRenderPlugin
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from hosting.api.assertions.inputs import MAX_BATCH_BODY_BYTES
 from hosting.api.openapi import API_COMPONENTS
 from hosting.api.router import api_router
+from hosting.app.apidocs import LocalSwaggerRenderPlugin
 from hosting.app.errors import exception_handlers
 from hosting.app.ops import (
     AccessLogMiddleware,
@@ -95,7 +95,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             version="0.1.0",
             description="Hosted Open Badges 2.0 documents and images, and the issuer API.",
             path="/schema",
-            render_plugins=[SwaggerRenderPlugin()],
+            render_plugins=[LocalSwaggerRenderPlugin()],  # served offline (hosting/app/apidocs.py)
             components=API_COMPONENTS,  # the bearer scheme the /v1 operations name (hosting/_api_openapi.py)
         ),
         state=State({"hosting": state}),

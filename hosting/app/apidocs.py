@@ -57,7 +57,8 @@ class LocalSwaggerRenderPlugin(SwaggerRenderPlugin):
         super().__init__(path=path)
 
     def _asset_url(self, request: Request[Any, Any, Any], name: str) -> str:
-        base = request.scope.get("root_path", "") + request.app.openapi_config.path  # type: ignore[union-attr]
+        config = request.app.openapi_config
+        base = str(request.scope.get("root_path", "")) + str(config.path if config else "/schema")
         return f"{base.rstrip('/')}/assets/{swagger_ui_version()}/{name}"
 
     def render(self, request: Request[Any, Any, Any], openapi_schema: dict[str, Any]) -> bytes:

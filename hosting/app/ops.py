@@ -169,4 +169,5 @@ class AccessLogMiddleware:
                     "bytes": size,
                     "ms": round((time.perf_counter() - start) * 1000, 2),
                     "client": client[0] if client else None,
+                    "scheme": scope.get("scheme"),  # https behind a TLS proxy when its headers are trusted
                 }))

@@ -165,8 +165,7 @@ def test_pip_install_dot_in_a_fresh_venv(tmp_path: Path) -> None:
                             timeout=60, env=clean, check=False)
     assert server.returncode == 2 and len(server.stderr.strip().splitlines()) == 1, server.stderr
     assert _EXTRA_LINE in server.stderr
-    licence = subprocess.run([str(bin_dir / "python"), "-c",
-                              "from importlib.metadata import distribution as d; "
-                              "print(d('openbadges').metadata.get_all('License-File'))"],
+    show = "from importlib.metadata import distribution as d; print(d('openbadges').metadata.get_all('License-File'))"
+    licence = subprocess.run([str(bin_dir / "python"), "-c", show],
                              capture_output=True, text=True, timeout=60, env=clean, check=False)
     assert "LICENSE" in licence.stdout

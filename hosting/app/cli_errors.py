@@ -15,7 +15,7 @@ import click
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 
-from hosting.app.entry import EXIT_ERROR, MISSING_SERVER_EXTRA
+from hosting.app.install import EXIT_ERROR, MISSING_SERVER_EXTRA
 from hosting.lib.db import is_unavailable_error
 
 __all__ = ["EXIT_ERROR", "MISSING_SERVER_EXTRA", "CliError", "OneLineErrors", "describe_error", "redact_url"]

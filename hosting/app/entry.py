@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import sys
 
-__all__ = ["EXIT_ERROR", "MISSING_SERVER_EXTRA", "main"]
+from hosting.app.install import EXIT_ERROR, MISSING_SERVER_EXTRA
 
-EXIT_ERROR = 2
-MISSING_SERVER_EXTRA = ("the server dependencies are not installed (no module {module!r}): "
-                        "pip install 'openbadges[server]'")
+__all__ = ["main"]
 # Our own packages: a missing module of theirs is a broken install, not a missing extra.
 _OWN = frozenset({"hosting", "openbadges_core"})
 

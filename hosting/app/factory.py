@@ -4,6 +4,8 @@ lifespan)."""
 from __future__ import annotations
 
 import logging
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as package_version
 
 from litestar import Litestar
 from litestar.datastructures import State
@@ -42,6 +44,13 @@ from hosting.public.service import PublicReader
 __all__ = ["create_app"]
 
 _log = logging.getLogger("hosting")
+
+
+def _version() -> str:
+    try:
+        return package_version("openbadges")
+    except PackageNotFoundError:  # a source tree on sys.path, not installed
+        return "0+unknown"
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -92,7 +101,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         multipart_form_part_limit=MAX_FIELDS,
         openapi_config=OpenAPIConfig(
             title="openbadges hosting",
-            version="0.1.0",
+            version=_version(),
             description="Hosted Open Badges 2.0 documents and images, and the issuer API.",
             path="/schema",
             render_plugins=[LocalSwaggerRenderPlugin()],  # served offline (hosting/app/apidocs.py)

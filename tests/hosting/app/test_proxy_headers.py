@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -22,6 +23,7 @@ import pytest
 from benchmarks._live import free_port, wait_healthy
 from hosting.storage.migrate import migrate
 
+REPO = Path(__file__).resolve().parents[3]
 FORWARDED = {"x-forwarded-for": "203.0.113.7", "x-forwarded-proto": "https"}
 
 
@@ -56,7 +58,12 @@ def _seen(base: str, log: Path, source: str, marker: str) -> dict[str, object]:
     path = f"/public/assertions/probe-{marker}"  # a route (middleware runs), answering 404
     with httpx.Client(transport=httpx.HTTPTransport(local_address=source)) as client:
         assert client.get(f"{base}{path}", headers=FORWARDED).status_code == 404
-    deadline = time.monotonic() + 10  # the entry is written as the response ends
+    return _entry(log, path)
+
+
+def _entry(log: Path, path: str) -> dict[str, object]:
+    """The access-log entry of ``path`` (written as the response ends: waits a little for it)."""
+    deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         for line in log.read_text().splitlines():
             if line.startswith("{") and f'"path": "{path}"' in line:
@@ -89,3 +96,46 @@ def test_networks_and_star_are_accepted(tmp_path: Path, allowed: str) -> None:
     with _server(tmp_path, "--proxy-headers", "--forwarded-allow-ips", allowed) as (base, log, _):
         entry = _seen(base, log, "127.0.0.1", "any")
     assert entry["client"] == "203.0.113.7" and entry["scheme"] == "https"
+
+
+def test_the_shipped_caddyfile_terminates_tls_and_forwards_the_client(tmp_path: Path) -> None:
+    """deploy/Caddyfile in front of the server (only its addresses changed for the test): the app sees the
+    client's own address and https, through headers it trusts from the proxy only."""
+    caddy = shutil.which("caddy")
+    if caddy is None:
+        pytest.skip("Caddy not installed (apt-get install caddy): the shipped Caddyfile is not exercised here")
+    with _server(tmp_path, "--proxy-headers", "--forwarded-allow-ips", "127.0.0.1") as (base, log, _):
+        port = free_port()
+        text = (REPO / "deploy" / "Caddyfile").read_text()
+        assert "reverse_proxy server:8000" in text
+        text = text.replace("reverse_proxy server:8000", f"reverse_proxy {base.removeprefix('http://')}")
+        # Test-only globals: no admin port, no plain-http listener, no system trust store, files in tmp.
+        text = text.replace("{\n", f"{{\n\tadmin off\n\tauto_https disable_redirects\n\tskip_install_trust\n"
+                                   f"\tstorage file_system {tmp_path / 'caddy'}\n", 1)
+        config = tmp_path / "Caddyfile"
+        config.write_text(text)
+        env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path), "OPENBADGES_DOMAIN": f"localhost:{port}"}
+        with open(tmp_path / "caddy.log", "wb") as out:
+            proxy = subprocess.Popen([caddy, "run", "--config", str(config), "--adapter", "caddyfile"], env=env,
+                                     stdout=out, stderr=subprocess.STDOUT)
+        try:
+            origin = f"https://localhost:{port}"
+            transport = httpx.HTTPTransport(local_address="127.0.0.3", verify=False)  # Caddy's internal CA
+            deadline = time.monotonic() + 30
+            with httpx.Client(transport=transport) as client:
+                while True:
+                    try:
+                        if client.get(f"{origin}/healthz").status_code == 200:
+                            break
+                    except httpx.HTTPError:
+                        pass
+                    assert proxy.poll() is None and time.monotonic() < deadline, \
+                        (tmp_path / "caddy.log").read_text()[-2000:]
+                    time.sleep(0.2)
+                res = client.get(f"{origin}/public/assertions/probe-caddy")
+            assert res.status_code == 404 and res.http_version == "HTTP/1.1"
+            entry = _entry(log, "/public/assertions/probe-caddy")
+            assert entry["client"] == "127.0.0.3" and entry["scheme"] == "https"
+        finally:
+            proxy.terminate()
+            proxy.wait(timeout=15)

@@ -111,7 +111,7 @@ def run(host: str, port: int, workers: int, timeout_keep_alive: int, limit_concu
     path = sqlite_path(settings.database_url)
     if path is not None and not path.is_file():
         raise click.ClickException(f"the SQLite database {path} does not exist: run `openbadges-server migrate`")
-    allowed = parse_forwarded_allow_ips(forwarded_allow_ips)  # a bad list is a usage error, not a worker crash
+    allowed = parse_forwarded_allow_ips(forwarded_allow_ips)  # a bad list: one line here, not a worker crash
     check_database(settings)  # a bad or unreachable database is one line and exit 2, before any worker starts
     check_listen(host, port)
     click.echo(f"serving on http://{host}:{port} with {workers} worker(s) (docs: http://{host}:{port}/docs)",

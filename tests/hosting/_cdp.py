@@ -1,7 +1,8 @@
 """Headless Chromium driven over the DevTools protocol on a pipe (``--remote-debugging-pipe``): no extra package.
 
 Used to record every request a page makes (``Network.requestWillBeSent`` of that page only, so Chromium's own
-background traffic is not counted) and to evaluate JavaScript in it.
+background traffic is not counted; a request the page's CSP blocks is still recorded), its log, and to
+evaluate JavaScript in it.
 """
 
 from __future__ import annotations
@@ -73,6 +74,7 @@ class Browser:
         session = str(self.call("Target.attachToTarget", targetId=target, flatten=True)["sessionId"])
         self.call("Network.enable", session)
         self.call("Page.enable", session)
+        self.call("Log.enable", session)
         self.call("Page.navigate", session, url=url)
         if not self.pump(30, until="Page.loadEventFired"):
             raise TimeoutError(f"{url} did not load")
@@ -82,6 +84,11 @@ class Browser:
     def requested_urls(self, session: str) -> list[str]:
         return [e["params"]["request"]["url"] for e in self.events
                 if e.get("method") == "Network.requestWillBeSent" and e.get("sessionId") == session]
+
+    def log_entries(self, session: str) -> list[dict[str, Any]]:
+        """The page's log: console errors, Content-Security-Policy violations (``source == "security"``) …"""
+        return [e["params"]["entry"] for e in self.events
+                if e.get("method") == "Log.entryAdded" and e.get("sessionId") == session]
 
     def evaluate(self, session: str, expression: str) -> Any:
         return self.call("Runtime.evaluate", session, expression=expression, returnByValue=True)["result"]["value"]

@@ -155,7 +155,10 @@ def test_docs_render_in_chromium_without_a_request_to_another_origin(tmp_path: P
         operations = browser.evaluate(tab, "document.querySelectorAll('.opblock-summary-path').length")
         title = browser.evaluate(tab, "document.querySelector('.info .title')?.textContent ?? ''")
         requested = browser.requested_urls(tab)
+        log = browser.log_entries(tab)
     assert operations >= 20, "Swagger UI did not render the operations"
     assert "openbadges hosting" in title
     assert f"{origin}/schema/assets/{swagger_ui_version()}/swagger-ui-bundle.js" in requested
     assert [u for u in requested if not u.startswith((f"{origin}/", "data:"))] == []
+    # nothing refused by the page's content policy, no script error
+    assert [e["text"] for e in log if e["source"] == "security" or e["level"] == "error"] == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import signal
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import TypeVar
@@ -142,8 +143,12 @@ def send_notifications(once: bool) -> None:
             sender = NotificationSender(settings, async_sessionmaker(engine, expire_on_commit=False))
             if once:
                 return await sender.drain()
-            await sender.run(asyncio.Event())
-            return 0
+            # SIGTERM (docker stop, systemd) and SIGINT end the loop after the batch in flight.
+            stop = asyncio.Event()
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                asyncio.get_running_loop().add_signal_handler(signum, stop.set)
+            await sender.run(stop)
+            return -1
         finally:
             await engine.dispose()
 
@@ -151,7 +156,7 @@ def send_notifications(once: bool) -> None:
         count = asyncio.run(_run())
     except KeyboardInterrupt:
         return
-    click.echo(f"{count} notification(s) attempted", err=True)
+    click.echo("notification sender stopped" if count < 0 else f"{count} notification(s) attempted", err=True)
 
 
 def app_from_env() -> object:

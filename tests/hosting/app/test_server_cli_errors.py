@@ -164,3 +164,30 @@ def test_unexpected_errors_are_one_line_unless_debugging(tmp_path: Path) -> None
     _assert_one_line_error(_server_cli("create-token", "--email", "a@b.org", env=env), "cannot use the database")
     debug = _server_cli("create-token", "--email", "a@b.org", env={**env, "OPENBADGES_DEBUG": "1"})
     assert debug.returncode != 0 and "Traceback" in debug.stderr
+
+
+def test_notification_sender_loop_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+    """``docker stop`` sends SIGTERM: the polling sender finishes and exits 0, without a traceback."""
+    import signal
+    import time
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'x.db'}"
+    env = {"OPENBADGES_DATABASE_URL": url, "OPENBADGES_SMTP_HOST": "127.0.0.1",
+           "OPENBADGES_SMTP_PORT": str(_refused_port()), "OPENBADGES_SMTP_FROM": "badges@example.org",
+           "OPENBADGES_NOTIFY_POLL_SECONDS": "0.2"}
+    assert _server_cli("migrate", env=env).returncode == 0
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("OPENBADGES_")}
+    environ.update({"OPENBADGES_SECRET_KEY": SECRET, **env})
+    proc = subprocess.Popen([sys.executable, "-c", ENTRY, "send-notifications"], env=environ,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(4)  # started and polling
+        assert proc.poll() is None, proc.communicate()
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err and "notification sender stopped" in err

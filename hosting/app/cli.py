@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import signal
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import TypeVar
@@ -10,7 +11,9 @@ from typing import TypeVar
 import click
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hosting.app.cli_errors import OneLineErrors
 from hosting.app.logs import configure_logging
+from hosting.app.preflight import check_database, check_listen, parse_forwarded_allow_ips
 from hosting.app.settings import Settings, SettingsError
 
 __all__ = ["cli", "main"]
@@ -25,7 +28,9 @@ def _settings() -> Settings:
         raise click.ClickException(str(exc)) from exc
 
 
-@click.group()
+# OneLineErrors: every failure is one line on stderr with exit status 2 (hosting/app/cli_errors.py).
+@click.group(cls=OneLineErrors)
+@click.version_option(package_name="openbadges", prog_name="openbadges-server")
 def cli() -> None:
     """Host Open Badges: migrate the database, seed demo data, run the server."""
     configure_logging()
@@ -91,9 +96,14 @@ def seed_demo(slug: str) -> None:
               help="Connections and tasks at once per worker; beyond it new requests get 503.")
 @click.option("--max-header-bytes", default=16384, show_default=True, type=click.IntRange(min=1024),
               help="Largest request head (request line and headers) h11 buffers; larger is refused.")
+@click.option("--proxy-headers/--no-proxy-headers", default=False, show_default=True,
+              help="Trust X-Forwarded-For/-Proto (client address, https) from --forwarded-allow-ips.")
+@click.option("--forwarded-allow-ips", default="127.0.0.1", show_default=True,
+              help="Comma-separated addresses or networks (CIDR) of the reverse proxies, or '*'.")
 def run(host: str, port: int, workers: int, timeout_keep_alive: int, limit_concurrency: int,
-        max_header_bytes: int) -> None:
-    """Serve the app with uvicorn (graceful shutdown on SIGTERM/SIGINT). See docs/operations.md."""
+        max_header_bytes: int, proxy_headers: bool, forwarded_allow_ips: str) -> None:
+    """Serve the app with uvicorn (graceful shutdown on SIGTERM/SIGINT). See docs/operations.md and
+    docs/deployment.md."""
     import uvicorn
 
     from hosting.lib.db import sqlite_path
@@ -102,11 +112,16 @@ def run(host: str, port: int, workers: int, timeout_keep_alive: int, limit_concu
     path = sqlite_path(settings.database_url)
     if path is not None and not path.is_file():
         raise click.ClickException(f"the SQLite database {path} does not exist: run `openbadges-server migrate`")
-    click.echo(f"serving on http://{host}:{port} (docs: http://{host}:{port}/docs)", err=True)
+    allowed = parse_forwarded_allow_ips(forwarded_allow_ips)  # a bad list: one line here, not a worker crash
+    check_database(settings)  # a bad or unreachable database is one line and exit 2, before any worker starts
+    check_listen(host, port)
+    click.echo(f"serving on http://{host}:{port} with {workers} worker(s) (docs: http://{host}:{port}/docs)",
+               err=True)
     uvicorn.run("hosting.app.cli:app_from_env", factory=True, host=host, port=port, workers=workers,
                 access_log=False, log_level="warning", timeout_graceful_shutdown=10,
                 timeout_keep_alive=timeout_keep_alive, limit_concurrency=limit_concurrency,
-                h11_max_incomplete_event_size=max_header_bytes)
+                h11_max_incomplete_event_size=max_header_bytes, proxy_headers=proxy_headers,
+                forwarded_allow_ips=allowed)
 
 
 @cli.command("send-notifications")
@@ -128,8 +143,12 @@ def send_notifications(once: bool) -> None:
             sender = NotificationSender(settings, async_sessionmaker(engine, expire_on_commit=False))
             if once:
                 return await sender.drain()
-            await sender.run(asyncio.Event())
-            return 0
+            # SIGTERM (docker stop, systemd) and SIGINT end the loop after the batch in flight.
+            stop = asyncio.Event()
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                asyncio.get_running_loop().add_signal_handler(signum, stop.set)
+            await sender.run(stop)
+            return -1
         finally:
             await engine.dispose()
 
@@ -137,7 +156,7 @@ def send_notifications(once: bool) -> None:
         count = asyncio.run(_run())
     except KeyboardInterrupt:
         return
-    click.echo(f"{count} notification(s) attempted", err=True)
+    click.echo("notification sender stopped" if count < 0 else f"{count} notification(s) attempted", err=True)
 
 
 def app_from_env() -> object:

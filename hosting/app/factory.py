@@ -4,18 +4,20 @@ lifespan)."""
 from __future__ import annotations
 
 import logging
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as package_version
 
 from litestar import Litestar
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import SwaggerRenderPlugin
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from hosting.api.assertions.inputs import MAX_BATCH_BODY_BYTES
 from hosting.api.openapi import API_COMPONENTS
 from hosting.api.router import api_router
+from hosting.app.apidocs import LocalSwaggerRenderPlugin
 from hosting.app.errors import exception_handlers
 from hosting.app.ops import (
     AccessLogMiddleware,
@@ -42,6 +44,13 @@ from hosting.public.service import PublicReader
 __all__ = ["create_app"]
 
 _log = logging.getLogger("hosting")
+
+
+def _version() -> str:
+    try:
+        return package_version("openbadges")
+    except PackageNotFoundError:  # a source tree on sys.path, not installed
+        return "0+unknown"
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -92,10 +101,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
         multipart_form_part_limit=MAX_FIELDS,
         openapi_config=OpenAPIConfig(
             title="openbadges hosting",
-            version="0.1.0",
+            version=_version(),
             description="Hosted Open Badges 2.0 documents and images, and the issuer API.",
             path="/schema",
-            render_plugins=[SwaggerRenderPlugin()],
+            render_plugins=[LocalSwaggerRenderPlugin()],  # served offline (hosting/app/apidocs.py)
             components=API_COMPONENTS,  # the bearer scheme the /v1 operations name (hosting/_api_openapi.py)
         ),
         state=State({"hosting": state}),

@@ -102,9 +102,19 @@ class PublicPreflightMiddleware:
         await self.app(scope, receive, send)
 
 
+# The API explorer loads everything from this origin (hosting/app/apidocs.py); the policy makes the browser
+# hold it to that. Its page has inline script and style (the schema, Swagger UI's set-up), hence 'unsafe-inline'.
+_DOCS_CSP = (b"default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+             b"img-src 'self' data:; connect-src 'self'; font-src 'self' data:; "
+             b"frame-ancestors 'none'; base-uri 'none'; object-src 'none'; form-action 'self'")
+_DOCS_HTML_HEADERS = [(b"content-security-policy", _DOCS_CSP),
+                      *((k, v) for k, v in HTML_FRAME_HEADERS if k != b"content-security-policy")]
+
+
 class DocsHtmlHeadersMiddleware:
     """The HTML of the OpenAPI UI (``/schema/*``) is Litestar's: add the headers every HTML response carries
-    (no framing, nosniff, no Referer). The badge pages set their stricter ones themselves."""
+    (no framing, nosniff, no Referer) and a content policy that allows only this origin. The badge pages set
+    their own."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -118,7 +128,7 @@ class DocsHtmlHeadersMiddleware:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 if any(k.lower() == b"content-type" and v.startswith(b"text/html") for k, v in headers):
-                    message["headers"] = [*headers, *HTML_FRAME_HEADERS]
+                    message["headers"] = [*headers, *_DOCS_HTML_HEADERS]
             await send(message)
 
         await self.app(scope, receive, _send)
@@ -159,4 +169,5 @@ class AccessLogMiddleware:
                     "bytes": size,
                     "ms": round((time.perf_counter() - start) * 1000, 2),
                     "client": client[0] if client else None,
+                    "scheme": scope.get("scheme"),  # https behind a TLS proxy when its headers are trusted
                 }))

@@ -121,11 +121,13 @@ class Settings:
     def from_env(cls, environ: Mapping[str, str] | None = None, *, cwd: Path | None = None) -> Settings:
         """Read the settings from ``environ`` (default ``os.environ``).
 
+        ``OPENBADGES_DATABASE_URL``, ``OPENBADGES_SECRET_KEY`` and ``OPENBADGES_SMTP_PASSWORD`` may instead be
+        read from a file named by the same variable with ``_FILE`` appended (Docker/Kubernetes secrets).
         ``OPENBADGES_SECRET_KEY`` is required when ``OPENBADGES_ENV=production``. Elsewhere, when it is unset,
         a random secret is generated once, kept in ``.openbadges-secret`` (mode 0600) in the working
         directory and reused, with a warning: losing that file makes stored private keys unreadable.
         """
-        env = os.environ if environ is None else environ
+        env = _with_secret_files(os.environ if environ is None else environ)
         environment = env.get("OPENBADGES_ENV", "development").strip().lower() or "development"
         secret = env.get("OPENBADGES_SECRET_KEY", "")
         if not secret:
@@ -187,6 +189,28 @@ class Settings:
             notify_max_attempts=_int("OPENBADGES_NOTIFY_MAX_ATTEMPTS", 8),
             notify_lease_seconds=_seconds("OPENBADGES_NOTIFY_LEASE_SECONDS", 30.0),
         )
+
+
+SECRET_FILE_SETTINGS = ("OPENBADGES_DATABASE_URL", "OPENBADGES_SECRET_KEY", "OPENBADGES_SMTP_PASSWORD")
+
+
+def _with_secret_files(env: Mapping[str, str]) -> Mapping[str, str]:
+    """``env`` with each ``NAME_FILE`` of :data:`SECRET_FILE_SETTINGS` replaced by the file's content (one
+    trailing newline dropped). Setting both ``NAME`` and ``NAME_FILE`` is an error."""
+    loaded: dict[str, str] = {}
+    for name in SECRET_FILE_SETTINGS:
+        file = env.get(f"{name}_FILE")
+        if not file:
+            continue
+        if env.get(name):
+            raise SettingsError(f"set {name} or {name}_FILE, not both")
+        try:
+            loaded[name] = Path(file).read_text(encoding="utf-8").removesuffix("\n").removesuffix("\r")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise SettingsError(f"{name}_FILE: cannot read {file}: {getattr(exc, 'strerror', None) or exc}") from exc
+        if not loaded[name] and name != "OPENBADGES_SMTP_PASSWORD":  # an empty SMTP password file: none
+            raise SettingsError(f"{name}_FILE: {file} is empty")
+    return {**env, **loaded} if loaded else env
 
 
 def _development_secret(path: Path) -> str:

@@ -35,6 +35,7 @@ from hosting.lib.db import WriteIntentMiddleware, create_engine, sqlite_path
 from hosting.lib.prefetch import BodyPrefetchMiddleware
 from hosting.lib.urls import PublicUrls
 from hosting.notify.outbox import NotificationWorker
+from hosting.oauth.controllers import oauth_routers
 from hosting.ob3.controllers import Ob3PublicController
 from hosting.public.controllers import PublicController
 from hosting.public.service import PublicReader
@@ -82,7 +83,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     middleware.append(DefineMiddleware(WriteIntentMiddleware))
     middleware.append(DefineMiddleware(SessionScopeMiddleware))
     return Litestar(
-        route_handlers=[PublicController, Ob3PublicController, healthz, readyz, hello, docs_redirect, api_router()],
+        route_handlers=[PublicController, Ob3PublicController, healthz, readyz, hello, docs_redirect, api_router(),
+                        *oauth_routers(settings)],
         # The request's unit of work: committed before the response is sent (hosting/app/transaction.py).
         dependencies={"db_session": Provide(provide_db_session)},
         on_startup=[_on_startup, *([notifier.start] if notifier else [])],

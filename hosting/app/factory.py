@@ -1,5 +1,5 @@
-"""The app factory: wiring only (plugins, the public controllers and the ``/v1`` router, error handlers,
-lifespan)."""
+"""The app factory: wiring only (plugins, the public controllers, the ``/v1`` and ``/v2`` routers, the OAuth2
+server's ``/o`` routes, error handlers, lifespan)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,8 @@ from hosting.api.assertions.inputs import MAX_BATCH_BODY_BYTES
 from hosting.api.openapi import API_COMPONENTS
 from hosting.api.router import api_router
 from hosting.app.errors import exception_handlers
+from hosting.badgr.openapi import BADGR_COMPONENTS
+from hosting.badgr.router import badgr_router
 from hosting.app.ops import (
     AccessLogMiddleware,
     DocsHtmlHeadersMiddleware,
@@ -84,7 +86,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     middleware.append(DefineMiddleware(SessionScopeMiddleware))
     return Litestar(
         route_handlers=[PublicController, Ob3PublicController, healthz, readyz, hello, docs_redirect, api_router(),
-                        *oauth_routers(settings)],
+                        badgr_router(), *oauth_routers(settings)],
         # The request's unit of work: committed before the response is sent (hosting/app/transaction.py).
         dependencies={"db_session": Provide(provide_db_session)},
         on_startup=[_on_startup, *([notifier.start] if notifier else [])],
@@ -98,7 +100,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             description="Hosted Open Badges 2.0 documents and images, and the issuer API.",
             path="/schema",
             render_plugins=[SwaggerRenderPlugin()],
-            components=API_COMPONENTS,  # the bearer scheme the /v1 operations name (hosting/_api_openapi.py)
+            # the bearer scheme the /v1 operations name, the OAuth2 scheme of /v2
+            components=[API_COMPONENTS, BADGR_COMPONENTS],
         ),
         state=State({"hosting": state}),
         debug=settings.debug,

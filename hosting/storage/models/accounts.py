@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from hosting.lib.ids import new_public_id
 from hosting.storage.models.base import Base, utcnow
 
 __all__ = ["OAuthClient", "OAuthCode", "OAuthToken", "User"]
@@ -24,6 +25,7 @@ class User(Base):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(64), unique=True, default=new_public_id)  # Badgr's entityId
     email: Mapped[str] = mapped_column(String(320), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     first_name: Mapped[str] = mapped_column(String(255), default="")

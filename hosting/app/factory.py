@@ -17,8 +17,6 @@ from hosting.api.assertions.inputs import MAX_BATCH_BODY_BYTES
 from hosting.api.openapi import API_COMPONENTS
 from hosting.api.router import api_router
 from hosting.app.errors import exception_handlers
-from hosting.badgr.openapi import BADGR_COMPONENTS
-from hosting.badgr.router import badgr_router
 from hosting.app.ops import (
     AccessLogMiddleware,
     DocsHtmlHeadersMiddleware,
@@ -31,6 +29,8 @@ from hosting.app.ops import (
 from hosting.app.settings import Settings
 from hosting.app.state import HostingState
 from hosting.app.transaction import SessionScopeMiddleware, provide_db_session
+from hosting.badgr.openapi import BADGR_COMPONENTS
+from hosting.badgr.router import badgr_router
 from hosting.lib.body import MAX_FIELDS
 from hosting.lib.crypto import KeyBox
 from hosting.lib.db import WriteIntentMiddleware, create_engine, sqlite_path

@@ -27,7 +27,7 @@ from hosting.badgr.views import assertion_entity
 from hosting.lib.body import FieldErrors, read_body
 from hosting.lib.errors import InvalidInput, NotFound, Refused
 from hosting.lib.ids import is_public_id
-from hosting.lib.times import aware, iso
+from hosting.lib.times import iso
 from hosting.notify.outbox import queue_notification
 from hosting.storage.models import Assertion, AssertionState, BadgeClass, Issuer, utcnow
 from hosting.storage.store import Award, AwardRefused, HostingStore
@@ -162,7 +162,7 @@ def _badge_from_url(value: Any, hosting: HostingState) -> str | None:
 class IssuerAssertionsController(Controller):
     path = "/issuers/{issuer_ref:str}/assertions"
     tags = ["badgr v2"]  # noqa: RUF012
-    opt = _ISSUER  # noqa: RUF012
+    opt = _ISSUER
 
     @get("/")
     async def list_assertions(self, request: Request[Any, Any, Any], db_session: AsyncSession,
@@ -183,7 +183,7 @@ class IssuerAssertionsController(Controller):
 class BadgeClassAssertionsController(Controller):
     path = "/badgeclasses/{badge_ref:str}/assertions"
     tags = ["badgr v2"]  # noqa: RUF012
-    opt = _ISSUER  # noqa: RUF012
+    opt = _ISSUER
 
     @get("/")
     async def list_assertions(self, request: Request[Any, Any, Any], db_session: AsyncSession,
@@ -237,7 +237,7 @@ def _reason(data: dict[str, Any], errors: FieldErrors, *names: str) -> str:
 class AssertionsController(Controller):
     path = "/assertions"
     tags = ["badgr v2"]  # noqa: RUF012
-    opt = _ISSUER  # noqa: RUF012
+    opt = _ISSUER
 
     @post("/revoke", status_code=200)
     async def revoke_many(self, request: Request[Any, Any, Any], db_session: AsyncSession, caller: BadgrCaller,

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.inspection import inspect
 
 from hosting.api.images import prefetch_image, read_image
-from hosting.api.lookup import EDIT_ROLES, find_badge, find_issuer, require_role
+from hosting.api.lookup import EDIT_ROLES, find_issuer, require_role
 from hosting.app.state import HostingState
 from hosting.badgr.auth import BadgrCaller
 from hosting.badgr.envelope import envelope, ok
@@ -70,7 +70,7 @@ async def _create(request: Request[Any, Any, Any], session: AsyncSession, caller
 class IssuerBadgeClassesController(Controller):
     path = "/issuers/{issuer_ref:str}/badgeclasses"
     tags = ["badgr v2"]  # noqa: RUF012
-    opt = _ISSUER  # noqa: RUF012
+    opt = _ISSUER
 
     @get("/")
     async def list_badgeclasses(self, db_session: AsyncSession, caller: BadgrCaller, hosting: HostingState,
@@ -99,7 +99,7 @@ class IssuerBadgeClassesController(Controller):
 class BadgeClassesController(Controller):
     path = "/badgeclasses"
     tags = ["badgr v2"]  # noqa: RUF012
-    opt = _ISSUER  # noqa: RUF012
+    opt = _ISSUER
 
     @post("/", status_code=201)
     async def create_badgeclass(self, request: Request[Any, Any, Any], db_session: AsyncSession,
@@ -150,7 +150,7 @@ class BadgeClassesController(Controller):
     async def delete_badgeclass(self, db_session: AsyncSession, caller: BadgrCaller, hosting: HostingState,
                                 badge_ref: str) -> Response[Any]:
         """Delete a badge class without assertions (owners, editors); 409 otherwise."""
-        issuer, role, badge = await find_badgeclass(db_session, caller, badge_ref)
+        _, role, badge = await find_badgeclass(db_session, caller, badge_ref)
         require_role(caller.principal, role, EDIT_ROLES, "deleting badge classes")
         count = int(await db_session.scalar(select(func.count()).select_from(Assertion).where(
             Assertion.badge_class_id == badge.id)) or 0)

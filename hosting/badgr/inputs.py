@@ -42,9 +42,10 @@ def moment(data: dict[str, Any], name: str, errors: FieldErrors) -> datetime | N
     value = data.get(name)
     if value is None or value == "":
         return None
+    if not isinstance(value, str):
+        errors.add(name, "must be an ISO 8601 date or date-time", value)
+        return None
     try:
-        if not isinstance(value, str):
-            raise ValueError
         parsed = datetime.fromisoformat(value.strip().replace("z", "Z"))
     except ValueError:
         errors.add(name, "must be an ISO 8601 date or date-time", value)

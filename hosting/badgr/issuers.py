@@ -25,7 +25,16 @@ from hosting.badgr.views import issuer_entity, staff_entity
 from hosting.lib.body import FieldErrors, read_body, slugify
 from hosting.lib.errors import Conflict, InvalidInput, NotFound, NotPermitted
 from hosting.lib.ids import new_public_id
-from hosting.storage.models import Assertion, AssertionState, DeletedIssuer, Issuer, Role, StaffRole, User, utcnow
+from hosting.storage.models import (
+    Assertion,
+    AssertionState,
+    DeletedIssuer,
+    Issuer,
+    Role,
+    StaffRole,
+    User,
+    utcnow,
+)
 from hosting.storage.store import HostingStore
 
 __all__ = ["ROUTE_HANDLERS", "issuer_view"]
@@ -73,7 +82,7 @@ async def _refuse_if_last_owner(session: AsyncSession, issuer: Issuer, row: Staf
 class IssuersController(Controller):
     path = "/issuers"
     tags = ["badgr v2"]  # noqa: RUF012 - Litestar reads these class attributes
-    opt = _ISSUER  # noqa: RUF012
+    opt = _ISSUER
 
     @get("/")
     async def list_issuers(self, db_session: AsyncSession, caller: BadgrCaller, hosting: HostingState,
@@ -172,7 +181,7 @@ class IssuersController(Controller):
 class StaffController(Controller):
     path = "/issuers/{issuer_ref:str}/staff"
     tags = ["badgr v2"]  # noqa: RUF012
-    opt = _ISSUER  # noqa: RUF012
+    opt = _ISSUER
 
     async def _owned(self, session: AsyncSession, caller: BadgrCaller, ref: str) -> Issuer:
         issuer, role = await find_issuer(session, caller.principal, ref)

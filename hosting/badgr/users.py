@@ -22,7 +22,7 @@ _PROFILE = {"badgr_scope": "profile"}
 class UsersController(Controller):
     path = "/"
     tags = ["badgr v2"]  # noqa: RUF012
-    opt = _PROFILE  # noqa: RUF012
+    opt = _PROFILE
 
     @get("/users/self")
     async def me(self, db_session: AsyncSession, caller: BadgrCaller) -> Response[Any]:

@@ -26,7 +26,14 @@ from hosting.app.state import hosting_state
 from hosting.lib.body import read_body
 from hosting.oauth.accounts import check_password
 from hosting.oauth.scopes import DESCRIPTIONS
-from hosting.oauth.server import OAuthServer, ProtocolRequest, ProtocolResponse, _db, _user_by_email, run_protocol
+from hosting.oauth.server import (
+    OAuthServer,
+    ProtocolRequest,
+    ProtocolResponse,
+    _db,
+    _user_by_email,
+    run_protocol,
+)
 from hosting.storage.models import User
 
 __all__ = ["csrf_middleware", "oauth_routers"]

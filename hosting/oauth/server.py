@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import secrets
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from contextvars import ContextVar
 from datetime import timedelta
 from typing import Any, TypeVar, cast
@@ -46,7 +46,7 @@ ProtocolResponse = tuple[int, Any, list[tuple[str, str]]]
 _SESSION: ContextVar[AsyncSession] = ContextVar("openbadges_oauth_session")
 
 
-def _db(fn: Callable[..., Awaitable[T]], *args: Any) -> T:
+def _db(fn: Callable[..., Coroutine[Any, Any, T]], *args: Any) -> T:
     """From a protocol thread: run ``fn(session, *args)`` on the event loop with the request's session."""
     return anyio.from_thread.run(fn, _SESSION.get(), *args)
 
@@ -286,12 +286,12 @@ class _AuthorizationCodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[mi
 
 
 class _S256Only(CodeChallenge):  # type: ignore[misc]
-    SUPPORTED_CODE_CHALLENGE_METHOD = ["S256"]
+    SUPPORTED_CODE_CHALLENGE_METHOD = ("S256",)
     DEFAULT_CODE_CHALLENGE_METHOD = "S256"
 
 
 class _ClientCredentialsGrant(grants.ClientCredentialsGrant):  # type: ignore[misc]
-    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
+    TOKEN_ENDPOINT_AUTH_METHODS = ("client_secret_basic", "client_secret_post")
 
 
 class _Revocation(RevocationEndpoint):  # type: ignore[misc]

@@ -80,7 +80,14 @@ def pkce_pair() -> tuple[str, str]:
     return verifier, challenge
 
 
-PNG_DATA_URI = "data:image/png;base64," + base64.b64encode(
-    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
-    b"\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa7\x35\x81\x84\x00\x00\x00\x00IEND\xaeB`\x82"
-).decode()
+def _png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGBA", (8, 8), (200, 30, 30, 255)).save(out, format="PNG")
+    return out.getvalue()
+
+
+PNG_DATA_URI = "data:image/png;base64," + base64.b64encode(_png()).decode()

@@ -8,10 +8,19 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from _badgr_support import (
+    PASSWORD,
+    REDIRECT,
+    bearer,
+    in_session,
+    make_client,
+    make_user,
+    password_token,
+    pkce_pair,
+)
 from litestar.testing import TestClient
 from sqlalchemy import update
 
-from _badgr_support import PASSWORD, REDIRECT, bearer, in_session, make_client, make_user, password_token, pkce_pair
 from hosting import Settings
 from hosting.oauth.accounts import hash_secret
 from hosting.storage.models import OAuthToken, utcnow

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from _badgr_support import PASSWORD, bearer, make_client, make_user, password_token
 from litestar.testing import TestClient
 
-from _badgr_support import PASSWORD, bearer, make_client, make_user, password_token
 from hosting import Settings
 
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qsl, urlsplit
 
 from authlib.oauth2 import OAuth2Error
+from authlib.oauth2.rfc6749.errors import InsecureTransportError
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import Controller, MediaType, Request, Response, Router, get, post
 from litestar.config.csrf import CSRFConfig
@@ -72,6 +73,10 @@ def _response(result: ProtocolResponse) -> Response[Any]:
     return Response(content=body or b"", status_code=status, headers=hdrs)
 
 
+def _refused(exc: OAuth2Error) -> Response[Any]:
+    return _response(cast(ProtocolResponse, exc()))
+
+
 class TokenController(Controller):
     path = "/o"
     tags = ["oauth2"]  # noqa: RUF012 - Litestar reads these class attributes
@@ -80,14 +85,20 @@ class TokenController(Controller):
     async def token(self, request: Request[Any, Any, Any], db_session: AsyncSession) -> Response[Any]:
         """The token endpoint (RFC 6749): grants password, refresh_token, authorization_code, client_credentials;
         form-encoded. Errors are RFC 6749 JSON (``error``, ``error_description``)."""
-        req = _protocol_request(request, await read_body(request))
+        try:
+            req = _protocol_request(request, await read_body(request))
+        except InsecureTransportError as exc:  # plain http on a public host: see Settings.oauth_allow_http
+            return _refused(exc)
         return _response(await run_protocol(db_session, _SERVER.create_token_response, req))
 
     @post("/revoke_token", status_code=200)
     async def revoke(self, request: Request[Any, Any, Any], db_session: AsyncSession) -> Response[Any]:
         """Token revocation (RFC 7009): ``token`` (+ ``token_type_hint``) and the client's credentials. A refresh
         token revokes its whole family; an unknown token answers 200 as the RFC says."""
-        req = _protocol_request(request, await read_body(request))
+        try:
+            req = _protocol_request(request, await read_body(request))
+        except InsecureTransportError as exc:
+            return _refused(exc)
         return _response(await run_protocol(db_session, _SERVER.create_endpoint_response, "revocation", req))
 
 
@@ -144,7 +155,10 @@ class AuthorizeController(Controller):
     @get("/", media_type=MediaType.HTML)
     async def show(self, request: Request[Any, Any, Any], db_session: AsyncSession) -> Response[Any]:
         """The login and consent page for an authorization request (``response_type=code``, PKCE S256)."""
-        req = _protocol_request(request, {})
+        try:
+            req = _protocol_request(request, {})
+        except InsecureTransportError as exc:
+            return _render(400, error=_error_text(exc))
         grant, error = await run_protocol(db_session, _consent, req)
         if error is not None:  # unknown client, wrong redirect URI …: said here, never redirected
             return _render(400, error=_error_text(error))
@@ -155,7 +169,10 @@ class AuthorizeController(Controller):
         """The form's answer: ``decision=approve`` with the user's email and password, or ``decision=deny``."""
         form = await read_body(request)
         params = {k: form[k] for k in _AUTHORIZE_PARAMS if isinstance(form.get(k), str)}
-        req = _protocol_request(request, params)
+        try:
+            req = _protocol_request(request, params)
+        except InsecureTransportError as exc:
+            return _render(400, error=_error_text(exc))
         username, password = str(form.get("username", "")), str(form.get("password", ""))
         result, error = await run_protocol(db_session, _decide, req, str(form.get("decision", "")), username,
                                            password)

@@ -390,7 +390,8 @@ class OAuthServer(AuthorizationServer):  # type: ignore[misc]
 
     def _generate(self, grant_type: str, client: _Client, user: User | None = None, scope: str | None = None,
                   expires_in: int | None = None, include_refresh_token: bool = True) -> dict[str, Any]:
-        scopes = scope_to_list(scope or "") or []
+        # Only what the client is registered for (Authlib's own BearerTokenGenerator does this step too).
+        scopes = scope_to_list(client.get_allowed_scope(scope)) or []
         if user is None and grant_type == "client_credentials":
             user = _db(_load_user, client.row.user_id)
         if ADMIN_SCOPE in scopes and not (user is not None and user.admin):

@@ -74,3 +74,15 @@ def test_oauth_token_works_on_v1_with_mapped_scopes(badgr: TestClient[Any], badg
     profile_only = password_token(badgr, client_id, email, scope="r:profile").json()
     res = badgr.get("/v1/issuers", headers=bearer(profile_only))
     assert res.status_code == 403 and "issuer:read" in res.json()["message"]
+
+
+def test_a_client_gets_no_scope_it_is_not_registered_for(badgr: TestClient[Any], badgr_settings: Settings) -> None:
+    email = make_user(badgr_settings, admin=True)
+    client_id, _ = make_client(badgr_settings, scopes="r:profile")
+    token = password_token(badgr, client_id, email, scope="r:profile rw:issuer rw:serverAdmin").json()
+    assert token["scope"] == "r:profile"
+    assert badgr.get("/v2/issuers", headers=bearer(token)).status_code == 403
+    assert badgr.get("/v1/issuers", headers=bearer(token)).status_code == 403
+    narrow, _ = make_client(badgr_settings, scopes="rw:issuer")  # may ask for rw:issuer:<id>, nothing wider
+    token = password_token(badgr, narrow, email, scope="rw:issuer:abcdefgh12 rw:profile").json()
+    assert token["scope"] == "rw:issuer:abcdefgh12"

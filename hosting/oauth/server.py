@@ -8,7 +8,8 @@ transaction, commits with it, and the Argon2 password check and token hashing st
 alternative, pre-loading what a grant needs, would duplicate Authlib's decisions about what that is.)
 
 Grants: ``password`` (Badgr's own clients), ``refresh_token`` (rotating; a reused refresh token revokes its
-whole family), ``authorization_code`` (PKCE S256 required of public clients, codes single use) and
+whole family), ``authorization_code`` (PKCE S256 required of public clients; codes single use, a replayed code revokes what
+it gave) and
 ``client_credentials`` (acting for the client's registered user). Revocation: RFC 7009.
 """
 
@@ -29,7 +30,7 @@ from authlib.oauth2.rfc6749.models import AuthorizationCodeMixin
 from authlib.oauth2.rfc6749.util import scope_to_list
 from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7636 import CodeChallenge
-from sqlalchemy import CursorResult, delete, select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hosting.lib.times import aware
@@ -194,20 +195,26 @@ async def _save_code(session: AsyncSession, code: str, client: OAuthClient, user
     now = utcnow()
     session.add(OAuthCode(code_hash=hash_secret(code), client_id=client.id, user_id=user.id,
                           redirect_uri=redirect_uri or "", scope=scope or "", code_challenge=challenge,
-                          code_challenge_method=method, created_at=now, expires_at=now + timedelta(seconds=CODE_TTL)))
+                          code_challenge_method=method, family=secrets.token_hex(16), created_at=now,
+                          expires_at=now + timedelta(seconds=CODE_TTL)))
     await session.flush()
 
 
 async def _claim_code(session: AsyncSession, code: str, client: OAuthClient) -> OAuthCode | None:
-    """The code's row, deleted as it is read (single use, even when the exchange then fails: PKCE, redirect)."""
+    """The code's row, marked used as it is read: single use even when the exchange then fails (PKCE, redirect
+    URI). A code presented again revokes the tokens its first exchange made."""
     if not isinstance(code, str) or len(code) > 200:
         return None
     row = await session.scalar(select(OAuthCode).where(OAuthCode.code_hash == hash_secret(code)))
     if row is None:
         return None
     result = cast(CursorResult[Any], await session.execute(
-        delete(OAuthCode).where(OAuthCode.id == row.id).execution_options(synchronize_session=False)))
-    if result.rowcount != 1 or row.client_id != client.id or aware(row.expires_at) <= utcnow():
+        update(OAuthCode).where(OAuthCode.id == row.id, OAuthCode.used_at.is_(None))
+        .values(used_at=utcnow()).execution_options(synchronize_session=False)))
+    if result.rowcount != 1:  # replayed
+        await revoke_family(session, row.family)
+        return None
+    if row.client_id != client.id or aware(row.expires_at) <= utcnow():
         return None
     return row
 
@@ -276,10 +283,13 @@ class _AuthorizationCodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[mi
 
     def query_authorization_code(self, code: str, client: _Client) -> _Code | None:
         row = _db(_claim_code, code, client.row)
-        return None if row is None else _Code(row)
+        if row is None:
+            return None
+        self.request.family = row.family  # the tokens join the code's family (revoked if the code is replayed)
+        return _Code(row)
 
     def delete_authorization_code(self, authorization_code: _Code) -> None:
-        return None  # deleted when it was read
+        return None  # marked used when it was read (kept: a replay must find it)
 
     def authenticate_user(self, authorization_code: _Code) -> User | None:
         return _db(_load_user, authorization_code.row.user_id)

@@ -73,7 +73,8 @@ class OAuthToken(Base):
 
 
 class OAuthCode(Base):
-    """An authorization code (single use, short-lived), with its PKCE challenge."""
+    """An authorization code (single use, short-lived), with its PKCE challenge. ``family`` is that of the tokens
+    it is exchanged for: a second exchange (a replayed code) revokes them (RFC 6749 section 4.1.2)."""
 
     __tablename__ = "oauth_codes"
 
@@ -85,5 +86,7 @@ class OAuthCode(Base):
     scope: Mapped[str] = mapped_column(Text, default="")
     code_challenge: Mapped[str | None] = mapped_column(String(128), nullable=True, default=None)
     code_challenge_method: Mapped[str | None] = mapped_column(String(16), nullable=True, default=None)
+    family: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True, default=None)

@@ -107,6 +107,9 @@ def test_authorization_code_with_pkce(badgr: TestClient[Any], badgr_settings: Se
     again = badgr.post("/o/token", data={"grant_type": "authorization_code", "code": code, "client_id": client_id,
                                          "redirect_uri": REDIRECT, "code_verifier": verifier})
     assert again.status_code == 400 and again.json()["error"] == "invalid_grant"  # single use
+    # ... and the replay revoked what the first exchange gave (RFC 6749 4.1.2)
+    assert badgr.get("/v2/users/self", headers=bearer(token)).status_code == 401
+    assert _refresh(badgr, client_id, token["refresh_token"]).status_code == 400
 
 
 def test_pkce_failure_and_missing_verifier(badgr: TestClient[Any], badgr_settings: Settings) -> None:

@@ -46,20 +46,28 @@ def _cursor(row: Assertion) -> str:
     return base64.urlsafe_b64encode(f"{iso(row.created_at)}|{row.id}".encode()).decode().rstrip("=")
 
 
-def _after(value: str) -> ColumnElement[bool]:
+def _position(value: str, name: str) -> tuple[datetime, int]:
     try:
         text = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode()
         stamp, _, ident = text.partition("|")
-        moment_, row_id = datetime.fromisoformat(stamp), int(ident)
+        return datetime.fromisoformat(stamp), int(ident)
     except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise InvalidInput("after: not a cursor from a Link header", details=[
-            {"field": "after", "message": "malformed cursor", "value": value[:100]}]) from None
+        raise InvalidInput(f"{name}: not a cursor from a Link header", details=[
+            {"field": name, "message": "malformed cursor", "value": value[:100]}]) from None
+
+
+def _older(moment_: datetime, row_id: int) -> ColumnElement[bool]:
     return or_(Assertion.created_at < moment_, and_(Assertion.created_at == moment_, Assertion.id < row_id))
+
+
+def _newer(moment_: datetime, row_id: int) -> ColumnElement[bool]:
+    return or_(Assertion.created_at > moment_, and_(Assertion.created_at == moment_, Assertion.id > row_id))
 
 
 async def _listing(request: Request[Any, Any, Any], session: AsyncSession, hosting: HostingState,
                    where: ColumnElement[bool]) -> Response[Any]:
-    """Newest first; ``num`` per page (default 100, at most 500), the next page's cursor in ``Link``."""
+    """Newest first; ``num`` per page (default 100, at most 500); ``Link`` carries the cursors of the next
+    (older, ``after``) and previous (newer, ``before``) pages."""
     params = request.query_params
     errors = FieldErrors()
     include_expired = flag(dict(params), "include_expired", False, errors)
@@ -67,6 +75,8 @@ async def _listing(request: Request[Any, Any, Any], session: AsyncSession, hosti
     num_text = params.get("num") or str(DEFAULT_NUM)
     if not num_text.isdigit() or not 1 <= int(num_text) <= MAX_NUM:
         errors.add("num", f"an integer from 1 to {MAX_NUM}", num_text)
+    if params.get("after") and params.get("before"):
+        errors.add("before", "give after or before, not both", None)
     errors.raise_if_any()
     num = int(num_text)
     conditions = [where]
@@ -77,18 +87,30 @@ async def _listing(request: Request[Any, Any, Any], session: AsyncSession, hosti
     recipient = (params.get("recipient") or "").strip()
     if recipient:
         conditions.append(Assertion.recipient_plaintext == (recipient.lower() if "@" in recipient else recipient))
+    backwards = bool(params.get("before"))
     if params.get("after"):
-        conditions.append(_after(str(params["after"])))
-    rows = (await session.execute(
+        conditions.append(_older(*_position(str(params["after"]), "after")))
+    if backwards:
+        conditions.append(_newer(*_position(str(params["before"]), "before")))
+    order = (Assertion.created_at.asc(), Assertion.id.asc()) if backwards \
+        else (Assertion.created_at.desc(), Assertion.id.desc())
+    rows = list((await session.execute(
         select(Assertion, BadgeClass.public_id, Issuer.public_id)
         .join(BadgeClass, BadgeClass.id == Assertion.badge_class_id).join(Issuer, Issuer.id == Assertion.issuer_id)
-        .where(*conditions).order_by(Assertion.created_at.desc(), Assertion.id.desc()).limit(num + 1))).all()
-    headers: dict[str, str] = {}
-    if len(rows) > num:
-        rows = rows[:num]
-        query = {k: v for k, v in params.items() if k != "after"}
-        query.update({"num": str(num), "after": _cursor(rows[-1][0])})
-        headers["link"] = f'<{hosting.settings.base_url}{request.url.path}?{urlencode(query)}>; rel="next"'
+        .where(*conditions).order_by(*order).limit(num + 1))).all())
+    more = len(rows) > num
+    rows = rows[:num]
+    if backwards:
+        rows.reverse()
+    has_next, has_prev = (True, more) if backwards else (more, bool(params.get("after")))
+    links = []
+    query = {k: v for k, v in params.items() if k not in ("after", "before")} | {"num": str(num)}
+    base = f"{hosting.settings.base_url}{request.url.path}"
+    if rows and has_next:
+        links.append(f'<{base}?{urlencode({**query, "after": _cursor(rows[-1][0])})}>; rel="next"')
+    if rows and has_prev:
+        links.append(f'<{base}?{urlencode({**query, "before": _cursor(rows[0][0])})}>; rel="prev"')
+    headers = {"link": ", ".join(links)} if links else {}
     return envelope([assertion_entity(a, b, i, hosting.urls) for a, b, i in rows], headers=headers)
 
 

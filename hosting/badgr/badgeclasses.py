@@ -11,7 +11,7 @@ from typing import Any
 
 from litestar import Controller, Request, Response, delete, get, post, put
 from sqlalchemy import delete as sql_delete
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.inspection import inspect
 
@@ -48,6 +48,20 @@ async def find_badgeclass(session: AsyncSession, caller: BadgrCaller, ref: str) 
     except NotFound:
         raise NotFound("no such badge class") from None
     return issuer, role, badge
+
+
+async def _replace_image(store: HostingStore, badge: BadgeClass, data: bytes) -> None:
+    """New artwork; the old image and the baked images of the badge's assertions (which carry it) go."""
+    session = store.session
+    old = badge.image_id
+    badge.image_id = (await store.add_image(data)).id
+    baked = [i for i in (await session.scalars(select(Assertion.baked_image_id).where(
+        Assertion.badge_class_id == badge.id, Assertion.baked_image_id.is_not(None)))).all() if i is not None]
+    if baked:
+        await session.execute(update(Assertion).where(Assertion.badge_class_id == badge.id)
+                              .values(baked_image_id=None))
+    await session.flush()
+    await session.execute(sql_delete(StoredImage).where(StoredImage.id.in_([old, *baked])))
 
 
 async def _create(request: Request[Any, Any, Any], session: AsyncSession, caller: BadgrCaller,
@@ -137,7 +151,7 @@ class BadgeClassesController(Controller):
         if isinstance(image, str) and image.strip() and image.strip() != hosting.urls.badge_image(badge.public_id):
             new = await read_image(hosting, image)
             if new is not None:
-                badge.image_id = (await store.add_image(new)).id
+                await _replace_image(store, badge, new)
         for column, value in fields.items():
             setattr(badge, column, value)
         badge.invalidate()

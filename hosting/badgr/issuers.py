@@ -13,6 +13,7 @@ from typing import Any
 
 from litestar import Controller, Request, Response, delete, get, patch, post, put
 from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import delete as sql_delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hosting.api.images import prefetch_image, read_image
@@ -32,6 +33,7 @@ from hosting.storage.models import (
     Issuer,
     Role,
     StaffRole,
+    StoredImage,
     User,
     utcnow,
 )
@@ -131,6 +133,25 @@ class IssuersController(Controller):
         issuer, _ = await find_issuer(db_session, caller.principal, _decode_open_badge_id(open_badge_id, hosting))
         return ok(await issuer_view(db_session, issuer, hosting))
 
+    @put(["/openBadgeId/{open_badge_id:str}", "/ref/{open_badge_id:str}"])
+    async def put_by_open_badge_id(self, request: Request[Any, Any, Any], db_session: AsyncSession,
+                                   caller: BadgrCaller, hosting: HostingState, store: HostingStore,
+                                   open_badge_id: str) -> Response[Any]:
+        return await self._update(request, db_session, caller, hosting, store,
+                                  _decode_open_badge_id(open_badge_id, hosting))
+
+    @patch(["/openBadgeId/{open_badge_id:str}", "/ref/{open_badge_id:str}"])
+    async def patch_by_open_badge_id(self, request: Request[Any, Any, Any], db_session: AsyncSession,
+                                     caller: BadgrCaller, hosting: HostingState, store: HostingStore,
+                                     open_badge_id: str) -> Response[Any]:
+        return await self._update(request, db_session, caller, hosting, store,
+                                  _decode_open_badge_id(open_badge_id, hosting))
+
+    @delete(["/openBadgeId/{open_badge_id:str}", "/ref/{open_badge_id:str}"], status_code=200)
+    async def delete_by_open_badge_id(self, db_session: AsyncSession, caller: BadgrCaller, hosting: HostingState,
+                                      open_badge_id: str) -> Response[Any]:
+        return await self._delete(db_session, caller, _decode_open_badge_id(open_badge_id, hosting))
+
     async def _update(self, request: Request[Any, Any, Any], db_session: AsyncSession, caller: BadgrCaller,
                       hosting: HostingState, store: HostingStore, issuer_ref: str) -> Response[Any]:
         data = await read_body(request)
@@ -141,14 +162,17 @@ class IssuersController(Controller):
         fields = issuer_fields(data, errors, creating=False)
         errors.raise_if_any()
         image = data.get("image")
+        old_image = None
         if isinstance(image, str) and image.strip() and image.strip() != hosting.urls.issuer_image(issuer.public_id):
             new = await read_image(hosting, image)
             if new is not None:
-                issuer.image_id = (await store.add_image(new)).id
+                old_image, issuer.image_id = issuer.image_id, (await store.add_image(new)).id
         for name, value in fields.items():
             setattr(issuer, name, value)
         issuer.invalidate()
         await db_session.flush()
+        if old_image is not None:
+            await db_session.execute(sql_delete(StoredImage).where(StoredImage.id == old_image))
         if hosting.reader is not None:
             hosting.reader.forget()
         return ok(await issuer_view(db_session, issuer, hosting))
@@ -167,6 +191,9 @@ class IssuersController(Controller):
     @delete("/{issuer_ref:str}", status_code=200)
     async def delete_issuer(self, db_session: AsyncSession, caller: BadgrCaller, issuer_ref: str) -> Response[Any]:
         """Delete (owners): refused (409) while it has unrevoked assertions; its public documents stay."""
+        return await self._delete(db_session, caller, issuer_ref)
+
+    async def _delete(self, db_session: AsyncSession, caller: BadgrCaller, issuer_ref: str) -> Response[Any]:
         issuer, role = await find_issuer(db_session, caller.principal, issuer_ref)
         require_role(caller.principal, role, (Role.OWNER,), "deleting the issuer")
         active = or_(Assertion.state == AssertionState.ACTIVE, Assertion.state == AssertionState.REPLACED)

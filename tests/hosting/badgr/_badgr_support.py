@@ -80,14 +80,16 @@ def pkce_pair() -> tuple[str, str]:
     return verifier, challenge
 
 
-def _png() -> bytes:
+def _png(color: tuple[int, int, int, int] = (200, 30, 30, 255)) -> bytes:
     import io
 
     from PIL import Image
 
     out = io.BytesIO()
-    Image.new("RGBA", (8, 8), (200, 30, 30, 255)).save(out, format="PNG")
+    Image.new("RGBA", (8, 8), color).save(out, format="PNG")
     return out.getvalue()
 
 
 PNG_DATA_URI = "data:image/png;base64," + base64.b64encode(_png()).decode()
+OTHER_PNG = _png((30, 30, 200, 255))
+OTHER_PNG_DATA_URI = "data:image/png;base64," + base64.b64encode(OTHER_PNG).decode()

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from _badgr_support import PNG_DATA_URI, bearer, login, make_user
+from _badgr_support import OTHER_PNG, OTHER_PNG_DATA_URI, PNG_DATA_URI, bearer, login, make_user
 from litestar.testing import TestClient
 
 import openbadges_core as ob
@@ -92,6 +92,20 @@ def test_issuer_entities_have_badgr_fields(org: Org) -> None:
     updated = _result(org.api.put(f"/v2/issuers/{issuer['entityId']}", headers=org.h(),
                                   json={**issuer, "name": "Renamed"}))[0]
     assert updated["name"] == "Renamed"
+    again = _result(org.api.put(f"/v2/issuers/ref/{b64}", headers=org.h(), json={"description": "new text"}))[0]
+    assert again["name"] == "Renamed" and again["description"] == "new text"
+    assert org.api.get(f"/public/issuers/{issuer['entityId']}").json()["description"] == "new text"
+    elsewhere = base64.urlsafe_b64encode(b"https://elsewhere.example.org/public/issuers/x").decode()
+    assert org.api.get(f"/v2/issuers/openBadgeId/{elsewhere}", headers=org.h()).status_code == 404
+
+
+def test_images_from_private_urls_are_refused(org: Org) -> None:
+    res = org.api.put(f"/v2/issuers/{org.issuer['entityId']}", headers=org.h(),
+                      json={"image": "http://127.0.0.1:9/logo.png"})
+    assert res.status_code == 400 and "image" in res.json()["fieldErrors"]
+    res = org.api.put(f"/v2/badgeclasses/{org.badge['entityId']}", headers=org.h(),
+                      json={"image": "data:text/html;base64,PGgxPg=="})
+    assert res.status_code == 400 and "image" in res.json()["fieldErrors"]
 
 
 def test_field_errors_use_the_badgr_envelope(org: Org) -> None:
@@ -120,6 +134,9 @@ def test_badge_class_routes_and_aliases(org: Org) -> None:
     changed = _result(org.api.put(f"/v2/badgeclasses/{other['entityId']}", headers=org.h(),
                                   json={"name": "Second, renamed"}))[0]
     assert changed["name"] == "Second, renamed"
+    _result(org.api.put(f"/v2/badgeclasses/{other['entityId']}", headers=org.h(),
+                        json={"image": OTHER_PNG_DATA_URI}))
+    assert org.api.get(f"/public/badges/{other['entityId']}/image").content == OTHER_PNG
     assert org.api.get(f"/public/badges/{other['entityId']}").json()["name"] == "Second, renamed"
     _result(org.api.delete(f"/v2/badgeclasses/{other['entityId']}", headers=org.h()))
     assert org.api.get(f"/v2/badgeclasses/{other['entityId']}", headers=org.h()).status_code == 404
@@ -170,6 +187,14 @@ def test_batch_issue_is_all_or_nothing(org: Org) -> None:
     assert len(listed) == 3
 
 
+def _link(res: Any, rel: str) -> str | None:
+    for part in (res.headers.get("link") or "").split(","):
+        found = re.match(r'\s*<([^>]+)>;\s*rel="([a-z]+)"', part)
+        if found and found.group(2) == rel:
+            return found.group(1).removeprefix(BASE_URL)
+    return None
+
+
 def test_listing_filters_and_cursor(org: Org) -> None:
     made = [_result(org.issue(f"l{i}@example.org"), 201)[0] for i in range(5)]
     expired = _result(org.issue("old@example.org", issuedOn="2020-01-01T00:00:00Z",
@@ -187,15 +212,20 @@ def test_listing_filters_and_cursor(org: Org) -> None:
     assert [a["entityId"] for a in one] == [made[3]["entityId"]]
     seen: list[str] = []
     url: str | None = f"{base}?num=2"
+    pages = []
     while url:
         res = org.api.get(url, headers=org.h())
-        seen.extend(a["entityId"] for a in _result(res))
-        link = res.headers.get("link")
-        url = re.match(r"<([^>]+)>", link).group(1).removeprefix(BASE_URL) if link else None  # type: ignore[union-attr]
+        pages.append([a["entityId"] for a in _result(res)])
+        seen.extend(pages[-1])
+        url = _link(res, "next")
     assert seen == [a["entityId"] for a in reversed(made)]
+    assert _link(res, "prev") is not None  # the last page links back
+    back = org.api.get(str(_link(res, "prev")), headers=org.h())
+    assert [a["entityId"] for a in _result(back)] == pages[-2]
     by_badge = _result(org.api.get(f"/v2/badgeclasses/{org.badge['entityId']}/assertions", headers=org.h()))
     assert len(by_badge) == 5
     assert org.api.get(base, headers=org.h(), params={"after": "!!"}).status_code == 400
+    assert org.api.get(base, headers=org.h(), params={"num": "0"}).json()["fieldErrors"]["num"]
 
 
 def test_issue_under_the_issuer_names_the_badge_class(org: Org) -> None:

@@ -151,8 +151,12 @@ async def _issue(request: Request[Any, Any, Any], session: AsyncSession, store: 
     awards: list[Award] = []
     notify: list[bool] = []
     problems: list[dict[str, Any]] = []
+    names = {None, badge.public_id, badge.slug, hosting.urls.badge(badge.public_id)}
     for index, item in enumerate(items):
         errors = FieldErrors()
+        for field in ("badgeclass", "badgeclassOpenBadgeId"):  # one badge class per request
+            if isinstance(item, dict) and item.get(field) not in names:
+                errors.add(field, "names another badge class than this request's", str(item.get(field))[:200])
         award, wants_mail = award_from(item, errors)
         problems.extend({"index": index, **d} if len(items) > 1 else d for d in errors.details)
         if award is not None and not errors.details:

@@ -102,12 +102,15 @@ class TokenController(Controller):
         return _response(await run_protocol(db_session, _SERVER.create_endpoint_response, "revocation", req))
 
 
-def _render(status: int, **context: Any) -> Response[Any]:
+def _render(status: int, redirect_to: str = "", **context: Any) -> Response[Any]:
+    """The page; its CSP lets the form post here and follow the redirect to the client's registered URI only."""
     html = _env.get_template("authorize.html").render(**context)
+    parts = urlsplit(redirect_to) if redirect_to else None
+    target = f" {parts.scheme}://{parts.netloc}" if parts and parts.scheme in ("http", "https") else ""
     return Response(content=html, status_code=status, media_type=MediaType.HTML,
-                    headers={**_NO_STORE, "x-frame-options": "DENY",
+                    headers={**_NO_STORE, "x-frame-options": "DENY", "referrer-policy": "no-referrer",
                              "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'; "
-                                                        "form-action 'self' *; frame-ancestors 'none'"})
+                                                        f"form-action 'self'{target}; frame-ancestors 'none'"})
 
 
 def _consent(req: ProtocolRequest) -> tuple[Any, OAuth2Error | None]:
@@ -146,7 +149,8 @@ class AuthorizeController(Controller):
         client = grant.client
         scopes = client.get_allowed_scope(req.payload.scope).split()
         params = [(name, req.payload.data[name]) for name in _AUTHORIZE_PARAMS if req.payload.data.get(name)]
-        return _render(status, client_name=client.row.name or client.row.client_id,
+        redirect_to = req.payload.redirect_uri or client.get_default_redirect_uri() or ""
+        return _render(status, redirect_to, client_name=client.row.name or client.row.client_id,
                        scopes=[(s, DESCRIPTIONS.get(s if not s.startswith("rw:issuer:") else "rw:issuer:<id>", ""))
                                for s in scopes],
                        params=params, csrf_token=ScopeState.from_scope(request.scope).csrf_token,

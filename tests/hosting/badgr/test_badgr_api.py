@@ -236,6 +236,13 @@ def test_issue_under_the_issuer_names_the_badge_class(org: Org) -> None:
     via_url = _result(org.api.post(url, headers=org.h(), json={
         **body, "badgeclassOpenBadgeId": org.badge["openBadgeId"]}), 201)
     assert made[0]["badgeclass"] == via_url[0]["badgeclass"] == org.badge["entityId"]
+    other = _new_badge(org.api, org.token, org.issuer, name="Other")
+    mixed = [{**body, "badgeclass": org.badge["entityId"]}, {**body, "badgeclass": other["entityId"]}]
+    res = org.api.post(url, headers=org.h(), json=mixed)
+    assert res.status_code == 400 and "[1] badgeclass" in res.json()["validationErrors"][0]
+    res = org.api.post(f"/v2/badgeclasses/{org.badge['entityId']}/assertions", headers=org.h(),
+                       json={**body, "badgeclass": other["entityId"]})
+    assert res.status_code == 400 and "badgeclass" in res.json()["fieldErrors"]
 
 
 def test_bulk_revoke_and_put_replaces(org: Org) -> None:
@@ -285,6 +292,14 @@ def test_scope_refusals(org: Org) -> None:
     assert me["entityType"] == "BadgeUser" and me["emails"][0]["email"] == org.email and me["firstName"] == "Ada"
     tokens = _result(org.api.get("/v2/auth/tokens", headers=org.h()))
     assert tokens and all("access_token" not in t for t in tokens)
+    from _badgr_support import in_session
+
+    from hosting.api.auth import create_token
+
+    api_token = in_session(org.settings, lambda session: create_token(session, org.email))  # a /v1 token
+    assert org.api.get("/v1/issuers", headers=bearer(api_token)).status_code == 200
+    res = org.api.get("/v2/issuers", headers=bearer(api_token))
+    assert res.status_code == 401 and res.json()["status"]["success"] is False
 
 
 def test_scoped_token_reaches_only_its_issuer_within_the_users_rights(badgr: TestClient[Any],

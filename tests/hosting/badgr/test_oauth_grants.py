@@ -89,6 +89,8 @@ def test_authorization_code_with_pkce(badgr: TestClient[Any], badgr_settings: Se
     page = _authorize_page(badgr, client_id, challenge)
     assert page.status_code == 200, page.text
     assert "rw:issuer" in page.text and "<script" not in page.text
+    csp = page.headers["content-security-policy"]
+    assert "form-action 'self' https://client.example.org;" in csp and "frame-ancestors 'none'" in csp
     wrong = _approve(badgr, page, email, password="nope")
     assert wrong.status_code == 401 and "wrong email or password" in wrong.text
     answer = _approve(badgr, page, email)

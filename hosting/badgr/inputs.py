@@ -10,7 +10,7 @@ import openbadges_core as ob
 from hosting.lib.body import FieldErrors
 from hosting.lib.urls import PublicUrls
 from hosting.public import documents as docs
-from hosting.storage.models import BadgeClass
+from hosting.storage.models import BadgeClass, utcnow
 from hosting.storage.store import Award
 from openbadges_core import ob2
 
@@ -200,8 +200,8 @@ def award_from(data: Any, errors: FieldErrors, *, defaults: dict[str, Any] | Non
     recipient = _recipient(data, errors)
     issued_on = moment(data, "issuedOn", errors)
     expires = moment(data, "expires", errors)
-    if expires is not None and issued_on is not None and expires <= issued_on:
-        errors.add("expires", "must be after issuedOn", data.get("expires"))
+    if expires is not None and expires <= (issued_on or utcnow()):
+        errors.add("expires", "must be after issuedOn (now, when issuedOn is not given)", data.get("expires"))
     narrative = errors.text(data, "narrative", max_len=LONG_TEXT, nullable=True) or None
     evidence = _evidence(data, errors)
     allow = flag(data, "allowDuplicateAwards", defaults.get("allowDuplicateAwards", True), errors)

@@ -13,7 +13,7 @@ from typing import Any, cast
 from urllib.parse import parse_qsl, urlsplit
 
 from authlib.oauth2 import OAuth2Error
-from authlib.oauth2.rfc6749.errors import InsecureTransportError
+from authlib.oauth2.rfc6749.errors import InsecureTransportError, InvalidRequestError
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import Controller, MediaType, Request, Response, Router, get, post
 from litestar.config.csrf import CSRFConfig
@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hosting.app.settings import Settings
 from hosting.app.state import hosting_state
 from hosting.lib.body import read_body
+from hosting.lib.errors import InvalidInput
 from hosting.oauth.accounts import check_password
 from hosting.oauth.scopes import DESCRIPTIONS
 from hosting.oauth.server import (
@@ -77,6 +78,15 @@ def _refused(exc: OAuth2Error) -> Response[Any]:
     return _response(cast(ProtocolResponse, exc()))
 
 
+async def _form(request: Request[Any, Any, Any]) -> dict[str, Any]:
+    """The form (or JSON) body; a malformed one is an RFC 6749 ``invalid_request``."""
+    try:
+        return await read_body(request)
+    except InvalidInput as exc:
+        text = "".join(c for c in exc.message if " " <= c <= "~" and c not in '"\\')  # RFC 6749's charset
+        raise InvalidRequestError(text) from None
+
+
 class TokenController(Controller):
     path = "/o"
     tags = ["oauth2"]  # noqa: RUF012 - Litestar reads these class attributes
@@ -86,8 +96,8 @@ class TokenController(Controller):
         """The token endpoint (RFC 6749): grants password, refresh_token, authorization_code, client_credentials;
         form-encoded. Errors are RFC 6749 JSON (``error``, ``error_description``)."""
         try:
-            req = _protocol_request(request, await read_body(request))
-        except InsecureTransportError as exc:  # plain http on a public host: see Settings.oauth_allow_http
+            req = _protocol_request(request, await _form(request))
+        except (InsecureTransportError, InvalidRequestError) as exc:  # http on a public host: oauth_allow_http
             return _refused(exc)
         return _response(await run_protocol(db_session, _SERVER.create_token_response, req))
 
@@ -96,8 +106,8 @@ class TokenController(Controller):
         """Token revocation (RFC 7009): ``token`` (+ ``token_type_hint``) and the client's credentials. A refresh
         token revokes its whole family; an unknown token answers 200 as the RFC says."""
         try:
-            req = _protocol_request(request, await read_body(request))
-        except InsecureTransportError as exc:
+            req = _protocol_request(request, await _form(request))
+        except (InsecureTransportError, InvalidRequestError) as exc:
             return _refused(exc)
         return _response(await run_protocol(db_session, _SERVER.create_endpoint_response, "revocation", req))
 

@@ -165,6 +165,15 @@ def test_issued_assertion_verifies_then_is_410_after_delete(org: Org) -> None:
     assert org.api.delete(f"/v2/assertions/{made['entityId']}", headers=org.h()).status_code == 409
 
 
+def test_bad_award_fields_are_field_errors(org: Org) -> None:
+    for fields, name in (({"expires": "2000-01-01"}, "expires"), ({"issuedOn": "yesterday"}, "issuedOn"),
+                         ({"evidence": [{"url": "ftp://x"}]}, "url"), ({"recipient": "a@b.org"}, "recipient")):
+        res = org.issue(**fields) if "recipient" not in fields else org.api.post(
+            f"/v2/badgeclasses/{org.badge['entityId']}/assertions", headers=org.h(), json=fields)
+        assert res.status_code == 400, (fields, res.text)
+        assert name in res.json()["fieldErrors"], res.json()
+
+
 def test_allow_duplicate_awards_has_badgrs_meaning(org: Org) -> None:
     _result(org.issue("dup@example.org", issuedOn="2024-01-01T00:00:00Z"), 201)
     # the default (true) issues again, even on the same day

@@ -86,3 +86,12 @@ def test_a_client_gets_no_scope_it_is_not_registered_for(badgr: TestClient[Any],
     narrow, _ = make_client(badgr_settings, scopes="rw:issuer")  # may ask for rw:issuer:<id>, nothing wider
     token = password_token(badgr, narrow, email, scope="rw:issuer:abcdefgh12 rw:profile").json()
     assert token["scope"] == "rw:issuer:abcdefgh12"
+
+
+def test_malformed_token_requests_are_rfc6749_errors(badgr: TestClient[Any], badgr_settings: Settings) -> None:
+    res = badgr.post("/o/token", content=b'{"bad \\u00e9 json', headers={"content-type": "application/json"})
+    assert res.status_code == 400 and res.json()["error"] == "invalid_request"
+    assert badgr.post("/o/token", data={"grant_type": "nope"}).json()["error"] == "unsupported_grant_type"
+    res = badgr.post("/o/token", data={"grant_type": "password", "username": "a" * 5000, "password": "p",
+                                       "client_id": make_client(badgr_settings)[0]})
+    assert res.status_code == 400 and res.json()["error"] == "invalid_grant"

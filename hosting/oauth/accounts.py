@@ -1,6 +1,7 @@
 """User accounts (Argon2id passwords through argon2-cffi) and OAuth2 client registration.
 
-Password hashing costs tens of milliseconds of CPU: async callers run :func:`check_password` in a worker thread.
+Password hashing costs tens of milliseconds of CPU: :func:`verify_login` runs it in a worker thread, outside any
+database transaction.
 """
 
 from __future__ import annotations
@@ -11,19 +12,22 @@ import re
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
+import anyio
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hosting.lib.db import immediate_transactions
 from hosting.lib.errors import Conflict, InvalidInput
 from hosting.oauth.scopes import GRANT_TYPES, parse_scopes
 from hosting.storage.models import OAuthClient, User, utcnow
 
 __all__ = ["NewClient", "check_password", "client_secret_matches", "create_client", "create_user",
-           "hash_password", "hash_secret", "normalise_email"]
+           "hash_password", "hash_secret", "normalise_email", "verify_login"]
 
 _HASHER = PasswordHasher()  # Argon2id with argon2-cffi's current RFC 9106 low-memory defaults
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
@@ -56,6 +60,20 @@ def hash_secret(secret: str) -> str:
 
 def client_secret_matches(client: OAuthClient, secret: str) -> bool:
     return client.secret_hash is not None and hmac.compare_digest(client.secret_hash, hash_secret(secret))
+
+
+async def verify_login(session: AsyncSession, email: Any, password: Any) -> int | None:
+    """The id of the user ``email``/``password`` names, else ``None``. The hash is read in a short read-only
+    transaction, ended before the Argon2 check (which runs in a worker thread): on SQLite no write lock is
+    held while hashing, so logins do not stall other writers."""
+    if not isinstance(email, str) or not isinstance(password, str) or len(email) > 320:
+        return None
+    with immediate_transactions(False):
+        row = (await session.execute(select(User.id, User.password_hash)
+                                     .where(User.email == normalise_email(email)))).first()
+    await session.rollback()
+    ok = await anyio.to_thread.run_sync(check_password, row.password_hash if row else None, password)
+    return row.id if ok and row is not None else None
 
 
 async def create_user(session: AsyncSession, email: str, password: str, *, first_name: str = "",

@@ -26,7 +26,7 @@ from hosting.app.settings import Settings
 from hosting.app.state import hosting_state
 from hosting.lib.body import read_body
 from hosting.lib.errors import InvalidInput
-from hosting.oauth.accounts import check_password
+from hosting.oauth.accounts import verify_login
 from hosting.oauth.scopes import DESCRIPTIONS
 from hosting.oauth.server import (
     OAuthServer,
@@ -96,9 +96,12 @@ class TokenController(Controller):
         """The token endpoint (RFC 6749): grants password, refresh_token, authorization_code, client_credentials;
         form-encoded. Errors are RFC 6749 JSON (``error``, ``error_description``)."""
         try:
-            req = _protocol_request(request, await _form(request))
+            form = await _form(request)
+            req = _protocol_request(request, form)
         except (InsecureTransportError, InvalidRequestError) as exc:  # http on a public host: oauth_allow_http
             return _refused(exc)
+        if form.get("grant_type") == "password":  # Argon2 before the (writing) transaction, off the event loop
+            req.verified_user_id = await verify_login(db_session, form.get("username"), form.get("password"))
         return _response(await run_protocol(db_session, _SERVER.create_token_response, req))
 
     @post("/revoke_token", status_code=200)
@@ -130,16 +133,15 @@ def _consent(req: ProtocolRequest) -> tuple[Any, OAuth2Error | None]:
         return None, exc
 
 
-def _decide(req: ProtocolRequest, decision: str, username: str, password: str) -> tuple[ProtocolResponse | None,
-                                                                                       str | None]:
+def _decide(req: ProtocolRequest, decision: str, username: str) -> tuple[ProtocolResponse | None, str | None]:
     """In the protocol thread: validate again, then authenticate and answer with Authlib's redirect."""
     grant, error = _consent(req)
     if error is not None:
         return None, _error_text(error)
     if decision != "approve":
         return _SERVER.create_authorization_response(req, grant_user=None, grant=grant), None
-    user: User | None = _db(_user_by_email, username)
-    if not check_password(user.password_hash if user else None, password):
+    user: User | None = _db(_user_by_email, username) if req.verified_user_id is not None else None
+    if user is None or user.id != req.verified_user_id:
         return None, None
     req.user = user
     return _SERVER.create_authorization_response(req, grant_user=user, grant=grant), None
@@ -187,9 +189,10 @@ class AuthorizeController(Controller):
             req = _protocol_request(request, params)
         except InsecureTransportError as exc:
             return _render(400, error=_error_text(exc))
-        username, password = str(form.get("username", "")), str(form.get("password", ""))
-        result, error = await run_protocol(db_session, _decide, req, str(form.get("decision", "")), username,
-                                           password)
+        username, decision = str(form.get("username", "")), str(form.get("decision", ""))
+        if decision == "approve":
+            req.verified_user_id = await verify_login(db_session, username, form.get("password"))
+        result, error = await run_protocol(db_session, _decide, req, decision, username)
         if error is not None:
             return _render(400, error=error)
         if result is None:

@@ -4,8 +4,10 @@ Authlib's server and grant classes are synchronous and framework-neutral. Each p
 thread (:func:`run_protocol`, ``anyio.to_thread.run_sync``); the grants' storage hooks call back into the event
 loop with ``anyio.from_thread.run`` and use the request's own ``AsyncSession`` (the request handler is suspended
 meanwhile, so the session is never used by two tasks at once). So every grant runs inside the request's
-transaction, commits with it, and the Argon2 password check and token hashing stay off the event loop. (The
-alternative, pre-loading what a grant needs, would duplicate Authlib's decisions about what that is.)
+transaction and commits with it. (The alternative, pre-loading what a grant needs, would duplicate Authlib's
+decisions about what that is.) One thing is done before, by the handler: the password check
+(:func:`hosting.oauth.accounts.verify_login`: Argon2 in a worker thread, outside any transaction, so SQLite's
+write lock is never held while hashing); the grant then only compares user ids.
 
 Grants: ``password`` (Badgr's own clients), ``refresh_token`` (rotating; a reused refresh token revokes its
 whole family), ``authorization_code`` (PKCE S256 required of public clients; codes single use, a replayed code revokes what
@@ -34,7 +36,7 @@ from sqlalchemy import CursorResult, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hosting.lib.times import aware
-from hosting.oauth.accounts import check_password, client_secret_matches, hash_secret, normalise_email
+from hosting.oauth.accounts import client_secret_matches, hash_secret, normalise_email
 from hosting.oauth.scopes import ADMIN_SCOPE, allowed_by_client, is_valid_scope
 from hosting.oauth.tokens import ACCESS_TTL, REFRESH_TTL, new_access_token, new_refresh_token, revoke_family
 from hosting.storage.models import OAuthClient, OAuthCode, OAuthToken, User, utcnow
@@ -236,9 +238,10 @@ class _PasswordGrant(grants.ResourceOwnerPasswordCredentialsGrant):  # type: ign
             raise
 
     def authenticate_user(self, username: str, password: str) -> User | None:
-        user = _db(_user_by_email, username)
-        ok = check_password(user.password_hash if user else None, password)  # in this worker thread
-        return user if ok else None
+        # The password was checked before the protocol ran (``verify_login``: Argon2 outside the transaction).
+        verified = getattr(self.request, "verified_user_id", None)
+        user = _db(_user_by_email, username) if verified is not None else None
+        return user if user is not None and user.id == verified else None
 
 
 class _RefreshTokenGrant(grants.RefreshTokenGrant):  # type: ignore[misc]
@@ -350,6 +353,7 @@ class ProtocolRequest(OAuth2Request):  # type: ignore[misc]
         self._form = dict(form)
         self.payload = _Payload([*query, *form])
         self.family: str | None = None
+        self.verified_user_id: int | None = None  # set by the handler after checking a password
 
     @property
     def args(self) -> dict[str, str]:

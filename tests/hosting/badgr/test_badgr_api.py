@@ -365,3 +365,16 @@ def test_scoped_token_reaches_only_its_issuer_within_the_users_rights(badgr: Tes
     assert badgr.put(f"/v2/issuers/{issuer_a['entityId']}", headers=bearer(token_a),
                      json={"name": "taken over"}).status_code == 403
     assert badgr.get(f"/v2/issuers/{issuer_b['entityId']}", headers=bearer(token_a)).status_code == 404
+
+
+def test_server_admin_scope_reaches_every_issuer_only_for_admins(org: Org) -> None:
+    admin = make_user(org.settings, "admin", admin=True)
+    path = f"/v2/issuers/{org.issuer['entityId']}"
+    with_scope = login(org.api, org.settings, admin, scope="rw:serverAdmin")
+    assert with_scope["scope"] == "rw:serverAdmin"
+    assert _result(org.api.get(path, headers=bearer(with_scope)))[0]["entityId"] == org.issuer["entityId"]
+    without = login(org.api, org.settings, admin, scope="rw:issuer")
+    assert org.api.get(path, headers=bearer(without)).status_code == 404
+    plain = login(org.api, org.settings, make_user(org.settings), scope="rw:serverAdmin rw:issuer")
+    assert plain["scope"] == "rw:issuer"
+    assert org.api.get(path, headers=bearer(plain)).status_code == 404

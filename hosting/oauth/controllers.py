@@ -32,9 +32,9 @@ from hosting.oauth.server import (
     OAuthServer,
     ProtocolRequest,
     ProtocolResponse,
-    _db,
-    _user_by_email,
+    call_db,
     run_protocol,
+    user_by_email,
 )
 from hosting.storage.models import User
 
@@ -140,7 +140,7 @@ def _decide(req: ProtocolRequest, decision: str, username: str) -> tuple[Protoco
         return None, _error_text(error)
     if decision != "approve":
         return _SERVER.create_authorization_response(req, grant_user=None, grant=grant), None
-    user: User | None = _db(_user_by_email, username) if req.verified_user_id is not None else None
+    user: User | None = call_db(user_by_email, username) if req.verified_user_id is not None else None
     if user is None or user.id != req.verified_user_id:
         return None, None
     req.user = user

@@ -41,7 +41,7 @@ from hosting.oauth.scopes import ADMIN_SCOPE, allowed_by_client, is_valid_scope
 from hosting.oauth.tokens import ACCESS_TTL, REFRESH_TTL, new_access_token, new_refresh_token, revoke_family
 from hosting.storage.models import OAuthClient, OAuthCode, OAuthToken, User, utcnow
 
-__all__ = ["CODE_TTL", "OAuthServer", "ProtocolRequest", "ProtocolResponse", "run_protocol"]
+__all__ = ["CODE_TTL", "OAuthServer", "ProtocolRequest", "ProtocolResponse", "call_db", "run_protocol", "user_by_email"]
 
 T = TypeVar("T")
 CODE_TTL = 600
@@ -49,7 +49,7 @@ ProtocolResponse = tuple[int, Any, list[tuple[str, str]]]
 _SESSION: ContextVar[AsyncSession] = ContextVar("openbadges_oauth_session")
 
 
-def _db(fn: Callable[..., Coroutine[Any, Any, T]], *args: Any) -> T:
+def call_db(fn: Callable[..., Coroutine[Any, Any, T]], *args: Any) -> T:
     """From a protocol thread: run ``fn(session, *args)`` on the event loop with the request's session."""
     return anyio.from_thread.run(fn, _SESSION.get(), *args)
 
@@ -150,7 +150,7 @@ async def _load_user(session: AsyncSession, user_id: int | None) -> User | None:
     return None if user_id is None else await session.get(User, user_id)
 
 
-async def _user_by_email(session: AsyncSession, email: str) -> User | None:
+async def user_by_email(session: AsyncSession, email: str) -> User | None:
     if not isinstance(email, str) or len(email) > 320:
         return None
     return await session.scalar(select(User).where(User.email == normalise_email(email)))
@@ -240,7 +240,7 @@ class _PasswordGrant(grants.ResourceOwnerPasswordCredentialsGrant):  # type: ign
     def authenticate_user(self, username: str, password: str) -> User | None:
         # The password was checked before the protocol ran (``verify_login``: Argon2 outside the transaction).
         verified = getattr(self.request, "verified_user_id", None)
-        user = _db(_user_by_email, username) if verified is not None else None
+        user = call_db(user_by_email, username) if verified is not None else None
         return user if user is not None and user.id == verified else None
 
 
@@ -249,11 +249,11 @@ class _RefreshTokenGrant(grants.RefreshTokenGrant):  # type: ignore[misc]
     INCLUDE_NEW_REFRESH_TOKEN = True  # rotation: every refresh answers a new refresh token
 
     def authenticate_refresh_token(self, refresh_token: str) -> _Token | None:
-        row = _db(_find_token, refresh_token, "refresh_hash")
+        row = call_db(_find_token, refresh_token, "refresh_hash")
         if row is None:
             return None
         if row.rotated_at is not None:  # a used refresh token again: stolen, or replayed; end the family
-            _db(revoke_family, row.family)
+            call_db(revoke_family, row.family)
             return None
         if row.revoked_at is not None or row.refresh_expires_at is None \
                 or aware(row.refresh_expires_at) <= utcnow():
@@ -262,14 +262,14 @@ class _RefreshTokenGrant(grants.RefreshTokenGrant):  # type: ignore[misc]
 
     def create_token_response(self) -> ProtocolResponse:
         token = cast(_Token, self.request.refresh_token)
-        if not _db(_claim_refresh, token.row):  # lost a race to a concurrent refresh with the same token
-            _db(revoke_family, token.row.family)
+        if not call_db(_claim_refresh, token.row):  # lost a race to a concurrent refresh with the same token
+            call_db(revoke_family, token.row.family)
             raise InvalidGrantError("refresh token already used")
         self.request.family = token.row.family
         return cast(ProtocolResponse, super().create_token_response())
 
     def authenticate_user(self, refresh_token: _Token) -> User | None:
-        return _db(_load_user, refresh_token.row.user_id)
+        return call_db(_load_user, refresh_token.row.user_id)
 
     def revoke_old_credential(self, refresh_token: _Token) -> None:
         return None  # done by the claim in create_token_response, before the new token was made
@@ -281,11 +281,11 @@ class _AuthorizationCodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[mi
     def save_authorization_code(self, code: str, request: OAuth2Request) -> None:
         data = request.payload.data
         scope = request.client.get_allowed_scope(request.payload.scope)  # what the client may ask for, no more
-        _db(_save_code, code, request.client.row, request.user, request.payload.redirect_uri, scope,
+        call_db(_save_code, code, request.client.row, request.user, request.payload.redirect_uri, scope,
             data.get("code_challenge"), data.get("code_challenge_method"))
 
     def query_authorization_code(self, code: str, client: _Client) -> _Code | None:
-        row = _db(_claim_code, code, client.row)
+        row = call_db(_claim_code, code, client.row)
         if row is None:
             return None
         self.request.family = row.family  # the tokens join the code's family (revoked if the code is replayed)
@@ -295,7 +295,7 @@ class _AuthorizationCodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[mi
         return None  # marked used when it was read (kept: a replay must find it)
 
     def authenticate_user(self, authorization_code: _Code) -> User | None:
-        return _db(_load_user, authorization_code.row.user_id)
+        return call_db(_load_user, authorization_code.row.user_id)
 
 
 class _S256Only(CodeChallenge):  # type: ignore[misc]
@@ -314,7 +314,7 @@ class _Revocation(RevocationEndpoint):  # type: ignore[misc]
         order = ("refresh_hash", "access_hash") if token_type_hint == "refresh_token" \
             else ("access_hash", "refresh_hash")
         for column in order:
-            row = _db(_find_token, token_string, column)
+            row = call_db(_find_token, token_string, column)
             if row is not None:
                 return _Token(row)
         return None
@@ -322,7 +322,7 @@ class _Revocation(RevocationEndpoint):  # type: ignore[misc]
     def revoke_token(self, token: _Token, request: OAuth2Request) -> None:
         # A refresh token ends its whole family; an access token only itself.
         is_refresh = token.row.refresh_hash == hash_secret(request.form.get("token", ""))
-        _db(_revoke, token.row, is_refresh)
+        call_db(_revoke, token.row, is_refresh)
 
 
 # --- the server ----------------------------------------------------------------------------------------------
@@ -377,17 +377,17 @@ class OAuthServer(AuthorizationServer):  # type: ignore[misc]
         self.register_endpoint(_Revocation)
 
     def query_client(self, client_id: str) -> _Client | None:
-        row = _db(_load_client, client_id)
+        row = call_db(_load_client, client_id)
         return None if row is None else _Client(row)
 
     def save_token(self, token: dict[str, Any], request: ProtocolRequest) -> None:
         client = cast(_Client, request.client)
         user = request.user
         if user is None:  # client_credentials: the client's registered user
-            user = _db(_load_user, client.row.user_id)
+            user = call_db(_load_user, client.row.user_id)
             if user is None:
                 raise InvalidGrantError("this client acts for no user")
-        _db(_save_token, token, client.row, user, request.family)
+        call_db(_save_token, token, client.row, user, request.family)
 
     def validate_requested_scope(self, scope: str | None) -> None:
         if scope and not all(is_valid_scope(s) for s in scope_to_list(scope)):
@@ -407,7 +407,7 @@ class OAuthServer(AuthorizationServer):  # type: ignore[misc]
         # Only what the client is registered for (Authlib's own BearerTokenGenerator does this step too).
         scopes = scope_to_list(client.get_allowed_scope(scope)) or []
         if user is None and grant_type == "client_credentials":
-            user = _db(_load_user, client.row.user_id)
+            user = call_db(_load_user, client.row.user_id)
         if ADMIN_SCOPE in scopes and not (user is not None and user.admin):
             scopes = [s for s in scopes if s != ADMIN_SCOPE]  # never granted to a non-admin user
         token: dict[str, Any] = {"token_type": "Bearer", "access_token": new_access_token(),

@@ -160,10 +160,10 @@ class BadgeClassesController(Controller):
             hosting.reader.forget(badge.public_id)
         return ok(badgeclass_entity(badge, issuer.public_id, hosting.urls))
 
-    @delete("/{badge_ref:str}", status_code=200)
+    @delete("/{badge_ref:str}", status_code=204)
     async def delete_badgeclass(self, db_session: AsyncSession, caller: BadgrCaller, hosting: HostingState,
-                                badge_ref: str) -> Response[Any]:
-        """Delete a badge class without assertions (owners, editors); 409 otherwise."""
+                                badge_ref: str) -> None:
+        """Delete a badge class without assertions (owners, editors; 204 as Badgr); 409 otherwise."""
         _, role, badge = await find_badgeclass(db_session, caller, badge_ref)
         require_role(caller.principal, role, EDIT_ROLES, "deleting badge classes")
         count = int(await db_session.scalar(select(func.count()).select_from(Assertion).where(
@@ -176,7 +176,6 @@ class BadgeClassesController(Controller):
         await db_session.execute(sql_delete(StoredImage).where(StoredImage.id == image_id))
         if hosting.reader is not None:
             hosting.reader.forget(badge.public_id)
-        return envelope([])
 
 
 ROUTE_HANDLERS: list[Any] = [IssuerBadgeClassesController, BadgeClassesController]

@@ -147,10 +147,10 @@ class IssuersController(Controller):
         return await self._update(request, db_session, caller, hosting, store,
                                   _decode_open_badge_id(open_badge_id, hosting))
 
-    @delete(["/openBadgeId/{open_badge_id:str}", "/ref/{open_badge_id:str}"], status_code=200)
+    @delete(["/openBadgeId/{open_badge_id:str}", "/ref/{open_badge_id:str}"], status_code=204)
     async def delete_by_open_badge_id(self, db_session: AsyncSession, caller: BadgrCaller, hosting: HostingState,
-                                      open_badge_id: str) -> Response[Any]:
-        return await self._delete(db_session, caller, _decode_open_badge_id(open_badge_id, hosting))
+                                      open_badge_id: str) -> None:
+        await self._delete(db_session, caller, _decode_open_badge_id(open_badge_id, hosting))
 
     async def _update(self, request: Request[Any, Any, Any], db_session: AsyncSession, caller: BadgrCaller,
                       hosting: HostingState, store: HostingStore, issuer_ref: str) -> Response[Any]:
@@ -188,12 +188,13 @@ class IssuersController(Controller):
                            hosting: HostingState, store: HostingStore, issuer_ref: str) -> Response[Any]:
         return await self._update(request, db_session, caller, hosting, store, issuer_ref)
 
-    @delete("/{issuer_ref:str}", status_code=200)
-    async def delete_issuer(self, db_session: AsyncSession, caller: BadgrCaller, issuer_ref: str) -> Response[Any]:
-        """Delete (owners): refused (409) while it has unrevoked assertions; its public documents stay."""
-        return await self._delete(db_session, caller, issuer_ref)
+    @delete("/{issuer_ref:str}", status_code=204)
+    async def delete_issuer(self, db_session: AsyncSession, caller: BadgrCaller, issuer_ref: str) -> None:
+        """Delete (owners; 204 as Badgr): refused (409) while it has unrevoked assertions; its public documents
+        stay."""
+        await self._delete(db_session, caller, issuer_ref)
 
-    async def _delete(self, db_session: AsyncSession, caller: BadgrCaller, issuer_ref: str) -> Response[Any]:
+    async def _delete(self, db_session: AsyncSession, caller: BadgrCaller, issuer_ref: str) -> None:
         issuer, role = await find_issuer(db_session, caller.principal, issuer_ref)
         require_role(caller.principal, role, (Role.OWNER,), "deleting the issuer")
         active = or_(Assertion.state == AssertionState.ACTIVE, Assertion.state == AssertionState.REPLACED)
@@ -202,7 +203,6 @@ class IssuersController(Controller):
         issuer.slug = "deleted-" + new_public_id().lower().replace("_", "-")[:20]
         db_session.add(DeletedIssuer(issuer_id=issuer.id, deleted_at=utcnow(), deleted_by=caller.principal.email))
         await db_session.flush()
-        return envelope([])
 
 
 class StaffController(Controller):

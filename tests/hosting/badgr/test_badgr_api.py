@@ -99,6 +99,18 @@ def test_issuer_entities_have_badgr_fields(org: Org) -> None:
     assert org.api.get(f"/v2/issuers/openBadgeId/{elsewhere}", headers=org.h()).status_code == 404
 
 
+def test_delete_issuer_needs_its_assertions_revoked(org: Org) -> None:
+    path = f"/v2/issuers/{org.issuer['entityId']}"
+    made = _result(org.issue(), 201)[0]
+    res = org.api.delete(path, headers=org.h())
+    assert res.status_code == 409 and res.json()["status"]["success"] is False
+    _result(org.api.post("/v2/assertions/revoke", headers=org.h(), json=[{"entityId": made["entityId"]}]))
+    res = org.api.delete(path, headers=org.h())
+    assert res.status_code == 204
+    assert org.api.get(path, headers=org.h()).status_code == 404
+    assert org.api.get(made["openBadgeId"].removeprefix(BASE_URL)).status_code == 410  # still published
+
+
 def test_images_from_private_urls_are_refused(org: Org) -> None:
     res = org.api.put(f"/v2/issuers/{org.issuer['entityId']}", headers=org.h(),
                       json={"image": "http://127.0.0.1:9/logo.png"})
@@ -138,7 +150,8 @@ def test_badge_class_routes_and_aliases(org: Org) -> None:
                         json={"image": OTHER_PNG_DATA_URI}))
     assert org.api.get(f"/public/badges/{other['entityId']}/image").content == OTHER_PNG
     assert org.api.get(f"/public/badges/{other['entityId']}").json()["name"] == "Second, renamed"
-    _result(org.api.delete(f"/v2/badgeclasses/{other['entityId']}", headers=org.h()))
+    gone = org.api.delete(f"/v2/badgeclasses/{other['entityId']}", headers=org.h())
+    assert gone.status_code == 204 and gone.content == b""
     assert org.api.get(f"/v2/badgeclasses/{other['entityId']}", headers=org.h()).status_code == 404
     res = org.api.post("/v2/badgeclasses", headers=org.h(), json={"issuer": org.issuer["entityId"], "name": "x",
                                                                    "description": "d", "image": PNG_DATA_URI})

@@ -13,6 +13,7 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import anyio
 from argon2 import PasswordHasher
@@ -96,6 +97,18 @@ async def create_user(session: AsyncSession, email: str, password: str, *, first
     return user
 
 
+def _check_redirect_uri(uri: str) -> None:
+    """https, or http on a loopback host (RFC 8252 native apps); absolute, without a fragment."""
+    try:
+        parts = urlsplit(uri)
+        loopback = parts.hostname in ("localhost", "127.0.0.1", "::1")
+    except ValueError:
+        parts, loopback = None, False
+    if parts is None or not parts.hostname or parts.fragment or len(uri) > 2048 or any(c.isspace() for c in uri) \
+            or not (parts.scheme == "https" or (parts.scheme == "http" and loopback)):
+        raise InvalidInput(f"redirect URI {uri!r}: an absolute https URL (http only on localhost), no fragment")
+
+
 @dataclass(frozen=True, slots=True)
 class NewClient:
     client: OAuthClient
@@ -114,6 +127,8 @@ async def create_client(session: AsyncSession, client_id: str, *, public: bool =
     if unknown or not grants:
         raise InvalidInput(f"grant types: one or more of {', '.join(GRANT_TYPES)} (got {', '.join(unknown)})")
     uris = list(dict.fromkeys(redirect_uris))
+    for uri in uris:
+        _check_redirect_uri(uri)
     if "authorization_code" in grants and not uris:
         raise InvalidInput("the authorization_code grant needs at least one --redirect-uri")
     if public and "client_credentials" in grants:

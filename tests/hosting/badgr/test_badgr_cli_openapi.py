@@ -34,6 +34,13 @@ def test_cli_creates_a_user_and_clients_that_can_log_in(tmp_path: Path) -> None:
     secret = conf.stdout.split("client_secret: ", 1)[1].strip()
     bad = runner.invoke(cli, ["create-oauth-client", "--client-id", "x", "--scopes", "rw:everything"], env=env)
     assert bad.exit_code != 0 and "unknown scope" in bad.output
+    for uri in ("javascript:alert(1)", "http://lms.example.org/cb", "https://lms.example.org/cb#frag", "/relative"):
+        bad = runner.invoke(cli, ["create-oauth-client", "--client-id", "y", "--grant-types", "authorization_code",
+                                  "--redirect-uri", uri], env=env)
+        assert bad.exit_code != 0 and "redirect URI" in bad.output, uri
+    ok = runner.invoke(cli, ["create-oauth-client", "--client-id", "native", "--public", "--grant-types",
+                             "authorization_code", "--redirect-uri", "http://127.0.0.1:8765/cb"], env=env)
+    assert ok.exit_code == 0, ok.output
     settings = Settings.from_env({**env, "OPENBADGES_OAUTH_ALLOW_HTTP": "1"})
     with TestClient(create_app(settings), base_url="http://127.0.0.1:8000") as api:
         res = api.post("/o/token", data={"grant_type": "password", "client_id": "badgr-ui",

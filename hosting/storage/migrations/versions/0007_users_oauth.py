@@ -1,6 +1,6 @@
 """users and the OAuth2 server: users, oauth_clients, oauth_codes, oauth_tokens
 
-Revision ID: 0007
+Revision ID: 0007_users_oauth
 Revises: 0006
 Create Date: 2026-12-03 13:00:00
 """
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0007'
+revision: str = '0007_users_oauth'
 down_revision: str | None = '0006'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hosting.lib.db import immediate_transactions
 from hosting.lib.errors import NotAuthenticated, NotPermitted
 from hosting.lib.times import aware
+from hosting.oauth.tokens import ACCESS_PREFIX, find_access_token
 from hosting.storage.models import ApiToken, utcnow
 
 __all__ = [
@@ -98,6 +99,18 @@ class Principal:
     email: str
     scopes: frozenset[str]
     admin: bool
+    # An OAuth2 token scoped ``rw:issuer:<id>``: the only issuers (public ids) it reaches; ``None``: no limit.
+    issuers: frozenset[str] | None = None
+
+    def reaches(self, issuer_public_id: str) -> bool:
+        """Whether the token's scope reaches this issuer (a role on it is needed as well)."""
+        return self.issuers is None or issuer_public_id in self.issuers
+
+    def require_unrestricted(self, action: str) -> None:
+        """403 for a token limited to some issuers (``rw:issuer:<id>``) doing what concerns no one issuer."""
+        if self.issuers is not None:
+            raise NotPermitted(f"a token scoped to single issuers does not allow {action}", details=[
+                {"field": "scope", "message": "needs rw:issuer (all issuers)", "value": None}])
 
     def require(self, scope: str) -> None:
         """403 unless the token carries ``scope`` (admin tokens carry every scope)."""
@@ -114,12 +127,21 @@ def required_scope(method: str, opt: Mapping[str, Any]) -> str:
 
 async def provide_principal(request: Request[Any, Any, Any], db_session: AsyncSession) -> Principal:
     """Litestar dependency: the caller of an API request (401 without a valid token), holding the scope the
-    route needs (403 otherwise, see :func:`required_scope`)."""
+    route needs (403 otherwise, see :func:`required_scope`). ``obt_`` API tokens and ``oba_`` OAuth2 access
+    tokens are both accepted; the latter's Badgr scopes map onto these by the table in
+    :mod:`hosting.oauth.scopes`."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     token = token.strip()
     if scheme.lower() != "bearer" or not token:
         raise NotAuthenticated("missing bearer token (Authorization: Bearer <token>)")
+    if token.startswith(ACCESS_PREFIX):  # an OAuth2 access token (Badgr clients): scopes per hosting/oauth/scopes
+        with immediate_transactions(False):
+            grant = await find_access_token(db_session, token)
+        await db_session.rollback()
+        principal = Principal(email=grant.email, scopes=grant.v1_scopes, admin=grant.admin, issuers=grant.issuers)
+        principal.require(required_scope(request.method, request.route_handler.opt))
+        return principal
     if not token.startswith(_PREFIX) or len(token) > 200:
         raise NotAuthenticated("invalid token")
     with immediate_transactions(False):  # a plain read, then ended: no lock is held while the handler

@@ -145,6 +145,8 @@ class IssuersController(Controller):
         role_col = select(StaffRole.role).where(
             StaffRole.issuer_id == Issuer.id, StaffRole.email == principal.email).scalar_subquery()
         visible = not_deleted()
+        if principal.issuers is not None:  # an OAuth2 token scoped rw:issuer:<id>
+            visible = and_(visible, Issuer.public_id.in_(sorted(principal.issuers)))
         if not principal.admin:
             visible = and_(visible, exists().where(
                 StaffRole.issuer_id == Issuer.id, StaffRole.email == principal.email))
@@ -169,6 +171,7 @@ class IssuersController(Controller):
                             principal: Principal, hosting: HostingState,
                             store: HostingStore) -> dict[str, Any]:
         """Create an issuer; the token's user becomes its owner."""
+        principal.require_unrestricted("creating issuers")
         data = await read_body(request)
         await prefetch_image(hosting, data)
         fields = _issuer_fields(data, creating=True)

@@ -58,7 +58,7 @@ async def find_issuer(session: AsyncSession, principal: Principal, ref: str) -> 
         issuer = await session.scalar(select(Issuer).where(column == ref, not_deleted()))
         if issuer is not None:
             break
-    if issuer is None:
+    if issuer is None or not principal.reaches(issuer.public_id):  # an OAuth2 token for other issuers
         raise NotFound("no such issuer")
     role = await session.scalar(
         select(StaffRole.role).where(StaffRole.issuer_id == issuer.id, StaffRole.email == principal.email))

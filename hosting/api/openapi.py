@@ -51,7 +51,9 @@ BEARER = "bearer"
 API_SECURITY: list[dict[str, list[str]]] = [{BEARER: []}]
 API_COMPONENTS = Components(security_schemes={BEARER: SecurityScheme(
     type="http", scheme="bearer", bearer_format="obt_ token (openbadges-server create-token)",
-    description="Authorization: Bearer obt_…; scopes issuer:read, issuer:write, assertion:write, admin")})
+    description="Authorization: Bearer obt_…; scopes issuer:read, issuer:write, assertion:write, admin. "
+                "OAuth2 access tokens (oba_…, from /o/token) work too, their Badgr scopes mapped onto these "
+                "(docs/compat-badgr.md)")})
 ALWAYS_ERRORS = (400, 401, 403)  # every /v1 call: bad parameters or body, no/bad token, missing scope or role
 JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"

@@ -1,4 +1,5 @@
-"""``openbadges-server``: migrate, run, seed-demo, send-notifications, create-token, revoke-token."""
+"""``openbadges-server``: migrate, run, seed-demo, send-notifications, create-token, revoke-token, create-user,
+create-oauth-client."""
 
 from __future__ import annotations
 
@@ -219,6 +220,59 @@ def revoke_token_command(token: str) -> None:
     if not _run_in_session(lambda s: revoke_token(s, token)):
         raise click.ClickException("no such active token")
     click.echo("token revoked", err=True)
+
+
+@cli.command("create-user")
+@click.option("--email", required=True, help="The user's email (unique, compared case-insensitively).")
+@click.option("--password-stdin", is_flag=True, required=True,
+              help="Read the password from standard input (first line); it never appears in argv.")
+@click.option("--first-name", default="", help="First name.")
+@click.option("--last-name", default="", help="Last name.")
+@click.option("--admin", is_flag=True, help="A server administrator (may be granted rw:serverAdmin).")
+def create_user_command(email: str, password_stdin: bool, first_name: str, last_name: str, admin: bool) -> None:
+    """Create a user account (password hashed with Argon2id). Roles on issuers are the issuer staff roles."""
+    import sys
+
+    from hosting.lib.errors import HostingError
+    from hosting.oauth.accounts import create_user
+
+    password = sys.stdin.readline().rstrip("\r\n")
+    try:
+        user = _run_in_session(lambda s: create_user(s, email, password, first_name=first_name,
+                                                     last_name=last_name, admin=admin))
+    except HostingError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"user {user.email} created{' (admin)' if admin else ''}", err=True)
+
+
+@cli.command("create-oauth-client")
+@click.option("--client-id", required=True, help="The client's id (what clients send as client_id).")
+@click.option("--public", is_flag=True, help="A public client: no secret (PKCE required for the code grant).")
+@click.option("--redirect-uri", "redirect_uris", multiple=True, help="An allowed redirect URI (repeatable; exact match).")
+@click.option("--scopes", default="rw:issuer rw:profile r:profile", show_default=True,
+              help="Scopes the client may ask for (space-separated).")
+@click.option("--grant-types", default="password refresh_token", show_default=True,
+              help="Space- or comma-separated: password, refresh_token, authorization_code, client_credentials.")
+@click.option("--user", "user_email", default=None, help="The user client_credentials tokens act for.")
+@click.option("--name", default="", help="Shown on the consent page.")
+def create_oauth_client_command(client_id: str, public: bool, redirect_uris: tuple[str, ...], scopes: str,
+                                grant_types: str, user_email: str | None, name: str) -> None:
+    """Register an OAuth2 client; prints its id and, for a confidential client, its secret (shown once)."""
+    from hosting.lib.errors import HostingError
+    from hosting.oauth.accounts import create_client
+
+    try:
+        made = _run_in_session(lambda s: create_client(
+            s, client_id, public=public, redirect_uris=redirect_uris, scopes=scopes,
+            grant_types=grant_types.replace(",", " ").split(), user_email=user_email, name=name))
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
+    except HostingError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"client_id: {made.client.client_id}")
+    if made.secret is not None:
+        click.echo(f"client_secret: {made.secret}")
+        click.echo("store the secret now, it is not shown again", err=True)
 
 
 def main() -> None:

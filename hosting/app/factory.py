@@ -1,5 +1,5 @@
-"""The app factory: wiring only (plugins, the public controllers and the ``/v1`` router, error handlers,
-lifespan)."""
+"""The app factory: wiring only (plugins, the public controllers, the ``/v1`` and ``/v2`` routers, the OAuth2
+server's ``/o`` routes, error handlers, lifespan)."""
 
 from __future__ import annotations
 
@@ -31,12 +31,15 @@ from hosting.app.ops import (
 from hosting.app.settings import Settings
 from hosting.app.state import HostingState
 from hosting.app.transaction import SessionScopeMiddleware, provide_db_session
+from hosting.badgr.openapi import BADGR_COMPONENTS
+from hosting.badgr.router import badgr_router
 from hosting.lib.body import MAX_FIELDS
 from hosting.lib.crypto import KeyBox
 from hosting.lib.db import WriteIntentMiddleware, create_engine, sqlite_path
 from hosting.lib.prefetch import BodyPrefetchMiddleware
 from hosting.lib.urls import PublicUrls
 from hosting.notify.outbox import NotificationWorker
+from hosting.oauth.controllers import oauth_routers
 from hosting.ob3.controllers import Ob3PublicController
 from hosting.public.controllers import PublicController
 from hosting.public.service import PublicReader
@@ -91,7 +94,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     middleware.append(DefineMiddleware(WriteIntentMiddleware))
     middleware.append(DefineMiddleware(SessionScopeMiddleware))
     return Litestar(
-        route_handlers=[PublicController, Ob3PublicController, healthz, readyz, hello, docs_redirect, api_router()],
+        route_handlers=[PublicController, Ob3PublicController, healthz, readyz, hello, docs_redirect, api_router(),
+                        badgr_router(), *oauth_routers(settings)],
         # The request's unit of work: committed before the response is sent (hosting/app/transaction.py).
         dependencies={"db_session": Provide(provide_db_session)},
         on_startup=[_on_startup, *([notifier.start] if notifier else [])],
@@ -105,7 +109,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             description="Hosted Open Badges 2.0 documents and images, and the issuer API.",
             path="/schema",
             render_plugins=[LocalSwaggerRenderPlugin()],  # served offline (hosting/app/apidocs.py)
-            components=API_COMPONENTS,  # the bearer scheme the /v1 operations name (hosting/_api_openapi.py)
+            # the bearer scheme the /v1 operations name, the OAuth2 scheme of /v2
+            components=[API_COMPONENTS, BADGR_COMPONENTS],
         ),
         state=State({"hosting": state}),
         debug=settings.debug,

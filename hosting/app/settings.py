@@ -55,6 +55,9 @@ class Settings:
     body_timeout: float = 20.0
     # The issuer API fetches image URLs; loopback/private addresses only when this is on (tests, intranets).
     allow_private_image_urls: bool = False
+    # OAuth2 over plain http (Authlib refuses it on a non-loopback base URL): only behind a TLS-terminating
+    # proxy that forwards plain http, or in tests.
+    oauth_allow_http: bool = False
     db_pool_size: int = 10
     # Seconds the app waits on the database before answering 503 (docs/operations.md).
     db_connect_timeout: float = 5.0
@@ -169,6 +172,7 @@ class Settings:
             max_image_bytes=_int("OPENBADGES_MAX_IMAGE_BYTES", 2 * 1024 * 1024),
             body_timeout=_seconds("OPENBADGES_BODY_TIMEOUT", 20.0),
             allow_private_image_urls=_flag(env.get("OPENBADGES_ALLOW_PRIVATE_IMAGE_URLS"), False),
+            oauth_allow_http=_flag(env.get("OPENBADGES_OAUTH_ALLOW_HTTP"), False),
             db_pool_size=_int("OPENBADGES_DB_POOL_SIZE", 10),
             db_connect_timeout=_seconds("OPENBADGES_DB_CONNECT_TIMEOUT", 5.0),
             db_statement_timeout=_seconds("OPENBADGES_DB_STATEMENT_TIMEOUT", 10.0),

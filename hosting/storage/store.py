@@ -72,6 +72,8 @@ class Award:
     slug: str | None = None
     locale: str | None = None
     allow_duplicate: bool = False
+    # Badgr's ``allowDuplicateAwards: false``: refused whenever the recipient already holds the badge (any date).
+    refuse_if_held: bool = False
     proof: str | None = None  # OB 3.0 credential: "di" or "jwt"; None: an OB 2.0 assertion
 
 
@@ -141,6 +143,9 @@ def _rule_problems(badge: BadgeClass, awards: Sequence[Award], holdings: _Holdin
             refuse("badge", f"the badge class's limit of {badge.limit} assertions is reached", badge.limit)
         elif badge.unique and prior:
             refuse("recipient", "the badge class is unique and this recipient already holds it", award.recipient)
+        elif award.refuse_if_held and prior:
+            refuse("recipient", "the recipient already holds this badge (allowDuplicateAwards is false)",
+                   award.recipient)
         elif not award.allow_duplicate and any(day == issued or (expires and end == expires)
                                                for day, end in prior):
             refuse("recipient", "duplicate award: the recipient holds this badge with the same issuedOn or "

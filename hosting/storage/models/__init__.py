@@ -1,11 +1,12 @@
 """Every table of the app (importing this package registers them all on ``Base.metadata`` for Alembic).
 
 ``hosted``: issuers, badge classes, assertions, keys, images; ``api``: API tokens, staff roles, deleted issuers;
-``outbox``: the notification outbox.
+``outbox``: the notification outbox; ``accounts``: users and the OAuth2 server's clients, tokens and codes.
 """
 
 from __future__ import annotations
 
+from hosting.storage.models.accounts import OAuthClient, OAuthCode, OAuthToken, User
 from hosting.storage.models.api import ApiToken, DeletedIssuer, Role, StaffRole
 from hosting.storage.models.base import NAMING, Base, utcnow
 from hosting.storage.models.hosted import (
@@ -31,6 +32,9 @@ __all__ = [
     "Issuer",
     "KeyState",
     "NotificationKind",
+    "OAuthClient",
+    "OAuthCode",
+    "OAuthToken",
     "OutboxMessage",
     "OutboxStatus",
     "Renderable",
@@ -38,5 +42,6 @@ __all__ = [
     "SigningKey",
     "StaffRole",
     "StoredImage",
+    "User",
     "utcnow",
 ]

@@ -1,0 +1,338 @@
+"""Badgr v2 assertions: list and issue under ``/v2/issuers/{id}/assertions`` and
+``/v2/badgeclasses/{id}/assertions``; read, update (a replacement), revoke one (DELETE) or many
+(``POST /v2/assertions/revoke``). Issuing goes through :meth:`HostingStore.award` (the badge class's rules under
+its row lock); revoking and replacing through the state machine (``storage/transitions.py``).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from litestar import Controller, Request, Response, delete, get, post, put
+from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hosting.api.lookup import EDIT_ROLES, ISSUE_ROLES, find_badge, find_issuer, require_role
+from hosting.app.state import HostingState
+from hosting.badgr.auth import BadgrCaller
+from hosting.badgr.badgeclasses import find_badgeclass
+from hosting.badgr.envelope import envelope, ok
+from hosting.badgr.inputs import award_from, flag, moment
+from hosting.badgr.views import assertion_entity
+from hosting.lib.body import FieldErrors, read_body
+from hosting.lib.errors import InvalidInput, NotFound, Refused
+from hosting.lib.ids import is_public_id
+from hosting.lib.times import iso
+from hosting.notify.outbox import queue_notification
+from hosting.storage.models import Assertion, AssertionState, BadgeClass, Issuer, utcnow
+from hosting.storage.store import Award, AwardRefused, HostingStore
+
+__all__ = ["ROUTE_HANDLERS"]
+
+_ISSUER = {"badgr_scope": "issuer"}
+MAX_BATCH = 1000
+_MAX_BATCH_BYTES = 8 * 1024 * 1024
+DEFAULT_NUM, MAX_NUM = 100, 500
+
+
+# --- listing ---------------------------------------------------------------------------------------------
+
+def _cursor(row: Assertion) -> str:
+    return base64.urlsafe_b64encode(f"{iso(row.created_at)}|{row.id}".encode()).decode().rstrip("=")
+
+
+def _position(value: str, name: str) -> tuple[datetime, int]:
+    try:
+        text = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode()
+        stamp, _, ident = text.partition("|")
+        return datetime.fromisoformat(stamp), int(ident)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise InvalidInput(f"{name}: not a cursor from a Link header", details=[
+            {"field": name, "message": "malformed cursor", "value": value[:100]}]) from None
+
+
+def _older(moment_: datetime, row_id: int) -> ColumnElement[bool]:
+    return or_(Assertion.created_at < moment_, and_(Assertion.created_at == moment_, Assertion.id < row_id))
+
+
+def _newer(moment_: datetime, row_id: int) -> ColumnElement[bool]:
+    return or_(Assertion.created_at > moment_, and_(Assertion.created_at == moment_, Assertion.id > row_id))
+
+
+async def _listing(request: Request[Any, Any, Any], session: AsyncSession, hosting: HostingState,
+                   where: ColumnElement[bool]) -> Response[Any]:
+    """Newest first; ``num`` per page (default 100, at most 500); ``Link`` carries the cursors of the next
+    (older, ``after``) and previous (newer, ``before``) pages."""
+    params = request.query_params
+    errors = FieldErrors()
+    include_expired = flag(dict(params), "include_expired", False, errors)
+    include_revoked = flag(dict(params), "include_revoked", False, errors)
+    num_text = params.get("num") or str(DEFAULT_NUM)
+    if not num_text.isdigit() or not 1 <= int(num_text) <= MAX_NUM:
+        errors.add("num", f"an integer from 1 to {MAX_NUM}", num_text)
+    if params.get("after") and params.get("before"):
+        errors.add("before", "give after or before, not both", None)
+    errors.raise_if_any()
+    num = int(num_text)
+    conditions = [where]
+    if not include_revoked:
+        conditions.append(Assertion.state == AssertionState.ACTIVE)
+    if not include_expired:
+        conditions.append(or_(Assertion.expires.is_(None), Assertion.expires > utcnow()))
+    recipient = (params.get("recipient") or "").strip()
+    if recipient:
+        conditions.append(Assertion.recipient_plaintext == (recipient.lower() if "@" in recipient else recipient))
+    backwards = bool(params.get("before"))
+    if params.get("after"):
+        conditions.append(_older(*_position(str(params["after"]), "after")))
+    if backwards:
+        conditions.append(_newer(*_position(str(params["before"]), "before")))
+    order = (Assertion.created_at.asc(), Assertion.id.asc()) if backwards \
+        else (Assertion.created_at.desc(), Assertion.id.desc())
+    rows = list((await session.execute(
+        select(Assertion, BadgeClass.public_id, Issuer.public_id)
+        .join(BadgeClass, BadgeClass.id == Assertion.badge_class_id).join(Issuer, Issuer.id == Assertion.issuer_id)
+        .where(*conditions).order_by(*order).limit(num + 1))).all())
+    more = len(rows) > num
+    rows = rows[:num]
+    if backwards:
+        rows.reverse()
+    has_next, has_prev = (True, more) if backwards else (more, bool(params.get("after")))
+    links = []
+    query = {k: v for k, v in params.items() if k not in ("after", "before")} | {"num": str(num)}
+    base = f"{hosting.settings.base_url}{request.url.path}"
+    if rows and has_next:
+        links.append(f'<{base}?{urlencode({**query, "after": _cursor(rows[-1][0])})}>; rel="next"')
+    if rows and has_prev:
+        links.append(f'<{base}?{urlencode({**query, "before": _cursor(rows[0][0])})}>; rel="prev"')
+    headers = {"link": ", ".join(links)} if links else {}
+    return envelope([assertion_entity(a, b, i, hosting.urls) for a, b, i in rows], headers=headers)
+
+
+# --- issuing ---------------------------------------------------------------------------------------------
+
+async def _read_issue_body(request: Request[Any, Any, Any]) -> Any:
+    """One assertion (an object), or a batch: a JSON list or ``{"assertions": [...]}``."""
+    ctype = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
+    if ctype in ("application/json", "") or ctype.endswith("+json"):
+        raw = await request.body()
+        if len(raw) > _MAX_BATCH_BYTES:
+            raise InvalidInput(f"body larger than {_MAX_BATCH_BYTES} bytes")
+        try:
+            data = json.loads(raw or b"{}")
+        except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+            raise InvalidInput(f"malformed JSON: {exc}") from exc
+        if isinstance(data, dict) and isinstance(data.get("assertions"), list):
+            return data["assertions"]
+        return data
+    return await read_body(request)
+
+
+async def _issue(request: Request[Any, Any, Any], session: AsyncSession, store: HostingStore,
+                 hosting: HostingState, issuer: Issuer, role: str | None, caller: BadgrCaller,
+                 badge: BadgeClass | None) -> Response[Any]:
+    require_role(caller.principal, role, ISSUE_ROLES, "issuing")
+    data = await _read_issue_body(request)
+    items = data if isinstance(data, list) else [data]
+    if not 1 <= len(items) <= MAX_BATCH:
+        raise InvalidInput(f"a batch holds 1 to {MAX_BATCH} assertions")
+    if badge is None:  # issued under the issuer: the body names the badge class
+        first = items[0] if isinstance(items[0], dict) else {}
+        ref = first.get("badgeclass") or _badge_from_url(first.get("badgeclassOpenBadgeId"), hosting)
+        if not isinstance(ref, str) or not ref:
+            raise InvalidInput("badgeclass or badgeclassOpenBadgeId is required", details=[
+                {"field": "badgeclass", "message": "required", "value": None}])
+        badge = await find_badge(session, issuer, ref)
+    awards: list[Award] = []
+    notify: list[bool] = []
+    problems: list[dict[str, Any]] = []
+    names = {None, badge.public_id, badge.slug, hosting.urls.badge(badge.public_id)}
+    for index, item in enumerate(items):
+        errors = FieldErrors()
+        for field in ("badgeclass", "badgeclassOpenBadgeId"):  # one badge class per request
+            if isinstance(item, dict) and item.get(field) not in names:
+                errors.add(field, "names another badge class than this request's", str(item.get(field))[:200])
+        award, wants_mail = award_from(item, errors)
+        problems.extend({"index": index, **d} if len(items) > 1 else d for d in errors.details)
+        if award is not None and not errors.details:
+            awards.append(award)
+            notify.append(wants_mail)
+    if problems:
+        raise InvalidInput("invalid assertion(s); nothing was issued", details=problems)
+    try:
+        issued = await store.award(badge, awards)
+    except AwardRefused as exc:
+        if len(items) == 1:
+            raise
+        raise Refused("the badge class's rules refuse assertions in the batch; nothing was issued",
+                      details=exc.problems) from exc
+    for assertion, wanted in zip(issued, notify, strict=True):
+        if wanted:
+            await queue_notification(session, "issued", assertion, badge=badge, issuer=issuer)
+    entities = [assertion_entity(a, badge.public_id, issuer.public_id, hosting.urls) for a in issued]
+    return envelope(entities, status=201)
+
+
+def _badge_from_url(value: Any, hosting: HostingState) -> str | None:
+    prefix = hosting.urls.badge("")
+    if isinstance(value, str) and value.startswith(prefix) and "/" not in value[len(prefix):]:
+        return value[len(prefix):]
+    return None
+
+
+class IssuerAssertionsController(Controller):
+    path = "/issuers/{issuer_ref:str}/assertions"
+    tags = ["badgr v2"]  # noqa: RUF012
+    opt = _ISSUER
+
+    @get("/")
+    async def list_assertions(self, request: Request[Any, Any, Any], db_session: AsyncSession,
+                              caller: BadgrCaller, hosting: HostingState, issuer_ref: str) -> Response[Any]:
+        """The issuer's assertions: ``recipient``, ``include_expired``, ``include_revoked`` (default false),
+        ``num`` and the ``after`` cursor of the ``Link`` header."""
+        issuer, _ = await find_issuer(db_session, caller.principal, issuer_ref)
+        return await _listing(request, db_session, hosting, Assertion.issuer_id == issuer.id)
+
+    @post("/", status_code=201)
+    async def issue(self, request: Request[Any, Any, Any], db_session: AsyncSession, caller: BadgrCaller,
+                    hosting: HostingState, store: HostingStore, issuer_ref: str) -> Response[Any]:
+        """Issue (``badgeclass`` or ``badgeclassOpenBadgeId`` in the body); one object or a batch."""
+        issuer, role = await find_issuer(db_session, caller.principal, issuer_ref)
+        return await _issue(request, db_session, store, hosting, issuer, role, caller, None)
+
+
+class BadgeClassAssertionsController(Controller):
+    path = "/badgeclasses/{badge_ref:str}/assertions"
+    tags = ["badgr v2"]  # noqa: RUF012
+    opt = _ISSUER
+
+    @get("/")
+    async def list_assertions(self, request: Request[Any, Any, Any], db_session: AsyncSession,
+                              caller: BadgrCaller, hosting: HostingState, badge_ref: str) -> Response[Any]:
+        """The badge class's assertions (same parameters as the issuer's list)."""
+        _, _, badge = await find_badgeclass(db_session, caller, badge_ref)
+        return await _listing(request, db_session, hosting, Assertion.badge_class_id == badge.id)
+
+    @post("/", status_code=201)
+    async def issue(self, request: Request[Any, Any, Any], db_session: AsyncSession, caller: BadgrCaller,
+                    hosting: HostingState, store: HostingStore, badge_ref: str) -> Response[Any]:
+        """Issue one assertion (an object) or a batch (a list, or ``{"assertions": [...]}``), all or nothing.
+        ``allowDuplicateAwards: false`` refuses a recipient who already holds the badge class."""
+        issuer, role, badge = await find_badgeclass(db_session, caller, badge_ref)
+        return await _issue(request, db_session, store, hosting, issuer, role, caller, badge)
+
+
+async def _find_assertion(session: AsyncSession, caller: BadgrCaller,
+                          ref: str) -> tuple[Assertion, Issuer, str | None, BadgeClass]:
+    if not is_public_id(ref):
+        raise NotFound("no such assertion")
+    row = (await session.execute(select(Assertion, Issuer.public_id).join(Issuer, Issuer.id == Assertion.issuer_id)
+                                 .where(Assertion.public_id == ref))).first()
+    if row is None:
+        raise NotFound("no such assertion")
+    assertion, issuer_ref = row
+    try:
+        issuer, role = await find_issuer(session, caller.principal, issuer_ref)
+    except NotFound:
+        raise NotFound("no such assertion") from None
+    return assertion, issuer, role, await session.get_one(BadgeClass, assertion.badge_class_id)
+
+
+async def _revoke(session: AsyncSession, store: HostingStore, hosting: HostingState, caller: BadgrCaller,
+                  ref: str, reason: str) -> dict[str, Any]:
+    assertion, issuer, role, badge = await _find_assertion(session, caller, ref)
+    require_role(caller.principal, role, EDIT_ROLES, "revoking")
+    await store.revoke(assertion, reason)
+    if hosting.reader is not None:
+        hosting.reader.forget(assertion.public_id)
+    return assertion_entity(assertion, badge.public_id, issuer.public_id, hosting.urls)
+
+
+def _reason(data: dict[str, Any], errors: FieldErrors, *names: str) -> str:
+    for name in names:
+        if name in data and data[name] is not None:
+            return errors.text(data, name, max_len=1000) or "revoked"
+    return "revoked"
+
+
+class AssertionsController(Controller):
+    path = "/assertions"
+    tags = ["badgr v2"]  # noqa: RUF012
+    opt = _ISSUER
+
+    @post("/revoke", status_code=200)
+    async def revoke_many(self, request: Request[Any, Any, Any], db_session: AsyncSession, caller: BadgrCaller,
+                          hosting: HostingState, store: HostingStore) -> Response[Any]:
+        """Revoke a list of ``{entityId, revocationReason}``, all or nothing (404/409 names the first problem)."""
+        data = await _read_issue_body(request)
+        items = data if isinstance(data, list) else [data]
+        if not 1 <= len(items) <= MAX_BATCH or not all(isinstance(i, dict) for i in items):
+            raise InvalidInput(f"a list of 1 to {MAX_BATCH} objects {{entityId, revocationReason}}")
+        results = []
+        for item in items:
+            errors = FieldErrors()
+            ref = errors.text(item, "entityId", required=True, max_len=64)
+            reason = _reason(item, errors, "revocationReason", "revocation_reason")
+            errors.raise_if_any()
+            entity = await _revoke(db_session, store, hosting, caller, str(ref), reason)
+            results.append({"entityId": entity["entityId"], "revoked": True, "revocationReason": reason})
+        return envelope(results)
+
+    @get("/{assertion_ref:str}")
+    async def get_assertion(self, db_session: AsyncSession, caller: BadgrCaller, hosting: HostingState,
+                            assertion_ref: str) -> Response[Any]:
+        assertion, issuer, _, badge = await _find_assertion(db_session, caller, assertion_ref)
+        return ok(assertion_entity(assertion, badge.public_id, issuer.public_id, hosting.urls))
+
+    @delete("/{assertion_ref:str}", status_code=200)
+    async def revoke(self, request: Request[Any, Any, Any], db_session: AsyncSession, caller: BadgrCaller,
+                     hosting: HostingState, store: HostingStore, assertion_ref: str) -> Response[Any]:
+        """Revoke (owners, editors) with ``revocation_reason``: the openBadgeId answers 410 from now on."""
+        data = await read_body(request)
+        errors = FieldErrors()
+        reason = _reason(data, errors, "revocation_reason", "revocationReason")
+        errors.raise_if_any()
+        return ok(await _revoke(db_session, store, hosting, caller, assertion_ref, reason))
+
+    @put("/{assertion_ref:str}")
+    async def update(self, request: Request[Any, Any, Any], db_session: AsyncSession, caller: BadgrCaller,
+                     hosting: HostingState, store: HostingStore, assertion_ref: str) -> Response[Any]:
+        """Change ``issuedOn``, ``expires``, ``narrative``, ``evidence`` (owners, editors). A hosted assertion's
+        document is immutable here, so the change is a replacement: a new assertion (new entityId) for the
+        same recipient; the old openBadgeId redirects (301) to the new one."""
+        old, issuer, role, badge = await _find_assertion(db_session, caller, assertion_ref)
+        require_role(caller.principal, role, EDIT_ROLES, "changing assertions")
+        data = await read_body(request)
+        errors = FieldErrors()
+        current = {"recipient": {"identity": old.recipient_plaintext or old.recipient_identity,
+                                 "type": old.recipient_type, "hashed": old.recipient_hashed},
+                   "issuedOn": iso(old.issued_on), "expires": iso(old.expires), "narrative": old.narrative,
+                   "evidence": [{"url": e.get("id"), "narrative": e.get("narrative")} for e in old.evidence or ()]}
+        given = {k: v for k, v in data.items() if k in ("issuedOn", "expires", "narrative", "evidence")}
+        award, _ = award_from({**current, **given}, errors)
+        for name in sorted(set(data) - set(current) - {"badgeclass", "issuer", "entityId", "entityType",
+                                                       "openBadgeId", "createdAt", "createdBy", "image",
+                                                       "badgeclassOpenBadgeId", "issuerOpenBadgeId", "revoked",
+                                                       "revocationReason", "acceptance", "extensions", "notify",
+                                                       "allowDuplicateAwards"}):
+            errors.add(name, "unknown field", None)
+        if "expires" in given and given["expires"] is None:
+            moment(given, "expires", errors)
+        errors.raise_if_any()
+        assert award is not None
+        if old.recipient_plaintext is None:
+            raise InvalidInput("the recipient of this assertion is only known hashed: revoke it and issue anew")
+        await store.lock_for(old, "replace")
+        (new,) = await store.award(badge, [award], replacing=old)
+        await store.replace(old, new)
+        if hosting.reader is not None:
+            hosting.reader.forget(old.public_id)
+        return ok(assertion_entity(new, badge.public_id, issuer.public_id, hosting.urls))
+
+
+ROUTE_HANDLERS: list[Any] = [IssuerAssertionsController, BadgeClassAssertionsController, AssertionsController]

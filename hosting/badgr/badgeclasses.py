@@ -1,0 +1,181 @@
+"""``/v2/badgeclasses`` and ``/v2/issuers/{id}/badgeclasses``: list, create, read, update, delete badge classes.
+
+Any role on the issuer reads; owners and editors write. A badge class with assertions cannot be deleted (409).
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from typing import Any
+
+from litestar import Controller, Request, Response, delete, get, post, put
+from sqlalchemy import delete as sql_delete
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.inspection import inspect
+
+from hosting.api.images import prefetch_image, read_image
+from hosting.api.lookup import EDIT_ROLES, find_issuer, require_role
+from hosting.app.state import HostingState
+from hosting.badgr.auth import BadgrCaller
+from hosting.badgr.envelope import envelope, ok
+from hosting.badgr.inputs import badge_fields, check_badge, flag
+from hosting.badgr.views import badgeclass_entity
+from hosting.lib.body import FieldErrors, read_body, slugify
+from hosting.lib.errors import Conflict, NotFound
+from hosting.lib.ids import is_public_id
+from hosting.storage.models import Assertion, BadgeClass, Issuer, StoredImage
+from hosting.storage.store import HostingStore
+
+__all__ = ["ROUTE_HANDLERS", "find_badgeclass"]
+
+_ISSUER = {"badgr_scope": "issuer"}
+
+
+async def find_badgeclass(session: AsyncSession, caller: BadgrCaller, ref: str) -> tuple[Issuer, str | None,
+                                                                                      BadgeClass]:
+    """A badge class by entityId, with its issuer and the caller's role (404 without a role, or out of scope)."""
+    if not is_public_id(ref):
+        raise NotFound("no such badge class")
+    row = (await session.execute(select(BadgeClass, Issuer.public_id).join(Issuer, Issuer.id == BadgeClass.issuer_id)
+                                 .where(BadgeClass.public_id == ref))).first()
+    if row is None:
+        raise NotFound("no such badge class")
+    badge, issuer_ref = row
+    try:
+        issuer, role = await find_issuer(session, caller.principal, issuer_ref)
+    except NotFound:
+        raise NotFound("no such badge class") from None
+    return issuer, role, badge
+
+
+async def _replace_image(store: HostingStore, badge: BadgeClass, data: bytes) -> None:
+    """New artwork; the old image and the baked images of the badge's assertions (which carry it) go."""
+    session = store.session
+    old = badge.image_id
+    badge.image_id = (await store.add_image(data)).id
+    baked = [i for i in (await session.scalars(select(Assertion.baked_image_id).where(
+        Assertion.badge_class_id == badge.id, Assertion.baked_image_id.is_not(None)))).all() if i is not None]
+    if baked:
+        await session.execute(update(Assertion).where(Assertion.badge_class_id == badge.id)
+                              .values(baked_image_id=None))
+    await session.flush()
+    await session.execute(sql_delete(StoredImage).where(StoredImage.id.in_([old, *baked])))
+
+
+async def _create(request: Request[Any, Any, Any], session: AsyncSession, caller: BadgrCaller,
+                  hosting: HostingState, store: HostingStore, data: dict[str, Any], issuer_ref: str) -> Response[Any]:
+    await prefetch_image(hosting, data)
+    issuer, role = await find_issuer(session, caller.principal, issuer_ref)
+    require_role(caller.principal, role, EDIT_ROLES, "creating badge classes")
+    errors = FieldErrors()
+    fields = badge_fields(data, errors, creating=True)
+    check_badge(BadgeClass(issuer_id=issuer.id, slug="probe", image_id=0, **fields), hosting.urls, errors)
+    errors.raise_if_any()
+    image = await read_image(hosting, data.get("image"))
+    assert image is not None  # badge_fields refused a missing image
+    base = slugify(fields["name"]) if re.search(r"[a-z0-9]", fields["name"].lower()) else "badge"
+    slug = f"{base[:42].rstrip('-')}-{secrets.token_hex(3)}"
+    badge = await store.create_badge_class(issuer, slug=slug, image=image, **fields)
+    return ok(badgeclass_entity(badge, issuer.public_id, hosting.urls), status=201)
+
+
+class IssuerBadgeClassesController(Controller):
+    path = "/issuers/{issuer_ref:str}/badgeclasses"
+    tags = ["badgr v2"]  # noqa: RUF012
+    opt = _ISSUER
+
+    @get("/")
+    async def list_badgeclasses(self, db_session: AsyncSession, caller: BadgrCaller, hosting: HostingState,
+                                issuer_ref: str, include_archived: str | None = None) -> Response[Any]:
+        """The issuer's badge classes, oldest first (archived ones only with ``include_archived=true``)."""
+        issuer, _ = await find_issuer(db_session, caller.principal, issuer_ref)
+        errors = FieldErrors()
+        archived = flag({"include_archived": include_archived}, "include_archived", False, errors)
+        errors.raise_if_any()
+        query = select(BadgeClass).where(BadgeClass.issuer_id == issuer.id)
+        if not archived:
+            query = query.where(BadgeClass.archived.is_(False))
+        badges = (await db_session.scalars(query.order_by(BadgeClass.created_at, BadgeClass.id).limit(1000))).all()
+        return envelope([badgeclass_entity(b, issuer.public_id, hosting.urls) for b in badges])
+
+    @post("/", status_code=201)
+    async def create_badgeclass(self, request: Request[Any, Any, Any], db_session: AsyncSession,
+                                caller: BadgrCaller, hosting: HostingState, store: HostingStore,
+                                issuer_ref: str) -> Response[Any]:
+        """Create a badge class (owners, editors); ``image`` a data: URI or an http(s) URL."""
+        data = await read_body(request)
+        data.pop("issuer", None)
+        return await _create(request, db_session, caller, hosting, store, data, issuer_ref)
+
+
+class BadgeClassesController(Controller):
+    path = "/badgeclasses"
+    tags = ["badgr v2"]  # noqa: RUF012
+    opt = _ISSUER
+
+    @post("/", status_code=201)
+    async def create_badgeclass(self, request: Request[Any, Any, Any], db_session: AsyncSession,
+                                caller: BadgrCaller, hosting: HostingState, store: HostingStore) -> Response[Any]:
+        """Create a badge class of the issuer named in the body (``issuer``: its entityId)."""
+        data = await read_body(request)
+        issuer_ref = data.pop("issuer", None)
+        if not isinstance(issuer_ref, str) or not issuer_ref:
+            errors = FieldErrors()
+            errors.add("issuer", "required: the entityId of the issuer", None)
+            errors.raise_if_any()
+        return await _create(request, db_session, caller, hosting, store, data, str(issuer_ref))
+
+    @get("/{badge_ref:str}")
+    async def get_badgeclass(self, db_session: AsyncSession, caller: BadgrCaller, hosting: HostingState,
+                             badge_ref: str) -> Response[Any]:
+        issuer, _, badge = await find_badgeclass(db_session, caller, badge_ref)
+        return ok(badgeclass_entity(badge, issuer.public_id, hosting.urls))
+
+    @put("/{badge_ref:str}")
+    async def put_badgeclass(self, request: Request[Any, Any, Any], db_session: AsyncSession, caller: BadgrCaller,
+                             hosting: HostingState, store: HostingStore, badge_ref: str) -> Response[Any]:
+        """Update (owners, editors): the fields given change; a new ``image`` replaces the artwork."""
+        data = await read_body(request)
+        data.pop("issuer", None)
+        await prefetch_image(hosting, data)
+        issuer, role, badge = await find_badgeclass(db_session, caller, badge_ref)
+        require_role(caller.principal, role, EDIT_ROLES, "editing badge classes")
+        errors = FieldErrors()
+        fields = badge_fields(data, errors, creating=False)
+        columns = {a.key: getattr(badge, a.key) for a in inspect(BadgeClass).column_attrs}
+        check_badge(BadgeClass(**{**columns, **fields}), hosting.urls, errors)
+        errors.raise_if_any()
+        image = data.get("image")
+        if isinstance(image, str) and image.strip() and image.strip() != hosting.urls.badge_image(badge.public_id):
+            new = await read_image(hosting, image)
+            if new is not None:
+                await _replace_image(store, badge, new)
+        for column, value in fields.items():
+            setattr(badge, column, value)
+        badge.invalidate()
+        await db_session.flush()
+        if hosting.reader is not None:
+            hosting.reader.forget(badge.public_id)
+        return ok(badgeclass_entity(badge, issuer.public_id, hosting.urls))
+
+    @delete("/{badge_ref:str}", status_code=204)
+    async def delete_badgeclass(self, db_session: AsyncSession, caller: BadgrCaller, hosting: HostingState,
+                                badge_ref: str) -> None:
+        """Delete a badge class without assertions (owners, editors; 204 as Badgr); 409 otherwise."""
+        _, role, badge = await find_badgeclass(db_session, caller, badge_ref)
+        require_role(caller.principal, role, EDIT_ROLES, "deleting badge classes")
+        count = int(await db_session.scalar(select(func.count()).select_from(Assertion).where(
+            Assertion.badge_class_id == badge.id)) or 0)
+        if count:
+            raise Conflict(f"the badge class has {count} assertion(s) and cannot be deleted")
+        image_id = badge.image_id
+        await db_session.delete(badge)
+        await db_session.flush()
+        await db_session.execute(sql_delete(StoredImage).where(StoredImage.id == image_id))
+        if hosting.reader is not None:
+            hosting.reader.forget(badge.public_id)
+
+
+ROUTE_HANDLERS: list[Any] = [IssuerBadgeClassesController, BadgeClassesController]

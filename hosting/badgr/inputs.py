@@ -1,0 +1,213 @@
+"""Reading Badgr v2 request bodies into our values: issuers, badge classes, awards. Every problem goes to a
+:class:`~hosting.lib.body.FieldErrors` under the Badgr field name (``fieldErrors`` in the envelope)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import openbadges_core as ob
+from hosting.lib.body import FieldErrors
+from hosting.lib.urls import PublicUrls
+from hosting.public import documents as docs
+from hosting.storage.models import BadgeClass, utcnow
+from hosting.storage.store import Award
+from openbadges_core import ob2
+
+__all__ = ["LONG_TEXT", "award_from", "badge_fields", "check_badge", "flag", "issuer_fields", "moment"]
+
+LONG_TEXT = 16_384
+_MAX_EVIDENCE = 50
+# Badgr echoes these back on GET-then-PUT; they are ignored on input.
+READ_ONLY = frozenset({"entityType", "entityId", "openBadgeId", "createdAt", "createdBy", "staff", "extensions",
+                       "issuerOpenBadgeId", "badgeclassOpenBadgeId", "acceptance", "revoked", "revocationReason",
+                       "archived", "expires", "badgrDomain", "sourceUrl", "originalJson", "organizationId",
+                       "alignments", "image_url"})
+
+
+def flag(data: dict[str, Any], name: str, default: bool, errors: FieldErrors) -> bool:
+    value = data.get(name, default)
+    if value is None:
+        return default
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "1", "false", "0"):
+        return value.strip().lower() in ("true", "1")
+    errors.add(name, "must be true or false", value)
+    return default
+
+
+def moment(data: dict[str, Any], name: str, errors: FieldErrors) -> datetime | None:
+    """An ISO 8601 date or date-time in the forms Badgr clients send (``2024-05-01 10:00:00Z`` too); UTC."""
+    value = data.get(name)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        errors.add(name, "must be an ISO 8601 date or date-time", value)
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip().replace("z", "Z"))
+    except ValueError:
+        errors.add(name, "must be an ISO 8601 date or date-time", value)
+        return None
+    if not 1900 <= parsed.year <= 9999:
+        errors.add(name, "year out of range", value)
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC).replace(microsecond=0)
+
+
+def _unknown(data: dict[str, Any], known: set[str], errors: FieldErrors) -> None:
+    for name in sorted(set(data) - known - READ_ONLY):
+        errors.add(name, "unknown field", None)
+
+
+def issuer_fields(data: dict[str, Any], errors: FieldErrors, *, creating: bool) -> dict[str, Any]:
+    """name, email, url, description (image: read by the caller)."""
+    _unknown(data, {"name", "email", "url", "description", "image"}, errors)
+    out: dict[str, Any] = {}
+    if creating or "name" in data:
+        out["name"] = errors.text(data, "name", required=True, max_len=255)
+    if creating or "url" in data:
+        out["url"] = errors.url(data, "url", required=True)
+    if creating or "email" in data:
+        out["email"] = errors.email(data, "email", required=True)
+    if "description" in data:
+        out["description"] = errors.text(data, "description", max_len=LONG_TEXT, nullable=True) or None
+    given = {f: out[f] for f in ("url", "email") if isinstance(out.get(f), str)}
+    if given:  # what the library would refuse in the public Issuer Profile
+        probe = {"@context": ob2.OB2_CONTEXT, "type": "Issuer", "id": "https://issuer.example.org/probe",
+                 "name": "probe", "url": "https://issuer.example.org/", "email": "probe@example.org", **given}
+        for issue in ob2.document_issues(probe, kind="Issuer"):
+            name = issue.path.split(".", 1)[0].split("[", 1)[0]
+            if name in given:
+                errors.add(name, issue.message, given[name])
+    return out
+
+
+_BADGE_ALIASES = {"criteria_url": "criteriaUrl", "criteria_text": "criteriaNarrative"}
+
+
+def badge_fields(data: dict[str, Any], errors: FieldErrors, *, creating: bool) -> dict[str, Any]:
+    """Column values from a Badgr badge class body (``criteria_url``/``criteria_text`` accepted as aliases)."""
+    data = dict(data)
+    for alias, name in _BADGE_ALIASES.items():
+        if alias in data:
+            if name in data:
+                errors.add(alias, f"given twice (as {alias} and {name})", None)
+            data[name] = data.pop(alias)
+    _unknown(data, {"name", "description", "image", "criteriaUrl", "criteriaNarrative", "tags", "issuer",
+                    "achievementType", "imageAltText"}, errors)
+    out: dict[str, Any] = {}
+    if creating or "name" in data:
+        out["name"] = errors.text(data, "name", required=True, max_len=255)
+    if creating or "description" in data:
+        out["description"] = errors.text(data, "description", required=True, max_len=LONG_TEXT)
+    if creating and data.get("image") in (None, ""):
+        errors.add("image", "required (a data: URI or an http(s) URL)", None)
+    if "criteriaUrl" in data:
+        out["criteria_url"] = errors.url(data, "criteriaUrl") if data["criteriaUrl"] not in (None, "") else None
+    if "criteriaNarrative" in data:
+        out["criteria_narrative"] = errors.text(data, "criteriaNarrative", max_len=LONG_TEXT, nullable=True) or None
+    for name, column, max_len in (("achievementType", "achievement_type", 255),
+                                  ("imageAltText", "image_alt_text", 1024)):
+        if name in data:
+            out[column] = errors.text(data, name, max_len=max_len, nullable=True) or None
+    if "tags" in data:
+        tags = data["tags"] if data["tags"] is not None else []
+        if not isinstance(tags, list) or len(tags) > 50 or not all(isinstance(t, str) and 0 < len(t) <= 255
+                                                                    for t in tags):
+            errors.add("tags", "a list of at most 50 strings", None)
+        else:
+            out["tags"] = list(dict.fromkeys(t.strip() for t in tags if t.strip()))
+    return out
+
+
+def check_badge(candidate: BadgeClass, urls: PublicUrls, errors: FieldErrors) -> None:
+    """The badge class as it would be stored must make a valid public BadgeClass document."""
+    if not candidate.criteria_url and not candidate.criteria_narrative:
+        errors.add("criteriaNarrative", "criteriaUrl or criteriaNarrative is required", None)
+    if errors.details:
+        return
+    try:
+        docs.badge_document(candidate, "probe", urls)
+    except ob.ValidationError as exc:
+        for issue in exc.issues:
+            errors.add({"criteria.id": "criteriaUrl", "criteria.narrative": "criteriaNarrative"}.get(
+                issue.path, issue.path), issue.message, None)
+
+
+def _recipient(data: dict[str, Any], errors: FieldErrors) -> tuple[str, str, bool] | None:
+    raw = data.get("recipient")
+    if not isinstance(raw, dict):
+        errors.add("recipient", "required: {identity, type, hashed}", None)
+        return None
+    for name in sorted(set(raw) - {"identity", "type", "hashed", "plaintextIdentity", "salt"}):
+        errors.add(f"recipient.{name}", "unknown field", None)
+    rtype = raw.get("type") or "email"
+    hashed = flag(raw, "hashed", True, errors)
+    if rtype == "email":
+        value = errors.email({"recipient.identity": raw.get("identity")}, "recipient.identity", required=True)
+    elif rtype == "url":
+        value = errors.url({"recipient.identity": raw.get("identity")}, "recipient.identity", required=True)
+    elif rtype == "telephone":
+        value = errors.text({"recipient.identity": raw.get("identity")}, "recipient.identity", required=True,
+                            max_len=32)
+    else:
+        errors.add("recipient.type", "email, url or telephone", rtype)
+        return None
+    return None if value is None else (value, rtype, hashed)
+
+
+def _evidence(data: dict[str, Any], errors: FieldErrors) -> tuple[dict[str, Any], ...]:
+    items = data.get("evidence") or []
+    if not isinstance(items, list) or len(items) > _MAX_EVIDENCE:
+        errors.add("evidence", f"a list of at most {_MAX_EVIDENCE} objects {{url, narrative}}", None)
+        return ()
+    out: list[dict[str, Any]] = []
+    for i, item in enumerate(items):
+        where = f"evidence[{i}]"
+        if not isinstance(item, dict) or not (item.get("url") or item.get("narrative")):
+            errors.add(where, "an object with url and/or narrative", None)
+            continue
+        url = errors.url(item, "url") if item.get("url") else None
+        narrative = errors.text(item, "narrative", max_len=LONG_TEXT) if item.get("narrative") else None
+        out.append({"type": "Evidence", **({"id": url} if url else {}), **({"narrative": narrative}
+                                                                            if narrative else {})})
+    return tuple(out)
+
+
+AWARD_FIELDS = frozenset({"recipient", "issuedOn", "narrative", "evidence", "expires", "notify",
+                          "allowDuplicateAwards", "badgeclass", "badgeclassOpenBadgeId", "extensions", "issuer",
+                          "image", "entityType", "entityId", "openBadgeId", "createdAt", "createdBy",
+                          "issuerOpenBadgeId", "acceptance", "revoked", "revocationReason"})
+
+
+def award_from(data: Any, errors: FieldErrors, *, defaults: dict[str, Any] | None = None) -> tuple[Award | None, bool]:
+    """An :class:`Award` (and its ``notify`` flag) from one Badgr assertion body.
+
+    ``allowDuplicateAwards`` keeps Badgr's meaning: true (the default) issues whatever the recipient holds;
+    false refuses whenever the recipient already holds the badge class.
+    """
+    defaults = defaults or {}
+    if not isinstance(data, dict):
+        errors.add("assertion", "must be an object", None)
+        return None, False
+    for name in sorted(set(data) - AWARD_FIELDS):
+        errors.add(name, "unknown field", None)
+    before = len(errors.details)
+    recipient = _recipient(data, errors)
+    issued_on = moment(data, "issuedOn", errors)
+    expires = moment(data, "expires", errors)
+    if expires is not None and expires <= (issued_on or utcnow()):
+        errors.add("expires", "must be after issuedOn (now, when issuedOn is not given)", data.get("expires"))
+    narrative = errors.text(data, "narrative", max_len=LONG_TEXT, nullable=True) or None
+    evidence = _evidence(data, errors)
+    allow = flag(data, "allowDuplicateAwards", defaults.get("allowDuplicateAwards", True), errors)
+    notify = flag(data, "notify", defaults.get("notify", False), errors)
+    if len(errors.details) > before or recipient is None:
+        return None, notify
+    identity, rtype, hashed = recipient
+    return Award(recipient=identity, recipient_type=rtype, hashed=hashed, issued_on=issued_on, expires=expires,
+                 narrative=narrative, evidence=evidence, allow_duplicate=True, refuse_if_held=not allow), notify

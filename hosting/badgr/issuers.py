@@ -1,0 +1,294 @@
+"""``/v2/issuers``: list, create, read (by entityId, by base64 openBadgeId), update, delete; and staff.
+
+Visibility and rights are ``/v1``'s (hosting/api/lookup.py): a role is needed to see an issuer (404 otherwise),
+owners and editors edit, owners delete and manage staff; the last owner can be neither removed nor demoted.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import secrets
+from typing import Any
+
+from litestar import Controller, Request, Response, delete, get, patch, post, put
+from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import delete as sql_delete
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hosting.api.images import prefetch_image, read_image
+from hosting.api.lookup import EDIT_ROLES, find_issuer, not_deleted, require_role
+from hosting.app.state import HostingState
+from hosting.badgr.auth import BadgrCaller
+from hosting.badgr.envelope import envelope, ok
+from hosting.badgr.inputs import issuer_fields
+from hosting.badgr.views import issuer_entity, staff_entity
+from hosting.lib.body import FieldErrors, read_body, slugify
+from hosting.lib.errors import Conflict, InvalidInput, NotFound, NotPermitted
+from hosting.lib.ids import new_public_id
+from hosting.storage.models import (
+    Assertion,
+    AssertionState,
+    DeletedIssuer,
+    Issuer,
+    Role,
+    StaffRole,
+    StoredImage,
+    User,
+    utcnow,
+)
+from hosting.storage.store import HostingStore
+
+__all__ = ["ROUTE_HANDLERS", "issuer_view"]
+
+_ISSUER = {"badgr_scope": "issuer"}
+
+
+async def issuer_view(session: AsyncSession, issuer: Issuer, hosting: HostingState,
+                      include_staff: bool = True) -> dict[str, Any]:
+    rows = (await session.execute(
+        select(StaffRole, User).outerjoin(User, User.email == StaffRole.email)
+        .where(StaffRole.issuer_id == issuer.id).order_by(StaffRole.created_at, StaffRole.id))).all()
+    owner = next((user.public_id for row, user in rows if row.role == Role.OWNER and user is not None), None)
+    staff = [staff_entity(row, user) for row, user in rows] if include_staff else None
+    return issuer_entity(issuer, hosting.urls, staff=staff, created_by=owner)
+
+
+def _decode_open_badge_id(value: str, hosting: HostingState) -> str:
+    """The public id in a base64 (URL-safe or not, padded or not) openBadgeId of an issuer of this server."""
+    try:
+        url = base64.urlsafe_b64decode(value.replace("+", "-").replace("/", "_") + "=" * (-len(value) % 4)
+                                       ).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise NotFound("no such issuer") from None
+    prefix = hosting.urls.issuer("")
+    if not url.startswith(prefix) or "/" in url[len(prefix):]:
+        raise NotFound("no such issuer")
+    return url[len(prefix):]
+
+
+def _include_staff(value: str | None) -> bool:
+    return (value or "true").lower() not in ("false", "0", "no")
+
+
+async def _refuse_if_last_owner(session: AsyncSession, issuer: Issuer, row: StaffRole, action: str) -> None:
+    if row.role != Role.OWNER:
+        return
+    owners = int(await session.scalar(select(func.count()).select_from(StaffRole).where(
+        StaffRole.issuer_id == issuer.id, StaffRole.role == Role.OWNER)) or 0)
+    if owners <= 1:
+        raise Conflict(f"cannot {action} the last owner of the issuer",
+                       details=[{"field": "role", "message": "last owner", "value": row.email}])
+
+
+class IssuersController(Controller):
+    path = "/issuers"
+    tags = ["badgr v2"]  # noqa: RUF012 - Litestar reads these class attributes
+    opt = _ISSUER
+
+    @get("/")
+    async def list_issuers(self, db_session: AsyncSession, caller: BadgrCaller, hosting: HostingState,
+                           include_staff: str | None = None) -> Response[Any]:
+        """The issuers the user holds a role on (every issuer for an admin), oldest first."""
+        principal = caller.principal
+        visible = not_deleted()
+        if principal.issuers is not None:
+            visible = and_(visible, Issuer.public_id.in_(sorted(principal.issuers)))
+        if not principal.admin:
+            visible = and_(visible, exists().where(StaffRole.issuer_id == Issuer.id,
+                                                   StaffRole.email == principal.email))
+        issuers = (await db_session.scalars(select(Issuer).where(visible).order_by(Issuer.created_at, Issuer.id)
+                                            .limit(1000))).all()
+        return envelope([await issuer_view(db_session, i, hosting, _include_staff(include_staff))
+                         for i in issuers])
+
+    @post("/", status_code=201, opt={"badgr_scope": "issuer:create"})
+    async def create_issuer(self, request: Request[Any, Any, Any], db_session: AsyncSession, caller: BadgrCaller,
+                            hosting: HostingState, store: HostingStore) -> Response[Any]:
+        """Create an issuer; the user becomes its owner (needs the unrestricted ``rw:issuer``)."""
+        data = await read_body(request)
+        await prefetch_image(hosting, data)
+        errors = FieldErrors()
+        fields = issuer_fields(data, errors, creating=True)
+        errors.raise_if_any()
+        image = await read_image(hosting, data.get("image"))
+        slug = slugify(fields["name"])
+        if await db_session.scalar(select(Issuer.id).where(Issuer.slug == slug)) is not None:
+            slug = f"{slug[:43]}-{secrets.token_hex(3)}"
+        issuer = await store.create_issuer(slug=slug, image=image, **fields)
+        db_session.add(StaffRole(issuer_id=issuer.id, email=caller.principal.email, role=Role.OWNER))
+        await db_session.flush()
+        return ok(await issuer_view(db_session, issuer, hosting), status=201)
+
+    @get("/{issuer_ref:str}")
+    async def get_issuer(self, db_session: AsyncSession, caller: BadgrCaller, hosting: HostingState,
+                         issuer_ref: str, include_staff: str | None = None) -> Response[Any]:
+        issuer, _ = await find_issuer(db_session, caller.principal, issuer_ref)
+        return ok(await issuer_view(db_session, issuer, hosting, _include_staff(include_staff)))
+
+    @get(["/openBadgeId/{open_badge_id:str}", "/ref/{open_badge_id:str}"])
+    async def get_by_open_badge_id(self, db_session: AsyncSession, caller: BadgrCaller, hosting: HostingState,
+                                   open_badge_id: str) -> Response[Any]:
+        """An issuer by its base64-encoded openBadgeId (the public URL here)."""
+        issuer, _ = await find_issuer(db_session, caller.principal, _decode_open_badge_id(open_badge_id, hosting))
+        return ok(await issuer_view(db_session, issuer, hosting))
+
+    @put(["/openBadgeId/{open_badge_id:str}", "/ref/{open_badge_id:str}"])
+    async def put_by_open_badge_id(self, request: Request[Any, Any, Any], db_session: AsyncSession,
+                                   caller: BadgrCaller, hosting: HostingState, store: HostingStore,
+                                   open_badge_id: str) -> Response[Any]:
+        return await self._update(request, db_session, caller, hosting, store,
+                                  _decode_open_badge_id(open_badge_id, hosting))
+
+    @patch(["/openBadgeId/{open_badge_id:str}", "/ref/{open_badge_id:str}"])
+    async def patch_by_open_badge_id(self, request: Request[Any, Any, Any], db_session: AsyncSession,
+                                     caller: BadgrCaller, hosting: HostingState, store: HostingStore,
+                                     open_badge_id: str) -> Response[Any]:
+        return await self._update(request, db_session, caller, hosting, store,
+                                  _decode_open_badge_id(open_badge_id, hosting))
+
+    @delete(["/openBadgeId/{open_badge_id:str}", "/ref/{open_badge_id:str}"], status_code=204)
+    async def delete_by_open_badge_id(self, db_session: AsyncSession, caller: BadgrCaller, hosting: HostingState,
+                                      open_badge_id: str) -> None:
+        await self._delete(db_session, caller, _decode_open_badge_id(open_badge_id, hosting))
+
+    async def _update(self, request: Request[Any, Any, Any], db_session: AsyncSession, caller: BadgrCaller,
+                      hosting: HostingState, store: HostingStore, issuer_ref: str) -> Response[Any]:
+        data = await read_body(request)
+        await prefetch_image(hosting, data)
+        issuer, role = await find_issuer(db_session, caller.principal, issuer_ref)
+        require_role(caller.principal, role, EDIT_ROLES, "editing the issuer")
+        errors = FieldErrors()
+        fields = issuer_fields(data, errors, creating=False)
+        errors.raise_if_any()
+        image = data.get("image")
+        old_image = None
+        if isinstance(image, str) and image.strip() and image.strip() != hosting.urls.issuer_image(issuer.public_id):
+            new = await read_image(hosting, image)
+            if new is not None:
+                old_image, issuer.image_id = issuer.image_id, (await store.add_image(new)).id
+        for name, value in fields.items():
+            setattr(issuer, name, value)
+        issuer.invalidate()
+        await db_session.flush()
+        if old_image is not None:
+            await db_session.execute(sql_delete(StoredImage).where(StoredImage.id == old_image))
+        if hosting.reader is not None:
+            hosting.reader.forget()
+        return ok(await issuer_view(db_session, issuer, hosting))
+
+    @put("/{issuer_ref:str}")
+    async def put_issuer(self, request: Request[Any, Any, Any], db_session: AsyncSession, caller: BadgrCaller,
+                         hosting: HostingState, store: HostingStore, issuer_ref: str) -> Response[Any]:
+        """Update (owners, editors): the fields given change."""
+        return await self._update(request, db_session, caller, hosting, store, issuer_ref)
+
+    @patch("/{issuer_ref:str}")
+    async def patch_issuer(self, request: Request[Any, Any, Any], db_session: AsyncSession, caller: BadgrCaller,
+                           hosting: HostingState, store: HostingStore, issuer_ref: str) -> Response[Any]:
+        return await self._update(request, db_session, caller, hosting, store, issuer_ref)
+
+    @delete("/{issuer_ref:str}", status_code=204)
+    async def delete_issuer(self, db_session: AsyncSession, caller: BadgrCaller, issuer_ref: str) -> None:
+        """Delete (owners; 204 as Badgr): refused (409) while it has unrevoked assertions; its public documents
+        stay."""
+        await self._delete(db_session, caller, issuer_ref)
+
+    async def _delete(self, db_session: AsyncSession, caller: BadgrCaller, issuer_ref: str) -> None:
+        issuer, role = await find_issuer(db_session, caller.principal, issuer_ref)
+        require_role(caller.principal, role, (Role.OWNER,), "deleting the issuer")
+        active = or_(Assertion.state == AssertionState.ACTIVE, Assertion.state == AssertionState.REPLACED)
+        if await db_session.scalar(select(Assertion.id).where(Assertion.issuer_id == issuer.id, active).limit(1)):
+            raise Conflict("the issuer has unrevoked assertions; revoke them first")
+        issuer.slug = "deleted-" + new_public_id().lower().replace("_", "-")[:20]
+        db_session.add(DeletedIssuer(issuer_id=issuer.id, deleted_at=utcnow(), deleted_by=caller.principal.email))
+        await db_session.flush()
+
+
+class StaffController(Controller):
+    path = "/issuers/{issuer_ref:str}/staff"
+    tags = ["badgr v2"]  # noqa: RUF012
+    opt = _ISSUER
+
+    async def _owned(self, session: AsyncSession, caller: BadgrCaller, ref: str) -> Issuer:
+        issuer, role = await find_issuer(session, caller.principal, ref)
+        if not caller.principal.admin and role != Role.OWNER:
+            raise NotPermitted("only an owner manages the staff of an issuer",
+                               details=[{"field": "role", "message": "needs owner", "value": role}])
+        await session.execute(select(Issuer.id).where(Issuer.id == issuer.id).with_for_update())
+        return issuer
+
+    async def _body(self, request: Request[Any, Any, Any]) -> tuple[str, str]:
+        data = await read_body(request)
+        errors = FieldErrors()
+        email = errors.email(data, "email", required=True)
+        role = errors.text(data, "role", required=True)
+        if role is not None and role not in Role.ALL:
+            errors.add("role", f"one of {', '.join(Role.ALL)}", role)
+        errors.raise_if_any()
+        assert email is not None and role is not None
+        return email, role
+
+    async def _staff(self, session: AsyncSession, issuer: Issuer, hosting: HostingState) -> Response[Any]:
+        return ok(await issuer_view(session, issuer, hosting))
+
+    @post(["/", "/invitations"], status_code=200)
+    async def add_staff(self, request: Request[Any, Any, Any], db_session: AsyncSession, caller: BadgrCaller,
+                        hosting: HostingState, issuer_ref: str) -> Response[Any]:
+        """Give ``email`` a ``role`` (owners). No invitation email: the role applies at once."""
+        issuer = await self._owned(db_session, caller, issuer_ref)
+        email, role = await self._body(request)
+        if await db_session.scalar(select(StaffRole.id).where(StaffRole.issuer_id == issuer.id,
+                                                              StaffRole.email == email)) is not None:
+            raise Conflict(f"{email} already has a role on this issuer",
+                           details=[{"field": "email", "message": "already staff", "value": email}])
+        db_session.add(StaffRole(issuer_id=issuer.id, email=email, role=role))
+        await db_session.flush()
+        return await self._staff(db_session, issuer, hosting)
+
+    @put("/")
+    async def put_staff(self, request: Request[Any, Any, Any], db_session: AsyncSession, caller: BadgrCaller,
+                        hosting: HostingState, issuer_ref: str) -> Response[Any]:
+        """Change a member's role (owners); the last owner cannot be demoted."""
+        return await self._change(request, db_session, caller, hosting, issuer_ref)
+
+    @patch("/")
+    async def patch_staff(self, request: Request[Any, Any, Any], db_session: AsyncSession, caller: BadgrCaller,
+                          hosting: HostingState, issuer_ref: str) -> Response[Any]:
+        return await self._change(request, db_session, caller, hosting, issuer_ref)
+
+    async def _change(self, request: Request[Any, Any, Any], db_session: AsyncSession, caller: BadgrCaller,
+                      hosting: HostingState, issuer_ref: str) -> Response[Any]:
+        issuer = await self._owned(db_session, caller, issuer_ref)
+        email, role = await self._body(request)
+        row = await db_session.scalar(select(StaffRole).where(StaffRole.issuer_id == issuer.id,
+                                                              StaffRole.email == email))
+        if row is None:
+            raise NotFound("no staff member with that email on this issuer")
+        if role != Role.OWNER:
+            await _refuse_if_last_owner(db_session, issuer, row, "demote")
+        row.role = role
+        await db_session.flush()
+        return await self._staff(db_session, issuer, hosting)
+
+    @delete("/{email_b64:str}", status_code=200)
+    async def remove_staff(self, db_session: AsyncSession, caller: BadgrCaller, hosting: HostingState,
+                           issuer_ref: str, email_b64: str) -> Response[Any]:
+        """Remove the member whose email is base64-encoded in the path (owners); never the last owner."""
+        issuer = await self._owned(db_session, caller, issuer_ref)
+        try:
+            email = base64.urlsafe_b64decode(email_b64 + "=" * (-len(email_b64) % 4)).decode().strip().lower()
+        except (binascii.Error, UnicodeDecodeError, ValueError):
+            raise InvalidInput("the email must be base64-encoded", details=[
+                {"field": "emailBase64", "message": "not base64", "value": email_b64}]) from None
+        row = await db_session.scalar(select(StaffRole).where(StaffRole.issuer_id == issuer.id,
+                                                              StaffRole.email == email))
+        if row is None:
+            raise NotFound("no staff member with that email on this issuer")
+        await _refuse_if_last_owner(db_session, issuer, row, "remove")
+        await db_session.delete(row)
+        await db_session.flush()
+        return await self._staff(db_session, issuer, hosting)
+
+
+ROUTE_HANDLERS: list[Any] = [IssuersController, StaffController]

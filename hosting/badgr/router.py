@@ -1,0 +1,29 @@
+"""The Badgr v2 API (``/v2``): one :class:`~litestar.Router` with its own auth dependency (OAuth2 access tokens
+and Badgr scopes, :mod:`hosting.badgr.auth`) and its own exception handlers (Badgr's envelope,
+:mod:`hosting.badgr.envelope`); the services are ``/v1``'s (store, lookups, state machine, outbox)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Router
+from litestar.di import Provide
+
+from hosting.api.deps import DEPENDENCIES
+from hosting.badgr import assertions, badgeclasses, issuers, users
+from hosting.badgr.auth import provide_caller
+from hosting.badgr.envelope import exception_handlers
+from hosting.badgr.openapi import BADGR_SECURITY
+
+__all__ = ["badgr_router"]
+
+_AREAS = (issuers, badgeclasses, assertions, users)
+
+
+def badgr_router() -> Router:
+    """The ``/v2`` router (a new one per app)."""
+    handlers: list[Any] = [handler for area in _AREAS for handler in area.ROUTE_HANDLERS]
+    dependencies = {name: dep for name, dep in DEPENDENCIES.items() if name != "principal"}
+    dependencies["caller"] = Provide(provide_caller)
+    return Router(path="/v2", route_handlers=handlers, dependencies=dependencies,
+                  exception_handlers=exception_handlers, security=BADGR_SECURITY, tags=["badgr v2"])

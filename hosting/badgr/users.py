@@ -1,0 +1,46 @@
+"""``/v2/users/self`` (the token's user) and ``/v2/auth/tokens`` (the user's live access tokens)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Response, get
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hosting.badgr.auth import BadgrCaller
+from hosting.badgr.envelope import envelope, ok
+from hosting.badgr.views import user_entity
+from hosting.lib.times import iso
+from hosting.storage.models import OAuthClient, OAuthToken, User, utcnow
+
+__all__ = ["ROUTE_HANDLERS"]
+
+_PROFILE = {"badgr_scope": "profile"}
+
+
+class UsersController(Controller):
+    path = "/"
+    tags = ["badgr v2"]  # noqa: RUF012
+    opt = _PROFILE
+
+    @get("/users/self")
+    async def me(self, db_session: AsyncSession, caller: BadgrCaller) -> Response[Any]:
+        """The token's user (``r:profile`` or ``rw:profile``)."""
+        user = await db_session.get_one(User, caller.grant.user_id)
+        return ok(user_entity(user))
+
+    @get("/auth/tokens")
+    async def tokens(self, db_session: AsyncSession, caller: BadgrCaller) -> Response[Any]:
+        """The user's unexpired, unrevoked access tokens (never their values)."""
+        rows = (await db_session.execute(
+            select(OAuthToken, OAuthClient).join(OAuthClient, OAuthClient.id == OAuthToken.client_id)
+            .where(OAuthToken.user_id == caller.grant.user_id, OAuthToken.revoked_at.is_(None),
+                   OAuthToken.expires_at > utcnow()).order_by(OAuthToken.created_at.desc()).limit(500))).all()
+        return envelope([{"entityType": "AccessToken", "entityId": token.family,
+                          "application": {"name": client.name or client.client_id, "clientId": client.client_id},
+                          "scope": token.scope, "created": iso(token.created_at), "expires": iso(token.expires_at)}
+                         for token, client in rows])
+
+
+ROUTE_HANDLERS: list[Any] = [UsersController]

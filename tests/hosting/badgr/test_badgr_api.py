@@ -1,0 +1,393 @@
+"""Badgr v2 routes driven with tokens from /o/token: issuers, staff, badge classes, assertions (issue, list,
+revoke, replace), the envelope on errors, scope refusals and verification at the openBadgeId."""
+
+from __future__ import annotations
+
+import base64
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from _badgr_support import OTHER_PNG, OTHER_PNG_DATA_URI, PNG_DATA_URI, bearer, login, make_user
+from litestar.testing import TestClient
+
+import openbadges_core as ob
+from hosting import Settings
+
+BASE_URL = "http://testserver.local"
+
+
+class AppFetcher:
+    """An ``ob.Fetcher`` answering from the app in-process (what a verifier on the network would get)."""
+
+    def __init__(self, api: TestClient[Any]) -> None:
+        self.api = api
+
+    def fetch(self, url: str, *, accept: str = "application/ld+json", timeout: float | None = None
+              ) -> ob.FetchResponse:
+        assert url.startswith(BASE_URL), url
+        res = self.api.get(url.removeprefix(BASE_URL), headers={"Accept": accept}, follow_redirects=False)
+        return ob.FetchResponse(url, res.status_code, res.headers.get("content-type", ""), res.content,
+                                headers=dict(res.headers))
+
+
+@dataclass
+class Org:
+    api: TestClient[Any]
+    settings: Settings
+    email: str
+    token: dict[str, Any]
+    issuer: dict[str, Any]
+    badge: dict[str, Any]
+
+    def h(self, token: dict[str, Any] | None = None) -> dict[str, str]:
+        return bearer(token or self.token)
+
+    def issue(self, recipient: str = "earner@example.org", **fields: Any) -> Any:
+        return self.api.post(f"/v2/badgeclasses/{self.badge['entityId']}/assertions", headers=self.h(),
+                             json={"recipient": {"identity": recipient, "type": "email", "hashed": True}, **fields})
+
+
+def _result(res: Any, status: int = 200) -> list[dict[str, Any]]:
+    assert res.status_code == status, res.text
+    body = res.json()
+    assert body["status"]["success"] is (status < 300), body
+    result: list[dict[str, Any]] = body["result"]
+    return result
+
+
+def _new_issuer(api: TestClient[Any], token: dict[str, Any], name: str = "Credentials Faculty") -> dict[str, Any]:
+    res = api.post("/v2/issuers", headers=bearer(token), json={
+        "name": name, "email": "faculty@example.org", "url": "https://example.org",
+        "description": "This is the faculty.", "image": PNG_DATA_URI})
+    return _result(res, 201)[0]
+
+
+def _new_badge(api: TestClient[Any], token: dict[str, Any], issuer: dict[str, Any], **fields: Any) -> dict[str, Any]:
+    body = {"name": "Math Expert", "description": "Mastery of math.", "image": PNG_DATA_URI,
+            "criteria_text": "Pass the exam.", "tags": ["math"], **fields}
+    return _result(api.post(f"/v2/issuers/{issuer['entityId']}/badgeclasses", headers=bearer(token), json=body),
+                   201)[0]
+
+
+@pytest.fixture
+def org(badgr: TestClient[Any], badgr_settings: Settings) -> Org:
+    email = make_user(badgr_settings, "owner")
+    token = login(badgr, badgr_settings, email)
+    issuer = _new_issuer(badgr, token)
+    return Org(badgr, badgr_settings, email, token, issuer, _new_badge(badgr, token, issuer))
+
+
+def test_issuer_entities_have_badgr_fields(org: Org) -> None:
+    issuer = org.issuer
+    assert issuer["entityType"] == "Issuer" and issuer["openBadgeId"] == f"{BASE_URL}/public/issuers/{issuer['entityId']}"
+    assert issuer["staff"][0]["role"] == "owner" and issuer["staff"][0]["user"]["email"] == org.email
+    assert issuer["createdBy"] == issuer["staff"][0]["user"]["entityId"] and issuer["createdAt"].endswith("Z")
+    assert issuer["image"].endswith("/image")
+    listed = _result(org.api.get("/v2/issuers", headers=org.h()))
+    assert [i["entityId"] for i in listed] == [issuer["entityId"]]
+    b64 = base64.urlsafe_b64encode(issuer["openBadgeId"].encode()).decode().rstrip("=")
+    assert _result(org.api.get(f"/v2/issuers/openBadgeId/{b64}", headers=org.h()))[0]["entityId"] == issuer["entityId"]
+    updated = _result(org.api.put(f"/v2/issuers/{issuer['entityId']}", headers=org.h(),
+                                  json={**issuer, "name": "Renamed"}))[0]
+    assert updated["name"] == "Renamed"
+    again = _result(org.api.put(f"/v2/issuers/ref/{b64}", headers=org.h(), json={"description": "new text"}))[0]
+    assert again["name"] == "Renamed" and again["description"] == "new text"
+    assert org.api.get(f"/public/issuers/{issuer['entityId']}").json()["description"] == "new text"
+    elsewhere = base64.urlsafe_b64encode(b"https://elsewhere.example.org/public/issuers/x").decode()
+    assert org.api.get(f"/v2/issuers/openBadgeId/{elsewhere}", headers=org.h()).status_code == 404
+
+
+def test_delete_issuer_needs_its_assertions_revoked(org: Org) -> None:
+    path = f"/v2/issuers/{org.issuer['entityId']}"
+    made = _result(org.issue(), 201)[0]
+    res = org.api.delete(path, headers=org.h())
+    assert res.status_code == 409 and res.json()["status"]["success"] is False
+    _result(org.api.post("/v2/assertions/revoke", headers=org.h(), json=[{"entityId": made["entityId"]}]))
+    res = org.api.delete(path, headers=org.h())
+    assert res.status_code == 204
+    assert org.api.get(path, headers=org.h()).status_code == 404
+    assert org.api.get(made["openBadgeId"].removeprefix(BASE_URL)).status_code == 410  # still published
+
+
+def test_images_from_private_urls_are_refused(org: Org) -> None:
+    res = org.api.put(f"/v2/issuers/{org.issuer['entityId']}", headers=org.h(),
+                      json={"image": "http://127.0.0.1:9/logo.png"})
+    assert res.status_code == 400 and "image" in res.json()["fieldErrors"]
+    res = org.api.put(f"/v2/badgeclasses/{org.badge['entityId']}", headers=org.h(),
+                      json={"image": "data:text/html;base64,PGgxPg=="})
+    assert res.status_code == 400 and "image" in res.json()["fieldErrors"]
+
+
+def test_field_errors_use_the_badgr_envelope(org: Org) -> None:
+    res = org.api.post("/v2/issuers", headers=org.h(), json={"name": "", "email": "nope", "url": "ftp://x"})
+    assert res.status_code == 400
+    body = res.json()
+    assert body["status"]["success"] is False and body["result"] == []
+    assert set(body["fieldErrors"]) >= {"name", "email", "url"}
+    res = org.api.get("/v2/issuers/doesNotExist99", headers=org.h())
+    assert res.status_code == 404 and res.json()["status"]["success"] is False
+    res = org.api.get("/v2/issuers")
+    assert res.status_code == 401 and res.json()["status"]["description"].startswith("missing bearer token")
+
+
+def test_badge_class_routes_and_aliases(org: Org) -> None:
+    badge = org.badge
+    assert badge["entityType"] == "BadgeClass" and badge["issuer"] == org.issuer["entityId"]
+    assert badge["criteriaNarrative"] == "Pass the exam." and badge["tags"] == ["math"]
+    assert badge["openBadgeId"] == f"{BASE_URL}/public/badges/{badge['entityId']}"
+    other = _result(org.api.post("/v2/badgeclasses", headers=org.h(), json={
+        "issuer": org.issuer["entityId"], "name": "Second", "description": "d", "image": PNG_DATA_URI,
+        "criteria_url": "https://example.org/criteria"}), 201)[0]
+    assert other["criteriaUrl"] == "https://example.org/criteria"
+    listed = _result(org.api.get(f"/v2/issuers/{org.issuer['entityId']}/badgeclasses", headers=org.h()))
+    assert {b["entityId"] for b in listed} == {badge["entityId"], other["entityId"]}
+    changed = _result(org.api.put(f"/v2/badgeclasses/{other['entityId']}", headers=org.h(),
+                                  json={"name": "Second, renamed"}))[0]
+    assert changed["name"] == "Second, renamed"
+    _result(org.api.put(f"/v2/badgeclasses/{other['entityId']}", headers=org.h(),
+                        json={"image": OTHER_PNG_DATA_URI}))
+    assert org.api.get(f"/public/badges/{other['entityId']}/image").content == OTHER_PNG
+    assert org.api.get(f"/public/badges/{other['entityId']}").json()["name"] == "Second, renamed"
+    gone = org.api.delete(f"/v2/badgeclasses/{other['entityId']}", headers=org.h())
+    assert gone.status_code == 204 and gone.content == b""
+    assert org.api.get(f"/v2/badgeclasses/{other['entityId']}", headers=org.h()).status_code == 404
+    res = org.api.post("/v2/badgeclasses", headers=org.h(), json={"issuer": org.issuer["entityId"], "name": "x",
+                                                                   "description": "d", "image": PNG_DATA_URI})
+    assert res.status_code == 400 and "criteriaNarrative" in res.json()["fieldErrors"]
+
+
+def test_issued_assertion_verifies_then_is_410_after_delete(org: Org) -> None:
+    made = _result(org.issue(issuedOn="2024-05-01 10:00:00Z", narrative="Well done",
+                             evidence=[{"url": "https://example.org/work", "narrative": "the work"}]), 201)[0]
+    assert made["entityType"] == "Assertion" and made["badgeclass"] == org.badge["entityId"]
+    assert made["issuedOn"] == "2024-05-01T10:00:00Z" and made["revoked"] is False
+    assert made["recipient"]["plaintextIdentity"] == "earner@example.org" and made["recipient"]["hashed"] is True
+    assert made["evidence"] == [{"url": "https://example.org/work", "narrative": "the work"}]
+    report = ob.verify(made["openBadgeId"], recipient="earner@example.org",
+                       options=ob.VerifyOptions(fetcher=AppFetcher(org.api), use_cache=False))
+    assert report.valid, report.to_dict()
+    res = org.api.request("DELETE", f"/v2/assertions/{made['entityId']}", headers=org.h(),
+                          json={"revocation_reason": "issued in error"})
+    revoked = _result(res)[0]
+    assert revoked["revoked"] is True and revoked["revocationReason"] == "issued in error"
+    assert org.api.get(made["openBadgeId"].removeprefix(BASE_URL)).status_code == 410
+    report = ob.verify(made["openBadgeId"], options=ob.VerifyOptions(fetcher=AppFetcher(org.api), use_cache=False))
+    assert not report.valid and report.revoked is True
+    assert org.api.delete(f"/v2/assertions/{made['entityId']}", headers=org.h()).status_code == 409
+
+
+def test_bad_award_fields_are_field_errors(org: Org) -> None:
+    for fields, name in (({"expires": "2000-01-01"}, "expires"), ({"issuedOn": "yesterday"}, "issuedOn"),
+                         ({"evidence": [{"url": "ftp://x"}]}, "url"), ({"recipient": "a@b.org"}, "recipient")):
+        res = org.issue(**fields) if "recipient" not in fields else org.api.post(
+            f"/v2/badgeclasses/{org.badge['entityId']}/assertions", headers=org.h(), json=fields)
+        assert res.status_code == 400, (fields, res.text)
+        assert name in res.json()["fieldErrors"], res.json()
+
+
+def test_allow_duplicate_awards_has_badgrs_meaning(org: Org) -> None:
+    _result(org.issue("dup@example.org", issuedOn="2024-01-01T00:00:00Z"), 201)
+    # the default (true) issues again, even on the same day
+    _result(org.issue("dup@example.org", issuedOn="2024-01-01T00:00:00Z"), 201)
+    # false refuses whenever the recipient holds the badge, whatever the dates
+    res = org.issue("dup@example.org", issuedOn="2025-06-01T00:00:00Z", allowDuplicateAwards=False)
+    assert res.status_code == 409 and "allowDuplicateAwards" in res.json()["status"]["description"]
+    _result(org.issue("fresh@example.org", allowDuplicateAwards=False), 201)
+
+
+def test_batch_issue_is_all_or_nothing(org: Org) -> None:
+    url = f"/v2/badgeclasses/{org.badge['entityId']}/assertions"
+    items = [{"recipient": {"identity": f"b{i}@example.org", "type": "email"}} for i in range(3)]
+    made = _result(org.api.post(url, headers=org.h(), json={"assertions": items}), 201)
+    assert len(made) == 3
+    bad = [*items, {"recipient": {"identity": "not an email", "type": "email"}}]
+    res = org.api.post(url, headers=org.h(), json=bad)
+    assert res.status_code == 400 and res.json()["validationErrors"][0].startswith("[3]")
+    listed = _result(org.api.get(f"/v2/issuers/{org.issuer['entityId']}/assertions", headers=org.h()))
+    assert len(listed) == 3
+
+
+def _link(res: Any, rel: str) -> str | None:
+    for part in (res.headers.get("link") or "").split(","):
+        found = re.match(r'\s*<([^>]+)>;\s*rel="([a-z]+)"', part)
+        if found and found.group(2) == rel:
+            return found.group(1).removeprefix(BASE_URL)
+    return None
+
+
+def test_listing_filters_and_cursor(org: Org) -> None:
+    made = [_result(org.issue(f"l{i}@example.org"), 201)[0] for i in range(5)]
+    expired = _result(org.issue("old@example.org", issuedOn="2020-01-01T00:00:00Z",
+                                expires="2021-01-01T00:00:00Z"), 201)[0]
+    revoked = _result(org.issue("gone@example.org"), 201)[0]
+    org.api.request("DELETE", f"/v2/assertions/{revoked['entityId']}", headers=org.h(),
+                    json={"revocation_reason": "x"})
+    base = f"/v2/issuers/{org.issuer['entityId']}/assertions"
+    ids = {a["entityId"] for a in _result(org.api.get(base, headers=org.h()))}
+    assert ids == {a["entityId"] for a in made}
+    with_all = {a["entityId"] for a in _result(org.api.get(base, headers=org.h(), params={
+        "include_expired": "true", "include_revoked": "true"}))}
+    assert {expired["entityId"], revoked["entityId"]} <= with_all
+    one = _result(org.api.get(base, headers=org.h(), params={"recipient": "L3@example.org"}))
+    assert [a["entityId"] for a in one] == [made[3]["entityId"]]
+    seen: list[str] = []
+    url: str | None = f"{base}?num=2"
+    pages = []
+    while url:
+        res = org.api.get(url, headers=org.h())
+        pages.append([a["entityId"] for a in _result(res)])
+        seen.extend(pages[-1])
+        url = _link(res, "next")
+    assert seen == [a["entityId"] for a in reversed(made)]
+    assert _link(res, "prev") is not None  # the last page links back
+    back = org.api.get(str(_link(res, "prev")), headers=org.h())
+    assert [a["entityId"] for a in _result(back)] == pages[-2]
+    by_badge = _result(org.api.get(f"/v2/badgeclasses/{org.badge['entityId']}/assertions", headers=org.h()))
+    assert len(by_badge) == 5
+    assert org.api.get(base, headers=org.h(), params={"after": "!!"}).status_code == 400
+    assert org.api.get(base, headers=org.h(), params={"num": "0"}).json()["fieldErrors"]["num"]
+
+
+def test_issue_under_the_issuer_names_the_badge_class(org: Org) -> None:
+    url = f"/v2/issuers/{org.issuer['entityId']}/assertions"
+    body = {"recipient": {"identity": "x@example.org", "type": "email"}}
+    assert org.api.post(url, headers=org.h(), json=body).status_code == 400
+    made = _result(org.api.post(url, headers=org.h(), json={**body, "badgeclass": org.badge["entityId"]}), 201)
+    via_url = _result(org.api.post(url, headers=org.h(), json={
+        **body, "badgeclassOpenBadgeId": org.badge["openBadgeId"]}), 201)
+    assert made[0]["badgeclass"] == via_url[0]["badgeclass"] == org.badge["entityId"]
+    other = _new_badge(org.api, org.token, org.issuer, name="Other")
+    mixed = [{**body, "badgeclass": org.badge["entityId"]}, {**body, "badgeclass": other["entityId"]}]
+    res = org.api.post(url, headers=org.h(), json=mixed)
+    assert res.status_code == 400 and "[1] badgeclass" in res.json()["validationErrors"][0]
+    res = org.api.post(f"/v2/badgeclasses/{org.badge['entityId']}/assertions", headers=org.h(),
+                       json={**body, "badgeclass": other["entityId"]})
+    assert res.status_code == 400 and "badgeclass" in res.json()["fieldErrors"]
+
+
+def test_bulk_revoke_and_put_replaces(org: Org) -> None:
+    first = _result(org.issue("r1@example.org"), 201)[0]
+    second = _result(org.issue("r2@example.org"), 201)[0]
+    res = org.api.post("/v2/assertions/revoke", headers=org.h(), json=[
+        {"entityId": first["entityId"], "revocationReason": "bulk"},
+        {"entityId": second["entityId"], "revocationReason": "bulk"}])
+    assert [r["revoked"] for r in _result(res)] == [True, True]
+    third = _result(org.issue("r3@example.org"), 201)[0]
+    new = _result(org.api.put(f"/v2/assertions/{third['entityId']}", headers=org.h(),
+                              json={"narrative": "updated"}))[0]
+    assert new["narrative"] == "updated" and new["recipient"]["plaintextIdentity"] == "r3@example.org"
+    old = org.api.get(third["openBadgeId"].removeprefix(BASE_URL), follow_redirects=False)
+    assert old.status_code == 301 and old.headers["location"] == new["openBadgeId"]
+
+
+def test_staff_roles(org: Org) -> None:
+    editor = make_user(org.settings, "editor")
+    url = f"/v2/issuers/{org.issuer['entityId']}/staff"
+    staff = _result(org.api.post(url, headers=org.h(), json={"email": editor, "role": "staff"}))[0]["staff"]
+    assert {s["user"]["email"]: s["role"] for s in staff}[editor] == "staff"
+    editor_token = login(org.api, org.settings, editor)
+    # staff may issue but not edit the badge class
+    res = org.api.put(f"/v2/badgeclasses/{org.badge['entityId']}", headers=bearer(editor_token), json={"name": "x"})
+    assert res.status_code == 403
+    _result(org.api.put(url, headers=org.h(), json={"email": editor, "role": "editor"}))
+    _result(org.api.put(f"/v2/badgeclasses/{org.badge['entityId']}", headers=bearer(editor_token),
+                        json={"name": "Edited"}))
+    assert org.api.post(url, headers=bearer(editor_token), json={"email": "z@example.org",
+                                                                 "role": "staff"}).status_code == 403
+    own = base64.urlsafe_b64encode(org.email.encode()).decode()
+    assert org.api.delete(f"{url}/{own}", headers=org.h()).status_code == 409  # the last owner stays
+    gone = base64.urlsafe_b64encode(editor.encode()).decode()
+    _result(org.api.delete(f"{url}/{gone}", headers=org.h()))
+    assert org.api.get(f"/v2/issuers/{org.issuer['entityId']}", headers=bearer(editor_token)).status_code == 404
+
+
+def test_scope_refusals(org: Org) -> None:
+    profile = login(org.api, org.settings, org.email, scope="r:profile")
+    res = org.api.get("/v2/issuers", headers=bearer(profile))
+    assert res.status_code == 403 and "rw:issuer" in res.json()["status"]["description"]
+    issuer_only = login(org.api, org.settings, org.email, scope="rw:issuer")
+    res = org.api.get("/v2/users/self", headers=bearer(issuer_only))
+    assert res.status_code == 403 and "r:profile" in res.json()["status"]["description"]
+    me = _result(org.api.get("/v2/users/self", headers=org.h()))[0]
+    assert me["entityType"] == "BadgeUser" and me["emails"][0]["email"] == org.email and me["firstName"] == "Ada"
+    tokens = _result(org.api.get("/v2/auth/tokens", headers=org.h()))
+    assert tokens and all("access_token" not in t for t in tokens)
+    from _badgr_support import in_session
+
+    from hosting.api.auth import create_token
+
+    api_token = in_session(org.settings, lambda session: create_token(session, org.email))  # a /v1 token
+    assert org.api.get("/v1/issuers", headers=bearer(api_token)).status_code == 200
+    res = org.api.get("/v2/issuers", headers=bearer(api_token))
+    assert res.status_code == 401 and res.json()["status"]["success"] is False
+
+
+def test_scoped_token_reaches_only_its_issuer_within_the_users_rights(badgr: TestClient[Any],
+                                                                      badgr_settings: Settings) -> None:
+    """A user with staff rights on issuer A and a token for rw:issuer:<B> can do nothing on A, nor on B beyond
+    those rights (none: no role on B)."""
+    owner = make_user(badgr_settings, "owner")
+    owner_token = login(badgr, badgr_settings, owner)
+    issuer_a, issuer_b = _new_issuer(badgr, owner_token, "A"), _new_issuer(badgr, owner_token, "B")
+    badge_a, badge_b = _new_badge(badgr, owner_token, issuer_a), _new_badge(badgr, owner_token, issuer_b)
+    held_a = _result(badgr.post(f"/v2/badgeclasses/{badge_a['entityId']}/assertions", headers=bearer(owner_token),
+                                json={"recipient": {"identity": "e@example.org", "type": "email"}}), 201)[0]
+    held_b = _result(badgr.post(f"/v2/badgeclasses/{badge_b['entityId']}/assertions", headers=bearer(owner_token),
+                                json={"recipient": {"identity": "e@example.org", "type": "email"}}), 201)[0]
+    staff = make_user(badgr_settings, "staff")
+    _result(badgr.post(f"/v2/issuers/{issuer_a['entityId']}/staff", headers=bearer(owner_token),
+                       json={"email": staff, "role": "staff"}))
+    token = login(badgr, badgr_settings, staff, scope=f"rw:issuer:{issuer_b['entityId']} r:profile")
+    h = bearer(token)
+    recipient = {"recipient": {"identity": "x@example.org", "type": "email"}}
+    for path in (f"/v2/issuers/{issuer_a['entityId']}", f"/v2/issuers/{issuer_b['entityId']}",
+                 f"/v2/badgeclasses/{badge_a['entityId']}", f"/v2/badgeclasses/{badge_b['entityId']}",
+                 f"/v2/assertions/{held_a['entityId']}", f"/v2/assertions/{held_b['entityId']}",
+                 f"/v2/issuers/{issuer_a['entityId']}/assertions", f"/v2/issuers/{issuer_b['entityId']}/assertions",
+                 f"/v2/issuers/{issuer_a['entityId']}/badgeclasses"):
+        assert badgr.get(path, headers=h).status_code == 404, path
+    assert _result(badgr.get("/v2/issuers", headers=h)) == []
+    for path in (f"/v2/badgeclasses/{badge_a['entityId']}/assertions",
+                 f"/v2/badgeclasses/{badge_b['entityId']}/assertions"):
+        assert badgr.post(path, headers=h, json=recipient).status_code == 404, path
+    assert badgr.delete(f"/v2/assertions/{held_a['entityId']}", headers=h).status_code == 404
+    assert badgr.post("/v2/assertions/revoke", headers=h,
+                      json=[{"entityId": held_b["entityId"], "revocationReason": "x"}]).status_code == 404
+    assert badgr.post("/v2/badgeclasses", headers=h, json={
+        "issuer": issuer_a["entityId"], "name": "n", "description": "d", "image": PNG_DATA_URI,
+        "criteriaNarrative": "c"}).status_code == 404
+    res = badgr.post("/v2/issuers", headers=h, json={"name": "Mine", "email": "m@example.org",
+                                                     "url": "https://example.org"})
+    assert res.status_code == 403
+    # the same token on /v1: nothing on A either
+    assert badgr.get(f"/v1/issuers/{issuer_a['entityId']}", headers=h).status_code == 404
+    assert badgr.get("/v1/issuers", headers=h).json()["metadata"]["total_count"] == 0
+    assert badgr.post("/v1/issuers", headers=h, json={"name": "x", "url": "https://x.example.org",
+                                                      "email": "x@example.org"}).status_code == 403
+    # nothing changed: both assertions still active
+    for held in (held_a, held_b):
+        got = _result(badgr.get(f"/v2/assertions/{held['entityId']}", headers=bearer(owner_token)))[0]
+        assert got["revoked"] is False
+    # and with a token for A (where the role is staff): staff rights only
+    token_a = login(badgr, badgr_settings, staff, scope=f"rw:issuer:{issuer_a['entityId']}")
+    _result(badgr.post(f"/v2/badgeclasses/{badge_a['entityId']}/assertions", headers=bearer(token_a),
+                       json=recipient), 201)
+    assert badgr.delete(f"/v2/assertions/{held_a['entityId']}", headers=bearer(token_a)).status_code == 403
+    assert badgr.put(f"/v2/issuers/{issuer_a['entityId']}", headers=bearer(token_a),
+                     json={"name": "taken over"}).status_code == 403
+    assert badgr.get(f"/v2/issuers/{issuer_b['entityId']}", headers=bearer(token_a)).status_code == 404
+
+
+def test_server_admin_scope_reaches_every_issuer_only_for_admins(org: Org) -> None:
+    admin = make_user(org.settings, "admin", admin=True)
+    path = f"/v2/issuers/{org.issuer['entityId']}"
+    with_scope = login(org.api, org.settings, admin, scope="rw:serverAdmin")
+    assert with_scope["scope"] == "rw:serverAdmin"
+    assert _result(org.api.get(path, headers=bearer(with_scope)))[0]["entityId"] == org.issuer["entityId"]
+    without = login(org.api, org.settings, admin, scope="rw:issuer")
+    assert org.api.get(path, headers=bearer(without)).status_code == 404
+    plain = login(org.api, org.settings, make_user(org.settings), scope="rw:serverAdmin rw:issuer")
+    assert plain["scope"] == "rw:issuer"
+    assert org.api.get(path, headers=bearer(plain)).status_code == 404

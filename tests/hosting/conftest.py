@@ -9,6 +9,7 @@ PostgreSQL tests skip with the reason, or fail when ``OPENBADGES_REQUIRE_POSTGRE
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import os
 import secrets
@@ -146,3 +147,17 @@ def store_runner(settings: Settings) -> Callable[[Callable[[HostingStore], Await
 
 async def session_of(store: HostingStore) -> AsyncSession:
     return store.session
+
+
+# The Badgr v2 and OAuth2 tests (tests/hosting/badgr/): the app with OAuth2 allowed over the tests' plain-http base
+# URL. (Here rather than in a conftest.py of that folder: the tests import helpers `from conftest import …`, and a
+# second module named conftest would shadow this one.)
+@pytest.fixture(scope="session")
+def badgr_settings(settings: Settings) -> Settings:
+    return dataclasses.replace(settings, oauth_allow_http=True, allow_private_image_urls=False)
+
+
+@pytest.fixture(scope="session")
+def badgr(badgr_settings: Settings) -> Iterator[TestClient[Any]]:
+    with TestClient(create_app(badgr_settings), base_url=BASE_URL) as c:
+        yield c

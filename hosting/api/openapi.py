@@ -23,6 +23,8 @@ from litestar.openapi.spec import Components, Operation, RequestBody, Schema, Se
 from litestar.openapi.spec.media_type import OpenAPIMediaType
 from msgspec import UNSET, UnsetType
 
+from hosting.lib.convert import EMAIL, URL
+
 __all__ = [
     "ALWAYS_ERRORS",
     "API_COMPONENTS",
@@ -124,8 +126,8 @@ class Issuer(msgspec.Struct):
 
 
 _URL = Annotated[str, msgspec.Meta(max_length=2048, description="absolute http(s) URL",
-                                   extra_json_schema={"format": "uri"})]
-_EMAIL = Annotated[str, msgspec.Meta(max_length=320, extra_json_schema={"format": "email"})]
+                                   extra_json_schema={"format": "uri"}), URL]
+_EMAIL = Annotated[str, msgspec.Meta(max_length=320, extra_json_schema={"format": "email"}), EMAIL]
 _NAME = Annotated[str, msgspec.Meta(min_length=1, max_length=255)]
 _SLUG = Annotated[str, msgspec.Meta(pattern="^[a-z0-9-]{1,50}$")]
 _IMAGE = "an http(s) URL, a data: URI, or (multipart) the file; PUT/PATCH: null or \"\" removes it"

@@ -152,8 +152,8 @@ class IssuerPatch(msgspec.Struct, forbid_unknown_fields=True):
     url: _URL | UnsetType = UNSET
     email: _EMAIL | UnsetType = UNSET
     slug: _SLUG | UnsetType = UNSET
-    description: str | None = None
-    image: Annotated[str | None, msgspec.Meta(description=_IMAGE)] = None
+    description: str | None | UnsetType = UNSET  # null or "" clears it
+    image: Annotated[str | None, msgspec.Meta(description=_IMAGE)] | UnsetType = UNSET
 
 
 class Staff(msgspec.Struct):

@@ -14,7 +14,7 @@ from litestar.exceptions import ClientException
 
 from hosting.lib.errors import InvalidInput, TooLarge
 
-__all__ = ["MAX_FIELDS", "FieldErrors", "read_body", "slugify"]
+__all__ = ["MAX_FIELDS", "FieldErrors", "FormBody", "read_body", "slugify"]
 
 MAX_BODY_BYTES = 1024 * 1024
 # Fields of a form, parts of a multipart body, keys of a JSON object body: no request has 30 legitimate ones;
@@ -22,6 +22,11 @@ MAX_BODY_BYTES = 1024 * 1024
 MAX_FIELDS = 200
 _SLUG = re.compile(r"^[a-z0-9-]{1,50}$")
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
+
+
+class FormBody(dict[str, Any]):
+    """The fields of a form or multipart body: text values are strings (file parts ``bytes``), which
+    :func:`hosting.lib.convert.convert` coerces by the target field's type."""
 
 
 def _invalid(message: str, field: str = "body", value: Any = None) -> InvalidInput:
@@ -42,7 +47,8 @@ def _body_limit(request: Request[Any, Any, Any]) -> int:
 
 async def read_body(request: Request[Any, Any, Any]) -> dict[str, Any]:
     """The body as a dict: a JSON object (``application/json``), form fields (``x-www-form-urlencoded``) or
-    ``multipart/form-data`` (text parts as ``str``, file parts as ``bytes``; a repeated name keeps the last)."""
+    ``multipart/form-data`` (text parts as ``str``, file parts as ``bytes``; a repeated name keeps the last).
+    Form and multipart fields come as a :class:`FormBody`."""
     limit = _body_limit(request)
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
@@ -55,7 +61,7 @@ async def read_body(request: Request[Any, Any, Any]) -> dict[str, Any]:
         if raw.count(b"&") + raw.count(b";") >= MAX_FIELDS:  # before parsing anything
             raise _too_many("form fields")
         try:
-            return dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True, max_num_fields=MAX_FIELDS))
+            return FormBody(parse_qsl(raw.decode("utf-8"), keep_blank_values=True, max_num_fields=MAX_FIELDS))
         except (UnicodeDecodeError, ValueError) as exc:
             raise _invalid(f"malformed form body: {exc}") from exc
     if ctype == "multipart/form-data":
@@ -76,7 +82,7 @@ async def read_body(request: Request[Any, Any, Any]) -> dict[str, Any]:
     return data
 
 
-async def _multipart(request: Request[Any, Any, Any]) -> dict[str, Any]:
+async def _multipart(request: Request[Any, Any, Any]) -> FormBody:
     if "boundary=" not in request.headers.get("content-type", ""):
         raise _invalid("multipart/form-data without a boundary", "content-type")
     try:
@@ -87,7 +93,7 @@ async def _multipart(request: Request[Any, Any, Any]) -> dict[str, Any]:
         raise _invalid(f"malformed multipart body: {type(exc).__name__}") from exc
     except Exception as exc:
         raise _invalid(f"malformed multipart body: {type(exc).__name__}") from exc
-    out: dict[str, Any] = {}
+    out = FormBody()
     for name, value in form.multi_items():
         if isinstance(value, UploadFile):
             out[name] = await value.read()

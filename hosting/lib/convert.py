@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 import msgspec
 from msgspec import inspect as mi
 
-from hosting.lib.body import FieldErrors
+from hosting.lib.body import FieldErrors, FormBody
 
 __all__ = ["EMAIL", "URL", "Check", "convert", "convert_into"]
 
@@ -86,6 +86,7 @@ class _Field(msgspec.Struct, frozen=True):
     text: bool  # accepts a string
     structured: bool  # accepts a list, dict or struct (a form sends it as JSON text)
     string_list: bool  # accepts a list of strings (a form may send "a, b, c")
+    choices: tuple[Any, ...]  # the values of its Literal, if any
     checks: tuple[Check, ...]
 
 
@@ -110,6 +111,7 @@ def _fields(shape: type[msgspec.Struct]) -> dict[str, _Field]:
             structured=any(isinstance(o, (mi.ListType, mi.DictType, mi.StructType)) for o in options),
             string_list=any(isinstance(o, mi.ListType) and isinstance(_bare(o.item_type), mi.StrType)
                             for o in options),
+            choices=tuple(v for o in options if isinstance(o, mi.LiteralType) for v in o.values),
             checks=_checks_of(hints[f.name]))
     return out
 
@@ -141,23 +143,26 @@ def _nested(hint: Any) -> tuple[type[msgspec.Struct] | None, bool]:
 
 # --- the conversion -------------------------------------------------------------------------------------------
 
-def convert(data: Mapping[str, Any], shape: type[S], *, form: bool = False, ignore: Collection[str] = ()) -> S:
+def convert(data: Mapping[str, Any], shape: type[S], *, ignore: Collection[str] = ()) -> S:
     """``data`` as a ``shape``; an ``InvalidInput`` (400) listing every bad field otherwise.
 
-    ``form``: the values came from a form or multipart body (strings, coerced by type); ``ignore``: keys
-    dropped before converting (read-only fields a client echoes back from a GET).
+    A :class:`~hosting.lib.body.FormBody` (form or multipart) has string values, coerced by type. ``ignore``:
+    keys dropped before converting (read-only fields a client echoes back from a GET).
     """
     errors = FieldErrors()
-    out = convert_into(data, shape, errors, form=form, ignore=ignore)
+    out = convert_into(data, shape, errors, ignore=ignore)
     errors.raise_if_any()
     assert out is not None
     return out
 
 
-def convert_into(data: Mapping[str, Any], shape: type[S], errors: FieldErrors, *, form: bool = False,
+def convert_into(data: Mapping[str, Any], shape: type[S], errors: FieldErrors, *, form: bool | None = None,
                  ignore: Collection[str] = (), where: str = "") -> S | None:
     """Like :func:`convert`, but problems go to ``errors`` (field names prefixed by ``where``) and ``None``
-    is returned, so the caller can add its own checks to the same 400."""
+    is returned, so the caller can add its own checks to the same 400. ``form``: whether the values are a
+    form's strings (default: whether ``data`` is a ``FormBody``)."""
+    if form is None:
+        form = isinstance(data, FormBody)
     before = len(errors.details)
     clean = _tidy_object(data, shape, errors, form=form, ignore=ignore, where=where)
     if len(errors.details) == before:
@@ -180,6 +185,9 @@ def _tidy_object(data: Mapping[str, Any], shape: type[msgspec.Struct], errors: F
         if key in ignore:
             continue
         field = fields.get(key)
+        if isinstance(value, bytes) and field is not None and field.text:
+            clean[key] = ""  # a multipart file part: the caller reads its bytes from the body
+            continue
         value = _tidy(value, f"{where}{key}", errors)
         if form and field is not None and value is not _BAD:
             value = _from_form(value, field, f"{where}{key}", errors)
@@ -258,6 +266,9 @@ def _report_field(exc: msgspec.ValidationError, value: Any, field: _Field, path:
                 convert_into(item, nested, errors, form=form, where=f"{path}[{i}].")
             else:
                 errors.add(f"{path}[{i}]", "must be an object", item)
+        return
+    if field.choices and str(exc).startswith("Invalid enum value"):
+        errors.add(path, f"one of {', '.join(map(str, field.choices))}", value)
         return
     _report(exc, path, value, errors)
 

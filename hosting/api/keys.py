@@ -42,8 +42,9 @@ class Key(msgspec.Struct):
 
 
 class KeyInput(msgspec.Struct, forbid_unknown_fields=True):
-    """Create a key: ``alg`` RS256 (default) or ES256 (OB 2.0 signed assertions; EdDSA keys are made for OB 3.0
-    proofs)."""
+    """Create a key: ``alg`` RS256 (default) or ES256."""
+
+    # OB 2.0 signed assertions (JWS) use these; EdDSA keys are made for OB 3.0 proofs
 
     alg: Literal["RS256", "ES256"] = "RS256"
 

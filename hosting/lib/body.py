@@ -14,7 +14,7 @@ from litestar.exceptions import ClientException
 
 from hosting.lib.errors import InvalidInput, TooLarge
 
-__all__ = ["MAX_FIELDS", "FieldErrors", "FormBody", "read_body", "slugify"]
+__all__ = ["MAX_FIELDS", "FieldErrors", "FormBody", "email_address", "http_url", "read_body", "slugify"]
 
 MAX_BODY_BYTES = 1024 * 1024
 # Fields of a form, parts of a multipart body, keys of a JSON object body: no request has 30 legitimate ones;
@@ -161,21 +161,37 @@ class FieldErrors:
         if value is None:
             return None
         try:
-            parts = urlsplit(value)
-            ok = parts.scheme in ("http", "https") and bool(parts.hostname) and not any(c.isspace() for c in value)
-        except ValueError:
-            ok = False
-        if not ok:
-            self.add(field, "must be a fully qualified http(s) URL", value)
+            return http_url(value)
+        except ValueError as exc:
+            self.add(field, str(exc), value)
             return None
-        return value
 
     def email(self, data: dict[str, Any], field: str, *, required: bool = False,
               nullable: bool = False) -> str | None:
         value = self.text(data, field, required=required, max_len=320, nullable=nullable)
         if value is None or value == "" and nullable:
             return None
-        if not _EMAIL.match(value):
-            self.add(field, "must be an email address", value)
+        try:
+            return email_address(value)
+        except ValueError as exc:
+            self.add(field, str(exc), value)
             return None
-        return value.lower()
+
+
+def http_url(value: str) -> str:
+    """``value`` if it is a fully qualified http(s) URL; ``ValueError`` (the API's message) otherwise."""
+    try:
+        parts = urlsplit(value)
+        ok = parts.scheme in ("http", "https") and bool(parts.hostname) and not any(c.isspace() for c in value)
+    except ValueError:
+        ok = False
+    if not ok:
+        raise ValueError("must be a fully qualified http(s) URL")
+    return value
+
+
+def email_address(value: str) -> str:
+    """``value`` lowercased if it looks like an email address; ``ValueError`` otherwise."""
+    if not _EMAIL.match(value):
+        raise ValueError("must be an email address")
+    return value.lower()

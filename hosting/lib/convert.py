@@ -21,21 +21,21 @@ from __future__ import annotations
 import json
 import re
 import typing
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from functools import cache
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
 
 import msgspec
 from msgspec import inspect as mi
 
-from hosting.lib.body import FieldErrors, FormBody
+from hosting.lib.body import FieldErrors, FormBody, email_address, http_url
 
-__all__ = ["EMAIL", "URL", "Check", "convert", "convert_into"]
+__all__ = ["EMAIL", "MAX_DEPTH", "URL", "Check", "convert", "convert_into"]
+
+MAX_DEPTH = 16  # lists and objects inside a body's fields: no body needs more than 3
 
 S = TypeVar("S", bound=msgspec.Struct)
 
-_EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 _AT = re.compile(r" - at `\$(.*)`$")
 _MISSING = re.compile(r"^Object missing required field `(.+)`$")
 _UNKNOWN = re.compile(r"^Object contains unknown field `(.+)`$")
@@ -52,27 +52,18 @@ class Check:
         raise NotImplementedError
 
 
-class _Url(Check):
+class _Function(Check):
+    def __init__(self, function: Callable[[str], str]) -> None:
+        self._function = function
+
     def __call__(self, value: str) -> str:
-        try:
-            parts = urlsplit(value)
-            ok = parts.scheme in ("http", "https") and bool(parts.hostname) and not any(c.isspace() for c in value)
-        except ValueError:
-            ok = False
-        if not ok:
-            raise ValueError("must be a fully qualified http(s) URL")
-        return value
+        return self._function(value)
 
 
-class _Email(Check):
-    def __call__(self, value: str) -> str:
-        if not _EMAIL_RE.match(value):
-            raise ValueError("must be an email address")
-        return value.lower()
-
-
-URL: Check = _Url()
-EMAIL: Check = _Email()
+URL: Check = _Function(http_url)
+"""A fully qualified http(s) URL."""
+EMAIL: Check = _Function(email_address)
+"""An email address (lowercased)."""
 
 
 # --- what a struct's fields accept ---------------------------------------------------------------------------
@@ -188,25 +179,30 @@ def _tidy_object(data: Mapping[str, Any], shape: type[msgspec.Struct], errors: F
         if isinstance(value, bytes) and field is not None and field.text:
             clean[key] = ""  # a multipart file part: the caller reads its bytes from the body
             continue
-        value = _tidy(value, f"{where}{key}", errors)
-        if form and field is not None and value is not _BAD:
+        value = _tidy(value, f"{where}{key}", errors, 0)
+        if value == "" and field is not None and field.nullable:
+            value = None  # an empty optional field is not given (a form sends every field)
+        elif form and field is not None and value is not _BAD:
             value = _from_form(value, field, f"{where}{key}", errors)
         clean[key] = value
     return clean
 
 
-def _tidy(value: Any, path: str, errors: FieldErrors) -> Any:
-    """Strings stripped, NUL refused, all the way down."""
+def _tidy(value: Any, path: str, errors: FieldErrors, depth: int) -> Any:
+    """Strings stripped, NUL refused, all the way down (at most :data:`MAX_DEPTH` levels)."""
     if isinstance(value, str):
         if "\x00" in value:
             errors.add(path, "must not contain NUL characters", value.replace("\x00", "\\0"))
             return _BAD
         return value.strip()
+    if isinstance(value, (list, dict)) and depth >= MAX_DEPTH:
+        errors.add(path, f"nested more than {MAX_DEPTH} levels deep", None)
+        return _BAD
     if isinstance(value, list):
-        items = [_tidy(item, f"{path}[{i}]", errors) for i, item in enumerate(value)]
+        items = [_tidy(item, f"{path}[{i}]", errors, depth + 1) for i, item in enumerate(value)]
         return _BAD if any(item is _BAD for item in items) else items
     if isinstance(value, dict):
-        tidied = {k: _tidy(v, f"{path}.{k}", errors) for k, v in value.items()}
+        tidied = {k: _tidy(v, f"{path}.{k}", errors, depth + 1) for k, v in value.items()}
         return _BAD if any(v is _BAD for v in tidied.values()) else tidied
     return value
 
@@ -215,8 +211,6 @@ def _from_form(value: Any, field: _Field, path: str, errors: FieldErrors) -> Any
     """A form's string as the field's type wants it (msgspec's lax mode then reads ``"true"``, ``"3"`` …)."""
     if not isinstance(value, str):
         return value  # an upload's bytes
-    if value == "" and field.nullable and not field.text:
-        return None
     if field.structured and value[:1] in ("[", "{"):
         try:
             return json.loads(value)

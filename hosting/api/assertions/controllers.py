@@ -100,10 +100,10 @@ class IssueController(Controller):
         its ``limit`` is reached, it is ``unique`` and already held, or the award duplicates an active one."""
         issuer, role, badge = await find_issuer_badge(db_session, principal, issuer_ref, badge_ref)
         require_role(principal, role, ISSUE_ROLES, "issuing")
-        body = convert(await read_body(request), AssertionInput)
+        given = convert(await read_body(request), AssertionInput)
         errors = FieldErrors()
-        award, notify = parse_award(body, errors)
-        proof = ob3_proof(body, None, errors)
+        award, notify = parse_award(given, errors)
+        proof = ob3_proof(given, None, errors)
         errors.raise_if_any()
         assert award is not None
         (assertion,) = await _award(store, badge, [dataclasses.replace(award, proof=proof)])
@@ -245,7 +245,8 @@ class AssertionController(Controller):
         assertion, issuer, role = await _find_assertion(db_session, principal, assertion_ref)
         action = "withdrawn" if withdraw else "revoked"
         require_role(principal, role, EDIT_ROLES, "withdrawing" if withdraw else "revoking")
-        body = convert(await read_body(request), WithdrawInput if withdraw else RevokeInput)
+        data = await read_body(request)
+        body: RevokeInput | WithdrawInput = convert(data, WithdrawInput) if withdraw else convert(data, RevokeInput)
         reason = body.reason or None
         if (reason is None and not withdraw) or len(reason or "") > _MAX_REASON:
             raise InvalidInput("invalid fields: reason", details=[
@@ -285,18 +286,18 @@ class AssertionController(Controller):
         issued. ``badge`` may name another badge class of the issuer. The old public URL then redirects (301)."""
         old, issuer, role = await _find_assertion(db_session, principal, assertion_ref)
         require_role(principal, role, EDIT_ROLES, "replacing")
-        body = convert(await read_body(request), ReplaceInput)
-        badge_ref = body.badge
+        data = convert(await read_body(request), ReplaceInput)
+        badge_ref = data.badge
         errors = FieldErrors()
-        award, notify = parse_award(body, errors, recipient_required=False)
-        proof = ob3_proof(body, None, errors)
+        award, notify = parse_award(data, errors, recipient_required=False)
+        proof = ob3_proof(data, None, errors)
         errors.raise_if_any()
         assert award is not None
         await store.lock_for(old, "replace")  # the loser of a race stops here, before issuing anything
         if old.recipient_plaintext is None and old.recipient_hashed:
             raise Conflict("the replaced assertion's recipient is only known hashed", details=[
                 {"field": "recipient", "message": "unknown plaintext", "value": None}])
-        given = body.recipient is not None or body.recipient_email is not None
+        given = data.recipient is not None or data.recipient_email is not None
         if given and (award.recipient_type, award.recipient) != (old.recipient_type, old.recipient_plaintext):
             raise Conflict(
                 "the recipient cannot change: an assertion is accepted when issued (there is no claim step); "

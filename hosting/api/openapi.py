@@ -1,12 +1,13 @@
 """OpenAPI declarations for the issuer API (``/v1``), served at ``/schema/openapi.json``.
 
-Handlers read their bodies with :func:`hosting.lib.body.read_body` (JSON or form), so Litestar cannot infer the
-request schema, and they return plain dicts. Each handler therefore declares its shapes in its decorator::
+Handlers read their bodies with :func:`hosting.lib.body.read_body` (JSON, form or multipart, capped) and convert
+them into a msgspec ``Struct`` with :func:`hosting.lib.convert.convert`; they return plain dicts. Each handler
+declares the same struct in its decorator, so one struct is the parser and the documented shape::
 
     @post("/", status_code=201, **api_doc(IssuerChanged, status=201, body=IssuerInput, errors=(409,)))
 
-:func:`api_doc` gives the decorator the success response, the request body (a msgspec ``Struct`` describing the
-fields; used for the document only, never to parse), the error responses (always 400, 401 and 403, plus those
+:func:`api_doc` gives the decorator the success response, the request body (the struct the handler converts
+the body into), the error responses (always 400, 401 and 403, plus those
 named) with one shared :class:`ApiErrorBody` schema, and the bearer security requirement. The structs below are
 the shared resource shapes; an area with shapes of its own declares its structs next to its handlers.
 """

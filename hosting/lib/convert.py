@@ -78,6 +78,7 @@ class _Field(msgspec.Struct, frozen=True):
     structured: bool  # accepts a list, dict or struct (a form sends it as JSON text)
     string_list: bool  # accepts a list of strings (a form may send "a, b, c")
     choices: tuple[Any, ...]  # the values of its Literal, if any
+    description: str | None  # its Meta description, if any: says what a value of the wrong type should be
     checks: tuple[Check, ...]
 
 
@@ -103,8 +104,18 @@ def _fields(shape: type[msgspec.Struct]) -> dict[str, _Field]:
             string_list=any(isinstance(o, mi.ListType) and isinstance(_bare(o.item_type), mi.StrType)
                             for o in options),
             choices=tuple(v for o in options if isinstance(o, mi.LiteralType) for v in o.values),
+            description=_description(mi.type_info(f.type)),
             checks=_checks_of(hints[f.name]))
     return out
+
+
+def _description(info: mi.Type) -> str | None:
+    for option in [info, *_options(_bare(info))]:
+        if isinstance(option, mi.Metadata) and option.extra_json_schema:
+            described = option.extra_json_schema.get("description")
+            if isinstance(described, str):
+                return described
+    return None
 
 
 def _checks_of(hint: Any) -> tuple[Check, ...]:
@@ -264,6 +275,9 @@ def _report_field(exc: msgspec.ValidationError, value: Any, field: _Field, path:
     if field.choices and str(exc).startswith("Invalid enum value"):
         errors.add(path, f"one of {', '.join(map(str, field.choices))}", value)
         return
+    if field.description and _EXPECTED.match(str(exc)):  # the wrong type: say what the field takes
+        errors.add(path, f"must be {field.description}", value)
+        return
     _report(exc, path, value, errors)
 
 
@@ -332,8 +346,20 @@ def _at_path(value: Any, at: re.Match[str] | None) -> Any:
     return value
 
 
+@cache
+def _has_checks(shape: type[msgspec.Struct]) -> bool:
+    """Whether ``shape`` or a struct inside it carries a :class:`Check` (most bodies don't: skip the walk)."""
+    for field in _fields(shape).values():
+        nested, _ = _nested(field.type)
+        if field.checks or (nested is not None and nested is not shape and _has_checks(nested)):
+            return True
+    return False
+
+
 def _run_checks(obj: msgspec.Struct, errors: FieldErrors, where: str) -> None:
     """The :class:`Check` markers of ``obj``'s fields (nested structs too), replacing normalised values."""
+    if not _has_checks(type(obj)):
+        return
     for key, field in _fields(type(obj)).items():
         value = getattr(obj, field.name)
         checked = _check_value(value, field, f"{where}{key}", errors)

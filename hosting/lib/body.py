@@ -110,7 +110,8 @@ def slugify(text: str) -> str:
 
 
 class FieldErrors:
-    """Collects field problems so one 400 reports them all."""
+    """Collects field problems so one 400 reports them all; ``text``/``url``/``email``/``slug`` check values
+    the structs leave free (inside evidence objects, a recipient of a given type)."""
 
     def __init__(self) -> None:
         self.details: list[dict[str, Any]] = []
@@ -127,9 +128,11 @@ class FieldErrors:
             fields = ", ".join(sorted({d["field"] for d in self.details}))
             raise InvalidInput(f"invalid fields: {fields}", details=self.details)
 
-    def text(self, data: dict[str, Any], field: str, *, required: bool = False, max_len: int | None = None,
-             nullable: bool = False) -> str | None:
-        if field not in data or (data[field] is None and not required and nullable):
+    def text(self, data: dict[str, Any], field: str, *, required: bool = False,
+             max_len: int | None = None) -> str | None:
+        """``data[field]`` stripped, if a string within the rules (for values inside free-form objects; a
+        body's own fields are typed by its struct, see :mod:`hosting.lib.convert`)."""
+        if field not in data:
             if required:
                 self.add(field, "required", None)
             return None
@@ -166,10 +169,9 @@ class FieldErrors:
             self.add(field, str(exc), value)
             return None
 
-    def email(self, data: dict[str, Any], field: str, *, required: bool = False,
-              nullable: bool = False) -> str | None:
-        value = self.text(data, field, required=required, max_len=320, nullable=nullable)
-        if value is None or value == "" and nullable:
+    def email(self, data: dict[str, Any], field: str, *, required: bool = False) -> str | None:
+        value = self.text(data, field, required=required, max_len=320)
+        if value is None:
             return None
         try:
             return email_address(value)

@@ -25,6 +25,8 @@ MAX_EVIDENCE = 50
 
 _TELEPHONE = re.compile(r"^\+[1-9][0-9]{6,14}$")
 _LOCALE = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*$")
+
+
 def _moment(data: dict[str, Any], fields: tuple[str, ...], errors: FieldErrors) -> datetime | None:
     field = next((f for f in fields if f in data and data[f] is not None), None)
     if field is None:

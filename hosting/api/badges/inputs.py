@@ -99,8 +99,9 @@ def _criteria(data: dict[str, Any], body: Any, given: Any, errors: FieldErrors, 
         else:
             out["criteria_items"] = _items(criteria)
     elif isinstance(criteria, Criteria):
-        given_keys = raw if isinstance(raw := data.get("criteria"), dict) else {}  # null clears, absent keeps
-        parts = {f"criteria.{key}": getattr(criteria, key) for key in ("url", "narrative") if key in given_keys}
+        raw = data.get("criteria")  # in JSON, a key given as null clears that part; an absent key keeps it
+        parts = {f"criteria.{key}": getattr(criteria, key) for key in ("url", "narrative")
+                 if (key in raw if isinstance(raw, dict) else getattr(criteria, key) is not None)}
     for name, path in (("criteriaUrl", "criteria.url"), ("criteriaNarrative", "criteria.narrative")):
         if given(name):
             if path in parts:

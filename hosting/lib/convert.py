@@ -190,13 +190,42 @@ def _tidy_object(data: Mapping[str, Any], shape: type[msgspec.Struct], errors: F
         if isinstance(value, bytes) and field is not None and field.text:
             clean[key] = ""  # a multipart file part: the caller reads its bytes from the body
             continue
-        value = _tidy(value, f"{where}{key}", errors, 0)
+        if type(value) is str and "\x00" not in value:  # the usual case, without building paths
+            value = value.strip()
+        elif isinstance(value, (str, list, dict)):
+            try:
+                value = _tidy_quick(value, 0)
+            except _Untidy:  # again, slowly, to name the fields
+                value = _tidy(value, f"{where}{key}", errors, 0)
         if value == "" and field is not None and field.nullable:
             value = None  # an empty optional field is not given (a form sends every field)
         elif form and field is not None and value is not _BAD:
             value = _from_form(value, field, f"{where}{key}", errors)
         clean[key] = value
     return clean
+
+
+class _Untidy(Exception):
+    """A NUL character or nesting over the cap somewhere: :func:`_tidy` reports where."""
+
+
+def _tidy_quick(value: Any, depth: int) -> Any:
+    """:func:`_tidy` for values without problems (no paths built); :class:`_Untidy` otherwise."""
+    if type(value) is str:
+        if "\x00" in value:
+            raise _Untidy
+        return value.strip()
+    if type(value) is list:
+        if depth >= MAX_DEPTH:
+            raise _Untidy
+        return [_tidy_quick(item, depth + 1) for item in value]
+    if type(value) is dict:
+        if depth >= MAX_DEPTH:
+            raise _Untidy
+        return {k: _tidy_quick(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, (str, list, dict)):  # subclasses: the careful way
+        raise _Untidy
+    return value
 
 
 def _tidy(value: Any, path: str, errors: FieldErrors, depth: int) -> Any:

@@ -12,7 +12,7 @@ import msgspec
 from litestar import Request
 
 from hosting.api.assertions.shapes import AssertionInput, BatchOptions, RecipientInput
-from hosting.lib.body import FieldErrors
+from hosting.lib.body import EMAIL_ADDRESS, SLUG, FieldErrors, http_url
 from hosting.lib.errors import InvalidInput
 from hosting.storage.models import utcnow
 from hosting.storage.store import Award
@@ -27,15 +27,14 @@ _TELEPHONE = re.compile(r"^\+[1-9][0-9]{6,14}$")
 _LOCALE = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*$")
 
 
-def _moment(data: dict[str, Any], fields: tuple[str, ...], errors: FieldErrors) -> datetime | None:
-    field = next((f for f in fields if f in data and data[f] is not None), None)
-    if field is None:
+def _moment(body: AssertionInput, names: tuple[str, str], errors: FieldErrors) -> datetime | None:
+    """The first of ``names`` given, as an aware UTC datetime (whole seconds)."""
+    field = names[0] if getattr(body, names[0]) is not None else names[1]
+    value = getattr(body, field)
+    if value is None:
         return None
-    value = data[field]
     try:
-        if not isinstance(value, str) or not value.strip():
-            raise ValueError
-        moment = datetime.fromisoformat(value.strip())
+        moment = datetime.fromisoformat(value)
     except ValueError:
         errors.add(field, "must be an ISO 8601 date or date-time", value)
         return None
@@ -45,6 +44,15 @@ def _moment(data: dict[str, Any], fields: tuple[str, ...], errors: FieldErrors) 
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC).replace(microsecond=0)
+
+
+def _short(body: AssertionInput, field: str, max_len: int, errors: FieldErrors) -> str | None:
+    """A text field (already stripped by the conversion) within ``max_len`` characters; "" is not given."""
+    value: str | None = getattr(body, field)
+    if value is not None and len(value) > max_len:
+        errors.add(field, f"at most {max_len} characters", value)
+        return None
+    return value or None
 
 
 def _recipient(body: AssertionInput, errors: FieldErrors) -> tuple[str, str, bool] | None:
@@ -57,6 +65,8 @@ def _recipient(body: AssertionInput, errors: FieldErrors) -> tuple[str, str, boo
     if raw is None:
         errors.add(field, "required", None)
         return None
+    if rtype == "email" and raw and len(raw) <= 320 and EMAIL_ADDRESS.match(raw):  # the usual case, quickly
+        return raw.lower(), rtype, hashed
     checked = {"email": errors.email, "url": errors.url}
     if rtype in checked:
         value = checked[rtype]({field: raw}, field, required=True)
@@ -70,8 +80,20 @@ def _recipient(body: AssertionInput, errors: FieldErrors) -> tuple[str, str, boo
     return None if value is None else (value, rtype, hashed)
 
 
+def _slug(value: str | None, errors: FieldErrors) -> str | None:
+    if value is not None and not SLUG.match(value):
+        errors.add("slug", "lowercase letters, digits and dashes, 1-50 characters", value)
+        return None
+    return value
+
+
 def _evidence_item(item: Any, where: str, errors: FieldErrors) -> dict[str, Any] | None:
     """Credly evidence (URL, plain text, key-value group) or an OB Evidence object → OB 2.0 Evidence."""
+    if isinstance(item, str) and len(item) <= 2048:
+        try:
+            return {"type": "Evidence", "id": http_url(item)}
+        except ValueError:
+            pass
     if isinstance(item, str):
         url = errors.url({where: item}, where, required=True)
         return None if url is None else {"type": "Evidence", "id": url}
@@ -148,20 +170,19 @@ def parse_award(body: AssertionInput, errors: FieldErrors, *, defaults: BatchOpt
     notify = body.notify if body.notify is not None else (defaults.notify if defaults else None)
     if notify is None:
         notify = True
-    data = {k: v for k, v in msgspec.structs.asdict(body).items() if v is not None}  # null means "not given"
     before = len(errors.details)
     given = body.recipient is not None or body.recipient_email is not None
     recipient = _recipient(body, errors) if recipient_required or given else None
-    name = errors.text(data, "recipient_name", max_len=255)
-    first = errors.text(data, "issued_to_first_name", max_len=120)
-    last = errors.text(data, "issued_to_last_name", max_len=120)
+    name = _short(body, "recipient_name", 255, errors)
+    first = _short(body, "issued_to_first_name", 120, errors)
+    last = _short(body, "issued_to_last_name", 120, errors)
     if name is None and (first or last):
         name = " ".join(part for part in (first, last) if part)
-    issued_on = _moment(data, ("issuedOn", "issued_at"), errors)
-    expires = _moment(data, ("expires", "expires_at"), errors)
+    issued_on = _moment(body, ("issuedOn", "issued_at"), errors)
+    expires = _moment(body, ("expires", "expires_at"), errors)
     if expires is not None and expires <= (issued_on or utcnow()):
-        errors.add("expires", "must be after issuedOn", data.get("expires", data.get("expires_at")))
-    locale = errors.text(data, "locale", max_len=16)
+        errors.add("expires", "must be after issuedOn", body.expires or body.expires_at)
+    locale = _short(body, "locale", 16, errors)
     if locale and not _LOCALE.match(locale):
         errors.add("locale", "a language tag such as en or pt-BR", locale)
     allow_duplicate = body.allowDuplicateAwards
@@ -171,12 +192,12 @@ def parse_award(body: AssertionInput, errors: FieldErrors, *, defaults: BatchOpt
         "recipient_name": name or None,
         "issued_on": issued_on,
         "expires": expires,
-        "narrative": errors.text(data, "narrative", max_len=10_000) or None,
+        "narrative": _short(body, "narrative", 10_000, errors),
         "evidence": _evidence(body.evidence, errors),
         "verification": body.verification or (defaults.verification if defaults else None) or "hosted",
-        "issuer_earner_id": errors.text(data, "issuer_earner_id", max_len=255) or None,
-        "slug": errors.slug(data),
-        "locale": locale or None,
+        "issuer_earner_id": _short(body, "issuer_earner_id", 255, errors),
+        "slug": _slug(body.slug, errors),
+        "locale": locale,
         "allow_duplicate": allow_duplicate,
     }
     if len(errors.details) > before:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -162,20 +163,16 @@ class FieldErrors:
 
     def url(self, data: dict[str, Any], field: str, *, required: bool = False) -> str | None:
         value = self.text(data, field, required=required, max_len=2048)
-        if value is None:
-            return None
-        try:
-            return http_url(value)
-        except ValueError as exc:
-            self.add(field, str(exc), value)
-            return None
+        return None if value is None else self.check(field, value, http_url)
 
     def email(self, data: dict[str, Any], field: str, *, required: bool = False) -> str | None:
         value = self.text(data, field, required=required, max_len=320)
-        if value is None:
-            return None
+        return None if value is None else self.check(field, value, email_address)
+
+    def check(self, field: str, value: str, rule: Callable[[str], str]) -> str | None:
+        """``rule(value)`` (the value, maybe normalised), or ``None`` with the ``ValueError``'s message added."""
         try:
-            return email_address(value)
+            return rule(value)
         except ValueError as exc:
             self.add(field, str(exc), value)
             return None

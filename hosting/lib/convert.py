@@ -397,10 +397,4 @@ def _run_checks(obj: msgspec.Struct, errors: FieldErrors, where: str) -> None:
 
 
 def _apply(check: Check, value: Any, path: str, errors: FieldErrors) -> Any:
-    if not isinstance(value, str):
-        return value
-    try:
-        return check(value)
-    except ValueError as exc:
-        errors.add(path, str(exc), value)
-        return None
+    return errors.check(path, value, check) if isinstance(value, str) else value

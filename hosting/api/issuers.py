@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 
 from litestar import Controller, Request, delete, get, patch, post, put
 from litestar.params import Parameter
+from msgspec import UNSET
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy import delete as sql_delete
 from sqlalchemy.exc import IntegrityError
@@ -24,6 +25,7 @@ from hosting.api.lookup import EDIT_ROLES, find_issuer, not_deleted, require_rol
 from hosting.api.openapi import IssuerChanged, IssuerEnvelope, IssuerInput, IssuerPage, IssuerPatch, api_doc
 from hosting.app.state import HostingState
 from hosting.lib.body import FieldErrors, read_body, slugify
+from hosting.lib.convert import convert
 from hosting.lib.errors import Conflict
 from hosting.lib.ids import new_public_id
 from hosting.lib.times import iso
@@ -59,26 +61,18 @@ def issuer_json(issuer: Issuer, state: HostingState, role: str | None) -> dict[s
     }
 
 
-def _issuer_fields(data: dict[str, Any], *, creating: bool) -> dict[str, Any]:
-    """Validated fields present in ``data`` (all required ones when ``creating``)."""
+_READ_ONLY = frozenset({"id", "publicUrl", "role", "createdAt", "updatedAt"})  # echoed back by GET-then-PUT
+
+
+def _issuer_fields(body: dict[str, Any], *, creating: bool) -> dict[str, Any]:
+    """The issuer's column values the body gives (all required ones when ``creating``); the image aside."""
+    shape: type[IssuerInput | IssuerPatch] = IssuerInput if creating else IssuerPatch
+    data = convert(body, shape, ignore=_READ_ONLY)
+    out = {name: value for name in ("slug", "name", "url", "email", "description")
+           if (value := getattr(data, name)) is not UNSET}
+    if "description" in out:
+        out["description"] = out["description"] or None  # null or "" clears it
     errors = FieldErrors()
-    known = {"slug", "name", "url", "email", "description", "image"}  # image: see _set_image
-    for field in sorted(set(data) - known):
-        if field in ("id", "publicUrl", "role", "createdAt", "updatedAt"):
-            continue  # read-only fields echoed back by a client doing GET-then-PUT
-        errors.add(field, "unknown field", None)
-    out: dict[str, Any] = {}
-    if "slug" in data:
-        out["slug"] = errors.slug(data)
-    if creating or "name" in data:
-        out["name"] = errors.text(data, "name", required=True, max_len=255)
-    if creating or "url" in data:
-        out["url"] = errors.url(data, "url", required=True)
-    if creating or "email" in data:  # OB 2.0 issuer profiles (and Badgr) require a contact email
-        out["email"] = errors.email(data, "email", required=True)
-    if "description" in data:
-        empty = data["description"] is None or data["description"] == ""
-        out["description"] = None if empty else errors.text(data, "description", max_len=10_000)
     _check_with_library(out, errors)
     errors.raise_if_any()
     return out

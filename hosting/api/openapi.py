@@ -1,12 +1,13 @@
 """OpenAPI declarations for the issuer API (``/v1``), served at ``/schema/openapi.json``.
 
-Handlers read their bodies with :func:`hosting.lib.body.read_body` (JSON or form), so Litestar cannot infer the
-request schema, and they return plain dicts. Each handler therefore declares its shapes in its decorator::
+Handlers read their bodies with :func:`hosting.lib.body.read_body` (JSON, form or multipart, capped) and convert
+them into a msgspec ``Struct`` with :func:`hosting.lib.convert.convert`; they return plain dicts. Each handler
+declares the same struct in its decorator, so one struct is the parser and the documented shape::
 
     @post("/", status_code=201, **api_doc(IssuerChanged, status=201, body=IssuerInput, errors=(409,)))
 
-:func:`api_doc` gives the decorator the success response, the request body (a msgspec ``Struct`` describing the
-fields; used for the document only, never to parse), the error responses (always 400, 401 and 403, plus those
+:func:`api_doc` gives the decorator the success response, the request body (the struct the handler converts
+the body into), the error responses (always 400, 401 and 403, plus those
 named) with one shared :class:`ApiErrorBody` schema, and the bearer security requirement. The structs below are
 the shared resource shapes; an area with shapes of its own declares its structs next to its handlers.
 """
@@ -22,6 +23,8 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import Components, Operation, RequestBody, Schema, SecurityScheme
 from litestar.openapi.spec.media_type import OpenAPIMediaType
 from msgspec import UNSET, UnsetType
+
+from hosting.lib.convert import EMAIL, URL
 
 __all__ = [
     "ALWAYS_ERRORS",
@@ -126,8 +129,8 @@ class Issuer(msgspec.Struct):
 
 
 _URL = Annotated[str, msgspec.Meta(max_length=2048, description="absolute http(s) URL",
-                                   extra_json_schema={"format": "uri"})]
-_EMAIL = Annotated[str, msgspec.Meta(max_length=320, extra_json_schema={"format": "email"})]
+                                   extra_json_schema={"format": "uri"}), URL]
+_EMAIL = Annotated[str, msgspec.Meta(max_length=320, extra_json_schema={"format": "email"}), EMAIL]
 _NAME = Annotated[str, msgspec.Meta(min_length=1, max_length=255)]
 _SLUG = Annotated[str, msgspec.Meta(pattern="^[a-z0-9-]{1,50}$")]
 _IMAGE = "an http(s) URL, a data: URI, or (multipart) the file; PUT/PATCH: null or \"\" removes it"
@@ -152,8 +155,8 @@ class IssuerPatch(msgspec.Struct, forbid_unknown_fields=True):
     url: _URL | UnsetType = UNSET
     email: _EMAIL | UnsetType = UNSET
     slug: _SLUG | UnsetType = UNSET
-    description: str | None = None
-    image: Annotated[str | None, msgspec.Meta(description=_IMAGE)] = None
+    description: str | None | UnsetType = UNSET  # null or "" clears it
+    image: Annotated[str | None, msgspec.Meta(description=_IMAGE)] | UnsetType = UNSET
 
 
 class Staff(msgspec.Struct):

@@ -16,7 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hosting.api.auth import Principal, normalise_email
 from hosting.api.lookup import find_issuer
 from hosting.api.openapi import StaffChanged, StaffInput, StaffPage, StaffRoleInput, api_doc
-from hosting.lib.body import FieldErrors, read_body
+from hosting.lib.body import read_body
+from hosting.lib.convert import convert
 from hosting.lib.errors import Conflict, NotFound, NotPermitted
 from hosting.lib.times import iso
 from hosting.storage.models import Issuer, Role, StaffRole
@@ -26,19 +27,6 @@ __all__ = ["StaffController"]
 
 def staff_json(row: StaffRole) -> dict[str, Any]:
     return {"email": row.email, "role": row.role, "createdAt": iso(row.created_at)}
-
-
-def _role_field(data: dict[str, Any], errors: FieldErrors) -> str | None:
-    role = errors.text(data, "role", required=True)
-    if role is not None and role not in Role.ALL:
-        errors.add("role", f"one of {', '.join(Role.ALL)}", role)
-        return None
-    return role
-
-
-def _unknown_fields(data: dict[str, Any], errors: FieldErrors, known: set[str]) -> None:
-    for field in sorted(set(data) - known):
-        errors.add(field, "unknown field", None)
 
 
 async def _owned_issuer(session: AsyncSession, principal: Principal, ref: str) -> Issuer:
@@ -92,13 +80,8 @@ class StaffController(Controller):
                         issuer_ref: str) -> dict[str, Any]:
         """Give ``email`` a ``role`` on the issuer (409 if they already have one: use PUT to change it)."""
         issuer = await _owned_issuer(db_session, principal, issuer_ref)
-        data = await read_body(request)
-        errors = FieldErrors()
-        _unknown_fields(data, errors, {"email", "role"})
-        email = errors.email(data, "email", required=True)
-        role = _role_field(data, errors)
-        errors.raise_if_any()
-        assert email is not None and role is not None
+        body = convert(await read_body(request), StaffInput)
+        email, role = body.email, body.role
         conflict = Conflict(f"{email} already has a role on this issuer", details=[
             {"resource": "staff", "field": "email", "message": "already staff", "value": email}])
         if await db_session.scalar(select(StaffRole.id).where(StaffRole.issuer_id == issuer.id,
@@ -118,14 +101,10 @@ class StaffController(Controller):
         """Change a member's role; the last owner cannot be demoted."""
         issuer = await _owned_issuer(db_session, principal, issuer_ref)
         row = await _member(db_session, issuer, email)
-        data = await read_body(request)
-        errors = FieldErrors()
-        _unknown_fields(data, errors, {"role", "email"})
-        role = _role_field(data, errors)
-        errors.raise_if_any()
+        role = convert(await read_body(request), StaffRoleInput).role
         if role != Role.OWNER:
             await _refuse_if_last_owner(db_session, issuer, row, "demote")
-        row.role = str(role)
+        row.role = role
         await db_session.flush()
         return {"status": "updated", "staff": staff_json(row)}
 

@@ -22,15 +22,7 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hosting.api.assertions.inputs import (
-    MAX_BATCH,
-    MAX_BATCH_BODY_BYTES,
-    flag_field,
-    ob3_proof,
-    parse_award,
-    read_batch,
-    verification_field,
-)
+from hosting.api.assertions.inputs import MAX_BATCH, MAX_BATCH_BODY_BYTES, ob3_proof, parse_award, read_batch
 from hosting.api.assertions.shapes import (
     AssertionChanged,
     AssertionEnvelope,
@@ -38,6 +30,7 @@ from hosting.api.assertions.shapes import (
     AssertionReplaced,
     BatchInput,
     BatchIssued,
+    BatchOptions,
     ReplaceInput,
     RevokeInput,
     WithdrawInput,
@@ -55,7 +48,8 @@ from hosting.api.lookup import (
 from hosting.api.openapi import api_doc
 from hosting.app.state import HostingState
 from hosting.lib.body import FieldErrors, read_body
-from hosting.lib.errors import Conflict, NotFound, Refused, Unavailable
+from hosting.lib.convert import convert, convert_into
+from hosting.lib.errors import Conflict, InvalidInput, NotFound, Refused, Unavailable
 from hosting.lib.ids import is_public_id
 from hosting.lib.urls import PublicUrls
 from hosting.notify.outbox import queue_notification
@@ -65,6 +59,7 @@ from hosting.storage.store import Award, AwardRefused, HostingStore
 __all__ = ["ROUTE_HANDLERS", "AssertionController", "IssueController"]
 
 WITHDRAWN = "withdrawn"
+_MAX_REASON = 1000
 
 
 # --- writes --------------------------------------------------------------------------------------------
@@ -105,10 +100,10 @@ class IssueController(Controller):
         its ``limit`` is reached, it is ``unique`` and already held, or the award duplicates an active one."""
         issuer, role, badge = await find_issuer_badge(db_session, principal, issuer_ref, badge_ref)
         require_role(principal, role, ISSUE_ROLES, "issuing")
+        given = convert(await read_body(request), AssertionInput)
         errors = FieldErrors()
-        data = await read_body(request)
-        award, notify = parse_award(data, errors)
-        proof = ob3_proof(data, {}, errors)
+        award, notify = parse_award(given, errors)
+        proof = ob3_proof(given, None, errors)
         errors.raise_if_any()
         assert award is not None
         (assertion,) = await _award(store, badge, [dataclasses.replace(award, proof=proof)])
@@ -129,26 +124,24 @@ class IssueController(Controller):
         issuer, role, badge = await find_issuer_badge(db_session, principal, issuer_ref, badge_ref)
         require_role(principal, role, ISSUE_ROLES, "issuing")
         data = await read_batch(request)
+        items = data.pop("assertions", None)
         top = FieldErrors()
-        for name in sorted(set(data) - {"assertions", "notify", "allowDuplicateAwards", "verification", "format",
-                                        "proof"}):
-            top.add(name, "unknown field", None)
-        defaults = {"notify": flag_field(data, "notify", True, top),
-                    "allowDuplicateAwards": flag_field(data, "allowDuplicateAwards", False, top),
-                    "verification": verification_field(data, "hosted", top),
-                    "format": data.get("format"), "proof": data.get("proof")}
-        items = data.get("assertions")
+        defaults = convert_into(data, BatchOptions, top)
         if not isinstance(items, list) or not 1 <= len(items) <= MAX_BATCH:
             top.add("assertions", f"a list of 1 to {MAX_BATCH} assertions", None)
         top.raise_if_any()
-        assert isinstance(items, list)
+        assert isinstance(items, list) and defaults is not None
         awards: list[Award] = []
         notify_flags: list[bool] = []
         problems: list[dict[str, Any]] = []
         for index, item in enumerate(items):
             errors = FieldErrors()
-            award, notify = parse_award(item, errors, defaults=defaults)
-            proof = ob3_proof(item, defaults, errors)
+            body = convert_into(item, AssertionInput, errors) if isinstance(item, dict) else None
+            if not isinstance(item, dict):
+                errors.add("assertion", "must be an object", None)
+            if body is not None:
+                award, notify = parse_award(body, errors, defaults=defaults)
+                proof = ob3_proof(body, defaults, errors)
             problems.extend({"index": index, **detail} for detail in errors.details)
             if award is not None and not errors.details:
                 awards.append(dataclasses.replace(award, proof=proof) if proof else award)
@@ -253,12 +246,12 @@ class AssertionController(Controller):
         action = "withdrawn" if withdraw else "revoked"
         require_role(principal, role, EDIT_ROLES, "withdrawing" if withdraw else "revoking")
         data = await read_body(request)
-        errors = FieldErrors()
-        for name in sorted(set(data) - {"reason", "notify"}):
-            errors.add(name, "unknown field", None)
-        reason = errors.text(data, "reason", required=not withdraw, max_len=1000)
-        notify = flag_field(data, "notify", not withdraw, errors)
-        errors.raise_if_any()
+        body: RevokeInput | WithdrawInput = convert(data, WithdrawInput) if withdraw else convert(data, RevokeInput)
+        reason = body.reason or None
+        if (reason is None and not withdraw) or len(reason or "") > _MAX_REASON:
+            raise InvalidInput("invalid fields: reason", details=[
+                {"field": "reason", "message": f"1 to {_MAX_REASON} characters", "value": (reason or "")[:200]}])
+        notify = body.notify if body.notify is not None else not withdraw
         await store.revoke(assertion, reason or WITHDRAWN, action="withdraw" if withdraw else "revoke")
         _forget(hosting, assertion.public_id)
         if notify:
@@ -293,20 +286,18 @@ class AssertionController(Controller):
         issued. ``badge`` may name another badge class of the issuer. The old public URL then redirects (301)."""
         old, issuer, role = await _find_assertion(db_session, principal, assertion_ref)
         require_role(principal, role, EDIT_ROLES, "replacing")
-        data = await read_body(request)
-        badge_ref = data.pop("badge", None)
+        data = convert(await read_body(request), ReplaceInput)
+        badge_ref = data.badge
         errors = FieldErrors()
         award, notify = parse_award(data, errors, recipient_required=False)
-        proof = ob3_proof(data, {}, errors)
-        if badge_ref is not None and not isinstance(badge_ref, str):
-            errors.add("badge", "a badge class id or slug", None)
+        proof = ob3_proof(data, None, errors)
         errors.raise_if_any()
         assert award is not None
         await store.lock_for(old, "replace")  # the loser of a race stops here, before issuing anything
         if old.recipient_plaintext is None and old.recipient_hashed:
             raise Conflict("the replaced assertion's recipient is only known hashed", details=[
                 {"field": "recipient", "message": "unknown plaintext", "value": None}])
-        given = "recipient" in data or "recipient_email" in data
+        given = data.recipient is not None or data.recipient_email is not None
         if given and (award.recipient_type, award.recipient) != (old.recipient_type, old.recipient_plaintext):
             raise Conflict(
                 "the recipient cannot change: an assertion is accepted when issued (there is no claim step); "

@@ -1,22 +1,23 @@
-"""Reading assertion requests: one award (:func:`parse_award`), the batch body, flags, dates, recipients,
-evidence and the OB 3.0 proof choice. Every problem goes to a :class:`~hosting.lib.body.FieldErrors`."""
+"""Assertion requests after their structs (:mod:`.shapes`) have typed them: one award (:func:`parse_award`)
+— recipients, dates, evidence, lengths and the OB 3.0 proof choice — and the batch body (:func:`read_batch`).
+Every problem goes to a :class:`~hosting.lib.body.FieldErrors`."""
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import UTC, datetime
 from typing import Any
 
+import msgspec
 from litestar import Request
 
-from hosting.lib.body import FieldErrors
+from hosting.api.assertions.shapes import AssertionInput, BatchOptions, RecipientInput
+from hosting.lib.body import EMAIL_ADDRESS, SLUG, FieldErrors, http_url
 from hosting.lib.errors import InvalidInput
 from hosting.storage.models import utcnow
 from hosting.storage.store import Award
 
-__all__ = ["MAX_BATCH", "MAX_BATCH_BODY_BYTES", "flag_field", "ob3_proof", "parse_award", "read_batch",
-           "verification_field"]
+__all__ = ["MAX_BATCH", "MAX_BATCH_BODY_BYTES", "ob3_proof", "parse_award", "read_batch"]
 
 MAX_BATCH = 10_000
 MAX_BATCH_BODY_BYTES = 32 * 1024 * 1024
@@ -24,33 +25,16 @@ MAX_EVIDENCE = 50
 
 _TELEPHONE = re.compile(r"^\+[1-9][0-9]{6,14}$")
 _LOCALE = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*$")
-_AWARD_FIELDS = frozenset({
-    "recipient", "recipient_email", "recipient_name", "issued_to_first_name", "issued_to_last_name",
-    "issuedOn", "issued_at", "expires", "expires_at", "narrative", "evidence", "issuer_earner_id", "slug",
-    "verification", "allowDuplicateAwards", "notify", "locale", "format", "proof",
-})
 
 
-
-def flag_field(data: dict[str, Any], field: str, default: bool, errors: FieldErrors) -> bool:
-    value = data.get(field, default)
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lower() in ("true", "1", "false", "0"):
-        return value.strip().lower() in ("true", "1")
-    errors.add(field, "must be true or false", value)
-    return default
-
-
-def _moment(data: dict[str, Any], fields: tuple[str, ...], errors: FieldErrors) -> datetime | None:
-    field = next((f for f in fields if f in data and data[f] is not None), None)
-    if field is None:
+def _moment(body: AssertionInput, names: tuple[str, str], errors: FieldErrors) -> datetime | None:
+    """The first of ``names`` given, as an aware UTC datetime (whole seconds)."""
+    field = names[0] if getattr(body, names[0]) is not None else names[1]
+    value = getattr(body, field)
+    if value is None:
         return None
-    value = data[field]
     try:
-        if not isinstance(value, str) or not value.strip():
-            raise ValueError
-        moment = datetime.fromisoformat(value.strip())
+        moment = datetime.fromisoformat(value)
     except ValueError:
         errors.add(field, "must be an ISO 8601 date or date-time", value)
         return None
@@ -62,27 +46,27 @@ def _moment(data: dict[str, Any], fields: tuple[str, ...], errors: FieldErrors) 
     return moment.astimezone(UTC).replace(microsecond=0)
 
 
-def _recipient(data: dict[str, Any], errors: FieldErrors) -> tuple[str, str, bool] | None:
+def _short(body: AssertionInput, field: str, max_len: int, errors: FieldErrors) -> str | None:
+    """A text field (already stripped by the conversion) within ``max_len`` characters; "" is not given."""
+    value: str | None = getattr(body, field)
+    if value is not None and len(value) > max_len:
+        errors.add(field, f"at most {max_len} characters", value)
+        return None
+    return value or None
+
+
+def _recipient(body: AssertionInput, errors: FieldErrors) -> tuple[str, str, bool] | None:
     """(normalised identity, type, hashed) from ``recipient`` (email string or object) or ``recipient_email``."""
-    raw = data.get("recipient", data.get("recipient_email"))
-    field = "recipient_email" if "recipient_email" in data and "recipient" not in data else "recipient"
+    raw: Any = body.recipient if body.recipient is not None else body.recipient_email
+    field = "recipient_email" if body.recipient is None and body.recipient_email is not None else "recipient"
     rtype, hashed = "email", True
-    if isinstance(raw, dict):
-        unknown = sorted(set(raw) - {"identity", "type", "hashed"})
-        for name in unknown:
-            errors.add(f"recipient.{name}", "unknown field", None)
-        rtype = raw.get("type", "email")
-        hashed_value = raw.get("hashed", True)
-        if not isinstance(hashed_value, bool):
-            errors.add("recipient.hashed", "must be true or false", hashed_value)
-        hashed = hashed_value is not False
-        raw, field = raw.get("identity"), "recipient.identity"
-        if rtype not in ("email", "url", "telephone"):
-            errors.add("recipient.type", "must be email, url or telephone", rtype)
-            return None
+    if isinstance(raw, RecipientInput):
+        rtype, hashed, raw, field = raw.type, raw.hashed, raw.identity, "recipient.identity"
     if raw is None:
         errors.add(field, "required", None)
         return None
+    if rtype == "email" and raw and len(raw) <= 320 and EMAIL_ADDRESS.match(raw):  # the usual case, quickly
+        return raw.lower(), rtype, hashed
     checked = {"email": errors.email, "url": errors.url}
     if rtype in checked:
         value = checked[rtype]({field: raw}, field, required=True)
@@ -96,8 +80,20 @@ def _recipient(data: dict[str, Any], errors: FieldErrors) -> tuple[str, str, boo
     return None if value is None else (value, rtype, hashed)
 
 
+def _slug(value: str | None, errors: FieldErrors) -> str | None:
+    if value is not None and not SLUG.match(value):
+        errors.add("slug", "lowercase letters, digits and dashes, 1-50 characters", value)
+        return None
+    return value
+
+
 def _evidence_item(item: Any, where: str, errors: FieldErrors) -> dict[str, Any] | None:
     """Credly evidence (URL, plain text, key-value group) or an OB Evidence object → OB 2.0 Evidence."""
+    if isinstance(item, str) and len(item) <= 2048:
+        try:
+            return {"type": "Evidence", "id": http_url(item)}
+        except ValueError:
+            pass
     if isinstance(item, str):
         url = errors.url({where: item}, where, required=True)
         return None if url is None else {"type": "Evidence", "id": url}
@@ -143,8 +139,7 @@ def _evidence_fields(item: dict[str, Any], errors: FieldErrors) -> dict[str, Any
     return None
 
 
-def _evidence(data: dict[str, Any], errors: FieldErrors) -> tuple[dict[str, Any], ...]:
-    value = data.get("evidence")
+def _evidence(value: Any, errors: FieldErrors) -> tuple[dict[str, Any], ...]:
     if value is None:
         return ()
     items = value if isinstance(value, list) else [value]
@@ -156,76 +151,55 @@ def _evidence(data: dict[str, Any], errors: FieldErrors) -> tuple[dict[str, Any]
     return tuple(m for m in made if m is not None)
 
 
-def verification_field(data: dict[str, Any], default: str, errors: FieldErrors) -> str:
-    value = data.get("verification", default)
-    if isinstance(value, dict):
-        value = value.get("type")
-    if value not in ("hosted", "signed"):
-        errors.add("verification", "must be 'hosted' or 'signed'", value)
-        return default
-    return str(value)
-
-
-def ob3_proof(data: Any, defaults: dict[str, Any], errors: FieldErrors) -> str | None:
+def ob3_proof(body: AssertionInput, defaults: BatchOptions | None, errors: FieldErrors) -> str | None:
     """``None`` for OB 2.0 (``format`` "ob2", the default), else the OB 3.0 proof: "di" (default) or "jwt"."""
-    if not isinstance(data, dict):
-        return None
-    fmt = data.get("format") or defaults.get("format") or "ob2"
-    proof = data.get("proof") or (None if data.get("format") else defaults.get("proof"))
-    if fmt not in ("ob2", "ob3"):
-        errors.add("format", "must be 'ob2' or 'ob3'", fmt)
-        return None
+    fmt = body.format or (defaults.format if defaults else None) or "ob2"
+    proof = body.proof or (None if body.format or defaults is None else defaults.proof)
     if fmt == "ob2":
         if proof is not None:
             errors.add("proof", "only with format 'ob3'", proof)
         return None
-    if proof not in (None, "di", "jwt"):
-        errors.add("proof", "must be 'di' or 'jwt'", proof)
-        return None
-    if (data.get("verification") or defaults.get("verification")) == "signed":
+    if (body.verification or (defaults.verification if defaults else None)) == "signed":
         errors.add("verification", "an OB 3.0 credential carries its own proof: leave verification out", "signed")
-    return str(proof or "di")
+    return proof or "di"
 
 
-def parse_award(data: Any, errors: FieldErrors, *, defaults: dict[str, Any] | None = None,
+def parse_award(body: AssertionInput, errors: FieldErrors, *, defaults: BatchOptions | None = None,
                 recipient_required: bool = True) -> tuple[Award | None, bool]:
-    """An :class:`Award` and its ``notify`` flag from one request object; problems go to ``errors``."""
-    defaults = defaults or {}
-    if not isinstance(data, dict):
-        errors.add("assertion", "must be an object", None)
-        return None, False
-    data = {k: v for k, v in data.items() if v is not None}  # null means "not given"
-    for name in sorted(set(data) - _AWARD_FIELDS):
-        errors.add(name, "unknown field", None)
+    """An :class:`Award` and its ``notify`` flag from one typed request; problems go to ``errors``."""
+    notify = body.notify if body.notify is not None else (defaults.notify if defaults else None)
+    if notify is None:
+        notify = True
     before = len(errors.details)
-    recipient = _recipient(data, errors) if recipient_required or "recipient" in data or \
-        "recipient_email" in data else None
-    name = errors.text(data, "recipient_name", max_len=255)
-    first = errors.text(data, "issued_to_first_name", max_len=120)
-    last = errors.text(data, "issued_to_last_name", max_len=120)
+    given = body.recipient is not None or body.recipient_email is not None
+    recipient = _recipient(body, errors) if recipient_required or given else None
+    name = _short(body, "recipient_name", 255, errors)
+    first = _short(body, "issued_to_first_name", 120, errors)
+    last = _short(body, "issued_to_last_name", 120, errors)
     if name is None and (first or last):
         name = " ".join(part for part in (first, last) if part)
-    issued_on = _moment(data, ("issuedOn", "issued_at"), errors)
-    expires = _moment(data, ("expires", "expires_at"), errors)
+    issued_on = _moment(body, ("issuedOn", "issued_at"), errors)
+    expires = _moment(body, ("expires", "expires_at"), errors)
     if expires is not None and expires <= (issued_on or utcnow()):
-        errors.add("expires", "must be after issuedOn", data.get("expires", data.get("expires_at")))
-    locale = errors.text(data, "locale", max_len=16)
+        errors.add("expires", "must be after issuedOn", body.expires or body.expires_at)
+    locale = _short(body, "locale", 16, errors)
     if locale and not _LOCALE.match(locale):
         errors.add("locale", "a language tag such as en or pt-BR", locale)
+    allow_duplicate = body.allowDuplicateAwards
+    if allow_duplicate is None:
+        allow_duplicate = bool(defaults and defaults.allowDuplicateAwards)
     award_fields: dict[str, Any] = {
         "recipient_name": name or None,
         "issued_on": issued_on,
         "expires": expires,
-        "narrative": errors.text(data, "narrative", max_len=10_000) or None,
-        "evidence": _evidence(data, errors),
-        "verification": verification_field(data, defaults.get("verification", "hosted"), errors),
-        "issuer_earner_id": errors.text(data, "issuer_earner_id", max_len=255) or None,
-        "slug": errors.slug(data),
-        "locale": locale or None,
-        "allow_duplicate": flag_field(data, "allowDuplicateAwards", defaults.get("allowDuplicateAwards", False),
-                                 errors),
+        "narrative": _short(body, "narrative", 10_000, errors),
+        "evidence": _evidence(body.evidence, errors),
+        "verification": body.verification or (defaults.verification if defaults else None) or "hosted",
+        "issuer_earner_id": _short(body, "issuer_earner_id", 255, errors),
+        "slug": _slug(body.slug, errors),
+        "locale": locale,
+        "allow_duplicate": allow_duplicate,
     }
-    notify = flag_field(data, "notify", defaults.get("notify", True), errors)
     if len(errors.details) > before:
         return None, notify
     if recipient is None:
@@ -235,6 +209,7 @@ def parse_award(data: Any, errors: FieldErrors, *, defaults: dict[str, Any] | No
 
 
 async def read_batch(request: Request[Any, Any, Any]) -> dict[str, Any]:
+    """The batch body as a dict (JSON only; up to :data:`MAX_BATCH_BODY_BYTES`)."""
     raw = await request.body()
     if len(raw) > MAX_BATCH_BODY_BYTES:
         raise InvalidInput(f"body larger than {MAX_BATCH_BODY_BYTES} bytes", details=[
@@ -244,8 +219,8 @@ async def read_batch(request: Request[Any, Any, Any]) -> dict[str, Any]:
         raise InvalidInput("a batch is a JSON body", details=[
             {"field": "content-type", "message": "use application/json", "value": ctype}])
     try:
-        data = json.loads(raw or b"{}")
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        data = msgspec.json.decode(raw or b"{}")
+    except (msgspec.DecodeError, RecursionError) as exc:
         raise InvalidInput(f"malformed JSON: {exc}", details=[
             {"field": "body", "message": "malformed JSON", "value": None}]) from exc
     if not isinstance(data, dict):

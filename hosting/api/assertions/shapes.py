@@ -1,4 +1,5 @@
-"""OpenAPI shapes of the assertion endpoints (documentation only: bodies are parsed by :mod:`.inputs`)."""
+"""The assertion endpoints' bodies (parsed into these structs by :func:`hosting.lib.convert.convert`, then
+checked by :mod:`.inputs`) and their OpenAPI shapes."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ __all__ = [
     "AssertionReplaced",
     "BatchInput",
     "BatchIssued",
+    "BatchOptions",
+    "RecipientInput",
     "ReplaceInput",
     "RevokeInput",
     "WithdrawInput",
@@ -40,7 +43,7 @@ class AssertionInput(msgspec.Struct, forbid_unknown_fields=True):
     expires: str | None = None
     expires_at: str | None = None
     narrative: str | None = None
-    evidence: list[str | dict[str, Any]] | str | None = None
+    evidence: list[str | dict[str, Any]] | str | dict[str, Any] | None = None
     issuer_earner_id: str | None = None
     slug: str | None = None
     verification: Literal["hosted", "signed"] | None = None
@@ -51,8 +54,9 @@ class AssertionInput(msgspec.Struct, forbid_unknown_fields=True):
     proof: Literal["di", "jwt"] | None = None
 
 
-class BatchInput(msgspec.Struct, forbid_unknown_fields=True):
-    assertions: list[AssertionInput]
+class BatchOptions(msgspec.Struct, forbid_unknown_fields=True):
+    """The top level of a batch but its items: defaults for every item."""
+
     notify: bool | None = None
     allowDuplicateAwards: bool | None = None
     verification: Literal["hosted", "signed"] | None = None
@@ -60,12 +64,16 @@ class BatchInput(msgspec.Struct, forbid_unknown_fields=True):
     proof: Literal["di", "jwt"] | None = None
 
 
+class BatchInput(BatchOptions, forbid_unknown_fields=True, kw_only=True):
+    assertions: list[AssertionInput]
+
+
 class ReplaceInput(AssertionInput, forbid_unknown_fields=True):
     badge: str | None = None
 
 
 class RevokeInput(msgspec.Struct, forbid_unknown_fields=True):
-    reason: str
+    reason: str  # 1-1000 characters (checked by the controller)
     notify: bool | None = None
 
 

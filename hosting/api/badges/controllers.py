@@ -26,13 +26,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hosting.api.auth import Principal
-from hosting.api.badges.inputs import TEXT_FIELDS, URL_FIELDS, BadgeFields, check_candidate, columns, is_form
+from hosting.api.badges.inputs import TEXT_FIELDS, URL_FIELDS, badge_columns, check_candidate, columns
 from hosting.api.badges.shapes import BadgeChanged, BadgeEnvelope, BadgeInput, BadgePage, BadgePatch
 from hosting.api.images import prefetch_image, read_image
 from hosting.api.lookup import EDIT_ROLES, find_badge, find_issuer, require_role
 from hosting.api.openapi import FORM, JSON, api_doc
 from hosting.app.state import HostingState
-from hosting.lib.body import read_body, slugify
+from hosting.lib.body import FieldErrors, read_body, slugify
 from hosting.lib.errors import Conflict, InvalidInput
 from hosting.lib.times import iso
 from hosting.storage.models import Assertion, BadgeClass, Issuer, StoredImage
@@ -57,7 +57,7 @@ def badge_json(badge: BadgeClass, issuer_public_id: str, state: HostingState, as
         "criteriaItems": list(badge.criteria_items or ()),
         "tags": list(badge.tags or ()),
         "alignment": list(badge.alignment or ()),
-        **{name: getattr(badge, column) for name, (column, _) in TEXT_FIELDS.items()},
+        **{name: getattr(badge, column) for name, column in TEXT_FIELDS.items()},
         **{name: getattr(badge, column) for name, column in URL_FIELDS.items()},
         "categories": list(badge.categories or ()),
         "timeValue": badge.time_value,
@@ -183,11 +183,13 @@ class BadgesController(Controller):
         await prefetch_image(hosting, data)  # before the first query: no transaction open while fetching
         issuer, role = await find_issuer(db_session, principal, issuer_ref)
         require_role(principal, role, EDIT_ROLES, "creating badge classes")
-        parsed = BadgeFields(data, form=is_form(request), creating=True)
-        fields = parsed.parse()
-        check_candidate(BadgeClass(**fields), hosting.urls, parsed.errors)
-        parsed.errors.raise_if_any()
-        image = await read_image(hosting, parsed.image)
+        errors = FieldErrors()
+        fields = badge_columns(data, errors, creating=True)
+        if fields is not None and not errors.details:
+            check_candidate(BadgeClass(**fields), hosting.urls, errors)
+        errors.raise_if_any()
+        assert fields is not None
+        image = await read_image(hosting, data.get("image"))
         if image is None:  # pragma: no cover - parse() refused an empty image already
             raise InvalidInput("image is required", details=[{"field": "image", "message": "required", "value": None}])
         given = fields.pop("slug", None)
@@ -221,15 +223,17 @@ class BadgesController(Controller):
         data = await read_body(request)
         await prefetch_image(hosting, data)  # before the first query: no transaction open while fetching
         issuer, badge = await _editable_badge(db_session, principal, issuer_ref, badge_ref, "editing badge classes")
-        parsed = BadgeFields(data, form=is_form(request), creating=False)
-        fields = {k: v for k, v in parsed.parse().items() if not (k == "slug" and v is None)}
-        check_candidate(BadgeClass(**{**columns(badge), **fields}), hosting.urls, parsed.errors)
-        parsed.errors.raise_if_any()
+        errors = FieldErrors()
+        fields = badge_columns(data, errors, creating=False)
+        if fields is not None and not errors.details:
+            check_candidate(BadgeClass(**{**columns(badge), **fields}), hosting.urls, errors)
+        errors.raise_if_any()
+        assert fields is not None
         if fields.get("slug", badge.slug) != badge.slug:
             await _refuse_taken_slug(db_session, issuer, fields["slug"], badge.id)
         changed = False
-        image = None if parsed.image == hosting.urls.badge_image(badge.public_id) \
-            else await read_image(hosting, parsed.image)  # GET-then-PUT echoes the badge's own image URL
+        image = None if data.get("image") == hosting.urls.badge_image(badge.public_id) \
+            else await read_image(hosting, data.get("image"))  # GET-then-PUT echoes the badge's own image URL
         if image is not None:
             await _replace_image(store, badge, image)
             changed = True

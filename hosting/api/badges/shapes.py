@@ -1,12 +1,15 @@
-"""OpenAPI shapes of the badge class endpoints (documentation only: bodies are parsed by ``_api_badges``)."""
+"""The badge class endpoints' bodies (parsed into these structs by :func:`hosting.lib.convert.convert`, then
+turned into columns by :mod:`.inputs`) and their OpenAPI shapes."""
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
 import msgspec
+from msgspec import UNSET, UnsetType
 
 from hosting.api.openapi import changed, envelope, page
+from hosting.lib.convert import URL
 
 __all__ = ["Badge", "BadgeChanged", "BadgeEnvelope", "BadgeInput", "BadgePage", "BadgePatch"]
 
@@ -14,7 +17,7 @@ _Name = Annotated[str, msgspec.Meta(min_length=1, max_length=255)]
 _Slug = Annotated[str, msgspec.Meta(pattern="^[a-z0-9-]{1,50}$")]
 _Short = Annotated[str, msgspec.Meta(max_length=255)]
 _Text = Annotated[str, msgspec.Meta(max_length=10_000)]
-_Url = Annotated[str, msgspec.Meta(pattern="^https?://", max_length=2048)]
+_Url = Annotated[str, msgspec.Meta(pattern="^https?://", max_length=2048), URL]
 _Strings = Annotated[list[Annotated[str, msgspec.Meta(min_length=1, max_length=255)]], msgspec.Meta(max_length=50)]
 _Units = Literal["minutes", "hours", "days", "weeks"]
 _IMAGE = "PNG or SVG: an http(s) URL or a data: URI; with multipart/form-data, a file part named image"
@@ -80,30 +83,30 @@ class BadgePatch(msgspec.Struct, forbid_unknown_fields=True):
     """Change a badge class (PUT and PATCH alike): only the fields given change; ``null`` clears optional ones.
     ``criteria`` is OB's object or BadgeKit's list of items."""
 
-    name: _Name | None = None
-    description: Annotated[str, msgspec.Meta(min_length=1, max_length=10_000)] | None = None
-    image: Annotated[str, msgspec.Meta(description=_IMAGE)] | None = None
-    slug: _Slug | None = None
-    criteria: Criteria | list[CriteriaItem] | None = None
-    criteriaUrl: _Url | None = None
-    criteriaNarrative: _Text | None = None
-    criteriaItems: Annotated[list[CriteriaItem], msgspec.Meta(max_length=50)] | None = None
-    tags: _Strings | None = None
-    categories: _Strings | None = None
-    alignment: Annotated[list[Alignment], msgspec.Meta(max_length=50)] | None = None
-    strapline: Annotated[str, msgspec.Meta(max_length=140)] | None = None
-    earnerDescription: _Text | None = None
-    consumerDescription: _Text | None = None
-    type: _Short | None = None
-    achievementType: _Short | None = None
-    imageAltText: Annotated[str, msgspec.Meta(max_length=1024)] | None = None
-    issuerUrl: _Url | None = None
-    rubricUrl: _Url | None = None
-    timeValue: Annotated[int, msgspec.Meta(ge=0, le=2**31 - 1)] | None = None
-    timeUnits: _Units | None = None
-    limit: Annotated[int, msgspec.Meta(ge=1, le=2**31 - 1)] | None = None
-    unique: bool | None = None
-    archived: bool | None = None
+    name: _Name | None | UnsetType = UNSET
+    description: Annotated[str, msgspec.Meta(min_length=1, max_length=10_000)] | None | UnsetType = UNSET
+    image: Annotated[str, msgspec.Meta(description=_IMAGE)] | None | UnsetType = UNSET
+    slug: _Slug | None | UnsetType = UNSET
+    criteria: Criteria | list[CriteriaItem] | None | UnsetType = UNSET
+    criteriaUrl: _Url | None | UnsetType = UNSET
+    criteriaNarrative: _Text | None | UnsetType = UNSET
+    criteriaItems: Annotated[list[CriteriaItem], msgspec.Meta(max_length=50)] | None | UnsetType = UNSET
+    tags: _Strings | None | UnsetType = UNSET
+    categories: _Strings | None | UnsetType = UNSET
+    alignment: Annotated[list[Alignment], msgspec.Meta(max_length=50)] | None | UnsetType = UNSET
+    strapline: Annotated[str, msgspec.Meta(max_length=140)] | None | UnsetType = UNSET
+    earnerDescription: _Text | None | UnsetType = UNSET
+    consumerDescription: _Text | None | UnsetType = UNSET
+    type: _Short | None | UnsetType = UNSET
+    achievementType: _Short | None | UnsetType = UNSET
+    imageAltText: Annotated[str, msgspec.Meta(max_length=1024)] | None | UnsetType = UNSET
+    issuerUrl: _Url | None | UnsetType = UNSET
+    rubricUrl: _Url | None | UnsetType = UNSET
+    timeValue: Annotated[int, msgspec.Meta(ge=0, le=2**31 - 1)] | None | UnsetType = UNSET
+    timeUnits: _Units | None | UnsetType = UNSET
+    limit: Annotated[int, msgspec.Meta(ge=1, le=2**31 - 1)] | None | UnsetType = UNSET
+    unique: bool | None | UnsetType = UNSET
+    archived: bool | None | UnsetType = UNSET
 
 
 BadgeInput = msgspec.defstruct(

@@ -25,6 +25,11 @@ READ_ONLY = frozenset({"entityType", "entityId", "openBadgeId", "createdAt", "cr
                        "alignments", "image_url"})
 
 
+def _nullable_text(errors: FieldErrors, data: dict[str, Any], field: str, max_len: int) -> str | None:
+    """``data[field]`` as text within ``max_len``; null (like an absent field) is no value."""
+    return None if data.get(field) is None else errors.text(data, field, max_len=max_len)
+
+
 def flag(data: dict[str, Any], name: str, default: bool, errors: FieldErrors) -> bool:
     value = data.get(name, default)
     if value is None:
@@ -74,7 +79,7 @@ def issuer_fields(data: dict[str, Any], errors: FieldErrors, *, creating: bool) 
     if creating or "email" in data:
         out["email"] = errors.email(data, "email", required=True)
     if "description" in data:
-        out["description"] = errors.text(data, "description", max_len=LONG_TEXT, nullable=True) or None
+        out["description"] = _nullable_text(errors, data, "description", LONG_TEXT) or None
     given = {f: out[f] for f in ("url", "email") if isinstance(out.get(f), str)}
     if given:  # what the library would refuse in the public Issuer Profile
         probe = {"@context": ob2.OB2_CONTEXT, "type": "Issuer", "id": "https://issuer.example.org/probe",
@@ -109,11 +114,11 @@ def badge_fields(data: dict[str, Any], errors: FieldErrors, *, creating: bool) -
     if "criteriaUrl" in data:
         out["criteria_url"] = errors.url(data, "criteriaUrl") if data["criteriaUrl"] not in (None, "") else None
     if "criteriaNarrative" in data:
-        out["criteria_narrative"] = errors.text(data, "criteriaNarrative", max_len=LONG_TEXT, nullable=True) or None
+        out["criteria_narrative"] = _nullable_text(errors, data, "criteriaNarrative", LONG_TEXT) or None
     for name, column, max_len in (("achievementType", "achievement_type", 255),
                                   ("imageAltText", "image_alt_text", 1024)):
         if name in data:
-            out[column] = errors.text(data, name, max_len=max_len, nullable=True) or None
+            out[column] = _nullable_text(errors, data, name, max_len) or None
     if "tags" in data:
         tags = data["tags"] if data["tags"] is not None else []
         if not isinstance(tags, list) or len(tags) > 50 or not all(isinstance(t, str) and 0 < len(t) <= 255
@@ -202,7 +207,7 @@ def award_from(data: Any, errors: FieldErrors, *, defaults: dict[str, Any] | Non
     expires = moment(data, "expires", errors)
     if expires is not None and expires <= (issued_on or utcnow()):
         errors.add("expires", "must be after issuedOn (now, when issuedOn is not given)", data.get("expires"))
-    narrative = errors.text(data, "narrative", max_len=LONG_TEXT, nullable=True) or None
+    narrative = _nullable_text(errors, data, "narrative", LONG_TEXT) or None
     evidence = _evidence(data, errors)
     allow = flag(data, "allowDuplicateAwards", defaults.get("allowDuplicateAwards", True), errors)
     notify = flag(data, "notify", defaults.get("notify", False), errors)

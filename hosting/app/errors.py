@@ -13,6 +13,7 @@ from litestar.types import ExceptionHandlersMap
 from hosting.lib.db import is_busy_error, is_unavailable_error
 from hosting.lib.errors import (
     Conflict,
+    Gone,
     HostingError,
     InvalidInput,
     NotAuthenticated,
@@ -20,6 +21,7 @@ from hosting.lib.errors import (
     NotPermitted,
     Refused,
     TooLarge,
+    TooManyRequests,
     Unavailable,
 )
 
@@ -54,6 +56,8 @@ _STATUS: dict[type[HostingError], int] = {
     NotPermitted: 403,
     NotFound: 404,
     Conflict: 409,
+    Gone: 410,
+    TooManyRequests: 429,
     Refused: 422,
     Unavailable: 503,
 }
@@ -97,6 +101,8 @@ def _domain_error(request: Request[Any, Any, Any], exc: HostingError) -> Respons
     status = http_status(exc)
     headers = {"retry-after": str(RETRY_AFTER_BUSY if is_busy_error(exc.__cause__ or exc) else RETRY_AFTER_OUTAGE)
                } if status == 503 else None
+    if isinstance(exc, TooManyRequests):
+        headers = {"retry-after": str(exc.retry_after)}
     return _json(request, status, {**error_body(status, exc.message), **_capped(exc.extra)}, headers)
 
 

@@ -12,10 +12,10 @@ from litestar import Request
 
 from hosting.lib.body import FieldErrors
 from hosting.lib.errors import InvalidInput
-from hosting.storage.models import utcnow
+from hosting.storage.models import Acceptance, utcnow
 from hosting.storage.store import Award
 
-__all__ = ["MAX_BATCH", "MAX_BATCH_BODY_BYTES", "flag_field", "ob3_proof", "parse_award", "read_batch",
+__all__ = ["MAX_BATCH", "MAX_BATCH_BODY_BYTES", "acceptance_field", "flag_field", "ob3_proof", "parse_award", "parse_moment", "read_batch",
            "verification_field"]
 
 MAX_BATCH = 10_000
@@ -27,7 +27,7 @@ _LOCALE = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*$")
 _AWARD_FIELDS = frozenset({
     "recipient", "recipient_email", "recipient_name", "issued_to_first_name", "issued_to_last_name",
     "issuedOn", "issued_at", "expires", "expires_at", "narrative", "evidence", "issuer_earner_id", "slug",
-    "verification", "allowDuplicateAwards", "notify", "locale", "format", "proof",
+    "verification", "allowDuplicateAwards", "notify", "locale", "format", "proof", "acceptance", "claimCode",
 })
 
 
@@ -42,7 +42,8 @@ def flag_field(data: dict[str, Any], field: str, default: bool, errors: FieldErr
     return default
 
 
-def _moment(data: dict[str, Any], fields: tuple[str, ...], errors: FieldErrors) -> datetime | None:
+def parse_moment(data: dict[str, Any], fields: tuple[str, ...], errors: FieldErrors) -> datetime | None:
+    """The first of ``fields`` given, as an aware UTC datetime (ISO 8601 date or date-time)."""
     field = next((f for f in fields if f in data and data[f] is not None), None)
     if field is None:
         return None
@@ -156,6 +157,16 @@ def _evidence(data: dict[str, Any], errors: FieldErrors) -> tuple[dict[str, Any]
     return tuple(m for m in made if m is not None)
 
 
+def acceptance_field(data: dict[str, Any], default: str | None, errors: FieldErrors) -> str | None:
+    """``acceptance``: "issuer" (accepted at issue) or "earner" (pending until the earner accepts); ``None``
+    when not given (the badge class's default applies)."""
+    value = data.get("acceptance", default)
+    if value is not None and value not in Acceptance.ALL:
+        errors.add("acceptance", "must be 'issuer' or 'earner'", value)
+        return None
+    return value if value is None else str(value)
+
+
 def verification_field(data: dict[str, Any], default: str, errors: FieldErrors) -> str:
     value = data.get("verification", default)
     if isinstance(value, dict):
@@ -205,8 +216,8 @@ def parse_award(data: Any, errors: FieldErrors, *, defaults: dict[str, Any] | No
     last = errors.text(data, "issued_to_last_name", max_len=120)
     if name is None and (first or last):
         name = " ".join(part for part in (first, last) if part)
-    issued_on = _moment(data, ("issuedOn", "issued_at"), errors)
-    expires = _moment(data, ("expires", "expires_at"), errors)
+    issued_on = parse_moment(data, ("issuedOn", "issued_at"), errors)
+    expires = parse_moment(data, ("expires", "expires_at"), errors)
     if expires is not None and expires <= (issued_on or utcnow()):
         errors.add("expires", "must be after issuedOn", data.get("expires", data.get("expires_at")))
     locale = errors.text(data, "locale", max_len=16)
@@ -225,6 +236,8 @@ def parse_award(data: Any, errors: FieldErrors, *, defaults: dict[str, Any] | No
         "allow_duplicate": flag_field(data, "allowDuplicateAwards", defaults.get("allowDuplicateAwards", False),
                                  errors),
     }
+    award_fields["acceptance"] = acceptance_field(data, defaults.get("acceptance"), errors)
+    award_fields["claim_code"] = errors.text(data, "claimCode", max_len=64) or None
     notify = flag_field(data, "notify", defaults.get("notify", True), errors)
     if len(errors.details) > before:
         return None, notify

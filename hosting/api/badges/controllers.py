@@ -65,6 +65,7 @@ def badge_json(badge: BadgeClass, issuer_public_id: str, state: HostingState, as
         "limit": badge.limit,
         "unique": badge.unique,
         "archived": badge.archived,
+        "acceptance": badge.acceptance,
         "assertionCount": assertion_count,
         "createdAt": iso(badge.created_at),
         "updatedAt": iso(badge.updated_at),

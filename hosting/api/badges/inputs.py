@@ -34,7 +34,7 @@ URL_FIELDS = {"issuerUrl": "issuer_url", "rubricUrl": "rubric_url"}
 _STRING_LISTS = {"tags": "tags", "categories": "categories"}
 _KNOWN = frozenset({
     "name", "description", "image", "slug", "criteria", "criteriaUrl", "criteriaNarrative", "criteriaItems",
-    "alignment", "timeValue", "timeUnits", "limit", "unique", "archived", *TEXT_FIELDS, *URL_FIELDS, *_STRING_LISTS,
+    "alignment", "timeValue", "timeUnits", "limit", "unique", "archived", "acceptance", *TEXT_FIELDS, *URL_FIELDS, *_STRING_LISTS,
 })
 _ALIGNMENT_TEXTS = {"targetName": 255, "targetDescription": LONG_TEXT, "targetFramework": 255, "targetCode": 255}
 _ABSENT = object()
@@ -88,6 +88,8 @@ class BadgeFields:
                 out[name] = self._boolean(name)
         if "alignment" in data:
             out["alignment"] = self._alignment()
+        if "acceptance" in data:  # who accepts its assertions by default: the issuer (at once) or the earner
+            out["acceptance"] = self._choice("acceptance", ("issuer", "earner")) or "issuer"
         self._criteria()
         return out
 

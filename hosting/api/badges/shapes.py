@@ -71,6 +71,7 @@ class Badge(msgspec.Struct):
     limit: int | None
     unique: bool
     archived: bool
+    acceptance: Literal["issuer", "earner"]
     assertionCount: int
     createdAt: str
     updatedAt: str
@@ -104,6 +105,9 @@ class BadgePatch(msgspec.Struct, forbid_unknown_fields=True):
     limit: Annotated[int, msgspec.Meta(ge=1, le=2**31 - 1)] | None = None
     unique: bool | None = None
     archived: bool | None = None
+    acceptance: Annotated[Literal["issuer", "earner"], msgspec.Meta(
+        description="who accepts its assertions unless an issue request says: the issuer (at once, the "
+                    "default) or the earner (pending until accepted)")] | None = None
 
 
 BadgeInput = msgspec.defstruct(

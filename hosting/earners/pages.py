@@ -21,6 +21,7 @@ from litestar.config.csrf import CSRFConfig
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.csrf import CSRFMiddleware
+from litestar.params import FromPath
 from litestar.utils.scope.state import ScopeState
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -79,7 +80,7 @@ class EarnerPages(Controller):
 
     @get("/accept/{token:str}", summary="Accept page of a pending assertion (HTML)")
     async def accept_page(self, request: Request[Any, Any, Any], db_session: AsyncSession, limits: EarnerLimits,
-                          token: str) -> Response[bytes]:
+                          token: FromPath[str]) -> Response[bytes]:
         """The badge offered (name, image, issuer, issue date) and a form to accept or reject it. 404 for an
         unknown link, 410 for a used or expired one."""
         limits.per_ip.hit(_client(request))
@@ -92,7 +93,7 @@ class EarnerPages(Controller):
 
     @post("/accept/{token:str}", status_code=200, summary="Answer a pending assertion (form post)")
     async def answer(self, request: Request[Any, Any, Any], db_session: AsyncSession, limits: EarnerLimits,
-                     token: str) -> Response[bytes]:
+                     token: FromPath[str]) -> Response[bytes]:
         """``decision`` = ``accept`` (publishes it at once; ``show_name`` opts in to showing the recorded name)
         or ``reject`` (unpublished for good). The link is used up either way."""
         limits.per_ip.hit(_client(request))
@@ -118,7 +119,7 @@ class EarnerPages(Controller):
 
     @get("/claim/{code:str}", summary="Claim page of a claim code (HTML)")
     async def claim_page(self, request: Request[Any, Any, Any], db_session: AsyncSession, limits: EarnerLimits,
-                         code: str) -> Response[bytes]:
+                         code: FromPath[str]) -> Response[bytes]:
         """The badge and a form asking for the email address to issue it to. 404 for an unknown code, 410
         for one used (single-use), expired or withdrawn."""
         limits.per_ip.hit(_client(request))
@@ -132,7 +133,7 @@ class EarnerPages(Controller):
 
     @post("/claim/{code:str}", status_code=201, summary="Claim a badge with a code (form post)")
     async def claim(self, request: Request[Any, Any, Any], db_session: AsyncSession, limits: EarnerLimits,
-                    code: str) -> Response[bytes]:
+                    code: FromPath[str]) -> Response[bytes]:
         """Issue the badge to ``email`` (accepted: the earner claimed it), with the usual notification, and
         count the code's use (a single-use code is then used up: 410 for the next claim)."""
         limits.per_ip.hit(_client(request))

@@ -28,7 +28,7 @@ _CSRF = re.compile(r'name="_csrf_token" value="([^"]+)"')
 
 def roomy(settings: Settings, **changes: Any) -> Settings:
     """``settings`` with page rate limits no test module reaches (all TestClient requests share one IP)."""
-    return replace(settings, earner_pages_per_ip_minute=100_000, claims_per_code_minute=100_000, **changes)
+    return replace(settings, **{"earner_pages_per_ip_minute": 100_000, "claims_per_code_minute": 100_000, **changes})
 
 
 @pytest.fixture(scope="module", name="api")

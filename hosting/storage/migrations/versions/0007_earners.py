@@ -37,21 +37,28 @@ def upgrade() -> None:
     with op.batch_alter_table('claim_codes', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_claim_codes_badge_class_id'), ['badge_class_id'], unique=False)
 
-    with op.batch_alter_table('assertions', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('state_updated_at', sa.DateTime(timezone=True), nullable=True))
-        batch_op.add_column(sa.Column('recipient_name_shown', sa.Boolean(), nullable=False,
-                                      server_default=sa.false()))
-        batch_op.add_column(sa.Column('claim_code_id', sa.Integer(), nullable=True))
-        batch_op.create_foreign_key(batch_op.f('fk_assertions_claim_code_id_claim_codes'), 'claim_codes',
-                                    ['claim_code_id'], ['id'])
+    # Plain ALTER TABLE … ADD COLUMN (no batch copy on SQLite: recreating ``assertions`` or ``badge_classes``
+    # there would run an implicit DELETE under foreign_keys=ON, which the outbox's ON DELETE SET NULL follows).
+    op.add_column('assertions', sa.Column('state_updated_at', sa.DateTime(timezone=True), nullable=False,
+                                          server_default='1970-01-01 00:00:00'))
+    op.add_column('assertions', sa.Column('recipient_name_shown', sa.Boolean(), nullable=False,
+                                          server_default=sa.false()))
+    columns = {c['name'] for c in sa.inspect(op.get_bind()).get_columns('assertions')}
+    if 'claim_code_id' in columns:  # a SQLite downgrade keeps it (see downgrade())
+        pass
+    elif op.get_bind().dialect.name == 'sqlite':  # an inline REFERENCES: ADD COLUMN allows it, ALTER … ADD
+        op.execute("ALTER TABLE assertions ADD COLUMN claim_code_id INTEGER "  # CONSTRAINT does not exist
+                   "CONSTRAINT fk_assertions_claim_code_id_claim_codes REFERENCES claim_codes (id)")
+    else:
+        op.add_column('assertions', sa.Column('claim_code_id', sa.Integer(), nullable=True))
+        op.create_foreign_key(op.f('fk_assertions_claim_code_id_claim_codes'), 'assertions', 'claim_codes',
+                              ['claim_code_id'], ['id'])
     # Existing rows: their state last changed when the row did (revoked, replaced), else when issued.
     op.execute("UPDATE assertions SET state_updated_at = COALESCE(updated_at, issued_on)")
-    with op.batch_alter_table('assertions', schema=None) as batch_op:
-        batch_op.alter_column('state_updated_at', existing_type=sa.DateTime(timezone=True), nullable=False)
-
-    with op.batch_alter_table('badge_classes', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('acceptance', sa.String(length=16), nullable=False,
-                                      server_default='issuer'))
+    if op.get_bind().dialect.name != 'sqlite':
+        op.alter_column('assertions', 'state_updated_at', server_default=None)
+    op.add_column('badge_classes', sa.Column('acceptance', sa.String(length=16), nullable=False,
+                                             server_default='issuer'))
 
     op.create_table('accept_tokens',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -75,14 +82,20 @@ def downgrade() -> None:
     with op.batch_alter_table('accept_tokens', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_accept_tokens_assertion_id'))
     op.drop_table('accept_tokens')
-    with op.batch_alter_table('badge_classes', schema=None) as batch_op:
-        batch_op.drop_column('acceptance')
     op.execute("UPDATE assertions SET state = 'revoked' WHERE state IN ('pending', 'rejected')")
-    with op.batch_alter_table('assertions', schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f('fk_assertions_claim_code_id_claim_codes'), type_='foreignkey')
-        batch_op.drop_column('claim_code_id')
-        batch_op.drop_column('recipient_name_shown')
-        batch_op.drop_column('state_updated_at')
+    sqlite = op.get_bind().dialect.name == 'sqlite'
+    if not sqlite:
+        op.drop_constraint(op.f('fk_assertions_claim_code_id_claim_codes'), 'assertions', type_='foreignkey')
+    # SQLite ≥ 3.35 drops columns in place (no table copy), except one with a REFERENCES clause.
+    for table, column in (('badge_classes', 'acceptance'), ('assertions', 'state_updated_at'),
+                          ('assertions', 'recipient_name_shown')):
+        op.drop_column(table, column)
+    if sqlite:
+        # SQLite cannot drop a REFERENCES column in place, and a table copy of ``assertions`` would cascade
+        # through the outbox's ON DELETE SET NULL: the column stays (empty, inert) and upgrade() reuses it.
+        op.execute("UPDATE assertions SET claim_code_id = NULL")
+    else:
+        op.drop_column('assertions', 'claim_code_id')
     with op.batch_alter_table('claim_codes', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_claim_codes_badge_class_id'))
     op.drop_table('claim_codes')

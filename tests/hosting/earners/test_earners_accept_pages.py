@@ -190,14 +190,14 @@ def test_the_pending_email_carries_a_working_link(settings: Settings, api: TestC
 
 @pytest.fixture(scope="module")
 def live(settings: Settings) -> Iterator[str]:
-    import uvicorn  # noqa: PLC0415
+    import uvicorn
 
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(roomy(settings, db_pool_size=12)), host="127.0.0.1",
                                            port=port, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    import time  # noqa: PLC0415
+    import time
 
     deadline = time.monotonic() + 20
     while not server.started:

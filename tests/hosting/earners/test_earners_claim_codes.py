@@ -108,7 +108,7 @@ def test_codes_api_refuses_taken_codes_all_or_nothing(team: Team) -> None:
 
 
 def test_codes_api_roles_and_scopes(settings: Settings, team: Team) -> None:
-    from _api_support import make_token  # noqa: PLC0415
+    from _api_support import make_token
 
     badge = team.badge()
     staff = team.member("staff")

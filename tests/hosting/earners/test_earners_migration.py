@@ -42,7 +42,7 @@ def test_upgrade_fills_state_updated_at_from_updated_at(tmp_path: Path) -> None:
     migrate(url)
 
     async def _seed() -> None:
-        from sqlalchemy.ext.asyncio import async_sessionmaker  # noqa: PLC0415
+        from sqlalchemy.ext.asyncio import async_sessionmaker
 
         engine = create_engine(url)
         try:

@@ -174,8 +174,9 @@ def test_batch_acceptance_default_and_per_item(team: Team) -> None:
 
 
 def test_badge_class_default_acceptance(team: Team) -> None:
-    from hosting.app.demo import demo_png  # noqa: PLC0415
-    import base64  # noqa: PLC0415
+    import base64
+
+    from hosting.app.demo import demo_png
 
     image = "data:image/png;base64," + base64.b64encode(demo_png()).decode()
     made = team.api.post(f"{team.path}/badges", headers=bearer(team.owner), json={

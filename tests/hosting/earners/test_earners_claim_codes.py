@@ -269,3 +269,23 @@ def test_concurrent_claims_of_a_single_use_code_issue_exactly_once(settings: Set
             Assertion.recipient_plaintext.like("racer%@example.org"), Assertion.claim_code_id.is_not(None))) or 0)
 
     assert run_store(settings, _count) == 1
+
+
+def test_deleting_a_badge_class_deletes_its_unclaimed_codes(team: Team) -> None:
+    badge = team.badge()
+    _make(team, badge, count=2)
+    res = team.api.delete(f"{team.path}/badges/{badge}", headers=bearer(team.owner))
+    assert res.status_code == 200, res.text
+
+
+def test_deleting_the_issuer_withdraws_its_codes_and_pending_assertions(settings: Settings, api: TestClient[Any],
+                                                                         team: Team) -> None:
+    badge = team.badge()
+    (code,) = _make(team, badge, count=1, multiuse=True)
+    pending = team.issue(badge, acceptance="earner").json()["assertion"]
+    assert team.api.delete(team.path, headers=bearer(team.owner)).status_code == 409  # a pending one counts
+    res = team.api.delete(team.path, params={"force": "true"}, headers=bearer(team.owner))
+    assert res.status_code == 200, res.text
+    assert row(settings, pending["id"]).state == "revoked"
+    assert api.get(path_of(pending["acceptUrl"])).status_code == 410
+    assert api.get(f"/claim/{code['code']}").status_code == 410

@@ -236,3 +236,12 @@ def test_ob3_pending_credential_is_unpublished_and_its_status_bit_unset(settings
     assert status_bit(api.get(status_list).json(), second_index) is True
     assert api.get(path_of(second["publicUrl"])).status_code == 410
     assert row(settings, second["id"]).state == AssertionState.REVOKED
+
+
+def test_a_pending_award_counts_for_the_unique_rule_and_a_rejected_one_does_not(api: TestClient[Any],
+                                                                               team: Team) -> None:
+    badge = team.badge(unique=True)
+    pending = issue_pending(team, badge, recipient="solo@example.org")
+    assert team.issue(badge, recipient="solo@example.org").status_code == 409
+    assert answer(api, pending["acceptUrl"], "reject").status_code == 200
+    assert team.issue(badge, recipient="solo@example.org").status_code == 201

@@ -224,3 +224,17 @@ def test_concurrent_answers_to_one_link_have_one_winner(settings: Settings, live
         statuses = list(pool.map(_one, decisions))
     assert sorted(statuses) == [200] + [410] * (len(decisions) - 1), statuses
     assert row(settings, pending["id"]).state in ("active", "rejected")
+
+
+def test_openapi_documents_the_earner_routes_and_fields(api: TestClient[Any]) -> None:
+    spec = api.get("/schema/openapi.json").json()
+    paths = spec["paths"]
+    assert {"/accept/{token}", "/claim/{code}", "/v1/issuers/{issuer_ref}/badges/{badge_ref}/codes",
+            "/v1/issuers/{issuer_ref}/badges/{badge_ref}/codes/{code}"} <= set(paths)
+    assert set(paths["/accept/{token}"]) >= {"get", "post"}
+    schemas = spec["components"]["schemas"]
+    assertion = schemas["Assertion"]["properties"]
+    assert {"acceptUrl", "stateUpdatedAt", "recipientNameShown"} <= set(assertion)
+    assert "pending" in str(assertion["state"]) and "rejected" in str(assertion["state"])
+    issue_body = str(paths["/v1/issuers/{issuer_ref}/badges/{badge_ref}/assertions"]["post"]["requestBody"])
+    assert "acceptance" in issue_body and "claimCode" in issue_body

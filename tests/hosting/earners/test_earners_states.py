@@ -245,3 +245,22 @@ def test_a_pending_award_counts_for_the_unique_rule_and_a_rejected_one_does_not(
     assert team.issue(badge, recipient="solo@example.org").status_code == 409
     assert answer(api, pending["acceptUrl"], "reject").status_code == 200
     assert team.issue(badge, recipient="solo@example.org").status_code == 201
+
+
+def test_with_the_public_cache_on_accepting_publishes_at_once(settings: Settings, team: Team) -> None:
+    from _earner_support import roomy
+    from conftest import BASE_URL
+
+    from hosting import create_app
+
+    with TestClient(create_app(roomy(settings, public_cache_seconds=60)), base_url=BASE_URL) as cached:
+        pending = issue_pending(team, team.badge())
+        url = path_of(pending["publicUrl"])
+        assert cached.get(url).status_code == 404
+        assert answer(cached, pending["acceptUrl"], "accept").status_code == 200
+        assert cached.get(url).status_code == 200
+        assert cached.get(url).status_code == 200  # now in the cache
+        revoke = cached.post(f"/v1/assertions/{pending['id']}/revoke", json={"reason": "error"},
+                             headers=bearer(team.owner))
+        assert revoke.status_code == 200
+        assert cached.get(url).status_code == 410

@@ -11,11 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hosting.earners.codes import consume, find_code
 from hosting.earners.tokens import AcceptLinks, NewLink
-from hosting.lib.errors import InvalidInput, NotFound
-from hosting.storage.models import Assertion, AssertionState, BadgeClass
-from hosting.storage.store import Award
+from hosting.lib.errors import Conflict, InvalidInput, NotFound
+from hosting.notify.outbox import queue_notification
+from hosting.storage.models import Acceptance, Assertion, AssertionState, BadgeClass, ClaimCode, Issuer
+from hosting.storage.store import Award, AwardRefused, HostingStore
 
-__all__ = ["consume_claim_codes", "links_for_pending", "notification_of"]
+__all__ = ["claim_badge", "consume_claim_codes", "links_for_pending", "notification_of"]
 
 
 async def consume_claim_codes(session: AsyncSession, badge: BadgeClass, awards: Sequence[Award]) -> list[Award]:
@@ -51,3 +52,20 @@ def notification_of(assertion: Assertion, made: dict[int, NewLink],
     if assertion.state == AssertionState.PENDING and link is not None:
         return "pending", {"accept_nonce": link.nonce}
     return kind, {}
+
+
+async def claim_badge(store: HostingStore, code: ClaimCode, badge: BadgeClass, issuer: Issuer,
+                      email: str) -> Assertion:
+    """Issue ``badge`` to ``email`` with ``code`` (accepted: the earner claimed it), under the badge class's
+    rules, with the usual ``issued`` email. The code is consumed first (:class:`~hosting.lib.errors.Gone` for
+    the loser of a race, before anything is issued); a refused award raises :class:`Conflict` and the caller's
+    rollback un-consumes it."""
+    await consume(store.session, code)
+    try:
+        (assertion,) = await store.award(badge, [Award(recipient=email, acceptance=Acceptance.ISSUER,
+                                                       claim_code_id=code.id)])
+    except AwardRefused as exc:
+        raise Conflict("This email address already holds this badge." if exc.problems[0]["field"] ==
+                       "recipient" else "This badge cannot be issued any more.") from exc
+    await queue_notification(store.session, "issued", assertion, badge=badge, issuer=issuer)
+    return assertion

@@ -27,16 +27,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hosting.app.settings import Settings
 from hosting.app.state import hosting_state
-from hosting.earners.codes import consume, find_code, usable_problem
+from hosting.earners.awards import claim_badge
+from hosting.earners.codes import find_code, usable_problem
 from hosting.earners.limits import RateLimiter
 from hosting.earners.render import page, page_error_handlers, when
 from hosting.earners.tokens import AcceptLinks
 from hosting.lib.body import FieldErrors, read_body
-from hosting.lib.errors import Conflict, Gone, InvalidInput
-from hosting.notify.outbox import queue_notification
-from hosting.storage import transitions
-from hosting.storage.models import Acceptance, BadgeClass, Issuer
-from hosting.storage.store import Award, AwardRefused, HostingStore
+from hosting.lib.errors import Gone, InvalidInput
+from hosting.storage.models import BadgeClass, Issuer
+from hosting.storage.store import HostingStore
 
 __all__ = ["CSRF_COOKIE", "earner_router"]
 
@@ -101,12 +100,8 @@ class EarnerPages(Controller):
         decision = _DECISIONS.get(str(data.get("decision", "")))
         if decision is None:
             raise InvalidInput("choose Accept or Reject")
-        links = _links(request)
-        found = await links.find(db_session, token)
-        await links.use(db_session, found)  # single use: a concurrent answer gets 410 here
-        assertion = found.assertion
-        show_name = decision == "accept" and str(data.get("show_name", "")).lower() in ("on", "true", "1", "yes")
-        await transitions.apply(db_session, assertion, decision, recipient_name_shown=show_name)
+        show_name = str(data.get("show_name", "")).lower() in ("on", "true", "1", "yes")
+        assertion = await _links(request).answer(db_session, token, decision, show_name=show_name)
         reader = hosting_state(request).reader
         if reader is not None:
             reader.forget(assertion.public_id)  # accepting publishes at once
@@ -115,7 +110,7 @@ class EarnerPages(Controller):
         public_url = urls.credential(assertion.public_id) if assertion.format == "ob3" else \
             urls.assertion(assertion.public_id)
         return page(request, "answered.html", accepted=decision == "accept", public_url=public_url,
-                    show_name=show_name, **_badge_view(request, badge, issuer))
+                    show_name=assertion.recipient_name_shown, **_badge_view(request, badge, issuer))
 
     @get("/claim/{code:str}", summary="Claim page of a claim code (HTML)")
     async def claim_page(self, request: Request[Any, Any, Any], db_session: AsyncSession, limits: EarnerLimits,
@@ -147,16 +142,9 @@ class EarnerPages(Controller):
             return page(request, "claim.html", 400, csrf_token=_csrf(request), action=request.url.path,
                         email=str(data.get("email", ""))[:320], error="Please enter a valid email address.",
                         **_badge_view(request, badge, issuer))
-        await consume(db_session, claim)  # the race's loser gets 410 here, before issuing anything
         state = hosting_state(request)
         store = HostingStore(db_session, state.urls, state.keybox, max_image_bytes=state.settings.max_image_bytes)
-        try:
-            (assertion,) = await store.award(badge, [Award(recipient=email, acceptance=Acceptance.ISSUER,
-                                                           claim_code_id=claim.id)])
-        except AwardRefused as exc:  # rolled back with the code's use
-            raise Conflict("This email address already holds this badge." if exc.problems[0]["field"] ==
-                           "recipient" else "This badge cannot be issued any more.") from exc
-        await queue_notification(db_session, "issued", assertion, badge=badge, issuer=issuer)
+        assertion = await claim_badge(store, claim, badge, issuer, email)  # a race's loser gets 410 here
         return page(request, "claimed.html", 201, public_url=state.urls.assertion(assertion.public_id),
                     email=email, **_badge_view(request, badge, issuer))
 

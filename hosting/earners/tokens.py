@@ -24,6 +24,7 @@ from sqlalchemy import CursorResult, Table, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hosting.lib.errors import Gone, NotFound
+from hosting.storage import transitions
 from hosting.storage.models import AcceptToken, Assertion, AssertionState, utcnow
 
 __all__ = ["AcceptLinks", "Answerable", "NewLink"]
@@ -123,3 +124,16 @@ class AcceptLinks:
             .values(used_at=utcnow()).execution_options(synchronize_session=False)))
         if result.rowcount != 1:
             raise Gone("this link has been used already")
+
+    async def answer(self, session: AsyncSession, token: str, decision: str, *, show_name: bool) -> Assertion:
+        """The earner's answer: ``accept`` (``show_name``: opt in to the recorded name on the badge page) or
+        ``reject``. Uses the token up first (a concurrent answer gets :class:`Gone`), then moves the assertion
+        (:mod:`hosting.storage.transitions`; :class:`~hosting.lib.errors.Conflict` if the issuer changed it
+        meanwhile, which rolls the token's use back with the transaction)."""
+        if decision not in ("accept", "reject"):
+            raise ValueError(f"unknown decision {decision!r}")
+        found = await self.find(session, token)
+        await self.use(session, found)
+        await transitions.apply(session, found.assertion, decision,
+                                recipient_name_shown=show_name and decision == "accept")
+        return found.assertion

@@ -15,8 +15,8 @@ from hosting.lib.errors import InvalidInput
 from hosting.storage.models import Acceptance, utcnow
 from hosting.storage.store import Award
 
-__all__ = ["MAX_BATCH", "MAX_BATCH_BODY_BYTES", "acceptance_field", "flag_field", "ob3_proof", "parse_award", "parse_moment", "read_batch",
-           "verification_field"]
+__all__ = ["MAX_BATCH", "MAX_BATCH_BODY_BYTES", "acceptance_field", "flag_field", "ob3_proof", "parse_award",
+           "parse_moment", "read_batch", "verification_field"]
 
 MAX_BATCH = 10_000
 MAX_BATCH_BODY_BYTES = 32 * 1024 * 1024

@@ -289,3 +289,11 @@ def test_deleting_the_issuer_withdraws_its_codes_and_pending_assertions(settings
     assert row(settings, pending["id"]).state == "revoked"
     assert api.get(path_of(pending["acceptUrl"])).status_code == 410
     assert api.get(f"/claim/{code['code']}").status_code == 410
+
+
+def test_a_claim_is_accepted_even_when_the_badge_waits_for_earners(settings: Settings, api: TestClient[Any],
+                                                                    team: Team) -> None:
+    (code,) = _make(team, team.badge(acceptance="earner"), count=1)
+    assert _claim(api, code["code"], "eager@example.org").status_code == 201
+    (assertion,) = _claimed(settings, code["code"])
+    assert assertion.state == "active"

@@ -23,7 +23,7 @@ from _earner_support import (  # noqa: F401 - fixtures
     roomy,
     row,
 )
-from _hosting_live import free_port
+from _hosting_live import serve_app
 from conftest import BASE_URL, run_store
 from litestar.testing import TestClient
 from sqlalchemy import select
@@ -190,22 +190,9 @@ def test_the_pending_email_carries_a_working_link(settings: Settings, api: TestC
 
 @pytest.fixture(scope="module")
 def live(settings: Settings) -> Iterator[str]:
-    import uvicorn
-
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(roomy(settings, db_pool_size=12)), host="127.0.0.1",
-                                           port=port, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    import time
-
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    """The app served by uvicorn (real sockets, a pool for the concurrent clients)."""
+    with serve_app(create_app(roomy(settings, db_pool_size=12))) as base:
+        yield base
 
 
 def test_concurrent_answers_to_one_link_have_one_winner(settings: Settings, live: str, team: Team) -> None:

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -12,7 +11,6 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from _api_support import bearer, unique_email
 from _earner_support import (  # noqa: F401 - fixtures
     Team,
@@ -24,7 +22,7 @@ from _earner_support import (  # noqa: F401 - fixtures
     roomy,
     row,
 )
-from _hosting_live import free_port
+from _hosting_live import serve_app
 from _issue_support import outbox_kinds
 from conftest import BASE_URL, run_store
 from litestar.testing import TestClient
@@ -231,18 +229,9 @@ def test_claims_are_rate_limited_per_code(settings: Settings, api: TestClient[An
 
 @pytest.fixture(scope="module")
 def live(settings: Settings) -> Iterator[str]:
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(roomy(settings, db_pool_size=12)), host="127.0.0.1",
-                                           port=port, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    """The app served by uvicorn (real sockets, a pool for the concurrent clients)."""
+    with serve_app(create_app(roomy(settings, db_pool_size=12))) as base:
+        yield base
 
 
 def test_concurrent_claims_of_a_single_use_code_issue_exactly_once(settings: Settings, live: str,

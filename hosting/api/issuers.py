@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 from litestar import Controller, Request, delete, get, patch, post, put
 from litestar.params import Parameter
 from msgspec import UNSET
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, exists, func, select, update
 from sqlalchemy import delete as sql_delete
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -32,6 +32,8 @@ from hosting.lib.times import iso
 from hosting.storage.models import (
     Assertion,
     AssertionState,
+    BadgeClass,
+    ClaimCode,
     DeletedIssuer,
     Issuer,
     Role,
@@ -237,7 +239,7 @@ class IssuersController(Controller):
         """
         issuer, role = await find_issuer(db_session, principal, issuer_ref)
         require_role(principal, role, (Role.OWNER,), "deleting the issuer")
-        active = or_(Assertion.state == AssertionState.ACTIVE, Assertion.state == AssertionState.REPLACED)
+        active = Assertion.state.in_((AssertionState.ACTIVE, AssertionState.PENDING, AssertionState.REPLACED))
         count = int(await db_session.scalar(
             select(func.count()).select_from(Assertion).where(Assertion.issuer_id == issuer.id, active)) or 0)
         if count and not force:
@@ -248,11 +250,15 @@ class IssuersController(Controller):
         body = issuer_json(issuer, hosting, role)
         if count:
             revoked = (await db_session.scalars(select(Assertion).where(
-                Assertion.issuer_id == issuer.id, Assertion.state == AssertionState.ACTIVE))).all()
+                Assertion.issuer_id == issuer.id,
+                Assertion.state.in_((AssertionState.ACTIVE, AssertionState.PENDING))))).all()
             for assertion in revoked:
                 await store.revoke(assertion, "issuer deleted")
             if hosting.reader is not None:
                 hosting.reader.forget()
+        await db_session.execute(  # its claim codes can no longer be claimed (their pages answer 410)
+            update(ClaimCode).where(ClaimCode.deleted_at.is_(None), ClaimCode.badge_class_id.in_(
+                select(BadgeClass.id).where(BadgeClass.issuer_id == issuer.id))).values(deleted_at=utcnow()))
         issuer.slug = "deleted-" + new_public_id().lower().replace("_", "-")[:20]
         db_session.add(DeletedIssuer(issuer_id=issuer.id, deleted_at=utcnow(), deleted_by=principal.email))
         await db_session.flush()

@@ -203,7 +203,10 @@ class Assertion(msgspec.Struct):
     format: Literal["ob2", "ob3"]
     publicUrl: str
     imageUrl: str
-    state: Literal["active", "revoked", "replaced"]
+    state: Literal["pending", "active", "rejected", "revoked", "replaced"]
+    stateUpdatedAt: str | None
+    acceptUrl: str | None
+    recipientNameShown: bool
     expired: bool
     recipient: _Recipient
     recipientName: str | None

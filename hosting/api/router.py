@@ -11,7 +11,7 @@ from typing import Any
 
 from litestar import Router
 
-from hosting.api import issuers, keys, staff
+from hosting.api import codes, issuers, keys, staff
 from hosting.api.assertions import controllers as assertions
 from hosting.api.badges import controllers as badges
 from hosting.api.deps import DEPENDENCIES
@@ -21,7 +21,7 @@ __all__ = ["api_router"]
 
 # Order matters once: the listing's plain GET handler shares its path with the assertions' controller, and
 # Litestar accepts a handler function after a controller on one path, not before it.
-_AREAS = (issuers, staff, keys, badges, assertions, listing)
+_AREAS = (issuers, staff, keys, badges, codes, assertions, listing)
 
 
 def api_router() -> Router:

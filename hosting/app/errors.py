@@ -14,6 +14,7 @@ from hosting.app.state import hosting_state
 from hosting.lib.db import is_busy_error, is_unavailable_error
 from hosting.lib.errors import (
     Conflict,
+    Gone,
     HostingError,
     InvalidInput,
     NotAuthenticated,
@@ -21,6 +22,7 @@ from hosting.lib.errors import (
     NotPermitted,
     Refused,
     TooLarge,
+    TooManyRequests,
     Unavailable,
 )
 from hosting.lib.http import html_headers, request_info
@@ -58,6 +60,8 @@ _STATUS: dict[type[HostingError], int] = {
     NotPermitted: 403,
     NotFound: 404,
     Conflict: 409,
+    Gone: 410,
+    TooManyRequests: 429,
     Refused: 422,
     Unavailable: 503,
 }
@@ -115,6 +119,8 @@ def _domain_error(request: Request[Any, Any, Any], exc: HostingError) -> Respons
         return page
     headers = {"retry-after": str(RETRY_AFTER_BUSY if is_busy_error(exc.__cause__ or exc) else RETRY_AFTER_OUTAGE)
                } if status == 503 else None
+    if isinstance(exc, TooManyRequests):
+        headers = {"retry-after": str(exc.retry_after)}
     return _json(request, status, {**error_body(status, exc.message), **_capped(exc.extra)}, headers)
 
 

@@ -80,6 +80,12 @@ class Settings:
     # A sender's claim on a batch; renewed by a heartbeat while it works, so a crashed sender's rows
     # come due again this soon.
     notify_lease_seconds: float = 30.0
+    # Earners (hosting/earners): accept links live this many days; the public /accept and /claim pages take at
+    # most this many requests a minute per client IP, and claims of one code at most this many a minute
+    # (per process: docs/operations.md).
+    accept_token_days: int = 30
+    earner_pages_per_ip_minute: int = 30
+    claims_per_code_minute: int = 10
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "base_url", self.base_url.rstrip("/"))
@@ -101,6 +107,8 @@ class Settings:
             raise SettingsError("notification intervals and the SMTP timeout must be positive")
         if self.body_timeout <= 0:
             raise SettingsError("OPENBADGES_BODY_TIMEOUT must be positive")
+        if min(self.accept_token_days, self.earner_pages_per_ip_minute, self.claims_per_code_minute) < 1:
+            raise SettingsError("OPENBADGES_ACCEPT_TOKEN_DAYS and the earner page rate limits must be at least 1")
 
     @property
     def is_production(self) -> bool:
@@ -192,6 +200,9 @@ class Settings:
             notify_retry_seconds=_seconds("OPENBADGES_NOTIFY_RETRY_SECONDS", 60.0),
             notify_max_attempts=_int("OPENBADGES_NOTIFY_MAX_ATTEMPTS", 8),
             notify_lease_seconds=_seconds("OPENBADGES_NOTIFY_LEASE_SECONDS", 30.0),
+            accept_token_days=_int("OPENBADGES_ACCEPT_TOKEN_DAYS", 30),
+            earner_pages_per_ip_minute=_int("OPENBADGES_EARNER_PAGES_PER_IP_MINUTE", 30),
+            claims_per_code_minute=_int("OPENBADGES_CLAIMS_PER_CODE_MINUTE", 10),
         )
 
 

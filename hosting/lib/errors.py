@@ -9,8 +9,10 @@ status and a stable ``code`` in one place (:mod:`hosting.app.errors`).
     ├── NotAuthenticated         no, or no valid, credentials
     ├── NotPermitted             the caller may not do this (missing scope or role)
     ├── NotFound                 no such resource (or not visible to the caller)
+    ├── Gone                     the resource existed and is used up or expired (a used accept link, claim code)
     ├── Conflict                 the request clashes with the stored state (taken slug, rules, archived …)
     ├── Refused                  well-formed, but refused as a whole (a batch whose awards the rules refuse)
+    ├── TooManyRequests          over a rate limit; ``retry_after`` seconds until it may succeed
     └── Unavailable              a shared resource is busy; retrying may succeed
 """
 
@@ -20,6 +22,7 @@ from typing import Any
 
 __all__ = [
     "Conflict",
+    "Gone",
     "HostingError",
     "InvalidInput",
     "NotAuthenticated",
@@ -27,6 +30,7 @@ __all__ = [
     "NotPermitted",
     "Refused",
     "TooLarge",
+    "TooManyRequests",
     "Unavailable",
 ]
 
@@ -58,6 +62,18 @@ class NotPermitted(HostingError):
 
 class NotFound(HostingError, LookupError):
     """No such resource (or one the caller may not see)."""
+
+
+class Gone(HostingError):
+    """The resource existed but is no longer usable (a used or expired link or code)."""
+
+
+class TooManyRequests(HostingError):
+    """Over a rate limit; ``retry_after``: whole seconds until the next attempt may pass."""
+
+    def __init__(self, message: str, *, retry_after: int, **extra: Any) -> None:
+        super().__init__(message, **extra)
+        self.retry_after = max(1, retry_after)
 
 
 class Conflict(HostingError):

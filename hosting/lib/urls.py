@@ -56,3 +56,10 @@ class PublicUrls:
 
     def profile(self, issuer_public_id: str) -> str:
         return f"{self.base}/public/issuers/{issuer_public_id}/profile"
+
+    # The earner's pages (hosting/earners)
+    def accept(self, token: str) -> str:
+        return f"{self.base}/accept/{token}"
+
+    def claim(self, code: str) -> str:
+        return f"{self.base}/claim/{code}"

@@ -37,6 +37,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from hosting.app.settings import Settings
+from hosting.earners.tokens import AcceptLinks
 from hosting.lib.urls import PublicUrls
 from hosting.storage.models import (
     Assertion,
@@ -81,13 +82,16 @@ def _recipient_email(assertion: Assertion) -> str | None:
 
 
 async def queue_notification(
-    session: AsyncSession, kind: str, assertion: Assertion, *, badge: BadgeClass, issuer: Issuer
+    session: AsyncSession, kind: str, assertion: Assertion, *, badge: BadgeClass, issuer: Issuer,
+    extra: Mapping[str, Any] | None = None,
 ) -> None:
     """Queue an email about ``assertion`` to its recipient, in ``session``'s transaction (nothing is sent now).
 
-    ``kind`` is ``"issued"``, ``"revoked"`` (reason from ``assertion.revocation_reason``) or ``"replaced"``:
-    then ``assertion`` is the *old* one (``replaced_by_id`` set) and the mail goes to the replacement's
-    recipient, pointing to the replacement. Recipients that are not email addresses get nothing.
+    ``kind`` is ``"issued"``, ``"pending"`` (waiting for the earner: ``extra`` has the ``accept_nonce`` of its
+    accept link, turned into the link when the mail is rendered), ``"revoked"`` (reason from
+    ``assertion.revocation_reason``) or ``"replaced"``: then ``assertion`` is the *old* one (``replaced_by_id``
+    set) and the mail goes to the replacement's recipient, pointing to the replacement. Recipients that are not
+    email addresses get nothing.
     """
     if kind not in NotificationKind.ALL:
         raise ValueError(f"unknown notification kind {kind!r}")
@@ -97,6 +101,7 @@ async def queue_notification(
         "issuer_name": issuer.name,
         "issuer_url": issuer.url,
         "assertion_id": assertion.public_id,
+        **(extra or {}),
     }
     if kind == NotificationKind.REPLACED:
         if assertion.state != AssertionState.REPLACED or assertion.replaced_by_id is None:
@@ -149,14 +154,19 @@ class RenderedMail:
     locale: str  # the locale whose template was used
 
 
-def render_mail(kind: str, locale: str | None, context: Mapping[str, Any], urls: PublicUrls) -> RenderedMail:
+def render_mail(kind: str, locale: str | None, context: Mapping[str, Any], urls: PublicUrls,
+                links: AcceptLinks | None = None) -> RenderedMail:
     """Render the mail for an outbox row from ``templates/email/<kind>.<locale>.txt`` (English fallback).
 
     The text template's first line is ``Subject: …``; the HTML part is the text laid out by ``_layout.html``
-    (autoescaped, URLs linked).
+    (autoescaped, URLs linked). ``links`` turns a ``pending`` mail's ``accept_nonce`` into its ``accept_url``.
     """
     values = {"recipient_name": "", "reason": "", **context,
               "assertion_url": urls.assertion(context["assertion_id"])}
+    if "accept_nonce" in context:
+        if links is None:
+            raise ValueError("a mail with an accept link needs the server's AcceptLinks to render")
+        values["accept_url"] = urls.accept(links.token(context["accept_nonce"]))
     if "replacement_id" in context:
         values["replacement_url"] = urls.assertion(context["replacement_id"])
     for candidate in locale_candidates(locale):
@@ -176,7 +186,7 @@ def render_mail(kind: str, locale: str | None, context: Mapping[str, Any], urls:
 
 
 def build_message(row: OutboxMessage, settings: Settings, urls: PublicUrls) -> EmailMessage:
-    mail = render_mail(row.kind, row.locale, row.context, urls)
+    mail = render_mail(row.kind, row.locale, row.context, urls, AcceptLinks(settings.secret_key))
     sender = settings.smtp_from or ""
     message = EmailMessage()
     message["From"] = sender

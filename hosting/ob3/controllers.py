@@ -84,7 +84,7 @@ async def _credential(session: AsyncSession, public_id: str) -> _Row | str:
         select(Assertion, BadgeClass, Issuer).join(BadgeClass, BadgeClass.id == Assertion.badge_class_id)
         .join(Issuer, Issuer.id == Assertion.issuer_id)
         .where(Assertion.public_id == public_id, Assertion.format == "ob3"))).first()
-    if row is None:
+    if row is None or row[0].state in AssertionState.UNPUBLISHED:  # pending or rejected: not published
         raise NotFound("no credential with that id")
     assertion = row[0]
     hops = 0

@@ -1,4 +1,5 @@
-"""Reads behind the public endpoints: resolve state (active / revoked / replaced), the documents stored at
+"""Reads behind the public endpoints: resolve state (active / revoked / replaced; a pending or rejected
+assertion is unpublished, answered as unknown), the documents stored at
 issue (rendered on the fly, never written, when missing or made for another base URL), images, and the baked assertion image (baked on first request, then stored)."""
 
 from __future__ import annotations
@@ -177,7 +178,7 @@ class PublicReader:
         # Hot path: one Core SELECT on a pooled connection (no ORM session, no identity map).
         async with self._sessions.kw["bind"].connect() as conn:
             row = (await conn.execute(_ASSERTION_STATE, {"public_id": public_id})).first()
-        if row is None:
+        if row is None or row.state in AssertionState.UNPUBLISHED:  # pending or rejected: not published
             raise _not_found("assertion")
         if row.state == AssertionState.ACTIVE and row.document is not None \
                 and row.document_base == self._urls.base and row.document_etag:

@@ -27,6 +27,7 @@ from hosting.ob3 import credentials
 from hosting.public import documents as docs
 from hosting.storage import transitions
 from hosting.storage.models import (
+    Acceptance,
     Assertion,
     AssertionState,
     BadgeClass,
@@ -75,6 +76,9 @@ class Award:
     # Badgr's ``allowDuplicateAwards: false``: refused whenever the recipient already holds the badge (any date).
     refuse_if_held: bool = False
     proof: str | None = None  # OB 3.0 credential: "di" or "jwt"; None: an OB 2.0 assertion
+    acceptance: str | None = None  # "issuer" (active at once) or "earner" (pending); None: the badge's default
+    claim_code_id: int | None = None  # the claim code consumed for it (hosting/earners/codes.py)
+    claim_code: str | None = None  # the code as given in the request (resolved to ``claim_code_id`` first)
 
 
 class AwardRefused(Conflict):
@@ -170,6 +174,10 @@ def _row(badge: BadgeClass, award: Award, now: datetime) -> dict[str, Any]:
     if award.verification not in ("hosted", "signed"):
         raise InvalidInput("verification must be 'hosted' or 'signed'", details=[
             {"field": "verification", "message": "hosted or signed", "value": award.verification}])
+    acceptance = award.acceptance or badge.acceptance or Acceptance.ISSUER
+    if acceptance not in Acceptance.ALL:
+        raise InvalidInput("acceptance must be 'issuer' or 'earner'", details=[
+            {"field": "acceptance", "message": "issuer or earner", "value": acceptance}])
     if award.hashed:
         identity = ob2.hash_identity(award.recipient, type=award.recipient_type, salt=award.salt)
         recipient_identity, salt = identity.identity, identity.salt
@@ -185,7 +193,9 @@ def _row(badge: BadgeClass, award: Award, now: datetime) -> dict[str, Any]:
         "evidence": list(award.evidence),
         "verification_type": "hosted" if award.proof else award.verification, "key_id": None, "jws": None,
         "format": "ob3" if award.proof else "ob2", "proof_type": award.proof, "status_index": None, "credential": None,
-        "state": AssertionState.ACTIVE, "revocation_reason": None, "revoked_at": None, "replaced_by_id": None,
+        "state": AssertionState.PENDING if acceptance == Acceptance.EARNER else AssertionState.ACTIVE,
+        "state_updated_at": now, "recipient_name_shown": False, "claim_code_id": award.claim_code_id,
+        "revocation_reason": None, "revoked_at": None, "replaced_by_id": None,
         "baked_image_id": None, "document": None, "document_etag": None, "document_base": None,
         "created_at": now, "updated_at": now,
     }
@@ -282,6 +292,7 @@ class HostingStore:
         slug: str | None = None,
         locale: str | None = None,
         proof: str | None = None,
+        acceptance: str | None = None,
     ) -> Assertion:
         """Issue one assertion (hosted, or ``signed`` with the issuer's newest active key; an OB 3.0
         credential with ``proof``), without the issuing rules (limit, unique, duplicates: see :meth:`award`);
@@ -291,7 +302,8 @@ class HostingStore:
         award = Award(recipient=recipient, recipient_type=recipient_type, hashed=hashed, salt=salt,
                       issued_on=issued_on, expires=expires, narrative=narrative, evidence=tuple(evidence),
                       verification=verification, recipient_name=recipient_name,
-                      issuer_earner_id=issuer_earner_id, slug=slug, locale=locale, proof=proof)
+                      issuer_earner_id=issuer_earner_id, slug=slug, locale=locale, proof=proof,
+                      acceptance=acceptance)
         (made,) = await self._insert(badge, [award])
         return await self.session.get_one(Assertion, made.id)
 
@@ -342,7 +354,8 @@ class HostingStore:
             rows = await self.session.execute(
                 select(Assertion.recipient_type, Assertion.recipient_plaintext, Assertion.issued_on,
                        Assertion.expires)
-                .where(Assertion.badge_class_id == badge.id, Assertion.state == AssertionState.ACTIVE,
+                .where(Assertion.badge_class_id == badge.id,
+                       Assertion.state.in_((AssertionState.ACTIVE, AssertionState.PENDING)),
                        Assertion.recipient_plaintext.in_(chunk), Assertion.id != skip))
             for rtype, plaintext, issued_on, expires in rows:
                 held.setdefault((rtype, plaintext), []).append((_day(issued_on), _day(expires)))
@@ -455,13 +468,13 @@ class HostingStore:
         return assertion
 
     async def revoke(self, assertion: Assertion, reason: str, *, action: str = "revoke") -> None:
-        """Revoke (or, ``action="withdraw"``, withdraw) an active assertion: one conditional UPDATE
-        (:mod:`hosting.storage.transitions`); :class:`Conflict` when it is not active (any more)."""
+        """Revoke (or, ``action="withdraw"``, withdraw) an assertion that is not revoked or replaced: one
+        conditional UPDATE (:mod:`hosting.storage.transitions`); :class:`Conflict` otherwise."""
         await transitions.apply(self.session, assertion, action, revocation_reason=reason, revoked_at=utcnow())
 
     async def replace(self, old: Assertion, new: Assertion) -> None:
         """``old`` now redirects to ``new`` (and through ``new`` to whatever replaces it later); lock ``old``
-        with :meth:`lock_for` before issuing ``new``. :class:`Conflict` when ``old`` is not active."""
+        with :meth:`lock_for` before issuing ``new``. :class:`Conflict` unless ``old`` is active or pending."""
         if old.id == new.id:
             raise InvalidInput("an assertion cannot replace itself")
         await transitions.apply(self.session, old, "replace", replaced_by_id=new.id)

@@ -21,13 +21,24 @@ from hosting.storage.models import Assertion, AssertionState, utcnow
 
 __all__ = ["TRANSITIONS", "apply", "lock", "target"]
 
+_S = AssertionState
 TRANSITIONS: dict[tuple[str, str], str] = {
-    ("revoke", AssertionState.ACTIVE): AssertionState.REVOKED,
-    ("withdraw", AssertionState.ACTIVE): AssertionState.REVOKED,
-    ("replace", AssertionState.ACTIVE): AssertionState.REPLACED,
+    # the earner's answer to a pending assertion (hosting/earners)
+    ("accept", _S.PENDING): _S.ACTIVE,
+    ("reject", _S.PENDING): _S.REJECTED,
+    # the issuer's moves: revoking works in every state but replaced (act on the replacement)
+    ("revoke", _S.PENDING): _S.REVOKED,
+    ("revoke", _S.ACTIVE): _S.REVOKED,
+    ("revoke", _S.REJECTED): _S.REVOKED,
+    ("withdraw", _S.PENDING): _S.REVOKED,
+    ("withdraw", _S.ACTIVE): _S.REVOKED,
+    ("withdraw", _S.REJECTED): _S.REVOKED,
+    ("replace", _S.PENDING): _S.REPLACED,  # while pending, the recipient may change (Credly)
+    ("replace", _S.ACTIVE): _S.REPLACED,
 }
 
-_PAST = {"revoke": "revoked", "withdraw": "withdrawn", "replace": "replaced"}
+_PAST = {"revoke": "revoked", "withdraw": "withdrawn", "replace": "replaced", "accept": "accepted",
+         "reject": "rejected"}
 
 
 def target(action: str, state: str) -> str:
@@ -36,8 +47,9 @@ def target(action: str, state: str) -> str:
     if to is None:
         done = _PAST.get(action, action)
         hint = " (act on its replacement instead)" if state == AssertionState.REPLACED else ""
+        allowed = " or ".join(sorted(s for (name, s) in TRANSITIONS if name == action)) or "nothing"
         raise Conflict(f"the assertion is {state}: it cannot be {done}{hint}", details=[
-            {"field": "state", "message": f"must be active to be {done}", "value": state}])
+            {"field": "state", "message": f"must be {allowed} to be {done}", "value": state}])
     return to
 
 
@@ -58,7 +70,8 @@ async def apply(session: AsyncSession, assertion: Assertion, action: str, **valu
     if not sources:
         raise ValueError(f"unknown transition {action!r}")
     to = target(action, assertion.state)
-    changes = {"state": to, "updated_at": utcnow(), **values}
+    now = utcnow()
+    changes = {"state": to, "updated_at": now, "state_updated_at": now, **values}
     result = cast(CursorResult[Any], await session.execute(
         update(Assertion).where(Assertion.id == assertion.id, Assertion.state.in_(sources))
         .values(**changes).execution_options(synchronize_session=False)))

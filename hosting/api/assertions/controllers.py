@@ -6,8 +6,10 @@ role on the issuer the assertion does not exist (404). Scopes: ``assertion:write
 for reads. The rules of the badge class (archived, ``limit``, ``unique``, duplicates) are enforced by
 :meth:`hosting.storage.store.HostingStore.award` under a lock on the badge class row.
 
-There is no claim step: an assertion is accepted once issued, so a replacement keeps the recipient (giving a
-different one is a 409). ``DELETE`` withdraws: the assertion is revoked (reason ``withdrawn`` unless given).
+An assertion is accepted once issued unless it is issued with ``acceptance: earner`` (then ``pending`` until the
+earner answers through its accept link, :mod:`hosting.earners`). A replacement keeps the recipient unless the
+old assertion is still pending (giving a different one otherwise is a 409). ``DELETE`` withdraws: the assertion
+is revoked (reason ``withdrawn`` unless given); revoking works from pending, active and rejected.
 """
 
 from __future__ import annotations
@@ -47,13 +49,15 @@ from hosting.api.lookup import (
 )
 from hosting.api.openapi import api_doc
 from hosting.app.state import HostingState
+from hosting.earners.awards import consume_claim_codes, links_for_pending, notification_of
+from hosting.earners.tokens import AcceptLinks, NewLink
 from hosting.lib.body import FieldErrors, read_body
 from hosting.lib.convert import convert, convert_into
 from hosting.lib.errors import Conflict, InvalidInput, NotFound, Refused, Unavailable
 from hosting.lib.ids import is_public_id
 from hosting.lib.urls import PublicUrls
 from hosting.notify.outbox import queue_notification
-from hosting.storage.models import Assertion, BadgeClass, Issuer
+from hosting.storage.models import Acceptance, Assertion, AssertionState, BadgeClass, Issuer
 from hosting.storage.store import Award, AwardRefused, HostingStore
 
 __all__ = ["ROUTE_HANDLERS", "AssertionController", "IssueController"]
@@ -95,9 +99,11 @@ class IssueController(Controller):
     @post("/", status_code=201, **api_doc(AssertionChanged, status=201, body=AssertionInput,
                                           errors=(404, 409, 503)))
     async def issue(self, request: Request[Any, Any, Any], db_session: AsyncSession, principal: Principal,
-                    store: HostingStore, issuer_ref: str, badge_ref: str) -> Response[Any]:
+                    hosting: HostingState, store: HostingStore, issuer_ref: str, badge_ref: str) -> Response[Any]:
         """Issue one assertion; 201 with ``Location:`` its public URL. 409 when the badge class is archived,
-        its ``limit`` is reached, it is ``unique`` and already held, or the award duplicates an active one."""
+        its ``limit`` is reached, it is ``unique`` and already held, or the award duplicates an active one.
+        With ``acceptance: earner`` (or the badge class's default) it is ``pending`` — unpublished until the
+        earner accepts through ``acceptUrl`` (in this response, and in the email)."""
         issuer, role, badge = await find_issuer_badge(db_session, principal, issuer_ref, badge_ref)
         require_role(principal, role, ISSUE_ROLES, "issuing")
         given = convert(await read_body(request), AssertionInput)
@@ -106,17 +112,21 @@ class IssueController(Controller):
         proof = ob3_proof(given, None, errors)
         errors.raise_if_any()
         assert award is not None
-        (assertion,) = await _award(store, badge, [dataclasses.replace(award, proof=proof)])
+        (award,) = await consume_claim_codes(db_session, badge, [dataclasses.replace(award, proof=proof)])
+        (assertion,) = await _award(store, badge, [award])
+        made = await links_for_pending(db_session, _links(hosting), [assertion])
         if notify:
-            await queue_notification(db_session, "issued", assertion, badge=badge, issuer=issuer)
-        body = assertion_json(assertion, badge=badge, issuer=issuer, replaced_by=None, urls=store.urls)
+            kind, extra = notification_of(assertion, made)
+            await queue_notification(db_session, kind, assertion, badge=badge, issuer=issuer, extra=extra)
+        body = assertion_json(assertion, badge=badge, issuer=issuer, replaced_by=None, urls=store.urls,
+                              accept_token=_token(made, assertion))
         return _created({"status": "created", "assertion": body}, body["publicUrl"])
 
     @post("/batch", status_code=201, request_max_body_size=MAX_BATCH_BODY_BYTES,
           **api_doc(BatchIssued, status=201, body=BatchInput, media_types=("application/json",),
                     errors=(404, 409, 422, 503)))
     async def issue_batch(self, request: Request[Any, Any, Any], db_session: AsyncSession,
-                          principal: Principal, store: HostingStore, issuer_ref: str,
+                          principal: Principal, hosting: HostingState, store: HostingStore, issuer_ref: str,
                           badge_ref: str) -> dict[str, Any]:
         """Issue up to 10,000 assertions in one transaction, all or nothing: any invalid or refused item
         answers 422 with ``errors`` (each with its ``index``) and ``error_index`` (the first), storing nothing.
@@ -148,20 +158,23 @@ class IssueController(Controller):
                 notify_flags.append(notify)
         if problems:
             raise _batch_refused(problems, "invalid assertions in the batch; nothing was issued")
+        awards = await consume_claim_codes(db_session, badge, awards)
         try:
             issued = await _award(store, badge, awards)
         except AwardRefused as exc:
             raise _batch_refused(exc.problems, "the badge class's rules refuse assertions in the batch; "
                                                "nothing was issued") from exc
+        made = await links_for_pending(db_session, _links(hosting), issued)
         outbox = _OneFlush(db_session)
         for assertion, notify in zip(issued, notify_flags, strict=True):
             if notify:
-                await queue_notification(cast(AsyncSession, outbox), "issued", assertion, badge=badge,
-                                         issuer=issuer)
+                kind, extra = notification_of(assertion, made)
+                await queue_notification(cast(AsyncSession, outbox), kind, assertion, badge=badge,
+                                         issuer=issuer, extra=extra)
         await outbox.write()
         return {"status": "created",
-                "assertions": [assertion_json(a, badge=badge, issuer=issuer, replaced_by=None, urls=store.urls)
-                               for a in issued],
+                "assertions": [assertion_json(a, badge=badge, issuer=issuer, replaced_by=None, urls=store.urls,
+                                              accept_token=_token(made, a)) for a in issued],
                 "metadata": {"count": len(issued)}}
 
 
@@ -218,13 +231,27 @@ async def _find_assertion(session: AsyncSession, principal: Principal,
     return assertion, issuer, role
 
 
-async def _view(session: AsyncSession, assertion: Assertion, issuer: Issuer, urls: PublicUrls) -> dict[str, Any]:
+async def _view(session: AsyncSession, assertion: Assertion, issuer: Issuer, urls: PublicUrls,
+                links: AcceptLinks | None = None) -> dict[str, Any]:
     badge = await session.get_one(BadgeClass, assertion.badge_class_id)
     replaced_by = None
     if assertion.replaced_by_id is not None:
         replaced_by = await session.scalar(
             select(Assertion.public_id).where(Assertion.id == assertion.replaced_by_id))
-    return assertion_json(assertion, badge=badge, issuer=issuer, replaced_by=replaced_by, urls=urls)
+    token = None
+    if links is not None and assertion.state == AssertionState.PENDING:
+        token = await links.current(session, assertion.id)
+    return assertion_json(assertion, badge=badge, issuer=issuer, replaced_by=replaced_by, urls=urls,
+                          accept_token=token)
+
+
+def _links(state: HostingState) -> AcceptLinks:
+    return AcceptLinks(state.settings.secret_key, days=state.settings.accept_token_days)
+
+
+def _token(made: dict[int, NewLink], assertion: Assertion) -> str | None:
+    link = made.get(assertion.id)
+    return link.token if link is not None else None
 
 
 class AssertionController(Controller):
@@ -233,11 +260,12 @@ class AssertionController(Controller):
     opt = {"write_scope": "assertion:write"}  # noqa: RUF012 - reads need issuer:read (hosting/api/auth.py)
 
     @get("/{assertion_ref:str}", **api_doc(AssertionEnvelope, errors=(404,)))
-    async def get_assertion(self, db_session: AsyncSession, principal: Principal, urls: PublicUrls,
-                            assertion_ref: str) -> dict[str, Any]:
-        """The private view: recipient in plaintext, state, the replacing assertion's id."""
+    async def get_assertion(self, db_session: AsyncSession, principal: Principal, hosting: HostingState,
+                            urls: PublicUrls, assertion_ref: str) -> dict[str, Any]:
+        """The private view: recipient in plaintext, state (and when it changed), the replacing assertion's id,
+        and for a pending one its ``acceptUrl`` (while the link is unused and unexpired)."""
         assertion, issuer, _role = await _find_assertion(db_session, principal, assertion_ref)
-        return {"assertion": await _view(db_session, assertion, issuer, urls)}
+        return {"assertion": await _view(db_session, assertion, issuer, urls, _links(hosting))}
 
     async def _revoke(self, request: Request[Any, Any, Any], db_session: AsyncSession, principal: Principal,
                       hosting: HostingState, store: HostingStore, assertion_ref: str, *,
@@ -282,8 +310,9 @@ class AssertionController(Controller):
     async def replace(self, request: Request[Any, Any, Any], db_session: AsyncSession, principal: Principal,
                       hosting: HostingState, store: HostingStore, assertion_ref: str) -> Response[Any]:
         """Issue a new assertion in this one's place (Credly): the fields given, nothing else copied but the
-        recipient (identity, name, earner id, locale), which cannot change — assertions are accepted when
-        issued. ``badge`` may name another badge class of the issuer. The old public URL then redirects (301)."""
+        recipient (identity, name, earner id, locale), which can change only while the old one is pending.
+        A pending assertion's replacement is pending too unless ``acceptance`` says otherwise. ``badge`` may
+        name another badge class of the issuer. The old public URL then redirects (301)."""
         old, issuer, role = await _find_assertion(db_session, principal, assertion_ref)
         require_role(principal, role, EDIT_ROLES, "replacing")
         data = convert(await read_body(request), ReplaceInput)
@@ -298,22 +327,33 @@ class AssertionController(Controller):
             raise Conflict("the replaced assertion's recipient is only known hashed", details=[
                 {"field": "recipient", "message": "unknown plaintext", "value": None}])
         given = data.recipient is not None or data.recipient_email is not None
-        if given and (award.recipient_type, award.recipient) != (old.recipient_type, old.recipient_plaintext):
+        pending = old.state == AssertionState.PENDING
+        changed = given and ((award.recipient_type, award.recipient)
+                             != (old.recipient_type, old.recipient_plaintext))
+        if changed and not pending:
             raise Conflict(
-                "the recipient cannot change: an assertion is accepted when issued (there is no claim step); "
+                "the recipient cannot change once the assertion is accepted (only while it is pending); "
                 "revoke it and issue a new one instead",
                 details=[{"field": "recipient", "message": "differs from the replaced assertion's",
                           "value": award.recipient}])
-        award = _carry_recipient(award, old, hashed_given=given)
+        if not changed:
+            award = _carry_recipient(award, old, hashed_given=given)
+        if award.acceptance is None:  # a pending assertion's replacement waits for its earner too
+            award = dataclasses.replace(award, acceptance=Acceptance.EARNER if pending else Acceptance.ISSUER)
         badge = (await find_badge(db_session, issuer, badge_ref) if badge_ref
                  else await db_session.get_one(BadgeClass, old.badge_class_id))
-        (new,) = await _award(store, badge, [dataclasses.replace(award, proof=proof)], replacing=old)
+        (award,) = await consume_claim_codes(db_session, badge, [dataclasses.replace(award, proof=proof)])
+        (new,) = await _award(store, badge, [award], replacing=old)
         await store.replace(old, new)
         _forget(hosting, old.public_id)
+        made = await links_for_pending(db_session, _links(hosting), [new])
         if notify:
-            await queue_notification(db_session, "replaced", old, badge=badge, issuer=issuer)
+            kind, extra = notification_of(new, made, "replaced")
+            await queue_notification(db_session, kind, old if kind == "replaced" else new, badge=badge,
+                                     issuer=issuer, extra=extra)
         body: dict[str, Any] = {"status": "replaced",
-                "assertion": assertion_json(new, badge=badge, issuer=issuer, replaced_by=None, urls=store.urls),
+                "assertion": assertion_json(new, badge=badge, issuer=issuer, replaced_by=None, urls=store.urls,
+                                            accept_token=_token(made, new)),
                 "replaced": await _view(db_session, old, issuer, store.urls)}
         return _created(body, body["assertion"]["publicUrl"])
 

@@ -17,7 +17,7 @@ from hosting.lib.errors import InvalidInput
 from hosting.storage.models import utcnow
 from hosting.storage.store import Award
 
-__all__ = ["MAX_BATCH", "MAX_BATCH_BODY_BYTES", "ob3_proof", "parse_award", "read_batch"]
+__all__ = ["MAX_BATCH", "MAX_BATCH_BODY_BYTES", "ob3_proof", "parse_award", "parse_moment", "read_batch"]
 
 MAX_BATCH = 10_000
 MAX_BATCH_BODY_BYTES = 32 * 1024 * 1024
@@ -30,7 +30,12 @@ _LOCALE = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*$")
 def _moment(body: AssertionInput, names: tuple[str, str], errors: FieldErrors) -> datetime | None:
     """The first of ``names`` given, as an aware UTC datetime (whole seconds)."""
     field = names[0] if getattr(body, names[0]) is not None else names[1]
-    value = getattr(body, field)
+    return parse_moment(field, getattr(body, field), errors)
+
+
+def parse_moment(field: str, value: str | None, errors: FieldErrors) -> datetime | None:
+    """``value`` (ISO 8601 date or date-time) as an aware UTC datetime (whole seconds); a bad one goes to
+    ``errors`` under ``field``."""
     if value is None:
         return None
     try:
@@ -199,6 +204,8 @@ def parse_award(body: AssertionInput, errors: FieldErrors, *, defaults: BatchOpt
         "slug": _slug(body.slug, errors),
         "locale": locale,
         "allow_duplicate": allow_duplicate,
+        "acceptance": body.acceptance or (defaults.acceptance if defaults else None),
+        "claim_code": _short(body, "claimCode", 64, errors),
     }
     if len(errors.details) > before:
         return None, notify

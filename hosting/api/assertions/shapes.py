@@ -31,7 +31,10 @@ class RecipientInput(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class AssertionInput(msgspec.Struct, forbid_unknown_fields=True):
-    """One assertion to issue: ``recipient`` (an email, or an object) or ``recipient_email`` is required."""
+    """One assertion to issue: ``recipient`` (an email, or an object) or ``recipient_email`` is required.
+    ``acceptance``: ``issuer`` (accepted at once) or ``earner`` (pending until the earner accepts through
+    ``acceptUrl``); default: the badge class's ``acceptance``. ``claimCode``: a claim code of this badge class,
+    consumed like a claim (410 when used up or expired) and recorded on the assertion."""
 
     recipient: str | RecipientInput | None = None
     recipient_email: str | None = None
@@ -52,6 +55,8 @@ class AssertionInput(msgspec.Struct, forbid_unknown_fields=True):
     locale: str | None = None
     format: Literal["ob2", "ob3"] | None = None
     proof: Literal["di", "jwt"] | None = None
+    acceptance: Literal["issuer", "earner"] | None = None
+    claimCode: str | None = None
 
 
 class BatchOptions(msgspec.Struct, forbid_unknown_fields=True):
@@ -62,6 +67,7 @@ class BatchOptions(msgspec.Struct, forbid_unknown_fields=True):
     verification: Literal["hosted", "signed"] | None = None
     format: Literal["ob2", "ob3"] | None = None
     proof: Literal["di", "jwt"] | None = None
+    acceptance: Literal["issuer", "earner"] | None = None
 
 
 class BatchInput(BatchOptions, forbid_unknown_fields=True, kw_only=True):

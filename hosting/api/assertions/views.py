@@ -13,9 +13,11 @@ __all__ = ["assertion_json"]
 
 
 def assertion_json(assertion: Assertion, *, badge: BadgeClass, issuer: Issuer, urls: PublicUrls,
-                   replaced_by: str | None, now: datetime | None = None) -> dict[str, Any]:
+                   replaced_by: str | None, now: datetime | None = None,
+                   accept_token: str | None = None) -> dict[str, Any]:
     """The private (issuer API) view of one assertion; pure: the caller loads ``badge``, ``issuer`` and the
-    public id of the assertion that replaced it. ``expired`` is derived (active and ``expires`` < ``now``)."""
+    public id of the assertion that replaced it. ``expired`` is derived (active and ``expires`` < ``now``).
+    ``acceptUrl``: the earner's accept link of a pending assertion, when the caller gives its token."""
     now = now or utcnow()
     expired = (assertion.state == AssertionState.ACTIVE and assertion.expires is not None
                and aware(assertion.expires) < now)
@@ -30,6 +32,10 @@ def assertion_json(assertion: Assertion, *, badge: BadgeClass, issuer: Issuer, u
         "imageUrl": (urls.credential_image(assertion.public_id) if assertion.format == "ob3"
                      else urls.assertion_image(assertion.public_id)),
         "state": assertion.state,
+        "stateUpdatedAt": iso(assertion.state_updated_at),
+        "acceptUrl": urls.accept(accept_token) if accept_token and assertion.state == AssertionState.PENDING
+        else None,
+        "recipientNameShown": bool(assertion.recipient_name_shown),
         "expired": expired,
         "recipient": {"identity": assertion.recipient_plaintext, "type": assertion.recipient_type,
                       "hashed": assertion.recipient_hashed},

@@ -35,7 +35,7 @@ from hosting.app.state import HostingState
 from hosting.lib.body import FieldErrors, read_body, slugify
 from hosting.lib.errors import Conflict, InvalidInput
 from hosting.lib.times import iso
-from hosting.storage.models import Assertion, BadgeClass, Issuer, StoredImage
+from hosting.storage.models import Assertion, BadgeClass, ClaimCode, Issuer, StoredImage
 from hosting.storage.store import HostingStore
 
 __all__ = ["BadgesController", "badge_json"]
@@ -65,6 +65,7 @@ def badge_json(badge: BadgeClass, issuer_public_id: str, state: HostingState, as
         "limit": badge.limit,
         "unique": badge.unique,
         "archived": badge.archived,
+        "acceptance": badge.acceptance,
         "assertionCount": assertion_count,
         "createdAt": iso(badge.created_at),
         "updatedAt": iso(badge.updated_at),
@@ -280,6 +281,8 @@ class BadgesController(Controller):
                           "value": count}])
         body = badge_json(badge, issuer.public_id, hosting, 0)
         image_id = badge.image_id
+        # Its claim codes (none was claimed: it has no assertions) go with it.
+        await db_session.execute(sql_delete(ClaimCode).where(ClaimCode.badge_class_id == badge.id))
         await db_session.delete(badge)
         await db_session.flush()
         await db_session.execute(sql_delete(StoredImage).where(StoredImage.id == image_id))

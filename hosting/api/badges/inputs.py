@@ -67,6 +67,8 @@ def badge_columns(data: dict[str, Any], errors: FieldErrors, *, creating: bool) 
     for name in ("unique", "archived"):
         if given(name) and getattr(body, name) is not None:
             out[name] = getattr(body, name)
+    if given("acceptance"):  # who accepts its assertions by default: the issuer (at once) or the earner
+        out["acceptance"] = body.acceptance or "issuer"
     if given("alignment"):
         out["alignment"] = [{k: v for k, v in msgspec.structs.asdict(a).items() if v is not None}
                             for a in body.alignment or ()]

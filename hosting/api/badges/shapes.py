@@ -74,6 +74,7 @@ class Badge(msgspec.Struct):
     limit: int | None
     unique: bool
     archived: bool
+    acceptance: Literal["issuer", "earner"]
     assertionCount: int
     createdAt: str
     updatedAt: str
@@ -107,6 +108,9 @@ class BadgePatch(msgspec.Struct, forbid_unknown_fields=True):
     limit: Annotated[int, msgspec.Meta(ge=1, le=2**31 - 1)] | None | UnsetType = UNSET
     unique: bool | None | UnsetType = UNSET
     archived: bool | None | UnsetType = UNSET
+    acceptance: Annotated[Literal["issuer", "earner"], msgspec.Meta(
+        description="who accepts its assertions unless an issue request says: the issuer (at once, the "
+                    "default) or the earner (pending until accepted)")] | None | UnsetType = UNSET
 
 
 BadgeInput = msgspec.defstruct(

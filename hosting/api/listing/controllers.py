@@ -4,8 +4,8 @@
 Query parameters (all optional; see ``docs/hosting.md``, "Listing assertions"):
 
 - ``filter=key::value|key::value`` (Credly): ``query`` (case-insensitive partial match on the recipient or the
-  badge name), ``state`` (comma-separated ``active,expired,revoked,replaced``), ``recipient``, ``badge`` (public
-  ids or slugs, comma-separated), ``issuer_earner_id``, ``issued_at_min|max``, ``created_at_min|max`` (ISO 8601
+  badge name), ``state`` (comma-separated ``pending,active,expired,rejected,revoked,replaced``), ``recipient``,
+  ``badge`` (public ids or slugs, comma-separated), ``issuer_earner_id``, ``issued_at_min|max``, ``created_at_min|max`` (ISO 8601
   date or date-time; a date ``max`` includes that whole day, UTC).
 - ``sort``: ``created_at`` (default), ``issued_at``, ``badge_name``, ``recipient``; ``-`` prefix for descending.
 - ``page`` / ``per_page`` (1-100, default 50): offset pages with ``total_count`` and an RFC 8288 ``Link`` header.

@@ -31,7 +31,7 @@ DEFAULT_PER_PAGE = 50
 MAX_PER_PAGE = 100
 MAX_PAGE = 1_000_000
 MAX_VALUE_CHARS = 512
-STATES = ("active", "expired", "revoked", "replaced")
+STATES = ("pending", "active", "expired", "rejected", "revoked", "replaced")
 SORT_KEYS = ("created_at", "issued_at", "badge_name", "recipient")
 CURSOR_SORTS = ("created_at", "issued_at")
 _DATE_KEYS = ("issued_at_min", "issued_at_max", "created_at_min", "created_at_max")
@@ -262,6 +262,8 @@ def _state_condition(states: frozenset[str], now: datetime) -> ColumnElement[boo
     by_state: dict[str, ColumnElement[bool]] = {
         "active": and_(live, or_(Assertion.expires.is_(None), Assertion.expires >= now)),
         "expired": expired,
+        "pending": Assertion.state == AssertionState.PENDING,
+        "rejected": Assertion.state == AssertionState.REJECTED,
         "revoked": Assertion.state == AssertionState.REVOKED,
         "replaced": Assertion.state == AssertionState.REPLACED,
     }

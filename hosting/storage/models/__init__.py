@@ -1,7 +1,8 @@
 """Every table of the app (importing this package registers them all on ``Base.metadata`` for Alembic).
 
 ``hosted``: issuers, badge classes, assertions, keys, images; ``api``: API tokens, staff roles, deleted issuers;
-``outbox``: the notification outbox; ``accounts``: users and the OAuth2 server's clients, tokens and codes.
+``outbox``: the notification outbox; ``accounts``: users and the OAuth2 server's clients, tokens and codes;
+``earners``: accept tokens and claim codes.
 """
 
 from __future__ import annotations
@@ -9,7 +10,9 @@ from __future__ import annotations
 from hosting.storage.models.accounts import OAuthClient, OAuthCode, OAuthToken, User
 from hosting.storage.models.api import ApiToken, DeletedIssuer, Role, StaffRole
 from hosting.storage.models.base import NAMING, Base, utcnow
+from hosting.storage.models.earners import AcceptToken, ClaimCode
 from hosting.storage.models.hosted import (
+    Acceptance,
     Assertion,
     AssertionState,
     BadgeClass,
@@ -23,11 +26,14 @@ from hosting.storage.models.outbox import NotificationKind, OutboxMessage, Outbo
 
 __all__ = [
     "NAMING",
+    "AcceptToken",
+    "Acceptance",
     "ApiToken",
     "Assertion",
     "AssertionState",
     "BadgeClass",
     "Base",
+    "ClaimCode",
     "DeletedIssuer",
     "Issuer",
     "KeyState",

@@ -27,11 +27,13 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql.expression import false
 
 from hosting.lib.ids import new_public_id
 from hosting.storage.models.base import Base, utcnow
 
 __all__ = [
+    "Acceptance",
     "Assertion",
     "AssertionState",
     "BadgeClass",
@@ -42,9 +44,20 @@ __all__ = [
 ]
 
 class AssertionState:
-    ACTIVE = "active"
+    PENDING = "pending"  # issued, waiting for the earner to accept (unpublished: public URLs answer 404)
+    ACTIVE = "active"  # accepted (at once by default, or by the earner): published
+    REJECTED = "rejected"  # the earner declined it: unpublished for good
     REVOKED = "revoked"
     REPLACED = "replaced"
+    UNPUBLISHED = ("pending", "rejected")
+
+
+class Acceptance:
+    """Who accepts an assertion: the issuer (at issue, today's default) or the earner (pending until then)."""
+
+    ISSUER = "issuer"
+    EARNER = "earner"
+    ALL = ("issuer", "earner")
 
 
 class KeyState:
@@ -153,6 +166,8 @@ class BadgeClass(Renderable, Base):
     achievement_type: Mapped[str | None] = mapped_column(String(255), nullable=True, default=None)
     image_alt_text: Mapped[str | None] = mapped_column(String(1024), nullable=True, default=None)
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Who accepts its assertions unless the issue request says: "issuer" (at once) or "earner" (pending).
+    acceptance: Mapped[str] = mapped_column(String(16), default=Acceptance.ISSUER, server_default="issuer")
 
     issuer: Mapped[Issuer] = relationship(lazy="raise")
     image: Mapped[StoredImage] = relationship(lazy="raise", foreign_keys=[image_id])
@@ -208,6 +223,12 @@ class Assertion(Renderable, Base):
     credential: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True, default=None)
 
     state: Mapped[str] = mapped_column(String(16), default=AssertionState.ACTIVE)
+    # When ``state`` last changed (every transition of hosting/storage/transitions.py sets it).
+    state_updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # The earner opted in, on acceptance, to show the issuer-recorded ``recipient_name`` on the badge page.
+    recipient_name_shown: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The claim code this assertion was claimed (or issued) with (hosting/earners/codes.py).
+    claim_code_id: Mapped[int | None] = mapped_column(ForeignKey("claim_codes.id"), nullable=True, default=None)
     revocation_reason: Mapped[str | None] = mapped_column(Text, nullable=True, default=None)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True, default=None)
     replaced_by_id: Mapped[int | None] = mapped_column(

@@ -16,9 +16,10 @@ __all__ = ["NotificationKind", "OutboxMessage", "OutboxStatus"]
 
 class NotificationKind:
     ISSUED = "issued"
+    PENDING = "pending"  # issued, waiting for the earner to accept: the mail carries the accept link
     REVOKED = "revoked"
     REPLACED = "replaced"
-    ALL = ("issued", "revoked", "replaced")
+    ALL = ("issued", "pending", "revoked", "replaced")
 
 
 class OutboxStatus:

@@ -1,0 +1,1 @@
+"""The earner side: accept links for pending assertions, claim codes, and their public pages."""

@@ -1,0 +1,48 @@
+"""The earner side's tables (migration 0008_earners): accept tokens and claim codes; see :mod:`hosting.earners`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from hosting.storage.models.base import Base, utcnow
+
+__all__ = ["AcceptToken", "ClaimCode"]
+
+
+class AcceptToken(Base):
+    """The single-use link that lets an earner accept or reject a pending assertion.
+
+    Only the SHA-256 of the token is stored (``token_hash``); the token itself is derived from ``nonce`` with
+    a key derived from the server secret, so the link can be shown again (private view, email) without a
+    database copy of it being enough to use it."""
+
+    __tablename__ = "accept_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    assertion_id: Mapped[int] = mapped_column(ForeignKey("assertions.id", ondelete="CASCADE"), index=True)
+    nonce: Mapped[str] = mapped_column(String(64), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True, default=None)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ClaimCode(Base):
+    """A BadgeKit claim code of a badge class: single-use (``multiuse`` false) or not, optionally expiring.
+
+    ``uses`` counts the assertions claimed with it; a deleted code keeps its row (``deleted_at``) so the
+    assertions that name it keep their reference."""
+
+    __tablename__ = "claim_codes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    badge_class_id: Mapped[int] = mapped_column(ForeignKey("badge_classes.id"), index=True)
+    multiuse: Mapped[bool] = mapped_column(Boolean, default=False)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True, default=None)
+    uses: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True, default=None)

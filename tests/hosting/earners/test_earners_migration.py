@@ -1,0 +1,64 @@
+"""Migration 0008_earners: existing rows get ``state_updated_at`` from ``updated_at``; it downgrades cleanly."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from sqlalchemy import text
+
+from hosting.app.demo import seed_demo
+from hosting.lib.crypto import KeyBox
+from hosting.lib.db import create_engine
+from hosting.lib.urls import PublicUrls
+from hosting.storage.migrate import alembic_config, migrate
+
+
+def _run(url: str, fn: Any) -> Any:
+    async def _go() -> Any:
+        engine = create_engine(url)
+        try:
+            async with engine.begin() as conn:
+                return await conn.run_sync(fn)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(_go())
+
+
+def _downgrade(url: str, revision: str) -> None:
+    def _down(sync_conn: Any) -> None:
+        cfg = alembic_config(url)
+        cfg.attributes["connection"] = sync_conn
+        command.downgrade(cfg, revision)
+
+    _run(url, _down)
+
+
+def test_upgrade_fills_state_updated_at_from_updated_at(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'm.db'}"
+    migrate(url)
+
+    async def _seed() -> None:
+        from sqlalchemy.ext.asyncio import async_sessionmaker
+
+        engine = create_engine(url)
+        try:
+            async with async_sessionmaker(engine, expire_on_commit=False)() as session:
+                await seed_demo(session, PublicUrls("http://m.example"), KeyBox("m" * 20), slug="m")
+                await session.commit()
+        finally:
+            await engine.dispose()
+
+    asyncio.run(_seed())
+    _downgrade(url, "0007_users_oauth")
+    _run(url, lambda c: c.execute(text("UPDATE assertions SET updated_at = '2026-02-03 04:05:06.000000'")))
+    migrate(url)
+    rows = _run(url, lambda c: c.execute(text(
+        "SELECT state_updated_at, updated_at, recipient_name_shown, claim_code_id FROM assertions")).all())
+    assert rows and all(r[0] == r[1] == "2026-02-03 04:05:06.000000" for r in rows)
+    assert all(r[2] in (0, False) and r[3] is None for r in rows)
+    acceptance = _run(url, lambda c: c.execute(text("SELECT DISTINCT acceptance FROM badge_classes")).scalars().all())
+    assert acceptance == ["issuer"]

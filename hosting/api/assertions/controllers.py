@@ -149,6 +149,8 @@ class IssueController(Controller):
             body = convert_into(item, AssertionInput, errors) if isinstance(item, dict) else None
             if not isinstance(item, dict):
                 errors.add("assertion", "must be an object", None)
+            award = proof = None
+            notify = True
             if body is not None:
                 award, notify = parse_award(body, errors, defaults=defaults)
                 proof = ob3_proof(body, defaults, errors)

@@ -47,7 +47,7 @@ def test_accept_page_shows_the_badge_and_a_form(api: TestClient[Any], team: Team
     assert page.headers["cache-control"] == "no-store" and page.headers["referrer-policy"] == "no-referrer"
     assert "script-src" not in page.headers["content-security-policy"]  # default-src 'none': no script at all
     html = page.text
-    assert '<html lang="en">' in html and "<main>" in html
+    assert '<html lang="en">' in html and "<main id=\"main\">" in html
     assert "Gold Star" in html and "Test Issuer" in html and 'alt="Badge image: Gold Star"' in html
     assert 'name="decision" value="accept"' in html and 'name="decision" value="reject"' in html
     assert 'name="show_name"' in html and "Ada Lovelace" in html
@@ -110,7 +110,7 @@ def test_an_expired_link_answers_410_and_changes_nothing(settings: Settings, api
 def test_unknown_links_answer_an_html_404(api: TestClient[Any], token: str) -> None:
     res = api.get(f"/accept/{token}")
     assert res.status_code == 404 and res.headers["content-type"].startswith("text/html")
-    assert "<main>" in res.text
+    assert "<main id=\"main\">" in res.text
 
 
 def test_a_form_post_without_the_csrf_token_is_refused(settings: Settings, api: TestClient[Any],

@@ -24,6 +24,7 @@ from hosting.api.lookup import EDIT_ROLES, find_issuer, not_deleted, require_rol
 from hosting.api.openapi import IssuerChanged, IssuerEnvelope, IssuerInput, IssuerPage, IssuerPatch, api_doc
 from hosting.app.state import HostingState
 from hosting.lib.body import FieldErrors, read_body, slugify
+from hosting.lib.db import note_public_change
 from hosting.lib.errors import Conflict
 from hosting.lib.ids import new_public_id
 from hosting.lib.times import iso
@@ -212,8 +213,8 @@ class IssuersController(Controller):
         if changed:
             issuer.invalidate()
         await db_session.flush()
-        if changed and hosting.reader is not None:
-            hosting.reader.forget()
+        if changed:
+            note_public_change(db_session)
         return {"status": "updated", "issuer": issuer_json(issuer, hosting, role)}
 
     @put("/{issuer_ref:str}", **api_doc(IssuerChanged, body=IssuerPatch, errors=(404, 409)))
@@ -253,9 +254,7 @@ class IssuersController(Controller):
             revoked = (await db_session.scalars(select(Assertion).where(
                 Assertion.issuer_id == issuer.id, Assertion.state == AssertionState.ACTIVE))).all()
             for assertion in revoked:
-                await store.revoke(assertion, "issuer deleted")
-            if hosting.reader is not None:
-                hosting.reader.forget()
+                await store.revoke(assertion, "issuer deleted")  # each evicted from the public cache once committed
         issuer.slug = "deleted-" + new_public_id().lower().replace("_", "-")[:20]
         db_session.add(DeletedIssuer(issuer_id=issuer.id, deleted_at=utcnow(), deleted_by=principal.email))
         await db_session.flush()

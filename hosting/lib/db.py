@@ -16,7 +16,7 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
 __all__ = [
     "DbLimits",
@@ -27,8 +27,10 @@ __all__ = [
     "is_busy_error",
     "is_sqlite",
     "is_unavailable_error",
+    "note_public_change",
     "prepare_sqlite_file",
     "sqlite_path",
+    "take_public_changes",
 ]
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
@@ -173,3 +175,23 @@ def create_engine(url: str, *, pool_size: int = 10, limits: DbLimits | None = No
                                  **engine_options(url, pool_size=pool_size, limits=limits))
     install_sqlite_pragmas(engine, busy_timeout=limits.busy_timeout)
     return engine
+
+
+# What a unit of work changed in the public answers: noted on the session by whatever makes the change (the
+# assertion state machine, the issuer and badge APIs) and evicted from the public cache by the transaction
+# layer once the COMMIT is done (hosting/app/transaction.py), never before: an eviction before the COMMIT lets
+# a concurrent GET cache the old state again.
+_PUBLIC_CHANGES = "openbadges_public_changes"
+
+
+def note_public_change(session: AsyncSession, public_id: str | None = None) -> None:
+    """Record that committing ``session`` changes what the public URL of ``public_id`` answers (``None``:
+    possibly any public answer)."""
+    changes: set[str | None] = session.info.setdefault(_PUBLIC_CHANGES, set())
+    changes.add(public_id)
+
+
+def take_public_changes(session: AsyncSession) -> set[str | None]:
+    """The changes noted on ``session`` (``None`` among them: everything), forgotten on the session."""
+    changes: set[str | None] = session.info.pop(_PUBLIC_CHANGES, set())
+    return changes

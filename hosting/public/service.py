@@ -107,13 +107,39 @@ class PublicReader:
         self._cache: dict[str, tuple[float, Served | Redirect | Revoked]] = {}
         self._stale: set[str] = set()
         self._refresher: asyncio.Task[None] | None = None
+        # Reads in flight must not cache what they read before a forget(): each read notes the epoch it began
+        # in, and a forget bumps it (per id while reads are in flight, or for every id).
+        self._epoch = 0
+        self._cleared_at = 0
+        self._forgotten: dict[str, int] = {}
+        self._reads = 0
 
     def forget(self, public_id: str | None = None) -> None:
-        """Drop one (or every) assertion from the in-process cache; call after a write in this process."""
-        if public_id is None:
+        """Drop one (or every) assertion from the in-process cache, and keep reads already in flight from
+        caching what they read before. Called after a write in this process has COMMITTED
+        (:mod:`hosting.app.transaction`), so no read can cache the state from before the write any more."""
+        self._epoch += 1
+        if public_id is None or len(self._forgotten) >= self._cache_entries:
             self._cache.clear()
+            self._cleared_at = self._epoch
+            self._forgotten.clear()
         else:
             self._cache.pop(public_id, None)
+            if self._reads:
+                self._forgotten[public_id] = self._epoch
+
+    def _unchanged_since(self, public_id: str, epoch: int) -> bool:
+        """No :meth:`forget` of ``public_id`` (or of everything) since ``epoch``."""
+        return self._cleared_at <= epoch and self._forgotten.get(public_id, 0) <= epoch
+
+    def _read_started(self) -> int:
+        self._reads += 1
+        return self._epoch
+
+    def _read_ended(self) -> None:
+        self._reads -= 1
+        if not self._reads:  # no read can be older than the forgets noted: forget them
+            self._forgotten.clear()
 
     # --- assertions -------------------------------------------------------------------------------------
     async def assertion(self, public_id: str) -> Served | Redirect | Revoked:
@@ -136,8 +162,13 @@ class PublicReader:
             if until + ttl > now:
                 self._schedule_refresh(public_id)
                 return value
-        result = await self._assertion(public_id)
-        self._remember(public_id, result, now)
+        epoch = self._read_started()
+        try:
+            result = await self._assertion(public_id)
+            if self._unchanged_since(public_id, epoch):  # else a write committed meanwhile: don't keep it
+                self._remember(public_id, result, now)
+        finally:
+            self._read_ended()
         return result
 
     def _remember(self, public_id: str, result: Served | Redirect | Revoked, now: float) -> None:
@@ -160,26 +191,34 @@ class PublicReader:
         while self._stale:
             batch = list(itertools.islice(self._stale, 500))
             self._stale.difference_update(batch)
+            epoch = self._read_started()
             try:
-                async with self._sessions.kw["bind"].connect() as conn:
-                    rows = (await conn.execute(_ASSERTION_STATE_MANY, {"ids": batch})).all()
-            except Exception:  # noqa: BLE001 - database down: stop serving the old copies
-                rows = []
-            now = time.monotonic()
-            fresh: set[str] = set()
-            for row in rows:
-                if row.state == AssertionState.ACTIVE and row.document is not None \
-                        and row.document_base == self._urls.base and row.document_etag:
-                    self._remember(row.public_id, Served(row.document, row.document_etag, row.updated_at), now)
-                    fresh.add(row.public_id)
-                elif row.state == AssertionState.REVOKED:
-                    self._remember(row.public_id, Revoked(row.public_id, row.revocation_reason, row.revoked_at),
-                                   now)
-                    fresh.add(row.public_id)
-            for public_id in batch:  # replaced, to be re-rendered, or gone: the next request reads it in full
-                if public_id not in fresh:
-                    self._cache.pop(public_id, None)
+                await self._refresh(batch, epoch)
+            finally:
+                self._read_ended()
             await asyncio.sleep(0.01)  # let requests run between batches (and let more stale ids gather)
+
+    async def _refresh(self, batch: list[str], epoch: int) -> None:
+        try:
+            async with self._sessions.kw["bind"].connect() as conn:
+                rows = (await conn.execute(_ASSERTION_STATE_MANY, {"ids": batch})).all()
+        except Exception:  # noqa: BLE001 - database down: stop serving the old copies
+            rows = []
+        now = time.monotonic()
+        fresh: set[str] = set()
+        for row in rows:
+            if not self._unchanged_since(row.public_id, epoch):  # a write committed meanwhile
+                continue
+            if row.state == AssertionState.ACTIVE and row.document is not None \
+                    and row.document_base == self._urls.base and row.document_etag:
+                self._remember(row.public_id, Served(row.document, row.document_etag, row.updated_at), now)
+                fresh.add(row.public_id)
+            elif row.state == AssertionState.REVOKED:
+                self._remember(row.public_id, Revoked(row.public_id, row.revocation_reason, row.revoked_at), now)
+                fresh.add(row.public_id)
+        for public_id in batch:  # replaced, to be re-rendered, gone or just changed: read in full next time
+            if public_id not in fresh:
+                self._cache.pop(public_id, None)
 
     async def _assertion(self, public_id: str) -> Served | Redirect | Revoked:
         if not is_public_id(public_id):

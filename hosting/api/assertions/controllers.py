@@ -13,13 +13,11 @@ different one is a 409). ``DELETE`` withdraws: the assertion is revoked (reason 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
 from typing import Any, cast
 
 from litestar import Controller, Request, Response, delete, get, post
 from sqlalchemy import insert, select
 from sqlalchemy import inspect as sa_inspect
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hosting.api.assertions.inputs import (
@@ -53,9 +51,8 @@ from hosting.api.lookup import (
     require_role,
 )
 from hosting.api.openapi import api_doc
-from hosting.app.state import HostingState
 from hosting.lib.body import FieldErrors, read_body
-from hosting.lib.errors import Conflict, NotFound, Refused, Unavailable
+from hosting.lib.errors import Conflict, NotFound, Refused
 from hosting.lib.ids import is_public_id
 from hosting.lib.urls import PublicUrls
 from hosting.notify.outbox import queue_notification
@@ -69,27 +66,8 @@ WITHDRAWN = "withdrawn"
 
 # --- writes --------------------------------------------------------------------------------------------
 
-async def _award(store: HostingStore, badge: BadgeClass, awards: Sequence[Award],
-                 replacing: Assertion | None = None) -> list[Assertion]:
-    """:meth:`HostingStore.award`, with a busy database (SQLite lock wait exhausted) as a 503, not a 500."""
-    try:
-        return await store.award(badge, awards, replacing=replacing)
-    except OperationalError as exc:
-        text = str(exc).lower()
-        if "locked" in text or "busy" in text or "deadlock" in text:
-            raise Unavailable("the database is busy; retry the request", details=[
-                {"field": "database", "message": "busy", "value": None}]) from exc
-        raise
-
-
 def _created(body: dict[str, Any], location: str) -> Response[Any]:
     return Response(content=body, status_code=201, headers={"Location": location})
-
-
-def _forget(state: HostingState, *public_ids: str) -> None:
-    if state.reader is not None:
-        for public_id in public_ids:
-            state.reader.forget(public_id)
 
 
 class IssueController(Controller):
@@ -111,7 +89,7 @@ class IssueController(Controller):
         proof = ob3_proof(data, {}, errors)
         errors.raise_if_any()
         assert award is not None
-        (assertion,) = await _award(store, badge, [dataclasses.replace(award, proof=proof)])
+        (assertion,) = await store.award(badge, [dataclasses.replace(award, proof=proof)])
         if notify:
             await queue_notification(db_session, "issued", assertion, badge=badge, issuer=issuer)
         body = assertion_json(assertion, badge=badge, issuer=issuer, replaced_by=None, urls=store.urls)
@@ -156,7 +134,7 @@ class IssueController(Controller):
         if problems:
             raise _batch_refused(problems, "invalid assertions in the batch; nothing was issued")
         try:
-            issued = await _award(store, badge, awards)
+            issued = await store.award(badge, awards)
         except AwardRefused as exc:
             raise _batch_refused(exc.problems, "the badge class's rules refuse assertions in the batch; "
                                                "nothing was issued") from exc
@@ -247,7 +225,7 @@ class AssertionController(Controller):
         return {"assertion": await _view(db_session, assertion, issuer, urls)}
 
     async def _revoke(self, request: Request[Any, Any, Any], db_session: AsyncSession, principal: Principal,
-                      hosting: HostingState, store: HostingStore, assertion_ref: str, *,
+                      store: HostingStore, assertion_ref: str, *,
                       withdraw: bool) -> dict[str, Any]:
         assertion, issuer, role = await _find_assertion(db_session, principal, assertion_ref)
         action = "withdrawn" if withdraw else "revoked"
@@ -260,7 +238,6 @@ class AssertionController(Controller):
         notify = flag_field(data, "notify", not withdraw, errors)
         errors.raise_if_any()
         await store.revoke(assertion, reason or WITHDRAWN, action="withdraw" if withdraw else "revoke")
-        _forget(hosting, assertion.public_id)
         if notify:
             badge = await db_session.get_one(BadgeClass, assertion.badge_class_id)
             await queue_notification(db_session, "revoked", assertion, badge=badge, issuer=issuer)
@@ -269,25 +246,25 @@ class AssertionController(Controller):
     @post("/{assertion_ref:str}/revoke", status_code=200,
           **api_doc(AssertionChanged, body=RevokeInput, errors=(404, 409)))
     async def revoke(self, request: Request[Any, Any, Any], db_session: AsyncSession, principal: Principal,
-                     hosting: HostingState, store: HostingStore, assertion_ref: str) -> dict[str, Any]:
+                     store: HostingStore, assertion_ref: str) -> dict[str, Any]:
         """Revoke (``reason`` required, ``notify`` default true): the public URL answers 410 and the issuer's
         revocation list names it."""
-        return await self._revoke(request, db_session, principal, hosting, store, assertion_ref,
+        return await self._revoke(request, db_session, principal, store, assertion_ref,
                                   withdraw=False)
 
     @delete("/{assertion_ref:str}", status_code=200,
             **api_doc(AssertionChanged, body=WithdrawInput, body_required=False, errors=(404, 409)))
     async def withdraw(self, request: Request[Any, Any, Any], db_session: AsyncSession, principal: Principal,
-                       hosting: HostingState, store: HostingStore, assertion_ref: str) -> dict[str, Any]:
+                       store: HostingStore, assertion_ref: str) -> dict[str, Any]:
         """Withdraw (Badgr's DELETE): revoked with reason ``withdrawn`` (or the ``reason`` given); no email
         unless ``notify`` is true. The public URL answers 410."""
-        return await self._revoke(request, db_session, principal, hosting, store, assertion_ref,
+        return await self._revoke(request, db_session, principal, store, assertion_ref,
                                   withdraw=True)
 
     @post("/{assertion_ref:str}/replace", status_code=201,
           **api_doc(AssertionReplaced, status=201, body=ReplaceInput, errors=(404, 409, 503)))
     async def replace(self, request: Request[Any, Any, Any], db_session: AsyncSession, principal: Principal,
-                      hosting: HostingState, store: HostingStore, assertion_ref: str) -> Response[Any]:
+                      store: HostingStore, assertion_ref: str) -> Response[Any]:
         """Issue a new assertion in this one's place (Credly): the fields given, nothing else copied but the
         recipient (identity, name, earner id, locale), which cannot change — assertions are accepted when
         issued. ``badge`` may name another badge class of the issuer. The old public URL then redirects (301)."""
@@ -316,9 +293,8 @@ class AssertionController(Controller):
         award = _carry_recipient(award, old, hashed_given=given)
         badge = (await find_badge(db_session, issuer, badge_ref) if badge_ref
                  else await db_session.get_one(BadgeClass, old.badge_class_id))
-        (new,) = await _award(store, badge, [dataclasses.replace(award, proof=proof)], replacing=old)
+        (new,) = await store.award(badge, [dataclasses.replace(award, proof=proof)], replacing=old)
         await store.replace(old, new)
-        _forget(hosting, old.public_id)
         if notify:
             await queue_notification(db_session, "replaced", old, badge=badge, issuer=issuer)
         body: dict[str, Any] = {"status": "replaced",

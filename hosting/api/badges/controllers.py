@@ -33,6 +33,7 @@ from hosting.api.lookup import EDIT_ROLES, find_badge, find_issuer, require_role
 from hosting.api.openapi import FORM, JSON, api_doc
 from hosting.app.state import HostingState
 from hosting.lib.body import read_body, slugify
+from hosting.lib.db import note_public_change
 from hosting.lib.errors import Conflict, InvalidInput
 from hosting.lib.times import iso
 from hosting.storage.models import Assertion, BadgeClass, Issuer, StoredImage
@@ -239,8 +240,7 @@ class BadgesController(Controller):
                 changed = True
         if changed:
             badge.invalidate()
-            if hosting.reader is not None:
-                hosting.reader.forget(badge.public_id)
+            note_public_change(db_session, badge.public_id)
         try:
             await db_session.flush()
         except IntegrityError as exc:  # a concurrent write took the slug
@@ -279,8 +279,7 @@ class BadgesController(Controller):
         await db_session.delete(badge)
         await db_session.flush()
         await db_session.execute(sql_delete(StoredImage).where(StoredImage.id == image_id))
-        if hosting.reader is not None:
-            hosting.reader.forget(badge.public_id)
+        note_public_change(db_session, badge.public_id)
         return {"status": "deleted", "badge": body}
 
 

@@ -1,5 +1,6 @@
 """Reads behind the public endpoints: resolve state (active / revoked / replaced), the documents stored at
-issue (rendered on the fly, never written, when missing or made for another base URL), images, and the baked assertion image (baked on first request, then stored)."""
+issue (rendered on the fly, never written, when missing or made for another base URL), images, and the baked
+assertion image (baked on request and cached in memory, never written: :mod:`hosting.public.baking`)."""
 
 from __future__ import annotations
 
@@ -12,17 +13,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import anyio
-from sqlalchemy import bindparam, select, update
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-import openbadges_core as ob
 from hosting.lib.errors import NotFound
 from hosting.lib.http import http_date, strong_etag
 from hosting.lib.ids import is_public_id
 from hosting.lib.urls import PublicUrls
 from hosting.public import documents as docs
+from hosting.public.baking import DEFAULT_BAKED_CACHE_BYTES, BakedImages, ImageBytes, ImageRef
 from hosting.storage.models import (
     Assertion,
     AssertionState,
@@ -47,6 +46,15 @@ _ASSERTION_STATE = select(
     Assertion.id, Assertion.state, Assertion.document, Assertion.document_etag, Assertion.document_base,
     Assertion.updated_at, Assertion.revocation_reason, Assertion.revoked_at, Assertion.replaced_by_id,
 ).where(Assertion.public_id == bindparam("public_id"), Assertion.format == "ob2")
+
+
+_BAKE_SOURCE = (
+    select(Assertion.jws, Assertion.verification_type, StoredImage.id.label("image_id"), StoredImage.etag,
+           StoredImage.content_type, StoredImage.created_at)
+    .join(BadgeClass, BadgeClass.id == Assertion.badge_class_id)
+    .join(StoredImage, StoredImage.id == BadgeClass.image_id)
+    .where(Assertion.public_id == bindparam("public_id"))
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,14 +82,6 @@ class Revoked:
 
 
 @dataclass(frozen=True, slots=True)
-class ImageBytes:
-    data: bytes
-    content_type: str
-    etag: str
-    last_modified: datetime
-
-
-@dataclass(frozen=True, slots=True)
 class AssertionPage:
     """What the HTML page shows (never private recipient fields)."""
 
@@ -99,8 +99,10 @@ class PublicReader:
     """Public, read-mostly access to the store. Every method raises :class:`NotFound`."""
 
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], urls: PublicUrls, *,
-                 cache_seconds: float = 0.0, cache_entries: int = 100_000) -> None:
+                 cache_seconds: float = 0.0, cache_entries: int = 100_000,
+                 baked_cache_bytes: int = DEFAULT_BAKED_CACHE_BYTES) -> None:
         self._sessions = sessionmaker
+        self.baked = BakedImages(sessionmaker.kw["bind"], max_bytes=baked_cache_bytes)
         self._urls = urls
         self._cache_seconds = cache_seconds
         self._cache_entries = cache_entries
@@ -308,37 +310,18 @@ class PublicReader:
             return AssertionPage(assertion, badge, issuer, revoked)
 
     async def baked_image(self, public_id: str) -> ImageBytes | Redirect | Revoked:
-        """The badge image with this assertion baked in; baked once, stored, re-baked if the document changes."""
+        """The badge image with this assertion baked in (its JWS when signed, else its document): baked on
+        request and kept in memory (:class:`~hosting.public.baking.BakedImages`), never written."""
         state = await self.assertion(public_id)
         if not isinstance(state, Served):
             return state
-        async with self._sessions() as session:
-            row = (
-                await session.execute(
-                    select(Assertion.id, Assertion.baked_image_id, Assertion.jws, Assertion.verification_type,
-                           BadgeClass.image_id)
-                    .join(BadgeClass, BadgeClass.id == Assertion.badge_class_id)
-                    .where(Assertion.public_id == public_id)
-                )
-            ).one()
-            if row.baked_image_id is not None:
-                baked = await session.get_one(StoredImage, row.baked_image_id)
-                if baked.source_etag == state.etag:
-                    return ImageBytes(baked.data, baked.content_type, baked.etag, baked.created_at)
-            source = await session.get_one(StoredImage, row.image_id)
-            payload: str = row.jws if row.verification_type == "signed" and row.jws else state.body.decode()
-            data = await anyio.to_thread.run_sync(ob.bake, source.data, payload)
-            image = StoredImage(content_type=source.content_type, data=data, etag=strong_etag(data),
-                                source_etag=state.etag, created_at=utcnow())
-            try:
-                session.add(image)
-                await session.flush()
-                await session.execute(
-                    update(Assertion).where(Assertion.id == row.id).values(baked_image_id=image.id))
-                await session.commit()
-            except OperationalError:  # SQLite: a writer got in first; bake again next time
-                await session.rollback()
-            return ImageBytes(data, image.content_type, image.etag, image.created_at)
+        async with self._sessions.kw["bind"].connect() as conn:
+            row = (await conn.execute(_BAKE_SOURCE, {"public_id": public_id})).first()
+        if row is None:
+            raise _not_found("assertion")
+        payload: str = row.jws if row.verification_type == "signed" and row.jws else state.body.decode()
+        source = ImageRef(row.image_id, row.etag, row.content_type, row.created_at)
+        return await self.baked.image(public_id, payload, source, state.last_modified)
 
     # --- issuers, badges, keys ------------------------------------------------------------------------
     async def issuer(self, public_id: str) -> Served:

@@ -114,7 +114,8 @@ def _slug_conflict(slug: str) -> Conflict:
 
 
 async def _replace_image(store: HostingStore, badge: BadgeClass, data: bytes) -> None:
-    """New artwork; the old image and the baked images of the badge's assertions (which carry it) go."""
+    """New artwork; the old image goes, with any baked image stored by an older version (baked images are
+    now made on request and kept in memory only: hosting/public/baking.py)."""
     session = store.session
     old_image_id = badge.image_id
     badge.image_id = (await store.add_image(data)).id

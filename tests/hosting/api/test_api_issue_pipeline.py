@@ -1,9 +1,11 @@
 """One issuance pipeline: every assertion row is INSERTed once in its final form (hosted document rendered,
 signed JWS, OB 3.0 credential signed with its status index), never UPDATEd afterwards by the issue request;
-and a public GET never writes, not even when the base URL changed since issue (it renders on the fly)."""
+and a public GET never writes, not even when the base URL changed since issue (it renders on the fly) nor
+for a baked image (baked on request, kept in memory)."""
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 from collections.abc import Iterator
@@ -16,6 +18,7 @@ import pytest
 from litestar.testing import TestClient
 from sqlalchemy import event
 
+import openbadges_core as ob
 from hosting import Settings, create_app
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared helpers in tests/hosting
@@ -69,17 +72,29 @@ def test_an_issue_inserts_the_row_once_in_its_final_form(api: TestClient[Any], t
 def test_public_gets_never_write_and_serve_the_stored_document(api: TestClient[Any], team: Team,
                                                               settings: Settings) -> None:
     badge = team.badge()
+    team.key()
     made = team.issue(badge, notify=False).json()["assertion"]
+    signed = team.issue(badge, notify=False, verification="signed").json()["assertion"]
     ob3 = team.issue(badge, notify=False, format="ob3").json()["assertion"]
+    ob3_jwt = team.issue(badge, notify=False, format="ob3", proof="jwt").json()["assertion"]
     row = stored(settings, made["id"])
     paths = [f"/public/assertions/{made['id']}", f"/public/credentials/{ob3['id']}", f"/public/badges/{badge}",
-             f"/public/issuers/{team.issuer['id']}"]
+             f"/public/issuers/{team.issuer['id']}",
+             # the baked images, twice each: the first request bakes, the second may come from the cache
+             *[f"/public/assertions/{made['id']}/image", f"/public/assertions/{signed['id']}/image",
+               f"/public/credentials/{ob3['id']}/image", f"/public/credentials/{ob3_jwt['id']}/image"] * 2]
     with _statements(api) as seen:
         responses = [api.get(path) for path in paths]
     assert [r.status_code for r in responses] == [200] * len(paths), [r.text for r in responses]
     assert [s for s in seen if _WRITE.match(s)] == []
     assert responses[0].content == row.document
     assert row.document_etag and row.document_etag.strip('"') in responses[0].headers["etag"]
+    baked = [ob.unbake(r.content).payload for r in responses[4:8]]
+    assert json.loads(baked[0]) == json.loads(row.document or b"")
+    assert baked[1] == stored(settings, signed["id"]).jws
+    assert json.loads(baked[2]) == api.get(f"/public/credentials/{ob3['id']}").json()
+    assert baked[3] == api.get(f"/public/credentials/{ob3_jwt['id']}/jwt").text
+    assert [r.headers["etag"] for r in responses[4:8]] == [r.headers["etag"] for r in responses[8:]]
 
 
 def test_a_changed_base_url_renders_on_the_fly_without_writing(api: TestClient[Any], team: Team,

@@ -146,8 +146,10 @@ class WriteIntentMiddleware:
         await self.app(scope, receive, send)
 
 
-def install_sqlite_pragmas(engine: AsyncEngine, *, busy_timeout: float = SQLITE_BUSY_TIMEOUT_MS / 1000) -> None:
-    """WAL journal, a busy timeout and our own BEGIN (IMMEDIATE when writing) on every SQLite connection."""
+def install_sqlite_pragmas(engine: AsyncEngine, *, busy_timeout: float = SQLITE_BUSY_TIMEOUT_MS / 1000,
+                           foreign_keys: bool = True) -> None:
+    """WAL journal, a busy timeout, foreign keys enforced (unless ``foreign_keys`` is false: migrations) and our
+    own BEGIN (IMMEDIATE when writing) on every SQLite connection."""
     if engine.dialect.name != "sqlite":
         return
     busy_ms = int(busy_timeout * 1000)
@@ -158,7 +160,7 @@ def install_sqlite_pragmas(engine: AsyncEngine, *, busy_timeout: float = SQLITE_
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
         cursor.close()
         dbapi_connection.isolation_level = None  # the driver emits no BEGIN of its own: see _on_begin
 
@@ -168,12 +170,13 @@ def install_sqlite_pragmas(engine: AsyncEngine, *, busy_timeout: float = SQLITE_
 
 
 def create_engine(url: str, *, pool_size: int = 10, limits: DbLimits | None = None,
-                  must_exist: bool = False) -> AsyncEngine:
-    """An engine for ``url``; ``must_exist``: a SQLite file is opened ``mode=rw`` (never created)."""
+                  must_exist: bool = False, foreign_keys: bool = True) -> AsyncEngine:
+    """An engine for ``url``; ``must_exist``: a SQLite file is opened ``mode=rw`` (never created);
+    ``foreign_keys=False``: SQLite does not enforce them (migrations only, which check them at the end)."""
     limits = limits or DbLimits()
     engine = create_async_engine(_must_exist(url) if must_exist else url,
                                  **engine_options(url, pool_size=pool_size, limits=limits))
-    install_sqlite_pragmas(engine, busy_timeout=limits.busy_timeout)
+    install_sqlite_pragmas(engine, busy_timeout=limits.busy_timeout, foreign_keys=foreign_keys)
     return engine
 
 

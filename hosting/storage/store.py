@@ -181,7 +181,7 @@ def _row(badge: BadgeClass, award: Award, now: datetime) -> dict[str, Any]:
         "verification_type": "hosted" if award.proof else award.verification, "key_id": None, "jws": None,
         "format": "ob3" if award.proof else "ob2", "proof_type": award.proof, "status_index": None, "credential": None,
         "state": AssertionState.ACTIVE, "revocation_reason": None, "revoked_at": None, "replaced_by_id": None,
-        "baked_image_id": None, "document": None, "document_etag": None, "document_base": None,
+        "document": None, "document_etag": None, "document_base": None,
         "created_at": now, "updated_at": now,
     }
 

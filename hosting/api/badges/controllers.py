@@ -21,7 +21,7 @@ from urllib.parse import urlencode
 from litestar import Controller, Request, delete, get, patch, post, put
 from litestar.params import Parameter
 from sqlalchemy import delete as sql_delete
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -114,18 +114,11 @@ def _slug_conflict(slug: str) -> Conflict:
 
 
 async def _replace_image(store: HostingStore, badge: BadgeClass, data: bytes) -> None:
-    """New artwork; the old image goes, with any baked image stored by an older version (baked images are
-    now made on request and kept in memory only: hosting/public/baking.py)."""
-    session = store.session
+    """New artwork; the old image goes (baked images are made from the current artwork on request)."""
     old_image_id = badge.image_id
     badge.image_id = (await store.add_image(data)).id
-    baked = [i for i in (await session.scalars(select(Assertion.baked_image_id).where(
-        Assertion.badge_class_id == badge.id, Assertion.baked_image_id.is_not(None)))).all() if i is not None]
-    if baked:
-        await session.execute(update(Assertion).where(Assertion.badge_class_id == badge.id)
-                              .values(baked_image_id=None))
-    await session.flush()
-    await session.execute(sql_delete(StoredImage).where(StoredImage.id.in_([old_image_id, *baked])))
+    await store.session.flush()
+    await store.session.execute(sql_delete(StoredImage).where(StoredImage.id == old_image_id))
 
 
 async def _editable_badge(session: AsyncSession, principal: Principal, issuer_ref: str, badge_ref: str,

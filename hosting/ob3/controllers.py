@@ -119,11 +119,11 @@ class Ob3PublicController(Controller):
            summary="Revocation BitstringStatusListCredential")
     async def status_list(self, request: Request[Any, Any, Any], db_session: AsyncSession,
                           public_id: FromPath[str]) -> ASGIApp:
-        """The issuer's revocation status list, signed (eddsa-rdfc-2022); short-lived in caches."""
+        """The issuer's revocation status list, signed (eddsa-rdfc-2022); short-lived in caches. 404 when the
+        issuer has issued no OB 3.0 credential."""
         state = hosting_state(request)
         issuer = await _issuer(db_session, public_id)
         body = await _ob3.status_list_credential(db_session, state.urls, state.keybox, issuer)
-        await db_session.commit()  # a first list may have created the issuer's Ed25519 key
         return _respond(request, body, _VC_JSON, max_age=state.settings.assertion_max_age)
 
     @route("/badges/{public_id:str}/achievement", http_method=_GET_HEAD, summary="OB 3.0 Achievement")

@@ -400,6 +400,9 @@ class HostingStore:
                          which: list[int]) -> list[Callable[[], None]]:
         issuer = await self.session.get_one(Issuer, badge.issuer_id)
         indexes = await credentials.allocate_indexes(self.session, issuer.id, len(which))
+        # The issuer's status list is signed with an Ed25519 key: made now if need be, so that serving the list
+        # (a public GET) never has to write one.
+        await credentials.signing_key(self.session, self.keybox, issuer, "di")
         signers: dict[str, tuple[credentials.CredentialSigner, int]] = {}
         plans: list[Callable[[], None]] = []
         for i, index in zip(which, indexes, strict=True):

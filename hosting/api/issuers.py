@@ -26,6 +26,7 @@ from hosting.api.openapi import IssuerChanged, IssuerEnvelope, IssuerInput, Issu
 from hosting.app.state import HostingState
 from hosting.lib.body import FieldErrors, read_body, slugify
 from hosting.lib.convert import convert
+from hosting.lib.db import note_public_change
 from hosting.lib.errors import Conflict
 from hosting.lib.ids import new_public_id
 from hosting.lib.times import iso
@@ -211,8 +212,8 @@ class IssuersController(Controller):
         if changed:
             issuer.invalidate()
         await db_session.flush()
-        if changed and hosting.reader is not None:
-            hosting.reader.forget()
+        if changed:
+            note_public_change(db_session)
         return {"status": "updated", "issuer": issuer_json(issuer, hosting, role)}
 
     @put("/{issuer_ref:str}", **api_doc(IssuerChanged, body=IssuerPatch, errors=(404, 409)))
@@ -253,9 +254,7 @@ class IssuersController(Controller):
                 Assertion.issuer_id == issuer.id,
                 Assertion.state.in_((AssertionState.ACTIVE, AssertionState.PENDING))))).all()
             for assertion in revoked:
-                await store.revoke(assertion, "issuer deleted")
-            if hosting.reader is not None:
-                hosting.reader.forget()
+                await store.revoke(assertion, "issuer deleted")  # each evicted from the public cache once committed
         await db_session.execute(  # its claim codes can no longer be claimed (their pages answer 410)
             update(ClaimCode).where(ClaimCode.deleted_at.is_(None), ClaimCode.badge_class_id.in_(
                 select(BadgeClass.id).where(BadgeClass.issuer_id == issuer.id))).values(deleted_at=utcnow()))

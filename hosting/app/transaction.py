@@ -1,6 +1,8 @@
 """The request's unit of work: the ``db_session`` every handler receives, committed **before** the response is
 sent. A failed COMMIT fails the request (503 when the database is unavailable, else 500), logged with its cause:
-a client is never told that a write succeeded when it was lost."""
+a client is never told that a write succeeded when it was lost. The public answers the unit of work changed
+(:func:`hosting.lib.db.note_public_change`) are evicted from the in-process public cache after the COMMIT and
+before the response: a client told "done" reads the new state."""
 
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hosting.app.state import hosting_state
-from hosting.lib.db import is_unavailable_error
+from hosting.lib.db import is_unavailable_error, take_public_changes
 from hosting.lib.errors import Unavailable
 
 __all__ = ["SessionScopeMiddleware", "provide_db_session"]
@@ -37,9 +39,11 @@ async def provide_db_session(request: Request[Any, Any, Any]) -> AsyncIterator[A
         try:
             yield session
         except BaseException:
+            take_public_changes(session)  # rolled back: nothing changed, nothing to evict
             with contextlib.suppress(Exception):  # a dead connection: the error that matters is the one raised
                 await session.rollback()
             raise
+        changed = take_public_changes(session)
         try:
             await session.commit()
         except Exception as exc:
@@ -48,6 +52,24 @@ async def provide_db_session(request: Request[Any, Any, Any]) -> AsyncIterator[A
             if is_unavailable_error(exc):
                 raise Unavailable("the database did not store the change; retry the request") from exc
             raise
+        finally:  # after a failed COMMIT too: a connection lost during COMMIT may have committed
+            _evict(request, changed)
+
+
+def _evict(request: Request[Any, Any, Any], changed: set[str | None]) -> None:
+    """Drop what the committed unit of work changed from the public cache, before the response goes out: a
+    client told "done" then reads the new state. Evicting *after* the COMMIT matters: evicted before, a
+    concurrent GET could read the old state again and cache it (the reader also refuses to cache what a read
+    begun before this eviction saw)."""
+    reader = hosting_state(request).reader
+    if reader is None or not changed:
+        return
+    if None in changed:
+        reader.forget()
+        return
+    for public_id in changed:
+        if public_id is not None:
+            reader.forget(public_id)
 
 
 class SessionScopeMiddleware:

@@ -247,9 +247,7 @@ async def _revoke(session: AsyncSession, store: HostingStore, hosting: HostingSt
                   ref: str, reason: str) -> dict[str, Any]:
     assertion, issuer, role, badge = await _find_assertion(session, caller, ref)
     require_role(caller.principal, role, EDIT_ROLES, "revoking")
-    await store.revoke(assertion, reason)
-    if hosting.reader is not None:
-        hosting.reader.forget(assertion.public_id)
+    await store.revoke(assertion, reason)  # evicted from the public cache once committed
     return assertion_entity(assertion, badge.public_id, issuer.public_id, hosting.urls)
 
 
@@ -329,9 +327,7 @@ class AssertionsController(Controller):
             raise InvalidInput("the recipient of this assertion is only known hashed: revoke it and issue anew")
         await store.lock_for(old, "replace")
         (new,) = await store.award(badge, [award], replacing=old)
-        await store.replace(old, new)
-        if hosting.reader is not None:
-            hosting.reader.forget(old.public_id)
+        await store.replace(old, new)  # the old URL's redirect is published once committed
         return ok(assertion_entity(new, badge.public_id, issuer.public_id, hosting.urls))
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from litestar import Controller, Request, Response, delete, get, post, put
 from sqlalchemy import delete as sql_delete
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.inspection import inspect
 
@@ -23,6 +23,7 @@ from hosting.badgr.envelope import envelope, ok
 from hosting.badgr.inputs import badge_fields, check_badge, flag
 from hosting.badgr.views import badgeclass_entity
 from hosting.lib.body import FieldErrors, read_body, slugify
+from hosting.lib.db import note_public_change
 from hosting.lib.errors import Conflict, NotFound
 from hosting.lib.ids import is_public_id
 from hosting.storage.models import Assertion, BadgeClass, Issuer, StoredImage
@@ -48,20 +49,6 @@ async def find_badgeclass(session: AsyncSession, caller: BadgrCaller, ref: str) 
     except NotFound:
         raise NotFound("no such badge class") from None
     return issuer, role, badge
-
-
-async def _replace_image(store: HostingStore, badge: BadgeClass, data: bytes) -> None:
-    """New artwork; the old image and the baked images of the badge's assertions (which carry it) go."""
-    session = store.session
-    old = badge.image_id
-    badge.image_id = (await store.add_image(data)).id
-    baked = [i for i in (await session.scalars(select(Assertion.baked_image_id).where(
-        Assertion.badge_class_id == badge.id, Assertion.baked_image_id.is_not(None)))).all() if i is not None]
-    if baked:
-        await session.execute(update(Assertion).where(Assertion.badge_class_id == badge.id)
-                              .values(baked_image_id=None))
-    await session.flush()
-    await session.execute(sql_delete(StoredImage).where(StoredImage.id.in_([old, *baked])))
 
 
 async def _create(request: Request[Any, Any, Any], session: AsyncSession, caller: BadgrCaller,
@@ -151,13 +138,12 @@ class BadgeClassesController(Controller):
         if isinstance(image, str) and image.strip() and image.strip() != hosting.urls.badge_image(badge.public_id):
             new = await read_image(hosting, image)
             if new is not None:
-                await _replace_image(store, badge, new)
+                await store.replace_badge_image(badge, new)
         for column, value in fields.items():
             setattr(badge, column, value)
         badge.invalidate()
         await db_session.flush()
-        if hosting.reader is not None:
-            hosting.reader.forget(badge.public_id)
+        note_public_change(db_session, badge.public_id)
         return ok(badgeclass_entity(badge, issuer.public_id, hosting.urls))
 
     @delete("/{badge_ref:str}", status_code=204)
@@ -174,8 +160,7 @@ class BadgeClassesController(Controller):
         await db_session.delete(badge)
         await db_session.flush()
         await db_session.execute(sql_delete(StoredImage).where(StoredImage.id == image_id))
-        if hosting.reader is not None:
-            hosting.reader.forget(badge.public_id)
+        note_public_change(db_session, badge.public_id)
 
 
 ROUTE_HANDLERS: list[Any] = [IssuerBadgeClassesController, BadgeClassesController]

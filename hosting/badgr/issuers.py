@@ -24,6 +24,7 @@ from hosting.badgr.envelope import envelope, ok
 from hosting.badgr.inputs import issuer_fields
 from hosting.badgr.views import issuer_entity, staff_entity
 from hosting.lib.body import FieldErrors, read_body, slugify
+from hosting.lib.db import note_public_change
 from hosting.lib.errors import Conflict, InvalidInput, NotFound, NotPermitted
 from hosting.lib.ids import new_public_id
 from hosting.storage.models import (
@@ -173,8 +174,7 @@ class IssuersController(Controller):
         await db_session.flush()
         if old_image is not None:
             await db_session.execute(sql_delete(StoredImage).where(StoredImage.id == old_image))
-        if hosting.reader is not None:
-            hosting.reader.forget()
+        note_public_change(db_session)  # the issuer's documents and every page naming it: after COMMIT
         return ok(await issuer_view(db_session, issuer, hosting))
 
     @put("/{issuer_ref:str}")

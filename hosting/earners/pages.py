@@ -102,9 +102,6 @@ class EarnerPages(Controller):
             raise InvalidInput("choose Accept or Reject")
         show_name = str(data.get("show_name", "")).lower() in ("on", "true", "1", "yes")
         assertion = await _links(request).answer(db_session, token, decision, show_name=show_name)
-        reader = hosting_state(request).reader
-        if reader is not None:
-            reader.forget(assertion.public_id)  # accepting publishes at once
         badge, issuer = await _badge_and_issuer(db_session, assertion.badge_class_id)
         urls = hosting_state(request).urls
         public_url = urls.credential(assertion.public_id) if assertion.format == "ob3" else \

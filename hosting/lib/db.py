@@ -16,7 +16,7 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
 __all__ = [
     "DbLimits",
@@ -27,8 +27,10 @@ __all__ = [
     "is_busy_error",
     "is_sqlite",
     "is_unavailable_error",
+    "note_public_change",
     "prepare_sqlite_file",
     "sqlite_path",
+    "take_public_changes",
 ]
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
@@ -144,8 +146,10 @@ class WriteIntentMiddleware:
         await self.app(scope, receive, send)
 
 
-def install_sqlite_pragmas(engine: AsyncEngine, *, busy_timeout: float = SQLITE_BUSY_TIMEOUT_MS / 1000) -> None:
-    """WAL journal, a busy timeout and our own BEGIN (IMMEDIATE when writing) on every SQLite connection."""
+def install_sqlite_pragmas(engine: AsyncEngine, *, busy_timeout: float = SQLITE_BUSY_TIMEOUT_MS / 1000,
+                           foreign_keys: bool = True) -> None:
+    """WAL journal, a busy timeout, foreign keys enforced (unless ``foreign_keys`` is false: migrations) and our
+    own BEGIN (IMMEDIATE when writing) on every SQLite connection."""
     if engine.dialect.name != "sqlite":
         return
     busy_ms = int(busy_timeout * 1000)
@@ -156,7 +160,7 @@ def install_sqlite_pragmas(engine: AsyncEngine, *, busy_timeout: float = SQLITE_
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
         cursor.close()
         dbapi_connection.isolation_level = None  # the driver emits no BEGIN of its own: see _on_begin
 
@@ -166,10 +170,31 @@ def install_sqlite_pragmas(engine: AsyncEngine, *, busy_timeout: float = SQLITE_
 
 
 def create_engine(url: str, *, pool_size: int = 10, limits: DbLimits | None = None,
-                  must_exist: bool = False) -> AsyncEngine:
-    """An engine for ``url``; ``must_exist``: a SQLite file is opened ``mode=rw`` (never created)."""
+                  must_exist: bool = False, foreign_keys: bool = True) -> AsyncEngine:
+    """An engine for ``url``; ``must_exist``: a SQLite file is opened ``mode=rw`` (never created);
+    ``foreign_keys=False``: SQLite does not enforce them (migrations only, which check them at the end)."""
     limits = limits or DbLimits()
     engine = create_async_engine(_must_exist(url) if must_exist else url,
                                  **engine_options(url, pool_size=pool_size, limits=limits))
-    install_sqlite_pragmas(engine, busy_timeout=limits.busy_timeout)
+    install_sqlite_pragmas(engine, busy_timeout=limits.busy_timeout, foreign_keys=foreign_keys)
     return engine
+
+
+# What a unit of work changed in the public answers: noted on the session by whatever makes the change (the
+# assertion state machine, the issuer and badge APIs) and evicted from the public cache by the transaction
+# layer once the COMMIT is done (hosting/app/transaction.py), never before: an eviction before the COMMIT lets
+# a concurrent GET cache the old state again.
+_PUBLIC_CHANGES = "openbadges_public_changes"
+
+
+def note_public_change(session: AsyncSession, public_id: str | None = None) -> None:
+    """Record that committing ``session`` changes what the public URL of ``public_id`` answers (``None``:
+    possibly any public answer)."""
+    changes: set[str | None] = session.info.setdefault(_PUBLIC_CHANGES, set())
+    changes.add(public_id)
+
+
+def take_public_changes(session: AsyncSession) -> set[str | None]:
+    """The changes noted on ``session`` (``None`` among them: everything), forgotten on the session."""
+    changes: set[str | None] = session.info.pop(_PUBLIC_CHANGES, set())
+    return changes

@@ -11,7 +11,6 @@ import json
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-import anyio
 from litestar import Controller, Request, route
 from litestar.enums import HttpMethod
 from litestar.params import FromPath
@@ -19,7 +18,6 @@ from litestar.types import ASGIApp
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-import openbadges_core as ob
 from hosting.app.state import hosting_state
 from hosting.lib.errors import NotFound
 from hosting.lib.http import cached_response, image_headers, redirect_response, request_info, strong_etag
@@ -28,6 +26,7 @@ from hosting.ob3 import credentials as _ob3
 from hosting.pages import reads
 from hosting.pages.award import render_award_page
 from hosting.pages.respond import page_response, wants_page
+from hosting.public.baking import ImageRef
 from hosting.storage.models import (
     Assertion,
     AssertionState,
@@ -35,7 +34,6 @@ from hosting.storage.models import (
     Issuer,
     SigningKey,
     StoredImage,
-    utcnow,
 )
 
 __all__ = ["Ob3PublicController"]
@@ -125,11 +123,11 @@ class Ob3PublicController(Controller):
            summary="Revocation BitstringStatusListCredential")
     async def status_list(self, request: Request[Any, Any, Any], db_session: AsyncSession,
                           public_id: FromPath[str]) -> ASGIApp:
-        """The issuer's revocation status list, signed (eddsa-rdfc-2022); short-lived in caches."""
+        """The issuer's revocation status list, signed (eddsa-rdfc-2022); short-lived in caches. 404 when the
+        issuer has issued no OB 3.0 credential."""
         state = hosting_state(request)
         issuer = await _issuer(db_session, public_id)
         body = await _ob3.status_list_credential(db_session, state.urls, state.keybox, issuer)
-        await db_session.commit()  # a first list may have created the issuer's Ed25519 key
         return _respond(request, body, _VC_JSON, max_age=state.settings.assertion_max_age)
 
     @route("/badges/{public_id:str}/achievement", http_method=_GET_HEAD, summary="OB 3.0 Achievement")
@@ -193,7 +191,7 @@ class Ob3PublicController(Controller):
     async def credential_image(self, request: Request[Any, Any, Any], db_session: AsyncSession,
                                public_id: FromPath[str]) -> ASGIApp:
         """The badge image (PNG or SVG) with the credential baked in: the JWT for VC-JWT credentials, the
-        JSON credential otherwise. Baked on the first request, then stored."""
+        JSON credential otherwise. Baked on request and kept in memory, never written (hosting/public/baking.py)."""
         state = hosting_state(request)
         row = await self._served(request, db_session, public_id, lambda p: state.urls.credential(p) + "/image")
         if not isinstance(row, _Row):
@@ -201,23 +199,13 @@ class Ob3PublicController(Controller):
         assertion = row.assertion
         payload = assertion.jws if assertion.proof_type == "jwt" and assertion.jws else \
             (assertion.credential or b"").decode()
-        source_etag = strong_etag(payload.encode())
-        if assertion.baked_image_id is not None:
-            baked = await db_session.get_one(StoredImage, assertion.baked_image_id)
-            if baked.source_etag == source_etag:
-                return cached_response(request_info(request.scope), baked.data, media_type=baked.content_type,
-                                       etag=baked.etag, last_modified=baked.created_at,
-                                       max_age=state.settings.image_max_age, vary_accept=False,
-                                       extra_headers=image_headers(baked.content_type))
-        source = await db_session.get_one(StoredImage, row.badge.image_id)
-        data = await anyio.to_thread.run_sync(ob.bake, source.data, payload)
-        image = StoredImage(content_type=source.content_type, data=data, etag=strong_etag(data),
-                            source_etag=source_etag, created_at=utcnow())
-        db_session.add(image)
-        await db_session.flush()
-        assertion.baked_image_id = image.id
-        await db_session.commit()
-        return cached_response(request_info(request.scope), data, media_type=image.content_type, etag=image.etag,
-                               last_modified=image.created_at, max_age=state.settings.image_max_age,
-                               vary_accept=False, extra_headers=image_headers(image.content_type))
+        source = (await db_session.execute(
+            select(StoredImage.id, StoredImage.etag, StoredImage.content_type, StoredImage.created_at)
+            .where(StoredImage.id == row.badge.image_id))).one()
+        assert state.reader is not None
+        image = await state.reader.baked.image(public_id, payload, ImageRef(*source), assertion.updated_at)
+        return cached_response(request_info(request.scope), image.data, media_type=image.content_type,
+                               etag=image.etag, last_modified=image.last_modified,
+                               max_age=state.settings.image_max_age, vary_accept=False,
+                               extra_headers=image_headers(image.content_type))
 

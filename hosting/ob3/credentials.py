@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 import openbadges_core as ob
 from hosting.lib.crypto import KeyBox
-from hosting.lib.errors import InvalidInput
+from hosting.lib.errors import InvalidInput, NotFound
 from hosting.lib.ids import new_public_id
 from hosting.lib.times import iso
 from hosting.lib.urls import PublicUrls
@@ -136,11 +136,12 @@ async def allocate_indexes(session: AsyncSession, issuer_id: int, count: int) ->
     return chosen[:count]
 
 
-async def signing_key(session: AsyncSession, keybox: KeyBox, issuer: Issuer, proof: str) -> SigningKey:
-    """The issuer's newest active key usable for ``proof``: "di" needs Ed25519; "jwt" takes RS256 (the
-    VC-JWT default), else ES256 — never EdDSA, which many VC-JWT verifiers reject. One is created
-    (Ed25519 / RS256) when the issuer has none."""
-    wanted = ("EdDSA",) if proof == "di" else ("RS256", "ES256")
+_ALGS = {"di": ("EdDSA",), "jwt": ("RS256", "ES256")}
+
+
+async def existing_signing_key(session: AsyncSession, issuer: Issuer, proof: str) -> SigningKey | None:
+    """The issuer's newest active key usable for ``proof`` (see :func:`signing_key`), or ``None``."""
+    wanted = _ALGS["di" if proof == "di" else "jwt"]
     rows = (await session.scalars(
         select(SigningKey).where(SigningKey.issuer_id == issuer.id, SigningKey.state == KeyState.ACTIVE,
                                  SigningKey.alg.in_(wanted)).order_by(SigningKey.id.desc()))).all()
@@ -148,7 +149,17 @@ async def signing_key(session: AsyncSession, keybox: KeyBox, issuer: Issuer, pro
         for key in rows:
             if key.alg == alg:
                 return key
-    private = ob.generate_key(wanted[0])
+    return None
+
+
+async def signing_key(session: AsyncSession, keybox: KeyBox, issuer: Issuer, proof: str) -> SigningKey:
+    """The issuer's newest active key usable for ``proof``: "di" needs Ed25519; "jwt" takes RS256 (the
+    VC-JWT default), else ES256 — never EdDSA, which many VC-JWT verifiers reject. One is created
+    (Ed25519 / RS256) when the issuer has none."""
+    found = await existing_signing_key(session, issuer, proof)
+    if found is not None:
+        return found
+    private = ob.generate_key(_ALGS[proof][0])
     key = SigningKey(public_id=new_public_id(), issuer_id=issuer.id, alg=private.alg, kid=private.kid,
                      public_key_pem=private.public_key.to_pem().decode(),
                      private_key_encrypted=keybox.encrypt(private.to_pem()), state=KeyState.ACTIVE)
@@ -221,7 +232,15 @@ def credential_values(assertion: Assertion, badge: BadgeClass, issuer: Issuer, u
 
 async def status_list_credential(session: AsyncSession, urls: PublicUrls, keybox: KeyBox,
                                  issuer: Issuer) -> bytes:
-    """The issuer's revocation BitstringStatusListCredential, signed now (eddsa-rdfc-2022)."""
+    """The issuer's revocation BitstringStatusListCredential, signed now (eddsa-rdfc-2022) with the Ed25519 key
+    made when its first OB 3.0 credential was issued. :class:`NotFound` when it has issued none (no list)."""
+    key = await existing_signing_key(session, issuer, "di")
+    if key is None:
+        if not await session.scalar(select(Assertion.id).where(
+                Assertion.issuer_id == issuer.id, Assertion.format == "ob3").limit(1)):
+            raise NotFound("the issuer has issued no OB 3.0 credential: it has no status list")
+        # Credentials issued before the key was made at issue (VC-JWT only): made now, once (a write).
+        key = await signing_key(session, keybox, issuer, "di")
     revoked = (await session.scalars(select(Assertion.status_index).where(
         Assertion.issuer_id == issuer.id, Assertion.format == "ob3", Assertion.status_index.is_not(None),
         Assertion.state == AssertionState.REVOKED))).all()
@@ -230,7 +249,6 @@ async def status_list_credential(session: AsyncSession, urls: PublicUrls, keybox
     list_url = urls.status_list(issuer.public_id)
     did = issuer_did(urls, issuer.public_id)
     body = ob3.status_list_credential(list_url, did, bits, purpose="revocation", valid_from=datetime.now(UTC))
-    key = await signing_key(session, keybox, issuer, "di")
     private = ob.load_private_key(keybox.decrypt(key.private_key_encrypted))
     method = key_method_id(urls, issuer.public_id, key.public_id)
     signed = ob3.sign_data_integrity(body, private, verification_method=method)

@@ -137,8 +137,8 @@ class PublicController(Controller):
 
     @route("/assertions/{public_id:str}/image", http_method=_GET_HEAD, summary="Baked assertion image")
     async def assertion_image(self, request: Request[Any, Any, Any], public_id: FromPath[str]) -> ASGIApp:
-        """The badge image with the assertion baked in (PNG or SVG, like the badge image); baked on the first
-        request and stored. 410 when revoked, 301 to the newest replacement's image when replaced."""
+        """The badge image with the assertion baked in (PNG or SVG, like the badge image); baked on request
+        and cached in memory, never stored. 410 when revoked, 301 to the newest replacement's image when replaced."""
         state = hosting_state(request)
         result = await _reader(request).baked_image(public_id)
         if isinstance(result, ImageBytes):

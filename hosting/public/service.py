@@ -1,6 +1,7 @@
 """Reads behind the public endpoints: resolve state (active / revoked / replaced; a pending or rejected
-assertion is unpublished, answered as unknown), the documents stored at
-issue (rendered on the fly, never written, when missing or made for another base URL), images, and the baked assertion image (baked on first request, then stored)."""
+assertion is unpublished, answered as unknown), the documents stored at issue (rendered on the fly, never
+written, when missing or made for another base URL), images, and the baked assertion image (baked on request
+and cached in memory, never written: :mod:`hosting.public.baking`)."""
 
 from __future__ import annotations
 
@@ -13,17 +14,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import anyio
-from sqlalchemy import bindparam, select, update
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-import openbadges_core as ob
 from hosting.lib.errors import NotFound
 from hosting.lib.http import http_date, strong_etag
 from hosting.lib.ids import is_public_id
 from hosting.lib.urls import PublicUrls
 from hosting.public import documents as docs
+from hosting.public.baking import DEFAULT_BAKED_CACHE_BYTES, BakedImages, ImageBytes, ImageRef
 from hosting.storage.models import (
     Assertion,
     AssertionState,
@@ -50,6 +49,15 @@ _ASSERTION_STATE = select(
 ).where(Assertion.public_id == bindparam("public_id"), Assertion.format == "ob2")
 
 
+_BAKE_SOURCE = (
+    select(Assertion.jws, Assertion.verification_type, StoredImage.id.label("image_id"), StoredImage.etag,
+           StoredImage.content_type, StoredImage.created_at)
+    .join(BadgeClass, BadgeClass.id == Assertion.badge_class_id)
+    .join(StoredImage, StoredImage.id == BadgeClass.image_id)
+    .where(Assertion.public_id == bindparam("public_id"))
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Served:
     body: bytes
@@ -74,14 +82,6 @@ class Revoked:
     revoked_at: datetime | None
 
 
-@dataclass(frozen=True, slots=True)
-class ImageBytes:
-    data: bytes
-    content_type: str
-    etag: str
-    last_modified: datetime
-
-
 def _not_found(kind: str) -> NotFound:
     return NotFound(f"no {kind} with that id")
 
@@ -90,21 +90,49 @@ class PublicReader:
     """Public, read-mostly access to the store. Every method raises :class:`NotFound`."""
 
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], urls: PublicUrls, *,
-                 cache_seconds: float = 0.0, cache_entries: int = 100_000) -> None:
+                 cache_seconds: float = 0.0, cache_entries: int = 100_000,
+                 baked_cache_bytes: int = DEFAULT_BAKED_CACHE_BYTES) -> None:
         self._sessions = sessionmaker
+        self.baked = BakedImages(sessionmaker.kw["bind"], max_bytes=baked_cache_bytes)
         self._urls = urls
         self._cache_seconds = cache_seconds
         self._cache_entries = cache_entries
         self._cache: dict[str, tuple[float, Served | Redirect | Revoked]] = {}
         self._stale: set[str] = set()
         self._refresher: asyncio.Task[None] | None = None
+        # Reads in flight must not cache what they read before a forget(): each read notes the epoch it began
+        # in, and a forget bumps it (per id while reads are in flight, or for every id).
+        self._epoch = 0
+        self._cleared_at = 0
+        self._forgotten: dict[str, int] = {}
+        self._reads = 0
 
     def forget(self, public_id: str | None = None) -> None:
-        """Drop one (or every) assertion from the in-process cache; call after a write in this process."""
-        if public_id is None:
+        """Drop one (or every) assertion from the in-process cache, and keep reads already in flight from
+        caching what they read before. Called after a write in this process has COMMITTED
+        (:mod:`hosting.app.transaction`), so no read can cache the state from before the write any more."""
+        self._epoch += 1
+        if public_id is None or len(self._forgotten) >= self._cache_entries:
             self._cache.clear()
+            self._cleared_at = self._epoch
+            self._forgotten.clear()
         else:
             self._cache.pop(public_id, None)
+            if self._reads:
+                self._forgotten[public_id] = self._epoch
+
+    def _unchanged_since(self, public_id: str, epoch: int) -> bool:
+        """No :meth:`forget` of ``public_id`` (or of everything) since ``epoch``."""
+        return self._cleared_at <= epoch and self._forgotten.get(public_id, 0) <= epoch
+
+    def _read_started(self) -> int:
+        self._reads += 1
+        return self._epoch
+
+    def _read_ended(self) -> None:
+        self._reads -= 1
+        if not self._reads:  # no read can be older than the forgets noted: forget them
+            self._forgotten.clear()
 
     # --- assertions -------------------------------------------------------------------------------------
     async def assertion(self, public_id: str) -> Served | Redirect | Revoked:
@@ -127,8 +155,13 @@ class PublicReader:
             if until + ttl > now:
                 self._schedule_refresh(public_id)
                 return value
-        result = await self._assertion(public_id)
-        self._remember(public_id, result, now)
+        epoch = self._read_started()
+        try:
+            result = await self._assertion(public_id)
+            if self._unchanged_since(public_id, epoch):  # else a write committed meanwhile: don't keep it
+                self._remember(public_id, result, now)
+        finally:
+            self._read_ended()
         return result
 
     def _remember(self, public_id: str, result: Served | Redirect | Revoked, now: float) -> None:
@@ -151,26 +184,34 @@ class PublicReader:
         while self._stale:
             batch = list(itertools.islice(self._stale, 500))
             self._stale.difference_update(batch)
+            epoch = self._read_started()
             try:
-                async with self._sessions.kw["bind"].connect() as conn:
-                    rows = (await conn.execute(_ASSERTION_STATE_MANY, {"ids": batch})).all()
-            except Exception:  # noqa: BLE001 - database down: stop serving the old copies
-                rows = []
-            now = time.monotonic()
-            fresh: set[str] = set()
-            for row in rows:
-                if row.state == AssertionState.ACTIVE and row.document is not None \
-                        and row.document_base == self._urls.base and row.document_etag:
-                    self._remember(row.public_id, Served(row.document, row.document_etag, row.updated_at), now)
-                    fresh.add(row.public_id)
-                elif row.state == AssertionState.REVOKED:
-                    self._remember(row.public_id, Revoked(row.public_id, row.revocation_reason, row.revoked_at),
-                                   now)
-                    fresh.add(row.public_id)
-            for public_id in batch:  # replaced, to be re-rendered, or gone: the next request reads it in full
-                if public_id not in fresh:
-                    self._cache.pop(public_id, None)
+                await self._refresh(batch, epoch)
+            finally:
+                self._read_ended()
             await asyncio.sleep(0.01)  # let requests run between batches (and let more stale ids gather)
+
+    async def _refresh(self, batch: list[str], epoch: int) -> None:
+        try:
+            async with self._sessions.kw["bind"].connect() as conn:
+                rows = (await conn.execute(_ASSERTION_STATE_MANY, {"ids": batch})).all()
+        except Exception:  # noqa: BLE001 - database down: stop serving the old copies
+            rows = []
+        now = time.monotonic()
+        fresh: set[str] = set()
+        for row in rows:
+            if not self._unchanged_since(row.public_id, epoch):  # a write committed meanwhile
+                continue
+            if row.state == AssertionState.ACTIVE and row.document is not None \
+                    and row.document_base == self._urls.base and row.document_etag:
+                self._remember(row.public_id, Served(row.document, row.document_etag, row.updated_at), now)
+                fresh.add(row.public_id)
+            elif row.state == AssertionState.REVOKED:
+                self._remember(row.public_id, Revoked(row.public_id, row.revocation_reason, row.revoked_at), now)
+                fresh.add(row.public_id)
+        for public_id in batch:  # replaced, to be re-rendered, gone or just changed: read in full next time
+            if public_id not in fresh:
+                self._cache.pop(public_id, None)
 
     async def _assertion(self, public_id: str) -> Served | Redirect | Revoked:
         if not is_public_id(public_id):
@@ -240,37 +281,18 @@ class PublicReader:
         return Served(body, strong_etag(body), state.last_modified, state.last_modified_http)
 
     async def baked_image(self, public_id: str) -> ImageBytes | Redirect | Revoked:
-        """The badge image with this assertion baked in; baked once, stored, re-baked if the document changes."""
+        """The badge image with this assertion baked in (its JWS when signed, else its document): baked on
+        request and kept in memory (:class:`~hosting.public.baking.BakedImages`), never written."""
         state = await self.assertion(public_id)
         if not isinstance(state, Served):
             return state
-        async with self._sessions() as session:
-            row = (
-                await session.execute(
-                    select(Assertion.id, Assertion.baked_image_id, Assertion.jws, Assertion.verification_type,
-                           BadgeClass.image_id)
-                    .join(BadgeClass, BadgeClass.id == Assertion.badge_class_id)
-                    .where(Assertion.public_id == public_id)
-                )
-            ).one()
-            if row.baked_image_id is not None:
-                baked = await session.get_one(StoredImage, row.baked_image_id)
-                if baked.source_etag == state.etag:
-                    return ImageBytes(baked.data, baked.content_type, baked.etag, baked.created_at)
-            source = await session.get_one(StoredImage, row.image_id)
-            payload: str = row.jws if row.verification_type == "signed" and row.jws else state.body.decode()
-            data = await anyio.to_thread.run_sync(ob.bake, source.data, payload)
-            image = StoredImage(content_type=source.content_type, data=data, etag=strong_etag(data),
-                                source_etag=state.etag, created_at=utcnow())
-            try:
-                session.add(image)
-                await session.flush()
-                await session.execute(
-                    update(Assertion).where(Assertion.id == row.id).values(baked_image_id=image.id))
-                await session.commit()
-            except OperationalError:  # SQLite: a writer got in first; bake again next time
-                await session.rollback()
-            return ImageBytes(data, image.content_type, image.etag, image.created_at)
+        async with self._sessions.kw["bind"].connect() as conn:
+            row = (await conn.execute(_BAKE_SOURCE, {"public_id": public_id})).first()
+        if row is None:
+            raise _not_found("assertion")
+        payload: str = row.jws if row.verification_type == "signed" and row.jws else state.body.decode()
+        source = ImageRef(row.image_id, row.etag, row.content_type, row.created_at)
+        return await self.baked.image(public_id, payload, source, state.last_modified)
 
     # --- issuers, badges, keys ------------------------------------------------------------------------
     async def issuer(self, public_id: str) -> Served:

@@ -8,12 +8,20 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hosting.lib.db import create_engine, prepare_sqlite_file
 
-__all__ = ["MIGRATIONS", "alembic_config", "migrate", "migrate_async"]
+__all__ = ["MIGRATIONS", "alembic_config", "migrate", "migrate_async", "migration_engine"]
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def migration_engine(url: str) -> AsyncEngine:
+    """The engine migrations run on. SQLite does not enforce foreign keys during them (as its own procedure for
+    schema changes asks: batch mode recreates tables other tables refer to); ``env.py`` runs
+    ``PRAGMA foreign_key_check`` before the COMMIT instead, so a migration cannot leave a dangling reference."""
+    return create_engine(url, foreign_keys=False)
 
 
 def alembic_config(url: str) -> Config:
@@ -26,7 +34,7 @@ def alembic_config(url: str) -> Config:
 async def migrate_async(url: str, revision: str = "head") -> None:
     """Apply migrations up to ``revision`` (from inside a running event loop); a new SQLite file is 0600."""
     prepare_sqlite_file(url)
-    engine = create_engine(url)
+    engine = migration_engine(url)
     try:
         async with engine.begin() as conn:
             await conn.run_sync(_upgrade, url, revision)

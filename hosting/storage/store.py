@@ -14,7 +14,7 @@ from types import SimpleNamespace
 from typing import Any, cast
 
 import anyio
-from sqlalchemy import Table, func, insert, select, update
+from sqlalchemy import Table, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import openbadges_core as ob
@@ -196,7 +196,7 @@ def _row(badge: BadgeClass, award: Award, now: datetime) -> dict[str, Any]:
         "state": AssertionState.PENDING if acceptance == Acceptance.EARNER else AssertionState.ACTIVE,
         "state_updated_at": now, "recipient_name_shown": False, "claim_code_id": award.claim_code_id,
         "revocation_reason": None, "revoked_at": None, "replaced_by_id": None,
-        "baked_image_id": None, "document": None, "document_etag": None, "document_base": None,
+        "document": None, "document_etag": None, "document_base": None,
         "created_at": now, "updated_at": now,
     }
 
@@ -219,6 +219,14 @@ class HostingStore:
         self.session.add(image)
         await self.session.flush()
         return image
+
+    async def replace_badge_image(self, badge: BadgeClass, data: bytes) -> None:
+        """New artwork for ``badge``; the old image goes (baked images are made from the current artwork on
+        request, so nothing else changes)."""
+        old_image_id = badge.image_id
+        badge.image_id = (await self.add_image(data)).id
+        await self.session.flush()
+        await self.session.execute(delete(StoredImage).where(StoredImage.id == old_image_id))
 
     async def create_issuer(self, *, slug: str, name: str, url: str, email: str | None = None,
                             description: str | None = None, image: bytes | None = None) -> Issuer:
@@ -418,6 +426,9 @@ class HostingStore:
                          which: list[int]) -> list[Callable[[], None]]:
         issuer = await self.session.get_one(Issuer, badge.issuer_id)
         indexes = await credentials.allocate_indexes(self.session, issuer.id, len(which))
+        # The issuer's status list is signed with an Ed25519 key: made now if need be, so that serving the list
+        # (a public GET) never has to write one.
+        await credentials.signing_key(self.session, self.keybox, issuer, "di")
         signers: dict[str, tuple[credentials.CredentialSigner, int]] = {}
         plans: list[Callable[[], None]] = []
         for i, index in zip(which, indexes, strict=True):

@@ -16,6 +16,7 @@ from sqlalchemy import CursorResult, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
+from hosting.lib.db import note_public_change
 from hosting.lib.errors import Conflict
 from hosting.storage.models import Assertion, AssertionState, utcnow
 
@@ -81,3 +82,4 @@ async def apply(session: AsyncSession, assertion: Assertion, action: str, **valu
         raise Conflict("the assertion changed meanwhile; retry")
     for name, value in changes.items():
         set_committed_value(assertion, name, value)
+    note_public_change(session, assertion.public_id)  # evicted from the public cache once committed

@@ -15,13 +15,11 @@ is revoked (reason ``withdrawn`` unless given); revoking works from pending, act
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
 from typing import Any, cast
 
 from litestar import Controller, Request, Response, delete, get, post
 from sqlalchemy import insert, select
 from sqlalchemy import inspect as sa_inspect
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hosting.api.assertions.inputs import MAX_BATCH, MAX_BATCH_BODY_BYTES, ob3_proof, parse_award, read_batch
@@ -53,7 +51,7 @@ from hosting.earners.awards import consume_claim_codes, links_for_pending, notif
 from hosting.earners.tokens import AcceptLinks, NewLink
 from hosting.lib.body import FieldErrors, read_body
 from hosting.lib.convert import convert, convert_into
-from hosting.lib.errors import Conflict, InvalidInput, NotFound, Refused, Unavailable
+from hosting.lib.errors import Conflict, InvalidInput, NotFound, Refused
 from hosting.lib.ids import is_public_id
 from hosting.lib.urls import PublicUrls
 from hosting.notify.outbox import queue_notification
@@ -68,27 +66,8 @@ _MAX_REASON = 1000
 
 # --- writes --------------------------------------------------------------------------------------------
 
-async def _award(store: HostingStore, badge: BadgeClass, awards: Sequence[Award],
-                 replacing: Assertion | None = None) -> list[Assertion]:
-    """:meth:`HostingStore.award`, with a busy database (SQLite lock wait exhausted) as a 503, not a 500."""
-    try:
-        return await store.award(badge, awards, replacing=replacing)
-    except OperationalError as exc:
-        text = str(exc).lower()
-        if "locked" in text or "busy" in text or "deadlock" in text:
-            raise Unavailable("the database is busy; retry the request", details=[
-                {"field": "database", "message": "busy", "value": None}]) from exc
-        raise
-
-
 def _created(body: dict[str, Any], location: str) -> Response[Any]:
     return Response(content=body, status_code=201, headers={"Location": location})
-
-
-def _forget(state: HostingState, *public_ids: str) -> None:
-    if state.reader is not None:
-        for public_id in public_ids:
-            state.reader.forget(public_id)
 
 
 class IssueController(Controller):
@@ -113,7 +92,7 @@ class IssueController(Controller):
         errors.raise_if_any()
         assert award is not None
         (award,) = await consume_claim_codes(db_session, badge, [dataclasses.replace(award, proof=proof)])
-        (assertion,) = await _award(store, badge, [award])
+        (assertion,) = await store.award(badge, [award])
         made = await links_for_pending(db_session, _links(hosting), [assertion])
         if notify:
             kind, extra = notification_of(assertion, made)
@@ -162,7 +141,7 @@ class IssueController(Controller):
             raise _batch_refused(problems, "invalid assertions in the batch; nothing was issued")
         awards = await consume_claim_codes(db_session, badge, awards)
         try:
-            issued = await _award(store, badge, awards)
+            issued = await store.award(badge, awards)
         except AwardRefused as exc:
             raise _batch_refused(exc.problems, "the badge class's rules refuse assertions in the batch; "
                                                "nothing was issued") from exc
@@ -270,7 +249,7 @@ class AssertionController(Controller):
         return {"assertion": await _view(db_session, assertion, issuer, urls, _links(hosting))}
 
     async def _revoke(self, request: Request[Any, Any, Any], db_session: AsyncSession, principal: Principal,
-                      hosting: HostingState, store: HostingStore, assertion_ref: str, *,
+                      store: HostingStore, assertion_ref: str, *,
                       withdraw: bool) -> dict[str, Any]:
         assertion, issuer, role = await _find_assertion(db_session, principal, assertion_ref)
         action = "withdrawn" if withdraw else "revoked"
@@ -283,7 +262,6 @@ class AssertionController(Controller):
                 {"field": "reason", "message": f"1 to {_MAX_REASON} characters", "value": (reason or "")[:200]}])
         notify = body.notify if body.notify is not None else not withdraw
         await store.revoke(assertion, reason or WITHDRAWN, action="withdraw" if withdraw else "revoke")
-        _forget(hosting, assertion.public_id)
         if notify:
             badge = await db_session.get_one(BadgeClass, assertion.badge_class_id)
             await queue_notification(db_session, "revoked", assertion, badge=badge, issuer=issuer)
@@ -292,19 +270,19 @@ class AssertionController(Controller):
     @post("/{assertion_ref:str}/revoke", status_code=200,
           **api_doc(AssertionChanged, body=RevokeInput, errors=(404, 409)))
     async def revoke(self, request: Request[Any, Any, Any], db_session: AsyncSession, principal: Principal,
-                     hosting: HostingState, store: HostingStore, assertion_ref: str) -> dict[str, Any]:
+                     store: HostingStore, assertion_ref: str) -> dict[str, Any]:
         """Revoke (``reason`` required, ``notify`` default true): the public URL answers 410 and the issuer's
         revocation list names it."""
-        return await self._revoke(request, db_session, principal, hosting, store, assertion_ref,
+        return await self._revoke(request, db_session, principal, store, assertion_ref,
                                   withdraw=False)
 
     @delete("/{assertion_ref:str}", status_code=200,
             **api_doc(AssertionChanged, body=WithdrawInput, body_required=False, errors=(404, 409)))
     async def withdraw(self, request: Request[Any, Any, Any], db_session: AsyncSession, principal: Principal,
-                       hosting: HostingState, store: HostingStore, assertion_ref: str) -> dict[str, Any]:
+                       store: HostingStore, assertion_ref: str) -> dict[str, Any]:
         """Withdraw (Badgr's DELETE): revoked with reason ``withdrawn`` (or the ``reason`` given); no email
         unless ``notify`` is true. The public URL answers 410."""
-        return await self._revoke(request, db_session, principal, hosting, store, assertion_ref,
+        return await self._revoke(request, db_session, principal, store, assertion_ref,
                                   withdraw=True)
 
     @post("/{assertion_ref:str}/replace", status_code=201,
@@ -345,9 +323,8 @@ class AssertionController(Controller):
         badge = (await find_badge(db_session, issuer, badge_ref) if badge_ref
                  else await db_session.get_one(BadgeClass, old.badge_class_id))
         (award,) = await consume_claim_codes(db_session, badge, [dataclasses.replace(award, proof=proof)])
-        (new,) = await _award(store, badge, [award], replacing=old)
+        (new,) = await store.award(badge, [award], replacing=old)
         await store.replace(old, new)
-        _forget(hosting, old.public_id)
         made = await links_for_pending(db_session, _links(hosting), [new])
         if notify:
             kind, extra = notification_of(new, made, "replaced")

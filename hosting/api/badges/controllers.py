@@ -21,7 +21,7 @@ from urllib.parse import urlencode
 from litestar import Controller, Request, delete, get, patch, post, put
 from litestar.params import Parameter
 from sqlalchemy import delete as sql_delete
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -33,6 +33,7 @@ from hosting.api.lookup import EDIT_ROLES, find_badge, find_issuer, require_role
 from hosting.api.openapi import FORM, JSON, api_doc
 from hosting.app.state import HostingState
 from hosting.lib.body import FieldErrors, read_body, slugify
+from hosting.lib.db import note_public_change
 from hosting.lib.errors import Conflict, InvalidInput
 from hosting.lib.times import iso
 from hosting.storage.models import Assertion, BadgeClass, ClaimCode, Issuer, StoredImage
@@ -111,20 +112,6 @@ async def _refuse_taken_slug(session: AsyncSession, issuer: Issuer, slug: str, b
 def _slug_conflict(slug: str) -> Conflict:
     return Conflict(f"this issuer has a badge class with slug {slug!r}", details=[
         {"resource": "badge", "field": "slug", "message": "taken", "value": slug}])
-
-
-async def _replace_image(store: HostingStore, badge: BadgeClass, data: bytes) -> None:
-    """New artwork; the old image and the baked images of the badge's assertions (which carry it) go."""
-    session = store.session
-    old_image_id = badge.image_id
-    badge.image_id = (await store.add_image(data)).id
-    baked = [i for i in (await session.scalars(select(Assertion.baked_image_id).where(
-        Assertion.badge_class_id == badge.id, Assertion.baked_image_id.is_not(None)))).all() if i is not None]
-    if baked:
-        await session.execute(update(Assertion).where(Assertion.badge_class_id == badge.id)
-                              .values(baked_image_id=None))
-    await session.flush()
-    await session.execute(sql_delete(StoredImage).where(StoredImage.id.in_([old_image_id, *baked])))
 
 
 async def _editable_badge(session: AsyncSession, principal: Principal, issuer_ref: str, badge_ref: str,
@@ -236,7 +223,7 @@ class BadgesController(Controller):
         image = None if data.get("image") == hosting.urls.badge_image(badge.public_id) \
             else await read_image(hosting, data.get("image"))  # GET-then-PUT echoes the badge's own image URL
         if image is not None:
-            await _replace_image(store, badge, image)
+            await store.replace_badge_image(badge, image)
             changed = True
         for column, value in fields.items():
             if getattr(badge, column) != value:
@@ -244,8 +231,7 @@ class BadgesController(Controller):
                 changed = True
         if changed:
             badge.invalidate()
-            if hosting.reader is not None:
-                hosting.reader.forget(badge.public_id)
+            note_public_change(db_session, badge.public_id)
         try:
             await db_session.flush()
         except IntegrityError as exc:  # a concurrent write took the slug
@@ -286,8 +272,7 @@ class BadgesController(Controller):
         await db_session.delete(badge)
         await db_session.flush()
         await db_session.execute(sql_delete(StoredImage).where(StoredImage.id == image_id))
-        if hosting.reader is not None:
-            hosting.reader.forget(badge.public_id)
+        note_public_change(db_session, badge.public_id)
         return {"status": "deleted", "badge": body}
 
 

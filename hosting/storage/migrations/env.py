@@ -8,7 +8,7 @@ from typing import Any
 
 from alembic import context
 
-from hosting.lib.db import create_engine
+from hosting.storage.migrate import migration_engine
 from hosting.storage.models import Base
 
 config = context.config
@@ -24,6 +24,10 @@ def _run(connection: Any) -> None:
     )
     with context.begin_transaction():
         context.run_migrations()
+        if connection.dialect.name == "sqlite":  # foreign keys are off while migrating (migration_engine)
+            dangling = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+            if dangling:
+                raise RuntimeError(f"the migration leaves rows referring to missing rows: {dangling[:10]}")
 
 
 def run_migrations_offline() -> None:
@@ -34,7 +38,7 @@ def run_migrations_offline() -> None:
 
 
 async def _run_async() -> None:
-    engine = create_engine(str(config.get_main_option("sqlalchemy.url")))
+    engine = migration_engine(str(config.get_main_option("sqlalchemy.url")))
     async with engine.begin() as conn:
         await conn.run_sync(_run)
     await engine.dispose()

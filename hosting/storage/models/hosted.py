@@ -87,7 +87,7 @@ class Renderable:
 
 
 class StoredImage(Base):
-    """An image (badge/issuer artwork or a baked assertion image), stored in the database."""
+    """Badge or issuer artwork, stored in the database (baked images are not stored: hosting/public/baking.py)."""
 
     __tablename__ = "images"
 
@@ -96,8 +96,6 @@ class StoredImage(Base):
     content_type: Mapped[str] = mapped_column(String(64))
     data: Mapped[bytes] = mapped_column(LargeBinary)
     etag: Mapped[str] = mapped_column(String(64))
-    # For a baked image: the ETag of the assertion document it carries (re-bake when it changes).
-    source_etag: Mapped[str | None] = mapped_column(String(64), nullable=True, default=None)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
@@ -234,7 +232,6 @@ class Assertion(Renderable, Base):
     replaced_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("assertions.id"), nullable=True, default=None
     )
-    baked_image_id: Mapped[int | None] = mapped_column(ForeignKey("images.id"), nullable=True, default=None)
 
     badge_class: Mapped[BadgeClass] = relationship(lazy="raise")
     issuer: Mapped[Issuer] = relationship(lazy="raise")

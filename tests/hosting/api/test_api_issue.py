@@ -267,6 +267,8 @@ def test_ob3_options_are_checked(team: Team, body: dict[str, Any], field: str) -
 
 
 def test_a_busy_database_is_503_not_500(team: Team, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No mapping in the handler: the app's one exception layer answers a busy database (SQLite's lock wait
+    exhausted) 503 with a short ``Retry-After``, and the transaction is rolled back."""
     from sqlalchemy.exc import OperationalError
 
     from hosting.storage.store import HostingStore
@@ -278,3 +280,4 @@ def test_a_busy_database_is_503_not_500(team: Team, monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(HostingStore, "award", _locked)
     res = team.issue(badge)
     assert res.status_code == 503 and res.json()["code"] == "ServiceUnavailable"
+    assert res.headers["retry-after"] == "1" and "busy" in res.json()["message"]

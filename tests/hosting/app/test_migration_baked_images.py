@@ -1,0 +1,112 @@
+"""Migration 0009_baked: the baked images an older version stored (on a public GET) are deleted with their
+columns; the artwork, the assertions and their baked images (now made on request) are unharmed. The
+downgrade restores the columns (empty)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from alembic import command
+from conftest import BASE_URL, SECRET, _admin, _unavailable, run_store
+from litestar.testing import TestClient
+from sqlalchemy import DateTime, bindparam, inspect, text
+from sqlalchemy.engine import make_url
+
+import openbadges_core as ob
+from hosting import Settings, create_app
+from hosting.app.demo import seed_demo
+from hosting.storage.migrate import alembic_config, migrate, migration_engine
+from hosting.storage.store import HostingStore
+
+BEFORE = "0008_earners"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def fresh_url(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[str]:
+    """An empty database of each backend, for this test only."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'old.db'}"
+        return
+    admin_url = os.environ.get("OPENBADGES_TEST_DATABASE_URL", "")
+    if not admin_url:
+        _unavailable("OPENBADGES_TEST_DATABASE_URL is not set")
+    name = f"obmig_{secrets.token_hex(6)}"
+    try:
+        asyncio.run(_admin(admin_url, f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # noqa: BLE001 - unreachable server
+        _unavailable(f"cannot reach the PostgreSQL server: {exc!r}")
+    try:
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        asyncio.run(_admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def _run(url: str, fn: Any) -> Any:
+    async def _go() -> Any:
+        engine = migration_engine(url)
+        try:
+            async with engine.begin() as conn:
+                return await conn.run_sync(fn)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(_go())
+
+
+def _downgrade(url: str, revision: str) -> None:
+    def _do(sync_conn: Any) -> None:
+        cfg = alembic_config(url)
+        cfg.attributes["connection"] = sync_conn
+        command.downgrade(cfg, revision)
+
+    _run(url, _do)
+
+
+def _columns(url: str, table: str) -> set[str]:
+    return set(_run(url, lambda c: {col["name"] for col in inspect(c).get_columns(table)}))
+
+
+def test_stored_baked_images_are_dropped_and_baking_still_works(fresh_url: str) -> None:
+    settings = Settings(database_url=fresh_url, base_url=BASE_URL, secret_key=SECRET, access_log=False)
+    migrate(fresh_url)
+    demo = run_store(settings, lambda store: seed_demo(store.session, store.urls, store.keybox))
+    _downgrade(fresh_url, BEFORE)
+    assert "baked_image_id" in _columns(fresh_url, "assertions")
+
+    def _store_a_baked_image(c: Any) -> tuple[int, int]:  # what the old public GET wrote
+        c.execute(text("INSERT INTO images (public_id, content_type, data, etag, source_etag, created_at) "
+                       "VALUES ('old-baked-image-000001', 'image/png', :data, '\"x\"', '\"doc\"', :now)")
+                  .bindparams(bindparam("now", type_=DateTime(timezone=True))),
+                  {"data": b"\x89PNG old", "now": datetime.now(UTC)})
+        baked_id = c.execute(text("SELECT id FROM images WHERE source_etag IS NOT NULL")).scalar_one()
+        c.execute(text("UPDATE assertions SET baked_image_id = :b WHERE public_id = :p"),
+                  {"b": baked_id, "p": demo.active})
+        return baked_id, c.execute(text("SELECT count(*) FROM images")).scalar_one()
+
+    baked_id, images_before = _run(fresh_url, _store_a_baked_image)
+    migrate(fresh_url)
+    assert "baked_image_id" not in _columns(fresh_url, "assertions")
+    assert "source_etag" not in _columns(fresh_url, "images")
+    left = _run(fresh_url, lambda c: c.execute(text("SELECT id FROM images")).scalars().all())
+    assert baked_id not in left and len(left) == images_before - 1  # the artwork stays
+
+    async def _active(store: HostingStore) -> str | None:
+        return (await store.get_assertion(demo.active)).state
+
+    assert run_store(settings, _active) == "active"
+    with TestClient(create_app(settings), base_url=BASE_URL) as client:
+        document = client.get(f"/public/assertions/{demo.active}")
+        image = client.get(f"/public/assertions/{demo.active}/image")
+    assert image.status_code == 200 and image.headers["content-type"] == "image/png"
+    assert ob.unbake(image.content).payload == document.text
+
+    _downgrade(fresh_url, BEFORE)  # and back: the columns return, empty
+    assert "source_etag" in _columns(fresh_url, "images")
+    assert _run(fresh_url, lambda c: c.execute(
+        text("SELECT count(*) FROM assertions WHERE baked_image_id IS NOT NULL")).scalar_one()) == 0

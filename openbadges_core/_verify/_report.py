@@ -76,8 +76,10 @@ class VerificationReport:
     revocation_reason: str | None = None
     expired: bool = False
     recipient_match: bool | None = None
-    _rows: list[_Row] = field(default_factory=list, repr=False)
-    _built: list[Check] = field(default_factory=list, repr=False, compare=False)
+    _rows: list[_Row] = field(default_factory=list, init=False, repr=False)
+    _built: list[Check] = field(default_factory=list, init=False, repr=False, compare=False)
+    #: how many rows are failures at error level (kept by add/ok/fail: ``valid`` reads it, no scan)
+    _errors: int = field(default=0, init=False, repr=False, compare=False)
 
     @property
     def checks(self) -> list[Check]:
@@ -90,7 +92,7 @@ class VerificationReport:
     @property
     def valid(self) -> bool:
         """No check failed at error level."""
-        return not any(row[1] == "error" and not row[3] for row in self._rows)
+        return self._errors == 0
 
     @property
     def errors(self) -> list[Check]:
@@ -115,6 +117,8 @@ class VerificationReport:
         if name not in DEFAULT_LEVELS:
             raise ValueError(f"{name!r} is not a registered check name (see CheckName)")
         self._rows.append((name, level, message, passed, detail or None))
+        if not passed and level == "error":
+            self._errors += 1
 
     def ok(self, name: str, message: Message, **detail: Any) -> None:
         """Record a check that passed."""
@@ -127,7 +131,10 @@ class VerificationReport:
         registered = DEFAULT_LEVELS.get(name)
         if registered is None:
             raise ValueError(f"{name!r} is not a registered check name (see CheckName)")
-        self._rows.append((name, level or registered, message, False, detail or None))
+        level = level or registered
+        self._rows.append((name, level, message, False, detail or None))
+        if level == "error":
+            self._errors += 1
 
     @property
     def status(self) -> str:

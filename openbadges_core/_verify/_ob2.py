@@ -8,6 +8,7 @@ from typing import Any
 from openbadges_core._errors import OpenBadgesError
 from openbadges_core._jws import decode_jws_unverified, verify_jws_payload
 from openbadges_core._net import FetchResponse
+from openbadges_core._verify._chain import remember_chain, remembered_chain
 from openbadges_core._verify._checks import (
     as_list,
     check_badge_image,
@@ -316,23 +317,32 @@ def _key_ownership(session: Session, key: LinkedDocument, creator: str, issuer: 
     return True
 
 
-def _revocation_list(session: Session, assertion: Mapping[str, Any], issuer: Mapping[str, Any]) -> None:
+def _revocation_list(session: Session, assertion: Mapping[str, Any],
+                     issuer: Mapping[str, Any]) -> LinkedDocument | None:
+    """``revocation_list`` (after fetching and validating the list); the list checked against, if any."""
     report = session.report
     url = issuer.get("revocationList")
     if url is None:
         report.ok("revocation_list", "the issuer publishes no revocation list")
-        return
+        return None
     if not is_http_url(url):
         report.fail("revocation_list", f"revocationList {url!r} is not an http(s) URL")
-        return
+        return None
     assert isinstance(url, str)
     doc = session.linked(url, "RevocationList", "fetch_revocation_list")
     if doc is None:
         report.fail("revocation_list", "the revocation list could not be read, so revocation is unknown")
-        return
+        return None
     if doc.notes:
         _replay(session, doc, "fetch_revocation_list")
     record_validation(report, "validate_revocation_list", f"RevocationList {url}", doc.issues)
+    _check_revoked(session, assertion, doc)
+    return doc
+
+
+def _check_revoked(session: Session, assertion: Mapping[str, Any], doc: LinkedDocument) -> None:
+    """``revocation_list``: whether the assertion (its id or uid) is on the list ``doc``."""
+    report = session.report
     ids = {v for v in (assertion.get("id"), assertion.get("uid")) if isinstance(v, str)}
     if doc.revocations is None:  # cached documents keep their index across verifications
         index = index_revocations(doc.data)
@@ -386,13 +396,23 @@ def verify_signed(session: Session, token: str, recipient: str | None, *,
         report.fail("fetch_key", f"verification.creator {creator!r} is not an http(s) URL of a key")
         return
     assert isinstance(creator, str)
-    key = _at_own_id(session, creator, "CryptographicKey", "fetch_key")
-    if key is None:
-        report.fail("jws_signature", "the signature cannot be checked without the issuer's key")
-        return
-    if key.notes:
-        _replay(session, key, "fetch_key")
-    record_validation(report, "validate_key", f"CryptographicKey {creator}", key.issues)
+    badge_ref = assertion.get("badge")
+    chain = remembered_chain(session, creator, badge_ref)
+    key_rows = None
+    if chain is not None:  # the linked documents' checks, as when the cache first served these documents
+        key = chain[1]
+        report._replay(chain[0].key_rows)
+    else:
+        key_mark = report._mark()
+        found = _at_own_id(session, creator, "CryptographicKey", "fetch_key")
+        if found is None:
+            report.fail("jws_signature", "the signature cannot be checked without the issuer's key")
+            return
+        key = found
+        if key.notes:
+            _replay(session, key, "fetch_key")
+        record_validation(report, "validate_key", f"CryptographicKey {creator}", key.issues)
+        key_rows = report._rows_since(key_mark)
     if key.public_key is None:
         report.fail("jws_signature", key.key_error or "the key cannot be loaded")
         return
@@ -409,8 +429,18 @@ def verify_signed(session: Session, token: str, recipient: str | None, *,
         return
     report.ok("jws_signature", lambda: f"signature verified with key {creator} ({key.public_key.alg})",
               alg=key.public_key.alg)
-    _badge, issuer = _badge_and_issuer(session, assertion)
-    if issuer is not None:
-        _key_ownership(session, key, key.url, issuer)
-        _revocation_list(session, assertion, issuer)
+    if chain is not None:
+        memo, _key, badge, issuer_doc, revocations = chain
+        report._replay(memo.linked_rows)
+        report.badge, report.issuer = badge.data, issuer_doc.data
+        if revocations is not None:
+            _check_revoked(session, assertion, revocations)
+    else:
+        linked_mark = report._mark()
+        _badge, issuer = _badge_and_issuer(session, assertion)
+        if issuer is not None:
+            _key_ownership(session, key, key.url, issuer)
+            revocations = _revocation_list(session, assertion, issuer)
+            remember_chain(session, creator, badge_ref, key, key_rows, linked_mark,
+                           -1 if revocations is not None else None, revocations)
     _common(session, assertion, recipient)

@@ -136,6 +136,26 @@ class VerificationReport:
         if level == "error":
             self._errors += 1
 
+    # --- for the verifier's memo of linked-document checks (see _chain) ---------------------------
+    def _mark(self) -> int:
+        """A position in the rows, for :meth:`_rows_since`."""
+        return len(self._rows)
+
+    def _rows_since(self, mark: int, end: int | None = None) -> tuple[_Row, ...] | None:
+        """Copies of the rows recorded from ``mark`` (to ``end``) when every one of them passed and carries
+        only flat string details; else ``None`` (such rows are not worth replaying)."""
+        rows = self._rows[mark:end]
+        for row in rows:
+            if not row[3] or (row[4] is not None and not all(type(v) is str for v in row[4].values())):
+                return None
+        return tuple((name, level, message, passed, dict(detail) if detail else None)
+                     for name, level, message, passed, detail in rows)
+
+    def _replay(self, rows: tuple[_Row, ...]) -> None:
+        """Record passed rows kept by :meth:`_rows_since` (each with its own copy of the details)."""
+        self._rows.extend([(name, level, message, passed, dict(detail) if detail else None)
+                           for name, level, message, passed, detail in rows])
+
     @property
     def status(self) -> str:
         """One word: ``valid``, ``revoked``, ``expired``, ``issuer_unconfirmed`` or ``invalid``.

@@ -130,7 +130,7 @@ def record_validation(report: VerificationReport, name: str, what: str, issues: 
     return True
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, weakref_slot=True)
 class LinkedDocument:
     """A fetched (or preloaded) document with its validation result and, for keys, the parsed key."""
 
@@ -163,6 +163,8 @@ class Session:
         self._parent: Session | None = None
         #: documents fetched during this verification (and its nested ones), by URL: fetched once
         self.seen: dict[str, Any] = {}
+        #: linked documents this verification took from the document cache, by URL (see ``_chain``)
+        self.cache_hits: dict[str, LinkedDocument] = {}
 
     def child(self, report: VerificationReport) -> Session:
         """A session for a nested document (an endorsement, a status list): its own report, the same
@@ -171,6 +173,7 @@ class Session:
         child.options, child.report, child.fetcher, child.policy = self.options, report, self.fetcher, self.policy
         child.cache, child.deadline, child.fetched = self.cache, self.deadline, self.fetched
         child.depth, child._parent, child.seen = self.depth + 1, self, self.seen
+        child.cache_hits = {}
         return child
 
     def _count(self) -> None:
@@ -214,6 +217,7 @@ class Session:
             hit = self.cache.get(self.policy, url)
             if isinstance(hit, LinkedDocument) and hit.kind == expected_type:
                 self.report.ok(check, f"{expected_type} {url} (cached)", url=url, source="cache")
+                self.cache_hits[url] = hit
                 return hit
         res = self.fetch(url, check)
         if res is None:

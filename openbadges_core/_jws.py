@@ -15,6 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 import msgspec
+import pybase64
 from jwt.utils import base64url_encode
 
 from openbadges_core._errors import (
@@ -204,17 +205,19 @@ def _b64decode(segment: str, what: str) -> bytes:
 
 def _b64decode_ascii(segment: bytes, what: str) -> bytes:
     """base64url without padding. The caller refused ``+``, ``/`` and ``=`` (see :class:`_Parsed`);
-    strict decoding refuses every other character outside the alphabet (whitespace included)."""
+    validating decoding refuses every other character outside the alphabet (whitespace included).
+    ``pybase64`` (SIMD) decodes several times faster than ``binascii``, and the payload and signature
+    are most of a token."""
     if len(segment) % 4 == 1:
         raise SignatureError(f"malformed JWS: {what} is not base64url")
     try:
-        return binascii.a2b_base64(segment.translate(_TO_STANDARD) + _PADDING[len(segment) % 4], strict_mode=True)
+        return _b64decode_std(segment + _PADDING[len(segment) % 4], altchars=b"-_", validate=True)
     except (ValueError, binascii.Error):
         raise SignatureError(f"malformed JWS: {what} is not base64url") from None
 
 
 _JSON = msgspec.json.Decoder()
-_TO_STANDARD = bytes.maketrans(b"-_", b"+/")
+_b64decode_std = pybase64.b64decode
 _PADDING = (b"", b"", b"==", b"=")
 _MALFORMED = "malformed JWS: expected three base64url segments separated by dots"
 
@@ -223,8 +226,8 @@ class _Parsed:
     """A compact JWS decoded once: header, signing input, payload and signature bytes.
 
     One pass over the token's ASCII bytes: exactly two dots (found with ``bytes.find``), no ``+``, ``/``
-    or ``=`` (the standard alphabet and padding are not base64url), and each segment decoded strictly
-    after mapping ``-_`` to ``+/``, which refuses every other character outside the alphabet."""
+    or ``=`` (the standard alphabet and padding are not base64url), and each segment decoded with
+    validation, which refuses every other character outside the alphabet."""
 
     __slots__ = ("header", "payload", "signature", "signing_input")
 

@@ -28,7 +28,7 @@ from openbadges_core._errors import (
     UnsupportedAlgorithmError,
 )
 from openbadges_core._json import loads as json_loads
-from openbadges_core._jws import decode_jws_unverified, sign_jws, verify_jws
+from openbadges_core._jws import decode_jws_unverified, sign_jws, verify_jws, verify_jws_payload
 from openbadges_core._keyio import load_public_key
 from openbadges_core._keys import PublicKey, Signer
 from openbadges_core._net import Fetcher
@@ -156,6 +156,7 @@ def _key_from_did_key(did: str) -> PublicKey:
 
 
 _JSON = msgspec.json.Decoder()
+_PRIVATE_JWK_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "k"})
 _JWK_KEY = msgspec.json.Encoder(order="sorted")  # a JWK's cache key: its members in sorted order
 _JWK_CACHE = BoundedCache(maxsize=256)  # parsed public JWKs: parsing EC/RSA keys dominates verification
 
@@ -163,7 +164,7 @@ _JWK_CACHE = BoundedCache(maxsize=256)  # parsed public JWKs: parsing EC/RSA key
 def _load_jwk(jwk: Any) -> PublicKey:
     if not isinstance(jwk, Mapping):
         raise SignatureError("a JWK must be a JSON object")
-    if any(k in jwk for k in ("d", "p", "q", "dp", "dq", "qi", "k")):
+    if not _PRIVATE_JWK_MEMBERS.isdisjoint(jwk):
         raise SignatureError("a JWK in a JWT header or key document must not carry private key material")
     try:
         cache_key = _JWK_KEY.encode(jwk).decode("utf-8")
@@ -340,7 +341,7 @@ def verify_vc_jwt(
     issuer_id = _issuer_id(credential) or payload.get("iss")
     key, trusted, kid_resolved = _choose_key(token, header, issuer_id, trusted_keys, fetcher)
     try:
-        verify_jws(token, key)
+        verify_jws_payload(token, key)
     except OpenBadgesError as exc:
         raise SignatureError(exc.message) from None
     if kid_resolved and kid is not None:

@@ -36,6 +36,11 @@ def parse_datetime(value: object) -> datetime | None:
     """An ISO 8601 date or date-time as an aware datetime (UTC when no offset), or ``None``."""
     if not isinstance(value, str) or not value or len(value) > 64:
         return None
+    return _parse_datetime(value)
+
+
+@lru_cache(maxsize=1024)  # badges issued together share their dates; datetimes are immutable
+def _parse_datetime(value: str) -> datetime | None:
     try:
         parsed = datetime.fromisoformat(value.strip())
     except ValueError:

@@ -211,7 +211,7 @@ def _b64decode_ascii(segment: bytes, what: str) -> bytes:
     if len(segment) % 4 == 1:
         raise SignatureError(f"malformed JWS: {what} is not base64url")
     try:
-        return _b64decode_std(segment + _PADDING[len(segment) % 4], altchars=b"-_", validate=True)
+        return _b64decode_std(segment + _PADDING[len(segment) % 4], b"-_", True)  # altchars, validate
     except (ValueError, binascii.Error):
         raise SignatureError(f"malformed JWS: {what} is not base64url") from None
 

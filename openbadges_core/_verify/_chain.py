@@ -74,21 +74,17 @@ def remembered_chain(session: Session, creator: str, badge_ref: Any) -> tuple[Ch
     # The links between the documents, as when the rows were made (their dicts reach callers in reports).
     if badge.data.get("issuer") != chain.issuer_url or issuer.data.get("revocationList") != chain.revocation_url:
         return None
-    if not (_served(cache.get(policy, creator), key) and _served(cache.get(policy, badge_ref), badge)
-            and _served(cache.get(policy, chain.issuer_url), issuer)):
-        return None
+    # the cache must serve the very document objects the rows were made from
+    served: list[tuple[str, LinkedDocument]] = [(creator, key), (badge_ref, badge), (chain.issuer_url, issuer)]
     revocations: LinkedDocument | None = None
     if chain.revocations is not None:
-        revocations = chain.revocations()
-        if (revocations is None or chain.revocation_url is None
-                or not _served(cache.get(policy, chain.revocation_url), revocations)):
+        revocations, revocation_url = chain.revocations(), chain.revocation_url
+        if revocations is None or revocation_url is None:
             return None
+        served.append((revocation_url, revocations))
+    if not cache._serves_all(policy, served):
+        return None
     return chain, key, badge, issuer, revocations
-
-
-def _served(cached: object, remembered: LinkedDocument) -> bool:
-    """The cache serves the very document object the rows were made from."""
-    return cached is remembered
 
 
 def remember_chain(session: Session, creator: str, badge_ref: Any, key: LinkedDocument,

@@ -336,6 +336,21 @@ class DocumentCache:
             pass
         return hit[1]
 
+    def _serves_all(self, policy: str, entries: Iterable[tuple[str, Any]]) -> bool:
+        """Whether the cache serves, for each ``(url, value)``, that very object (``get(policy, url) is value``,
+        each entry touched as ``get`` touches it); stops at the first that it does not serve."""
+        data, now = self._data, self._clock()
+        for url, value in entries:
+            key = (policy, url)
+            hit = data.get(key)
+            if hit is None or hit[1] is not value or hit[0] < now:  # get() removes an expired entry
+                return False
+            try:
+                data.move_to_end(key)
+            except KeyError:  # removed meanwhile
+                pass
+        return True
+
     def put(self, policy: str, url: str, value: Any) -> None:
         """Store ``value`` for ``url`` for ``ttl`` seconds."""
         if self.ttl <= 0:

@@ -156,7 +156,8 @@ def _badge_and_issuer(session: Session, assertion: Mapping[str, Any]) -> tuple[d
 def _common(session: Session, assertion: Mapping[str, Any], recipient: str | None) -> None:
     options = session.options
     check_dates(session.report, assertion, options.now or utc_now(), options.clock_skew)
-    check_recipient(session.report, assertion, recipient)
+    if recipient is not None:
+        check_recipient(session.report, assertion, recipient)
 
 
 # --- hosted ---------------------------------------------------------------------------------------
@@ -343,7 +344,9 @@ def _revocation_list(session: Session, assertion: Mapping[str, Any],
 def _check_revoked(session: Session, assertion: Mapping[str, Any], doc: LinkedDocument) -> None:
     """``revocation_list``: whether the assertion (its id or uid) is on the list ``doc``."""
     report = session.report
-    ids = {v for v in (assertion.get("id"), assertion.get("uid")) if isinstance(v, str)}
+    assertion_id, uid = assertion.get("id"), assertion.get("uid")
+    ids = {v for v in (assertion_id, uid) if isinstance(v, str)} if uid is not None else (
+        {assertion_id} if isinstance(assertion_id, str) else set())
     if doc.revocations is None:  # cached documents keep their index across verifications
         index = index_revocations(doc.data)
         doc.revocations = False if index is None else index

@@ -218,3 +218,19 @@ def test_validation_memo_answers_for_the_exact_bytes_only() -> None:
     assert cached_document_issues(big, "RevocationList", json.dumps(big).encode()) == []
     assert cached_document_issues(big_bad, "RevocationList", json.dumps(big_bad).encode()) != []
     assert cached_document_issues(bad, "Assertion", bad_raw) != cached_document_issues(bad, "RevocationList", bad_raw)
+
+
+def test_the_cache_serves_only_the_very_objects_it_holds_and_not_past_their_time() -> None:
+    now = [0.0]
+    cache = DocumentCache(ttl=10, clock=lambda: now[0])
+    first, second = object(), object()
+    cache.put("p", "https://e.org/a", first)
+    cache.put("p", "https://e.org/b", second)
+    assert cache._serves_all("p", [("https://e.org/a", first), ("https://e.org/b", second)])
+    assert not cache._serves_all("p", [("https://e.org/a", second)])
+    assert not cache._serves_all("q", [("https://e.org/a", first)])  # another fetch policy
+    cache.put("p", "https://e.org/a", object())  # replaced: an equal URL is not the same document
+    assert not cache._serves_all("p", [("https://e.org/a", first)])
+    now[0] = 11.0
+    assert not cache._serves_all("p", [("https://e.org/b", second)])
+    assert cache.get("p", "https://e.org/b") is None and len(cache) == 1  # the expired entry is removed

@@ -235,7 +235,9 @@ class _Parsed:
         raw = _ascii_token(token)
         first = raw.find(b".")
         second = raw.find(b".", first + 1) if first > 0 else -1  # first == 0: an empty header
-        if second < 0 or raw.find(b".", second + 1) >= 0 or b"+" in raw or b"/" in raw or b"=" in raw:
+        # (find, not `in`: bytes.__contains__ first tries the needle as an int and raises internally)
+        if (second < 0 or raw.find(b".", second + 1) >= 0 or raw.find(b"+") >= 0 or raw.find(b"/") >= 0
+                or raw.find(b"=") >= 0):
             raise SignatureError(_MALFORMED)
         if first > _MAX_HEADER_CHARS:
             raise SignatureError("malformed JWS: header is too large")

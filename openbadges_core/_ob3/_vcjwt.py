@@ -28,7 +28,7 @@ from openbadges_core._errors import (
     UnsupportedAlgorithmError,
 )
 from openbadges_core._json import loads as json_loads
-from openbadges_core._jws import decode_jws_unverified, sign_jws, verify_jws
+from openbadges_core._jws import decode_jws_unverified, sign_jws, verify_jws, verify_jws_payload
 from openbadges_core._keyio import load_public_key
 from openbadges_core._keys import PublicKey, Signer
 from openbadges_core._net import Fetcher
@@ -79,12 +79,12 @@ def _subject_id(credential: Mapping[str, Any]) -> Any:
     subject = credential.get("credentialSubject")
     if isinstance(subject, list) and subject:
         subject = subject[0]
-    return subject.get("id") if isinstance(subject, Mapping) else None
+    return subject.get("id") if (type(subject) is dict or isinstance(subject, Mapping)) else None
 
 
 def _issuer_id(credential: Mapping[str, Any]) -> Any:
     issuer = credential.get("issuer")
-    return issuer.get("id") if isinstance(issuer, Mapping) else issuer
+    return issuer.get("id") if (type(issuer) is dict or isinstance(issuer, Mapping)) else issuer
 
 
 def sign_vc_jwt(
@@ -156,14 +156,15 @@ def _key_from_did_key(did: str) -> PublicKey:
 
 
 _JSON = msgspec.json.Decoder()
+_PRIVATE_JWK_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "k"})
 _JWK_KEY = msgspec.json.Encoder(order="sorted")  # a JWK's cache key: its members in sorted order
 _JWK_CACHE = BoundedCache(maxsize=256)  # parsed public JWKs: parsing EC/RSA keys dominates verification
 
 
 def _load_jwk(jwk: Any) -> PublicKey:
-    if not isinstance(jwk, Mapping):
+    if not (type(jwk) is dict or isinstance(jwk, Mapping)):  # a dict first: the ABC check is slow
         raise SignatureError("a JWK must be a JSON object")
-    if any(k in jwk for k in ("d", "p", "q", "dp", "dq", "qi", "k")):
+    if not _PRIVATE_JWK_MEMBERS.isdisjoint(jwk):
         raise SignatureError("a JWK in a JWT header or key document must not carry private key material")
     try:
         cache_key = _JWK_KEY.encode(jwk).decode("utf-8")
@@ -273,12 +274,15 @@ def _choose_key(token: str, header: Mapping[str, Any], issuer_id: Any, trusted_k
                 fetcher: Fetcher | None) -> tuple[PublicKey, bool, bool]:
     """(key, trusted, kid_resolved): the key the signature is checked with, whether it is the issuer's
     for sure (pinned, or the issuer's own did:key/did:jwk), and whether it came from resolving ``kid``."""
-    kid = header.get("kid") if isinstance(header.get("kid"), str) else None
+    kid = header.get("kid")
+    if not isinstance(kid, str):
+        kid = None
     header_key = _load_jwk(header["jwk"]) if "jwk" in header else None
-    wanted = {k for k in (kid, header_key.kid if header_key else None) if k}
-    pinned = next((k for k in trusted_keys if k.kid in wanted or (kid and k.kid == kid.partition("#")[2])), None)
-    if pinned is not None:
-        return pinned, True, False
+    header_kid = header_key.kid if header_key is not None else None
+    fragment = kid.partition("#")[2] if kid else None
+    for pinned in trusted_keys:  # a pinned key named by the kid (or its fragment) or the header jwk's thumbprint
+        if pinned.kid and pinned.kid in (kid, header_kid, fragment):
+            return pinned, True, False
     own = _self_certifying_key(issuer_id)
     if own is not None and (header_key is None or header_key.kid == own.kid) and (
             kid is None or kid.split("#", 1)[0] == issuer_id):
@@ -340,7 +344,7 @@ def verify_vc_jwt(
     issuer_id = _issuer_id(credential) or payload.get("iss")
     key, trusted, kid_resolved = _choose_key(token, header, issuer_id, trusted_keys, fetcher)
     try:
-        verify_jws(token, key)
+        verify_jws_payload(token, key)
     except OpenBadgesError as exc:
         raise SignatureError(exc.message) from None
     if kid_resolved and kid is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -35,6 +36,11 @@ def parse_datetime(value: object) -> datetime | None:
     """An ISO 8601 date or date-time as an aware datetime (UTC when no offset), or ``None``."""
     if not isinstance(value, str) or not value or len(value) > 64:
         return None
+    return _parse_datetime(value)
+
+
+@lru_cache(maxsize=1024)  # badges issued together share their dates; datetimes are immutable
+def _parse_datetime(value: str) -> datetime | None:
     try:
         parsed = datetime.fromisoformat(value.strip())
     except ValueError:
@@ -42,12 +48,18 @@ def parse_datetime(value: object) -> datetime | None:
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
+@lru_cache(maxsize=32)
+def _seconds(skew: float) -> timedelta:
+    """``timedelta(seconds=skew)``, built once per skew value (building one costs as much as a date check)."""
+    return timedelta(seconds=skew)
+
+
 def check_dates(report: VerificationReport, assertion: Mapping[str, Any], now: datetime, skew: float) -> None:
     """``issued_on`` not in the future (beyond ``skew`` s); ``expiry``: not expired, after ``issuedOn``."""
     issued = parse_datetime(assertion.get("issuedOn"))
     if issued is None:
         report.fail("issued_on", f"issuedOn {assertion.get('issuedOn')!r} is not an ISO 8601 date-time")
-    elif issued > now + timedelta(seconds=skew):
+    elif issued > now + _seconds(skew):
         report.fail("issued_on", f"issuedOn {issued.isoformat()} is in the future (now {now.isoformat()})",
                     issued_on=issued.isoformat())
     else:
@@ -130,7 +142,7 @@ def check_recipient(report: VerificationReport, assertion: Mapping[str, Any], re
 def check_badge_image(report: VerificationReport, badge: Mapping[str, Any]) -> None:
     """``badge_image``: the BadgeClass has an image (a URL, data URI or an Image object with an id)."""
     image = badge.get("image")
-    if type(image) is dict or isinstance(image, Mapping):
+    if type(image) is not str and (type(image) is dict or isinstance(image, Mapping)):
         image = image.get("id")
     if isinstance(image, str) and image.strip():
         report.ok("badge_image", "the badge class has an image")
@@ -176,10 +188,12 @@ def index_revocations(revocation_list: Mapping[str, Any]) -> RevocationIndex | N
 
 def find_revocation_indexed(index: RevocationIndex, ids: set[str]) -> tuple[bool, str | None]:
     """:func:`find_revocation` through an :func:`index_revocations` index (the earliest entry wins)."""
-    hits = [index[i] for i in ids if i in index]
-    if not hits:
-        return False, None
-    return True, min(hits, key=lambda hit: hit[0])[1]
+    earliest = None
+    for assertion_id in ids:
+        hit = index.get(assertion_id)
+        if hit is not None and (earliest is None or hit[0] < earliest[0]):
+            earliest = hit
+    return (False, None) if earliest is None else (True, earliest[1])
 
 
 def utc_now() -> datetime:

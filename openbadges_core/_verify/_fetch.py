@@ -319,15 +319,37 @@ class DocumentCache:
     def get(self, policy: str, url: str) -> Any | None:
         """The cached value, or ``None`` when absent or expired."""
         key = (policy, url)
-        with self._lock:
-            hit = self._data.get(key)
-            if hit is None:
-                return None
-            if hit[0] < self._clock():
-                del self._data[key]
-                return None
-            self._data.move_to_end(key)
-            return hit[1]
+        data = self._data
+        # Reads take no lock (each OrderedDict operation is atomic; an entry another thread removed
+        # meanwhile is simply not moved); removing an expired entry does, and only if it is still that one.
+        hit = data.get(key)
+        if hit is None:
+            return None
+        if hit[0] < self._clock():
+            with self._lock:
+                if data.get(key) is hit:
+                    del data[key]
+            return None
+        try:
+            data.move_to_end(key)
+        except KeyError:
+            pass
+        return hit[1]
+
+    def _serves_all(self, policy: str, entries: Iterable[tuple[str, Any]]) -> bool:
+        """Whether the cache serves, for each ``(url, value)``, that very object (``get(policy, url) is value``,
+        each entry touched as ``get`` touches it); stops at the first that it does not serve."""
+        data, now = self._data, self._clock()
+        for url, value in entries:
+            key = (policy, url)
+            hit = data.get(key)
+            if hit is None or hit[1] is not value or hit[0] < now:  # get() removes an expired entry
+                return False
+            try:
+                data.move_to_end(key)
+            except KeyError:  # removed meanwhile
+                pass
+        return True
 
     def put(self, policy: str, url: str, value: Any) -> None:
         """Store ``value`` for ``url`` for ``ttl`` seconds."""

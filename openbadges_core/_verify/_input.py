@@ -10,14 +10,13 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from openbadges_core._errors import ParseError, VerificationError
 from openbadges_core._files import NotARegularFileError, read_capped
 from openbadges_core._json import check_depth, loads
-from openbadges_core._jws import compact_segments
+from openbadges_core._jws import compact_segments, is_well_formed_jws
 
 __all__ = ["MAX_INPUT_BYTES", "DetectedInput", "detect_input"]
 
@@ -28,8 +27,7 @@ _URL = re.compile(r"https?://\S+", re.IGNORECASE)
 _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
-@dataclass(frozen=True, slots=True)
-class DetectedInput:
+class DetectedInput(NamedTuple):
     """``kind`` with its value: a URL/JWS string, a JSON mapping, or image bytes."""
 
     kind: InputKind
@@ -55,7 +53,7 @@ def _from_text(text: str) -> DetectedInput | None:
         if not isinstance(data, dict):
             raise VerificationError("JSON input must be an object (an assertion)")
         return DetectedInput("json", data)
-    if compact_segments(stripped) is not None:
+    if is_well_formed_jws(stripped) or compact_segments(stripped) is not None:
         return DetectedInput("jws", stripped)
     if _URL.fullmatch(stripped):
         return DetectedInput("url", stripped)

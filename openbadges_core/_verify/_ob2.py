@@ -6,8 +6,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from openbadges_core._errors import OpenBadgesError
-from openbadges_core._jws import decode_jws_unverified, verify_jws
+from openbadges_core._jws import decode_jws_unverified, verify_jws_payload
 from openbadges_core._net import FetchResponse
+from openbadges_core._verify._chain import remember_chain, remembered_chain
 from openbadges_core._verify._checks import (
     as_list,
     check_badge_image,
@@ -46,17 +47,25 @@ def _verification_type(assertion: Mapping[str, Any]) -> str | None:
     return kind if isinstance(kind, str) else None
 
 
+_VERIFICATION_TYPES = {"hosted": "HostedBadge", "hostedbadge": "HostedBadge", "signed": "SignedBadge",
+                       "signedbadge": "SignedBadge"}
+
+
 def _normalise_type(kind: str | None) -> str | None:
     if kind is None:
         return None
-    return {"hosted": "HostedBadge", "hostedbadge": "HostedBadge", "signed": "SignedBadge",
-            "signedbadge": "SignedBadge"}.get(kind.lower(), kind)
+    return _VERIFICATION_TYPES.get(kind.lower(), kind)
 
 
 def check_version(session: Session, assertion: Mapping[str, Any]) -> bool:
     """``ob_version``: the assertion is Open Badges 2.0."""
     report = session.report
-    contexts = [c for c in as_list(assertion.get("@context")) if isinstance(c, str)]
+    context = assertion.get("@context")
+    if type(context) is str and context in _OB2_CONTEXTS:  # the common case, without building lists
+        report.version = "2.0"
+        report.ok("ob_version", "Open Badges 2.0")
+        return True
+    contexts = [c for c in as_list(context) if isinstance(c, str)]
     if any(c in _OB2_CONTEXTS for c in contexts):
         report.version = "2.0"
         report.ok("ob_version", "Open Badges 2.0")
@@ -73,17 +82,22 @@ def check_version(session: Session, assertion: Mapping[str, Any]) -> bool:
     return False
 
 
+_CHECK_NAMES = {"badge": ("fetch_badge", "validate_badge"), "issuer": ("fetch_issuer", "validate_issuer")}
+
+
 def _linked(session: Session, value: object, expected_type: str, what: str) -> dict[str, Any] | None:
     """Resolve a BadgeClass/Issuer that is an IRI or embedded; fetch it when it has an http(s) id."""
-    fetch_check, validate_check = f"fetch_{what}", f"validate_{what}"
+    fetch_check, validate_check = _CHECK_NAMES.get(what) or (f"fetch_{what}", f"validate_{what}")
     report = session.report
-    url = value if isinstance(value, str) else (value.get("id") if (type(value) is dict or isinstance(value, Mapping)) else None)
+    url = value if type(value) is str else (
+        value.get("id") if (type(value) is dict or isinstance(value, Mapping)) else value)
     if is_http_url(url):
         assert isinstance(url, str)
         doc = _at_own_id(session, url, expected_type, fetch_check)
         if doc is None:
             return None
-        _replay(session, doc, fetch_check)
+        if doc.notes:
+            _replay(session, doc, fetch_check)
         record_validation(report, validate_check, f"{expected_type} {doc.url}", doc.issues)
         return doc.data
     if type(value) is dict or isinstance(value, Mapping):
@@ -142,7 +156,8 @@ def _badge_and_issuer(session: Session, assertion: Mapping[str, Any]) -> tuple[d
 def _common(session: Session, assertion: Mapping[str, Any], recipient: str | None) -> None:
     options = session.options
     check_dates(session.report, assertion, options.now or utc_now(), options.clock_skew)
-    check_recipient(session.report, assertion, recipient)
+    if recipient is not None:
+        check_recipient(session.report, assertion, recipient)
 
 
 # --- hosted ---------------------------------------------------------------------------------------
@@ -287,7 +302,8 @@ def _key_ownership(session: Session, key: LinkedDocument, creator: str, issuer: 
     issuer_id = issuer.get("id")
     listed = []
     for entry in as_list(issuer.get("publicKey")):
-        listed.append(entry.get("id") if (type(entry) is dict or isinstance(entry, Mapping)) else entry)
+        listed.append(entry if type(entry) is str else entry.get("id") if (
+            type(entry) is dict or isinstance(entry, Mapping)) else entry)
     owner = key.data.get("owner")
     if owner is None:
         report.fail("key_ownership", f"key {creator} names no owner, so it cannot be linked to issuer {issuer_id}")
@@ -302,23 +318,35 @@ def _key_ownership(session: Session, key: LinkedDocument, creator: str, issuer: 
     return True
 
 
-def _revocation_list(session: Session, assertion: Mapping[str, Any], issuer: Mapping[str, Any]) -> None:
+def _revocation_list(session: Session, assertion: Mapping[str, Any],
+                     issuer: Mapping[str, Any]) -> LinkedDocument | None:
+    """``revocation_list`` (after fetching and validating the list); the list checked against, if any."""
     report = session.report
     url = issuer.get("revocationList")
     if url is None:
         report.ok("revocation_list", "the issuer publishes no revocation list")
-        return
+        return None
     if not is_http_url(url):
         report.fail("revocation_list", f"revocationList {url!r} is not an http(s) URL")
-        return
+        return None
     assert isinstance(url, str)
     doc = session.linked(url, "RevocationList", "fetch_revocation_list")
     if doc is None:
         report.fail("revocation_list", "the revocation list could not be read, so revocation is unknown")
-        return
-    _replay(session, doc, "fetch_revocation_list")
+        return None
+    if doc.notes:
+        _replay(session, doc, "fetch_revocation_list")
     record_validation(report, "validate_revocation_list", f"RevocationList {url}", doc.issues)
-    ids = {v for v in (assertion.get("id"), assertion.get("uid")) if isinstance(v, str)}
+    _check_revoked(session, assertion, doc)
+    return doc
+
+
+def _check_revoked(session: Session, assertion: Mapping[str, Any], doc: LinkedDocument) -> None:
+    """``revocation_list``: whether the assertion (its id or uid) is on the list ``doc``."""
+    report = session.report
+    assertion_id, uid = assertion.get("id"), assertion.get("uid")
+    ids = {v for v in (assertion_id, uid) if isinstance(v, str)} if uid is not None else (
+        {assertion_id} if isinstance(assertion_id, str) else set())
     if doc.revocations is None:  # cached documents keep their index across verifications
         index = index_revocations(doc.data)
         doc.revocations = False if index is None else index
@@ -371,17 +399,28 @@ def verify_signed(session: Session, token: str, recipient: str | None, *,
         report.fail("fetch_key", f"verification.creator {creator!r} is not an http(s) URL of a key")
         return
     assert isinstance(creator, str)
-    key = _at_own_id(session, creator, "CryptographicKey", "fetch_key")
-    if key is None:
-        report.fail("jws_signature", "the signature cannot be checked without the issuer's key")
-        return
-    _replay(session, key, "fetch_key")
-    record_validation(report, "validate_key", f"CryptographicKey {creator}", key.issues)
+    badge_ref = assertion.get("badge")
+    chain = remembered_chain(session, creator, badge_ref)
+    key_rows = None
+    if chain is not None:  # the linked documents' checks, as when the cache first served these documents
+        key = chain[1]
+        report._replay(chain[0].key_rows)
+    else:
+        key_mark = report._mark()
+        found = _at_own_id(session, creator, "CryptographicKey", "fetch_key")
+        if found is None:
+            report.fail("jws_signature", "the signature cannot be checked without the issuer's key")
+            return
+        key = found
+        if key.notes:
+            _replay(session, key, "fetch_key")
+        record_validation(report, "validate_key", f"CryptographicKey {creator}", key.issues)
+        key_rows = report._rows_since(key_mark)
     if key.public_key is None:
         report.fail("jws_signature", key.key_error or "the key cannot be loaded")
         return
     try:
-        _, verified_payload = verify_jws(token, key.public_key)
+        verified_payload = verify_jws_payload(token, key.public_key)
     except OpenBadgesError as exc:
         report.fail("jws_signature", f"the signature does not verify with key {creator}: {exc.message}")
         return
@@ -393,8 +432,18 @@ def verify_signed(session: Session, token: str, recipient: str | None, *,
         return
     report.ok("jws_signature", lambda: f"signature verified with key {creator} ({key.public_key.alg})",
               alg=key.public_key.alg)
-    _badge, issuer = _badge_and_issuer(session, assertion)
-    if issuer is not None:
-        _key_ownership(session, key, key.url, issuer)
-        _revocation_list(session, assertion, issuer)
+    if chain is not None:
+        memo, _key, badge, issuer_doc, revocations = chain
+        report._replay(memo.linked_rows)
+        report.badge, report.issuer = badge.data, issuer_doc.data
+        if revocations is not None:
+            _check_revoked(session, assertion, revocations)
+    else:
+        linked_mark = report._mark()
+        _badge, issuer = _badge_and_issuer(session, assertion)
+        if issuer is not None:
+            _key_ownership(session, key, key.url, issuer)
+            revocations = _revocation_list(session, assertion, issuer)
+            remember_chain(session, creator, badge_ref, key, key_rows, linked_mark,
+                           -1 if revocations is not None else None, revocations)
     _common(session, assertion, recipient)

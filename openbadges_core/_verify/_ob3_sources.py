@@ -51,9 +51,14 @@ def context_urls(data: Mapping[str, Any]) -> list[str]:
 
 def is_ob3(data: Mapping[str, Any]) -> bool:
     """A W3C Verifiable Credential (VC 2.0 or 1.1 context, or ``VerifiableCredential`` in ``type``)."""
-    if any(c in VC_CONTEXTS for c in context_urls(data)):
+    context = data.get("@context")
+    if type(context) is str:  # the common case, without building lists
+        if context in VC_CONTEXTS:
+            return True
+    elif any(c in VC_CONTEXTS for c in context_urls(data)):
         return True
-    return "VerifiableCredential" in as_list(data.get("type"))
+    kind = data.get("type")
+    return "VerifiableCredential" in kind if type(kind) is list else kind == "VerifiableCredential"
 
 
 def decode_token(token: str) -> tuple[dict[str, Any], bytes, dict[str, Any] | None] | None:
@@ -68,8 +73,10 @@ def decode_token(token: str) -> tuple[dict[str, Any], bytes, dict[str, Any] | No
 
 def is_ob3_payload(data: Mapping[str, Any] | None) -> bool:
     """A decoded JWS payload that is a VC (VC 2.0 form) or carries one in ``vc`` (VC 1.1 form)."""
-    vc = data.get("vc") if data is not None else None
-    return data is not None and (type(vc) is dict or isinstance(vc, Mapping) or is_ob3(data))
+    if data is None:
+        return False
+    vc = data.get("vc")
+    return (vc is not None and (type(vc) is dict or isinstance(vc, Mapping))) or is_ob3(data)
 
 
 def is_ob3_token(token: str) -> bool:

@@ -76,8 +76,10 @@ class VerificationReport:
     revocation_reason: str | None = None
     expired: bool = False
     recipient_match: bool | None = None
-    _rows: list[_Row] = field(default_factory=list, repr=False)
-    _built: list[Check] = field(default_factory=list, repr=False, compare=False)
+    _rows: list[_Row] = field(default_factory=list, init=False, repr=False)
+    _built: list[Check] = field(default_factory=list, init=False, repr=False, compare=False)
+    #: how many rows are failures at error level (kept by add/ok/fail: ``valid`` reads it, no scan)
+    _errors: int = field(default=0, init=False, repr=False, compare=False)
 
     @property
     def checks(self) -> list[Check]:
@@ -90,7 +92,7 @@ class VerificationReport:
     @property
     def valid(self) -> bool:
         """No check failed at error level."""
-        return not any(row[1] == "error" and not row[3] for row in self._rows)
+        return self._errors == 0
 
     @property
     def errors(self) -> list[Check]:
@@ -115,6 +117,8 @@ class VerificationReport:
         if name not in DEFAULT_LEVELS:
             raise ValueError(f"{name!r} is not a registered check name (see CheckName)")
         self._rows.append((name, level, message, passed, detail or None))
+        if not passed and level == "error":
+            self._errors += 1
 
     def ok(self, name: str, message: Message, **detail: Any) -> None:
         """Record a check that passed."""
@@ -127,7 +131,30 @@ class VerificationReport:
         registered = DEFAULT_LEVELS.get(name)
         if registered is None:
             raise ValueError(f"{name!r} is not a registered check name (see CheckName)")
-        self._rows.append((name, level or registered, message, False, detail or None))
+        level = level or registered
+        self._rows.append((name, level, message, False, detail or None))
+        if level == "error":
+            self._errors += 1
+
+    # --- for the verifier's memo of linked-document checks (see _chain) ---------------------------
+    def _mark(self) -> int:
+        """A position in the rows, for :meth:`_rows_since`."""
+        return len(self._rows)
+
+    def _rows_since(self, mark: int, end: int | None = None) -> tuple[_Row, ...] | None:
+        """Copies of the rows recorded from ``mark`` (to ``end``) when every one of them passed and carries
+        only flat string details; else ``None`` (such rows are not worth replaying)."""
+        rows = self._rows[mark:end]
+        for row in rows:
+            if not row[3] or (row[4] is not None and not all(type(v) is str for v in row[4].values())):
+                return None
+        return tuple((name, level, message, passed, dict(detail) if detail else None)
+                     for name, level, message, passed, detail in rows)
+
+    def _replay(self, rows: tuple[_Row, ...]) -> None:
+        """Record passed rows kept by :meth:`_rows_since` (each with its own copy of the details)."""
+        self._rows.extend([(name, level, message, passed, dict(detail) if detail else None)
+                           for name, level, message, passed, detail in rows])
 
     @property
     def status(self) -> str:

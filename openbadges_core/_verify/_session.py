@@ -77,20 +77,25 @@ def parse_json_object(body: bytes) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-_ISSUES: dict[tuple[str, bytes], list[ValidationIssue]] = {}
+_ISSUES: dict[tuple[str, bytes] | tuple[str, str, bytes], list[ValidationIssue]] = {}
 _ISSUES_MAX = 1024
+#: Documents up to this size are remembered under their own bytes (a dict lookup compares them in full);
+#: larger ones under their SHA-256, so the memory stays bounded (~1024 x 4 KiB).
+_ISSUES_RAW_KEY_MAX = 4096
 
 
 def cached_document_issues(data: Mapping[str, Any], expected_type: str,
                            raw: bytes | None = None) -> list[ValidationIssue]:
-    """:func:`document_issues_of`, remembered by content hash (SHA-256 of ``raw``, the document's bytes, or
-    of its JSON encoding): a badge verified again, or a preloaded document, is not validated again.
-    The list is shared: read it, do not change it."""
+    """:func:`document_issues_of`, remembered by content (``raw``, the document's bytes, or its JSON
+    encoding; up to 4 KiB the bytes themselves are the key, beyond that their SHA-256): a badge verified
+    again, or a preloaded document, is not validated again. The list is shared: read it, do not change it."""
     try:
         content = raw if raw is not None else msgspec.json.encode(data)
     except (TypeError, msgspec.EncodeError):
         return document_issues_of(data, expected_type)
-    key = (expected_type, hashlib.sha256(content).digest())
+    key: tuple[str, bytes] | tuple[str, str, bytes] = (
+        (expected_type, content) if len(content) <= _ISSUES_RAW_KEY_MAX
+        else (expected_type, "sha256", hashlib.sha256(content).digest()))
     issues = _ISSUES.get(key)
     if issues is None:
         issues = document_issues_of(data, expected_type)
@@ -125,7 +130,7 @@ def record_validation(report: VerificationReport, name: str, what: str, issues: 
     return True
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, weakref_slot=True)
 class LinkedDocument:
     """A fetched (or preloaded) document with its validation result and, for keys, the parsed key."""
 
@@ -158,6 +163,8 @@ class Session:
         self._parent: Session | None = None
         #: documents fetched during this verification (and its nested ones), by URL: fetched once
         self.seen: dict[str, Any] = {}
+        #: linked documents this verification took from the document cache, by URL (see ``_chain``)
+        self.cache_hits: dict[str, LinkedDocument] = {}
 
     def child(self, report: VerificationReport) -> Session:
         """A session for a nested document (an endorsement, a status list): its own report, the same
@@ -166,6 +173,7 @@ class Session:
         child.options, child.report, child.fetcher, child.policy = self.options, report, self.fetcher, self.policy
         child.cache, child.deadline, child.fetched = self.cache, self.deadline, self.fetched
         child.depth, child._parent, child.seen = self.depth + 1, self, self.seen
+        child.cache_hits = {}
         return child
 
     def _count(self) -> None:
@@ -199,7 +207,8 @@ class Session:
 
     def linked(self, url: str, expected_type: str, check: str) -> LinkedDocument | None:
         """A linked document (issuer, badge class, key, revocation list): preloaded, cached or fetched."""
-        preloaded = self.options.documents.get(url)
+        documents = self.options.documents
+        preloaded = documents.get(url) if documents else None
         if preloaded is not None:
             doc = self._build(url, dict(preloaded), expected_type, "", "preloaded")
             self.report.ok(check, f"{expected_type} {url} was preloaded", url=url, source="preloaded")
@@ -208,6 +217,7 @@ class Session:
             hit = self.cache.get(self.policy, url)
             if isinstance(hit, LinkedDocument) and hit.kind == expected_type:
                 self.report.ok(check, f"{expected_type} {url} (cached)", url=url, source="cache")
+                self.cache_hits[url] = hit
                 return hit
         res = self.fetch(url, check)
         if res is None:

@@ -13,12 +13,12 @@ from hosting.app.demo import seed_demo
 from hosting.lib.crypto import KeyBox
 from hosting.lib.db import create_engine
 from hosting.lib.urls import PublicUrls
-from hosting.storage.migrate import alembic_config, migrate
+from hosting.storage.migrate import alembic_config, migrate, migration_engine
 
 
-def _run(url: str, fn: Any) -> Any:
+def _run(url: str, fn: Any, *, migrating: bool = False) -> Any:
     async def _go() -> Any:
-        engine = create_engine(url)
+        engine = migration_engine(url) if migrating else create_engine(url)
         try:
             async with engine.begin() as conn:
                 return await conn.run_sync(fn)
@@ -34,7 +34,7 @@ def _downgrade(url: str, revision: str) -> None:
         cfg.attributes["connection"] = sync_conn
         command.downgrade(cfg, revision)
 
-    _run(url, _down)
+    _run(url, _down, migrating=True)  # as migrations run: SQLite's foreign keys checked at COMMIT
 
 
 def test_upgrade_fills_state_updated_at_from_updated_at(tmp_path: Path) -> None:

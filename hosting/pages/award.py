@@ -27,9 +27,8 @@ _PROOFS = {"di": "a Data Integrity proof (eddsa-rdfc-2022)", "jwt": "a VC-JWT (a
 
 def shown_earner_name(assertion: Assertion) -> str | None:
     """The earner's name for the public page: only when the issuer recorded one (``recipient_name``) **and** the
-    earner opted in on acceptance. The opt-in is the column ``recipient_name_shown`` that the acceptance flow
-    (issue #15, part A) adds; until it exists nobody has opted in, so no name is shown."""
-    if not getattr(assertion, "recipient_name_shown", False):
+    earner opted in on acceptance (``recipient_name_shown``, set on the accept page; never the email)."""
+    if not assertion.recipient_name_shown:
         return None
     return assertion.recipient_name or None
 

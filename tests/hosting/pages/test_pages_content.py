@@ -179,7 +179,7 @@ def test_shown_earner_name_needs_the_earners_opt_in(client: Client, urls: Public
 
     rows = store_runner(_rows)
     assert rows.assertion.recipient_name == "Earner Person" and shown_earner_name(rows.assertion) is None
-    rows.assertion.recipient_name_shown = True  # type: ignore[attr-defined]  # the opt-in column of part A
+    rows.assertion.recipient_name_shown = True  # the earner opted in (the accept page sets it)
     assert shown_earner_name(rows.assertion) == "Earner Person"
     page = Page(render_award_page(rows, urls).decode())
     assert page.by_id("earner") and "Awarded to Earner Person" in page.text

@@ -22,7 +22,7 @@ from hosting.lib.errors import Conflict, NotFound, NotPermitted
 from hosting.lib.times import iso
 from hosting.storage.models import Issuer, Role, StaffRole
 
-__all__ = ["StaffController"]
+__all__ = ["StaffController", "refuse_if_last_owner"]
 
 
 def staff_json(row: StaffRole) -> dict[str, Any]:
@@ -50,7 +50,8 @@ async def _member(session: AsyncSession, issuer: Issuer, email: str) -> StaffRol
     return row
 
 
-async def _refuse_if_last_owner(session: AsyncSession, issuer: Issuer, row: StaffRole, action: str) -> None:
+async def refuse_if_last_owner(session: AsyncSession, issuer: Issuer, row: StaffRole, action: str) -> None:
+    """:class:`Conflict` when ``row`` is the issuer's only owner (an issuer keeps at least one)."""
     if row.role != Role.OWNER:
         return
     owners = int(await session.scalar(select(func.count()).select_from(StaffRole).where(
@@ -103,7 +104,7 @@ class StaffController(Controller):
         row = await _member(db_session, issuer, email)
         role = convert(await read_body(request), StaffRoleInput).role
         if role != Role.OWNER:
-            await _refuse_if_last_owner(db_session, issuer, row, "demote")
+            await refuse_if_last_owner(db_session, issuer, row, "demote")
         row.role = role
         await db_session.flush()
         return {"status": "updated", "staff": staff_json(row)}
@@ -114,7 +115,7 @@ class StaffController(Controller):
         """Remove a member's role; the last owner cannot be removed."""
         issuer = await _owned_issuer(db_session, principal, issuer_ref)
         row = await _member(db_session, issuer, email)
-        await _refuse_if_last_owner(db_session, issuer, row, "remove")
+        await refuse_if_last_owner(db_session, issuer, row, "remove")
         body = staff_json(row)
         await db_session.delete(row)
         await db_session.flush()

@@ -6,10 +6,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-import openbadges_core as ob
+from hosting.api.badges.inputs import check_candidate
 from hosting.lib.body import FieldErrors
 from hosting.lib.urls import PublicUrls
-from hosting.public import documents as docs
 from hosting.storage.models import BadgeClass, utcnow
 from hosting.storage.store import Award
 from openbadges_core import ob2
@@ -129,18 +128,12 @@ def badge_fields(data: dict[str, Any], errors: FieldErrors, *, creating: bool) -
     return out
 
 
+_BADGR_NAMES = {"criteria": "criteriaNarrative", "criteria.id": "criteriaUrl", "criteria.narrative": "criteriaNarrative"}
+
+
 def check_badge(candidate: BadgeClass, urls: PublicUrls, errors: FieldErrors) -> None:
-    """The badge class as it would be stored must make a valid public BadgeClass document."""
-    if not candidate.criteria_url and not candidate.criteria_narrative:
-        errors.add("criteriaNarrative", "criteriaUrl or criteriaNarrative is required", None)
-    if errors.details:
-        return
-    try:
-        docs.badge_document(candidate, "probe", urls)
-    except ob.ValidationError as exc:
-        for issue in exc.issues:
-            errors.add({"criteria.id": "criteriaUrl", "criteria.narrative": "criteriaNarrative"}.get(
-                issue.path, issue.path), issue.message, None)
+    """The badge class as it would be stored must make a valid public BadgeClass document (Badgr's names)."""
+    check_candidate(candidate, urls, errors, _BADGR_NAMES)
 
 
 def _recipient(data: dict[str, Any], errors: FieldErrors) -> tuple[str, str, bool] | None:

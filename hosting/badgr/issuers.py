@@ -12,12 +12,13 @@ import secrets
 from typing import Any
 
 from litestar import Controller, Request, Response, delete, get, patch, post, put
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, exists, or_, select
 from sqlalchemy import delete as sql_delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hosting.api.images import prefetch_image, read_image
 from hosting.api.lookup import EDIT_ROLES, find_issuer, not_deleted, require_role
+from hosting.api.staff import refuse_if_last_owner
 from hosting.app.state import HostingState
 from hosting.badgr.auth import BadgrCaller
 from hosting.badgr.envelope import envelope, ok
@@ -70,16 +71,6 @@ def _decode_open_badge_id(value: str, hosting: HostingState) -> str:
 
 def _include_staff(value: str | None) -> bool:
     return (value or "true").lower() not in ("false", "0", "no")
-
-
-async def _refuse_if_last_owner(session: AsyncSession, issuer: Issuer, row: StaffRole, action: str) -> None:
-    if row.role != Role.OWNER:
-        return
-    owners = int(await session.scalar(select(func.count()).select_from(StaffRole).where(
-        StaffRole.issuer_id == issuer.id, StaffRole.role == Role.OWNER)) or 0)
-    if owners <= 1:
-        raise Conflict(f"cannot {action} the last owner of the issuer",
-                       details=[{"field": "role", "message": "last owner", "value": row.email}])
 
 
 class IssuersController(Controller):
@@ -266,7 +257,7 @@ class StaffController(Controller):
         if row is None:
             raise NotFound("no staff member with that email on this issuer")
         if role != Role.OWNER:
-            await _refuse_if_last_owner(db_session, issuer, row, "demote")
+            await refuse_if_last_owner(db_session, issuer, row, "demote")
         row.role = role
         await db_session.flush()
         return await self._staff(db_session, issuer, hosting)
@@ -285,7 +276,7 @@ class StaffController(Controller):
                                                               StaffRole.email == email))
         if row is None:
             raise NotFound("no staff member with that email on this issuer")
-        await _refuse_if_last_owner(db_session, issuer, row, "remove")
+        await refuse_if_last_owner(db_session, issuer, row, "remove")
         await db_session.delete(row)
         await db_session.flush()
         return await self._staff(db_session, issuer, hosting)

@@ -2,6 +2,7 @@
 :class:`~.shapes.BadgeInput`/:class:`~.shapes.BadgePatch`; then the result checked with the library."""
 
 
+from collections.abc import Mapping
 from typing import Any
 
 import msgspec
@@ -121,15 +122,16 @@ def _items(items: list[CriteriaItem]) -> list[dict[str, Any]]:
     return [{"description": i.description, "required": i.required, "note": i.note or None} for i in items]
 
 
-def _library_field(path: str) -> str:
-    """An ``openbadges_core`` issue path as the API field that caused it."""
-    return {"criteria.id": "criteria.url", "criteria": "criteria"}.get(path, path)
+_API_NAMES = {"criteria": "criteria", "criteria.id": "criteria.url", "criteria.narrative": "criteria.narrative"}
 
 
-def check_candidate(candidate: BadgeClass, urls: Any, errors: FieldErrors) -> None:
-    """Rules on the badge class as it would be stored, then its public document built by the library."""
+def check_candidate(candidate: BadgeClass, urls: Any, errors: FieldErrors,
+                    names: Mapping[str, str] = _API_NAMES) -> None:
+    """Rules on the badge class as it would be stored, then its public document built by the library.
+    ``names`` turns the library's issue paths (``criteria``, ``criteria.id``, ``criteria.narrative``) into the
+    calling API's field names."""
     if not candidate.criteria_url and not candidate.criteria_narrative:
-        errors.add("criteria", "needs a url or a narrative (OB 2.0 criteria)", None)
+        errors.add(names["criteria"], "needs a url or a narrative (OB 2.0 criteria)", None)
     if (candidate.time_value is None) != (candidate.time_units is None):
         missing = "timeUnits" if candidate.time_units is None else "timeValue"
         errors.add(missing, "timeValue and timeUnits go together", None)
@@ -139,7 +141,7 @@ def check_candidate(candidate: BadgeClass, urls: Any, errors: FieldErrors) -> No
         docs.badge_document(candidate, "probe", urls)
     except ob.ValidationError as exc:
         for issue in exc.issues:
-            errors.add(_library_field(issue.path), issue.message, None)
+            errors.add(names.get(issue.path, issue.path), issue.message, None)
 
 
 def columns(badge: BadgeClass) -> dict[str, Any]:

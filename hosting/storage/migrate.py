@@ -49,6 +49,27 @@ def _upgrade(sync_conn: Any, url: str, revision: str) -> None:
     command.upgrade(cfg, revision)
 
 
+def _downgrade(sync_conn: Any, url: str, revision: str) -> None:
+    cfg = alembic_config(url)
+    cfg.attributes["connection"] = sync_conn
+    command.downgrade(cfg, revision)
+
+
+async def downgrade_async(url: str, revision: str) -> None:
+    """Undo migrations down to ``revision`` (on the migration engine, as :func:`migrate_async` runs them)."""
+    engine = migration_engine(url)
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(_downgrade, url, revision)
+    finally:
+        await engine.dispose()
+
+
+def downgrade(url: str, revision: str) -> None:
+    """Undo migrations down to ``revision`` (synchronous)."""
+    asyncio.run(downgrade_async(url, revision))
+
+
 def migrate(url: str, revision: str = "head") -> None:
     """Apply migrations up to ``revision`` (synchronous entry point for the CLI and fixtures)."""
     asyncio.run(migrate_async(url, revision))

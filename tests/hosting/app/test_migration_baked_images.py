@@ -12,7 +12,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from alembic import command
 from conftest import BASE_URL, SECRET, _admin, _unavailable, run_store
 from litestar.testing import TestClient
 from sqlalchemy import DateTime, bindparam, inspect, text
@@ -21,7 +20,7 @@ from sqlalchemy.engine import make_url
 import openbadges_core as ob
 from hosting import Settings, create_app
 from hosting.app.demo import seed_demo
-from hosting.storage.migrate import alembic_config, migrate, migration_engine
+from hosting.storage.migrate import downgrade, migrate, migration_engine
 from hosting.storage.store import HostingStore
 
 BEFORE = "0008_earners"
@@ -59,15 +58,6 @@ def _run(url: str, fn: Any) -> Any:
     return asyncio.run(_go())
 
 
-def _downgrade(url: str, revision: str) -> None:
-    def _do(sync_conn: Any) -> None:
-        cfg = alembic_config(url)
-        cfg.attributes["connection"] = sync_conn
-        command.downgrade(cfg, revision)
-
-    _run(url, _do)
-
-
 def _columns(url: str, table: str) -> set[str]:
     return set(_run(url, lambda c: {col["name"] for col in inspect(c).get_columns(table)}))
 
@@ -76,7 +66,7 @@ def test_stored_baked_images_are_dropped_and_baking_still_works(fresh_url: str) 
     settings = Settings(database_url=fresh_url, base_url=BASE_URL, secret_key=SECRET, access_log=False)
     migrate(fresh_url)
     demo = run_store(settings, lambda store: seed_demo(store.session, store.urls, store.keybox))
-    _downgrade(fresh_url, BEFORE)
+    downgrade(fresh_url, BEFORE)
     assert "baked_image_id" in _columns(fresh_url, "assertions")
 
     def _store_a_baked_image(c: Any) -> tuple[int, int]:  # what the old public GET wrote
@@ -106,7 +96,7 @@ def test_stored_baked_images_are_dropped_and_baking_still_works(fresh_url: str) 
     assert image.status_code == 200 and image.headers["content-type"] == "image/png"
     assert ob.unbake(image.content).payload == document.text
 
-    _downgrade(fresh_url, BEFORE)  # and back: the columns return, empty
+    downgrade(fresh_url, BEFORE)  # and back: the columns return, empty
     assert "source_etag" in _columns(fresh_url, "images")
     assert _run(fresh_url, lambda c: c.execute(
         text("SELECT count(*) FROM assertions WHERE baked_image_id IS NOT NULL")).scalar_one()) == 0

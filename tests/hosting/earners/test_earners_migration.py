@@ -6,19 +6,18 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from alembic import command
 from sqlalchemy import text
 
 from hosting.app.demo import seed_demo
 from hosting.lib.crypto import KeyBox
 from hosting.lib.db import create_engine
 from hosting.lib.urls import PublicUrls
-from hosting.storage.migrate import alembic_config, migrate, migration_engine
+from hosting.storage.migrate import downgrade, migrate
 
 
-def _run(url: str, fn: Any, *, migrating: bool = False) -> Any:
+def _run(url: str, fn: Any) -> Any:
     async def _go() -> Any:
-        engine = migration_engine(url) if migrating else create_engine(url)
+        engine = create_engine(url)
         try:
             async with engine.begin() as conn:
                 return await conn.run_sync(fn)
@@ -26,15 +25,6 @@ def _run(url: str, fn: Any, *, migrating: bool = False) -> Any:
             await engine.dispose()
 
     return asyncio.run(_go())
-
-
-def _downgrade(url: str, revision: str) -> None:
-    def _down(sync_conn: Any) -> None:
-        cfg = alembic_config(url)
-        cfg.attributes["connection"] = sync_conn
-        command.downgrade(cfg, revision)
-
-    _run(url, _down, migrating=True)  # as migrations run: SQLite's foreign keys checked at COMMIT
 
 
 def test_upgrade_fills_state_updated_at_from_updated_at(tmp_path: Path) -> None:
@@ -53,7 +43,7 @@ def test_upgrade_fills_state_updated_at_from_updated_at(tmp_path: Path) -> None:
             await engine.dispose()
 
     asyncio.run(_seed())
-    _downgrade(url, "0007_users_oauth")
+    downgrade(url, "0007_users_oauth")
     _run(url, lambda c: c.execute(text("UPDATE assertions SET updated_at = '2026-02-03 04:05:06.000000'")))
     migrate(url)
     rows = _run(url, lambda c: c.execute(text(

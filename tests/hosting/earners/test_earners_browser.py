@@ -1,18 +1,20 @@
-"""The earner pages in headless Chromium (Playwright): at 360 px wide, without JavaScript, accept a pending badge
-and claim one with a code by really submitting the forms; no console errors, no request leaving the server's
-origin, no horizontal scrolling, and no serious or critical axe-core violations. Screenshots go to
-``test-artifacts/``. Skips when Chromium or Playwright is missing (fails with ``OPENBADGES_REQUIRE_CHROMIUM=1``)."""
+"""The earner pages in headless Chromium through the shared harness (``tests/hosting/_browser.py``), at 1000 px and
+360 px: the pending-accept page, accepting with "show my name" ticked (then the now public badge page shows the
+name), the used link's 410 page, the claim page, claiming with an email, a used code's 410 page and an unknown
+code's 404 page — forms really submitted, screenshots in ``test-artifacts/``, no console error, no request leaving
+the origin, no serious or critical axe-core violation. The other page kinds (active, revoked, expired, signed,
+OB 3.0, issuer, badge class, 404) are in ``tests/hosting/pages/test_pages_browser.py``."""
 
 from __future__ import annotations
 
 import asyncio
-import os
-import shutil
 from collections.abc import Iterator
-from pathlib import Path
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from _browser import DESKTOP, PHONE, Chrome, assert_clean, chrome_fixture, chromium_path  # noqa: F401 - fixture
 from _hosting_live import SECRET, LiveServer, live_server
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -26,135 +28,107 @@ from hosting.storage.store import Award, HostingStore
 
 pytestmark = pytest.mark.browser
 
-ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"
-CODE = "BROWSER-CLAIM-1"
+VIEWPORTS = {"desktop": DESKTOP, "phone": PHONE}
 
 
-def _chromium() -> str:
-    found = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
-    try:
-        import axe_playwright_python  # noqa: F401
-        import playwright  # noqa: F401
-    except ImportError:
-        found = None
-    if found is None:
-        if os.environ.get("OPENBADGES_REQUIRE_CHROMIUM") == "1":
-            pytest.fail("headless Chromium and Playwright required (OPENBADGES_REQUIRE_CHROMIUM=1)")
-        pytest.skip("headless Chromium or Playwright (with axe-playwright-python) not installed")
-    return found
+@dataclass(frozen=True)
+class Offer:
+    """What one viewport's test works on: a pending award's accept token and public id, and a single-use code."""
+
+    token: str
+    public_id: str
+    code: str
+    ada: str  # the pending award's recipient
+    grace: str  # who claims with the code
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, str]]:
-    _chromium()
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, dict[str, Offer]]]:
+    chromium_path()
     with live_server(tmp_path_factory.mktemp("earners-browser")) as srv:
 
-        async def _seed() -> str:
+        async def _seed() -> dict[str, Offer]:
             engine = create_engine(srv.database_url)
             try:
                 async with async_sessionmaker(engine, expire_on_commit=False)() as session:
                     store = HostingStore(session, srv.urls, KeyBox(SECRET))
                     badge = await session.scalar(select(BadgeClass).where(BadgeClass.public_id == srv.demo.badge_png))
                     assert badge is not None
-                    (pending,) = await store.award(badge, [Award(recipient="ada.browser@example.org", acceptance="earner",
-                                                                 recipient_name="Ada Lovelace")])
-                    made = await AcceptLinks(SECRET).create(session, [pending.id])
-                    await create_codes(session, badge, [CODE], multiuse=False, expires=None)
+                    offers = {}
+                    for view in VIEWPORTS:
+                        ada = f"ada.{view}@example.org"
+                        (pending,) = await store.award(badge, [Award(recipient=ada, acceptance="earner",
+                                                                     recipient_name="Ada Lovelace")])
+                        made = await AcceptLinks(SECRET).create(session, [pending.id])
+                        code = f"BROWSER-CLAIM-{view.upper()}"
+                        await create_codes(session, badge, [code], multiuse=False, expires=None)
+                        offers[view] = Offer(made[pending.id].token, pending.public_id, code, ada,
+                                             f"grace.{view}@example.org")
                     await session.commit()
-                    return made[pending.id].token
+                    return offers
             finally:
                 await engine.dispose()
 
         yield srv, asyncio.run(_seed())
 
 
-class _Watch:
-    """Console errors and requests of one page."""
-
-    def __init__(self, page: Any, origin: str) -> None:
-        self.errors: list[tuple[str, str]] = []  # (message, url)
-        self.foreign: list[str] = []
-        page.on("console", lambda m: self.errors.append((m.text, m.location.get("url", "")))
-                if m.type == "error" else None)
-        page.on("pageerror", lambda e: self.errors.append((str(e), "")))
-        page.on("request", lambda r: None if r.url.startswith((origin, "data:")) else self.foreign.append(r.url))
-
-
-def _check(page: Any, axe_page: Any, name: str) -> None:
-    """Screenshot ``page`` (JavaScript off), check its layout and landmarks, then run axe-core on the same HTML in
-    ``axe_page`` (axe needs JavaScript; the pages have none of their own)."""
-    from axe_playwright_python.sync_playwright import Axe
-
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"earners-{name}.png"), full_page=True)
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), f"{name}: scrolls sideways"
-    assert page.locator("main").count() == 1 and page.locator("html").get_attribute("lang") == "en"
-    for img in page.locator("img").all():
-        assert img.get_attribute("alt"), f"{name}: an image without alt text"
-    axe_page.set_content(page.content())
-    violations = Axe().run(axe_page).response["violations"]
-    serious = [(v["id"], v["impact"]) for v in violations if v["impact"] in ("serious", "critical")]
-    assert serious == [], f"{name}: {serious}"
-
-
-def test_accept_and_claim_in_a_real_browser(server: tuple[LiveServer, str]) -> None:
-    from playwright.sync_api import sync_playwright
-
-    srv, token = server
-    origin = srv.base_url
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=_chromium(), args=["--no-sandbox"])
-        try:
-            context = browser.new_context(viewport={"width": 360, "height": 740}, java_script_enabled=False)
-            page = context.new_page()
-            page.set_default_timeout(15_000)
-            watch = _Watch(page, origin)
-            axe_page = browser.new_context(viewport={"width": 360, "height": 740}).new_page()
-            axe_page.set_default_timeout(15_000)
-
-            res = page.goto(f"{origin}/accept/{token}")
-            assert res is not None and res.status == 200
-            heading = page.get_by_role("heading", level=1).inner_text()
-            assert "Demo Academy" in heading and "Python Basics" in heading
-            assert page.locator('img[alt]').first.evaluate("i => i.naturalWidth") > 0  # the badge image loaded
-            _check(page, axe_page, "accept")
-            page.get_by_label("Show my name").check()
-            page.get_by_role("button", name="Accept").click()
-            assert "You accepted" in page.content()
-            _check(page, axe_page, "accepted")
-
-            res = page.goto(f"{origin}/accept/{token}")  # the link is used up
-            assert res is not None and res.status == 410
-            _check(page, axe_page, "accept-used")
-
-            res = page.goto(f"{origin}/claim/{CODE}")
-            assert res is not None and res.status == 200
-            _check(page, axe_page, "claim")
-            page.get_by_label("Your email address").fill("grace.browser@example.org")
-            page.get_by_role("button", name="Claim badge").click()
-            assert "You claimed" in page.content()
-            _check(page, axe_page, "claimed")
-
-            res = page.goto(f"{origin}/claim/NO-SUCH-CODE")
-            assert res is not None and res.status == 404
-            _check(page, axe_page, "claim-unknown")
-
-            # Chromium logs the error pages' own 410/404 status; nothing else may fail.
-            expected = {f"{origin}/accept/{token}", f"{origin}/claim/NO-SUCH-CODE"}
-            assert [e for e in watch.errors if e[1] not in expected] == []
-            assert len(watch.errors) == 2 and watch.foreign == []
-        finally:
-            browser.close()
-
-    async def _states() -> dict[str, Any]:
+def _states(srv: LiveServer, emails: list[str]) -> dict[str, tuple[str, bool]]:
+    async def _read() -> dict[str, tuple[str, bool]]:
         engine = create_engine(srv.database_url)
         try:
             async with engine.connect() as conn:
                 rows = await conn.execute(select(Assertion.recipient_plaintext, Assertion.state,
-                                                 Assertion.recipient_name_shown).where(
-                    Assertion.recipient_plaintext.in_(["ada.browser@example.org", "grace.browser@example.org"])))
+                                                 Assertion.recipient_name_shown)
+                                          .where(Assertion.recipient_plaintext.in_(emails)))
                 return {r[0]: (r[1], r[2]) for r in rows}
         finally:
             await engine.dispose()
 
-    assert asyncio.run(_states()) == {"ada.browser@example.org": ("active", True), "grace.browser@example.org": ("active", False)}
+    with ThreadPoolExecutor(1) as pool:  # Playwright's sync API keeps an event loop running in this thread
+        return pool.submit(asyncio.run, _read()).result()
+
+
+def _accept_showing_name(page: Any) -> None:
+    page.get_by_label("Show my name").check()
+    page.get_by_role("button", name="Accept").click()
+
+
+@pytest.mark.parametrize("view", list(VIEWPORTS))
+def test_accept_a_pending_badge_showing_the_name(server: tuple[LiveServer, dict[str, Offer]], chrome: Chrome,
+                                                 view: str) -> None:
+    srv, offers = server
+    offer, origin = offers[view], srv.base_url
+    accept_url = f"{origin}/accept/{offer.token}"
+    public = srv.urls.assertion(offer.public_id)
+    with chrome.tab(origin=origin, viewport=VIEWPORTS[view]) as tab:
+        assert_clean(tab.open(public, f"earners-pending-public-{view}", expect_status=404), origin, status=404,
+                     visible="Not found", focus=False)  # not published while pending
+        page = tab.open(accept_url, f"earners-accept-{view}")
+        assert_clean(page, origin, visible="Show my name (Ada Lovelace) on the badge page")
+        assert "Demo Academy offers you the badge “Python Basics”" in page.text and offer.ada not in page.text
+        done = tab.submit(f"earners-accepted-{view}", _accept_showing_name)
+        assert_clean(done, origin, visible="You accepted")
+        shared = tab.open(public, f"earners-accepted-public-{view}")
+        assert_clean(shared, origin, visible="Awarded to Ada Lovelace")
+        assert offer.ada not in shared.text  # the name, never the email
+        assert_clean(tab.open(accept_url, f"earners-accept-used-{view}", expect_status=410), origin, status=410,
+                     focus=False)
+    assert _states(srv, [offer.ada]) == {offer.ada: ("active", True)}
+
+
+@pytest.mark.parametrize("view", list(VIEWPORTS))
+def test_claim_a_badge_with_a_code(server: tuple[LiveServer, dict[str, Offer]], chrome: Chrome, view: str) -> None:
+    srv, offers = server
+    offer, origin = offers[view], srv.base_url
+    claim_url = f"{origin}/claim/{offer.code}"
+    with chrome.tab(origin=origin, viewport=VIEWPORTS[view]) as tab:
+        assert_clean(tab.open(claim_url, f"earners-claim-{view}"), origin, visible="Claim the badge “Python Basics”")
+        tab.page.get_by_label("Your email address").fill(offer.grace)
+        done = tab.submit(f"earners-claimed-{view}",
+                          lambda page: page.get_by_role("button", name="Claim badge").click())
+        assert_clean(done, origin, status=201, visible="You claimed")  # a badge was created
+        assert_clean(tab.open(claim_url, f"earners-claim-used-{view}", expect_status=410), origin, status=410,
+                     focus=False)
+        assert_clean(tab.open(f"{origin}/claim/NO-SUCH-CODE", f"earners-claim-unknown-{view}", expect_status=404),
+                     origin, status=404, focus=False)
+    assert _states(srv, [offer.grace]) == {offer.grace: ("active", False)}

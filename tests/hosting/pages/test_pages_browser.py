@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from _browser import DESKTOP, PHONE, Chrome, browser, chromium_path
+from _browser import DESKTOP, PHONE, Chrome, assert_clean, chrome_fixture, chromium_path  # noqa: F401 - fixture
 from _hosting_live import LiveServer, live_server
 
 pytestmark = pytest.mark.browser
@@ -18,12 +18,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     chromium_path()
     with live_server(tmp_path_factory.mktemp("pages-browser")) as srv:
         yield srv
-
-
-@pytest.fixture(scope="module")
-def chrome() -> Iterator[Chrome]:
-    with browser() as c:
-        yield c
 
 
 # kind -> (url builder, expected status, text that must be visible)
@@ -48,20 +42,8 @@ def test_page_renders_cleanly_and_accessibly(server: LiveServer, chrome: Chrome,
     url = build(server)
     view = DESKTOP if viewport == "desktop" else PHONE
     visit = chrome.visit(url, f"{kind}-{viewport}", origin=server.base_url, viewport=view, expect_status=status)
-    assert visit.status == status
-    assert visible in visit.text, visit.text[:500]
-    assert visit.screenshot.is_file() and visit.screenshot.stat().st_size > 1000
-    assert not visit.blocked, f"requests left the origin: {visit.blocked}"
-    assert not visit.console_errors, visit.console_errors
-    assert visit.axe_engine.startswith("axe-core 4"), "axe-core did not run in the page"
-    assert not visit.serious_violations, "\n".join(visit.serious_violations)
-    for image in visit.images:  # every image loaded from this server and has a text alternative attribute
-        assert image["complete"] and image["width"] > 0, image
-        assert image["alt"] is not None, image
-        assert image["src"].startswith(server.base_url), image
-    assert visit.scroll_width <= visit.viewport_width, f"scrolls sideways at {visit.viewport_width}px"
-    if kind != "not-found":  # the error page has no link; every other page's first link shows its focus
-        assert visit.focus_outline.startswith("3px solid"), visit.focus_outline
+    # the error page has no link; every other page's first link shows its focus
+    assert_clean(visit, server.base_url, status=status, visible=visible, focus=kind != "not-found")
 
 
 def test_share_and_linkedin_links_are_plain_links_that_load_nothing(server: LiveServer, chrome: Chrome) -> None:

@@ -39,7 +39,7 @@ def team(settings: Settings, mail: tuple[RecordingHandler, TestClient[Any]]) -> 
 def _arrives(settings: Settings, smtp: RecordingHandler, address: str, count: int = 1) -> list[Any]:
     """Wait for ``count`` mails to ``address`` and for the sender to record them sent (so that the next
     test's writes do not race the sender's commit)."""
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 30  # generous: a loaded machine delays the sender, a pass costs no wait
     while len(smtp.to(address)) < count or _unsent(settings, address):
         assert time.monotonic() < deadline, f"no mail for {address}"
         time.sleep(0.02)

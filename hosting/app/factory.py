@@ -85,7 +85,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
                                     cache_entries=settings.public_cache_entries)
         # Changes committed by other processes evict this one's cache within 1 s (hosting/public/invalidation.py).
         invalidation.append(Invalidation(engine, settings.database_url, state.reader))
-        invalidation[-1].start()
+
+    async def _start_invalidation(app: Litestar) -> None:
+        for signal in invalidation:
+            await signal.start()
 
     async def _on_shutdown(app: Litestar) -> None:
         while invalidation:
@@ -107,7 +110,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                         badgr_router(), *oauth_routers(settings), earner_router(settings)],
         # The request's unit of work: committed before the response is sent (hosting/app/transaction.py).
         dependencies={"db_session": Provide(provide_db_session)},
-        on_startup=[_on_startup, *([notifier.start] if notifier else [])],
+        on_startup=[_on_startup, _start_invalidation, *([notifier.start] if notifier else [])],
         on_shutdown=[*([notifier.stop] if notifier else []), _on_shutdown],
         exception_handlers=exception_handlers,
         middleware=middleware,

@@ -37,6 +37,7 @@ POLL_SECONDS = 0.15  # SQLite: how often each process reads the counter
 FRESH_SECONDS = 0.6  # SQLite: the cache is served only this long after the last successful poll
 _MAX_IDS = 100  # more changed ids in one transaction: one "*" (clear everything) instead
 _PING_SECONDS = 5.0  # PostgreSQL: how often the listener checks its connection is alive
+_START_SECONDS = 2.0  # how long start-up waits for the first poll or LISTEN
 _BACKOFF = (0.1, 5.0)  # PostgreSQL: reconnect delay, first and largest
 
 _BUMP = text("UPDATE public_changes SET version = version + 1 WHERE id = 1")
@@ -75,6 +76,7 @@ class Invalidation:
         self._listening = False  # PostgreSQL: the listener connection is up and LISTENing
         self._polled_at = float("-inf")  # SQLite: when the counter was last read
         self._version: int | None = None
+        self._ready = asyncio.Event()  # the first poll succeeded, or the listener LISTENs
 
     @property
     def backend(self) -> str:
@@ -88,7 +90,9 @@ class Invalidation:
             return time.monotonic() - self._polled_at < FRESH_SECONDS
         return False  # no shared signal for this backend: never serve a possibly stale answer
 
-    def start(self) -> None:
+    async def start(self, *, ready_within: float = _START_SECONDS) -> None:
+        """Start listening (polling), waiting up to ``ready_within`` for the first success so the process
+        starts with a usable cache; a database not up yet is retried in the background meanwhile."""
         self._reader.set_cache_guard(self.cache_usable)
         if self._reader.cache_seconds <= 0:
             return  # no cache, nothing to invalidate
@@ -97,6 +101,10 @@ class Invalidation:
             self._task = loop.create_task(self._listen_forever(), name="openbadges-public-listener")
         elif self.backend == "sqlite":
             self._task = loop.create_task(self._poll_forever(), name="openbadges-public-poller")
+        else:
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._ready.wait(), ready_within)
 
     async def stop(self) -> None:
         task, self._task = self._task, None
@@ -116,6 +124,7 @@ class Invalidation:
                     self._reader.forget()  # another process committed a public change
                 self._version = version
                 self._polled_at = time.monotonic()
+                self._ready.set()
             except Exception as exc:  # noqa: BLE001 - the database is away: the reader reads through meanwhile
                 _log.debug("public cache poll failed: %s: %s", type(exc).__name__, exc)
             await asyncio.sleep(POLL_SECONDS)
@@ -139,6 +148,7 @@ class Invalidation:
                 await conn.add_listener(CHANNEL, self._on_notify)
                 self._reader.forget()  # anything may have changed while nobody listened
                 self._listening = True
+                self._ready.set()
                 _log.info("public cache: listening on %s", CHANNEL)
                 delay = _BACKOFF[0]
                 while not lost.is_set():

@@ -45,7 +45,7 @@ def test_a_committed_change_evicts_and_a_lost_signal_reads_through(database_url:
         other = create_engine(database_url)  # "another process": its own engine and pool
         reader = _Spy(async_sessionmaker(engine), PublicUrls("https://badges.example.org"), cache_seconds=60)
         inv = Invalidation(engine, database_url, reader)
-        inv.start()
+        await inv.start()
         try:
             await _until(inv.cache_usable, 5, "usable")
             reader.forgotten.clear()

@@ -171,11 +171,12 @@ def test_revoke_and_replace_reach_the_other_process_within_a_second(setup: Setup
 
         res = _post(a, setup, f"{demo.active}/revoke", {"reason": "issued in error", "notify": False})
         assert res.status_code == 200, res.text
-        _until(b, demo.active, 410)
+        revoked_after = _until(b, demo.active, 410)
 
         res = _post(a, setup, f"{demo.svg_assertion}/replace", {"notify": False})
         assert res.status_code == 201, res.text
-        _until(b, demo.svg_assertion, 301)
+        replaced_after = _until(b, demo.svg_assertion, 301)
+        print(f"B saw the revoke after {revoked_after:.3f}s, the replace after {replaced_after:.3f}s")
         location = _get(b, demo.svg_assertion).headers["location"]
         assert demo.svg_assertion not in location and location.startswith(BASE + "/public/assertions/")
         # and A (the in-process path) at once

@@ -171,7 +171,8 @@ def app_from_env() -> object:
 def _run_in_session(fn: Callable[[AsyncSession], Awaitable[T]]) -> T:
     from sqlalchemy.ext.asyncio import async_sessionmaker
 
-    from hosting.lib.db import create_engine
+    from hosting.lib.db import create_engine, take_public_changes
+    from hosting.public.invalidation import announce_public_changes
 
     settings = _settings()
 
@@ -180,6 +181,8 @@ def _run_in_session(fn: Callable[[AsyncSession], Awaitable[T]]) -> T:
         try:
             async with async_sessionmaker(engine, expire_on_commit=False)() as session:
                 result = await fn(session)
+                # a command that changes public answers: the running servers evict them (on COMMIT)
+                await announce_public_changes(session, take_public_changes(session))
                 await session.commit()
                 return result
         finally:

@@ -43,6 +43,7 @@ from hosting.notify.outbox import NotificationWorker
 from hosting.oauth.controllers import oauth_routers
 from hosting.ob3.controllers import Ob3PublicController
 from hosting.public.controllers import PublicController
+from hosting.public.invalidation import Invalidation
 from hosting.public.service import PublicReader
 
 __all__ = ["create_app"]
@@ -66,6 +67,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     state = HostingState(settings=settings, urls=PublicUrls(settings.base_url), keybox=KeyBox(settings.secret_key))
 
+    invalidation: list[Invalidation] = []
+
     def _on_startup(app: Litestar) -> None:
         # The engine (pool sizes and timeouts per backend: hosting/lib/db.py). A SQLite file is opened mode=rw:
         # a missing file is reported here and answered 503, never replaced by a new empty database.
@@ -80,8 +83,16 @@ def create_app(settings: Settings | None = None) -> Litestar:
         state.reader = PublicReader(state.sessionmaker, state.urls,
                                     cache_seconds=settings.public_cache_seconds,
                                     cache_entries=settings.public_cache_entries)
+        # Changes committed by other processes evict this one's cache within 1 s (hosting/public/invalidation.py).
+        invalidation.append(Invalidation(engine, settings.database_url, state.reader))
+
+    async def _start_invalidation(app: Litestar) -> None:
+        for signal in invalidation:
+            await signal.start()
 
     async def _on_shutdown(app: Litestar) -> None:
+        while invalidation:
+            await invalidation.pop().stop()
         if state.engine is not None:
             await state.engine.dispose()
 
@@ -99,7 +110,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                         badgr_router(), *oauth_routers(settings), earner_router(settings)],
         # The request's unit of work: committed before the response is sent (hosting/app/transaction.py).
         dependencies={"db_session": Provide(provide_db_session)},
-        on_startup=[_on_startup, *([notifier.start] if notifier else [])],
+        on_startup=[_on_startup, _start_invalidation, *([notifier.start] if notifier else [])],
         on_shutdown=[*([notifier.stop] if notifier else []), _on_shutdown],
         exception_handlers=exception_handlers,
         middleware=middleware,

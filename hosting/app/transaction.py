@@ -2,7 +2,8 @@
 sent. A failed COMMIT fails the request (503 when the database is unavailable, else 500), logged with its cause:
 a client is never told that a write succeeded when it was lost. The public answers the unit of work changed
 (:func:`hosting.lib.db.note_public_change`) are evicted from the in-process public cache after the COMMIT and
-before the response: a client told "done" reads the new state."""
+before the response: a client told "done" reads the new state. The same transaction tells the other processes
+(``NOTIFY`` on PostgreSQL, a counter on SQLite: :mod:`hosting.public.invalidation`), which evict within 1 s."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hosting.app.state import hosting_state
 from hosting.lib.db import is_unavailable_error, take_public_changes
 from hosting.lib.errors import Unavailable
+from hosting.public.invalidation import announce_public_changes
 
 __all__ = ["SessionScopeMiddleware", "provide_db_session"]
 
@@ -45,6 +47,7 @@ async def provide_db_session(request: Request[Any, Any, Any]) -> AsyncIterator[A
             raise
         changed = take_public_changes(session)
         try:
+            await announce_public_changes(session, changed)  # to the other processes, delivered on COMMIT
             await session.commit()
         except Exception as exc:
             _log.error("COMMIT failed on %s %s: %s: %s", request.method, request.url.path,

@@ -106,6 +106,16 @@ class PublicReader:
         self._cleared_at = 0
         self._forgotten: dict[str, int] = {}
         self._reads = 0
+        self._guard: Callable[[], bool] | None = None
+
+    @property
+    def cache_seconds(self) -> float:
+        return self._cache_seconds
+
+    def set_cache_guard(self, guard: Callable[[], bool] | None) -> None:
+        """``guard()`` false: answer from the database, not the cache (the signal that tells this process about
+        other processes' changes is down: :mod:`hosting.public.invalidation`)."""
+        self._guard = guard
 
     def forget(self, public_id: str | None = None) -> None:
         """Drop one (or every) assertion from the in-process cache, and keep reads already in flight from
@@ -137,14 +147,15 @@ class PublicReader:
     # --- assertions -------------------------------------------------------------------------------------
     async def assertion(self, public_id: str) -> Served | Redirect | Revoked:
         """The assertion's state, from a short-lived in-process cache when it is enabled
-        (``OPENBADGES_PUBLIC_CACHE_SECONDS``; a change made by another process shows within that time).
+        (``OPENBADGES_PUBLIC_CACHE_SECONDS``; a change committed by another process evicts it within 1 s:
+        :mod:`hosting.public.invalidation`).
 
         An entry past its time is still answered while one background task re-reads the stale entries in
         batches (stale-while-revalidate, at most one extra period), so hot assertions never wait for the
         database.
         """
         ttl = self._cache_seconds
-        if ttl <= 0:
+        if ttl <= 0 or (self._guard is not None and not self._guard()):
             return await self._assertion(public_id)
         now = time.monotonic()
         hit = self._cache.get(public_id)

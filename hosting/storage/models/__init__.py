@@ -2,7 +2,7 @@
 
 ``hosted``: issuers, badge classes, assertions, keys, images; ``api``: API tokens, staff roles, deleted issuers;
 ``outbox``: the notification outbox; ``accounts``: users and the OAuth2 server's clients, tokens and codes;
-``earners``: accept tokens and claim codes.
+``earners``: accept tokens and claim codes; ``signals``: the ``public_changes`` counter (cache invalidation).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from hosting.storage.models.hosted import (
     StoredImage,
 )
 from hosting.storage.models.outbox import NotificationKind, OutboxMessage, OutboxStatus
+from hosting.storage.models.signals import PublicChanges
 
 __all__ = [
     "NAMING",
@@ -43,6 +44,7 @@ __all__ = [
     "OAuthToken",
     "OutboxMessage",
     "OutboxStatus",
+    "PublicChanges",
     "Renderable",
     "Role",
     "SigningKey",

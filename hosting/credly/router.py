@@ -1,0 +1,22 @@
+"""The Credly (Acclaim) API (``/v1/organizations``): one :class:`~litestar.Router` with its own auth dependency
+(HTTP Basic with an API token, :mod:`hosting.credly.auth`) and its own exception handlers (Credly's envelope,
+:mod:`hosting.credly.envelope`); the services are ``/v1``'s (store, lookups, state machine, outbox, accept links).
+Its path shares the ``/v1`` prefix with the native API, whose routes start ``/v1/issuers`` and never collide."""
+
+from __future__ import annotations
+
+from litestar import Router
+from litestar.di import Provide
+
+from hosting.api.deps import DEPENDENCIES
+from hosting.credly import badges
+from hosting.credly.auth import provide_credly_principal
+from hosting.credly.envelope import exception_handlers
+
+__all__ = ["credly_router"]
+
+def credly_router() -> Router:
+    """The ``/v1/organizations`` router (a new one per app)."""
+    dependencies = {**DEPENDENCIES, "principal": Provide(provide_credly_principal)}
+    return Router(path="/v1/organizations", route_handlers=[*badges.ROUTE_HANDLERS], dependencies=dependencies,
+                  exception_handlers=exception_handlers, tags=["credly"])

@@ -9,6 +9,7 @@ import binascii
 from typing import Any
 
 from litestar import Request
+from litestar.di import NamedDependency
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -37,7 +38,8 @@ def _basic_token(header: str) -> str:
     return token
 
 
-async def provide_credly_principal(request: Request[Any, Any, Any], db_session: AsyncSession) -> Principal:
+async def provide_credly_principal(request: Request[Any, Any, Any],
+                                  db_session: NamedDependency[AsyncSession]) -> Principal:
     """Litestar dependency: 401 without a valid, unexpired, unrevoked token; 403 without the route's scope."""
     token = _basic_token(request.headers.get("authorization", ""))
     with immediate_transactions(False):  # a plain read, ended before the handler's (writing) transaction

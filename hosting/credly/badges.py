@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from litestar import Controller, Request, Response, delete, get, post, put
+from litestar.di import NamedDependency
 from litestar.params import FromPath
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,6 +34,11 @@ from hosting.storage.store import Award, AwardRefused, HostingStore
 __all__ = ["ROUTE_HANDLERS"]
 
 PER_PAGE = 50
+# The injected values, named explicitly (Litestar 3 drops inferred dependencies)
+Db = NamedDependency[AsyncSession]
+Caller = NamedDependency[Principal]
+Hosting = NamedDependency[HostingState]
+Store = NamedDependency[HostingStore]
 _STATES = {"pending": (AssertionState.PENDING,), "accepted": (AssertionState.ACTIVE,),
            "rejected": (AssertionState.REJECTED,), "revoked": (AssertionState.REVOKED, AssertionState.REPLACED)}
 _SORTS = {"issued_at": Assertion.issued_on, "created_at": Assertion.created_at,
@@ -51,7 +57,8 @@ def _invalid(errors: FieldErrors, message: str = "Validation failed", index: int
 
 
 async def _view(session: AsyncSession, hosting: HostingState, assertion: Assertion, issuer: Issuer,
-                badge: BadgeClass | None = None, token: str | None = None) -> dict[str, Any]:
+                badge: BadgeClass | None = None, token: str | None = None,
+                names: tuple[str, str] | None = None) -> dict[str, Any]:
     if badge is None:
         badge = await session.get_one(BadgeClass, assertion.badge_class_id)
     if token is None and assertion.state == AssertionState.PENDING:
@@ -61,7 +68,7 @@ async def _view(session: AsyncSession, hosting: HostingState, assertion: Asserti
         replaced_by = await session.scalar(select(Assertion.public_id).where(Assertion.id == assertion.replaced_by_id))
     accept = hosting.urls.accept(token) if token and assertion.state == AssertionState.PENDING else None
     return badge_json(assertion, badge=badge, issuer=issuer, urls=hosting.urls, accept_url=accept,
-                      replaced_by=replaced_by)
+                      replaced_by=replaced_by, names=names)
 
 
 async def _find(session: AsyncSession, issuer: Issuer, badge_id: str) -> Assertion:
@@ -158,15 +165,15 @@ class BadgesController(Controller):
     opt = {"write_scope": "assertion:write"}  # noqa: RUF012 - reads need issuer:read
 
     @post("/", status_code=201)
-    async def issue(self, request: Request[Any, Any, Any], db_session: AsyncSession, principal: Principal,
-                    hosting: HostingState, store: HostingStore,
+    async def issue(self, request: Request[Any, Any, Any], db_session: Db, principal: Caller,
+                    hosting: Hosting, store: Store,
                     organization_id: FromPath[str]) -> Response[Any]:
         """Issue a badge (Credly's fields); 201 with ``Location``. It is ``pending`` until the earner accepts
         it through ``accept_badge_url``; 422 with Credly's error shape on invalid fields or duplicates."""
         issuer, role = await find_issuer(db_session, principal, organization_id)
         require_role(principal, role, ISSUE_ROLES, "issuing")
         errors = FieldErrors()
-        award, template, notify = award_from(await read_body(request), errors, earner_accepts=True)
+        award, template, notify, names = award_from(await read_body(request), errors, earner_accepts=True)
         if errors.details or award is None:
             raise _invalid(errors)
         badge = await _template(db_session, issuer, template)
@@ -176,12 +183,12 @@ class BadgesController(Controller):
             kind, extra = notification_of(assertion, made)
             await queue_notification(db_session, kind, assertion, badge=badge, issuer=issuer, extra=extra)
         link = made.get(assertion.id)
-        body = await _view(db_session, hosting, assertion, issuer, badge, link.token if link else None)
+        body = await _view(db_session, hosting, assertion, issuer, badge, link.token if link else None, names)
         return ok(body, status=201, headers={"location": body["badge_url"]})
 
     @get("/")
-    async def list_badges(self, request: Request[Any, Any, Any], db_session: AsyncSession, principal: Principal,
-                          hosting: HostingState, organization_id: FromPath[str]) -> Response[Any]:
+    async def list_badges(self, request: Request[Any, Any, Any], db_session: Db, principal: Caller,
+                          hosting: Hosting, organization_id: FromPath[str]) -> Response[Any]:
         """Get Issued Badges: ``filter`` (``key::value|…``), ``sort`` (``key|-key``), ``page`` (50 a page)."""
         issuer, _ = await find_issuer(db_session, principal, organization_id)
         params = request.query_params
@@ -214,14 +221,14 @@ class BadgesController(Controller):
                                   "next_page_url": at(page + 1) if page < pages else None})
 
     @get("/{badge_id:str}")
-    async def get_badge(self, db_session: AsyncSession, principal: Principal, hosting: HostingState,
+    async def get_badge(self, db_session: Db, principal: Caller, hosting: Hosting,
                         organization_id: FromPath[str], badge_id: FromPath[str]) -> Response[Any]:
         issuer, _ = await find_issuer(db_session, principal, organization_id)
         return ok(await _view(db_session, hosting, await _find(db_session, issuer, badge_id), issuer))
 
     @put("/{badge_id:str}/revoke")
-    async def revoke(self, request: Request[Any, Any, Any], db_session: AsyncSession, principal: Principal,
-                     hosting: HostingState, store: HostingStore, organization_id: FromPath[str],
+    async def revoke(self, request: Request[Any, Any, Any], db_session: Db, principal: Caller,
+                     hosting: Hosting, store: Store, organization_id: FromPath[str],
                      badge_id: FromPath[str]) -> Response[Any]:
         """Revoke with ``reason`` (required) and ``suppress_revoke_notification_email``; the hosted assertion
         answers 410 from now on."""
@@ -247,8 +254,8 @@ class BadgesController(Controller):
         return ok(await _view(db_session, hosting, assertion, issuer))
 
     @delete("/{badge_id:str}", status_code=200)
-    async def delete_badge(self, db_session: AsyncSession, principal: Principal, hosting: HostingState,
-                           store: HostingStore, organization_id: FromPath[str],
+    async def delete_badge(self, db_session: Db, principal: Caller, hosting: Hosting,
+                           store: Store, organization_id: FromPath[str],
                            badge_id: FromPath[str]) -> Response[Any]:
         """Delete: the badge is withdrawn (revoked with reason ``deleted``, no email); its record stays for the
         issuer's revocation list, so the hosted assertion answers 410."""
@@ -259,8 +266,8 @@ class BadgesController(Controller):
         return ok(await _view(db_session, hosting, assertion, issuer))
 
     @post("/{badge_id:str}/replace", status_code=201)
-    async def replace(self, request: Request[Any, Any, Any], db_session: AsyncSession, principal: Principal,
-                      hosting: HostingState, store: HostingStore, organization_id: FromPath[str],
+    async def replace(self, request: Request[Any, Any, Any], db_session: Db, principal: Caller,
+                      hosting: Hosting, store: Store, organization_id: FromPath[str],
                       badge_id: FromPath[str]) -> Response[Any]:
         """A new badge in this one's place, from the fields given only (none inherited but the recipient);
         ``recipient_email`` may change only while the old badge is pending. The old public URL redirects."""
@@ -268,7 +275,7 @@ class BadgesController(Controller):
         require_role(principal, role, EDIT_ROLES, "replacing")
         old = await _find(db_session, issuer, badge_id)
         errors = FieldErrors()
-        award, template, notify = award_from(await read_body(request), errors, earner_accepts=True,
+        award, template, notify, names = award_from(await read_body(request), errors, earner_accepts=True,
                                              recipient_required=False)
         if errors.details or award is None:
             raise _invalid(errors)
@@ -290,7 +297,7 @@ class BadgesController(Controller):
             await queue_notification(db_session, kind, old if kind == "replaced" else new, badge=badge,
                                      issuer=issuer, extra=extra)
         link = made.get(new.id)
-        body = await _view(db_session, hosting, new, issuer, badge, link.token if link else None)
+        body = await _view(db_session, hosting, new, issuer, badge, link.token if link else None, names)
         return ok(body, status=201, headers={"location": body["badge_url"]})
 
 

@@ -145,11 +145,12 @@ def _name(data: dict[str, Any], field: str, errors: FieldErrors) -> str | None:
 
 
 def award_from(data: Any, errors: FieldErrors, *, earner_accepts: bool,
-               recipient_required: bool = True) -> tuple[Award | None, str | None, bool]:
-    """(award, ``badge_template_id``, notify) from a Credly issue/replace body; problems go to ``errors``."""
+               recipient_required: bool = True) -> tuple[Award | None, str | None, bool, tuple[str, str] | None]:
+    """(award, ``badge_template_id``, notify, (first name, last name)) from a Credly issue/replace body; problems
+    go to ``errors``. The names are stored joined as the recipient's name (``issued_to`` when given)."""
     if not isinstance(data, dict):
         errors.add("base", "the body must be a JSON object", None)
-        return None, None, False
+        return None, None, False, None
     for name in sorted(set(data) - ISSUE_FIELDS):
         errors.add(name, "unknown field", None)
     email = errors.email(data, "recipient_email", required=False) if data.get("recipient_email") is not None \
@@ -177,10 +178,10 @@ def award_from(data: Any, errors: FieldErrors, *, earner_accepts: bool,
         if data.get(free) is not None:
             errors.text(data, free, max_len=2000)
     evidence = _evidence(data.get("evidence"), errors)
-    if errors.details:
-        return None, template, False
+    if errors.details or first is None or last is None:
+        return None, template, False, None
     name = (data.get("issued_to") or "").strip() or f"{first} {last}"
     award = Award(recipient=email or "", recipient_name=name, issued_on=issued, expires=expires,
                   evidence=evidence, issuer_earner_id=earner_id, locale=locale or "en",
                   acceptance=Acceptance.EARNER if earner_accepts else None)
-    return award, template, not suppress
+    return award, template, not suppress, (first, last)

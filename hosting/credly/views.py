@@ -31,8 +31,10 @@ def _names(full: str | None) -> tuple[str | None, str | None]:
 
 
 def badge_json(assertion: Assertion, *, badge: BadgeClass, issuer: Issuer, urls: PublicUrls,
-               accept_url: str | None, replaced_by: str | None = None) -> dict[str, Any]:
-    first, last = _names(assertion.recipient_name)
+               accept_url: str | None, replaced_by: str | None = None,
+               names: tuple[str, str] | None = None) -> dict[str, Any]:
+    """``names``: the first and last names as given at issue (else split from the stored full name)."""
+    first, last = names or _names(assertion.recipient_name)
     state = credly_state(assertion.state)
     image_url = urls.assertion_image(assertion.public_id)
     return {

@@ -98,8 +98,12 @@ async def _award(store: HostingStore, badge: BadgeClass, award: Award,
         (assertion,) = await store.award(badge, [award], replacing=replacing)
     except AwardRefused as exc:  # Credly: a duplicate (same template, recipient, dates) is a validation failure
         problem = exc.problems[0]
-        raise BodyInvalid(f"Validation failed: {problem['message']}", details=[
-            {"field": problem.get("field") or "base", "message": problem["message"], "value": None}]) from exc
+        field = {"recipient": "recipient_email", "badge": "badge_template_id"}.get(problem.get("field"), "base")
+        message = str(problem["message"])
+        if message.startswith("duplicate award"):
+            message = "has already been issued this badge template with the same issued_at or expires_at date"
+        raise BodyInvalid(f"Validation failed: {field} {message}", details=[
+            {"field": field, "message": message, "value": None}]) from exc
     return assertion
 
 
@@ -150,7 +154,8 @@ def _filters(text: str, errors: FieldErrors) -> list[ColumnElement[bool]]:
 
 def _order(text: str, errors: FieldErrors) -> list[Any]:
     order: list[Any] = []
-    for key in filter(None, (text or "-created_at").split("|")):
+    text = text or "-created_at"
+    for key in filter(None, text.split("|")):
         column = _SORTS.get(key.removeprefix("-"))
         if column is None:
             errors.add("sort", f"a sort key among {', '.join(_SORTS)} (optionally with -)", key)

@@ -82,6 +82,10 @@ def test_the_seeds_issue_example_is_accepted_as_written(team: Team) -> None:
                           headers=basic(team.owner))
     assert again.status_code == 422, again.text
     assert again.json()["data"]["message"].startswith("Validation failed")
+    assert again.json()["data"]["errors"][0]["attribute"] == "recipient_email"
+    listed = team.api.get(f"{_org(team)}/badges", params={"filter": f"badge_template_id::{template}"},
+                          headers=basic(team.owner))
+    assert listed.json()["metadata"]["total_count"] == 1
 
 
 def test_the_seeds_evidence_example_maps_to_ob_evidence_and_back(settings: Settings, team: Team) -> None:

@@ -98,7 +98,7 @@ async def _award(store: HostingStore, badge: BadgeClass, award: Award,
         (assertion,) = await store.award(badge, [award], replacing=replacing)
     except AwardRefused as exc:  # Credly: a duplicate (same template, recipient, dates) is a validation failure
         problem = exc.problems[0]
-        field = {"recipient": "recipient_email", "badge": "badge_template_id"}.get(problem.get("field"), "base")
+        field = {"recipient": "recipient_email", "badge": "badge_template_id"}.get(str(problem.get("field")), "base")
         message = str(problem["message"])
         if message.startswith("duplicate award"):
             message = "has already been issued this badge template with the same issued_at or expires_at date"

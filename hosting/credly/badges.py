@@ -31,7 +31,7 @@ from hosting.notify.outbox import queue_notification
 from hosting.storage.models import Acceptance, Assertion, AssertionState, BadgeClass, Issuer
 from hosting.storage.store import Award, AwardRefused, HostingStore
 
-__all__ = ["ROUTE_HANDLERS"]
+__all__ = ["ROUTE_HANDLERS", "Caller", "Db", "Hosting", "Store", "accept_links", "issue_checked", "view"]
 
 PER_PAGE = 50
 # The injected values, named explicitly (Litestar 3 drops inferred dependencies)
@@ -46,7 +46,7 @@ _SORTS = {"issued_at": Assertion.issued_on, "created_at": Assertion.created_at,
 _FILTERS = ("state", "issued_at_min", "issued_at_max", "query", "issuer_earner_id", "badge_template_id")
 
 
-def _links(hosting: HostingState) -> AcceptLinks:
+def accept_links(hosting: HostingState) -> AcceptLinks:
     return AcceptLinks(hosting.settings.secret_key, days=hosting.settings.accept_token_days)
 
 
@@ -56,13 +56,13 @@ def _invalid(errors: FieldErrors, message: str = "Validation failed", index: int
     return BodyInvalid(text, details=errors.details, **({"error_index": index} if index is not None else {}))
 
 
-async def _view(session: AsyncSession, hosting: HostingState, assertion: Assertion, issuer: Issuer,
+async def view(session: AsyncSession, hosting: HostingState, assertion: Assertion, issuer: Issuer,
                 badge: BadgeClass | None = None, token: str | None = None,
                 names: tuple[str, str] | None = None) -> dict[str, Any]:
     if badge is None:
         badge = await session.get_one(BadgeClass, assertion.badge_class_id)
     if token is None and assertion.state == AssertionState.PENDING:
-        token = await _links(hosting).current(session, assertion.id)
+        token = await accept_links(hosting).current(session, assertion.id)
     replaced_by = None
     if assertion.replaced_by_id is not None:
         replaced_by = await session.scalar(select(Assertion.public_id).where(Assertion.id == assertion.replaced_by_id))
@@ -105,6 +105,13 @@ async def _award(store: HostingStore, badge: BadgeClass, award: Award,
         raise BodyInvalid(f"Validation failed: {field} {message}", details=[
             {"field": field, "message": message, "value": None}]) from exc
     return assertion
+
+
+async def issue_checked(store: HostingStore, issuer: Issuer, template: str | None,
+                        award: Award) -> tuple[BadgeClass, Assertion]:
+    """Issue ``award`` under the template ``template`` of ``issuer`` (422 when unknown, archived or refused)."""
+    badge = await _template(store.session, issuer, template)
+    return badge, await _award(store, badge, award)
 
 
 def _dates(params: dict[str, str], errors: FieldErrors) -> list[ColumnElement[bool]]:
@@ -181,14 +188,13 @@ class BadgesController(Controller):
         award, template, notify, names = award_from(await read_body(request), errors, earner_accepts=True)
         if errors.details or award is None:
             raise _invalid(errors)
-        badge = await _template(db_session, issuer, template)
-        assertion = await _award(store, badge, award)
-        made = await links_for_pending(db_session, _links(hosting), [assertion])
+        badge, assertion = await issue_checked(store, issuer, template, award)
+        made = await links_for_pending(db_session, accept_links(hosting), [assertion])
         if notify:
             kind, extra = notification_of(assertion, made)
             await queue_notification(db_session, kind, assertion, badge=badge, issuer=issuer, extra=extra)
         link = made.get(assertion.id)
-        body = await _view(db_session, hosting, assertion, issuer, badge, link.token if link else None, names)
+        body = await view(db_session, hosting, assertion, issuer, badge, link.token if link else None, names)
         return ok(body, status=201, headers={"location": body["badge_url"]})
 
     @get("/")
@@ -219,7 +225,7 @@ class BadgesController(Controller):
         def at(number: int) -> str:
             return f"{url}?{urlencode({**query, 'page': str(number)})}"
 
-        data = [await _view(db_session, hosting, row, issuer) for row in rows]
+        data = [await view(db_session, hosting, row, issuer) for row in rows]
         return ok(data, metadata={"count": len(data), "current_page": page, "total_count": total,
                                   "total_pages": pages, "per": PER_PAGE,
                                   "previous_page_url": at(page - 1) if 1 < page <= pages + 1 else None,
@@ -229,7 +235,7 @@ class BadgesController(Controller):
     async def get_badge(self, db_session: Db, principal: Caller, hosting: Hosting,
                         organization_id: FromPath[str], badge_id: FromPath[str]) -> Response[Any]:
         issuer, _ = await find_issuer(db_session, principal, organization_id)
-        return ok(await _view(db_session, hosting, await _find(db_session, issuer, badge_id), issuer))
+        return ok(await view(db_session, hosting, await _find(db_session, issuer, badge_id), issuer))
 
     @put("/{badge_id:str}/revoke")
     async def revoke(self, request: Request[Any, Any, Any], db_session: Db, principal: Caller,
@@ -256,7 +262,7 @@ class BadgesController(Controller):
         if not suppress:
             badge = await db_session.get_one(BadgeClass, assertion.badge_class_id)
             await queue_notification(db_session, "revoked", assertion, badge=badge, issuer=issuer)
-        return ok(await _view(db_session, hosting, assertion, issuer))
+        return ok(await view(db_session, hosting, assertion, issuer))
 
     @delete("/{badge_id:str}", status_code=200)
     async def delete_badge(self, db_session: Db, principal: Caller, hosting: Hosting,
@@ -268,7 +274,7 @@ class BadgesController(Controller):
         require_role(principal, role, EDIT_ROLES, "deleting badges")
         assertion = await _find(db_session, issuer, badge_id)
         await store.revoke(assertion, "deleted", action="withdraw")
-        return ok(await _view(db_session, hosting, assertion, issuer))
+        return ok(await view(db_session, hosting, assertion, issuer))
 
     @post("/{badge_id:str}/replace", status_code=201)
     async def replace(self, request: Request[Any, Any, Any], db_session: Db, principal: Caller,
@@ -296,13 +302,13 @@ class BadgesController(Controller):
         badge = await _template(db_session, issuer, template)
         new = await _award(store, badge, award, replacing=old)
         await store.replace(old, new)
-        made = await links_for_pending(db_session, _links(hosting), [new])
+        made = await links_for_pending(db_session, accept_links(hosting), [new])
         if notify:
             kind, extra = notification_of(new, made, "replaced")
             await queue_notification(db_session, kind, old if kind == "replaced" else new, badge=badge,
                                      issuer=issuer, extra=extra)
         link = made.get(new.id)
-        body = await _view(db_session, hosting, new, issuer, badge, link.token if link else None, names)
+        body = await view(db_session, hosting, new, issuer, badge, link.token if link else None, names)
         return ok(body, status=201, headers={"location": body["badge_url"]})
 
 

@@ -9,7 +9,7 @@ from litestar import Router
 from litestar.di import Provide
 
 from hosting.api.deps import DEPENDENCIES
-from hosting.credly import badges
+from hosting.credly import badges, batch
 from hosting.credly.auth import provide_credly_principal
 from hosting.credly.envelope import exception_handlers
 
@@ -18,5 +18,5 @@ __all__ = ["credly_router"]
 def credly_router() -> Router:
     """The ``/v1/organizations`` router (a new one per app)."""
     dependencies = {**DEPENDENCIES, "principal": Provide(provide_credly_principal)}
-    return Router(path="/v1/organizations", route_handlers=[*badges.ROUTE_HANDLERS], dependencies=dependencies,
+    return Router(path="/v1/organizations", route_handlers=[*batch.ROUTE_HANDLERS, *badges.ROUTE_HANDLERS], dependencies=dependencies,
                   exception_handlers=exception_handlers, tags=["credly"])

@@ -333,3 +333,53 @@ def test_get_unknown_badge_is_404(team: Team) -> None:
     for ref in ("x" * 10, "0" * 22, "a%20b"):
         res = team.api.get(f"{_org(team)}/badges/{ref}", headers=basic(team.owner))
         assert res.status_code == 404 and set(res.json()) == {"data"}
+
+
+# --- batch ----------------------------------------------------------------------------------------------
+
+def _batch_item(template: str, **fields: Any) -> dict[str, Any]:
+    return {"user_id": "36d5ebfb-1d4f-4488-97bc-e7871cff49ca", "recipient_email": unique_email("batch"),
+            "badge_template_id": template, "issued_at": "2014-04-01 09:41:00 -0500",
+            "issued_to_first_name": "Alfred", "issued_to_last_name": "Skiles", "expires_at": None, **fields}
+
+
+def _count(team: Team, template: str) -> int:
+    res = team.api.get(f"{_org(team)}/badges", params={"filter": f"badge_template_id::{template}"},
+                       headers=basic(team.owner))
+    assert res.status_code == 200, res.text
+    return int(res.json()["metadata"]["total_count"])
+
+
+def test_batch_issues_badges_of_several_templates(team: Team) -> None:
+    first, second = team.badge(), team.badge()
+    items = [_batch_item(first), _batch_item(second), _batch_item(first)]
+    res = team.api.post(f"{_org(team)}/badges/batch", json={"badges": items}, headers=basic(team.owner))
+    assert res.status_code == 201, res.text
+    data = res.json()["data"]
+    assert [b["badge_template"]["id"] for b in data] == [first, second, first]
+    assert all(SEED_BADGE_KEYS <= set(b) and b["state"] == "pending" and b["accept_badge_url"] for b in data)
+    assert [b["recipient_email"] for b in data] == [i["recipient_email"] for i in items]
+    assert (_count(team, first), _count(team, second)) == (2, 1)
+
+
+def test_batch_failure_names_the_item_and_stores_nothing(team: Team) -> None:
+    template = team.badge()
+    missing = _batch_item(template)
+    del missing["issued_at"]
+    res = team.api.post(f"{_org(team)}/badges/batch", json={"badges": [_batch_item(template), missing]},
+                        headers=basic(team.owner))
+    assert res.status_code == 422, res.text
+    data = res.json()["data"]
+    assert data["error_index"] == 1 and data["errors"][0]["attribute"] == "issued_at"
+    assert data["errors"][0]["attribute_label"] == "Issued at" and data["errors"][0]["messages"] == ["can't be blank"]
+    dup = _batch_item(template)
+    res = team.api.post(f"{_org(team)}/badges/batch", json={"badges": [_batch_item(template), dup, dup]},
+                        headers=basic(team.owner))
+    assert res.status_code == 422 and res.json()["data"]["error_index"] == 2, res.text
+    archived = team.badge(archived=True)
+    res = team.api.post(f"{_org(team)}/badges/batch",
+                        json={"badges": [_batch_item(template), _batch_item(archived)]}, headers=basic(team.owner))
+    assert res.status_code == 422 and res.json()["data"]["error_index"] == 1
+    assert _count(team, template) == 0  # every failed batch stored nothing
+    for body in ({"badges": []}, {"badges": "x"}, {}, {"badges": [_batch_item(template)], "extra": 1}):
+        assert team.api.post(f"{_org(team)}/badges/batch", json=body, headers=basic(team.owner)).status_code == 422

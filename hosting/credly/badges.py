@@ -41,9 +41,11 @@ Hosting = NamedDependency[HostingState]
 Store = NamedDependency[HostingStore]
 _STATES = {"pending": (AssertionState.PENDING,), "accepted": (AssertionState.ACTIVE,),
            "rejected": (AssertionState.REJECTED,), "revoked": (AssertionState.REVOKED, AssertionState.REPLACED)}
-_SORTS = {"issued_at": Assertion.issued_on, "created_at": Assertion.created_at,
-          "state_updated_at": Assertion.state_updated_at}
-_FILTERS = ("state", "issued_at_min", "issued_at_max", "query", "issuer_earner_id", "badge_template_id")
+_SORTS: dict[str, Any] = {"issued_at": Assertion.issued_on, "created_at": Assertion.created_at,
+                          "state_updated_at": Assertion.state_updated_at, "badge_templates[name]": BadgeClass.name}
+_FILTERS = ("state", "query", "issuer_earner_id", "badge_template_id", "public",
+            *(f"{c}_{end}" for c in ("issued_at", "issued_at_date", "created_at", "updated_at", "state_updated_at")
+              for end in ("min", "max")))
 
 
 def accept_links(hosting: HostingState) -> AcceptLinks:
@@ -114,17 +116,25 @@ async def issue_checked(store: HostingStore, issuer: Issuer, template: str | Non
     return badge, await _award(store, badge, award)
 
 
+_DATE_COLUMNS = {"issued_at": Assertion.issued_on, "issued_at_date": Assertion.issued_on,
+                 "created_at": Assertion.created_at, "updated_at": Assertion.updated_at,
+                 "state_updated_at": Assertion.state_updated_at}
+
+
 def _dates(params: dict[str, str], errors: FieldErrors) -> list[ColumnElement[bool]]:
+    """``<column>_min``/``<column>_max`` (``YYYY-MM-DD``, whole days in UTC, both inclusive)."""
     out: list[ColumnElement[bool]] = []
-    for key, before in (("issued_at_min", False), ("issued_at_max", True)):
-        if key in params:
+    for name, column in _DATE_COLUMNS.items():
+        for key, before in ((f"{name}_min", False), (f"{name}_max", True)):
+            if key not in params:
+                continue
             try:
                 day = parse_date(params[key])
             except ValueError as exc:
                 errors.add(f"filter.{key}", str(exc), params[key])
                 continue
             start = datetime.combine(day, time(), tzinfo=UTC)
-            out.append(Assertion.issued_on < start + timedelta(days=1) if before else Assertion.issued_on >= start)
+            out.append(column < start + timedelta(days=1) if before else column >= start)
     return out
 
 
@@ -151,6 +161,12 @@ def _filters(text: str, errors: FieldErrors) -> list[ColumnElement[bool]]:
         query = params["query"].strip().lower()
         conditions.append(Assertion.recipient_plaintext.contains(query, autoescape=True) if query
                           else Assertion.id.is_not(None))
+    if "public" in params:  # public: published (accepted); the others are not shown publicly
+        if params["public"] not in ("true", "false"):
+            errors.add("filter.public", "true or false", params["public"])
+        else:
+            shown = Assertion.state == AssertionState.ACTIVE
+            conditions.append(shown if params["public"] == "true" else ~shown)
     if "issuer_earner_id" in params:
         conditions.append(Assertion.issuer_earner_id == params["issuer_earner_id"])
     if "badge_template_id" in params:

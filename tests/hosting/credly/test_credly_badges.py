@@ -20,10 +20,13 @@ from _credly_support import (
     path_of,
 )
 from _issue_support import Team, new_team
-from conftest import BASE_URL
+from conftest import BASE_URL, run_store
 from litestar.testing import TestClient
+from sqlalchemy import update
 
 from hosting import Settings, create_app
+from hosting.storage.models import BadgeClass
+from hosting.storage.store import HostingStore
 
 
 @pytest.fixture(scope="module")
@@ -317,11 +320,38 @@ def test_list_filters_sorts_and_pages(team: Team) -> None:
     assert ids({"filter": "issued_at_max::2020-01-02", "sort": "-issued_at"}) == [made[1]["id"], made[0]["id"]]
     assert ids({"filter": f"query::{made[3]['recipient_email']}"}) == [made[3]["id"]]
     assert ids({"filter": "state::rejected"}) == []
+    assert ids({"filter": "public::true"}) == [made[0]["id"]]
+    assert made[0]["id"] not in ids({"filter": "public::false"})
+    assert ids({"filter": "issued_at_date_min::2020-02-24", "sort": "-issued_at"}) == [made[54]["id"]]
+    today = date.today().isoformat()
+    assert len(ids({"filter": f"created_at_min::{today}|updated_at_max::{today}"})) == 50
+    assert ids({"filter": f"state_updated_at_min::{today}|state::accepted"}) == [made[0]["id"]]
+    assert ids({"filter": "created_at_max::2000-01-01"}) == []
+
+
+def _named(settings: Settings, team: Team, name: str) -> str:
+    public_id = team.badge()
+
+    async def _rename(store: HostingStore) -> None:
+        await store.session.execute(update(BadgeClass).where(BadgeClass.public_id == public_id).values(name=name))
+
+    run_store(settings, _rename)
+    return public_id
+
+
+def test_sort_by_template_name_then_issue_date(settings: Settings, team: Team) -> None:
+    zebra, apple = _named(settings, team, "Zebra"), _named(settings, team, "Apple")
+    z1 = _issued(team, zebra, issued_at="2021-01-01")
+    a1 = _issued(team, apple, issued_at="2021-01-02")
+    a2 = _issued(team, apple, issued_at="2021-01-03")
+    res = team.api.get(f"{_org(team)}/badges", params={"sort": "badge_templates[name]|-issued_at"},
+                       headers=basic(team.owner))
+    assert [b["id"] for b in res.json()["data"]] == [a2["id"], a1["id"], z1["id"]]
 
 
 @pytest.mark.parametrize("query", [
     {"filter": "colour::red"}, {"filter": "state::lost"}, {"filter": "issued_at_min::01/02/2020"},
-    {"filter": "state"}, {"sort": "colour"}, {"page": "0"}, {"page": "x"}, {"per_page": "10"},
+    {"filter": "state"}, {"sort": "colour"}, {"filter": "public::yes"}, {"filter": "created_at_min::2020-13-01"}, {"page": "0"}, {"page": "x"}, {"per_page": "10"},
 ])
 def test_list_refuses_unknown_keys_and_malformed_values(team: Team, query: dict[str, str]) -> None:
     res = team.api.get(f"{_org(team)}/badges", params=query, headers=basic(team.owner))

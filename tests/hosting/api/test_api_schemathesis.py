@@ -61,7 +61,8 @@ def _api_operations(app: Any) -> Iterator[tuple[str, str, Any]]:
         if not isinstance(route, HTTPRoute) or not route.path.startswith("/v1"):
             continue
         for method, (handler, _) in route.route_handler_map.items():
-            if method not in ("OPTIONS", "HEAD"):
+            # routes kept out of the document on purpose (the Credly API, /v1/organizations) aside
+            if method not in ("OPTIONS", "HEAD") and handler.resolve_include_in_schema():
                 yield route.path_format, method.lower(), handler
 
 

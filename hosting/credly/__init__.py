@@ -1,0 +1,1 @@
+"""Credly (Acclaim) compatibility API under ``/v1/organizations`` (see ``docs/compat-credly.md``)."""

@@ -1,0 +1,56 @@
+"""Who calls the Credly API: HTTP Basic with the server's API token (``obt_…``) as the user name and an empty
+password, as Credly's clients send it. The token's scopes apply as on ``/v1`` (``issuer:read`` to read,
+``assertion:write`` to write); its user's role on the organisation (issuer) is checked by the shared lookups."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any
+
+from litestar import Request
+from litestar.di import NamedDependency
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hosting.api.auth import Principal, hash_token, required_scope
+from hosting.lib.db import immediate_transactions
+from hosting.lib.errors import NotAuthenticated
+from hosting.lib.times import aware
+from hosting.storage.models import ApiToken, utcnow
+
+__all__ = ["provide_credly_principal"]
+
+_PREFIX = "obt_"
+
+
+def _basic_token(header: str) -> str:
+    scheme, _, encoded = header.partition(" ")
+    if scheme.lower() != "basic" or not encoded.strip():
+        raise NotAuthenticated("missing HTTP Basic credentials (the API token as the user name)")
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        raise NotAuthenticated("malformed HTTP Basic credentials") from None
+    token, _, _password = decoded.partition(":")  # Credly's clients send an empty password; it is ignored
+    if not token.startswith(_PREFIX) or len(token) > 200:
+        raise NotAuthenticated("invalid token")
+    return token
+
+
+async def provide_credly_principal(request: Request[Any, Any, Any],
+                                  db_session: NamedDependency[AsyncSession]) -> Principal:
+    """Litestar dependency: 401 without a valid, unexpired, unrevoked token; 403 without the route's scope."""
+    token = _basic_token(request.headers.get("authorization", ""))
+    with immediate_transactions(False):  # a plain read, ended before the handler's (writing) transaction
+        row = (await db_session.execute(
+            select(ApiToken.email, ApiToken.scopes, ApiToken.admin, ApiToken.revoked_at, ApiToken.expires_at)
+            .where(ApiToken.token_hash == hash_token(token)))).first()
+    await db_session.rollback()
+    if row is None or row.revoked_at is not None:
+        raise NotAuthenticated("invalid token")
+    if row.expires_at is not None and aware(row.expires_at) <= utcnow():
+        raise NotAuthenticated("token expired")
+    principal = Principal(email=row.email, scopes=frozenset(row.scopes or ()), admin=row.admin)
+    principal.require(required_scope(request.method, request.route_handler.opt))
+    return principal

@@ -1,0 +1,187 @@
+"""Credly request bodies → :class:`~hosting.storage.store.Award`: the fields of Credly's "Issue a Badge", its
+timestamp forms and its three evidence types, mapped to OB 2.0 Evidence (and back, :func:`credly_evidence`)."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+from typing import Any
+
+from hosting.lib.body import FieldErrors
+from hosting.storage.models import Acceptance
+from hosting.storage.store import Award
+
+__all__ = ["ISSUE_FIELDS", "LOCALES", "award_from", "credly_evidence", "parse_date", "parse_moment"]
+
+LOCALES = ("en", "fr", "de", "ko", "ja", "zh-CN", "pt", "es-ES", "es-US")
+ISSUE_FIELDS = frozenset({
+    "recipient_email", "issued_to_first_name", "issued_to_last_name", "badge_template_id", "issued_at",
+    "issued_to", "user_id", "expires_at", "issuer_earner_id", "locale", "suppress_badge_notification_email",
+    "evidence", "notification_message"})
+_GROUP = "KeyValueGroupEvidence"  # OB Evidence ``genre`` marking a key-value group (read back by credly_evidence)
+_PAIR = re.compile(r"^(?P<key>[^:\n]+): (?P<value>.*?)(?: <(?P<url>https?://\S+)>)?$")
+_MAX_EVIDENCE = 100
+
+
+def parse_moment(value: str) -> datetime:
+    """Credly's timestamp forms: ``2014-04-01 09:41:00 -0500``, ISO 8601 (``…T…Z``, offsets), a bare date;
+    without an offset, UTC. ``ValueError`` otherwise."""
+    text = value.strip()
+    for form in ("%Y-%m-%d %H:%M:%S %z", "%Y-%m-%d %H:%M %z", "%Y-%m-%dT%H:%M:%S.%f%z"):
+        try:
+            return datetime.strptime(text, form).astimezone(UTC)
+        except ValueError:
+            pass
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError("a timestamp such as 2014-04-01 09:41:00 -0500 or 2014-04-01T14:41:00Z") from None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def parse_date(value: str) -> date:
+    """``YYYY-MM-DD`` (the filters' dates); ``ValueError`` otherwise."""
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError("a date YYYY-MM-DD")
+    return date.fromisoformat(value)
+
+
+def _moment(data: dict[str, Any], field: str, errors: FieldErrors, *, required: bool) -> datetime | None:
+    value = data.get(field)
+    if value is None:
+        if required:
+            errors.add(field, "can't be blank", None)
+        return None
+    if not isinstance(value, str):
+        errors.add(field, "must be a timestamp string", value)
+        return None
+    try:
+        return parse_moment(value)
+    except ValueError as exc:
+        errors.add(field, str(exc), value)
+        return None
+
+
+def _evidence_item(item: Any, where: str, errors: FieldErrors) -> dict[str, Any] | None:
+    if not isinstance(item, dict):
+        errors.add(where, "must be an object", None)
+        return None
+    sub = FieldErrors()
+    kind = item.get("type")
+    out: dict[str, Any] | None = None
+    if kind == "UrlEvidence":  # {name, value: URL, description}
+        out = {"id": sub.url(item, "value", required=True), "name": sub.text(item, "name", max_len=255),
+               "description": sub.text(item, "description", max_len=10_000)}
+    elif kind == "PlainTextEvidence":  # {title, description}
+        out = {"name": sub.text(item, "title", max_len=255),
+               "narrative": sub.text(item, "description", required=True, max_len=10_000)}
+    elif kind == _GROUP:  # {name, values: [{type: KeyValuePairEvidence, key, value, url?}]}
+        lines = []
+        values = item.get("values")
+        if not isinstance(values, list) or not 1 <= len(values) <= 100:
+            sub.add("values", "a list of 1 to 100 KeyValuePairEvidence objects", None)
+            values = []
+        for i, pair in enumerate(values):
+            if not isinstance(pair, dict) or pair.get("type") != "KeyValuePairEvidence":
+                sub.add(f"values[{i}].type", "must be KeyValuePairEvidence", None)
+                continue
+            key = sub.text(pair, "key", required=True, max_len=255)
+            value = sub.text(pair, "value", required=True, max_len=2000)
+            url = sub.url(pair, "url") if pair.get("url") is not None else None
+            if key is not None and value is not None:
+                if ":" in key or "\n" in key or "\n" in value:
+                    sub.add(f"values[{i}].key", "no colon or line break in a key, no line break in a value", key)
+                lines.append(f"{key}: {value}" + (f" <{url}>" if url else ""))
+        out = {"name": sub.text(item, "name", max_len=255), "narrative": "\n".join(lines), "genre": _GROUP}
+    else:
+        sub.add("type", "KeyValueGroupEvidence, PlainTextEvidence or UrlEvidence", kind)
+    for detail in sub.details:
+        errors.add(f"{where}.{detail['field']}", detail["message"], detail["value"])
+    if sub.details or out is None:
+        return None
+    return {"type": "Evidence", **{k: v for k, v in out.items() if v}}
+
+
+def _evidence(value: Any, errors: FieldErrors) -> tuple[dict[str, Any], ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or len(value) > _MAX_EVIDENCE:
+        errors.add("evidence", f"a list of at most {_MAX_EVIDENCE} evidence objects", None)
+        return ()
+    made = [_evidence_item(item, f"evidence[{i}]", errors) for i, item in enumerate(value)]
+    return tuple(m for m in made if m is not None)
+
+
+def credly_evidence(evidence: list[Any] | None) -> list[dict[str, Any]]:
+    """Stored OB Evidence → Credly's evidence objects (the inverse of the mapping above)."""
+    out: list[dict[str, Any]] = []
+    for item in evidence or ():
+        if not isinstance(item, dict):
+            continue
+        if item.get("genre") == _GROUP:
+            pairs = []
+            for line in str(item.get("narrative", "")).splitlines():
+                match = _PAIR.match(line)
+                if match:
+                    pairs.append({"type": "KeyValuePairEvidence", "key": match["key"], "value": match["value"],
+                                  **({"url": match["url"]} if match["url"] else {})})
+            out.append({"type": _GROUP, "name": item.get("name"), "values": pairs})
+        elif item.get("id"):
+            out.append({"type": "UrlEvidence", "name": item.get("name"), "description": item.get("description"),
+                        "value": item["id"]})
+        else:
+            out.append({"type": "PlainTextEvidence", "title": item.get("name"),
+                        "description": item.get("narrative")})
+    return out
+
+
+def _name(data: dict[str, Any], field: str, errors: FieldErrors) -> str | None:
+    value = errors.text(data, field, max_len=120)
+    if value is None and data.get(field) is None:
+        errors.add(field, "can't be blank", None)
+    elif value == "":
+        errors.add(field, "can't be blank", value)
+    return value
+
+
+def award_from(data: Any, errors: FieldErrors, *, earner_accepts: bool,
+               recipient_required: bool = True) -> tuple[Award | None, str | None, bool, tuple[str, str] | None]:
+    """(award, ``badge_template_id``, notify, (first name, last name)) from a Credly issue/replace body; problems
+    go to ``errors``. The names are stored joined as the recipient's name (``issued_to`` when given)."""
+    if not isinstance(data, dict):
+        errors.add("base", "the body must be a JSON object", None)
+        return None, None, False, None
+    for name in sorted(set(data) - ISSUE_FIELDS):
+        errors.add(name, "unknown field", None)
+    email = errors.email(data, "recipient_email", required=False) if data.get("recipient_email") is not None \
+        else None
+    if email is None and data.get("recipient_email") is None and recipient_required:
+        errors.add("recipient_email", "can't be blank", None)
+    first = _name(data, "issued_to_first_name", errors)
+    last = _name(data, "issued_to_last_name", errors)
+    template = errors.text(data, "badge_template_id", max_len=64) or None
+    if template is None:
+        errors.add("badge_template_id", "can't be blank", None)
+    issued = _moment(data, "issued_at", errors, required=True)
+    expires = _moment(data, "expires_at", errors, required=False)
+    if issued and expires and expires <= issued:
+        errors.add("expires_at", "must be after issued_at", data.get("expires_at"))
+    earner_id = errors.text(data, "issuer_earner_id", max_len=255) if data.get("issuer_earner_id") is not None \
+        else None
+    locale = data.get("locale")
+    if locale is not None and locale not in LOCALES:
+        errors.add("locale", f"one of {', '.join(LOCALES)}", locale)
+    suppress = data.get("suppress_badge_notification_email", False)
+    if not isinstance(suppress, bool):
+        errors.add("suppress_badge_notification_email", "must be true or false", suppress)
+    for free in ("issued_to", "user_id", "notification_message"):
+        if data.get(free) is not None:
+            errors.text(data, free, max_len=2000)
+    evidence = _evidence(data.get("evidence"), errors)
+    if errors.details or first is None or last is None:
+        return None, template, False, None
+    name = (data.get("issued_to") or "").strip() or f"{first} {last}"
+    award = Award(recipient=email or "", recipient_name=name, issued_on=issued, expires=expires,
+                  evidence=evidence, issuer_earner_id=earner_id, locale=locale or "en",
+                  acceptance=Acceptance.EARNER if earner_accepts else None)
+    return award, template, not suppress, (first, last)

@@ -19,6 +19,7 @@ from typing import Any
 
 import jwt
 from litestar import Request
+from litestar.di import NamedDependency
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -80,7 +81,8 @@ def _token(request: Request[Any, Any, Any]) -> str:
 
 
 def _request_path(request: Request[Any, Any, Any]) -> str:
-    path = request.scope.get("raw_path", b"").decode("latin-1") or request.scope["path"]
+    raw = request.scope.get("raw_path") or b""
+    path = raw.decode("latin-1").split("?", 1)[0] if raw else request.scope["path"]
     query = request.scope.get("query_string", b"").decode("latin-1")
     return f"{path}?{query}" if query else path
 
@@ -101,8 +103,8 @@ def _check_claims(claims: dict[str, Any], request: Request[Any, Any, Any], raw_b
             raise NotAuthenticated("the token's body hash does not match the request body")
 
 
-async def provide_caller(request: Request[Any, Any, Any], db_session: AsyncSession,
-                         hosting: HostingState) -> BadgeKitCaller:
+async def provide_caller(request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
+                         hosting: NamedDependency[HostingState]) -> BadgeKitCaller:
     """Litestar dependency: 401 unless the request carries a valid BadgeKit JWT for it."""
     token = _token(request)
     try:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, delete, get, post, put
+from litestar.di import NamedDependency
 from sqlalchemy import delete as sql_delete
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -41,7 +42,7 @@ def system_json(system: Issuer, state: HostingState) -> dict[str, Any]:
             "issuers": []}
 
 
-async def find_system(session: AsyncSession, caller: BadgeKitCaller, slug: str) -> Issuer:
+async def find_system(session: AsyncSession, caller: NamedDependency[BadgeKitCaller], slug: str) -> Issuer:
     """The system ``slug`` the caller may act on; 404 naming the slug, 403 for another system's key."""
     system = await session.scalar(select(Issuer).where(Issuer.slug == slug, not_deleted()))
     if system is None:
@@ -83,7 +84,7 @@ async def _conflict(session: AsyncSession, state: HostingState, slug: str) -> No
 
 
 @get("/systems")
-async def list_systems(db_session: AsyncSession, caller: BadgeKitCaller, hosting: HostingState) -> dict[str, Any]:
+async def list_systems(db_session: NamedDependency[AsyncSession], caller: NamedDependency[BadgeKitCaller], hosting: NamedDependency[HostingState]) -> dict[str, Any]:
     """Every system (issuer) the key reaches: all for the master key, its own for a system key."""
     query = select(Issuer).where(not_deleted()).order_by(Issuer.id)
     if caller.system_id is not None:
@@ -92,14 +93,14 @@ async def list_systems(db_session: AsyncSession, caller: BadgeKitCaller, hosting
 
 
 @get("/systems/{system_slug:str}")
-async def get_system(db_session: AsyncSession, caller: BadgeKitCaller, hosting: HostingState,
+async def get_system(db_session: NamedDependency[AsyncSession], caller: NamedDependency[BadgeKitCaller], hosting: NamedDependency[HostingState],
                      system_slug: str) -> dict[str, Any]:
     return {"system": system_json(await find_system(db_session, caller, system_slug), hosting)}
 
 
 @post("/systems", status_code=201)
-async def create_system(request: Request[Any, Any, Any], db_session: AsyncSession, caller: BadgeKitCaller,
-                        hosting: HostingState, store: HostingStore) -> dict[str, Any]:
+async def create_system(request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], caller: NamedDependency[BadgeKitCaller],
+                        hosting: NamedDependency[HostingState], store: NamedDependency[HostingStore]) -> dict[str, Any]:
     """Create a system (master keys only): ``slug``, ``name``, ``url`` required; ``email``, ``description``,
     ``image``/``imageUrl`` optional."""
     caller.require_master("creating a system")
@@ -117,8 +118,8 @@ async def create_system(request: Request[Any, Any, Any], db_session: AsyncSessio
 
 
 @put("/systems/{system_slug:str}")
-async def update_system(request: Request[Any, Any, Any], db_session: AsyncSession, caller: BadgeKitCaller,
-                        hosting: HostingState, store: HostingStore, system_slug: str) -> dict[str, Any]:
+async def update_system(request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], caller: NamedDependency[BadgeKitCaller],
+                        hosting: NamedDependency[HostingState], store: NamedDependency[HostingStore], system_slug: str) -> dict[str, Any]:
     """Change the fields given (``slug`` renames; so does the form field ``new-slug``)."""
     data = await read_body(request)
     if "new-slug" in data:
@@ -143,8 +144,8 @@ async def update_system(request: Request[Any, Any, Any], db_session: AsyncSessio
 
 
 @delete("/systems/{system_slug:str}", status_code=200)
-async def delete_system(db_session: AsyncSession, caller: BadgeKitCaller, hosting: HostingState,
-                        store: HostingStore, system_slug: str) -> dict[str, Any]:
+async def delete_system(db_session: NamedDependency[AsyncSession], caller: NamedDependency[BadgeKitCaller], hosting: NamedDependency[HostingState],
+                        store: NamedDependency[HostingStore], system_slug: str) -> dict[str, Any]:
     """Delete a system as ``/v1`` deletes an issuer: its assertions are revoked, its claim codes withdrawn,
     its slug freed; its public documents stay (revoked assertions answer 410)."""
     system = await find_system(db_session, caller, system_slug)

@@ -84,3 +84,18 @@ def _multipart(fields: dict[str, Any], boundary: str) -> bytes:
         else:
             out += f'--{boundary}\r\ncontent-disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
     return out + f"--{boundary}--\r\n".encode()
+
+
+class AppFetcher:
+    """An ``ob.Fetcher`` answering from the app in-process (what a verifier on the network would get)."""
+
+    def __init__(self, client: TestClient[Any], base_url: str = "http://testserver.local") -> None:
+        self.client, self.base_url = client, base_url
+
+    def fetch(self, url: str, *, accept: str = "application/ld+json", timeout: float | None = None) -> Any:
+        import openbadges_core as ob
+
+        assert url.startswith(self.base_url), url
+        res = self.client.get(url.removeprefix(self.base_url), headers={"Accept": accept}, follow_redirects=False)
+        return ob.FetchResponse(url, res.status_code, res.headers.get("content-type", ""), res.content,
+                                headers=dict(res.headers))

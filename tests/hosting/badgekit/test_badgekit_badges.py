@@ -160,3 +160,19 @@ def test_badge_visible_through_v1(bk: BadgeKit, settings: Settings) -> None:
     res = bk.client.get(f"/v1/issuers/{system['slug']}/badges/{badge['slug']}", headers=bearer(admin))
     assert res.status_code == 200, res.text
     assert res.json()["badge"]["name"] == "Badge Name"
+
+
+def test_v1_badge_read_through_badgekit(bk: BadgeKit, settings: Settings) -> None:
+    from _api_support import bearer, make_token, new_issuer, unique_email
+
+    owner = make_token(settings, unique_email("owner"))
+    issuer = new_issuer(bk.client, owner)
+    res = bk.client.post(f"/v1/issuers/{issuer['id']}/badges", headers=bearer(owner), json={
+        "name": "Gold Star", "description": "For shining.", "image": PNG_DATA_URI,
+        "criteria": {"narrative": "Shine."}, "slug": "gold-star", "tags": ["shiny"]})
+    assert res.status_code == 201, res.text
+    got = bk.get(f"/systems/{issuer['slug']}/badges/gold-star")
+    assert got.status_code == 200, got.text
+    badge = got.json()["badge"]
+    assert badge["name"] == "Gold Star" and badge["tags"] == ["shiny"] and badge["archived"] is False
+    assert badge["system"]["slug"] == issuer["slug"]

@@ -96,3 +96,20 @@ def test_instances_of_unknown_badge_or_other_system(bk: BadgeKit, settings: Sett
     assert scoped.post(f"{path}/instances", json_body={"email": "a@example.org"}).status_code == 403
     assert scoped.get(f"{path}/instances").status_code == 403
     assert bk.get(f"{path}/instances").json() == {"instances": []}
+
+
+def test_instance_verifies_with_the_library_and_revoked_after_delete(bk: BadgeKit) -> None:
+    from _badgekit_support import AppFetcher
+
+    import openbadges_core as ob
+
+    path = _badge(bk)
+    inst = bk.post(f"{path}/instances", json_body={"email": "verify@example.org"}).json()["instance"]
+    options = ob.VerifyOptions(fetcher=AppFetcher(bk.client), use_cache=False)
+    report = ob.verify(inst["assertionUrl"], options=options)
+    assert report.valid, report
+    assert report.verification_type == "HostedBadge" and not report.revoked
+    assert report.badge is not None and report.badge["name"] == "Badge Name"
+    assert bk.delete(f"{path}/instances/verify@example.org").status_code == 200
+    after = ob.verify(inst["assertionUrl"], options=options)
+    assert not after.valid and after.revoked

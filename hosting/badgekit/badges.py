@@ -8,7 +8,7 @@ from typing import Any
 
 from litestar import Request, delete, get, post, put
 from litestar.di import NamedDependency
-from litestar.params import Parameter
+from litestar.params import FromPath, Parameter
 from sqlalchemy import delete as sql_delete
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -177,7 +177,7 @@ async def _conflict(session: AsyncSession, system: Issuer, state: HostingState, 
 
 @get("/systems/{system_slug:str}/badges")
 async def list_badges(db_session: NamedDependency[AsyncSession], caller: NamedDependency[BadgeKitCaller],
-                      hosting: NamedDependency[HostingState], system_slug: str,
+                      hosting: NamedDependency[HostingState], system_slug: FromPath[str],
                       archived: str = Parameter(default="false")) -> dict[str, Any]:
     """The system's badges: unarchived (default), ``archived=true`` only archived, ``any`` all."""
     if archived not in ("true", "false", "any"):
@@ -192,7 +192,7 @@ async def list_badges(db_session: NamedDependency[AsyncSession], caller: NamedDe
 
 @get("/systems/{system_slug:str}/badges/{badge_slug:str}")
 async def get_badge(db_session: NamedDependency[AsyncSession], caller: NamedDependency[BadgeKitCaller],
-                    hosting: NamedDependency[HostingState], system_slug: str, badge_slug: str) -> dict[str, Any]:
+                    hosting: NamedDependency[HostingState], system_slug: FromPath[str], badge_slug: FromPath[str]) -> dict[str, Any]:
     system, badge = await find_system_badge(db_session, caller, system_slug, badge_slug)
     return {"badge": badge_json(badge, system, hosting)}
 
@@ -200,7 +200,7 @@ async def get_badge(db_session: NamedDependency[AsyncSession], caller: NamedDepe
 @post("/systems/{system_slug:str}/badges", status_code=201)
 async def create_badge(request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
                        caller: NamedDependency[BadgeKitCaller], hosting: NamedDependency[HostingState],
-                       store: NamedDependency[HostingStore], system_slug: str) -> dict[str, Any]:
+                       store: NamedDependency[HostingStore], system_slug: FromPath[str]) -> dict[str, Any]:
     data = await _read(request, hosting)
     fields = _fields(data, creating=True)
     image = await read_image(hosting, data.get("image"))
@@ -214,7 +214,7 @@ async def create_badge(request: Request[Any, Any, Any], db_session: NamedDepende
 @put("/systems/{system_slug:str}/badges/{badge_slug:str}")
 async def update_badge(request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
                        caller: NamedDependency[BadgeKitCaller], hosting: NamedDependency[HostingState],
-                       store: NamedDependency[HostingStore], system_slug: str, badge_slug: str) -> dict[str, Any]:
+                       store: NamedDependency[HostingStore], system_slug: FromPath[str], badge_slug: FromPath[str]) -> dict[str, Any]:
     """Change the fields given; ``slug`` (or the form's ``new-slug``) renames the badge."""
     data = await _read(request, hosting)
     fields = _fields(data, creating=False)
@@ -239,7 +239,7 @@ async def update_badge(request: Request[Any, Any, Any], db_session: NamedDepende
 
 @delete("/systems/{system_slug:str}/badges/{badge_slug:str}", status_code=200)
 async def delete_badge(db_session: NamedDependency[AsyncSession], caller: NamedDependency[BadgeKitCaller],
-                       hosting: NamedDependency[HostingState], system_slug: str, badge_slug: str) -> dict[str, Any]:
+                       hosting: NamedDependency[HostingState], system_slug: FromPath[str], badge_slug: FromPath[str]) -> dict[str, Any]:
     """Delete a badge without instances (with instances: 409, as ``/v1``; archive it instead)."""
     system, badge = await find_system_badge(db_session, caller, system_slug, badge_slug)
     count = int(await db_session.scalar(

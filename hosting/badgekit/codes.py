@@ -8,6 +8,7 @@ from typing import Any
 
 from litestar import Request, delete, get, post
 from litestar.di import NamedDependency
+from litestar.params import FromPath
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -66,7 +67,7 @@ async def _create(session: AsyncSession, badge: BadgeClass, code: str, multiuse:
 
 @get(_BASE)
 async def list_claim_codes(db_session: NamedDependency[AsyncSession], caller: NamedDependency[BadgeKitCaller],
-                           system_slug: str, badge_slug: str) -> dict[str, Any]:
+                           system_slug: FromPath[str], badge_slug: FromPath[str]) -> dict[str, Any]:
     _, badge = await find_system_badge(db_session, caller, system_slug, badge_slug)
     rows = await list_codes(db_session, badge, offset=0, limit=10_000)
     return {"claimCodes": [await _code_json(db_session, row) for row in rows]}
@@ -74,8 +75,8 @@ async def list_claim_codes(db_session: NamedDependency[AsyncSession], caller: Na
 
 @post(_BASE, status_code=201)
 async def create_claim_code(request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
-                            caller: NamedDependency[BadgeKitCaller], system_slug: str,
-                            badge_slug: str) -> dict[str, Any]:
+                            caller: NamedDependency[BadgeKitCaller], system_slug: FromPath[str],
+                            badge_slug: FromPath[str]) -> dict[str, Any]:
     """Add the code given (``code``, 4-64 letters, digits, ``-``/``_``; ``multiuse`` optional)."""
     data = dict(await read_body(request))
     errors = FieldErrors()
@@ -91,8 +92,8 @@ async def create_claim_code(request: Request[Any, Any, Any], db_session: NamedDe
 
 @post(_BASE + "/random", status_code=201)
 async def create_random_code(request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
-                             caller: NamedDependency[BadgeKitCaller], system_slug: str,
-                             badge_slug: str) -> dict[str, Any]:
+                             caller: NamedDependency[BadgeKitCaller], system_slug: FromPath[str],
+                             badge_slug: FromPath[str]) -> dict[str, Any]:
     """Generate a fresh random code (``multiuse`` optional)."""
     data = dict(await read_body(request)) if await request.body() else {}
     errors = FieldErrors()
@@ -104,14 +105,14 @@ async def create_random_code(request: Request[Any, Any, Any], db_session: NamedD
 
 @get(_BASE + "/{code:str}")
 async def get_claim_code(db_session: NamedDependency[AsyncSession], caller: NamedDependency[BadgeKitCaller],
-                         system_slug: str, badge_slug: str, code: str) -> dict[str, Any]:
+                         system_slug: FromPath[str], badge_slug: FromPath[str], code: FromPath[str]) -> dict[str, Any]:
     _, badge = await find_system_badge(db_session, caller, system_slug, badge_slug)
     return {"claimCode": await _code_json(db_session, await _code_of(db_session, badge, code))}
 
 
 @delete(_BASE + "/{code:str}", status_code=200)
 async def delete_claim_code(db_session: NamedDependency[AsyncSession], caller: NamedDependency[BadgeKitCaller],
-                            system_slug: str, badge_slug: str, code: str) -> dict[str, Any]:
+                            system_slug: FromPath[str], badge_slug: FromPath[str], code: FromPath[str]) -> dict[str, Any]:
     """Withdraw the code (it can no longer be claimed; instances made with it stay)."""
     _, badge = await find_system_badge(db_session, caller, system_slug, badge_slug)
     row = await _code_of(db_session, badge, code)
@@ -124,8 +125,8 @@ async def delete_claim_code(db_session: NamedDependency[AsyncSession], caller: N
 @post(_BASE + "/{code:str}/claim", status_code=200)
 async def claim_code(request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
                      caller: NamedDependency[BadgeKitCaller], hosting: NamedDependency[HostingState],
-                     store: NamedDependency[HostingStore], system_slug: str, badge_slug: str,
-                     code: str) -> dict[str, Any]:
+                     store: NamedDependency[HostingStore], system_slug: FromPath[str], badge_slug: FromPath[str],
+                     code: FromPath[str]) -> dict[str, Any]:
     """Claim the code for ``email``: the badge is issued to it (410 when the code is used up or expired)."""
     data = dict(await read_body(request))
     errors = FieldErrors()

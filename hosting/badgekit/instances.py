@@ -9,6 +9,7 @@ from typing import Any
 
 from litestar import Request, delete, get, post
 from litestar.di import NamedDependency
+from litestar.params import FromPath
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -75,8 +76,8 @@ _BASE = "/systems/{system_slug:str}/badges/{badge_slug:str}/instances"
 
 @get(_BASE)
 async def list_instances(db_session: NamedDependency[AsyncSession], caller: NamedDependency[BadgeKitCaller],
-                         hosting: NamedDependency[HostingState], system_slug: str,
-                         badge_slug: str) -> dict[str, Any]:
+                         hosting: NamedDependency[HostingState], system_slug: FromPath[str],
+                         badge_slug: FromPath[str]) -> dict[str, Any]:
     """The badge's live (not revoked) instances, oldest first."""
     system, badge = await find_system_badge(db_session, caller, system_slug, badge_slug)
     rows = (await db_session.execute(
@@ -88,8 +89,8 @@ async def list_instances(db_session: NamedDependency[AsyncSession], caller: Name
 
 @get(_BASE + "/{email:str}")
 async def get_instance(db_session: NamedDependency[AsyncSession], caller: NamedDependency[BadgeKitCaller],
-                       hosting: NamedDependency[HostingState], system_slug: str, badge_slug: str,
-                       email: str) -> dict[str, Any]:
+                       hosting: NamedDependency[HostingState], system_slug: FromPath[str], badge_slug: FromPath[str],
+                       email: FromPath[str]) -> dict[str, Any]:
     system, badge = await find_system_badge(db_session, caller, system_slug, badge_slug)
     assertion = await _find(db_session, badge, email)
     return {"instance": instance_json(assertion, await _code_of(db_session, assertion), badge, system, hosting)}
@@ -98,8 +99,8 @@ async def get_instance(db_session: NamedDependency[AsyncSession], caller: NamedD
 @post(_BASE, status_code=201)
 async def create_instance(request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
                           caller: NamedDependency[BadgeKitCaller], hosting: NamedDependency[HostingState],
-                          store: NamedDependency[HostingStore], system_slug: str,
-                          badge_slug: str) -> dict[str, Any]:
+                          store: NamedDependency[HostingStore], system_slug: FromPath[str],
+                          badge_slug: FromPath[str]) -> dict[str, Any]:
     """Issue the badge: ``email`` required; ``claimCode`` (consumed), ``slug``, ``issuedOn``, ``expires``."""
     data = dict(await read_body(request))
     errors = FieldErrors()
@@ -127,7 +128,7 @@ async def create_instance(request: Request[Any, Any, Any], db_session: NamedDepe
 @delete(_BASE + "/{email:str}", status_code=200)
 async def delete_instance(db_session: NamedDependency[AsyncSession], caller: NamedDependency[BadgeKitCaller],
                           hosting: NamedDependency[HostingState], store: NamedDependency[HostingStore],
-                          system_slug: str, badge_slug: str, email: str) -> dict[str, Any]:
+                          system_slug: FromPath[str], badge_slug: FromPath[str], email: FromPath[str]) -> dict[str, Any]:
     """Revoke the earner's instance of the badge: its ``assertionUrl`` answers 410 from now on."""
     system, badge = await find_system_badge(db_session, caller, system_slug, badge_slug)
     assertion = await _find(db_session, badge, email)

@@ -7,6 +7,7 @@ from typing import Any
 
 from litestar import Request, delete, get, post, put
 from litestar.di import NamedDependency
+from litestar.params import FromPath
 from sqlalchemy import delete as sql_delete
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -94,7 +95,7 @@ async def list_systems(db_session: NamedDependency[AsyncSession], caller: NamedD
 
 @get("/systems/{system_slug:str}")
 async def get_system(db_session: NamedDependency[AsyncSession], caller: NamedDependency[BadgeKitCaller], hosting: NamedDependency[HostingState],
-                     system_slug: str) -> dict[str, Any]:
+                     system_slug: FromPath[str]) -> dict[str, Any]:
     return {"system": system_json(await find_system(db_session, caller, system_slug), hosting)}
 
 
@@ -119,7 +120,7 @@ async def create_system(request: Request[Any, Any, Any], db_session: NamedDepend
 
 @put("/systems/{system_slug:str}")
 async def update_system(request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], caller: NamedDependency[BadgeKitCaller],
-                        hosting: NamedDependency[HostingState], store: NamedDependency[HostingStore], system_slug: str) -> dict[str, Any]:
+                        hosting: NamedDependency[HostingState], store: NamedDependency[HostingStore], system_slug: FromPath[str]) -> dict[str, Any]:
     """Change the fields given (``slug`` renames; so does the form field ``new-slug``)."""
     data = await read_body(request)
     if "new-slug" in data:
@@ -145,7 +146,7 @@ async def update_system(request: Request[Any, Any, Any], db_session: NamedDepend
 
 @delete("/systems/{system_slug:str}", status_code=200)
 async def delete_system(db_session: NamedDependency[AsyncSession], caller: NamedDependency[BadgeKitCaller], hosting: NamedDependency[HostingState],
-                        store: NamedDependency[HostingStore], system_slug: str) -> dict[str, Any]:
+                        store: NamedDependency[HostingStore], system_slug: FromPath[str]) -> dict[str, Any]:
     """Delete a system as ``/v1`` deletes an issuer: its assertions are revoked, its claim codes withdrawn,
     its slug freed; its public documents stay (revoked assertions answer 410)."""
     system = await find_system(db_session, caller, system_slug)

@@ -1,5 +1,5 @@
 """``openbadges-server``: migrate, run, seed-demo, send-notifications, create-token, revoke-token, create-user,
-create-oauth-client."""
+create-oauth-client, create-badgekit-key."""
 
 from __future__ import annotations
 
@@ -276,6 +276,25 @@ def create_oauth_client_command(client_id: str, public: bool, redirect_uris: tup
     if made.secret is not None:
         click.echo(f"client_secret: {made.secret}")
         click.echo("store the secret now, it is not shown again", err=True)
+
+
+@cli.command("create-badgekit-key")
+@click.option("--key", "name", default="master", show_default=True, help="The key's name (the JWT's key claim).")
+@click.option("--system", "system", default=None, help="Bind the key to this system's slug (default: every system).")
+def create_badgekit_key_command(name: str, system: str | None) -> None:
+    """Create a BadgeKit API key and print its secret (alone, on stdout); it is stored encrypted."""
+    from hosting.badgekit.auth import create_key
+    from hosting.lib.crypto import KeyBox
+    from hosting.lib.errors import HostingError
+
+    keybox = KeyBox(_settings().secret_key)
+    try:
+        secret = _run_in_session(lambda s: create_key(s, keybox, name, system))
+    except HostingError as exc:
+        raise click.UsageError(exc.message) from exc
+    click.echo(f"BadgeKit key {name!r} created ({'system ' + system if system else 'every system'}); "
+               "store the secret now", err=True)
+    click.echo(secret)
 
 
 def main() -> None:

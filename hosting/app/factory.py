@@ -31,6 +31,7 @@ from hosting.app.ops import (
 from hosting.app.settings import Settings
 from hosting.app.state import HostingState
 from hosting.app.transaction import SessionScopeMiddleware, provide_db_session
+from hosting.badgekit.router import badgekit_router
 from hosting.badgr.openapi import BADGR_COMPONENTS
 from hosting.badgr.router import badgr_router
 from hosting.credly.router import credly_router
@@ -108,7 +109,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     middleware.append(DefineMiddleware(SessionScopeMiddleware))
     return Litestar(
         route_handlers=[PublicController, Ob3PublicController, healthz, readyz, hello, docs_redirect, api_router(),
-                        badgr_router(), credly_router(), *oauth_routers(settings), earner_router(settings)],
+                        badgr_router(), credly_router(), badgekit_router(), *oauth_routers(settings),
+                        earner_router(settings)],
         # The request's unit of work: committed before the response is sent (hosting/app/transaction.py).
         dependencies={"db_session": Provide(provide_db_session)},
         on_startup=[_on_startup, _start_invalidation, *([notifier.start] if notifier else [])],

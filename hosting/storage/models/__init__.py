@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from hosting.storage.models.accounts import OAuthClient, OAuthCode, OAuthToken, User
 from hosting.storage.models.api import ApiToken, DeletedIssuer, Role, StaffRole
+from hosting.storage.models.badgekit import BadgeKitKey
 from hosting.storage.models.base import NAMING, Base, utcnow
 from hosting.storage.models.earners import AcceptToken, ClaimCode
 from hosting.storage.models.hosted import (
@@ -33,6 +34,7 @@ __all__ = [
     "Assertion",
     "AssertionState",
     "BadgeClass",
+    "BadgeKitKey",
     "Base",
     "ClaimCode",
     "DeletedIssuer",

@@ -1,0 +1,260 @@
+"""BadgeKit badges at system level (``/systems/{slug}/badges[/{slug}]``): the system's (issuer's) badge classes,
+with BadgeKit's fields (stored in the badge class's BadgeKit columns; the OB ``description`` is the
+``consumerDescription``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, delete, get, post, put
+from litestar.di import NamedDependency
+from litestar.params import FromPath, Parameter
+from sqlalchemy import delete as sql_delete
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hosting.api.images import prefetch_image, read_image
+from hosting.app.state import HostingState
+from hosting.badgekit.auth import BadgeKitCaller
+from hosting.badgekit.errors import ResourceConflict
+from hosting.badgekit.systems import find_system, system_json
+from hosting.lib.body import FieldErrors, read_body
+from hosting.lib.db import note_public_change
+from hosting.lib.errors import InvalidInput, NotFound
+from hosting.lib.times import iso
+from hosting.storage.models import Assertion, BadgeClass, ClaimCode, Issuer, StoredImage
+from hosting.storage.store import HostingStore
+
+__all__ = ["ROUTE_HANDLERS", "badge_json", "find_system_badge"]
+
+TIME_UNITS = ("minutes", "hours", "days", "weeks")
+_TRUE, _FALSE = ("true", "1", "yes", "on"), ("false", "0", "no", "off", "")
+
+
+def badge_json(badge: BadgeClass, system: Issuer, state: HostingState) -> dict[str, Any]:
+    return {
+        "id": badge.id, "slug": badge.slug, "name": badge.name, "strapline": badge.strapline,
+        "earnerDescription": badge.earner_description, "consumerDescription": badge.consumer_description,
+        "issuerUrl": badge.issuer_url, "rubricUrl": badge.rubric_url, "timeValue": badge.time_value,
+        "timeUnits": badge.time_units, "limit": badge.limit, "unique": badge.unique,
+        "created": iso(badge.created_at), "imageUrl": state.urls.badge_image(badge.public_id),
+        "type": badge.badge_type, "archived": badge.archived, "system": system_json(system, state),
+        "criteriaUrl": badge.criteria_url,
+        "criteria": [{"id": i, "description": c.get("description"), "required": bool(c.get("required")),
+                      "note": c.get("note")} for i, c in enumerate(badge.criteria_items or [], start=1)],
+        "categories": list(badge.categories or []), "tags": list(badge.tags or []), "milestones": [],
+    }
+
+
+async def find_system_badge(session: AsyncSession, caller: BadgeKitCaller, system_slug: str,
+                            badge_slug: str) -> tuple[Issuer, BadgeClass]:
+    system = await find_system(session, caller, system_slug)
+    badge = await session.scalar(select(BadgeClass).where(BadgeClass.issuer_id == system.id,
+                                                          BadgeClass.slug == badge_slug))
+    if badge is None:
+        raise NotFound(f"Could not find badge field: `slug`, value: `{badge_slug}`")
+    return system, badge
+
+
+def _bool(errors: FieldErrors, data: dict[str, Any], field: str) -> bool | None:
+    value = data[field]
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in _TRUE + _FALSE:
+        return value.strip().lower() in _TRUE
+    errors.add(field, "must be a boolean", value)
+    return None
+
+
+def _int(errors: FieldErrors, data: dict[str, Any], field: str) -> int | None:
+    value = data[field]
+    if value is None or value == "":
+        return None
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 2_000_000_000:
+        return value
+    errors.add(field, "must be a whole number from 0", value)
+    return None
+
+
+def _str_list(errors: FieldErrors, data: dict[str, Any], field: str) -> list[str]:
+    value = data[field]
+    if isinstance(value, str):  # a form field: comma-separated
+        value = [v for v in (p.strip() for p in value.split(",")) if v]
+    if not isinstance(value, list) or not all(isinstance(v, str) and 0 < len(v) <= 255 for v in value):
+        errors.add(field, "must be a list of names (1-255 characters each)", None)
+        return []
+    return list(value)
+
+
+def _criteria(errors: FieldErrors, value: Any) -> list[dict[str, Any]]:
+    if not isinstance(value, list):
+        errors.add("criteria", "must be a list of {description, required, note}", None)
+        return []
+    out = []
+    for item in value:
+        if not isinstance(item, dict) or not isinstance(item.get("description"), str) \
+                or not item["description"].strip():
+            errors.add("criteria", "each item needs a description", None)
+            return []
+        out.append({"description": item["description"].strip(), "required": bool(item.get("required", False)),
+                    "note": item.get("note") if isinstance(item.get("note"), str) else None})
+    return out
+
+
+_TEXT = {"name": ("name", 255), "strapline": ("strapline", 140), "earnerDescription": ("earner_description", 10_000),
+         "consumerDescription": ("consumer_description", 10_000), "type": ("badge_type", 255)}
+_URLS = {"issuerUrl": "issuer_url", "rubricUrl": "rubric_url", "criteriaUrl": "criteria_url"}
+_REQUIRED = ("slug", "name", "earnerDescription", "consumerDescription", "type")
+
+
+def _fields(data: dict[str, Any], *, creating: bool) -> dict[str, Any]:
+    """Column values for the BadgeKit fields ``data`` gives (every required one when ``creating``)."""
+    errors = FieldErrors()
+    out: dict[str, Any] = {}
+    if creating:
+        for field in _REQUIRED:
+            if data.get(field) in (None, ""):
+                errors.add(field, "required", data.get(field))
+        if data.get("image") in (None, "", b""):
+            errors.add("image", "required (an uploaded image, or imageUrl)", None)
+    if "slug" in data and data["slug"] not in (None, ""):
+        out["slug"] = errors.slug(data)
+    for field, (column, limit) in _TEXT.items():
+        if field in data and data[field] not in (None, ""):
+            out[column] = errors.text(data, field, max_len=limit)
+    for field, column in _URLS.items():
+        if field in data:
+            out[column] = errors.url(data, field) if data[field] not in (None, "") else None
+    for field, column in (("timeValue", "time_value"), ("limit", "limit")):
+        if field in data:
+            out[column] = _int(errors, data, field)
+    if data.get("timeUnits") not in (None, ""):
+        if data["timeUnits"] in TIME_UNITS:
+            out["time_units"] = data["timeUnits"]
+        else:
+            errors.add("timeUnits", f"must be one of {', '.join(TIME_UNITS)}", data["timeUnits"])
+    for field in ("unique", "archived"):
+        if field in data:
+            out[field] = _bool(errors, data, field)
+    for field in ("categories", "tags"):
+        if field in data:
+            out[field] = _str_list(errors, data, field)
+    if "criteria" in data:
+        out["criteria_items"] = _criteria(errors, data["criteria"])
+    if data.get("milestones") not in (None, [], ""):
+        errors.add("milestones", "milestones are not supported yet", None)
+    errors.raise_if_any()
+    if "consumer_description" in out:
+        out["description"] = out["consumer_description"]
+    return out
+
+
+def _criteria_narrative(fields: dict[str, Any]) -> str:
+    items = fields.get("criteria_items") or []
+    if items:
+        return "\n".join(f"- {c['description']}" for c in items)
+    return str(fields.get("earner_description") or fields.get("description") or "")
+
+
+async def _read(request: Request[Any, Any, Any], hosting: HostingState) -> dict[str, Any]:
+    data = dict(await read_body(request))
+    if "new-slug" in data:  # the form-encoded rename
+        data["slug"] = data.pop("new-slug")
+    if data.get("image") in (None, "", b"") and "imageUrl" in data:
+        data["image"] = data["imageUrl"]
+    await prefetch_image(hosting, data)  # before the first query: no transaction open while fetching
+    return data
+
+
+async def _conflict(session: AsyncSession, system: Issuer, state: HostingState, slug: str) -> None:
+    existing = await session.scalar(select(BadgeClass).where(BadgeClass.issuer_id == system.id,
+                                                             BadgeClass.slug == slug))
+    if existing is not None:
+        raise ResourceConflict("badge with that `slug` already exists", existing=badge_json(existing, system, state))
+
+
+@get("/systems/{system_slug:str}/badges")
+async def list_badges(db_session: NamedDependency[AsyncSession], caller: NamedDependency[BadgeKitCaller],
+                      hosting: NamedDependency[HostingState], system_slug: FromPath[str],
+                      archived: str = Parameter(default="false")) -> dict[str, Any]:
+    """The system's badges: unarchived (default), ``archived=true`` only archived, ``any`` all."""
+    if archived not in ("true", "false", "any"):
+        raise InvalidInput("invalid archived", details=[
+            {"field": "archived", "message": "must be true, false or any", "value": archived}])
+    system = await find_system(db_session, caller, system_slug)
+    query = select(BadgeClass).where(BadgeClass.issuer_id == system.id).order_by(BadgeClass.id)
+    if archived != "any":
+        query = query.where(BadgeClass.archived.is_(archived == "true"))
+    return {"badges": [badge_json(b, system, hosting) for b in (await db_session.scalars(query)).all()]}
+
+
+@get("/systems/{system_slug:str}/badges/{badge_slug:str}")
+async def get_badge(db_session: NamedDependency[AsyncSession], caller: NamedDependency[BadgeKitCaller],
+                    hosting: NamedDependency[HostingState], system_slug: FromPath[str], badge_slug: FromPath[str]) -> dict[str, Any]:
+    system, badge = await find_system_badge(db_session, caller, system_slug, badge_slug)
+    return {"badge": badge_json(badge, system, hosting)}
+
+
+@post("/systems/{system_slug:str}/badges", status_code=201)
+async def create_badge(request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
+                       caller: NamedDependency[BadgeKitCaller], hosting: NamedDependency[HostingState],
+                       store: NamedDependency[HostingStore], system_slug: FromPath[str]) -> dict[str, Any]:
+    data = await _read(request, hosting)
+    fields = _fields(data, creating=True)
+    image = await read_image(hosting, data.get("image"))
+    system = await find_system(db_session, caller, system_slug)
+    await _conflict(db_session, system, hosting, fields["slug"])
+    fields.setdefault("criteria_narrative", None if fields.get("criteria_url") else _criteria_narrative(fields))
+    badge = await store.create_badge_class(system, image=image or b"", **fields)
+    return {"status": "created", "badge": badge_json(badge, system, hosting)}
+
+
+@put("/systems/{system_slug:str}/badges/{badge_slug:str}")
+async def update_badge(request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
+                       caller: NamedDependency[BadgeKitCaller], hosting: NamedDependency[HostingState],
+                       store: NamedDependency[HostingStore], system_slug: FromPath[str], badge_slug: FromPath[str]) -> dict[str, Any]:
+    """Change the fields given; ``slug`` (or the form's ``new-slug``) renames the badge."""
+    data = await _read(request, hosting)
+    fields = _fields(data, creating=False)
+    system, badge = await find_system_badge(db_session, caller, system_slug, badge_slug)
+    if fields.get("slug") not in (None, badge.slug):
+        await _conflict(db_session, system, hosting, fields["slug"])
+    for column, value in fields.items():
+        if value is not None or column not in ("slug", "name", "description"):
+            setattr(badge, column, value)
+    if not badge.criteria_url and not badge.criteria_narrative:
+        badge.criteria_narrative = _criteria_narrative(fields) or badge.description
+    if data.get("image") not in (None, "", b""):
+        old = badge.image_id
+        badge.image_id = (await store.add_image(await read_image(hosting, data["image"]) or b"")).id
+        await db_session.flush()
+        await db_session.execute(sql_delete(StoredImage).where(StoredImage.id == old))
+    badge.invalidate()
+    await db_session.flush()
+    note_public_change(db_session, badge.public_id)
+    return {"status": "updated", "badge": badge_json(badge, system, hosting)}
+
+
+@delete("/systems/{system_slug:str}/badges/{badge_slug:str}", status_code=200)
+async def delete_badge(db_session: NamedDependency[AsyncSession], caller: NamedDependency[BadgeKitCaller],
+                       hosting: NamedDependency[HostingState], system_slug: FromPath[str], badge_slug: FromPath[str]) -> dict[str, Any]:
+    """Delete a badge without instances (with instances: 409, as ``/v1``; archive it instead)."""
+    system, badge = await find_system_badge(db_session, caller, system_slug, badge_slug)
+    count = int(await db_session.scalar(
+        select(func.count()).select_from(Assertion).where(Assertion.badge_class_id == badge.id)) or 0)
+    body = badge_json(badge, system, hosting)
+    if count:
+        raise ResourceConflict(f"badge has {count} instance(s) and cannot be deleted; archive it instead",
+                               existing=body)
+    image_id = badge.image_id
+    await db_session.execute(sql_delete(ClaimCode).where(ClaimCode.badge_class_id == badge.id))
+    await db_session.delete(badge)
+    await db_session.flush()
+    await db_session.execute(sql_delete(StoredImage).where(StoredImage.id == image_id))
+    note_public_change(db_session, badge.public_id)
+    return {"status": "deleted", "badge": body}
+
+
+ROUTE_HANDLERS: list[Any] = [list_badges, get_badge, create_badge, update_badge, delete_badge]

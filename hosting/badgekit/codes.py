@@ -1,0 +1,147 @@
+"""BadgeKit claim codes of a system-level badge (``/systems/{slug}/badges/{slug}/codes…``), on the store's claim
+codes (:mod:`hosting.earners.codes`). Claiming (``…/codes/{code}/claim`` with an ``email``) issues the badge to
+that email at once (an instance, as the public claim page does) and answers the code and the instance."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, delete, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hosting.app.state import HostingState
+from hosting.badgekit.auth import BadgeKitCaller
+from hosting.badgekit.badges import find_system_badge
+from hosting.badgekit.errors import ResourceConflict
+from hosting.badgekit.instances import instance_json
+from hosting.earners.awards import claim_badge
+from hosting.earners.codes import CODE_PATTERN, create_codes, find_code, list_codes, new_code
+from hosting.lib.body import FieldErrors, read_body
+from hosting.lib.errors import Conflict, NotFound
+from hosting.lib.times import iso
+from hosting.storage.models import Assertion, BadgeClass, ClaimCode, utcnow
+from hosting.storage.store import HostingStore
+
+__all__ = ["ROUTE_HANDLERS"]
+
+_BASE = "/systems/{system_slug:str}/badges/{badge_slug:str}/codes"
+
+
+async def _code_json(session: AsyncSession, code: ClaimCode) -> dict[str, Any]:
+    email = await session.scalar(select(Assertion.recipient_plaintext).where(Assertion.claim_code_id == code.id)
+                                 .order_by(Assertion.id.desc()).limit(1))
+    return {"code": code.code, "multiuse": code.multiuse, "claimed": code.uses > 0, "email": email,
+            "expires": iso(code.expires_at)}
+
+
+def _bool(errors: FieldErrors, data: dict[str, Any], field: str) -> bool:
+    value = data.get(field, False)
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false", "1", "0", ""):
+        return value.lower() in ("true", "1")
+    errors.add(field, "must be a boolean", value)
+    return False
+
+
+async def _code_of(session: AsyncSession, badge: BadgeClass, code: str) -> ClaimCode:
+    try:
+        return await find_code(session, code, badge)
+    except NotFound:
+        raise NotFound(f"Could not find claimCode field: `code`, value: `{code}`") from None
+
+
+async def _create(session: AsyncSession, badge: BadgeClass, code: str, multiuse: bool) -> dict[str, Any]:
+    try:
+        (row,) = await create_codes(session, badge, [code], multiuse=multiuse, expires=None)
+    except Conflict as exc:
+        existing = await session.scalar(select(ClaimCode).where(ClaimCode.code == code))
+        raise ResourceConflict("claim code with that `code` already exists", existing=(
+            await _code_json(session, existing) if existing is not None
+            and existing.badge_class_id == badge.id else None)) from exc
+    return {"status": "created", "claimCode": await _code_json(session, row)}
+
+
+@get(_BASE)
+async def list_claim_codes(db_session: NamedDependency[AsyncSession], caller: NamedDependency[BadgeKitCaller],
+                           system_slug: FromPath[str], badge_slug: FromPath[str]) -> dict[str, Any]:
+    _, badge = await find_system_badge(db_session, caller, system_slug, badge_slug)
+    rows = await list_codes(db_session, badge, offset=0, limit=10_000)
+    return {"claimCodes": [await _code_json(db_session, row) for row in rows]}
+
+
+@post(_BASE, status_code=201)
+async def create_claim_code(request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
+                            caller: NamedDependency[BadgeKitCaller], system_slug: FromPath[str],
+                            badge_slug: FromPath[str]) -> dict[str, Any]:
+    """Add the code given (``code``, 4-64 letters, digits, ``-``/``_``; ``multiuse`` optional)."""
+    data = dict(await read_body(request))
+    errors = FieldErrors()
+    code = errors.text(data, "code", required=True, max_len=64)
+    if code is not None and not CODE_PATTERN.match(code):
+        errors.add("code", "4-64 letters, digits, '-' or '_'", code)
+    multiuse = _bool(errors, data, "multiuse")
+    errors.raise_if_any()
+    assert code is not None
+    _, badge = await find_system_badge(db_session, caller, system_slug, badge_slug)
+    return await _create(db_session, badge, code, multiuse)
+
+
+@post(_BASE + "/random", status_code=201)
+async def create_random_code(request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
+                             caller: NamedDependency[BadgeKitCaller], system_slug: FromPath[str],
+                             badge_slug: FromPath[str]) -> dict[str, Any]:
+    """Generate a fresh random code (``multiuse`` optional)."""
+    data = dict(await read_body(request)) if await request.body() else {}
+    errors = FieldErrors()
+    multiuse = _bool(errors, data, "multiuse")
+    errors.raise_if_any()
+    _, badge = await find_system_badge(db_session, caller, system_slug, badge_slug)
+    return await _create(db_session, badge, new_code(), multiuse)
+
+
+@get(_BASE + "/{code:str}")
+async def get_claim_code(db_session: NamedDependency[AsyncSession], caller: NamedDependency[BadgeKitCaller],
+                         system_slug: FromPath[str], badge_slug: FromPath[str], code: FromPath[str]) -> dict[str, Any]:
+    _, badge = await find_system_badge(db_session, caller, system_slug, badge_slug)
+    return {"claimCode": await _code_json(db_session, await _code_of(db_session, badge, code))}
+
+
+@delete(_BASE + "/{code:str}", status_code=200)
+async def delete_claim_code(db_session: NamedDependency[AsyncSession], caller: NamedDependency[BadgeKitCaller],
+                            system_slug: FromPath[str], badge_slug: FromPath[str], code: FromPath[str]) -> dict[str, Any]:
+    """Withdraw the code (it can no longer be claimed; instances made with it stay)."""
+    _, badge = await find_system_badge(db_session, caller, system_slug, badge_slug)
+    row = await _code_of(db_session, badge, code)
+    body = await _code_json(db_session, row)
+    row.deleted_at = utcnow()
+    await db_session.flush()
+    return {"status": "deleted", "claimCode": body}
+
+
+@post(_BASE + "/{code:str}/claim", status_code=200)
+async def claim_code(request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
+                     caller: NamedDependency[BadgeKitCaller], hosting: NamedDependency[HostingState],
+                     store: NamedDependency[HostingStore], system_slug: FromPath[str], badge_slug: FromPath[str],
+                     code: FromPath[str]) -> dict[str, Any]:
+    """Claim the code for ``email``: the badge is issued to it (410 when the code is used up or expired)."""
+    data = dict(await read_body(request))
+    errors = FieldErrors()
+    email = errors.email(data, "email", required=True)
+    errors.raise_if_any()
+    assert email is not None
+    system, badge = await find_system_badge(db_session, caller, system_slug, badge_slug)
+    row = await _code_of(db_session, badge, code)
+    try:
+        assertion = await claim_badge(store, row, badge, system, email)
+    except Conflict as exc:
+        raise ResourceConflict(exc.message) from exc
+    return {"status": "updated", "claimCode": await _code_json(db_session, row),
+            "instance": instance_json(assertion, row.code, badge, system, hosting)}
+
+
+ROUTE_HANDLERS: list[Any] = [list_claim_codes, create_random_code, create_claim_code, get_claim_code,
+                             delete_claim_code, claim_code]

@@ -1,0 +1,140 @@
+"""BadgeKit badge instances at system level (``/systems/{slug}/badges/{slug}/instances[/{email}]``): each instance
+is a hosted OB 2.0 assertion of the badge class (same store, same rules: ``limit``, ``unique``, claim codes),
+published at ``assertionUrl``; deleting an instance revokes the assertion (its URL then answers 410)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from litestar import Request, delete, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hosting.app.state import HostingState
+from hosting.badgekit.auth import BadgeKitCaller
+from hosting.badgekit.badges import badge_json, find_system_badge
+from hosting.badgekit.errors import ResourceConflict
+from hosting.earners.awards import consume_claim_codes
+from hosting.lib.body import FieldErrors, read_body
+from hosting.lib.errors import NotFound
+from hosting.lib.times import iso
+from hosting.notify.outbox import queue_notification
+from hosting.storage.models import Acceptance, Assertion, AssertionState, BadgeClass, ClaimCode, Issuer
+from hosting.storage.store import Award, AwardRefused, HostingStore
+
+__all__ = ["ROUTE_HANDLERS", "instance_json"]
+
+_LIVE = (AssertionState.ACTIVE, AssertionState.PENDING)
+
+
+def instance_json(assertion: Assertion, code: str | None, badge: BadgeClass, system: Issuer,
+                  state: HostingState) -> dict[str, Any]:
+    return {"slug": assertion.slug or assertion.public_id, "email": assertion.recipient_plaintext,
+            "issuedOn": iso(assertion.issued_on), "expires": iso(assertion.expires), "claimCode": code,
+            "assertionUrl": state.urls.assertion(assertion.public_id), "badge": badge_json(badge, system, state)}
+
+
+def _moment(errors: FieldErrors, data: dict[str, Any], field: str) -> datetime | None:
+    """An ISO 8601 date/time or Unix seconds (BadgeKit clients send either)."""
+    value = data.get(field)
+    if value in (None, ""):
+        return None
+    try:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return datetime.fromtimestamp(value, UTC)
+        text = str(value).strip()
+        if text.isdigit():
+            return datetime.fromtimestamp(int(text), UTC)
+        moment = datetime.fromisoformat(text)
+        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    except (ValueError, OverflowError, OSError):
+        errors.add(field, "must be an ISO 8601 date/time or Unix seconds", value)
+        return None
+
+
+async def _code_of(session: AsyncSession, assertion: Assertion) -> str | None:
+    if assertion.claim_code_id is None:
+        return None
+    return await session.scalar(select(ClaimCode.code).where(ClaimCode.id == assertion.claim_code_id))
+
+
+async def _find(session: AsyncSession, badge: BadgeClass, email: str) -> Assertion:
+    assertion = await session.scalar(
+        select(Assertion).where(Assertion.badge_class_id == badge.id, Assertion.state.in_(_LIVE),
+                                func.lower(Assertion.recipient_plaintext) == email.strip().lower())
+        .order_by(Assertion.created_at.desc(), Assertion.id.desc()).limit(1))
+    if assertion is None:
+        raise NotFound(f"Could not find instance field: `email`, value: `{email}`")
+    return assertion
+
+
+_BASE = "/systems/{system_slug:str}/badges/{badge_slug:str}/instances"
+
+
+@get(_BASE)
+async def list_instances(db_session: NamedDependency[AsyncSession], caller: NamedDependency[BadgeKitCaller],
+                         hosting: NamedDependency[HostingState], system_slug: FromPath[str],
+                         badge_slug: FromPath[str]) -> dict[str, Any]:
+    """The badge's live (not revoked) instances, oldest first."""
+    system, badge = await find_system_badge(db_session, caller, system_slug, badge_slug)
+    rows = (await db_session.execute(
+        select(Assertion, ClaimCode.code).outerjoin(ClaimCode, ClaimCode.id == Assertion.claim_code_id)
+        .where(Assertion.badge_class_id == badge.id, Assertion.state.in_(_LIVE))
+        .order_by(Assertion.created_at, Assertion.id))).all()
+    return {"instances": [instance_json(a, code, badge, system, hosting) for a, code in rows]}
+
+
+@get(_BASE + "/{email:str}")
+async def get_instance(db_session: NamedDependency[AsyncSession], caller: NamedDependency[BadgeKitCaller],
+                       hosting: NamedDependency[HostingState], system_slug: FromPath[str], badge_slug: FromPath[str],
+                       email: FromPath[str]) -> dict[str, Any]:
+    system, badge = await find_system_badge(db_session, caller, system_slug, badge_slug)
+    assertion = await _find(db_session, badge, email)
+    return {"instance": instance_json(assertion, await _code_of(db_session, assertion), badge, system, hosting)}
+
+
+@post(_BASE, status_code=201)
+async def create_instance(request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
+                          caller: NamedDependency[BadgeKitCaller], hosting: NamedDependency[HostingState],
+                          store: NamedDependency[HostingStore], system_slug: FromPath[str],
+                          badge_slug: FromPath[str]) -> dict[str, Any]:
+    """Issue the badge: ``email`` required; ``claimCode`` (consumed), ``slug``, ``issuedOn``, ``expires``."""
+    data = dict(await read_body(request))
+    errors = FieldErrors()
+    email = errors.email(data, "email", required=True)
+    code = errors.text(data, "claimCode", max_len=64) if data.get("claimCode") not in (None, "") else None
+    slug = errors.slug(data) if data.get("slug") not in (None, "") else None
+    issued_on, expires = _moment(errors, data, "issuedOn"), _moment(errors, data, "expires")
+    if issued_on and expires and expires <= issued_on:
+        errors.add("expires", "must be after issuedOn", data.get("expires"))
+    errors.raise_if_any()
+    assert email is not None
+    system, badge = await find_system_badge(db_session, caller, system_slug, badge_slug)
+    awards = await consume_claim_codes(db_session, badge, [Award(
+        recipient=email, issued_on=issued_on, expires=expires, slug=slug, acceptance=Acceptance.ISSUER,
+        claim_code=code)])
+    try:
+        (made,) = await store.award(badge, awards)
+    except AwardRefused as exc:
+        raise ResourceConflict(f"instance refused: {exc.problems[0]['message']}") from exc
+    assertion = await db_session.get_one(Assertion, made.id)
+    await queue_notification(db_session, "issued", assertion, badge=badge, issuer=system)
+    return {"status": "created", "instance": instance_json(assertion, code, badge, system, hosting)}
+
+
+@delete(_BASE + "/{email:str}", status_code=200)
+async def delete_instance(db_session: NamedDependency[AsyncSession], caller: NamedDependency[BadgeKitCaller],
+                          hosting: NamedDependency[HostingState], store: NamedDependency[HostingStore],
+                          system_slug: FromPath[str], badge_slug: FromPath[str], email: FromPath[str]) -> dict[str, Any]:
+    """Revoke the earner's instance of the badge: its ``assertionUrl`` answers 410 from now on."""
+    system, badge = await find_system_badge(db_session, caller, system_slug, badge_slug)
+    assertion = await _find(db_session, badge, email)
+    body = instance_json(assertion, await _code_of(db_session, assertion), badge, system, hosting)
+    await store.revoke(assertion, "instance deleted through the BadgeKit API")
+    return {"status": "deleted", "instance": body}
+
+
+ROUTE_HANDLERS: list[Any] = [list_instances, get_instance, create_instance, delete_instance]

@@ -1,0 +1,115 @@
+"""BadgeKit instances at system level: real hosted assertions, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+import pytest
+from _badgekit_support import BadgeKit, new_key
+from litestar.testing import TestClient
+from test_badgekit_auth_systems import _system
+from test_badgekit_badges import _badge_body
+
+from hosting import Settings
+
+BASE = "http://testserver.local"
+
+
+@pytest.fixture(scope="module")
+def bk(api: TestClient[Any], settings: Settings) -> BadgeKit:
+    name, secret = new_key(settings, f"master-{secrets.token_hex(3)}")
+    return BadgeKit(api, name, secret)
+
+
+def _badge(bk: BadgeKit, **extra: Any) -> str:
+    system = _system(bk)
+    badge = bk.post(f"/systems/{system['slug']}/badges", json_body=_badge_body(**extra)).json()["badge"]
+    return f"/systems/{system['slug']}/badges/{badge['slug']}"
+
+
+def test_create_instance_is_hosted_assertion(bk: BadgeKit) -> None:
+    path = _badge(bk)
+    res = bk.post(f"{path}/instances", json_body={"email": "Earner@Example.org",
+                                                  "issuedOn": "2014-05-21T19:22:09Z",
+                                                  "expires": "2030-01-01T00:00:00Z", "slug": "my-instance"})
+    assert res.status_code == 201, res.text
+    assert res.json()["status"] == "created"
+    inst = res.json()["instance"]
+    assert inst["email"] == "earner@example.org" and inst["slug"] == "my-instance"
+    assert inst["issuedOn"] == "2014-05-21T19:22:09Z" and inst["expires"] == "2030-01-01T00:00:00Z"
+    assert inst["claimCode"] is None and inst["badge"]["slug"] == path.rsplit("/", 1)[1]
+    hosted = bk.client.get(inst["assertionUrl"].removeprefix(BASE))
+    assert hosted.status_code == 200, hosted.text
+    doc = hosted.json()
+    assert doc["type"] == "Assertion" and doc["verification"]["type"] == "hosted"
+    assert doc["issuedOn"].startswith("2014-05-21")
+    assert bk.get(f"{path}/instances/earner@example.org").json() == {"instance": inst}
+    assert bk.get(f"{path}/instances").json() == {"instances": [inst]}
+    # deleting the instance revokes the assertion: its URL answers 410
+    res = bk.delete(f"{path}/instances/earner@example.org")
+    assert res.status_code == 200 and res.json() == {"status": "deleted", "instance": inst}
+    assert bk.client.get(inst["assertionUrl"].removeprefix(BASE)).status_code == 410
+    assert bk.get(f"{path}/instances").json() == {"instances": []}
+    missing = bk.get(f"{path}/instances/earner@example.org")
+    assert missing.status_code == 404 and missing.json()["code"] == "ResourceNotFound"
+    assert bk.delete(f"{path}/instances/earner@example.org").status_code == 404
+
+
+def test_create_instance_form_and_multipart(bk: BadgeKit) -> None:
+    path = _badge(bk)
+    assert bk.post(f"{path}/instances", form={"email": "a@example.org"}).status_code == 201
+    res = bk.post(f"{path}/instances", form={"email": "b@example.org", "issuedOn": "1400000000"},
+                  files={"dummy": ("x.txt", b"x", "text/plain")})
+    assert res.status_code == 201, res.text
+    assert res.json()["instance"]["issuedOn"] == "2014-05-13T16:53:20Z"
+    assert len(bk.get(f"{path}/instances").json()["instances"]) == 2
+
+
+def test_create_instance_validation(bk: BadgeKit) -> None:
+    path = _badge(bk)
+    res = bk.post(f"{path}/instances", json_body={"email": "not-an-email", "issuedOn": "yesterday",
+                                                  "slug": "Bad Slug"})
+    assert res.status_code == 400 and res.json()["code"] == "ValidationError"
+    assert {d["field"] for d in res.json()["details"]} == {"email", "issuedOn", "slug"}
+    res = bk.post(f"{path}/instances", json_body={"email": "x@example.org", "claimCode": "NOSUCHCODE12"})
+    assert res.status_code == 400 and res.json()["details"][0]["field"] == "claimCode"
+    assert bk.get(f"{path}/instances").json() == {"instances": []}
+
+
+def test_unique_badge_refuses_second_instance(bk: BadgeKit) -> None:
+    path = _badge(bk, unique=True)
+    assert bk.post(f"{path}/instances", json_body={"email": "u@example.org"}).status_code == 201
+    res = bk.post(f"{path}/instances", json_body={"email": "u@example.org"})
+    assert res.status_code == 409 and res.json()["code"] == "ResourceConflict"
+    assert len(bk.get(f"{path}/instances").json()["instances"]) == 1
+
+
+def test_instances_of_unknown_badge_or_other_system(bk: BadgeKit, settings: Settings) -> None:
+    path = _badge(bk)
+    system_slug = path.split("/")[2]
+    res = bk.post(f"/systems/{system_slug}/badges/no-such-badge/instances", json_body={"email": "a@example.org"})
+    assert res.status_code == 404 and "no-such-badge" in res.json()["message"]
+    mine = _system(bk)
+    name, secret = new_key(settings, system=mine["slug"])
+    scoped = BadgeKit(bk.client, name, secret)
+    assert scoped.post(f"{path}/instances", json_body={"email": "a@example.org"}).status_code == 403
+    assert scoped.get(f"{path}/instances").status_code == 403
+    assert bk.get(f"{path}/instances").json() == {"instances": []}
+
+
+def test_instance_verifies_with_the_library_and_revoked_after_delete(bk: BadgeKit) -> None:
+    from _badgekit_support import AppFetcher
+
+    import openbadges_core as ob
+
+    path = _badge(bk)
+    inst = bk.post(f"{path}/instances", json_body={"email": "verify@example.org"}).json()["instance"]
+    options = ob.VerifyOptions(fetcher=AppFetcher(bk.client), use_cache=False)
+    report = ob.verify(inst["assertionUrl"], options=options)
+    assert report.valid, report
+    assert report.verification_type == "HostedBadge" and not report.revoked
+    assert report.badge is not None and report.badge["name"] == "Badge Name"
+    assert bk.delete(f"{path}/instances/verify@example.org").status_code == 200
+    after = ob.verify(inst["assertionUrl"], options=options)
+    assert not after.valid and after.revoked

@@ -25,7 +25,8 @@ def _provide_urls(hosting: NamedDependency[HostingState]) -> PublicUrls:
     return hosting.urls
 
 
-def _provide_store(hosting: NamedDependency[HostingState], db_session: NamedDependency[AsyncSession]) -> HostingStore:
+def _provide_store(hosting: NamedDependency[HostingState],
+                   db_session: NamedDependency[AsyncSession]) -> HostingStore:
     settings = hosting.settings
     return HostingStore(db_session, hosting.urls, hosting.keybox, max_image_bytes=settings.max_image_bytes)
 

@@ -134,11 +134,10 @@ class IssuersController(Controller):
     opt = {"write_scope": "issuer:write"}  # noqa: RUF012 - reads need issuer:read (hosting/api/auth.py)
 
     @get("/", **api_doc(IssuerPage))
-    async def list_issuers(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], principal: NamedDependency[Principal],
-        hosting: NamedDependency[HostingState], page: Annotated[int, QueryParameter(ge=1, le=1_000_000)] = 1,
-        per_page: Annotated[int, QueryParameter(ge=1, le=100)] = 50,
-    ) -> dict[str, Any]:
+    async def list_issuers(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
+                           principal: NamedDependency[Principal], hosting: NamedDependency[HostingState],
+                           page: Annotated[int, QueryParameter(ge=1, le=1_000_000)] = 1,
+                           per_page: Annotated[int, QueryParameter(ge=1, le=100)] = 50) -> dict[str, Any]:
         """The issuers the token's user holds a role on (all of them for an admin token)."""
         role_col = select(StaffRole.role).where(
             StaffRole.issuer_id == Issuer.id, StaffRole.email == principal.email).scalar_subquery()
@@ -189,8 +188,9 @@ class IssuersController(Controller):
         return {"status": "created", "issuer": issuer_json(issuer, hosting, Role.OWNER)}
 
     @get("/{issuer_ref:str}", **api_doc(IssuerEnvelope, errors=(404,)))
-    async def get_issuer(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], principal: NamedDependency[Principal],
-                         hosting: NamedDependency[HostingState], issuer_ref: FromPath[str]) -> dict[str, Any]:
+    async def get_issuer(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
+                         principal: NamedDependency[Principal], hosting: NamedDependency[HostingState],
+                         issuer_ref: FromPath[str]) -> dict[str, Any]:
         issuer, role = await find_issuer(db_session, principal, issuer_ref)
         return {"issuer": issuer_json(issuer, hosting, role)}
 
@@ -218,21 +218,23 @@ class IssuersController(Controller):
         return {"status": "updated", "issuer": issuer_json(issuer, hosting, role)}
 
     @put("/{issuer_ref:str}", **api_doc(IssuerChanged, body=IssuerPatch, errors=(404, 409)))
-    async def put_issuer(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], principal: NamedDependency[Principal],
-                         hosting: NamedDependency[HostingState], store: NamedDependency[HostingStore], issuer_ref: FromPath[str]) -> dict[str, Any]:
+    async def put_issuer(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
+                         principal: NamedDependency[Principal], hosting: NamedDependency[HostingState],
+                         store: NamedDependency[HostingStore], issuer_ref: FromPath[str]) -> dict[str, Any]:
         """Change the fields given (BadgeKit semantics: fields not given keep their value)."""
         return await self._update(request, db_session, principal, hosting, store, issuer_ref)
 
     @patch("/{issuer_ref:str}", **api_doc(IssuerChanged, body=IssuerPatch, errors=(404, 409)))
     async def patch_issuer(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
-                           principal: NamedDependency[Principal], hosting: NamedDependency[HostingState], store: NamedDependency[HostingStore],
-                           issuer_ref: FromPath[str]) -> dict[str, Any]:
+                           principal: NamedDependency[Principal], hosting: NamedDependency[HostingState],
+                           store: NamedDependency[HostingStore], issuer_ref: FromPath[str]) -> dict[str, Any]:
         """Change the fields given."""
         return await self._update(request, db_session, principal, hosting, store, issuer_ref)
 
     @delete("/{issuer_ref:str}", status_code=200, **api_doc(IssuerChanged, errors=(404, 409)))
     async def delete_issuer(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
-                            principal: NamedDependency[Principal], hosting: NamedDependency[HostingState], store: NamedDependency[HostingStore], issuer_ref: FromPath[str],
+                            principal: NamedDependency[Principal], hosting: NamedDependency[HostingState],
+                            store: NamedDependency[HostingStore], issuer_ref: FromPath[str],
                             force: FromQuery[bool] = False) -> dict[str, Any]:
         """Delete (owners only). With issued assertions: 409, unless ``?force=true``, which revokes them all.
 

@@ -50,7 +50,8 @@ def _check(grant: AccessGrant, needed: str | None) -> None:
             {"field": "scope", "message": f"needs {wanted}", "value": None}])
 
 
-async def provide_caller(request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> BadgrCaller:
+async def provide_caller(request: Request[Any, Any, Any],
+                         db_session: NamedDependency[AsyncSession]) -> BadgrCaller:
     """Litestar dependency: 401 without a valid, unexpired, unrevoked access token; 403 without the scope."""
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     token = token.strip()

@@ -26,13 +26,15 @@ class UsersController(Controller):
     opt = _PROFILE
 
     @get("/users/self")
-    async def me(self, db_session: NamedDependency[AsyncSession], caller: NamedDependency[BadgrCaller]) -> Response[Any]:
+    async def me(self, db_session: NamedDependency[AsyncSession],
+                 caller: NamedDependency[BadgrCaller]) -> Response[Any]:
         """The token's user (``r:profile`` or ``rw:profile``)."""
         user = await db_session.get_one(User, caller.grant.user_id)
         return ok(user_entity(user))
 
     @get("/auth/tokens")
-    async def tokens(self, db_session: NamedDependency[AsyncSession], caller: NamedDependency[BadgrCaller]) -> Response[Any]:
+    async def tokens(self, db_session: NamedDependency[AsyncSession],
+                     caller: NamedDependency[BadgrCaller]) -> Response[Any]:
         """The user's unexpired, unrevoked access tokens (never their values)."""
         rows = (await db_session.execute(
             select(OAuthToken, OAuthClient).join(OAuthClient, OAuthClient.id == OAuthToken.client_id)

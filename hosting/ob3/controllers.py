@@ -189,7 +189,8 @@ class Ob3PublicController(Controller):
         return _respond(request, row.assertion.jws.encode(), _JWT, max_age=state.settings.assertion_max_age)
 
     @route("/credentials/{public_id:str}/image", http_method=_GET_HEAD, summary="Baked OB 3.0 credential image")
-    async def credential_image(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
+    async def credential_image(self, request: Request[Any, Any, Any],
+                               db_session: NamedDependency[AsyncSession],
                                public_id: FromPath[str]) -> ASGIApp:
         """The badge image (PNG or SVG) with the credential baked in: the JWT for VC-JWT credentials, the
         JSON credential otherwise. Baked on request and kept in memory, never written (hosting/public/baking.py)."""

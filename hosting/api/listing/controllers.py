@@ -143,11 +143,13 @@ def _provide_listing(
     page: Annotated[str | None, QueryParameter(description="1-based page number (offset pagination)")] = None,
     per_page: Annotated[str | None, QueryParameter(
         description=f"1-{MAX_PER_PAGE}, default {DEFAULT_PER_PAGE}")] = None,
-    cursor: Annotated[str | None, QueryParameter(description="forward cursor (empty: first page); "
-                                                              "metadata.next_cursor gives the next one")] = None,
+    cursor: Annotated[str | None, QueryParameter(
+        description="forward cursor (empty: first page); metadata.next_cursor gives the next one")] = None,
     recipient: Annotated[str | None, QueryParameter(description="Badgr: the recipient's identifier")] = None,
-    include_revoked: Annotated[str | None, QueryParameter(description="Badgr: false drops revoked ones")] = None,
-    include_expired: Annotated[str | None, QueryParameter(description="Badgr: false drops expired ones")] = None,
+    include_revoked: Annotated[str | None,
+                           QueryParameter(description="Badgr: false drops revoked ones")] = None,
+    include_expired: Annotated[str | None,
+                           QueryParameter(description="Badgr: false drops expired ones")] = None,
 ) -> Listing:
     return parse_listing({"filter": filter_, "sort": sort, "page": page, "per_page": per_page, "cursor": cursor,
                           "recipient": recipient, "include_revoked": include_revoked,
@@ -159,16 +161,19 @@ _DEPENDENCIES = {"listing": Provide(_provide_listing, sync_to_thread=False)}
 
 @get("/issuers/{issuer_ref:str}/assertions", dependencies=_DEPENDENCIES, tags=["assertions"],
      **api_doc(AssertionPage, errors=(404,)))
-async def list_issuer_assertions(request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], principal: NamedDependency[Principal],
-                                 listing: NamedDependency[Listing], issuer_ref: FromPath[str]) -> Response[dict[str, Any]]:
+async def list_issuer_assertions(request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
+                                 principal: NamedDependency[Principal], listing: NamedDependency[Listing],
+                                 issuer_ref: FromPath[str]) -> Response[dict[str, Any]]:
     """The issuer's assertions (any role on the issuer; scope issuer:read)."""
     return await _list(request, db_session, principal, issuer_ref, None, listing)
 
 
 @get("/issuers/{issuer_ref:str}/badges/{badge_ref:str}/assertions", dependencies=_DEPENDENCIES,
      tags=["assertions"], **api_doc(AssertionPage, errors=(404,)))
-async def list_badge_assertions(request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], principal: NamedDependency[Principal],
-                                listing: NamedDependency[Listing], issuer_ref: FromPath[str], badge_ref: FromPath[str]) -> Response[dict[str, Any]]:
+async def list_badge_assertions(request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
+                                principal: NamedDependency[Principal], listing: NamedDependency[Listing],
+                                issuer_ref: FromPath[str],
+                                badge_ref: FromPath[str]) -> Response[dict[str, Any]]:
     """One badge class's assertions (any role on the issuer; scope issuer:read)."""
     return await _list(request, db_session, principal, issuer_ref, badge_ref, listing)
 

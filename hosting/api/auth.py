@@ -15,6 +15,7 @@ from datetime import timedelta
 from typing import Any
 
 from litestar import Request
+from litestar.di import NamedDependency
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -125,7 +126,8 @@ def required_scope(method: str, opt: Mapping[str, Any]) -> str:
     return READ_SCOPE if method in _READ_METHODS else str(opt.get("write_scope", "admin"))
 
 
-async def provide_principal(request: Request[Any, Any, Any], db_session: AsyncSession) -> Principal:
+async def provide_principal(request: Request[Any, Any, Any],
+                            db_session: NamedDependency[AsyncSession]) -> Principal:
     """Litestar dependency: the caller of an API request (401 without a valid token), holding the scope the
     route needs (403 otherwise, see :func:`required_scope`). ``obt_`` API tokens and ``oba_`` OAuth2 access
     tokens are both accepted; the latter's Badgr scopes map onto these by the table in

@@ -10,11 +10,12 @@ Scopes as the badge class routes: ``issuer:read`` reads, ``issuer:write`` writes
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, delete, get, post
-from litestar.params import Parameter
+from litestar.di import NamedDependency
+from litestar.params import FromPath, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hosting.api.assertions.inputs import parse_moment
@@ -115,8 +116,9 @@ class ClaimCodesController(Controller):
     opt = {"write_scope": "issuer:write"}  # noqa: RUF012 - reads need issuer:read (hosting/api/auth.py)
 
     @post("/", status_code=201, **api_doc(CodesCreated, status=201, body=CodesInput, errors=(404, 409)))
-    async def create(self, request: Request[Any, Any, Any], db_session: AsyncSession, principal: Principal,
-                     urls: PublicUrls, issuer_ref: str, badge_ref: str) -> dict[str, Any]:
+    async def create(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
+                     principal: NamedDependency[Principal], urls: NamedDependency[PublicUrls],
+                     issuer_ref: FromPath[str], badge_ref: FromPath[str]) -> dict[str, Any]:
         """Create claim codes (owner, editor): ``count`` random ones (12 characters) or the ``codes`` given;
         ``multiuse`` (default false), ``expires`` (ISO 8601). 409 when a given code exists already."""
         _issuer, role, badge = await find_issuer_badge(db_session, principal, issuer_ref, badge_ref)
@@ -128,9 +130,10 @@ class ClaimCodesController(Controller):
         return {"status": "created", "codes": [_view(code, badge, urls) for code in made]}
 
     @get("/", **api_doc(CodesPage, errors=(404,)))
-    async def list_all(self, db_session: AsyncSession, principal: Principal, urls: PublicUrls, issuer_ref: str,
-                   badge_ref: str, offset: int = Parameter(default=0, ge=0),
-                   limit: int = Parameter(default=100, ge=1, le=_MAX_PER_PAGE)) -> dict[str, Any]:
+    async def list_all(self, db_session: NamedDependency[AsyncSession], principal: NamedDependency[Principal],
+                       urls: NamedDependency[PublicUrls], issuer_ref: FromPath[str], badge_ref: FromPath[str],
+                       offset: Annotated[int, QueryParameter(ge=0)] = 0,
+                       limit: Annotated[int, QueryParameter(ge=1, le=_MAX_PER_PAGE)] = 100) -> dict[str, Any]:
         """The badge class's codes (deleted ones left out), oldest first; ``offset``/``limit`` page them."""
         _issuer, _role, badge = await find_issuer_badge(db_session, principal, issuer_ref, badge_ref)
         codes = await list_codes(db_session, badge, offset=offset, limit=limit)
@@ -138,14 +141,17 @@ class ClaimCodesController(Controller):
                 "metadata": {"offset": offset, "limit": limit, "count": len(codes)}}
 
     @get("/{code:str}", **api_doc(CodeEnvelope, errors=(404,)))
-    async def get_code(self, db_session: AsyncSession, principal: Principal, urls: PublicUrls, issuer_ref: str,
-                       badge_ref: str, code: str) -> dict[str, Any]:
+    async def get_code(self, db_session: NamedDependency[AsyncSession], principal: NamedDependency[Principal],
+                       urls: NamedDependency[PublicUrls], issuer_ref: FromPath[str], badge_ref: FromPath[str],
+                       code: FromPath[str]) -> dict[str, Any]:
         _issuer, _role, badge = await find_issuer_badge(db_session, principal, issuer_ref, badge_ref)
         return {"code": _view(await find_code(db_session, code, badge), badge, urls)}
 
     @delete("/{code:str}", status_code=200, **api_doc(CodeDeleted, errors=(404,)))
-    async def delete_code(self, db_session: AsyncSession, principal: Principal, urls: PublicUrls, issuer_ref: str,
-                          badge_ref: str, code: str) -> dict[str, Any]:
+    async def delete_code(self, db_session: NamedDependency[AsyncSession],
+                          principal: NamedDependency[Principal], urls: NamedDependency[PublicUrls],
+                          issuer_ref: FromPath[str], badge_ref: FromPath[str],
+                          code: FromPath[str]) -> dict[str, Any]:
         """Withdraw a code (owner, editor): it can no longer be claimed (its page answers 410)."""
         _issuer, role, badge = await find_issuer_badge(db_session, principal, issuer_ref, badge_ref)
         require_role(principal, role, EDIT_ROLES, "deleting claim codes")

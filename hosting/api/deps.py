@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hosting.api.auth import provide_principal
@@ -21,11 +21,12 @@ def _provide_hosting(request: Request[Any, Any, Any]) -> HostingState:
     return hosting_state(request)
 
 
-def _provide_urls(hosting: HostingState) -> PublicUrls:
+def _provide_urls(hosting: NamedDependency[HostingState]) -> PublicUrls:
     return hosting.urls
 
 
-def _provide_store(hosting: HostingState, db_session: AsyncSession) -> HostingStore:
+def _provide_store(hosting: NamedDependency[HostingState],
+                   db_session: NamedDependency[AsyncSession]) -> HostingStore:
     settings = hosting.settings
     return HostingStore(db_session, hosting.urls, hosting.keybox, max_image_bytes=settings.max_image_bytes)
 

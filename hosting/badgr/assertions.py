@@ -14,6 +14,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from litestar import Controller, Request, Response, delete, get, post, put
+from litestar.di import NamedDependency
+from litestar.params import FromPath
 from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -191,16 +193,19 @@ class IssuerAssertionsController(Controller):
     opt = _ISSUER
 
     @get("/")
-    async def list_assertions(self, request: Request[Any, Any, Any], db_session: AsyncSession,
-                              caller: BadgrCaller, hosting: HostingState, issuer_ref: str) -> Response[Any]:
+    async def list_assertions(self, request: Request[Any, Any, Any],
+                              db_session: NamedDependency[AsyncSession], caller: NamedDependency[BadgrCaller],
+                              hosting: NamedDependency[HostingState],
+                              issuer_ref: FromPath[str]) -> Response[Any]:
         """The issuer's assertions: ``recipient``, ``include_expired``, ``include_revoked`` (default false),
         ``num`` and the ``after`` cursor of the ``Link`` header."""
         issuer, _ = await find_issuer(db_session, caller.principal, issuer_ref)
         return await _listing(request, db_session, hosting, Assertion.issuer_id == issuer.id)
 
     @post("/", status_code=201)
-    async def issue(self, request: Request[Any, Any, Any], db_session: AsyncSession, caller: BadgrCaller,
-                    hosting: HostingState, store: HostingStore, issuer_ref: str) -> Response[Any]:
+    async def issue(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
+                    caller: NamedDependency[BadgrCaller], hosting: NamedDependency[HostingState],
+                    store: NamedDependency[HostingStore], issuer_ref: FromPath[str]) -> Response[Any]:
         """Issue (``badgeclass`` or ``badgeclassOpenBadgeId`` in the body); one object or a batch."""
         issuer, role = await find_issuer(db_session, caller.principal, issuer_ref)
         return await _issue(request, db_session, store, hosting, issuer, role, caller, None)
@@ -212,15 +217,18 @@ class BadgeClassAssertionsController(Controller):
     opt = _ISSUER
 
     @get("/")
-    async def list_assertions(self, request: Request[Any, Any, Any], db_session: AsyncSession,
-                              caller: BadgrCaller, hosting: HostingState, badge_ref: str) -> Response[Any]:
+    async def list_assertions(self, request: Request[Any, Any, Any],
+                              db_session: NamedDependency[AsyncSession], caller: NamedDependency[BadgrCaller],
+                              hosting: NamedDependency[HostingState],
+                              badge_ref: FromPath[str]) -> Response[Any]:
         """The badge class's assertions (same parameters as the issuer's list)."""
         _, _, badge = await find_badgeclass(db_session, caller, badge_ref)
         return await _listing(request, db_session, hosting, Assertion.badge_class_id == badge.id)
 
     @post("/", status_code=201)
-    async def issue(self, request: Request[Any, Any, Any], db_session: AsyncSession, caller: BadgrCaller,
-                    hosting: HostingState, store: HostingStore, badge_ref: str) -> Response[Any]:
+    async def issue(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
+                    caller: NamedDependency[BadgrCaller], hosting: NamedDependency[HostingState],
+                    store: NamedDependency[HostingStore], badge_ref: FromPath[str]) -> Response[Any]:
         """Issue one assertion (an object) or a batch (a list, or ``{"assertions": [...]}``), all or nothing.
         ``allowDuplicateAwards: false`` refuses a recipient who already holds the badge class."""
         issuer, role, badge = await find_badgeclass(db_session, caller, badge_ref)
@@ -264,8 +272,9 @@ class AssertionsController(Controller):
     opt = _ISSUER
 
     @post("/revoke", status_code=200)
-    async def revoke_many(self, request: Request[Any, Any, Any], db_session: AsyncSession, caller: BadgrCaller,
-                          hosting: HostingState, store: HostingStore) -> Response[Any]:
+    async def revoke_many(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
+                          caller: NamedDependency[BadgrCaller], hosting: NamedDependency[HostingState],
+                          store: NamedDependency[HostingStore]) -> Response[Any]:
         """Revoke a list of ``{entityId, revocationReason}``, all or nothing (404/409 names the first problem)."""
         data = await _read_issue_body(request)
         items = data if isinstance(data, list) else [data]
@@ -282,14 +291,16 @@ class AssertionsController(Controller):
         return envelope(results)
 
     @get("/{assertion_ref:str}")
-    async def get_assertion(self, db_session: AsyncSession, caller: BadgrCaller, hosting: HostingState,
-                            assertion_ref: str) -> Response[Any]:
+    async def get_assertion(self, db_session: NamedDependency[AsyncSession],
+                            caller: NamedDependency[BadgrCaller], hosting: NamedDependency[HostingState],
+                            assertion_ref: FromPath[str]) -> Response[Any]:
         assertion, issuer, _, badge = await _find_assertion(db_session, caller, assertion_ref)
         return ok(assertion_entity(assertion, badge.public_id, issuer.public_id, hosting.urls))
 
     @delete("/{assertion_ref:str}", status_code=200)
-    async def revoke(self, request: Request[Any, Any, Any], db_session: AsyncSession, caller: BadgrCaller,
-                     hosting: HostingState, store: HostingStore, assertion_ref: str) -> Response[Any]:
+    async def revoke(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
+                     caller: NamedDependency[BadgrCaller], hosting: NamedDependency[HostingState],
+                     store: NamedDependency[HostingStore], assertion_ref: FromPath[str]) -> Response[Any]:
         """Revoke (owners, editors) with ``revocation_reason``: the openBadgeId answers 410 from now on."""
         data = await read_body(request)
         errors = FieldErrors()
@@ -298,8 +309,9 @@ class AssertionsController(Controller):
         return ok(await _revoke(db_session, store, hosting, caller, assertion_ref, reason))
 
     @put("/{assertion_ref:str}")
-    async def update(self, request: Request[Any, Any, Any], db_session: AsyncSession, caller: BadgrCaller,
-                     hosting: HostingState, store: HostingStore, assertion_ref: str) -> Response[Any]:
+    async def update(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
+                     caller: NamedDependency[BadgrCaller], hosting: NamedDependency[HostingState],
+                     store: NamedDependency[HostingStore], assertion_ref: FromPath[str]) -> Response[Any]:
         """Change ``issuedOn``, ``expires``, ``narrative``, ``evidence`` (owners, editors). A hosted assertion's
         document is immutable here, so the change is a replacement: a new assertion (new entityId) for the
         same recipient; the old openBadgeId redirects (301) to the new one."""

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from litestar import Request
+from litestar.di import NamedDependency
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hosting.api.auth import Principal
@@ -49,7 +50,8 @@ def _check(grant: AccessGrant, needed: str | None) -> None:
             {"field": "scope", "message": f"needs {wanted}", "value": None}])
 
 
-async def provide_caller(request: Request[Any, Any, Any], db_session: AsyncSession) -> BadgrCaller:
+async def provide_caller(request: Request[Any, Any, Any],
+                         db_session: NamedDependency[AsyncSession]) -> BadgrCaller:
     """Litestar dependency: 401 without a valid, unexpired, unrevoked access token; 403 without the scope."""
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     token = token.strip()

@@ -10,6 +10,8 @@ import secrets
 from typing import Any
 
 from litestar import Controller, Request, Response, delete, get, post, put
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery
 from sqlalchemy import delete as sql_delete
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -52,7 +54,8 @@ async def find_badgeclass(session: AsyncSession, caller: BadgrCaller, ref: str) 
 
 
 async def _create(request: Request[Any, Any, Any], session: AsyncSession, caller: BadgrCaller,
-                  hosting: HostingState, store: HostingStore, data: dict[str, Any], issuer_ref: str) -> Response[Any]:
+                  hosting: HostingState, store: HostingStore, data: dict[str, Any],
+                  issuer_ref: str) -> Response[Any]:
     await prefetch_image(hosting, data)
     issuer, role = await find_issuer(session, caller.principal, issuer_ref)
     require_role(caller.principal, role, EDIT_ROLES, "creating badge classes")
@@ -74,8 +77,10 @@ class IssuerBadgeClassesController(Controller):
     opt = _ISSUER
 
     @get("/")
-    async def list_badgeclasses(self, db_session: AsyncSession, caller: BadgrCaller, hosting: HostingState,
-                                issuer_ref: str, include_archived: str | None = None) -> Response[Any]:
+    async def list_badgeclasses(self, db_session: NamedDependency[AsyncSession],
+                                caller: NamedDependency[BadgrCaller], hosting: NamedDependency[HostingState],
+                                issuer_ref: FromPath[str],
+                                include_archived: FromQuery[str | None] = None) -> Response[Any]:
         """The issuer's badge classes, oldest first (archived ones only with ``include_archived=true``)."""
         issuer, _ = await find_issuer(db_session, caller.principal, issuer_ref)
         errors = FieldErrors()
@@ -88,9 +93,11 @@ class IssuerBadgeClassesController(Controller):
         return envelope([badgeclass_entity(b, issuer.public_id, hosting.urls) for b in badges])
 
     @post("/", status_code=201)
-    async def create_badgeclass(self, request: Request[Any, Any, Any], db_session: AsyncSession,
-                                caller: BadgrCaller, hosting: HostingState, store: HostingStore,
-                                issuer_ref: str) -> Response[Any]:
+    async def create_badgeclass(self, request: Request[Any, Any, Any],
+                                db_session: NamedDependency[AsyncSession],
+                                caller: NamedDependency[BadgrCaller], hosting: NamedDependency[HostingState],
+                                store: NamedDependency[HostingStore],
+                                issuer_ref: FromPath[str]) -> Response[Any]:
         """Create a badge class (owners, editors); ``image`` a data: URI or an http(s) URL."""
         data = await read_body(request)
         data.pop("issuer", None)
@@ -103,8 +110,10 @@ class BadgeClassesController(Controller):
     opt = _ISSUER
 
     @post("/", status_code=201)
-    async def create_badgeclass(self, request: Request[Any, Any, Any], db_session: AsyncSession,
-                                caller: BadgrCaller, hosting: HostingState, store: HostingStore) -> Response[Any]:
+    async def create_badgeclass(self, request: Request[Any, Any, Any],
+                                db_session: NamedDependency[AsyncSession],
+                                caller: NamedDependency[BadgrCaller], hosting: NamedDependency[HostingState],
+                                store: NamedDependency[HostingStore]) -> Response[Any]:
         """Create a badge class of the issuer named in the body (``issuer``: its entityId)."""
         data = await read_body(request)
         issuer_ref = data.pop("issuer", None)
@@ -115,14 +124,16 @@ class BadgeClassesController(Controller):
         return await _create(request, db_session, caller, hosting, store, data, str(issuer_ref))
 
     @get("/{badge_ref:str}")
-    async def get_badgeclass(self, db_session: AsyncSession, caller: BadgrCaller, hosting: HostingState,
-                             badge_ref: str) -> Response[Any]:
+    async def get_badgeclass(self, db_session: NamedDependency[AsyncSession],
+                             caller: NamedDependency[BadgrCaller], hosting: NamedDependency[HostingState],
+                             badge_ref: FromPath[str]) -> Response[Any]:
         issuer, _, badge = await find_badgeclass(db_session, caller, badge_ref)
         return ok(badgeclass_entity(badge, issuer.public_id, hosting.urls))
 
     @put("/{badge_ref:str}")
-    async def put_badgeclass(self, request: Request[Any, Any, Any], db_session: AsyncSession, caller: BadgrCaller,
-                             hosting: HostingState, store: HostingStore, badge_ref: str) -> Response[Any]:
+    async def put_badgeclass(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
+                             caller: NamedDependency[BadgrCaller], hosting: NamedDependency[HostingState],
+                             store: NamedDependency[HostingStore], badge_ref: FromPath[str]) -> Response[Any]:
         """Update (owners, editors): the fields given change; a new ``image`` replaces the artwork."""
         data = await read_body(request)
         data.pop("issuer", None)
@@ -147,8 +158,9 @@ class BadgeClassesController(Controller):
         return ok(badgeclass_entity(badge, issuer.public_id, hosting.urls))
 
     @delete("/{badge_ref:str}", status_code=204)
-    async def delete_badgeclass(self, db_session: AsyncSession, caller: BadgrCaller, hosting: HostingState,
-                                badge_ref: str) -> None:
+    async def delete_badgeclass(self, db_session: NamedDependency[AsyncSession],
+                                caller: NamedDependency[BadgrCaller], hosting: NamedDependency[HostingState],
+                                badge_ref: FromPath[str]) -> None:
         """Delete a badge class without assertions (owners, editors; 204 as Badgr); 409 otherwise."""
         _, role, badge = await find_badgeclass(db_session, caller, badge_ref)
         require_role(caller.principal, role, EDIT_ROLES, "deleting badge classes")

@@ -12,6 +12,8 @@ import secrets
 from typing import Any
 
 from litestar import Controller, Request, Response, delete, get, patch, post, put
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery
 from sqlalchemy import and_, exists, or_, select
 from sqlalchemy import delete as sql_delete
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -79,8 +81,9 @@ class IssuersController(Controller):
     opt = _ISSUER
 
     @get("/")
-    async def list_issuers(self, db_session: AsyncSession, caller: BadgrCaller, hosting: HostingState,
-                           include_staff: str | None = None) -> Response[Any]:
+    async def list_issuers(self, db_session: NamedDependency[AsyncSession],
+                           caller: NamedDependency[BadgrCaller], hosting: NamedDependency[HostingState],
+                           include_staff: FromQuery[str | None] = None) -> Response[Any]:
         """The issuers the user holds a role on (every issuer for an admin), oldest first."""
         principal = caller.principal
         visible = not_deleted()
@@ -95,8 +98,9 @@ class IssuersController(Controller):
                          for i in issuers])
 
     @post("/", status_code=201, opt={"badgr_scope": "issuer:create"})
-    async def create_issuer(self, request: Request[Any, Any, Any], db_session: AsyncSession, caller: BadgrCaller,
-                            hosting: HostingState, store: HostingStore) -> Response[Any]:
+    async def create_issuer(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
+                            caller: NamedDependency[BadgrCaller], hosting: NamedDependency[HostingState],
+                            store: NamedDependency[HostingStore]) -> Response[Any]:
         """Create an issuer; the user becomes its owner (needs the unrestricted ``rw:issuer``)."""
         data = await read_body(request)
         await prefetch_image(hosting, data)
@@ -113,35 +117,47 @@ class IssuersController(Controller):
         return ok(await issuer_view(db_session, issuer, hosting), status=201)
 
     @get("/{issuer_ref:str}")
-    async def get_issuer(self, db_session: AsyncSession, caller: BadgrCaller, hosting: HostingState,
-                         issuer_ref: str, include_staff: str | None = None) -> Response[Any]:
+    async def get_issuer(self, db_session: NamedDependency[AsyncSession],
+                         caller: NamedDependency[BadgrCaller], hosting: NamedDependency[HostingState],
+                         issuer_ref: FromPath[str],
+                         include_staff: FromQuery[str | None] = None) -> Response[Any]:
         issuer, _ = await find_issuer(db_session, caller.principal, issuer_ref)
         return ok(await issuer_view(db_session, issuer, hosting, _include_staff(include_staff)))
 
     @get(["/openBadgeId/{open_badge_id:str}", "/ref/{open_badge_id:str}"])
-    async def get_by_open_badge_id(self, db_session: AsyncSession, caller: BadgrCaller, hosting: HostingState,
-                                   open_badge_id: str) -> Response[Any]:
+    async def get_by_open_badge_id(self, db_session: NamedDependency[AsyncSession],
+                                   caller: NamedDependency[BadgrCaller],
+                                   hosting: NamedDependency[HostingState],
+                                   open_badge_id: FromPath[str]) -> Response[Any]:
         """An issuer by its base64-encoded openBadgeId (the public URL here)."""
         issuer, _ = await find_issuer(db_session, caller.principal, _decode_open_badge_id(open_badge_id, hosting))
         return ok(await issuer_view(db_session, issuer, hosting))
 
     @put(["/openBadgeId/{open_badge_id:str}", "/ref/{open_badge_id:str}"])
-    async def put_by_open_badge_id(self, request: Request[Any, Any, Any], db_session: AsyncSession,
-                                   caller: BadgrCaller, hosting: HostingState, store: HostingStore,
-                                   open_badge_id: str) -> Response[Any]:
+    async def put_by_open_badge_id(self, request: Request[Any, Any, Any],
+                                   db_session: NamedDependency[AsyncSession],
+                                   caller: NamedDependency[BadgrCaller],
+                                   hosting: NamedDependency[HostingState],
+                                   store: NamedDependency[HostingStore],
+                                   open_badge_id: FromPath[str]) -> Response[Any]:
         return await self._update(request, db_session, caller, hosting, store,
                                   _decode_open_badge_id(open_badge_id, hosting))
 
     @patch(["/openBadgeId/{open_badge_id:str}", "/ref/{open_badge_id:str}"])
-    async def patch_by_open_badge_id(self, request: Request[Any, Any, Any], db_session: AsyncSession,
-                                     caller: BadgrCaller, hosting: HostingState, store: HostingStore,
-                                     open_badge_id: str) -> Response[Any]:
+    async def patch_by_open_badge_id(self, request: Request[Any, Any, Any],
+                                     db_session: NamedDependency[AsyncSession],
+                                     caller: NamedDependency[BadgrCaller],
+                                     hosting: NamedDependency[HostingState],
+                                     store: NamedDependency[HostingStore],
+                                     open_badge_id: FromPath[str]) -> Response[Any]:
         return await self._update(request, db_session, caller, hosting, store,
                                   _decode_open_badge_id(open_badge_id, hosting))
 
     @delete(["/openBadgeId/{open_badge_id:str}", "/ref/{open_badge_id:str}"], status_code=204)
-    async def delete_by_open_badge_id(self, db_session: AsyncSession, caller: BadgrCaller, hosting: HostingState,
-                                      open_badge_id: str) -> None:
+    async def delete_by_open_badge_id(self, db_session: NamedDependency[AsyncSession],
+                                      caller: NamedDependency[BadgrCaller],
+                                      hosting: NamedDependency[HostingState],
+                                      open_badge_id: FromPath[str]) -> None:
         await self._delete(db_session, caller, _decode_open_badge_id(open_badge_id, hosting))
 
     async def _update(self, request: Request[Any, Any, Any], db_session: AsyncSession, caller: BadgrCaller,
@@ -169,18 +185,21 @@ class IssuersController(Controller):
         return ok(await issuer_view(db_session, issuer, hosting))
 
     @put("/{issuer_ref:str}")
-    async def put_issuer(self, request: Request[Any, Any, Any], db_session: AsyncSession, caller: BadgrCaller,
-                         hosting: HostingState, store: HostingStore, issuer_ref: str) -> Response[Any]:
+    async def put_issuer(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
+                         caller: NamedDependency[BadgrCaller], hosting: NamedDependency[HostingState],
+                         store: NamedDependency[HostingStore], issuer_ref: FromPath[str]) -> Response[Any]:
         """Update (owners, editors): the fields given change."""
         return await self._update(request, db_session, caller, hosting, store, issuer_ref)
 
     @patch("/{issuer_ref:str}")
-    async def patch_issuer(self, request: Request[Any, Any, Any], db_session: AsyncSession, caller: BadgrCaller,
-                           hosting: HostingState, store: HostingStore, issuer_ref: str) -> Response[Any]:
+    async def patch_issuer(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
+                           caller: NamedDependency[BadgrCaller], hosting: NamedDependency[HostingState],
+                           store: NamedDependency[HostingStore], issuer_ref: FromPath[str]) -> Response[Any]:
         return await self._update(request, db_session, caller, hosting, store, issuer_ref)
 
     @delete("/{issuer_ref:str}", status_code=204)
-    async def delete_issuer(self, db_session: AsyncSession, caller: BadgrCaller, issuer_ref: str) -> None:
+    async def delete_issuer(self, db_session: NamedDependency[AsyncSession],
+                            caller: NamedDependency[BadgrCaller], issuer_ref: FromPath[str]) -> None:
         """Delete (owners; 204 as Badgr): refused (409) while it has unrevoked assertions; its public documents
         stay."""
         await self._delete(db_session, caller, issuer_ref)
@@ -224,8 +243,9 @@ class StaffController(Controller):
         return ok(await issuer_view(session, issuer, hosting))
 
     @post(["/", "/invitations"], status_code=200)
-    async def add_staff(self, request: Request[Any, Any, Any], db_session: AsyncSession, caller: BadgrCaller,
-                        hosting: HostingState, issuer_ref: str) -> Response[Any]:
+    async def add_staff(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
+                        caller: NamedDependency[BadgrCaller], hosting: NamedDependency[HostingState],
+                        issuer_ref: FromPath[str]) -> Response[Any]:
         """Give ``email`` a ``role`` (owners). No invitation email: the role applies at once."""
         issuer = await self._owned(db_session, caller, issuer_ref)
         email, role = await self._body(request)
@@ -238,14 +258,16 @@ class StaffController(Controller):
         return await self._staff(db_session, issuer, hosting)
 
     @put("/")
-    async def put_staff(self, request: Request[Any, Any, Any], db_session: AsyncSession, caller: BadgrCaller,
-                        hosting: HostingState, issuer_ref: str) -> Response[Any]:
+    async def put_staff(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
+                        caller: NamedDependency[BadgrCaller], hosting: NamedDependency[HostingState],
+                        issuer_ref: FromPath[str]) -> Response[Any]:
         """Change a member's role (owners); the last owner cannot be demoted."""
         return await self._change(request, db_session, caller, hosting, issuer_ref)
 
     @patch("/")
-    async def patch_staff(self, request: Request[Any, Any, Any], db_session: AsyncSession, caller: BadgrCaller,
-                          hosting: HostingState, issuer_ref: str) -> Response[Any]:
+    async def patch_staff(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
+                          caller: NamedDependency[BadgrCaller], hosting: NamedDependency[HostingState],
+                          issuer_ref: FromPath[str]) -> Response[Any]:
         return await self._change(request, db_session, caller, hosting, issuer_ref)
 
     async def _change(self, request: Request[Any, Any, Any], db_session: AsyncSession, caller: BadgrCaller,
@@ -263,8 +285,9 @@ class StaffController(Controller):
         return await self._staff(db_session, issuer, hosting)
 
     @delete("/{email_b64:str}", status_code=200)
-    async def remove_staff(self, db_session: AsyncSession, caller: BadgrCaller, hosting: HostingState,
-                           issuer_ref: str, email_b64: str) -> Response[Any]:
+    async def remove_staff(self, db_session: NamedDependency[AsyncSession],
+                           caller: NamedDependency[BadgrCaller], hosting: NamedDependency[HostingState],
+                           issuer_ref: FromPath[str], email_b64: FromPath[str]) -> Response[Any]:
         """Remove the member whose email is base64-encoded in the path (owners); never the last owner."""
         issuer = await self._owned(db_session, caller, issuer_ref)
         try:

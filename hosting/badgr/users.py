@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Response, get
+from litestar.di import NamedDependency
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,13 +26,15 @@ class UsersController(Controller):
     opt = _PROFILE
 
     @get("/users/self")
-    async def me(self, db_session: AsyncSession, caller: BadgrCaller) -> Response[Any]:
+    async def me(self, db_session: NamedDependency[AsyncSession],
+                 caller: NamedDependency[BadgrCaller]) -> Response[Any]:
         """The token's user (``r:profile`` or ``rw:profile``)."""
         user = await db_session.get_one(User, caller.grant.user_id)
         return ok(user_entity(user))
 
     @get("/auth/tokens")
-    async def tokens(self, db_session: AsyncSession, caller: BadgrCaller) -> Response[Any]:
+    async def tokens(self, db_session: NamedDependency[AsyncSession],
+                     caller: NamedDependency[BadgrCaller]) -> Response[Any]:
         """The user's unexpired, unrevoked access tokens (never their values)."""
         rows = (await db_session.execute(
             select(OAuthToken, OAuthClient).join(OAuthClient, OAuthClient.id == OAuthToken.client_id)

@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from litestar import Controller, Request, Response, Router, get, post
 from litestar.config.csrf import CSRFConfig
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.csrf import CSRFMiddleware
 from litestar.params import FromPath
@@ -78,8 +78,8 @@ class EarnerPages(Controller):
     tags = ["earner pages"]  # noqa: RUF012 - Litestar reads these class attributes
 
     @get("/accept/{token:str}", summary="Accept page of a pending assertion (HTML)")
-    async def accept_page(self, request: Request[Any, Any, Any], db_session: AsyncSession, limits: EarnerLimits,
-                          token: FromPath[str]) -> Response[bytes]:
+    async def accept_page(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
+                          limits: NamedDependency[EarnerLimits], token: FromPath[str]) -> Response[bytes]:
         """The badge offered (name, image, issuer, issue date) and a form to accept or reject it. 404 for an
         unknown link, 410 for a used or expired one."""
         limits.per_ip.hit(_client(request))
@@ -91,8 +91,8 @@ class EarnerPages(Controller):
                     **_badge_view(request, badge, issuer))
 
     @post("/accept/{token:str}", status_code=200, summary="Answer a pending assertion (form post)")
-    async def answer(self, request: Request[Any, Any, Any], db_session: AsyncSession, limits: EarnerLimits,
-                     token: FromPath[str]) -> Response[bytes]:
+    async def answer(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
+                     limits: NamedDependency[EarnerLimits], token: FromPath[str]) -> Response[bytes]:
         """``decision`` = ``accept`` (publishes it at once; ``show_name`` opts in to showing the recorded name)
         or ``reject`` (unpublished for good). The link is used up either way."""
         limits.per_ip.hit(_client(request))
@@ -110,8 +110,8 @@ class EarnerPages(Controller):
                     show_name=assertion.recipient_name_shown, **_badge_view(request, badge, issuer))
 
     @get("/claim/{code:str}", summary="Claim page of a claim code (HTML)")
-    async def claim_page(self, request: Request[Any, Any, Any], db_session: AsyncSession, limits: EarnerLimits,
-                         code: FromPath[str]) -> Response[bytes]:
+    async def claim_page(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
+                         limits: NamedDependency[EarnerLimits], code: FromPath[str]) -> Response[bytes]:
         """The badge and a form asking for the email address to issue it to. 404 for an unknown code, 410
         for one used (single-use), expired or withdrawn."""
         limits.per_ip.hit(_client(request))
@@ -124,8 +124,8 @@ class EarnerPages(Controller):
                     error="", **_badge_view(request, badge, issuer))
 
     @post("/claim/{code:str}", status_code=201, summary="Claim a badge with a code (form post)")
-    async def claim(self, request: Request[Any, Any, Any], db_session: AsyncSession, limits: EarnerLimits,
-                    code: FromPath[str]) -> Response[bytes]:
+    async def claim(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
+                    limits: NamedDependency[EarnerLimits], code: FromPath[str]) -> Response[bytes]:
         """Issue the badge to ``email`` (accepted: the earner claimed it), with the usual notification, and
         count the code's use (a single-use code is then used up: 410 for the next claim)."""
         limits.per_ip.hit(_client(request))

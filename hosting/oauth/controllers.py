@@ -17,6 +17,7 @@ from authlib.oauth2.rfc6749.errors import InsecureTransportError, InvalidRequest
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import Controller, MediaType, Request, Response, Router, get, post
 from litestar.config.csrf import CSRFConfig
+from litestar.di import NamedDependency
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.csrf import CSRFMiddleware
 from litestar.utils.scope.state import ScopeState
@@ -92,7 +93,8 @@ class TokenController(Controller):
     tags = ["oauth2"]  # noqa: RUF012 - Litestar reads these class attributes
 
     @post("/token", status_code=200, include_in_schema=True)
-    async def token(self, request: Request[Any, Any, Any], db_session: AsyncSession) -> Response[Any]:
+    async def token(self, request: Request[Any, Any, Any],
+                    db_session: NamedDependency[AsyncSession]) -> Response[Any]:
         """The token endpoint (RFC 6749): grants password, refresh_token, authorization_code, client_credentials;
         form-encoded. Errors are RFC 6749 JSON (``error``, ``error_description``)."""
         try:
@@ -105,7 +107,8 @@ class TokenController(Controller):
         return _response(await run_protocol(db_session, _SERVER.create_token_response, req))
 
     @post("/revoke_token", status_code=200)
-    async def revoke(self, request: Request[Any, Any, Any], db_session: AsyncSession) -> Response[Any]:
+    async def revoke(self, request: Request[Any, Any, Any],
+                     db_session: NamedDependency[AsyncSession]) -> Response[Any]:
         """Token revocation (RFC 7009): ``token`` (+ ``token_type_hint``) and the client's credentials. A refresh
         token revokes its whole family; an unknown token answers 200 as the RFC says."""
         try:
@@ -169,7 +172,8 @@ class AuthorizeController(Controller):
                        action=urlsplit(str(request.url)).path, login_error=login_error, username=username)
 
     @get("/", media_type=MediaType.HTML)
-    async def show(self, request: Request[Any, Any, Any], db_session: AsyncSession) -> Response[Any]:
+    async def show(self, request: Request[Any, Any, Any],
+                   db_session: NamedDependency[AsyncSession]) -> Response[Any]:
         """The login and consent page for an authorization request (``response_type=code``, PKCE S256)."""
         try:
             req = _protocol_request(request, {})
@@ -181,7 +185,8 @@ class AuthorizeController(Controller):
         return self._page(request, grant, req)
 
     @post("/", status_code=200, media_type=MediaType.HTML)
-    async def decide(self, request: Request[Any, Any, Any], db_session: AsyncSession) -> Response[Any]:
+    async def decide(self, request: Request[Any, Any, Any],
+                     db_session: NamedDependency[AsyncSession]) -> Response[Any]:
         """The form's answer: ``decision=approve`` with the user's email and password, or ``decision=deny``."""
         form = await read_body(request)
         params = {k: form[k] for k in _AUTHORIZE_PARAMS if isinstance(form.get(k), str)}

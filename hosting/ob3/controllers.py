@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from litestar import Controller, Request, route
+from litestar.di import NamedDependency
 from litestar.enums import HttpMethod
 from litestar.params import FromPath
 from litestar.types import ASGIApp
@@ -101,7 +102,7 @@ class Ob3PublicController(Controller):
     tags: ClassVar[list[str]] = ["public", "ob3"]  # type: ignore[misc]
 
     @route("/issuers/{public_id:str}/did.json", http_method=_GET_HEAD, summary="Issuer DID document (did:web)")
-    async def did_document(self, request: Request[Any, Any, Any], db_session: AsyncSession,
+    async def did_document(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
                            public_id: FromPath[str]) -> ASGIApp:
         """The issuer's ``did:web`` document: every key it signs with (retired keys too), as JsonWebKey2020."""
         state = hosting_state(request)
@@ -112,7 +113,7 @@ class Ob3PublicController(Controller):
                         max_age=state.settings.document_max_age)
 
     @route("/issuers/{public_id:str}/profile", http_method=_GET_HEAD, summary="OB 3.0 issuer Profile")
-    async def profile(self, request: Request[Any, Any, Any], db_session: AsyncSession,
+    async def profile(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
                       public_id: FromPath[str]) -> ASGIApp:
         state = hosting_state(request)
         issuer = await _issuer(db_session, public_id)
@@ -121,7 +122,7 @@ class Ob3PublicController(Controller):
 
     @route("/issuers/{public_id:str}/status/revocation", http_method=_GET_HEAD,
            summary="Revocation BitstringStatusListCredential")
-    async def status_list(self, request: Request[Any, Any, Any], db_session: AsyncSession,
+    async def status_list(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
                           public_id: FromPath[str]) -> ASGIApp:
         """The issuer's revocation status list, signed (eddsa-rdfc-2022); short-lived in caches. 404 when the
         issuer has issued no OB 3.0 credential."""
@@ -131,7 +132,7 @@ class Ob3PublicController(Controller):
         return _respond(request, body, _VC_JSON, max_age=state.settings.assertion_max_age)
 
     @route("/badges/{public_id:str}/achievement", http_method=_GET_HEAD, summary="OB 3.0 Achievement")
-    async def achievement(self, request: Request[Any, Any, Any], db_session: AsyncSession,
+    async def achievement(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
                           public_id: FromPath[str]) -> ASGIApp:
         state = hosting_state(request)
         row = (await db_session.execute(
@@ -156,7 +157,7 @@ class Ob3PublicController(Controller):
         return row
 
     @route("/credentials/{public_id:str}", http_method=_GET_HEAD, summary="OB 3.0 credential (JSON)")
-    async def credential(self, request: Request[Any, Any, Any], db_session: AsyncSession,
+    async def credential(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
                          public_id: FromPath[str]) -> ASGIApp:
         """The signed credential (Data Integrity proof inside; for VC-JWT credentials, the JWT's payload —
         ``/jwt`` has the token). 410 when revoked, 301 to the replacement when replaced. Browsers
@@ -177,7 +178,7 @@ class Ob3PublicController(Controller):
                         vary=True)
 
     @route("/credentials/{public_id:str}/jwt", http_method=_GET_HEAD, summary="OB 3.0 credential (VC-JWT)")
-    async def credential_jwt(self, request: Request[Any, Any, Any], db_session: AsyncSession,
+    async def credential_jwt(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
                              public_id: FromPath[str]) -> ASGIApp:
         state = hosting_state(request)
         row = await self._served(request, db_session, public_id, lambda p: state.urls.credential(p) + "/jwt")
@@ -188,7 +189,8 @@ class Ob3PublicController(Controller):
         return _respond(request, row.assertion.jws.encode(), _JWT, max_age=state.settings.assertion_max_age)
 
     @route("/credentials/{public_id:str}/image", http_method=_GET_HEAD, summary="Baked OB 3.0 credential image")
-    async def credential_image(self, request: Request[Any, Any, Any], db_session: AsyncSession,
+    async def credential_image(self, request: Request[Any, Any, Any],
+                               db_session: NamedDependency[AsyncSession],
                                public_id: FromPath[str]) -> ASGIApp:
         """The badge image (PNG or SVG) with the credential baked in: the JWT for VC-JWT credentials, the
         JSON credential otherwise. Baked on request and kept in memory, never written (hosting/public/baking.py)."""

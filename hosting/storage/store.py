@@ -389,7 +389,7 @@ class HostingStore:
         for chunk in _chunks([row["public_id"] for row in rows]):
             found = await self.session.execute(
                 select(Assertion.public_id, Assertion.id).where(Assertion.public_id.in_(chunk)))
-            ids.update(found.tuples().all())
+            ids.update(found.all())
         for assertion in made:
             assertion.id = ids[assertion.public_id]
         return made

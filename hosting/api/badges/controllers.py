@@ -15,11 +15,12 @@ assertions cannot be deleted (409): archive it (``archived: true``), it stays pu
 import math
 import re
 import secrets
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from litestar import Controller, Request, delete, get, patch, post, put
-from litestar.params import Parameter
+from litestar.di import NamedDependency
+from litestar.params import FromPath, QueryParameter
 from sqlalchemy import delete as sql_delete
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -44,7 +45,8 @@ __all__ = ["BadgesController", "badge_json"]
 _MEDIA = (JSON, FORM, "multipart/form-data")
 
 
-def badge_json(badge: BadgeClass, issuer_public_id: str, state: HostingState, assertion_count: int) -> dict[str, Any]:
+def badge_json(badge: BadgeClass, issuer_public_id: str, state: HostingState,
+               assertion_count: int) -> dict[str, Any]:
     """The API representation of a badge class (camelCase; ``image`` is the public image URL)."""
     return {
         "id": badge.public_id,
@@ -128,13 +130,13 @@ class BadgesController(Controller):
     opt = {"write_scope": "issuer:write"}  # noqa: RUF012 - reads need issuer:read (hosting/api/auth.py)
 
     @get("/", **api_doc(BadgePage, errors=(404,)))
-    async def list_badges(
-        self, request: Request[Any, Any, Any], db_session: AsyncSession, principal: Principal,
-        hosting: HostingState, issuer_ref: str,
-        archived: str = Parameter(default="false", description="true, false (default) or any"),
-        page: int = Parameter(default=1, ge=1, le=1_000_000),
-        per_page: int = Parameter(default=50, ge=1, le=100),
-    ) -> dict[str, Any]:
+    async def list_badges(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
+                          principal: NamedDependency[Principal], hosting: NamedDependency[HostingState],
+                          issuer_ref: FromPath[str],
+                          archived: Annotated[str, QueryParameter(
+                              description="true, false (default) or any")] = "false",
+                          page: Annotated[int, QueryParameter(ge=1, le=1_000_000)] = 1,
+                          per_page: Annotated[int, QueryParameter(ge=1, le=100)] = 50) -> dict[str, Any]:
         """The issuer's badge classes, oldest first (archived ones only with ``?archived=true|any``)."""
         if archived not in ("true", "false", "any"):
             raise InvalidInput("archived must be true, false or any",
@@ -163,9 +165,9 @@ class BadgesController(Controller):
 
     @post("/", status_code=201, **api_doc(BadgeChanged, status=201, body=BadgeInput, media_types=_MEDIA,
                                            errors=(404, 409)))
-    async def create_badge(self, request: Request[Any, Any, Any], db_session: AsyncSession,
-                           principal: Principal, hosting: HostingState, store: HostingStore,
-                           issuer_ref: str) -> dict[str, Any]:
+    async def create_badge(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
+                           principal: NamedDependency[Principal], hosting: NamedDependency[HostingState],
+                           store: NamedDependency[HostingStore], issuer_ref: FromPath[str]) -> dict[str, Any]:
         """Create a badge class (owner, editor); the slug defaults to a free one derived from the name."""
         data = await read_body(request)
         await prefetch_image(hosting, data)  # before the first query: no transaction open while fetching
@@ -198,8 +200,9 @@ class BadgesController(Controller):
         return {"status": "created", "badge": badge_json(badge, issuer.public_id, hosting, 0)}
 
     @get("/{badge_ref:str}", **api_doc(BadgeEnvelope, errors=(404,)))
-    async def get_badge(self, request: Request[Any, Any, Any], db_session: AsyncSession, principal: Principal,
-                        hosting: HostingState, issuer_ref: str, badge_ref: str) -> dict[str, Any]:
+    async def get_badge(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
+                        principal: NamedDependency[Principal], hosting: NamedDependency[HostingState],
+                        issuer_ref: FromPath[str], badge_ref: FromPath[str]) -> dict[str, Any]:
         issuer, _ = await find_issuer(db_session, principal, issuer_ref)
         badge = await find_badge(db_session, issuer, badge_ref)
         counts = await _assertion_counts(db_session, [badge.id])
@@ -240,22 +243,25 @@ class BadgesController(Controller):
         return {"status": "updated", "badge": badge_json(badge, issuer.public_id, hosting, counts.get(badge.id, 0))}
 
     @put("/{badge_ref:str}", **api_doc(BadgeChanged, body=BadgePatch, media_types=_MEDIA, errors=(404, 409)))
-    async def put_badge(self, request: Request[Any, Any, Any], db_session: AsyncSession, principal: Principal,
-                        hosting: HostingState, store: HostingStore, issuer_ref: str,
-                      badge_ref: str) -> dict[str, Any]:
+    async def put_badge(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
+                        principal: NamedDependency[Principal], hosting: NamedDependency[HostingState],
+                        store: NamedDependency[HostingStore], issuer_ref: FromPath[str],
+                        badge_ref: FromPath[str]) -> dict[str, Any]:
         """Change the fields given (BadgeKit semantics: fields not given keep their value)."""
         return await self._update(request, db_session, principal, hosting, store, issuer_ref, badge_ref)
 
     @patch("/{badge_ref:str}", **api_doc(BadgeChanged, body=BadgePatch, media_types=_MEDIA, errors=(404, 409)))
-    async def patch_badge(self, request: Request[Any, Any, Any], db_session: AsyncSession, principal: Principal,
-                          hosting: HostingState, store: HostingStore, issuer_ref: str,
-                      badge_ref: str) -> dict[str, Any]:
+    async def patch_badge(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
+                          principal: NamedDependency[Principal], hosting: NamedDependency[HostingState],
+                          store: NamedDependency[HostingStore], issuer_ref: FromPath[str],
+                          badge_ref: FromPath[str]) -> dict[str, Any]:
         """Change the fields given (``{"archived": true}`` archives)."""
         return await self._update(request, db_session, principal, hosting, store, issuer_ref, badge_ref)
 
     @delete("/{badge_ref:str}", status_code=200, **api_doc(BadgeChanged, errors=(404, 409)))
-    async def delete_badge(self, request: Request[Any, Any, Any], db_session: AsyncSession, principal: Principal,
-                           hosting: HostingState, issuer_ref: str, badge_ref: str) -> dict[str, Any]:
+    async def delete_badge(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
+                           principal: NamedDependency[Principal], hosting: NamedDependency[HostingState],
+                           issuer_ref: FromPath[str], badge_ref: FromPath[str]) -> dict[str, Any]:
         """Delete a badge class that has no assertions (else 409: archive it instead)."""
         issuer, badge = await _editable_badge(db_session, principal, issuer_ref, badge_ref,
                                               "deleting badge classes")

@@ -22,12 +22,12 @@ Which states are listed: everything, unless narrowed (Credly's rule). ``filter=s
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from litestar import Request, Response, get
-from litestar.di import Provide
-from litestar.params import Parameter
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, QueryParameter
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer
@@ -63,7 +63,7 @@ async def _items(session: AsyncSession, rows: list[Assertion], issuer: Issuer,
         select(BadgeClass).where(BadgeClass.id.in_(badge_ids)))).all()} if badge_ids else {}
     replacement_ids = {row.replaced_by_id for row in rows if row.replaced_by_id is not None}
     replacements: dict[int, str] = dict((await session.execute(
-        select(Assertion.id, Assertion.public_id).where(Assertion.id.in_(replacement_ids)))).tuples().all()
+        select(Assertion.id, Assertion.public_id).where(Assertion.id.in_(replacement_ids)))).all()
     ) if replacement_ids else {}
     now = utcnow()
     return [assertion_json(row, badge=badges[row.badge_class_id], issuer=issuer, urls=state.urls, now=now,
@@ -135,18 +135,21 @@ async def _list(request: Request[Any, Any, Any], session: AsyncSession, principa
 
 
 def _provide_listing(
-    principal: Principal,  # authentication (401) comes before the query's validation (400)
-    filter_: str | None = Parameter(query="filter", default=None, description=(
-        "key::value pairs separated by |; keys: " + ", ".join(FILTER_KEYS))),
-    sort: str | None = Parameter(default=None, description="created_at (default), issued_at, badge_name, "
-                                                          "recipient; - prefix: descending"),
-    page: str | None = Parameter(default=None, description="1-based page number (offset pagination)"),
-    per_page: str | None = Parameter(default=None, description=f"1-{MAX_PER_PAGE}, default {DEFAULT_PER_PAGE}"),
-    cursor: str | None = Parameter(default=None, description="forward cursor (empty: first page); "
-                                                            "metadata.next_cursor gives the next one"),
-    recipient: str | None = Parameter(default=None, description="Badgr: the recipient's identifier"),
-    include_revoked: str | None = Parameter(default=None, description="Badgr: false drops revoked ones"),
-    include_expired: str | None = Parameter(default=None, description="Badgr: false drops expired ones"),
+    principal: NamedDependency[Principal],  # authentication (401) comes before the query's validation (400)
+    filter_: Annotated[str | None, QueryParameter(name="filter", description=(
+        "key::value pairs separated by |; keys: " + ", ".join(FILTER_KEYS)))] = None,
+    sort: Annotated[str | None, QueryParameter(description="created_at (default), issued_at, badge_name, "
+                                                            "recipient; - prefix: descending")] = None,
+    page: Annotated[str | None, QueryParameter(description="1-based page number (offset pagination)")] = None,
+    per_page: Annotated[str | None, QueryParameter(
+        description=f"1-{MAX_PER_PAGE}, default {DEFAULT_PER_PAGE}")] = None,
+    cursor: Annotated[str | None, QueryParameter(
+        description="forward cursor (empty: first page); metadata.next_cursor gives the next one")] = None,
+    recipient: Annotated[str | None, QueryParameter(description="Badgr: the recipient's identifier")] = None,
+    include_revoked: Annotated[str | None,
+                           QueryParameter(description="Badgr: false drops revoked ones")] = None,
+    include_expired: Annotated[str | None,
+                           QueryParameter(description="Badgr: false drops expired ones")] = None,
 ) -> Listing:
     return parse_listing({"filter": filter_, "sort": sort, "page": page, "per_page": per_page, "cursor": cursor,
                           "recipient": recipient, "include_revoked": include_revoked,
@@ -158,16 +161,19 @@ _DEPENDENCIES = {"listing": Provide(_provide_listing, sync_to_thread=False)}
 
 @get("/issuers/{issuer_ref:str}/assertions", dependencies=_DEPENDENCIES, tags=["assertions"],
      **api_doc(AssertionPage, errors=(404,)))
-async def list_issuer_assertions(request: Request[Any, Any, Any], db_session: AsyncSession, principal: Principal,
-                                 listing: Listing, issuer_ref: str) -> Response[dict[str, Any]]:
+async def list_issuer_assertions(request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
+                                 principal: NamedDependency[Principal], listing: NamedDependency[Listing],
+                                 issuer_ref: FromPath[str]) -> Response[dict[str, Any]]:
     """The issuer's assertions (any role on the issuer; scope issuer:read)."""
     return await _list(request, db_session, principal, issuer_ref, None, listing)
 
 
 @get("/issuers/{issuer_ref:str}/badges/{badge_ref:str}/assertions", dependencies=_DEPENDENCIES,
      tags=["assertions"], **api_doc(AssertionPage, errors=(404,)))
-async def list_badge_assertions(request: Request[Any, Any, Any], db_session: AsyncSession, principal: Principal,
-                                listing: Listing, issuer_ref: str, badge_ref: str) -> Response[dict[str, Any]]:
+async def list_badge_assertions(request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
+                                principal: NamedDependency[Principal], listing: NamedDependency[Listing],
+                                issuer_ref: FromPath[str],
+                                badge_ref: FromPath[str]) -> Response[dict[str, Any]]:
     """One badge class's assertions (any role on the issuer; scope issuer:read)."""
     return await _list(request, db_session, principal, issuer_ref, badge_ref, listing)
 

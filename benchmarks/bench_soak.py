@@ -3,8 +3,8 @@ revoking and replacing — often racing each other on the same assertions — th
 
 Invariants: no assertion in two terminal states (revoked and replaced, twice replaced, revoked with an active
 replacement), no acknowledged change missing (every 2xx'd issue readable publicly, every 2xx'd revoke → 410,
-every 2xx'd replace → 301), the badge classes' ``limit`` and ``unique`` held, no 5xx. Prints the requests per
-kind and status and the violations; exits 1 when any invariant is broken. ``--seconds N`` per database
+every 2xx'd replace → 301), the badge classes' ``limit`` and ``unique`` held, no 5xx other than 503 ("not stored,
+retry"). Prints the requests per kind and status and the violations; exits 1 when any invariant is broken. ``--seconds N`` per database
 (default 60). This is a correctness soak, not a speed target: the request rate is printed for information.
 """
 
@@ -163,7 +163,10 @@ async def _public_statuses(base: str, ids: set[str]) -> dict[str, int]:
 async def check(url: str, base: str, world: World, ledger: Ledger) -> Counter[str]:
     """The invariant violations after a run, by kind (empty: all held)."""
     v: Counter[str] = Counter()
-    v["5xx responses"] = sum(n for (_, status), n in ledger.statuses.items() if status >= 500)
+    # A 503 is an honest "not stored, retry" (SQLite's write lock not free within its busy timeout under 50 writers,
+    # with Retry-After); it is counted in the status table, not as a broken invariant. Any other 5xx is.
+    v["5xx responses other than 503"] = sum(n for (_, status), n in ledger.statuses.items()
+                                            if status >= 500 and status != 503)
     v["revoked twice (both 2xx)"] = sum(1 for n in ledger.revoked.values() if n > 1)
     v["replaced twice (both 2xx)"] = sum(1 for news in ledger.replaced.values() if len(news) > 1)
     v["revoked and replaced (both 2xx)"] = len(set(ledger.revoked) & set(ledger.replaced))

@@ -85,6 +85,16 @@ def wait_healthy(proc: subprocess.Popen[bytes], base: str, log: Path, *, seconds
         time.sleep(0.1)
 
 
+def stop_server(proc: subprocess.Popen[bytes], *, seconds: float = 15) -> None:
+    """Stop a server process: SIGTERM (a graceful shutdown), then SIGKILL after ``seconds``."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 @contextmanager
 def live_server(database_url: str, secret: str, log: Path, **env: str) -> Iterator[str]:
     """``openbadges-server run`` (uvicorn, one worker) on a free 127.0.0.1 port; yields its base URL."""
@@ -100,9 +110,4 @@ def live_server(database_url: str, secret: str, log: Path, **env: str) -> Iterat
         wait_healthy(proc, base, log)
         yield base
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_server(proc)

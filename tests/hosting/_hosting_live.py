@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from benchmarks._live import wait_healthy
+from benchmarks._live import stop_server, wait_healthy
 from hosting.app.demo import DemoData, seed_demo
 from hosting.lib.crypto import KeyBox
 from hosting.lib.db import create_engine
@@ -74,12 +74,7 @@ def live_server(tmp: Path) -> Iterator[LiveServer]:
         wait_healthy(proc, base, log)
         yield LiveServer(base, urls, demo, log, database_url=db)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_server(proc, seconds=10)
 
 
 @contextmanager

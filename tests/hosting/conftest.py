@@ -85,6 +85,22 @@ def settings(database_url: str) -> Settings:
                     public_cache_seconds=0)
 
 
+def run_on_connection(url: str, fn: Callable[[Any], T], *, migrating: bool = False) -> T:
+    """Run ``fn(sync_connection)`` in one committed transaction on ``url`` (on the migration engine, which leaves
+    SQLite's foreign keys to the COMMIT check, when ``migrating``), from a sync test."""
+    from hosting.storage.migrate import migration_engine
+
+    async def _go() -> T:
+        engine = migration_engine(url) if migrating else create_engine(url)
+        try:
+            async with engine.begin() as conn:
+                return await conn.run_sync(fn)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(_go())
+
+
 def run_store(settings: Settings, fn: Callable[[HostingStore], Awaitable[T]]) -> T:
     """Run ``fn(store)`` in its own engine and transaction (committed), from a sync test."""
 

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from conftest import BASE_URL, SECRET, _admin, _unavailable, run_store
+from conftest import BASE_URL, SECRET, _admin, _unavailable, run_on_connection, run_store
 from litestar.testing import TestClient
 from sqlalchemy import DateTime, bindparam, inspect, text
 from sqlalchemy.engine import make_url
@@ -20,7 +20,7 @@ from sqlalchemy.engine import make_url
 import openbadges_core as ob
 from hosting import Settings, create_app
 from hosting.app.demo import seed_demo
-from hosting.storage.migrate import downgrade, migrate, migration_engine
+from hosting.storage.migrate import downgrade, migrate
 from hosting.storage.store import HostingStore
 
 BEFORE = "0008_earners"
@@ -46,20 +46,8 @@ def fresh_url(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[str]:
         asyncio.run(_admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
-def _run(url: str, fn: Any) -> Any:
-    async def _go() -> Any:
-        engine = migration_engine(url)
-        try:
-            async with engine.begin() as conn:
-                return await conn.run_sync(fn)
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(_go())
-
-
 def _columns(url: str, table: str) -> set[str]:
-    return set(_run(url, lambda c: {col["name"] for col in inspect(c).get_columns(table)}))
+    return set(run_on_connection(url, lambda c: {col["name"] for col in inspect(c).get_columns(table)}, migrating=True))
 
 
 def test_stored_baked_images_are_dropped_and_baking_still_works(fresh_url: str) -> None:
@@ -79,11 +67,11 @@ def test_stored_baked_images_are_dropped_and_baking_still_works(fresh_url: str) 
                   {"b": baked_id, "p": demo.active})
         return baked_id, c.execute(text("SELECT count(*) FROM images")).scalar_one()
 
-    baked_id, images_before = _run(fresh_url, _store_a_baked_image)
+    baked_id, images_before = run_on_connection(fresh_url, _store_a_baked_image, migrating=True)
     migrate(fresh_url)
     assert "baked_image_id" not in _columns(fresh_url, "assertions")
     assert "source_etag" not in _columns(fresh_url, "images")
-    left = _run(fresh_url, lambda c: c.execute(text("SELECT id FROM images")).scalars().all())
+    left = run_on_connection(fresh_url, lambda c: c.execute(text("SELECT id FROM images")).scalars().all(), migrating=True)
     assert baked_id not in left and len(left) == images_before - 1  # the artwork stays
 
     async def _active(store: HostingStore) -> str | None:
@@ -98,5 +86,5 @@ def test_stored_baked_images_are_dropped_and_baking_still_works(fresh_url: str) 
 
     downgrade(fresh_url, BEFORE)  # and back: the columns return, empty
     assert "source_etag" in _columns(fresh_url, "images")
-    assert _run(fresh_url, lambda c: c.execute(
-        text("SELECT count(*) FROM assertions WHERE baked_image_id IS NOT NULL")).scalar_one()) == 0
+    assert run_on_connection(fresh_url, lambda c: c.execute(
+        text("SELECT count(*) FROM assertions WHERE baked_image_id IS NOT NULL")).scalar_one(), migrating=True) == 0

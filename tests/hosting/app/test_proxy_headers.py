@@ -20,7 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from benchmarks._live import free_port, wait_healthy
+from benchmarks._live import free_port, stop_server, wait_healthy
 from hosting.storage.migrate import migrate
 
 REPO = Path(__file__).resolve().parents[3]
@@ -45,12 +45,7 @@ def _server(tmp: Path, *options: str) -> Iterator[tuple[str, Path, subprocess.Po
         wait_healthy(proc, base, log)
         yield base, log, proc
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_server(proc)
 
 
 def _seen(base: str, log: Path, source: str, marker: str) -> dict[str, object]:

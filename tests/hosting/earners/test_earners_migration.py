@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Any
 
+from conftest import run_on_connection
 from sqlalchemy import text
 
 from hosting.app.demo import seed_demo
@@ -13,18 +13,6 @@ from hosting.lib.crypto import KeyBox
 from hosting.lib.db import create_engine
 from hosting.lib.urls import PublicUrls
 from hosting.storage.migrate import downgrade, migrate
-
-
-def _run(url: str, fn: Any) -> Any:
-    async def _go() -> Any:
-        engine = create_engine(url)
-        try:
-            async with engine.begin() as conn:
-                return await conn.run_sync(fn)
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(_go())
 
 
 def test_upgrade_fills_state_updated_at_from_updated_at(tmp_path: Path) -> None:
@@ -44,11 +32,11 @@ def test_upgrade_fills_state_updated_at_from_updated_at(tmp_path: Path) -> None:
 
     asyncio.run(_seed())
     downgrade(url, "0007_users_oauth")
-    _run(url, lambda c: c.execute(text("UPDATE assertions SET updated_at = '2026-02-03 04:05:06.000000'")))
+    run_on_connection(url, lambda c: c.execute(text("UPDATE assertions SET updated_at = '2026-02-03 04:05:06.000000'")))
     migrate(url)
-    rows = _run(url, lambda c: c.execute(text(
+    rows = run_on_connection(url, lambda c: c.execute(text(
         "SELECT state_updated_at, updated_at, recipient_name_shown, claim_code_id FROM assertions")).all())
     assert rows and all(r[0] == r[1] == "2026-02-03 04:05:06.000000" for r in rows)
     assert all(r[2] in (0, False) and r[3] is None for r in rows)
-    acceptance = _run(url, lambda c: c.execute(text("SELECT DISTINCT acceptance FROM badge_classes")).scalars().all())
+    acceptance = run_on_connection(url, lambda c: c.execute(text("SELECT DISTINCT acceptance FROM badge_classes")).scalars().all())
     assert acceptance == ["issuer"]

@@ -23,7 +23,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from benchmarks._live import free_port, wait_healthy
+from benchmarks._live import free_port, stop_server, wait_healthy
 from hosting.api.auth import create_token
 from hosting.app.demo import DemoData, seed_demo
 from hosting.lib.crypto import KeyBox
@@ -120,12 +120,7 @@ def _server(setup: Setup, log: Path) -> Iterator[Server]:
         wait_healthy(proc, base, log)
         yield Server(base, proc)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_server(proc)
 
 
 def _get(server: Server, public_id: str) -> httpx.Response:

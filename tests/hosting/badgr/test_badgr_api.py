@@ -391,3 +391,17 @@ def test_server_admin_scope_reaches_every_issuer_only_for_admins(org: Org) -> No
     plain = login(org.api, org.settings, make_user(org.settings), scope="rw:serverAdmin rw:issuer")
     assert plain["scope"] == "rw:issuer"
     assert org.api.get(path, headers=bearer(plain)).status_code == 404
+
+
+def test_unknown_v2_paths_and_methods_answer_in_the_envelope(org: Org) -> None:
+    for path, method in (("/v2/no-such-thing", "get"), ("/v2", "get"), ("/v2/issuers/x/y/z", "post"),
+                         ("/v2/users/self", "delete")):
+        res = getattr(org.api, method)(path, headers=org.h())
+        assert res.status_code in (404, 405), (path, res.status_code)
+        body = res.json()
+        assert body["status"]["success"] is False and body["result"] == [], (path, body)
+        assert isinstance(body["status"]["description"], str) and body["status"]["description"]
+    assert org.api.delete("/v2/users/self", headers=org.h()).status_code == 405
+    assert org.api.get("/v2/nothing").json()["status"]["description"] == "no such resource"  # no token needed
+    plain = org.api.get("/v1/no-such-thing", headers=org.h())  # the rest of the app keeps its own shape
+    assert plain.status_code == 404 and "status" not in plain.json()

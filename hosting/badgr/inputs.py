@@ -20,7 +20,7 @@ _MAX_EVIDENCE = 50
 # Badgr echoes these back on GET-then-PUT; they are ignored on input.
 READ_ONLY = frozenset({"entityType", "entityId", "openBadgeId", "createdAt", "createdBy", "staff", "extensions",
                        "issuerOpenBadgeId", "badgeclassOpenBadgeId", "acceptance", "revoked", "revocationReason",
-                       "archived", "expires", "badgrDomain", "sourceUrl", "originalJson", "organizationId",
+                       "expires", "badgrDomain", "sourceUrl", "originalJson", "organizationId",
                        "alignments", "image_url"})
 
 
@@ -102,8 +102,10 @@ def badge_fields(data: dict[str, Any], errors: FieldErrors, *, creating: bool) -
                 errors.add(alias, f"given twice (as {alias} and {name})", None)
             data[name] = data.pop(alias)
     _unknown(data, {"name", "description", "image", "criteriaUrl", "criteriaNarrative", "tags", "issuer",
-                    "achievementType", "imageAltText"}, errors)
+                    "achievementType", "imageAltText", "archived"}, errors)
     out: dict[str, Any] = {}
+    if data.get("archived") is not None:  # an archived class refuses issuing (the store's rule, as on /v1)
+        out["archived"] = flag(data, "archived", False, errors)
     if creating or "name" in data:
         out["name"] = errors.text(data, "name", required=True, max_len=255)
     if creating or "description" in data:

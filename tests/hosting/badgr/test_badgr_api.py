@@ -405,3 +405,24 @@ def test_unknown_v2_paths_and_methods_answer_in_the_envelope(org: Org) -> None:
     assert org.api.get("/v2/nothing").json()["status"]["description"] == "no such resource"  # no token needed
     plain = org.api.get("/v1/no-such-thing", headers=org.h())  # the rest of the app keeps its own shape
     assert plain.status_code == 404 and "status" not in plain.json()
+
+
+def test_archiving_on_put_refuses_issuing_until_unarchived(org: Org) -> None:
+    path = f"/v2/badgeclasses/{org.badge['entityId']}"
+    echoed = _result(org.api.get(path, headers=org.h()))[0]  # a GET-then-PUT echoing archived: false changes nothing
+    assert echoed["archived"] is False
+    assert _result(org.api.put(path, headers=org.h(), json={**echoed, "archived": False}))[0]["archived"] is False
+    bad = org.api.put(path, headers=org.h(), json={"archived": "maybe"})
+    assert bad.status_code == 400 and "archived" in bad.json()["fieldErrors"]
+    assert _result(org.api.put(path, headers=org.h(), json={"archived": True}))[0]["archived"] is True
+    refused = org.issue()
+    assert refused.status_code == 409 and refused.json()["status"]["success"] is False
+    assert "archived" in refused.json()["status"]["description"]
+    listing = f"/v2/issuers/{org.issuer['entityId']}/badgeclasses"
+    assert org.badge["entityId"] not in {b["entityId"] for b in _result(org.api.get(listing, headers=org.h()))}
+    assert org.badge["entityId"] in {b["entityId"] for b in _result(
+        org.api.get(f"{listing}?include_archived=true", headers=org.h()))}
+    held = _result(org.api.get(f"{path}/assertions", headers=org.h()))
+    assert held == []  # the refused award wrote nothing
+    assert _result(org.api.put(path, headers=org.h(), json={"archived": "false"}))[0]["archived"] is False
+    assert org.issue().status_code == 201

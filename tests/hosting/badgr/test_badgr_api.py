@@ -426,3 +426,33 @@ def test_archiving_on_put_refuses_issuing_until_unarchived(org: Org) -> None:
     assert held == []  # the refused award wrote nothing
     assert _result(org.api.put(path, headers=org.h(), json={"archived": "false"}))[0]["archived"] is False
     assert org.issue().status_code == 201
+
+
+def test_badge_class_expires_is_the_default_lifetime_of_its_assertions(org: Org) -> None:
+    path = f"/v2/badgeclasses/{org.badge['entityId']}"
+    assert org.badge["expires"] is None
+    for bad in ({"amount": 0, "duration": "days"}, {"amount": 2, "duration": "fortnights"}, {"amount": "2"},
+                {"amount": True, "duration": "days"}, "P1Y", {"amount": 1, "duration": "days", "x": 1}):
+        res = org.api.put(path, headers=org.h(), json={"expires": bad})
+        assert res.status_code == 400 and "expires" in res.json()["fieldErrors"], bad
+    changed = _result(org.api.put(path, headers=org.h(), json={"expires": {"amount": 1, "duration": "months"}}))[0]
+    assert changed["expires"] == {"amount": 1, "duration": "months"}
+    assert _result(org.api.get(path, headers=org.h()))[0]["expires"] == {"amount": 1, "duration": "months"}
+    got = _result(org.issue(issuedOn="2024-01-31T10:00:00Z"), 201)[0]
+    assert got["expires"].startswith("2024-02-29T10:00:00")  # the month's last day when it is shorter
+    explicit = _result(org.issue("b@example.org", issuedOn="2024-01-01T00:00:00Z",
+                                 expires="2030-01-01T00:00:00Z"), 201)[0]
+    assert explicit["expires"].startswith("2030-01-01")  # the request's own expires wins
+    _result(org.api.put(path, headers=org.h(), json={"expires": {"amount": 2, "duration": "weeks"}}))
+    weeks = _result(org.issue("c@example.org", issuedOn="2024-03-01T00:00:00Z"), 201)[0]
+    assert weeks["expires"].startswith("2024-03-15T00:00:00")
+    made = _result(org.api.post("/v2/badgeclasses", headers=org.h(), json={
+        "issuer": org.issuer["entityId"], "name": "Yearly", "description": "d", "image": PNG_DATA_URI,
+        "criteriaNarrative": "c", "expires": {"amount": 1, "duration": "years"}}), 201)[0]
+    assert made["expires"] == {"amount": 1, "duration": "years"}
+    yearly = _result(org.api.post(f"/v2/badgeclasses/{made['entityId']}/assertions", headers=org.h(), json={
+        "recipient": {"identity": "d@example.org", "type": "email"}, "issuedOn": "2024-02-29T00:00:00Z"}), 201)[0]
+    assert yearly["expires"].startswith("2025-02-28T00:00:00")
+    assert org.api.get(f"/public/assertions/{yearly['entityId']}").json()["expires"].startswith("2025-02-28")
+    assert _result(org.api.put(path, headers=org.h(), json={"expires": None}))[0]["expires"] is None
+    assert _result(org.issue("e@example.org"), 201)[0]["expires"] is None

@@ -10,6 +10,7 @@ from importlib.metadata import version as package_version
 from litestar import Litestar
 from litestar.datastructures import State
 from litestar.di import Provide
+from litestar.exceptions import HTTPException
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -32,6 +33,7 @@ from hosting.app.settings import Settings
 from hosting.app.state import HostingState
 from hosting.app.transaction import SessionScopeMiddleware, provide_db_session
 from hosting.badgekit.router import badgekit_router
+from hosting.badgr.envelope import unrouted_v2
 from hosting.badgr.openapi import BADGR_COMPONENTS
 from hosting.badgr.router import badgr_router
 from hosting.credly.router import credly_router
@@ -115,7 +117,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         dependencies={"db_session": Provide(provide_db_session)},
         on_startup=[_on_startup, _start_invalidation, *([notifier.start] if notifier else [])],
         on_shutdown=[*([notifier.stop] if notifier else []), _on_shutdown],
-        exception_handlers=exception_handlers,
+        # Unrouted ``/v2`` paths (404, 405) answer in Badgr's envelope; the rest as the app does.
+        exception_handlers={**exception_handlers, HTTPException: unrouted_v2(exception_handlers[HTTPException])},
         middleware=middleware,
         multipart_form_part_limit=MAX_FIELDS,
         openapi_config=OpenAPIConfig(

@@ -159,7 +159,7 @@ async def _issue(request: Request[Any, Any, Any], session: AsyncSession, store: 
         for field in ("badgeclass", "badgeclassOpenBadgeId"):  # one badge class per request
             if isinstance(item, dict) and item.get(field) not in names:
                 errors.add(field, "names another badge class than this request's", str(item.get(field))[:200])
-        award, wants_mail = award_from(item, errors)
+        award, wants_mail = award_from(item, errors, badge=badge)
         problems.extend({"index": index, **d} if len(items) > 1 else d for d in errors.details)
         if award is not None and not errors.details:
             awards.append(award)

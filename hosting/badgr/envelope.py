@@ -9,7 +9,7 @@ HTTP errors, anything unexpected) answers in this shape with the status the app 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from litestar import MediaType, Request, Response
@@ -20,7 +20,7 @@ from hosting.app.errors import http_status
 from hosting.lib.db import is_unavailable_error
 from hosting.lib.errors import HostingError
 
-__all__ = ["envelope", "exception_handlers", "ok"]
+__all__ = ["envelope", "exception_handlers", "ok", "unrouted_v2"]
 
 _log = logging.getLogger("hosting")
 
@@ -82,3 +82,17 @@ def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any
 
 
 exception_handlers: ExceptionHandlersMap = {HostingError: _domain, HTTPException: _http, Exception: _unexpected}
+
+
+def unrouted_v2(fallback: Callable[[Request[Any, Any, Any], Any], Response[Any]]
+                ) -> Callable[[Request[Any, Any, Any], HTTPException], Response[Any]]:
+    """The app-level HTTP error handler, answering in Badgr's envelope under ``/v2``: an unknown path (404) or
+    method (405) is refused before any route (and so before the ``/v2`` router's own handlers) is reached."""
+
+    def handler(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+        path = request.url.path
+        if path == "/v2" or path.startswith("/v2/"):
+            return _http(request, exc)
+        return fallback(request, exc)
+
+    return handler

@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import calendar
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from hosting.api.badges.inputs import check_candidate
@@ -20,7 +21,7 @@ _MAX_EVIDENCE = 50
 # Badgr echoes these back on GET-then-PUT; they are ignored on input.
 READ_ONLY = frozenset({"entityType", "entityId", "openBadgeId", "createdAt", "createdBy", "staff", "extensions",
                        "issuerOpenBadgeId", "badgeclassOpenBadgeId", "acceptance", "revoked", "revocationReason",
-                       "archived", "expires", "badgrDomain", "sourceUrl", "originalJson", "organizationId",
+                       "badgrDomain", "sourceUrl", "originalJson", "organizationId",
                        "alignments", "image_url"})
 
 
@@ -93,6 +94,34 @@ def issuer_fields(data: dict[str, Any], errors: FieldErrors, *, creating: bool) 
 _BADGE_ALIASES = {"criteria_url": "criteriaUrl", "criteria_text": "criteriaNarrative"}
 
 
+EXPIRY_DURATIONS = ("days", "weeks", "months", "years")
+_MAX_EXPIRY_AMOUNT = 1000
+
+
+def _badge_expiry(value: Any, errors: FieldErrors) -> tuple[int | None, str | None]:
+    """Badgr's ``{"amount": N, "duration": "days|weeks|months|years"}`` (null: none)."""
+    if value is None:
+        return None, None
+    amount = value.get("amount") if isinstance(value, dict) else None
+    duration = value.get("duration") if isinstance(value, dict) else None
+    if (not isinstance(value, dict) or set(value) - {"amount", "duration"} or isinstance(amount, bool)
+            or not isinstance(amount, int) or not 1 <= amount <= _MAX_EXPIRY_AMOUNT
+            or duration not in EXPIRY_DURATIONS):
+        errors.add("expires", f"{{amount: 1..{_MAX_EXPIRY_AMOUNT}, duration: days|weeks|months|years}} or null",
+                   None)
+        return None, None
+    return amount, duration
+
+
+def expires_after(start: datetime, amount: int, duration: str) -> datetime:
+    """``start`` plus a badge class expiry (months and years end on the month's last day when it is shorter)."""
+    if duration in ("days", "weeks"):
+        return start + timedelta(days=amount * (7 if duration == "weeks" else 1))
+    months = start.month - 1 + amount * (12 if duration == "years" else 1)
+    year, month = start.year + months // 12, months % 12 + 1
+    return start.replace(year=year, month=month, day=min(start.day, calendar.monthrange(year, month)[1]))
+
+
 def badge_fields(data: dict[str, Any], errors: FieldErrors, *, creating: bool) -> dict[str, Any]:
     """Column values from a Badgr badge class body (``criteria_url``/``criteria_text`` accepted as aliases)."""
     data = dict(data)
@@ -102,8 +131,12 @@ def badge_fields(data: dict[str, Any], errors: FieldErrors, *, creating: bool) -
                 errors.add(alias, f"given twice (as {alias} and {name})", None)
             data[name] = data.pop(alias)
     _unknown(data, {"name", "description", "image", "criteriaUrl", "criteriaNarrative", "tags", "issuer",
-                    "achievementType", "imageAltText"}, errors)
+                    "achievementType", "imageAltText", "archived", "expires"}, errors)
     out: dict[str, Any] = {}
+    if data.get("archived") is not None:  # an archived class refuses issuing (the store's rule, as on /v1)
+        out["archived"] = flag(data, "archived", False, errors)
+    if "expires" in data:
+        out["expires_amount"], out["expires_duration"] = _badge_expiry(data["expires"], errors)
     if creating or "name" in data:
         out["name"] = errors.text(data, "name", required=True, max_len=255)
     if creating or "description" in data:
@@ -182,7 +215,8 @@ AWARD_FIELDS = frozenset({"recipient", "issuedOn", "narrative", "evidence", "exp
                           "issuerOpenBadgeId", "acceptance", "revoked", "revocationReason"})
 
 
-def award_from(data: Any, errors: FieldErrors, *, defaults: dict[str, Any] | None = None) -> tuple[Award | None, bool]:
+def award_from(data: Any, errors: FieldErrors, *, defaults: dict[str, Any] | None = None,
+               badge: BadgeClass | None = None) -> tuple[Award | None, bool]:
     """An :class:`Award` (and its ``notify`` flag) from one Badgr assertion body.
 
     ``allowDuplicateAwards`` keeps Badgr's meaning: true (the default) issues whatever the recipient holds;
@@ -198,6 +232,9 @@ def award_from(data: Any, errors: FieldErrors, *, defaults: dict[str, Any] | Non
     recipient = _recipient(data, errors)
     issued_on = moment(data, "issuedOn", errors)
     expires = moment(data, "expires", errors)
+    if (expires is None and data.get("expires") is None and badge is not None and badge.expires_amount
+            and badge.expires_duration):  # the badge class's default lifetime
+        expires = expires_after(issued_on or utcnow(), badge.expires_amount, badge.expires_duration)
     if expires is not None and expires <= (issued_on or utcnow()):
         errors.add("expires", "must be after issuedOn (now, when issuedOn is not given)", data.get("expires"))
     narrative = _nullable_text(errors, data, "narrative", LONG_TEXT) or None

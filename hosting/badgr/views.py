@@ -60,7 +60,8 @@ def badgeclass_entity(badge: BadgeClass, issuer_public_id: str, urls: PublicUrls
                         "targetCode": a.get("targetCode")} for a in (badge.alignment or ())],
         "tags": list(badge.tags or ()),
         "archived": badge.archived,
-        "expires": None,
+        "expires": ({"amount": badge.expires_amount, "duration": badge.expires_duration}
+                    if badge.expires_amount and badge.expires_duration else None),
         "extensions": {},
     }
 

@@ -391,3 +391,68 @@ def test_server_admin_scope_reaches_every_issuer_only_for_admins(org: Org) -> No
     plain = login(org.api, org.settings, make_user(org.settings), scope="rw:serverAdmin rw:issuer")
     assert plain["scope"] == "rw:issuer"
     assert org.api.get(path, headers=bearer(plain)).status_code == 404
+
+
+def test_unknown_v2_paths_and_methods_answer_in_the_envelope(org: Org) -> None:
+    for path, method in (("/v2/no-such-thing", "get"), ("/v2", "get"), ("/v2/issuers/x/y/z", "post"),
+                         ("/v2/users/self", "delete")):
+        res = getattr(org.api, method)(path, headers=org.h())
+        assert res.status_code in (404, 405), (path, res.status_code)
+        body = res.json()
+        assert body["status"]["success"] is False and body["result"] == [], (path, body)
+        assert isinstance(body["status"]["description"], str) and body["status"]["description"]
+    assert org.api.delete("/v2/users/self", headers=org.h()).status_code == 405
+    assert org.api.get("/v2/nothing").json()["status"]["description"] == "no such resource"  # no token needed
+    plain = org.api.get("/v1/no-such-thing", headers=org.h())  # the rest of the app keeps its own shape
+    assert plain.status_code == 404 and "status" not in plain.json()
+
+
+def test_archiving_on_put_refuses_issuing_until_unarchived(org: Org) -> None:
+    path = f"/v2/badgeclasses/{org.badge['entityId']}"
+    echoed = _result(org.api.get(path, headers=org.h()))[0]  # a GET-then-PUT echoing archived: false changes nothing
+    assert echoed["archived"] is False
+    assert _result(org.api.put(path, headers=org.h(), json={**echoed, "archived": False}))[0]["archived"] is False
+    bad = org.api.put(path, headers=org.h(), json={"archived": "maybe"})
+    assert bad.status_code == 400 and "archived" in bad.json()["fieldErrors"]
+    assert _result(org.api.put(path, headers=org.h(), json={"archived": True}))[0]["archived"] is True
+    refused = org.issue()
+    assert refused.status_code == 409 and refused.json()["status"]["success"] is False
+    assert "archived" in refused.json()["status"]["description"]
+    listing = f"/v2/issuers/{org.issuer['entityId']}/badgeclasses"
+    assert org.badge["entityId"] not in {b["entityId"] for b in _result(org.api.get(listing, headers=org.h()))}
+    assert org.badge["entityId"] in {b["entityId"] for b in _result(
+        org.api.get(f"{listing}?include_archived=true", headers=org.h()))}
+    held = _result(org.api.get(f"{path}/assertions", headers=org.h()))
+    assert held == []  # the refused award wrote nothing
+    assert _result(org.api.put(path, headers=org.h(), json={"archived": "false"}))[0]["archived"] is False
+    assert org.issue().status_code == 201
+
+
+def test_badge_class_expires_is_the_default_lifetime_of_its_assertions(org: Org) -> None:
+    path = f"/v2/badgeclasses/{org.badge['entityId']}"
+    assert org.badge["expires"] is None
+    for bad in ({"amount": 0, "duration": "days"}, {"amount": 2, "duration": "fortnights"}, {"amount": "2"},
+                {"amount": True, "duration": "days"}, "P1Y", {"amount": 1, "duration": "days", "x": 1}):
+        res = org.api.put(path, headers=org.h(), json={"expires": bad})
+        assert res.status_code == 400 and "expires" in res.json()["fieldErrors"], bad
+    changed = _result(org.api.put(path, headers=org.h(), json={"expires": {"amount": 1, "duration": "months"}}))[0]
+    assert changed["expires"] == {"amount": 1, "duration": "months"}
+    assert _result(org.api.get(path, headers=org.h()))[0]["expires"] == {"amount": 1, "duration": "months"}
+    got = _result(org.issue(issuedOn="2024-01-31T10:00:00Z"), 201)[0]
+    assert got["expires"].startswith("2024-02-29T10:00:00")  # the month's last day when it is shorter
+    explicit = _result(org.issue("b@example.org", issuedOn="2024-01-01T00:00:00Z",
+                                 expires="2030-01-01T00:00:00Z"), 201)[0]
+    assert explicit["expires"].startswith("2030-01-01")  # the request's own expires wins
+    _result(org.api.put(path, headers=org.h(), json={"expires": {"amount": 2, "duration": "weeks"}}))
+    weeks = _result(org.issue("c@example.org", issuedOn="2024-03-01T00:00:00Z"), 201)[0]
+    assert weeks["expires"].startswith("2024-03-15T00:00:00")
+    made = _result(org.api.post("/v2/badgeclasses", headers=org.h(), json={
+        "issuer": org.issuer["entityId"], "name": "Yearly", "description": "d", "image": PNG_DATA_URI,
+        "criteriaNarrative": "c", "expires": {"amount": 1, "duration": "years"}}), 201)[0]
+    assert made["expires"] == {"amount": 1, "duration": "years"}
+    yearly = _result(org.api.post(f"/v2/badgeclasses/{made['entityId']}/assertions", headers=org.h(), json={
+        "recipient": {"identity": "d@example.org", "type": "email"}, "issuedOn": "2024-02-29T00:00:00Z"}), 201)[0]
+    assert yearly["expires"].startswith("2025-02-28T00:00:00")
+    assert org.api.get(f"/public/assertions/{yearly['entityId']}").json()["expires"].startswith("2025-02-28")
+    assert _result(org.api.put(path, headers=org.h(), json={"expires": None}))[0]["expires"] is None
+    assert _result(org.issue("e@example.org"), 201)[0]["expires"] is None

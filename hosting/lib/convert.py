@@ -45,14 +45,9 @@ _BAD = object()  # a value already reported (NUL, malformed JSON in a form)
 
 
 class Check:
-    """A field check msgspec cannot express: ``__call__`` returns the value (maybe normalised) or raises
-    ``ValueError`` with the message for the API."""
+    """A field check msgspec cannot express, used as an ``Annotated`` marker: calling it returns the value (maybe
+    normalised) or raises ``ValueError`` with the message for the API."""
 
-    def __call__(self, value: str) -> str:  # pragma: no cover - subclasses
-        raise NotImplementedError
-
-
-class _Function(Check):
     def __init__(self, function: Callable[[str], str]) -> None:
         self._function = function
 
@@ -60,9 +55,9 @@ class _Function(Check):
         return self._function(value)
 
 
-URL: Check = _Function(http_url)
+URL = Check(http_url)
 """A fully qualified http(s) URL."""
-EMAIL: Check = _Function(email_address)
+EMAIL = Check(email_address)
 """An email address (lowercased)."""
 
 

@@ -17,6 +17,7 @@ from hosting.api.images import prefetch_image, read_image
 from hosting.app.state import HostingState
 from hosting.badgekit.auth import BadgeKitCaller
 from hosting.badgekit.errors import ResourceConflict
+from hosting.badgekit.milestones import drop_support, parse_milestones, resolve_milestones
 from hosting.badgekit.systems import find_system, system_json
 from hosting.lib.body import FieldErrors, read_body
 from hosting.lib.db import note_public_change
@@ -42,7 +43,8 @@ def badge_json(badge: BadgeClass, system: Issuer, state: HostingState) -> dict[s
         "criteriaUrl": badge.criteria_url,
         "criteria": [{"id": i, "description": c.get("description"), "required": bool(c.get("required")),
                       "note": c.get("note")} for i, c in enumerate(badge.criteria_items or [], start=1)],
-        "categories": list(badge.categories or []), "tags": list(badge.tags or []), "milestones": [],
+        "categories": list(badge.categories or []), "tags": list(badge.tags or []),
+        "milestones": [dict(m) for m in badge.milestones or []],
     }
 
 
@@ -143,8 +145,8 @@ def _fields(data: dict[str, Any], *, creating: bool) -> dict[str, Any]:
             out[field] = _str_list(errors, data, field)
     if "criteria" in data:
         out["criteria_items"] = _criteria(errors, data["criteria"])
-    if data.get("milestones") not in (None, [], ""):
-        errors.add("milestones", "milestones are not supported yet", None)
+    if "milestones" in data:
+        out["milestones"] = parse_milestones(errors, data["milestones"] or [])
     errors.raise_if_any()
     if "consumer_description" in out:
         out["description"] = out["consumer_description"]
@@ -207,6 +209,8 @@ async def create_badge(request: Request[Any, Any, Any], db_session: NamedDepende
     system = await find_system(db_session, caller, system_slug)
     await _conflict(db_session, system, hosting, fields["slug"])
     fields.setdefault("criteria_narrative", None if fields.get("criteria_url") else _criteria_narrative(fields))
+    if "milestones" in fields:
+        fields["milestones"] = await resolve_milestones(db_session, system, None, fields["milestones"])
     badge = await store.create_badge_class(system, image=image or b"", **fields)
     return {"status": "created", "badge": badge_json(badge, system, hosting)}
 
@@ -221,6 +225,8 @@ async def update_badge(request: Request[Any, Any, Any], db_session: NamedDepende
     system, badge = await find_system_badge(db_session, caller, system_slug, badge_slug)
     if fields.get("slug") not in (None, badge.slug):
         await _conflict(db_session, system, hosting, fields["slug"])
+    if "milestones" in fields:  # the badge's milestones are replaced by those given
+        fields["milestones"] = await resolve_milestones(db_session, system, badge.id, fields["milestones"])
     for column, value in fields.items():
         if value is not None or column not in ("slug", "name", "description"):
             setattr(badge, column, value)
@@ -249,6 +255,7 @@ async def delete_badge(db_session: NamedDependency[AsyncSession], caller: NamedD
         raise ResourceConflict(f"badge has {count} instance(s) and cannot be deleted; archive it instead",
                                existing=body)
     image_id = badge.image_id
+    await drop_support(db_session, badge)
     await db_session.execute(sql_delete(ClaimCode).where(ClaimCode.badge_class_id == badge.id))
     await db_session.delete(badge)
     await db_session.flush()

@@ -17,6 +17,7 @@ from hosting.badgekit.auth import BadgeKitCaller
 from hosting.badgekit.badges import find_system_badge
 from hosting.badgekit.errors import ResourceConflict
 from hosting.badgekit.instances import instance_json
+from hosting.badgekit.milestones import award_milestones
 from hosting.earners.awards import claim_badge
 from hosting.earners.codes import CODE_PATTERN, create_codes, find_code, list_codes, new_code
 from hosting.lib.body import FieldErrors, read_body
@@ -139,6 +140,7 @@ async def claim_code(request: Request[Any, Any, Any], db_session: NamedDependenc
         assertion = await claim_badge(store, row, badge, system, email)
     except Conflict as exc:
         raise ResourceConflict(exc.message) from exc
+    await award_milestones(store, system, badge, email)
     return {"status": "updated", "claimCode": await _code_json(db_session, row),
             "instance": instance_json(assertion, row.code, badge, system, hosting)}
 

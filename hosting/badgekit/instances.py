@@ -17,6 +17,7 @@ from hosting.app.state import HostingState
 from hosting.badgekit.auth import BadgeKitCaller
 from hosting.badgekit.badges import badge_json, find_system_badge
 from hosting.badgekit.errors import ResourceConflict
+from hosting.badgekit.milestones import award_milestones
 from hosting.earners.awards import consume_claim_codes
 from hosting.lib.body import FieldErrors, read_body
 from hosting.lib.errors import NotFound
@@ -122,6 +123,7 @@ async def create_instance(request: Request[Any, Any, Any], db_session: NamedDepe
         raise ResourceConflict(f"instance refused: {exc.problems[0]['message']}") from exc
     assertion = await db_session.get_one(Assertion, made.id)
     await queue_notification(db_session, "issued", assertion, badge=badge, issuer=system)
+    await award_milestones(store, system, badge, email)
     return {"status": "created", "instance": instance_json(assertion, code, badge, system, hosting)}
 
 

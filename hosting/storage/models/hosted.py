@@ -163,6 +163,8 @@ class BadgeClass(Renderable, Base):
     unique: Mapped[bool] = mapped_column(Boolean, default=False)
     criteria_items: Mapped[list[Any]] = mapped_column(JSON, default=list)
     categories: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # BadgeKit milestones of which this is the primary badge: [{id, action, numberRequired, supportBadges: [ids]}]
+    milestones: Mapped[list[Any]] = mapped_column(JSON, default=list, server_default="[]")
     # Badgr fields
     achievement_type: Mapped[str | None] = mapped_column(String(255), nullable=True, default=None)
     image_alt_text: Mapped[str | None] = mapped_column(String(1024), nullable=True, default=None)

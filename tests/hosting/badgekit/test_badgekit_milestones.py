@@ -1,0 +1,176 @@
+"""BadgeKit milestones: stored on badge create/update, returned with the badge, and the milestone badge issued
+automatically once an earner holds enough support badges; on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+import pytest
+from _badgekit_support import BadgeKit, new_key
+from litestar.testing import TestClient
+from test_badgekit_auth_systems import _system
+from test_badgekit_badges import _badge_body
+
+from hosting import Settings
+
+BASE = "http://testserver.local"
+
+
+@pytest.fixture(scope="module")
+def bk(api: TestClient[Any], settings: Settings) -> BadgeKit:
+    name, secret = new_key(settings, f"master-{secrets.token_hex(3)}")
+    return BadgeKit(api, name, secret)
+
+
+def _badges(bk: BadgeKit, n: int, system: str | None = None, **extra: Any) -> tuple[str, list[dict[str, Any]]]:
+    system = system or _system(bk)["slug"]
+    out = []
+    for _ in range(n):
+        res = bk.post(f"/systems/{system}/badges", json_body=_badge_body(limit=None, **extra))
+        assert res.status_code == 201, res.text
+        out.append(res.json()["badge"])
+    return system, out
+
+
+def _milestone_badge(bk: BadgeKit, system: str, milestones: list[dict[str, Any]], **extra: Any) -> Any:
+    return bk.post(f"/systems/{system}/badges", json_body=_badge_body(limit=None, milestones=milestones, **extra))
+
+
+def _issue(bk: BadgeKit, system: str, badge: str, email: str) -> dict[str, Any]:
+    res = bk.post(f"/systems/{system}/badges/{badge}/instances", json_body={"email": email})
+    assert res.status_code == 201, res.text
+    return dict(res.json()["instance"])
+
+
+def _holders(bk: BadgeKit, system: str, badge: str) -> list[str]:
+    return [i["email"] for i in bk.get(f"/systems/{system}/badges/{badge}/instances").json()["instances"]]
+
+
+def test_milestones_are_stored_and_returned(bk: BadgeKit) -> None:
+    system, (a, b, c) = _badges(bk, 3)
+    res = _milestone_badge(bk, system, [{"numberRequired": 2, "supportBadges": [a["slug"], b["id"], {"slug": c["slug"]}],
+                                         "action": "issue"}])
+    assert res.status_code == 201, res.text
+    badge = res.json()["badge"]
+    expected = [{"id": 1, "action": "issue", "numberRequired": 2, "supportBadges": [a["id"], b["id"], c["id"]]}]
+    assert badge["milestones"] == expected
+    assert bk.get(f"/systems/{system}/badges/{badge['slug']}").json()["badge"]["milestones"] == expected
+    # what is read back can be sent back; a PUT replaces the milestones, [] removes them
+    path = f"/systems/{system}/badges/{badge['slug']}"
+    res = bk.put(path, json_body={"milestones": [{"numberRequired": 1, "supportBadges": [a["id"]]}, *expected]})
+    assert res.status_code == 200, res.text
+    assert [m["supportBadges"] for m in res.json()["badge"]["milestones"]] == [[a["id"]], [a["id"], b["id"], c["id"]]]
+    assert [m["id"] for m in res.json()["badge"]["milestones"]] == [1, 2]
+    # a PUT without the field leaves them
+    assert bk.put(path, json_body={"name": "Renamed"}).json()["badge"]["milestones"][0]["numberRequired"] == 1
+    assert bk.put(path, json_body={"milestones": []}).json()["badge"]["milestones"] == []
+
+
+@pytest.mark.parametrize(("milestone", "field"), [
+    ({"numberRequired": 3, "supportBadges": ["A", "B"]}, "milestones[0].numberRequired"),
+    ({"numberRequired": 0, "supportBadges": ["A"]}, "milestones[0].numberRequired"),
+    ({"numberRequired": "two", "supportBadges": ["A"]}, "milestones[0].numberRequired"),
+    ({"numberRequired": 1, "supportBadges": []}, "milestones[0].supportBadges"),
+    ({"numberRequired": 1, "supportBadges": [True]}, "milestones[0].supportBadges"),
+    ({"numberRequired": 1, "supportBadges": ["no-such-badge"]}, "milestones[0].supportBadges"),
+    ({"numberRequired": 1, "supportBadges": [999_999_999]}, "milestones[0].supportBadges"),
+    ({"numberRequired": 2, "supportBadges": ["A", "A"]}, "milestones[0].numberRequired"),
+    ({"numberRequired": 1, "supportBadges": ["A"], "action": "queue-application"}, "milestones[0].action"),
+    ("not an object", "milestones[0]"),
+])
+def test_invalid_milestones_are_refused(bk: BadgeKit, milestone: Any, field: str) -> None:
+    system, (a, b) = _badges(bk, 2)
+    if isinstance(milestone, dict):
+        milestone = {**milestone, "supportBadges": [{"A": a["slug"], "B": b["slug"]}.get(s, s) if isinstance(s, str)
+                                                    else s for s in milestone["supportBadges"]]}
+    body = _badge_body(milestones=[milestone])
+    res = bk.post(f"/systems/{system}/badges", json_body=body)
+    assert res.status_code == 400, res.text
+    assert res.json()["code"] == "ValidationError" and field in {d["field"] for d in res.json()["details"]}
+    assert bk.get(f"/systems/{system}/badges/{body['slug']}").status_code == 404  # nothing written
+
+
+def test_support_badges_must_be_other_badges_of_the_same_system(bk: BadgeKit) -> None:
+    system, (a,) = _badges(bk, 1)
+    _, (foreign,) = _badges(bk, 1)
+    res = _milestone_badge(bk, system, [{"numberRequired": 1, "supportBadges": [foreign["id"]]}])
+    assert res.status_code == 400 and res.json()["details"][0]["value"] == foreign["id"]
+    # a badge cannot be its own support
+    res = bk.put(f"/systems/{system}/badges/{a['slug']}",
+                 json_body={"milestones": [{"numberRequired": 1, "supportBadges": [a["slug"]]}]})
+    assert res.status_code == 400 and res.json()["details"][0]["field"] == "milestones[0].supportBadges"
+    # in a form body, milestones (like criteria) are refused: JSON only
+    res = bk.post(f"/systems/{system}/badges", form={**{k: str(v) for k, v in _badge_body().items()
+                                                        if isinstance(v, str | int)}, "milestones": a["slug"]})
+    assert res.status_code == 400 and res.json()["details"][0]["field"] == "milestones"
+
+
+def test_milestone_badge_is_issued_when_enough_support_badges_are_held(bk: BadgeKit) -> None:
+    system, (a, b, c) = _badges(bk, 3)
+    res = _milestone_badge(bk, system, [{"numberRequired": 2, "supportBadges": [a["id"], b["id"], c["id"]]}])
+    milestone = res.json()["badge"]
+    email, other = f"earner-{secrets.token_hex(3)}@example.org", f"other-{secrets.token_hex(3)}@example.org"
+    _issue(bk, system, a["slug"], email)
+    _issue(bk, system, a["slug"], other)
+    assert _holders(bk, system, milestone["slug"]) == []  # one of two
+    _issue(bk, system, b["slug"], email)
+    assert _holders(bk, system, milestone["slug"]) == [email]  # two of three: issued, to that earner only
+    instance = bk.get(f"/systems/{system}/badges/{milestone['slug']}/instances/{email}").json()["instance"]
+    hosted = bk.client.get(instance["assertionUrl"].removeprefix(BASE))
+    assert hosted.status_code == 200 and hosted.json()["type"] == "Assertion"
+    # the third support badge does not issue it again
+    _issue(bk, system, c["slug"], email)
+    assert _holders(bk, system, milestone["slug"]) == [email]
+
+
+def test_revoked_or_expired_support_badges_do_not_count(bk: BadgeKit) -> None:
+    system, (a, b) = _badges(bk, 2)
+    milestone = _milestone_badge(bk, system, [{"numberRequired": 2, "supportBadges": [a["slug"], b["slug"]]}]).json()["badge"]
+    email = f"earner-{secrets.token_hex(3)}@example.org"
+    _issue(bk, system, a["slug"], email)
+    assert bk.delete(f"/systems/{system}/badges/{a['slug']}/instances/{email}").status_code == 200
+    _issue(bk, system, b["slug"], email)
+    assert _holders(bk, system, milestone["slug"]) == []  # a was revoked
+    late = f"late-{secrets.token_hex(3)}@example.org"
+    res = bk.post(f"/systems/{system}/badges/{a['slug']}/instances",
+                  json_body={"email": late, "issuedOn": "2010-01-01T00:00:00Z", "expires": "2011-01-01T00:00:00Z"})
+    assert res.status_code == 201, res.text
+    _issue(bk, system, b["slug"], late)
+    assert _holders(bk, system, milestone["slug"]) == []  # a has expired
+
+
+def test_claiming_a_code_counts_and_milestones_cascade(bk: BadgeKit) -> None:
+    system, (a, b) = _badges(bk, 2)
+    first = _milestone_badge(bk, system, [{"numberRequired": 2, "supportBadges": [a["id"], b["id"]]}]).json()["badge"]
+    top = _milestone_badge(bk, system, [{"numberRequired": 1, "supportBadges": [first["id"]]}]).json()["badge"]
+    email = f"earner-{secrets.token_hex(3)}@example.org"
+    _issue(bk, system, a["slug"], email)
+    code = bk.post(f"/systems/{system}/badges/{b['slug']}/codes/random", json_body={}).json()["claimCode"]["code"]
+    res = bk.post(f"/systems/{system}/badges/{b['slug']}/codes/{code}/claim", json_body={"email": email})
+    assert res.status_code == 200, res.text
+    assert _holders(bk, system, first["slug"]) == [email]
+    assert _holders(bk, system, top["slug"]) == [email]  # the milestone badge is itself a support badge
+
+
+def test_milestone_badge_rules_still_apply(bk: BadgeKit) -> None:
+    system, (a,) = _badges(bk, 1)
+    milestone = _milestone_badge(bk, system, [{"numberRequired": 1, "supportBadges": [a["id"]]}],
+                                 archived=True).json()["badge"]
+    email = f"earner-{secrets.token_hex(3)}@example.org"
+    _issue(bk, system, a["slug"], email)  # the archived milestone badge is not issued; the support badge is
+    assert _holders(bk, system, milestone["slug"]) == [] and _holders(bk, system, a["slug"]) == [email]
+    capped = _milestone_badge(bk, system, [{"numberRequired": 1, "supportBadges": [a["id"]]}]).json()["badge"]
+    assert bk.put(f"/systems/{system}/badges/{capped['slug']}", json_body={"limit": 1}).status_code == 200
+    second, third = (f"{n}-{secrets.token_hex(3)}@example.org" for n in ("second", "third"))
+    _issue(bk, system, a["slug"], second)
+    _issue(bk, system, a["slug"], third)  # the milestone badge's limit is reached: the support badge still issues
+    assert _holders(bk, system, capped["slug"]) == [second] and third in _holders(bk, system, a["slug"])
+
+
+def test_deleting_a_support_badge_takes_it_out_of_milestones(bk: BadgeKit) -> None:
+    system, (a, b) = _badges(bk, 2)
+    milestone = _milestone_badge(bk, system, [{"numberRequired": 1, "supportBadges": [a["id"], b["id"]]}]).json()["badge"]
+    assert bk.delete(f"/systems/{system}/badges/{a['slug']}").status_code == 200
+    got = bk.get(f"/systems/{system}/badges/{milestone['slug']}").json()["badge"]
+    assert got["milestones"][0]["supportBadges"] == [b["id"]]

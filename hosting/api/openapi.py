@@ -291,22 +291,25 @@ def _operation_with_body(body: RequestBody) -> type[Operation]:
 
 def api_doc(ok: type | None = None, *, status: int = 200, body: Any = None, body_required: bool = True,
             media_types: Iterable[str] = (JSON, FORM, MULTIPART), errors: Iterable[int] = (),
-            description: str | None = None) -> dict[str, Any]:
+            description: str | None = None, error_shape: type = ApiErrorBody,
+            security: list[dict[str, list[str]]] | None = None, descriptions: dict[int, str] | None = None,
+            always: Iterable[int] = ALWAYS_ERRORS) -> dict[str, Any]:
     """Keyword arguments for a ``/v1`` handler decorator documenting it in the OpenAPI document.
 
     ``ok``: the type of the ``status`` (2xx) response body; ``body``: the type of the request body (documented
     for ``media_types``), ``None`` for none; ``errors``: the statuses it answers with an error besides
-    400/401/403. Adds the bearer security requirement.
+    ``always`` (default 400/401/403). Adds the bearer security requirement. Another API documented with this
+    helper (BadgeKit) gives its own ``error_shape``, ``security`` requirement and error ``descriptions``.
     """
     responses: dict[int, ResponseSpec] = {
-        code: ResponseSpec(data_container=ApiErrorBody, generate_examples=False,
-                           description=_ERROR_DESCRIPTIONS.get(code, "Error"))
-        for code in sorted({*ALWAYS_ERRORS, *errors})
+        code: ResponseSpec(data_container=error_shape, generate_examples=False,
+                           description=(descriptions or _ERROR_DESCRIPTIONS).get(code, "Error"))
+        for code in sorted({*always, *errors})
     }
     if ok is not None:
         responses[status] = ResponseSpec(data_container=ok, generate_examples=False,
                                          description=description or "Success")
-    kwargs: dict[str, Any] = {"responses": responses, "security": API_SECURITY}
+    kwargs: dict[str, Any] = {"responses": responses, "security": API_SECURITY if security is None else security}
     if body is not None:
         schema = _RawSchema(raw=body_schema(body))
         kwargs["operation_class"] = _operation_with_body(RequestBody(

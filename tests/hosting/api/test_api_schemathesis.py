@@ -7,11 +7,15 @@
    no 5xx and no response that contradicts the document, for every operation the app mounts (public ones too).
    Bounded: a few derandomized examples per operation. Most cases get real issuer / badge / staff / assertion
    references (created through the API just before) so the handlers' bodies are reached, not only their 404s.
+   BadgeKit operations (``/``, ``/systems…``) are signed as a BadgeKit client signs them (a JWT over the method,
+   path and body, :class:`_BadgeKitAuth`) for 3 cases in 4, on a system, badge, instance and claim code made
+   through the BadgeKit API; the rest go unsigned (401).
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import inspect
 import itertools
 import sys
@@ -24,7 +28,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import jwt
 import pytest
+import requests
 import schemathesis
 import uvicorn
 from hypothesis import HealthCheck, Phase, given
@@ -35,11 +41,13 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from hosting import Settings, create_app
 from hosting.app.demo import demo_png
+from hosting.badgekit.auth import create_key
 from hosting.storage.migrate import migrate
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared helpers in tests/hosting
 from _api_support import bearer, make_token, unique_email, unique_slug
 from _hosting_live import SECRET, free_port
+from conftest import run_store
 
 ERROR_SCHEMA = "#/components/schemas/ApiErrorBody"
 WRITE_METHODS = ("put", "patch")
@@ -125,6 +133,45 @@ class _Live:
     base_url: str
     token: str
     http: httpx.Client  # the admin token's client, for the fixtures
+    badgekit: tuple[str, str] = ("", "")  # a master BadgeKit key: name, secret
+
+
+class _BadgeKitAuth(requests.auth.AuthBase):
+    """Signs a request as BadgeKit's client libraries do (``Authorization: JWT token="…"``)."""
+
+    def __init__(self, key: tuple[str, str]) -> None:
+        self.key = key
+
+    def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
+        claims: dict[str, Any] = {"key": self.key[0], "exp": int(time.time()) + 60, "method": r.method,
+                                  "path": r.path_url}
+        if r.method in ("POST", "PUT"):
+            body = r.body.encode() if isinstance(r.body, str) else (r.body or b"")
+            claims["body"] = {"alg": "sha256", "hash": hashlib.sha256(body).hexdigest()}
+        r.headers["Authorization"] = f'JWT token="{jwt.encode(claims, self.key[1], algorithm="HS256")}"'
+        return r
+
+
+def _badgekit_references(live: _Live) -> dict[str, str]:
+    """A new BadgeKit system with a badge, an instance of it and a claim code (made through the BadgeKit API)."""
+    auth = _BadgeKitAuth(live.badgekit)
+    system, badge, email = unique_slug("bk"), unique_slug("bkb"), unique_email("bk-earner")
+
+    def post(path: str, body: dict[str, Any]) -> Any:
+        res = requests.post(live.base_url + path, json=body, auth=auth, timeout=10)
+        return res.json() if res.status_code == 201 else None
+
+    post("/systems", {"slug": system, "name": "Fuzz System", "url": "https://system.example.org",
+                      "email": "badges@system.example.org"})
+    post(f"/systems/{system}/badges", {"slug": badge, "name": "Fuzz Badge", "earnerDescription": "e",
+                                        "consumerDescription": "c", "type": "t", "imageUrl": PNG_DATA_URI})
+    post(f"/systems/{system}/badges/{badge}/instances", {"email": email})
+    code = post(f"/systems/{system}/badges/{badge}/codes/random", {}) or {"claimCode": {"code": "none"}}
+    return {"system_slug": system, "badge_slug": badge, "email": email, "code": code["claimCode"]["code"]}
+
+
+def _is_badgekit(path: str) -> bool:
+    return path == "/" or path.startswith("/systems")
 
 
 @contextmanager
@@ -154,9 +201,10 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Live]:
     settings = Settings(database_url=database_url, base_url=port_hint, secret_key=SECRET, access_log=False,
                         public_cache_seconds=0)
     token = make_token(settings, unique_email("schemathesis"), admin=True)
+    badgekit = ("fuzz-master", run_store(settings, lambda store: create_key(store.session, store.keybox, "fuzz-master")))
     with _uvicorn(create_app(settings)) as base_url, \
             httpx.Client(base_url=base_url, headers=bearer(token), timeout=10) as http:
-        yield _Live(base_url, token, http)
+        yield _Live(base_url, token, http, badgekit)
 
 
 @pytest.fixture(scope="module")
@@ -224,11 +272,19 @@ def test_no_server_error_and_every_response_matches_the_document(
         method: str, path: str, api_schema: Any, live: _Live) -> None:
     operation = api_schema[path][method]
 
-    @hsettings(max_examples=EXAMPLES if path.startswith("/v1/") else 3, deadline=None, derandomize=True, database=None, phases=_PHASES,
+    @hsettings(max_examples=EXAMPLES if path.startswith("/v1/") or _is_badgekit(path) else 3, deadline=None, derandomize=True, database=None, phases=_PHASES,
                suppress_health_check=list(HealthCheck))
     @given(case=operation.as_strategy())
     def run(case: Any) -> None:
         n = next(_counter)
+        if _is_badgekit(path):
+            signed = bool(n % 4)
+            if signed and case.path_parameters:
+                refs = _badgekit_references(live)
+                case.path_parameters.update({k: v for k, v in refs.items() if k in case.path_parameters})
+            case.call_and_validate(base_url=live.base_url, auth=_BadgeKitAuth(live.badgekit) if signed else None,
+                                   checks=[not_a_server_error, response_schema_conformance])
+            return
         if case.path_parameters and n % 4:  # 3 cases in 4 address real resources; the rest stay random
             refs = _references(live.http, path, set(case.path_parameters), n)
             case.path_parameters.update({k: v for k, v in refs.items() if k in case.path_parameters})

@@ -5,35 +5,22 @@ instance at its ``assertionUrl``, then reports it revoked once the client delete
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from _badgekit_support import new_key, sign
-from _hosting_live import LiveServer, live_server
+from _hosting_live import LiveServer, live_server, openbadges_verify
 from test_badgekit_auth_systems import PNG_DATA_URI
 
 from hosting import Settings
-
-ROOT = Path(__file__).resolve().parents[3]
-_OPENBADGES = [sys.executable, "-c", "from openbadges_core._cli import main; main()"]
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     with live_server(tmp_path_factory.mktemp("badgekit-live")) as srv:
         yield srv
-
-
-def _verify(url: str) -> subprocess.CompletedProcess[str]:
-    path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
-    return subprocess.run(check=False, args=[*_OPENBADGES, "verify", "--allow-private-network", url],
-                          env={**os.environ, "PYTHONPATH": path}, capture_output=True, text=True, timeout=120)
 
 
 def _call(api: httpx.Client, key: tuple[str, str], method: str, path: str, body: Any = None) -> httpx.Response:
@@ -63,11 +50,11 @@ def test_badgekit_instance_verifies_with_openbadges_verify_then_is_revoked(serve
         assert res.status_code == 201, res.text
         url = res.json()["instance"]["assertionUrl"]
         assert url.startswith(server.base_url)
-        run = _verify(url)
+        run = openbadges_verify(url)
         assert run.returncode == 0 and run.stdout.startswith("VALID"), run.stdout + run.stderr
         res = _call(api, key, "DELETE", "/systems/live-system/badges/live-badge/instances/earner@example.org")
         assert res.status_code == 200 and res.json()["status"] == "deleted", res.text
         assert api.get(url).status_code == 410
-    run = _verify(url)
+    run = openbadges_verify(url)
     assert run.returncode == 1 and "NOT VALID" in run.stdout and "revoked" in run.stdout.lower(), \
         run.stdout + run.stderr

@@ -225,12 +225,26 @@ class ClaimInput(msgspec.Struct, kw_only=True):
 
 # --- which shape each route has -----------------------------------------------------------------------------
 
-_Shape = tuple[type | None, Any]  # (response, request body)
-_CHANGED: dict[str, type] = {}
+_WRAPPERS: dict[tuple[str, str], type] = {}  # one struct per envelope, however many apps and levels use it
 
 
 def _changed(name: str, shape: type) -> type:
-    return _CHANGED.setdefault(name, changed(name, shape, struct_name=f"{shape.__name__}Changed"))
+    if ("changed", name) not in _WRAPPERS:
+        _WRAPPERS["changed", name] = changed(name, shape, struct_name=f"{shape.__name__}Changed")
+    return _WRAPPERS["changed", name]
+
+
+def _envelope(name: str, shape: type) -> type:
+    if ("one", name) not in _WRAPPERS:
+        _WRAPPERS["one", name] = envelope(name, shape, struct_name=f"{shape.__name__}Envelope")
+    return _WRAPPERS["one", name]
+
+
+def _listing(name: str, shape: type) -> type:
+    plural = _PLURAL.get(name, name + "s")
+    if ("list", name) not in _WRAPPERS:
+        _WRAPPERS["list", name] = msgspec.defstruct(f"{shape.__name__}List", [(plural, list[shape])])  # type: ignore[valid-type]
+    return _WRAPPERS["list", name]
 
 
 _KINDS: dict[str, tuple[str, type, Any]] = {  # collection segment: (resource name, shape, request body)
@@ -240,12 +254,6 @@ _KINDS: dict[str, tuple[str, type, Any]] = {  # collection segment: (resource na
     "codes": ("claimCode", BadgeKitClaimCode, CodeInput),
 }
 _PLURAL = {"claimCode": "claimCodes"}
-_LIST_NAMES: dict[str, type] = {}
-
-
-def _listing(name: str, shape: type) -> type:
-    plural = _PLURAL.get(name, name + "s")
-    return _LIST_NAMES.setdefault(plural, msgspec.defstruct(f"{shape.__name__}List", [(plural, list[shape])]))  # type: ignore[valid-type]
 
 
 def _shape(method: str, path: str) -> tuple[type | None, Any, bool]:
@@ -264,8 +272,7 @@ def _shape(method: str, path: str) -> tuple[type | None, Any, bool]:
     name, shape, body = _KINDS[last]
     one = index < len(parts) - 1  # /…/badges/{slug}: one resource
     if method == "GET":
-        return (envelope(name, shape, struct_name=f"{shape.__name__}Envelope") if one else _listing(name, shape),
-                None, False)
+        return _envelope(name, shape) if one else _listing(name, shape), None, False
     return _changed(name, shape), (body if method in ("POST", "PUT") else None), method == "POST"
 
 

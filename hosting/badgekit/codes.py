@@ -17,7 +17,7 @@ from hosting.badgekit.auth import BadgeKitCaller
 from hosting.badgekit.badges import find_system_badge
 from hosting.badgekit.errors import ResourceConflict
 from hosting.badgekit.instances import instance_json
-from hosting.badgekit.milestones import award_milestones
+from hosting.badgekit.milestones import award_milestones, lock_earner
 from hosting.earners.awards import claim_badge
 from hosting.earners.codes import CODE_PATTERN, create_codes, find_code, list_codes, new_code
 from hosting.lib.body import FieldErrors, read_body
@@ -136,6 +136,7 @@ async def claim_code(request: Request[Any, Any, Any], db_session: NamedDependenc
     assert email is not None
     system, badge = await find_system_badge(db_session, caller, system_slug, badge_slug)
     row = await _code_of(db_session, badge, code)
+    await lock_earner(db_session, system, email)
     try:
         assertion = await claim_badge(store, row, badge, system, email)
     except Conflict as exc:

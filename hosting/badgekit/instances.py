@@ -17,7 +17,7 @@ from hosting.app.state import HostingState
 from hosting.badgekit.auth import BadgeKitCaller
 from hosting.badgekit.badges import badge_json, find_system_badge
 from hosting.badgekit.errors import ResourceConflict
-from hosting.badgekit.milestones import award_milestones
+from hosting.badgekit.milestones import award_milestones, lock_earner
 from hosting.earners.awards import consume_claim_codes
 from hosting.lib.body import FieldErrors, read_body
 from hosting.lib.errors import NotFound
@@ -114,6 +114,7 @@ async def create_instance(request: Request[Any, Any, Any], db_session: NamedDepe
     errors.raise_if_any()
     assert email is not None
     system, badge = await find_system_badge(db_session, caller, system_slug, badge_slug)
+    await lock_earner(db_session, system, email)
     awards = await consume_claim_codes(db_session, badge, [Award(
         recipient=email, issued_on=issued_on, expires=expires, slug=slug, acceptance=Acceptance.ISSUER,
         claim_code=code)])

@@ -12,14 +12,17 @@ claimed code), every milestone of the system that counts the issued badge among 
 earner: live (active or pending, not expired) instances of ``numberRequired`` distinct support badges make the
 earner eligible, and the primary badge is issued (once: not when already held; under its own rules, ``limit``,
 ``unique``, archived). A milestone badge that is itself a support of another milestone carries on the cascade.
+BadgeKit issuing to one earner in one system is serialised (:func:`lock_earner`, before the support badge is
+issued), so two concurrent requests cannot each miss the other's support badge.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from typing import Any
 
-from sqlalchemy import String, cast, or_, select
+from sqlalchemy import String, cast, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hosting.lib.body import FieldErrors
@@ -28,7 +31,7 @@ from hosting.notify.outbox import queue_notification
 from hosting.storage.models import Acceptance, Assertion, AssertionState, BadgeClass, Issuer, utcnow
 from hosting.storage.store import Award, HostingStore
 
-__all__ = ["ACTIONS", "award_milestones", "drop_support", "parse_milestones", "resolve_milestones"]
+__all__ = ["ACTIONS", "award_milestones", "drop_support", "lock_earner", "parse_milestones", "resolve_milestones"]
 
 ACTIONS = ("issue",)
 MAX_MILESTONES = 20  # per badge
@@ -139,6 +142,17 @@ async def _held(session: AsyncSession, email: str, badge_ids: set[int]) -> set[i
         Assertion.recipient_type == "email", Assertion.recipient_plaintext == email,
         or_(Assertion.expires.is_(None), Assertion.expires > now)))
     return set(rows.all())
+
+
+async def lock_earner(session: AsyncSession, system: Issuer, email: str) -> None:
+    """Serialise BadgeKit issuing to ``email`` in ``system`` until the transaction ends (PostgreSQL: a transaction
+    advisory lock; SQLite already has one writer). Taken before any badge row is locked, so the order is the same
+    in every request."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    digest = hashlib.blake2b(f"badgekit-milestones:{system.id}:{email}".encode(), digest_size=8).digest()
+    await session.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                          {"key": int.from_bytes(digest, "big", signed=True)})
 
 
 async def award_milestones(store: HostingStore, system: Issuer, issued: BadgeClass, email: str) -> list[Assertion]:

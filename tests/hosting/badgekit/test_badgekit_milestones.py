@@ -3,16 +3,25 @@ automatically once an earner holds enough support badges; on SQLite and PostgreS
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from typing import Any
 
 import pytest
 from _badgekit_support import BadgeKit, new_key
 from litestar.testing import TestClient
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from test_badgekit_auth_systems import _system
 from test_badgekit_badges import _badge_body
 
 from hosting import Settings
+from hosting.badgekit.milestones import award_milestones, lock_earner
+from hosting.lib.crypto import KeyBox
+from hosting.lib.db import create_engine
+from hosting.lib.urls import PublicUrls
+from hosting.storage.models import Acceptance, BadgeClass, Issuer
+from hosting.storage.store import Award, HostingStore
 
 BASE = "http://testserver.local"
 
@@ -174,3 +183,48 @@ def test_deleting_a_support_badge_takes_it_out_of_milestones(bk: BadgeKit) -> No
     assert bk.delete(f"/systems/{system}/badges/{a['slug']}").status_code == 200
     got = bk.get(f"/systems/{system}/badges/{milestone['slug']}").json()["badge"]
     assert got["milestones"][0]["supportBadges"] == [b["id"]]
+
+
+def test_concurrent_support_badges_do_not_both_miss_the_milestone(bk: BadgeKit, settings: Settings) -> None:
+    """Two requests issue the two support badges to one earner at once. Without the earner's lock they would
+    interleave (both insert, both check, both miss the other's uncommitted instance); with it the second waits
+    for the first to commit, sees its instance and issues the milestone badge."""
+    if not settings.database_url.startswith("postgresql"):
+        pytest.skip("SQLite has a single writer: the requests cannot interleave")
+    system, (a, b) = _badges(bk, 2)
+    milestone = _milestone_badge(bk, system, [{"numberRequired": 2, "supportBadges": [a["id"], b["id"]]}]).json()["badge"]
+    email = f"earner-{secrets.token_hex(3)}@example.org"
+
+    async def step(done: asyncio.Event, wait_for: asyncio.Event) -> None:
+        done.set()
+        try:  # the other request's step, if it can get there (with the lock it cannot: go on after a while)
+            await asyncio.wait_for(wait_for.wait(), 0.5)
+        except TimeoutError:
+            pass
+
+    async def issue(session: AsyncSession, badge_id: int, events: tuple[asyncio.Event, ...]) -> None:
+        my_insert, other_insert, my_check, other_check = events
+        store = HostingStore(session, PublicUrls(settings.base_url), KeyBox(settings.secret_key))
+        owner = await session.scalar(select(Issuer).where(Issuer.slug == system))
+        badge = await session.get_one(BadgeClass, badge_id)
+        assert owner is not None
+        await lock_earner(session, owner, email)
+        await store.award(badge, [Award(recipient=email, acceptance=Acceptance.ISSUER)])
+        await step(my_insert, other_insert)
+        await award_milestones(store, owner, badge, email)
+        await step(my_check, other_check)
+        await session.commit()
+
+    async def race() -> None:
+        engine = create_engine(settings.database_url)
+        try:
+            maker = async_sessionmaker(engine, expire_on_commit=False)
+            async with maker() as first, maker() as second:
+                e = [asyncio.Event() for _ in range(4)]  # first inserted, second inserted, first/second checked
+                await asyncio.gather(issue(first, a["id"], (e[0], e[1], e[2], e[3])),
+                                     issue(second, b["id"], (e[1], e[0], e[3], e[2])))
+        finally:
+            await engine.dispose()
+
+    asyncio.run(race())
+    assert _holders(bk, system, milestone["slug"]) == [email]

@@ -34,11 +34,10 @@ async def badgekit_root(request: Request[Any, Any, Any], db_session: NamedDepend
     return Response({"app": "BadgeKit API", "version": version}, headers={"cache-control": "no-store"})
 
 
-@route("/", http_method=[HttpMethod.HEAD, HttpMethod.POST, HttpMethod.PUT, HttpMethod.PATCH, HttpMethod.DELETE],
-       include_in_schema=False)
+@route("/", http_method=[method for method in HttpMethod if method != HttpMethod.GET], include_in_schema=False)
 async def root_other_methods() -> None:
     """The other methods on ``/`` answer as before the BadgeKit ``GET /`` existed: an unrouted 404."""
     raise NotFoundException()
 
 
-ROOT_HANDLERS: list[Any] = [badgekit_root, root_other_methods]
+ROOT_HANDLERS: list[Any] = [root_other_methods, badgekit_root]  # first: its OPTIONS replaces the automatic one

@@ -44,7 +44,7 @@ def test_a_system_key_may_ping_the_root(bk: BadgeKit, settings: Settings) -> Non
 
 
 @pytest.mark.parametrize("accept", ["application/json", "text/html"])
-@pytest.mark.parametrize("method", ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"])
+@pytest.mark.parametrize("method", ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"])
 def test_the_root_without_badgekit_credentials_answers_as_an_unrouted_path(api: TestClient[Any], method: str,
                                                                             accept: str) -> None:
     for auth in ({}, {"authorization": "Bearer obt_not-badgekit"}):

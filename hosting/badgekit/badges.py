@@ -17,7 +17,7 @@ from hosting.api.images import prefetch_image, read_image
 from hosting.app.state import HostingState
 from hosting.badgekit.auth import BadgeKitCaller
 from hosting.badgekit.errors import ResourceConflict
-from hosting.badgekit.milestones import drop_support, parse_milestones, resolve_milestones
+from hosting.badgekit.milestones import parse_milestones, resolve_milestones
 from hosting.badgekit.systems import find_system, system_json
 from hosting.lib.body import FieldErrors, read_body
 from hosting.lib.db import note_public_change
@@ -255,7 +255,6 @@ async def delete_badge(db_session: NamedDependency[AsyncSession], caller: NamedD
         raise ResourceConflict(f"badge has {count} instance(s) and cannot be deleted; archive it instead",
                                existing=body)
     image_id = badge.image_id
-    await drop_support(db_session, badge)
     await db_session.execute(sql_delete(ClaimCode).where(ClaimCode.badge_class_id == badge.id))
     await db_session.delete(badge)
     await db_session.flush()

@@ -31,7 +31,7 @@ from hosting.notify.outbox import queue_notification
 from hosting.storage.models import Acceptance, Assertion, AssertionState, BadgeClass, Issuer, utcnow
 from hosting.storage.store import Award, HostingStore
 
-__all__ = ["ACTIONS", "award_milestones", "drop_support", "lock_earner", "parse_milestones", "resolve_milestones"]
+__all__ = ["ACTIONS", "award_milestones", "lock_earner", "parse_milestones", "resolve_milestones"]
 
 ACTIONS = ("issue",)
 MAX_MILESTONES = 20  # per badge
@@ -117,15 +117,6 @@ async def resolve_milestones(session: AsyncSession, system: Issuer, primary_id: 
                     "supportBadges": ids})
     errors.raise_if_any()
     return out
-
-
-async def drop_support(session: AsyncSession, badge: BadgeClass) -> None:
-    """Take a badge about to be deleted out of its system's milestones (a milestone left with fewer support
-    badges than it requires can no longer be earned; it stays, for the primary badge's owner to change)."""
-    for other in await _with_milestones(session, badge.issuer_id):
-        if any(badge.id in m["supportBadges"] for m in other.milestones):
-            other.milestones = [{**m, "supportBadges": [s for s in m["supportBadges"] if s != badge.id]}
-                                for m in other.milestones]
 
 
 async def _with_milestones(session: AsyncSession, system_id: int) -> list[BadgeClass]:

@@ -228,3 +228,15 @@ def test_concurrent_support_badges_do_not_both_miss_the_milestone(bk: BadgeKit, 
 
     asyncio.run(race())
     assert _holders(bk, system, milestone["slug"]) == [email]
+
+
+def test_a_support_badge_deleted_through_v1_leaves_the_milestones(bk: BadgeKit, settings: Settings) -> None:
+    from _api_support import bearer, make_token, unique_email
+
+    system, (a, b) = _badges(bk, 2)
+    milestone = _milestone_badge(bk, system, [{"numberRequired": 1, "supportBadges": [a["id"], b["id"]]}]).json()["badge"]
+    admin = make_token(settings, unique_email("admin"), admin=True)
+    res = bk.client.delete(f"/v1/issuers/{system}/badges/{b['slug']}", headers=bearer(admin))
+    assert res.status_code == 200, res.text
+    got = bk.get(f"/systems/{system}/badges/{milestone['slug']}").json()["badge"]
+    assert got["milestones"][0]["supportBadges"] == [a["id"]]

@@ -16,7 +16,6 @@ from urllib.parse import urlencode
 from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.params import FromPath
 from sqlalchemy import ColumnElement, func, select
-from sqlalchemy import delete as sql_delete
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -29,9 +28,8 @@ from hosting.credly.envelope import BodyInvalid, ok
 from hosting.credly.template_inputs import template_columns
 from hosting.credly.views import template_json
 from hosting.lib.body import FieldErrors, read_body, slugify
-from hosting.lib.db import note_public_change
 from hosting.lib.errors import Conflict, InvalidInput, NotFound
-from hosting.storage.models import Assertion, BadgeClass, ClaimCode, Issuer, StoredImage
+from hosting.storage.models import Assertion, BadgeClass, Issuer
 from hosting.storage.store import HostingStore
 
 __all__ = ["ROUTE_HANDLERS"]
@@ -246,17 +244,7 @@ class TemplatesController(Controller):
             raise _refused(errors)
         if "slug" in fields:
             fields["slug"] = await _free_slug(db_session, issuer, badge.name, fields["slug"], badge.id)
-        new_image = await _image_bytes(hosting, image)
-        if new_image is not None:
-            await store.replace_badge_image(badge, new_image)
-        changed = new_image is not None
-        for column, value in fields.items():
-            if getattr(badge, column) != value:
-                setattr(badge, column, value)
-                changed = True
-        if changed:
-            badge.invalidate()
-            note_public_change(db_session, badge.public_id)
+        await store.update_badge_class(badge, fields, await _image_bytes(hosting, image))
         try:
             await db_session.flush()
         except IntegrityError as exc:  # a concurrent write took the vanity slug
@@ -264,7 +252,7 @@ class TemplatesController(Controller):
         return ok(await _view(db_session, hosting, badge, issuer))
 
     @delete("/{template_id:str}", status_code=200)
-    async def delete_template(self, db_session: Db, principal: Caller, hosting: Hosting,
+    async def delete_template(self, db_session: Db, principal: Caller, hosting: Hosting, store: Store,
                               organization_id: FromPath[str], template_id: FromPath[str]) -> Response[Any]:
         """Delete a template that has issued no badges (else 409: archive it with ``state: archived``)."""
         issuer, role = await find_issuer(db_session, principal, organization_id)
@@ -275,13 +263,7 @@ class TemplatesController(Controller):
             raise Conflict(f"the badge template has {body['badges_count']} issued badge(s) and cannot be deleted; "
                            "archive it instead (state: archived)", details=[
                                {"field": "base", "message": "has issued badges", "value": body["badges_count"]}])
-        image_id = badge.image_id
-        # Its claim codes (none was claimed: it has no badges) go with it.
-        await db_session.execute(sql_delete(ClaimCode).where(ClaimCode.badge_class_id == badge.id))
-        await db_session.delete(badge)
-        await db_session.flush()
-        await db_session.execute(sql_delete(StoredImage).where(StoredImage.id == image_id))
-        note_public_change(db_session, badge.public_id)
+        await store.delete_badge_class(badge)
         return ok(body)
 
 

@@ -7,13 +7,11 @@ from __future__ import annotations
 
 import base64
 import dataclasses
-import http.server
-import threading
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from _api_support import make_token, unique_email
+from _api_support import make_token, serving, unique_email
 from _credly_support import SEED_ISSUE, basic
 from _issue_support import Team, new_team
 from conftest import BASE_URL
@@ -50,28 +48,8 @@ def team(settings: Settings, api: TestClient[Any]) -> Team:
 @pytest.fixture(scope="module")
 def image_server() -> Iterator[str]:
     """A loopback HTTP server answering /badge.png with a PNG and anything else with 404."""
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            found = self.path == "/badge.png"
-            body = PNG if found else b"not found"
-            self.send_response(200 if found else 404)
-            self.send_header("Content-Type", "image/png" if found else "text/plain")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving("/badge.png", PNG, "image/png") as url:
+        yield url
 
 
 def _templates(team: Team, org: str | None = None) -> str:
@@ -300,6 +278,12 @@ def test_a_template_issuing_as_accepted_starts_badges_accepted(team: Team) -> No
         {**SEED_ISSUE, "badge_template_id": accepted["id"], "recipient_email": unique_email("b")}]},
                           headers=basic(team.owner))
     assert batch.status_code == 201 and batch.json()["data"][0]["state"] == "accepted"
+    # replacing a pending badge under such a template gives an accepted one
+    pending = _issue(team, _created(team)["id"]).json()["data"]
+    replaced = team.api.post(f"/v1/organizations/{team.issuer['id']}/badges/{pending['id']}/replace",
+                             json={**SEED_ISSUE, "badge_template_id": accepted["id"],
+                                   "recipient_email": pending["recipient_email"]}, headers=basic(team.owner))
+    assert replaced.status_code == 201 and replaced.json()["data"]["state"] == "accepted", replaced.text
     # the default (and a template switched back) issues pending badges
     url = f"{_templates(team)}/{accepted['id']}"
     assert team.api.put(url, json={"badges_issued_as_accepted": False}, headers=basic(team.owner)).status_code == 200

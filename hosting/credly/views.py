@@ -90,7 +90,7 @@ def badge_json(assertion: Assertion, *, badge: BadgeClass, issuer: Issuer, urls:
         "issued_at": iso(assertion.issued_on), "issued_at_date": assertion.issued_on.date().isoformat(),
         "state_updated_at": iso(assertion.state_updated_at) if state != "pending" else None,
         "image": {"id": assertion.public_id, "url": image_url}, "image_url": image_url,
-        "alignments": [a for a in badge.alignment or () if isinstance(a, dict)],
+        "alignments": [{"name": a["name"], "description": a["description"]} for a in _alignments(badge)],
         "evidence": credly_evidence(assertion.evidence),
         "accept_badge_url": accept_url,
         "badge_url": urls.assertion(assertion.public_id),

@@ -265,6 +265,7 @@ def test_badges_show_the_templates_fields(team: Team) -> None:
     assert shown["alignments"] == [{"name": "Alignment 2", "url": "http://www.example.com/alignment",
                                     "description": None}]
     assert shown["image_url"] == made["image_url"] and shown["vanity_slug"] == made["vanity_slug"]
+    assert res.json()["data"]["alignments"] == [{"name": "Alignment 2", "description": None}]  # the seed's shape
 
 
 def test_a_template_issuing_as_accepted_starts_badges_accepted(team: Team) -> None:

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
@@ -13,7 +14,7 @@ from urllib.parse import urlencode
 from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, String, cast, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hosting.api.auth import Principal
@@ -41,9 +42,10 @@ Hosting = NamedDependency[HostingState]
 Store = NamedDependency[HostingStore]
 _STATES = {"pending": (AssertionState.PENDING,), "accepted": (AssertionState.ACTIVE,),
            "rejected": (AssertionState.REJECTED,), "revoked": (AssertionState.REVOKED, AssertionState.REPLACED)}
+_TEMPLATE_FILTERS = ("badge_templates[reporting_tags]", "badge_templates[skills]", "badge_templates[owner_id]")
 _SORTS: dict[str, Any] = {"issued_at": Assertion.issued_on, "created_at": Assertion.created_at,
                           "state_updated_at": Assertion.state_updated_at, "badge_templates[name]": BadgeClass.name}
-_FILTERS = ("state", "query", "issuer_earner_id", "badge_template_id", "public",
+_FILTERS = ("state", "query", "issuer_earner_id", "badge_template_id", "public", *_TEMPLATE_FILTERS,
             *(f"{c}_{end}" for c in ("issued_at", "issued_at_date", "created_at", "updated_at", "state_updated_at")
               for end in ("min", "max")))
 
@@ -96,6 +98,8 @@ async def _template(session: AsyncSession, issuer: Issuer, ref: str | None) -> B
 
 async def _award(store: HostingStore, badge: BadgeClass, award: Award,
                  replacing: Assertion | None = None) -> Assertion:
+    if badge.issued_as_accepted:  # the template's setting: its badges start accepted, not pending
+        award = dataclasses.replace(award, acceptance=Acceptance.ISSUER)
     try:
         (assertion,) = await store.award(badge, [award], replacing=replacing)
     except AwardRefused as exc:  # Credly: a duplicate (same template, recipient, dates) is a validation failure
@@ -138,6 +142,30 @@ def _dates(params: dict[str, str], errors: FieldErrors) -> list[ColumnElement[bo
     return out
 
 
+def _has_any(column: Any, words: list[str]) -> ColumnElement[bool]:
+    """The JSON list ``column`` holds one of ``words`` (ASCII case ignored). Matched in the stored JSON text,
+    where each element is its JSON string (quotes, escapes and all), the same on SQLite and PostgreSQL."""
+    text = func.lower(cast(column, String))
+    return or_(*(text.contains(json.dumps(word).lower(), autoescape=True) for word in words))
+
+
+def _template_filters(params: dict[str, str], errors: FieldErrors) -> list[ColumnElement[bool]]:
+    """``badge_templates[skills]`` and ``[reporting_tags]`` (any of a comma-separated list), and
+    ``badge_templates[owner_id]`` (the owning organisations' ids, comma-separated)."""
+    out: list[ColumnElement[bool]] = []
+    for key in _TEMPLATE_FILTERS:
+        if key not in params:
+            continue
+        words = list(dict.fromkeys(w.strip() for w in params[key].split(",") if w.strip()))
+        if not words or len(words) > 100:
+            errors.add(f"filter.{key}", "a comma-separated list of 1 to 100 values", params[key])
+        elif key == "badge_templates[owner_id]":
+            out.append(BadgeClass.issuer_id.in_(select(Issuer.id).where(Issuer.public_id.in_(words))))
+        else:
+            out.append(_has_any(BadgeClass.tags if key.endswith("[skills]") else BadgeClass.reporting_tags, words))
+    return out
+
+
 def _filters(text: str, errors: FieldErrors) -> list[ColumnElement[bool]]:
     """``key::value|key::value`` → SQL conditions; an unknown key or a malformed value is a problem."""
     params: dict[str, str] = {}
@@ -149,7 +177,7 @@ def _filters(text: str, errors: FieldErrors) -> list[ColumnElement[bool]]:
             errors.add("filter", "a key given twice", key)
         else:
             params[key] = value
-    conditions = _dates(params, errors)
+    conditions = [*_dates(params, errors), *_template_filters(params, errors)]
     if "state" in params:
         names = [s.strip() for s in params["state"].split(",")]
         unknown = [s for s in names if s not in _STATES]

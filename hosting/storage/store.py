@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 import openbadges_core as ob
 from hosting.lib.crypto import KeyBox
+from hosting.lib.db import note_public_change
 from hosting.lib.errors import Conflict, InvalidInput, NotFound
 from hosting.lib.http import strong_etag
 from hosting.lib.ids import new_public_id
@@ -31,6 +32,7 @@ from hosting.storage.models import (
     Assertion,
     AssertionState,
     BadgeClass,
+    ClaimCode,
     Issuer,
     KeyState,
     SigningKey,
@@ -281,6 +283,30 @@ class HostingStore:
         self.session.add(badge)
         await self.session.flush()
         return badge
+
+    async def update_badge_class(self, badge: BadgeClass, fields: dict[str, Any], image: bytes | None = None) -> bool:
+        """Set the columns ``fields`` (and new artwork ``image``) on ``badge``; if anything changed, its cached
+        public document goes and the change is noted for the public caches. Whether anything changed."""
+        changed = image is not None
+        if image is not None:
+            await self.replace_badge_image(badge, image)
+        for column, value in fields.items():
+            if getattr(badge, column) != value:
+                setattr(badge, column, value)
+                changed = True
+        if changed:
+            badge.invalidate()
+            note_public_change(self.session, badge.public_id)
+        return changed
+
+    async def delete_badge_class(self, badge: BadgeClass) -> None:
+        """Delete ``badge`` (the caller made sure it has no assertions) with its claim codes and its image."""
+        image_id = badge.image_id
+        await self.session.execute(delete(ClaimCode).where(ClaimCode.badge_class_id == badge.id))
+        await self.session.delete(badge)
+        await self.session.flush()
+        await self.session.execute(delete(StoredImage).where(StoredImage.id == image_id))
+        note_public_change(self.session, badge.public_id)
 
     async def issue(
         self,

@@ -169,6 +169,11 @@ class BadgeClass(Renderable, Base):
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
     # Who accepts its assertions unless the issue request says: "issuer" (at once) or "earner" (pending).
     acceptance: Mapped[str] = mapped_column(String(16), default=Acceptance.ISSUER, server_default="issuer")
+    # Credly template fields (hosting/credly/templates.py): ``tags`` are its skills
+    reporting_tags: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True, default=list)
+    global_activity_url: Mapped[str | None] = mapped_column(String(2048), nullable=True, default=None)
+    # Credly's issue answers pending badges unless the template says they are accepted at issue
+    issued_as_accepted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     issuer: Mapped[Issuer] = relationship(lazy="raise")
     image: Mapped[StoredImage] = relationship(lazy="raise", foreign_keys=[image_id])

@@ -33,13 +33,15 @@ def _names(full: str | None) -> tuple[str | None, str | None]:
 def badge_json(assertion: Assertion, *, badge: BadgeClass, issuer: Issuer, urls: PublicUrls,
                accept_url: str | None, replaced_by: str | None = None,
                names: tuple[str, str] | None = None) -> dict[str, Any]:
-    """``names``: the first and last names as given at issue (else split from the stored full name)."""
-    first, last = names or _names(assertion.recipient_name)
+    """``names``: the first and last names as given at issue (else the stored ones; for a badge issued through
+    another API, split from the stored full name)."""
+    stored = (assertion.recipient_first_name, assertion.recipient_last_name)
+    first, last = names or (stored if stored[0] is not None else _names(assertion.recipient_name))
     state = credly_state(assertion.state)
     image_url = urls.assertion_image(assertion.public_id)
     return {
         "id": assertion.public_id,
-        "user": {},
+        "user": {"id": assertion.external_user_id} if assertion.external_user_id else {},
         "printing_enabled": False,
         "issuer": _organization(issuer, urls.base),
         "badge_template": {
@@ -56,7 +58,7 @@ def badge_json(assertion: Assertion, *, badge: BadgeClass, issuer: Issuer, urls:
         "replacement_badge_id": replaced_by,
         "revocation_reason": assertion.revocation_reason,
         "state": state,
-        "suppress_badge_notification_email": False,
+        "suppress_badge_notification_email": bool(assertion.notification_suppressed),
         "created_at": iso(assertion.created_at), "updated_at": iso(assertion.updated_at),
         "expires_at": iso(assertion.expires),
         "expires_at_date": assertion.expires.date().isoformat() if assertion.expires else None,

@@ -79,6 +79,11 @@ class Award:
     acceptance: str | None = None  # "issuer" (active at once) or "earner" (pending); None: the badge's default
     claim_code_id: int | None = None  # the claim code consumed for it (hosting/earners/codes.py)
     claim_code: str | None = None  # the code as given in the request (resolved to ``claim_code_id`` first)
+    # Credly's fields (hosting/credly/): the names apart, the issuer's user id, the issue email suppressed
+    first_name: str | None = None
+    last_name: str | None = None
+    external_user_id: str | None = None
+    notification_suppressed: bool | None = None
 
 
 class AwardRefused(Conflict):
@@ -189,6 +194,8 @@ def _row(badge: BadgeClass, award: Award, now: datetime) -> dict[str, Any]:
         "recipient_identity": recipient_identity, "recipient_hashed": award.hashed, "recipient_salt": salt,
         "recipient_plaintext": award.recipient, "recipient_name": award.recipient_name,
         "issuer_earner_id": award.issuer_earner_id, "locale": award.locale,
+        "recipient_first_name": award.first_name, "recipient_last_name": award.last_name,
+        "external_user_id": award.external_user_id, "notification_suppressed": award.notification_suppressed,
         "issued_on": award.issued_on or now, "expires": award.expires, "narrative": award.narrative,
         "evidence": list(award.evidence),
         "verification_type": "hosted" if award.proof else award.verification, "key_id": None, "jws": None,

@@ -11,16 +11,21 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from _api_support import make_token, new_issuer, unique_email
-from _credly_support import SEED_ISSUE, accept, basic, path_of
-from _issue_support import Team, new_team, outbox_kinds
-from conftest import BASE_URL, run_store
-from litestar.testing import TestClient
-from sqlalchemy import event, update
+from _credly_support import (
+    SEED_ISSUE,
+    accept,
+    basic,
+    credly_api_fixture,  # noqa: F401 - fixture
+    named_template,
+    org_path,
+    path_of,
+)
+from _issue_support import Team, outbox_kinds, team_fixture  # noqa: F401 - fixture
+from conftest import BASE_URL
+from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from hosting import Settings, create_app
-from hosting.storage.models import BadgeClass
-from hosting.storage.store import HostingStore
+from hosting import Settings
 
 # The keys of the seed's "minimal" example (Get Badges in Bulk)
 SEED_MINIMAL_KEYS = {
@@ -34,27 +39,9 @@ SEED_DEFAULT_KEYS = SEED_MINIMAL_KEYS | {
 }
 
 
-@pytest.fixture(scope="module")
-def api(settings: Settings) -> Any:
-    from dataclasses import replace
-
-    roomy = replace(settings, earner_pages_per_ip_minute=100_000)
-    with TestClient(create_app(roomy), base_url=BASE_URL) as c:
-        yield c
-
-
-@pytest.fixture
-def team(settings: Settings, api: TestClient[Any]) -> Team:
-    return new_team(settings, api)
-
-
-def _org(team: Team) -> str:
-    return f"/v1/organizations/{team.issuer['id']}"
-
-
 def _issued(team: Team, template: str, **body: Any) -> dict[str, Any]:
     data = {**SEED_ISSUE, "badge_template_id": template, "recipient_email": unique_email("earner"), **body}
-    res = team.api.post(f"{_org(team)}/badges", json=data, headers=basic(team.owner))
+    res = team.api.post(f"{org_path(team)}/badges", json=data, headers=basic(team.owner))
     assert res.status_code == 201, res.text
     made: dict[str, Any] = res.json()["data"]
     return made
@@ -66,26 +53,16 @@ def _batch(team: Team, templates: list[str], count: int) -> list[dict[str, Any]]
               "recipient_email": f"earner{n}-{unique_email('b')}", "issued_to_first_name": f"First{n:03d}",
               "issued_to_last_name": f"Last{n:03d}", "suppress_badge_notification_email": True}
              for n in range(count)]
-    res = team.api.post(f"{_org(team)}/badges/batch", json={"badges": items}, headers=basic(team.owner))
+    res = team.api.post(f"{org_path(team)}/badges/batch", json={"badges": items}, headers=basic(team.owner))
     assert res.status_code == 201, res.text
     made: list[dict[str, Any]] = res.json()["data"]
     return made
 
 
 def _ids(team: Team, query: dict[str, str], path: str = "badges") -> list[str]:
-    res = team.api.get(f"{_org(team)}/{path}", params=query, headers=basic(team.owner))
+    res = team.api.get(f"{org_path(team)}/{path}", params=query, headers=basic(team.owner))
     assert res.status_code == 200, res.text
     return [b["id"] for b in res.json()["data"]]
-
-
-def _named(settings: Settings, team: Team, name: str) -> str:
-    public_id = team.badge()
-
-    async def _rename(store: HostingStore) -> None:
-        await store.session.execute(update(BadgeClass).where(BadgeClass.public_id == public_id).values(name=name))
-
-    run_store(settings, _rename)
-    return public_id
 
 
 # --- the issue fields, kept as given ---------------------------------------------------------------------
@@ -94,7 +71,7 @@ def test_first_and_last_names_user_id_and_suppression_read_back_as_given(setting
     template = team.badge()
     made = _issued(team, template, issued_to_first_name="Ada Byron", issued_to_last_name="King",
                    user_id="95787b46-352d-4d04-a27d-bf1d0cd9c5c6", suppress_badge_notification_email=True)
-    res = team.api.get(f"{_org(team)}/badges/{made['id']}", headers=basic(team.owner))
+    res = team.api.get(f"{org_path(team)}/badges/{made['id']}", headers=basic(team.owner))
     assert res.status_code == 200, res.text
     read = res.json()["data"]
     assert (read["issued_to_first_name"], read["issued_to_last_name"]) == ("Ada Byron", "King")
@@ -103,13 +80,13 @@ def test_first_and_last_names_user_id_and_suppression_read_back_as_given(setting
     assert read["suppress_badge_notification_email"] is True
     assert outbox_kinds(settings, made["id"]) == []  # suppressed: no email queued
     plain = _issued(team, template)
-    read = team.api.get(f"{_org(team)}/badges/{plain['id']}", headers=basic(team.owner)).json()["data"]
+    read = team.api.get(f"{org_path(team)}/badges/{plain['id']}", headers=basic(team.owner)).json()["data"]
     assert read["suppress_badge_notification_email"] is False and read["user"] == {"id": SEED_ISSUE["user_id"]}
     assert read["issued_to_first_name"] == SEED_ISSUE["issued_to_first_name"]
 
 
 def test_a_user_id_longer_than_stored_is_refused(team: Team) -> None:
-    res = team.api.post(f"{_org(team)}/badges", headers=basic(team.owner), json={
+    res = team.api.post(f"{org_path(team)}/badges", headers=basic(team.owner), json={
         **SEED_ISSUE, "badge_template_id": team.badge(), "user_id": "u" * 256})
     assert res.status_code == 422 and res.json()["data"]["errors"][0]["attribute"] == "user_id"
 
@@ -137,7 +114,7 @@ def test_another_organisations_id_does_not_reach_its_badges(team: Team) -> None:
 
 
 def test_query_searches_template_and_earner_names_and_email(settings: Settings, team: Team) -> None:
-    zebra, plain = _named(settings, team, "Zebra Wrangling"), _named(settings, team, "Plain")
+    zebra, plain = named_template(settings, team, "Zebra Wrangling"), named_template(settings, team, "Plain")
     at_domain = _issued(team, plain, recipient_email="ann@example.com", issued_to_first_name="Grace",
                         issued_to_last_name="Hopper")
     at_sub = _issued(team, plain, recipient_email="bob@mail.example.com")
@@ -153,7 +130,7 @@ def test_query_searches_template_and_earner_names_and_email(settings: Settings, 
 
 
 def test_query_domain_forms_refuse_a_malformed_domain(team: Team) -> None:
-    res = team.api.get(f"{_org(team)}/badges", params={"filter": "query::@*."}, headers=basic(team.owner))
+    res = team.api.get(f"{org_path(team)}/badges", params={"filter": "query::@*."}, headers=basic(team.owner))
     assert res.status_code == 400 and "query" in res.json()["data"]["message"]
 
 
@@ -168,7 +145,7 @@ def test_sort_by_the_earners_first_then_last_name(team: Team) -> None:
 
 def test_per_sets_the_page_size(team: Team) -> None:
     _batch(team, [team.badge()], 7)
-    res = team.api.get(f"{_org(team)}/badges", params={"per": "3", "page": "3"}, headers=basic(team.owner))
+    res = team.api.get(f"{org_path(team)}/badges", params={"per": "3", "page": "3"}, headers=basic(team.owner))
     meta = res.json()["metadata"]
     assert (meta["count"], meta["per"], meta["total_pages"], meta["next_page_url"]) == (1, 3, 3, None)
     assert "per=3" in meta["previous_page_url"]
@@ -176,7 +153,7 @@ def test_per_sets_the_page_size(team: Team) -> None:
 
 @pytest.mark.parametrize("per", ["0", "51", "x", "-1", "2.5"])
 def test_per_outside_1_to_50_is_a_400(team: Team, per: str) -> None:
-    res = team.api.get(f"{_org(team)}/badges", params={"per": per}, headers=basic(team.owner))
+    res = team.api.get(f"{org_path(team)}/badges", params={"per": per}, headers=basic(team.owner))
     assert res.status_code == 400 and res.json()["data"]["errors"][0]["attribute"] == "per"
 
 
@@ -202,7 +179,7 @@ def test_a_list_page_costs_a_fixed_number_of_statements(team: Team) -> None:
     made = _batch(team, templates, 50)
     accept(team.api, made[0]["accept_badge_url"])
     old = _issued(team, templates[0])
-    res = team.api.post(f"{_org(team)}/badges/{old['id']}/replace", headers=basic(team.owner), json={
+    res = team.api.post(f"{org_path(team)}/badges/{old['id']}/replace", headers=basic(team.owner), json={
         "badge_template_id": templates[1], "issued_at": "2020-01-01", "issued_to_first_name": "A",
         "issued_to_last_name": "B"})
     assert res.status_code == 201, res.text
@@ -210,14 +187,14 @@ def test_a_list_page_costs_a_fixed_number_of_statements(team: Team) -> None:
     counts = {}
     for per in ("50", "2"):
         with _statements() as seen:
-            res = team.api.get(f"{_org(team)}/badges", params={"per": per, "sort": "-created_at"},
+            res = team.api.get(f"{org_path(team)}/badges", params={"per": per, "sort": "-created_at"},
                                headers=basic(team.owner))
         assert res.status_code == 200, res.text
         page = res.json()["data"]
         assert len(page) == int(per)
         counts[per] = len(seen)
     listed = {b["id"]: b for page in ("1", "2") for b in team.api.get(
-        f"{_org(team)}/badges", params={"page": page}, headers=basic(team.owner)).json()["data"]}
+        f"{org_path(team)}/badges", params={"page": page}, headers=basic(team.owner)).json()["data"]}
     # what the batched loads fill in: the replacement, the accept links, the templates
     assert listed[old["id"]]["replacement_badge_id"] == new_id and listed[old["id"]]["state"] == "revoked"
     assert listed[made[0]["id"]]["accept_badge_url"] is None and listed[made[0]["id"]]["state"] == "accepted"
@@ -236,7 +213,7 @@ def _search(team: Team, url: str, token: str | None = None, **params: str) -> An
 
 
 def _walk(team: Team, **params: str) -> list[dict[str, Any]]:
-    url: str | None = f"{_org(team)}/high_volume_issued_badge_search"
+    url: str | None = f"{org_path(team)}/high_volume_issued_badge_search"
     seen: list[dict[str, Any]] = []
     first = True
     while url:
@@ -273,12 +250,12 @@ def test_the_cursor_keeps_the_filter(team: Team) -> None:
 
 
 def test_an_empty_result_has_no_next_page(team: Team) -> None:
-    res = _search(team, f"{_org(team)}/high_volume_issued_badge_search")
+    res = _search(team, f"{org_path(team)}/high_volume_issued_badge_search")
     assert res.status_code == 200 and res.json() == {"data": [], "metadata": {"count": 0, "next_page_url": None}}
 
 
 def _next_cursor(team: Team, **params: str) -> str:
-    res = _search(team, f"{_org(team)}/high_volume_issued_badge_search", **params)
+    res = _search(team, f"{org_path(team)}/high_volume_issued_badge_search", **params)
     assert res.status_code == 200, res.text
     url = res.json()["metadata"]["next_page_url"]
     assert url
@@ -312,7 +289,7 @@ def test_another_organisations_cursor_is_refused(settings: Settings, team: Team)
     second = new_issuer(team.api, team.owner)  # same owner: only the cursor's binding stops it
     assert "another query" in _refused(team, second["id"], cursor)["message"]
     stranger = make_token(settings, unique_email("stranger"))
-    res = _search(team, f"{_org(team)}/high_volume_issued_badge_search", stranger, cursor=cursor)
+    res = _search(team, f"{org_path(team)}/high_volume_issued_badge_search", stranger, cursor=cursor)
     assert res.status_code == 404  # no role on the organisation: it does not exist
 
 
@@ -320,13 +297,13 @@ def test_another_organisations_cursor_is_refused(settings: Settings, team: Team)
     {"badge_format": "full"}, {"page": "2"}, {"sort": "issued_at"}, {"filter": "colour::red"}, {"per": "10"},
 ])
 def test_the_search_refuses_unknown_parameters_and_values(team: Team, params: dict[str, str]) -> None:
-    res = _search(team, f"{_org(team)}/high_volume_issued_badge_search", **params)
+    res = _search(team, f"{org_path(team)}/high_volume_issued_badge_search", **params)
     assert res.status_code == 400, res.text
     assert res.json()["data"]["message"].startswith("invalid query")
 
 
 def test_the_search_needs_basic_auth(team: Team) -> None:
-    res = team.api.get(f"{_org(team)}/high_volume_issued_badge_search")
+    res = team.api.get(f"{org_path(team)}/high_volume_issued_badge_search")
     assert res.status_code == 401
 
 

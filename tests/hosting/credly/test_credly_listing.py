@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from _api_support import make_token, new_issuer, unique_email
+from _api_support import bearer, make_token, new_issuer, unique_email
 from _credly_support import (
     SEED_ISSUE,
     accept,
@@ -291,6 +291,16 @@ def test_another_organisations_cursor_is_refused(settings: Settings, team: Team)
     stranger = make_token(settings, unique_email("stranger"))
     res = _search(team, f"{org_path(team)}/high_volume_issued_badge_search", stranger, cursor=cursor)
     assert res.status_code == 404  # no role on the organisation: it does not exist
+
+
+def test_a_native_listing_cursor_is_refused_here(team: Team) -> None:
+    """The native ``/v1`` listing's cursors share the server secret; their binding keeps them apart."""
+    _batch(team, [team.badge()], 2)
+    res = team.api.get(f"{team.path}/assertions", params={"cursor": "", "per_page": "1"}, headers=bearer(team.owner))
+    assert res.status_code == 200, res.text
+    native = res.json()["metadata"]["next_cursor"]
+    assert native
+    assert "another query" in _refused(team, team.issuer["id"], native)["message"]
 
 
 @pytest.mark.parametrize("params", [

@@ -9,7 +9,7 @@ from hosting.lib.times import iso
 from hosting.lib.urls import PublicUrls
 from hosting.storage.models import Assertion, AssertionState, BadgeClass, Issuer
 
-__all__ = ["badge_json", "credly_state", "template_json"]
+__all__ = ["badge_json", "credly_state", "minimal_json", "template_json"]
 
 _STATES = {AssertionState.ACTIVE: "accepted", AssertionState.PENDING: "pending",
            AssertionState.REJECTED: "rejected", AssertionState.REVOKED: "revoked",
@@ -63,32 +63,47 @@ def _names(full: str | None) -> tuple[str | None, str | None]:
     return (first, last) if first else (last or None, None)
 
 
+def _core(assertion: Assertion, names: tuple[str, str] | None) -> dict[str, Any]:
+    """The keys of both formats: the badge's identity, earner, state and dates."""
+    stored = (assertion.recipient_first_name, assertion.recipient_last_name)
+    first, last = names or (stored if stored[0] is not None else _names(assertion.recipient_name))
+    state = credly_state(assertion.state)
+    return {
+        "id": assertion.public_id,
+        "issued_to": assertion.recipient_name, "issued_to_first_name": first, "issued_to_last_name": last,
+        "issuer_earner_id": assertion.issuer_earner_id, "public": assertion.state == AssertionState.ACTIVE,
+        "recipient_email": assertion.recipient_plaintext, "state": state,
+        "created_at": iso(assertion.created_at), "expires_at": iso(assertion.expires),
+        "issued_at": iso(assertion.issued_on),
+        "state_updated_at": iso(assertion.state_updated_at) if state != "pending" else None,
+    }
+
+
+def minimal_json(assertion: Assertion, template_id: str, template_name: str) -> dict[str, Any]:
+    """The high-volume search's ``minimal`` format: the badge, its earner, state and dates, the template's id
+    and name."""
+    return {**_core(assertion, None), "badge_template": {"id": template_id, "name": template_name}}
+
+
 def badge_json(assertion: Assertion, *, badge: BadgeClass, issuer: Issuer, urls: PublicUrls,
                accept_url: str | None, replaced_by: str | None = None,
                names: tuple[str, str] | None = None) -> dict[str, Any]:
-    """``names``: the first and last names as given at issue (else split from the stored full name)."""
-    first, last = names or _names(assertion.recipient_name)
-    state = credly_state(assertion.state)
+    """``names``: the first and last names as given at issue (else the stored ones; for a badge issued through
+    another API, split from the stored full name)."""
     image_url = urls.assertion_image(assertion.public_id)
     return {
-        "id": assertion.public_id,
-        "user": {},
+        **_core(assertion, names),
+        "user": {"id": assertion.external_user_id} if assertion.external_user_id else {},
         "printing_enabled": False,
         "issuer": _organization(issuer, urls.base),
         "badge_template": template_json(badge, issuer, urls),
-        "issued_to": assertion.recipient_name, "issued_to_first_name": first, "issued_to_last_name": last,
-        "issuer_earner_id": assertion.issuer_earner_id, "locale": assertion.locale or "en",
-        "public": assertion.state == AssertionState.ACTIVE,
-        "recipient_email": assertion.recipient_plaintext,
+        "locale": assertion.locale or "en",
         "replacement_badge_id": replaced_by,
         "revocation_reason": assertion.revocation_reason,
-        "state": state,
-        "suppress_badge_notification_email": False,
-        "created_at": iso(assertion.created_at), "updated_at": iso(assertion.updated_at),
-        "expires_at": iso(assertion.expires),
+        "suppress_badge_notification_email": bool(assertion.notification_suppressed),
+        "updated_at": iso(assertion.updated_at),
         "expires_at_date": assertion.expires.date().isoformat() if assertion.expires else None,
-        "issued_at": iso(assertion.issued_on), "issued_at_date": assertion.issued_on.date().isoformat(),
-        "state_updated_at": iso(assertion.state_updated_at) if state != "pending" else None,
+        "issued_at_date": assertion.issued_on.date().isoformat(),
         "image": {"id": assertion.public_id, "url": image_url}, "image_url": image_url,
         "alignments": [{"name": a["name"], "description": a["description"]} for a in _alignments(badge)],
         "evidence": credly_evidence(assertion.evidence),

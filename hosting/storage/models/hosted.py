@@ -192,6 +192,8 @@ class Assertion(Renderable, Base):
         Index("ix_assertions_badge_created", "badge_class_id", "created_at", "id"),
         Index("ix_assertions_badge_issued", "badge_class_id", "issued_on", "id"),
         Index("ix_assertions_issuer_recipient", "issuer_id", "recipient_plaintext", "created_at", "id"),
+        # Credly's ``user_id`` filter across an issuer's badges.
+        Index("ix_assertions_issuer_external_user", "issuer_id", "external_user_id"),
         UniqueConstraint("issuer_id", "status_index", name="uq_assertions_issuer_status_index"),
     )
 
@@ -210,6 +212,12 @@ class Assertion(Renderable, Base):
     recipient_name: Mapped[str | None] = mapped_column(String(255), nullable=True, default=None)
     issuer_earner_id: Mapped[str | None] = mapped_column(String(255), nullable=True, default=None)
     locale: Mapped[str | None] = mapped_column(String(16), nullable=True, default=None)
+    # As Credly's issue fields give them (hosting/credly/): the earner's first and last names apart (so reads
+    # return them exactly), the issuer's own user id for the earner, and whether the issue email was suppressed.
+    recipient_first_name: Mapped[str | None] = mapped_column(String(120), nullable=True, default=None)
+    recipient_last_name: Mapped[str | None] = mapped_column(String(120), nullable=True, default=None)
+    external_user_id: Mapped[str | None] = mapped_column(String(255), nullable=True, default=None)
+    notification_suppressed: Mapped[bool | None] = mapped_column(Boolean, nullable=True, default=None)
 
     issued_on: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     expires: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True, default=None)

@@ -3,37 +3,26 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
-from conftest import run_on_connection
+from conftest import run_on_connection, run_store
 from sqlalchemy import text
 
+from hosting import Settings
 from hosting.app.demo import seed_demo
-from hosting.lib.crypto import KeyBox
-from hosting.lib.db import create_engine
-from hosting.lib.urls import PublicUrls
 from hosting.storage.migrate import downgrade, migrate
+from hosting.storage.store import HostingStore
 
 
 def test_hierarchy_migration_round_trip(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'h.db'}"
     migrate(url, "0012_badge_class_expires")
+    migrate(url)  # seed_demo writes today's columns: upgrade from 0012, seed, then go down and up again
 
-    async def _seed() -> None:
-        from sqlalchemy.ext.asyncio import async_sessionmaker
+    async def _seed(store: HostingStore) -> None:
+        await seed_demo(store.session, store.urls, store.keybox, slug="h")
 
-        engine = create_engine(url)
-        try:
-            async with async_sessionmaker(engine, expire_on_commit=False)() as session:
-                await seed_demo(session, PublicUrls("http://h.example"), KeyBox("h" * 20), slug="h")
-                await session.commit()
-        finally:
-            await engine.dispose()
-
-    # seed_demo writes today's columns: upgrade from 0012, seed, then go down and up again
-    migrate(url)
-    asyncio.run(_seed())
+    run_store(Settings(database_url=url, secret_key="h" * 32, base_url="http://h.example"), _seed)
     downgrade(url, "0012_badge_class_expires")
     columns = run_on_connection(url, lambda c: [r[1] for r in c.execute(text("PRAGMA table_info(issuers)"))])
     assert "parent_id" not in columns and "badgekit_slug" not in columns

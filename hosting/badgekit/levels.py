@@ -25,7 +25,7 @@ from hosting.lib.errors import NotFound
 from hosting.storage.models import BadgeClass, BadgeKitProgram, Issuer
 
 __all__ = ["LEVELS", "Level", "at_levels", "find_issuer", "find_program", "find_system", "issuer_json",
-           "program_json", "resolve_level", "system_issuers", "system_json"]
+           "issuers_of", "program_json", "programs_of", "resolve_level", "system_issuers", "system_json"]
 
 _SYSTEM = "/systems/{system_slug:str}"
 _ISSUER = _SYSTEM + "/issuers/{issuer_slug:str}"
@@ -68,12 +68,23 @@ async def programs_of(session: AsyncSession, issuer_ids: list[int]) -> dict[int,
     return out
 
 
+async def issuers_of(session: AsyncSession, system_ids: list[int],
+                     state: HostingState) -> dict[int, list[dict[str, Any]]]:
+    """The live issuers of these systems as BadgeKit JSON (each with its programs), by system id (two queries)."""
+    out: dict[int, list[dict[str, Any]]] = {i: [] for i in system_ids}
+    if system_ids:
+        issuers = (await session.scalars(select(Issuer).where(Issuer.parent_id.in_(system_ids), not_deleted())
+                                         .order_by(Issuer.id))).all()
+        programs = await programs_of(session, [i.id for i in issuers])
+        for issuer in issuers:
+            assert issuer.parent_id is not None
+            out[issuer.parent_id].append(issuer_json(issuer, state, programs[issuer.id]))
+    return out
+
+
 async def system_issuers(session: AsyncSession, system: Issuer, state: HostingState) -> list[dict[str, Any]]:
     """The system's live issuers as BadgeKit JSON, each with its programs (two queries)."""
-    issuers = (await session.scalars(select(Issuer).where(Issuer.parent_id == system.id, not_deleted())
-                                     .order_by(Issuer.id))).all()
-    programs = await programs_of(session, [i.id for i in issuers])
-    return [issuer_json(i, state, programs[i.id]) for i in issuers]
+    return (await issuers_of(session, [system.id], state))[system.id]
 
 
 async def find_system(session: AsyncSession, caller: BadgeKitCaller, slug: str) -> Issuer:

@@ -39,11 +39,6 @@ async def _conflict(session: AsyncSession, issuer: Issuer, slug: str) -> None:
         raise ResourceConflict("program with that `slug` already exists", existing=program_json(existing))
 
 
-def _fields(data: dict[str, Any], *, creating: bool) -> dict[str, Any]:
-    data.pop("image", None)  # accepted and ignored: a program shows no image
-    return org_fields(data, creating=creating)
-
-
 @get(_LIST)
 async def list_programs(db_session: NamedDependency[AsyncSession], caller: NamedDependency[BadgeKitCaller],
                         system_slug: FromPath[str], issuer_slug: FromPath[str]) -> dict[str, Any]:
@@ -64,7 +59,7 @@ async def create_program(request: Request[Any, Any, Any], db_session: NamedDepen
                          caller: NamedDependency[BadgeKitCaller], hosting: NamedDependency[HostingState],
                          system_slug: FromPath[str], issuer_slug: FromPath[str]) -> dict[str, Any]:
     """Create a program of the issuer: ``slug``, ``name``, ``url`` required; ``email``, ``description``."""
-    fields = _fields(await read_badgekit_body(request, hosting), creating=True)
+    fields = org_fields(await read_badgekit_body(request, hosting, images=False), creating=True)
     issuer = await _issuer(db_session, caller, system_slug, issuer_slug)
     await _conflict(db_session, issuer, fields["slug"])
     program = BadgeKitProgram(issuer_id=issuer.id, **fields)
@@ -82,7 +77,7 @@ async def update_program(request: Request[Any, Any, Any], db_session: NamedDepen
                          system_slug: FromPath[str], issuer_slug: FromPath[str],
                          program_slug: FromPath[str]) -> dict[str, Any]:
     """Change the fields given (``slug`` or the form's ``new-slug`` renames it within the issuer)."""
-    fields = _fields(await read_badgekit_body(request, hosting), creating=False)
+    fields = org_fields(await read_badgekit_body(request, hosting, images=False), creating=False)
     issuer = await _issuer(db_session, caller, system_slug, issuer_slug)
     program = await find_program(db_session, issuer, program_slug)
     if fields.get("slug") not in (None, program.slug):

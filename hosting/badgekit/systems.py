@@ -19,7 +19,7 @@ from hosting.api.lookup import not_deleted
 from hosting.app.state import HostingState
 from hosting.badgekit.auth import BadgeKitCaller
 from hosting.badgekit.errors import ResourceConflict
-from hosting.badgekit.levels import find_system, system_issuers, system_json
+from hosting.badgekit.levels import find_system, issuers_of, system_issuers, system_json
 from hosting.badgekit.retire import retire_issuer
 from hosting.lib.body import FieldErrors, read_body
 from hosting.lib.errors import Conflict
@@ -29,12 +29,18 @@ from hosting.storage.store import HostingStore
 __all__ = ["ROUTE_HANDLERS", "org_fields", "read_badgekit_body", "update_org"]
 
 
-async def read_badgekit_body(request: Request[Any, Any, Any], hosting: HostingState) -> dict[str, Any]:
+async def read_badgekit_body(request: Request[Any, Any, Any], hosting: HostingState, *,
+                             images: bool = True) -> dict[str, Any]:
     """A BadgeKit body (of a system, issuer, program or badge): ``new-slug`` (the form rename) read as ``slug``,
-    ``imageUrl`` as ``image`` (BadgeKit names the image either way), a remote image fetched before any query."""
+    ``imageUrl`` as ``image`` (BadgeKit names the image either way), a remote image fetched before any query
+    (without ``images``, any image is dropped unread)."""
     data = dict(await read_body(request))
     if "new-slug" in data:
         data["slug"] = data.pop("new-slug")
+    if not images:
+        data.pop("image", None)
+        data.pop("imageUrl", None)
+        return data
     if data.get("image") in (None, "", b"") and "imageUrl" in data:
         data["image"] = data["imageUrl"]
     await prefetch_image(hosting, data)
@@ -94,7 +100,9 @@ async def list_systems(db_session: NamedDependency[AsyncSession], caller: NamedD
     query = select(Issuer).where(Issuer.parent_id.is_(None), not_deleted()).order_by(Issuer.id)
     if caller.system_id is not None:
         query = query.where(Issuer.id == caller.system_id)
-    return {"systems": [await _json(db_session, s, hosting) for s in (await db_session.scalars(query)).all()]}
+    systems = (await db_session.scalars(query)).all()
+    issuers = await issuers_of(db_session, [s.id for s in systems], hosting)
+    return {"systems": [system_json(s, hosting, issuers[s.id]) for s in systems]}
 
 
 @get("/systems/{system_slug:str}")

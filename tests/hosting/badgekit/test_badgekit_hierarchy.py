@@ -58,6 +58,8 @@ def test_create_get_list_issuer_in_system(bk: BadgeKit) -> None:
     assert bk.get(f"/systems/{system}/issuers").json() == {"issuers": [{**issuer, "system": system}]}
     # the system's issuers list is real now
     assert bk.get(f"/systems/{system}").json()["system"]["issuers"] == [issuer]
+    listed = next(s for s in bk.get("/systems").json()["systems"] if s["slug"] == system)
+    assert listed["issuers"] == [issuer]
 
 
 def test_issuer_form_and_multipart_bodies_and_form_rename(bk: BadgeKit) -> None:

@@ -133,7 +133,10 @@ async def update_issuer(request: Request[Any, Any, Any], db_session: NamedDepend
     if slug not in (None, issuer.badgekit_slug):
         await _conflict(db_session, system, hosting, slug)
         fields["badgekit_slug"] = slug
-    await update_org(db_session, store, hosting, issuer, data, fields)
+    try:
+        await update_org(db_session, store, hosting, issuer, data, fields)
+    except IntegrityError as exc:  # a concurrent rename took the slug
+        raise ResourceConflict("issuer with that `slug` already exists") from exc
     return {"status": "updated", "issuer": await _json(db_session, issuer, hosting)}
 
 

@@ -84,7 +84,10 @@ async def update_program(request: Request[Any, Any, Any], db_session: NamedDepen
         await _conflict(db_session, issuer, fields["slug"])
     for column, value in fields.items():
         setattr(program, column, value)
-    await db_session.flush()
+    try:
+        await db_session.flush()
+    except IntegrityError as exc:  # a concurrent rename took the slug
+        raise ResourceConflict("program with that `slug` already exists") from exc
     return {"status": "updated", "program": program_json(program)}
 
 

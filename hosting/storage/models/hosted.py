@@ -168,15 +168,15 @@ class BadgeClass(Renderable, Base):
     unique: Mapped[bool] = mapped_column(Boolean, default=False)
     criteria_items: Mapped[list[Any]] = mapped_column(JSON, default=list)
     categories: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # A BadgeKit program badge: the program (of ``issuer``) it belongs to; null for system and issuer badges.
+    program_id: Mapped[int | None] = mapped_column(ForeignKey("badgekit_programs.id"), nullable=True, default=None,
+                                                   index=True)
     # Badgr fields
     achievement_type: Mapped[str | None] = mapped_column(String(255), nullable=True, default=None)
     image_alt_text: Mapped[str | None] = mapped_column(String(1024), nullable=True, default=None)
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
     # Who accepts its assertions unless the issue request says: "issuer" (at once) or "earner" (pending).
     acceptance: Mapped[str] = mapped_column(String(16), default=Acceptance.ISSUER, server_default="issuer")
-    # A BadgeKit program badge: the program (of ``issuer``) it belongs to; null for system and issuer badges.
-    program_id: Mapped[int | None] = mapped_column(ForeignKey("badgekit_programs.id"), nullable=True, default=None,
-                                                   index=True)
 
     issuer: Mapped[Issuer] = relationship(lazy="raise")
     image: Mapped[StoredImage] = relationship(lazy="raise", foreign_keys=[image_id])

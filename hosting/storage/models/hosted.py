@@ -101,6 +101,7 @@ class StoredImage(Base):
 
 class Issuer(Renderable, Base):
     __tablename__ = "issuers"
+    __table_args__ = (UniqueConstraint("parent_id", "badgekit_slug", name="uq_issuers_parent_badgekit_slug"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     public_id: Mapped[str] = _public_id_column()
@@ -110,6 +111,10 @@ class Issuer(Renderable, Base):
     email: Mapped[str | None] = mapped_column(String(320), nullable=True, default=None)
     description: Mapped[str | None] = mapped_column(Text, nullable=True, default=None)
     image_id: Mapped[int | None] = mapped_column(ForeignKey("images.id"), nullable=True, default=None)
+    # BadgeKit's hierarchy: an issuer inside a system has that system (a top-level issuer) as parent, and its
+    # BadgeKit slug is unique within the system (its global ``slug`` is generated: see hosting/badgekit/issuers.py).
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("issuers.id"), nullable=True, default=None, index=True)
+    badgekit_slug: Mapped[str | None] = mapped_column(String(50), nullable=True, default=None)
 
     image: Mapped[StoredImage | None] = relationship(lazy="raise", foreign_keys=[image_id])
 
@@ -163,6 +168,9 @@ class BadgeClass(Renderable, Base):
     unique: Mapped[bool] = mapped_column(Boolean, default=False)
     criteria_items: Mapped[list[Any]] = mapped_column(JSON, default=list)
     categories: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # A BadgeKit program badge: the program (of ``issuer``) it belongs to; null for system and issuer badges.
+    program_id: Mapped[int | None] = mapped_column(ForeignKey("badgekit_programs.id"), nullable=True, default=None,
+                                                   index=True)
     # Badgr fields
     achievement_type: Mapped[str | None] = mapped_column(String(255), nullable=True, default=None)
     image_alt_text: Mapped[str | None] = mapped_column(String(1024), nullable=True, default=None)

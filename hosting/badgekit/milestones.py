@@ -4,7 +4,8 @@
 A badge's ``milestones`` (badge create/update, JSON bodies) are stored on its badge class (the ``milestones``
 JSON column): ``[{"id", "action", "numberRequired", "supportBadges": [badge ids]}]``. Support badges are given
 by integer id or slug (or ``{"id"}``/``{"slug"}`` objects, so a badge read back can be sent again) and must be
-other badges of the same system. ``action`` is ``issue`` (the default); BadgeKit's ``queue-application`` needs
+other badges of the same system, at any of its levels (the system, its issuers, their programs; a slug used at
+two levels must be given by id). ``action`` is ``issue`` (the default); BadgeKit's ``queue-application`` needs
 its application review, which is not built, and is refused.
 
 Awarding (:func:`award_milestones`): after an instance is issued through the BadgeKit API (a new instance or a
@@ -90,23 +91,34 @@ def parse_milestones(errors: FieldErrors, value: Any) -> list[dict[str, Any]]:
     return out
 
 
+def _in_system(system: Issuer) -> Any:
+    """SQL condition: the badge class belongs to ``system`` at any level (its own, or one of its issuers')."""
+    issuers = select(Issuer.id).where(Issuer.parent_id == system.id)
+    return or_(BadgeClass.issuer_id == system.id, BadgeClass.issuer_id.in_(issuers))
+
+
 async def resolve_milestones(session: AsyncSession, system: Issuer, primary_id: int | None,
                              parsed: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The stored form of ``parsed``: support badges resolved to ids among the system's other badges (400
-    naming each unknown one), milestones numbered from 1."""
+    naming each unknown or ambiguous one), milestones numbered from 1."""
     refs = {ref for m in parsed for ref in m["supportBadges"]}
     rows = (await session.execute(select(BadgeClass.id, BadgeClass.slug).where(
-        BadgeClass.issuer_id == system.id,
+        _in_system(system),
         or_(BadgeClass.id.in_([r for r in refs if isinstance(r, int)]),
             BadgeClass.slug.in_([r for r in refs if isinstance(r, str)]))))).all()
-    by_ref: dict[int | str, int] = {**{row.id: row.id for row in rows}, **{row.slug: row.id for row in rows}}
+    by_ref: dict[int | str, int | None] = {row.id: row.id for row in rows}
+    for row in rows:  # a slug used at two levels of the system is ambiguous (None)
+        by_ref[row.slug] = row.id if row.slug not in by_ref else None
     errors = FieldErrors()
     out: list[dict[str, Any]] = []
     for n, milestone in enumerate(parsed):
         ids: list[int] = []
         for ref in milestone["supportBadges"]:
-            badge_id = by_ref.get(ref)
-            if badge_id is None or badge_id == primary_id:
+            badge_id = by_ref.get(ref, 0)
+            if badge_id is None:
+                errors.add(f"milestones[{n}].supportBadges", "slug used at two levels of the system: give the id",
+                           ref)
+            elif not badge_id or badge_id == primary_id:
                 errors.add(f"milestones[{n}].supportBadges", "not another badge of this system", ref)
             elif badge_id not in ids:
                 ids.append(badge_id)
@@ -119,9 +131,9 @@ async def resolve_milestones(session: AsyncSession, system: Issuer, primary_id: 
     return out
 
 
-async def _with_milestones(session: AsyncSession, system_id: int) -> list[BadgeClass]:
+async def _with_milestones(session: AsyncSession, system: Issuer) -> list[BadgeClass]:
     rows = await session.scalars(select(BadgeClass).where(
-        BadgeClass.issuer_id == system_id, cast(BadgeClass.milestones, String) != "[]"))
+        _in_system(system), cast(BadgeClass.milestones, String) != "[]").order_by(BadgeClass.id))
     return [b for b in rows.all() if b.milestones]
 
 
@@ -150,7 +162,7 @@ async def award_milestones(store: HostingStore, system: Issuer, issued: BadgeCla
     """Issue every milestone badge of ``system`` that ``email`` became eligible for by receiving ``issued``
     (and, in cascade, by receiving those). Returns the milestone instances made."""
     session = store.session
-    candidates = [b for b in await _with_milestones(session, system.id) if not b.archived]
+    candidates = [b for b in await _with_milestones(session, system) if not b.archived]
     made: list[Assertion] = []
     done: set[int] = set()
     pending = [issued.id]
@@ -171,7 +183,8 @@ async def award_milestones(store: HostingStore, system: Issuer, issued: BadgeCla
                 _log.info("milestone badge %s not issued to an earner: %s", primary.slug, exc.message)
                 continue
             assertion = await session.get_one(Assertion, row.id)
-            await queue_notification(session, "issued", assertion, badge=primary, issuer=system)
+            owner = await session.get_one(Issuer, primary.issuer_id)  # its level's issuer (the nearest)
+            await queue_notification(session, "issued", assertion, badge=primary, issuer=owner)
             made.append(assertion)
             pending.append(primary.id)
     return made

@@ -53,6 +53,32 @@ class BadgeKitErrorBody(msgspec.Struct):
     details: list[BadgeKitErrorDetail] | dict[str, Any] | None = None
 
 
+class BadgeKitProgram(msgspec.Struct):
+    """A program of an issuer (no image: ``imageUrl`` is null)."""
+
+    id: int
+    slug: str
+    name: str
+    url: str | None
+    email: str | None
+    description: str | None
+    imageUrl: str | None
+
+
+class BadgeKitIssuer(msgspec.Struct, kw_only=True):
+    """An issuer inside a system, with its programs (``system``: the system's slug, in the ``/issuers`` list)."""
+
+    id: int
+    slug: str | None
+    url: str
+    name: str
+    email: str | None
+    description: str | None
+    imageUrl: str | None
+    programs: list[BadgeKitProgram]
+    system: str | None = None
+
+
 class BadgeKitSystem(msgspec.Struct):
     id: int
     slug: str
@@ -61,7 +87,7 @@ class BadgeKitSystem(msgspec.Struct):
     email: str | None
     description: str | None
     imageUrl: str | None
-    issuers: list[Any]
+    issuers: list[BadgeKitIssuer]
 
 
 class BadgeKitCriterion(msgspec.Struct):
@@ -148,8 +174,8 @@ _WHEN = Annotated[str | int, msgspec.Meta(description="ISO 8601 date/time, or Un
 
 
 class SystemInput(msgspec.Struct, kw_only=True):
-    """Create a system (``slug``, ``name``, ``url`` required) or, on PUT, change the fields given (``slug`` or
-    the form's ``new-slug`` renames it)."""
+    """Create a system, issuer or program (``slug``, ``name``, ``url`` required) or, on PUT, change the fields
+    given (``slug`` or the form's ``new-slug`` renames it). Programs take no image."""
 
     slug: _SLUG | None = None
     name: _TEXT | None = None
@@ -249,6 +275,8 @@ def _listing(name: str, shape: type) -> type:
 
 _KINDS: dict[str, tuple[str, type, Any]] = {  # collection segment: (resource name, shape, request body)
     "systems": ("system", BadgeKitSystem, SystemInput),
+    "issuers": ("issuer", BadgeKitIssuer, SystemInput),
+    "programs": ("program", BadgeKitProgram, SystemInput),
     "badges": ("badge", BadgeKitBadge, BadgeInput),
     "instances": ("instance", BadgeKitInstance, InstanceInput),
     "codes": ("claimCode", BadgeKitClaimCode, CodeInput),
@@ -270,7 +298,8 @@ def _shape(method: str, path: str) -> tuple[type | None, Any, bool]:
     if last not in _KINDS:  # a kind this module does not know (yet): a JSON object
         return dict, (dict if method in ("POST", "PUT") else None), False
     name, shape, body = _KINDS[last]
-    one = index < len(parts) - 1  # /…/badges/{slug}: one resource
+    # /…/badges/{slug}: one resource; but /systems/{s}/instances/{email}: the earner's instances at the level
+    one = index < len(parts) - 1 and (last != "instances" or "badges" in parts)
     if method == "GET":
         return _envelope(name, shape) if one else _listing(name, shape), None, False
     return _changed(name, shape), (body if method in ("POST", "PUT") else None), method == "POST"

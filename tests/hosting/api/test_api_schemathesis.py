@@ -152,26 +152,35 @@ class _BadgeKitAuth(requests.auth.AuthBase):
         return r
 
 
-def _badgekit_references(live: _Live) -> dict[str, str]:
-    """A new BadgeKit system with a badge, an instance of it and a claim code (made through the BadgeKit API)."""
+def _badgekit_references(live: _Live, path: str) -> dict[str, str]:
+    """A new BadgeKit system with an issuer and a program, and at the level ``path`` names a badge, an instance of
+    it and a claim code (all made through the BadgeKit API)."""
     auth = _BadgeKitAuth(live.badgekit)
-    system, badge, email = unique_slug("bk"), unique_slug("bkb"), unique_email("bk-earner")
+    refs = {"system_slug": unique_slug("bk"), "issuer_slug": unique_slug("bki"), "program_slug": unique_slug("bkp"),
+            "badge_slug": unique_slug("bkb"), "email": unique_email("bk-earner")}
+    system = f"/systems/{refs['system_slug']}"
+    issuer = f"{system}/issuers/{refs['issuer_slug']}"
+    level = f"{issuer}/programs/{refs['program_slug']}" if "{program_slug}" in path else (
+        issuer if "{issuer_slug}" in path else system)
 
-    def post(path: str, body: dict[str, Any]) -> Any:
-        res = requests.post(live.base_url + path, json=body, auth=auth, timeout=10)
+    def post(at: str, body: dict[str, Any]) -> Any:
+        res = requests.post(live.base_url + at, json=body, auth=auth, timeout=10)
         return res.json() if res.status_code == 201 else None
 
-    post("/systems", {"slug": system, "name": "Fuzz System", "url": "https://system.example.org",
-                      "email": "badges@system.example.org"})
-    post(f"/systems/{system}/badges", {"slug": badge, "name": "Fuzz Badge", "earnerDescription": "e",
-                                        "consumerDescription": "c", "type": "t", "imageUrl": PNG_DATA_URI})
-    post(f"/systems/{system}/badges/{badge}/instances", {"email": email})
-    code = post(f"/systems/{system}/badges/{badge}/codes/random", {}) or {"claimCode": {"code": "none"}}
-    return {"system_slug": system, "badge_slug": badge, "email": email, "code": code["claimCode"]["code"]}
+    org = {"name": "Fuzz Org", "url": "https://org.example.org", "email": "badges@org.example.org"}
+    post("/systems", {"slug": refs["system_slug"], **org})
+    post(f"{system}/issuers", {"slug": refs["issuer_slug"], **org})
+    post(f"{issuer}/programs", {"slug": refs["program_slug"], **org})
+    badge = f"{level}/badges/{refs['badge_slug']}"
+    post(f"{level}/badges", {"slug": refs["badge_slug"], "name": "Fuzz Badge", "earnerDescription": "e",
+                             "consumerDescription": "c", "type": "t", "imageUrl": PNG_DATA_URI})
+    post(f"{badge}/instances", {"email": refs["email"]})
+    code = post(f"{badge}/codes/random", {}) or {"claimCode": {"code": "none"}}
+    return {**refs, "code": code["claimCode"]["code"]}
 
 
 def _is_badgekit(path: str) -> bool:
-    return path == "/" or path.startswith("/systems")
+    return path == "/" or path.startswith(("/systems", "/issuers"))
 
 
 @contextmanager
@@ -280,7 +289,7 @@ def test_no_server_error_and_every_response_matches_the_document(
         if _is_badgekit(path):
             signed = bool(n % 4)
             if signed and case.path_parameters:
-                refs = _badgekit_references(live)
+                refs = _badgekit_references(live, path)
                 case.path_parameters.update({k: v for k, v in refs.items() if k in case.path_parameters})
             case.call_and_validate(base_url=live.base_url, auth=_BadgeKitAuth(live.badgekit) if signed else None,
                                    checks=[not_a_server_error, response_schema_conformance])

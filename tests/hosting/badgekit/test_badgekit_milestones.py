@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from test_badgekit_auth_systems import _system
 from test_badgekit_badges import _badge_body
+from test_badgekit_hierarchy import make_issuer, make_program
 
 from hosting import Settings
 from hosting.badgekit.milestones import award_milestones, lock_earner
@@ -52,8 +53,8 @@ def _issue(bk: BadgeKit, system: str, badge: str, email: str) -> dict[str, Any]:
     return dict(res.json()["instance"])
 
 
-def _holders(bk: BadgeKit, system: str, badge: str) -> list[str]:
-    return [i["email"] for i in bk.get(f"/systems/{system}/badges/{badge}/instances").json()["instances"]]
+def _holders(bk: BadgeKit, system: str, badge: str, level: str = "") -> list[str]:
+    return [i["email"] for i in bk.get(f"/systems/{system}{level}/badges/{badge}/instances").json()["instances"]]
 
 
 def test_milestones_are_stored_and_returned(bk: BadgeKit) -> None:
@@ -240,3 +241,31 @@ def test_a_support_badge_deleted_through_v1_leaves_the_milestones(bk: BadgeKit, 
     assert res.status_code == 200, res.text
     got = bk.get(f"/systems/{system}/badges/{milestone['slug']}").json()["badge"]
     assert got["milestones"][0]["supportBadges"] == [a["id"]]
+
+
+def test_support_badges_may_be_at_any_level_of_the_system(bk: BadgeKit) -> None:
+    system, (top,) = _badges(bk, 1)
+    issuer = make_issuer(bk, system)["slug"]
+    program = make_program(bk, system, issuer)["slug"]
+    at_issuer, at_program = f"/issuers/{issuer}", f"/issuers/{issuer}/programs/{program}"
+    # the same slug at the system and at the issuer: ambiguous by slug, fine by id
+    twin = bk.post(f"/systems/{system}{at_issuer}/badges", json_body=_badge_body(slug=top["slug"], limit=None))
+    assert twin.status_code == 201, twin.text
+    res = bk.post(f"/systems/{system}{at_program}/badges", json_body=_badge_body(
+        limit=None, milestones=[{"numberRequired": 1, "supportBadges": [top["slug"]]}]))
+    assert res.status_code == 400 and "two levels" in res.json()["details"][0]["message"]
+    res = bk.post(f"/systems/{system}{at_program}/badges", json_body=_badge_body(
+        limit=None, milestones=[{"numberRequired": 2, "supportBadges": [top["id"], twin.json()["badge"]["id"]]}]))
+    assert res.status_code == 201, res.text
+    milestone = res.json()["badge"]["slug"]
+    email = f"earner-{secrets.token_hex(3)}@example.org"
+    _issue(bk, system, top["slug"], email)
+    assert _holders(bk, system, milestone, at_program) == []
+    res = bk.post(f"/systems/{system}{at_issuer}/badges/{top['slug']}/instances", json_body={"email": email})
+    assert res.status_code == 201, res.text
+    assert _holders(bk, system, milestone, at_program) == [email]  # issued at the program level
+    # a badge of another system is never a support badge
+    _, (foreign,) = _badges(bk, 1)
+    res = bk.put(f"/systems/{system}{at_program}/badges/{milestone}",
+                 json_body={"milestones": [{"numberRequired": 1, "supportBadges": [foreign["id"]]}]})
+    assert res.status_code == 400 and res.json()["details"][0]["value"] == foreign["id"]

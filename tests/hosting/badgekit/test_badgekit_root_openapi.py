@@ -15,6 +15,7 @@ from litestar.routes import HTTPRoute
 from litestar.testing import TestClient
 from test_badgekit_auth_systems import _system
 from test_badgekit_badges import _badge_body
+from test_badgekit_hierarchy import make_issuer, make_program
 
 from hosting import Settings, create_app
 from hosting.badgekit import openapi as bk_openapi
@@ -137,7 +138,14 @@ def test_responses_have_the_documented_shapes(bk: BadgeKit) -> None:
     claimed = bk.post(f"/systems/{system}/badges/{support['slug']}/codes/{code['claimCode']['code']}/claim",
                       json_body={"email": "c@example.org"})
     msgspec.convert(claimed.json(), bk_openapi.BadgeKitClaimed)
-    msgspec.convert(bk.get(f"/systems/{system}").json()["system"], bk_openapi.BadgeKitSystem)
+    issuer = make_issuer(bk, system)["slug"]
+    make_program(bk, system, issuer)
+    tree = msgspec.convert(bk.get(f"/systems/{system}").json()["system"], bk_openapi.BadgeKitSystem)
+    assert tree.issuers[0].slug == issuer and len(tree.issuers[0].programs) == 1
+    listing = bk.get(f"/systems/{system}/issuers/{issuer}/programs").json()
+    msgspec.convert(listing["programs"], list[bk_openapi.BadgeKitProgram])
+    by_email = bk.get(f"/systems/{system}/instances/s@example.org").json()
+    assert len(msgspec.convert(by_email["instances"], list[bk_openapi.BadgeKitInstance])) == 2  # + the milestone
     error = bk.get(f"/systems/{system}/badges/no-such-badge").json()
     assert msgspec.convert(error, bk_openapi.BadgeKitErrorBody).code == "ResourceNotFound"
     conflict = bk.post(f"/systems/{system}/badges", json_body=_badge_body(slug=support["slug"])).json()

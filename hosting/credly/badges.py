@@ -19,8 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hosting.api.auth import Principal
 from hosting.api.lookup import EDIT_ROLES, ISSUE_ROLES, find_badge, find_issuer, require_role
 from hosting.app.state import HostingState
-from hosting.credly.envelope import BodyInvalid, ok
-from hosting.credly.inputs import award_from, parse_date
+from hosting.credly.envelope import BodyInvalid, label, ok
+from hosting.credly.inputs import award_from, mail_extra, parse_date
 from hosting.credly.views import badge_json
 from hosting.earners.awards import links_for_pending, notification_of
 from hosting.earners.tokens import AcceptLinks
@@ -31,7 +31,8 @@ from hosting.notify.outbox import queue_notification
 from hosting.storage.models import Acceptance, Assertion, AssertionState, BadgeClass, Issuer
 from hosting.storage.store import Award, AwardRefused, HostingStore
 
-__all__ = ["ROUTE_HANDLERS", "Caller", "Db", "Hosting", "Store", "accept_links", "issue_checked", "view"]
+__all__ = ["ROUTE_HANDLERS", "Caller", "Db", "Hosting", "Store", "accept_links", "failure_message", "find_template",
+           "refusal_detail", "view"]
 
 PER_PAGE = 50
 # The injected values, named explicitly (Litestar 3 drops inferred dependencies)
@@ -52,10 +53,24 @@ def accept_links(hosting: HostingState) -> AcceptLinks:
     return AcceptLinks(hosting.settings.secret_key, days=hosting.settings.accept_token_days)
 
 
-def _invalid(errors: FieldErrors, message: str = "Validation failed", index: int | None = None) -> BodyInvalid:
-    first = errors.details[0]
-    text = f"{message}: {first['field']} {first['message']}"
-    return BodyInvalid(text, details=errors.details, **({"error_index": index} if index is not None else {}))
+def failure_message(details: list[dict[str, Any]]) -> str:
+    """Credly's message for field problems: ``Validation failed: Issued at can't be blank``."""
+    first = details[0]
+    return f"Validation failed: {label(str(first['field']))} {first['message']}"
+
+
+def _invalid(errors: FieldErrors) -> BodyInvalid:
+    return BodyInvalid(failure_message(errors.details), details=errors.details)
+
+
+def refusal_detail(problem: dict[str, Any]) -> dict[str, Any]:
+    """A problem of :class:`~hosting.storage.store.AwardRefused` as a Credly field problem (a duplicate is a
+    validation failure of ``recipient_email``)."""
+    field = {"recipient": "recipient_email", "badge": "badge_template_id"}.get(str(problem.get("field")), "base")
+    message = str(problem["message"])
+    if message.startswith("duplicate award"):
+        message = "has already been issued this badge template with the same issued_at or expires_at date"
+    return {"field": field, "message": message, "value": None}
 
 
 async def view(session: AsyncSession, hosting: HostingState, assertion: Assertion, issuer: Issuer,
@@ -82,7 +97,7 @@ async def _find(session: AsyncSession, issuer: Issuer, badge_id: str) -> Asserti
     return row
 
 
-async def _template(session: AsyncSession, issuer: Issuer, ref: str | None) -> BadgeClass:
+async def find_template(session: AsyncSession, issuer: Issuer, ref: str | None) -> BadgeClass:
     try:
         badge = await find_badge(session, issuer, ref or "")
     except NotFound:
@@ -99,20 +114,15 @@ async def _award(store: HostingStore, badge: BadgeClass, award: Award,
     try:
         (assertion,) = await store.award(badge, [award], replacing=replacing)
     except AwardRefused as exc:  # Credly: a duplicate (same template, recipient, dates) is a validation failure
-        problem = exc.problems[0]
-        field = {"recipient": "recipient_email", "badge": "badge_template_id"}.get(str(problem.get("field")), "base")
-        message = str(problem["message"])
-        if message.startswith("duplicate award"):
-            message = "has already been issued this badge template with the same issued_at or expires_at date"
-        raise BodyInvalid(f"Validation failed: {field} {message}", details=[
-            {"field": field, "message": message, "value": None}]) from exc
+        details = [refusal_detail(exc.problems[0])]
+        raise BodyInvalid(failure_message(details), details=details) from exc
     return assertion
 
 
-async def issue_checked(store: HostingStore, issuer: Issuer, template: str | None,
+async def _issue_checked(store: HostingStore, issuer: Issuer, template: str | None,
                         award: Award) -> tuple[BadgeClass, Assertion]:
     """Issue ``award`` under the template ``template`` of ``issuer`` (422 when unknown, archived or refused)."""
-    badge = await _template(store.session, issuer, template)
+    badge = await find_template(store.session, issuer, template)
     return badge, await _award(store, badge, award)
 
 
@@ -201,14 +211,16 @@ class BadgesController(Controller):
         issuer, role = await find_issuer(db_session, principal, organization_id)
         require_role(principal, role, ISSUE_ROLES, "issuing")
         errors = FieldErrors()
-        award, template, notify, names = award_from(await read_body(request), errors, earner_accepts=True)
+        data = await read_body(request)
+        award, template, notify, names = award_from(data, errors, earner_accepts=True)
         if errors.details or award is None:
             raise _invalid(errors)
-        badge, assertion = await issue_checked(store, issuer, template, award)
+        badge, assertion = await _issue_checked(store, issuer, template, award)
         made = await links_for_pending(db_session, accept_links(hosting), [assertion])
         if notify:
             kind, extra = notification_of(assertion, made)
-            await queue_notification(db_session, kind, assertion, badge=badge, issuer=issuer, extra=extra)
+            await queue_notification(db_session, kind, assertion, badge=badge, issuer=issuer,
+                                     extra={**extra, **mail_extra(data)})
         link = made.get(assertion.id)
         body = await view(db_session, hosting, assertion, issuer, badge, link.token if link else None, names)
         return ok(body, status=201, headers={"location": body["badge_url"]})
@@ -302,8 +314,8 @@ class BadgesController(Controller):
         require_role(principal, role, EDIT_ROLES, "replacing")
         old = await _find(db_session, issuer, badge_id)
         errors = FieldErrors()
-        award, template, notify, names = award_from(await read_body(request), errors, earner_accepts=True,
-                                             recipient_required=False)
+        data = await read_body(request)
+        award, template, notify, names = award_from(data, errors, earner_accepts=True, recipient_required=False)
         if errors.details or award is None:
             raise _invalid(errors)
         await store.lock_for(old, "replace")
@@ -315,14 +327,14 @@ class BadgesController(Controller):
         award = dataclasses.replace(  # an accepted badge's replacement is accepted; a pending one's waits
             award, recipient=award.recipient or old.recipient_plaintext or old.recipient_identity,
             acceptance=Acceptance.EARNER if pending else Acceptance.ISSUER)
-        badge = await _template(db_session, issuer, template)
+        badge = await find_template(db_session, issuer, template)
         new = await _award(store, badge, award, replacing=old)
         await store.replace(old, new)
         made = await links_for_pending(db_session, accept_links(hosting), [new])
         if notify:
             kind, extra = notification_of(new, made, "replaced")
             await queue_notification(db_session, kind, old if kind == "replaced" else new, badge=badge,
-                                     issuer=issuer, extra=extra)
+                                     issuer=issuer, extra={**extra, **mail_extra(data)})
         link = made.get(new.id)
         body = await view(db_session, hosting, new, issuer, badge, link.token if link else None, names)
         return ok(body, status=201, headers={"location": body["badge_url"]})

@@ -11,7 +11,7 @@ from hosting.lib.body import FieldErrors
 from hosting.storage.models import Acceptance
 from hosting.storage.store import Award
 
-__all__ = ["ISSUE_FIELDS", "LOCALES", "award_from", "credly_evidence", "parse_date", "parse_moment"]
+__all__ = ["ISSUE_FIELDS", "LOCALES", "award_from", "credly_evidence", "mail_extra", "parse_date", "parse_moment"]
 
 LOCALES = ("en", "fr", "de", "ko", "ja", "zh-CN", "pt", "es-ES", "es-US")
 ISSUE_FIELDS = frozenset({
@@ -142,6 +142,12 @@ def _name(data: dict[str, Any], field: str, errors: FieldErrors) -> str | None:
     elif value == "":
         errors.add(field, "can't be blank", value)
     return value
+
+
+def mail_extra(data: Any) -> dict[str, str]:
+    """The email's extra context from a validated issue/replace body: its ``notification_message``, if any."""
+    message = data.get("notification_message") if isinstance(data, dict) else None
+    return {"notification_message": message.strip()} if isinstance(message, str) and message.strip() else {}
 
 
 def award_from(data: Any, errors: FieldErrors, *, earner_accepts: bool,

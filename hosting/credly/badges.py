@@ -21,6 +21,15 @@ from hosting.api.lookup import EDIT_ROLES, ISSUE_ROLES, find_badge, find_issuer,
 from hosting.app.state import HostingState
 from hosting.credly.envelope import BodyInvalid, label, ok
 from hosting.credly.inputs import award_from, mail_extra, parse_date
+from hosting.credly.openapi import (
+    LIST_PARAMETERS,
+    CredlyBadgeEnvelope,
+    CredlyBadgeList,
+    CredlyIssueInput,
+    CredlyReplaceInput,
+    CredlyRevokeInput,
+    credly_doc,
+)
 from hosting.credly.views import badge_json
 from hosting.earners.awards import links_for_pending, notification_of
 from hosting.earners.tokens import AcceptLinks
@@ -202,7 +211,8 @@ class BadgesController(Controller):
     tags = ["credly"]  # noqa: RUF012 - Litestar reads these class attributes
     opt = {"write_scope": "assertion:write"}  # noqa: RUF012 - reads need issuer:read
 
-    @post("/", status_code=201)
+    @post("/", status_code=201, **credly_doc(CredlyBadgeEnvelope, status=201, body=CredlyIssueInput,
+                                             errors=(409, 422)))
     async def issue(self, request: Request[Any, Any, Any], db_session: Db, principal: Caller,
                     hosting: Hosting, store: Store,
                     organization_id: FromPath[str]) -> Response[Any]:
@@ -225,7 +235,7 @@ class BadgesController(Controller):
         body = await view(db_session, hosting, assertion, issuer, badge, link.token if link else None, names)
         return ok(body, status=201, headers={"location": body["badge_url"]})
 
-    @get("/")
+    @get("/", **credly_doc(CredlyBadgeList, parameters=LIST_PARAMETERS))
     async def list_badges(self, request: Request[Any, Any, Any], db_session: Db, principal: Caller,
                           hosting: Hosting, organization_id: FromPath[str]) -> Response[Any]:
         """Get Issued Badges: ``filter`` (``key::value|…``), ``sort`` (``key|-key``), ``page`` (50 a page)."""
@@ -259,13 +269,13 @@ class BadgesController(Controller):
                                   "previous_page_url": at(page - 1) if 1 < page <= pages + 1 else None,
                                   "next_page_url": at(page + 1) if page < pages else None})
 
-    @get("/{badge_id:str}")
+    @get("/{badge_id:str}", **credly_doc(CredlyBadgeEnvelope))
     async def get_badge(self, db_session: Db, principal: Caller, hosting: Hosting,
                         organization_id: FromPath[str], badge_id: FromPath[str]) -> Response[Any]:
         issuer, _ = await find_issuer(db_session, principal, organization_id)
         return ok(await view(db_session, hosting, await _find(db_session, issuer, badge_id), issuer))
 
-    @put("/{badge_id:str}/revoke")
+    @put("/{badge_id:str}/revoke", **credly_doc(CredlyBadgeEnvelope, body=CredlyRevokeInput, errors=(409, 422)))
     async def revoke(self, request: Request[Any, Any, Any], db_session: Db, principal: Caller,
                      hosting: Hosting, store: Store, organization_id: FromPath[str],
                      badge_id: FromPath[str]) -> Response[Any]:
@@ -292,7 +302,7 @@ class BadgesController(Controller):
             await queue_notification(db_session, "revoked", assertion, badge=badge, issuer=issuer)
         return ok(await view(db_session, hosting, assertion, issuer))
 
-    @delete("/{badge_id:str}", status_code=200)
+    @delete("/{badge_id:str}", status_code=200, **credly_doc(CredlyBadgeEnvelope, errors=(409,)))
     async def delete_badge(self, db_session: Db, principal: Caller, hosting: Hosting,
                            store: Store, organization_id: FromPath[str],
                            badge_id: FromPath[str]) -> Response[Any]:
@@ -304,7 +314,8 @@ class BadgesController(Controller):
         await store.revoke(assertion, "deleted", action="withdraw")
         return ok(await view(db_session, hosting, assertion, issuer))
 
-    @post("/{badge_id:str}/replace", status_code=201)
+    @post("/{badge_id:str}/replace", status_code=201,
+          **credly_doc(CredlyBadgeEnvelope, status=201, body=CredlyReplaceInput, errors=(409, 422)))
     async def replace(self, request: Request[Any, Any, Any], db_session: Db, principal: Caller,
                       hosting: Hosting, store: Store, organization_id: FromPath[str],
                       badge_id: FromPath[str]) -> Response[Any]:

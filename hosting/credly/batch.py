@@ -29,6 +29,7 @@ from hosting.credly.badges import (
 )
 from hosting.credly.envelope import BodyInvalid, error_data, ok
 from hosting.credly.inputs import award_from, mail_extra
+from hosting.credly.openapi import CredlyBatchInput, CredlyBatchIssued, credly_doc
 from hosting.earners.awards import links_for_pending, notification_of
 from hosting.lib.body import FieldErrors
 from hosting.notify.outbox import OutboxBatch, queue_notification
@@ -108,7 +109,8 @@ class BatchController(Controller):
     tags = ["credly"]  # noqa: RUF012 - Litestar reads these class attributes
     opt = {"write_scope": "assertion:write"}  # noqa: RUF012
 
-    @post("/", status_code=201, request_max_body_size=MAX_BATCH_BODY_BYTES)
+    @post("/", status_code=201, request_max_body_size=MAX_BATCH_BODY_BYTES,
+          **credly_doc(CredlyBatchIssued, status=201, body=CredlyBatchInput, errors=(409, 413, 422)))
     async def issue_batch(self, request: Request[Any, Any, Any], db_session: Db, principal: Caller,
                           hosting: Hosting, store: Store, organization_id: FromPath[str]) -> Response[Any]:
         """Issue up to 1,000 badges (each item as in "Issue a Badge") in one transaction, all or nothing."""

@@ -1,7 +1,7 @@
 """Credly's three evidence types (``UrlEvidence``, ``PlainTextEvidence``, ``KeyValueGroupEvidence`` with
 ``KeyValuePairEvidence`` items), as Credly documents them, mapped to OB 2.0 ``Evidence`` (:func:`ob_evidence`)
 and back (:func:`credly_evidence`). Both the Credly API and ``/v1`` take them; their OpenAPI shapes are the
-structs below (:data:`EVIDENCE_SCHEMAS`).
+structs below (:data:`EVIDENCE_TYPES`).
 
 =========================================================================  =============================================
 Credly                                                                     OB 2.0 Evidence
@@ -22,7 +22,7 @@ import msgspec
 
 from hosting.lib.body import FieldErrors
 
-__all__ = ["CREDLY_EVIDENCE_TYPES", "EVIDENCE_SCHEMAS", "KeyValueGroupEvidence", "KeyValuePairEvidence",
+__all__ = ["CREDLY_EVIDENCE_TYPES", "EVIDENCE_TYPES", "KeyValueGroupEvidence", "KeyValuePairEvidence",
            "PlainTextEvidence", "UrlEvidence", "credly_evidence", "ob_evidence"]
 
 CREDLY_EVIDENCE_TYPES = ("KeyValueGroupEvidence", "PlainTextEvidence", "UrlEvidence")
@@ -65,24 +65,7 @@ class KeyValueGroupEvidence(msgspec.Struct, forbid_unknown_fields=True):
     name: str | None = None
 
 
-def _schema(shape: type) -> dict[str, Any]:
-    schema = msgspec.json.schema(shape)
-    defs = schema.pop("$defs", {})
-
-    def inline(node: Any) -> Any:
-        if isinstance(node, dict):
-            ref = node.get("$ref")
-            if isinstance(ref, str) and ref.startswith("#/$defs/"):
-                return inline(defs[ref.removeprefix("#/$defs/")])
-            return {key: inline(value) for key, value in node.items()}
-        return [inline(item) for item in node] if isinstance(node, list) else node
-
-    result: dict[str, Any] = inline(schema)
-    return result
-
-
-EVIDENCE_SCHEMAS: list[dict[str, Any]] = [_schema(s) for s in (KeyValueGroupEvidence, PlainTextEvidence,
-                                                                UrlEvidence)]
+EVIDENCE_TYPES: tuple[type[msgspec.Struct], ...] = (KeyValueGroupEvidence, PlainTextEvidence, UrlEvidence)
 
 
 # --- Credly → OB 2.0 -----------------------------------------------------------------------------------------

@@ -3,13 +3,12 @@ checked by :mod:`.inputs`) and their OpenAPI shapes."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Literal
 
 import msgspec
 
 from hosting.api.openapi import Assertion as AssertionShape
-from hosting.api.openapi import changed, envelope
-from hosting.lib.evidence import EVIDENCE_SCHEMAS
+from hosting.api.openapi import EvidenceItem, changed, envelope
 
 __all__ = [
     "AssertionChanged",
@@ -24,15 +23,6 @@ __all__ = [
     "RevokeInput",
     "WithdrawInput",
 ]
-
-_OB_EVIDENCE = {"type": "object", "title": "Evidence", "description": "OB 2.0 Evidence, as is (an id or a narrative)",
-                "properties": {"type": {"const": "Evidence"}, **{k: {"type": "string"} for k in (
-                    "id", "narrative", "name", "description", "genre", "audience")}}}
-# Checked by .inputs (a URL string or an object); documented as the types it takes.
-EvidenceItem = Annotated[Any, msgspec.Meta(
-    description="an http(s) URL, or one of Credly's evidence objects, or an OB 2.0 Evidence object",
-    extra_json_schema={"anyOf": [{"type": "string", "format": "uri"}, *EVIDENCE_SCHEMAS, _OB_EVIDENCE]})]
-
 
 class RecipientInput(msgspec.Struct, forbid_unknown_fields=True):
     identity: str

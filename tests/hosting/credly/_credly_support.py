@@ -5,10 +5,38 @@ from __future__ import annotations
 
 import base64
 import re
+from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit
 
+import pytest
+from _issue_support import Team, new_team
+from conftest import BASE_URL
+from litestar.testing import TestClient
+
+from hosting import Settings, create_app
+
 _CSRF = re.compile(r'name="_csrf_token" value="([^"]+)"')
+
+
+@pytest.fixture(scope="module", name="api")
+def credly_api_fixture(settings: Settings) -> Iterator[TestClient[Any]]:
+    """``api``: the app, with room for the many accept-page visits of a module (import ``credly_api_fixture``)."""
+    roomy = replace(settings, earner_pages_per_ip_minute=100_000)
+    with TestClient(create_app(roomy), base_url=BASE_URL) as c:
+        yield c
+
+
+@pytest.fixture(name="team")
+def credly_team_fixture(settings: Settings, api: TestClient[Any]) -> Team:
+    """``team``: a new organisation (issuer) and its owner's token (import ``credly_team_fixture``)."""
+    return new_team(settings, api)
+
+
+def org(team: Team) -> str:
+    """The organisation's Credly path."""
+    return f"/v1/organizations/{team.issuer['id']}"
 
 
 def basic(token: str, password: str = "") -> dict[str, str]:

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from _api_support import make_token, unique_email
-from _credly_support import (
+from _credly_support import (  # noqa: F401 - the fixtures
     SEED_BADGE_KEYS,
     SEED_EVIDENCE,
     SEED_ISSUE,
@@ -17,34 +17,18 @@ from _credly_support import (
     SEED_REVOKE,
     accept,
     basic,
+    credly_api_fixture,
+    credly_team_fixture,
     path_of,
 )
+from _credly_support import org as _org
 from _issue_support import Team, new_team
 from conftest import BASE_URL, run_store
-from litestar.testing import TestClient
 from sqlalchemy import update
 
-from hosting import Settings, create_app
+from hosting import Settings
 from hosting.storage.models import BadgeClass
 from hosting.storage.store import HostingStore
-
-
-@pytest.fixture(scope="module")
-def api(settings: Settings) -> Any:
-    from dataclasses import replace
-
-    roomy = replace(settings, earner_pages_per_ip_minute=100_000)
-    with TestClient(create_app(roomy), base_url=BASE_URL) as c:
-        yield c
-
-
-@pytest.fixture
-def team(settings: Settings, api: TestClient[Any]) -> Team:
-    return new_team(settings, api)
-
-
-def _org(team: Team) -> str:
-    return f"/v1/organizations/{team.issuer['id']}"
 
 
 def _issue(team: Team, template: str, token: str | None = None, **body: Any) -> Any:

@@ -8,36 +8,26 @@ from typing import Any
 
 import pytest
 from _api_support import unique_email
-from _credly_support import SEED_ISSUE, SEED_REPLACE, accept, basic
-from _issue_support import Team, new_team
-from conftest import BASE_URL, run_store
+from _credly_support import (  # noqa: F401 - the fixtures
+    SEED_ISSUE,
+    SEED_REPLACE,
+    accept,
+    basic,
+    credly_api_fixture,
+    credly_team_fixture,
+)
+from _credly_support import org as _org
+from _issue_support import Team
+from conftest import run_store
 from litestar.testing import TestClient
 from sqlalchemy import select
 
-from hosting import Settings, create_app
+from hosting import Settings
 from hosting.earners.tokens import AcceptLinks
 from hosting.lib.urls import PublicUrls
 from hosting.notify.outbox import OutboxMessage, RenderedMail, render_mail
 from hosting.storage.models import Assertion
 from hosting.storage.store import HostingStore
-
-
-@pytest.fixture(scope="module")
-def api(settings: Settings) -> Any:
-    from dataclasses import replace
-
-    roomy = replace(settings, earner_pages_per_ip_minute=100_000)
-    with TestClient(create_app(roomy), base_url=BASE_URL) as c:
-        yield c
-
-
-@pytest.fixture
-def team(settings: Settings, api: TestClient[Any]) -> Team:
-    return new_team(settings, api)
-
-
-def _org(team: Team) -> str:
-    return f"/v1/organizations/{team.issuer['id']}"
 
 
 def _issue(team: Team, template: str, **body: Any) -> dict[str, Any]:
@@ -213,3 +203,36 @@ def test_a_batch_is_issued_in_order_with_each_items_email(settings: Settings, te
     assert all(b["state"] == "pending" for b in data)
     assert accept(team.api, data[3]["accept_badge_url"]).status_code == 200
     assert _total(team) == 4
+
+
+# --- the OpenAPI document ---------------------------------------------------------------------------------
+
+def _operation(doc: dict[str, Any], method: str, path: str) -> dict[str, Any]:
+    op: dict[str, Any] = doc["paths"][f"/v1/organizations/{{organization_id}}/badges{path}"][method]
+    return op
+
+
+def test_the_document_describes_the_credly_routes_and_the_seeds_bodies_fit_it(api: TestClient[Any]) -> None:
+    import jsonschema
+    from _credly_support import SEED_EVIDENCE, SEED_REVOKE
+
+    doc = api.get("/schema/openapi.json").json()
+    assert doc["components"]["securitySchemes"]["credly_basic"]["scheme"] == "basic"
+    issue = _operation(doc, "post", "")
+    assert issue["tags"] == ["credly"] and issue["security"] == [{"credly_basic": []}]
+    assert issue["responses"]["422"]["content"]["application/json"]["schema"]["$ref"].endswith("/CredlyErrorBody")
+    listing = _operation(doc, "get", "")
+    assert {"filter", "sort", "page"} <= {p["name"] for p in listing["parameters"]}
+
+    def body(op: dict[str, Any]) -> dict[str, Any]:
+        schema: dict[str, Any] = op["requestBody"]["content"]["application/json"]["schema"]
+        return schema
+
+    # the seed's request examples, as written, are valid documents of the bodies
+    jsonschema.validate(SEED_ISSUE, body(issue))
+    jsonschema.validate(SEED_EVIDENCE, body(issue))
+    jsonschema.validate(SEED_REPLACE, body(_operation(doc, "post", "/{badge_id}/replace")))
+    jsonschema.validate(SEED_REVOKE, body(_operation(doc, "put", "/{badge_id}/revoke")))
+    jsonschema.validate({"badges": [SEED_ISSUE, SEED_EVIDENCE]}, body(_operation(doc, "post", "/batch")))
+    with pytest.raises(jsonschema.ValidationError):  # an invented evidence type is not documented either
+        jsonschema.validate({**SEED_ISSUE, "evidence": [{"type": "IdEvidence", "description": "x"}]}, body(issue))

@@ -36,6 +36,7 @@ from hosting.badgekit.router import badgekit_router
 from hosting.badgr.envelope import unrouted_v2
 from hosting.badgr.openapi import BADGR_COMPONENTS
 from hosting.badgr.router import badgr_router
+from hosting.credly.openapi import CREDLY_COMPONENTS
 from hosting.credly.router import credly_router
 from hosting.earners.pages import earner_router
 from hosting.lib.body import MAX_FIELDS
@@ -127,8 +128,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             description="Hosted Open Badges 2.0 documents and images, and the issuer API.",
             path="/schema",
             render_plugins=[LocalSwaggerRenderPlugin()],  # served offline (hosting/app/apidocs.py)
-            # the bearer scheme the /v1 operations name, the OAuth2 scheme of /v2
-            components=[API_COMPONENTS, BADGR_COMPONENTS],
+            # the bearer scheme the /v1 operations name, the OAuth2 scheme of /v2, Basic for the Credly API
+            components=[API_COMPONENTS, BADGR_COMPONENTS, CREDLY_COMPONENTS],
         ),
         state=State({"hosting": state}),
         debug=settings.debug,

@@ -110,6 +110,8 @@ class Issuer(Renderable, Base):
     email: Mapped[str | None] = mapped_column(String(320), nullable=True, default=None)
     description: Mapped[str | None] = mapped_column(Text, nullable=True, default=None)
     image_id: Mapped[int | None] = mapped_column(ForeignKey("images.id"), nullable=True, default=None)
+    # who made it: the email of the caller (a /v1 token's or a /v2 user's); None when not recorded
+    created_by: Mapped[str | None] = mapped_column(String(320), nullable=True, default=None)
 
     image: Mapped[StoredImage | None] = relationship(lazy="raise", foreign_keys=[image_id])
 
@@ -169,6 +171,8 @@ class BadgeClass(Renderable, Base):
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
     # Who accepts its assertions unless the issue request says: "issuer" (at once) or "earner" (pending).
     acceptance: Mapped[str] = mapped_column(String(16), default=Acceptance.ISSUER, server_default="issuer")
+    # who made it: the email of the caller (a /v1 token's or a /v2 user's); None when not recorded
+    created_by: Mapped[str | None] = mapped_column(String(320), nullable=True, default=None)
 
     issuer: Mapped[Issuer] = relationship(lazy="raise")
     image: Mapped[StoredImage] = relationship(lazy="raise", foreign_keys=[image_id])
@@ -235,6 +239,8 @@ class Assertion(Renderable, Base):
     replaced_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("assertions.id"), nullable=True, default=None
     )
+    # who made it: the email of the caller (a /v1 token's or a /v2 user's); None when not recorded
+    created_by: Mapped[str | None] = mapped_column(String(320), nullable=True, default=None)
 
     badge_class: Mapped[BadgeClass] = relationship(lazy="raise")
     issuer: Mapped[Issuer] = relationship(lazy="raise")

@@ -10,7 +10,7 @@ import base64
 import binascii
 import json
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlencode
 
 from litestar import Controller, Request, Response, delete, get, post, put
@@ -25,10 +25,10 @@ from hosting.badgr.auth import BadgrCaller
 from hosting.badgr.badgeclasses import find_badgeclass
 from hosting.badgr.envelope import envelope, ok
 from hosting.badgr.inputs import award_from, flag, moment
-from hosting.badgr.views import assertion_entity
+from hosting.badgr.lookup import find_in_issuer
+from hosting.badgr.views import assertion_entity, creators
 from hosting.lib.body import FieldErrors, read_body
-from hosting.lib.errors import InvalidInput, NotFound, Refused
-from hosting.lib.ids import is_public_id
+from hosting.lib.errors import InvalidInput, Refused
 from hosting.lib.times import iso
 from hosting.notify.outbox import queue_notification
 from hosting.storage.models import Assertion, AssertionState, BadgeClass, Issuer, utcnow
@@ -113,7 +113,8 @@ async def _listing(request: Request[Any, Any, Any], session: AsyncSession, hosti
     if rows and has_prev:
         links.append(f'<{base}?{urlencode({**query, "before": _cursor(rows[0][0])})}>; rel="prev"')
     headers = {"link": ", ".join(links)} if links else {}
-    return envelope([assertion_entity(a, b, i, hosting.urls) for a, b, i in rows], headers=headers)
+    by = await creators(session, (a.created_by for a, _, _ in rows))
+    return envelope([assertion_entity(a, b, i, hosting.urls, by) for a, b, i in rows], headers=headers)
 
 
 # --- issuing ---------------------------------------------------------------------------------------------
@@ -159,7 +160,7 @@ async def _issue(request: Request[Any, Any, Any], session: AsyncSession, store: 
         for field in ("badgeclass", "badgeclassOpenBadgeId"):  # one badge class per request
             if isinstance(item, dict) and item.get(field) not in names:
                 errors.add(field, "names another badge class than this request's", str(item.get(field))[:200])
-        award, wants_mail = award_from(item, errors, badge=badge)
+        award, wants_mail = award_from(item, errors, badge=badge, created_by=caller.principal.email)
         problems.extend({"index": index, **d} if len(items) > 1 else d for d in errors.details)
         if award is not None and not errors.details:
             awards.append(award)
@@ -176,7 +177,8 @@ async def _issue(request: Request[Any, Any, Any], session: AsyncSession, store: 
     for assertion, wanted in zip(issued, notify, strict=True):
         if wanted:
             await queue_notification(session, "issued", assertion, badge=badge, issuer=issuer)
-    entities = [assertion_entity(a, badge.public_id, issuer.public_id, hosting.urls) for a in issued]
+    by = await creators(session, [caller.principal.email])
+    entities = [assertion_entity(a, badge.public_id, issuer.public_id, hosting.urls, by) for a in issued]
     return envelope(entities, status=201)
 
 
@@ -188,67 +190,57 @@ def _badge_from_url(value: Any, hosting: HostingState) -> str | None:
 
 
 class IssuerAssertionsController(Controller):
-    path = "/issuers/{issuer_ref:str}/assertions"
-    tags = ["badgr v2"]  # noqa: RUF012
+    """Badgr's ``/v2/{scope}/{idOrEntityId}/assertions`` with ``{scope}`` ``issuers``; the subclass below serves
+    ``badgeclasses`` with the same handlers."""
+
+    path = "/issuers/{entity_ref:str}/assertions"
     opt = _ISSUER
+    by_badge_class: ClassVar[bool] = False
+
+    async def _scope(self, session: AsyncSession, caller: BadgrCaller,
+                     ref: str) -> tuple[Issuer, str | None, BadgeClass | None]:
+        if self.by_badge_class:
+            return await find_badgeclass(session, caller, ref)
+        issuer, role = await find_issuer(session, caller.principal, ref)
+        return issuer, role, None
 
     @get("/")
     async def list_assertions(self, request: Request[Any, Any, Any],
                               db_session: NamedDependency[AsyncSession], caller: NamedDependency[BadgrCaller],
                               hosting: NamedDependency[HostingState],
-                              issuer_ref: FromPath[str]) -> Response[Any]:
-        """The issuer's assertions: ``recipient``, ``include_expired``, ``include_revoked`` (default false),
-        ``num`` and the ``after`` cursor of the ``Link`` header."""
-        issuer, _ = await find_issuer(db_session, caller.principal, issuer_ref)
-        return await _listing(request, db_session, hosting, Assertion.issuer_id == issuer.id)
+                              entity_ref: FromPath[str]) -> Response[Any]:
+        """The issuer's or badge class's assertions: ``recipient``, ``include_expired``, ``include_revoked``
+        (default false), ``num`` and the ``after``/``before`` cursors of the ``Link`` header."""
+        issuer, _, badge = await self._scope(db_session, caller, entity_ref)
+        where = Assertion.issuer_id == issuer.id if badge is None else Assertion.badge_class_id == badge.id
+        return await _listing(request, db_session, hosting, where)
 
     @post("/", status_code=201)
     async def issue(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
                     caller: NamedDependency[BadgrCaller], hosting: NamedDependency[HostingState],
-                    store: NamedDependency[HostingStore], issuer_ref: FromPath[str]) -> Response[Any]:
-        """Issue (``badgeclass`` or ``badgeclassOpenBadgeId`` in the body); one object or a batch."""
-        issuer, role = await find_issuer(db_session, caller.principal, issuer_ref)
-        return await _issue(request, db_session, store, hosting, issuer, role, caller, None)
-
-
-class BadgeClassAssertionsController(Controller):
-    path = "/badgeclasses/{badge_ref:str}/assertions"
-    tags = ["badgr v2"]  # noqa: RUF012
-    opt = _ISSUER
-
-    @get("/")
-    async def list_assertions(self, request: Request[Any, Any, Any],
-                              db_session: NamedDependency[AsyncSession], caller: NamedDependency[BadgrCaller],
-                              hosting: NamedDependency[HostingState],
-                              badge_ref: FromPath[str]) -> Response[Any]:
-        """The badge class's assertions (same parameters as the issuer's list)."""
-        _, _, badge = await find_badgeclass(db_session, caller, badge_ref)
-        return await _listing(request, db_session, hosting, Assertion.badge_class_id == badge.id)
-
-    @post("/", status_code=201)
-    async def issue(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
-                    caller: NamedDependency[BadgrCaller], hosting: NamedDependency[HostingState],
-                    store: NamedDependency[HostingStore], badge_ref: FromPath[str]) -> Response[Any]:
-        """Issue one assertion (an object) or a batch (a list, or ``{"assertions": [...]}``), all or nothing.
+                    store: NamedDependency[HostingStore], entity_ref: FromPath[str]) -> Response[Any]:
+        """Issue one assertion (an object) or a batch (a list, or ``{"assertions": [...]}``), all or nothing;
+        under an issuer, ``badgeclass`` or ``badgeclassOpenBadgeId`` in the body names the badge class.
         ``allowDuplicateAwards: false`` refuses a recipient who already holds the badge class."""
-        issuer, role, badge = await find_badgeclass(db_session, caller, badge_ref)
+        issuer, role, badge = await self._scope(db_session, caller, entity_ref)
         return await _issue(request, db_session, store, hosting, issuer, role, caller, badge)
+
+
+class BadgeClassAssertionsController(IssuerAssertionsController):
+    path = "/badgeclasses/{entity_ref:str}/assertions"
+    by_badge_class = True
 
 
 async def _find_assertion(session: AsyncSession, caller: BadgrCaller,
                           ref: str) -> tuple[Assertion, Issuer, str | None, BadgeClass]:
-    if not is_public_id(ref):
-        raise NotFound("no such assertion")
-    row = (await session.execute(select(Assertion, Issuer.public_id).join(Issuer, Issuer.id == Assertion.issuer_id)
-                                 .where(Assertion.public_id == ref))).first()
-    if row is None:
-        raise NotFound("no such assertion")
-    assertion, issuer_ref = row
-    try:
-        issuer, role = await find_issuer(session, caller.principal, issuer_ref)
-    except NotFound:
-        raise NotFound("no such assertion") from None
+    assertion, issuer, role = await find_in_issuer(session, caller, Assertion, ref, "assertion")
     return assertion, issuer, role, await session.get_one(BadgeClass, assertion.badge_class_id)
+
+
+async def _view(session: AsyncSession, assertion: Assertion, badge: BadgeClass, issuer: Issuer,
+                hosting: HostingState) -> dict[str, Any]:
+    by = await creators(session, [assertion.created_by])
+    return assertion_entity(assertion, badge.public_id, issuer.public_id, hosting.urls, by)
 
 
 async def _revoke(session: AsyncSession, store: HostingStore, hosting: HostingState, caller: BadgrCaller,
@@ -256,7 +248,7 @@ async def _revoke(session: AsyncSession, store: HostingStore, hosting: HostingSt
     assertion, issuer, role, badge = await _find_assertion(session, caller, ref)
     require_role(caller.principal, role, EDIT_ROLES, "revoking")
     await store.revoke(assertion, reason)  # evicted from the public cache once committed
-    return assertion_entity(assertion, badge.public_id, issuer.public_id, hosting.urls)
+    return await _view(session, assertion, badge, issuer, hosting)
 
 
 def _reason(data: dict[str, Any], errors: FieldErrors, *names: str) -> str:
@@ -268,7 +260,6 @@ def _reason(data: dict[str, Any], errors: FieldErrors, *names: str) -> str:
 
 class AssertionsController(Controller):
     path = "/assertions"
-    tags = ["badgr v2"]  # noqa: RUF012
     opt = _ISSUER
 
     @post("/revoke", status_code=200)
@@ -295,7 +286,7 @@ class AssertionsController(Controller):
                             caller: NamedDependency[BadgrCaller], hosting: NamedDependency[HostingState],
                             assertion_ref: FromPath[str]) -> Response[Any]:
         assertion, issuer, _, badge = await _find_assertion(db_session, caller, assertion_ref)
-        return ok(assertion_entity(assertion, badge.public_id, issuer.public_id, hosting.urls))
+        return ok(await _view(db_session, assertion, badge, issuer, hosting))
 
     @delete("/{assertion_ref:str}", status_code=200)
     async def revoke(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
@@ -324,7 +315,7 @@ class AssertionsController(Controller):
                    "issuedOn": iso(old.issued_on), "expires": iso(old.expires), "narrative": old.narrative,
                    "evidence": [{"url": e.get("id"), "narrative": e.get("narrative")} for e in old.evidence or ()]}
         given = {k: v for k, v in data.items() if k in ("issuedOn", "expires", "narrative", "evidence")}
-        award, _ = award_from({**current, **given}, errors)
+        award, _ = award_from({**current, **given}, errors, created_by=caller.principal.email)
         for name in sorted(set(data) - set(current) - {"badgeclass", "issuer", "entityId", "entityType",
                                                        "openBadgeId", "createdAt", "createdBy", "image",
                                                        "badgeclassOpenBadgeId", "issuerOpenBadgeId", "revoked",
@@ -340,7 +331,7 @@ class AssertionsController(Controller):
         await store.lock_for(old, "replace")
         (new,) = await store.award(badge, [award], replacing=old)
         await store.replace(old, new)  # the old URL's redirect is published once committed
-        return ok(assertion_entity(new, badge.public_id, issuer.public_id, hosting.urls))
+        return ok(await _view(db_session, new, badge, issuer, hosting))
 
 
 ROUTE_HANDLERS: list[Any] = [IssuerAssertionsController, BadgeClassAssertionsController, AssertionsController]

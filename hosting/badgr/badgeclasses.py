@@ -23,11 +23,11 @@ from hosting.app.state import HostingState
 from hosting.badgr.auth import BadgrCaller
 from hosting.badgr.envelope import envelope, ok
 from hosting.badgr.inputs import badge_fields, check_badge, flag
-from hosting.badgr.views import badgeclass_entity
+from hosting.badgr.lookup import find_in_issuer
+from hosting.badgr.views import badgeclass_entity, creators
 from hosting.lib.body import FieldErrors, read_body, slugify
 from hosting.lib.db import note_public_change
-from hosting.lib.errors import Conflict, NotFound
-from hosting.lib.ids import is_public_id
+from hosting.lib.errors import Conflict
 from hosting.storage.models import Assertion, BadgeClass, Issuer, StoredImage
 from hosting.storage.store import HostingStore
 
@@ -39,17 +39,7 @@ _ISSUER = {"badgr_scope": "issuer"}
 async def find_badgeclass(session: AsyncSession, caller: BadgrCaller, ref: str) -> tuple[Issuer, str | None,
                                                                                       BadgeClass]:
     """A badge class by entityId, with its issuer and the caller's role (404 without a role, or out of scope)."""
-    if not is_public_id(ref):
-        raise NotFound("no such badge class")
-    row = (await session.execute(select(BadgeClass, Issuer.public_id).join(Issuer, Issuer.id == BadgeClass.issuer_id)
-                                 .where(BadgeClass.public_id == ref))).first()
-    if row is None:
-        raise NotFound("no such badge class")
-    badge, issuer_ref = row
-    try:
-        issuer, role = await find_issuer(session, caller.principal, issuer_ref)
-    except NotFound:
-        raise NotFound("no such badge class") from None
+    badge, issuer, role = await find_in_issuer(session, caller, BadgeClass, ref, "badge class")
     return issuer, role, badge
 
 
@@ -67,13 +57,17 @@ async def _create(request: Request[Any, Any, Any], session: AsyncSession, caller
     assert image is not None  # badge_fields refused a missing image
     base = slugify(fields["name"]) if re.search(r"[a-z0-9]", fields["name"].lower()) else "badge"
     slug = f"{base[:42].rstrip('-')}-{secrets.token_hex(3)}"
-    badge = await store.create_badge_class(issuer, slug=slug, image=image, **fields)
-    return ok(badgeclass_entity(badge, issuer.public_id, hosting.urls), status=201)
+    badge = await store.create_badge_class(issuer, slug=slug, image=image, created_by=caller.principal.email,
+                                           **fields)
+    return ok(await _view(session, badge, issuer, hosting), status=201)
+
+
+async def _view(session: AsyncSession, badge: BadgeClass, issuer: Issuer, hosting: HostingState) -> dict[str, Any]:
+    return badgeclass_entity(badge, issuer.public_id, hosting.urls, await creators(session, [badge.created_by]))
 
 
 class IssuerBadgeClassesController(Controller):
     path = "/issuers/{issuer_ref:str}/badgeclasses"
-    tags = ["badgr v2"]  # noqa: RUF012
     opt = _ISSUER
 
     @get("/")
@@ -90,7 +84,8 @@ class IssuerBadgeClassesController(Controller):
         if not archived:
             query = query.where(BadgeClass.archived.is_(False))
         badges = (await db_session.scalars(query.order_by(BadgeClass.created_at, BadgeClass.id).limit(1000))).all()
-        return envelope([badgeclass_entity(b, issuer.public_id, hosting.urls) for b in badges])
+        by = await creators(db_session, (b.created_by for b in badges))
+        return envelope([badgeclass_entity(b, issuer.public_id, hosting.urls, by) for b in badges])
 
     @post("/", status_code=201)
     async def create_badgeclass(self, request: Request[Any, Any, Any],
@@ -106,7 +101,6 @@ class IssuerBadgeClassesController(Controller):
 
 class BadgeClassesController(Controller):
     path = "/badgeclasses"
-    tags = ["badgr v2"]  # noqa: RUF012
     opt = _ISSUER
 
     @post("/", status_code=201)
@@ -128,7 +122,7 @@ class BadgeClassesController(Controller):
                              caller: NamedDependency[BadgrCaller], hosting: NamedDependency[HostingState],
                              badge_ref: FromPath[str]) -> Response[Any]:
         issuer, _, badge = await find_badgeclass(db_session, caller, badge_ref)
-        return ok(badgeclass_entity(badge, issuer.public_id, hosting.urls))
+        return ok(await _view(db_session, badge, issuer, hosting))
 
     @put("/{badge_ref:str}")
     async def put_badgeclass(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
@@ -155,7 +149,7 @@ class BadgeClassesController(Controller):
         badge.invalidate()
         await db_session.flush()
         note_public_change(db_session, badge.public_id)
-        return ok(badgeclass_entity(badge, issuer.public_id, hosting.urls))
+        return ok(await _view(db_session, badge, issuer, hosting))
 
     @delete("/{badge_ref:str}", status_code=204)
     async def delete_badgeclass(self, db_session: NamedDependency[AsyncSession],

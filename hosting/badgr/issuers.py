@@ -9,10 +9,12 @@ from __future__ import annotations
 import base64
 import binascii
 import secrets
+from collections.abc import Sequence
 from typing import Any
 
-from litestar import Controller, Request, Response, delete, get, patch, post, put
+from litestar import Controller, Request, Response, delete, get, post, route
 from litestar.di import NamedDependency
+from litestar.enums import HttpMethod
 from litestar.params import FromPath, FromQuery
 from sqlalchemy import and_, exists, or_, select
 from sqlalchemy import delete as sql_delete
@@ -25,7 +27,7 @@ from hosting.app.state import HostingState
 from hosting.badgr.auth import BadgrCaller
 from hosting.badgr.envelope import envelope, ok
 from hosting.badgr.inputs import issuer_fields
-from hosting.badgr.views import issuer_entity, staff_entity
+from hosting.badgr.views import creators, issuer_entity, staff_entity
 from hosting.lib.body import FieldErrors, read_body, slugify
 from hosting.lib.db import note_public_change
 from hosting.lib.errors import Conflict, InvalidInput, NotFound, NotPermitted
@@ -43,19 +45,31 @@ from hosting.storage.models import (
 )
 from hosting.storage.store import HostingStore
 
-__all__ = ["ROUTE_HANDLERS", "issuer_view"]
+__all__ = ["ROUTE_HANDLERS", "issuer_view", "issuer_views"]
 
 _ISSUER = {"badgr_scope": "issuer"}
+_UPDATE = [HttpMethod.PUT, HttpMethod.PATCH]
+
+
+async def issuer_views(session: AsyncSession, issuers: Sequence[Issuer], hosting: HostingState,
+                       include_staff: bool = True) -> list[dict[str, Any]]:
+    """Badgr entities of ``issuers`` (with their staff): two queries, however many issuers."""
+    staff: dict[int, list[dict[str, Any]]] = {issuer.id: [] for issuer in issuers}
+    if include_staff and issuers:
+        rows = await session.execute(
+            select(StaffRole, User).outerjoin(User, User.email == StaffRole.email)
+            .where(StaffRole.issuer_id.in_(list(staff))).order_by(StaffRole.created_at, StaffRole.id))
+        for row, user in rows:
+            staff[row.issuer_id].append(staff_entity(row, user))
+    by = await creators(session, (issuer.created_by for issuer in issuers))
+    return [issuer_entity(issuer, hosting.urls, by, staff=staff[issuer.id] if include_staff else None)
+            for issuer in issuers]
 
 
 async def issuer_view(session: AsyncSession, issuer: Issuer, hosting: HostingState,
                       include_staff: bool = True) -> dict[str, Any]:
-    rows = (await session.execute(
-        select(StaffRole, User).outerjoin(User, User.email == StaffRole.email)
-        .where(StaffRole.issuer_id == issuer.id).order_by(StaffRole.created_at, StaffRole.id))).all()
-    owner = next((user.public_id for row, user in rows if row.role == Role.OWNER and user is not None), None)
-    staff = [staff_entity(row, user) for row, user in rows] if include_staff else None
-    return issuer_entity(issuer, hosting.urls, staff=staff, created_by=owner)
+    (view,) = await issuer_views(session, [issuer], hosting, include_staff)
+    return view
 
 
 def _decode_open_badge_id(value: str, hosting: HostingState) -> str:
@@ -77,7 +91,6 @@ def _include_staff(value: str | None) -> bool:
 
 class IssuersController(Controller):
     path = "/issuers"
-    tags = ["badgr v2"]  # noqa: RUF012 - Litestar reads these class attributes
     opt = _ISSUER
 
     @get("/")
@@ -94,8 +107,7 @@ class IssuersController(Controller):
                                                    StaffRole.email == principal.email))
         issuers = (await db_session.scalars(select(Issuer).where(visible).order_by(Issuer.created_at, Issuer.id)
                                             .limit(1000))).all()
-        return envelope([await issuer_view(db_session, i, hosting, _include_staff(include_staff))
-                         for i in issuers])
+        return envelope(await issuer_views(db_session, issuers, hosting, _include_staff(include_staff)))
 
     @post("/", status_code=201, opt={"badgr_scope": "issuer:create"})
     async def create_issuer(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
@@ -111,7 +123,7 @@ class IssuersController(Controller):
         slug = slugify(fields["name"])
         if await db_session.scalar(select(Issuer.id).where(Issuer.slug == slug)) is not None:
             slug = f"{slug[:43]}-{secrets.token_hex(3)}"
-        issuer = await store.create_issuer(slug=slug, image=image, **fields)
+        issuer = await store.create_issuer(slug=slug, image=image, created_by=caller.principal.email, **fields)
         db_session.add(StaffRole(issuer_id=issuer.id, email=caller.principal.email, role=Role.OWNER))
         await db_session.flush()
         return ok(await issuer_view(db_session, issuer, hosting), status=201)
@@ -133,23 +145,14 @@ class IssuersController(Controller):
         issuer, _ = await find_issuer(db_session, caller.principal, _decode_open_badge_id(open_badge_id, hosting))
         return ok(await issuer_view(db_session, issuer, hosting))
 
-    @put(["/openBadgeId/{open_badge_id:str}", "/ref/{open_badge_id:str}"])
-    async def put_by_open_badge_id(self, request: Request[Any, Any, Any],
-                                   db_session: NamedDependency[AsyncSession],
-                                   caller: NamedDependency[BadgrCaller],
-                                   hosting: NamedDependency[HostingState],
-                                   store: NamedDependency[HostingStore],
-                                   open_badge_id: FromPath[str]) -> Response[Any]:
-        return await self._update(request, db_session, caller, hosting, store,
-                                  _decode_open_badge_id(open_badge_id, hosting))
-
-    @patch(["/openBadgeId/{open_badge_id:str}", "/ref/{open_badge_id:str}"])
-    async def patch_by_open_badge_id(self, request: Request[Any, Any, Any],
-                                     db_session: NamedDependency[AsyncSession],
-                                     caller: NamedDependency[BadgrCaller],
-                                     hosting: NamedDependency[HostingState],
-                                     store: NamedDependency[HostingStore],
-                                     open_badge_id: FromPath[str]) -> Response[Any]:
+    @route(["/openBadgeId/{open_badge_id:str}", "/ref/{open_badge_id:str}"], http_method=_UPDATE)
+    async def update_by_open_badge_id(self, request: Request[Any, Any, Any],
+                                      db_session: NamedDependency[AsyncSession],
+                                      caller: NamedDependency[BadgrCaller],
+                                      hosting: NamedDependency[HostingState],
+                                      store: NamedDependency[HostingStore],
+                                      open_badge_id: FromPath[str]) -> Response[Any]:
+        """Update (PUT or PATCH: the fields given change) the issuer of a base64 openBadgeId."""
         return await self._update(request, db_session, caller, hosting, store,
                                   _decode_open_badge_id(open_badge_id, hosting))
 
@@ -184,17 +187,11 @@ class IssuersController(Controller):
         note_public_change(db_session)  # the issuer's documents and every page naming it: after COMMIT
         return ok(await issuer_view(db_session, issuer, hosting))
 
-    @put("/{issuer_ref:str}")
-    async def put_issuer(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
-                         caller: NamedDependency[BadgrCaller], hosting: NamedDependency[HostingState],
-                         store: NamedDependency[HostingStore], issuer_ref: FromPath[str]) -> Response[Any]:
-        """Update (owners, editors): the fields given change."""
-        return await self._update(request, db_session, caller, hosting, store, issuer_ref)
-
-    @patch("/{issuer_ref:str}")
-    async def patch_issuer(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
-                           caller: NamedDependency[BadgrCaller], hosting: NamedDependency[HostingState],
-                           store: NamedDependency[HostingStore], issuer_ref: FromPath[str]) -> Response[Any]:
+    @route("/{issuer_ref:str}", http_method=_UPDATE)
+    async def update_issuer(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
+                            caller: NamedDependency[BadgrCaller], hosting: NamedDependency[HostingState],
+                            store: NamedDependency[HostingStore], issuer_ref: FromPath[str]) -> Response[Any]:
+        """Update (owners, editors; PUT or PATCH): the fields given change."""
         return await self._update(request, db_session, caller, hosting, store, issuer_ref)
 
     @delete("/{issuer_ref:str}", status_code=204)
@@ -217,7 +214,6 @@ class IssuersController(Controller):
 
 class StaffController(Controller):
     path = "/issuers/{issuer_ref:str}/staff"
-    tags = ["badgr v2"]  # noqa: RUF012
     opt = _ISSUER
 
     async def _owned(self, session: AsyncSession, caller: BadgrCaller, ref: str) -> Issuer:
@@ -257,21 +253,11 @@ class StaffController(Controller):
         await db_session.flush()
         return await self._staff(db_session, issuer, hosting)
 
-    @put("/")
-    async def put_staff(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
-                        caller: NamedDependency[BadgrCaller], hosting: NamedDependency[HostingState],
-                        issuer_ref: FromPath[str]) -> Response[Any]:
-        """Change a member's role (owners); the last owner cannot be demoted."""
-        return await self._change(request, db_session, caller, hosting, issuer_ref)
-
-    @patch("/")
-    async def patch_staff(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
-                          caller: NamedDependency[BadgrCaller], hosting: NamedDependency[HostingState],
-                          issuer_ref: FromPath[str]) -> Response[Any]:
-        return await self._change(request, db_session, caller, hosting, issuer_ref)
-
-    async def _change(self, request: Request[Any, Any, Any], db_session: AsyncSession, caller: BadgrCaller,
-                      hosting: HostingState, issuer_ref: str) -> Response[Any]:
+    @route("/", http_method=_UPDATE)
+    async def change_staff(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
+                           caller: NamedDependency[BadgrCaller], hosting: NamedDependency[HostingState],
+                           issuer_ref: FromPath[str]) -> Response[Any]:
+        """Change a member's role (owners; PUT or PATCH); the last owner cannot be demoted."""
         issuer = await self._owned(db_session, caller, issuer_ref)
         email, role = await self._body(request)
         row = await db_session.scalar(select(StaffRole).where(StaffRole.issuer_id == issuer.id,

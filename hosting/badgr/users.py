@@ -22,7 +22,6 @@ _PROFILE = {"badgr_scope": "profile"}
 
 class UsersController(Controller):
     path = "/"
-    tags = ["badgr v2"]  # noqa: RUF012
     opt = _PROFILE
 
     @get("/users/self")

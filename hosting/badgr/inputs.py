@@ -4,9 +4,10 @@
 from __future__ import annotations
 
 import calendar
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
+from hosting.api.assertions.inputs import parse_moment
 from hosting.api.badges.inputs import check_candidate
 from hosting.api.issuers import check_issuer_links
 from hosting.lib.body import FieldErrors
@@ -50,17 +51,7 @@ def moment(data: dict[str, Any], name: str, errors: FieldErrors) -> datetime | N
     if not isinstance(value, str):
         errors.add(name, "must be an ISO 8601 date or date-time", value)
         return None
-    try:
-        parsed = datetime.fromisoformat(value.strip().replace("z", "Z"))
-    except ValueError:
-        errors.add(name, "must be an ISO 8601 date or date-time", value)
-        return None
-    if not 1900 <= parsed.year <= 9999:
-        errors.add(name, "year out of range", value)
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC).replace(microsecond=0)
+    return parse_moment(name, value.strip().replace("z", "Z"), errors)
 
 
 def _unknown(data: dict[str, Any], known: set[str], errors: FieldErrors) -> None:

@@ -6,10 +6,9 @@ from __future__ import annotations
 from typing import TypeVar
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from hosting.api.lookup import find_issuer
-from hosting.badgr.auth import BadgrCaller
+from hosting.badgr.auth import BadgrCall
 from hosting.lib.errors import NotFound
 from hosting.lib.ids import is_public_id
 from hosting.storage.models import Assertion, BadgeClass, Issuer
@@ -19,18 +18,17 @@ __all__ = ["find_in_issuer"]
 Row = TypeVar("Row", BadgeClass, Assertion)
 
 
-async def find_in_issuer(session: AsyncSession, caller: BadgrCaller, model: type[Row], ref: str,
-                         noun: str) -> tuple[Row, Issuer, str | None]:
+async def find_in_issuer(v2: BadgrCall, model: type[Row], ref: str, noun: str) -> tuple[Row, Issuer, str | None]:
     """The ``model`` row whose public id is ``ref``, its issuer and the caller's role there (``no such <noun>``:
     404 when it does not exist or the caller may not see its issuer)."""
     found = None
     if is_public_id(ref):
-        found = (await session.execute(select(model, Issuer.public_id).join(Issuer, Issuer.id == model.issuer_id)
+        found = (await v2.session.execute(select(model, Issuer.public_id).join(Issuer, Issuer.id == model.issuer_id)
                                        .where(model.public_id == ref))).first()
     if found is not None:
         row, issuer_ref = found
         try:
-            issuer, role = await find_issuer(session, caller.principal, issuer_ref)
+            issuer, role = await find_issuer(v2.session, v2.principal, issuer_ref)
         except NotFound:
             pass
         else:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from hosting import Settings
@@ -51,3 +54,18 @@ def new_issuer(api: Any, token: str, **fields: Any) -> dict[str, Any]:
     assert res.status_code == 201, res.text
     issuer: dict[str, Any] = res.json()["issuer"]
     return issuer
+
+
+@contextmanager
+def sql_statements() -> Iterator[list[str]]:
+    """The SQL statements run by any engine of this process inside the block (to pin query counts)."""
+    statements: list[str] = []
+
+    def _record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", _record)
+    try:
+        yield statements
+    finally:
+        event.remove(Engine, "before_cursor_execute", _record)

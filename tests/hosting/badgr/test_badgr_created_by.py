@@ -7,12 +7,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from _api_support import make_token, new_issuer, unique_email
+from _api_support import make_token, new_issuer, sql_statements, unique_email
 from _badgr_support import PNG_DATA_URI, bearer, login, make_user
 from conftest import run_on_connection
 from litestar.testing import TestClient
-from sqlalchemy import event, text
-from sqlalchemy.engine import Engine
+from sqlalchemy import text
 
 from hosting import Settings
 from hosting.storage.migrate import downgrade, migrate
@@ -146,19 +145,10 @@ def test_creators_cost_one_query_per_list(badgr: TestClient[Any], badgr_settings
                            json={"email": email, "role": "editor"}))
         _one(badgr.post(f"/v2/badgeclasses/{badge['entityId']}/assertions", headers=bearer(token),
                         json={"recipient": _recipient()}), 201)
-    statements: list[str] = []
-
-    def _count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        statements.append(statement)
-
     def queries(num: int) -> int:
-        statements.clear()
-        event.listen(Engine, "before_cursor_execute", _count)
-        try:
+        with sql_statements() as statements:
             listed = _result(badgr.get(f"/v2/badgeclasses/{badge['entityId']}/assertions?num={num}",
                                        headers=bearer(owner)))
-        finally:
-            event.remove(Engine, "before_cursor_execute", _count)
         assert len(listed) == num and len({a["createdBy"] for a in listed}) == num
         return len(statements)
 

@@ -21,7 +21,6 @@ from urllib.parse import urlencode
 from litestar import Controller, Request, delete, get, patch, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
-from sqlalchemy import delete as sql_delete
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -34,10 +33,9 @@ from hosting.api.lookup import EDIT_ROLES, find_badge, find_issuer, require_role
 from hosting.api.openapi import FORM, JSON, api_doc
 from hosting.app.state import HostingState
 from hosting.lib.body import FieldErrors, read_body, slugify
-from hosting.lib.db import note_public_change
 from hosting.lib.errors import Conflict, InvalidInput
 from hosting.lib.times import iso
-from hosting.storage.models import Assertion, BadgeClass, ClaimCode, Issuer, StoredImage
+from hosting.storage.models import Assertion, BadgeClass, Issuer
 from hosting.storage.store import HostingStore
 
 __all__ = ["BadgesController", "badge_json"]
@@ -223,19 +221,9 @@ class BadgesController(Controller):
         assert fields is not None
         if fields.get("slug", badge.slug) != badge.slug:
             await _refuse_taken_slug(db_session, issuer, fields["slug"], badge.id)
-        changed = False
         image = None if data.get("image") == hosting.urls.badge_image(badge.public_id) \
             else await read_image(hosting, data.get("image"))  # GET-then-PUT echoes the badge's own image URL
-        if image is not None:
-            await store.replace_badge_image(badge, image)
-            changed = True
-        for column, value in fields.items():
-            if getattr(badge, column) != value:
-                setattr(badge, column, value)
-                changed = True
-        if changed:
-            badge.invalidate()
-            note_public_change(db_session, badge.public_id)
+        await store.update_badge_class(badge, fields, image)
         try:
             await db_session.flush()
         except IntegrityError as exc:  # a concurrent write took the slug
@@ -262,7 +250,8 @@ class BadgesController(Controller):
     @delete("/{badge_ref:str}", status_code=200, **api_doc(BadgeChanged, errors=(404, 409)))
     async def delete_badge(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
                            principal: NamedDependency[Principal], hosting: NamedDependency[HostingState],
-                           issuer_ref: FromPath[str], badge_ref: FromPath[str]) -> dict[str, Any]:
+                           store: NamedDependency[HostingStore], issuer_ref: FromPath[str],
+                           badge_ref: FromPath[str]) -> dict[str, Any]:
         """Delete a badge class that has no assertions (else 409: archive it instead)."""
         issuer, badge = await _editable_badge(db_session, principal, issuer_ref, badge_ref,
                                               "deleting badge classes")
@@ -273,13 +262,7 @@ class BadgesController(Controller):
                 details=[{"resource": "assertions", "field": "assertions", "message": "assertions exist",
                           "value": count}])
         body = badge_json(badge, issuer.public_id, hosting, 0)
-        image_id = badge.image_id
-        # Its claim codes (none was claimed: it has no assertions) go with it.
-        await db_session.execute(sql_delete(ClaimCode).where(ClaimCode.badge_class_id == badge.id))
-        await db_session.delete(badge)
-        await db_session.flush()
-        await db_session.execute(sql_delete(StoredImage).where(StoredImage.id == image_id))
-        note_public_change(db_session, badge.public_id)
+        await store.delete_badge_class(badge)  # with its claim codes (none was claimed: it has no assertions)
         return {"status": "deleted", "badge": body}
 
 

@@ -17,8 +17,8 @@ from hosting.storage.models import BadgeClass, Issuer, StoredImage
 from openbadges_core import ob2
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared helpers in tests/hosting
-from _api_support import bearer, make_token, new_issuer, unique_email
-from _badge_support import PNG, PNG_DATA_URI, SVG_DATA_URI, badge_body, new_badge, serving
+from _api_support import bearer, make_token, new_issuer, serving, unique_email
+from _badge_support import PNG, PNG_DATA_URI, SVG_DATA_URI, badge_body, new_badge
 from conftest import BASE_URL, run_store
 
 from hosting.app.demo import DEMO_SVG

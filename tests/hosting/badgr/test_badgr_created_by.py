@@ -156,10 +156,10 @@ def test_creators_cost_one_query_per_list(badgr: TestClient[Any], badgr_settings
 
 
 def test_migration_gives_existing_issuers_their_first_owner(tmp_path: Path) -> None:
-    """0013_created_by: an issuer made before it takes its first owner's email (the creator became owner);
+    """0016_created_by: an issuer made before it takes its first owner's email (the creator became owner);
     badge classes and assertions stay unknown. It downgrades cleanly."""
     url = f"sqlite+aiosqlite:///{tmp_path / 'm.db'}"
-    migrate(url, "0012_badge_class_expires")
+    migrate(url, "0015_badgekit_hierarchy")
 
     def _seed(conn: Any) -> None:
         for ident, slug in ((1, "owned"), (2, "ownerless")):
@@ -178,6 +178,6 @@ def test_migration_gives_existing_issuers_their_first_owner(tmp_path: Path) -> N
     migrate(url)
     rows = run_on_connection(url, lambda c: c.execute(text("SELECT slug, created_by FROM issuers ORDER BY id")).all())
     assert [tuple(r) for r in rows] == [("owned", "first@example.org"), ("ownerless", None)]
-    downgrade(url, "0012_badge_class_expires")
+    downgrade(url, "0015_badgekit_hierarchy")
     columns = run_on_connection(url, lambda c: c.execute(text("PRAGMA table_info(issuers)")).all())
     assert "created_by" not in {c[1] for c in columns}

@@ -3,8 +3,8 @@
 Existing issuers take their first owner's email (the creator becomes owner on /v1 and /v2); existing badge
 classes and assertions stay unknown (null).
 
-Revision ID: 0013_created_by
-Revises: 0012_badge_class_expires
+Revision ID: 0016_created_by
+Revises: 0015_badgekit_hierarchy
 Create Date: 2026-12-03 16:20:00
 """
 
@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0013_created_by'
-down_revision: str | None = '0012_badge_class_expires'
+revision: str = '0016_created_by'
+down_revision: str | None = '0015_badgekit_hierarchy'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

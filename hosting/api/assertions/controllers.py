@@ -94,7 +94,8 @@ class IssueController(Controller):
         proof = ob3_proof(given, None, errors)
         errors.raise_if_any()
         assert award is not None
-        (award,) = await consume_claim_codes(db_session, badge, [dataclasses.replace(award, proof=proof)])
+        (award,) = await consume_claim_codes(db_session, badge, [dataclasses.replace(award, proof=proof,
+                                                                                  created_by=principal.email)])
         (assertion,) = await store.award(badge, [award])
         made = await links_for_pending(db_session, _links(hosting), [assertion])
         if notify:
@@ -139,7 +140,7 @@ class IssueController(Controller):
                 proof = ob3_proof(body, defaults, errors)
             problems.extend({"index": index, **detail} for detail in errors.details)
             if award is not None and not errors.details:
-                awards.append(dataclasses.replace(award, proof=proof) if proof else award)
+                awards.append(dataclasses.replace(award, proof=proof, created_by=principal.email))
                 notify_flags.append(notify)
         if problems:
             raise _batch_refused(problems, "invalid assertions in the batch; nothing was issued")
@@ -302,7 +303,8 @@ class AssertionController(Controller):
             award = dataclasses.replace(award, acceptance=Acceptance.EARNER if pending else Acceptance.ISSUER)
         badge = (await find_badge(db_session, issuer, badge_ref) if badge_ref
                  else await db_session.get_one(BadgeClass, old.badge_class_id))
-        (award,) = await consume_claim_codes(db_session, badge, [dataclasses.replace(award, proof=proof)])
+        (award,) = await consume_claim_codes(db_session, badge, [dataclasses.replace(award, proof=proof,
+                                                                                  created_by=principal.email)])
         (new,) = await store.award(badge, [award], replacing=old)
         await store.replace(old, new)
         made = await links_for_pending(db_session, _links(hosting), [new])

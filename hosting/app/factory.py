@@ -38,6 +38,7 @@ from hosting.badgekit.router import badgekit_router
 from hosting.badgr.envelope import unrouted_v2
 from hosting.badgr.openapi import BADGR_COMPONENTS
 from hosting.badgr.router import badgr_router
+from hosting.credly.openapi import CREDLY_COMPONENTS
 from hosting.credly.router import credly_router
 from hosting.earners.pages import earner_router
 from hosting.lib.body import MAX_FIELDS
@@ -129,8 +130,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             description="Hosted Open Badges 2.0 documents and images, and the issuer API.",
             path="/schema",
             render_plugins=[LocalSwaggerRenderPlugin()],  # served offline (hosting/app/apidocs.py)
-            # the bearer scheme the /v1 operations name, the OAuth2 scheme of /v2, BadgeKit's signed JWT
-            components=[API_COMPONENTS, BADGR_COMPONENTS, BADGEKIT_COMPONENTS],
+            # the bearer scheme the /v1 operations name, the OAuth2 scheme of /v2, Basic for the Credly API,
+            # BadgeKit's signed JWT
+            components=[API_COMPONENTS, BADGR_COMPONENTS, CREDLY_COMPONENTS, BADGEKIT_COMPONENTS],
         ),
         state=State({"hosting": state}),
         debug=settings.debug,

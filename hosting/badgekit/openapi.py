@@ -323,7 +323,7 @@ def document(handler: HTTPRouteHandler) -> HTTPRouteHandler:
     method = min(handler.http_methods)
     ok, body, required = _shape(method, path)
     doc = api_doc(ok, status=handler.status_code, body=body, body_required=required, errors=_errors(method, path),
-                  error_shape=BadgeKitErrorBody, security=BADGEKIT_SECURITY, descriptions=_ERRORS)
+                  error_body=BadgeKitErrorBody, security=BADGEKIT_SECURITY, error_descriptions=_ERRORS)
     out = copy(handler)
     out.responses, out.security = doc["responses"], doc["security"]
     if "operation_class" in doc:
@@ -332,8 +332,8 @@ def document(handler: HTTPRouteHandler) -> HTTPRouteHandler:
 
 
 ROOT_DOC: dict[str, Any] = {
-    **api_doc(BadgeKitApp, errors=(404,), error_shape=BadgeKitErrorBody, security=BADGEKIT_SECURITY,
-              descriptions={**_ERRORS, 404: "no BadgeKit JWT: the root is not a route for other clients"},
+    **api_doc(BadgeKitApp, errors=(404,), error_body=BadgeKitErrorBody, security=BADGEKIT_SECURITY,
+              error_descriptions={**_ERRORS, 404: "no BadgeKit JWT: the root is not a route for other clients"},
               always=(401,)),
     "tags": ["badgekit"],
     "summary": "BadgeKit API (ping)",

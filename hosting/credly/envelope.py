@@ -15,7 +15,7 @@ from hosting.app.errors import http_status
 from hosting.lib.db import is_unavailable_error
 from hosting.lib.errors import HostingError
 
-__all__ = ["BodyInvalid", "exception_handlers", "ok"]
+__all__ = ["BodyInvalid", "error_data", "exception_handlers", "label", "ok"]
 
 _log = logging.getLogger("hosting")
 
@@ -30,22 +30,31 @@ def ok(data: Any, *, status: int = 200, metadata: dict[str, Any] | None = None,
                     media_type=MediaType.JSON, headers={"cache-control": "no-store", **(headers or {})})
 
 
-def _label(attribute: str) -> str:
+def label(attribute: str) -> str:
+    """Credly's ``attribute_label``: ``issued_at`` → ``Issued at``."""
     text = attribute.replace("_", " ").strip()
     return text[:1].upper() + text[1:]
 
 
-def _error(status: int, message: str, details: Any = (), error_index: Any = None,
-           headers: dict[str, str] | None = None) -> Response[Any]:
+def error_data(message: str, details: Any = (), error_index: Any = None) -> dict[str, Any]:
+    """Credly's error object: ``{message, errors: [{attribute, attribute_label, messages}], error_index?}``."""
     grouped: dict[str, list[str]] = {}
     for detail in list(details or ())[:100]:
         if isinstance(detail, dict):
             grouped.setdefault(str(detail.get("field") or "base"), []).append(str(detail.get("message", "")))
     data: dict[str, Any] = {"message": message}
     if grouped:
-        data["errors"] = [{"attribute": k, "attribute_label": _label(k), "messages": v} for k, v in grouped.items()]
+        data["errors"] = [{"attribute": k, "attribute_label": label(k), "messages": v} for k, v in grouped.items()]
     if error_index is not None:
         data["error_index"] = error_index
+    return data
+
+
+def _error(status: int, message: str, details: Any = (), error_index: Any = None,
+           headers: dict[str, str] | None = None, invalid_badges: Any = None) -> Response[Any]:
+    data = error_data(message, details, error_index)
+    if invalid_badges:
+        data["invalid_badges"] = invalid_badges
     return Response(content={"data": data}, status_code=status, media_type=MediaType.JSON,
                     headers={"cache-control": "no-store", **(headers or {})})
 
@@ -53,7 +62,8 @@ def _error(status: int, message: str, details: Any = (), error_index: Any = None
 def _domain(request: Request[Any, Any, Any], exc: HostingError) -> Response[Any]:
     details = exc.extra.get("details") or exc.extra.get("errors") or ()
     if isinstance(exc, BodyInvalid):
-        return _error(422, exc.message, details, exc.extra.get("error_index"))
+        return _error(422, exc.message, details, exc.extra.get("error_index"),
+                      invalid_badges=exc.extra.get("invalid_badges"))
     status = http_status(exc)
     return _error(status, exc.message, details, exc.extra.get("error_index"),
                   {"retry-after": "1"} if status == 503 else None)

@@ -1,7 +1,7 @@
 """badge classes: BadgeKit milestones (the milestones of which the badge class is the primary badge, as JSON)
 
-Revision ID: 0016_badgekit_milestones
-Revises: 0015_badgekit_hierarchy
+Revision ID: 0017_badgekit_milestones
+Revises: 0016_created_by
 Create Date: 2026-12-03 16:10:00
 """
 
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0016_badgekit_milestones'
-down_revision: str | None = '0015_badgekit_hierarchy'
+revision: str = '0017_badgekit_milestones'
+down_revision: str | None = '0016_created_by'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -113,8 +113,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     middleware.append(DefineMiddleware(WriteIntentMiddleware))
     middleware.append(DefineMiddleware(SessionScopeMiddleware))
     return Litestar(
-        route_handlers=[PublicController, Ob3PublicController, healthz, readyz, hello, docs_redirect, *BADGEKIT_ROOT, api_router(),
-                        badgr_router(), credly_router(), badgekit_router(), *oauth_routers(settings),
+        route_handlers=[PublicController, Ob3PublicController, healthz, readyz, hello, docs_redirect, *BADGEKIT_ROOT,
+                        api_router(), badgr_router(), credly_router(), badgekit_router(), *oauth_routers(settings),
                         earner_router(settings)],
         # The request's unit of work: committed before the response is sent (hosting/app/transaction.py).
         dependencies={"db_session": Provide(provide_db_session)},

@@ -314,18 +314,19 @@ def api_doc(ok: type | None = None, *, status: int = 200, body: Any = None, body
             description: str | None = None, error_body: type = ApiErrorBody,
             error_descriptions: Mapping[int, str] = _ERROR_DESCRIPTIONS,
             security: list[dict[str, list[str]]] = API_SECURITY,
-            parameters: Sequence[Parameter] = ()) -> dict[str, Any]:
+            parameters: Sequence[Parameter] = (), always: Iterable[int] = ALWAYS_ERRORS) -> dict[str, Any]:
     """Keyword arguments for a ``/v1`` handler decorator documenting it in the OpenAPI document.
 
     ``ok``: the type of the ``status`` (2xx) response body; ``body``: the type of the request body (documented
     for ``media_types``), ``None`` for none; ``errors``: the statuses it answers with an error besides
-    400/401/403; ``parameters``: query parameters the handler reads itself. The bearer security requirement and
-    :class:`ApiErrorBody` unless ``security`` and ``error_body`` say otherwise (the Credly API's own).
+    ``always`` (default 400/401/403); ``parameters``: query parameters the handler reads itself. The bearer
+    security requirement and :class:`ApiErrorBody` unless ``security`` and ``error_body`` say otherwise (the
+    Credly and BadgeKit APIs' own).
     """
     responses: dict[int, ResponseSpec] = {
         code: ResponseSpec(data_container=error_body, generate_examples=False,
                            description=error_descriptions.get(code, "Error"))
-        for code in sorted({*ALWAYS_ERRORS, *errors})
+        for code in sorted({*always, *errors})
     }
     if ok is not None:
         responses[status] = ResponseSpec(data_container=ok, generate_examples=False,

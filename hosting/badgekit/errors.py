@@ -15,7 +15,7 @@ from hosting.app.errors import http_status
 from hosting.lib.db import is_unavailable_error
 from hosting.lib.errors import HostingError
 
-__all__ = ["ResourceConflict", "exception_handlers"]
+__all__ = ["ResourceConflict", "exception_handlers", "render_error"]
 
 _log = logging.getLogger("hosting")
 _CODES = {400: "ValidationError", 401: "Unauthorized", 403: "Forbidden", 404: "ResourceNotFound",
@@ -38,7 +38,8 @@ def _validation(details: list[Any]) -> dict[str, Any]:
                         for d in details[:100] if isinstance(d, dict)]}
 
 
-def _domain(request: Request[Any, Any, Any], exc: HostingError) -> Response[Any]:
+def render_error(request: Request[Any, Any, Any], exc: HostingError) -> Response[Any]:
+    """A domain error in BadgeKit's shape (for handlers outside the BadgeKit router, e.g. ``GET /``)."""
     status = 409 if isinstance(exc, ResourceConflict) else http_status(exc)
     if status == 400 or (status == 413 and exc.extra.get("details")):
         return _json(status, _validation(list(exc.extra.get("details") or [])))
@@ -72,4 +73,4 @@ def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any
     return _json(500, {"code": "InternalError", "message": "internal error"})
 
 
-exception_handlers: ExceptionHandlersMap = {HostingError: _domain, HTTPException: _http, Exception: _unexpected}
+exception_handlers: ExceptionHandlersMap = {HostingError: render_error, HTTPException: _http, Exception: _unexpected}

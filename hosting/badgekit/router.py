@@ -13,6 +13,7 @@ from hosting.api.deps import DEPENDENCIES
 from hosting.badgekit import badges, codes, instances, issuers, programs, systems
 from hosting.badgekit.auth import provide_caller
 from hosting.badgekit.errors import exception_handlers
+from hosting.badgekit.openapi import document
 
 __all__ = ["badgekit_router"]
 
@@ -21,7 +22,7 @@ _AREAS = (systems, issuers, programs, badges, instances, codes)
 
 def badgekit_router() -> Router:
     """The BadgeKit router (a new one per app)."""
-    handlers: list[Any] = [handler for area in _AREAS for handler in area.ROUTE_HANDLERS]
+    handlers: list[Any] = [document(handler) for area in _AREAS for handler in area.ROUTE_HANDLERS]
     dependencies = {name: dep for name, dep in DEPENDENCIES.items() if name != "principal"}
     dependencies["caller"] = Provide(provide_caller)
     return Router(path="/", route_handlers=handlers, dependencies=dependencies,

@@ -173,6 +173,8 @@ class BadgeClass(Renderable, Base):
     # A BadgeKit program badge: the program (of ``issuer``) it belongs to; null for system and issuer badges.
     program_id: Mapped[int | None] = mapped_column(ForeignKey("badgekit_programs.id"), nullable=True, default=None,
                                                    index=True)
+    # BadgeKit milestones of which this is the primary badge: [{id, action, numberRequired, supportBadges: [ids]}]
+    milestones: Mapped[list[Any]] = mapped_column(JSON, default=list, server_default="[]")
     # Badgr fields
     achievement_type: Mapped[str | None] = mapped_column(String(255), nullable=True, default=None)
     image_alt_text: Mapped[str | None] = mapped_column(String(1024), nullable=True, default=None)

@@ -8,11 +8,15 @@
    no 5xx and no response that contradicts the document, for every operation the app mounts (public ones too).
    Bounded: a few derandomized examples per operation. Most cases get real issuer / badge / staff / assertion
    references (created through the API just before) so the handlers' bodies are reached, not only their 404s.
+   BadgeKit operations (``/``, ``/systems…``) are signed as a BadgeKit client signs them (a JWT over the method,
+   path and body, :class:`_BadgeKitAuth`) for 3 cases in 4, on a system, badge, instance and claim code made
+   through the BadgeKit API; the rest go unsigned (401).
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import inspect
 import itertools
 import sys
@@ -25,7 +29,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import jwt
 import pytest
+import requests
 import schemathesis
 import uvicorn
 from hypothesis import HealthCheck, Phase, given
@@ -36,11 +42,13 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from hosting import Settings, create_app
 from hosting.app.demo import demo_png
+from hosting.badgekit.auth import create_key
 from hosting.storage.migrate import migrate
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared helpers in tests/hosting
 from _api_support import bearer, make_token, unique_email, unique_slug
 from _hosting_live import SECRET, free_port
+from conftest import run_store
 
 ERROR_SCHEMA = "#/components/schemas/ApiErrorBody"
 CREDLY = "/v1/organizations"
@@ -142,6 +150,54 @@ class _Live:
     base_url: str
     token: str
     http: httpx.Client  # the admin token's client, for the fixtures
+    badgekit: tuple[str, str] = ("", "")  # a master BadgeKit key: name, secret
+
+
+class _BadgeKitAuth(requests.auth.AuthBase):
+    """Signs a request as BadgeKit's client libraries do (``Authorization: JWT token="…"``)."""
+
+    def __init__(self, key: tuple[str, str]) -> None:
+        self.key = key
+
+    def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
+        claims: dict[str, Any] = {"key": self.key[0], "exp": int(time.time()) + 60, "method": r.method,
+                                  "path": r.path_url}
+        if r.method in ("POST", "PUT"):
+            body = r.body.encode() if isinstance(r.body, str) else (r.body or b"")
+            claims["body"] = {"alg": "sha256", "hash": hashlib.sha256(body).hexdigest()}
+        r.headers["Authorization"] = f'JWT token="{jwt.encode(claims, self.key[1], algorithm="HS256")}"'
+        return r
+
+
+def _badgekit_references(live: _Live, path: str) -> dict[str, str]:
+    """A new BadgeKit system with an issuer and a program, and at the level ``path`` names a badge, an instance of
+    it and a claim code (all made through the BadgeKit API)."""
+    auth = _BadgeKitAuth(live.badgekit)
+    refs = {"system_slug": unique_slug("bk"), "issuer_slug": unique_slug("bki"), "program_slug": unique_slug("bkp"),
+            "badge_slug": unique_slug("bkb"), "email": unique_email("bk-earner")}
+    system = f"/systems/{refs['system_slug']}"
+    issuer = f"{system}/issuers/{refs['issuer_slug']}"
+    level = f"{issuer}/programs/{refs['program_slug']}" if "{program_slug}" in path else (
+        issuer if "{issuer_slug}" in path else system)
+
+    def post(at: str, body: dict[str, Any]) -> Any:
+        res = requests.post(live.base_url + at, json=body, auth=auth, timeout=10)
+        return res.json() if res.status_code == 201 else None
+
+    org = {"name": "Fuzz Org", "url": "https://org.example.org", "email": "badges@org.example.org"}
+    post("/systems", {"slug": refs["system_slug"], **org})
+    post(f"{system}/issuers", {"slug": refs["issuer_slug"], **org})
+    post(f"{issuer}/programs", {"slug": refs["program_slug"], **org})
+    badge = f"{level}/badges/{refs['badge_slug']}"
+    post(f"{level}/badges", {"slug": refs["badge_slug"], "name": "Fuzz Badge", "earnerDescription": "e",
+                             "consumerDescription": "c", "type": "t", "imageUrl": PNG_DATA_URI})
+    post(f"{badge}/instances", {"email": refs["email"]})
+    code = post(f"{badge}/codes/random", {}) or {"claimCode": {"code": "none"}}
+    return {**refs, "code": code["claimCode"]["code"]}
+
+
+def _is_badgekit(path: str) -> bool:
+    return path == "/" or path.startswith(("/systems", "/issuers"))
 
 
 @contextmanager
@@ -171,9 +227,10 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Live]:
     settings = Settings(database_url=database_url, base_url=port_hint, secret_key=SECRET, access_log=False,
                         public_cache_seconds=0)
     token = make_token(settings, unique_email("schemathesis"), admin=True)
+    badgekit = ("fuzz-master", run_store(settings, lambda store: create_key(store.session, store.keybox, "fuzz-master")))
     with _uvicorn(create_app(settings)) as base_url, \
             httpx.Client(base_url=base_url, headers=bearer(token), timeout=10) as http:
-        yield _Live(base_url, token, http)
+        yield _Live(base_url, token, http, badgekit)
 
 
 @pytest.fixture(scope="module")
@@ -282,11 +339,19 @@ def test_no_server_error_and_every_response_matches_the_document(
         method: str, path: str, api_schema: Any, live: _Live) -> None:
     operation = api_schema[path][method]
 
-    @hsettings(max_examples=EXAMPLES if path.startswith("/v1/") else 3, deadline=None, derandomize=True, database=None, phases=_PHASES,
+    @hsettings(max_examples=EXAMPLES if path.startswith("/v1/") or _is_badgekit(path) else 3, deadline=None, derandomize=True, database=None, phases=_PHASES,
                suppress_health_check=list(HealthCheck))
     @given(case=operation.as_strategy())
     def run(case: Any) -> None:
         n = next(_counter)
+        if _is_badgekit(path):
+            signed = bool(n % 4)
+            if signed and case.path_parameters:
+                refs = _badgekit_references(live, path)
+                case.path_parameters.update({k: v for k, v in refs.items() if k in case.path_parameters})
+            case.call_and_validate(base_url=live.base_url, auth=_BadgeKitAuth(live.badgekit) if signed else None,
+                                   checks=[not_a_server_error, response_schema_conformance])
+            return
         refs: dict[str, str] = {}
         if case.path_parameters and n % 4:  # 3 cases in 4 address real resources; the rest stay random
             refs = _references(live.http, path, set(case.path_parameters), n)

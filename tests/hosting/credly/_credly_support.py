@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from _api_support import unique_email
 from _issue_support import Team
 from conftest import BASE_URL, run_store
 from litestar.testing import TestClient
@@ -47,7 +48,18 @@ def named_template(settings: Settings, team: Team, name: str) -> str:
     return public_id
 
 
-org = org_path  # the name the issue/batch tests use
+def issue(team: Team, template: str, token: str | None = None, **body: Any) -> Any:
+    """Issue a badge of ``template`` with the seed's example body (a fresh recipient; ``body`` overrides)."""
+    data = {**SEED_ISSUE, "badge_template_id": template, "recipient_email": unique_email("earner"), **body}
+    return team.api.post(f"{org_path(team)}/badges", json=data, headers=basic(token or team.owner))
+
+
+def issued(team: Team, template: str, **body: Any) -> dict[str, Any]:
+    """:func:`issue`, which must succeed: the badge object."""
+    res = issue(team, template, **body)
+    assert res.status_code == 201, res.text
+    data: dict[str, Any] = res.json()["data"]
+    return data
 
 
 def basic(token: str, password: str = "") -> dict[str, str]:

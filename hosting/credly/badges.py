@@ -92,7 +92,7 @@ def refusal_detail(problem: dict[str, Any]) -> dict[str, Any]:
     field = {"recipient": "recipient_email", "badge": "badge_template_id"}.get(str(problem.get("field")), "base")
     message = str(problem["message"])
     if message.startswith("duplicate award"):
-        message = "has already been issued this badge template with the same issued_at or expires_at date"
+        message = "has already been issued this badge template with the same issued_at or expires_at"
     return {"field": field, "message": message, "value": None}
 
 

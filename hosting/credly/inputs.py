@@ -139,5 +139,5 @@ def award_from(data: Any, errors: FieldErrors, *, earner_accepts: bool,
                   evidence=evidence, issuer_earner_id=earner_id, locale=locale or "en",
                   acceptance=Acceptance.EARNER if earner_accepts else None, first_name=first, last_name=last,
                   external_user_id=user_id.strip() or None if isinstance(user_id, str) else None,
-                  notification_suppressed=bool(suppress))
+                  notification_suppressed=bool(suppress), duplicate_moment=True)
     return award, template, not suppress, (first, last)

@@ -259,6 +259,23 @@ def test_replace_a_pending_badge_may_change_the_recipient(team: Team) -> None:
     assert new["recipient_email"] == "new@example.org" and new["state"] == "pending" and new["accept_badge_url"]
 
 
+def test_a_duplicate_is_the_same_issued_at_or_expires_at_moment_not_the_same_day(team: Team) -> None:
+    template, email = team.badge(), unique_email("twice")
+    first = issue(team, template, recipient_email=email, issued_at="2024-05-01 09:00:00 +0000",
+                  expires_at="2026-01-01 00:00:00 +0000")
+    assert first.status_code == 201, first.text
+    # the same day at another time, another expiry: Credly issues it
+    later = issue(team, template, recipient_email=email, issued_at="2024-05-01 17:30:00 +0000")
+    assert later.status_code == 201, later.text
+    # the same moment, written in another offset: a duplicate
+    same = issue(team, template, recipient_email=email, issued_at="2024-05-01 11:00:00 +0200")
+    assert same.status_code == 422 and same.json()["data"]["errors"][0]["attribute"] == "recipient_email"
+    # the same expires_at, another issued_at: a duplicate too
+    expiring = issue(team, template, recipient_email=email, issued_at="2024-06-01",
+                     expires_at="2026-01-01T00:00:00Z")
+    assert expiring.status_code == 422, expiring.text
+
+
 # --- Get Issued Badges ----------------------------------------------------------------------------------
 
 def test_list_filters_sorts_and_pages(team: Team) -> None:

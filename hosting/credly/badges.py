@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath
-from sqlalchemy import ColumnElement, String, cast, func, or_, select
+from sqlalchemy import ColumnElement, String, and_, cast, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer
 
@@ -175,15 +175,24 @@ async def _issue_checked(store: HostingStore, issuer: Issuer, template: str | No
     return badge, await _award(store, badge, award)
 
 
-_DATE_COLUMNS = {"issued_at": Assertion.issued_on, "issued_at_date": Assertion.issued_on,
-                 "created_at": Assertion.created_at, "updated_at": Assertion.updated_at,
-                 "state_updated_at": Assertion.state_updated_at}
+_DATE_COLUMNS = {"issued_at": Assertion.issued_on, "created_at": Assertion.created_at,
+                 "updated_at": Assertion.updated_at, "state_updated_at": Assertion.state_updated_at}
+
+
+def _issued_date(day: date, before: bool) -> ColumnElement[bool]:
+    """``issued_at_date_min``/``_max``: the time zone-agnostic issue day (as written at issue; the UTC day of a
+    badge issued through another API)."""
+    start = datetime.combine(day, time(), tzinfo=UTC)
+    given = Assertion.issued_date <= day if before else Assertion.issued_date >= day
+    utc = Assertion.issued_on < start + timedelta(days=1) if before else Assertion.issued_on >= start
+    return or_(and_(Assertion.issued_date.is_not(None), given), and_(Assertion.issued_date.is_(None), utc))
 
 
 def _dates(params: dict[str, str], errors: FieldErrors) -> list[ColumnElement[bool]]:
-    """``<column>_min``/``<column>_max`` (``YYYY-MM-DD``, whole days in UTC, both inclusive)."""
+    """``<column>_min``/``<column>_max`` (``YYYY-MM-DD``, whole days in UTC, both inclusive) and
+    ``issued_at_date_min``/``_max``."""
     out: list[ColumnElement[bool]] = []
-    for name, column in _DATE_COLUMNS.items():
+    for name in (*_DATE_COLUMNS, "issued_at_date"):
         for key, before in ((f"{name}_min", False), (f"{name}_max", True)):
             if key not in params:
                 continue
@@ -192,7 +201,11 @@ def _dates(params: dict[str, str], errors: FieldErrors) -> list[ColumnElement[bo
             except ValueError as exc:
                 errors.add(f"filter.{key}", str(exc), params[key])
                 continue
+            if name == "issued_at_date":
+                out.append(_issued_date(day, before))
+                continue
             start = datetime.combine(day, time(), tzinfo=UTC)
+            column = _DATE_COLUMNS[name]
             out.append(column < start + timedelta(days=1) if before else column >= start)
     return out
 

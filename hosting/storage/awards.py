@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -49,6 +49,8 @@ class Award:
     last_name: str | None = None
     external_user_id: str | None = None
     notification_suppressed: bool | None = None
+    issued_date: date | None = None  # the calendar day of issued_on in the offset it was given with (Credly)
+    expires_date: date | None = None
 
 
 class AwardRefused(Conflict):

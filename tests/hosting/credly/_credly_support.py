@@ -124,6 +124,15 @@ SEED_REPLACE = {
     "notification_message": "Lorem ipsum dolor",
 }
 
+SEED_BATCH = {"badges": [
+    {"user_id": "36d5ebfb-1d4f-4488-97bc-e7871cff49ca", "recipient_email": "user971@example.com",
+     "badge_template_id": "6c32280e-eb8c-4f9a-89c2-2dc3ac7c1861", "issued_at": "2014-04-01 09:41:00 -0500",
+     "issued_to_first_name": "Alfred", "issued_to_last_name": "Skiles", "expires_at": None},
+    {"user_id": "e614fef6-8461-4e0c-b94a-b493a202ec6e", "recipient_email": "user972@example.com",
+     "badge_template_id": "6c32280e-eb8c-4f9a-89c2-2dc3ac7c1861", "issued_at": "2014-04-01 09:41:00 -0500",
+     "issued_to_first_name": "Alfred", "issued_to_last_name": "Skiles", "expires_at": None},
+]}
+
 SEED_REVOKE = {"reason": "Check bounced", "suppress_revoke_notification_email": False}
 
 # The keys of the badge object in the seed's responses ("Issue a Badge").
@@ -134,3 +143,6 @@ SEED_BADGE_KEYS = {
     "expires_at_date", "issued_at", "issued_at_date", "state_updated_at", "image", "image_url", "alignments",
     "evidence", "accept_badge_url",
 }
+# The keys of a badge in the seed's Get Issued Badges and Revoke responses (no accept link; the list adds its URL)
+SEED_LISTED_KEYS = SEED_BADGE_KEYS - {"accept_badge_url"} | {"badge_url"}
+SEED_PAGE_KEYS = {"count", "current_page", "total_count", "total_pages", "previous_page_url", "next_page_url"}

@@ -11,8 +11,11 @@ import pytest
 from _api_support import make_token, unique_email
 from _credly_support import (  # noqa: F401 - the fixtures
     SEED_BADGE_KEYS,
+    SEED_BATCH,
     SEED_EVIDENCE,
     SEED_ISSUE,
+    SEED_LISTED_KEYS,
+    SEED_PAGE_KEYS,
     SEED_REPLACE,
     SEED_REVOKE,
     accept,
@@ -257,6 +260,42 @@ def test_replace_a_pending_badge_may_change_the_recipient(team: Team) -> None:
     assert res.status_code == 201, res.text
     new = res.json()["data"]
     assert new["recipient_email"] == "new@example.org" and new["state"] == "pending" and new["accept_badge_url"]
+
+
+def test_the_seeds_batch_list_and_revoke_examples_answer_the_seeds_status_and_keys(team: Team) -> None:
+    template = team.badge()
+    batch = {"badges": [{**item, "badge_template_id": template} for item in SEED_BATCH["badges"]]}
+    res = team.api.post(f"{org_path(team)}/badges/batch", json=batch, headers=basic(team.owner))
+    assert res.status_code == 201, res.text
+    assert res.json()["metadata"] == {} and all(SEED_BADGE_KEYS <= set(b) for b in res.json()["data"])
+    assert [b["recipient_email"] for b in res.json()["data"]] == ["user971@example.com", "user972@example.com"]
+    listed = team.api.get(f"{org_path(team)}/badges", params={"filter": f"badge_template_id::{template}"},
+                          headers=basic(team.owner))
+    assert listed.status_code == 200 and SEED_PAGE_KEYS <= set(listed.json()["metadata"])
+    assert len(listed.json()["data"]) == 2 and all(SEED_LISTED_KEYS <= set(b) for b in listed.json()["data"])
+    badge_id = listed.json()["data"][0]["id"]
+    revoked = team.api.put(f"{org_path(team)}/badges/{badge_id}/revoke", json=SEED_REVOKE, headers=basic(team.owner))
+    assert revoked.status_code == 200 and SEED_LISTED_KEYS <= set(revoked.json()["data"])
+
+
+def test_the_dates_are_the_days_as_written_and_issued_at_date_filters_on_them(team: Team) -> None:
+    template = team.badge()
+    evening = issued(team, template, issued_at="2014-04-01 21:41:00 -0500", expires_at="2016-04-01 23:00:00 -0300")
+    assert evening["issued_at"] == "2014-04-02T02:41:00Z" and evening["issued_at_date"] == "2014-04-01"
+    assert evening["expires_at"] == "2016-04-02T02:00:00Z" and evening["expires_at_date"] == "2016-04-01"
+    morning = issued(team, template, issued_at="2014-04-02T08:00:00+09:00")  # 2014-04-01 23:00 UTC
+    assert morning["issued_at_date"] == "2014-04-02"
+
+    def ids(flt: str) -> set[str]:
+        res = team.api.get(f"{org_path(team)}/badges", params={"filter": f"badge_template_id::{template}|{flt}"},
+                           headers=basic(team.owner))
+        assert res.status_code == 200, res.text
+        return {b["id"] for b in res.json()["data"]}
+
+    assert ids("issued_at_date_min::2014-04-01|issued_at_date_max::2014-04-01") == {evening["id"]}
+    assert ids("issued_at_date_min::2014-04-02") == {morning["id"]}
+    assert ids("issued_at_min::2014-04-02") == {evening["id"]}  # the UTC day
+    assert ids("issued_at_max::2014-04-01") == {morning["id"]}
 
 
 def test_a_duplicate_is_the_same_issued_at_or_expires_at_moment_not_the_same_day(team: Team) -> None:

@@ -62,7 +62,8 @@ _SORTS: dict[str, Any] = {"issued_at": Assertion.issued_on, "created_at": Assert
                           "state_updated_at": Assertion.state_updated_at, "badge_templates[name]": BadgeClass.name,
                           "users[first_name]": func.lower(Assertion.recipient_first_name),
                           "users[last_name]": func.lower(Assertion.recipient_last_name)}
-_FILTERS = ("state", "query", "issuer_earner_id", "badge_template_id", "public", "user_id", "issuer_id", *_TEMPLATE_FILTERS,
+_FILTERS = ("state", "query", "issuer_earner_id", "badge_template_id", "public", "user_id", "issuer_id",
+            *_TEMPLATE_FILTERS,
             *(f"{c}_{end}" for c in ("issued_at", "issued_at_date", "created_at", "updated_at", "state_updated_at")
               for end in ("min", "max")))
 

@@ -40,7 +40,8 @@ CREDLY_COMPONENTS = Components(security_schemes={BASIC: SecurityScheme(
     type="http", scheme="basic",
     description="Credly's authentication (docs/compat-credly.md): HTTP Basic with an API token of this server "
                 "(obt_…, openbadges-server create-token) as the user name and an empty password; the token's "
-                "scopes (issuer:read; assertion:write for badges, issuer:write for templates) and its user's role on the organisation apply")})
+                "scopes (issuer:read; assertion:write for badges, issuer:write for templates) and its user's "
+                "role on the organisation apply")})
 
 _ERRORS = {
     400: "a malformed query (unknown parameter, filter or sort key, bad value), or a body that is not JSON",

@@ -66,6 +66,13 @@ def basic(token: str, password: str = "") -> dict[str, str]:
     return {"Authorization": "Basic " + base64.b64encode(f"{token}:{password}".encode()).decode()}
 
 
+def listed_ids(team: Team, query: dict[str, str], path: str = "badges") -> list[str]:
+    """The ids a list of the team's organisation answers with (``path``: ``badges`` or ``badge_templates``)."""
+    res = team.api.get(f"{org_path(team)}/{path}", params=query, headers=basic(team.owner))
+    assert res.status_code == 200, res.text
+    return [b["id"] for b in res.json()["data"]]
+
+
 def path_of(url: str) -> str:
     return urlsplit(url).path
 

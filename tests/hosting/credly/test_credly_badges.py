@@ -23,6 +23,7 @@ from _credly_support import (  # noqa: F401 - the fixtures
     credly_api_fixture,
     issue,
     issued,
+    listed_ids,
     named_template,
     org_path,
     path_of,
@@ -287,10 +288,7 @@ def test_the_dates_are_the_days_as_written_and_issued_at_date_filters_on_them(te
     assert morning["issued_at_date"] == "2014-04-02"
 
     def ids(flt: str) -> set[str]:
-        res = team.api.get(f"{org_path(team)}/badges", params={"filter": f"badge_template_id::{template}|{flt}"},
-                           headers=basic(team.owner))
-        assert res.status_code == 200, res.text
-        return {b["id"] for b in res.json()["data"]}
+        return set(listed_ids(team, {"filter": f"badge_template_id::{template}|{flt}"}))
 
     assert ids("issued_at_date_min::2014-04-01|issued_at_date_max::2014-04-01") == {evening["id"]}
     assert ids("issued_at_date_min::2014-04-02") == {morning["id"]}
@@ -334,25 +332,21 @@ def test_list_filters_sorts_and_pages(team: Team) -> None:
     seen = {b["id"] for b in body["data"]} | {b["id"] for b in second.json()["data"]}
     assert seen == {b["id"] for b in made}
 
-    def ids(query: dict[str, str]) -> list[str]:
-        res = team.api.get(url, params=query, headers=basic(team.owner))
-        assert res.status_code == 200, res.text
-        return [b["id"] for b in res.json()["data"]]
-
-    assert ids({"filter": "state::accepted"}) == [made[0]["id"]]
-    assert len(ids({"filter": "state::pending,accepted"})) == 50
-    assert ids({"filter": "issued_at_min::2020-01-10|issued_at_max::2020-01-11", "sort": "issued_at"}) == [
-        made[9]["id"], made[10]["id"]]
-    assert ids({"filter": "issued_at_max::2020-01-02", "sort": "-issued_at"}) == [made[1]["id"], made[0]["id"]]
-    assert ids({"filter": f"query::{made[3]['recipient_email']}"}) == [made[3]["id"]]
-    assert ids({"filter": "state::rejected"}) == []
-    assert ids({"filter": "public::true"}) == [made[0]["id"]]
-    assert made[0]["id"] not in ids({"filter": "public::false"})
-    assert ids({"filter": "issued_at_date_min::2020-02-24", "sort": "-issued_at"}) == [made[54]["id"]]
+    assert listed_ids(team, {"filter": "state::accepted"}) == [made[0]["id"]]
+    assert len(listed_ids(team, {"filter": "state::pending,accepted"})) == 50
+    assert listed_ids(team, {"filter": "issued_at_min::2020-01-10|issued_at_max::2020-01-11",
+                             "sort": "issued_at"}) == [made[9]["id"], made[10]["id"]]
+    assert listed_ids(team, {"filter": "issued_at_max::2020-01-02", "sort": "-issued_at"}) == [
+        made[1]["id"], made[0]["id"]]
+    assert listed_ids(team, {"filter": f"query::{made[3]['recipient_email']}"}) == [made[3]["id"]]
+    assert listed_ids(team, {"filter": "state::rejected"}) == []
+    assert listed_ids(team, {"filter": "public::true"}) == [made[0]["id"]]
+    assert made[0]["id"] not in listed_ids(team, {"filter": "public::false"})
+    assert listed_ids(team, {"filter": "issued_at_date_min::2020-02-24", "sort": "-issued_at"}) == [made[54]["id"]]
     today = date.today().isoformat()
-    assert len(ids({"filter": f"created_at_min::{today}|updated_at_max::{today}"})) == 50
-    assert ids({"filter": f"state_updated_at_min::{today}|state::accepted"}) == [made[0]["id"]]
-    assert ids({"filter": "created_at_max::2000-01-01"}) == []
+    assert len(listed_ids(team, {"filter": f"created_at_min::{today}|updated_at_max::{today}"})) == 50
+    assert listed_ids(team, {"filter": f"state_updated_at_min::{today}|state::accepted"}) == [made[0]["id"]]
+    assert listed_ids(team, {"filter": "created_at_max::2000-01-01"}) == []
 
 
 def test_sort_by_template_name_then_issue_date(settings: Settings, team: Team) -> None:
@@ -367,7 +361,8 @@ def test_sort_by_template_name_then_issue_date(settings: Settings, team: Team) -
 
 @pytest.mark.parametrize("query", [
     {"filter": "colour::red"}, {"filter": "state::lost"}, {"filter": "issued_at_min::01/02/2020"},
-    {"filter": "state"}, {"sort": "colour"}, {"filter": "public::yes"}, {"filter": "created_at_min::2020-13-01"}, {"page": "0"}, {"page": "x"}, {"per_page": "10"},
+    {"filter": "state"}, {"sort": "colour"}, {"filter": "public::yes"}, {"filter": "created_at_min::2020-13-01"},
+    {"page": "0"}, {"page": "x"}, {"per_page": "10"}, {"per": "51"}, {"filter": "issued_at_date_max::2020-02-30"},
 ])
 def test_list_refuses_unknown_keys_and_malformed_values(team: Team, query: dict[str, str]) -> None:
     res = team.api.get(f"{org_path(team)}/badges", params=query, headers=basic(team.owner))

@@ -18,6 +18,7 @@ from _credly_support import (
     basic,
     credly_api_fixture,  # noqa: F401 - fixture
     issued,
+    listed_ids,
     named_template,
     org_path,
     path_of,
@@ -55,12 +56,6 @@ def _batch(team: Team, templates: list[str], count: int) -> list[dict[str, Any]]
     return made
 
 
-def _ids(team: Team, query: dict[str, str], path: str = "badges") -> list[str]:
-    res = team.api.get(f"{org_path(team)}/{path}", params=query, headers=basic(team.owner))
-    assert res.status_code == 200, res.text
-    return [b["id"] for b in res.json()["data"]]
-
-
 # --- the issue fields, kept as given ---------------------------------------------------------------------
 
 def test_first_and_last_names_user_id_and_suppression_read_back_as_given(settings: Settings, team: Team) -> None:
@@ -93,12 +88,12 @@ def test_user_id_and_issuer_id_filters(team: Team) -> None:
     template = team.badge()
     mine = issued(team, template, user_id="user-42")
     other = issued(team, template, user_id="user-43")
-    assert _ids(team, {"filter": "user_id::user-42"}) == [mine["id"]]
-    assert _ids(team, {"filter": "user_id::user-4"}) == []  # exact, not partial
+    assert listed_ids(team, {"filter": "user_id::user-42"}) == [mine["id"]]
+    assert listed_ids(team, {"filter": "user_id::user-4"}) == []  # exact, not partial
     org = team.issuer["id"]
-    assert set(_ids(team, {"filter": f"issuer_id::{org}"})) == {mine["id"], other["id"]}
-    assert set(_ids(team, {"filter": f"issuer_id::someone-else,{org}|user_id::user-43"})) == {other["id"]}
-    assert _ids(team, {"filter": "issuer_id::someone-else"}) == []
+    assert set(listed_ids(team, {"filter": f"issuer_id::{org}"})) == {mine["id"], other["id"]}
+    assert set(listed_ids(team, {"filter": f"issuer_id::someone-else,{org}|user_id::user-43"})) == {other["id"]}
+    assert listed_ids(team, {"filter": "issuer_id::someone-else"}) == []
 
 
 def test_issuer_earner_id_filter_and_the_creation_and_state_change_sorts(settings: Settings, team: Team) -> None:
@@ -106,9 +101,9 @@ def test_issuer_earner_id_filter_and_the_creation_and_state_change_sorts(setting
     first = issued(team, template, issuer_earner_id="emp-1")
     second = issued(team, template, issuer_earner_id="emp-2")
     third = issued(team, template, issuer_earner_id="emp-1")
-    assert _ids(team, {"filter": "issuer_earner_id::emp-1", "sort": "created_at"}) == [first["id"], third["id"]]
-    assert _ids(team, {"filter": "issuer_earner_id::emp"}) == []  # exact, not partial
-    assert _ids(team, {"sort": "-created_at"}) == _ids(team, {}) == [third["id"], second["id"], first["id"]]
+    assert listed_ids(team, {"filter": "issuer_earner_id::emp-1", "sort": "created_at"}) == [first["id"], third["id"]]
+    assert listed_ids(team, {"filter": "issuer_earner_id::emp"}) == []  # exact, not partial
+    assert listed_ids(team, {"sort": "-created_at"}) == listed_ids(team, {}) == [third["id"], second["id"], first["id"]]
     # state changes at set moments (the clock's resolution would tie badges made in the same second)
     moments = {first["id"]: datetime(2031, 1, 1, tzinfo=UTC), third["id"]: datetime(2030, 1, 1, tzinfo=UTC),
                second["id"]: datetime(2029, 1, 1, tzinfo=UTC)}
@@ -119,8 +114,8 @@ def test_issuer_earner_id_filter_and_the_creation_and_state_change_sorts(setting
                                         .values(state_updated_at=moment))
 
     run_store(settings, _stamp)
-    assert _ids(team, {"sort": "-state_updated_at"}) == [first["id"], third["id"], second["id"]]
-    assert _ids(team, {"sort": "state_updated_at|-created_at"}) == [second["id"], third["id"], first["id"]]
+    assert listed_ids(team, {"sort": "-state_updated_at"}) == [first["id"], third["id"], second["id"]]
+    assert listed_ids(team, {"sort": "state_updated_at|-created_at"}) == [second["id"], third["id"], first["id"]]
 
 
 def test_another_organisations_id_does_not_reach_its_badges(team: Team) -> None:
@@ -128,7 +123,7 @@ def test_another_organisations_id_does_not_reach_its_badges(team: Team) -> None:
     template = team.badge()
     issued(team, template)
     second = new_issuer(team.api, team.owner)
-    assert _ids(team, {"filter": f"issuer_id::{second['id']}"}) == []
+    assert listed_ids(team, {"filter": f"issuer_id::{second['id']}"}) == []
 
 
 def test_query_searches_template_and_earner_names_and_email(settings: Settings, team: Team) -> None:
@@ -137,14 +132,14 @@ def test_query_searches_template_and_earner_names_and_email(settings: Settings, 
                         issued_to_last_name="Hopper")
     at_sub = issued(team, plain, recipient_email="bob@mail.example.com")
     elsewhere = issued(team, zebra, recipient_email="cy@example.com.au")
-    assert _ids(team, {"filter": "query::@example.com"}) == [at_domain["id"]]
-    assert _ids(team, {"filter": "query::@*.example.com"}) == [at_sub["id"]]
-    assert _ids(team, {"filter": "query::@EXAMPLE.COM.au"}) == [elsewhere["id"]]
-    assert _ids(team, {"filter": "query::wrangl"}) == [elsewhere["id"]]  # the template's name
-    assert _ids(team, {"filter": "query::grace hop"}) == [at_domain["id"]]  # the earner's full name
-    assert _ids(team, {"filter": "query::mail.example"}) == [at_sub["id"]]  # part of an address
-    assert _ids(team, {"filter": "query::%"}) == []  # LIKE wildcards are matched literally
-    assert _ids(team, {"filter": "query::_"}) == []
+    assert listed_ids(team, {"filter": "query::@example.com"}) == [at_domain["id"]]
+    assert listed_ids(team, {"filter": "query::@*.example.com"}) == [at_sub["id"]]
+    assert listed_ids(team, {"filter": "query::@EXAMPLE.COM.au"}) == [elsewhere["id"]]
+    assert listed_ids(team, {"filter": "query::wrangl"}) == [elsewhere["id"]]  # the template's name
+    assert listed_ids(team, {"filter": "query::grace hop"}) == [at_domain["id"]]  # the earner's full name
+    assert listed_ids(team, {"filter": "query::mail.example"}) == [at_sub["id"]]  # part of an address
+    assert listed_ids(team, {"filter": "query::%"}) == []  # LIKE wildcards are matched literally
+    assert listed_ids(team, {"filter": "query::_"}) == []
 
 
 def test_query_domain_forms_refuse_a_malformed_domain(team: Team) -> None:
@@ -157,8 +152,8 @@ def test_sort_by_the_earners_first_then_last_name(team: Team) -> None:
     b = issued(team, template, issued_to_first_name="bea", issued_to_last_name="Adams")
     a2 = issued(team, template, issued_to_first_name="Al", issued_to_last_name="Zed")
     a1 = issued(team, template, issued_to_first_name="Al", issued_to_last_name="Young")
-    assert _ids(team, {"sort": "users[first_name]|users[last_name]"}) == [a1["id"], a2["id"], b["id"]]
-    assert _ids(team, {"sort": "-users[last_name]"}) == [a2["id"], a1["id"], b["id"]]
+    assert listed_ids(team, {"sort": "users[first_name]|users[last_name]"}) == [a1["id"], a2["id"], b["id"]]
+    assert listed_ids(team, {"sort": "-users[last_name]"}) == [a2["id"], a1["id"], b["id"]]
 
 
 def test_per_sets_the_page_size(team: Team) -> None:

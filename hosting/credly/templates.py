@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hosting.api.badges.controllers import assertion_counts
 from hosting.api.badges.inputs import check_candidate, columns
 from hosting.api.images import prefetch_image, read_image
 from hosting.api.lookup import EDIT_ROLES, find_badge, find_issuer, require_role
@@ -36,7 +37,7 @@ from hosting.credly.template_inputs import template_columns
 from hosting.credly.views import template_json
 from hosting.lib.body import FieldErrors, read_body, slugify
 from hosting.lib.errors import Conflict, InvalidInput, NotFound
-from hosting.storage.models import Assertion, BadgeClass, Issuer
+from hosting.storage.models import BadgeClass, Issuer
 from hosting.storage.store import HostingStore
 
 __all__ = ["ROUTE_HANDLERS"]
@@ -79,17 +80,8 @@ async def _template(session: AsyncSession, issuer: Issuer, ref: str) -> BadgeCla
         raise NotFound("Badge template not found") from None
 
 
-async def _issued_counts(session: AsyncSession, ids: list[int]) -> dict[int, int]:
-    """Badges issued per template (any state), for a whole page in one grouped query."""
-    if not ids:
-        return {}
-    rows = await session.execute(select(Assertion.badge_class_id, func.count()).where(
-        Assertion.badge_class_id.in_(ids)).group_by(Assertion.badge_class_id))
-    return {template: int(count) for template, count in rows.all()}
-
-
 async def _view(session: AsyncSession, hosting: HostingState, badge: BadgeClass, issuer: Issuer) -> dict[str, Any]:
-    counts = await _issued_counts(session, [badge.id])
+    counts = await assertion_counts(session, [badge.id])
     return template_json(badge, issuer, hosting.urls, issued_count=counts.get(badge.id, 0))
 
 
@@ -171,7 +163,7 @@ class TemplatesController(Controller):
         total = int(await db_session.scalar(select(func.count()).select_from(BadgeClass).where(*where)) or 0)
         rows = list(await db_session.scalars(select(BadgeClass).where(*where).order_by(*order)
                                              .offset((page - 1) * per).limit(per)))
-        counts = await _issued_counts(db_session, [b.id for b in rows])
+        counts = await assertion_counts(db_session, [b.id for b in rows])
         data = [template_json(b, issuer, hosting.urls, issued_count=counts.get(b.id, 0)) for b in rows]
         return ok(data, metadata=page_metadata(request, hosting, page=page, per=per, total=total, count=len(data)))
 

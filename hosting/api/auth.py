@@ -36,6 +36,7 @@ __all__ = [
     "provide_principal",
     "required_scope",
     "revoke_token",
+    "token_principal",
 ]
 
 SCOPES = ("issuer:read", "issuer:write", "assertion:write", "admin")
@@ -146,6 +147,12 @@ async def provide_principal(request: Request[Any, Any, Any],
         return principal
     if not token.startswith(_PREFIX) or len(token) > 200:
         raise NotAuthenticated("invalid token")
+    return await token_principal(request, db_session, token)
+
+
+async def token_principal(request: Request[Any, Any, Any], db_session: AsyncSession, token: str) -> Principal:
+    """The holder of the API token ``token`` (401 if unknown, revoked or expired), holding the scope the route
+    needs (403 otherwise). Shared by ``/v1``'s bearer tokens and the Credly API's Basic credentials."""
     with immediate_transactions(False):  # a plain read, then ended: no lock is held while the handler
         row = (await db_session.execute(  # prepares (fetches images); its first query begins the writing one
             select(ApiToken.email, ApiToken.scopes, ApiToken.admin, ApiToken.revoked_at, ApiToken.expires_at)

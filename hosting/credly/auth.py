@@ -10,14 +10,10 @@ from typing import Any
 
 from litestar import Request
 from litestar.di import NamedDependency
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hosting.api.auth import Principal, hash_token, required_scope
-from hosting.lib.db import immediate_transactions
+from hosting.api.auth import Principal, token_principal
 from hosting.lib.errors import NotAuthenticated
-from hosting.lib.times import aware
-from hosting.storage.models import ApiToken, utcnow
 
 __all__ = ["provide_credly_principal"]
 
@@ -41,16 +37,4 @@ def _basic_token(header: str) -> str:
 async def provide_credly_principal(request: Request[Any, Any, Any],
                                   db_session: NamedDependency[AsyncSession]) -> Principal:
     """Litestar dependency: 401 without a valid, unexpired, unrevoked token; 403 without the route's scope."""
-    token = _basic_token(request.headers.get("authorization", ""))
-    with immediate_transactions(False):  # a plain read, ended before the handler's (writing) transaction
-        row = (await db_session.execute(
-            select(ApiToken.email, ApiToken.scopes, ApiToken.admin, ApiToken.revoked_at, ApiToken.expires_at)
-            .where(ApiToken.token_hash == hash_token(token)))).first()
-    await db_session.rollback()
-    if row is None or row.revoked_at is not None:
-        raise NotAuthenticated("invalid token")
-    if row.expires_at is not None and aware(row.expires_at) <= utcnow():
-        raise NotAuthenticated("token expired")
-    principal = Principal(email=row.email, scopes=frozenset(row.scopes or ()), admin=row.admin)
-    principal.require(required_scope(request.method, request.route_handler.opt))
-    return principal
+    return await token_principal(request, db_session, _basic_token(request.headers.get("authorization", "")))

@@ -6,15 +6,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import math
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
-from urllib.parse import urlencode
 
 from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath
-from sqlalchemy import ColumnElement, String, cast, func, or_, select
+from sqlalchemy import ColumnElement, String, and_, cast, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer
 
@@ -32,11 +30,18 @@ from hosting.credly.openapi import (
     CredlyRevokeInput,
     credly_doc,
 )
+from hosting.credly.paging import (
+    check_query,
+    page_and_per,
+    page_metadata,
+    sort_order,
+    unknown_parameters,
+)
 from hosting.credly.views import badge_json
 from hosting.earners.awards import links_for_pending, notification_of
 from hosting.earners.tokens import AcceptLinks
 from hosting.lib.body import FieldErrors, read_body
-from hosting.lib.errors import Conflict, InvalidInput, NotFound
+from hosting.lib.errors import Conflict, NotFound
 from hosting.lib.ids import is_public_id
 from hosting.notify.outbox import queue_notification
 from hosting.storage.models import Acceptance, Assertion, AssertionState, BadgeClass, Issuer
@@ -45,7 +50,6 @@ from hosting.storage.store import Award, AwardRefused, HostingStore
 __all__ = ["ROUTE_HANDLERS", "Caller", "Db", "Hosting", "Store", "accept_links", "failure_message", "find_template",
            "refusal_detail", "template_award", "view", "views"]
 
-PER_PAGE = 50  # Credly's default and most a page (``per`` takes 1 to 50)
 # The injected values, named explicitly (Litestar 3 drops inferred dependencies)
 Db = NamedDependency[AsyncSession]
 Caller = NamedDependency[Principal]
@@ -58,7 +62,8 @@ _SORTS: dict[str, Any] = {"issued_at": Assertion.issued_on, "created_at": Assert
                           "state_updated_at": Assertion.state_updated_at, "badge_templates[name]": BadgeClass.name,
                           "users[first_name]": func.lower(Assertion.recipient_first_name),
                           "users[last_name]": func.lower(Assertion.recipient_last_name)}
-_FILTERS = ("state", "query", "issuer_earner_id", "badge_template_id", "public", "user_id", "issuer_id", *_TEMPLATE_FILTERS,
+_FILTERS = ("state", "query", "issuer_earner_id", "badge_template_id", "public", "user_id", "issuer_id",
+            *_TEMPLATE_FILTERS,
             *(f"{c}_{end}" for c in ("issued_at", "issued_at_date", "created_at", "updated_at", "state_updated_at")
               for end in ("min", "max")))
 
@@ -88,7 +93,7 @@ def refusal_detail(problem: dict[str, Any]) -> dict[str, Any]:
     field = {"recipient": "recipient_email", "badge": "badge_template_id"}.get(str(problem.get("field")), "base")
     message = str(problem["message"])
     if message.startswith("duplicate award"):
-        message = "has already been issued this badge template with the same issued_at or expires_at date"
+        message = "has already been issued this badge template with the same issued_at or expires_at"
     return {"field": field, "message": message, "value": None}
 
 
@@ -171,15 +176,24 @@ async def _issue_checked(store: HostingStore, issuer: Issuer, template: str | No
     return badge, await _award(store, badge, award)
 
 
-_DATE_COLUMNS = {"issued_at": Assertion.issued_on, "issued_at_date": Assertion.issued_on,
-                 "created_at": Assertion.created_at, "updated_at": Assertion.updated_at,
-                 "state_updated_at": Assertion.state_updated_at}
+_DATE_COLUMNS = {"issued_at": Assertion.issued_on, "created_at": Assertion.created_at,
+                 "updated_at": Assertion.updated_at, "state_updated_at": Assertion.state_updated_at}
+
+
+def _issued_date(day: date, before: bool) -> ColumnElement[bool]:
+    """``issued_at_date_min``/``_max``: the time zone-agnostic issue day (as written at issue; the UTC day of a
+    badge issued through another API)."""
+    start = datetime.combine(day, time(), tzinfo=UTC)
+    given = Assertion.issued_date <= day if before else Assertion.issued_date >= day
+    utc = Assertion.issued_on < start + timedelta(days=1) if before else Assertion.issued_on >= start
+    return or_(and_(Assertion.issued_date.is_not(None), given), and_(Assertion.issued_date.is_(None), utc))
 
 
 def _dates(params: dict[str, str], errors: FieldErrors) -> list[ColumnElement[bool]]:
-    """``<column>_min``/``<column>_max`` (``YYYY-MM-DD``, whole days in UTC, both inclusive)."""
+    """``<column>_min``/``<column>_max`` (``YYYY-MM-DD``, whole days in UTC, both inclusive) and
+    ``issued_at_date_min``/``_max``."""
     out: list[ColumnElement[bool]] = []
-    for name, column in _DATE_COLUMNS.items():
+    for name in (*_DATE_COLUMNS, "issued_at_date"):
         for key, before in ((f"{name}_min", False), (f"{name}_max", True)):
             if key not in params:
                 continue
@@ -188,7 +202,11 @@ def _dates(params: dict[str, str], errors: FieldErrors) -> list[ColumnElement[bo
             except ValueError as exc:
                 errors.add(f"filter.{key}", str(exc), params[key])
                 continue
+            if name == "issued_at_date":
+                out.append(_issued_date(day, before))
+                continue
             start = datetime.combine(day, time(), tzinfo=UTC)
+            column = _DATE_COLUMNS[name]
             out.append(column < start + timedelta(days=1) if before else column >= start)
     return out
 
@@ -297,15 +315,8 @@ def _filters(text: str, errors: FieldErrors) -> list[ColumnElement[bool]]:
 
 
 def _order(text: str, errors: FieldErrors) -> list[Any]:
-    order: list[Any] = []
     text = text or "-created_at"
-    for key in filter(None, text.split("|")):
-        column = _SORTS.get(key.removeprefix("-"))
-        if column is None:
-            errors.add("sort", f"a sort key among {', '.join(_SORTS)} (optionally with -)", key)
-        else:
-            ordered = column.desc() if key.startswith("-") else column.asc()
-            order.append(ordered.nulls_last() if key.startswith("users[") else ordered)
+    order = sort_order(text, _SORTS, errors, nulls_last=("users[first_name]", "users[last_name]", "state_updated_at"))
     return [*order, Assertion.id.desc() if text.startswith("-") else Assertion.id.asc()]
 
 
@@ -346,36 +357,17 @@ class BadgesController(Controller):
         issuer, _ = await find_issuer(db_session, principal, organization_id)
         params = request.query_params
         errors = FieldErrors()
-        for name in sorted(set(params) - {"filter", "sort", "page", "per"}):
-            errors.add(name, "unknown query parameter", None)
-        page_text = params.get("page") or "1"
-        if not page_text.isdigit() or not 1 <= int(page_text) <= 1_000_000:
-            errors.add("page", "a page number from 1", page_text)
-        per_text = params.get("per") or str(PER_PAGE)
-        if not per_text.isdigit() or not 1 <= int(per_text) <= PER_PAGE:
-            errors.add("per", f"a number of badges a page from 1 to {PER_PAGE}", per_text)
+        unknown_parameters(params, ("filter", "sort", "page", "per"), errors)
+        page, per = page_and_per(params, errors)
         conditions = [Assertion.issuer_id == issuer.id, *_filters(params.get("filter") or "", errors)]
         order = _order(params.get("sort") or "", errors)
-        if errors.details:
-            raise InvalidInput(f"invalid query: {errors.details[0]['field']} {errors.details[0]['message']}",
-                               details=errors.details)
-        page, per = int(page_text), int(per_text)
+        check_query(errors)
         base = select(Assertion).join(BadgeClass, BadgeClass.id == Assertion.badge_class_id).where(*conditions)
         total = await db_session.scalar(select(func.count()).select_from(base.subquery())) or 0
         rows = list(await db_session.scalars(base.options(*LEAN).order_by(*order).offset((page - 1) * per)
                                              .limit(per)))
-        pages = max(1, math.ceil(total / per))
-        url = f"{hosting.urls.base}{request.url.path}"
-        query = {k: v for k, v in params.items() if k != "page"}
-
-        def at(number: int) -> str:
-            return f"{url}?{urlencode({**query, 'page': str(number)})}"
-
         data = await views(db_session, hosting, rows, issuer)
-        return ok(data, metadata={"count": len(data), "current_page": page, "total_count": total,
-                                  "total_pages": pages, "per": per,
-                                  "previous_page_url": at(page - 1) if 1 < page <= pages + 1 else None,
-                                  "next_page_url": at(page + 1) if page < pages else None})
+        return ok(data, metadata=page_metadata(request, hosting, page=page, per=per, total=total, count=len(data)))
 
     @get("/{badge_id:str}", **credly_doc(CredlyBadgeEnvelope))
     async def get_badge(self, db_session: Db, principal: Caller, hosting: Hosting,

@@ -1,9 +1,9 @@
 """``POST /v1/organizations/{organization_id}/badges/batch``: Credly's ``{"badges": […]}``, each item naming its
 own template; all or nothing.
 
-Every item is checked (fields, template, the badge class's rules): a failing batch answers 422 with Credly's error for the first
-invalid item (``message``, ``errors``, ``error_index``, as the seed shows) and, as an extension, every invalid item
-in ``invalid_badges`` (the same object per item). A valid batch is issued through the store's bulk path
+Every item is checked (fields, template, the badge class's rules): a failing batch answers 422 with Credly's error
+for the first invalid item (``message``, ``errors``, ``error_index``, as the seed shows) and, as an extension,
+every invalid item in ``invalid_badges`` (the same object per item). A valid batch is issued through the store's bulk path
 (:meth:`~hosting.storage.store.HostingStore.award`, one call per template), as ``/v1``'s batch is."""
 
 from __future__ import annotations

@@ -22,20 +22,25 @@ ISSUE_FIELDS = frozenset({
 _MAX_EVIDENCE = 100
 
 
-def parse_moment(value: str) -> datetime:
-    """Credly's timestamp forms: ``2014-04-01 09:41:00 -0500``, ISO 8601 (``…T…Z``, offsets), a bare date;
-    without an offset, UTC. ``ValueError`` otherwise."""
+def _written(value: str) -> datetime:
+    """The moment in the offset it is written with (UTC without one)."""
     text = value.strip()
     for form in ("%Y-%m-%d %H:%M:%S %z", "%Y-%m-%d %H:%M %z", "%Y-%m-%dT%H:%M:%S.%f%z"):
         try:
-            return datetime.strptime(text, form).astimezone(UTC)
+            return datetime.strptime(text, form)
         except ValueError:
             pass
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
         raise ValueError("a timestamp such as 2014-04-01 09:41:00 -0500 or 2014-04-01T14:41:00Z") from None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+def parse_moment(value: str) -> datetime:
+    """Credly's timestamp forms: ``2014-04-01 09:41:00 -0500``, ISO 8601 (``…T…Z``, offsets), a bare date;
+    without an offset, UTC; in UTC. ``ValueError`` otherwise."""
+    return _written(value).astimezone(UTC)
 
 
 def parse_date(value: str) -> date:
@@ -46,6 +51,7 @@ def parse_date(value: str) -> date:
 
 
 def _moment(data: dict[str, Any], field: str, errors: FieldErrors, *, required: bool) -> datetime | None:
+    """The timestamp ``field``, in the offset it is written with (its calendar day is Credly's ``…_date``)."""
     value = data.get(field)
     if value is None:
         if required:
@@ -55,7 +61,7 @@ def _moment(data: dict[str, Any], field: str, errors: FieldErrors, *, required: 
         errors.add(field, "must be a timestamp string", value)
         return None
     try:
-        return parse_moment(value)
+        return _written(value)
     except ValueError as exc:
         errors.add(field, str(exc), value)
         return None
@@ -135,9 +141,11 @@ def award_from(data: Any, errors: FieldErrors, *, earner_accepts: bool,
         return None, template, False, None
     name = (data.get("issued_to") or "").strip() or f"{first} {last}"
     user_id = data.get("user_id")
-    award = Award(recipient=email or "", recipient_name=name, issued_on=issued, expires=expires,
+    award = Award(recipient=email or "", recipient_name=name, issued_on=issued.astimezone(UTC) if issued else None,
+                  expires=expires.astimezone(UTC) if expires else None,
+                  issued_date=issued.date() if issued else None, expires_date=expires.date() if expires else None,
                   evidence=evidence, issuer_earner_id=earner_id, locale=locale or "en",
                   acceptance=Acceptance.EARNER if earner_accepts else None, first_name=first, last_name=last,
                   external_user_id=user_id.strip() or None if isinstance(user_id, str) else None,
-                  notification_suppressed=bool(suppress))
+                  notification_suppressed=bool(suppress), duplicate_moment=True)
     return award, template, not suppress, (first, last)

@@ -16,6 +16,8 @@ from hosting.credly.inputs import LOCALES
 __all__ = [
     "CREDLY_COMPONENTS",
     "CREDLY_SECURITY",
+    "SEARCH_PARAMETERS",
+    "TEMPLATE_LIST_PARAMETERS",
     "CredlyBadge",
     "CredlyBadgeEnvelope",
     "CredlyBadgeList",
@@ -24,6 +26,11 @@ __all__ = [
     "CredlyIssueInput",
     "CredlyReplaceInput",
     "CredlyRevokeInput",
+    "CredlySearchPage",
+    "CredlyTemplateEnvelope",
+    "CredlyTemplateInput",
+    "CredlyTemplateList",
+    "CredlyTemplateUpdate",
     "credly_doc",
 ]
 
@@ -33,18 +40,20 @@ CREDLY_COMPONENTS = Components(security_schemes={BASIC: SecurityScheme(
     type="http", scheme="basic",
     description="Credly's authentication (docs/compat-credly.md): HTTP Basic with an API token of this server "
                 "(obt_…, openbadges-server create-token) as the user name and an empty password; the token's "
-                "scopes (issuer:read, assertion:write) and its user's role on the organisation apply")})
+                "scopes (issuer:read; assertion:write for badges, issuer:write for templates) and its user's "
+                "role on the organisation apply")})
 
 _ERRORS = {
     400: "a malformed query (unknown parameter, filter or sort key, bad value), or a body that is not JSON",
     401: "missing or malformed Basic credentials, or an unknown, revoked or expired token",
     403: "the token lacks the scope, or the user's role on the organisation does not allow this",
-    404: "no such organisation (or none the user holds a role on), or no such badge",
+    404: "no such organisation (or none the user holds a role on), or no such badge or template",
     409: "the badge's state does not allow this (already revoked, replacing a rejected badge, changing an "
-         "accepted badge's recipient …)",
+         "accepted badge's recipient …), or deleting a template that has issued badges",
     413: "body too large",
-    422: "\"Validation failed: …\": invalid fields, an unknown or archived template, a duplicate; a batch names "
-         "the first invalid item by error_index and lists every one in invalid_badges, storing nothing",
+    422: "\"Validation failed: …\": invalid fields, an unknown or archived template, a duplicate, a bad or taken "
+         "template image or vanity_slug; a batch names the first invalid item by error_index and lists every one "
+         "in invalid_badges, storing nothing",
 }
 
 # --- Credly's envelope and errors ----------------------------------------------------------------------------
@@ -173,6 +182,78 @@ class CredlyBatchIssued(msgspec.Struct):
     metadata: dict[str, Any]
 
 
+class CredlyMinimalTemplate(msgspec.Struct):
+    id: str
+    name: str
+
+
+class CredlyMinimalBadge(msgspec.Struct):
+    """A badge of Get Badges in Bulk: with ``badge_format=minimal`` these keys only; with ``default`` the whole
+    badge object of Get Issued Badges (:class:`CredlyBadge`, which has them all)."""
+
+    id: str
+    issued_to: str | None
+    issued_to_first_name: str | None
+    issued_to_last_name: str | None
+    issuer_earner_id: str | None
+    public: bool
+    recipient_email: str | None
+    state: Literal["pending", "accepted", "rejected", "revoked"]
+    created_at: str | None
+    expires_at: str | None
+    issued_at: str | None
+    state_updated_at: str | None
+    badge_template: CredlyMinimalTemplate
+
+
+class CredlyCursorMetadata(msgspec.Struct):
+    count: int
+    next_page_url: Annotated[str | None, msgspec.Meta(description="the next page (its cursor); null on the last")]
+
+
+class CredlySearchPage(msgspec.Struct):
+    """A page of Get Badges in Bulk: at most 50 badges in creation order and the next page's URL."""
+
+    data: list[CredlyMinimalBadge]
+    metadata: CredlyCursorMetadata
+
+
+# --- badge templates -----------------------------------------------------------------------------------------
+
+
+class CredlyTemplateAlignment(msgspec.Struct):
+    name: str | None
+    url: str | None
+    description: str | None
+
+
+class CredlyTemplateDetail(CredlyTemplate):
+    """A badge template as its routes answer it: the template object of a badge, the issued badges' count
+    (``badges_count``, ``get_issue_count``) and the template's settings ``reporting_tags`` and
+    ``badges_issued_as_accepted``."""
+
+    global_activity_url: str | None
+    created_at: str | None
+    updated_at: str | None
+    state_updated_at: str | None
+    image: CredlyImage
+    alignments: list[CredlyTemplateAlignment]
+    badges_count: int
+    get_issue_count: int
+    reporting_tags: list[str]
+    badges_issued_as_accepted: bool
+
+
+class CredlyTemplateEnvelope(msgspec.Struct):
+    data: CredlyTemplateDetail
+    metadata: dict[str, Any]
+
+
+class CredlyTemplateList(msgspec.Struct):
+    data: list[CredlyTemplateDetail]
+    metadata: CredlyPageMetadata
+
+
 # --- request bodies ------------------------------------------------------------------------------------------
 
 _MOMENT = Annotated[str, msgspec.Meta(description="2014-04-01 09:41:00 -0500, ISO 8601 (2014-04-01T14:41:00Z) "
@@ -219,6 +300,51 @@ class CredlyRevokeInput(msgspec.Struct, forbid_unknown_fields=True):
     suppress_revoke_notification_email: bool = False
 
 
+_Word = Annotated[str, msgspec.Meta(max_length=255)]
+_Words = Annotated[list[_Word], msgspec.Meta(max_length=50, description="at most 50 (in a form: comma-separated)")]
+_Url = Annotated[str, msgspec.Meta(extra_json_schema={"format": "uri"}, description="an http(s) URL")]
+
+
+class CredlyTemplateAlignmentInput(msgspec.Struct, forbid_unknown_fields=True):
+    """An alignment: OB's ``targetName``, ``targetUrl``, ``targetDescription``."""
+
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=255)]
+    url: _Url
+    description: Annotated[str, msgspec.Meta(max_length=10_000)] | None = None
+
+
+class CredlyTemplateUpdate(msgspec.Struct):
+    """Change a badge template: the fields given only (JSON, form or multipart). The read-only keys of the
+    template object may be echoed back (a GET sent as a PUT) and are ignored; any other key is a 422."""
+
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=255)] | msgspec.UnsetType = msgspec.UNSET
+    description: Annotated[str, msgspec.Meta(min_length=1, max_length=10_000)] | msgspec.UnsetType = msgspec.UNSET
+    image: Annotated[str, msgspec.Meta(
+        description="a PNG or SVG: a multipart file part, a data: URI or an http(s) URL (fetched by the server)",
+    )] | msgspec.UnsetType = msgspec.UNSET
+    vanity_slug: Annotated[str | None, msgspec.Meta(
+        description="the badge class's slug; a taken one is a 422")] | msgspec.UnsetType = msgspec.UNSET
+    skills: _Words | None | msgspec.UnsetType = msgspec.UNSET
+    reporting_tags: _Words | None | msgspec.UnsetType = msgspec.UNSET
+    criteria_url: _Url | None | msgspec.UnsetType = msgspec.UNSET
+    global_activity_url: _Url | None | msgspec.UnsetType = msgspec.UNSET
+    state: Annotated[Literal["active", "archived"], msgspec.Meta(
+        description="an archived template cannot issue")] | msgspec.UnsetType = msgspec.UNSET
+    alignments: Annotated[list[CredlyTemplateAlignmentInput], msgspec.Meta(max_length=50)] | None \
+        | msgspec.UnsetType = msgspec.UNSET
+    badges_issued_as_accepted: Annotated[bool, msgspec.Meta(
+        description="badges issued under it start accepted (no accept link)")] | msgspec.UnsetType = msgspec.UNSET
+
+
+class CredlyTemplateInput(CredlyTemplateUpdate, kw_only=True):
+    """Create a badge template (JSON, form or multipart): ``name``, ``description`` and ``image`` required."""
+
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=255)]
+    description: Annotated[str, msgspec.Meta(min_length=1, max_length=10_000)]
+    image: Annotated[str, msgspec.Meta(
+        description="a PNG or SVG: a multipart file part, a data: URI or an http(s) URL (fetched by the server)")]
+
+
 def _query(name: str, description: str, schema: Schema) -> Parameter:
     return Parameter(name=name, param_in="query", required=False, description=description, schema=schema)
 
@@ -228,13 +354,28 @@ LIST_PARAMETERS: Sequence[Parameter] = (
            Schema(type=OpenAPIType.STRING)),
     _query("sort", "keys joined by |, each optionally prefixed by - (descending)", Schema(type=OpenAPIType.STRING)),
     _query("page", "the page, from 1", Schema(type=OpenAPIType.INTEGER, minimum=1)),
+    _query("per", "badges a page, 1 to 50 (default 50)", Schema(type=OpenAPIType.INTEGER, minimum=1, maximum=50)),
+)
+TEMPLATE_LIST_PARAMETERS: Sequence[Parameter] = (
+    _query("filter", "state::active,archived and query::text (part of the name), joined by |",
+           Schema(type=OpenAPIType.STRING)),
+    _query("sort", "name (default), created_at, updated_at, joined by |, each optionally prefixed by -",
+           Schema(type=OpenAPIType.STRING)),
+    *LIST_PARAMETERS[2:],
+)
+SEARCH_PARAMETERS: Sequence[Parameter] = (
+    LIST_PARAMETERS[0],
+    _query("badge_format", "default (the badge objects of Get Issued Badges) or minimal",
+           Schema(type=OpenAPIType.STRING, enum=["default", "minimal"])),
+    _query("cursor", "the next page, as given in metadata.next_page_url", Schema(type=OpenAPIType.STRING)),
 )
 
 
 def credly_doc(ok: type | None = None, *, status: int = 200, body: Any = None, errors: Iterable[int] = (),
-               parameters: Sequence[Parameter] = ()) -> dict[str, Any]:
-    """Decorator keywords documenting a Credly handler: Basic security, Credly's error body, JSON bodies."""
-    return {**api_doc(ok, status=status, body=body, media_types=("application/json",), errors=(404, *errors),
-                      error_body=CredlyErrorBody, error_descriptions=_ERRORS, security=CREDLY_SECURITY,
-                      parameters=parameters),
-            "include_in_schema": True}  # the router keeps routes out until each is documented
+               parameters: Sequence[Parameter] = (), media_types: Iterable[str] = ("application/json",),
+               ) -> dict[str, Any]:
+    """Decorator keywords documenting a Credly handler: Basic security, Credly's error body, JSON bodies (unless
+    ``media_types`` says otherwise)."""
+    return api_doc(ok, status=status, body=body, media_types=media_types, errors=(404, *errors),
+                   error_body=CredlyErrorBody, error_descriptions=_ERRORS, security=CREDLY_SECURITY,
+                   parameters=parameters)

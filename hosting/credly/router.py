@@ -16,10 +16,9 @@ from hosting.credly.envelope import exception_handlers
 __all__ = ["credly_router"]
 
 def credly_router() -> Router:
-    """The ``/v1/organizations`` router (a new one per app). Its routes are in the OpenAPI document (tag
-    ``credly``) once documented: each handler's :func:`~hosting.credly.openapi.credly_doc` includes it, the
-    router leaves out the others."""
+    """The ``/v1/organizations`` router (a new one per app). Every route is in the OpenAPI document under the tag
+    ``credly``, documented by its handler's :func:`~hosting.credly.openapi.credly_doc`."""
     dependencies = {**DEPENDENCIES, "principal": Provide(provide_credly_principal)}
     handlers = [*batch.ROUTE_HANDLERS, *badges.ROUTE_HANDLERS, *search.ROUTE_HANDLERS, *templates.ROUTE_HANDLERS]
     return Router(path="/v1/organizations", route_handlers=handlers, dependencies=dependencies,
-                  exception_handlers=exception_handlers, tags=["credly"], include_in_schema=False)
+                  exception_handlers=exception_handlers, tags=["credly"])

@@ -21,11 +21,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hosting.api.listing.query import decode_cursor, encode_cursor
 from hosting.api.lookup import find_issuer
-from hosting.credly.badges import LEAN, PER_PAGE, Caller, Db, Hosting, _filters, views
+from hosting.credly.badges import LEAN, Caller, Db, Hosting, _filters, views
 from hosting.credly.envelope import ok
+from hosting.credly.openapi import SEARCH_PARAMETERS, CredlySearchPage, credly_doc
+from hosting.credly.paging import PER_PAGE, check_query, unknown_parameters
 from hosting.credly.views import minimal_json
 from hosting.lib.body import FieldErrors
-from hosting.lib.errors import InvalidInput
 from hosting.lib.times import aware
 from hosting.storage.models import Assertion, BadgeClass
 
@@ -63,8 +64,7 @@ async def _minimal(session: AsyncSession, rows: list[Assertion]) -> list[dict[st
 
 def _parsed(params: dict[str, str], errors: FieldErrors) -> tuple[str, str, list[ColumnElement[bool]]]:
     """(badge_format, filter, conditions) of the query; problems go to ``errors``."""
-    for name in sorted(set(params) - _PARAMS):
-        errors.add(name, "unknown query parameter (supported: filter, badge_format, cursor)", None)
+    unknown_parameters(params, _PARAMS, errors)
     badge_format = params.get("badge_format") or "default"
     if badge_format not in BADGE_FORMATS:
         errors.add("badge_format", f"one of {', '.join(BADGE_FORMATS)}", badge_format)
@@ -77,7 +77,7 @@ class HighVolumeSearchController(Controller):
     tags = ["credly"]  # noqa: RUF012 - Litestar reads these class attributes
     opt = {"write_scope": "assertion:write"}  # noqa: RUF012 - reads need issuer:read
 
-    @get("/")
+    @get("/", **credly_doc(CredlySearchPage, parameters=SEARCH_PARAMETERS))
     async def search(self, request: Request[Any, Any, Any], db_session: Db, principal: Caller,
                      hosting: Hosting, organization_id: FromPath[str]) -> Response[Any]:
         """Get Badges in Bulk: ``filter`` as on Get Issued Badges, ``badge_format`` (``default``/``minimal``),
@@ -87,9 +87,7 @@ class HighVolumeSearchController(Controller):
         params = dict(request.query_params)
         errors = FieldErrors()
         badge_format, filter_text, conditions = _parsed(params, errors)
-        if errors.details:
-            raise InvalidInput(f"invalid query: {errors.details[0]['field']} {errors.details[0]['message']}",
-                               details=errors.details)
+        check_query(errors)
         secret = hosting.settings.secret_key
         if cursor := (params.get("cursor") or "").strip():
             conditions.append(_after(*decode_cursor(secret, cursor, cursor_scope(issuer.id, filter_text))))

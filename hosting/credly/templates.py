@@ -8,10 +8,8 @@ template without criteria URL gets its description as the OB criteria narrative.
 
 from __future__ import annotations
 
-import math
 import secrets
 from typing import Any
-from urllib.parse import urlencode
 
 from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.params import FromPath
@@ -19,22 +17,32 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hosting.api.badges.controllers import assertion_counts
 from hosting.api.badges.inputs import check_candidate, columns
 from hosting.api.images import prefetch_image, read_image
 from hosting.api.lookup import EDIT_ROLES, find_badge, find_issuer, require_role
 from hosting.app.state import HostingState
 from hosting.credly.badges import Caller, Db, Hosting, Store
 from hosting.credly.envelope import BodyInvalid, ok
+from hosting.credly.openapi import (
+    TEMPLATE_LIST_PARAMETERS,
+    CredlyTemplateEnvelope,
+    CredlyTemplateInput,
+    CredlyTemplateList,
+    CredlyTemplateUpdate,
+    credly_doc,
+)
+from hosting.credly.paging import check_query, page_and_per, page_metadata, sort_order, unknown_parameters
 from hosting.credly.template_inputs import template_columns
 from hosting.credly.views import template_json
 from hosting.lib.body import FieldErrors, read_body, slugify
 from hosting.lib.errors import Conflict, InvalidInput, NotFound
-from hosting.storage.models import Assertion, BadgeClass, Issuer
+from hosting.storage.models import BadgeClass, Issuer
 from hosting.storage.store import HostingStore
 
 __all__ = ["ROUTE_HANDLERS"]
 
-PER_PAGE = 50
+_BODIES = ("application/json", "application/x-www-form-urlencoded", "multipart/form-data")
 # The library's issue paths on a badge class → the template fields they come from.
 _NAMES = {"criteria": "criteria_url", "criteria.id": "criteria_url", "criteria.narrative": "description"}
 _SORTS: dict[str, Any] = {"name": BadgeClass.name, "created_at": BadgeClass.created_at,
@@ -72,17 +80,8 @@ async def _template(session: AsyncSession, issuer: Issuer, ref: str) -> BadgeCla
         raise NotFound("Badge template not found") from None
 
 
-async def _issued_counts(session: AsyncSession, ids: list[int]) -> dict[int, int]:
-    """Badges issued per template (any state), for a whole page in one grouped query."""
-    if not ids:
-        return {}
-    rows = await session.execute(select(Assertion.badge_class_id, func.count()).where(
-        Assertion.badge_class_id.in_(ids)).group_by(Assertion.badge_class_id))
-    return {template: int(count) for template, count in rows.all()}
-
-
 async def _view(session: AsyncSession, hosting: HostingState, badge: BadgeClass, issuer: Issuer) -> dict[str, Any]:
-    counts = await _issued_counts(session, [badge.id])
+    counts = await assertion_counts(session, [badge.id])
     return template_json(badge, issuer, hosting.urls, issued_count=counts.get(badge.id, 0))
 
 
@@ -121,11 +120,10 @@ def _criteria(fields: dict[str, Any], before: BadgeClass | None) -> None:
         fields["criteria_narrative"] = description
 
 
-def _list_query(params: Any, errors: FieldErrors) -> tuple[list[ColumnElement[bool]], list[Any], int, int]:
-    """``filter`` (``state::active,archived|query::text``), ``sort`` (``name``, ``created_at``,
-    ``updated_at``, ``-`` for descending, ``|``-combined), ``page`` and ``per`` (at most 50)."""
-    for name in sorted(set(params) - {"filter", "sort", "page", "per"}):
-        errors.add(name, "unknown query parameter", None)
+def _list_query(params: Any, errors: FieldErrors) -> tuple[list[ColumnElement[bool]], list[Any]]:
+    """``filter`` (``state::active,archived|query::text``) and ``sort`` (``name``, ``created_at``,
+    ``updated_at``, ``-`` for descending, ``|``-combined)."""
+    unknown_parameters(params, ("filter", "sort", "page", "per"), errors)
     conditions: list[ColumnElement[bool]] = []
     seen: set[str] = set()
     for part in filter(None, (params.get("filter") or "").split("|")):
@@ -142,22 +140,8 @@ def _list_query(params: Any, errors: FieldErrors) -> tuple[list[ColumnElement[bo
                 conditions.append(BadgeClass.archived.in_([s == "archived" for s in states]))
         else:
             conditions.append(func.lower(BadgeClass.name).contains(value.strip().lower(), autoescape=True))
-    order: list[Any] = []
-    sort = params.get("sort") or "name"
-    for key in filter(None, sort.split("|")):
-        column = _SORTS.get(key.removeprefix("-"))
-        if column is None:
-            errors.add("sort", f"a sort key among {', '.join(_SORTS)} (optionally with -)", key)
-        else:
-            order.append(column.desc() if key.startswith("-") else column.asc())
-    numbers = {}
-    for name, default, top in (("page", "1", 1_000_000), ("per", str(PER_PAGE), PER_PAGE)):
-        text = params.get(name) or default
-        if not text.isdigit() or not 1 <= int(text) <= top:
-            errors.add(name, f"a number from 1 to {top}", text)
-            text = default
-        numbers[name] = int(text)
-    return conditions, [*order, BadgeClass.id.asc()], numbers["page"], numbers["per"]
+    order = sort_order(params.get("sort") or "name", _SORTS, errors)
+    return conditions, [*order, BadgeClass.id.asc()]
 
 
 class TemplatesController(Controller):
@@ -165,36 +149,26 @@ class TemplatesController(Controller):
     tags = ["credly"]  # noqa: RUF012 - Litestar reads these class attributes
     opt = {"write_scope": "issuer:write"}  # noqa: RUF012 - reads need issuer:read
 
-    @get("/")
+    @get("/", **credly_doc(CredlyTemplateList, parameters=TEMPLATE_LIST_PARAMETERS))
     async def list_templates(self, request: Request[Any, Any, Any], db_session: Db, principal: Caller,
                              hosting: Hosting, organization_id: FromPath[str]) -> Response[Any]:
         """The organisation's templates (archived ones too): ``filter``, ``sort``, ``page``, ``per``."""
         issuer, _ = await find_issuer(db_session, principal, organization_id)
         params = request.query_params
         errors = FieldErrors()
-        conditions, order, page, per = _list_query(params, errors)
-        if errors.details:
-            raise InvalidInput(f"invalid query: {errors.details[0]['field']} {errors.details[0]['message']}",
-                               details=errors.details)
+        conditions, order = _list_query(params, errors)
+        page, per = page_and_per(params, errors)
+        check_query(errors)
         where = [BadgeClass.issuer_id == issuer.id, *conditions]
         total = int(await db_session.scalar(select(func.count()).select_from(BadgeClass).where(*where)) or 0)
         rows = list(await db_session.scalars(select(BadgeClass).where(*where).order_by(*order)
                                              .offset((page - 1) * per).limit(per)))
-        counts = await _issued_counts(db_session, [b.id for b in rows])
-        pages = max(1, math.ceil(total / per))
-        url = f"{hosting.urls.base}{request.url.path}"
-        query = {k: v for k, v in params.items() if k != "page"}
-
-        def at(number: int) -> str:
-            return f"{url}?{urlencode({**query, 'page': str(number)})}"
-
+        counts = await assertion_counts(db_session, [b.id for b in rows])
         data = [template_json(b, issuer, hosting.urls, issued_count=counts.get(b.id, 0)) for b in rows]
-        return ok(data, metadata={"count": len(data), "current_page": page, "total_count": total,
-                                  "total_pages": pages, "per": per,
-                                  "previous_page_url": at(page - 1) if 1 < page <= pages + 1 else None,
-                                  "next_page_url": at(page + 1) if page < pages else None})
+        return ok(data, metadata=page_metadata(request, hosting, page=page, per=per, total=total, count=len(data)))
 
-    @post("/", status_code=201)
+    @post("/", status_code=201, **credly_doc(CredlyTemplateEnvelope, status=201, body=CredlyTemplateInput,
+                                             errors=(413, 422), media_types=_BODIES))
     async def create_template(self, request: Request[Any, Any, Any], db_session: Db, principal: Caller,
                               hosting: Hosting, store: Store, organization_id: FromPath[str]) -> Response[Any]:
         """Create a template (owners, editors); 201 with ``Location`` its public BadgeClass URL."""
@@ -216,13 +190,14 @@ class TemplatesController(Controller):
         body = await _view(db_session, hosting, badge, issuer)
         return ok(body, status=201, headers={"location": body["url"]})
 
-    @get("/{template_id:str}")
+    @get("/{template_id:str}", **credly_doc(CredlyTemplateEnvelope))
     async def get_template(self, db_session: Db, principal: Caller, hosting: Hosting,
                            organization_id: FromPath[str], template_id: FromPath[str]) -> Response[Any]:
         issuer, _ = await find_issuer(db_session, principal, organization_id)
         return ok(await _view(db_session, hosting, await _template(db_session, issuer, template_id), issuer))
 
-    @put("/{template_id:str}")
+    @put("/{template_id:str}", **credly_doc(CredlyTemplateEnvelope, body=CredlyTemplateUpdate, errors=(413, 422),
+                                            media_types=_BODIES))
     async def update_template(self, request: Request[Any, Any, Any], db_session: Db, principal: Caller,
                               hosting: Hosting, store: Store, organization_id: FromPath[str],
                               template_id: FromPath[str]) -> Response[Any]:
@@ -251,7 +226,7 @@ class TemplatesController(Controller):
             raise _slug_taken(badge.slug) from exc
         return ok(await _view(db_session, hosting, badge, issuer))
 
-    @delete("/{template_id:str}", status_code=200)
+    @delete("/{template_id:str}", status_code=200, **credly_doc(CredlyTemplateEnvelope, errors=(409,)))
     async def delete_template(self, db_session: Db, principal: Caller, hosting: Hosting, store: Store,
                               organization_id: FromPath[str], template_id: FromPath[str]) -> Response[Any]:
         """Delete a template that has issued no badges (else 409: archive it with ``state: archived``)."""

@@ -102,8 +102,9 @@ def badge_json(assertion: Assertion, *, badge: BadgeClass, issuer: Issuer, urls:
         "revocation_reason": assertion.revocation_reason,
         "suppress_badge_notification_email": bool(assertion.notification_suppressed),
         "updated_at": iso(assertion.updated_at),
-        "expires_at_date": assertion.expires.date().isoformat() if assertion.expires else None,
-        "issued_at_date": assertion.issued_on.date().isoformat(),
+        "expires_at_date": (assertion.expires_date or assertion.expires.date()).isoformat() if assertion.expires
+        else None,
+        "issued_at_date": (assertion.issued_date or assertion.issued_on.date()).isoformat(),
         "image": {"id": assertion.public_id, "url": image_url}, "image_url": image_url,
         "alignments": [{"name": a["name"], "description": a["description"]} for a in _alignments(badge)],
         "evidence": credly_evidence(assertion.evidence),

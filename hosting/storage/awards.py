@@ -36,6 +36,8 @@ class Award:
     slug: str | None = None
     locale: str | None = None
     allow_duplicate: bool = False
+    # Credly: a duplicate has the same issued_at or expires_at moment (to the second), not merely the same day.
+    duplicate_moment: bool = False
     # Badgr's ``allowDuplicateAwards: false``: refused whenever the recipient already holds the badge (any date).
     refuse_if_held: bool = False
     proof: str | None = None  # OB 3.0 credential: "di" or "jwt"; None: an OB 2.0 assertion
@@ -48,6 +50,8 @@ class Award:
     last_name: str | None = None
     external_user_id: str | None = None
     notification_suppressed: bool | None = None
+    issued_date: date | None = None  # the calendar day of issued_on in the offset it was given with (Credly)
+    expires_date: date | None = None
 
 
 class AwardRefused(Conflict):
@@ -66,19 +70,26 @@ class Holdings:
     """What the rules compare against: the badge's issued count, its active holders' dates, taken slugs."""
 
     issued: int  # assertions of the badge class that count towards its limit (all but replaced ones)
-    held: dict[tuple[str, str | None], list[tuple[date | None, date | None]]] = field(default_factory=dict)
+    held: dict[tuple[str, str | None], list[tuple[datetime | None, datetime | None]]] = field(default_factory=dict)
     taken_slugs: set[str] = field(default_factory=set)
 
 
 _MAX_PROBLEMS = 100
 
 
-def _day(moment: datetime | None) -> date | None:
+def _utc(moment: datetime | None) -> datetime | None:
+    """``moment`` in UTC to the second (SQLite hands datetimes back naive; they are stored in UTC)."""
     if moment is None:
         return None
-    if moment.tzinfo is None:  # SQLite hands datetimes back naive; they are stored in UTC
-        return moment.date()
-    return moment.astimezone(UTC).date()
+    aware = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return aware.replace(microsecond=0)
+
+
+def _same(a: datetime | None, b: datetime | None, *, moment: bool) -> bool:
+    """Both set and on the same day (UTC), or at the same second with ``moment``."""
+    if a is None or b is None:
+        return False
+    return a == b if moment else a.date() == b.date()
 
 
 def chunks(values: Sequence[str], size: int = 500) -> Iterator[Sequence[str]]:
@@ -92,13 +103,14 @@ def rule_problems(badge: BadgeClass, awards: Sequence[Award], holdings: Holdings
     room = None if badge.limit is None else badge.limit - holdings.issued
     held = {k: list(v) for k, v in holdings.held.items()}
     slugs = set(holdings.taken_slugs)
-    today = _day(utcnow())
+    now = _utc(utcnow())
     for index, award in enumerate(awards):
         if len(problems) >= _MAX_PROBLEMS:
             break
         key = (award.recipient_type, award.recipient)
         prior = held.setdefault(key, [])
-        issued, expires = _day(award.issued_on) or today, _day(award.expires)
+        issued, expires = _utc(award.issued_on) or now, _utc(award.expires)
+        exact = award.duplicate_moment
 
         def refuse(field_name: str, message: str, value: Any, index: int = index) -> None:
             problems.append({"index": index, "field": field_name, "message": message, "value": value})
@@ -110,8 +122,8 @@ def rule_problems(badge: BadgeClass, awards: Sequence[Award], holdings: Holdings
         elif award.refuse_if_held and prior:
             refuse("recipient", "the recipient already holds this badge (allowDuplicateAwards is false)",
                    award.recipient)
-        elif not award.allow_duplicate and any(day == issued or (expires and end == expires)
-                                               for day, end in prior):
+        elif not award.allow_duplicate and any(_same(at, issued, moment=exact) or _same(end, expires, moment=exact)
+                                               for at, end in prior):
             refuse("recipient", "duplicate award: the recipient holds this badge with the same issuedOn or "
                                 "expires date (set allowDuplicateAwards to issue it anyway)", award.recipient)
         if award.slug is not None:
@@ -130,7 +142,7 @@ async def holdings(session: AsyncSession, badge: BadgeClass, awards: Sequence[Aw
         select(func.count()).select_from(Assertion).where(
             Assertion.badge_class_id == badge.id, Assertion.state != AssertionState.REPLACED,
             Assertion.id != skip)) or 0)
-    held: dict[tuple[str, str | None], list[tuple[date | None, date | None]]] = {}
+    held: dict[tuple[str, str | None], list[tuple[datetime | None, datetime | None]]] = {}
     recipients = sorted({a.recipient for a in awards})
     for chunk in chunks(recipients):
         rows = await session.execute(
@@ -140,7 +152,7 @@ async def holdings(session: AsyncSession, badge: BadgeClass, awards: Sequence[Aw
                    Assertion.state.in_((AssertionState.ACTIVE, AssertionState.PENDING)),
                    Assertion.recipient_plaintext.in_(chunk), Assertion.id != skip))
         for rtype, plaintext, issued_on, expires in rows:
-            held.setdefault((rtype, plaintext), []).append((_day(issued_on), _day(expires)))
+            held.setdefault((rtype, plaintext), []).append((_utc(issued_on), _utc(expires)))
     slugs = sorted({a.slug for a in awards if a.slug})
     taken: set[str] = set()
     for chunk in chunks(slugs):

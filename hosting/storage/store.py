@@ -99,6 +99,7 @@ def _row(badge: BadgeClass, award: Award, now: datetime) -> dict[str, Any]:
         "issuer_earner_id": award.issuer_earner_id, "locale": award.locale,
         "recipient_first_name": award.first_name, "recipient_last_name": award.last_name,
         "external_user_id": award.external_user_id, "notification_suppressed": award.notification_suppressed,
+        "issued_date": award.issued_date, "expires_date": award.expires_date,
         "issued_on": award.issued_on or now, "expires": award.expires, "narrative": award.narrative,
         "evidence": list(award.evidence),
         "verification_type": "hosted" if award.proof else award.verification, "key_id": None, "jws": None,

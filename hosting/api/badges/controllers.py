@@ -38,7 +38,7 @@ from hosting.lib.times import iso
 from hosting.storage.models import Assertion, BadgeClass, Issuer
 from hosting.storage.store import HostingStore
 
-__all__ = ["BadgesController", "badge_json"]
+__all__ = ["BadgesController", "assertion_counts", "badge_json"]
 
 _MEDIA = (JSON, FORM, "multipart/form-data")
 
@@ -76,8 +76,9 @@ def badge_json(badge: BadgeClass, issuer_public_id: str, state: HostingState,
 
 # --- queries ----------------------------------------------------------------------------------------------
 
-async def _assertion_counts(session: AsyncSession, badge_ids: list[int]) -> dict[int, int]:
-    """Assertions (any state) per badge class: one grouped query for a whole page."""
+async def assertion_counts(session: AsyncSession, badge_ids: list[int]) -> dict[int, int]:
+    """Assertions (any state) per badge class: one grouped query for a whole page (also the Credly templates'
+    ``badges_count``)."""
     if not badge_ids:
         return {}
     rows = await session.execute(select(Assertion.badge_class_id, func.count()).where(
@@ -147,7 +148,7 @@ class BadgesController(Controller):
         badges = (await db_session.scalars(select(BadgeClass).where(*where)
                                            .order_by(BadgeClass.created_at, BadgeClass.id)
                                            .offset((page - 1) * per_page).limit(per_page))).all()
-        counts = await _assertion_counts(db_session, [b.id for b in badges])
+        counts = await assertion_counts(db_session, [b.id for b in badges])
         pages = max(1, math.ceil(total / per_page))
         base = f"{hosting.settings.base_url}/v1/issuers/{issuer.public_id}/badges"
 
@@ -204,7 +205,7 @@ class BadgesController(Controller):
                         issuer_ref: FromPath[str], badge_ref: FromPath[str]) -> dict[str, Any]:
         issuer, _ = await find_issuer(db_session, principal, issuer_ref)
         badge = await find_badge(db_session, issuer, badge_ref)
-        counts = await _assertion_counts(db_session, [badge.id])
+        counts = await assertion_counts(db_session, [badge.id])
         return {"badge": badge_json(badge, issuer.public_id, hosting, counts.get(badge.id, 0))}
 
     async def _update(self, request: Request[Any, Any, Any], db_session: AsyncSession, principal: Principal,
@@ -228,7 +229,7 @@ class BadgesController(Controller):
             await db_session.flush()
         except IntegrityError as exc:  # a concurrent write took the slug
             raise _slug_conflict(badge.slug) from exc
-        counts = await _assertion_counts(db_session, [badge.id])
+        counts = await assertion_counts(db_session, [badge.id])
         return {"status": "updated", "badge": badge_json(badge, issuer.public_id, hosting, counts.get(badge.id, 0))}
 
     @put("/{badge_ref:str}", **api_doc(BadgeChanged, body=BadgePatch, media_types=_MEDIA, errors=(404, 409)))
@@ -255,7 +256,7 @@ class BadgesController(Controller):
         """Delete a badge class that has no assertions (else 409: archive it instead)."""
         issuer, badge = await _editable_badge(db_session, principal, issuer_ref, badge_ref,
                                               "deleting badge classes")
-        count = (await _assertion_counts(db_session, [badge.id])).get(badge.id, 0)
+        count = (await assertion_counts(db_session, [badge.id])).get(badge.id, 0)
         if count:
             raise Conflict(
                 f"the badge class has {count} assertion(s) and cannot be deleted; archive it instead",

@@ -11,12 +11,13 @@ document, or one made for another base URL, is rendered on the fly and served.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -232,6 +233,10 @@ class Assertion(Renderable, Base):
     recipient_last_name: Mapped[str | None] = mapped_column(String(120), nullable=True, default=None)
     external_user_id: Mapped[str | None] = mapped_column(String(255), nullable=True, default=None)
     notification_suppressed: Mapped[bool | None] = mapped_column(Boolean, nullable=True, default=None)
+    # Credly's time zone-agnostic dates: the calendar days of issued_at/expires_at in the offset they were given
+    # with (NULL when issued elsewhere: the UTC day of issued_on/expires stands in)
+    issued_date: Mapped[date | None] = mapped_column(Date, nullable=True, default=None)
+    expires_date: Mapped[date | None] = mapped_column(Date, nullable=True, default=None)
 
     issued_on: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     expires: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True, default=None)

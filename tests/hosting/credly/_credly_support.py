@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from _api_support import unique_email
 from _issue_support import Team
 from conftest import BASE_URL, run_store
 from litestar.testing import TestClient
@@ -47,11 +48,29 @@ def named_template(settings: Settings, team: Team, name: str) -> str:
     return public_id
 
 
-org = org_path  # the name the issue/batch tests use
+def issue(team: Team, template: str, token: str | None = None, **body: Any) -> Any:
+    """Issue a badge of ``template`` with the seed's example body (a fresh recipient; ``body`` overrides)."""
+    data = {**SEED_ISSUE, "badge_template_id": template, "recipient_email": unique_email("earner"), **body}
+    return team.api.post(f"{org_path(team)}/badges", json=data, headers=basic(token or team.owner))
+
+
+def issued(team: Team, template: str, **body: Any) -> dict[str, Any]:
+    """:func:`issue`, which must succeed: the badge object."""
+    res = issue(team, template, **body)
+    assert res.status_code == 201, res.text
+    data: dict[str, Any] = res.json()["data"]
+    return data
 
 
 def basic(token: str, password: str = "") -> dict[str, str]:
     return {"Authorization": "Basic " + base64.b64encode(f"{token}:{password}".encode()).decode()}
+
+
+def listed_ids(team: Team, query: dict[str, str], path: str = "badges") -> list[str]:
+    """The ids a list of the team's organisation answers with (``path``: ``badges`` or ``badge_templates``)."""
+    res = team.api.get(f"{org_path(team)}/{path}", params=query, headers=basic(team.owner))
+    assert res.status_code == 200, res.text
+    return [b["id"] for b in res.json()["data"]]
 
 
 def path_of(url: str) -> str:
@@ -112,6 +131,15 @@ SEED_REPLACE = {
     "notification_message": "Lorem ipsum dolor",
 }
 
+SEED_BATCH = {"badges": [
+    {"user_id": "36d5ebfb-1d4f-4488-97bc-e7871cff49ca", "recipient_email": "user971@example.com",
+     "badge_template_id": "6c32280e-eb8c-4f9a-89c2-2dc3ac7c1861", "issued_at": "2014-04-01 09:41:00 -0500",
+     "issued_to_first_name": "Alfred", "issued_to_last_name": "Skiles", "expires_at": None},
+    {"user_id": "e614fef6-8461-4e0c-b94a-b493a202ec6e", "recipient_email": "user972@example.com",
+     "badge_template_id": "6c32280e-eb8c-4f9a-89c2-2dc3ac7c1861", "issued_at": "2014-04-01 09:41:00 -0500",
+     "issued_to_first_name": "Alfred", "issued_to_last_name": "Skiles", "expires_at": None},
+]}
+
 SEED_REVOKE = {"reason": "Check bounced", "suppress_revoke_notification_email": False}
 
 # The keys of the badge object in the seed's responses ("Issue a Badge").
@@ -122,3 +150,6 @@ SEED_BADGE_KEYS = {
     "expires_at_date", "issued_at", "issued_at_date", "state_updated_at", "image", "image_url", "alignments",
     "evidence", "accept_badge_url",
 }
+# The keys of a badge in the seed's Get Issued Badges and Revoke responses (no accept link; the list adds its URL)
+SEED_LISTED_KEYS = SEED_BADGE_KEYS - {"accept_badge_url"} | {"badge_url"}
+SEED_PAGE_KEYS = {"count", "current_page", "total_count", "total_pages", "previous_page_url", "next_page_url"}

@@ -11,13 +11,19 @@ import pytest
 from _api_support import make_token, unique_email
 from _credly_support import (  # noqa: F401 - the fixtures
     SEED_BADGE_KEYS,
+    SEED_BATCH,
     SEED_EVIDENCE,
     SEED_ISSUE,
+    SEED_LISTED_KEYS,
+    SEED_PAGE_KEYS,
     SEED_REPLACE,
     SEED_REVOKE,
     accept,
     basic,
     credly_api_fixture,
+    issue,
+    issued,
+    listed_ids,
     named_template,
     org_path,
     path_of,
@@ -27,26 +33,11 @@ from conftest import BASE_URL
 
 from hosting import Settings
 
-_org = org_path
-
-
-def _issue(team: Team, template: str, token: str | None = None, **body: Any) -> Any:
-    data = {**SEED_ISSUE, "badge_template_id": template, "recipient_email": unique_email("earner"), **body}
-    return team.api.post(f"{_org(team)}/badges", json=data, headers=basic(token or team.owner))
-
-
-def _issued(team: Team, template: str, **body: Any) -> dict[str, Any]:
-    res = _issue(team, template, **body)
-    assert res.status_code == 201, res.text
-    data: dict[str, Any] = res.json()["data"]
-    return data
-
-
 # --- the seed's examples --------------------------------------------------------------------------------
 
 def test_the_seeds_issue_example_is_accepted_as_written(team: Team) -> None:
     template = team.badge()
-    res = team.api.post(f"{_org(team)}/badges", json={**SEED_ISSUE, "badge_template_id": template},
+    res = team.api.post(f"{org_path(team)}/badges", json={**SEED_ISSUE, "badge_template_id": template},
                         headers=basic(team.owner))
     assert res.status_code == 201, res.text
     body = res.json()
@@ -64,19 +55,19 @@ def test_the_seeds_issue_example_is_accepted_as_written(team: Team) -> None:
     assert data["issuer"]["id"] == team.issuer["id"] and data["issuer"]["type"] == "Organization"
     assert data["state_updated_at"] is None and data["replacement_badge_id"] is None
     # a duplicate (same template, recipient and issued_at) is refused as Credly does, storing nothing more
-    again = team.api.post(f"{_org(team)}/badges", json={**SEED_ISSUE, "badge_template_id": template},
+    again = team.api.post(f"{org_path(team)}/badges", json={**SEED_ISSUE, "badge_template_id": template},
                           headers=basic(team.owner))
     assert again.status_code == 422, again.text
     assert again.json()["data"]["message"].startswith("Validation failed")
     assert again.json()["data"]["errors"][0]["attribute"] == "recipient_email"
-    listed = team.api.get(f"{_org(team)}/badges", params={"filter": f"badge_template_id::{template}"},
+    listed = team.api.get(f"{org_path(team)}/badges", params={"filter": f"badge_template_id::{template}"},
                           headers=basic(team.owner))
     assert listed.json()["metadata"]["total_count"] == 1
 
 
 def test_the_seeds_evidence_example_maps_to_ob_evidence_and_back(settings: Settings, team: Team) -> None:
     template = team.badge()
-    res = team.api.post(f"{_org(team)}/badges", json={**SEED_EVIDENCE, "badge_template_id": template},
+    res = team.api.post(f"{org_path(team)}/badges", json={**SEED_EVIDENCE, "badge_template_id": template},
                         headers=basic(team.owner))
     assert res.status_code == 201, res.text
     data = res.json()["data"]
@@ -110,7 +101,7 @@ def test_the_seeds_evidence_example_maps_to_ob_evidence_and_back(settings: Setti
     "http://example.com",
 ])
 def test_evidence_other_than_the_seeds_three_types_is_refused(team: Team, evidence: Any) -> None:
-    res = _issue(team, team.badge(), evidence=evidence)
+    res = issue(team, team.badge(), evidence=evidence)
     assert res.status_code == 422, res.text
     errors = res.json()["data"]["errors"]
     assert all({"attribute", "attribute_label", "messages"} == set(e) for e in errors)
@@ -125,7 +116,7 @@ def test_evidence_other_than_the_seeds_three_types_is_refused(team: Team, eviden
     ("2014-04-01", "2014-04-01T00:00:00Z"),
 ])
 def test_timestamp_forms(team: Team, given: str, stored: str) -> None:
-    assert _issued(team, team.badge(), issued_at=given)["issued_at"] == stored
+    assert issued(team, team.badge(), issued_at=given)["issued_at"] == stored
 
 
 @pytest.mark.parametrize(("field", "value"), [
@@ -134,7 +125,7 @@ def test_timestamp_forms(team: Team, given: str, stored: str) -> None:
     ("suppress_badge_notification_email", "no"), ("expires_at", "2014-03-01 00:00:00 +0000"), ("colour", "red"),
 ])
 def test_invalid_fields_answer_credlys_422(team: Team, field: str, value: Any) -> None:
-    res = _issue(team, team.badge(), **{field: value})
+    res = issue(team, team.badge(), **{field: value})
     assert res.status_code == 422, res.text
     data = res.json()["data"]
     assert data["message"].startswith("Validation failed") and field in {e["attribute"] for e in data["errors"]}
@@ -142,10 +133,10 @@ def test_invalid_fields_answer_credlys_422(team: Team, field: str, value: Any) -
 
 def test_unknown_and_archived_templates_are_refused(settings: Settings, team: Team) -> None:
     other = new_team(settings, team.api)
-    res = _issue(team, other.badge())  # another organisation's template
+    res = issue(team, other.badge())  # another organisation's template
     assert res.status_code == 422 and res.json()["data"]["errors"][0]["attribute"] == "badge_template_id"
     archived = team.badge(archived=True)
-    res = _issue(team, archived)
+    res = issue(team, archived)
     assert res.status_code == 422 and "archived" in res.json()["data"]["message"]
 
 
@@ -153,7 +144,7 @@ def test_unknown_and_archived_templates_are_refused(settings: Settings, team: Te
 
 def test_basic_auth_refusals(settings: Settings, team: Team) -> None:
     template = team.badge()
-    url = f"{_org(team)}/badges"
+    url = f"{org_path(team)}/badges"
     body = {**SEED_ISSUE, "badge_template_id": template}
     for headers in ({}, {"Authorization": f"Bearer {team.owner}"}, basic("obt_" + "x" * 43),
                     {"Authorization": "Basic !!!notbase64"}, basic("")):
@@ -170,20 +161,20 @@ def test_basic_auth_refusals(settings: Settings, team: Team) -> None:
     assert team.api.post(url, json=body, headers=basic(reader)).status_code in (403, 404)
     # an owner of another organisation reaches neither this one's list nor its badges through its own path
     other = new_team(settings, team.api)
-    mine = _issued(team, template)
-    assert team.api.get(f"{_org(team)}/badges/{mine['id']}", headers=basic(other.owner)).status_code == 404
-    assert team.api.get(f"{_org(other)}/badges/{mine['id']}", headers=basic(other.owner)).status_code == 404
-    res = team.api.put(f"{_org(other)}/badges/{mine['id']}/revoke", json=SEED_REVOKE, headers=basic(other.owner))
+    mine = issued(team, template)
+    assert team.api.get(f"{org_path(team)}/badges/{mine['id']}", headers=basic(other.owner)).status_code == 404
+    assert team.api.get(f"{org_path(other)}/badges/{mine['id']}", headers=basic(other.owner)).status_code == 404
+    res = team.api.put(f"{org_path(other)}/badges/{mine['id']}/revoke", json=SEED_REVOKE, headers=basic(other.owner))
     assert res.status_code == 404
-    assert team.api.get(f"{_org(team)}/badges/{mine['id']}", headers=basic(team.owner)).json()["data"][
+    assert team.api.get(f"{org_path(team)}/badges/{mine['id']}", headers=basic(team.owner)).json()["data"][
         "state"] == "pending"
 
 
 def test_staff_issue_but_cannot_revoke(team: Team) -> None:
     staff = team.member("staff")
-    made = _issue(team, team.badge(), token=staff)
+    made = issue(team, team.badge(), token=staff)
     assert made.status_code == 201, made.text
-    res = team.api.put(f"{_org(team)}/badges/{made.json()['data']['id']}/revoke", json=SEED_REVOKE,
+    res = team.api.put(f"{org_path(team)}/badges/{made.json()['data']['id']}/revoke", json=SEED_REVOKE,
                        headers=basic(staff))
     assert res.status_code == 403 and "message" in res.json()["data"]
 
@@ -198,26 +189,26 @@ def test_the_native_v1_api_still_answers_beside_organizations(team: Team) -> Non
 # --- states, accept link, revoke, replace, delete -------------------------------------------------------
 
 def test_accept_link_publishes_the_badge(team: Team) -> None:
-    badge = _issued(team, team.badge())
+    badge = issued(team, team.badge())
     assert team.api.get(path_of(badge["badge_url"])).status_code == 404  # pending: unpublished
     assert accept(team.api, badge["accept_badge_url"]).status_code == 200
-    view = team.api.get(f"{_org(team)}/badges/{badge['id']}", headers=basic(team.owner)).json()["data"]
+    view = team.api.get(f"{org_path(team)}/badges/{badge['id']}", headers=basic(team.owner)).json()["data"]
     assert view["state"] == "accepted" and view["accept_badge_url"] is None and view["state_updated_at"]
     assert view["public"] is True
     assert team.api.get(path_of(badge["badge_url"])).status_code == 200
 
 
 def test_rejected_through_the_link(team: Team) -> None:
-    badge = _issued(team, team.badge())
+    badge = issued(team, team.badge())
     assert accept(team.api, badge["accept_badge_url"], "reject").status_code == 200
-    view = team.api.get(f"{_org(team)}/badges/{badge['id']}", headers=basic(team.owner)).json()["data"]
+    view = team.api.get(f"{org_path(team)}/badges/{badge['id']}", headers=basic(team.owner)).json()["data"]
     assert view["state"] == "rejected"
 
 
 def test_revoke_then_the_public_url_answers_410(team: Team) -> None:
-    badge = _issued(team, team.badge())
+    badge = issued(team, team.badge())
     accept(team.api, badge["accept_badge_url"])
-    url = f"{_org(team)}/badges/{badge['id']}/revoke"
+    url = f"{org_path(team)}/badges/{badge['id']}/revoke"
     assert team.api.put(url, json={}, headers=basic(team.owner)).status_code == 422  # reason required
     res = team.api.put(url, json=SEED_REVOKE, headers=basic(team.owner))
     assert res.status_code == 200, res.text
@@ -229,20 +220,20 @@ def test_revoke_then_the_public_url_answers_410(team: Team) -> None:
 
 
 def test_delete_withdraws(team: Team) -> None:
-    badge = _issued(team, team.badge())
-    res = team.api.delete(f"{_org(team)}/badges/{badge['id']}", headers=basic(team.owner))
+    badge = issued(team, team.badge())
+    res = team.api.delete(f"{org_path(team)}/badges/{badge['id']}", headers=basic(team.owner))
     assert res.status_code == 200, res.text
     assert res.json()["data"]["state"] == "revoked"
     assert team.api.get(path_of(badge["badge_url"])).status_code == 410
-    gone = team.api.delete(f"{_org(team)}/badges/{badge['id']}", headers=basic(team.owner))
+    gone = team.api.delete(f"{org_path(team)}/badges/{badge['id']}", headers=basic(team.owner))
     assert gone.status_code == 409
 
 
 def test_replace_with_the_seeds_example(team: Team) -> None:
     first, second = team.badge(), team.badge()
-    old = _issued(team, first)
+    old = issued(team, first)
     accept(team.api, old["accept_badge_url"])
-    res = team.api.post(f"{_org(team)}/badges/{old['id']}/replace",
+    res = team.api.post(f"{org_path(team)}/badges/{old['id']}/replace",
                         json={**SEED_REPLACE, "badge_template_id": second}, headers=basic(team.owner))
     assert res.status_code == 201, res.text
     new = res.json()["data"]
@@ -251,20 +242,20 @@ def test_replace_with_the_seeds_example(team: Team) -> None:
     assert new["issuer_earner_id"] == "earner-1" and new["recipient_email"] == old["recipient_email"]
     assert (new["issued_to_first_name"], new["issued_to_last_name"]) == ("Firstname", "Lastname")
     assert new["expires_at"] is None and [e["type"] for e in new["evidence"]] == ["UrlEvidence"]
-    view = team.api.get(f"{_org(team)}/badges/{old['id']}", headers=basic(team.owner)).json()["data"]
+    view = team.api.get(f"{org_path(team)}/badges/{old['id']}", headers=basic(team.owner)).json()["data"]
     assert view["replacement_badge_id"] == new["id"] and view["state"] == "revoked"
     redirect = team.api.get(path_of(old["badge_url"]), follow_redirects=False)
     assert redirect.status_code == 301 and redirect.headers["location"] == new["badge_url"]
     # an accepted badge's recipient cannot change
-    res = team.api.post(f"{_org(team)}/badges/{new['id']}/replace",
+    res = team.api.post(f"{org_path(team)}/badges/{new['id']}/replace",
                         json={**SEED_REPLACE, "badge_template_id": second, "recipient_email": "x@example.org"},
                         headers=basic(team.owner))
     assert res.status_code == 409, res.text
 
 
 def test_replace_a_pending_badge_may_change_the_recipient(team: Team) -> None:
-    old = _issued(team, team.badge())
-    res = team.api.post(f"{_org(team)}/badges/{old['id']}/replace",
+    old = issued(team, team.badge())
+    res = team.api.post(f"{org_path(team)}/badges/{old['id']}/replace",
                         json={**SEED_REPLACE, "badge_template_id": old["badge_template"]["id"],
                               "recipient_email": "New@Example.org"}, headers=basic(team.owner))
     assert res.status_code == 201, res.text
@@ -272,14 +263,64 @@ def test_replace_a_pending_badge_may_change_the_recipient(team: Team) -> None:
     assert new["recipient_email"] == "new@example.org" and new["state"] == "pending" and new["accept_badge_url"]
 
 
+def test_the_seeds_batch_list_and_revoke_examples_answer_the_seeds_status_and_keys(team: Team) -> None:
+    template = team.badge()
+    batch = {"badges": [{**item, "badge_template_id": template} for item in SEED_BATCH["badges"]]}
+    res = team.api.post(f"{org_path(team)}/badges/batch", json=batch, headers=basic(team.owner))
+    assert res.status_code == 201, res.text
+    assert res.json()["metadata"] == {} and all(SEED_BADGE_KEYS <= set(b) for b in res.json()["data"])
+    assert [b["recipient_email"] for b in res.json()["data"]] == ["user971@example.com", "user972@example.com"]
+    listed = team.api.get(f"{org_path(team)}/badges", params={"filter": f"badge_template_id::{template}"},
+                          headers=basic(team.owner))
+    assert listed.status_code == 200 and SEED_PAGE_KEYS <= set(listed.json()["metadata"])
+    assert len(listed.json()["data"]) == 2 and all(SEED_LISTED_KEYS <= set(b) for b in listed.json()["data"])
+    badge_id = listed.json()["data"][0]["id"]
+    revoked = team.api.put(f"{org_path(team)}/badges/{badge_id}/revoke", json=SEED_REVOKE, headers=basic(team.owner))
+    assert revoked.status_code == 200 and SEED_LISTED_KEYS <= set(revoked.json()["data"])
+
+
+def test_the_dates_are_the_days_as_written_and_issued_at_date_filters_on_them(team: Team) -> None:
+    template = team.badge()
+    evening = issued(team, template, issued_at="2014-04-01 21:41:00 -0500", expires_at="2016-04-01 23:00:00 -0300")
+    assert evening["issued_at"] == "2014-04-02T02:41:00Z" and evening["issued_at_date"] == "2014-04-01"
+    assert evening["expires_at"] == "2016-04-02T02:00:00Z" and evening["expires_at_date"] == "2016-04-01"
+    morning = issued(team, template, issued_at="2014-04-02T08:00:00+09:00")  # 2014-04-01 23:00 UTC
+    assert morning["issued_at_date"] == "2014-04-02"
+
+    def ids(flt: str) -> set[str]:
+        return set(listed_ids(team, {"filter": f"badge_template_id::{template}|{flt}"}))
+
+    assert ids("issued_at_date_min::2014-04-01|issued_at_date_max::2014-04-01") == {evening["id"]}
+    assert ids("issued_at_date_min::2014-04-02") == {morning["id"]}
+    assert ids("issued_at_min::2014-04-02") == {evening["id"]}  # the UTC day
+    assert ids("issued_at_max::2014-04-01") == {morning["id"]}
+
+
+def test_a_duplicate_is_the_same_issued_at_or_expires_at_moment_not_the_same_day(team: Team) -> None:
+    template, email = team.badge(), unique_email("twice")
+    first = issue(team, template, recipient_email=email, issued_at="2024-05-01 09:00:00 +0000",
+                  expires_at="2026-01-01 00:00:00 +0000")
+    assert first.status_code == 201, first.text
+    # the same day at another time, another expiry: Credly issues it
+    later = issue(team, template, recipient_email=email, issued_at="2024-05-01 17:30:00 +0000")
+    assert later.status_code == 201, later.text
+    # the same moment, written in another offset: a duplicate
+    same = issue(team, template, recipient_email=email, issued_at="2024-05-01 11:00:00 +0200")
+    assert same.status_code == 422 and same.json()["data"]["errors"][0]["attribute"] == "recipient_email"
+    # the same expires_at, another issued_at: a duplicate too
+    expiring = issue(team, template, recipient_email=email, issued_at="2024-06-01",
+                     expires_at="2026-01-01T00:00:00Z")
+    assert expiring.status_code == 422, expiring.text
+
+
 # --- Get Issued Badges ----------------------------------------------------------------------------------
 
 def test_list_filters_sorts_and_pages(team: Team) -> None:
     template = team.badge()
     days = [date(2020, 1, 1) + timedelta(days=n) for n in range(55)]
-    made = [_issued(team, template, issued_at=f"{day.isoformat()} 12:00:00 +0000") for day in days]
+    made = [issued(team, template, issued_at=f"{day.isoformat()} 12:00:00 +0000") for day in days]
     accept(team.api, made[0]["accept_badge_url"])
-    url = f"{_org(team)}/badges"
+    url = f"{org_path(team)}/badges"
     res = team.api.get(url, headers=basic(team.owner))
     assert res.status_code == 200, res.text
     body = res.json()
@@ -291,53 +332,47 @@ def test_list_filters_sorts_and_pages(team: Team) -> None:
     seen = {b["id"] for b in body["data"]} | {b["id"] for b in second.json()["data"]}
     assert seen == {b["id"] for b in made}
 
-    def ids(query: dict[str, str]) -> list[str]:
-        res = team.api.get(url, params=query, headers=basic(team.owner))
-        assert res.status_code == 200, res.text
-        return [b["id"] for b in res.json()["data"]]
-
-    assert ids({"filter": "state::accepted"}) == [made[0]["id"]]
-    assert len(ids({"filter": "state::pending,accepted"})) == 50
-    assert ids({"filter": "issued_at_min::2020-01-10|issued_at_max::2020-01-11", "sort": "issued_at"}) == [
-        made[9]["id"], made[10]["id"]]
-    assert ids({"filter": "issued_at_max::2020-01-02", "sort": "-issued_at"}) == [made[1]["id"], made[0]["id"]]
-    assert ids({"filter": f"query::{made[3]['recipient_email']}"}) == [made[3]["id"]]
-    assert ids({"filter": "state::rejected"}) == []
-    assert ids({"filter": "public::true"}) == [made[0]["id"]]
-    assert made[0]["id"] not in ids({"filter": "public::false"})
-    assert ids({"filter": "issued_at_date_min::2020-02-24", "sort": "-issued_at"}) == [made[54]["id"]]
+    assert listed_ids(team, {"filter": "state::accepted"}) == [made[0]["id"]]
+    assert len(listed_ids(team, {"filter": "state::pending,accepted"})) == 50
+    assert listed_ids(team, {"filter": "issued_at_min::2020-01-10|issued_at_max::2020-01-11",
+                             "sort": "issued_at"}) == [made[9]["id"], made[10]["id"]]
+    assert listed_ids(team, {"filter": "issued_at_max::2020-01-02", "sort": "-issued_at"}) == [
+        made[1]["id"], made[0]["id"]]
+    assert listed_ids(team, {"filter": f"query::{made[3]['recipient_email']}"}) == [made[3]["id"]]
+    assert listed_ids(team, {"filter": "state::rejected"}) == []
+    assert listed_ids(team, {"filter": "public::true"}) == [made[0]["id"]]
+    assert made[0]["id"] not in listed_ids(team, {"filter": "public::false"})
+    assert listed_ids(team, {"filter": "issued_at_date_min::2020-02-24", "sort": "-issued_at"}) == [made[54]["id"]]
     today = date.today().isoformat()
-    assert len(ids({"filter": f"created_at_min::{today}|updated_at_max::{today}"})) == 50
-    assert ids({"filter": f"state_updated_at_min::{today}|state::accepted"}) == [made[0]["id"]]
-    assert ids({"filter": "created_at_max::2000-01-01"}) == []
-
-
-_named = named_template
+    assert len(listed_ids(team, {"filter": f"created_at_min::{today}|updated_at_max::{today}"})) == 50
+    assert listed_ids(team, {"filter": f"state_updated_at_min::{today}|state::accepted"}) == [made[0]["id"]]
+    assert listed_ids(team, {"filter": "created_at_max::2000-01-01"}) == []
 
 
 def test_sort_by_template_name_then_issue_date(settings: Settings, team: Team) -> None:
-    zebra, apple = _named(settings, team, "Zebra"), _named(settings, team, "Apple")
-    z1 = _issued(team, zebra, issued_at="2021-01-01")
-    a1 = _issued(team, apple, issued_at="2021-01-02")
-    a2 = _issued(team, apple, issued_at="2021-01-03")
-    res = team.api.get(f"{_org(team)}/badges", params={"sort": "badge_templates[name]|-issued_at"},
+    zebra, apple = named_template(settings, team, "Zebra"), named_template(settings, team, "Apple")
+    z1 = issued(team, zebra, issued_at="2021-01-01")
+    a1 = issued(team, apple, issued_at="2021-01-02")
+    a2 = issued(team, apple, issued_at="2021-01-03")
+    res = team.api.get(f"{org_path(team)}/badges", params={"sort": "badge_templates[name]|-issued_at"},
                        headers=basic(team.owner))
     assert [b["id"] for b in res.json()["data"]] == [a2["id"], a1["id"], z1["id"]]
 
 
 @pytest.mark.parametrize("query", [
     {"filter": "colour::red"}, {"filter": "state::lost"}, {"filter": "issued_at_min::01/02/2020"},
-    {"filter": "state"}, {"sort": "colour"}, {"filter": "public::yes"}, {"filter": "created_at_min::2020-13-01"}, {"page": "0"}, {"page": "x"}, {"per_page": "10"},
+    {"filter": "state"}, {"sort": "colour"}, {"filter": "public::yes"}, {"filter": "created_at_min::2020-13-01"},
+    {"page": "0"}, {"page": "x"}, {"per_page": "10"}, {"per": "51"}, {"filter": "issued_at_date_max::2020-02-30"},
 ])
 def test_list_refuses_unknown_keys_and_malformed_values(team: Team, query: dict[str, str]) -> None:
-    res = team.api.get(f"{_org(team)}/badges", params=query, headers=basic(team.owner))
+    res = team.api.get(f"{org_path(team)}/badges", params=query, headers=basic(team.owner))
     assert res.status_code == 400, res.text
     assert res.json()["data"]["message"]
 
 
 def test_get_unknown_badge_is_404(team: Team) -> None:
     for ref in ("x" * 10, "0" * 22, "a%20b"):
-        res = team.api.get(f"{_org(team)}/badges/{ref}", headers=basic(team.owner))
+        res = team.api.get(f"{org_path(team)}/badges/{ref}", headers=basic(team.owner))
         assert res.status_code == 404 and set(res.json()) == {"data"}
 
 
@@ -350,7 +385,7 @@ def _batch_item(template: str, **fields: Any) -> dict[str, Any]:
 
 
 def _count(team: Team, template: str) -> int:
-    res = team.api.get(f"{_org(team)}/badges", params={"filter": f"badge_template_id::{template}"},
+    res = team.api.get(f"{org_path(team)}/badges", params={"filter": f"badge_template_id::{template}"},
                        headers=basic(team.owner))
     assert res.status_code == 200, res.text
     return int(res.json()["metadata"]["total_count"])
@@ -359,7 +394,7 @@ def _count(team: Team, template: str) -> int:
 def test_batch_issues_badges_of_several_templates(team: Team) -> None:
     first, second = team.badge(), team.badge()
     items = [_batch_item(first), _batch_item(second), _batch_item(first)]
-    res = team.api.post(f"{_org(team)}/badges/batch", json={"badges": items}, headers=basic(team.owner))
+    res = team.api.post(f"{org_path(team)}/badges/batch", json={"badges": items}, headers=basic(team.owner))
     assert res.status_code == 201, res.text
     data = res.json()["data"]
     assert [b["badge_template"]["id"] for b in data] == [first, second, first]
@@ -372,20 +407,20 @@ def test_batch_failure_names_the_item_and_stores_nothing(team: Team) -> None:
     template = team.badge()
     missing = _batch_item(template)
     del missing["issued_at"]
-    res = team.api.post(f"{_org(team)}/badges/batch", json={"badges": [_batch_item(template), missing]},
+    res = team.api.post(f"{org_path(team)}/badges/batch", json={"badges": [_batch_item(template), missing]},
                         headers=basic(team.owner))
     assert res.status_code == 422, res.text
     data = res.json()["data"]
     assert data["error_index"] == 1 and data["errors"][0]["attribute"] == "issued_at"
     assert data["errors"][0]["attribute_label"] == "Issued at" and data["errors"][0]["messages"] == ["can't be blank"]
     dup = _batch_item(template)
-    res = team.api.post(f"{_org(team)}/badges/batch", json={"badges": [_batch_item(template), dup, dup]},
+    res = team.api.post(f"{org_path(team)}/badges/batch", json={"badges": [_batch_item(template), dup, dup]},
                         headers=basic(team.owner))
     assert res.status_code == 422 and res.json()["data"]["error_index"] == 2, res.text
     archived = team.badge(archived=True)
-    res = team.api.post(f"{_org(team)}/badges/batch",
+    res = team.api.post(f"{org_path(team)}/badges/batch",
                         json={"badges": [_batch_item(template), _batch_item(archived)]}, headers=basic(team.owner))
     assert res.status_code == 422 and res.json()["data"]["error_index"] == 1
     assert _count(team, template) == 0  # every failed batch stored nothing
     for body in ({"badges": []}, {"badges": "x"}, {}, {"badges": [_batch_item(template)], "extra": 1}):
-        assert team.api.post(f"{_org(team)}/badges/batch", json=body, headers=basic(team.owner)).status_code == 422
+        assert team.api.post(f"{org_path(team)}/badges/batch", json=body, headers=basic(team.owner)).status_code == 422

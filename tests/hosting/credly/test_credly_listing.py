@@ -4,6 +4,7 @@ the name sorts and ``per``, a list page's fixed number of SQL statements, and ``
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -14,14 +15,19 @@ from _credly_support import (
     accept,
     basic,
     credly_api_fixture,  # noqa: F401 - fixture
+    issued,
+    listed_ids,
     named_template,
     org_path,
     path_of,
 )
 from _issue_support import Team, outbox_kinds, team_fixture  # noqa: F401 - fixture
-from conftest import BASE_URL
+from conftest import BASE_URL, run_store
+from sqlalchemy import update
 
 from hosting import Settings
+from hosting.storage.models import Assertion
+from hosting.storage.store import HostingStore
 
 # The keys of the seed's "minimal" example (Get Badges in Bulk)
 SEED_MINIMAL_KEYS = {
@@ -33,14 +39,6 @@ SEED_DEFAULT_KEYS = SEED_MINIMAL_KEYS | {
     "locale", "replacement_badge_id", "revocation_reason", "suppress_badge_notification_email", "expires_at_date",
     "issued_at_date", "badge_url", "issuer",
 }
-
-
-def _issued(team: Team, template: str, **body: Any) -> dict[str, Any]:
-    data = {**SEED_ISSUE, "badge_template_id": template, "recipient_email": unique_email("earner"), **body}
-    res = team.api.post(f"{org_path(team)}/badges", json=data, headers=basic(team.owner))
-    assert res.status_code == 201, res.text
-    made: dict[str, Any] = res.json()["data"]
-    return made
 
 
 def _batch(team: Team, templates: list[str], count: int) -> list[dict[str, Any]]:
@@ -55,17 +53,11 @@ def _batch(team: Team, templates: list[str], count: int) -> list[dict[str, Any]]
     return made
 
 
-def _ids(team: Team, query: dict[str, str], path: str = "badges") -> list[str]:
-    res = team.api.get(f"{org_path(team)}/{path}", params=query, headers=basic(team.owner))
-    assert res.status_code == 200, res.text
-    return [b["id"] for b in res.json()["data"]]
-
-
 # --- the issue fields, kept as given ---------------------------------------------------------------------
 
 def test_first_and_last_names_user_id_and_suppression_read_back_as_given(settings: Settings, team: Team) -> None:
     template = team.badge()
-    made = _issued(team, template, issued_to_first_name="Ada Byron", issued_to_last_name="King",
+    made = issued(team, template, issued_to_first_name="Ada Byron", issued_to_last_name="King",
                    user_id="95787b46-352d-4d04-a27d-bf1d0cd9c5c6", suppress_badge_notification_email=True)
     res = team.api.get(f"{org_path(team)}/badges/{made['id']}", headers=basic(team.owner))
     assert res.status_code == 200, res.text
@@ -75,7 +67,7 @@ def test_first_and_last_names_user_id_and_suppression_read_back_as_given(setting
     assert read["user"] == {"id": "95787b46-352d-4d04-a27d-bf1d0cd9c5c6"}
     assert read["suppress_badge_notification_email"] is True
     assert outbox_kinds(settings, made["id"]) == []  # suppressed: no email queued
-    plain = _issued(team, template)
+    plain = issued(team, template)
     read = team.api.get(f"{org_path(team)}/badges/{plain['id']}", headers=basic(team.owner)).json()["data"]
     assert read["suppress_badge_notification_email"] is False and read["user"] == {"id": SEED_ISSUE["user_id"]}
     assert read["issued_to_first_name"] == SEED_ISSUE["issued_to_first_name"]
@@ -91,38 +83,60 @@ def test_a_user_id_longer_than_stored_is_refused(team: Team) -> None:
 
 def test_user_id_and_issuer_id_filters(team: Team) -> None:
     template = team.badge()
-    mine = _issued(team, template, user_id="user-42")
-    other = _issued(team, template, user_id="user-43")
-    assert _ids(team, {"filter": "user_id::user-42"}) == [mine["id"]]
-    assert _ids(team, {"filter": "user_id::user-4"}) == []  # exact, not partial
+    mine = issued(team, template, user_id="user-42")
+    other = issued(team, template, user_id="user-43")
+    assert listed_ids(team, {"filter": "user_id::user-42"}) == [mine["id"]]
+    assert listed_ids(team, {"filter": "user_id::user-4"}) == []  # exact, not partial
     org = team.issuer["id"]
-    assert set(_ids(team, {"filter": f"issuer_id::{org}"})) == {mine["id"], other["id"]}
-    assert set(_ids(team, {"filter": f"issuer_id::someone-else,{org}|user_id::user-43"})) == {other["id"]}
-    assert _ids(team, {"filter": "issuer_id::someone-else"}) == []
+    assert set(listed_ids(team, {"filter": f"issuer_id::{org}"})) == {mine["id"], other["id"]}
+    assert set(listed_ids(team, {"filter": f"issuer_id::someone-else,{org}|user_id::user-43"})) == {other["id"]}
+    assert listed_ids(team, {"filter": "issuer_id::someone-else"}) == []
+
+
+def test_issuer_earner_id_filter_and_the_creation_and_state_change_sorts(settings: Settings, team: Team) -> None:
+    template = team.badge()
+    first = issued(team, template, issuer_earner_id="emp-1")
+    second = issued(team, template, issuer_earner_id="emp-2")
+    third = issued(team, template, issuer_earner_id="emp-1")
+    assert listed_ids(team, {"filter": "issuer_earner_id::emp-1", "sort": "created_at"}) == [first["id"], third["id"]]
+    assert listed_ids(team, {"filter": "issuer_earner_id::emp"}) == []  # exact, not partial
+    assert listed_ids(team, {"sort": "-created_at"}) == listed_ids(team, {}) == [third["id"], second["id"], first["id"]]
+    # state changes at set moments (the clock's resolution would tie badges made in the same second)
+    moments = {first["id"]: datetime(2031, 1, 1, tzinfo=UTC), third["id"]: datetime(2030, 1, 1, tzinfo=UTC),
+               second["id"]: datetime(2029, 1, 1, tzinfo=UTC)}
+
+    async def _stamp(store: HostingStore) -> None:
+        for public_id, moment in moments.items():
+            await store.session.execute(update(Assertion).where(Assertion.public_id == public_id)
+                                        .values(state_updated_at=moment))
+
+    run_store(settings, _stamp)
+    assert listed_ids(team, {"sort": "-state_updated_at"}) == [first["id"], third["id"], second["id"]]
+    assert listed_ids(team, {"sort": "state_updated_at|-created_at"}) == [second["id"], third["id"], first["id"]]
 
 
 def test_another_organisations_id_does_not_reach_its_badges(team: Team) -> None:
     """``issuer_id`` naming an organisation the caller also owns still lists the path's organisation only."""
     template = team.badge()
-    _issued(team, template)
+    issued(team, template)
     second = new_issuer(team.api, team.owner)
-    assert _ids(team, {"filter": f"issuer_id::{second['id']}"}) == []
+    assert listed_ids(team, {"filter": f"issuer_id::{second['id']}"}) == []
 
 
 def test_query_searches_template_and_earner_names_and_email(settings: Settings, team: Team) -> None:
     zebra, plain = named_template(settings, team, "Zebra Wrangling"), named_template(settings, team, "Plain")
-    at_domain = _issued(team, plain, recipient_email="ann@example.com", issued_to_first_name="Grace",
+    at_domain = issued(team, plain, recipient_email="ann@example.com", issued_to_first_name="Grace",
                         issued_to_last_name="Hopper")
-    at_sub = _issued(team, plain, recipient_email="bob@mail.example.com")
-    elsewhere = _issued(team, zebra, recipient_email="cy@example.com.au")
-    assert _ids(team, {"filter": "query::@example.com"}) == [at_domain["id"]]
-    assert _ids(team, {"filter": "query::@*.example.com"}) == [at_sub["id"]]
-    assert _ids(team, {"filter": "query::@EXAMPLE.COM.au"}) == [elsewhere["id"]]
-    assert _ids(team, {"filter": "query::wrangl"}) == [elsewhere["id"]]  # the template's name
-    assert _ids(team, {"filter": "query::grace hop"}) == [at_domain["id"]]  # the earner's full name
-    assert _ids(team, {"filter": "query::mail.example"}) == [at_sub["id"]]  # part of an address
-    assert _ids(team, {"filter": "query::%"}) == []  # LIKE wildcards are matched literally
-    assert _ids(team, {"filter": "query::_"}) == []
+    at_sub = issued(team, plain, recipient_email="bob@mail.example.com")
+    elsewhere = issued(team, zebra, recipient_email="cy@example.com.au")
+    assert listed_ids(team, {"filter": "query::@example.com"}) == [at_domain["id"]]
+    assert listed_ids(team, {"filter": "query::@*.example.com"}) == [at_sub["id"]]
+    assert listed_ids(team, {"filter": "query::@EXAMPLE.COM.au"}) == [elsewhere["id"]]
+    assert listed_ids(team, {"filter": "query::wrangl"}) == [elsewhere["id"]]  # the template's name
+    assert listed_ids(team, {"filter": "query::grace hop"}) == [at_domain["id"]]  # the earner's full name
+    assert listed_ids(team, {"filter": "query::mail.example"}) == [at_sub["id"]]  # part of an address
+    assert listed_ids(team, {"filter": "query::%"}) == []  # LIKE wildcards are matched literally
+    assert listed_ids(team, {"filter": "query::_"}) == []
 
 
 def test_query_domain_forms_refuse_a_malformed_domain(team: Team) -> None:
@@ -132,11 +146,11 @@ def test_query_domain_forms_refuse_a_malformed_domain(team: Team) -> None:
 
 def test_sort_by_the_earners_first_then_last_name(team: Team) -> None:
     template = team.badge()
-    b = _issued(team, template, issued_to_first_name="bea", issued_to_last_name="Adams")
-    a2 = _issued(team, template, issued_to_first_name="Al", issued_to_last_name="Zed")
-    a1 = _issued(team, template, issued_to_first_name="Al", issued_to_last_name="Young")
-    assert _ids(team, {"sort": "users[first_name]|users[last_name]"}) == [a1["id"], a2["id"], b["id"]]
-    assert _ids(team, {"sort": "-users[last_name]"}) == [a2["id"], a1["id"], b["id"]]
+    b = issued(team, template, issued_to_first_name="bea", issued_to_last_name="Adams")
+    a2 = issued(team, template, issued_to_first_name="Al", issued_to_last_name="Zed")
+    a1 = issued(team, template, issued_to_first_name="Al", issued_to_last_name="Young")
+    assert listed_ids(team, {"sort": "users[first_name]|users[last_name]"}) == [a1["id"], a2["id"], b["id"]]
+    assert listed_ids(team, {"sort": "-users[last_name]"}) == [a2["id"], a1["id"], b["id"]]
 
 
 def test_per_sets_the_page_size(team: Team) -> None:
@@ -159,7 +173,7 @@ def test_a_list_page_costs_a_fixed_number_of_statements(team: Team) -> None:
     templates = [team.badge() for _ in range(3)]
     made = _batch(team, templates, 50)
     accept(team.api, made[0]["accept_badge_url"])
-    old = _issued(team, templates[0])
+    old = issued(team, templates[0])
     res = team.api.post(f"{org_path(team)}/badges/{old['id']}/replace", headers=basic(team.owner), json={
         "badge_template_id": templates[1], "issued_at": "2020-01-01", "issued_to_first_name": "A",
         "issued_to_last_name": "B"})

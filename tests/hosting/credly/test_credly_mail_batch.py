@@ -14,8 +14,9 @@ from _credly_support import (  # noqa: F401 - the fixtures
     accept,
     basic,
     credly_api_fixture,
+    issued,
+    org_path,
 )
-from _credly_support import org as _org
 from _issue_support import Team, team_fixture  # noqa: F401 - fixture
 from conftest import run_store
 from litestar.testing import TestClient
@@ -27,14 +28,6 @@ from hosting.lib.urls import PublicUrls
 from hosting.notify.outbox import OutboxMessage, RenderedMail, render_mail
 from hosting.storage.models import Assertion
 from hosting.storage.store import HostingStore
-
-
-def _issue(team: Team, template: str, **body: Any) -> dict[str, Any]:
-    data = {**SEED_ISSUE, "badge_template_id": template, "recipient_email": unique_email("earner"), **body}
-    res = team.api.post(f"{_org(team)}/badges", json=data, headers=basic(team.owner))
-    assert res.status_code == 201, res.text
-    out: dict[str, Any] = res.json()["data"]
-    return out
 
 
 def _mails(settings: Settings, badge_id: str) -> list[tuple[str, RenderedMail]]:
@@ -65,7 +58,7 @@ def _mails(settings: Settings, badge_id: str) -> list[tuple[str, RenderedMail]]:
 ])
 def test_the_issue_email_is_in_the_earners_locale(settings: Settings, team: Team, locale: str,
                                                   template_locale: str, phrase: str) -> None:
-    badge = _issue(team, team.badge(), locale=locale, issued_to_first_name="Ada", issued_to_last_name="Lovelace")
+    badge = issued(team, team.badge(), locale=locale, issued_to_first_name="Ada", issued_to_last_name="Lovelace")
     ((kind, mail),) = _mails(settings, badge["id"])
     assert kind == "pending" and mail.locale == template_locale
     assert phrase in mail.text and "Ada Lovelace" in mail.text
@@ -82,9 +75,9 @@ def test_other_locales_fall_back_to_english() -> None:
 def test_every_credly_email_kind_has_the_issues_locales(settings: Settings, team: Team) -> None:
     """issue (pending), replace of an accepted badge, revoke — in Japanese, with the issuer's message."""
     template = team.badge()
-    badge = _issue(team, template, locale="ja")
+    badge = issued(team, template, locale="ja")
     accept(team.api, badge["accept_badge_url"])
-    res = team.api.post(f"{_org(team)}/badges/{badge['id']}/replace",
+    res = team.api.post(f"{org_path(team)}/badges/{badge['id']}/replace",
                         json={**SEED_REPLACE, "badge_template_id": template, "locale": "ja"},
                         headers=basic(team.owner))
     assert res.status_code == 201, res.text
@@ -92,7 +85,7 @@ def test_every_credly_email_kind_has_the_issues_locales(settings: Settings, team
     ((kind, mail),) = _mails(settings, new["id"])
     assert kind == "replaced" and mail.locale == "ja" and "更新版に差し替えました" in mail.text
     assert "Lorem ipsum dolor" in mail.text and new["badge_url"] in mail.text
-    res = team.api.put(f"{_org(team)}/badges/{new['id']}/revoke", json={"reason": "誤って発行"},
+    res = team.api.put(f"{org_path(team)}/badges/{new['id']}/revoke", json={"reason": "誤って発行"},
                        headers=basic(team.owner))
     assert res.status_code == 200, res.text
     kinds = [(k, m.locale) for k, m in _mails(settings, new["id"])]
@@ -102,8 +95,8 @@ def test_every_credly_email_kind_has_the_issues_locales(settings: Settings, team
 
 def test_the_replacements_notification_message_goes_into_the_email(settings: Settings, team: Team) -> None:
     template = team.badge()
-    pending = _issue(team, template, locale="fr")
-    res = team.api.post(f"{_org(team)}/badges/{pending['id']}/replace",
+    pending = issued(team, template, locale="fr")
+    res = team.api.post(f"{org_path(team)}/badges/{pending['id']}/replace",
                         json={**SEED_REPLACE, "badge_template_id": template, "locale": "fr",
                               "notification_message": "Votre note a été corrigée."}, headers=basic(team.owner))
     assert res.status_code == 201, res.text
@@ -113,17 +106,17 @@ def test_the_replacements_notification_message_goes_into_the_email(settings: Set
     assert f"Message de {team.issuer['name']} :\nVotre note a été corrigée." in mail.text
     assert new["accept_badge_url"] in mail.text and "Votre note" in mail.html
     # without a message, no message paragraph
-    plain = _issue(team, template)
+    plain = issued(team, template)
     ((_, mail),) = _mails(settings, plain["id"])
     assert "Message from" not in mail.text
 
 
 def test_suppressed_emails_are_not_queued(settings: Settings, team: Team) -> None:
     template = team.badge()
-    quiet = _issue(team, template, suppress_badge_notification_email=True)
+    quiet = issued(team, template, suppress_badge_notification_email=True)
     assert _mails(settings, quiet["id"]) == []
     accept(team.api, quiet["accept_badge_url"])
-    res = team.api.put(f"{_org(team)}/badges/{quiet['id']}/revoke",
+    res = team.api.put(f"{org_path(team)}/badges/{quiet['id']}/revoke",
                        json={"reason": "x", "suppress_revoke_notification_email": True}, headers=basic(team.owner))
     assert res.status_code == 200 and _mails(settings, quiet["id"]) == []
 
@@ -137,7 +130,7 @@ def _item(template: str, **fields: Any) -> dict[str, Any]:
 
 
 def _total(team: Team) -> int:
-    res = team.api.get(f"{_org(team)}/badges", headers=basic(team.owner))
+    res = team.api.get(f"{org_path(team)}/badges", headers=basic(team.owner))
     assert res.status_code == 200, res.text
     return int(res.json()["metadata"]["total_count"])
 
@@ -155,7 +148,7 @@ def test_a_failing_batch_reports_every_invalid_item_and_stores_nothing(team: Tea
         _item(template, locale="xx", evidence="nope"),      # 6: two problems in one item
         "not an object",                                    # 7
     ]
-    res = team.api.post(f"{_org(team)}/badges/batch", json={"badges": items}, headers=basic(team.owner))
+    res = team.api.post(f"{org_path(team)}/badges/batch", json={"badges": items}, headers=basic(team.owner))
     assert res.status_code == 422, res.text
     data = res.json()["data"]
     # Credly's shape for the first invalid item, as the seed shows it
@@ -179,7 +172,7 @@ def test_a_refused_item_in_one_template_rolls_back_the_others(team: Team) -> Non
     one, two = team.badge(), team.badge()
     dup = _item(two)
     items = [_item(one), _item(one), dup, dict(dup)]
-    res = team.api.post(f"{_org(team)}/badges/batch", json={"badges": items}, headers=basic(team.owner))
+    res = team.api.post(f"{org_path(team)}/badges/batch", json={"badges": items}, headers=basic(team.owner))
     assert res.status_code == 422, res.text
     assert [b["error_index"] for b in res.json()["data"]["invalid_badges"]] == [3]
     assert _total(team) == 0
@@ -189,7 +182,7 @@ def test_a_batch_is_issued_in_order_with_each_items_email(settings: Settings, te
     one, two = team.badge(), team.badge()
     items = [_item(one, locale="de"), _item(two, locale="pt", suppress_badge_notification_email=True),
              _item(one, locale="es-US", notification_message="¡Felicidades!"), _item(two)]
-    res = team.api.post(f"{_org(team)}/badges/batch", json={"badges": items}, headers=basic(team.owner))
+    res = team.api.post(f"{org_path(team)}/badges/batch", json={"badges": items}, headers=basic(team.owner))
     assert res.status_code == 201, res.text
     data = res.json()["data"]
     assert [b["recipient_email"] for b in data] == [i["recipient_email"] for i in items]

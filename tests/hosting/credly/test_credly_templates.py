@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from _api_support import make_token, serving, unique_email
-from _credly_support import SEED_ISSUE, basic
+from _credly_support import SEED_ISSUE, basic, issue
 from _issue_support import Team, new_team
 from conftest import BASE_URL
 from litestar.testing import TestClient
@@ -65,12 +65,6 @@ def _created(team: Team, **fields: Any) -> dict[str, Any]:
     assert res.status_code == 201, res.text
     data: dict[str, Any] = res.json()["data"]
     return data
-
-
-def _issue(team: Team, template: str, token: str | None = None) -> Any:
-    body = {**SEED_ISSUE, "badge_template_id": template, "recipient_email": unique_email("earner")}
-    return team.api.post(f"/v1/organizations/{team.issuer['id']}/badges", json=body,
-                         headers=basic(token or team.owner))
 
 
 def _errors(res: Any) -> dict[str, list[str]]:
@@ -201,10 +195,10 @@ def test_an_archived_template_cannot_issue_until_made_active_again(team: Team) -
     url = f"{_templates(team)}/{made['id']}"
     assert team.api.put(url, json={"state": "archived"}, headers=basic(team.owner)).json()["data"][
         "state"] == "archived"
-    res = _issue(team, made["id"])
+    res = issue(team, made["id"])
     assert res.status_code == 422 and "archived" in res.json()["data"]["message"]
     assert team.api.put(url, json={"state": "active"}, headers=basic(team.owner)).status_code == 200
-    assert _issue(team, made["id"]).status_code == 201
+    assert issue(team, made["id"]).status_code == 201
 
 
 def test_delete_without_badges_and_refused_with_badges(team: Team) -> None:
@@ -213,7 +207,7 @@ def test_delete_without_badges_and_refused_with_badges(team: Team) -> None:
     assert res.status_code == 200 and res.json()["data"]["id"] == empty["id"]
     assert team.api.get(f"{_templates(team)}/{empty['id']}", headers=basic(team.owner)).status_code == 404
     assert team.api.get(f"/public/badges/{empty['id']}").status_code == 404
-    assert _issue(team, used["id"]).status_code == 201
+    assert issue(team, used["id"]).status_code == 201
     res = team.api.delete(f"{_templates(team)}/{used['id']}", headers=basic(team.owner))
     assert res.status_code == 409 and "archive" in res.json()["data"]["message"]
     got = team.api.get(f"{_templates(team)}/{used['id']}", headers=basic(team.owner)).json()["data"]
@@ -256,7 +250,7 @@ def test_list_refuses_unknown_keys_and_malformed_values(team: Team, params: dict
 def test_badges_show_the_templates_fields(team: Team) -> None:
     made = _created(team, skills=["Skill 2"], global_activity_url="https://example.org/earn",
                     alignments=[{"name": "Alignment 2", "url": "http://www.example.com/alignment"}])
-    res = _issue(team, made["id"])
+    res = issue(team, made["id"])
     assert res.status_code == 201, res.text
     shown = res.json()["data"]["badge_template"]
     assert SEED_TEMPLATE_KEYS - {"badges_count", "get_issue_count"} <= set(shown)
@@ -270,7 +264,7 @@ def test_badges_show_the_templates_fields(team: Team) -> None:
 
 def test_a_template_issuing_as_accepted_starts_badges_accepted(team: Team) -> None:
     accepted = _created(team, badges_issued_as_accepted=True)
-    res = _issue(team, accepted["id"])
+    res = issue(team, accepted["id"])
     assert res.status_code == 201, res.text
     data = res.json()["data"]
     assert data["state"] == "accepted" and data["accept_badge_url"] is None and data["public"] is True
@@ -280,7 +274,7 @@ def test_a_template_issuing_as_accepted_starts_badges_accepted(team: Team) -> No
                           headers=basic(team.owner))
     assert batch.status_code == 201 and batch.json()["data"][0]["state"] == "accepted"
     # replacing a pending badge under such a template gives an accepted one
-    pending = _issue(team, _created(team)["id"]).json()["data"]
+    pending = issue(team, _created(team)["id"]).json()["data"]
     replaced = team.api.post(f"/v1/organizations/{team.issuer['id']}/badges/{pending['id']}/replace",
                              json={**SEED_ISSUE, "badge_template_id": accepted["id"],
                                    "recipient_email": pending["recipient_email"]}, headers=basic(team.owner))
@@ -288,15 +282,15 @@ def test_a_template_issuing_as_accepted_starts_badges_accepted(team: Team) -> No
     # the default (and a template switched back) issues pending badges
     url = f"{_templates(team)}/{accepted['id']}"
     assert team.api.put(url, json={"badges_issued_as_accepted": False}, headers=basic(team.owner)).status_code == 200
-    assert _issue(team, accepted["id"]).json()["data"]["state"] == "pending"
-    assert _issue(team, _created(team)["id"]).json()["data"]["state"] == "pending"
+    assert issue(team, accepted["id"]).json()["data"]["state"] == "pending"
+    assert issue(team, _created(team)["id"]).json()["data"]["state"] == "pending"
 
 
 def test_badge_list_filters_on_template_skills_reporting_tags_and_owner(team: Team) -> None:
     cloud = _created(team, name="Cloud", skills=["Skill 2", "Ops"], reporting_tags=["Q3", "emea"])
     plain = _created(team, name="Plain", skills=["Skill"], reporting_tags=['we"ird%_tag'])
-    ids = {_issue(team, cloud["id"]).json()["data"]["id"]: "cloud",
-           _issue(team, plain["id"]).json()["data"]["id"]: "plain"}
+    ids = {issue(team, cloud["id"]).json()["data"]["id"]: "cloud",
+           issue(team, plain["id"]).json()["data"]["id"]: "plain"}
     url = f"/v1/organizations/{team.issuer['id']}/badges"
 
     def found(text: str) -> list[str]:
@@ -333,7 +327,7 @@ def test_templates_of_another_organisation_are_not_reachable(settings: Settings,
     assert team.api.get(_templates(team), headers=basic(other.owner)).status_code == 404
     assert mine["id"] not in [t["id"] for t in team.api.get(theirs, headers=basic(other.owner)).json()["data"]]
     # and a badge of my organisation cannot be issued from their template
-    res = _issue(team, _created(other)["id"])
+    res = issue(team, _created(other)["id"])
     assert res.status_code == 422 and "badge_template_id" in _errors(res)
     assert team.api.get(f"{_templates(team)}/{mine['id']}", headers=basic(team.owner)).json()["data"][
         "name"] == "Cloud Architect"
@@ -363,3 +357,29 @@ def test_roles_scopes_and_credentials(settings: Settings, team: Team) -> None:
         res = team.api.get(url, headers=headers)
         assert res.status_code == 401 and set(res.json()) == {"data"}
     assert team.api.get(url, headers=basic(team.owner)).json()["data"]["name"] == "By Editor"
+
+
+def test_the_template_routes_and_the_search_are_documented_and_answer_as_documented(team: Team) -> None:
+    import jsonschema
+
+    doc = team.api.get("/schema/openapi.json").json()
+    paths = doc["paths"]
+    base = "/v1/organizations/{organization_id}"
+    create = paths[f"{base}/badge_templates"]["post"]
+    assert create["tags"] == ["credly"] and create["security"] == [{"credly_basic": []}]
+    assert set(create["requestBody"]["content"]) == {
+        "application/json", "application/x-www-form-urlencoded", "multipart/form-data"}
+    assert "409" in paths[f"{base}/badge_templates/{{template_id}}"]["delete"]["responses"]
+    assert {"badge_format", "cursor", "filter"} <= {
+        p["name"] for p in paths[f"{base}/high_volume_issued_badge_search"]["get"]["parameters"]}
+    assert "per" in {p["name"] for p in paths[f"{base}/badge_templates"]["get"]["parameters"]}
+    # a body the tests send fits the document, and the answer fits the documented response
+    body = _body(skills=["Cloud"], reporting_tags=["q1"], state="active", criteria_url="https://example.org/c",
+                 alignments=[{"name": "ESCO", "url": "https://esco.example.org/1"}], badges_issued_as_accepted=False)
+    jsonschema.validate(body, create["requestBody"]["content"]["application/json"]["schema"])
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"name": "x"}, create["requestBody"]["content"]["application/json"]["schema"])
+    made = _created(team, **{k: v for k, v in body.items() if k not in _body()})
+    detail = doc["components"]["schemas"]["CredlyTemplateDetail"]
+    assert set(detail["required"]) <= set(made)
+    assert {"badges_count", "reporting_tags", "badges_issued_as_accepted", "skills", "image"} <= set(detail["required"])

@@ -1,0 +1,79 @@
+"""The query of Credly's lists (badges, templates, the high-volume search): unknown parameters, ``page`` and
+``per``, ``|``-combined sort keys, a malformed query as one 400, and the paging ``metadata`` of a page."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from typing import Any
+from urllib.parse import urlencode
+
+from litestar import Request
+
+from hosting.app.state import HostingState
+from hosting.lib.body import FieldErrors
+from hosting.lib.errors import InvalidInput
+
+__all__ = ["PER_PAGE", "check_query", "page_and_per", "page_metadata", "sort_order", "unknown_parameters"]
+
+PER_PAGE = 50  # Credly's default and most a page (``per`` takes 1 to 50)
+_MAX_PAGE = 1_000_000
+
+
+def unknown_parameters(params: Mapping[str, Any], known: Iterable[str], errors: FieldErrors) -> None:
+    """Each query parameter not in ``known`` is a problem (never silently ignored)."""
+    allowed = frozenset(known)
+    for name in sorted(set(params) - allowed):
+        errors.add(name, f"unknown query parameter (supported: {', '.join(sorted(allowed))})", None)
+
+
+def page_and_per(params: Mapping[str, Any], errors: FieldErrors) -> tuple[int, int]:
+    """``page`` (from 1, default 1) and ``per`` (1 to :data:`PER_PAGE`, default :data:`PER_PAGE`)."""
+    numbers: dict[str, int] = {}
+    for name, default, top, what in (("page", 1, _MAX_PAGE, "a page number from 1"),
+                                     ("per", PER_PAGE, PER_PAGE, f"a number a page from 1 to {PER_PAGE}")):
+        text = params.get(name) or str(default)
+        if not text.isdigit() or not 1 <= int(text) <= top:
+            errors.add(name, what, text)
+            text = str(default)
+        numbers[name] = int(text)
+    return numbers["page"], numbers["per"]
+
+
+def sort_order(text: str, sorts: Mapping[str, Any], errors: FieldErrors,
+               nulls_last: Iterable[str] = ()) -> list[Any]:
+    """The ORDER BY of ``key|-key…`` (``-``: descending) over ``sorts`` (key → column); the keys in
+    ``nulls_last`` put rows without a value last either way."""
+    last = frozenset(nulls_last)
+    order: list[Any] = []
+    for key in filter(None, text.split("|")):
+        name = key.removeprefix("-")
+        column = sorts.get(name)
+        if column is None:
+            errors.add("sort", f"a sort key among {', '.join(sorts)} (optionally with -)", key)
+            continue
+        ordered = column.desc() if key.startswith("-") else column.asc()
+        order.append(ordered.nulls_last() if name in last else ordered)
+    return order
+
+
+def check_query(errors: FieldErrors) -> None:
+    """A query with problems is one 400 naming the first (all of them in ``errors``)."""
+    if errors.details:
+        first = errors.details[0]
+        raise InvalidInput(f"invalid query: {first['field']} {first['message']}", details=errors.details)
+
+
+def page_metadata(request: Request[Any, Any, Any], hosting: HostingState, *, page: int, per: int, total: int,
+                  count: int) -> dict[str, Any]:
+    """Credly's list ``metadata``: counts, pages and the previous and next pages' URLs (the query kept)."""
+    pages = max(1, math.ceil(total / per))
+    url = f"{hosting.urls.base}{request.url.path}"
+    query = {k: v for k, v in request.query_params.items() if k != "page"}
+
+    def at(number: int) -> str:
+        return f"{url}?{urlencode({**query, 'page': str(number)})}"
+
+    return {"count": count, "current_page": page, "total_count": total, "total_pages": pages, "per": per,
+            "previous_page_url": at(page - 1) if 1 < page <= pages + 1 else None,
+            "next_page_url": at(page + 1) if page < pages else None}

@@ -6,6 +6,7 @@ and cached in memory, never written: :mod:`hosting.public.baking`)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import random
 import time
@@ -23,6 +24,7 @@ from hosting.lib.ids import is_public_id
 from hosting.lib.urls import PublicUrls
 from hosting.public import documents as docs
 from hosting.public.baking import DEFAULT_BAKED_CACHE_BYTES, BakedImages, ImageBytes, ImageRef
+from hosting.public.rows import AssertionRow, DirectReadFailed, StoredRows
 from hosting.storage.models import (
     Assertion,
     AssertionState,
@@ -91,8 +93,9 @@ class PublicReader:
 
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], urls: PublicUrls, *,
                  cache_seconds: float = 0.0, cache_entries: int = 100_000,
-                 baked_cache_bytes: int = DEFAULT_BAKED_CACHE_BYTES) -> None:
+                 baked_cache_bytes: int = DEFAULT_BAKED_CACHE_BYTES, rows: StoredRows | None = None) -> None:
         self._sessions = sessionmaker
+        self._rows = rows if rows is not None and rows.direct else None
         self.baked = BakedImages(sessionmaker.kw["bind"], max_bytes=baked_cache_bytes)
         self._urls = urls
         self._cache_seconds = cache_seconds
@@ -224,12 +227,25 @@ class PublicReader:
             if public_id not in fresh:
                 self._cache.pop(public_id, None)
 
+    async def close(self) -> None:
+        """Release the direct read path's connections (app shutdown)."""
+        if self._rows is not None:
+            await self._rows.close()
+
+    async def _assertion_row(self, public_id: str) -> AssertionRow | None:
+        """The cold path: one indexed read of the stored bytes, through the driver when the backend allows
+        (:mod:`hosting.public.rows`), else (or when that fails) one Core SELECT on a pooled connection."""
+        if self._rows is not None:
+            with contextlib.suppress(DirectReadFailed):
+                return await self._rows.get(public_id)
+        async with self._sessions.kw["bind"].connect() as conn:
+            row = (await conn.execute(_ASSERTION_STATE, {"public_id": public_id})).first()
+        return None if row is None else AssertionRow(*row)
+
     async def _assertion(self, public_id: str) -> Served | Redirect | Revoked:
         if not is_public_id(public_id):
             raise _not_found("assertion")
-        # Hot path: one Core SELECT on a pooled connection (no ORM session, no identity map).
-        async with self._sessions.kw["bind"].connect() as conn:
-            row = (await conn.execute(_ASSERTION_STATE, {"public_id": public_id})).first()
+        row = await self._assertion_row(public_id)
         if row is None or row.state in AssertionState.UNPUBLISHED:  # pending or rejected: not published
             raise _not_found("assertion")
         if row.state == AssertionState.ACTIVE and row.document is not None \

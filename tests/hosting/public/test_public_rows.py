@@ -98,3 +98,22 @@ def test_a_failing_direct_read_reads_through(database_url: str, settings: Settin
             await broken.close()
 
     asyncio.run(_go())
+
+
+def test_reading_many_distinct_ids_keeps_the_cache_within_its_size(database_url: str, settings: Settings,
+                                                                    demo: DemoData) -> None:
+    async def _go() -> None:
+        engine = create_engine(database_url)
+        reader = PublicReader(async_sessionmaker(engine), PublicUrls(settings.base_url), cache_seconds=60,
+                              cache_entries=3, rows=StoredRows(database_url))
+        ids = [demo.active, demo.signed, demo.svg_assertion, demo.revoked, demo.expired, demo.replacement]
+        try:
+            for public_id in ids:
+                await reader.assertion(public_id)
+                assert len(reader._cache) <= 3
+                assert public_id in reader._cache  # the newest read is kept, the oldest make room
+        finally:
+            await reader.close()
+            await engine.dispose()
+
+    asyncio.run(_go())

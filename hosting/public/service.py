@@ -294,8 +294,7 @@ class PublicReader:
 
     async def _render_assertion(self, session: AsyncSession, assertion_id: int) -> Served:
         """An active row without a document for the current base URL (issued under another base URL, or
-        before documents were stored at issue): rendered on the fly and served, never written here
-        (``openbadges-server render-documents`` refreshes the stored copies)."""
+        before documents were stored at issue): rendered on the fly and served, never written here."""
         assertion = await session.get_one(Assertion, assertion_id)
         badge_public_id = (
             await session.execute(select(BadgeClass.public_id).where(BadgeClass.id == assertion.badge_class_id))

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sqlite3
+import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -33,6 +34,7 @@ _SQLITE_ASSERTION = f"SELECT {_COLUMNS} FROM assertions WHERE public_id = ? AND 
 _PG_ASSERTION = f"SELECT {_COLUMNS} FROM assertions WHERE public_id = $1 AND format = 'ob2'"
 _SQLITE_BUSY_MS = 100  # a reader in WAL mode waits only on a rare WAL recovery: give up soon, read through
 _PG_POOL_MAX = 8  # per process: one round trip each, so a few connections carry thousands of reads a second
+_RETRY_SECONDS = 1.0  # after the direct path failed, read through SQLAlchemy this long before trying it again
 
 
 class DirectReadFailed(Exception):
@@ -78,6 +80,7 @@ class StoredRows:
         self._conn: sqlite3.Connection | None = None
         self._pool: Any = None
         self._pool_lock = asyncio.Lock()
+        self._retry_at = 0.0  # while the direct path is down, do not wait on it with every read
 
     @property
     def direct(self) -> bool:
@@ -86,6 +89,8 @@ class StoredRows:
 
     async def get(self, public_id: str) -> AssertionRow | None:
         """The OB 2.0 assertion's row (``None``: there is none). Raises :class:`DirectReadFailed`."""
+        if self._retry_at and time.monotonic() < self._retry_at:
+            raise DirectReadFailed("the direct path failed a moment ago")
         if self._sqlite is not None:
             return self._get_sqlite(public_id)
         if self._dsn is not None:
@@ -98,6 +103,7 @@ class StoredRows:
             rows = conn.execute(_SQLITE_ASSERTION, (public_id,)).fetchall()  # to the end: the read is over
         except sqlite3.Error as exc:
             self._close_sqlite()
+            self._retry_at = time.monotonic() + _RETRY_SECONDS
             raise DirectReadFailed(f"SQLite: {exc}") from exc
         if not rows:
             return None
@@ -128,6 +134,7 @@ class StoredRows:
             pool = self._pool or await self._open_pool()
             record = await pool.fetchrow(_PG_ASSERTION, public_id)
         except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            self._retry_at = time.monotonic() + _RETRY_SECONDS
             raise DirectReadFailed(f"PostgreSQL: {type(exc).__name__}: {exc}") from exc
         if record is None:
             return None

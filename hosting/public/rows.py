@@ -5,7 +5,8 @@ straight through the database driver — no ORM, no SQLAlchemy connection pool o
   itself: an indexed lookup of one row takes microseconds, less than handing it to a driver thread and back.
   Every statement is stepped to its end, so no read transaction (no old WAL snapshot) outlives it.
 - **PostgreSQL** (asyncpg): a small asyncpg pool of its own, created on first use in the worker's event loop,
-  whose connections are not reset on release (they only ever run this SELECT): one round trip per read.
+  whose connections are not reset on release (they only ever run this SELECT); the reads asked for in one turn
+  of the event loop go out as one query, one round trip for them all.
 - Anything else has no direct path (:attr:`StoredRows.direct` is false). The direct path failing (file away,
   connection lost) raises :class:`DirectReadFailed`: the caller reads through SQLAlchemy instead, which also
   reports an outage as usual.
@@ -31,7 +32,7 @@ __all__ = ["AssertionRow", "DirectReadFailed", "StoredRows"]
 _COLUMNS = ("id, state, document, document_etag, document_base, updated_at, revocation_reason, revoked_at, "
             "replaced_by_id")
 _SQLITE_ASSERTION = f"SELECT {_COLUMNS} FROM assertions WHERE public_id = ? AND format = 'ob2'"
-_PG_ASSERTION = f"SELECT {_COLUMNS} FROM assertions WHERE public_id = $1 AND format = 'ob2'"
+_PG_ASSERTIONS = f"SELECT public_id, {_COLUMNS} FROM assertions WHERE public_id = ANY($1::text[]) AND format = 'ob2'"
 _SQLITE_BUSY_MS = 100  # a reader in WAL mode waits only on a rare WAL recovery: give up soon, read through
 _PG_POOL_MAX = 8  # per process: one round trip each, so a few connections carry thousands of reads a second
 _RETRY_SECONDS = 1.0  # after the direct path failed, read through SQLAlchemy this long before trying it again
@@ -81,6 +82,8 @@ class StoredRows:
         self._pool: Any = None
         self._pool_lock = asyncio.Lock()
         self._retry_at = 0.0  # while the direct path is down, do not wait on it with every read
+        self._waiting: dict[str, asyncio.Future[AssertionRow | None]] = {}  # PostgreSQL: the next batch
+        self._batches: set[asyncio.Task[None]] = set()
 
     @property
     def direct(self) -> bool:
@@ -128,17 +131,45 @@ class StoredRows:
                 conn.close()
 
     async def _get_postgres(self, public_id: str) -> AssertionRow | None:
+        """Reads asked for in the same turn of the event loop go out as one query (``= ANY($1)``): one round
+        trip and one statement for many concurrent GETs. Each read still starts after it was asked for, so it
+        sees every change committed before its request."""
+        waiting = self._waiting.get(public_id)
+        if waiting is None:
+            waiting = self._waiting[public_id] = asyncio.get_running_loop().create_future()
+            if len(self._waiting) == 1:
+                asyncio.get_running_loop().call_soon(self._send_batch)
+        return await asyncio.shield(waiting)
+
+    def _send_batch(self) -> None:
+        batch, self._waiting = self._waiting, {}
+        if batch:
+            task = asyncio.get_running_loop().create_task(self._read_batch(batch))
+            self._batches.add(task)
+            task.add_done_callback(self._batches.discard)
+
+    async def _read_batch(self, batch: dict[str, asyncio.Future[AssertionRow | None]]) -> None:
         import asyncpg  # the PostgreSQL driver: only imported when PostgreSQL is used
 
         try:
             pool = self._pool or await self._open_pool()
-            record = await pool.fetchrow(_PG_ASSERTION, public_id)
+            records = await pool.fetch(_PG_ASSERTIONS, list(batch))
         except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
             self._retry_at = time.monotonic() + _RETRY_SECONDS
-            raise DirectReadFailed(f"PostgreSQL: {type(exc).__name__}: {exc}") from exc
-        if record is None:
-            return None
-        return AssertionRow(*record)
+            failed = DirectReadFailed(f"PostgreSQL: {type(exc).__name__}: {exc}")
+            for future in batch.values():
+                if not future.done():
+                    future.set_exception(failed)
+            return
+        except BaseException as exc:  # cancelled (shutdown) or a bug: the readers must not wait forever
+            for future in batch.values():
+                if not future.done():
+                    future.set_exception(DirectReadFailed(f"PostgreSQL: {type(exc).__name__}"))
+            raise
+        found = {r[0]: AssertionRow(*tuple(r)[1:]) for r in records}
+        for public_id, future in batch.items():
+            if not future.done():
+                future.set_result(found.get(public_id))
 
     async def _open_pool(self) -> Any:
         import asyncpg
@@ -156,6 +187,8 @@ class StoredRows:
     async def close(self) -> None:
         """Close the connection (SQLite) or pool (PostgreSQL); a later read opens them again."""
         self._close_sqlite()
+        for task in list(self._batches):  # their readers get DirectReadFailed and read through
+            task.cancel()
         pool, self._pool = self._pool, None
         if pool is not None:
             with contextlib.suppress(Exception):

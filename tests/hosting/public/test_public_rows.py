@@ -23,8 +23,15 @@ from hosting.storage.store import Award, HostingStore
 
 
 async def _core_row(engine: Any, public_id: str) -> AssertionRow:
+    row = await _core_row_or_none(engine, public_id)
+    assert row is not None
+    return row
+
+
+async def _core_row_or_none(engine: Any, public_id: str) -> AssertionRow | None:
     async with engine.connect() as conn:
-        return AssertionRow(*(await conn.execute(_ASSERTION_STATE, {"public_id": public_id})).one())
+        row = (await conn.execute(_ASSERTION_STATE, {"public_id": public_id})).first()
+    return None if row is None else AssertionRow(*row)
 
 
 def test_direct_read_is_sqlalchemys_row_and_sees_each_commit(database_url: str, settings: Settings,
@@ -61,6 +68,26 @@ def test_direct_read_is_sqlalchemys_row_and_sees_each_commit(database_url: str, 
 
             assert await rows.get("no-such-assertion") is None
             assert await rows.get(demo.credential_di or "no-such-assertion") is None  # OB 3.0: not on this route
+        finally:
+            await rows.close()
+            await engine.dispose()
+
+    asyncio.run(_go())
+
+
+def test_concurrent_direct_reads_each_get_their_own_row(database_url: str, demo: DemoData) -> None:
+    """On PostgreSQL the reads of one turn of the event loop share a query: each still gets its own row."""
+    ids = [demo.active, demo.revoked, demo.replaced, demo.signed, "no-such-assertion", demo.active,
+           demo.credential_di or "no-such-assertion", demo.replacement]
+
+    async def _go() -> None:
+        engine = create_engine(database_url)
+        rows = StoredRows(database_url)
+        try:
+            got = await asyncio.gather(*(rows.get(public_id) for public_id in ids * 4))
+            expected = {public_id: await _core_row_or_none(engine, public_id) for public_id in ids}
+            assert got == [expected[public_id] for public_id in ids * 4]
+            assert expected[demo.active] is not None and expected["no-such-assertion"] is None
         finally:
             await rows.close()
             await engine.dispose()

@@ -96,16 +96,18 @@ def stop_server(proc: subprocess.Popen[bytes], *, seconds: float = 15) -> None:
 
 
 @contextmanager
-def live_server(database_url: str, secret: str, log: Path, **env: str) -> Iterator[str]:
-    """``openbadges-server run`` (uvicorn, one worker) on a free 127.0.0.1 port; yields its base URL."""
-    port = free_port()
+def live_server(database_url: str, secret: str, log: Path, *, workers: int = 1, port: int | None = None,
+                **env: str) -> Iterator[str]:
+    """``openbadges-server run`` (uvicorn, ``workers`` processes) on 127.0.0.1 (``port``, else a free one);
+    yields its base URL."""
+    port = port or free_port()
     base = f"http://127.0.0.1:{port}"
     environ = {**os.environ, "OPENBADGES_DATABASE_URL": database_url, "OPENBADGES_BASE_URL": base,
                "OPENBADGES_SECRET_KEY": secret, "OPENBADGES_ACCESS_LOG": "0", **env}
     with open(log, "wb") as out:
         proc = subprocess.Popen(
             [sys.executable, "-c", "from hosting.app.cli import main; main()", "run", "--host", "127.0.0.1",
-             "--port", str(port)], env=environ, stdout=out, stderr=subprocess.STDOUT, cwd=log.parent)
+             "--port", str(port), "--workers", str(workers)], env=environ, stdout=out, stderr=subprocess.STDOUT, cwd=log.parent)
     try:
         wait_healthy(proc, base, log)
         yield base

@@ -51,6 +51,7 @@ from hosting.oauth.controllers import oauth_routers
 from hosting.ob3.controllers import Ob3PublicController
 from hosting.public.controllers import PublicController
 from hosting.public.invalidation import Invalidation
+from hosting.public.rows import StoredRows
 from hosting.public.service import PublicReader
 
 __all__ = ["create_app"]
@@ -89,7 +90,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         state.sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
         state.reader = PublicReader(state.sessionmaker, state.urls,
                                     cache_seconds=settings.public_cache_seconds,
-                                    cache_entries=settings.public_cache_entries)
+                                    cache_entries=settings.public_cache_entries,
+                                    rows=StoredRows(settings.database_url, limits=settings.db_limits))
         # Changes committed by other processes evict this one's cache within 1 s (hosting/public/invalidation.py).
         invalidation.append(Invalidation(engine, settings.database_url, state.reader))
 
@@ -100,6 +102,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     async def _on_shutdown(app: Litestar) -> None:
         while invalidation:
             await invalidation.pop().stop()
+        if state.reader is not None:
+            await state.reader.close()
         if state.engine is not None:
             await state.engine.dispose()
 

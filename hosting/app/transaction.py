@@ -1,6 +1,7 @@
 """The request's unit of work: the ``db_session`` every handler receives, committed **before** the response is
 sent. A failed COMMIT fails the request (503 when the database is unavailable, else 500), logged with its cause:
-a client is never told that a write succeeded when it was lost. The public answers the unit of work changed
+a client is never told that a write succeeded when it was lost. A writing unit of work stores the documents of the
+issuers, badge classes and keys it created or changed (:mod:`hosting.public.stored`). The public answers the unit of work changed
 (:func:`hosting.lib.db.note_public_change`) are evicted from the in-process public cache after the COMMIT and
 before the response: a client told "done" reads the new state. The same transaction tells the other processes
 (``NOTIFY`` on PostgreSQL, a counter on SQLite: :mod:`hosting.public.invalidation`), which evict within 1 s."""
@@ -22,10 +23,12 @@ from hosting.app.state import hosting_state
 from hosting.lib.db import is_unavailable_error, take_public_changes
 from hosting.lib.errors import Unavailable
 from hosting.public.invalidation import announce_public_changes
+from hosting.public.stored import store_documents
 
 __all__ = ["SessionScopeMiddleware", "provide_db_session"]
 
 _log = logging.getLogger("hosting")
+_READS = frozenset({"GET", "HEAD", "OPTIONS"})
 _OPEN: ContextVar[list[AsyncSession] | None] = ContextVar("openbadges_request_sessions", default=None)
 
 
@@ -47,6 +50,8 @@ async def provide_db_session(request: Request[Any, Any, Any]) -> AsyncIterator[A
             raise
         changed = take_public_changes(session)
         try:
+            if request.method not in _READS:  # no write in a GET: its documents are rendered on the fly
+                await store_documents(session, hosting_state(request).urls)
             await announce_public_changes(session, changed)  # to the other processes, delivered on COMMIT
             await session.commit()
         except Exception as exc:

@@ -54,6 +54,7 @@ def strong_etag(data: bytes) -> str:
     return '"' + base64.urlsafe_b64encode(hashlib.sha256(data).digest()[:16]).decode().rstrip("=") + '"'
 
 
+@functools.lru_cache(maxsize=4096)  # rows issued together share their second: formatting costs more than a lookup
 def http_date(moment: datetime) -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)

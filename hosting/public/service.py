@@ -6,6 +6,7 @@ and cached in memory, never written: :mod:`hosting.public.baking`)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import random
 import time
@@ -23,12 +24,13 @@ from hosting.lib.ids import is_public_id
 from hosting.lib.urls import PublicUrls
 from hosting.public import documents as docs
 from hosting.public.baking import DEFAULT_BAKED_CACHE_BYTES, BakedImages, ImageBytes, ImageRef
+from hosting.public.rows import AssertionRow, DirectReadFailed, StoredRows
+from hosting.public.stored import render_document
 from hosting.storage.models import (
     Assertion,
     AssertionState,
     BadgeClass,
     Issuer,
-    KeyState,
     SigningKey,
     StoredImage,
     utcnow,
@@ -56,6 +58,16 @@ _BAKE_SOURCE = (
     .join(StoredImage, StoredImage.id == BadgeClass.image_id)
     .where(Assertion.public_id == bindparam("public_id"))
 )
+
+
+def _stored_query(model: Any) -> Any:
+    query = select(model.id, model.document, model.document_etag, model.document_base, model.updated_at)
+    if model is not Issuer:
+        query = query.join(Issuer, Issuer.id == model.issuer_id)
+    return query.where(model.public_id == bindparam("public_id"))
+
+
+_STORED = {model: _stored_query(model) for model in (Issuer, BadgeClass, SigningKey)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,8 +103,9 @@ class PublicReader:
 
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], urls: PublicUrls, *,
                  cache_seconds: float = 0.0, cache_entries: int = 100_000,
-                 baked_cache_bytes: int = DEFAULT_BAKED_CACHE_BYTES) -> None:
+                 baked_cache_bytes: int = DEFAULT_BAKED_CACHE_BYTES, rows: StoredRows | None = None) -> None:
         self._sessions = sessionmaker
+        self._rows = rows if rows is not None and rows.direct else None
         self.baked = BakedImages(sessionmaker.kw["bind"], max_bytes=baked_cache_bytes)
         self._urls = urls
         self._cache_seconds = cache_seconds
@@ -185,10 +198,14 @@ class PublicReader:
     def _remember(self, public_id: str, result: Served | Redirect | Revoked, now: float) -> None:
         cache = self._cache
         if public_id not in cache and len(cache) >= self._cache_entries:
-            for key in [k for k, (until, _) in cache.items() if until + self._cache_seconds <= now] or [
-                next(iter(cache))
-            ]:
-                del cache[key]
+            # Full: drop what is past serving and, up to a tenth of the size, the oldest (insertion order): reading
+            # many distinct ids then scans the cache once per tenth of its size, not once per read.
+            tenth = max(1, self._cache_entries // 10)
+            victims = [k for k, (until, _) in cache.items() if until + self._cache_seconds <= now]
+            if len(victims) < tenth:
+                victims += itertools.islice(cache, tenth - len(victims))
+            for key in victims:
+                cache.pop(key, None)
         if isinstance(result, Redirect):
             if len(self._redirects_to) >= self._cache_entries:  # links of evicted entries pile up: start again
                 for sources in self._redirects_to.values():
@@ -244,12 +261,25 @@ class PublicReader:
             if public_id not in fresh:
                 self._cache.pop(public_id, None)
 
+    async def close(self) -> None:
+        """Release the direct read path's connections (app shutdown)."""
+        if self._rows is not None:
+            await self._rows.close()
+
+    async def _assertion_row(self, public_id: str) -> AssertionRow | None:
+        """The cold path: one indexed read of the stored bytes, through the driver when the backend allows
+        (:mod:`hosting.public.rows`), else (or when that fails) one Core SELECT on a pooled connection."""
+        if self._rows is not None:
+            with contextlib.suppress(DirectReadFailed):
+                return await self._rows.get(public_id)
+        async with self._sessions.kw["bind"].connect() as conn:
+            row = (await conn.execute(_ASSERTION_STATE, {"public_id": public_id})).first()
+        return None if row is None else AssertionRow(*row)
+
     async def _assertion(self, public_id: str) -> Served | Redirect | Revoked:
         if not is_public_id(public_id):
             raise _not_found("assertion")
-        # Hot path: one Core SELECT on a pooled connection (no ORM session, no identity map).
-        async with self._sessions.kw["bind"].connect() as conn:
-            row = (await conn.execute(_ASSERTION_STATE, {"public_id": public_id})).first()
+        row = await self._assertion_row(public_id)
         if row is None or row.state in AssertionState.UNPUBLISHED:  # pending or rejected: not published
             raise _not_found("assertion")
         if row.state == AssertionState.ACTIVE and row.document is not None \
@@ -284,8 +314,7 @@ class PublicReader:
 
     async def _render_assertion(self, session: AsyncSession, assertion_id: int) -> Served:
         """An active row without a document for the current base URL (issued under another base URL, or
-        before documents were stored at issue): rendered on the fly and served, never written here
-        (``openbadges-server render-documents`` refreshes the stored copies)."""
+        before documents were stored at issue): rendered on the fly and served, never written here."""
         assertion = await session.get_one(Assertion, assertion_id)
         badge_public_id = (
             await session.execute(select(BadgeClass.public_id).where(BadgeClass.id == assertion.badge_class_id))
@@ -326,54 +355,45 @@ class PublicReader:
         return await self.baked.image(public_id, payload, source, state.last_modified)
 
     # --- issuers, badges, keys ------------------------------------------------------------------------
-    async def issuer(self, public_id: str) -> Served:
-        if not is_public_id(public_id):
-            raise _not_found("issuer")
+    async def _stored(self, model: Any, public_id: str, label: str) -> Served | int:
+        """An issuer's, badge class's or key's stored document (one Core SELECT, no ORM object) when it is current
+        for this base URL; else the row's id, to render it from. :class:`NotFound` when there is no such row (a
+        badge class or key must belong to an issuer)."""
+        async with self._sessions.kw["bind"].connect() as conn:
+            row = (await conn.execute(_STORED[model], {"public_id": public_id})).first()
+        if row is None:
+            raise _not_found(label)
+        if row.document is not None and row.document_base == self._urls.base and row.document_etag:
+            return Served(row.document, row.document_etag, row.updated_at)
+        return int(row.id)
+
+    async def _render(self, model: Any, row_id: int, label: str) -> Served:
+        """Render a document that is not stored for this base URL (:mod:`hosting.public.stored`); never written
+        here: no write in a GET."""
         async with self._sessions() as session:
-            issuer = (await session.execute(select(Issuer).where(Issuer.public_id == public_id))).scalar_one_or_none()
-            if issuer is None:
-                raise _not_found("issuer")
-            if issuer.document is not None and issuer.document_base == self._urls.base and issuer.document_etag:
-                return Served(issuer.document, issuer.document_etag, issuer.updated_at)
-            keys = (
-                await session.execute(
-                    select(SigningKey.public_id, SigningKey.state)
-                    .where(SigningKey.issuer_id == issuer.id, SigningKey.alg.in_(docs.OB2_KEY_ALGS))
-                    .order_by(SigningKey.id.desc())
-                )
-            ).all()
-            published = [k.public_id for k in keys if k.state == KeyState.ACTIVE]  # newest active key first,
-            published += [k.public_id for k in keys if k.state != KeyState.ACTIVE]  # retired ones still verify
-            body = docs.issuer_document(issuer, self._urls, key_public_ids=published)
-            return Served(body, strong_etag(body), issuer.updated_at)  # rendered, not written: no write in a GET
+            obj = await session.get(model, row_id)
+            if obj is None:  # deleted meanwhile
+                raise _not_found(label)
+            body = await render_document(session, obj, self._urls)
+        return Served(body, strong_etag(body), obj.updated_at)
+
+    async def issuer(self, public_id: str) -> Served:
+        return await self._stored_document(Issuer, public_id, "issuer")
 
     async def badge(self, public_id: str) -> Served:
-        return await self._issuer_child(BadgeClass, public_id, "badge class", docs.badge_document)
+        return await self._stored_document(BadgeClass, public_id, "badge class")
 
     async def key(self, public_id: str) -> Served:
-        return await self._issuer_child(SigningKey, public_id, "key", docs.key_document)
+        return await self._stored_document(SigningKey, public_id, "key")
 
-    async def _issuer_child(
-        self, model: Any, public_id: str, label: str, render: Callable[[Any, str, Any], Any]
-    ) -> Served:
-        """Serve a document owned by an issuer (badge class, key): stored bytes, else rendered now."""
+    async def _stored_document(self, model: Any, public_id: str, label: str) -> Served:
+        """Serve an issuer's, badge class's or key's document: the stored bytes, else rendered now."""
         if not is_public_id(public_id):
             raise _not_found(label)
-        async with self._sessions() as session:
-            row = (
-                await session.execute(
-                    select(model, Issuer.public_id)
-                    .join(Issuer, Issuer.id == model.issuer_id)
-                    .where(model.public_id == public_id)
-                )
-            ).first()
-            if row is None:
-                raise _not_found(label)
-            obj, issuer_public_id = row
-            if obj.document is not None and obj.document_base == self._urls.base and obj.document_etag:
-                return Served(obj.document, obj.document_etag, obj.updated_at)
-            body = render(obj, issuer_public_id, self._urls)
-            return Served(body, strong_etag(body), obj.updated_at)  # rendered, not written: no write in a GET
+        stored = await self._stored(model, public_id, label)
+        if isinstance(stored, Served):
+            return stored
+        return await self._render(model, stored, label)
 
     async def revocation_list(self, issuer_public_id: str) -> Served:
         if not is_public_id(issuer_public_id):

@@ -324,7 +324,12 @@ class PublicReader:
             ).all()
             published = [k.public_id for k in keys if k.state == KeyState.ACTIVE]  # newest active key first,
             published += [k.public_id for k in keys if k.state != KeyState.ACTIVE]  # retired ones still verify
-            body = docs.issuer_document(issuer, self._urls, key_public_ids=published)
+            email = issuer.email
+            if email is None and issuer.parent_id is not None:  # a BadgeKit issuer publishes its system's email
+                email = await session.scalar(select(Issuer.email).where(Issuer.id == issuer.parent_id))
+            if email is None:  # an OB 2.0 Issuer Profile requires one; nothing can be issued under it meanwhile
+                raise NotFound("this issuer has no contact email yet, so it has no published profile")
+            body = docs.issuer_document(issuer, self._urls, key_public_ids=published, email=email)
             return Served(body, strong_etag(body), issuer.updated_at)  # rendered, not written: no write in a GET
 
     async def badge(self, public_id: str) -> Served:

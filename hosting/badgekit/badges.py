@@ -49,12 +49,15 @@ def badge_json(badge: BadgeClass, level: Level, state: HostingState) -> dict[str
 
 
 async def find_level_badge(request: Request[Any, Any, Any], session: AsyncSession, caller: BadgeKitCaller,
-                           state: HostingState, badge_slug: str) -> tuple[Level, BadgeClass]:
-    """The level the path names and its badge ``badge_slug`` (never a badge of another level)."""
+                           state: HostingState, badge_slug: str, *,
+                           missing: str = "Could not find badge field: `slug`, value: `{}`"
+                           ) -> tuple[Level, BadgeClass]:
+    """The level the path names and its badge ``badge_slug`` (never a badge of another level); ``missing``: the
+    404 message (the badges seed words it one way for GET, another for DELETE)."""
     level = await resolve_level(request, session, caller, state)
     badge = await session.scalar(select(BadgeClass).where(level.badges(), BadgeClass.slug == badge_slug))
     if badge is None:
-        raise NotFound(f"Could not find badge field: `slug`, value: `{badge_slug}`")
+        raise NotFound(missing.format(badge_slug))
     return level, badge
 
 
@@ -236,7 +239,8 @@ async def delete_badge(request: Request[Any, Any, Any], db_session: NamedDepende
                        caller: NamedDependency[BadgeKitCaller], hosting: NamedDependency[HostingState],
                        store: NamedDependency[HostingStore], badge_slug: FromPath[str]) -> dict[str, Any]:
     """Delete a badge without instances (with instances: 409, as ``/v1``; archive it instead)."""
-    level, badge = await find_level_badge(request, db_session, caller, hosting, badge_slug)
+    level, badge = await find_level_badge(request, db_session, caller, hosting, badge_slug,
+                                          missing="Could not find badge with slug `{}`")
     count = int(await db_session.scalar(
         select(func.count()).select_from(Assertion).where(Assertion.badge_class_id == badge.id)) or 0)
     body = badge_json(badge, level, hosting)

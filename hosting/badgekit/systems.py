@@ -63,7 +63,7 @@ def org_fields(data: dict[str, Any], *, creating: bool) -> dict[str, Any]:
     if "email" in data:
         out["email"] = errors.email(data, "email") if data["email"] not in (None, "") else None
     if "description" in data:
-        out["description"] = errors.text(data, "description", max_len=10_000) or None
+        out["description"] = errors.text(data, "description", max_len=255) or None
     errors.raise_if_any()
     return out
 

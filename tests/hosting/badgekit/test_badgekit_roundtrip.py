@@ -19,6 +19,7 @@ from test_badgekit_auth_systems import PNG, PNG_DATA_URI, _system
 from test_badgekit_badges import _badge_body
 from test_badgekit_hierarchy import make_issuer, make_program
 
+import openbadges_core as ob
 from hosting import Settings, create_app
 
 
@@ -98,6 +99,16 @@ def test_every_write_route_in_every_encoding(bk: BadgeKit, level: str, encoding:
     assert res.json()["claimCode"] == {**res.json()["claimCode"], "claimed": True, "email": "claimer@example.org"}
     emails = sorted(i["email"] for i in bk.get(f"{badge_path}/instances").json()["instances"])
     assert emails == ["claimer@example.org", "earner@example.org"]
+    # read by email (the badge's and the level's routes); a baked image carries it; deleting it revokes it
+    assert bk.get(f"{badge_path}/instances/earner@example.org").json() == {"instance": inst}
+    assert inst in bk.get(f"{base}/instances/earner@example.org").json()["instances"]
+    hosted = bk.client.get(inst["assertionUrl"].removeprefix(BASE_URL))
+    assert hosted.status_code == 200 and hosted.json()["id"] == inst["assertionUrl"]
+    baked = bk.client.get(hosted.json()["image"].removeprefix(BASE_URL))
+    assert baked.status_code == 200 and inst["assertionUrl"] in ob.unbake(baked.content).payload
+    res = bk.delete(f"{badge_path}/instances/earner@example.org")
+    assert res.status_code == 200 and res.json() == {"status": "deleted", "instance": inst}
+    assert bk.client.get(inst["assertionUrl"].removeprefix(BASE_URL)).status_code == 410
     # a validation error is in BadgeKit's shape whatever the encoding
     res = _send(bk, "POST", f"{badge_path}/instances", encoding, {"email": "not-an-email"})
     assert res.status_code == 400 and res.json()["code"] == "ValidationError", res.text

@@ -6,6 +6,8 @@ no email); an email that issued assertions rely on cannot be removed."""
 from __future__ import annotations
 
 import secrets
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -118,7 +120,7 @@ def test_nothing_is_issued_without_a_reachable_email(bk: BadgeKit, settings: Set
 
 
 def test_other_apis_do_not_issue_under_an_email_less_system(bk: BadgeKit, settings: Settings) -> None:
-    """The same badge class through /v1 (an assertion, a /v1 claim code claimed on the public page): 409."""
+    """The same badge class through /v1 (an assertion) and the public claim page: 409, nothing written."""
     system = _system(bk, email=None)
     slug = _badge(bk, f"/systems/{system['slug']}").rsplit("/", 1)[1]
     admin = make_token(settings, unique_email("admin"), admin=True)
@@ -126,6 +128,18 @@ def test_other_apis_do_not_issue_under_an_email_less_system(bk: BadgeKit, settin
                          json={"recipient": "earner@example.org"})
     assert res.status_code == 409, res.text
     assert any(d.get("field") == "email" for d in res.json().get("details", [])), res.text
+    # the public claim page (an earner claiming a BadgeKit code): a 409 page, not a 500; the code stays usable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "earners"))
+    from _earner_support import csrf_of
+
+    path = f"/systems/{system['slug']}/badges/{slug}"
+    code = f"PUB{secrets.token_hex(4)}"
+    assert bk.post(f"{path}/codes", json_body={"code": code}).status_code == 201
+    page = bk.client.get(f"/claim/{code}")
+    assert page.status_code == 200, page.text
+    res = bk.client.post(f"/claim/{code}", data={"_csrf_token": csrf_of(page.text), "email": "e@example.org"})
+    assert res.status_code == 409, res.text
+    assert bk.get(f"{path}/codes/{code}").json()["claimCode"]["claimed"] is False
     assert _issued(settings, system["id"]) == 0
 
 
@@ -162,3 +176,20 @@ def test_an_email_issued_assertions_rely_on_cannot_be_removed(bk: BadgeKit, sett
     quiet = _system(bk)
     make_issuer(bk, quiet["slug"], email=None)
     assert bk.put(f"/systems/{quiet['slug']}", json_body={"email": None}).status_code == 200
+
+
+def test_a_milestone_badge_without_a_reachable_email_is_not_awarded(bk: BadgeKit, settings: Settings) -> None:
+    """A support badge at an issuer with its own email is issued; the milestone badge at its email-less system
+    is simply not awarded (the support badge's instance does not fail)."""
+    system = _system(bk, email=None)
+    issuer = make_issuer(bk, system["slug"])
+    support = _badge(bk, f"/systems/{system['slug']}/issuers/{issuer['slug']}")
+    support_id = bk.get(support).json()["badge"]["id"]
+    res = bk.post(f"/systems/{system['slug']}/badges", json_body=_badge_body(
+        milestones=[{"numberRequired": 1, "supportBadges": [support_id]}]))
+    assert res.status_code == 201, res.text
+    res = bk.post(f"{support}/instances", json_body={"email": "earner@example.org"})
+    assert res.status_code == 201, res.text
+    assert bk.get(f"/systems/{system['slug']}/instances/earner@example.org").json()["instances"] == [
+        res.json()["instance"]]
+    assert _issued(settings, system["id"]) == 0

@@ -17,7 +17,8 @@ from conftest import BASE_URL
 from litestar.testing import TestClient
 from test_badgekit_auth_systems import PNG, PNG_DATA_URI, _system
 from test_badgekit_badges import _badge_body
-from test_badgekit_hierarchy import make_issuer, make_program
+from test_badgekit_hierarchy import make_issuer
+from test_badgekit_levels import _tree
 
 import openbadges_core as ob
 from hosting import Settings, create_app
@@ -27,14 +28,6 @@ from hosting import Settings, create_app
 def bk(api: TestClient[Any], settings: Settings) -> BadgeKit:
     name, secret = new_key(settings, f"master-{secrets.token_hex(3)}")
     return BadgeKit(api, name, secret)
-
-
-def _levels(bk: BadgeKit) -> dict[str, str]:
-    system = _system(bk)["slug"]
-    issuer = make_issuer(bk, system)["slug"]
-    program = make_program(bk, system, issuer)["slug"]
-    return {"system": f"/systems/{system}", "issuer": f"/systems/{system}/issuers/{issuer}",
-            "program": f"/systems/{system}/issuers/{issuer}/programs/{program}"}
 
 
 def _send(bk: BadgeKit, method: str, path: str, encoding: str, fields: dict[str, Any],
@@ -55,7 +48,7 @@ _SCALARS = ("name", "strapline", "earnerDescription", "consumerDescription", "is
 @pytest.mark.parametrize("encoding", ["json", "form", "multipart"])
 @pytest.mark.parametrize("level", ["system", "issuer", "program"])
 def test_every_write_route_in_every_encoding(bk: BadgeKit, level: str, encoding: str) -> None:
-    paths = _levels(bk)
+    paths = _tree(bk)
     base = paths[level]
     # the level itself: PUT with the form's `new-slug` (JSON: `slug`)
     renamed = f"renamed-{secrets.token_hex(3)}"

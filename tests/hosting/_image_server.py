@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import http.server
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 
 @contextmanager
-def serve_files(files: dict[str, tuple[bytes, str]]) -> Iterator[str]:
-    """Serve ``{path: (body, content type)}`` on 127.0.0.1 (404 for any other path); yields the base URL."""
+def serve_files(files: dict[str, tuple[bytes, str]], *, delay: float = 0.0) -> Iterator[str]:
+    """Serve ``{path: (body, content type)}`` on 127.0.0.1 (404 for any other path), each answer after
+    ``delay`` seconds; yields the base URL."""
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self) -> None:
+            time.sleep(delay)
             body, ctype = files.get(self.path, (b"not found", "text/plain"))
             self.send_response(200 if self.path in files else 404)
             self.send_header("Content-Type", ctype)

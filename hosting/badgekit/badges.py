@@ -10,7 +10,6 @@ from typing import Any
 from litestar import Request, delete, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, Parameter
-from sqlalchemy import delete as sql_delete
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,10 +21,9 @@ from hosting.badgekit.levels import Level, at_levels, resolve_level
 from hosting.badgekit.milestones import parse_milestones, resolve_milestones
 from hosting.badgekit.systems import read_badgekit_body
 from hosting.lib.body import FieldErrors
-from hosting.lib.db import note_public_change
 from hosting.lib.errors import InvalidInput, NotFound
 from hosting.lib.times import iso
-from hosting.storage.models import Assertion, BadgeClass, ClaimCode, StoredImage
+from hosting.storage.models import Assertion, BadgeClass
 from hosting.storage.store import HostingStore
 
 __all__ = ["ROUTE_HANDLERS", "badge_json", "find_level_badge"]
@@ -51,12 +49,15 @@ def badge_json(badge: BadgeClass, level: Level, state: HostingState) -> dict[str
 
 
 async def find_level_badge(request: Request[Any, Any, Any], session: AsyncSession, caller: BadgeKitCaller,
-                           state: HostingState, badge_slug: str) -> tuple[Level, BadgeClass]:
-    """The level the path names and its badge ``badge_slug`` (never a badge of another level)."""
+                           state: HostingState, badge_slug: str, *,
+                           missing: str = "Could not find badge field: `slug`, value: `{}`"
+                           ) -> tuple[Level, BadgeClass]:
+    """The level the path names and its badge ``badge_slug`` (never a badge of another level); ``missing``: the
+    404 message (the badges seed words it one way for GET, another for DELETE)."""
     level = await resolve_level(request, session, caller, state)
     badge = await session.scalar(select(BadgeClass).where(level.badges(), BadgeClass.slug == badge_slug))
     if badge is None:
-        raise NotFound(f"Could not find badge field: `slug`, value: `{badge_slug}`")
+        raise NotFound(missing.format(badge_slug))
     return level, badge
 
 
@@ -222,40 +223,31 @@ async def update_badge(request: Request[Any, Any, Any], db_session: NamedDepende
         await _conflict(db_session, level, hosting, fields["slug"])
     if "milestones" in fields:  # the badge's milestones are replaced by those given
         fields["milestones"] = await resolve_milestones(db_session, level.system, badge.id, fields["milestones"])
-    for column, value in fields.items():
-        if value is not None or column not in ("slug", "name", "description"):
-            setattr(badge, column, value)
-    if not badge.criteria_url and not badge.criteria_narrative:
-        badge.criteria_narrative = _criteria_narrative(fields) or badge.description
-    if data.get("image") not in (None, "", b""):
-        old = badge.image_id
-        badge.image_id = (await store.add_image(await read_image(hosting, data["image"]) or b"")).id
-        await db_session.flush()
-        await db_session.execute(sql_delete(StoredImage).where(StoredImage.id == old))
-    badge.invalidate()
+    fields = {column: value for column, value in fields.items()
+              if value is not None or column not in ("slug", "name", "description")}
+    if not fields.get("criteria_url", badge.criteria_url) \
+            and not fields.get("criteria_narrative", badge.criteria_narrative):
+        fields["criteria_narrative"] = _criteria_narrative(fields) or fields.get("description", badge.description)
+    image = await read_image(hosting, data["image"]) if data.get("image") not in (None, "", b"") else None
+    await store.update_badge_class(badge, fields, image)
     await db_session.flush()
-    note_public_change(db_session, badge.public_id)
     return {"status": "updated", "badge": badge_json(badge, level, hosting)}
 
 
 @delete(at_levels("/badges/{badge_slug:str}"), status_code=200)
 async def delete_badge(request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
                        caller: NamedDependency[BadgeKitCaller], hosting: NamedDependency[HostingState],
-                       badge_slug: FromPath[str]) -> dict[str, Any]:
+                       store: NamedDependency[HostingStore], badge_slug: FromPath[str]) -> dict[str, Any]:
     """Delete a badge without instances (with instances: 409, as ``/v1``; archive it instead)."""
-    level, badge = await find_level_badge(request, db_session, caller, hosting, badge_slug)
+    level, badge = await find_level_badge(request, db_session, caller, hosting, badge_slug,
+                                          missing="Could not find badge with slug `{}`")
     count = int(await db_session.scalar(
         select(func.count()).select_from(Assertion).where(Assertion.badge_class_id == badge.id)) or 0)
     body = badge_json(badge, level, hosting)
     if count:
         raise ResourceConflict(f"badge has {count} instance(s) and cannot be deleted; archive it instead",
                                existing=body)
-    image_id = badge.image_id
-    await db_session.execute(sql_delete(ClaimCode).where(ClaimCode.badge_class_id == badge.id))
-    await db_session.delete(badge)
-    await db_session.flush()
-    await db_session.execute(sql_delete(StoredImage).where(StoredImage.id == image_id))
-    note_public_change(db_session, badge.public_id)
+    await store.delete_badge_class(badge)
     return {"status": "deleted", "badge": body}
 
 

@@ -181,7 +181,7 @@ class SystemInput(msgspec.Struct, kw_only=True):
     name: _TEXT | None = None
     url: _URL | None = None
     email: str | None = None
-    description: str | None = None
+    description: Annotated[str, msgspec.Meta(max_length=255)] | None = None
     image: _IMAGE | None = None
     imageUrl: _IMAGE | None = None
 

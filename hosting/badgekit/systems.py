@@ -23,7 +23,7 @@ from hosting.badgekit.levels import find_system, issuers_of, system_issuers, sys
 from hosting.badgekit.retire import retire_issuer
 from hosting.lib.body import FieldErrors, read_body
 from hosting.lib.errors import Conflict
-from hosting.storage.models import Issuer, StoredImage
+from hosting.storage.models import Assertion, BadgeClass, Issuer, StoredImage
 from hosting.storage.store import HostingStore
 
 __all__ = ["ROUTE_HANDLERS", "org_fields", "read_badgekit_body", "update_org"]
@@ -63,7 +63,7 @@ def org_fields(data: dict[str, Any], *, creating: bool) -> dict[str, Any]:
     if "email" in data:
         out["email"] = errors.email(data, "email") if data["email"] not in (None, "") else None
     if "description" in data:
-        out["description"] = errors.text(data, "description", max_len=10_000) or None
+        out["description"] = errors.text(data, "description", max_len=255) or None
     errors.raise_if_any()
     return out
 
@@ -81,7 +81,10 @@ async def _json(session: AsyncSession, system: Issuer, state: HostingState) -> d
 
 async def update_org(session: AsyncSession, store: HostingStore, hosting: HostingState, org: Issuer,
                      data: dict[str, Any], fields: dict[str, Any]) -> None:
-    """Apply ``fields`` (columns) and a new ``image`` to a system or issuer row."""
+    """Apply ``fields`` (columns) and a new ``image`` to a system or issuer row (clearing the ``email`` of one
+    whose published profile needs it is refused: see :func:`_check_email_kept`)."""
+    if "email" in fields and fields["email"] is None and org.email is not None:
+        await _check_email_kept(session, org)
     for name, value in fields.items():
         setattr(org, name, value)
     if "image" in data and data["image"] not in (None, "", b""):
@@ -91,7 +94,28 @@ async def update_org(session: AsyncSession, store: HostingStore, hosting: Hostin
         if old is not None:
             await session.execute(sql_delete(StoredImage).where(StoredImage.id == old))
     org.invalidate()
+    if "email" in fields and org.parent_id is None:  # its issuers without an email publish the system's
+        for child in await session.scalars(select(Issuer).where(Issuer.parent_id == org.id,
+                                                                Issuer.email.is_(None))):
+            child.invalidate()
     await session.flush()
+
+
+async def _check_email_kept(session: AsyncSession, org: Issuer) -> None:
+    """Refuse (409) to clear the email of a system or issuer when an issuer left without any (its own or its
+    system's) has assertions: their OB 2.0 profile must keep its email for them to verify."""
+    if org.parent_id is not None:
+        if await session.scalar(select(Issuer.email).where(Issuer.id == org.parent_id)):
+            return  # the issuer publishes its system's email instead
+        affected = [org.id]
+    else:
+        affected = [org.id, *await session.scalars(select(Issuer.id).where(Issuer.parent_id == org.id,
+                                                                            Issuer.email.is_(None)))]
+    issued = await session.scalar(select(Assertion.id).join(BadgeClass, BadgeClass.id == Assertion.badge_class_id)
+                                  .where(BadgeClass.issuer_id.in_(affected)).limit(1))
+    if issued is not None:
+        raise ResourceConflict("the `email` cannot be removed: instances were issued with it as the issuer's "
+                               "contact email (an OB 2.0 issuer needs one)")
 
 
 @get("/systems")

@@ -36,9 +36,11 @@ def iso8601(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def issuer_document(issuer: Issuer, urls: PublicUrls, *, key_public_ids: Sequence[str] = ()) -> bytes:
+def issuer_document(issuer: Issuer, urls: PublicUrls, *, key_public_ids: Sequence[str] = (),
+                    email: str | None = None) -> bytes:
     """The OB 2.0 Issuer Profile; ``key_public_ids`` are its published keys (active ones first, then retired ones
-    so that assertions signed before a retirement still verify), one IRI or a list of IRIs in ``publicKey``."""
+    so that assertions signed before a retirement still verify), one IRI or a list of IRIs in ``publicKey``;
+    ``email`` is published when the issuer has none of its own (a BadgeKit issuer: its system's)."""
     data: dict[str, Any] = {
         "@context": OB2_CONTEXT,
         "type": "Issuer",
@@ -47,8 +49,8 @@ def issuer_document(issuer: Issuer, urls: PublicUrls, *, key_public_ids: Sequenc
         "url": issuer.url,
         "revocationList": urls.revocations(issuer.public_id),
     }
-    if issuer.email:
-        data["email"] = issuer.email
+    if issuer.email or email:
+        data["email"] = issuer.email or email
     if issuer.description:
         data["description"] = issuer.description
     if issuer.image_id is not None:

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import instance_state
 
+from hosting.lib.errors import NotFound
 from hosting.lib.http import strong_etag
 from hosting.lib.urls import PublicUrls
 from hosting.public import documents as docs
@@ -46,7 +47,12 @@ async def render_document(session: AsyncSession, obj: Issuer | BadgeClass | Sign
         ).all()
         published = [k.public_id for k in keys if k.state == KeyState.ACTIVE]  # newest active key first,
         published += [k.public_id for k in keys if k.state != KeyState.ACTIVE]  # retired ones still verify
-        return docs.issuer_document(obj, urls, key_public_ids=published)
+        email = obj.email
+        if email is None and obj.parent_id is not None:  # a BadgeKit issuer publishes its system's email
+            email = await session.scalar(select(Issuer.email).where(Issuer.id == obj.parent_id))
+        if email is None:  # an OB 2.0 Issuer Profile requires one; nothing can be issued under it meanwhile
+            raise NotFound("this issuer has no contact email yet, so it has no published profile")
+        return docs.issuer_document(obj, urls, key_public_ids=published, email=email)
     issuer_public_id = (await session.execute(select(Issuer.public_id).where(Issuer.id == obj.issuer_id))).scalar_one()
     if isinstance(obj, BadgeClass):
         return docs.badge_document(obj, issuer_public_id, urls)
@@ -68,13 +74,21 @@ async def store_documents(session: AsyncSession, urls: PublicUrls) -> None:
     if not pending:
         return
     await session.flush()  # ids and foreign keys of new rows
+    parents = [obj.id for obj in pending if isinstance(obj, Issuer)]
+    if parents:  # BadgeKit issuers without an email of their own publish their system's: theirs change too
+        pending += (await session.scalars(
+            select(Issuer).where(Issuer.parent_id.in_(parents), Issuer.email.is_(None)))).all()
     for obj in dict.fromkeys(pending):
         try:
             if instance_state(obj).expired_attributes:  # e.g. server defaults after the INSERT: load them
                 await session.refresh(obj)
             body = await render_document(session, obj, urls)
+        except NotFound:  # nothing to publish now (an issuer without a contact email): no stale copy either
+            obj.document = obj.document_etag = obj.document_base = None
+            continue
         except Exception as exc:  # noqa: BLE001 - the write stands; the GET renders the document instead
             _log.warning("could not store the document of %s %s: %s: %s", type(obj).__name__, obj.public_id,
                          type(exc).__name__, exc)
+            obj.document = obj.document_etag = obj.document_base = None
             continue
         obj.document, obj.document_etag, obj.document_base = body, strong_etag(body), urls.base

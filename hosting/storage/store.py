@@ -15,6 +15,7 @@ from typing import Any, cast
 import anyio
 from sqlalchemy import Table, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 import openbadges_core as ob
 from hosting.lib.crypto import KeyBox
@@ -41,7 +42,7 @@ from hosting.storage.models import (
 )
 from openbadges_core import ob2
 
-__all__ = ["Award", "AwardRefused", "HostingStore", "IssuedRow", "image_content_type"]
+__all__ = ["Award", "AwardRefused", "HostingStore", "IssuedRow", "contact_email", "image_content_type"]
 
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -63,6 +64,16 @@ OB2_SIGNING_ALGS = ("RS256", "ES256")  # an issuer's Ed25519 key (OB 3.0 Data In
 class IssuedRow(SimpleNamespace):
     """A detached copy of a freshly inserted ``assertions`` row, with the attributes of :class:`Assertion`
     (building 10,000 ORM objects would cost more than inserting them)."""
+
+
+async def contact_email(session: AsyncSession, issuer_id: int) -> str | None:
+    """The email an issuer's OB 2.0 profile publishes: its own, else (a BadgeKit issuer inside a system) its
+    system's; None when neither has one (then nothing may be issued under it: see ``docs/compat-badgekit.md``)."""
+    parent = aliased(Issuer)
+    row = (await session.execute(
+        select(Issuer.email, parent.email).outerjoin(parent, parent.id == Issuer.parent_id)
+        .where(Issuer.id == issuer_id))).first()
+    return None if row is None else (row[0] or row[1])
 
 
 def _archived(badge: BadgeClass) -> Conflict:
@@ -293,6 +304,11 @@ class HostingStore:
         rows = [_row(badge, award, now) for award in awards]
         if not rows:
             return []
+        if await contact_email(self.session, badge.issuer_id) is None:
+            # an OB 2.0 Issuer Profile requires an email: without one the assertion could never verify
+            raise Conflict("the badge's issuer has no `email` (nor has its system): set one before issuing",
+                           details=[{"field": "email", "message": "the issuer needs a contact email to issue",
+                                     "value": None}])
         made = [cast(Assertion, IssuedRow(**row)) for row in rows]
         await self._finalise(badge, rows, made)
         # One executemany (RETURNING would make SQLite insert row by row), then the ids in a few SELECTs.

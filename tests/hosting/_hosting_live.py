@@ -28,11 +28,16 @@ _ROOT = Path(__file__).resolve().parents[2]
 _OPENBADGES = [sys.executable, "-c", "from openbadges_core._cli import main; main()"]
 
 
-def openbadges_verify(url: str) -> subprocess.CompletedProcess[str]:
-    """The library's ``openbadges verify --allow-private-network URL`` in a child process (from this tree)."""
+def openbadges(*args: str) -> subprocess.CompletedProcess[str]:
+    """The library's ``openbadges`` command with ``args`` in a child process (from this tree)."""
     path = os.pathsep.join(p for p in (str(_ROOT), os.environ.get("PYTHONPATH", "")) if p)
-    return subprocess.run(check=False, args=[*_OPENBADGES, "verify", "--allow-private-network", url],
-                          env={**os.environ, "PYTHONPATH": path}, capture_output=True, text=True, timeout=120)
+    return subprocess.run(check=False, args=[*_OPENBADGES, *args], env={**os.environ, "PYTHONPATH": path},
+                          capture_output=True, text=True, timeout=120)
+
+
+def openbadges_verify(url: str) -> subprocess.CompletedProcess[str]:
+    """``openbadges verify --allow-private-network URL`` (the live server listens on loopback)."""
+    return openbadges("verify", "--allow-private-network", url)
 
 
 @dataclass

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
-import http.server
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +18,7 @@ from hosting.app.demo import DEMO_SVG, demo_png
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared helpers in tests/hosting
 from _api_support import bearer, new_issuer, unique_slug
+from _image_server import serve_files
 from conftest import BASE_URL
 
 PNG = demo_png(size=16)
@@ -38,29 +37,10 @@ def open_api(settings: Settings) -> Iterator[TestClient[Any]]:
 @pytest.fixture(scope="module")
 def image_server() -> Iterator[str]:
     """A loopback HTTP server: /badge.png, /badge.svg, /big.png (too large), /page.html, /missing (404)."""
-    files = {"/badge.png": (PNG, "image/png"), "/badge.svg": (DEMO_SVG, "image/svg+xml"),
-             "/big.png": (PNG + b"\0" * (128 * 1024), "image/png"), "/page.html": (b"<html></html>", "text/html")}
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            body, ctype = files.get(self.path, (b"not found", "text/plain"))
-            self.send_response(200 if self.path in files else 404)
-            self.send_header("Content-Type", ctype)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve_files({"/badge.png": (PNG, "image/png"), "/badge.svg": (DEMO_SVG, "image/svg+xml"),
+                      "/big.png": (PNG + b"\0" * (128 * 1024), "image/png"),
+                      "/page.html": (b"<html></html>", "text/html")}) as base:
+        yield base
 
 
 def _issuer_body(**fields: Any) -> dict[str, Any]:

@@ -11,13 +11,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from _hosting_live import LiveServer, live_server
+from _hosting_live import LiveServer, live_server, openbadges, openbadges_verify
 
 from hosting.app.demo import DemoData, demo_verify_commands
 from hosting.lib.urls import PublicUrls
 
 ROOT = Path(__file__).resolve().parents[3]
-_OPENBADGES = [sys.executable, "-c", "from openbadges_core._cli import main; main()"]
 
 
 @pytest.fixture(scope="module")
@@ -62,8 +61,7 @@ def test_every_printed_verify_command_gives_the_demo_verdict(server: LiveServer,
         assert argv[:2] == ["openbadges", "verify"] and "--allow-private-network" in argv
         if "OB 3.0" in label:
             assert "--allow-http-did-web" in argv  # did:web over http on loopback: the development switch
-        run = subprocess.run(check=False, args=[*_OPENBADGES, *argv[1:]], env=_env(server), capture_output=True, text=True,
-                             timeout=120)
+        run = openbadges(*argv[1:])
         output = run.stdout + run.stderr
         if expect == "valid":
             assert run.returncode == 0, (label, output)
@@ -76,8 +74,7 @@ def test_every_printed_verify_command_gives_the_demo_verdict(server: LiveServer,
 def test_the_ob3_commands_need_the_did_web_switch(server: LiveServer) -> None:
     """Without the development switch the http did:web issuer is refused: the switch is not decoration."""
     url = server.urls.credential(server.demo.credential_di)
-    run = subprocess.run(check=False, args=[*_OPENBADGES, "verify", "--allow-private-network", url], env=_env(server),
-                         capture_output=True, text=True, timeout=120)
+    run = openbadges_verify(url)
     assert run.returncode == 1
     assert "--allow-http-did-web" in run.stdout + run.stderr
 

@@ -74,6 +74,20 @@ class BadgeKit:
         return self.request("DELETE", path, **kw)
 
 
+def check_deleted(bk: BadgeKit, path: str, kind: str, record: dict[str, Any]) -> None:
+    """DELETE ``path`` answers the record as it was; then it is a ``ResourceNotFound`` naming its slug."""
+    res = bk.delete(path)
+    assert res.status_code == 200 and res.json() == {"status": "deleted", kind: record}, res.text
+    missing = bk.get(path)
+    assert missing.status_code == 404
+    assert missing.json() == {"code": "ResourceNotFound",
+                              "message": f"Could not find {kind} field: `slug`, value: `{record['slug']}`"}
+    again = bk.delete(path)
+    assert again.status_code == 404 and again.json()["code"] == "ResourceNotFound"
+    if kind == "badge":  # the badges seed words DELETE's 404 its own way
+        assert again.json()["message"] == f"Could not find badge with slug `{record['slug']}`"
+
+
 def _multipart(fields: dict[str, Any], boundary: str) -> bytes:
     out = b""
     for name, value in fields.items():

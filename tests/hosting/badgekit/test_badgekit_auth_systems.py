@@ -10,7 +10,7 @@ import time
 from typing import Any
 
 import pytest
-from _badgekit_support import BadgeKit, new_key, sign
+from _badgekit_support import BadgeKit, check_deleted, new_key, sign
 from click.testing import CliRunner
 from litestar.testing import TestClient
 from PIL import Image
@@ -127,13 +127,7 @@ def test_update_system_rename_conflict(master: BadgeKit) -> None:
 
 def test_delete_system(master: BadgeKit) -> None:
     system = _system(master)
-    res = master.delete(f"/systems/{system['slug']}")
-    assert res.status_code == 200 and res.json() == {"status": "deleted", "system": system}
-    missing = master.get(f"/systems/{system['slug']}")
-    assert missing.status_code == 404
-    assert missing.json() == {"code": "ResourceNotFound",
-                              "message": f"Could not find system field: `slug`, value: `{system['slug']}`"}
-    assert master.delete(f"/systems/{system['slug']}").status_code == 404
+    check_deleted(master, f"/systems/{system['slug']}", "system", system)
     assert system not in master.get("/systems").json()["systems"]
 
 

@@ -6,7 +6,7 @@ import secrets
 from typing import Any
 
 import pytest
-from _badgekit_support import BadgeKit, new_key
+from _badgekit_support import BadgeKit, check_deleted, new_key
 from litestar.testing import TestClient
 from test_badgekit_auth_systems import PNG, PNG_DATA_URI, _system
 
@@ -128,13 +128,7 @@ def test_delete_badge_and_not_found(bk: BadgeKit) -> None:
     system = _system(bk)
     base = f"/systems/{system['slug']}/badges"
     badge = bk.post(base, json_body=_badge_body()).json()["badge"]
-    res = bk.delete(f"{base}/{badge['slug']}")
-    assert res.status_code == 200 and res.json() == {"status": "deleted", "badge": badge}
-    missing = bk.get(f"{base}/{badge['slug']}")
-    assert missing.status_code == 404
-    assert missing.json() == {"code": "ResourceNotFound",
-                              "message": f"Could not find badge field: `slug`, value: `{badge['slug']}`"}
-    assert bk.delete(f"{base}/{badge['slug']}").status_code == 404
+    check_deleted(bk, f"{base}/{badge['slug']}", "badge", badge)
 
 
 def test_badges_of_other_system_refused(bk: BadgeKit, settings: Settings) -> None:

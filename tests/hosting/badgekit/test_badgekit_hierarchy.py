@@ -88,6 +88,10 @@ def test_issuer_validation_conflict_and_not_found(bk: BadgeKit) -> None:
     assert res.status_code == 400 and res.json()["code"] == "ValidationError"
     assert res.json()["message"] == "Could not validate required fields"
     assert {d["field"] for d in res.json()["details"]} == {"slug", "name", "url"}
+    # the issuers seed: name and description at most 255 characters
+    res = bk.post(f"/systems/{system}/issuers", json_body=issuer_body(name="n" * 256, description="d" * 256))
+    assert res.status_code == 400 and {d["field"] for d in res.json()["details"]} == {"name", "description"}
+    assert make_issuer(bk, system, name="n" * 255, description="d" * 255)["description"] == "d" * 255
     issuer = make_issuer(bk, system)
     res = bk.post(f"/systems/{system}/issuers", json_body=issuer_body(issuer["slug"], name="Other"))
     assert res.status_code == 409 and res.json() == {

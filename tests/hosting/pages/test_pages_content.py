@@ -37,7 +37,7 @@ def rich(settings: Settings) -> dict[str, str]:
 
     async def _seed(store: Any) -> dict[str, str]:
         issuer = await store.create_issuer(slug="pages-rich", name="Pages Institute", url="https://pages.example/",
-                                           description="Teaches pages.", image=demo_png((90, 50, 160)))
+                                           email="badges@pages.example", description="Teaches pages.", image=demo_png((90, 50, 160)))
         await store.create_key(issuer, "RS256")
         badge = await store.create_badge_class(
             issuer, slug="rich", name="Rich Badge", description="A badge with everything.", image=demo_png(),
@@ -55,7 +55,7 @@ def rich(settings: Settings) -> dict[str, str]:
         di = await store.issue(badge, "di@example.org", proof="di", evidence=EVIDENCE, narrative="OB3 work")
         jwt = await store.issue(badge, "jwt@example.org", proof="jwt", evidence=EVIDENCE)
         hostile_issuer = await store.create_issuer(slug="pages-hostile", name=HOSTILE, url="javascript:alert(1)",
-                                                   description=HOSTILE)
+                                                   email="x@pages.example", description=HOSTILE)
         hostile_badge = await store.create_badge_class(
             hostile_issuer, slug="hostile", name=HOSTILE, description=HOSTILE, image=demo_png(),
             criteria_narrative=HOSTILE, criteria_url="javascript:alert(2)", tags=[HOSTILE],

@@ -64,6 +64,30 @@ def test_refresh_cannot_widen_the_scope_nor_cross_clients(badgr: TestClient[Any]
     assert _refresh(badgr, client_id, token["refresh_token"]).status_code == 200  # not burnt by the refusals
 
 
+def test_refresh_with_the_logins_requested_scope_drops_what_was_never_grantable(badgr: TestClient[Any],
+                                                                               badgr_settings: Settings) -> None:
+    # Badgr clients send the scope they asked for at login again on every refresh; scopes the client is not
+    # registered for, and rw:serverAdmin for a non-admin, were dropped at login and are dropped again.
+    email = make_user(badgr_settings)
+    client_id, _ = make_client(badgr_settings, scopes="rw:issuer rw:profile rw:serverAdmin")
+    asked = "rw:profile rw:issuer rw:backpack rw:serverAdmin"
+    token = password_token(badgr, client_id, email, scope=asked).json()
+    assert token["scope"] == "rw:profile rw:issuer"
+    again = badgr.post("/o/token", data={"grant_type": "refresh_token", "refresh_token": token["refresh_token"],
+                                         "client_id": client_id, "scope": asked})
+    assert again.status_code == 200, again.text
+    assert again.json()["scope"] == "rw:profile rw:issuer"  # still no admin scope, nothing new
+    for scope in ("rw:backpack", "rw:serverAdmin"):  # nothing grantable left: refused, not an empty token
+        res = badgr.post("/o/token", data={"grant_type": "refresh_token", "client_id": client_id, "scope": scope,
+                                           "refresh_token": again.json()["refresh_token"]})
+        assert res.status_code == 400 and res.json()["error"] == "invalid_scope"
+    narrow = password_token(badgr, client_id, email, scope="rw:profile rw:backpack").json()
+    assert narrow["scope"] == "rw:profile"
+    wide = badgr.post("/o/token", data={"grant_type": "refresh_token", "refresh_token": narrow["refresh_token"],
+                                        "client_id": client_id, "scope": "rw:profile rw:backpack rw:issuer"})
+    assert wide.status_code == 400 and wide.json()["error"] == "invalid_scope"  # registered, never granted
+
+
 def test_authorization_code_with_pkce(badgr: TestClient[Any], badgr_settings: Settings) -> None:
     email = make_user(badgr_settings)
     client_id, _ = make_client(badgr_settings, grants=("authorization_code", "refresh_token"))

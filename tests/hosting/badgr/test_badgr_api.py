@@ -493,3 +493,20 @@ def test_staff_invitations_patch_and_accountless_members(org: Org) -> None:
         assert res.status_code == 403 and res.json()["status"]["success"] is False, (method, path)
     assert org.api.get(f"/v2/issuers/{org.issuer['entityId']}", headers=bearer(member)).json()["result"][0][
         "staff"][1]["role"] == "staff"
+
+
+def test_include_staff_false_leaves_staff_out_of_every_issuer_answer(org: Org) -> None:
+    ref = org.issuer["entityId"]
+    b64 = base64.urlsafe_b64encode(org.issuer["openBadgeId"].encode()).decode()
+    no = {"include_staff": "false"}
+    answers = [org.api.get("/v2/issuers", headers=org.h(), params=no),
+               org.api.get(f"/v2/issuers/{ref}", headers=org.h(), params=no),
+               org.api.get(f"/v2/issuers/openBadgeId/{b64}", headers=org.h(), params=no),
+               org.api.put(f"/v2/issuers/{ref}", headers=org.h(), params=no, json={"description": "a"}),
+               org.api.patch(f"/v2/issuers/ref/{b64}", headers=org.h(), params=no, json={"description": "b"})]
+    for res in answers:
+        assert res.status_code == 200 and all("staff" not in i for i in _result(res)), res.request.url
+    made = org.api.post("/v2/issuers", headers=org.h(), params=no, json={
+        "name": "No staff shown", "email": "n@example.org", "url": "https://example.org"})
+    assert "staff" not in _result(made, 201)[0]
+    assert _result(org.api.get(f"/v2/issuers/openBadgeId/{b64}", headers=org.h()))[0]["staff"]  # default: true

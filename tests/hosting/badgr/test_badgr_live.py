@@ -4,34 +4,21 @@ revoked after the client's DELETE."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 from _badgr_support import PASSWORD, PNG_DATA_URI, in_session
-from _hosting_live import LiveServer, live_server
+from _hosting_live import LiveServer, live_server, openbadges_verify
 
 from hosting import Settings
 from hosting.oauth.accounts import create_client, create_user
-
-ROOT = Path(__file__).resolve().parents[3]
-_OPENBADGES = [sys.executable, "-c", "from openbadges_core._cli import main; main()"]
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     with live_server(tmp_path_factory.mktemp("badgr-live")) as srv:
         yield srv
-
-
-def _verify(url: str) -> subprocess.CompletedProcess[str]:
-    path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
-    return subprocess.run(check=False, args=[*_OPENBADGES, "verify", "--allow-private-network", url],
-                          env={**os.environ, "PYTHONPATH": path}, capture_output=True, text=True, timeout=120)
 
 
 def test_badgr_client_issues_and_openbadges_verify_accepts_then_sees_the_revocation(server: LiveServer) -> None:
@@ -54,11 +41,11 @@ def test_badgr_client_issues_and_openbadges_verify_accepts_then_sees_the_revocat
                        json={"recipient": {"identity": "earner@example.org", "type": "email", "hashed": True}})
         assert res.status_code == 201, res.text
         assertion = res.json()["result"][0]
-        run = _verify(assertion["openBadgeId"])
+        run = openbadges_verify(assertion["openBadgeId"])
         assert run.returncode == 0 and run.stdout.startswith("VALID"), run.stdout + run.stderr
         res = api.request("DELETE", f"/v2/assertions/{assertion['entityId']}", headers=h,
                           json={"revocation_reason": "issued in error"})
         assert res.status_code == 200, res.text
         assert api.get(assertion["openBadgeId"]).status_code == 410
-    run = _verify(assertion["openBadgeId"])
+    run = openbadges_verify(assertion["openBadgeId"])
     assert run.returncode == 1 and "NOT VALID" in run.stdout, run.stdout + run.stderr

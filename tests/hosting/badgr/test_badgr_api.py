@@ -510,3 +510,22 @@ def test_include_staff_false_leaves_staff_out_of_every_issuer_answer(org: Org) -
         "name": "No staff shown", "email": "n@example.org", "url": "https://example.org"})
     assert "staff" not in _result(made, 201)[0]
     assert _result(org.api.get(f"/v2/issuers/openBadgeId/{b64}", headers=org.h()))[0]["staff"]  # default: true
+
+
+def test_badge_class_alignments_are_taken_and_published(org: Org) -> None:
+    aligned = {"targetName": "Algebra", "targetUrl": "https://example.org/frameworks/algebra",
+               "targetDescription": "Solving equations", "targetFramework": "Maths", "targetCode": "ALG-1"}
+    made = _result(org.api.post("/v2/badgeclasses", headers=org.h(), json={
+        "issuer": org.issuer["entityId"], "name": "Aligned", "description": "d", "image": PNG_DATA_URI,
+        "criteriaNarrative": "c", "alignments": [aligned]}), 201)[0]
+    assert made["alignments"] == [aligned]
+    public = org.api.get(f"/public/badges/{made['entityId']}").json()
+    assert public["alignment"] == [aligned]
+    path = f"/v2/badgeclasses/{made['entityId']}"
+    echoed = _result(org.api.put(path, headers=org.h(), json=made))[0]  # GET-then-PUT keeps them
+    assert echoed["alignments"] == [aligned]
+    for bad in ([{"targetName": "No url"}], [{"targetName": "x", "targetUrl": "ftp://x"}], "Algebra",
+                [{**aligned, "extra": 1}]):
+        res = org.api.put(path, headers=org.h(), json={"alignments": bad})
+        assert res.status_code == 400 and "alignments" in res.json()["fieldErrors"], bad
+    assert _result(org.api.put(path, headers=org.h(), json={"alignments": None}))[0]["alignments"] == []

@@ -210,8 +210,9 @@ def _evidence(data: dict[str, Any], errors: FieldErrors) -> tuple[dict[str, Any]
         if not isinstance(item, dict) or not (item.get("url") or item.get("narrative")):
             errors.add(where, "an object with url and/or narrative", None)
             continue
-        url = errors.url(item, "url") if item.get("url") else None
-        narrative = errors.text(item, "narrative", max_len=LONG_TEXT) if item.get("narrative") else None
+        url = errors.url({f"{where}.url": item["url"]}, f"{where}.url") if item.get("url") else None
+        narrative = (errors.text({f"{where}.narrative": item["narrative"]}, f"{where}.narrative", max_len=LONG_TEXT)
+                     if item.get("narrative") else None)
         out.append({"type": "Evidence", **({"id": url} if url else {}), **({"narrative": narrative}
                                                                             if narrative else {})})
     return tuple(out)

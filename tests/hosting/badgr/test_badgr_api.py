@@ -192,7 +192,10 @@ def test_issued_assertion_verifies_then_is_410_after_delete(org: Org) -> None:
 
 def test_bad_award_fields_are_field_errors(org: Org) -> None:
     for fields, name in (({"expires": "2000-01-01"}, "expires"), ({"issuedOn": "yesterday"}, "issuedOn"),
-                         ({"evidence": [{"url": "ftp://x"}]}, "url"), ({"recipient": "a@b.org"}, "recipient")):
+                         ({"evidence": [{"url": "https://x.org"}, {"url": "ftp://x"}]}, "evidence[1].url"),
+                         ({"evidence": [{"narrative": 5}]}, "evidence[0].narrative"),
+                         ({"recipient": {"identity": "https://x.org/b", "type": "openBadgeId"}}, "recipient.type"),
+                         ({"recipient": "a@b.org"}, "recipient")):
         res = org.issue(**fields) if "recipient" not in fields else org.api.post(
             f"/v2/badgeclasses/{org.badge['entityId']}/assertions", headers=org.h(), json=fields)
         assert res.status_code == 400, (fields, res.text)

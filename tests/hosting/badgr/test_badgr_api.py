@@ -280,6 +280,13 @@ def test_issue_under_the_issuer_names_the_badge_class(org: Org) -> None:
     res = org.api.post(f"/v2/badgeclasses/{org.badge['entityId']}/assertions", headers=org.h(),
                        json={**body, "badgeclass": other["entityId"]})
     assert res.status_code == 400 and "badgeclass" in res.json()["fieldErrors"]
+    # a badge class of another issuer (the user's own too) is not found under this one, by id nor by URL
+    second = _new_issuer(org.api, org.token, "Second issuer")
+    theirs = _new_badge(org.api, org.token, second)
+    for named in ({"badgeclass": theirs["entityId"]}, {"badgeclassOpenBadgeId": theirs["openBadgeId"]}):
+        res = org.api.post(url, headers=org.h(), json={**body, **named})
+        assert res.status_code == 404 and res.json()["status"]["success"] is False, named
+    assert _result(org.api.get(f"/v2/badgeclasses/{theirs['entityId']}/assertions", headers=org.h())) == []
 
 
 def test_bulk_revoke_and_put_replaces(org: Org) -> None:

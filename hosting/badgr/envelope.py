@@ -36,6 +36,11 @@ def ok(*entities: Any, status: int = 200, headers: dict[str, str] | None = None)
     return envelope(entities, status=status, headers=headers)
 
 
+# Detail names that are no body field (a missing role or scope, a state clash) unless the input is refused (400),
+# where ``role`` and ``scope`` are fields a client sent.
+_NOT_FIELDS = ("body", "role", "scope", "state", "database")
+
+
 def _error(status: int, description: str, details: Iterable[Any] = (),
            headers: dict[str, str] | None = None) -> Response[Any]:
     field_errors: dict[str, list[str]] = {}
@@ -46,7 +51,7 @@ def _error(status: int, description: str, details: Iterable[Any] = (),
         field, message = detail.get("field"), str(detail.get("message", ""))
         if "index" in detail:
             validation.append(f"[{detail['index']}] {field}: {message}")
-        elif field and field not in ("body", "role", "scope", "state", "database"):
+        elif field and (field not in _NOT_FIELDS or (status == 400 and field != "body")):
             field_errors.setdefault(str(field), []).append(message)
         else:
             validation.append(message if not field else f"{field}: {message}")

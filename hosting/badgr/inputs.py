@@ -7,8 +7,11 @@ import calendar
 from datetime import datetime, timedelta
 from typing import Any
 
+import msgspec
+
 from hosting.api.assertions.inputs import parse_moment
 from hosting.api.badges.inputs import check_candidate
+from hosting.api.badges.shapes import Alignment
 from hosting.api.issuers import check_issuer_links
 from hosting.lib.body import FieldErrors
 from hosting.lib.urls import PublicUrls
@@ -22,8 +25,7 @@ _MAX_EVIDENCE = 50
 # Badgr echoes these back on GET-then-PUT; they are ignored on input.
 READ_ONLY = frozenset({"entityType", "entityId", "openBadgeId", "createdAt", "createdBy", "staff", "extensions",
                        "issuerOpenBadgeId", "badgeclassOpenBadgeId", "acceptance", "revoked", "revocationReason",
-                       "badgrDomain", "sourceUrl", "originalJson", "organizationId",
-                       "alignments", "image_url"})
+                       "badgrDomain", "sourceUrl", "originalJson", "organizationId", "image_url"})
 
 
 def _nullable_text(errors: FieldErrors, data: dict[str, Any], field: str, max_len: int) -> str | None:
@@ -115,7 +117,7 @@ def badge_fields(data: dict[str, Any], errors: FieldErrors, *, creating: bool) -
                 errors.add(alias, f"given twice (as {alias} and {name})", None)
             data[name] = data.pop(alias)
     _unknown(data, {"name", "description", "image", "criteriaUrl", "criteriaNarrative", "tags", "issuer",
-                    "achievementType", "imageAltText", "archived", "expires"}, errors)
+                    "achievementType", "imageAltText", "archived", "expires", "alignments"}, errors)
     out: dict[str, Any] = {}
     if data.get("archived") is not None:  # an archived class refuses issuing (the store's rule, as on /v1)
         out["archived"] = flag(data, "archived", False, errors)
@@ -135,6 +137,8 @@ def badge_fields(data: dict[str, Any], errors: FieldErrors, *, creating: bool) -
                                   ("imageAltText", "image_alt_text", 1024)):
         if name in data:
             out[column] = _nullable_text(errors, data, name, max_len) or None
+    if "alignments" in data:
+        out["alignment"] = _alignments(data["alignments"], errors)
     if "tags" in data:
         tags = data["tags"] if data["tags"] is not None else []
         if not isinstance(tags, list) or len(tags) > 50 or not all(isinstance(t, str) and 0 < len(t) <= 255
@@ -143,6 +147,26 @@ def badge_fields(data: dict[str, Any], errors: FieldErrors, *, creating: bool) -
         else:
             out["tags"] = list(dict.fromkeys(t.strip() for t in tags if t.strip()))
     return out
+
+
+_MAX_ALIGNMENTS = 50
+
+
+def _alignments(value: Any, errors: FieldErrors) -> list[dict[str, str]]:
+    """Badgr's ``alignments``: ``[{targetName, targetUrl, targetDescription, targetFramework, targetCode}]`` (the
+    first two required; null: none), stored as ``/v1``'s ``alignment``."""
+    if value is None:
+        return []
+    try:
+        items = msgspec.convert(value, list[Alignment])
+    except msgspec.ValidationError as exc:
+        errors.add("alignments", f"a list of {{targetName, targetUrl, targetDescription, targetFramework, "
+                                 f"targetCode}}: {exc}", None)
+        return []
+    if len(items) > _MAX_ALIGNMENTS:
+        errors.add("alignments", f"at most {_MAX_ALIGNMENTS}", None)
+        return []
+    return [{k: v for k, v in msgspec.structs.asdict(item).items() if v is not None} for item in items]
 
 
 _BADGR_NAMES = {"criteria": "criteriaNarrative", "criteria.id": "criteriaUrl", "criteria.narrative": "criteriaNarrative"}
@@ -186,8 +210,9 @@ def _evidence(data: dict[str, Any], errors: FieldErrors) -> tuple[dict[str, Any]
         if not isinstance(item, dict) or not (item.get("url") or item.get("narrative")):
             errors.add(where, "an object with url and/or narrative", None)
             continue
-        url = errors.url(item, "url") if item.get("url") else None
-        narrative = errors.text(item, "narrative", max_len=LONG_TEXT) if item.get("narrative") else None
+        url = errors.url({f"{where}.url": item["url"]}, f"{where}.url") if item.get("url") else None
+        narrative = (errors.text({f"{where}.narrative": item["narrative"]}, f"{where}.narrative", max_len=LONG_TEXT)
+                     if item.get("narrative") else None)
         out.append({"type": "Evidence", **({"id": url} if url else {}), **({"narrative": narrative}
                                                                             if narrative else {})})
     return tuple(out)

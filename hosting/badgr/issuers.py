@@ -108,7 +108,8 @@ class IssuersController(Controller):
         return envelope(await issuer_views(v2.session, issuers, v2.hosting, _include_staff(include_staff)))
 
     @post("/", status_code=201, opt={"badgr_scope": "issuer:create"})
-    async def create_issuer(self, request: Request[Any, Any, Any], v2: NamedDependency[BadgrCall]) -> Response[Any]:
+    async def create_issuer(self, request: Request[Any, Any, Any], v2: NamedDependency[BadgrCall],
+                            include_staff: FromQuery[str | None] = None) -> Response[Any]:
         """Create an issuer; the user becomes its owner (needs the unrestricted ``rw:issuer``)."""
         data = await read_body(request)
         await prefetch_image(v2.hosting, data)
@@ -122,7 +123,7 @@ class IssuersController(Controller):
         issuer = await v2.store.create_issuer(slug=slug, image=image, created_by=v2.principal.email, **fields)
         v2.session.add(StaffRole(issuer_id=issuer.id, email=v2.principal.email, role=Role.OWNER))
         await v2.session.flush()
-        return ok(await issuer_view(v2.session, issuer, v2.hosting), status=201)
+        return ok(await issuer_view(v2.session, issuer, v2.hosting, _include_staff(include_staff)), status=201)
 
     @get("/{issuer_ref:str}")
     async def get_issuer(self, v2: NamedDependency[BadgrCall], issuer_ref: FromPath[str],
@@ -131,23 +132,25 @@ class IssuersController(Controller):
         return ok(await issuer_view(v2.session, issuer, v2.hosting, _include_staff(include_staff)))
 
     @get(["/openBadgeId/{open_badge_id:str}", "/ref/{open_badge_id:str}"])
-    async def get_by_open_badge_id(self, v2: NamedDependency[BadgrCall], open_badge_id: FromPath[str]
-                                   ) -> Response[Any]:
+    async def get_by_open_badge_id(self, v2: NamedDependency[BadgrCall], open_badge_id: FromPath[str],
+                                   include_staff: FromQuery[str | None] = None) -> Response[Any]:
         """An issuer by its base64-encoded openBadgeId (the public URL here)."""
         issuer, _ = await find_issuer(v2.session, v2.principal, _decode_open_badge_id(open_badge_id, v2.hosting))
-        return ok(await issuer_view(v2.session, issuer, v2.hosting))
+        return ok(await issuer_view(v2.session, issuer, v2.hosting, _include_staff(include_staff)))
 
     @route(["/openBadgeId/{open_badge_id:str}", "/ref/{open_badge_id:str}"], http_method=_UPDATE)
     async def update_by_open_badge_id(self, request: Request[Any, Any, Any], v2: NamedDependency[BadgrCall],
-                                      open_badge_id: FromPath[str]) -> Response[Any]:
+                                      open_badge_id: FromPath[str], include_staff: FromQuery[str | None] = None) -> Response[Any]:
         """Update (PUT or PATCH: the fields given change) the issuer of a base64 openBadgeId."""
-        return await self._update(request, v2, _decode_open_badge_id(open_badge_id, v2.hosting))
+        return await self._update(request, v2, _decode_open_badge_id(open_badge_id, v2.hosting),
+                                  _include_staff(include_staff))
 
     @delete(["/openBadgeId/{open_badge_id:str}", "/ref/{open_badge_id:str}"], status_code=204)
     async def delete_by_open_badge_id(self, v2: NamedDependency[BadgrCall], open_badge_id: FromPath[str]) -> None:
         await self._delete(v2, _decode_open_badge_id(open_badge_id, v2.hosting))
 
-    async def _update(self, request: Request[Any, Any, Any], v2: BadgrCall, issuer_ref: str) -> Response[Any]:
+    async def _update(self, request: Request[Any, Any, Any], v2: BadgrCall, issuer_ref: str,
+                      include_staff: bool) -> Response[Any]:
         data = await read_body(request)
         await prefetch_image(v2.hosting, data)
         issuer, role = await find_issuer(v2.session, v2.principal, issuer_ref)
@@ -169,13 +172,13 @@ class IssuersController(Controller):
         if old_image is not None:
             await v2.session.execute(sql_delete(StoredImage).where(StoredImage.id == old_image))
         note_public_change(v2.session)  # the issuer's documents and every page naming it: after COMMIT
-        return ok(await issuer_view(v2.session, issuer, v2.hosting))
+        return ok(await issuer_view(v2.session, issuer, v2.hosting, include_staff))
 
     @route("/{issuer_ref:str}", http_method=_UPDATE)
     async def update_issuer(self, request: Request[Any, Any, Any], v2: NamedDependency[BadgrCall],
-                            issuer_ref: FromPath[str]) -> Response[Any]:
+                            issuer_ref: FromPath[str], include_staff: FromQuery[str | None] = None) -> Response[Any]:
         """Update (owners, editors; PUT or PATCH): the fields given change."""
-        return await self._update(request, v2, issuer_ref)
+        return await self._update(request, v2, issuer_ref, _include_staff(include_staff))
 
     @delete("/{issuer_ref:str}", status_code=204)
     async def delete_issuer(self, v2: NamedDependency[BadgrCall], issuer_ref: FromPath[str]) -> None:

@@ -35,9 +35,12 @@ def _created_by(email: str | None, by: Creators) -> str | None:
 
 
 def staff_entity(row: StaffRole, user: User | None) -> dict[str, Any]:
-    return {"role": row.role, "user": {"entityId": user.public_id if user else None, "email": row.email,
-                                       "firstName": user.first_name if user else "",
-                                       "lastName": user.last_name if user else ""}}
+    """Badgr's staff item: ``user`` is the member's entityId (null while no account has that email), and
+    ``userProfile`` names them (their email in ``emails``, as on ``/v2/users/self``)."""
+    return {"role": row.role, "user": user.public_id if user else None,
+            "userProfile": {"firstName": user.first_name if user else "", "lastName": user.last_name if user else "",
+                            "emails": [{"email": row.email, "verified": user is not None, "primary": True}],
+                            "url": [], "telephone": []}}
 
 
 def issuer_entity(issuer: Issuer, urls: PublicUrls, by: Creators, *,

@@ -226,6 +226,13 @@ async def _claim_code(session: AsyncSession, code: str, client: OAuthClient) -> 
 _AUTH_ANY = ["client_secret_basic", "client_secret_post", "none"]
 
 
+def _grantable(scopes: Sequence[str], client: OAuthClient, user: User | None) -> list[str]:
+    """The ``scopes`` this client may be granted for this user: those it is registered for, and
+    ``rw:serverAdmin`` only for an admin user."""
+    admin = user is not None and user.admin
+    return [s for s in scopes if allowed_by_client(s, client.scopes) and (s != ADMIN_SCOPE or admin)]
+
+
 class _PasswordGrant(grants.ResourceOwnerPasswordCredentialsGrant):  # type: ignore[misc]
     TOKEN_ENDPOINT_AUTH_METHODS = _AUTH_ANY  # Badgr's own front end is a public client
 
@@ -267,6 +274,18 @@ class _RefreshTokenGrant(grants.RefreshTokenGrant):  # type: ignore[misc]
             raise InvalidGrantError("refresh token already used")
         self.request.family = token.row.family
         return cast(ProtocolResponse, super().create_token_response())
+
+    def _validate_token_scope(self, token: _Token) -> None:
+        # Badgr clients send their login's scope again with every refresh. What this client or user can never
+        # be granted was dropped from that login's token (see ``_grantable``), so it is dropped here too before
+        # RFC 6749's rule: nothing beyond the scope originally granted, and something of it.
+        asked = scope_to_list(self.request.payload.scope)
+        if not asked:
+            return
+        client = cast(_Client, self.request.client)
+        wanted = _grantable(asked, client.row, call_db(_load_user, token.row.user_id))
+        if not wanted or not set(wanted) <= set(scope_to_list(token.get_scope()) or ()):
+            raise InvalidScopeError()
 
     def authenticate_user(self, refresh_token: _Token) -> User | None:
         return call_db(_load_user, refresh_token.row.user_id)
@@ -405,11 +424,9 @@ class OAuthServer(AuthorizationServer):  # type: ignore[misc]
     def _generate(self, grant_type: str, client: _Client, user: User | None = None, scope: str | None = None,
                   expires_in: int | None = None, include_refresh_token: bool = True) -> dict[str, Any]:
         # Only what the client is registered for (Authlib's own BearerTokenGenerator does this step too).
-        scopes = scope_to_list(client.get_allowed_scope(scope)) or []
         if user is None and grant_type == "client_credentials":
             user = call_db(_load_user, client.row.user_id)
-        if ADMIN_SCOPE in scopes and not (user is not None and user.admin):
-            scopes = [s for s in scopes if s != ADMIN_SCOPE]  # never granted to a non-admin user
+        scopes = _grantable(scope_to_list(client.get_allowed_scope(scope)) or [], client.row, user)
         token: dict[str, Any] = {"token_type": "Bearer", "access_token": new_access_token(),
                                  "expires_in": expires_in or ACCESS_TTL, "scope": " ".join(scopes)}
         if include_refresh_token:

@@ -9,11 +9,21 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from _badgr_support import OTHER_PNG, OTHER_PNG_DATA_URI, PNG_DATA_URI, bearer, login, make_user
+from _badgr_support import (
+    OTHER_PNG,
+    OTHER_PNG_DATA_URI,
+    PASSWORD,
+    PNG_DATA_URI,
+    bearer,
+    in_session,
+    login,
+    make_user,
+)
 from litestar.testing import TestClient
 
 import openbadges_core as ob
 from hosting import Settings
+from hosting.oauth.accounts import create_user
 
 BASE_URL = "http://testserver.local"
 
@@ -82,8 +92,10 @@ def org(badgr: TestClient[Any], badgr_settings: Settings) -> Org:
 def test_issuer_entities_have_badgr_fields(org: Org) -> None:
     issuer = org.issuer
     assert issuer["entityType"] == "Issuer" and issuer["openBadgeId"] == f"{BASE_URL}/public/issuers/{issuer['entityId']}"
-    assert issuer["staff"][0]["role"] == "owner" and issuer["staff"][0]["user"]["email"] == org.email
-    assert issuer["createdBy"] == issuer["staff"][0]["user"]["entityId"] and issuer["createdAt"].endswith("Z")
+    owner = issuer["staff"][0]
+    assert owner["role"] == "owner" and owner["userProfile"]["emails"][0]["email"] == org.email
+    self_id = _result(org.api.get("/v2/users/self", headers=org.h()))[0]["entityId"]
+    assert owner["user"] == self_id == issuer["createdBy"] and issuer["createdAt"].endswith("Z")  # Badgr: an entityId
     assert issuer["image"].endswith("/image")
     listed = _result(org.api.get("/v2/issuers", headers=org.h()))
     assert [i["entityId"] for i in listed] == [issuer["entityId"]]
@@ -180,7 +192,10 @@ def test_issued_assertion_verifies_then_is_410_after_delete(org: Org) -> None:
 
 def test_bad_award_fields_are_field_errors(org: Org) -> None:
     for fields, name in (({"expires": "2000-01-01"}, "expires"), ({"issuedOn": "yesterday"}, "issuedOn"),
-                         ({"evidence": [{"url": "ftp://x"}]}, "url"), ({"recipient": "a@b.org"}, "recipient")):
+                         ({"evidence": [{"url": "https://x.org"}, {"url": "ftp://x"}]}, "evidence[1].url"),
+                         ({"evidence": [{"narrative": 5}]}, "evidence[0].narrative"),
+                         ({"recipient": {"identity": "https://x.org/b", "type": "openBadgeId"}}, "recipient.type"),
+                         ({"recipient": "a@b.org"}, "recipient")):
         res = org.issue(**fields) if "recipient" not in fields else org.api.post(
             f"/v2/badgeclasses/{org.badge['entityId']}/assertions", headers=org.h(), json=fields)
         assert res.status_code == 400, (fields, res.text)
@@ -265,6 +280,13 @@ def test_issue_under_the_issuer_names_the_badge_class(org: Org) -> None:
     res = org.api.post(f"/v2/badgeclasses/{org.badge['entityId']}/assertions", headers=org.h(),
                        json={**body, "badgeclass": other["entityId"]})
     assert res.status_code == 400 and "badgeclass" in res.json()["fieldErrors"]
+    # a badge class of another issuer (the user's own too) is not found under this one, by id nor by URL
+    second = _new_issuer(org.api, org.token, "Second issuer")
+    theirs = _new_badge(org.api, org.token, second)
+    for named in ({"badgeclass": theirs["entityId"]}, {"badgeclassOpenBadgeId": theirs["openBadgeId"]}):
+        res = org.api.post(url, headers=org.h(), json={**body, **named})
+        assert res.status_code == 404 and res.json()["status"]["success"] is False, named
+    assert _result(org.api.get(f"/v2/badgeclasses/{theirs['entityId']}/assertions", headers=org.h())) == []
 
 
 def test_bulk_revoke_and_put_replaces(org: Org) -> None:
@@ -286,7 +308,7 @@ def test_staff_roles(org: Org) -> None:
     editor = make_user(org.settings, "editor")
     url = f"/v2/issuers/{org.issuer['entityId']}/staff"
     staff = _result(org.api.post(url, headers=org.h(), json={"email": editor, "role": "staff"}))[0]["staff"]
-    assert {s["user"]["email"]: s["role"] for s in staff}[editor] == "staff"
+    assert {s["userProfile"]["emails"][0]["email"]: s["role"] for s in staff}[editor] == "staff"
     editor_token = login(org.api, org.settings, editor)
     # staff may issue but not edit the badge class
     res = org.api.put(f"/v2/badgeclasses/{org.badge['entityId']}", headers=bearer(editor_token), json={"name": "x"})
@@ -456,3 +478,64 @@ def test_badge_class_expires_is_the_default_lifetime_of_its_assertions(org: Org)
     assert org.api.get(f"/public/assertions/{yearly['entityId']}").json()["expires"].startswith("2025-02-28")
     assert _result(org.api.put(path, headers=org.h(), json={"expires": None}))[0]["expires"] is None
     assert _result(org.issue("e@example.org"), 201)[0]["expires"] is None
+
+
+def test_staff_invitations_patch_and_accountless_members(org: Org) -> None:
+    url = f"/v2/issuers/{org.issuer['entityId']}/staff"
+    later = f"later-{org.issuer['entityId'].lower()}@example.org"
+    staff = _result(org.api.post(f"{url}/invitations", headers=org.h(), json={"email": later, "role": "editor"}))
+    invited = {s["userProfile"]["emails"][0]["email"]: s for s in staff[0]["staff"]}[later]
+    assert invited["role"] == "editor" and invited["user"] is None  # no account with that email yet
+    res = org.api.post(f"{url}/invitations", headers=org.h(), json={"email": later.upper(), "role": "staff"})
+    assert res.status_code == 409 and res.json()["fieldErrors"]["email"]
+    res = org.api.patch(url, headers=org.h(), json={"email": later, "role": "boss"})
+    assert res.status_code == 400 and "role" in res.json()["fieldErrors"]
+    staff = _result(org.api.patch(url, headers=org.h(), json={"email": later, "role": "staff"}))[0]["staff"]
+    assert {s["userProfile"]["emails"][0]["email"]: s["role"] for s in staff}[later] == "staff"
+    # the account made later with that email holds the role; as staff it may neither invite nor change roles
+    in_session(org.settings, lambda s: create_user(s, later, PASSWORD))
+    member = login(org.api, org.settings, later)
+    member_id = _result(org.api.get("/v2/users/self", headers=bearer(member)))[0]["entityId"]
+    staff = _result(org.api.get(f"/v2/issuers/{org.issuer['entityId']}", headers=bearer(member)))[0]["staff"]
+    assert {s["userProfile"]["emails"][0]["email"]: s["user"] for s in staff}[later] == member_id
+    for method, path in (("POST", f"{url}/invitations"), ("PATCH", url), ("PUT", url)):
+        res = org.api.request(method, path, headers=bearer(member), json={"email": later, "role": "owner"})
+        assert res.status_code == 403 and res.json()["status"]["success"] is False, (method, path)
+    assert org.api.get(f"/v2/issuers/{org.issuer['entityId']}", headers=bearer(member)).json()["result"][0][
+        "staff"][1]["role"] == "staff"
+
+
+def test_include_staff_false_leaves_staff_out_of_every_issuer_answer(org: Org) -> None:
+    ref = org.issuer["entityId"]
+    b64 = base64.urlsafe_b64encode(org.issuer["openBadgeId"].encode()).decode()
+    no = {"include_staff": "false"}
+    answers = [org.api.get("/v2/issuers", headers=org.h(), params=no),
+               org.api.get(f"/v2/issuers/{ref}", headers=org.h(), params=no),
+               org.api.get(f"/v2/issuers/openBadgeId/{b64}", headers=org.h(), params=no),
+               org.api.put(f"/v2/issuers/{ref}", headers=org.h(), params=no, json={"description": "a"}),
+               org.api.patch(f"/v2/issuers/ref/{b64}", headers=org.h(), params=no, json={"description": "b"})]
+    for res in answers:
+        assert res.status_code == 200 and all("staff" not in i for i in _result(res)), res.request.url
+    made = org.api.post("/v2/issuers", headers=org.h(), params=no, json={
+        "name": "No staff shown", "email": "n@example.org", "url": "https://example.org"})
+    assert "staff" not in _result(made, 201)[0]
+    assert _result(org.api.get(f"/v2/issuers/openBadgeId/{b64}", headers=org.h()))[0]["staff"]  # default: true
+
+
+def test_badge_class_alignments_are_taken_and_published(org: Org) -> None:
+    aligned = {"targetName": "Algebra", "targetUrl": "https://example.org/frameworks/algebra",
+               "targetDescription": "Solving equations", "targetFramework": "Maths", "targetCode": "ALG-1"}
+    made = _result(org.api.post("/v2/badgeclasses", headers=org.h(), json={
+        "issuer": org.issuer["entityId"], "name": "Aligned", "description": "d", "image": PNG_DATA_URI,
+        "criteriaNarrative": "c", "alignments": [aligned]}), 201)[0]
+    assert made["alignments"] == [aligned]
+    public = org.api.get(f"/public/badges/{made['entityId']}").json()
+    assert public["alignment"] == [aligned]
+    path = f"/v2/badgeclasses/{made['entityId']}"
+    echoed = _result(org.api.put(path, headers=org.h(), json=made))[0]  # GET-then-PUT keeps them
+    assert echoed["alignments"] == [aligned]
+    for bad in ([{"targetName": "No url"}], [{"targetName": "x", "targetUrl": "ftp://x"}], "Algebra",
+                [{**aligned, "extra": 1}]):
+        res = org.api.put(path, headers=org.h(), json={"alignments": bad})
+        assert res.status_code == 400 and "alignments" in res.json()["fieldErrors"], bad
+    assert _result(org.api.put(path, headers=org.h(), json={"alignments": None}))[0]["alignments"] == []

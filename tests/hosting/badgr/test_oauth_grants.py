@@ -25,7 +25,7 @@ from sqlalchemy import update
 
 from hosting import Settings
 from hosting.oauth.accounts import hash_secret
-from hosting.storage.models import OAuthToken, utcnow
+from hosting.storage.models import OAuthCode, OAuthToken, utcnow
 
 
 def _refresh(api: TestClient[Any], client_id: str, refresh_token: str) -> Any:
@@ -62,6 +62,30 @@ def test_refresh_cannot_widen_the_scope_nor_cross_clients(badgr: TestClient[Any]
     assert wide.status_code == 400 and wide.json()["error"] == "invalid_scope"
     assert _refresh(badgr, other_client, token["refresh_token"]).json()["error"] == "invalid_grant"
     assert _refresh(badgr, client_id, token["refresh_token"]).status_code == 200  # not burnt by the refusals
+
+
+def test_refresh_with_the_logins_requested_scope_drops_what_was_never_grantable(badgr: TestClient[Any],
+                                                                               badgr_settings: Settings) -> None:
+    # Badgr clients send the scope they asked for at login again on every refresh; scopes the client is not
+    # registered for, and rw:serverAdmin for a non-admin, were dropped at login and are dropped again.
+    email = make_user(badgr_settings)
+    client_id, _ = make_client(badgr_settings, scopes="rw:issuer rw:profile rw:serverAdmin")
+    asked = "rw:profile rw:issuer rw:backpack rw:serverAdmin"
+    token = password_token(badgr, client_id, email, scope=asked).json()
+    assert token["scope"] == "rw:profile rw:issuer"
+    again = badgr.post("/o/token", data={"grant_type": "refresh_token", "refresh_token": token["refresh_token"],
+                                         "client_id": client_id, "scope": asked})
+    assert again.status_code == 200, again.text
+    assert again.json()["scope"] == "rw:profile rw:issuer"  # still no admin scope, nothing new
+    for scope in ("rw:backpack", "rw:serverAdmin"):  # nothing grantable left: refused, not an empty token
+        res = badgr.post("/o/token", data={"grant_type": "refresh_token", "client_id": client_id, "scope": scope,
+                                           "refresh_token": again.json()["refresh_token"]})
+        assert res.status_code == 400 and res.json()["error"] == "invalid_scope"
+    narrow = password_token(badgr, client_id, email, scope="rw:profile rw:backpack").json()
+    assert narrow["scope"] == "rw:profile"
+    wide = badgr.post("/o/token", data={"grant_type": "refresh_token", "refresh_token": narrow["refresh_token"],
+                                        "client_id": client_id, "scope": "rw:profile rw:backpack rw:issuer"})
+    assert wide.status_code == 400 and wide.json()["error"] == "invalid_scope"  # registered, never granted
 
 
 def test_authorization_code_with_pkce(badgr: TestClient[Any], badgr_settings: Settings) -> None:
@@ -227,3 +251,44 @@ def test_expired_access_token_is_refused(badgr: TestClient[Any], badgr_settings:
     assert res.status_code == 401 and "expired" in res.json()["status"]["description"]
     assert badgr.get("/v1/issuers", headers=bearer(token)).status_code == 401
     assert _refresh(badgr, client_id, token["refresh_token"]).status_code == 200  # the refresh token still works
+
+
+def test_expired_refresh_tokens_and_codes_and_other_clients_codes_are_refused(badgr: TestClient[Any],
+                                                                              badgr_settings: Settings) -> None:
+    email = make_user(badgr_settings)
+    client_id, _ = make_client(badgr_settings, grants=("password", "authorization_code", "refresh_token"))
+    token = password_token(badgr, client_id, email).json()
+
+    async def _expire_refresh(session: Any) -> None:
+        await session.execute(update(OAuthToken).where(OAuthToken.refresh_hash == hash_secret(token["refresh_token"]))
+                              .values(refresh_expires_at=utcnow() - timedelta(seconds=1)))
+
+    in_session(badgr_settings, _expire_refresh)
+    res = _refresh(badgr, client_id, token["refresh_token"])
+    assert res.status_code == 400 and res.json()["error"] == "invalid_grant"
+
+    def code_for(challenge: str) -> str:
+        page = authorize_page(badgr, client_id, challenge)
+        return parse_qs(urlsplit(approve(badgr, page, email).headers["location"]).query)["code"][0]
+
+    verifier, challenge = pkce_pair()
+    code = code_for(challenge)
+
+    async def _expire_code(session: Any) -> None:
+        await session.execute(update(OAuthCode).where(OAuthCode.code_hash == hash_secret(code))
+                              .values(expires_at=utcnow() - timedelta(seconds=1)))
+
+    in_session(badgr_settings, _expire_code)
+    form = {"grant_type": "authorization_code", "client_id": client_id, "redirect_uri": REDIRECT,
+            "code_verifier": verifier}
+    res = badgr.post("/o/token", data={**form, "code": code})
+    assert res.status_code == 400 and res.json()["error"] == "invalid_grant"
+    other, _ = make_client(badgr_settings, grants=("authorization_code",))
+    verifier, challenge = pkce_pair()
+    stolen = code_for(challenge)
+    res = badgr.post("/o/token", data={**form, "client_id": other, "code": stolen, "code_verifier": verifier})
+    assert res.status_code == 400 and res.json()["error"] == "invalid_grant"  # a code is its own client's only
+    # Django-based Badgr serves the token endpoint with a trailing slash too
+    res = badgr.post("/o/token/", data={"grant_type": "password", "client_id": client_id, "username": email,
+                                        "password": PASSWORD, "scope": "r:profile"})
+    assert res.status_code == 200 and res.json()["scope"] == "r:profile"

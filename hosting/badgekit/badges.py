@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hosting.api.images import prefetch_image, read_image
+from hosting.api.removal import delete_badge_class
 from hosting.app.state import HostingState
 from hosting.badgekit.auth import BadgeKitCaller
 from hosting.badgekit.errors import ResourceConflict
@@ -22,7 +23,7 @@ from hosting.lib.body import FieldErrors, read_body
 from hosting.lib.db import note_public_change
 from hosting.lib.errors import InvalidInput, NotFound
 from hosting.lib.times import iso
-from hosting.storage.models import Assertion, BadgeClass, ClaimCode, Issuer, StoredImage
+from hosting.storage.models import Assertion, BadgeClass, Issuer, StoredImage
 from hosting.storage.store import HostingStore
 
 __all__ = ["ROUTE_HANDLERS", "badge_json", "find_system_badge"]
@@ -248,12 +249,7 @@ async def delete_badge(db_session: NamedDependency[AsyncSession], caller: NamedD
     if count:
         raise ResourceConflict(f"badge has {count} instance(s) and cannot be deleted; archive it instead",
                                existing=body)
-    image_id = badge.image_id
-    await db_session.execute(sql_delete(ClaimCode).where(ClaimCode.badge_class_id == badge.id))
-    await db_session.delete(badge)
-    await db_session.flush()
-    await db_session.execute(sql_delete(StoredImage).where(StoredImage.id == image_id))
-    note_public_change(db_session, badge.public_id)
+    await delete_badge_class(db_session, badge)
     return {"status": "deleted", "badge": body}
 
 

@@ -9,28 +9,19 @@ from litestar import Request, delete, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 from sqlalchemy import delete as sql_delete
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hosting.api.images import prefetch_image, read_image
 from hosting.api.lookup import not_deleted
+from hosting.api.removal import delete_issuer
 from hosting.app.state import HostingState
 from hosting.badgekit.auth import BadgeKitCaller
 from hosting.badgekit.errors import ResourceConflict
 from hosting.lib.body import FieldErrors, read_body
 from hosting.lib.errors import Conflict, NotFound
-from hosting.lib.ids import new_public_id
-from hosting.storage.models import (
-    Assertion,
-    AssertionState,
-    BadgeClass,
-    ClaimCode,
-    DeletedIssuer,
-    Issuer,
-    StoredImage,
-    utcnow,
-)
+from hosting.storage.models import Issuer, StoredImage
 from hosting.storage.store import HostingStore
 
 __all__ = ["ROUTE_HANDLERS", "find_system", "system_json"]
@@ -151,16 +142,7 @@ async def delete_system(db_session: NamedDependency[AsyncSession], caller: Named
     its slug freed; its public documents stay (revoked assertions answer 410)."""
     system = await find_system(db_session, caller, system_slug)
     body = system_json(system, hosting)
-    live = (await db_session.scalars(select(Assertion).where(
-        Assertion.issuer_id == system.id,
-        Assertion.state.in_((AssertionState.ACTIVE, AssertionState.PENDING))))).all()
-    for assertion in live:
-        await store.revoke(assertion, "system deleted")
-    await db_session.execute(update(ClaimCode).where(ClaimCode.deleted_at.is_(None), ClaimCode.badge_class_id.in_(
-        select(BadgeClass.id).where(BadgeClass.issuer_id == system.id))).values(deleted_at=utcnow()))
-    system.slug = "deleted-" + new_public_id().lower().replace("_", "-")[:20]
-    db_session.add(DeletedIssuer(issuer_id=system.id, deleted_at=utcnow(), deleted_by=f"badgekit:{caller.key}"))
-    await db_session.flush()
+    await delete_issuer(store, system, deleted_by=f"badgekit:{caller.key}", reason="system deleted")
     return {"status": "deleted", "system": body}
 
 

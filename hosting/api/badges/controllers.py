@@ -21,7 +21,6 @@ from urllib.parse import urlencode
 from litestar import Controller, Request, delete, get, patch, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
-from sqlalchemy import delete as sql_delete
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -32,12 +31,13 @@ from hosting.api.badges.shapes import BadgeChanged, BadgeEnvelope, BadgeInput, B
 from hosting.api.images import prefetch_image, read_image
 from hosting.api.lookup import EDIT_ROLES, find_badge, find_issuer, require_role
 from hosting.api.openapi import FORM, JSON, api_doc
+from hosting.api.removal import delete_badge_class
 from hosting.app.state import HostingState
 from hosting.lib.body import FieldErrors, read_body, slugify
 from hosting.lib.db import note_public_change
 from hosting.lib.errors import Conflict, InvalidInput
 from hosting.lib.times import iso
-from hosting.storage.models import Assertion, BadgeClass, ClaimCode, Issuer, StoredImage
+from hosting.storage.models import Assertion, BadgeClass, Issuer
 from hosting.storage.store import HostingStore
 
 __all__ = ["BadgesController", "badge_json"]
@@ -272,13 +272,7 @@ class BadgesController(Controller):
                 details=[{"resource": "assertions", "field": "assertions", "message": "assertions exist",
                           "value": count}])
         body = badge_json(badge, issuer.public_id, hosting, 0)
-        image_id = badge.image_id
-        # Its claim codes (none was claimed: it has no assertions) go with it.
-        await db_session.execute(sql_delete(ClaimCode).where(ClaimCode.badge_class_id == badge.id))
-        await db_session.delete(badge)
-        await db_session.flush()
-        await db_session.execute(sql_delete(StoredImage).where(StoredImage.id == image_id))
-        note_public_change(db_session, badge.public_id)
+        await delete_badge_class(db_session, badge)
         return {"status": "deleted", "badge": body}
 
 

@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import base64
-import http.server
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from _api_support import bearer
@@ -30,29 +26,3 @@ def new_badge(api: Any, token: str, issuer_ref: str, **fields: Any) -> dict[str,
     assert res.status_code == 201, res.text
     badge: dict[str, Any] = res.json()["badge"]
     return badge
-
-
-@contextmanager
-def serving(path: str, body: bytes, content_type: str) -> Iterator[str]:
-    """A loopback HTTP server answering ``path`` with ``body`` (404 elsewhere); yields its base URL."""
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            found = self.path == path
-            self.send_response(200 if found else 404)
-            self.send_header("Content-Type", content_type if found else "text/plain")
-            self.send_header("Content-Length", str(len(body) if found else 0))
-            self.end_headers()
-            if found:
-                self.wfile.write(body)
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()

@@ -15,10 +15,7 @@ import base64
 import inspect
 import itertools
 import sys
-import threading
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,7 +23,6 @@ from typing import Any
 import httpx
 import pytest
 import schemathesis
-import uvicorn
 from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as hsettings
 from litestar.routes import HTTPRoute
@@ -39,7 +35,7 @@ from hosting.storage.migrate import migrate
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared helpers in tests/hosting
 from _api_support import bearer, make_token, unique_email, unique_slug
-from _hosting_live import SECRET, free_port
+from _hosting_live import SECRET, serve_app
 
 ERROR_SCHEMA = "#/components/schemas/ApiErrorBody"
 WRITE_METHODS = ("put", "patch")
@@ -127,25 +123,6 @@ class _Live:
     http: httpx.Client  # the admin token's client, for the fixtures
 
 
-@contextmanager
-def _uvicorn(app: Any) -> Iterator[str]:
-    """``app`` served by uvicorn on a free 127.0.0.1 port, in a thread (no second interpreter to start)."""
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-
-
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Live]:
     database_url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('schemathesis') / 'live.db'}"
@@ -154,7 +131,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Live]:
     settings = Settings(database_url=database_url, base_url=port_hint, secret_key=SECRET, access_log=False,
                         public_cache_seconds=0)
     token = make_token(settings, unique_email("schemathesis"), admin=True)
-    with _uvicorn(create_app(settings)) as base_url, \
+    with serve_app(create_app(settings)) as base_url, \
             httpx.Client(base_url=base_url, headers=bearer(token), timeout=10) as http:
         yield _Live(base_url, token, http)
 

@@ -6,7 +6,6 @@ while other writers keep issuing — through a live uvicorn server on 127.0.0.1 
 from __future__ import annotations
 
 import dataclasses
-import http.server
 import json
 import socket
 import sys
@@ -25,7 +24,7 @@ from hosting.app.demo import demo_png
 from hosting.lib.prefetch import BodyPrefetchMiddleware
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared helpers in tests/hosting
-from _hosting_live import serve_app
+from _hosting_live import serve_app, serve_file
 from _issue_support import Team, api_fixture, team_fixture  # noqa: F401 - fixtures
 
 SLOW = 6.0  # seconds: longer than SQLite's busy timeout (5 s)
@@ -41,27 +40,8 @@ def live(settings: Settings) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def slow_image() -> Iterator[str]:
     """A loopback server whose /slow.png answers after ``SLOW`` seconds."""
-    png = demo_png(size=16)
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            time.sleep(SLOW)
-            self.send_response(200)
-            self.send_header("Content-Type", "image/png")
-            self.send_header("Content-Length", str(len(png)))
-            self.end_headers()
-            self.wfile.write(png)
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/slow.png"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve_file("/slow.png", demo_png(size=16), "image/png", delay=SLOW) as base:
+        yield f"{base}/slow.png"
 
 
 def _issue_meanwhile(base: str, team: Team, badge: str, count: int = 3) -> list[int]:

@@ -9,8 +9,10 @@ own virtual environment (e.g. one that still has the dependencies the old code n
 ``--quick``) are passed on to the benchmarks; ``OPENBADGES_TEST_DATABASE_URL`` is passed on as set.
 
 A figure is a number on a line of a benchmark's output; lines are paired between the two sides by their text with
-the numbers (and file paths) taken out, and the median over the rounds is printed. ``new/old`` is the ratio of
-each line's first figure with a unit of time or rate (else its first figure): for a time (s, ms) below 1 means faster, for a rate (/s, req/s) above 1 means faster.
+the numbers (and file paths, and a target's met/MISSED) taken out; the median over the rounds is printed, and each
+round's main figure. ``new/old`` is the ratio of the main figures: a table row's req/s, else a line's first figure
+with a unit of time or rate, else its first figure. For a time (s, ms) below 1 means faster, for a rate (/s, req/s)
+above 1 means faster.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from pathlib import Path
 _NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
 _PATH = re.compile(r"(?:/[\w.+-]+){2,}")
 _TIMED = re.compile(r"#\s?(?:ms|s|/s)\b")
+_TABLE_ROW = re.compile(r"# # # #%$")  # a row of a req/s, p50, p99, share-of-baseline table
+_VERDICT = re.compile(r"\b(?:met|MISSED)\b")
 
 Figures = dict[str, list[float]]
 
@@ -37,7 +41,7 @@ def figures(output: str) -> Figures:
         line = _PATH.sub("…", line)
         numbers = [float(n.replace(",", "")) for n in _NUMBER.findall(line)]
         if numbers:
-            key = " ".join(_NUMBER.sub("#", line).split())
+            key = " ".join(_VERDICT.sub("met?", _NUMBER.sub("#", line)).split())
             found.setdefault(key, numbers)
     return found
 
@@ -64,20 +68,26 @@ def _show(numbers: list[float] | None) -> str:
 
 
 def _main_figure(key: str) -> int:
-    """Which figure of a line the ratio compares: the first with a unit of time or rate, else the first."""
+    """Which figure of a line the ratio compares: a table row's req/s, else the first with a unit of time or rate,
+    else the first."""
+    if _TABLE_ROW.search(key):
+        return key.count("#") - 4
     timed = _TIMED.search(key)
     return key[:timed.start()].count("#") if timed else 0
 
 
 def report(name: str, old: list[Figures], new: list[Figures]) -> list[str]:
     """One line per paired output line: its text, the old and new figures and new/old of its main figure."""
-    lines = [f"== {name}: old | new | new/old (first figure with a unit, else the first) =="]
+    lines = [f"== {name}: old | new | new/old (main figure) =="]
     keys = list(dict.fromkeys(k for r in [*new, *old] for k in r))
     for key in keys:
         before, after, i = _median(old, key), _median(new, key), _main_figure(key)
         ratio = (f"{after[i] / before[i]:.2f}" if before and after and len(before) > i and len(after) > i
                  and before[i] else "—")
-        lines.append(f"{key}\n    old: {_show(before)} | new: {_show(after)} | new/old: {ratio}")
+        rounds = "; ".join(f"{side}: " + ", ".join(f"{r[key][i]:g}" for r in runs if key in r and len(r[key]) > i)
+                           for side, runs in (("old", old), ("new", new)))
+        lines.append(f"{key}\n    old: {_show(before)} | new: {_show(after)} | new/old: {ratio}"
+                     f"\n    each round ({rounds})")
     return lines
 
 

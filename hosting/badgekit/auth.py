@@ -60,7 +60,8 @@ async def create_key(session: AsyncSession, keybox: KeyBox, name: str = "master"
             {"field": "key", "message": "1-128 letters, digits, '.', '_' or '-'", "value": name}])
     system_id = None
     if system_slug is not None:
-        system_id = await session.scalar(select(Issuer.id).where(Issuer.slug == system_slug))
+        system_id = await session.scalar(select(Issuer.id).where(Issuer.slug == system_slug,
+                                                                Issuer.parent_id.is_(None)))
         if system_id is None:
             raise InvalidInput(f"no system {system_slug!r}", details=[
                 {"field": "system", "message": "no such system", "value": system_slug}])

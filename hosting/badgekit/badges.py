@@ -1,6 +1,7 @@
-"""BadgeKit badges at system level (``/systems/{slug}/badges[/{slug}]``): the system's (issuer's) badge classes,
-with BadgeKit's fields (stored in the badge class's BadgeKit columns; the OB ``description`` is the
-``consumerDescription``)."""
+"""BadgeKit badges at the three levels (``…/badges[/{slug}]`` under a system, an issuer or a program,
+:mod:`hosting.badgekit.levels`): the level owner's badge classes, with BadgeKit's fields (stored in the badge
+class's BadgeKit columns; the OB ``description`` is the ``consumerDescription``). Badge slugs are unique per
+owning issuer row: an issuer's own badges and its programs' badges share one namespace."""
 
 from __future__ import annotations
 
@@ -13,33 +14,33 @@ from sqlalchemy import delete as sql_delete
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hosting.api.images import prefetch_image, read_image
-from hosting.api.removal import delete_badge_class
+from hosting.api.images import read_image
 from hosting.app.state import HostingState
 from hosting.badgekit.auth import BadgeKitCaller
 from hosting.badgekit.errors import ResourceConflict
-from hosting.badgekit.systems import find_system, system_json
-from hosting.lib.body import FieldErrors, read_body
+from hosting.badgekit.levels import Level, at_levels, resolve_level
+from hosting.badgekit.systems import read_badgekit_body
+from hosting.lib.body import FieldErrors
 from hosting.lib.db import note_public_change
 from hosting.lib.errors import InvalidInput, NotFound
 from hosting.lib.times import iso
-from hosting.storage.models import Assertion, BadgeClass, Issuer, StoredImage
+from hosting.storage.models import Assertion, BadgeClass, StoredImage
 from hosting.storage.store import HostingStore
 
-__all__ = ["ROUTE_HANDLERS", "badge_json", "find_system_badge"]
+__all__ = ["ROUTE_HANDLERS", "badge_json", "find_level_badge"]
 
 TIME_UNITS = ("minutes", "hours", "days", "weeks")
 _TRUE, _FALSE = ("true", "1", "yes", "on"), ("false", "0", "no", "off", "")
 
 
-def badge_json(badge: BadgeClass, system: Issuer, state: HostingState) -> dict[str, Any]:
+def badge_json(badge: BadgeClass, level: Level, state: HostingState) -> dict[str, Any]:
     return {
         "id": badge.id, "slug": badge.slug, "name": badge.name, "strapline": badge.strapline,
         "earnerDescription": badge.earner_description, "consumerDescription": badge.consumer_description,
         "issuerUrl": badge.issuer_url, "rubricUrl": badge.rubric_url, "timeValue": badge.time_value,
         "timeUnits": badge.time_units, "limit": badge.limit, "unique": badge.unique,
         "created": iso(badge.created_at), "imageUrl": state.urls.badge_image(badge.public_id),
-        "type": badge.badge_type, "archived": badge.archived, "system": system_json(system, state),
+        "type": badge.badge_type, "archived": badge.archived, "system": level.system_body,
         "criteriaUrl": badge.criteria_url,
         "criteria": [{"id": i, "description": c.get("description"), "required": bool(c.get("required")),
                       "note": c.get("note")} for i, c in enumerate(badge.criteria_items or [], start=1)],
@@ -47,14 +48,14 @@ def badge_json(badge: BadgeClass, system: Issuer, state: HostingState) -> dict[s
     }
 
 
-async def find_system_badge(session: AsyncSession, caller: BadgeKitCaller, system_slug: str,
-                            badge_slug: str) -> tuple[Issuer, BadgeClass]:
-    system = await find_system(session, caller, system_slug)
-    badge = await session.scalar(select(BadgeClass).where(BadgeClass.issuer_id == system.id,
-                                                          BadgeClass.slug == badge_slug))
+async def find_level_badge(request: Request[Any, Any, Any], session: AsyncSession, caller: BadgeKitCaller,
+                           state: HostingState, badge_slug: str) -> tuple[Level, BadgeClass]:
+    """The level the path names and its badge ``badge_slug`` (never a badge of another level)."""
+    level = await resolve_level(request, session, caller, state)
+    badge = await session.scalar(select(BadgeClass).where(level.badges(), BadgeClass.slug == badge_slug))
     if badge is None:
         raise NotFound(f"Could not find badge field: `slug`, value: `{badge_slug}`")
-    return system, badge
+    return level, badge
 
 
 def _bool(errors: FieldErrors, data: dict[str, Any], field: str) -> bool | None:
@@ -159,69 +160,62 @@ def _criteria_narrative(fields: dict[str, Any]) -> str:
     return str(fields.get("earner_description") or fields.get("description") or "")
 
 
-async def _read(request: Request[Any, Any, Any], hosting: HostingState) -> dict[str, Any]:
-    data = dict(await read_body(request))
-    if "new-slug" in data:  # the form-encoded rename
-        data["slug"] = data.pop("new-slug")
-    if data.get("image") in (None, "", b"") and "imageUrl" in data:
-        data["image"] = data["imageUrl"]
-    await prefetch_image(hosting, data)  # before the first query: no transaction open while fetching
-    return data
-
-
-async def _conflict(session: AsyncSession, system: Issuer, state: HostingState, slug: str) -> None:
-    existing = await session.scalar(select(BadgeClass).where(BadgeClass.issuer_id == system.id,
+async def _conflict(session: AsyncSession, level: Level, state: HostingState, slug: str) -> None:
+    existing = await session.scalar(select(BadgeClass).where(BadgeClass.issuer_id == level.owner.id,
                                                              BadgeClass.slug == slug))
     if existing is not None:
-        raise ResourceConflict("badge with that `slug` already exists", existing=badge_json(existing, system, state))
+        raise ResourceConflict("badge with that `slug` already exists", existing=badge_json(existing, level, state))
 
 
-@get("/systems/{system_slug:str}/badges")
-async def list_badges(db_session: NamedDependency[AsyncSession], caller: NamedDependency[BadgeKitCaller],
-                      hosting: NamedDependency[HostingState], system_slug: FromPath[str],
+@get(at_levels("/badges"))
+async def list_badges(request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
+                      caller: NamedDependency[BadgeKitCaller], hosting: NamedDependency[HostingState],
                       archived: str = Parameter(default="false")) -> dict[str, Any]:
-    """The system's badges: unarchived (default), ``archived=true`` only archived, ``any`` all."""
+    """The level's badges: unarchived (default), ``archived=true`` only archived, ``any`` all."""
     if archived not in ("true", "false", "any"):
         raise InvalidInput("invalid archived", details=[
             {"field": "archived", "message": "must be true, false or any", "value": archived}])
-    system = await find_system(db_session, caller, system_slug)
-    query = select(BadgeClass).where(BadgeClass.issuer_id == system.id).order_by(BadgeClass.id)
+    level = await resolve_level(request, db_session, caller, hosting)
+    query = select(BadgeClass).where(level.badges()).order_by(BadgeClass.id)
     if archived != "any":
         query = query.where(BadgeClass.archived.is_(archived == "true"))
-    return {"badges": [badge_json(b, system, hosting) for b in (await db_session.scalars(query)).all()]}
+    return {"badges": [badge_json(b, level, hosting) for b in (await db_session.scalars(query)).all()]}
 
 
-@get("/systems/{system_slug:str}/badges/{badge_slug:str}")
-async def get_badge(db_session: NamedDependency[AsyncSession], caller: NamedDependency[BadgeKitCaller],
-                    hosting: NamedDependency[HostingState], system_slug: FromPath[str], badge_slug: FromPath[str]) -> dict[str, Any]:
-    system, badge = await find_system_badge(db_session, caller, system_slug, badge_slug)
-    return {"badge": badge_json(badge, system, hosting)}
+@get(at_levels("/badges/{badge_slug:str}"))
+async def get_badge(request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
+                    caller: NamedDependency[BadgeKitCaller], hosting: NamedDependency[HostingState],
+                    badge_slug: FromPath[str]) -> dict[str, Any]:
+    level, badge = await find_level_badge(request, db_session, caller, hosting, badge_slug)
+    return {"badge": badge_json(badge, level, hosting)}
 
 
-@post("/systems/{system_slug:str}/badges", status_code=201)
+@post(at_levels("/badges"), status_code=201)
 async def create_badge(request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
                        caller: NamedDependency[BadgeKitCaller], hosting: NamedDependency[HostingState],
-                       store: NamedDependency[HostingStore], system_slug: FromPath[str]) -> dict[str, Any]:
-    data = await _read(request, hosting)
+                       store: NamedDependency[HostingStore]) -> dict[str, Any]:
+    """Create a badge at the level (its OB Issuer: the system, or the issuer for issuer and program badges)."""
+    data = await read_badgekit_body(request, hosting)
     fields = _fields(data, creating=True)
     image = await read_image(hosting, data.get("image"))
-    system = await find_system(db_session, caller, system_slug)
-    await _conflict(db_session, system, hosting, fields["slug"])
+    level = await resolve_level(request, db_session, caller, hosting)
+    await _conflict(db_session, level, hosting, fields["slug"])
     fields.setdefault("criteria_narrative", None if fields.get("criteria_url") else _criteria_narrative(fields))
-    badge = await store.create_badge_class(system, image=image or b"", **fields)
-    return {"status": "created", "badge": badge_json(badge, system, hosting)}
+    badge = await store.create_badge_class(level.owner, image=image or b"", program_id=(
+        level.program.id if level.program is not None else None), **fields)
+    return {"status": "created", "badge": badge_json(badge, level, hosting)}
 
 
-@put("/systems/{system_slug:str}/badges/{badge_slug:str}")
+@put(at_levels("/badges/{badge_slug:str}"))
 async def update_badge(request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
                        caller: NamedDependency[BadgeKitCaller], hosting: NamedDependency[HostingState],
-                       store: NamedDependency[HostingStore], system_slug: FromPath[str], badge_slug: FromPath[str]) -> dict[str, Any]:
+                       store: NamedDependency[HostingStore], badge_slug: FromPath[str]) -> dict[str, Any]:
     """Change the fields given; ``slug`` (or the form's ``new-slug``) renames the badge."""
-    data = await _read(request, hosting)
+    data = await read_badgekit_body(request, hosting)
     fields = _fields(data, creating=False)
-    system, badge = await find_system_badge(db_session, caller, system_slug, badge_slug)
+    level, badge = await find_level_badge(request, db_session, caller, hosting, badge_slug)
     if fields.get("slug") not in (None, badge.slug):
-        await _conflict(db_session, system, hosting, fields["slug"])
+        await _conflict(db_session, level, hosting, fields["slug"])
     for column, value in fields.items():
         if value is not None or column not in ("slug", "name", "description"):
             setattr(badge, column, value)
@@ -235,21 +229,22 @@ async def update_badge(request: Request[Any, Any, Any], db_session: NamedDepende
     badge.invalidate()
     await db_session.flush()
     note_public_change(db_session, badge.public_id)
-    return {"status": "updated", "badge": badge_json(badge, system, hosting)}
+    return {"status": "updated", "badge": badge_json(badge, level, hosting)}
 
 
-@delete("/systems/{system_slug:str}/badges/{badge_slug:str}", status_code=200)
-async def delete_badge(db_session: NamedDependency[AsyncSession], caller: NamedDependency[BadgeKitCaller],
-                       hosting: NamedDependency[HostingState], system_slug: FromPath[str], badge_slug: FromPath[str]) -> dict[str, Any]:
+@delete(at_levels("/badges/{badge_slug:str}"), status_code=200)
+async def delete_badge(request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
+                       caller: NamedDependency[BadgeKitCaller], hosting: NamedDependency[HostingState],
+                       store: NamedDependency[HostingStore], badge_slug: FromPath[str]) -> dict[str, Any]:
     """Delete a badge without instances (with instances: 409, as ``/v1``; archive it instead)."""
-    system, badge = await find_system_badge(db_session, caller, system_slug, badge_slug)
+    level, badge = await find_level_badge(request, db_session, caller, hosting, badge_slug)
     count = int(await db_session.scalar(
         select(func.count()).select_from(Assertion).where(Assertion.badge_class_id == badge.id)) or 0)
-    body = badge_json(badge, system, hosting)
+    body = badge_json(badge, level, hosting)
     if count:
         raise ResourceConflict(f"badge has {count} instance(s) and cannot be deleted; archive it instead",
                                existing=body)
-    await delete_badge_class(db_session, badge)
+    await store.delete_badge_class(badge)
     return {"status": "deleted", "badge": body}
 
 

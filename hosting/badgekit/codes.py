@@ -1,4 +1,4 @@
-"""BadgeKit claim codes of a system-level badge (``/systems/{slug}/badges/{slug}/codes…``), on the store's claim
+"""BadgeKit claim codes of a badge (``…/badges/{slug}/codes…`` at the three levels), on the store's claim
 codes (:mod:`hosting.earners.codes`). Claiming (``…/codes/{code}/claim`` with an ``email``) issues the badge to
 that email at once (an instance, as the public claim page does) and answers the code and the instance."""
 
@@ -14,9 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hosting.app.state import HostingState
 from hosting.badgekit.auth import BadgeKitCaller
-from hosting.badgekit.badges import find_system_badge
+from hosting.badgekit.badges import find_level_badge
 from hosting.badgekit.errors import ResourceConflict
 from hosting.badgekit.instances import instance_json
+from hosting.badgekit.levels import at_levels
 from hosting.earners.awards import claim_badge
 from hosting.earners.codes import CODE_PATTERN, create_codes, find_code, list_codes, new_code
 from hosting.lib.body import FieldErrors, read_body
@@ -27,7 +28,7 @@ from hosting.storage.store import HostingStore
 
 __all__ = ["ROUTE_HANDLERS"]
 
-_BASE = "/systems/{system_slug:str}/badges/{badge_slug:str}/codes"
+_BASE = "/badges/{badge_slug:str}/codes"
 
 
 async def _code_json(session: AsyncSession, code: ClaimCode) -> dict[str, Any]:
@@ -65,17 +66,18 @@ async def _create(session: AsyncSession, badge: BadgeClass, code: str, multiuse:
     return {"status": "created", "claimCode": await _code_json(session, row)}
 
 
-@get(_BASE)
-async def list_claim_codes(db_session: NamedDependency[AsyncSession], caller: NamedDependency[BadgeKitCaller],
-                           system_slug: FromPath[str], badge_slug: FromPath[str]) -> dict[str, Any]:
-    _, badge = await find_system_badge(db_session, caller, system_slug, badge_slug)
+@get(at_levels(_BASE))
+async def list_claim_codes(request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
+                           caller: NamedDependency[BadgeKitCaller], hosting: NamedDependency[HostingState],
+                           badge_slug: FromPath[str]) -> dict[str, Any]:
+    _, badge = await find_level_badge(request, db_session, caller, hosting, badge_slug)
     rows = await list_codes(db_session, badge, offset=0, limit=10_000)
     return {"claimCodes": [await _code_json(db_session, row) for row in rows]}
 
 
-@post(_BASE, status_code=201)
+@post(at_levels(_BASE), status_code=201)
 async def create_claim_code(request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
-                            caller: NamedDependency[BadgeKitCaller], system_slug: FromPath[str],
+                            caller: NamedDependency[BadgeKitCaller], hosting: NamedDependency[HostingState],
                             badge_slug: FromPath[str]) -> dict[str, Any]:
     """Add the code given (``code``, 4-64 letters, digits, ``-``/``_``; ``multiuse`` optional)."""
     data = dict(await read_body(request))
@@ -86,35 +88,37 @@ async def create_claim_code(request: Request[Any, Any, Any], db_session: NamedDe
     multiuse = _bool(errors, data, "multiuse")
     errors.raise_if_any()
     assert code is not None
-    _, badge = await find_system_badge(db_session, caller, system_slug, badge_slug)
+    _, badge = await find_level_badge(request, db_session, caller, hosting, badge_slug)
     return await _create(db_session, badge, code, multiuse)
 
 
-@post(_BASE + "/random", status_code=201)
+@post(at_levels(_BASE + "/random"), status_code=201)
 async def create_random_code(request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
-                             caller: NamedDependency[BadgeKitCaller], system_slug: FromPath[str],
+                             caller: NamedDependency[BadgeKitCaller], hosting: NamedDependency[HostingState],
                              badge_slug: FromPath[str]) -> dict[str, Any]:
     """Generate a fresh random code (``multiuse`` optional)."""
     data = dict(await read_body(request)) if await request.body() else {}
     errors = FieldErrors()
     multiuse = _bool(errors, data, "multiuse")
     errors.raise_if_any()
-    _, badge = await find_system_badge(db_session, caller, system_slug, badge_slug)
+    _, badge = await find_level_badge(request, db_session, caller, hosting, badge_slug)
     return await _create(db_session, badge, new_code(), multiuse)
 
 
-@get(_BASE + "/{code:str}")
-async def get_claim_code(db_session: NamedDependency[AsyncSession], caller: NamedDependency[BadgeKitCaller],
-                         system_slug: FromPath[str], badge_slug: FromPath[str], code: FromPath[str]) -> dict[str, Any]:
-    _, badge = await find_system_badge(db_session, caller, system_slug, badge_slug)
+@get(at_levels(_BASE + "/{code:str}"))
+async def get_claim_code(request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
+                         caller: NamedDependency[BadgeKitCaller], hosting: NamedDependency[HostingState],
+                         badge_slug: FromPath[str], code: FromPath[str]) -> dict[str, Any]:
+    _, badge = await find_level_badge(request, db_session, caller, hosting, badge_slug)
     return {"claimCode": await _code_json(db_session, await _code_of(db_session, badge, code))}
 
 
-@delete(_BASE + "/{code:str}", status_code=200)
-async def delete_claim_code(db_session: NamedDependency[AsyncSession], caller: NamedDependency[BadgeKitCaller],
-                            system_slug: FromPath[str], badge_slug: FromPath[str], code: FromPath[str]) -> dict[str, Any]:
+@delete(at_levels(_BASE + "/{code:str}"), status_code=200)
+async def delete_claim_code(request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
+                            caller: NamedDependency[BadgeKitCaller], hosting: NamedDependency[HostingState],
+                            badge_slug: FromPath[str], code: FromPath[str]) -> dict[str, Any]:
     """Withdraw the code (it can no longer be claimed; instances made with it stay)."""
-    _, badge = await find_system_badge(db_session, caller, system_slug, badge_slug)
+    _, badge = await find_level_badge(request, db_session, caller, hosting, badge_slug)
     row = await _code_of(db_session, badge, code)
     body = await _code_json(db_session, row)
     row.deleted_at = utcnow()
@@ -122,10 +126,10 @@ async def delete_claim_code(db_session: NamedDependency[AsyncSession], caller: N
     return {"status": "deleted", "claimCode": body}
 
 
-@post(_BASE + "/{code:str}/claim", status_code=200)
+@post(at_levels(_BASE + "/{code:str}/claim"), status_code=200)
 async def claim_code(request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
                      caller: NamedDependency[BadgeKitCaller], hosting: NamedDependency[HostingState],
-                     store: NamedDependency[HostingStore], system_slug: FromPath[str], badge_slug: FromPath[str],
+                     store: NamedDependency[HostingStore], badge_slug: FromPath[str],
                      code: FromPath[str]) -> dict[str, Any]:
     """Claim the code for ``email``: the badge is issued to it (410 when the code is used up or expired)."""
     data = dict(await read_body(request))
@@ -133,14 +137,14 @@ async def claim_code(request: Request[Any, Any, Any], db_session: NamedDependenc
     email = errors.email(data, "email", required=True)
     errors.raise_if_any()
     assert email is not None
-    system, badge = await find_system_badge(db_session, caller, system_slug, badge_slug)
+    level, badge = await find_level_badge(request, db_session, caller, hosting, badge_slug)
     row = await _code_of(db_session, badge, code)
     try:
-        assertion = await claim_badge(store, row, badge, system, email)
+        assertion = await claim_badge(store, row, badge, level.owner, email)
     except Conflict as exc:
         raise ResourceConflict(exc.message) from exc
     return {"status": "updated", "claimCode": await _code_json(db_session, row),
-            "instance": instance_json(assertion, row.code, badge, system, hosting)}
+            "instance": instance_json(assertion, row.code, badge, level, hosting)}
 
 
 ROUTE_HANDLERS: list[Any] = [list_claim_codes, create_random_code, create_claim_code, get_claim_code,

@@ -1,6 +1,7 @@
-"""BadgeKit badge instances at system level (``/systems/{slug}/badges/{slug}/instances[/{email}]``): each instance
-is a hosted OB 2.0 assertion of the badge class (same store, same rules: ``limit``, ``unique``, claim codes),
-published at ``assertionUrl``; deleting an instance revokes the assertion (its URL then answers 410)."""
+"""BadgeKit badge instances (``…/badges/{slug}/instances[/{email}]`` at the three levels, and an earner's
+instances across a level, ``…/instances/{email}``): each instance is a hosted OB 2.0 assertion of the badge class
+(same store, same rules: ``limit``, ``unique``, claim codes), published at ``assertionUrl``; deleting an instance
+revokes the assertion (its URL then answers 410)."""
 
 from __future__ import annotations
 
@@ -15,8 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hosting.app.state import HostingState
 from hosting.badgekit.auth import BadgeKitCaller
-from hosting.badgekit.badges import badge_json, find_system_badge
+from hosting.badgekit.badges import badge_json, find_level_badge
 from hosting.badgekit.errors import ResourceConflict
+from hosting.badgekit.levels import Level, at_levels, resolve_level
 from hosting.earners.awards import consume_claim_codes
 from hosting.lib.body import FieldErrors, read_body
 from hosting.lib.errors import NotFound
@@ -30,11 +32,11 @@ __all__ = ["ROUTE_HANDLERS", "instance_json"]
 _LIVE = (AssertionState.ACTIVE, AssertionState.PENDING)
 
 
-def instance_json(assertion: Assertion, code: str | None, badge: BadgeClass, system: Issuer,
+def instance_json(assertion: Assertion, code: str | None, badge: BadgeClass, level: Level,
                   state: HostingState) -> dict[str, Any]:
     return {"slug": assertion.slug or assertion.public_id, "email": assertion.recipient_plaintext,
             "issuedOn": iso(assertion.issued_on), "expires": iso(assertion.expires), "claimCode": code,
-            "assertionUrl": state.urls.assertion(assertion.public_id), "badge": badge_json(badge, system, state)}
+            "assertionUrl": state.urls.assertion(assertion.public_id), "badge": badge_json(badge, level, state)}
 
 
 def _moment(errors: FieldErrors, data: dict[str, Any], field: str) -> datetime | None:
@@ -71,36 +73,59 @@ async def _find(session: AsyncSession, badge: BadgeClass, email: str) -> Asserti
     return assertion
 
 
-_BASE = "/systems/{system_slug:str}/badges/{badge_slug:str}/instances"
+_BASE = "/badges/{badge_slug:str}/instances"
 
 
-@get(_BASE)
-async def list_instances(db_session: NamedDependency[AsyncSession], caller: NamedDependency[BadgeKitCaller],
-                         hosting: NamedDependency[HostingState], system_slug: FromPath[str],
+@get(at_levels("/instances/{email:str}"))
+async def earner_instances(request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
+                           caller: NamedDependency[BadgeKitCaller], hosting: NamedDependency[HostingState],
+                           email: FromPath[str]) -> dict[str, Any]:
+    """The earner's live instances of every badge in the level and the levels inside it (a system's issuers and
+    programs, an issuer's programs), oldest first; 404 when there is none."""
+    level = await resolve_level(request, db_session, caller, hosting)
+    if level.program is not None:
+        scope = BadgeClass.program_id == level.program.id
+    elif level.issuer is not None:
+        scope = BadgeClass.issuer_id == level.issuer.id
+    else:
+        scope = BadgeClass.issuer_id.in_(select(Issuer.id).where(
+            (Issuer.id == level.system.id) | (Issuer.parent_id == level.system.id)))
+    rows = (await db_session.execute(
+        select(Assertion, BadgeClass, ClaimCode.code).join(BadgeClass, BadgeClass.id == Assertion.badge_class_id)
+        .outerjoin(ClaimCode, ClaimCode.id == Assertion.claim_code_id)
+        .where(scope, Assertion.state.in_(_LIVE), func.lower(Assertion.recipient_plaintext) == email.strip().lower())
+        .order_by(Assertion.created_at, Assertion.id))).all()
+    if not rows:
+        raise NotFound(f"Could not find instance field: `email`, value: `{email}`")
+    return {"instances": [instance_json(a, code, badge, level, hosting) for a, badge, code in rows]}
+
+
+@get(at_levels(_BASE))
+async def list_instances(request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
+                         caller: NamedDependency[BadgeKitCaller], hosting: NamedDependency[HostingState],
                          badge_slug: FromPath[str]) -> dict[str, Any]:
     """The badge's live (not revoked) instances, oldest first."""
-    system, badge = await find_system_badge(db_session, caller, system_slug, badge_slug)
+    level, badge = await find_level_badge(request, db_session, caller, hosting, badge_slug)
     rows = (await db_session.execute(
         select(Assertion, ClaimCode.code).outerjoin(ClaimCode, ClaimCode.id == Assertion.claim_code_id)
         .where(Assertion.badge_class_id == badge.id, Assertion.state.in_(_LIVE))
         .order_by(Assertion.created_at, Assertion.id))).all()
-    return {"instances": [instance_json(a, code, badge, system, hosting) for a, code in rows]}
+    return {"instances": [instance_json(a, code, badge, level, hosting) for a, code in rows]}
 
 
-@get(_BASE + "/{email:str}")
-async def get_instance(db_session: NamedDependency[AsyncSession], caller: NamedDependency[BadgeKitCaller],
-                       hosting: NamedDependency[HostingState], system_slug: FromPath[str], badge_slug: FromPath[str],
-                       email: FromPath[str]) -> dict[str, Any]:
-    system, badge = await find_system_badge(db_session, caller, system_slug, badge_slug)
+@get(at_levels(_BASE + "/{email:str}"))
+async def get_instance(request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
+                       caller: NamedDependency[BadgeKitCaller], hosting: NamedDependency[HostingState],
+                       badge_slug: FromPath[str], email: FromPath[str]) -> dict[str, Any]:
+    level, badge = await find_level_badge(request, db_session, caller, hosting, badge_slug)
     assertion = await _find(db_session, badge, email)
-    return {"instance": instance_json(assertion, await _code_of(db_session, assertion), badge, system, hosting)}
+    return {"instance": instance_json(assertion, await _code_of(db_session, assertion), badge, level, hosting)}
 
 
-@post(_BASE, status_code=201)
+@post(at_levels(_BASE), status_code=201)
 async def create_instance(request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
                           caller: NamedDependency[BadgeKitCaller], hosting: NamedDependency[HostingState],
-                          store: NamedDependency[HostingStore], system_slug: FromPath[str],
-                          badge_slug: FromPath[str]) -> dict[str, Any]:
+                          store: NamedDependency[HostingStore], badge_slug: FromPath[str]) -> dict[str, Any]:
     """Issue the badge: ``email`` required; ``claimCode`` (consumed), ``slug``, ``issuedOn``, ``expires``."""
     data = dict(await read_body(request))
     errors = FieldErrors()
@@ -112,7 +137,7 @@ async def create_instance(request: Request[Any, Any, Any], db_session: NamedDepe
         errors.add("expires", "must be after issuedOn", data.get("expires"))
     errors.raise_if_any()
     assert email is not None
-    system, badge = await find_system_badge(db_session, caller, system_slug, badge_slug)
+    level, badge = await find_level_badge(request, db_session, caller, hosting, badge_slug)
     awards = await consume_claim_codes(db_session, badge, [Award(
         recipient=email, issued_on=issued_on, expires=expires, slug=slug, acceptance=Acceptance.ISSUER,
         claim_code=code)])
@@ -121,20 +146,21 @@ async def create_instance(request: Request[Any, Any, Any], db_session: NamedDepe
     except AwardRefused as exc:
         raise ResourceConflict(f"instance refused: {exc.problems[0]['message']}") from exc
     assertion = await db_session.get_one(Assertion, made.id)
-    await queue_notification(db_session, "issued", assertion, badge=badge, issuer=system)
-    return {"status": "created", "instance": instance_json(assertion, code, badge, system, hosting)}
+    await queue_notification(db_session, "issued", assertion, badge=badge, issuer=level.owner)
+    return {"status": "created", "instance": instance_json(assertion, code, badge, level, hosting)}
 
 
-@delete(_BASE + "/{email:str}", status_code=200)
-async def delete_instance(db_session: NamedDependency[AsyncSession], caller: NamedDependency[BadgeKitCaller],
-                          hosting: NamedDependency[HostingState], store: NamedDependency[HostingStore],
-                          system_slug: FromPath[str], badge_slug: FromPath[str], email: FromPath[str]) -> dict[str, Any]:
+@delete(at_levels(_BASE + "/{email:str}"), status_code=200)
+async def delete_instance(request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
+                          caller: NamedDependency[BadgeKitCaller], hosting: NamedDependency[HostingState],
+                          store: NamedDependency[HostingStore], badge_slug: FromPath[str],
+                          email: FromPath[str]) -> dict[str, Any]:
     """Revoke the earner's instance of the badge: its ``assertionUrl`` answers 410 from now on."""
-    system, badge = await find_system_badge(db_session, caller, system_slug, badge_slug)
+    level, badge = await find_level_badge(request, db_session, caller, hosting, badge_slug)
     assertion = await _find(db_session, badge, email)
-    body = instance_json(assertion, await _code_of(db_session, assertion), badge, system, hosting)
+    body = instance_json(assertion, await _code_of(db_session, assertion), badge, level, hosting)
     await store.revoke(assertion, "instance deleted through the BadgeKit API")
     return {"status": "deleted", "instance": body}
 
 
-ROUTE_HANDLERS: list[Any] = [list_instances, get_instance, create_instance, delete_instance]
+ROUTE_HANDLERS: list[Any] = [earner_instances, list_instances, get_instance, create_instance, delete_instance]

@@ -7,13 +7,13 @@ from __future__ import annotations
 from litestar import Router
 
 from hosting.api.deps import compat_router
-from hosting.badgekit import badges, codes, instances, systems
+from hosting.badgekit import badges, codes, instances, issuers, programs, systems
 from hosting.badgekit.auth import provide_caller
 from hosting.badgekit.errors import exception_handlers
 
 __all__ = ["badgekit_router"]
 
-_AREAS = (systems, badges, instances, codes)
+_AREAS = (systems, issuers, programs, badges, instances, codes)
 
 
 def badgekit_router() -> Router:

@@ -1,5 +1,6 @@
-"""BadgeKit systems (``/systems``, ``/systems/{slug}``). A system is stored as an issuer (same table, same slug):
-its badges are that issuer's badge classes, published with it as their OB Issuer (``docs/compat-badgekit.md``)."""
+"""BadgeKit systems (``/systems``, ``/systems/{slug}``). A system is stored as a top-level issuer (same table, same
+slug): its badges are that issuer's badge classes, published with it as their OB Issuer; its issuers are issuer
+rows inside it (:mod:`hosting.badgekit.levels`, ``docs/compat-badgekit.md``)."""
 
 from __future__ import annotations
 
@@ -15,41 +16,40 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hosting.api.images import prefetch_image, read_image
 from hosting.api.lookup import not_deleted
-from hosting.api.removal import delete_issuer
 from hosting.app.state import HostingState
 from hosting.badgekit.auth import BadgeKitCaller
 from hosting.badgekit.errors import ResourceConflict
+from hosting.badgekit.levels import find_system, issuers_of, system_issuers, system_json
+from hosting.badgekit.retire import retire_issuer
 from hosting.lib.body import FieldErrors, read_body
-from hosting.lib.errors import Conflict, NotFound
+from hosting.lib.errors import Conflict
 from hosting.storage.models import Issuer, StoredImage
 from hosting.storage.store import HostingStore
 
-__all__ = ["ROUTE_HANDLERS", "find_system", "system_json"]
+__all__ = ["ROUTE_HANDLERS", "org_fields", "read_badgekit_body", "update_org"]
 
 
-def system_json(system: Issuer, state: HostingState) -> dict[str, Any]:
-    return {"id": system.id, "slug": system.slug, "url": system.url, "name": system.name, "email": system.email,
-            "description": system.description,
-            "imageUrl": state.urls.issuer_image(system.public_id) if system.image_id is not None else None,
-            "issuers": []}
-
-
-async def find_system(session: AsyncSession, caller: NamedDependency[BadgeKitCaller], slug: str) -> Issuer:
-    """The system ``slug`` the caller may act on; 404 naming the slug, 403 for another system's key."""
-    system = await session.scalar(select(Issuer).where(Issuer.slug == slug, not_deleted()))
-    if system is None:
-        raise NotFound(f"Could not find system field: `slug`, value: `{slug}`")
-    caller.require_system(system)
-    return system
-
-
-def _image_field(data: dict[str, Any]) -> None:
-    """BadgeKit names the image ``image`` (an upload or URL) or ``imageUrl``: keep one, under ``image``."""
+async def read_badgekit_body(request: Request[Any, Any, Any], hosting: HostingState, *,
+                             images: bool = True) -> dict[str, Any]:
+    """A BadgeKit body (of a system, issuer, program or badge): ``new-slug`` (the form rename) read as ``slug``,
+    ``imageUrl`` as ``image`` (BadgeKit names the image either way), a remote image fetched before any query
+    (without ``images``, any image is dropped unread)."""
+    data = dict(await read_body(request))
+    if "new-slug" in data:
+        data["slug"] = data.pop("new-slug")
+    if not images:
+        data.pop("image", None)
+        data.pop("imageUrl", None)
+        return data
     if data.get("image") in (None, "", b"") and "imageUrl" in data:
         data["image"] = data["imageUrl"]
+    await prefetch_image(hosting, data)
+    return data
 
 
-def _fields(data: dict[str, Any], *, creating: bool) -> dict[str, Any]:
+def org_fields(data: dict[str, Any], *, creating: bool) -> dict[str, Any]:
+    """The columns a system, issuer or program body gives: ``slug``, ``name``, ``url`` (required on create),
+    ``email``, ``description``."""
     errors = FieldErrors()
     out: dict[str, Any] = {}
     if creating or "slug" in data:
@@ -71,23 +71,44 @@ def _fields(data: dict[str, Any], *, creating: bool) -> dict[str, Any]:
 async def _conflict(session: AsyncSession, state: HostingState, slug: str) -> None:
     existing = await session.scalar(select(Issuer).where(Issuer.slug == slug))
     if existing is not None:
-        raise ResourceConflict("system with that `slug` already exists",
-                               existing=system_json(existing, state))
+        raise ResourceConflict("system with that `slug` already exists", existing=system_json(
+            existing, state, await system_issuers(session, existing, state)))
+
+
+async def _json(session: AsyncSession, system: Issuer, state: HostingState) -> dict[str, Any]:
+    return system_json(system, state, await system_issuers(session, system, state))
+
+
+async def update_org(session: AsyncSession, store: HostingStore, hosting: HostingState, org: Issuer,
+                     data: dict[str, Any], fields: dict[str, Any]) -> None:
+    """Apply ``fields`` (columns) and a new ``image`` to a system or issuer row."""
+    for name, value in fields.items():
+        setattr(org, name, value)
+    if "image" in data and data["image"] not in (None, "", b""):
+        old = org.image_id
+        org.image_id = (await store.add_image(await read_image(hosting, data["image"]) or b"")).id
+        await session.flush()
+        if old is not None:
+            await session.execute(sql_delete(StoredImage).where(StoredImage.id == old))
+    org.invalidate()
+    await session.flush()
 
 
 @get("/systems")
 async def list_systems(db_session: NamedDependency[AsyncSession], caller: NamedDependency[BadgeKitCaller], hosting: NamedDependency[HostingState]) -> dict[str, Any]:
     """Every system (issuer) the key reaches: all for the master key, its own for a system key."""
-    query = select(Issuer).where(not_deleted()).order_by(Issuer.id)
+    query = select(Issuer).where(Issuer.parent_id.is_(None), not_deleted()).order_by(Issuer.id)
     if caller.system_id is not None:
         query = query.where(Issuer.id == caller.system_id)
-    return {"systems": [system_json(s, hosting) for s in (await db_session.scalars(query)).all()]}
+    systems = (await db_session.scalars(query)).all()
+    issuers = await issuers_of(db_session, [s.id for s in systems], hosting)
+    return {"systems": [system_json(s, hosting, issuers[s.id]) for s in systems]}
 
 
 @get("/systems/{system_slug:str}")
 async def get_system(db_session: NamedDependency[AsyncSession], caller: NamedDependency[BadgeKitCaller], hosting: NamedDependency[HostingState],
                      system_slug: FromPath[str]) -> dict[str, Any]:
-    return {"system": system_json(await find_system(db_session, caller, system_slug), hosting)}
+    return {"system": await _json(db_session, await find_system(db_session, caller, system_slug), hosting)}
 
 
 @post("/systems", status_code=201)
@@ -96,53 +117,38 @@ async def create_system(request: Request[Any, Any, Any], db_session: NamedDepend
     """Create a system (master keys only): ``slug``, ``name``, ``url`` required; ``email``, ``description``,
     ``image``/``imageUrl`` optional."""
     caller.require_master("creating a system")
-    data = await read_body(request)
-    _image_field(data)
-    await prefetch_image(hosting, data)
-    fields = _fields(data, creating=True)
+    data = await read_badgekit_body(request, hosting)
+    fields = org_fields(data, creating=True)
     image = await read_image(hosting, data.get("image"))
     await _conflict(db_session, hosting, fields["slug"])
     try:
         system = await store.create_issuer(image=image, **fields)
     except (IntegrityError, Conflict) as exc:  # a concurrent create took the slug
         raise ResourceConflict("system with that `slug` already exists") from exc
-    return {"status": "created", "system": system_json(system, hosting)}
+    return {"status": "created", "system": system_json(system, hosting, [])}
 
 
 @put("/systems/{system_slug:str}")
 async def update_system(request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], caller: NamedDependency[BadgeKitCaller],
                         hosting: NamedDependency[HostingState], store: NamedDependency[HostingStore], system_slug: FromPath[str]) -> dict[str, Any]:
     """Change the fields given (``slug`` renames; so does the form field ``new-slug``)."""
-    data = await read_body(request)
-    if "new-slug" in data:
-        data["slug"] = data.pop("new-slug")
-    _image_field(data)
-    await prefetch_image(hosting, data)
+    data = await read_badgekit_body(request, hosting)
     system = await find_system(db_session, caller, system_slug)
-    fields = _fields(data, creating=False)
+    fields = org_fields(data, creating=False)
     if fields.get("slug") not in (None, system.slug):
         await _conflict(db_session, hosting, fields["slug"])
-    for name, value in fields.items():
-        setattr(system, name, value)
-    if "image" in data and data["image"] not in (None, "", b""):
-        old = system.image_id
-        system.image_id = (await store.add_image(await read_image(hosting, data["image"]) or b"")).id
-        await db_session.flush()
-        if old is not None:
-            await db_session.execute(sql_delete(StoredImage).where(StoredImage.id == old))
-    system.invalidate()
-    await db_session.flush()
-    return {"status": "updated", "system": system_json(system, hosting)}
+    await update_org(db_session, store, hosting, system, data, fields)
+    return {"status": "updated", "system": await _json(db_session, system, hosting)}
 
 
 @delete("/systems/{system_slug:str}", status_code=200)
 async def delete_system(db_session: NamedDependency[AsyncSession], caller: NamedDependency[BadgeKitCaller], hosting: NamedDependency[HostingState],
                         store: NamedDependency[HostingStore], system_slug: FromPath[str]) -> dict[str, Any]:
-    """Delete a system as ``/v1`` deletes an issuer: its assertions are revoked, its claim codes withdrawn,
-    its slug freed; its public documents stay (revoked assertions answer 410)."""
+    """Delete a system, with its issuers and programs, as ``/v1`` deletes an issuer: their assertions are
+    revoked, claim codes withdrawn, slugs freed; public documents stay (revoked assertions answer 410)."""
     system = await find_system(db_session, caller, system_slug)
-    body = system_json(system, hosting)
-    await delete_issuer(store, system, deleted_by=f"badgekit:{caller.key}", reason="system deleted")
+    body = await _json(db_session, system, hosting)
+    await retire_issuer(db_session, store, system, f"badgekit:{caller.key}", "system deleted")
     return {"status": "deleted", "system": body}
 
 

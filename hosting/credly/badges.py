@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
@@ -13,8 +14,9 @@ from urllib.parse import urlencode
 from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, String, cast, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import defer
 
 from hosting.api.auth import Principal
 from hosting.api.lookup import EDIT_ROLES, ISSUE_ROLES, find_badge, find_issuer, require_role
@@ -31,9 +33,9 @@ from hosting.notify.outbox import queue_notification
 from hosting.storage.models import Acceptance, Assertion, AssertionState, BadgeClass, Issuer
 from hosting.storage.store import Award, AwardRefused, HostingStore
 
-__all__ = ["ROUTE_HANDLERS", "Caller", "Db", "Hosting", "Store", "accept_links", "issue_checked", "view"]
+__all__ = ["ROUTE_HANDLERS", "Caller", "Db", "Hosting", "Store", "accept_links", "issue_checked", "view", "views"]
 
-PER_PAGE = 50
+PER_PAGE = 50  # Credly's default and most a page (``per`` takes 1 to 50)
 # The injected values, named explicitly (Litestar 3 drops inferred dependencies)
 Db = NamedDependency[AsyncSession]
 Caller = NamedDependency[Principal]
@@ -41,11 +43,19 @@ Hosting = NamedDependency[HostingState]
 Store = NamedDependency[HostingStore]
 _STATES = {"pending": (AssertionState.PENDING,), "accepted": (AssertionState.ACTIVE,),
            "rejected": (AssertionState.REJECTED,), "revoked": (AssertionState.REVOKED, AssertionState.REPLACED)}
+_TEMPLATE_FILTERS = ("badge_templates[reporting_tags]", "badge_templates[skills]", "badge_templates[owner_id]")
 _SORTS: dict[str, Any] = {"issued_at": Assertion.issued_on, "created_at": Assertion.created_at,
-                          "state_updated_at": Assertion.state_updated_at, "badge_templates[name]": BadgeClass.name}
-_FILTERS = ("state", "query", "issuer_earner_id", "badge_template_id", "public",
+                          "state_updated_at": Assertion.state_updated_at, "badge_templates[name]": BadgeClass.name,
+                          "users[first_name]": func.lower(Assertion.recipient_first_name),
+                          "users[last_name]": func.lower(Assertion.recipient_last_name)}
+_FILTERS = ("state", "query", "issuer_earner_id", "badge_template_id", "public", "user_id", "issuer_id", *_TEMPLATE_FILTERS,
             *(f"{c}_{end}" for c in ("issued_at", "issued_at_date", "created_at", "updated_at", "state_updated_at")
               for end in ("min", "max")))
+
+
+# A listed badge needs none of the served bytes (the hosted document, the signed credential)
+LEAN = (defer(Assertion.document, raiseload=True), defer(Assertion.credential, raiseload=True),
+        defer(Assertion.jws, raiseload=True))
 
 
 def accept_links(hosting: HostingState) -> AcceptLinks:
@@ -58,19 +68,39 @@ def _invalid(errors: FieldErrors, message: str = "Validation failed", index: int
     return BodyInvalid(text, details=errors.details, **({"error_index": index} if index is not None else {}))
 
 
-async def view(session: AsyncSession, hosting: HostingState, assertion: Assertion, issuer: Issuer,
+async def views(session: AsyncSession, hosting: HostingState, rows: list[Assertion], issuer: Issuer,
                 badge: BadgeClass | None = None, token: str | None = None,
-                names: tuple[str, str] | None = None) -> dict[str, Any]:
-    if badge is None:
-        badge = await session.get_one(BadgeClass, assertion.badge_class_id)
-    if token is None and assertion.state == AssertionState.PENDING:
-        token = await accept_links(hosting).current(session, assertion.id)
-    replaced_by = None
-    if assertion.replaced_by_id is not None:
-        replaced_by = await session.scalar(select(Assertion.public_id).where(Assertion.id == assertion.replaced_by_id))
-    accept = hosting.urls.accept(token) if token and assertion.state == AssertionState.PENDING else None
-    return badge_json(assertion, badge=badge, issuer=issuer, urls=hosting.urls, accept_url=accept,
-                      replaced_by=replaced_by, names=names)
+                names: tuple[str, str] | None = None) -> list[dict[str, Any]]:
+    """Credly's badge objects of ``rows`` (badges of ``issuer``) in three batched queries whatever their number:
+    their templates, accept links and replacements. ``badge``/``token``/``names``: known already (one row)."""
+    templates = {badge.id: badge} if badge is not None else {}
+    wanted = {row.badge_class_id for row in rows} - set(templates)
+    if wanted:
+        templates.update((b.id, b) for b in await session.scalars(select(BadgeClass).where(BadgeClass.id.in_(wanted))))
+    pending = [row.id for row in rows if row.state == AssertionState.PENDING]
+    tokens = {pending[0]: token} if token is not None and pending else \
+        await accept_links(hosting).current_many(session, pending)
+    replaced = {row.replaced_by_id for row in rows if row.replaced_by_id is not None}
+    successors: dict[int, str] = {}
+    if replaced:
+        found = await session.execute(select(Assertion.id, Assertion.public_id).where(Assertion.id.in_(replaced)))
+        successors = {row_id: public_id for row_id, public_id in found}
+    out = []
+    for row in rows:
+        link = tokens.get(row.id) if row.state == AssertionState.PENDING else None
+        out.append(badge_json(row, badge=templates[row.badge_class_id], issuer=issuer, urls=hosting.urls,
+                              accept_url=hosting.urls.accept(link) if link else None,
+                              replaced_by=successors.get(row.replaced_by_id) if row.replaced_by_id else None,
+                              names=names))
+    return out
+
+
+async def view(session: AsyncSession, hosting: HostingState, assertion: Assertion, issuer: Issuer,
+               badge: BadgeClass | None = None, token: str | None = None,
+               names: tuple[str, str] | None = None) -> dict[str, Any]:
+    """One badge as :func:`views` makes it."""
+    (body,) = await views(session, hosting, [assertion], issuer, badge, token, names)
+    return body
 
 
 async def _find(session: AsyncSession, issuer: Issuer, badge_id: str) -> Assertion:
@@ -96,6 +126,8 @@ async def _template(session: AsyncSession, issuer: Issuer, ref: str | None) -> B
 
 async def _award(store: HostingStore, badge: BadgeClass, award: Award,
                  replacing: Assertion | None = None) -> Assertion:
+    if badge.issued_as_accepted:  # the template's setting: its badges start accepted, not pending
+        award = dataclasses.replace(award, acceptance=Acceptance.ISSUER)
     try:
         (assertion,) = await store.award(badge, [award], replacing=replacing)
     except AwardRefused as exc:  # Credly: a duplicate (same template, recipient, dates) is a validation failure
@@ -138,6 +170,70 @@ def _dates(params: dict[str, str], errors: FieldErrors) -> list[ColumnElement[bo
     return out
 
 
+def _has_any(column: Any, words: list[str]) -> ColumnElement[bool]:
+    """The JSON list ``column`` holds one of ``words`` (ASCII case ignored). Matched in the stored JSON text,
+    where each element is its JSON string (quotes, escapes and all), the same on SQLite and PostgreSQL."""
+    text = func.lower(cast(column, String))
+    return or_(*(text.contains(json.dumps(word).lower(), autoescape=True) for word in words))
+
+
+def _template_filters(params: dict[str, str], errors: FieldErrors) -> list[ColumnElement[bool]]:
+    """``badge_templates[skills]`` and ``[reporting_tags]`` (any of a comma-separated list), and
+    ``badge_templates[owner_id]`` (the owning organisations' ids, comma-separated)."""
+    out: list[ColumnElement[bool]] = []
+    for key in _TEMPLATE_FILTERS:
+        if key not in params:
+            continue
+        words = list(dict.fromkeys(w.strip() for w in params[key].split(",") if w.strip()))
+        if not words or len(words) > 100:
+            errors.add(f"filter.{key}", "a comma-separated list of 1 to 100 values", params[key])
+        elif key == "badge_templates[owner_id]":
+            out.append(BadgeClass.issuer_id.in_(select(Issuer.id).where(Issuer.public_id.in_(words))))
+        else:
+            out.append(_has_any(BadgeClass.tags if key.endswith("[skills]") else BadgeClass.reporting_tags, words))
+    return out
+
+
+def _query_filter(value: str, errors: FieldErrors) -> ColumnElement[bool] | None:
+    """``query``: part of the template's name, the earner's name (as given, or first and last) or email address;
+    ``@example.com`` is every address at that domain, ``@*.example.com`` every address at one of its
+    subdomains (case-insensitive)."""
+    text = value.strip().lower()
+    if not text:
+        return None
+    email = func.lower(Assertion.recipient_plaintext)
+    if text.startswith("@*."):
+        domain = text.removeprefix("@*.")
+        if not domain or "@" in domain or "*" in domain:
+            errors.add("filter.query", "a domain after @*.", value)
+            return None
+        return email.like(f"%@%.{_escaped(domain)}", escape="\\")
+    if text.startswith("@") and "*" not in text and "@" not in text[1:]:
+        return email.endswith(text, autoescape=True)
+    full = func.lower(func.coalesce(Assertion.recipient_first_name, "") + " "
+                      + func.coalesce(Assertion.recipient_last_name, ""))
+    return or_(func.lower(BadgeClass.name).contains(text, autoescape=True),
+               func.lower(Assertion.recipient_name).contains(text, autoescape=True),
+               full.contains(text, autoescape=True), email.contains(text, autoescape=True))
+
+
+def _escaped(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _user_id_filter(value: str) -> ColumnElement[bool]:
+    """``user_id``: badges issued with that ``user_id``."""
+    return Assertion.external_user_id == value.strip()
+
+
+def _issuer_id_filter(value: str) -> ColumnElement[bool]:
+    """``issuer_id``: badges issued by one of these organisations (comma-separated ids or slugs); within an
+    organisation's list, all of its badges or none."""
+    refs = [ref.strip() for ref in value.split(",") if ref.strip()]
+    named = select(Issuer.id).where(or_(Issuer.public_id.in_(refs), Issuer.slug.in_(refs)))
+    return Assertion.issuer_id.in_(named)
+
+
 def _filters(text: str, errors: FieldErrors) -> list[ColumnElement[bool]]:
     """``key::value|key::value`` → SQL conditions; an unknown key or a malformed value is a problem."""
     params: dict[str, str] = {}
@@ -149,7 +245,7 @@ def _filters(text: str, errors: FieldErrors) -> list[ColumnElement[bool]]:
             errors.add("filter", "a key given twice", key)
         else:
             params[key] = value
-    conditions = _dates(params, errors)
+    conditions = [*_dates(params, errors), *_template_filters(params, errors)]
     if "state" in params:
         names = [s.strip() for s in params["state"].split(",")]
         unknown = [s for s in names if s not in _STATES]
@@ -157,10 +253,12 @@ def _filters(text: str, errors: FieldErrors) -> list[ColumnElement[bool]]:
             errors.add("filter.state", f"states among {', '.join(_STATES)}", params["state"])
         else:
             conditions.append(Assertion.state.in_([s for n in names for s in _STATES[n]]))
-    if "query" in params:  # recipient email only so far (not template or user names)
-        query = params["query"].strip().lower()
-        conditions.append(Assertion.recipient_plaintext.contains(query, autoescape=True) if query
-                          else Assertion.id.is_not(None))
+    if "query" in params and (query := _query_filter(params["query"], errors)) is not None:
+        conditions.append(query)
+    if "user_id" in params:
+        conditions.append(_user_id_filter(params["user_id"]))
+    if "issuer_id" in params:
+        conditions.append(_issuer_id_filter(params["issuer_id"]))
     if "public" in params:  # public: published (accepted); the others are not shown publicly
         if params["public"] not in ("true", "false"):
             errors.add("filter.public", "true or false", params["public"])
@@ -183,7 +281,8 @@ def _order(text: str, errors: FieldErrors) -> list[Any]:
         if column is None:
             errors.add("sort", f"a sort key among {', '.join(_SORTS)} (optionally with -)", key)
         else:
-            order.append(column.desc() if key.startswith("-") else column.asc())
+            ordered = column.desc() if key.startswith("-") else column.asc()
+            order.append(ordered.nulls_last() if key.startswith("users[") else ordered)
     return [*order, Assertion.id.desc() if text.startswith("-") else Assertion.id.asc()]
 
 
@@ -216,34 +315,39 @@ class BadgesController(Controller):
     @get("/")
     async def list_badges(self, request: Request[Any, Any, Any], db_session: Db, principal: Caller,
                           hosting: Hosting, organization_id: FromPath[str]) -> Response[Any]:
-        """Get Issued Badges: ``filter`` (``key::value|…``), ``sort`` (``key|-key``), ``page`` (50 a page)."""
+        """Get Issued Badges: ``filter`` (``key::value|…``), ``sort`` (``key|-key``), ``page``, ``per`` (1 to 50
+        a page, 50 by default). A page costs a fixed number of queries (see :func:`views`)."""
         issuer, _ = await find_issuer(db_session, principal, organization_id)
         params = request.query_params
         errors = FieldErrors()
-        for name in sorted(set(params) - {"filter", "sort", "page"}):
+        for name in sorted(set(params) - {"filter", "sort", "page", "per"}):
             errors.add(name, "unknown query parameter", None)
         page_text = params.get("page") or "1"
         if not page_text.isdigit() or not 1 <= int(page_text) <= 1_000_000:
             errors.add("page", "a page number from 1", page_text)
+        per_text = params.get("per") or str(PER_PAGE)
+        if not per_text.isdigit() or not 1 <= int(per_text) <= PER_PAGE:
+            errors.add("per", f"a number of badges a page from 1 to {PER_PAGE}", per_text)
         conditions = [Assertion.issuer_id == issuer.id, *_filters(params.get("filter") or "", errors)]
         order = _order(params.get("sort") or "", errors)
         if errors.details:
             raise InvalidInput(f"invalid query: {errors.details[0]['field']} {errors.details[0]['message']}",
                                details=errors.details)
-        page = int(page_text)
+        page, per = int(page_text), int(per_text)
         base = select(Assertion).join(BadgeClass, BadgeClass.id == Assertion.badge_class_id).where(*conditions)
         total = await db_session.scalar(select(func.count()).select_from(base.subquery())) or 0
-        rows = list(await db_session.scalars(base.order_by(*order).offset((page - 1) * PER_PAGE).limit(PER_PAGE)))
-        pages = max(1, math.ceil(total / PER_PAGE))
+        rows = list(await db_session.scalars(base.options(*LEAN).order_by(*order).offset((page - 1) * per)
+                                             .limit(per)))
+        pages = max(1, math.ceil(total / per))
         url = f"{hosting.urls.base}{request.url.path}"
         query = {k: v for k, v in params.items() if k != "page"}
 
         def at(number: int) -> str:
             return f"{url}?{urlencode({**query, 'page': str(number)})}"
 
-        data = [await view(db_session, hosting, row, issuer) for row in rows]
+        data = await views(db_session, hosting, rows, issuer)
         return ok(data, metadata={"count": len(data), "current_page": page, "total_count": total,
-                                  "total_pages": pages, "per": PER_PAGE,
+                                  "total_pages": pages, "per": per,
                                   "previous_page_url": at(page - 1) if 1 < page <= pages + 1 else None,
                                   "next_page_url": at(page + 1) if page < pages else None})
 

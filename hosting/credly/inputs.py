@@ -147,7 +147,7 @@ def _name(data: dict[str, Any], field: str, errors: FieldErrors) -> str | None:
 def award_from(data: Any, errors: FieldErrors, *, earner_accepts: bool,
                recipient_required: bool = True) -> tuple[Award | None, str | None, bool, tuple[str, str] | None]:
     """(award, ``badge_template_id``, notify, (first name, last name)) from a Credly issue/replace body; problems
-    go to ``errors``. The names are stored joined as the recipient's name (``issued_to`` when given)."""
+    go to ``errors``. The names are stored apart and joined as the recipient's name (``issued_to`` when given)."""
     if not isinstance(data, dict):
         errors.add("base", "the body must be a JSON object", None)
         return None, None, False, None
@@ -174,14 +174,17 @@ def award_from(data: Any, errors: FieldErrors, *, earner_accepts: bool,
     suppress = data.get("suppress_badge_notification_email", False)
     if not isinstance(suppress, bool):
         errors.add("suppress_badge_notification_email", "must be true or false", suppress)
-    for free in ("issued_to", "user_id", "notification_message"):
+    for free, longest in (("issued_to", 2000), ("user_id", 255), ("notification_message", 2000)):
         if data.get(free) is not None:
-            errors.text(data, free, max_len=2000)
+            errors.text(data, free, max_len=longest)
     evidence = _evidence(data.get("evidence"), errors)
     if errors.details or first is None or last is None:
         return None, template, False, None
     name = (data.get("issued_to") or "").strip() or f"{first} {last}"
+    user_id = data.get("user_id")
     award = Award(recipient=email or "", recipient_name=name, issued_on=issued, expires=expires,
                   evidence=evidence, issuer_earner_id=earner_id, locale=locale or "en",
-                  acceptance=Acceptance.EARNER if earner_accepts else None)
+                  acceptance=Acceptance.EARNER if earner_accepts else None, first_name=first, last_name=last,
+                  external_user_id=user_id.strip() or None if isinstance(user_id, str) else None,
+                  notification_suppressed=bool(suppress))
     return award, template, not suppress, (first, last)

@@ -9,7 +9,7 @@ from litestar import Router
 from litestar.di import Provide
 
 from hosting.api.deps import DEPENDENCIES
-from hosting.credly import badges, batch
+from hosting.credly import badges, batch, search, templates
 from hosting.credly.auth import provide_credly_principal
 from hosting.credly.envelope import exception_handlers
 
@@ -20,6 +20,6 @@ def credly_router() -> Router:
     are documented (bodies, Credly's responses, the Basic scheme): the document's checks hold every ``/v1``
     operation to the native API's shapes."""
     dependencies = {**DEPENDENCIES, "principal": Provide(provide_credly_principal)}
-    handlers = [*batch.ROUTE_HANDLERS, *badges.ROUTE_HANDLERS]
+    handlers = [*batch.ROUTE_HANDLERS, *badges.ROUTE_HANDLERS, *search.ROUTE_HANDLERS, *templates.ROUTE_HANDLERS]
     return Router(path="/v1/organizations", route_handlers=handlers, dependencies=dependencies,
                   exception_handlers=exception_handlers, tags=["credly"], include_in_schema=False)

@@ -89,13 +89,20 @@ class AcceptLinks:
 
     async def current(self, session: AsyncSession, assertion_id: int) -> str | None:
         """The newest unused, unexpired token of an assertion (its link), or ``None``."""
-        row = (await session.execute(
-            select(AcceptToken.nonce, AcceptToken.expires_at).where(
-                AcceptToken.assertion_id == assertion_id, AcceptToken.used_at.is_(None))
-            .order_by(AcceptToken.id.desc()).limit(1))).first()
-        if row is None or _aware(row.expires_at) <= utcnow():
-            return None
-        return self.token(row.nonce)
+        return (await self.current_many(session, [assertion_id])).get(assertion_id)
+
+    async def current_many(self, session: AsyncSession, assertion_ids: Sequence[int]) -> dict[int, str]:
+        """:meth:`current` of several assertions in one query (a page of them): ``{assertion id: token}``,
+        leaving out those without a usable token."""
+        if not assertion_ids:
+            return {}
+        rows = await session.execute(
+            select(AcceptToken.assertion_id, AcceptToken.nonce, AcceptToken.expires_at).where(
+                AcceptToken.assertion_id.in_(sorted(set(assertion_ids))), AcceptToken.used_at.is_(None))
+            .order_by(AcceptToken.id))
+        newest = {row.assertion_id: row for row in rows}  # ascending ids: the last one seen is the newest
+        now = utcnow()
+        return {aid: self.token(row.nonce) for aid, row in newest.items() if _aware(row.expires_at) > now}
 
     async def find(self, session: AsyncSession, token: str) -> Answerable:
         """The pending assertion ``token`` answers. :class:`NotFound` for an unknown token; :class:`Gone` for

@@ -6,19 +6,19 @@ Every write that changes a public document invalidates the cached copy.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from collections.abc import Callable, Sequence
+from datetime import datetime
 from functools import partial
 from types import SimpleNamespace
 from typing import Any, cast
 
 import anyio
-from sqlalchemy import Table, delete, func, insert, select, update
+from sqlalchemy import Table, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import openbadges_core as ob
 from hosting.lib.crypto import KeyBox
+from hosting.lib.db import note_public_change
 from hosting.lib.errors import Conflict, InvalidInput, NotFound
 from hosting.lib.http import strong_etag
 from hosting.lib.ids import new_public_id
@@ -26,11 +26,13 @@ from hosting.lib.urls import PublicUrls
 from hosting.ob3 import credentials
 from hosting.public import documents as docs
 from hosting.storage import transitions
+from hosting.storage.awards import Award, AwardRefused, chunks, holdings, rule_problems
 from hosting.storage.models import (
     Acceptance,
     Assertion,
     AssertionState,
     BadgeClass,
+    ClaimCode,
     Issuer,
     KeyState,
     SigningKey,
@@ -55,41 +57,7 @@ def image_content_type(data: bytes) -> str:
                                                                  "value": None}])
 
 
-@dataclass(frozen=True, slots=True)
-class Award:
-    """One assertion to issue, already validated; ``recipient`` is the normalised plaintext identity."""
-
-    recipient: str
-    recipient_type: str = "email"
-    hashed: bool = True
-    salt: str | None = None
-    recipient_name: str | None = None
-    issued_on: datetime | None = None
-    expires: datetime | None = None
-    narrative: str | None = None
-    evidence: tuple[dict[str, Any], ...] = ()
-    verification: str = "hosted"
-    issuer_earner_id: str | None = None
-    slug: str | None = None
-    locale: str | None = None
-    allow_duplicate: bool = False
-    # Badgr's ``allowDuplicateAwards: false``: refused whenever the recipient already holds the badge (any date).
-    refuse_if_held: bool = False
-    proof: str | None = None  # OB 3.0 credential: "di" or "jwt"; None: an OB 2.0 assertion
-    acceptance: str | None = None  # "issuer" (active at once) or "earner" (pending); None: the badge's default
-    claim_code_id: int | None = None  # the claim code consumed for it (hosting/earners/codes.py)
-    claim_code: str | None = None  # the code as given in the request (resolved to ``claim_code_id`` first)
-
-
-class AwardRefused(Conflict):
-    """The badge class's rules refuse some awards; ``problems``: ``[{index, field, message, value}]``."""
-
-    def __init__(self, problems: list[dict[str, Any]]) -> None:
-        first = problems[0]
-        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        super().__init__(f"{first['message']}{more}",
-                         details=[{k: p[k] for k in ("field", "message", "value")} for p in problems])
-        self.problems = problems
+OB2_SIGNING_ALGS = ("RS256", "ES256")  # an issuer's Ed25519 key (OB 3.0 Data Integrity) never signs an OB 2.0 JWS
 
 
 class IssuedRow(SimpleNamespace):
@@ -97,69 +65,9 @@ class IssuedRow(SimpleNamespace):
     (building 10,000 ORM objects would cost more than inserting them)."""
 
 
-@dataclass
-class _Holdings:
-    issued: int  # assertions of the badge class that count towards its limit (all but replaced ones)
-    held: dict[tuple[str, str | None], list[tuple[date | None, date | None]]] = field(default_factory=dict)
-    taken_slugs: set[str] = field(default_factory=set)
-
-
-_MAX_PROBLEMS = 100
-OB2_SIGNING_ALGS = ("RS256", "ES256")  # an issuer's Ed25519 key (OB 3.0 Data Integrity) never signs an OB 2.0 JWS
-
-
-def _day(moment: datetime | None) -> date | None:
-    if moment is None:
-        return None
-    if moment.tzinfo is None:  # SQLite hands datetimes back naive; they are stored in UTC
-        return moment.date()
-    return moment.astimezone(UTC).date()
-
-
-def _chunks(values: Sequence[str], size: int = 500) -> Iterator[Sequence[str]]:
-    for start in range(0, len(values), size):
-        yield values[start:start + size]
-
-
 def _archived(badge: BadgeClass) -> Conflict:
     return Conflict("an archived badge class cannot be issued", details=[
         {"field": "badge", "message": "archived", "value": badge.public_id}])
-
-
-def _rule_problems(badge: BadgeClass, awards: Sequence[Award], holdings: _Holdings) -> list[dict[str, Any]]:
-    """Limit, unique, duplicate and slug rules over the existing assertions plus the awards before each one."""
-    problems: list[dict[str, Any]] = []
-    room = None if badge.limit is None else badge.limit - holdings.issued
-    held = {k: list(v) for k, v in holdings.held.items()}
-    slugs = set(holdings.taken_slugs)
-    today = _day(utcnow())
-    for index, award in enumerate(awards):
-        if len(problems) >= _MAX_PROBLEMS:
-            break
-        key = (award.recipient_type, award.recipient)
-        prior = held.setdefault(key, [])
-        issued, expires = _day(award.issued_on) or today, _day(award.expires)
-
-        def refuse(field_name: str, message: str, value: Any, index: int = index) -> None:
-            problems.append({"index": index, "field": field_name, "message": message, "value": value})
-
-        if room is not None and index >= room:
-            refuse("badge", f"the badge class's limit of {badge.limit} assertions is reached", badge.limit)
-        elif badge.unique and prior:
-            refuse("recipient", "the badge class is unique and this recipient already holds it", award.recipient)
-        elif award.refuse_if_held and prior:
-            refuse("recipient", "the recipient already holds this badge (allowDuplicateAwards is false)",
-                   award.recipient)
-        elif not award.allow_duplicate and any(day == issued or (expires and end == expires)
-                                               for day, end in prior):
-            refuse("recipient", "duplicate award: the recipient holds this badge with the same issuedOn or "
-                                "expires date (set allowDuplicateAwards to issue it anyway)", award.recipient)
-        if award.slug is not None:
-            if award.slug in slugs:
-                refuse("slug", "an assertion of this issuer already has this slug", award.slug)
-            slugs.add(award.slug)
-        prior.append((issued, expires))
-    return problems
 
 
 def _set(row: dict[str, Any], assertion: Assertion, values: dict[str, Any]) -> None:
@@ -189,6 +97,8 @@ def _row(badge: BadgeClass, award: Award, now: datetime) -> dict[str, Any]:
         "recipient_identity": recipient_identity, "recipient_hashed": award.hashed, "recipient_salt": salt,
         "recipient_plaintext": award.recipient, "recipient_name": award.recipient_name,
         "issuer_earner_id": award.issuer_earner_id, "locale": award.locale,
+        "recipient_first_name": award.first_name, "recipient_last_name": award.last_name,
+        "external_user_id": award.external_user_id, "notification_suppressed": award.notification_suppressed,
         "issued_on": award.issued_on or now, "expires": award.expires, "narrative": award.narrative,
         "evidence": list(award.evidence),
         "verification_type": "hosted" if award.proof else award.verification, "key_id": None, "jws": None,
@@ -282,6 +192,30 @@ class HostingStore:
         await self.session.flush()
         return badge
 
+    async def update_badge_class(self, badge: BadgeClass, fields: dict[str, Any], image: bytes | None = None) -> bool:
+        """Set the columns ``fields`` (and new artwork ``image``) on ``badge``; if anything changed, its cached
+        public document goes and the change is noted for the public caches. Whether anything changed."""
+        changed = image is not None
+        if image is not None:
+            await self.replace_badge_image(badge, image)
+        for column, value in fields.items():
+            if getattr(badge, column) != value:
+                setattr(badge, column, value)
+                changed = True
+        if changed:
+            badge.invalidate()
+            note_public_change(self.session, badge.public_id)
+        return changed
+
+    async def delete_badge_class(self, badge: BadgeClass) -> None:
+        """Delete ``badge`` (the caller made sure it has no assertions) with its claim codes and its image."""
+        image_id = badge.image_id
+        await self.session.execute(delete(ClaimCode).where(ClaimCode.badge_class_id == badge.id))
+        await self.session.delete(badge)
+        await self.session.flush()
+        await self.session.execute(delete(StoredImage).where(StoredImage.id == image_id))
+        note_public_change(self.session, badge.public_id)
+
     async def issue(
         self,
         badge: BadgeClass,
@@ -331,7 +265,7 @@ class HostingStore:
         badge = await self._lock_badge(badge)
         if badge.archived:
             raise _archived(badge)
-        problems = _rule_problems(badge, awards, await self._holdings(badge, awards, replacing))
+        problems = rule_problems(badge, awards, await holdings(self.session, badge, awards, replacing))
         if problems:
             raise AwardRefused(problems)
         return await self._insert(badge, awards)
@@ -348,33 +282,6 @@ class HostingStore:
             raise NotFound("no such badge class")
         return locked
 
-    async def _holdings(self, badge: BadgeClass, awards: Sequence[Award],
-                        replacing: Assertion | None) -> _Holdings:
-        """What the rules compare against: the badge's issued count, its active holders, taken slugs."""
-        skip = replacing.id if replacing is not None else -1
-        issued = int(await self.session.scalar(
-            select(func.count()).select_from(Assertion).where(
-                Assertion.badge_class_id == badge.id, Assertion.state != AssertionState.REPLACED,
-                Assertion.id != skip)) or 0)
-        held: dict[tuple[str, str | None], list[tuple[date | None, date | None]]] = {}
-        recipients = sorted({a.recipient for a in awards})
-        for chunk in _chunks(recipients):
-            rows = await self.session.execute(
-                select(Assertion.recipient_type, Assertion.recipient_plaintext, Assertion.issued_on,
-                       Assertion.expires)
-                .where(Assertion.badge_class_id == badge.id,
-                       Assertion.state.in_((AssertionState.ACTIVE, AssertionState.PENDING)),
-                       Assertion.recipient_plaintext.in_(chunk), Assertion.id != skip))
-            for rtype, plaintext, issued_on, expires in rows:
-                held.setdefault((rtype, plaintext), []).append((_day(issued_on), _day(expires)))
-        slugs = sorted({a.slug for a in awards if a.slug})
-        taken: set[str] = set()
-        for chunk in _chunks(slugs):
-            taken.update(await self.session.scalars(
-                select(Assertion.slug).where(Assertion.issuer_id == badge.issuer_id, Assertion.slug.in_(chunk),
-                                             Assertion.id != skip)))
-        return _Holdings(issued, held, taken)
-
     async def _insert(self, badge: BadgeClass, awards: Sequence[Award]) -> list[Assertion]:
         """Insert the rows once, in their final form (see :meth:`_finalise`), in one executemany."""
         now = utcnow()
@@ -386,7 +293,7 @@ class HostingStore:
         # One executemany (RETURNING would make SQLite insert row by row), then the ids in a few SELECTs.
         await self.session.execute(insert(cast(Table, Assertion.__table__)), rows)  # Core: no ORM bookkeeping
         ids: dict[str, int] = {}
-        for chunk in _chunks([row["public_id"] for row in rows]):
+        for chunk in chunks([row["public_id"] for row in rows]):
             found = await self.session.execute(
                 select(Assertion.public_id, Assertion.id).where(Assertion.public_id.in_(chunk)))
             ids.update(found.all())

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import http.server
 import secrets
-from collections.abc import Iterable
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
@@ -51,3 +55,32 @@ def new_issuer(api: Any, token: str, **fields: Any) -> dict[str, Any]:
     assert res.status_code == 201, res.text
     issuer: dict[str, Any] = res.json()["issuer"]
     return issuer
+
+
+@contextmanager
+def serving(path: str, body: bytes, content_type: str, *, delay: float = 0.0) -> Iterator[str]:
+    """A loopback HTTP server answering ``path`` with ``body`` after ``delay`` seconds (404 elsewhere); yields its
+    base URL."""
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            found = self.path == path
+            if found:
+                time.sleep(delay)
+            self.send_response(200 if found else 404)
+            self.send_header("Content-Type", content_type if found else "text/plain")
+            self.send_header("Content-Length", str(len(body) if found else 0))
+            self.end_headers()
+            if found:
+                self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -98,34 +98,3 @@ def serve_app(app: Any, *, timeout: float = 30) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
-
-
-@contextmanager
-def serve_file(path: str, body: bytes, content_type: str, *, delay: float = 0.0) -> Iterator[str]:
-    """A loopback HTTP server answering ``GET path`` with ``body`` after ``delay`` seconds (404 elsewhere), in a
-    thread; yields its base URL."""
-    import http.server
-    import threading
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            found = self.path == path
-            if found:
-                time.sleep(delay)
-            self.send_response(200 if found else 404)
-            self.send_header("Content-Type", content_type if found else "text/plain")
-            self.send_header("Content-Length", str(len(body) if found else 0))
-            self.end_headers()
-            if found:
-                self.wfile.write(body)
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()

@@ -31,10 +31,8 @@ from hosting.api.badges.shapes import BadgeChanged, BadgeEnvelope, BadgeInput, B
 from hosting.api.images import prefetch_image, read_image
 from hosting.api.lookup import EDIT_ROLES, find_badge, find_issuer, require_role
 from hosting.api.openapi import FORM, JSON, api_doc
-from hosting.api.removal import delete_badge_class
 from hosting.app.state import HostingState
 from hosting.lib.body import FieldErrors, read_body, slugify
-from hosting.lib.db import note_public_change
 from hosting.lib.errors import Conflict, InvalidInput
 from hosting.lib.times import iso
 from hosting.storage.models import Assertion, BadgeClass, Issuer
@@ -222,19 +220,9 @@ class BadgesController(Controller):
         assert fields is not None
         if fields.get("slug", badge.slug) != badge.slug:
             await _refuse_taken_slug(db_session, issuer, fields["slug"], badge.id)
-        changed = False
         image = None if data.get("image") == hosting.urls.badge_image(badge.public_id) \
             else await read_image(hosting, data.get("image"))  # GET-then-PUT echoes the badge's own image URL
-        if image is not None:
-            await store.replace_badge_image(badge, image)
-            changed = True
-        for column, value in fields.items():
-            if getattr(badge, column) != value:
-                setattr(badge, column, value)
-                changed = True
-        if changed:
-            badge.invalidate()
-            note_public_change(db_session, badge.public_id)
+        await store.update_badge_class(badge, fields, image)
         try:
             await db_session.flush()
         except IntegrityError as exc:  # a concurrent write took the slug
@@ -261,7 +249,8 @@ class BadgesController(Controller):
     @delete("/{badge_ref:str}", status_code=200, **api_doc(BadgeChanged, errors=(404, 409)))
     async def delete_badge(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
                            principal: NamedDependency[Principal], hosting: NamedDependency[HostingState],
-                           issuer_ref: FromPath[str], badge_ref: FromPath[str]) -> dict[str, Any]:
+                           store: NamedDependency[HostingStore], issuer_ref: FromPath[str],
+                           badge_ref: FromPath[str]) -> dict[str, Any]:
         """Delete a badge class that has no assertions (else 409: archive it instead)."""
         issuer, badge = await _editable_badge(db_session, principal, issuer_ref, badge_ref,
                                               "deleting badge classes")
@@ -272,7 +261,7 @@ class BadgesController(Controller):
                 details=[{"resource": "assertions", "field": "assertions", "message": "assertions exist",
                           "value": count}])
         body = badge_json(badge, issuer.public_id, hosting, 0)
-        await delete_badge_class(db_session, badge)
+        await store.delete_badge_class(badge)  # with its claim codes (none was claimed: it has no assertions)
         return {"status": "deleted", "badge": body}
 
 

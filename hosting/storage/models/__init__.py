@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from hosting.storage.models.accounts import OAuthClient, OAuthCode, OAuthToken, User
 from hosting.storage.models.api import ApiToken, DeletedIssuer, Role, StaffRole
-from hosting.storage.models.badgekit import BadgeKitKey
+from hosting.storage.models.badgekit import BadgeKitKey, BadgeKitProgram
 from hosting.storage.models.base import NAMING, Base, utcnow
 from hosting.storage.models.earners import AcceptToken, ClaimCode
 from hosting.storage.models.hosted import (
@@ -35,6 +35,7 @@ __all__ = [
     "AssertionState",
     "BadgeClass",
     "BadgeKitKey",
+    "BadgeKitProgram",
     "Base",
     "ClaimCode",
     "DeletedIssuer",

@@ -101,6 +101,7 @@ class StoredImage(Base):
 
 class Issuer(Renderable, Base):
     __tablename__ = "issuers"
+    __table_args__ = (UniqueConstraint("parent_id", "badgekit_slug", name="uq_issuers_parent_badgekit_slug"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     public_id: Mapped[str] = _public_id_column()
@@ -110,6 +111,10 @@ class Issuer(Renderable, Base):
     email: Mapped[str | None] = mapped_column(String(320), nullable=True, default=None)
     description: Mapped[str | None] = mapped_column(Text, nullable=True, default=None)
     image_id: Mapped[int | None] = mapped_column(ForeignKey("images.id"), nullable=True, default=None)
+    # BadgeKit's hierarchy: an issuer inside a system has that system (a top-level issuer) as parent, and its
+    # BadgeKit slug is unique within the system (its global ``slug`` is generated: see hosting/badgekit/issuers.py).
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("issuers.id"), nullable=True, default=None, index=True)
+    badgekit_slug: Mapped[str | None] = mapped_column(String(50), nullable=True, default=None)
 
     image: Mapped[StoredImage | None] = relationship(lazy="raise", foreign_keys=[image_id])
 
@@ -163,12 +168,20 @@ class BadgeClass(Renderable, Base):
     unique: Mapped[bool] = mapped_column(Boolean, default=False)
     criteria_items: Mapped[list[Any]] = mapped_column(JSON, default=list)
     categories: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # A BadgeKit program badge: the program (of ``issuer``) it belongs to; null for system and issuer badges.
+    program_id: Mapped[int | None] = mapped_column(ForeignKey("badgekit_programs.id"), nullable=True, default=None,
+                                                   index=True)
     # Badgr fields
     achievement_type: Mapped[str | None] = mapped_column(String(255), nullable=True, default=None)
     image_alt_text: Mapped[str | None] = mapped_column(String(1024), nullable=True, default=None)
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
     # Who accepts its assertions unless the issue request says: "issuer" (at once) or "earner" (pending).
     acceptance: Mapped[str] = mapped_column(String(16), default=Acceptance.ISSUER, server_default="issuer")
+    # Credly template fields (hosting/credly/templates.py): ``tags`` are its skills
+    reporting_tags: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True, default=list)
+    global_activity_url: Mapped[str | None] = mapped_column(String(2048), nullable=True, default=None)
+    # Credly's issue answers pending badges unless the template says they are accepted at issue
+    issued_as_accepted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     issuer: Mapped[Issuer] = relationship(lazy="raise")
     image: Mapped[StoredImage] = relationship(lazy="raise", foreign_keys=[image_id])
@@ -187,6 +200,8 @@ class Assertion(Renderable, Base):
         Index("ix_assertions_badge_created", "badge_class_id", "created_at", "id"),
         Index("ix_assertions_badge_issued", "badge_class_id", "issued_on", "id"),
         Index("ix_assertions_issuer_recipient", "issuer_id", "recipient_plaintext", "created_at", "id"),
+        # Credly's ``user_id`` filter across an issuer's badges.
+        Index("ix_assertions_issuer_external_user", "issuer_id", "external_user_id"),
         UniqueConstraint("issuer_id", "status_index", name="uq_assertions_issuer_status_index"),
     )
 
@@ -205,6 +220,12 @@ class Assertion(Renderable, Base):
     recipient_name: Mapped[str | None] = mapped_column(String(255), nullable=True, default=None)
     issuer_earner_id: Mapped[str | None] = mapped_column(String(255), nullable=True, default=None)
     locale: Mapped[str | None] = mapped_column(String(16), nullable=True, default=None)
+    # As Credly's issue fields give them (hosting/credly/): the earner's first and last names apart (so reads
+    # return them exactly), the issuer's own user id for the earner, and whether the issue email was suppressed.
+    recipient_first_name: Mapped[str | None] = mapped_column(String(120), nullable=True, default=None)
+    recipient_last_name: Mapped[str | None] = mapped_column(String(120), nullable=True, default=None)
+    external_user_id: Mapped[str | None] = mapped_column(String(255), nullable=True, default=None)
+    notification_suppressed: Mapped[bool | None] = mapped_column(Boolean, nullable=True, default=None)
 
     issued_on: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     expires: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True, default=None)

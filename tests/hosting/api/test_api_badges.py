@@ -17,9 +17,8 @@ from hosting.storage.models import BadgeClass, Issuer, StoredImage
 from openbadges_core import ob2
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared helpers in tests/hosting
-from _api_support import bearer, make_token, new_issuer, unique_email
+from _api_support import bearer, make_token, new_issuer, serving, unique_email
 from _badge_support import PNG, PNG_DATA_URI, SVG_DATA_URI, badge_body, new_badge
-from _hosting_live import serve_file
 from conftest import BASE_URL, run_store
 
 from hosting.app.demo import DEMO_SVG
@@ -597,7 +596,7 @@ def test_image_cannot_be_removed(api: TestClient[Any], owner: str, issuer: dict[
 
 def test_image_url_on_a_private_address_is_refused(api: TestClient[Any], owner: str,
                                                    issuer: dict[str, Any]) -> None:
-    with serve_file("/star.png", PNG, "image/png") as base:
+    with serving("/star.png", PNG, "image/png") as base:
         res = api.post(_url(issuer), json=badge_body(image=f"{base}/star.png"), headers=bearer(owner))
     assert res.status_code == 400 and res.json()["details"][0]["field"] == "image"
 
@@ -607,7 +606,7 @@ def test_image_url_is_fetched_when_private_urls_are_allowed(settings: Settings, 
 
     relaxed = dataclasses.replace(settings, allow_private_image_urls=True)
     with TestClient(create_app(relaxed), base_url=BASE_URL) as api, \
-            serve_file("/star.svg", DEMO_SVG, "image/svg+xml") as base:
+            serving("/star.svg", DEMO_SVG, "image/svg+xml") as base:
         issuer = new_issuer(api, owner)
         badge = new_badge(api, owner, issuer["id"], image=f"{base}/star.svg")
         assert api.get(f"/public/badges/{badge['id']}/image").content == DEMO_SVG

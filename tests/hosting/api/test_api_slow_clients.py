@@ -24,7 +24,8 @@ from hosting.app.demo import demo_png
 from hosting.lib.prefetch import BodyPrefetchMiddleware
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared helpers in tests/hosting
-from _hosting_live import serve_app, serve_file
+from _api_support import serving
+from _hosting_live import serve_app
 from _issue_support import Team, api_fixture, team_fixture  # noqa: F401 - fixtures
 
 SLOW = 6.0  # seconds: longer than SQLite's busy timeout (5 s)
@@ -40,7 +41,7 @@ def live(settings: Settings) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def slow_image() -> Iterator[str]:
     """A loopback server whose /slow.png answers after ``SLOW`` seconds."""
-    with serve_file("/slow.png", demo_png(size=16), "image/png", delay=SLOW) as base:
+    with serving("/slow.png", demo_png(size=16), "image/png", delay=SLOW) as base:
         yield f"{base}/slow.png"
 
 

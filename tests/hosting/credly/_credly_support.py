@@ -1,14 +1,50 @@
-"""Helpers of the Credly API tests: Basic credentials as Credly's clients send them, the seed's example request
-bodies (ids adjusted per test), and the accept-page round trip an earner makes."""
+"""Helpers of the Credly API tests: the app fixture, Basic credentials as Credly's clients send them, the seed's
+example request bodies (ids adjusted per test), and the accept-page round trip an earner makes."""
 
 from __future__ import annotations
 
 import base64
+import dataclasses
 import re
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
+import pytest
+from _issue_support import Team
+from conftest import BASE_URL, run_store
+from litestar.testing import TestClient
+from sqlalchemy import update
+
+from hosting import Settings, create_app
+from hosting.storage.models import BadgeClass
+from hosting.storage.store import HostingStore
+
 _CSRF = re.compile(r'name="_csrf_token" value="([^"]+)"')
+
+
+@pytest.fixture(scope="module", name="api")
+def credly_api_fixture(settings: Settings) -> Iterator[TestClient[Any]]:
+    """``api``: the app, with room for many accept-page visits (import ``credly_api_fixture``)."""
+    roomy = dataclasses.replace(settings, earner_pages_per_ip_minute=100_000)
+    with TestClient(create_app(roomy), base_url=BASE_URL) as c:
+        yield c
+
+
+def org_path(team: Team) -> str:
+    """The team's issuer as a Credly organisation."""
+    return f"/v1/organizations/{team.issuer['id']}"
+
+
+def named_template(settings: Settings, team: Team, name: str) -> str:
+    """A new template (badge class) of the team's issuer called ``name``; returns its public id."""
+    public_id = team.badge()
+
+    async def _rename(store: HostingStore) -> None:
+        await store.session.execute(update(BadgeClass).where(BadgeClass.public_id == public_id).values(name=name))
+
+    run_store(settings, _rename)
+    return public_id
 
 
 def basic(token: str, password: str = "") -> dict[str, str]:

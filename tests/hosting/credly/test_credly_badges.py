@@ -17,34 +17,17 @@ from _credly_support import (
     SEED_REVOKE,
     accept,
     basic,
+    credly_api_fixture,  # noqa: F401 - fixture
+    named_template,
+    org_path,
     path_of,
 )
-from _issue_support import Team, new_team
-from conftest import BASE_URL, run_store
-from litestar.testing import TestClient
-from sqlalchemy import update
+from _issue_support import Team, new_team, team_fixture  # noqa: F401 - fixture
+from conftest import BASE_URL
 
-from hosting import Settings, create_app
-from hosting.storage.models import BadgeClass
-from hosting.storage.store import HostingStore
+from hosting import Settings
 
-
-@pytest.fixture(scope="module")
-def api(settings: Settings) -> Any:
-    from dataclasses import replace
-
-    roomy = replace(settings, earner_pages_per_ip_minute=100_000)
-    with TestClient(create_app(roomy), base_url=BASE_URL) as c:
-        yield c
-
-
-@pytest.fixture
-def team(settings: Settings, api: TestClient[Any]) -> Team:
-    return new_team(settings, api)
-
-
-def _org(team: Team) -> str:
-    return f"/v1/organizations/{team.issuer['id']}"
+_org = org_path
 
 
 def _issue(team: Team, template: str, token: str | None = None, **body: Any) -> Any:
@@ -329,14 +312,7 @@ def test_list_filters_sorts_and_pages(team: Team) -> None:
     assert ids({"filter": "created_at_max::2000-01-01"}) == []
 
 
-def _named(settings: Settings, team: Team, name: str) -> str:
-    public_id = team.badge()
-
-    async def _rename(store: HostingStore) -> None:
-        await store.session.execute(update(BadgeClass).where(BadgeClass.public_id == public_id).values(name=name))
-
-    run_store(settings, _rename)
-    return public_id
+_named = named_template
 
 
 def test_sort_by_template_name_then_issue_date(settings: Settings, team: Team) -> None:

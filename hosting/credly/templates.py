@@ -1,0 +1,285 @@
+"""Credly's badge templates under ``/v1/organizations/{organization_id}/badge_templates``: list, create, read,
+update and delete. A template is a badge class of the organisation (issuer), the same row ``/v1`` and Badgr
+serve; its public BadgeClass document is checked with :mod:`openbadges_core` before anything is stored.
+
+Any role on the organisation reads; owners and editors write (with the token's ``issuer:write`` scope). A
+template without criteria URL gets its description as the OB criteria narrative. Archived templates
+(``state: archived``) cannot issue; a template with issued badges cannot be deleted (409: archive it)."""
+
+from __future__ import annotations
+
+import math
+import secrets
+from typing import Any
+from urllib.parse import urlencode
+
+from litestar import Controller, Request, Response, delete, get, post, put
+from litestar.params import FromPath
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hosting.api.badges.inputs import check_candidate, columns
+from hosting.api.images import prefetch_image, read_image
+from hosting.api.lookup import EDIT_ROLES, find_badge, find_issuer, require_role
+from hosting.app.state import HostingState
+from hosting.credly.badges import Caller, Db, Hosting, Store
+from hosting.credly.envelope import BodyInvalid, ok
+from hosting.credly.template_inputs import template_columns
+from hosting.credly.views import template_json
+from hosting.lib.body import FieldErrors, read_body, slugify
+from hosting.lib.errors import Conflict, InvalidInput, NotFound
+from hosting.storage.models import Assertion, BadgeClass, Issuer
+from hosting.storage.store import HostingStore
+
+__all__ = ["ROUTE_HANDLERS"]
+
+PER_PAGE = 50
+# The library's issue paths on a badge class → the template fields they come from.
+_NAMES = {"criteria": "criteria_url", "criteria.id": "criteria_url", "criteria.narrative": "description"}
+_SORTS: dict[str, Any] = {"name": BadgeClass.name, "created_at": BadgeClass.created_at,
+                          "updated_at": BadgeClass.updated_at}
+_FILTERS = ("state", "query")
+
+
+def _refused(errors: FieldErrors) -> BodyInvalid:
+    first = errors.details[0]
+    return BodyInvalid(f"Validation failed: {first['field']} {first['message']}", details=errors.details)
+
+
+async def _image_bytes(hosting: HostingState, value: Any) -> bytes | None:
+    """The image ``value`` names; a bad one is Credly's 422 on ``image``."""
+    try:
+        return await read_image(hosting, value)
+    except InvalidInput as exc:
+        raise BodyInvalid(f"Validation failed: {exc.message}", **exc.extra) from None
+
+
+async def _body(request: Request[Any, Any, Any], hosting: HostingState) -> dict[str, Any]:
+    """The request body, a remote ``image`` fetched before any query (no transaction open meanwhile)."""
+    data = await read_body(request)
+    try:
+        await prefetch_image(hosting, data)
+    except InvalidInput as exc:
+        raise BodyInvalid(f"Validation failed: {exc.message}", **exc.extra) from None
+    return data
+
+
+async def _template(session: AsyncSession, issuer: Issuer, ref: str) -> BadgeClass:
+    try:
+        return await find_badge(session, issuer, ref)
+    except NotFound:
+        raise NotFound("Badge template not found") from None
+
+
+async def _issued_counts(session: AsyncSession, ids: list[int]) -> dict[int, int]:
+    """Badges issued per template (any state), for a whole page in one grouped query."""
+    if not ids:
+        return {}
+    rows = await session.execute(select(Assertion.badge_class_id, func.count()).where(
+        Assertion.badge_class_id.in_(ids)).group_by(Assertion.badge_class_id))
+    return {template: int(count) for template, count in rows.all()}
+
+
+async def _view(session: AsyncSession, hosting: HostingState, badge: BadgeClass, issuer: Issuer) -> dict[str, Any]:
+    counts = await _issued_counts(session, [badge.id])
+    return template_json(badge, issuer, hosting.urls, issued_count=counts.get(badge.id, 0))
+
+
+def _slug_of(name: str) -> str:
+    return slugify(name) if any(c.isascii() and c.isalnum() for c in name) else "badge-template"
+
+
+def _slug_taken(slug: str) -> BodyInvalid:
+    return BodyInvalid("Validation failed: vanity_slug has already been taken", details=[
+        {"field": "vanity_slug", "message": "has already been taken", "value": slug}])
+
+
+async def _free_slug(session: AsyncSession, issuer: Issuer, name: str, given: str | None,
+                     badge_id: int | None = None) -> str:
+    """``given`` if no other template of ``issuer`` has it (else 422); without it, one made from ``name``."""
+    candidate = given or _slug_of(name)
+    query = select(BadgeClass.id).where(BadgeClass.issuer_id == issuer.id, BadgeClass.slug == candidate)
+    if badge_id is not None:
+        query = query.where(BadgeClass.id != badge_id)
+    if await session.scalar(query) is None:
+        return candidate
+    if given:
+        raise _slug_taken(given)
+    return f"{candidate[:43].rstrip('-')}-{secrets.token_hex(3)}"
+
+
+def _criteria(fields: dict[str, Any], before: BadgeClass | None) -> None:
+    """OB criteria: the ``criteria_url`` given, else the description as narrative (kept in step with the
+    description when it was taken from it)."""
+    description = fields.get("description", before.description if before else None)
+    if before is not None and "description" in fields and before.criteria_narrative == before.description:
+        fields["criteria_narrative"] = description
+    url = fields.get("criteria_url", before.criteria_url if before else None)
+    narrative = fields.get("criteria_narrative", before.criteria_narrative if before else None)
+    if not url and not narrative:
+        fields["criteria_narrative"] = description
+
+
+def _list_query(params: Any, errors: FieldErrors) -> tuple[list[ColumnElement[bool]], list[Any], int, int]:
+    """``filter`` (``state::active,archived|query::text``), ``sort`` (``name``, ``created_at``,
+    ``updated_at``, ``-`` for descending, ``|``-combined), ``page`` and ``per`` (at most 50)."""
+    for name in sorted(set(params) - {"filter", "sort", "page", "per"}):
+        errors.add(name, "unknown query parameter", None)
+    conditions: list[ColumnElement[bool]] = []
+    seen: set[str] = set()
+    for part in filter(None, (params.get("filter") or "").split("|")):
+        key, sep, value = part.partition("::")
+        if not sep or key not in _FILTERS or key in seen:
+            errors.add("filter", f"a key among {', '.join(_FILTERS)}, each once", key)
+            continue
+        seen.add(key)
+        if key == "state":
+            states = [s.strip() for s in value.split(",")]
+            if not all(s in ("active", "archived") for s in states):
+                errors.add("filter.state", "active, archived or both (comma-separated)", value)
+            else:
+                conditions.append(BadgeClass.archived.in_([s == "archived" for s in states]))
+        else:
+            conditions.append(func.lower(BadgeClass.name).contains(value.strip().lower(), autoescape=True))
+    order: list[Any] = []
+    sort = params.get("sort") or "name"
+    for key in filter(None, sort.split("|")):
+        column = _SORTS.get(key.removeprefix("-"))
+        if column is None:
+            errors.add("sort", f"a sort key among {', '.join(_SORTS)} (optionally with -)", key)
+        else:
+            order.append(column.desc() if key.startswith("-") else column.asc())
+    numbers = {}
+    for name, default, top in (("page", "1", 1_000_000), ("per", str(PER_PAGE), PER_PAGE)):
+        text = params.get(name) or default
+        if not text.isdigit() or not 1 <= int(text) <= top:
+            errors.add(name, f"a number from 1 to {top}", text)
+            text = default
+        numbers[name] = int(text)
+    return conditions, [*order, BadgeClass.id.asc()], numbers["page"], numbers["per"]
+
+
+class TemplatesController(Controller):
+    path = "/{organization_id:str}/badge_templates"
+    tags = ["credly"]  # noqa: RUF012 - Litestar reads these class attributes
+    opt = {"write_scope": "issuer:write"}  # noqa: RUF012 - reads need issuer:read
+
+    @get("/")
+    async def list_templates(self, request: Request[Any, Any, Any], db_session: Db, principal: Caller,
+                             hosting: Hosting, organization_id: FromPath[str]) -> Response[Any]:
+        """The organisation's templates (archived ones too): ``filter``, ``sort``, ``page``, ``per``."""
+        issuer, _ = await find_issuer(db_session, principal, organization_id)
+        params = request.query_params
+        errors = FieldErrors()
+        conditions, order, page, per = _list_query(params, errors)
+        if errors.details:
+            raise InvalidInput(f"invalid query: {errors.details[0]['field']} {errors.details[0]['message']}",
+                               details=errors.details)
+        where = [BadgeClass.issuer_id == issuer.id, *conditions]
+        total = int(await db_session.scalar(select(func.count()).select_from(BadgeClass).where(*where)) or 0)
+        rows = list(await db_session.scalars(select(BadgeClass).where(*where).order_by(*order)
+                                             .offset((page - 1) * per).limit(per)))
+        counts = await _issued_counts(db_session, [b.id for b in rows])
+        pages = max(1, math.ceil(total / per))
+        url = f"{hosting.urls.base}{request.url.path}"
+        query = {k: v for k, v in params.items() if k != "page"}
+
+        def at(number: int) -> str:
+            return f"{url}?{urlencode({**query, 'page': str(number)})}"
+
+        data = [template_json(b, issuer, hosting.urls, issued_count=counts.get(b.id, 0)) for b in rows]
+        return ok(data, metadata={"count": len(data), "current_page": page, "total_count": total,
+                                  "total_pages": pages, "per": per,
+                                  "previous_page_url": at(page - 1) if 1 < page <= pages + 1 else None,
+                                  "next_page_url": at(page + 1) if page < pages else None})
+
+    @post("/", status_code=201)
+    async def create_template(self, request: Request[Any, Any, Any], db_session: Db, principal: Caller,
+                              hosting: Hosting, store: Store, organization_id: FromPath[str]) -> Response[Any]:
+        """Create a template (owners, editors); 201 with ``Location`` its public BadgeClass URL."""
+        data = await _body(request, hosting)
+        issuer, role = await find_issuer(db_session, principal, organization_id)
+        require_role(principal, role, EDIT_ROLES, "creating badge templates")
+        errors = FieldErrors()
+        fields = template_columns(data, errors, creating=True)
+        if not errors.details:
+            _criteria(fields, None)
+            probe = {**fields, "slug": "probe"}
+            check_candidate(BadgeClass(issuer_id=issuer.id, image_id=0, **probe), hosting.urls, errors, _NAMES)
+        if errors.details:
+            raise _refused(errors)
+        image = await _image_bytes(hosting, data.get("image"))
+        if image is None:  # pragma: no cover - template_columns refused a missing image
+            raise BodyInvalid("Validation failed: image can't be blank")
+        badge = await _create(store, issuer, fields, image)
+        body = await _view(db_session, hosting, badge, issuer)
+        return ok(body, status=201, headers={"location": body["url"]})
+
+    @get("/{template_id:str}")
+    async def get_template(self, db_session: Db, principal: Caller, hosting: Hosting,
+                           organization_id: FromPath[str], template_id: FromPath[str]) -> Response[Any]:
+        issuer, _ = await find_issuer(db_session, principal, organization_id)
+        return ok(await _view(db_session, hosting, await _template(db_session, issuer, template_id), issuer))
+
+    @put("/{template_id:str}")
+    async def update_template(self, request: Request[Any, Any, Any], db_session: Db, principal: Caller,
+                              hosting: Hosting, store: Store, organization_id: FromPath[str],
+                              template_id: FromPath[str]) -> Response[Any]:
+        """Change the fields given (owners, editors); ``state: archived`` archives, ``active`` restores."""
+        data = await _body(request, hosting)
+        issuer, role = await find_issuer(db_session, principal, organization_id)
+        require_role(principal, role, EDIT_ROLES, "editing badge templates")
+        badge = await _template(db_session, issuer, template_id)
+        errors = FieldErrors()
+        fields = template_columns(data, errors, creating=False)
+        image = data.get("image")
+        own = hosting.urls.badge_image(badge.public_id)
+        if image == own or (isinstance(image, dict) and image.get("url") == own):
+            image = None  # GET-then-PUT echoes the template's own image
+        if not errors.details:
+            _criteria(fields, badge)
+            check_candidate(BadgeClass(**{**columns(badge), **fields}), hosting.urls, errors, _NAMES)
+        if errors.details:
+            raise _refused(errors)
+        if "slug" in fields:
+            fields["slug"] = await _free_slug(db_session, issuer, badge.name, fields["slug"], badge.id)
+        await store.update_badge_class(badge, fields, await _image_bytes(hosting, image))
+        try:
+            await db_session.flush()
+        except IntegrityError as exc:  # a concurrent write took the vanity slug
+            raise _slug_taken(badge.slug) from exc
+        return ok(await _view(db_session, hosting, badge, issuer))
+
+    @delete("/{template_id:str}", status_code=200)
+    async def delete_template(self, db_session: Db, principal: Caller, hosting: Hosting, store: Store,
+                              organization_id: FromPath[str], template_id: FromPath[str]) -> Response[Any]:
+        """Delete a template that has issued no badges (else 409: archive it with ``state: archived``)."""
+        issuer, role = await find_issuer(db_session, principal, organization_id)
+        require_role(principal, role, EDIT_ROLES, "deleting badge templates")
+        badge = await _template(db_session, issuer, template_id)
+        body = await _view(db_session, hosting, badge, issuer)
+        if body["badges_count"]:
+            raise Conflict(f"the badge template has {body['badges_count']} issued badge(s) and cannot be deleted; "
+                           "archive it instead (state: archived)", details=[
+                               {"field": "base", "message": "has issued badges", "value": body["badges_count"]}])
+        await store.delete_badge_class(badge)
+        return ok(body)
+
+
+async def _create(store: HostingStore, issuer: Issuer, fields: dict[str, Any], image: bytes) -> BadgeClass:
+    """Store the template under a free slug (a derived one is derived again if a concurrent create took it)."""
+    given = fields.pop("slug", None)
+    for attempt in range(3):
+        slug = await _free_slug(store.session, issuer, fields["name"], given) if attempt == 0 \
+            else f"{_slug_of(fields['name'])[:43].rstrip('-')}-{secrets.token_hex(3)}"
+        try:
+            async with store.session.begin_nested():
+                return await store.create_badge_class(issuer, slug=slug, image=image, **fields)
+        except (IntegrityError, Conflict) as exc:
+            if given is not None or attempt == 2:
+                raise _slug_taken(slug) from exc
+    raise _slug_taken(given or "")  # pragma: no cover - the loop returns or raises
+
+
+ROUTE_HANDLERS: list[Any] = [TemplatesController]

@@ -1,4 +1,4 @@
-"""Migration 0013_badgekit_hierarchy: existing issuers become systems (no parent), existing badges system badges
+"""Migration 0015_badgekit_hierarchy: existing issuers become systems (no parent), existing badges system badges
 (no program); it downgrades and upgrades again cleanly, with the data kept."""
 
 from __future__ import annotations
@@ -16,14 +16,14 @@ from hosting.storage.store import HostingStore
 
 def test_hierarchy_migration_round_trip(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'h.db'}"
-    migrate(url, "0012_badge_class_expires")
-    migrate(url)  # seed_demo writes today's columns: upgrade from 0012, seed, then go down and up again
+    migrate(url, "0014_credly_badge_fields")
+    migrate(url)  # seed_demo writes today's columns: upgrade from 0014, seed, then go down and up again
 
     async def _seed(store: HostingStore) -> None:
         await seed_demo(store.session, store.urls, store.keybox, slug="h")
 
     run_store(Settings(database_url=url, secret_key="h" * 32, base_url="http://h.example"), _seed)
-    downgrade(url, "0012_badge_class_expires")
+    downgrade(url, "0014_credly_badge_fields")
     columns = run_on_connection(url, lambda c: [r[1] for r in c.execute(text("PRAGMA table_info(issuers)"))])
     assert "parent_id" not in columns and "badgekit_slug" not in columns
     migrate(url)

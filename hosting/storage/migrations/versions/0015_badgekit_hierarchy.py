@@ -1,8 +1,8 @@
 """badgekit: the hierarchy — issuers inside a system (issuers.parent_id, badgekit_slug unique per system),
 programs of an issuer (badgekit_programs) and a badge class's program (badge_classes.program_id)
 
-Revision ID: 0013_badgekit_hierarchy
-Revises: 0012_badge_class_expires
+Revision ID: 0015_badgekit_hierarchy
+Revises: 0014_credly_badge_fields
 Create Date: 2026-12-03 16:10:00
 """
 
@@ -13,8 +13,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0013_badgekit_hierarchy'
-down_revision: str | None = '0012_badge_class_expires'
+revision: str = '0015_badgekit_hierarchy'
+down_revision: str | None = '0014_credly_badge_fields'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -132,7 +132,7 @@ class ClaimCodesController(Controller):
     @get("/", **api_doc(CodesPage, errors=(404,)))
     async def list_all(self, db_session: NamedDependency[AsyncSession], principal: NamedDependency[Principal],
                        urls: NamedDependency[PublicUrls], issuer_ref: FromPath[str], badge_ref: FromPath[str],
-                       offset: Annotated[int, QueryParameter(ge=0)] = 0,
+                       offset: Annotated[int, QueryParameter(ge=0, le=2_000_000_000)] = 0,
                        limit: Annotated[int, QueryParameter(ge=1, le=_MAX_PER_PAGE)] = 100) -> dict[str, Any]:
         """The badge class's codes (deleted ones left out), oldest first; ``offset``/``limit`` page them."""
         _issuer, _role, badge = await find_issuer_badge(db_session, principal, issuer_ref, badge_ref)

@@ -42,7 +42,7 @@ from hosting.storage.models import (
 from hosting.storage.store import HostingStore
 from openbadges_core import ob2
 
-__all__ = ["IssuersController", "issuer_json"]
+__all__ = ["IssuersController", "check_issuer_links", "issuer_json"]
 
 
 def issuer_json(issuer: Issuer, state: HostingState, role: str | None) -> dict[str, Any]:
@@ -73,13 +73,14 @@ def _issuer_fields(body: dict[str, Any], *, creating: bool) -> dict[str, Any]:
     if "description" in out:
         out["description"] = out["description"] or None  # null or "" clears it
     errors = FieldErrors()
-    _check_with_library(out, errors)
+    check_issuer_links(out, errors)
     errors.raise_if_any()
     return out
 
 
-def _check_with_library(fields: dict[str, Any], errors: FieldErrors) -> None:
-    """Refuse a url/email the library would not accept in the public Issuer Profile (else: a 500 later)."""
+def check_issuer_links(fields: dict[str, Any], errors: FieldErrors) -> None:
+    """Refuse a ``url``/``email`` the library would not accept in the public Issuer Profile (else: a 500
+    later); shared with Badgr's ``/v2`` (same field names)."""
     given = {f: fields[f] for f in ("url", "email") if isinstance(fields.get(f), str)}
     if not given:
         return
@@ -175,7 +176,7 @@ class IssuersController(Controller):
             if await db_session.scalar(select(Issuer.id).where(Issuer.slug == slug)) is not None:
                 slug = f"{slug[:43]}-{secrets.token_hex(3)}"
         try:
-            issuer = await store.create_issuer(slug=slug, image=image, **fields)
+            issuer = await store.create_issuer(slug=slug, image=image, created_by=principal.email, **fields)
         except IntegrityError as exc:  # a concurrent create took the slug between check and insert
             raise Conflict(f"an issuer with slug {slug!r} exists",
                                    details=[{"field": "slug", "message": "taken", "value": slug}]) from exc

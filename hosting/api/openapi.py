@@ -14,17 +14,18 @@ the shared resource shapes; an area with shapes of its own declares its structs 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.openapi.spec import Components, Operation, RequestBody, Schema, SecurityScheme
+from litestar.openapi.spec import Components, Operation, Parameter, RequestBody, Schema, SecurityScheme
 from litestar.openapi.spec.media_type import OpenAPIMediaType
 from msgspec import UNSET, UnsetType
 
 from hosting.lib.convert import EMAIL, URL
+from hosting.lib.evidence import EVIDENCE_TYPES
 
 __all__ = [
     "ALWAYS_ERRORS",
@@ -36,6 +37,8 @@ __all__ = [
     "ApiErrorBody",
     "ApiErrorDetail",
     "Assertion",
+    "CredlyEvidenceItem",
+    "EvidenceItem",
     "Issuer",
     "IssuerInput",
     "PageMetadata",
@@ -45,6 +48,7 @@ __all__ = [
     "StaffPage",
     "StaffRoleInput",
     "api_doc",
+    "body_schema",
     "changed",
     "envelope",
     "page",
@@ -280,35 +284,59 @@ def body_schema(shape: Any) -> dict[str, Any]:
     return inlined
 
 
-def _operation_with_body(body: RequestBody) -> type[Operation]:
-    @dataclass
-    class _BodyOperation(Operation):
-        def __post_init__(self) -> None:
-            self.request_body = body
+_OB_EVIDENCE = {"type": "object", "title": "Evidence", "description": "OB 2.0 Evidence, as is (an id or a narrative)",
+                "properties": {"type": {"const": "Evidence"}, **{k: {"type": "string"} for k in (
+                    "id", "narrative", "name", "description", "genre", "audience")}}}
+# One evidence item: checked by hand (hosting/lib/evidence.py), documented as the types it takes.
+EvidenceItem = Annotated[Any, msgspec.Meta(
+    description="an http(s) URL, one of Credly's evidence objects, or an OB 2.0 Evidence object",
+    extra_json_schema={"anyOf": [{"type": "string", "format": "uri"}, *(body_schema(t) for t in EVIDENCE_TYPES),
+                                 _OB_EVIDENCE]})]
+CredlyEvidenceItem = Annotated[Any, msgspec.Meta(
+    description="one of Credly's evidence objects",
+    extra_json_schema={"anyOf": [body_schema(t) for t in EVIDENCE_TYPES]})]
 
-    return _BodyOperation
+
+def _operation_with(body: RequestBody | None, parameters: Sequence[Parameter]) -> type[Operation]:
+    @dataclass
+    class _DocumentedOperation(Operation):
+        def __post_init__(self) -> None:
+            if body is not None:
+                self.request_body = body
+            if parameters:  # after the path parameters Litestar found in the signature
+                self.parameters = [*(self.parameters or []), *parameters]
+
+    return _DocumentedOperation
 
 
 def api_doc(ok: type | None = None, *, status: int = 200, body: Any = None, body_required: bool = True,
             media_types: Iterable[str] = (JSON, FORM, MULTIPART), errors: Iterable[int] = (),
-            description: str | None = None) -> dict[str, Any]:
+            description: str | None = None, error_body: type = ApiErrorBody,
+            error_descriptions: Mapping[int, str] = _ERROR_DESCRIPTIONS,
+            security: list[dict[str, list[str]]] = API_SECURITY,
+            parameters: Sequence[Parameter] = (), always: Iterable[int] = ALWAYS_ERRORS) -> dict[str, Any]:
     """Keyword arguments for a ``/v1`` handler decorator documenting it in the OpenAPI document.
 
     ``ok``: the type of the ``status`` (2xx) response body; ``body``: the type of the request body (documented
     for ``media_types``), ``None`` for none; ``errors``: the statuses it answers with an error besides
-    400/401/403. Adds the bearer security requirement.
+    ``always`` (default 400/401/403); ``parameters``: query parameters the handler reads itself. The bearer
+    security requirement and :class:`ApiErrorBody` unless ``security`` and ``error_body`` say otherwise (the
+    Credly and BadgeKit APIs' own).
     """
     responses: dict[int, ResponseSpec] = {
-        code: ResponseSpec(data_container=ApiErrorBody, generate_examples=False,
-                           description=_ERROR_DESCRIPTIONS.get(code, "Error"))
-        for code in sorted({*ALWAYS_ERRORS, *errors})
+        code: ResponseSpec(data_container=error_body, generate_examples=False,
+                           description=error_descriptions.get(code, "Error"))
+        for code in sorted({*always, *errors})
     }
     if ok is not None:
         responses[status] = ResponseSpec(data_container=ok, generate_examples=False,
                                          description=description or "Success")
-    kwargs: dict[str, Any] = {"responses": responses, "security": API_SECURITY}
+    kwargs: dict[str, Any] = {"responses": responses, "security": security}
+    request_body = None
     if body is not None:
         schema = _RawSchema(raw=body_schema(body))
-        kwargs["operation_class"] = _operation_with_body(RequestBody(
-            content={media: OpenAPIMediaType(schema=schema) for media in media_types}, required=body_required))
+        request_body = RequestBody(content={media: OpenAPIMediaType(schema=schema) for media in media_types},
+                                   required=body_required)
+    if request_body is not None or parameters:
+        kwargs["operation_class"] = _operation_with(request_body, parameters)
     return kwargs

@@ -32,10 +32,13 @@ from hosting.app.ops import (
 from hosting.app.settings import Settings
 from hosting.app.state import HostingState
 from hosting.app.transaction import SessionScopeMiddleware, provide_db_session
+from hosting.badgekit.openapi import BADGEKIT_COMPONENTS
+from hosting.badgekit.root import ROOT_HANDLERS as BADGEKIT_ROOT
 from hosting.badgekit.router import badgekit_router
 from hosting.badgr.envelope import unrouted_v2
 from hosting.badgr.openapi import BADGR_COMPONENTS
 from hosting.badgr.router import badgr_router
+from hosting.credly.openapi import CREDLY_COMPONENTS
 from hosting.credly.router import credly_router
 from hosting.earners.pages import earner_router
 from hosting.lib.body import MAX_FIELDS
@@ -110,8 +113,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     middleware.append(DefineMiddleware(WriteIntentMiddleware))
     middleware.append(DefineMiddleware(SessionScopeMiddleware))
     return Litestar(
-        route_handlers=[PublicController, Ob3PublicController, healthz, readyz, hello, docs_redirect, api_router(),
-                        badgr_router(), credly_router(), badgekit_router(), *oauth_routers(settings),
+        route_handlers=[PublicController, Ob3PublicController, healthz, readyz, hello, docs_redirect, *BADGEKIT_ROOT,
+                        api_router(), badgr_router(), credly_router(), badgekit_router(), *oauth_routers(settings),
                         earner_router(settings)],
         # The request's unit of work: committed before the response is sent (hosting/app/transaction.py).
         dependencies={"db_session": Provide(provide_db_session)},
@@ -127,8 +130,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             description="Hosted Open Badges 2.0 documents and images, and the issuer API.",
             path="/schema",
             render_plugins=[LocalSwaggerRenderPlugin()],  # served offline (hosting/app/apidocs.py)
-            # the bearer scheme the /v1 operations name, the OAuth2 scheme of /v2
-            components=[API_COMPONENTS, BADGR_COMPONENTS],
+            # the bearer scheme the /v1 operations name, the OAuth2 scheme of /v2, Basic for the Credly API,
+            # BadgeKit's signed JWT
+            components=[API_COMPONENTS, BADGR_COMPONENTS, CREDLY_COMPONENTS, BADGEKIT_COMPONENTS],
         ),
         state=State({"hosting": state}),
         debug=settings.debug,

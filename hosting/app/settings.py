@@ -86,6 +86,9 @@ class Settings:
     accept_token_days: int = 30
     earner_pages_per_ip_minute: int = 30
     claims_per_code_minute: int = 10
+    # OAuth2 (hosting/oauth): failed password logins (/o/token's password grant, the consent page) of one
+    # account in 15 minutes before its password logins are refused (429) until the window ends (per process).
+    oauth_login_attempts: int = 10
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "base_url", self.base_url.rstrip("/"))
@@ -107,8 +110,10 @@ class Settings:
             raise SettingsError("notification intervals and the SMTP timeout must be positive")
         if self.body_timeout <= 0:
             raise SettingsError("OPENBADGES_BODY_TIMEOUT must be positive")
-        if min(self.accept_token_days, self.earner_pages_per_ip_minute, self.claims_per_code_minute) < 1:
-            raise SettingsError("OPENBADGES_ACCEPT_TOKEN_DAYS and the earner page rate limits must be at least 1")
+        if min(self.accept_token_days, self.earner_pages_per_ip_minute, self.claims_per_code_minute,
+               self.oauth_login_attempts) < 1:
+            raise SettingsError("OPENBADGES_ACCEPT_TOKEN_DAYS, the earner page rate limits and "
+                                "OPENBADGES_OAUTH_LOGIN_ATTEMPTS must be at least 1")
 
     @property
     def is_production(self) -> bool:
@@ -203,6 +208,7 @@ class Settings:
             accept_token_days=_int("OPENBADGES_ACCEPT_TOKEN_DAYS", 30),
             earner_pages_per_ip_minute=_int("OPENBADGES_EARNER_PAGES_PER_IP_MINUTE", 30),
             claims_per_code_minute=_int("OPENBADGES_CLAIMS_PER_CODE_MINUTE", 10),
+            oauth_login_attempts=_int("OPENBADGES_OAUTH_LOGIN_ATTEMPTS", 10),
         )
 
 

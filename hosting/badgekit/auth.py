@@ -29,7 +29,7 @@ from hosting.lib.db import immediate_transactions
 from hosting.lib.errors import Conflict, InvalidInput, NotAuthenticated, NotPermitted
 from hosting.storage.models import BadgeKitKey, Issuer
 
-__all__ = ["MAX_LIFETIME", "BadgeKitCaller", "create_key", "provide_caller"]
+__all__ = ["MAX_LIFETIME", "BadgeKitCaller", "create_key", "is_badgekit_request", "provide_caller"]
 
 MAX_LIFETIME = 600  # seconds: a token's exp may be at most this far ahead (BadgeKit clients use ~1 minute)
 _LEEWAY = 30  # seconds of clock skew tolerated on exp
@@ -71,6 +71,11 @@ async def create_key(session: AsyncSession, keybox: KeyBox, name: str = "master"
     session.add(BadgeKitKey(name=name, secret_encrypted=keybox.encrypt(secret.encode()), system_id=system_id))
     await session.flush()
     return secret
+
+
+def is_badgekit_request(request: Request[Any, Any, Any]) -> bool:
+    """Whether the request carries BadgeKit credentials (an ``Authorization: JWT …`` header), valid or not."""
+    return request.headers.get("authorization", "").strip()[:4].upper() == "JWT "
 
 
 def _token(request: Request[Any, Any, Any]) -> str:

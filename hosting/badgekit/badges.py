@@ -19,6 +19,7 @@ from hosting.app.state import HostingState
 from hosting.badgekit.auth import BadgeKitCaller
 from hosting.badgekit.errors import ResourceConflict
 from hosting.badgekit.levels import Level, at_levels, resolve_level
+from hosting.badgekit.milestones import parse_milestones, resolve_milestones
 from hosting.badgekit.systems import read_badgekit_body
 from hosting.lib.body import FieldErrors
 from hosting.lib.db import note_public_change
@@ -44,7 +45,8 @@ def badge_json(badge: BadgeClass, level: Level, state: HostingState) -> dict[str
         "criteriaUrl": badge.criteria_url,
         "criteria": [{"id": i, "description": c.get("description"), "required": bool(c.get("required")),
                       "note": c.get("note")} for i, c in enumerate(badge.criteria_items or [], start=1)],
-        "categories": list(badge.categories or []), "tags": list(badge.tags or []), "milestones": [],
+        "categories": list(badge.categories or []), "tags": list(badge.tags or []),
+        "milestones": [dict(m) for m in badge.milestones or []],
     }
 
 
@@ -145,8 +147,8 @@ def _fields(data: dict[str, Any], *, creating: bool) -> dict[str, Any]:
             out[field] = _str_list(errors, data, field)
     if "criteria" in data:
         out["criteria_items"] = _criteria(errors, data["criteria"])
-    if data.get("milestones") not in (None, [], ""):
-        errors.add("milestones", "milestones are not supported yet", None)
+    if "milestones" in data:
+        out["milestones"] = parse_milestones(errors, data["milestones"] or [])
     errors.raise_if_any()
     if "consumer_description" in out:
         out["description"] = out["consumer_description"]
@@ -201,6 +203,8 @@ async def create_badge(request: Request[Any, Any, Any], db_session: NamedDepende
     level = await resolve_level(request, db_session, caller, hosting)
     await _conflict(db_session, level, hosting, fields["slug"])
     fields.setdefault("criteria_narrative", None if fields.get("criteria_url") else _criteria_narrative(fields))
+    if "milestones" in fields:
+        fields["milestones"] = await resolve_milestones(db_session, level.system, None, fields["milestones"])
     badge = await store.create_badge_class(level.owner, image=image or b"", program_id=(
         level.program.id if level.program is not None else None), **fields)
     return {"status": "created", "badge": badge_json(badge, level, hosting)}
@@ -216,6 +220,8 @@ async def update_badge(request: Request[Any, Any, Any], db_session: NamedDepende
     level, badge = await find_level_badge(request, db_session, caller, hosting, badge_slug)
     if fields.get("slug") not in (None, badge.slug):
         await _conflict(db_session, level, hosting, fields["slug"])
+    if "milestones" in fields:  # the badge's milestones are replaced by those given
+        fields["milestones"] = await resolve_milestones(db_session, level.system, badge.id, fields["milestones"])
     for column, value in fields.items():
         if value is not None or column not in ("slug", "name", "description"):
             setattr(badge, column, value)

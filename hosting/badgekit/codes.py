@@ -18,6 +18,7 @@ from hosting.badgekit.badges import find_level_badge
 from hosting.badgekit.errors import ResourceConflict
 from hosting.badgekit.instances import instance_json
 from hosting.badgekit.levels import at_levels
+from hosting.badgekit.milestones import award_milestones, lock_earner
 from hosting.earners.awards import claim_badge
 from hosting.earners.codes import CODE_PATTERN, create_codes, find_code, list_codes, new_code
 from hosting.lib.body import FieldErrors, read_body
@@ -139,10 +140,12 @@ async def claim_code(request: Request[Any, Any, Any], db_session: NamedDependenc
     assert email is not None
     level, badge = await find_level_badge(request, db_session, caller, hosting, badge_slug)
     row = await _code_of(db_session, badge, code)
+    await lock_earner(db_session, level.system, email)
     try:
         assertion = await claim_badge(store, row, badge, level.owner, email)
     except Conflict as exc:
         raise ResourceConflict(exc.message) from exc
+    await award_milestones(store, level.system, badge, email)
     return {"status": "updated", "claimCode": await _code_json(db_session, row),
             "instance": instance_json(assertion, row.code, badge, level, hosting)}
 

@@ -12,7 +12,7 @@ from litestar.types import ExceptionHandlersMap
 from hosting.app.errors import CompatErrors, ErrorAnswer, http_status
 from hosting.lib.errors import HostingError
 
-__all__ = ["ResourceConflict", "exception_handlers"]
+__all__ = ["ResourceConflict", "exception_handlers", "render_error"]
 
 _CODES = {400: "ValidationError", 401: "Unauthorized", 403: "Forbidden", 404: "ResourceNotFound",
           405: "MethodNotAllowed", 409: "ResourceConflict", 410: "Gone", 413: "PayloadTooLarge",
@@ -55,4 +55,10 @@ def _not_found(request: Request[Any, Any, Any]) -> str:
     return f"{request.method} {request.url.path} does not exist"
 
 
-exception_handlers: ExceptionHandlersMap = CompatErrors(_render, status_of=_status, not_found=_not_found).handlers
+_errors = CompatErrors(_render, status_of=_status, not_found=_not_found)
+exception_handlers: ExceptionHandlersMap = _errors.handlers
+
+
+def render_error(request: Request[Any, Any, Any], exc: HostingError) -> Response[Any]:
+    """A domain error in BadgeKit's shape (for handlers outside the BadgeKit router, e.g. ``GET /``)."""
+    return _errors.domain(request, exc)

@@ -19,6 +19,7 @@ from hosting.badgekit.auth import BadgeKitCaller
 from hosting.badgekit.badges import badge_json, find_level_badge
 from hosting.badgekit.errors import ResourceConflict
 from hosting.badgekit.levels import Level, at_levels, resolve_level
+from hosting.badgekit.milestones import award_milestones, lock_earner
 from hosting.earners.awards import consume_claim_codes
 from hosting.lib.body import FieldErrors, read_body
 from hosting.lib.errors import NotFound
@@ -138,6 +139,7 @@ async def create_instance(request: Request[Any, Any, Any], db_session: NamedDepe
     errors.raise_if_any()
     assert email is not None
     level, badge = await find_level_badge(request, db_session, caller, hosting, badge_slug)
+    await lock_earner(db_session, level.system, email)
     awards = await consume_claim_codes(db_session, badge, [Award(
         recipient=email, issued_on=issued_on, expires=expires, slug=slug, acceptance=Acceptance.ISSUER,
         claim_code=code)])
@@ -147,6 +149,7 @@ async def create_instance(request: Request[Any, Any, Any], db_session: NamedDepe
         raise ResourceConflict(f"instance refused: {exc.problems[0]['message']}") from exc
     assertion = await db_session.get_one(Assertion, made.id)
     await queue_notification(db_session, "issued", assertion, badge=badge, issuer=level.owner)
+    await award_milestones(store, level.system, badge, email)
     return {"status": "created", "instance": instance_json(assertion, code, badge, level, hosting)}
 
 

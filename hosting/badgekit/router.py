@@ -10,6 +10,7 @@ from hosting.api.deps import compat_router
 from hosting.badgekit import badges, codes, instances, issuers, programs, systems
 from hosting.badgekit.auth import provide_caller
 from hosting.badgekit.errors import exception_handlers
+from hosting.badgekit.openapi import document
 
 __all__ = ["badgekit_router"]
 
@@ -19,4 +20,4 @@ _AREAS = (systems, issuers, programs, badges, instances, codes)
 def badgekit_router() -> Router:
     """The BadgeKit router (a new one per app)."""
     return compat_router("/", _AREAS, provide_caller=provide_caller, exception_handlers=exception_handlers,
-                         tags=["badgekit"])
+                         decorate=document, tags=["badgekit"])

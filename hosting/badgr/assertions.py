@@ -10,7 +10,7 @@ import base64
 import binascii
 import json
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlencode
 
 from litestar import Controller, Request, Response, delete, get, post, put
@@ -21,18 +21,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hosting.api.lookup import EDIT_ROLES, ISSUE_ROLES, find_badge, find_issuer, require_role
 from hosting.app.state import HostingState
-from hosting.badgr.auth import BadgrCaller
+from hosting.badgr.auth import BadgrCall
 from hosting.badgr.badgeclasses import find_badgeclass
 from hosting.badgr.envelope import envelope, ok
 from hosting.badgr.inputs import award_from, flag, moment
-from hosting.badgr.views import assertion_entity
+from hosting.badgr.lookup import find_in_issuer
+from hosting.badgr.views import assertion_entity, creators
 from hosting.lib.body import FieldErrors, read_body
-from hosting.lib.errors import InvalidInput, NotFound, Refused
-from hosting.lib.ids import is_public_id
+from hosting.lib.errors import InvalidInput, Refused
 from hosting.lib.times import iso
 from hosting.notify.outbox import queue_notification
 from hosting.storage.models import Assertion, AssertionState, BadgeClass, Issuer, utcnow
-from hosting.storage.store import Award, AwardRefused, HostingStore
+from hosting.storage.store import Award, AwardRefused
 
 __all__ = ["ROUTE_HANDLERS"]
 
@@ -113,7 +113,8 @@ async def _listing(request: Request[Any, Any, Any], session: AsyncSession, hosti
     if rows and has_prev:
         links.append(f'<{base}?{urlencode({**query, "before": _cursor(rows[0][0])})}>; rel="prev"')
     headers = {"link": ", ".join(links)} if links else {}
-    return envelope([assertion_entity(a, b, i, hosting.urls) for a, b, i in rows], headers=headers)
+    by = await creators(session, (a.created_by for a, _, _ in rows))
+    return envelope([assertion_entity(a, b, i, hosting.urls, by) for a, b, i in rows], headers=headers)
 
 
 # --- issuing ---------------------------------------------------------------------------------------------
@@ -135,10 +136,10 @@ async def _read_issue_body(request: Request[Any, Any, Any]) -> Any:
     return await read_body(request)
 
 
-async def _issue(request: Request[Any, Any, Any], session: AsyncSession, store: HostingStore,
-                 hosting: HostingState, issuer: Issuer, role: str | None, caller: BadgrCaller,
+async def _issue(request: Request[Any, Any, Any], v2: BadgrCall, issuer: Issuer, role: str | None,
                  badge: BadgeClass | None) -> Response[Any]:
-    require_role(caller.principal, role, ISSUE_ROLES, "issuing")
+    require_role(v2.principal, role, ISSUE_ROLES, "issuing")
+    hosting = v2.hosting
     data = await _read_issue_body(request)
     items = data if isinstance(data, list) else [data]
     if not 1 <= len(items) <= MAX_BATCH:
@@ -149,7 +150,7 @@ async def _issue(request: Request[Any, Any, Any], session: AsyncSession, store: 
         if not isinstance(ref, str) or not ref:
             raise InvalidInput("badgeclass or badgeclassOpenBadgeId is required", details=[
                 {"field": "badgeclass", "message": "required", "value": None}])
-        badge = await find_badge(session, issuer, ref)
+        badge = await find_badge(v2.session, issuer, ref)
     awards: list[Award] = []
     notify: list[bool] = []
     problems: list[dict[str, Any]] = []
@@ -159,7 +160,7 @@ async def _issue(request: Request[Any, Any, Any], session: AsyncSession, store: 
         for field in ("badgeclass", "badgeclassOpenBadgeId"):  # one badge class per request
             if isinstance(item, dict) and item.get(field) not in names:
                 errors.add(field, "names another badge class than this request's", str(item.get(field))[:200])
-        award, wants_mail = award_from(item, errors, badge=badge)
+        award, wants_mail = award_from(item, errors, badge=badge, created_by=v2.principal.email)
         problems.extend({"index": index, **d} if len(items) > 1 else d for d in errors.details)
         if award is not None and not errors.details:
             awards.append(award)
@@ -167,7 +168,7 @@ async def _issue(request: Request[Any, Any, Any], session: AsyncSession, store: 
     if problems:
         raise InvalidInput("invalid assertion(s); nothing was issued", details=problems)
     try:
-        issued = await store.award(badge, awards)
+        issued = await v2.store.award(badge, awards)
     except AwardRefused as exc:
         if len(items) == 1:
             raise
@@ -175,8 +176,9 @@ async def _issue(request: Request[Any, Any, Any], session: AsyncSession, store: 
                       details=exc.problems) from exc
     for assertion, wanted in zip(issued, notify, strict=True):
         if wanted:
-            await queue_notification(session, "issued", assertion, badge=badge, issuer=issuer)
-    entities = [assertion_entity(a, badge.public_id, issuer.public_id, hosting.urls) for a in issued]
+            await queue_notification(v2.session, "issued", assertion, badge=badge, issuer=issuer)
+    by = await creators(v2.session, [v2.principal.email])
+    entities = [assertion_entity(a, badge.public_id, issuer.public_id, hosting.urls, by) for a in issued]
     return envelope(entities, status=201)
 
 
@@ -188,75 +190,58 @@ def _badge_from_url(value: Any, hosting: HostingState) -> str | None:
 
 
 class IssuerAssertionsController(Controller):
-    path = "/issuers/{issuer_ref:str}/assertions"
-    tags = ["badgr v2"]  # noqa: RUF012
+    """Badgr's ``/v2/{scope}/{idOrEntityId}/assertions`` with ``{scope}`` ``issuers``; the subclass below serves
+    ``badgeclasses`` with the same handlers."""
+
+    path = "/issuers/{entity_ref:str}/assertions"
     opt = _ISSUER
+    by_badge_class: ClassVar[bool] = False
+
+    async def _scope(self, v2: BadgrCall, ref: str) -> tuple[Issuer, str | None, BadgeClass | None]:
+        if self.by_badge_class:
+            return await find_badgeclass(v2, ref)
+        issuer, role = await find_issuer(v2.session, v2.principal, ref)
+        return issuer, role, None
 
     @get("/")
-    async def list_assertions(self, request: Request[Any, Any, Any],
-                              db_session: NamedDependency[AsyncSession], caller: NamedDependency[BadgrCaller],
-                              hosting: NamedDependency[HostingState],
-                              issuer_ref: FromPath[str]) -> Response[Any]:
-        """The issuer's assertions: ``recipient``, ``include_expired``, ``include_revoked`` (default false),
-        ``num`` and the ``after`` cursor of the ``Link`` header."""
-        issuer, _ = await find_issuer(db_session, caller.principal, issuer_ref)
-        return await _listing(request, db_session, hosting, Assertion.issuer_id == issuer.id)
+    async def list_assertions(self, request: Request[Any, Any, Any], v2: NamedDependency[BadgrCall],
+                              entity_ref: FromPath[str]) -> Response[Any]:
+        """The issuer's or badge class's assertions: ``recipient``, ``include_expired``, ``include_revoked``
+        (default false), ``num`` and the ``after``/``before`` cursors of the ``Link`` header."""
+        issuer, _, badge = await self._scope(v2, entity_ref)
+        where = Assertion.issuer_id == issuer.id if badge is None else Assertion.badge_class_id == badge.id
+        return await _listing(request, v2.session, v2.hosting, where)
 
     @post("/", status_code=201)
-    async def issue(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
-                    caller: NamedDependency[BadgrCaller], hosting: NamedDependency[HostingState],
-                    store: NamedDependency[HostingStore], issuer_ref: FromPath[str]) -> Response[Any]:
-        """Issue (``badgeclass`` or ``badgeclassOpenBadgeId`` in the body); one object or a batch."""
-        issuer, role = await find_issuer(db_session, caller.principal, issuer_ref)
-        return await _issue(request, db_session, store, hosting, issuer, role, caller, None)
-
-
-class BadgeClassAssertionsController(Controller):
-    path = "/badgeclasses/{badge_ref:str}/assertions"
-    tags = ["badgr v2"]  # noqa: RUF012
-    opt = _ISSUER
-
-    @get("/")
-    async def list_assertions(self, request: Request[Any, Any, Any],
-                              db_session: NamedDependency[AsyncSession], caller: NamedDependency[BadgrCaller],
-                              hosting: NamedDependency[HostingState],
-                              badge_ref: FromPath[str]) -> Response[Any]:
-        """The badge class's assertions (same parameters as the issuer's list)."""
-        _, _, badge = await find_badgeclass(db_session, caller, badge_ref)
-        return await _listing(request, db_session, hosting, Assertion.badge_class_id == badge.id)
-
-    @post("/", status_code=201)
-    async def issue(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
-                    caller: NamedDependency[BadgrCaller], hosting: NamedDependency[HostingState],
-                    store: NamedDependency[HostingStore], badge_ref: FromPath[str]) -> Response[Any]:
-        """Issue one assertion (an object) or a batch (a list, or ``{"assertions": [...]}``), all or nothing.
+    async def issue(self, request: Request[Any, Any, Any], v2: NamedDependency[BadgrCall],
+                    entity_ref: FromPath[str]) -> Response[Any]:
+        """Issue one assertion (an object) or a batch (a list, or ``{"assertions": [...]}``), all or nothing;
+        under an issuer, ``badgeclass`` or ``badgeclassOpenBadgeId`` in the body names the badge class.
         ``allowDuplicateAwards: false`` refuses a recipient who already holds the badge class."""
-        issuer, role, badge = await find_badgeclass(db_session, caller, badge_ref)
-        return await _issue(request, db_session, store, hosting, issuer, role, caller, badge)
+        issuer, role, badge = await self._scope(v2, entity_ref)
+        return await _issue(request, v2, issuer, role, badge)
 
 
-async def _find_assertion(session: AsyncSession, caller: BadgrCaller,
-                          ref: str) -> tuple[Assertion, Issuer, str | None, BadgeClass]:
-    if not is_public_id(ref):
-        raise NotFound("no such assertion")
-    row = (await session.execute(select(Assertion, Issuer.public_id).join(Issuer, Issuer.id == Assertion.issuer_id)
-                                 .where(Assertion.public_id == ref))).first()
-    if row is None:
-        raise NotFound("no such assertion")
-    assertion, issuer_ref = row
-    try:
-        issuer, role = await find_issuer(session, caller.principal, issuer_ref)
-    except NotFound:
-        raise NotFound("no such assertion") from None
-    return assertion, issuer, role, await session.get_one(BadgeClass, assertion.badge_class_id)
+class BadgeClassAssertionsController(IssuerAssertionsController):
+    path = "/badgeclasses/{entity_ref:str}/assertions"
+    by_badge_class = True
 
 
-async def _revoke(session: AsyncSession, store: HostingStore, hosting: HostingState, caller: BadgrCaller,
-                  ref: str, reason: str) -> dict[str, Any]:
-    assertion, issuer, role, badge = await _find_assertion(session, caller, ref)
-    require_role(caller.principal, role, EDIT_ROLES, "revoking")
-    await store.revoke(assertion, reason)  # evicted from the public cache once committed
-    return assertion_entity(assertion, badge.public_id, issuer.public_id, hosting.urls)
+async def _find_assertion(v2: BadgrCall, ref: str) -> tuple[Assertion, Issuer, str | None, BadgeClass]:
+    assertion, issuer, role = await find_in_issuer(v2, Assertion, ref, "assertion")
+    return assertion, issuer, role, await v2.session.get_one(BadgeClass, assertion.badge_class_id)
+
+
+async def _view(v2: BadgrCall, assertion: Assertion, badge: BadgeClass, issuer: Issuer) -> dict[str, Any]:
+    by = await creators(v2.session, [assertion.created_by])
+    return assertion_entity(assertion, badge.public_id, issuer.public_id, v2.hosting.urls, by)
+
+
+async def _revoke(v2: BadgrCall, ref: str, reason: str) -> dict[str, Any]:
+    assertion, issuer, role, badge = await _find_assertion(v2, ref)
+    require_role(v2.principal, role, EDIT_ROLES, "revoking")
+    await v2.store.revoke(assertion, reason)  # evicted from the public cache once committed
+    return await _view(v2, assertion, badge, issuer)
 
 
 def _reason(data: dict[str, Any], errors: FieldErrors, *names: str) -> str:
@@ -268,13 +253,10 @@ def _reason(data: dict[str, Any], errors: FieldErrors, *names: str) -> str:
 
 class AssertionsController(Controller):
     path = "/assertions"
-    tags = ["badgr v2"]  # noqa: RUF012
     opt = _ISSUER
 
     @post("/revoke", status_code=200)
-    async def revoke_many(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
-                          caller: NamedDependency[BadgrCaller], hosting: NamedDependency[HostingState],
-                          store: NamedDependency[HostingStore]) -> Response[Any]:
+    async def revoke_many(self, request: Request[Any, Any, Any], v2: NamedDependency[BadgrCall]) -> Response[Any]:
         """Revoke a list of ``{entityId, revocationReason}``, all or nothing (404/409 names the first problem)."""
         data = await _read_issue_body(request)
         items = data if isinstance(data, list) else [data]
@@ -286,37 +268,33 @@ class AssertionsController(Controller):
             ref = errors.text(item, "entityId", required=True, max_len=64)
             reason = _reason(item, errors, "revocationReason", "revocation_reason")
             errors.raise_if_any()
-            entity = await _revoke(db_session, store, hosting, caller, str(ref), reason)
+            entity = await _revoke(v2, str(ref), reason)
             results.append({"entityId": entity["entityId"], "revoked": True, "revocationReason": reason})
         return envelope(results)
 
     @get("/{assertion_ref:str}")
-    async def get_assertion(self, db_session: NamedDependency[AsyncSession],
-                            caller: NamedDependency[BadgrCaller], hosting: NamedDependency[HostingState],
-                            assertion_ref: FromPath[str]) -> Response[Any]:
-        assertion, issuer, _, badge = await _find_assertion(db_session, caller, assertion_ref)
-        return ok(assertion_entity(assertion, badge.public_id, issuer.public_id, hosting.urls))
+    async def get_assertion(self, v2: NamedDependency[BadgrCall], assertion_ref: FromPath[str]) -> Response[Any]:
+        assertion, issuer, _, badge = await _find_assertion(v2, assertion_ref)
+        return ok(await _view(v2, assertion, badge, issuer))
 
     @delete("/{assertion_ref:str}", status_code=200)
-    async def revoke(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
-                     caller: NamedDependency[BadgrCaller], hosting: NamedDependency[HostingState],
-                     store: NamedDependency[HostingStore], assertion_ref: FromPath[str]) -> Response[Any]:
+    async def revoke(self, request: Request[Any, Any, Any], v2: NamedDependency[BadgrCall],
+                     assertion_ref: FromPath[str]) -> Response[Any]:
         """Revoke (owners, editors) with ``revocation_reason``: the openBadgeId answers 410 from now on."""
         data = await read_body(request)
         errors = FieldErrors()
         reason = _reason(data, errors, "revocation_reason", "revocationReason")
         errors.raise_if_any()
-        return ok(await _revoke(db_session, store, hosting, caller, assertion_ref, reason))
+        return ok(await _revoke(v2, assertion_ref, reason))
 
     @put("/{assertion_ref:str}")
-    async def update(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
-                     caller: NamedDependency[BadgrCaller], hosting: NamedDependency[HostingState],
-                     store: NamedDependency[HostingStore], assertion_ref: FromPath[str]) -> Response[Any]:
+    async def update(self, request: Request[Any, Any, Any], v2: NamedDependency[BadgrCall],
+                     assertion_ref: FromPath[str]) -> Response[Any]:
         """Change ``issuedOn``, ``expires``, ``narrative``, ``evidence`` (owners, editors). A hosted assertion's
         document is immutable here, so the change is a replacement: a new assertion (new entityId) for the
         same recipient; the old openBadgeId redirects (301) to the new one."""
-        old, issuer, role, badge = await _find_assertion(db_session, caller, assertion_ref)
-        require_role(caller.principal, role, EDIT_ROLES, "changing assertions")
+        old, issuer, role, badge = await _find_assertion(v2, assertion_ref)
+        require_role(v2.principal, role, EDIT_ROLES, "changing assertions")
         data = await read_body(request)
         errors = FieldErrors()
         current = {"recipient": {"identity": old.recipient_plaintext or old.recipient_identity,
@@ -324,7 +302,7 @@ class AssertionsController(Controller):
                    "issuedOn": iso(old.issued_on), "expires": iso(old.expires), "narrative": old.narrative,
                    "evidence": [{"url": e.get("id"), "narrative": e.get("narrative")} for e in old.evidence or ()]}
         given = {k: v for k, v in data.items() if k in ("issuedOn", "expires", "narrative", "evidence")}
-        award, _ = award_from({**current, **given}, errors)
+        award, _ = award_from({**current, **given}, errors, created_by=v2.principal.email)
         for name in sorted(set(data) - set(current) - {"badgeclass", "issuer", "entityId", "entityType",
                                                        "openBadgeId", "createdAt", "createdBy", "image",
                                                        "badgeclassOpenBadgeId", "issuerOpenBadgeId", "revoked",
@@ -337,10 +315,10 @@ class AssertionsController(Controller):
         assert award is not None
         if old.recipient_plaintext is None:
             raise InvalidInput("the recipient of this assertion is only known hashed: revoke it and issue anew")
-        await store.lock_for(old, "replace")
-        (new,) = await store.award(badge, [award], replacing=old)
-        await store.replace(old, new)  # the old URL's redirect is published once committed
-        return ok(assertion_entity(new, badge.public_id, issuer.public_id, hosting.urls))
+        await v2.store.lock_for(old, "replace")
+        (new,) = await v2.store.award(badge, [award], replacing=old)
+        await v2.store.replace(old, new)  # the old URL's redirect is published once committed
+        return ok(await _view(v2, new, badge, issuer))
 
 
 ROUTE_HANDLERS: list[Any] = [IssuerAssertionsController, BadgeClassAssertionsController, AssertionsController]

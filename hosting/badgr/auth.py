@@ -17,12 +17,14 @@ from litestar.di import NamedDependency
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hosting.api.auth import Principal
+from hosting.app.state import HostingState
 from hosting.lib.db import immediate_transactions
 from hosting.lib.errors import NotAuthenticated, NotPermitted
 from hosting.oauth.scopes import ISSUER_SCOPE, PROFILE_SCOPES
 from hosting.oauth.tokens import AccessGrant, find_access_token
+from hosting.storage.store import HostingStore
 
-__all__ = ["BadgrCaller", "provide_caller"]
+__all__ = ["BadgrCall", "BadgrCaller", "provide_call", "provide_caller"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,3 +65,24 @@ async def provide_caller(request: Request[Any, Any, Any],
     _check(grant, request.route_handler.opt.get("badgr_scope"))
     principal = Principal(email=grant.email, scopes=grant.v1_scopes, admin=grant.admin, issuers=grant.issuers)
     return BadgrCaller(grant=grant, principal=principal)
+
+
+@dataclass(frozen=True, slots=True)
+class BadgrCall:
+    """What a ``/v2`` handler works with, injected once as ``v2``: the caller (authenticated, scope checked),
+    the request's database session, the app's state and the store on that session."""
+
+    caller: BadgrCaller
+    session: AsyncSession
+    hosting: HostingState
+    store: HostingStore
+
+    @property
+    def principal(self) -> Principal:
+        return self.caller.principal
+
+
+def provide_call(caller: NamedDependency[BadgrCaller], db_session: NamedDependency[AsyncSession],
+                 hosting: NamedDependency[HostingState], store: NamedDependency[HostingStore]) -> BadgrCall:
+    """Litestar dependency ``v2`` (see :class:`BadgrCall`)."""
+    return BadgrCall(caller=caller, session=db_session, hosting=hosting, store=store)

@@ -4,15 +4,16 @@
 from __future__ import annotations
 
 import calendar
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
+from hosting.api.assertions.inputs import parse_moment
 from hosting.api.badges.inputs import check_candidate
+from hosting.api.issuers import check_issuer_links
 from hosting.lib.body import FieldErrors
 from hosting.lib.urls import PublicUrls
 from hosting.storage.models import BadgeClass, utcnow
 from hosting.storage.store import Award
-from openbadges_core import ob2
 
 __all__ = ["LONG_TEXT", "award_from", "badge_fields", "check_badge", "flag", "issuer_fields", "moment"]
 
@@ -50,17 +51,7 @@ def moment(data: dict[str, Any], name: str, errors: FieldErrors) -> datetime | N
     if not isinstance(value, str):
         errors.add(name, "must be an ISO 8601 date or date-time", value)
         return None
-    try:
-        parsed = datetime.fromisoformat(value.strip().replace("z", "Z"))
-    except ValueError:
-        errors.add(name, "must be an ISO 8601 date or date-time", value)
-        return None
-    if not 1900 <= parsed.year <= 9999:
-        errors.add(name, "year out of range", value)
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC).replace(microsecond=0)
+    return parse_moment(name, value.strip().replace("z", "Z"), errors)
 
 
 def _unknown(data: dict[str, Any], known: set[str], errors: FieldErrors) -> None:
@@ -80,14 +71,7 @@ def issuer_fields(data: dict[str, Any], errors: FieldErrors, *, creating: bool) 
         out["email"] = errors.email(data, "email", required=True)
     if "description" in data:
         out["description"] = _nullable_text(errors, data, "description", LONG_TEXT) or None
-    given = {f: out[f] for f in ("url", "email") if isinstance(out.get(f), str)}
-    if given:  # what the library would refuse in the public Issuer Profile
-        probe = {"@context": ob2.OB2_CONTEXT, "type": "Issuer", "id": "https://issuer.example.org/probe",
-                 "name": "probe", "url": "https://issuer.example.org/", "email": "probe@example.org", **given}
-        for issue in ob2.document_issues(probe, kind="Issuer"):
-            name = issue.path.split(".", 1)[0].split("[", 1)[0]
-            if name in given:
-                errors.add(name, issue.message, given[name])
+    check_issuer_links(out, errors)
     return out
 
 
@@ -216,8 +200,8 @@ AWARD_FIELDS = frozenset({"recipient", "issuedOn", "narrative", "evidence", "exp
 
 
 def award_from(data: Any, errors: FieldErrors, *, defaults: dict[str, Any] | None = None,
-               badge: BadgeClass | None = None) -> tuple[Award | None, bool]:
-    """An :class:`Award` (and its ``notify`` flag) from one Badgr assertion body.
+               badge: BadgeClass | None = None, created_by: str | None = None) -> tuple[Award | None, bool]:
+    """An :class:`Award` (and its ``notify`` flag) from one Badgr assertion body, issued by ``created_by``.
 
     ``allowDuplicateAwards`` keeps Badgr's meaning: true (the default) issues whatever the recipient holds;
     false refuses whenever the recipient already holds the badge class.
@@ -245,4 +229,5 @@ def award_from(data: Any, errors: FieldErrors, *, defaults: dict[str, Any] | Non
         return None, notify
     identity, rtype, hashed = recipient
     return Award(recipient=identity, recipient_type=rtype, hashed=hashed, issued_on=issued_on, expires=expires,
-                 narrative=narrative, evidence=evidence, allow_duplicate=True, refuse_if_held=not allow), notify
+                 narrative=narrative, evidence=evidence, allow_duplicate=True, refuse_if_held=not allow,
+                 created_by=created_by), notify

@@ -9,10 +9,12 @@ from __future__ import annotations
 import base64
 import binascii
 import secrets
+from collections.abc import Sequence
 from typing import Any
 
-from litestar import Controller, Request, Response, delete, get, patch, post, put
+from litestar import Controller, Request, Response, delete, get, post, route
 from litestar.di import NamedDependency
+from litestar.enums import HttpMethod
 from litestar.params import FromPath, FromQuery
 from sqlalchemy import and_, exists, or_, select
 from sqlalchemy import delete as sql_delete
@@ -22,10 +24,10 @@ from hosting.api.images import prefetch_image, read_image
 from hosting.api.lookup import EDIT_ROLES, find_issuer, not_deleted, require_role
 from hosting.api.staff import refuse_if_last_owner
 from hosting.app.state import HostingState
-from hosting.badgr.auth import BadgrCaller
+from hosting.badgr.auth import BadgrCall
 from hosting.badgr.envelope import envelope, ok
 from hosting.badgr.inputs import issuer_fields
-from hosting.badgr.views import issuer_entity, staff_entity
+from hosting.badgr.views import creators, issuer_entity, staff_entity
 from hosting.lib.body import FieldErrors, read_body, slugify
 from hosting.lib.db import note_public_change
 from hosting.lib.errors import Conflict, InvalidInput, NotFound, NotPermitted
@@ -41,21 +43,32 @@ from hosting.storage.models import (
     User,
     utcnow,
 )
-from hosting.storage.store import HostingStore
 
-__all__ = ["ROUTE_HANDLERS", "issuer_view"]
+__all__ = ["ROUTE_HANDLERS", "issuer_view", "issuer_views"]
 
 _ISSUER = {"badgr_scope": "issuer"}
+_UPDATE = [HttpMethod.PUT, HttpMethod.PATCH]
+
+
+async def issuer_views(session: AsyncSession, issuers: Sequence[Issuer], hosting: HostingState,
+                       include_staff: bool = True) -> list[dict[str, Any]]:
+    """Badgr entities of ``issuers`` (with their staff): two queries, however many issuers."""
+    staff: dict[int, list[dict[str, Any]]] = {issuer.id: [] for issuer in issuers}
+    if include_staff and issuers:
+        rows = await session.execute(
+            select(StaffRole, User).outerjoin(User, User.email == StaffRole.email)
+            .where(StaffRole.issuer_id.in_(list(staff))).order_by(StaffRole.created_at, StaffRole.id))
+        for row, user in rows:
+            staff[row.issuer_id].append(staff_entity(row, user))
+    by = await creators(session, (issuer.created_by for issuer in issuers))
+    return [issuer_entity(issuer, hosting.urls, by, staff=staff[issuer.id] if include_staff else None)
+            for issuer in issuers]
 
 
 async def issuer_view(session: AsyncSession, issuer: Issuer, hosting: HostingState,
                       include_staff: bool = True) -> dict[str, Any]:
-    rows = (await session.execute(
-        select(StaffRole, User).outerjoin(User, User.email == StaffRole.email)
-        .where(StaffRole.issuer_id == issuer.id).order_by(StaffRole.created_at, StaffRole.id))).all()
-    owner = next((user.public_id for row, user in rows if row.role == Role.OWNER and user is not None), None)
-    staff = [staff_entity(row, user) for row, user in rows] if include_staff else None
-    return issuer_entity(issuer, hosting.urls, staff=staff, created_by=owner)
+    (view,) = await issuer_views(session, [issuer], hosting, include_staff)
+    return view
 
 
 def _decode_open_badge_id(value: str, hosting: HostingState) -> str:
@@ -77,155 +90,120 @@ def _include_staff(value: str | None) -> bool:
 
 class IssuersController(Controller):
     path = "/issuers"
-    tags = ["badgr v2"]  # noqa: RUF012 - Litestar reads these class attributes
     opt = _ISSUER
 
     @get("/")
-    async def list_issuers(self, db_session: NamedDependency[AsyncSession],
-                           caller: NamedDependency[BadgrCaller], hosting: NamedDependency[HostingState],
+    async def list_issuers(self, v2: NamedDependency[BadgrCall],
                            include_staff: FromQuery[str | None] = None) -> Response[Any]:
         """The issuers the user holds a role on (every issuer for an admin), oldest first."""
-        principal = caller.principal
+        principal = v2.principal
         visible = not_deleted()
         if principal.issuers is not None:
             visible = and_(visible, Issuer.public_id.in_(sorted(principal.issuers)))
         if not principal.admin:
             visible = and_(visible, exists().where(StaffRole.issuer_id == Issuer.id,
                                                    StaffRole.email == principal.email))
-        issuers = (await db_session.scalars(select(Issuer).where(visible).order_by(Issuer.created_at, Issuer.id)
+        issuers = (await v2.session.scalars(select(Issuer).where(visible).order_by(Issuer.created_at, Issuer.id)
                                             .limit(1000))).all()
-        return envelope([await issuer_view(db_session, i, hosting, _include_staff(include_staff))
-                         for i in issuers])
+        return envelope(await issuer_views(v2.session, issuers, v2.hosting, _include_staff(include_staff)))
 
     @post("/", status_code=201, opt={"badgr_scope": "issuer:create"})
-    async def create_issuer(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
-                            caller: NamedDependency[BadgrCaller], hosting: NamedDependency[HostingState],
-                            store: NamedDependency[HostingStore]) -> Response[Any]:
+    async def create_issuer(self, request: Request[Any, Any, Any], v2: NamedDependency[BadgrCall]) -> Response[Any]:
         """Create an issuer; the user becomes its owner (needs the unrestricted ``rw:issuer``)."""
         data = await read_body(request)
-        await prefetch_image(hosting, data)
+        await prefetch_image(v2.hosting, data)
         errors = FieldErrors()
         fields = issuer_fields(data, errors, creating=True)
         errors.raise_if_any()
-        image = await read_image(hosting, data.get("image"))
+        image = await read_image(v2.hosting, data.get("image"))
         slug = slugify(fields["name"])
-        if await db_session.scalar(select(Issuer.id).where(Issuer.slug == slug)) is not None:
+        if await v2.session.scalar(select(Issuer.id).where(Issuer.slug == slug)) is not None:
             slug = f"{slug[:43]}-{secrets.token_hex(3)}"
-        issuer = await store.create_issuer(slug=slug, image=image, **fields)
-        db_session.add(StaffRole(issuer_id=issuer.id, email=caller.principal.email, role=Role.OWNER))
-        await db_session.flush()
-        return ok(await issuer_view(db_session, issuer, hosting), status=201)
+        issuer = await v2.store.create_issuer(slug=slug, image=image, created_by=v2.principal.email, **fields)
+        v2.session.add(StaffRole(issuer_id=issuer.id, email=v2.principal.email, role=Role.OWNER))
+        await v2.session.flush()
+        return ok(await issuer_view(v2.session, issuer, v2.hosting), status=201)
 
     @get("/{issuer_ref:str}")
-    async def get_issuer(self, db_session: NamedDependency[AsyncSession],
-                         caller: NamedDependency[BadgrCaller], hosting: NamedDependency[HostingState],
-                         issuer_ref: FromPath[str],
+    async def get_issuer(self, v2: NamedDependency[BadgrCall], issuer_ref: FromPath[str],
                          include_staff: FromQuery[str | None] = None) -> Response[Any]:
-        issuer, _ = await find_issuer(db_session, caller.principal, issuer_ref)
-        return ok(await issuer_view(db_session, issuer, hosting, _include_staff(include_staff)))
+        issuer, _ = await find_issuer(v2.session, v2.principal, issuer_ref)
+        return ok(await issuer_view(v2.session, issuer, v2.hosting, _include_staff(include_staff)))
 
     @get(["/openBadgeId/{open_badge_id:str}", "/ref/{open_badge_id:str}"])
-    async def get_by_open_badge_id(self, db_session: NamedDependency[AsyncSession],
-                                   caller: NamedDependency[BadgrCaller],
-                                   hosting: NamedDependency[HostingState],
-                                   open_badge_id: FromPath[str]) -> Response[Any]:
+    async def get_by_open_badge_id(self, v2: NamedDependency[BadgrCall], open_badge_id: FromPath[str]
+                                   ) -> Response[Any]:
         """An issuer by its base64-encoded openBadgeId (the public URL here)."""
-        issuer, _ = await find_issuer(db_session, caller.principal, _decode_open_badge_id(open_badge_id, hosting))
-        return ok(await issuer_view(db_session, issuer, hosting))
+        issuer, _ = await find_issuer(v2.session, v2.principal, _decode_open_badge_id(open_badge_id, v2.hosting))
+        return ok(await issuer_view(v2.session, issuer, v2.hosting))
 
-    @put(["/openBadgeId/{open_badge_id:str}", "/ref/{open_badge_id:str}"])
-    async def put_by_open_badge_id(self, request: Request[Any, Any, Any],
-                                   db_session: NamedDependency[AsyncSession],
-                                   caller: NamedDependency[BadgrCaller],
-                                   hosting: NamedDependency[HostingState],
-                                   store: NamedDependency[HostingStore],
-                                   open_badge_id: FromPath[str]) -> Response[Any]:
-        return await self._update(request, db_session, caller, hosting, store,
-                                  _decode_open_badge_id(open_badge_id, hosting))
-
-    @patch(["/openBadgeId/{open_badge_id:str}", "/ref/{open_badge_id:str}"])
-    async def patch_by_open_badge_id(self, request: Request[Any, Any, Any],
-                                     db_session: NamedDependency[AsyncSession],
-                                     caller: NamedDependency[BadgrCaller],
-                                     hosting: NamedDependency[HostingState],
-                                     store: NamedDependency[HostingStore],
-                                     open_badge_id: FromPath[str]) -> Response[Any]:
-        return await self._update(request, db_session, caller, hosting, store,
-                                  _decode_open_badge_id(open_badge_id, hosting))
+    @route(["/openBadgeId/{open_badge_id:str}", "/ref/{open_badge_id:str}"], http_method=_UPDATE)
+    async def update_by_open_badge_id(self, request: Request[Any, Any, Any], v2: NamedDependency[BadgrCall],
+                                      open_badge_id: FromPath[str]) -> Response[Any]:
+        """Update (PUT or PATCH: the fields given change) the issuer of a base64 openBadgeId."""
+        return await self._update(request, v2, _decode_open_badge_id(open_badge_id, v2.hosting))
 
     @delete(["/openBadgeId/{open_badge_id:str}", "/ref/{open_badge_id:str}"], status_code=204)
-    async def delete_by_open_badge_id(self, db_session: NamedDependency[AsyncSession],
-                                      caller: NamedDependency[BadgrCaller],
-                                      hosting: NamedDependency[HostingState],
-                                      open_badge_id: FromPath[str]) -> None:
-        await self._delete(db_session, caller, _decode_open_badge_id(open_badge_id, hosting))
+    async def delete_by_open_badge_id(self, v2: NamedDependency[BadgrCall], open_badge_id: FromPath[str]) -> None:
+        await self._delete(v2, _decode_open_badge_id(open_badge_id, v2.hosting))
 
-    async def _update(self, request: Request[Any, Any, Any], db_session: AsyncSession, caller: BadgrCaller,
-                      hosting: HostingState, store: HostingStore, issuer_ref: str) -> Response[Any]:
+    async def _update(self, request: Request[Any, Any, Any], v2: BadgrCall, issuer_ref: str) -> Response[Any]:
         data = await read_body(request)
-        await prefetch_image(hosting, data)
-        issuer, role = await find_issuer(db_session, caller.principal, issuer_ref)
-        require_role(caller.principal, role, EDIT_ROLES, "editing the issuer")
+        await prefetch_image(v2.hosting, data)
+        issuer, role = await find_issuer(v2.session, v2.principal, issuer_ref)
+        require_role(v2.principal, role, EDIT_ROLES, "editing the issuer")
         errors = FieldErrors()
         fields = issuer_fields(data, errors, creating=False)
         errors.raise_if_any()
         image = data.get("image")
         old_image = None
-        if isinstance(image, str) and image.strip() and image.strip() != hosting.urls.issuer_image(issuer.public_id):
-            new = await read_image(hosting, image)
+        if (isinstance(image, str) and image.strip()
+                and image.strip() != v2.hosting.urls.issuer_image(issuer.public_id)):
+            new = await read_image(v2.hosting, image)
             if new is not None:
-                old_image, issuer.image_id = issuer.image_id, (await store.add_image(new)).id
+                old_image, issuer.image_id = issuer.image_id, (await v2.store.add_image(new)).id
         for name, value in fields.items():
             setattr(issuer, name, value)
         issuer.invalidate()
-        await db_session.flush()
+        await v2.session.flush()
         if old_image is not None:
-            await db_session.execute(sql_delete(StoredImage).where(StoredImage.id == old_image))
-        note_public_change(db_session)  # the issuer's documents and every page naming it: after COMMIT
-        return ok(await issuer_view(db_session, issuer, hosting))
+            await v2.session.execute(sql_delete(StoredImage).where(StoredImage.id == old_image))
+        note_public_change(v2.session)  # the issuer's documents and every page naming it: after COMMIT
+        return ok(await issuer_view(v2.session, issuer, v2.hosting))
 
-    @put("/{issuer_ref:str}")
-    async def put_issuer(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
-                         caller: NamedDependency[BadgrCaller], hosting: NamedDependency[HostingState],
-                         store: NamedDependency[HostingStore], issuer_ref: FromPath[str]) -> Response[Any]:
-        """Update (owners, editors): the fields given change."""
-        return await self._update(request, db_session, caller, hosting, store, issuer_ref)
-
-    @patch("/{issuer_ref:str}")
-    async def patch_issuer(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
-                           caller: NamedDependency[BadgrCaller], hosting: NamedDependency[HostingState],
-                           store: NamedDependency[HostingStore], issuer_ref: FromPath[str]) -> Response[Any]:
-        return await self._update(request, db_session, caller, hosting, store, issuer_ref)
+    @route("/{issuer_ref:str}", http_method=_UPDATE)
+    async def update_issuer(self, request: Request[Any, Any, Any], v2: NamedDependency[BadgrCall],
+                            issuer_ref: FromPath[str]) -> Response[Any]:
+        """Update (owners, editors; PUT or PATCH): the fields given change."""
+        return await self._update(request, v2, issuer_ref)
 
     @delete("/{issuer_ref:str}", status_code=204)
-    async def delete_issuer(self, db_session: NamedDependency[AsyncSession],
-                            caller: NamedDependency[BadgrCaller], issuer_ref: FromPath[str]) -> None:
+    async def delete_issuer(self, v2: NamedDependency[BadgrCall], issuer_ref: FromPath[str]) -> None:
         """Delete (owners; 204 as Badgr): refused (409) while it has unrevoked assertions; its public documents
         stay."""
-        await self._delete(db_session, caller, issuer_ref)
+        await self._delete(v2, issuer_ref)
 
-    async def _delete(self, db_session: AsyncSession, caller: BadgrCaller, issuer_ref: str) -> None:
-        issuer, role = await find_issuer(db_session, caller.principal, issuer_ref)
-        require_role(caller.principal, role, (Role.OWNER,), "deleting the issuer")
+    async def _delete(self, v2: BadgrCall, issuer_ref: str) -> None:
+        issuer, role = await find_issuer(v2.session, v2.principal, issuer_ref)
+        require_role(v2.principal, role, (Role.OWNER,), "deleting the issuer")
         active = or_(Assertion.state == AssertionState.ACTIVE, Assertion.state == AssertionState.REPLACED)
-        if await db_session.scalar(select(Assertion.id).where(Assertion.issuer_id == issuer.id, active).limit(1)):
+        if await v2.session.scalar(select(Assertion.id).where(Assertion.issuer_id == issuer.id, active).limit(1)):
             raise Conflict("the issuer has unrevoked assertions; revoke them first")
         issuer.slug = "deleted-" + new_public_id().lower().replace("_", "-")[:20]
-        db_session.add(DeletedIssuer(issuer_id=issuer.id, deleted_at=utcnow(), deleted_by=caller.principal.email))
-        await db_session.flush()
+        v2.session.add(DeletedIssuer(issuer_id=issuer.id, deleted_at=utcnow(), deleted_by=v2.principal.email))
+        await v2.session.flush()
 
 
 class StaffController(Controller):
     path = "/issuers/{issuer_ref:str}/staff"
-    tags = ["badgr v2"]  # noqa: RUF012
     opt = _ISSUER
 
-    async def _owned(self, session: AsyncSession, caller: BadgrCaller, ref: str) -> Issuer:
-        issuer, role = await find_issuer(session, caller.principal, ref)
-        if not caller.principal.admin and role != Role.OWNER:
+    async def _owned(self, v2: BadgrCall, ref: str) -> Issuer:
+        issuer, role = await find_issuer(v2.session, v2.principal, ref)
+        if not v2.principal.admin and role != Role.OWNER:
             raise NotPermitted("only an owner manages the staff of an issuer",
                                details=[{"field": "role", "message": "needs owner", "value": role}])
-        await session.execute(select(Issuer.id).where(Issuer.id == issuer.id).with_for_update())
+        await v2.session.execute(select(Issuer.id).where(Issuer.id == issuer.id).with_for_update())
         return issuer
 
     async def _body(self, request: Request[Any, Any, Any]) -> tuple[str, str]:
@@ -239,70 +217,55 @@ class StaffController(Controller):
         assert email is not None and role is not None
         return email, role
 
-    async def _staff(self, session: AsyncSession, issuer: Issuer, hosting: HostingState) -> Response[Any]:
-        return ok(await issuer_view(session, issuer, hosting))
-
-    @post(["/", "/invitations"], status_code=200)
-    async def add_staff(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
-                        caller: NamedDependency[BadgrCaller], hosting: NamedDependency[HostingState],
-                        issuer_ref: FromPath[str]) -> Response[Any]:
-        """Give ``email`` a ``role`` (owners). No invitation email: the role applies at once."""
-        issuer = await self._owned(db_session, caller, issuer_ref)
-        email, role = await self._body(request)
-        if await db_session.scalar(select(StaffRole.id).where(StaffRole.issuer_id == issuer.id,
-                                                              StaffRole.email == email)) is not None:
-            raise Conflict(f"{email} already has a role on this issuer",
-                           details=[{"field": "email", "message": "already staff", "value": email}])
-        db_session.add(StaffRole(issuer_id=issuer.id, email=email, role=role))
-        await db_session.flush()
-        return await self._staff(db_session, issuer, hosting)
-
-    @put("/")
-    async def put_staff(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
-                        caller: NamedDependency[BadgrCaller], hosting: NamedDependency[HostingState],
-                        issuer_ref: FromPath[str]) -> Response[Any]:
-        """Change a member's role (owners); the last owner cannot be demoted."""
-        return await self._change(request, db_session, caller, hosting, issuer_ref)
-
-    @patch("/")
-    async def patch_staff(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
-                          caller: NamedDependency[BadgrCaller], hosting: NamedDependency[HostingState],
-                          issuer_ref: FromPath[str]) -> Response[Any]:
-        return await self._change(request, db_session, caller, hosting, issuer_ref)
-
-    async def _change(self, request: Request[Any, Any, Any], db_session: AsyncSession, caller: BadgrCaller,
-                      hosting: HostingState, issuer_ref: str) -> Response[Any]:
-        issuer = await self._owned(db_session, caller, issuer_ref)
-        email, role = await self._body(request)
-        row = await db_session.scalar(select(StaffRole).where(StaffRole.issuer_id == issuer.id,
+    async def _member(self, v2: BadgrCall, issuer: Issuer, email: str) -> StaffRole:
+        row = await v2.session.scalar(select(StaffRole).where(StaffRole.issuer_id == issuer.id,
                                                               StaffRole.email == email))
         if row is None:
             raise NotFound("no staff member with that email on this issuer")
+        return row
+
+    @post(["/", "/invitations"], status_code=200)
+    async def add_staff(self, request: Request[Any, Any, Any], v2: NamedDependency[BadgrCall],
+                        issuer_ref: FromPath[str]) -> Response[Any]:
+        """Give ``email`` a ``role`` (owners). No invitation email: the role applies at once."""
+        issuer = await self._owned(v2, issuer_ref)
+        email, role = await self._body(request)
+        if await v2.session.scalar(select(StaffRole.id).where(StaffRole.issuer_id == issuer.id,
+                                                              StaffRole.email == email)) is not None:
+            raise Conflict(f"{email} already has a role on this issuer",
+                           details=[{"field": "email", "message": "already staff", "value": email}])
+        v2.session.add(StaffRole(issuer_id=issuer.id, email=email, role=role))
+        await v2.session.flush()
+        return ok(await issuer_view(v2.session, issuer, v2.hosting))
+
+    @route("/", http_method=_UPDATE)
+    async def change_staff(self, request: Request[Any, Any, Any], v2: NamedDependency[BadgrCall],
+                           issuer_ref: FromPath[str]) -> Response[Any]:
+        """Change a member's role (owners; PUT or PATCH); the last owner cannot be demoted."""
+        issuer = await self._owned(v2, issuer_ref)
+        email, role = await self._body(request)
+        row = await self._member(v2, issuer, email)
         if role != Role.OWNER:
-            await refuse_if_last_owner(db_session, issuer, row, "demote")
+            await refuse_if_last_owner(v2.session, issuer, row, "demote")
         row.role = role
-        await db_session.flush()
-        return await self._staff(db_session, issuer, hosting)
+        await v2.session.flush()
+        return ok(await issuer_view(v2.session, issuer, v2.hosting))
 
     @delete("/{email_b64:str}", status_code=200)
-    async def remove_staff(self, db_session: NamedDependency[AsyncSession],
-                           caller: NamedDependency[BadgrCaller], hosting: NamedDependency[HostingState],
-                           issuer_ref: FromPath[str], email_b64: FromPath[str]) -> Response[Any]:
+    async def remove_staff(self, v2: NamedDependency[BadgrCall], issuer_ref: FromPath[str],
+                           email_b64: FromPath[str]) -> Response[Any]:
         """Remove the member whose email is base64-encoded in the path (owners); never the last owner."""
-        issuer = await self._owned(db_session, caller, issuer_ref)
+        issuer = await self._owned(v2, issuer_ref)
         try:
             email = base64.urlsafe_b64decode(email_b64 + "=" * (-len(email_b64) % 4)).decode().strip().lower()
         except (binascii.Error, UnicodeDecodeError, ValueError):
             raise InvalidInput("the email must be base64-encoded", details=[
                 {"field": "emailBase64", "message": "not base64", "value": email_b64}]) from None
-        row = await db_session.scalar(select(StaffRole).where(StaffRole.issuer_id == issuer.id,
-                                                              StaffRole.email == email))
-        if row is None:
-            raise NotFound("no staff member with that email on this issuer")
-        await refuse_if_last_owner(db_session, issuer, row, "remove")
-        await db_session.delete(row)
-        await db_session.flush()
-        return await self._staff(db_session, issuer, hosting)
+        row = await self._member(v2, issuer, email)
+        await refuse_if_last_owner(v2.session, issuer, row, "remove")
+        await v2.session.delete(row)
+        await v2.session.flush()
+        return ok(await issuer_view(v2.session, issuer, v2.hosting))
 
 
 ROUTE_HANDLERS: list[Any] = [IssuersController, StaffController]

@@ -11,7 +11,7 @@ from litestar.di import Provide
 
 from hosting.api.deps import DEPENDENCIES
 from hosting.badgr import assertions, badgeclasses, issuers, users
-from hosting.badgr.auth import provide_caller
+from hosting.badgr.auth import provide_call, provide_caller
 from hosting.badgr.envelope import exception_handlers
 from hosting.badgr.openapi import BADGR_SECURITY
 
@@ -25,5 +25,6 @@ def badgr_router() -> Router:
     handlers: list[Any] = [handler for area in _AREAS for handler in area.ROUTE_HANDLERS]
     dependencies = {name: dep for name, dep in DEPENDENCIES.items() if name != "principal"}
     dependencies["caller"] = Provide(provide_caller)
+    dependencies["v2"] = Provide(provide_call, sync_to_thread=False)
     return Router(path="/v2", route_handlers=handlers, dependencies=dependencies,
                   exception_handlers=exception_handlers, security=BADGR_SECURITY, tags=["badgr v2"])

@@ -7,9 +7,8 @@ from typing import Any
 from litestar import Controller, Response, get
 from litestar.di import NamedDependency
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from hosting.badgr.auth import BadgrCaller
+from hosting.badgr.auth import BadgrCall
 from hosting.badgr.envelope import envelope, ok
 from hosting.badgr.views import user_entity
 from hosting.lib.times import iso
@@ -22,23 +21,20 @@ _PROFILE = {"badgr_scope": "profile"}
 
 class UsersController(Controller):
     path = "/"
-    tags = ["badgr v2"]  # noqa: RUF012
     opt = _PROFILE
 
     @get("/users/self")
-    async def me(self, db_session: NamedDependency[AsyncSession],
-                 caller: NamedDependency[BadgrCaller]) -> Response[Any]:
+    async def me(self, v2: NamedDependency[BadgrCall]) -> Response[Any]:
         """The token's user (``r:profile`` or ``rw:profile``)."""
-        user = await db_session.get_one(User, caller.grant.user_id)
+        user = await v2.session.get_one(User, v2.caller.grant.user_id)
         return ok(user_entity(user))
 
     @get("/auth/tokens")
-    async def tokens(self, db_session: NamedDependency[AsyncSession],
-                     caller: NamedDependency[BadgrCaller]) -> Response[Any]:
+    async def tokens(self, v2: NamedDependency[BadgrCall]) -> Response[Any]:
         """The user's unexpired, unrevoked access tokens (never their values)."""
-        rows = (await db_session.execute(
+        rows = (await v2.session.execute(
             select(OAuthToken, OAuthClient).join(OAuthClient, OAuthClient.id == OAuthToken.client_id)
-            .where(OAuthToken.user_id == caller.grant.user_id, OAuthToken.revoked_at.is_(None),
+            .where(OAuthToken.user_id == v2.caller.grant.user_id, OAuthToken.revoked_at.is_(None),
                    OAuthToken.expires_at > utcnow()).order_by(OAuthToken.created_at.desc()).limit(500))).all()
         return envelope([{"entityType": "AccessToken", "entityId": token.family,
                           "application": {"name": client.name or client.client_id, "clientId": client.client_id},

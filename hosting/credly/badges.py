@@ -21,8 +21,17 @@ from sqlalchemy.orm import defer
 from hosting.api.auth import Principal
 from hosting.api.lookup import EDIT_ROLES, ISSUE_ROLES, find_badge, find_issuer, require_role
 from hosting.app.state import HostingState
-from hosting.credly.envelope import BodyInvalid, ok
-from hosting.credly.inputs import award_from, parse_date
+from hosting.credly.envelope import BodyInvalid, label, ok
+from hosting.credly.inputs import award_from, mail_extra, parse_date
+from hosting.credly.openapi import (
+    LIST_PARAMETERS,
+    CredlyBadgeEnvelope,
+    CredlyBadgeList,
+    CredlyIssueInput,
+    CredlyReplaceInput,
+    CredlyRevokeInput,
+    credly_doc,
+)
 from hosting.credly.views import badge_json
 from hosting.earners.awards import links_for_pending, notification_of
 from hosting.earners.tokens import AcceptLinks
@@ -33,7 +42,8 @@ from hosting.notify.outbox import queue_notification
 from hosting.storage.models import Acceptance, Assertion, AssertionState, BadgeClass, Issuer
 from hosting.storage.store import Award, AwardRefused, HostingStore
 
-__all__ = ["ROUTE_HANDLERS", "Caller", "Db", "Hosting", "Store", "accept_links", "issue_checked", "view", "views"]
+__all__ = ["ROUTE_HANDLERS", "Caller", "Db", "Hosting", "Store", "accept_links", "failure_message", "find_template",
+           "refusal_detail", "template_award", "view", "views"]
 
 PER_PAGE = 50  # Credly's default and most a page (``per`` takes 1 to 50)
 # The injected values, named explicitly (Litestar 3 drops inferred dependencies)
@@ -62,10 +72,24 @@ def accept_links(hosting: HostingState) -> AcceptLinks:
     return AcceptLinks(hosting.settings.secret_key, days=hosting.settings.accept_token_days)
 
 
-def _invalid(errors: FieldErrors, message: str = "Validation failed", index: int | None = None) -> BodyInvalid:
-    first = errors.details[0]
-    text = f"{message}: {first['field']} {first['message']}"
-    return BodyInvalid(text, details=errors.details, **({"error_index": index} if index is not None else {}))
+def failure_message(details: list[dict[str, Any]]) -> str:
+    """Credly's message for field problems: ``Validation failed: Issued at can't be blank``."""
+    first = details[0]
+    return f"Validation failed: {label(str(first['field']))} {first['message']}"
+
+
+def _invalid(errors: FieldErrors) -> BodyInvalid:
+    return BodyInvalid(failure_message(errors.details), details=errors.details)
+
+
+def refusal_detail(problem: dict[str, Any]) -> dict[str, Any]:
+    """A problem of :class:`~hosting.storage.store.AwardRefused` as a Credly field problem (a duplicate is a
+    validation failure of ``recipient_email``)."""
+    field = {"recipient": "recipient_email", "badge": "badge_template_id"}.get(str(problem.get("field")), "base")
+    message = str(problem["message"])
+    if message.startswith("duplicate award"):
+        message = "has already been issued this badge template with the same issued_at or expires_at date"
+    return {"field": field, "message": message, "value": None}
 
 
 async def views(session: AsyncSession, hosting: HostingState, rows: list[Assertion], issuer: Issuer,
@@ -112,7 +136,7 @@ async def _find(session: AsyncSession, issuer: Issuer, badge_id: str) -> Asserti
     return row
 
 
-async def _template(session: AsyncSession, issuer: Issuer, ref: str | None) -> BadgeClass:
+async def find_template(session: AsyncSession, issuer: Issuer, ref: str | None) -> BadgeClass:
     try:
         badge = await find_badge(session, issuer, ref or "")
     except NotFound:
@@ -124,27 +148,26 @@ async def _template(session: AsyncSession, issuer: Issuer, ref: str | None) -> B
     return badge
 
 
+def template_award(badge: BadgeClass, award: Award) -> Award:
+    """``award`` under the template's setting ``badges_issued_as_accepted``: its badges start accepted, not
+    pending."""
+    return dataclasses.replace(award, acceptance=Acceptance.ISSUER) if badge.issued_as_accepted else award
+
+
 async def _award(store: HostingStore, badge: BadgeClass, award: Award,
                  replacing: Assertion | None = None) -> Assertion:
-    if badge.issued_as_accepted:  # the template's setting: its badges start accepted, not pending
-        award = dataclasses.replace(award, acceptance=Acceptance.ISSUER)
     try:
-        (assertion,) = await store.award(badge, [award], replacing=replacing)
+        (assertion,) = await store.award(badge, [template_award(badge, award)], replacing=replacing)
     except AwardRefused as exc:  # Credly: a duplicate (same template, recipient, dates) is a validation failure
-        problem = exc.problems[0]
-        field = {"recipient": "recipient_email", "badge": "badge_template_id"}.get(str(problem.get("field")), "base")
-        message = str(problem["message"])
-        if message.startswith("duplicate award"):
-            message = "has already been issued this badge template with the same issued_at or expires_at date"
-        raise BodyInvalid(f"Validation failed: {field} {message}", details=[
-            {"field": field, "message": message, "value": None}]) from exc
+        details = [refusal_detail(exc.problems[0])]
+        raise BodyInvalid(failure_message(details), details=details) from exc
     return assertion
 
 
-async def issue_checked(store: HostingStore, issuer: Issuer, template: str | None,
+async def _issue_checked(store: HostingStore, issuer: Issuer, template: str | None,
                         award: Award) -> tuple[BadgeClass, Assertion]:
     """Issue ``award`` under the template ``template`` of ``issuer`` (422 when unknown, archived or refused)."""
-    badge = await _template(store.session, issuer, template)
+    badge = await find_template(store.session, issuer, template)
     return badge, await _award(store, badge, award)
 
 
@@ -291,7 +314,8 @@ class BadgesController(Controller):
     tags = ["credly"]  # noqa: RUF012 - Litestar reads these class attributes
     opt = {"write_scope": "assertion:write"}  # noqa: RUF012 - reads need issuer:read
 
-    @post("/", status_code=201)
+    @post("/", status_code=201, **credly_doc(CredlyBadgeEnvelope, status=201, body=CredlyIssueInput,
+                                             errors=(409, 422)))
     async def issue(self, request: Request[Any, Any, Any], db_session: Db, principal: Caller,
                     hosting: Hosting, store: Store,
                     organization_id: FromPath[str]) -> Response[Any]:
@@ -300,19 +324,21 @@ class BadgesController(Controller):
         issuer, role = await find_issuer(db_session, principal, organization_id)
         require_role(principal, role, ISSUE_ROLES, "issuing")
         errors = FieldErrors()
-        award, template, notify, names = award_from(await read_body(request), errors, earner_accepts=True)
+        data = await read_body(request)
+        award, template, notify, names = award_from(data, errors, earner_accepts=True)
         if errors.details or award is None:
             raise _invalid(errors)
-        badge, assertion = await issue_checked(store, issuer, template, award)
+        badge, assertion = await _issue_checked(store, issuer, template, award)
         made = await links_for_pending(db_session, accept_links(hosting), [assertion])
         if notify:
             kind, extra = notification_of(assertion, made)
-            await queue_notification(db_session, kind, assertion, badge=badge, issuer=issuer, extra=extra)
+            await queue_notification(db_session, kind, assertion, badge=badge, issuer=issuer,
+                                     extra={**extra, **mail_extra(data)})
         link = made.get(assertion.id)
         body = await view(db_session, hosting, assertion, issuer, badge, link.token if link else None, names)
         return ok(body, status=201, headers={"location": body["badge_url"]})
 
-    @get("/")
+    @get("/", **credly_doc(CredlyBadgeList, parameters=LIST_PARAMETERS))
     async def list_badges(self, request: Request[Any, Any, Any], db_session: Db, principal: Caller,
                           hosting: Hosting, organization_id: FromPath[str]) -> Response[Any]:
         """Get Issued Badges: ``filter`` (``key::value|…``), ``sort`` (``key|-key``), ``page``, ``per`` (1 to 50
@@ -351,13 +377,13 @@ class BadgesController(Controller):
                                   "previous_page_url": at(page - 1) if 1 < page <= pages + 1 else None,
                                   "next_page_url": at(page + 1) if page < pages else None})
 
-    @get("/{badge_id:str}")
+    @get("/{badge_id:str}", **credly_doc(CredlyBadgeEnvelope))
     async def get_badge(self, db_session: Db, principal: Caller, hosting: Hosting,
                         organization_id: FromPath[str], badge_id: FromPath[str]) -> Response[Any]:
         issuer, _ = await find_issuer(db_session, principal, organization_id)
         return ok(await view(db_session, hosting, await _find(db_session, issuer, badge_id), issuer))
 
-    @put("/{badge_id:str}/revoke")
+    @put("/{badge_id:str}/revoke", **credly_doc(CredlyBadgeEnvelope, body=CredlyRevokeInput, errors=(409, 422)))
     async def revoke(self, request: Request[Any, Any, Any], db_session: Db, principal: Caller,
                      hosting: Hosting, store: Store, organization_id: FromPath[str],
                      badge_id: FromPath[str]) -> Response[Any]:
@@ -384,7 +410,7 @@ class BadgesController(Controller):
             await queue_notification(db_session, "revoked", assertion, badge=badge, issuer=issuer)
         return ok(await view(db_session, hosting, assertion, issuer))
 
-    @delete("/{badge_id:str}", status_code=200)
+    @delete("/{badge_id:str}", status_code=200, **credly_doc(CredlyBadgeEnvelope, errors=(409,)))
     async def delete_badge(self, db_session: Db, principal: Caller, hosting: Hosting,
                            store: Store, organization_id: FromPath[str],
                            badge_id: FromPath[str]) -> Response[Any]:
@@ -396,7 +422,8 @@ class BadgesController(Controller):
         await store.revoke(assertion, "deleted", action="withdraw")
         return ok(await view(db_session, hosting, assertion, issuer))
 
-    @post("/{badge_id:str}/replace", status_code=201)
+    @post("/{badge_id:str}/replace", status_code=201,
+          **credly_doc(CredlyBadgeEnvelope, status=201, body=CredlyReplaceInput, errors=(409, 422)))
     async def replace(self, request: Request[Any, Any, Any], db_session: Db, principal: Caller,
                       hosting: Hosting, store: Store, organization_id: FromPath[str],
                       badge_id: FromPath[str]) -> Response[Any]:
@@ -406,8 +433,8 @@ class BadgesController(Controller):
         require_role(principal, role, EDIT_ROLES, "replacing")
         old = await _find(db_session, issuer, badge_id)
         errors = FieldErrors()
-        award, template, notify, names = award_from(await read_body(request), errors, earner_accepts=True,
-                                             recipient_required=False)
+        data = await read_body(request)
+        award, template, notify, names = award_from(data, errors, earner_accepts=True, recipient_required=False)
         if errors.details or award is None:
             raise _invalid(errors)
         await store.lock_for(old, "replace")
@@ -419,14 +446,14 @@ class BadgesController(Controller):
         award = dataclasses.replace(  # an accepted badge's replacement is accepted; a pending one's waits
             award, recipient=award.recipient or old.recipient_plaintext or old.recipient_identity,
             acceptance=Acceptance.EARNER if pending else Acceptance.ISSUER)
-        badge = await _template(db_session, issuer, template)
+        badge = await find_template(db_session, issuer, template)
         new = await _award(store, badge, award, replacing=old)
         await store.replace(old, new)
         made = await links_for_pending(db_session, accept_links(hosting), [new])
         if notify:
             kind, extra = notification_of(new, made, "replaced")
             await queue_notification(db_session, kind, old if kind == "replaced" else new, badge=badge,
-                                     issuer=issuer, extra=extra)
+                                     issuer=issuer, extra={**extra, **mail_extra(data)})
         link = made.get(new.id)
         body = await view(db_session, hosting, new, issuer, badge, link.token if link else None, names)
         return ok(body, status=201, headers={"location": body["badge_url"]})

@@ -12,7 +12,7 @@ from litestar.types import ExceptionHandlersMap
 from hosting.app.errors import CompatErrors, ErrorAnswer, http_status
 from hosting.lib.errors import HostingError
 
-__all__ = ["BodyInvalid", "exception_handlers", "ok"]
+__all__ = ["BodyInvalid", "error_data", "exception_handlers", "label", "ok"]
 
 
 class BodyInvalid(HostingError):
@@ -25,21 +25,31 @@ def ok(data: Any, *, status: int = 200, metadata: dict[str, Any] | None = None,
                     media_type=MediaType.JSON, headers={"cache-control": "no-store", **(headers or {})})
 
 
-def _label(attribute: str) -> str:
+def label(attribute: str) -> str:
+    """Credly's ``attribute_label``: ``issued_at`` → ``Issued at``."""
     text = attribute.replace("_", " ").strip()
     return text[:1].upper() + text[1:]
 
 
-def _render(answer: ErrorAnswer) -> Response[Any]:
+def error_data(message: str, details: Any = (), error_index: Any = None) -> dict[str, Any]:
+    """Credly's error object: ``{message, errors: [{attribute, attribute_label, messages}], error_index?}``."""
     grouped: dict[str, list[str]] = {}
-    for detail in answer.details[:100]:
+    for detail in list(details or ())[:100]:
         if isinstance(detail, dict):
             grouped.setdefault(str(detail.get("field") or "base"), []).append(str(detail.get("message", "")))
-    data: dict[str, Any] = {"message": answer.message}
+    data: dict[str, Any] = {"message": message}
     if grouped:
-        data["errors"] = [{"attribute": k, "attribute_label": _label(k), "messages": v} for k, v in grouped.items()]
-    if answer.error is not None and answer.error.extra.get("error_index") is not None:
-        data["error_index"] = answer.error.extra["error_index"]
+        data["errors"] = [{"attribute": k, "attribute_label": label(k), "messages": v} for k, v in grouped.items()]
+    if error_index is not None:
+        data["error_index"] = error_index
+    return data
+
+
+def _render(answer: ErrorAnswer) -> Response[Any]:
+    extra = answer.error.extra if answer.error is not None else {}
+    data = error_data(answer.message, answer.details, extra.get("error_index"))
+    if isinstance(answer.error, BodyInvalid) and extra.get("invalid_badges"):
+        data["invalid_badges"] = extra["invalid_badges"]
     return Response(content={"data": data}, status_code=answer.status, media_type=MediaType.JSON,
                     headers={"cache-control": "no-store", **(answer.headers or {})})
 

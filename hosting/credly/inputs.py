@@ -1,5 +1,5 @@
 """Credly request bodies → :class:`~hosting.storage.store.Award`: the fields of Credly's "Issue a Badge", its
-timestamp forms and its three evidence types, mapped to OB 2.0 Evidence (and back, :func:`credly_evidence`)."""
+timestamp forms and its three evidence types, mapped to OB 2.0 Evidence by :mod:`hosting.lib.evidence`."""
 
 from __future__ import annotations
 
@@ -8,18 +8,17 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from hosting.lib.body import FieldErrors
+from hosting.lib.evidence import ob_evidence
 from hosting.storage.models import Acceptance
 from hosting.storage.store import Award
 
-__all__ = ["ISSUE_FIELDS", "LOCALES", "award_from", "credly_evidence", "parse_date", "parse_moment"]
+__all__ = ["ISSUE_FIELDS", "LOCALES", "award_from", "mail_extra", "parse_date", "parse_moment"]
 
 LOCALES = ("en", "fr", "de", "ko", "ja", "zh-CN", "pt", "es-ES", "es-US")
 ISSUE_FIELDS = frozenset({
     "recipient_email", "issued_to_first_name", "issued_to_last_name", "badge_template_id", "issued_at",
     "issued_to", "user_id", "expires_at", "issuer_earner_id", "locale", "suppress_badge_notification_email",
     "evidence", "notification_message"})
-_GROUP = "KeyValueGroupEvidence"  # OB Evidence ``genre`` marking a key-value group (read back by credly_evidence)
-_PAIR = re.compile(r"^(?P<key>[^:\n]+): (?P<value>.*?)(?: <(?P<url>https?://\S+)>)?$")
 _MAX_EVIDENCE = 100
 
 
@@ -67,39 +66,10 @@ def _evidence_item(item: Any, where: str, errors: FieldErrors) -> dict[str, Any]
         errors.add(where, "must be an object", None)
         return None
     sub = FieldErrors()
-    kind = item.get("type")
-    out: dict[str, Any] | None = None
-    if kind == "UrlEvidence":  # {name, value: URL, description}
-        out = {"id": sub.url(item, "value", required=True), "name": sub.text(item, "name", max_len=255),
-               "description": sub.text(item, "description", max_len=10_000)}
-    elif kind == "PlainTextEvidence":  # {title, description}
-        out = {"name": sub.text(item, "title", max_len=255),
-               "narrative": sub.text(item, "description", required=True, max_len=10_000)}
-    elif kind == _GROUP:  # {name, values: [{type: KeyValuePairEvidence, key, value, url?}]}
-        lines = []
-        values = item.get("values")
-        if not isinstance(values, list) or not 1 <= len(values) <= 100:
-            sub.add("values", "a list of 1 to 100 KeyValuePairEvidence objects", None)
-            values = []
-        for i, pair in enumerate(values):
-            if not isinstance(pair, dict) or pair.get("type") != "KeyValuePairEvidence":
-                sub.add(f"values[{i}].type", "must be KeyValuePairEvidence", None)
-                continue
-            key = sub.text(pair, "key", required=True, max_len=255)
-            value = sub.text(pair, "value", required=True, max_len=2000)
-            url = sub.url(pair, "url") if pair.get("url") is not None else None
-            if key is not None and value is not None:
-                if ":" in key or "\n" in key or "\n" in value:
-                    sub.add(f"values[{i}].key", "no colon or line break in a key, no line break in a value", key)
-                lines.append(f"{key}: {value}" + (f" <{url}>" if url else ""))
-        out = {"name": sub.text(item, "name", max_len=255), "narrative": "\n".join(lines), "genre": _GROUP}
-    else:
-        sub.add("type", "KeyValueGroupEvidence, PlainTextEvidence or UrlEvidence", kind)
+    out = ob_evidence(item, sub)
     for detail in sub.details:
         errors.add(f"{where}.{detail['field']}", detail["message"], detail["value"])
-    if sub.details or out is None:
-        return None
-    return {"type": "Evidence", **{k: v for k, v in out.items() if v}}
+    return out
 
 
 def _evidence(value: Any, errors: FieldErrors) -> tuple[dict[str, Any], ...]:
@@ -112,29 +82,6 @@ def _evidence(value: Any, errors: FieldErrors) -> tuple[dict[str, Any], ...]:
     return tuple(m for m in made if m is not None)
 
 
-def credly_evidence(evidence: list[Any] | None) -> list[dict[str, Any]]:
-    """Stored OB Evidence → Credly's evidence objects (the inverse of the mapping above)."""
-    out: list[dict[str, Any]] = []
-    for item in evidence or ():
-        if not isinstance(item, dict):
-            continue
-        if item.get("genre") == _GROUP:
-            pairs = []
-            for line in str(item.get("narrative", "")).splitlines():
-                match = _PAIR.match(line)
-                if match:
-                    pairs.append({"type": "KeyValuePairEvidence", "key": match["key"], "value": match["value"],
-                                  **({"url": match["url"]} if match["url"] else {})})
-            out.append({"type": _GROUP, "name": item.get("name"), "values": pairs})
-        elif item.get("id"):
-            out.append({"type": "UrlEvidence", "name": item.get("name"), "description": item.get("description"),
-                        "value": item["id"]})
-        else:
-            out.append({"type": "PlainTextEvidence", "title": item.get("name"),
-                        "description": item.get("narrative")})
-    return out
-
-
 def _name(data: dict[str, Any], field: str, errors: FieldErrors) -> str | None:
     value = errors.text(data, field, max_len=120)
     if value is None and data.get(field) is None:
@@ -142,6 +89,12 @@ def _name(data: dict[str, Any], field: str, errors: FieldErrors) -> str | None:
     elif value == "":
         errors.add(field, "can't be blank", value)
     return value
+
+
+def mail_extra(data: Any) -> dict[str, str]:
+    """The email's extra context from a validated issue/replace body: its ``notification_message``, if any."""
+    message = data.get("notification_message") if isinstance(data, dict) else None
+    return {"notification_message": message.strip()} if isinstance(message, str) and message.strip() else {}
 
 
 def award_from(data: Any, errors: FieldErrors, *, earner_accepts: bool,

@@ -16,9 +16,9 @@ from hosting.credly.envelope import exception_handlers
 __all__ = ["credly_router"]
 
 def credly_router() -> Router:
-    """The ``/v1/organizations`` router (a new one per app). Left out of the OpenAPI document until its operations
-    are documented (bodies, Credly's responses, the Basic scheme): the document's checks hold every ``/v1``
-    operation to the native API's shapes."""
+    """The ``/v1/organizations`` router (a new one per app). Its routes are in the OpenAPI document (tag
+    ``credly``) once documented: each handler's :func:`~hosting.credly.openapi.credly_doc` includes it, the
+    router leaves out the others."""
     dependencies = {**DEPENDENCIES, "principal": Provide(provide_credly_principal)}
     handlers = [*batch.ROUTE_HANDLERS, *badges.ROUTE_HANDLERS, *search.ROUTE_HANDLERS, *templates.ROUTE_HANDLERS]
     return Router(path="/v1/organizations", route_handlers=handlers, dependencies=dependencies,

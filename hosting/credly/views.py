@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hosting.credly.inputs import credly_evidence
+from hosting.lib.evidence import credly_evidence
 from hosting.lib.times import iso
 from hosting.lib.urls import PublicUrls
 from hosting.storage.models import Assertion, AssertionState, BadgeClass, Issuer

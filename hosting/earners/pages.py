@@ -5,7 +5,7 @@ Every form POST is CSRF-protected by Litestar's ``CSRFMiddleware`` on this route
 token: the cookie set by the GET must match the form's ``_csrf_token``); the ``/v1`` API and the public
 documents are untouched by it. Errors answer HTML pages (404 unknown, 410 used or expired, 403 a failed CSRF
 check, 429 over the rate limit with ``Retry-After``). Both pages are rate-limited per client IP, claims also
-per code (:mod:`hosting.earners.limits`, per process).
+per code (:mod:`hosting.lib.ratelimit`, per process).
 """
 
 from __future__ import annotations
@@ -29,11 +29,11 @@ from hosting.app.settings import Settings
 from hosting.app.state import hosting_state
 from hosting.earners.awards import claim_badge
 from hosting.earners.codes import find_code, usable_problem
-from hosting.earners.limits import RateLimiter
 from hosting.earners.render import page, page_error_handlers, when
 from hosting.earners.tokens import AcceptLinks
 from hosting.lib.body import FieldErrors, read_body
 from hosting.lib.errors import Gone, InvalidInput
+from hosting.lib.ratelimit import RateLimiter
 from hosting.storage.models import BadgeClass, Issuer
 from hosting.storage.store import HostingStore
 

@@ -33,7 +33,8 @@ from typing import Any
 
 import aiosmtplib
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateNotFound, select_autoescape
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from hosting.app.settings import Settings
@@ -53,6 +54,7 @@ __all__ = [
     "NotificationKind",
     "NotificationSender",
     "NotificationWorker",
+    "OutboxBatch",
     "OutboxMessage",
     "OutboxStatus",
     "RenderedMail",
@@ -122,6 +124,36 @@ async def queue_notification(
                               context=context))
 
 
+class OutboxBatch:
+    """The session as :func:`queue_notification` sees it during a batch: the rows it adds are kept and written
+    by :meth:`write` in one executemany per table (a flush per message made 10,000 notifications take seconds).
+    Pass it, cast to ``AsyncSession``, as ``queue_notification``'s session; call :meth:`write` once at the end."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+        self._pending: list[object] = []
+
+    def add(self, instance: object) -> None:
+        self._pending.append(instance)
+
+    async def get(self, *args: Any, **kwargs: Any) -> Any:
+        return await self._session.get(*args, **kwargs)
+
+    async def flush(self) -> None:
+        return None
+
+    async def write(self) -> None:
+        groups: dict[tuple[Any, tuple[str, ...]], list[dict[str, Any]]] = {}
+        for instance in self._pending:
+            state = sa_inspect(instance)
+            columns = {attr.key for attr in state.mapper.column_attrs}
+            values = {key: value for key, value in state.dict.items() if key in columns}
+            groups.setdefault((state.mapper.class_, tuple(sorted(values))), []).append(values)
+        for (model, _keys), rows in groups.items():
+            await self._session.execute(insert(model), rows)
+        self._pending.clear()
+
+
 async def outbox_messages(session: AsyncSession, assertion_id: int | None = None) -> list[OutboxMessage]:
     """Outbox rows, oldest first (all, or those about one assertion)."""
     query = select(OutboxMessage).order_by(OutboxMessage.id)
@@ -161,7 +193,7 @@ def render_mail(kind: str, locale: str | None, context: Mapping[str, Any], urls:
     The text template's first line is ``Subject: …``; the HTML part is the text laid out by ``_layout.html``
     (autoescaped, URLs linked). ``links`` turns a ``pending`` mail's ``accept_nonce`` into its ``accept_url``.
     """
-    values = {"recipient_name": "", "reason": "", **context,
+    values = {"recipient_name": "", "reason": "", "notification_message": "", **context,
               "assertion_url": urls.assertion(context["assertion_id"])}
     if "accept_nonce" in context:
         if links is None:

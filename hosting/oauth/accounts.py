@@ -1,7 +1,7 @@
 """User accounts (Argon2id passwords through argon2-cffi) and OAuth2 client registration.
 
 Password hashing costs tens of milliseconds of CPU: :func:`verify_login` runs it in a worker thread, outside any
-database transaction.
+database transaction. :class:`LoginGuard` limits the password attempts on one account.
 """
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ import hashlib
 import hmac
 import re
 import secrets
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -24,10 +25,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hosting.lib.db import immediate_transactions
 from hosting.lib.errors import Conflict, InvalidInput
+from hosting.lib.ratelimit import RateLimiter
 from hosting.oauth.scopes import GRANT_TYPES, parse_scopes
 from hosting.storage.models import OAuthClient, User, utcnow
 
-__all__ = ["NewClient", "check_password", "client_secret_matches", "create_client", "create_user",
+__all__ = ["LOGIN_WINDOW_SECONDS", "LoginGuard", "NewClient", "check_password", "client_secret_matches", "create_client", "create_user",
            "hash_password", "hash_secret", "normalise_email", "verify_login"]
 
 _HASHER = PasswordHasher()  # Argon2id with argon2-cffi's current RFC 9106 low-memory defaults
@@ -75,6 +77,32 @@ async def verify_login(session: AsyncSession, email: Any, password: Any) -> int 
     await session.rollback()
     ok = await anyio.to_thread.run_sync(check_password, row.password_hash if row else None, password)
     return row.id if ok and row is not None else None
+
+
+LOGIN_WINDOW_SECONDS = 15 * 60
+
+
+class LoginGuard:
+    """At most ``limit`` password attempts per account (the email given, normalised) in a window of 15 minutes,
+    per process; a successful login gives the account a fresh budget. Over the limit every password login of
+    that account, the right password included, raises :class:`TooManyRequests` (429 with ``Retry-After``) until
+    the window ends, before any hashing. An unknown email counts like a known one (no hint that it exists).
+
+    Each attempt is counted *before* its (slow) check, so a burst of concurrent guesses cannot all pass.
+    """
+
+    def __init__(self, limit: int, *, window: float = LOGIN_WINDOW_SECONDS,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self._attempts = RateLimiter(limit, window=window, clock=clock)
+
+    async def verify(self, session: AsyncSession, email: Any, password: Any) -> int | None:
+        """:func:`verify_login` within the account's budget."""
+        key = normalise_email(email) if isinstance(email, str) else ""
+        self._attempts.hit(key, "password attempts for this account")
+        user_id = await verify_login(session, email, password)
+        if user_id is not None:
+            self._attempts.forget(key)
+        return user_id
 
 
 async def create_user(session: AsyncSession, email: str, password: str, *, first_name: str = "",

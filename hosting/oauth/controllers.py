@@ -17,7 +17,7 @@ from authlib.oauth2.rfc6749.errors import InsecureTransportError, InvalidRequest
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import Controller, MediaType, Request, Response, Router, get, post
 from litestar.config.csrf import CSRFConfig
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.csrf import CSRFMiddleware
 from litestar.utils.scope.state import ScopeState
@@ -26,8 +26,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hosting.app.settings import Settings
 from hosting.app.state import hosting_state
 from hosting.lib.body import read_body
-from hosting.lib.errors import InvalidInput
-from hosting.oauth.accounts import verify_login
+from hosting.lib.errors import InvalidInput, TooManyRequests
+from hosting.oauth.accounts import LoginGuard
 from hosting.oauth.scopes import DESCRIPTIONS
 from hosting.oauth.server import (
     OAuthServer,
@@ -79,6 +79,12 @@ def _refused(exc: OAuth2Error) -> Response[Any]:
     return _response(cast(ProtocolResponse, exc()))
 
 
+def _throttled(exc: TooManyRequests) -> Response[Any]:
+    """Too many password attempts on the account: 429 with ``Retry-After`` and an RFC 6749 body."""
+    return Response(content={"error": "invalid_grant", "error_description": exc.message}, status_code=429,
+                    media_type=MediaType.JSON, headers={**_NO_STORE, "retry-after": str(exc.retry_after)})
+
+
 async def _form(request: Request[Any, Any, Any]) -> dict[str, Any]:
     """The form (or JSON) body; a malformed one is an RFC 6749 ``invalid_request``."""
     try:
@@ -93,17 +99,21 @@ class TokenController(Controller):
     tags = ["oauth2"]  # noqa: RUF012 - Litestar reads these class attributes
 
     @post("/token", status_code=200, include_in_schema=True)
-    async def token(self, request: Request[Any, Any, Any],
-                    db_session: NamedDependency[AsyncSession]) -> Response[Any]:
+    async def token(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
+                    logins: NamedDependency[LoginGuard]) -> Response[Any]:
         """The token endpoint (RFC 6749): grants password, refresh_token, authorization_code, client_credentials;
-        form-encoded. Errors are RFC 6749 JSON (``error``, ``error_description``)."""
+        form-encoded. Errors are RFC 6749 JSON (``error``, ``error_description``); too many password attempts
+        on one account answer 429 with ``Retry-After``."""
         try:
             form = await _form(request)
             req = _protocol_request(request, form)
         except (InsecureTransportError, InvalidRequestError) as exc:  # http on a public host: oauth_allow_http
             return _refused(exc)
         if form.get("grant_type") == "password":  # Argon2 before the (writing) transaction, off the event loop
-            req.verified_user_id = await verify_login(db_session, form.get("username"), form.get("password"))
+            try:
+                req.verified_user_id = await logins.verify(db_session, form.get("username"), form.get("password"))
+            except TooManyRequests as exc:
+                return _throttled(exc)
         return _response(await run_protocol(db_session, _SERVER.create_token_response, req))
 
     @post("/revoke_token", status_code=200)
@@ -185,8 +195,8 @@ class AuthorizeController(Controller):
         return self._page(request, grant, req)
 
     @post("/", status_code=200, media_type=MediaType.HTML)
-    async def decide(self, request: Request[Any, Any, Any],
-                     db_session: NamedDependency[AsyncSession]) -> Response[Any]:
+    async def decide(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
+                     logins: NamedDependency[LoginGuard]) -> Response[Any]:
         """The form's answer: ``decision=approve`` with the user's email and password, or ``decision=deny``."""
         form = await read_body(request)
         params = {k: form[k] for k in _AUTHORIZE_PARAMS if isinstance(form.get(k), str)}
@@ -195,13 +205,22 @@ class AuthorizeController(Controller):
         except InsecureTransportError as exc:
             return _render(400, error=_error_text(exc))
         username, decision = str(form.get("username", "")), str(form.get("decision", ""))
+        throttled: TooManyRequests | None = None
         if decision == "approve":
-            req.verified_user_id = await verify_login(db_session, username, form.get("password"))
+            try:
+                req.verified_user_id = await logins.verify(db_session, username, form.get("password"))
+            except TooManyRequests as exc:  # the page says so; no code is issued
+                throttled = exc
         result, error = await run_protocol(db_session, _decide, req, decision, username)
         if error is not None:
             return _render(400, error=error)
         if result is None:
             grant, _ = await run_protocol(db_session, _consent, req)
+            if throttled is not None:
+                page = self._page(request, grant, req, status=429, login_error=throttled.message,
+                                  username=username)
+                page.headers["retry-after"] = str(throttled.retry_after)
+                return page
             return self._page(request, grant, req, status=401, login_error="wrong email or password",
                               username=username)
         return _response(result)
@@ -209,6 +228,14 @@ class AuthorizeController(Controller):
 
 def oauth_routers(settings: Settings) -> list[Router]:
     """The ``/o`` routes; the consent page's router carries the CSRF middleware (API clients posting to
-    ``/o/token`` have no cookie to double-submit)."""
-    return [Router(path="/", route_handlers=[TokenController]),
-            Router(path="/", route_handlers=[AuthorizeController], middleware=[csrf_middleware(settings)])]
+    ``/o/token`` have no cookie to double-submit). Both check passwords through one :class:`LoginGuard`
+    (injected as ``logins``), so an account's budget of attempts is shared by the two."""
+    guard = LoginGuard(settings.oauth_login_attempts)
+
+    def _logins() -> LoginGuard:
+        return guard
+
+    deps = {"logins": Provide(_logins, sync_to_thread=False)}
+    return [Router(path="/", route_handlers=[TokenController], dependencies=deps),
+            Router(path="/", route_handlers=[AuthorizeController], middleware=[csrf_middleware(settings)],
+                   dependencies=deps)]

@@ -105,6 +105,8 @@ class PublicReader:
         self._epoch = 0
         self._cleared_at = 0
         self._forgotten: dict[str, int] = {}
+        # The cached redirects by their target: a change to the target (replaced again, revoked) drops them too.
+        self._redirects_to: dict[str, set[str]] = {}
         self._reads = 0
         self._guard: Callable[[], bool] | None = None
 
@@ -124,10 +126,13 @@ class PublicReader:
         self._epoch += 1
         if public_id is None or len(self._forgotten) >= self._cache_entries:
             self._cache.clear()
+            self._redirects_to.clear()
             self._cleared_at = self._epoch
             self._forgotten.clear()
         else:
             self._cache.pop(public_id, None)
+            for source in self._redirects_to.pop(public_id, ()):
+                self._drop_redirect(source, public_id)
             if self._reads:
                 self._forgotten[public_id] = self._epoch
 
@@ -169,7 +174,9 @@ class PublicReader:
         epoch = self._read_started()
         try:
             result = await self._assertion(public_id)
-            if self._unchanged_since(public_id, epoch):  # else a write committed meanwhile: don't keep it
+            # Not kept when a write committed meanwhile, to the assertion or to the one a redirect names.
+            if self._unchanged_since(public_id, epoch) and not (
+                    isinstance(result, Redirect) and not self._unchanged_since(result.public_id, epoch)):
                 self._remember(public_id, result, now)
         finally:
             self._read_ended()
@@ -182,8 +189,21 @@ class PublicReader:
                 next(iter(cache))
             ]:
                 del cache[key]
+        if isinstance(result, Redirect):
+            if len(self._redirects_to) >= self._cache_entries:  # links of evicted entries pile up: start again
+                for sources in self._redirects_to.values():
+                    for source in sources:
+                        self._drop_redirect(source)
+                self._redirects_to.clear()
+            self._redirects_to.setdefault(result.public_id, set()).add(public_id)
         # Jitter (80-120% of the period) so entries cached together do not all refresh at once.
         cache[public_id] = (now + self._cache_seconds * (0.8 + 0.4 * random.random()), result)
+
+    def _drop_redirect(self, source: str, target: str | None = None) -> None:
+        """Drop ``source`` from the cache if it is a redirect (to ``target``, when given)."""
+        hit = self._cache.get(source)
+        if hit is not None and isinstance(hit[1], Redirect) and target in (None, hit[1].public_id):
+            del self._cache[source]
 
     def _schedule_refresh(self, public_id: str) -> None:
         self._stale.add(public_id)

@@ -42,6 +42,7 @@ class Award:
     acceptance: str | None = None  # "issuer" (active at once) or "earner" (pending); None: the badge's default
     claim_code_id: int | None = None  # the claim code consumed for it (hosting/earners/codes.py)
     claim_code: str | None = None  # the code as given in the request (resolved to ``claim_code_id`` first)
+    created_by: str | None = None  # the email of whoever issued it (the /v1 token's, the /v2 user's)
     # Credly's fields (hosting/credly/): the names apart, the issuer's user id, the issue email suppressed
     first_name: str | None = None
     last_name: str | None = None

@@ -105,7 +105,7 @@ def _row(badge: BadgeClass, award: Award, now: datetime) -> dict[str, Any]:
         "format": "ob3" if award.proof else "ob2", "proof_type": award.proof, "status_index": None, "credential": None,
         "state": AssertionState.PENDING if acceptance == Acceptance.EARNER else AssertionState.ACTIVE,
         "state_updated_at": now, "recipient_name_shown": False, "claim_code_id": award.claim_code_id,
-        "revocation_reason": None, "revoked_at": None, "replaced_by_id": None,
+        "revocation_reason": None, "revoked_at": None, "replaced_by_id": None, "created_by": award.created_by,
         "document": None, "document_etag": None, "document_base": None,
         "created_at": now, "updated_at": now,
     }
@@ -139,14 +139,17 @@ class HostingStore:
         await self.session.execute(delete(StoredImage).where(StoredImage.id == old_image_id))
 
     async def create_issuer(self, *, slug: str, name: str, url: str, email: str | None = None,
-                            description: str | None = None, image: bytes | None = None) -> Issuer:
+                            description: str | None = None, image: bytes | None = None,
+                            created_by: str | None = None) -> Issuer:
+        """A new issuer; ``created_by`` is the email of whoever made it (shown as Badgr's ``createdBy``)."""
         exists = await self.session.scalar(select(Issuer.id).where(Issuer.slug == slug))
         if exists is not None:
             raise Conflict(f"an issuer with slug {slug!r} exists",
                                    details=[{"field": "slug", "message": "taken", "value": slug}])
         image_row = await self.add_image(image) if image is not None else None
         issuer = Issuer(public_id=new_public_id(), slug=slug, name=name, url=url, email=email,
-                        description=description, image_id=image_row.id if image_row else None)
+                        description=description, image_id=image_row.id if image_row else None,
+                        created_by=created_by)
         self.session.add(issuer)
         await self.session.flush()
         return issuer
@@ -176,7 +179,8 @@ class HostingStore:
 
     async def create_badge_class(self, issuer: Issuer, *, slug: str, name: str, description: str, image: bytes,
                                  criteria_url: str | None = None, criteria_narrative: str | None = None,
-                                 **fields: Any) -> BadgeClass:
+                                 created_by: str | None = None, **fields: Any) -> BadgeClass:
+        """A new badge class of ``issuer``; ``created_by`` is the email of whoever made it."""
         if not criteria_url and not criteria_narrative:
             raise InvalidInput("criteria needs a url or a narrative")
         exists = await self.session.scalar(
@@ -187,7 +191,7 @@ class HostingStore:
         image_row = await self.add_image(image)
         badge = BadgeClass(public_id=new_public_id(), issuer_id=issuer.id, slug=slug, name=name,
                            description=description, image_id=image_row.id, criteria_url=criteria_url,
-                           criteria_narrative=criteria_narrative, **fields)
+                           criteria_narrative=criteria_narrative, created_by=created_by, **fields)
         self.session.add(badge)
         await self.session.flush()
         return badge

@@ -12,6 +12,8 @@ from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from hosting import Settings
@@ -84,3 +86,18 @@ def serving(path: str, body: bytes, content_type: str, *, delay: float = 0.0) ->
     finally:
         server.shutdown()
         server.server_close()
+
+
+@contextmanager
+def sql_statements() -> Iterator[list[str]]:
+    """The SQL statements run by any engine of this process inside the block (to pin query counts)."""
+    statements: list[str] = []
+
+    def _record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", _record)
+    try:
+        yield statements
+    finally:
+        event.remove(Engine, "before_cursor_execute", _record)

@@ -24,6 +24,15 @@ from hosting.lib.urls import PublicUrls
 from hosting.storage.migrate import migrate
 
 SECRET = "live-secret-" + "y" * 24
+_ROOT = Path(__file__).resolve().parents[2]
+_OPENBADGES = [sys.executable, "-c", "from openbadges_core._cli import main; main()"]
+
+
+def openbadges_verify(url: str) -> subprocess.CompletedProcess[str]:
+    """The library's ``openbadges verify --allow-private-network URL`` in a child process (from this tree)."""
+    path = os.pathsep.join(p for p in (str(_ROOT), os.environ.get("PYTHONPATH", "")) if p)
+    return subprocess.run(check=False, args=[*_OPENBADGES, "verify", "--allow-private-network", url],
+                          env={**os.environ, "PYTHONPATH": path}, capture_output=True, text=True, timeout=120)
 
 
 @dataclass

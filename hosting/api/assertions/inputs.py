@@ -14,6 +14,7 @@ from litestar import Request
 from hosting.api.assertions.shapes import AssertionInput, BatchOptions, RecipientInput
 from hosting.lib.body import EMAIL_ADDRESS, SLUG, FieldErrors, http_url
 from hosting.lib.errors import InvalidInput
+from hosting.lib.evidence import CREDLY_EVIDENCE_TYPES, ob_evidence
 from hosting.storage.models import utcnow
 from hosting.storage.store import Award
 
@@ -93,7 +94,8 @@ def _slug(value: str | None, errors: FieldErrors) -> str | None:
 
 
 def _evidence_item(item: Any, where: str, errors: FieldErrors) -> dict[str, Any] | None:
-    """Credly evidence (URL, plain text, key-value group) or an OB Evidence object → OB 2.0 Evidence."""
+    """A URL, Credly evidence (``UrlEvidence``, ``PlainTextEvidence``, ``KeyValueGroupEvidence``) or an OB
+    ``Evidence`` object → OB 2.0 Evidence."""
     if isinstance(item, str) and len(item) <= 2048:
         try:
             return {"type": "Evidence", "id": http_url(item)}
@@ -117,30 +119,17 @@ def _evidence_item(item: Any, where: str, errors: FieldErrors) -> dict[str, Any]
 
 def _evidence_fields(item: dict[str, Any], errors: FieldErrors) -> dict[str, Any] | None:
     kind = item.get("type", "Evidence")
-    text = errors.text
-    if kind == "UrlEvidence":  # Credly: {name, value: URL, description}
-        return {"id": errors.url(item, "value", required=True), "name": text(item, "name", max_len=255),
-                "description": text(item, "description", max_len=10_000)}
-    if kind in ("IdEvidence", "InfoEvidence", "TextEvidence"):  # Credly plain text: {title|name, description}
-        return {"name": text(item, "title", max_len=255) or text(item, "name", max_len=255),
-                "narrative": text(item, "description", required=True, max_len=10_000)}
-    if kind == "KeyValueEvidence":  # a titled group of key-value pairs: {title, items: [{key, value}]}
-        pairs = item.get("items")
-        if not isinstance(pairs, list) or not pairs or len(pairs) > 100 or not all(
-                isinstance(p, dict) and isinstance(p.get("key"), str) and isinstance(p.get("value"), str)
-                and p["key"].strip() for p in pairs):
-            errors.add("items", "1-100 objects {key: string, value: string}", None)
-            return None
-        lines = [f"{p['key'].strip()}: {p['value'].strip()}" for p in pairs]
-        return {"name": text(item, "title", max_len=255), "narrative": "\n".join(lines)[:10_000]}
+    if kind in CREDLY_EVIDENCE_TYPES:  # the seed's names: UrlEvidence, PlainTextEvidence, KeyValueGroupEvidence
+        return ob_evidence(item, errors)
     if kind == "Evidence":  # OB 2.0 Evidence as is
+        text = errors.text
         out = {"id": errors.url(item, "id"), "narrative": text(item, "narrative", max_len=10_000),
                "name": text(item, "name", max_len=255), "description": text(item, "description", max_len=10_000),
                "genre": text(item, "genre", max_len=255), "audience": text(item, "audience", max_len=255)}
         if "id" not in item and "narrative" not in item:
             errors.add("id", "evidence needs an id (URL) or a narrative", None)
         return out
-    errors.add("type", "UrlEvidence, IdEvidence, InfoEvidence, KeyValueEvidence or Evidence", kind)
+    errors.add("type", f"one of {', '.join(CREDLY_EVIDENCE_TYPES)} or Evidence", kind)
     return None
 
 

@@ -3,12 +3,12 @@ checked by :mod:`.inputs`) and their OpenAPI shapes."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 import msgspec
 
 from hosting.api.openapi import Assertion as AssertionShape
-from hosting.api.openapi import changed, envelope
+from hosting.api.openapi import EvidenceItem, changed, envelope
 
 __all__ = [
     "AssertionChanged",
@@ -46,7 +46,7 @@ class AssertionInput(msgspec.Struct, forbid_unknown_fields=True):
     expires: str | None = None
     expires_at: str | None = None
     narrative: str | None = None
-    evidence: list[str | dict[str, Any]] | str | dict[str, Any] | None = None
+    evidence: list[EvidenceItem] | EvidenceItem | None = None
     issuer_earner_id: str | None = None
     slug: str | None = None
     verification: Literal["hosted", "signed"] | None = None

@@ -188,7 +188,8 @@ class BadgesController(Controller):
             slug = given or await _free_slug(db_session, issuer, fields["name"], random_suffix=attempt > 0)
             try:
                 async with db_session.begin_nested():
-                    badge = await store.create_badge_class(issuer, slug=slug, image=image, **fields)
+                    badge = await store.create_badge_class(issuer, slug=slug, image=image,
+                                                             created_by=principal.email, **fields)
                 break
             except (IntegrityError, Conflict) as exc:  # a concurrent create took the slug meanwhile
                 if given is not None or attempt == 2:  # a derived slug is derived again

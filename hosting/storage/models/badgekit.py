@@ -1,15 +1,34 @@
 """BadgeKit API storage: keys (a named shared secret, encrypted at rest with the KeyBox, for every system when
 ``system_id`` is null, the ``master`` key by default, or for one system) and programs (of an issuer inside a
-system). Systems and their issuers are rows of ``issuers`` (``parent_id``); see ``docs/compat-badgekit.md``."""
+system). Systems and their issuers are rows of ``issuers`` (``parent_id``); see ``docs/compat-badgekit.md``.
+
+BadgeKit milestones live on their primary badge class (``badge_classes.milestones``, JSON: ``[{id, action,
+numberRequired, supportBadges: [badge class ids]}]``); a badge class deleted through any API is taken out of the
+milestones that list it (:func:`_drop_deleted_support`), so no stale id can later name another badge."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import DateTime, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import (
+    Connection,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    cast,
+    event,
+    select,
+    update,
+)
+from sqlalchemy.orm import Mapped, Mapper, mapped_column
 
 from hosting.storage.models.base import Base, utcnow
+from hosting.storage.models.hosted import BadgeClass
 
 __all__ = ["BadgeKitKey", "BadgeKitProgram"]
 
@@ -41,3 +60,16 @@ class BadgeKitProgram(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     # No image: nothing serves one publicly. A deleted program keeps its row (its badges' assertions still name it); its slug is freed.
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True, default=None)
+
+
+@event.listens_for(BadgeClass, "after_delete")
+def _drop_deleted_support(mapper: Mapper[Any], connection: Connection, target: BadgeClass) -> None:
+    """Remove a deleted badge class from the milestones that list it (in the deleting flush, on its connection).
+    Milestones are kept inside one system, so only badge classes with milestones are read (few)."""
+    rows = connection.execute(select(BadgeClass.id, BadgeClass.milestones).where(
+        cast(BadgeClass.milestones, String) != "[]")).all()
+    for row in rows:
+        milestones = list(row.milestones or [])
+        if any(target.id in m.get("supportBadges", []) for m in milestones):
+            kept = [{**m, "supportBadges": [s for s in m["supportBadges"] if s != target.id]} for m in milestones]
+            connection.execute(update(BadgeClass).where(BadgeClass.id == row.id).values(milestones=kept))

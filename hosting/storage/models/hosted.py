@@ -115,6 +115,8 @@ class Issuer(Renderable, Base):
     # BadgeKit slug is unique within the system (its global ``slug`` is generated: see hosting/badgekit/issuers.py).
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("issuers.id"), nullable=True, default=None, index=True)
     badgekit_slug: Mapped[str | None] = mapped_column(String(50), nullable=True, default=None)
+    # who made it: the email of the caller (a /v1 token's or a /v2 user's); None when not recorded
+    created_by: Mapped[str | None] = mapped_column(String(320), nullable=True, default=None)
 
     image: Mapped[StoredImage | None] = relationship(lazy="raise", foreign_keys=[image_id])
 
@@ -171,6 +173,8 @@ class BadgeClass(Renderable, Base):
     # A BadgeKit program badge: the program (of ``issuer``) it belongs to; null for system and issuer badges.
     program_id: Mapped[int | None] = mapped_column(ForeignKey("badgekit_programs.id"), nullable=True, default=None,
                                                    index=True)
+    # BadgeKit milestones of which this is the primary badge: [{id, action, numberRequired, supportBadges: [ids]}]
+    milestones: Mapped[list[Any]] = mapped_column(JSON, default=list, server_default="[]")
     # Badgr fields
     achievement_type: Mapped[str | None] = mapped_column(String(255), nullable=True, default=None)
     image_alt_text: Mapped[str | None] = mapped_column(String(1024), nullable=True, default=None)
@@ -182,6 +186,8 @@ class BadgeClass(Renderable, Base):
     global_activity_url: Mapped[str | None] = mapped_column(String(2048), nullable=True, default=None)
     # Credly's issue answers pending badges unless the template says they are accepted at issue
     issued_as_accepted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # who made it: the email of the caller (a /v1 token's or a /v2 user's); None when not recorded
+    created_by: Mapped[str | None] = mapped_column(String(320), nullable=True, default=None)
 
     issuer: Mapped[Issuer] = relationship(lazy="raise")
     image: Mapped[StoredImage] = relationship(lazy="raise", foreign_keys=[image_id])
@@ -256,6 +262,8 @@ class Assertion(Renderable, Base):
     replaced_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("assertions.id"), nullable=True, default=None
     )
+    # who made it: the email of the caller (a /v1 token's or a /v2 user's); None when not recorded
+    created_by: Mapped[str | None] = mapped_column(String(320), nullable=True, default=None)
 
     badge_class: Mapped[BadgeClass] = relationship(lazy="raise")
     issuer: Mapped[Issuer] = relationship(lazy="raise")

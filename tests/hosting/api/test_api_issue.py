@@ -85,8 +85,17 @@ def test_url_and_telephone_recipients_unhashed(api: TestClient[Any], team: Team,
     ({"recipient": "a@example.org", "locale": "english please"}, "locale"),
     ({"recipient": "a@example.org", "notify": "maybe"}, "notify"),
     ({"recipient": "a@example.org", "evidence": [{"type": "UrlEvidence", "value": "ftp://x"}]}, "evidence[0].value"),
-    ({"recipient": "a@example.org", "evidence": [{"type": "InfoEvidence"}]}, "evidence[0].description"),
-    ({"recipient": "a@example.org", "evidence": [{"type": "KeyValueEvidence", "items": []}]}, "evidence[0].items"),
+    ({"recipient": "a@example.org", "evidence": [{"type": "PlainTextEvidence"}]}, "evidence[0].description"),
+    ({"recipient": "a@example.org", "evidence": [{"type": "KeyValueGroupEvidence", "values": []}]},
+     "evidence[0].values"),
+    ({"recipient": "a@example.org", "evidence": [{"type": "KeyValueGroupEvidence", "values": [
+        {"type": "KeyValuePair", "key": "k", "value": "v"}]}]}, "evidence[0].values[0].type"),
+    # the names /v1 took before the seed's were adopted (issue #17) are refused
+    ({"recipient": "a@example.org", "evidence": [{"type": "InfoEvidence", "description": "x"}]}, "evidence[0].type"),
+    ({"recipient": "a@example.org", "evidence": [{"type": "IdEvidence", "description": "x"}]}, "evidence[0].type"),
+    ({"recipient": "a@example.org", "evidence": [{"type": "TextEvidence", "description": "x"}]}, "evidence[0].type"),
+    ({"recipient": "a@example.org", "evidence": [{"type": "KeyValueEvidence", "items": [{"key": "k", "value": "v"}]}]},
+     "evidence[0].type"),
     ({"recipient": "a@example.org", "evidence": [{"type": "Telepathy"}]}, "evidence[0].type"),
 ])
 def test_invalid_fields_are_400_with_details(team: Team, body: dict[str, Any], field: str) -> None:
@@ -98,21 +107,30 @@ def test_invalid_fields_are_400_with_details(team: Team, body: dict[str, Any], f
     assert count_assertions(team.settings, badge) == 0
 
 
-def test_credly_evidence_maps_to_ob_evidence(api: TestClient[Any], team: Team) -> None:
+def test_the_seeds_evidence_types_map_to_ob_evidence(api: TestClient[Any], team: Team) -> None:
+    """The seed's example evidence, as written (issue #17), beside a URL and an OB Evidence object."""
     evidence = [
-        {"type": "UrlEvidence", "name": "Portfolio", "value": "https://example.org/work", "description": "My work"},
-        {"type": "InfoEvidence", "description": "Passed the final exam."},
-        {"type": "IdEvidence", "title": "Exam", "description": "Score 97"},
-        {"type": "KeyValueEvidence", "title": "Results", "items": [{"key": "Score", "value": "97"},
-                                                                   {"key": "Grade", "value": "A"}]},
+        {"type": "KeyValueGroupEvidence", "name": "Custom Evidence", "values": [
+            {"type": "KeyValuePairEvidence", "key": "Testing Center", "value": "Master Test Facility, Minneapolis, MN",
+             "url": "http://www.url-in-custom-evidence-is-optional.com"},
+            {"type": "KeyValuePairEvidence", "key": "Score", "value": "97"}]},
+        {"type": "PlainTextEvidence", "title": "Evidence", "description": "The evidence is clear."},
+        {"type": "UrlEvidence", "value": "http://www.example.com/evidence",
+         "description": "Description in URL evidence is optional", "name": "Evidence"},
+        "https://example.org/work",
         {"id": "https://example.org/report", "narrative": "The report.", "genre": "Report"},
     ]
-    made = team.issue(team.badge(), evidence=evidence).json()["assertion"]
+    res = team.issue(team.badge(), evidence=evidence)
+    assert res.status_code == 201, res.text
+    made = res.json()["assertion"]
     expected = [
-        {"type": "Evidence", "id": "https://example.org/work", "name": "Portfolio", "description": "My work"},
-        {"type": "Evidence", "narrative": "Passed the final exam."},
-        {"type": "Evidence", "name": "Exam", "narrative": "Score 97"},
-        {"type": "Evidence", "name": "Results", "narrative": "Score: 97\nGrade: A"},
+        {"type": "Evidence", "name": "Custom Evidence", "genre": "KeyValueGroupEvidence",
+         "narrative": "Testing Center: Master Test Facility, Minneapolis, MN "
+                      "<http://www.url-in-custom-evidence-is-optional.com>\nScore: 97"},
+        {"type": "Evidence", "name": "Evidence", "narrative": "The evidence is clear."},
+        {"type": "Evidence", "id": "http://www.example.com/evidence", "name": "Evidence",
+         "description": "Description in URL evidence is optional"},
+        {"type": "Evidence", "id": "https://example.org/work"},
         {"type": "Evidence", "id": "https://example.org/report", "narrative": "The report.", "genre": "Report"},
     ]
     assert made["evidence"] == expected

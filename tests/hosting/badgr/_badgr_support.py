@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
+import html as html_lib
+import re
 import secrets
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, TypeVar
@@ -72,6 +74,26 @@ def login(api: Any, settings: Settings, email: str, scope: str = "rw:issuer rw:p
 def bearer(token: str | dict[str, Any]) -> dict[str, str]:
     value = token["access_token"] if isinstance(token, dict) else token
     return {"Authorization": f"Bearer {value}"}
+
+
+def authorize_page(api: Any, client_id: str, challenge: str, redirect_uri: str = REDIRECT,
+                   scope: str = "rw:issuer r:profile") -> Any:
+    """The consent page of a code request with PKCE (S256)."""
+    return api.get("/o/authorize", params={
+        "response_type": "code", "client_id": client_id, "redirect_uri": redirect_uri, "scope": scope,
+        "state": "xyz", "code_challenge": challenge, "code_challenge_method": "S256"})
+
+
+def hidden_fields(html: str) -> dict[str, str]:
+    return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', html))
+
+
+def approve(api: Any, page: Any, email: str, password: str = PASSWORD,
+            decision: str = "approve") -> Any:
+    """Post the consent page's form (its hidden fields, CSRF token included) with these credentials."""
+    fields = {k: html_lib.unescape(v) for k, v in hidden_fields(page.text).items()}
+    return api.post("/o/authorize", data={**fields, "username": email, "password": password,
+                                          "decision": decision}, follow_redirects=False)
 
 
 def pkce_pair() -> tuple[str, str]:

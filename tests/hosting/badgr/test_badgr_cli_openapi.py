@@ -70,5 +70,5 @@ def test_openapi_documents_v2_with_the_oauth2_scheme(badgr: TestClient[Any]) -> 
     assert scheme["flows"]["password"]["tokenUrl"] == "/o/token"
     assert "rw:issuer" in scheme["flows"]["password"]["scopes"]
     assert "bearer" in doc["components"]["securitySchemes"]  # /v1's is still there
-    operation = doc["paths"]["/v2/badgeclasses/{badge_ref}/assertions"]["post"]
+    operation = doc["paths"]["/v2/badgeclasses/{entity_ref}/assertions"]["post"]
     assert operation["tags"] == ["badgr v2"] and operation["security"] == [{"oauth2": ["rw:issuer"]}]

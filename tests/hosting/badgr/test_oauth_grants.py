@@ -3,7 +3,6 @@ revocation, and expired tokens."""
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -11,7 +10,10 @@ from urllib.parse import parse_qs, urlsplit
 from _badgr_support import (
     PASSWORD,
     REDIRECT,
+    approve,
+    authorize_page,
     bearer,
+    hidden_fields,
     in_session,
     make_client,
     make_user,
@@ -62,38 +64,18 @@ def test_refresh_cannot_widen_the_scope_nor_cross_clients(badgr: TestClient[Any]
     assert _refresh(badgr, client_id, token["refresh_token"]).status_code == 200  # not burnt by the refusals
 
 
-def _authorize_page(api: TestClient[Any], client_id: str, challenge: str, redirect_uri: str = REDIRECT,
-                    scope: str = "rw:issuer r:profile") -> Any:
-    return api.get("/o/authorize", params={
-        "response_type": "code", "client_id": client_id, "redirect_uri": redirect_uri, "scope": scope,
-        "state": "xyz", "code_challenge": challenge, "code_challenge_method": "S256"})
-
-
-def _hidden_fields(html: str) -> dict[str, str]:
-    return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', html))
-
-
-def _approve(api: TestClient[Any], page: Any, email: str, password: str = PASSWORD,
-             decision: str = "approve") -> Any:
-    import html as html_lib
-
-    fields = {k: html_lib.unescape(v) for k, v in _hidden_fields(page.text).items()}
-    return api.post("/o/authorize", data={**fields, "username": email, "password": password,
-                                          "decision": decision}, follow_redirects=False)
-
-
 def test_authorization_code_with_pkce(badgr: TestClient[Any], badgr_settings: Settings) -> None:
     email = make_user(badgr_settings)
     client_id, _ = make_client(badgr_settings, grants=("authorization_code", "refresh_token"))
     verifier, challenge = pkce_pair()
-    page = _authorize_page(badgr, client_id, challenge)
+    page = authorize_page(badgr, client_id, challenge)
     assert page.status_code == 200, page.text
     assert "rw:issuer" in page.text and "<script" not in page.text
     csp = page.headers["content-security-policy"]
     assert "form-action 'self' https://client.example.org;" in csp and "frame-ancestors 'none'" in csp
-    wrong = _approve(badgr, page, email, password="nope")
+    wrong = approve(badgr, page, email, password="nope")
     assert wrong.status_code == 401 and "wrong email or password" in wrong.text
-    answer = _approve(badgr, page, email)
+    answer = approve(badgr, page, email)
     assert answer.status_code == 302, answer.text
     location = urlsplit(answer.headers["location"])
     assert f"{location.scheme}://{location.netloc}{location.path}" == REDIRECT
@@ -119,8 +101,8 @@ def test_pkce_failure_and_missing_verifier(badgr: TestClient[Any], badgr_setting
     client_id, _ = make_client(badgr_settings, grants=("authorization_code",))
     for verifier in ("x" * 50, None):
         _, challenge = pkce_pair()
-        page = _authorize_page(badgr, client_id, challenge)
-        code = parse_qs(urlsplit(_approve(badgr, page, email).headers["location"]).query)["code"][0]
+        page = authorize_page(badgr, client_id, challenge)
+        code = parse_qs(urlsplit(approve(badgr, page, email).headers["location"]).query)["code"][0]
         form = {"grant_type": "authorization_code", "code": code, "client_id": client_id, "redirect_uri": REDIRECT}
         if verifier:
             form["code_verifier"] = verifier
@@ -143,7 +125,7 @@ def test_wrong_redirect_uri_is_refused_without_redirecting(badgr: TestClient[Any
     client_id, _ = make_client(badgr_settings, grants=("authorization_code",))
     _, challenge = pkce_pair()
     for uri in ("https://evil.example.org/callback", REDIRECT + "/more", REDIRECT + "?x=1"):
-        page = _authorize_page(badgr, client_id, challenge, redirect_uri=uri)
+        page = authorize_page(badgr, client_id, challenge, redirect_uri=uri)
         assert page.status_code == 400 and "location" not in page.headers
         assert "redirect" in page.text.lower()
 
@@ -153,7 +135,7 @@ def test_code_exchange_with_another_redirect_uri_fails(badgr: TestClient[Any], b
     other = "https://client.example.org/other"
     client_id, _ = make_client(badgr_settings, grants=("authorization_code",), redirect_uris=(REDIRECT, other))
     verifier, challenge = pkce_pair()
-    code = parse_qs(urlsplit(_approve(badgr, _authorize_page(badgr, client_id, challenge), email)
+    code = parse_qs(urlsplit(approve(badgr, authorize_page(badgr, client_id, challenge), email)
                              .headers["location"]).query)["code"][0]
     res = badgr.post("/o/token", data={"grant_type": "authorization_code", "code": code, "client_id": client_id,
                                        "redirect_uri": other, "code_verifier": verifier})
@@ -164,8 +146,8 @@ def test_consent_form_needs_the_csrf_token(badgr: TestClient[Any], badgr_setting
     email = make_user(badgr_settings)
     client_id, _ = make_client(badgr_settings, grants=("authorization_code",))
     _, challenge = pkce_pair()
-    page = _authorize_page(badgr, client_id, challenge)
-    fields = _hidden_fields(page.text)
+    page = authorize_page(badgr, client_id, challenge)
+    fields = hidden_fields(page.text)
     forged = {**fields, "_csrf_token": "forged", "username": email, "password": PASSWORD, "decision": "approve"}
     res = badgr.post("/o/authorize", data=forged, follow_redirects=False)
     assert res.status_code == 403 and "location" not in res.headers
@@ -182,7 +164,7 @@ def test_consent_form_needs_the_csrf_token(badgr: TestClient[Any], badgr_setting
 def test_denying_consent_redirects_with_access_denied(badgr: TestClient[Any], badgr_settings: Settings) -> None:
     client_id, _ = make_client(badgr_settings, grants=("authorization_code",))
     _, challenge = pkce_pair()
-    res = _approve(badgr, _authorize_page(badgr, client_id, challenge), "", password="", decision="deny")
+    res = approve(badgr, authorize_page(badgr, client_id, challenge), "", password="", decision="deny")
     assert res.status_code == 302
     assert parse_qs(urlsplit(res.headers["location"]).query)["error"] == ["access_denied"]
 

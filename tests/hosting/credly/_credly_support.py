@@ -47,6 +47,9 @@ def named_template(settings: Settings, team: Team, name: str) -> str:
     return public_id
 
 
+org = org_path  # the name the issue/batch tests use
+
+
 def basic(token: str, password: str = "") -> dict[str, str]:
     return {"Authorization": "Basic " + base64.b64encode(f"{token}:{password}".encode()).decode()}
 

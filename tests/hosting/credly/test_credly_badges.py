@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from _api_support import make_token, unique_email
-from _credly_support import (
+from _credly_support import (  # noqa: F401 - the fixtures
     SEED_BADGE_KEYS,
     SEED_EVIDENCE,
     SEED_ISSUE,
@@ -17,7 +17,7 @@ from _credly_support import (
     SEED_REVOKE,
     accept,
     basic,
-    credly_api_fixture,  # noqa: F401 - fixture
+    credly_api_fixture,
     named_template,
     org_path,
     path_of,

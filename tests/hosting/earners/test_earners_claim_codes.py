@@ -82,6 +82,11 @@ def test_codes_api_create_list_read_delete(team: Team) -> None:
     assert team.api.get(f"{base}/NOPE-1234", headers=bearer(team.owner)).status_code == 404
 
 
+def test_codes_api_refuses_an_offset_beyond_the_database_integers(team: Team) -> None:
+    res = team.api.get(f"{team.path}/badges/{team.badge()}/codes?offset={2**70}", headers=bearer(team.owner))
+    assert res.status_code == 400 and res.json()["code"] == "ValidationError", res.text
+
+
 @pytest.mark.parametrize(("body", "field"), [
     ({}, "count"), ({"count": 2, "codes": ["ABCD1"]}, "count"), ({"count": 0}, "count"), ({"count": 1001}, "count"),
     ({"codes": ["no spaces"]}, "codes[0]"), ({"codes": ["ab"]}, "codes[0]"), ({"codes": []}, "codes"),

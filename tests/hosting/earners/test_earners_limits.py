@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from hosting.earners.limits import RateLimiter
 from hosting.lib.errors import TooManyRequests
+from hosting.lib.ratelimit import RateLimiter
 
 
 class _Clock:

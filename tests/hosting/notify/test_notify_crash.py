@@ -42,7 +42,7 @@ async def _statuses(cfg: Settings, recipients: list[str]) -> Counter[str]:
     async with sessions(cfg) as sm, sm() as session:
         rows = await session.execute(select(OutboxMessage.status, func.count()).where(
             OutboxMessage.recipient.in_(recipients)).group_by(OutboxMessage.status))
-        return Counter({status: count for status, count in rows.tuples()})
+        return Counter({status: count for status, count in rows.all()})
 
 
 async def _claimed(cfg: Settings, recipients: list[str]) -> bool:

@@ -85,7 +85,9 @@ async def test_issued_mail_arrives_with_headers_and_body(settings: Settings) -> 
 @pytest.mark.parametrize("locale, expected, phrase", [
     ("fr-CA", "fr", "Motif indiqué : Awarded by mistake"),
     ("de", "de", "Angegebener Grund: Awarded by mistake"),
-    ("pt-BR", "en", "Reason given: Awarded by mistake"),
+    ("pt-BR", "pt", "Motivo informado: Awarded by mistake"),
+    ("es-MX", "es", "Motivo indicado: Awarded by mistake"),
+    ("it", "en", "Reason given: Awarded by mistake"),
     ("../../etc", "en", "Reason given: Awarded by mistake"),
 ])
 async def test_revocation_mail_in_the_recipients_locale_or_english(settings: Settings, locale: str,

@@ -14,8 +14,9 @@ from litestar.testing import TestClient
 EVIDENCE = [
     "https://example.org/plain-url",
     {"type": "UrlEvidence", "name": "Repository", "value": "https://example.org/repo", "description": "The code"},
-    {"type": "TextEvidence", "title": "Reflection", "description": "What I learned."},
-    {"type": "KeyValueEvidence", "title": "Scores", "items": [{"key": "Quiz", "value": "9/10"}]},
+    {"type": "PlainTextEvidence", "title": "Reflection", "description": "What I learned."},
+    {"type": "KeyValueGroupEvidence", "name": "Scores", "values": [
+        {"type": "KeyValuePairEvidence", "key": "Quiz", "value": "9/10"}]},
     {"type": "Evidence", "id": "https://example.org/ob", "narrative": "OB narrative", "genre": "Essay",
      "audience": "Teachers", "name": "Essay", "description": "An essay"},
 ]

@@ -146,6 +146,19 @@ def test_revoke_and_replace_reach_the_other_process_within_a_second(setup: Setup
         assert _get(a, demo.active).status_code == 410
         assert _get(a, demo.svg_assertion).status_code == 301
 
+        # Replaced again: B, which cached the first redirect, must not keep sending clients to the superseded link.
+        second = location.removeprefix(BASE + "/public/assertions/")
+        assert _get(b, second).status_code == 200  # the new one primed on B too
+        res = _post(a, setup, f"{second}/replace", {"notify": False})
+        assert res.status_code == 201, res.text
+        start = time.monotonic()
+        while (newest := _get(b, demo.svg_assertion).headers["location"]) == location:
+            assert time.monotonic() - start < PROMISE, "B still redirects to the superseded link after 1 s"
+            time.sleep(0.02)
+        assert second not in newest and demo.svg_assertion not in newest
+        assert _get(b, newest.removeprefix(BASE + "/public/assertions/")).status_code == 200
+        assert _get(b, second).status_code == 301
+
 
 @pytest.mark.postgres
 def test_a_lost_listener_reads_through_then_recovers(setup: Setup, tmp_path: Path) -> None:

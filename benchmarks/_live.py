@@ -19,7 +19,8 @@ from sqlalchemy.engine import make_url
 
 from hosting.storage.migrate import migrate
 
-__all__ = ["free_port", "live_server", "postgres_database", "sqlite_database", "wait_healthy"]
+__all__ = ["admin_execute", "free_port", "live_server", "postgres_database", "server_process", "sqlite_database",
+           "stop_server", "wait_healthy"]
 
 
 def free_port() -> int:
@@ -37,6 +38,19 @@ def sqlite_database(directory: Path) -> str:
     return url
 
 
+async def admin_execute(admin_url: str, statement: str) -> None:
+    """Run one statement (``CREATE DATABASE`` …, outside a transaction) on the PostgreSQL server of ``admin_url``."""
+    import asyncpg
+
+    u = make_url(admin_url)
+    conn = await asyncpg.connect(host=u.host or "127.0.0.1", port=u.port or 5432, user=u.username or "postgres",
+                                 password=u.password, database=u.database or "postgres", timeout=5)
+    try:
+        await conn.execute(statement)
+    finally:
+        await conn.close()
+
+
 @contextmanager
 def postgres_database() -> Iterator[str | None]:
     """A migrated, fresh PostgreSQL database dropped on exit; ``None`` when no server is configured/reachable."""
@@ -49,16 +63,8 @@ def postgres_database() -> Iterator[str | None]:
     u = make_url(admin)
     name = f"obbench_{secrets.token_hex(4)}"
 
-    async def _admin(sql: str) -> None:
-        conn = await asyncpg.connect(host=u.host or "127.0.0.1", port=u.port or 5432, user=u.username or "postgres",
-                                     password=u.password, database=u.database or "postgres", timeout=5)
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
-
     try:
-        asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
+        asyncio.run(admin_execute(admin, f'CREATE DATABASE "{name}"'))
     except (OSError, asyncpg.PostgresError) as exc:
         print(f"[PostgreSQL] skipped: {exc!r}")
         yield None
@@ -68,7 +74,7 @@ def postgres_database() -> Iterator[str | None]:
         migrate(url)
         yield url
     finally:
-        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        asyncio.run(admin_execute(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 def wait_healthy(proc: subprocess.Popen[bytes], base: str, log: Path, *, seconds: float = 30) -> None:
@@ -96,10 +102,11 @@ def stop_server(proc: subprocess.Popen[bytes], *, seconds: float = 15) -> None:
 
 
 @contextmanager
-def live_server(database_url: str, secret: str, log: Path, *, workers: int = 1, port: int | None = None,
-                **env: str) -> Iterator[str]:
-    """``openbadges-server run`` (uvicorn, ``workers`` processes) on 127.0.0.1 (``port``, else a free one);
-    yields its base URL."""
+def server_process(database_url: str, secret: str, log: Path, *, workers: int = 1, port: int | None = None,
+                   **env: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """``openbadges-server run`` (uvicorn, ``workers`` processes) on 127.0.0.1 (``port``, else a free one), its
+    output in ``log``, stopped on exit; yields its base URL (also its ``OPENBADGES_BASE_URL`` unless ``env`` sets
+    one) and its process."""
     port = port or free_port()
     base = f"http://127.0.0.1:{port}"
     environ = {**os.environ, "OPENBADGES_DATABASE_URL": database_url, "OPENBADGES_BASE_URL": base,
@@ -107,9 +114,18 @@ def live_server(database_url: str, secret: str, log: Path, *, workers: int = 1, 
     with open(log, "wb") as out:
         proc = subprocess.Popen(
             [sys.executable, "-c", "from hosting.app.cli import main; main()", "run", "--host", "127.0.0.1",
-             "--port", str(port), "--workers", str(workers)], env=environ, stdout=out, stderr=subprocess.STDOUT, cwd=log.parent)
+             "--port", str(port), "--workers", str(workers)], env=environ, stdout=out, stderr=subprocess.STDOUT,
+            cwd=log.parent)
     try:
         wait_healthy(proc, base, log)
-        yield base
+        yield base, proc
     finally:
         stop_server(proc)
+
+
+@contextmanager
+def live_server(database_url: str, secret: str, log: Path, *, workers: int = 1, port: int | None = None,
+                **env: str) -> Iterator[str]:
+    """:func:`server_process`, yielding its base URL."""
+    with server_process(database_url, secret, log, workers=workers, port=port, **env) as (base, _proc):
+        yield base

@@ -9,7 +9,6 @@ the raw bulk INSERT of the same number of prepared rows, without the API. Target
 from __future__ import annotations
 
 import asyncio
-import os
 import secrets
 import sys
 import tempfile
@@ -19,16 +18,15 @@ from typing import Any
 
 from litestar.testing import TestClient
 from sqlalchemy import insert
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from benchmarks._live import postgres_database, sqlite_database
 from hosting import Settings, create_app
 from hosting.api.auth import create_token
 from hosting.app.demo import demo_png
 from hosting.lib.crypto import KeyBox
 from hosting.lib.db import create_engine
 from hosting.lib.urls import PublicUrls
-from hosting.storage.migrate import migrate
 from hosting.storage.models import Assertion, utcnow
 from hosting.storage.store import Award, HostingStore, _row
 
@@ -111,36 +109,10 @@ def main(argv: list[str] | None = None) -> int:
     hosted, signed = (2_000, 200) if quick else (10_000, 1_000)
     ok = True
     with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
-        migrate(url)
-        ok &= _run("SQLite", url, hosted, signed)
-    admin = os.environ.get("OPENBADGES_TEST_DATABASE_URL", "")
-    if admin:
-        try:
-            import asyncpg
-
-            name = f"obbench_{secrets.token_hex(4)}"
-            u = make_url(admin)
-
-            async def _admin(sql: str) -> None:
-                conn = await asyncpg.connect(host=u.host or "127.0.0.1", port=u.port or 5432,
-                                             user=u.username or "postgres", database=u.database or "postgres",
-                                             timeout=5)
-                try:
-                    await conn.execute(sql)
-                finally:
-                    await conn.close()
-
-            asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
-        except Exception as exc:  # noqa: BLE001 - no PostgreSQL: SQLite figures only
-            print(f"[PostgreSQL] skipped: {exc!r}")
-        else:
-            try:
-                url = u.set(database=name).render_as_string(hide_password=False)
-                migrate(url)
-                ok &= _run("PostgreSQL", url, hosted, signed)
-            finally:
-                asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        ok &= _run("SQLite", sqlite_database(Path(tmp)), hosted, signed)
+    with postgres_database() as url:
+        if url is not None:
+            ok &= _run("PostgreSQL", url, hosted, signed)
     return 0 if ok else 1
 
 

@@ -22,7 +22,8 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
@@ -87,6 +88,19 @@ async def _fill(settings: Settings, total: int) -> tuple[str, str, str]:
         await engine.dispose()
 
 
+@contextmanager
+def filled_database(total: int) -> Iterator[tuple[Settings, tuple[str, str, str], float]]:
+    """A migrated SQLite file filled by :func:`_fill` with ``total`` assertions, removed on exit; yields the app's
+    settings, what ``_fill`` returned (token, issuer, badge class) and the seconds filling took."""
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings(database_url=f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}", base_url=BASE_URL,
+                            secret_key=SECRET, access_log=False)
+        migrate(settings.database_url)
+        started = time.perf_counter()
+        result = asyncio.run(_fill(settings, total))
+        yield settings, result, time.perf_counter() - started
+
+
 def _timed(call: Callable[[], Any], repeat: int) -> tuple[float, float]:
     call()  # warm-up
     samples = []
@@ -104,13 +118,8 @@ def main(argv: list[str] | None = None) -> int:
     quick = "--quick" in (argv or [])
     total, repeat = (20_000, 15) if quick else (100_000, 50)
     deep_page = int(total * DEEP) // PER_PAGE  # the page ending at the deep position
-    with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(database_url=f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}", base_url=BASE_URL,
-                            secret_key=SECRET, access_log=False)
-        migrate(settings.database_url)
-        started = time.perf_counter()
-        token, issuer, badge = asyncio.run(_fill(settings, total))
-        print(f"{total:,} assertions inserted in {time.perf_counter() - started:.1f} s; {PER_PAGE} a page, "
+    with filled_database(total) as (settings, (token, issuer, badge), seconds):
+        print(f"{total:,} assertions inserted in {seconds:.1f} s; {PER_PAGE} a page, "
               f"deep = after {deep_page * PER_PAGE:,} rows; {repeat} calls each")
         headers = {"Authorization": f"Bearer {token}"}
         listing = f"/v1/issuers/{issuer}/assertions"

@@ -17,21 +17,17 @@ from __future__ import annotations
 
 import asyncio
 import sys
-import tempfile
-import time
 from functools import partial
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from benchmarks.bench_api_list import BASE_URL, PER_PAGE, SECRET, _fill, _timed
+from benchmarks.bench_api_list import BASE_URL, PER_PAGE, _timed, filled_database
 from hosting import Settings, create_app
 from hosting.credly.search import next_cursor
 from hosting.lib.db import create_engine
-from hosting.storage.migrate import migrate
 from hosting.storage.models import Assertion, Issuer
 
 DEEP = 90_000 / 100_000
@@ -60,13 +56,8 @@ def main(argv: list[str] | None = None) -> int:
     quick = "--quick" in (argv or [])
     total, repeat = (20_000, 15) if quick else (100_000, 40)
     depth = int(total * DEEP)
-    with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(database_url=f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}", base_url=BASE_URL,
-                            secret_key=SECRET, access_log=False)
-        migrate(settings.database_url)
-        started = time.perf_counter()
-        token, issuer, _ = asyncio.run(_fill(settings, total))
-        print(f"{total:,} badges inserted in {time.perf_counter() - started:.1f} s; {PER_PAGE} a page, "
+    with filled_database(total) as (settings, (token, issuer, _), seconds):
+        print(f"{total:,} badges inserted in {seconds:.1f} s; {PER_PAGE} a page, "
               f"deep = after {depth:,} badges; {repeat} calls each")
         deep, deep_first = asyncio.run(_deep_cursor(settings, issuer, depth))
         second, _ = asyncio.run(_deep_cursor(settings, issuer, PER_PAGE))

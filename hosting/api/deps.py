@@ -3,10 +3,13 @@ state, the public URLs and the store bound to the request's database session."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from types import ModuleType
 from typing import Any
 
-from litestar import Request
+from litestar import Request, Router
 from litestar.di import NamedDependency, Provide
+from litestar.types import ExceptionHandlersMap
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hosting.api.auth import provide_principal
@@ -14,7 +17,7 @@ from hosting.app.state import HostingState, hosting_state
 from hosting.lib.urls import PublicUrls
 from hosting.storage.store import HostingStore
 
-__all__ = ["DEPENDENCIES"]
+__all__ = ["DEPENDENCIES", "compat_router"]
 
 
 def _provide_hosting(request: Request[Any, Any, Any]) -> HostingState:
@@ -37,3 +40,18 @@ DEPENDENCIES: dict[str, Any] = {
     "urls": Provide(_provide_urls, sync_to_thread=False),
     "store": Provide(_provide_store, sync_to_thread=False),
 }
+
+
+def compat_router(path: str, areas: Iterable[ModuleType], *, provide_caller: Callable[..., Any],
+                  exception_handlers: ExceptionHandlersMap, decorate: Callable[[Any], Any] | None = None,
+                  **options: Any) -> Router:
+    """The router of a compatibility API: the ``ROUTE_HANDLERS`` of each of its ``areas`` (modules), each passed
+    through ``decorate`` if given (e.g. to add its OpenAPI description), ``/v1``'s dependencies (store, state,
+    URLs) with the API's own ``caller`` (from ``provide_caller``) in place of ``/v1``'s principal, and the API's
+    exception handlers; ``options`` go to :class:`~litestar.Router` (tags, security …)."""
+    handlers: list[Any] = [decorate(handler) if decorate else handler
+                           for area in areas for handler in area.ROUTE_HANDLERS]
+    dependencies = {name: dep for name, dep in DEPENDENCIES.items() if name != "principal"}
+    dependencies["caller"] = Provide(provide_caller)
+    return Router(path=path, route_handlers=handlers, dependencies=dependencies,
+                  exception_handlers=exception_handlers, **options)

@@ -15,7 +15,7 @@ from litestar import Controller, Request, delete, get, patch, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, QueryParameter
 from msgspec import UNSET
-from sqlalchemy import and_, exists, func, select, update
+from sqlalchemy import and_, exists, func, select
 from sqlalchemy import delete as sql_delete
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,24 +24,20 @@ from hosting.api.auth import Principal
 from hosting.api.images import prefetch_image, read_image
 from hosting.api.lookup import EDIT_ROLES, find_issuer, not_deleted, require_role
 from hosting.api.openapi import IssuerChanged, IssuerEnvelope, IssuerInput, IssuerPage, IssuerPatch, api_doc
+from hosting.api.removal import delete_issuer
 from hosting.app.state import HostingState
 from hosting.lib.body import FieldErrors, read_body, slugify
 from hosting.lib.convert import convert
 from hosting.lib.db import note_public_change
 from hosting.lib.errors import Conflict
-from hosting.lib.ids import new_public_id
 from hosting.lib.times import iso
 from hosting.storage.models import (
     Assertion,
     AssertionState,
-    BadgeClass,
-    ClaimCode,
-    DeletedIssuer,
     Issuer,
     Role,
     StaffRole,
     StoredImage,
-    utcnow,
 )
 from hosting.storage.store import HostingStore
 from openbadges_core import ob2
@@ -253,18 +249,7 @@ class IssuersController(Controller):
                 details=[{"resource": "assertions", "field": "assertions", "message": "issued assertions exist",
                           "value": count}])
         body = issuer_json(issuer, hosting, role)
-        if count:
-            revoked = (await db_session.scalars(select(Assertion).where(
-                Assertion.issuer_id == issuer.id,
-                Assertion.state.in_((AssertionState.ACTIVE, AssertionState.PENDING))))).all()
-            for assertion in revoked:
-                await store.revoke(assertion, "issuer deleted")  # each evicted from the public cache once committed
-        await db_session.execute(  # its claim codes can no longer be claimed (their pages answer 410)
-            update(ClaimCode).where(ClaimCode.deleted_at.is_(None), ClaimCode.badge_class_id.in_(
-                select(BadgeClass.id).where(BadgeClass.issuer_id == issuer.id))).values(deleted_at=utcnow()))
-        issuer.slug = "deleted-" + new_public_id().lower().replace("_", "-")[:20]
-        db_session.add(DeletedIssuer(issuer_id=issuer.id, deleted_at=utcnow(), deleted_by=principal.email))
-        await db_session.flush()
+        await delete_issuer(store, issuer, deleted_by=principal.email, reason="issuer deleted")
         return {"status": "deleted", "issuer": body}
 
 ROUTE_HANDLERS: list[Any] = [IssuersController]

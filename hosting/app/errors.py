@@ -4,6 +4,8 @@ their status and stable ``code``, Litestar's HTTP exceptions, and anything unexp
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from litestar import MediaType, Request, Response
@@ -29,7 +31,7 @@ from hosting.lib.http import html_headers, request_info
 from hosting.pages.errors import render_error_page
 from hosting.pages.respond import wants_page
 
-__all__ = ["MAX_DETAILS", "error_body", "exception_handlers", "http_status"]
+__all__ = ["MAX_DETAILS", "CompatErrors", "ErrorAnswer", "error_body", "exception_handlers", "http_status"]
 
 MAX_DETAILS = 100  # entries of ``details`` / ``errors`` in one error body; ``<key>_omitted`` counts the rest
 
@@ -158,3 +160,58 @@ exception_handlers: ExceptionHandlersMap = {
     HTTPException: _http_exception,
     Exception: _unexpected,
 }
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorAnswer:
+    """What an error answer says, before a compatibility API renders it in its own body shape."""
+
+    status: int
+    message: str
+    details: list[Any] = field(default_factory=list)  # dicts: ``field``, ``message`` (``value``, ``index``)
+    headers: dict[str, str] | None = None
+    error: HostingError | None = None  # the domain error answered (None: an HTTP error or an unexpected one)
+
+
+class CompatErrors:
+    """The exception handlers of a compatibility API (Badgr, Credly, BadgeKit …), built from its ``render``
+    function: the API's router installs :attr:`handlers`, so domain errors, Litestar's HTTP errors and anything
+    unexpected (logged; a database outage is a 503 with ``retry-after``) answer in that API's body shape.
+
+    ``status_of`` maps a domain error to its status (default :func:`http_status`); ``not_found`` is the message of
+    a 404 HTTP error (a string, or a function of the request)."""
+
+    def __init__(self, render: Callable[[ErrorAnswer], Response[Any]], *,
+                 status_of: Callable[[HostingError], int] = http_status,
+                 not_found: str | Callable[[Request[Any, Any, Any]], str] = "no such resource") -> None:
+        self._render = render
+        self._status_of = status_of
+        self._not_found = not_found
+        self.handlers: ExceptionHandlersMap = {HostingError: self.domain, HTTPException: self.http,
+                                               Exception: self.unexpected}
+
+    def domain(self, request: Request[Any, Any, Any], exc: HostingError) -> Response[Any]:
+        status = self._status_of(exc)
+        details = exc.extra.get("details") or exc.extra.get("errors") or ()
+        return self._render(ErrorAnswer(status, exc.message, list(details),
+                                        {"retry-after": "1"} if status == 503 else None, exc))
+
+    def http(self, request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+        status = exc.status_code
+        if status >= 500:
+            _log.error("server error on %s %s: %s", request.method, request.url.path, exc.detail)
+            return self._render(ErrorAnswer(status, "internal error"))
+        if status == 404:
+            message = self._not_found if isinstance(self._not_found, str) else self._not_found(request)
+        else:
+            message = str(exc.detail)
+        details = [{"field": e.get("key"), "message": e.get("message")} for e in exc.extra
+                   if isinstance(e, dict)] if isinstance(exc.extra, list) else []
+        return self._render(ErrorAnswer(status, message, details, dict(exc.headers or {})))
+
+    def unexpected(self, request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+        if is_unavailable_error(exc):
+            return self._render(ErrorAnswer(503, "the database is unavailable; retry later",
+                                            headers={"retry-after": "1"}))
+        _log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+        return self._render(ErrorAnswer(500, "internal error"))

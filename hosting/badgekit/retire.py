@@ -16,14 +16,13 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hosting.api.lookup import not_deleted
-from hosting.lib.ids import new_public_id
+from hosting.api.removal import delete_issuer, freed_slug
 from hosting.storage.models import (
     Assertion,
     AssertionState,
     BadgeClass,
     BadgeKitProgram,
     ClaimCode,
-    DeletedIssuer,
     Issuer,
     utcnow,
 )
@@ -32,10 +31,6 @@ from hosting.storage.store import HostingStore
 __all__ = ["retire_issuer", "retire_program"]
 
 _LIVE = (AssertionState.ACTIVE, AssertionState.PENDING)
-
-
-def _freed_slug() -> str:
-    return "deleted-" + new_public_id().lower().replace("_", "-")[:20]
 
 
 async def _retire_badges(session: AsyncSession, store: HostingStore, badges: Any, reason: str) -> None:
@@ -54,7 +49,7 @@ async def retire_program(session: AsyncSession, store: HostingStore, program: Ba
     await _retire_badges(session, store, BadgeClass.program_id == program.id, reason)
     await session.execute(update(BadgeClass).where(BadgeClass.program_id == program.id).values(archived=True))
     program.deleted_at = utcnow()
-    program.slug = _freed_slug()
+    program.slug = freed_slug()
     await session.flush()
 
 
@@ -67,8 +62,5 @@ async def retire_issuer(session: AsyncSession, store: HostingStore, issuer: Issu
     for program in (await session.scalars(select(BadgeKitProgram).where(
             BadgeKitProgram.issuer_id == issuer.id, BadgeKitProgram.deleted_at.is_(None)))).all():
         await retire_program(session, store, program, reason)
-    await _retire_badges(session, store, BadgeClass.issuer_id == issuer.id, reason)
-    issuer.slug = _freed_slug()
     issuer.badgekit_slug = None
-    session.add(DeletedIssuer(issuer_id=issuer.id, deleted_at=utcnow(), deleted_by=deleted_by))
-    await session.flush()
+    await delete_issuer(store, issuer, deleted_by=deleted_by, reason=reason)

@@ -8,7 +8,6 @@ HTTP errors, anything unexpected) answers in this shape with the status the app 
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -16,13 +15,9 @@ from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException
 from litestar.types import ExceptionHandlersMap
 
-from hosting.app.errors import http_status
-from hosting.lib.db import is_unavailable_error
-from hosting.lib.errors import HostingError
+from hosting.app.errors import CompatErrors, ErrorAnswer
 
 __all__ = ["envelope", "exception_handlers", "ok", "unrouted_v2"]
-
-_log = logging.getLogger("hosting")
 
 
 def envelope(result: Iterable[Any], *, status: int = 200, description: str = "ok",
@@ -41,52 +36,28 @@ def ok(*entities: Any, status: int = 200, headers: dict[str, str] | None = None)
 _NOT_FIELDS = ("body", "role", "scope", "state", "database")
 
 
-def _error(status: int, description: str, details: Iterable[Any] = (),
-           headers: dict[str, str] | None = None) -> Response[Any]:
+def _render(answer: ErrorAnswer) -> Response[Any]:
     field_errors: dict[str, list[str]] = {}
     validation: list[str] = []
-    for detail in list(details)[:100]:
+    for detail in answer.details[:100]:
         if not isinstance(detail, dict):
             continue
         field, message = detail.get("field"), str(detail.get("message", ""))
         if "index" in detail:
             validation.append(f"[{detail['index']}] {field}: {message}")
-        elif field and (field not in _NOT_FIELDS or (status == 400 and field != "body")):
+        elif field and (field not in _NOT_FIELDS or (answer.status == 400 and field != "body")):
             field_errors.setdefault(str(field), []).append(message)
         else:
             validation.append(message if not field else f"{field}: {message}")
-    response = envelope((), status=status, description=description, headers=headers)
+    response = envelope((), status=answer.status, description=answer.message, headers=answer.headers)
     assert isinstance(response.content, dict)
     response.content["fieldErrors"] = field_errors
     response.content["validationErrors"] = validation
     return response
 
 
-def _domain(request: Request[Any, Any, Any], exc: HostingError) -> Response[Any]:
-    status = http_status(exc)
-    details = exc.extra.get("details") or exc.extra.get("errors") or ()
-    return _error(status, exc.message, details, {"retry-after": "1"} if status == 503 else None)
-
-
-def _http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
-    status = exc.status_code
-    if status >= 500:
-        _log.error("server error on %s %s: %s", request.method, request.url.path, exc.detail)
-        return _error(status, "internal error")
-    description = "no such resource" if status == 404 else str(exc.detail)
-    details = [{"field": e.get("key"), "message": e.get("message")} for e in exc.extra
-               if isinstance(e, dict)] if isinstance(exc.extra, list) else []
-    return _error(status, description, details, dict(exc.headers or {}))
-
-
-def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    if is_unavailable_error(exc):
-        return _error(503, "the database is unavailable; retry later", headers={"retry-after": "1"})
-    _log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    return _error(500, "internal error")
-
-
-exception_handlers: ExceptionHandlersMap = {HostingError: _domain, HTTPException: _http, Exception: _unexpected}
+_errors = CompatErrors(_render)
+exception_handlers: ExceptionHandlersMap = _errors.handlers
 
 
 def unrouted_v2(fallback: Callable[[Request[Any, Any, Any], Any], Response[Any]]
@@ -97,7 +68,7 @@ def unrouted_v2(fallback: Callable[[Request[Any, Any, Any], Any], Response[Any]]
     def handler(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
         path = request.url.path
         if path == "/v2" or path.startswith("/v2/"):
-            return _http(request, exc)
+            return _errors.http(request, exc)
         return fallback(request, exc)
 
     return handler

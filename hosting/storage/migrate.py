@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -31,38 +32,35 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
-async def migrate_async(url: str, revision: str = "head") -> None:
-    """Apply migrations up to ``revision`` (from inside a running event loop); a new SQLite file is 0600."""
-    prepare_sqlite_file(url)
+async def _run(url: str, step: Callable[[Config, str], None], revision: str) -> None:
+    """Run the Alembic ``step`` (``command.upgrade``/``command.downgrade``) to ``revision`` on the migration engine,
+    in one transaction."""
+
+    def on_connection(sync_conn: Any) -> None:
+        cfg = alembic_config(url)
+        cfg.attributes["connection"] = sync_conn
+        step(cfg, revision)
+
     engine = migration_engine(url)
     try:
         async with engine.begin() as conn:
-            await conn.run_sync(_upgrade, url, revision)
+            await conn.run_sync(on_connection)
     finally:
         await engine.dispose()
+
+
+async def migrate_async(url: str, revision: str = "head") -> None:
+    """Apply migrations up to ``revision`` (from inside a running event loop); a new SQLite file is 0600."""
+    prepare_sqlite_file(url)
+    try:
+        await _run(url, command.upgrade, revision)
+    finally:
         prepare_sqlite_file(url)
-
-
-def _upgrade(sync_conn: Any, url: str, revision: str) -> None:
-    cfg = alembic_config(url)
-    cfg.attributes["connection"] = sync_conn
-    command.upgrade(cfg, revision)
-
-
-def _downgrade(sync_conn: Any, url: str, revision: str) -> None:
-    cfg = alembic_config(url)
-    cfg.attributes["connection"] = sync_conn
-    command.downgrade(cfg, revision)
 
 
 async def downgrade_async(url: str, revision: str) -> None:
     """Undo migrations down to ``revision`` (on the migration engine, as :func:`migrate_async` runs them)."""
-    engine = migration_engine(url)
-    try:
-        async with engine.begin() as conn:
-            await conn.run_sync(_downgrade, url, revision)
-    finally:
-        await engine.dispose()
+    await _run(url, command.downgrade, revision)
 
 
 def downgrade(url: str, revision: str) -> None:

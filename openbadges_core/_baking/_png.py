@@ -33,6 +33,7 @@ from openbadges_core._errors import (
     NotAnImageError,
     PayloadTooLargeError,
 )
+from openbadges_core._inflate import inflate_at_most
 
 __all__ = ["PNG_SIGNATURE", "bake_png", "is_png", "unbake_png"]
 
@@ -222,14 +223,5 @@ def _decode_latin(raw: bytes) -> str:
 
 
 def _inflate(compressed: bytes, limit: int) -> bytes:
-    """zlib-inflate at most ``limit`` bytes: a bomb stops at the limit instead of filling memory."""
-    inflater = zlib.decompressobj()
-    try:
-        out = inflater.decompress(compressed, limit + 1)
-    except zlib.error as exc:
-        raise CorruptImageError(f"corrupt PNG: compressed badge text does not inflate ({exc})") from None
-    if len(out) > limit or inflater.unconsumed_tail:
-        raise PayloadTooLargeError(f"compressed badge text inflates to more than {limit} bytes")
-    if not inflater.eof:
-        raise CorruptImageError("corrupt PNG: compressed badge text is truncated")
-    return out
+    return inflate_at_most(compressed, limit, what="the PNG's compressed badge text", corrupt=CorruptImageError,
+                           too_large=PayloadTooLargeError)

@@ -13,12 +13,12 @@ import base64
 import binascii
 import gzip
 import secrets
-import zlib
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from openbadges_core._errors import StatusListError
+from openbadges_core._inflate import GZIP, inflate_at_most
 from openbadges_core._ob3._contexts import VC2_CONTEXT
 
 __all__ = [
@@ -102,15 +102,8 @@ class BitstringStatusList:
             packed = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
         except (binascii.Error, ValueError) as exc:
             raise StatusListError(f"encodedList is not base64url: {exc}") from None
-        inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
-        try:
-            raw = inflater.decompress(packed, max_bytes + 1)
-        except zlib.error as exc:
-            raise StatusListError(f"encodedList is not GZIP data: {exc}") from None
-        if len(raw) > max_bytes or inflater.unconsumed_tail:
-            raise StatusListError(f"encodedList inflates to more than {max_bytes} bytes")
-        if not inflater.eof:
-            raise StatusListError("encodedList is truncated GZIP data")
+        raw = inflate_at_most(packed, max_bytes, what="encodedList (GZIP data)", wbits=GZIP,
+                              corrupt=StatusListError, too_large=StatusListError)
         if not raw:
             raise StatusListError("encodedList is empty")
         bits = cls.__new__(cls)

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import http.server
 import secrets
-import threading
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import timedelta
 from typing import Any
 
+from _image_server import serve_files
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -58,30 +57,10 @@ def new_issuer(api: Any, token: str, **fields: Any) -> dict[str, Any]:
     return issuer
 
 
-@contextmanager
-def serving(path: str, body: bytes, content_type: str) -> Iterator[str]:
-    """A loopback HTTP server answering ``path`` with ``body`` (404 elsewhere); yields its base URL."""
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            found = self.path == path
-            self.send_response(200 if found else 404)
-            self.send_header("Content-Type", content_type if found else "text/plain")
-            self.send_header("Content-Length", str(len(body) if found else 0))
-            self.end_headers()
-            if found:
-                self.wfile.write(body)
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+def serving(path: str, body: bytes, content_type: str, *, delay: float = 0.0) -> AbstractContextManager[str]:
+    """A loopback HTTP server answering ``path`` with ``body`` after ``delay`` seconds (404 elsewhere); yields its
+    base URL."""
+    return serve_files({path: (body, content_type)}, delay=delay)
 
 
 @contextmanager

@@ -92,7 +92,7 @@ def live_server(tmp: Path) -> Iterator[LiveServer]:
 
 
 @contextmanager
-def serve_app(app: Any) -> Iterator[str]:
+def serve_app(app: Any, *, timeout: float = 30) -> Iterator[str]:
     """``app`` served by uvicorn on a free loopback port in a background thread; yields its base URL."""
     import threading
 
@@ -102,7 +102,7 @@ def serve_app(app: Any) -> Iterator[str]:
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + timeout
     while not server.started:
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("uvicorn did not start")

@@ -14,6 +14,7 @@ import logging
 import os
 import secrets
 from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import pytest
@@ -21,6 +22,7 @@ from litestar.testing import TestClient
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from benchmarks._live import admin_execute
 from hosting import Settings, create_app
 from hosting.app.demo import DemoData, seed_demo
 from hosting.lib.crypto import KeyBox
@@ -42,16 +44,22 @@ def _unavailable(reason: str) -> None:
     pytest.skip(f"PostgreSQL tests skipped: {reason}")
 
 
-async def _admin(url: str, statement: str) -> None:
-    import asyncpg
-
-    u = make_url(url)
-    conn = await asyncpg.connect(host=u.host or "127.0.0.1", port=u.port or 5432, user=u.username or "postgres",
-                                 password=u.password, database=u.database or "postgres", timeout=5)
+@contextmanager
+def empty_postgres(prefix: str) -> Iterator[str]:
+    """A new, empty database ``<prefix>_<random>`` on the server of ``OPENBADGES_TEST_DATABASE_URL``, dropped on exit
+    (the test is skipped, or failed under ``OPENBADGES_REQUIRE_POSTGRES=1``, when there is no server)."""
+    admin_url = os.environ.get("OPENBADGES_TEST_DATABASE_URL", "")
+    if not admin_url:
+        _unavailable("OPENBADGES_TEST_DATABASE_URL is not set")
+    name = f"{prefix}_{secrets.token_hex(6)}"
     try:
-        await conn.execute(statement)
+        asyncio.run(admin_execute(admin_url, f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # noqa: BLE001 - unreachable server, bad credentials ...
+        _unavailable(f"cannot reach {make_url(admin_url).render_as_string(hide_password=True)}: {exc!r}")
+    try:
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
     finally:
-        await conn.close()
+        asyncio.run(admin_execute(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture(scope="session", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -63,20 +71,9 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
         migrate(url)
         yield url
         return
-    admin_url = os.environ.get("OPENBADGES_TEST_DATABASE_URL", "")
-    if not admin_url:
-        _unavailable("OPENBADGES_TEST_DATABASE_URL is not set")
-    name = f"obtest_{secrets.token_hex(6)}"
-    try:
-        asyncio.run(_admin(admin_url, f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # noqa: BLE001 - unreachable server, bad credentials ...
-        _unavailable(f"cannot reach {make_url(admin_url).render_as_string(hide_password=True)}: {exc!r}")
-    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    try:
+    with empty_postgres("obtest") as url:
         migrate(url)
         yield url
-    finally:
-        asyncio.run(_admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture(scope="session")

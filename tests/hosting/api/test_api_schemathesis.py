@@ -20,10 +20,8 @@ import hashlib
 import inspect
 import itertools
 import sys
-import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,7 +31,6 @@ import jwt
 import pytest
 import requests
 import schemathesis
-import uvicorn
 from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as hsettings
 from litestar.routes import HTTPRoute
@@ -47,7 +44,7 @@ from hosting.storage.migrate import migrate
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared helpers in tests/hosting
 from _api_support import bearer, make_token, unique_email, unique_slug
-from _hosting_live import SECRET, free_port
+from _hosting_live import SECRET, serve_app
 from conftest import run_store
 
 ERROR_SCHEMA = "#/components/schemas/ApiErrorBody"
@@ -205,25 +202,6 @@ def _is_badgekit(path: str) -> bool:
     return path == "/" or path.startswith(("/systems", "/issuers"))
 
 
-@contextmanager
-def _uvicorn(app: Any) -> Iterator[str]:
-    """``app`` served by uvicorn on a free 127.0.0.1 port, in a thread (no second interpreter to start)."""
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-
-
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Live]:
     database_url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('schemathesis') / 'live.db'}"
@@ -233,7 +211,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Live]:
                         public_cache_seconds=0)
     token = make_token(settings, unique_email("schemathesis"), admin=True)
     badgekit = ("fuzz-master", run_store(settings, lambda store: create_key(store.session, store.keybox, "fuzz-master")))
-    with _uvicorn(create_app(settings)) as base_url, \
+    with serve_app(create_app(settings)) as base_url, \
             httpx.Client(base_url=base_url, headers=bearer(token), timeout=10) as http:
         yield _Live(base_url, token, http, badgekit)
 

@@ -297,21 +297,11 @@ def test_full_sqlite_database_is_503_and_nothing_half_stored(sqlite_db: tuple[Pa
 
 
 def test_readyz_is_503_on_an_unmigrated_postgres_database(settings: Settings) -> None:
-    import asyncio
-    import secrets
-
-    from conftest import _admin
-    from sqlalchemy.engine import make_url
+    from conftest import empty_postgres
 
     _postgres_only(settings)
-    admin_url = os.environ["OPENBADGES_TEST_DATABASE_URL"]
-    name = f"obtest_{secrets.token_hex(6)}"
-    asyncio.run(_admin(admin_url, f'CREATE DATABASE "{name}"'))
-    try:
-        url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    with empty_postgres("obtest") as url:
         bare = dataclasses.replace(settings, database_url=url)
         with TestClient(create_app(bare), base_url=BASE_URL) as client:
             res = client.get("/readyz")
             assert res.status_code == 503 and "alembic_version" in res.json()["message"]
-    finally:
-        asyncio.run(_admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

@@ -4,18 +4,14 @@ downgrade restores the columns (empty)."""
 
 from __future__ import annotations
 
-import asyncio
-import os
-import secrets
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from conftest import BASE_URL, SECRET, _admin, _unavailable, run_on_connection, run_store
+from conftest import BASE_URL, SECRET, empty_postgres, run_on_connection, run_store
 from litestar.testing import TestClient
 from sqlalchemy import DateTime, bindparam, inspect, text
-from sqlalchemy.engine import make_url
 
 import openbadges_core as ob
 from hosting import Settings, create_app
@@ -32,18 +28,8 @@ def fresh_url(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path / 'old.db'}"
         return
-    admin_url = os.environ.get("OPENBADGES_TEST_DATABASE_URL", "")
-    if not admin_url:
-        _unavailable("OPENBADGES_TEST_DATABASE_URL is not set")
-    name = f"obmig_{secrets.token_hex(6)}"
-    try:
-        asyncio.run(_admin(admin_url, f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # noqa: BLE001 - unreachable server
-        _unavailable(f"cannot reach the PostgreSQL server: {exc!r}")
-    try:
-        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        asyncio.run(_admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with empty_postgres("obmig") as url:
+        yield url
 
 
 def _columns(url: str, table: str) -> set[str]:

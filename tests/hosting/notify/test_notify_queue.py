@@ -63,13 +63,17 @@ def test_replacement_mail_goes_to_the_new_recipient_and_points_to_the_new_assert
     assert row.context["replacement_id"] == new.public_id and row.context["assertion_id"] == old.public_id
 
 
-def test_replaced_needs_the_old_assertion(store_runner: Any) -> None:
+@pytest.mark.parametrize("kind, refusal", [
+    pytest.param("replaced", "replaced_by_id", id="replaced_needs_the_old_assertion"),
+    pytest.param("expired", "unknown notification kind", id="unknown_kind_is_refused"),
+])
+def test_queueing_is_refused(store_runner: Any, kind: str, refusal: str) -> None:
     async def _go(store: HostingStore) -> None:
         issuer, badge = await issuer_and_badge(store)
         assertion = await store.issue(badge, unique_recipient())
-        await queue_notification(store.session, "replaced", assertion, badge=badge, issuer=issuer)
+        await queue_notification(store.session, kind, assertion, badge=badge, issuer=issuer)
 
-    with pytest.raises(ValueError, match="replaced_by_id"):
+    with pytest.raises(ValueError, match=refusal):
         store_runner(_go)
 
 
@@ -83,16 +87,6 @@ def test_non_email_recipients_get_nothing(store_runner: Any, recipient_type: str
         return await outbox_messages(store.session, assertion.id)
 
     assert store_runner(_go) == []
-
-
-def test_unknown_kind_is_refused(store_runner: Any) -> None:
-    async def _go(store: HostingStore) -> None:
-        issuer, badge = await issuer_and_badge(store)
-        assertion = await store.issue(badge, unique_recipient())
-        await queue_notification(store.session, "expired", assertion, badge=badge, issuer=issuer)
-
-    with pytest.raises(ValueError, match="unknown notification kind"):
-        store_runner(_go)
 
 
 def test_a_rolled_back_transaction_leaves_no_mail(store_runner: Any) -> None:

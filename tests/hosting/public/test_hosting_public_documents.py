@@ -25,6 +25,16 @@ async def _badge(store: HostingStore, demo: DemoData) -> BadgeClass:
             ).scalar_one()
 
 
+def _issue(store_runner: Any, demo: DemoData, recipient: str) -> str:
+    """The public id of a hosted assertion of the demo's PNG badge, issued to ``recipient``."""
+
+    async def _go(store: HostingStore) -> str:
+        return (await store.issue(await _badge(store, demo), recipient)).public_id
+
+    result: str = store_runner(_go)
+    return result
+
+
 def _doc(client: Client, url: str, accept: str = "application/ld+json") -> dict[str, Any]:
     res = client.get(url, headers={"accept": accept})
     assert res.status_code == 200, res.text
@@ -177,11 +187,7 @@ def test_public_endpoints_refuse_writes_with_405_json(client: Client, demo: Demo
 
 def test_revoking_an_assertion_turns_its_url_into_410(client: Client, demo: DemoData, urls: PublicUrls,
                                                        store_runner: Any) -> None:
-    async def _issue(store: HostingStore) -> str:
-        badge = await _badge(store, demo)
-        return (await store.issue(badge, "later@example.org")).public_id
-
-    public_id = store_runner(_issue)
+    public_id = _issue(store_runner, demo, "later@example.org")
     assert client.get(urls.assertion(public_id)).status_code == 200
 
     async def _revoke(store: HostingStore) -> None:
@@ -277,11 +283,7 @@ def test_in_process_cache_serves_until_forgotten_or_expired(settings: Any, demo:
 
     from hosting import create_app
 
-    async def _issue(store: HostingStore) -> str:
-        badge = await _badge(store, demo)
-        return (await store.issue(badge, "cached@example.org")).public_id
-
-    public_id = store_runner(_issue)
+    public_id = _issue(store_runner, demo, "cached@example.org")
     with TestClient(create_app(replace(settings, public_cache_seconds=60)), base_url=urls.base) as c:
         assert c.get(urls.assertion(public_id)).status_code == 200
 
@@ -303,11 +305,7 @@ def test_expired_cache_entry_is_refreshed_in_the_background(settings: Any, demo:
 
     from hosting import create_app
 
-    async def _issue(store: HostingStore) -> str:
-        badge = await _badge(store, demo)
-        return (await store.issue(badge, "swr@example.org")).public_id
-
-    public_id = store_runner(_issue)
+    public_id = _issue(store_runner, demo, "swr@example.org")
     app = create_app(replace(settings, public_cache_seconds=0.3))
     with TestClient(app, base_url=urls.base) as c:
         # What is tested here is the stale-while-revalidate of one process; the cross-process signal (which makes

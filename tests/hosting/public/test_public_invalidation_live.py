@@ -6,10 +6,8 @@ a 60 s public cache."""
 from __future__ import annotations
 
 import asyncio
-import os
-import secrets
+import contextlib
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -19,11 +17,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+from conftest import empty_postgres
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from benchmarks._live import free_port, stop_server, wait_healthy
+from benchmarks._live import server_process
 from hosting.api.auth import create_token
 from hosting.app.demo import DemoData, seed_demo
 from hosting.lib.crypto import KeyBox
@@ -66,17 +64,9 @@ async def _sql(url: str, statement: str, **params: object) -> list[object]:
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def setup(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Setup]:
-    admin_url = os.environ.get("OPENBADGES_TEST_DATABASE_URL", "")
-    name = ""
-    if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'shared.db'}"
-    else:
-        if not admin_url:
-            pytest.skip("OPENBADGES_TEST_DATABASE_URL is not set")
-        name = f"obinv_{secrets.token_hex(5)}"
-        _run(_admin(admin_url, f'CREATE DATABASE "{name}"'))
-        url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    try:
+    with contextlib.ExitStack() as stack:
+        url = (f"sqlite+aiosqlite:///{tmp_path / 'shared.db'}" if request.param == "sqlite"
+               else stack.enter_context(empty_postgres("obinv")))
         migrate(url)
 
         async def _seed() -> tuple[DemoData, str]:
@@ -92,35 +82,13 @@ def setup(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Setup]:
 
         demo, token = _run(_seed())  # type: ignore[misc]
         yield Setup(url, demo, token)
-    finally:
-        if name:
-            _run(_admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-
-async def _admin(url: str, statement: str) -> None:
-    engine = create_engine(url)
-    try:
-        async with engine.connect() as conn:
-            await (await conn.execution_options(isolation_level="AUTOCOMMIT")).execute(text(statement))
-    finally:
-        await engine.dispose()
 
 
 @contextmanager
 def _server(setup: Setup, log: Path) -> Iterator[Server]:
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "OPENBADGES_DATABASE_URL": setup.url, "OPENBADGES_BASE_URL": BASE,
-           "OPENBADGES_SECRET_KEY": SECRET, "OPENBADGES_ACCESS_LOG": "0", "OPENBADGES_PUBLIC_CACHE_SECONDS": "60"}
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-c", "from hosting.app.cli import main; main()", "run", "--host", "127.0.0.1",
-             "--port", str(port)], env=env, stdout=out, stderr=subprocess.STDOUT, cwd=log.parent)
-    try:
-        wait_healthy(proc, base, log)
+    with server_process(setup.url, SECRET, log, OPENBADGES_BASE_URL=BASE, OPENBADGES_PUBLIC_CACHE_SECONDS="60"
+                        ) as (base, proc):
         yield Server(base, proc)
-    finally:
-        stop_server(proc)
 
 
 def _get(server: Server, public_id: str) -> httpx.Response:

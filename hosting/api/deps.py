@@ -44,14 +44,15 @@ DEPENDENCIES: dict[str, Any] = {
 
 def compat_router(path: str, areas: Iterable[ModuleType], *, provide_caller: Callable[..., Any],
                   exception_handlers: ExceptionHandlersMap, decorate: Callable[[Any], Any] | None = None,
-                  **options: Any) -> Router:
+                  dependencies: dict[str, Provide] | None = None, **options: Any) -> Router:
     """The router of a compatibility API: the ``ROUTE_HANDLERS`` of each of its ``areas`` (modules), each passed
     through ``decorate`` if given (e.g. to add its OpenAPI description), ``/v1``'s dependencies (store, state,
-    URLs) with the API's own ``caller`` (from ``provide_caller``) in place of ``/v1``'s principal, and the API's
-    exception handlers; ``options`` go to :class:`~litestar.Router` (tags, security …)."""
+    URLs) with the API's own ``caller`` (from ``provide_caller``) in place of ``/v1``'s principal, plus its own
+    ``dependencies``, and the API's exception handlers; ``options`` go to :class:`~litestar.Router` (tags,
+    security …)."""
     handlers: list[Any] = [decorate(handler) if decorate else handler
                            for area in areas for handler in area.ROUTE_HANDLERS]
-    dependencies = {name: dep for name, dep in DEPENDENCIES.items() if name != "principal"}
-    dependencies["caller"] = Provide(provide_caller)
-    return Router(path=path, route_handlers=handlers, dependencies=dependencies,
+    provided = {name: dep for name, dep in DEPENDENCIES.items() if name != "principal"}
+    provided["caller"] = Provide(provide_caller)
+    return Router(path=path, route_handlers=handlers, dependencies={**provided, **(dependencies or {})},
                   exception_handlers=exception_handlers, **options)

@@ -4,12 +4,10 @@ and Badgr scopes, :mod:`hosting.badgr.auth`) and its own exception handlers (Bad
 
 from __future__ import annotations
 
-from typing import Any
-
 from litestar import Router
 from litestar.di import Provide
 
-from hosting.api.deps import DEPENDENCIES
+from hosting.api.deps import compat_router
 from hosting.badgr import assertions, badgeclasses, issuers, users
 from hosting.badgr.auth import provide_call, provide_caller
 from hosting.badgr.envelope import exception_handlers
@@ -22,9 +20,6 @@ _AREAS = (issuers, badgeclasses, assertions, users)
 
 def badgr_router() -> Router:
     """The ``/v2`` router (a new one per app)."""
-    handlers: list[Any] = [handler for area in _AREAS for handler in area.ROUTE_HANDLERS]
-    dependencies = {name: dep for name, dep in DEPENDENCIES.items() if name != "principal"}
-    dependencies["caller"] = Provide(provide_caller)
-    dependencies["v2"] = Provide(provide_call, sync_to_thread=False)
-    return Router(path="/v2", route_handlers=handlers, dependencies=dependencies,
-                  exception_handlers=exception_handlers, security=BADGR_SECURITY, tags=["badgr v2"])
+    return compat_router("/v2", _AREAS, provide_caller=provide_caller, exception_handlers=exception_handlers,
+                         dependencies={"v2": Provide(provide_call, sync_to_thread=False)},
+                         security=BADGR_SECURITY, tags=["badgr v2"])

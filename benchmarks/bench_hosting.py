@@ -23,10 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
-import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -35,6 +32,7 @@ from pathlib import Path
 import httpx
 
 from benchmarks._live import free_port, live_server, postgres_database, sqlite_database
+from benchmarks._wrk import find_wrk, rotate_script, run_wrk
 from hosting.app.demo import seed_demo
 from hosting.lib.crypto import KeyBox
 from hosting.lib.db import create_engine
@@ -78,53 +76,14 @@ async def _fill(db: str, urls: PublicUrls, total: int) -> list[str]:
         await engine.dispose()
 
 
-def _ensure_wrk() -> str | None:
-    found = shutil.which("wrk")
-    if found or os.geteuid() != 0 or os.environ.get("OPENBADGES_BENCH_NO_APT"):
-        return found
-    subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=False, capture_output=True,
-                   env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
-    return shutil.which("wrk")
-
-
-_LUA_ROTATE = """
-local ids = {}
-for line in io.lines("%s") do ids[#ids + 1] = line end
-local n = 0
-request = function()
-  n = n + 1
-  return wrk.format("GET", ids[(n %% #ids) + 1], {["Accept"] = "application/ld+json"%s})
-end
-"""
-
-
 Result = tuple[float, float, float, int]  # req/s, p50 ms, p99 ms, requests
 
 
-def _parse_wrk(out: str) -> Result:
-    def ms(text: str) -> float:
-        value, unit = re.match(r"([\d.]+)(us|ms|s)", text).groups()  # type: ignore[union-attr]
-        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
-
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    p50 = ms(re.search(r"\s50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
-    p99 = ms(re.search(r"\s99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
-    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    if non2xx:
-        raise RuntimeError(f"wrk saw {non2xx.group(1)} error responses:\n{out}")
-    total = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
-    return rps, p50, p99, total
-
-
-def _wrk(wrk: str, url: str, seconds: int, script: Path | None = None,
-         header: str | None = None) -> Result:
-    cmd = [wrk, "-t1", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency", "--timeout", "5s"]
-    if script:
-        cmd += ["-s", str(script)]
-    if header:
-        cmd += ["-H", header]
-    out = subprocess.run([*cmd, url], capture_output=True, text=True, timeout=seconds + 30, check=True).stdout
-    return _parse_wrk(out)
+def _wrk(wrk: str, url: str, seconds: int, script: Path | None = None, header: str | None = None) -> Result:
+    load = run_wrk(wrk, url, connections=CONNECTIONS, seconds=seconds, script=script, header=header)
+    if load.errors:
+        raise RuntimeError(f"wrk saw {load.errors} error responses from {url}")
+    return load.rps, load.p50, load.p99, load.requests
 
 
 async def _httpx_load(urls: list[str], seconds: float, headers: dict[str, str]) -> Result:
@@ -164,14 +123,8 @@ class _Cell:
 def _measure(cell: _Cell, tmp: Path, seconds: int, wrk: str | None) -> dict[str, Result]:
     base = f"http://127.0.0.1:{cell.port}"
     urls = [f"{base}/public/assertions/{pid}" for pid in cell.sample]
-    paths = tmp / "paths.txt"
-    paths.write_text("\n".join(u.removeprefix(base) for u in urls) + "\n")
-    script = tmp / "rotate.lua"
-    script.write_text(_LUA_ROTATE % (paths, ""))
-    cold_paths = tmp / "cold.txt"
-    cold_paths.write_text("\n".join(f"/public/assertions/{pid}" for pid in cell.cold) + "\n")
-    cold_script = tmp / "cold.lua"
-    cold_script.write_text(_LUA_ROTATE % (cold_paths, ""))
+    script = rotate_script([u.removeprefix(base) for u in urls], tmp, "rotate")
+    cold_script = rotate_script([f"/public/assertions/{pid}" for pid in cell.cold], tmp, "cold")
 
     def load(target: list[str], headers: dict[str, str] | None = None, rotate: Path = script,
              duration: int = seconds) -> Result:
@@ -258,7 +211,7 @@ def main(argv: list[str] | None = None) -> int:
     total = 40_000 if quick else ASSERTIONS
     backends = _option(argv, "backend", "sqlite,postgresql")
     workers = [int(w) for w in _option(argv, "workers", "1,2")]
-    wrk = _ensure_wrk()
+    wrk = find_wrk()
     gen = "wrk, 1 thread" if wrk else "async httpx (wrk unavailable)"
     print(f"load generator: {gen}, {CONNECTIONS} connections, {seconds} s per route, "
           f"cached reads rotate over {ROTATE:,} ids; {os.cpu_count()} CPUs shared with the load generator")

@@ -23,6 +23,7 @@ import statistics
 import sys
 import tempfile
 import time
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,7 +32,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from benchmarks._live import live_server, postgres_database
-from benchmarks._wrk import Load, WrkRun, find_wrk
+from benchmarks._wrk import Load, WrkRun, find_wrk, rotate_script
 from hosting.api.auth import create_token
 from hosting.app.demo import seed_demo
 from hosting.lib.crypto import KeyBox
@@ -66,9 +67,8 @@ async def _fill(url: str, total: int) -> tuple[str, list[str]]:
         await engine.dispose()
 
 
-def _reads(wrk: str, targets: list[tuple[str, int]], paths: list[str], seconds: float, tmp: Path) -> list[Load]:
-    runs = [WrkRun(wrk, base, paths, connections=connections, seconds=seconds, workdir=tmp, name=f"r{i}")
-            for i, (base, connections) in enumerate(targets)]
+def _reads(wrk: str, targets: list[tuple[str, int]], script: Path, seconds: float) -> list[Load]:
+    runs = [WrkRun(wrk, base, connections=connections, seconds=seconds, script=script) for base, connections in targets]
     return [run.result() for run in runs]
 
 
@@ -124,16 +124,18 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         tmp = Path(tmpdir)
         token, ids = asyncio.run(_fill(url, READ_IDS + revocations))
-        read_paths = [f"/public/assertions/{pid}" for pid in ids[:READ_IDS]]
+        reads = rotate_script([f"/public/assertions/{pid}" for pid in ids[:READ_IDS]], tmp, "reads")
         doomed = ids[READ_IDS:]
-        env = {"OPENBADGES_BASE_URL": PUBLIC_BASE, "OPENBADGES_PUBLIC_CACHE_SECONDS": "60"}
-        with live_server(url, SECRET, tmp / "a.log", **env) as a, live_server(url, SECRET, tmp / "b.log", **env) as b:
+        def host(name: str) -> AbstractContextManager[str]:
+            return live_server(url, SECRET, tmp / f"{name}.log", OPENBADGES_BASE_URL=PUBLIC_BASE,
+                               OPENBADGES_PUBLIC_CACHE_SECONDS="60")
+
+        with host("a") as a, host("b") as b:
             print(f"hosts A {a} and B {b} on PostgreSQL; wrk {CONNECTIONS} connections, {seconds} s per phase")
-            _reads(wrk, [(a, CONNECTIONS), (b, CONNECTIONS)], read_paths, 2, tmp)  # warm both caches
-            (alone,) = _reads(wrk, [(a, CONNECTIONS)], read_paths, seconds, tmp)
-            both = _reads(wrk, [(a, CONNECTIONS // 2), (b, CONNECTIONS // 2)], read_paths, seconds, tmp)
-            background = WrkRun(wrk, b, read_paths, connections=16, seconds=max(30, revocations * 0.5),
-                                workdir=tmp, name="background")
+            _reads(wrk, [(a, CONNECTIONS), (b, CONNECTIONS)], reads, 2)  # warm both caches
+            (alone,) = _reads(wrk, [(a, CONNECTIONS)], reads, seconds)
+            both = _reads(wrk, [(a, CONNECTIONS // 2), (b, CONNECTIONS // 2)], reads, seconds)
+            background = WrkRun(wrk, b, connections=16, seconds=max(30, revocations * 0.5), script=reads)
             delays = _revocation_delays(a, b, token, doomed)
             under_load = background.result()
     combined = sum(load.rps for load in both)

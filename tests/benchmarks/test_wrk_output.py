@@ -25,6 +25,7 @@ Transfer/sec:     18.00MB
 
 def test_figures_and_units() -> None:
     load = parse(OUTPUT.replace("{errors}", ""))
+    assert load.requests == 126402
     assert load.rps == pytest.approx(12627.87)
     assert load.p50 == pytest.approx(3.95)
     assert load.p99 == pytest.approx(0.85)  # microseconds converted

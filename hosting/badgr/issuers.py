@@ -71,11 +71,16 @@ async def issuer_view(session: AsyncSession, issuer: Issuer, hosting: HostingSta
     return view
 
 
+def _b64decode(value: str) -> bytes:
+    """Base64, URL-safe or standard, padded or not (a ``:path`` parameter arrives with its leading "/")."""
+    value = value.removeprefix("/")
+    return base64.urlsafe_b64decode(value.replace("+", "-").replace("/", "_") + "=" * (-len(value) % 4))
+
+
 def _decode_open_badge_id(value: str, hosting: HostingState) -> str:
     """The public id in a base64 (URL-safe or not, padded or not) openBadgeId of an issuer of this server."""
     try:
-        url = base64.urlsafe_b64decode(value.replace("+", "-").replace("/", "_") + "=" * (-len(value) % 4)
-                                       ).decode("utf-8")
+        url = _b64decode(value).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raise NotFound("no such issuer") from None
     prefix = hosting.urls.issuer("")
@@ -131,21 +136,21 @@ class IssuersController(Controller):
         issuer, _ = await find_issuer(v2.session, v2.principal, issuer_ref)
         return ok(await issuer_view(v2.session, issuer, v2.hosting, _include_staff(include_staff)))
 
-    @get(["/openBadgeId/{open_badge_id:str}", "/ref/{open_badge_id:str}"])
+    @get(["/openBadgeId/{open_badge_id:path}", "/ref/{open_badge_id:path}"])
     async def get_by_open_badge_id(self, v2: NamedDependency[BadgrCall], open_badge_id: FromPath[str],
                                    include_staff: FromQuery[str | None] = None) -> Response[Any]:
         """An issuer by its base64-encoded openBadgeId (the public URL here)."""
         issuer, _ = await find_issuer(v2.session, v2.principal, _decode_open_badge_id(open_badge_id, v2.hosting))
         return ok(await issuer_view(v2.session, issuer, v2.hosting, _include_staff(include_staff)))
 
-    @route(["/openBadgeId/{open_badge_id:str}", "/ref/{open_badge_id:str}"], http_method=_UPDATE)
+    @route(["/openBadgeId/{open_badge_id:path}", "/ref/{open_badge_id:path}"], http_method=_UPDATE)
     async def update_by_open_badge_id(self, request: Request[Any, Any, Any], v2: NamedDependency[BadgrCall],
                                       open_badge_id: FromPath[str], include_staff: FromQuery[str | None] = None) -> Response[Any]:
         """Update (PUT or PATCH: the fields given change) the issuer of a base64 openBadgeId."""
         return await self._update(request, v2, _decode_open_badge_id(open_badge_id, v2.hosting),
                                   _include_staff(include_staff))
 
-    @delete(["/openBadgeId/{open_badge_id:str}", "/ref/{open_badge_id:str}"], status_code=204)
+    @delete(["/openBadgeId/{open_badge_id:path}", "/ref/{open_badge_id:path}"], status_code=204)
     async def delete_by_open_badge_id(self, v2: NamedDependency[BadgrCall], open_badge_id: FromPath[str]) -> None:
         await self._delete(v2, _decode_open_badge_id(open_badge_id, v2.hosting))
 
@@ -254,13 +259,13 @@ class StaffController(Controller):
         await v2.session.flush()
         return ok(await issuer_view(v2.session, issuer, v2.hosting))
 
-    @delete("/{email_b64:str}", status_code=200)
+    @delete("/{email_b64:path}", status_code=200)  # a path: standard base64 may hold "/"
     async def remove_staff(self, v2: NamedDependency[BadgrCall], issuer_ref: FromPath[str],
                            email_b64: FromPath[str]) -> Response[Any]:
         """Remove the member whose email is base64-encoded in the path (owners); never the last owner."""
         issuer = await self._owned(v2, issuer_ref)
         try:
-            email = base64.urlsafe_b64decode(email_b64 + "=" * (-len(email_b64) % 4)).decode().strip().lower()
+            email = _b64decode(email_b64).decode().strip().lower()
         except (binascii.Error, UnicodeDecodeError, ValueError):
             raise InvalidInput("the email must be base64-encoded", details=[
                 {"field": "emailBase64", "message": "not base64", "value": email_b64}]) from None

@@ -107,6 +107,9 @@ def test_issuer_entities_have_badgr_fields(org: Org) -> None:
     again = _result(org.api.put(f"/v2/issuers/ref/{b64}", headers=org.h(), json={"description": "new text"}))[0]
     assert again["name"] == "Renamed" and again["description"] == "new text"
     assert org.api.get(f"/public/issuers/{issuer['entityId']}").json()["description"] == "new text"
+    standard = base64.b64encode(issuer["openBadgeId"].encode()).decode()  # may hold "/" and "+"
+    assert _result(org.api.get(f"/v2/issuers/openBadgeId/{standard}", headers=org.h()))[0]["entityId"] == \
+        issuer["entityId"]
     elsewhere = base64.urlsafe_b64encode(b"https://elsewhere.example.org/public/issuers/x").decode()
     assert org.api.get(f"/v2/issuers/openBadgeId/{elsewhere}", headers=org.h()).status_code == 404
 
@@ -323,6 +326,11 @@ def test_staff_roles(org: Org) -> None:
     gone = base64.urlsafe_b64encode(editor.encode()).decode()
     _result(org.api.delete(f"{url}/{gone}", headers=org.h()))
     assert org.api.get(f"/v2/issuers/{org.issuer['entityId']}", headers=bearer(editor_token)).status_code == 404
+    # standard base64 (with "/" and "+", as most clients encode it) names the member too
+    odd = next(e for n in range(1000) if "/" in base64.b64encode((e := f"st~{n}?>@example.org").encode()).decode())
+    _result(org.api.post(url, headers=org.h(), json={"email": odd, "role": "staff"}))
+    staff = _result(org.api.delete(f"{url}/{base64.b64encode(odd.encode()).decode()}", headers=org.h()))[0]["staff"]
+    assert odd not in {s["userProfile"]["emails"][0]["email"] for s in staff if s.get("userProfile")}
 
 
 def test_scope_refusals(org: Org) -> None:

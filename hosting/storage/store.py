@@ -344,16 +344,13 @@ class HostingStore:
             for i in signed:
                 rows[i]["key_id"] = made[i].key_id = key.id
                 plans.append(partial(self._sign_ob2, badge, rows[i], made[i], key.public_id, private))
-        checked = False  # schema-check the first hosted row (the batch's shape) and every row with evidence
-        for i, row in enumerate(rows):
-            if row["format"] == "ob2" and row["verification_type"] == "hosted":
-                validate = not checked or bool(row["evidence"])
-                checked = True
-                plans.append(partial(self._render_ob2, badge, row, made[i], validate))
+        hosted = [i for i, row in enumerate(rows) if row["format"] == "ob2" and row["verification_type"] == "hosted"]
+        if hosted:  # one plan for them all: 10,000 partials would only feed the garbage collector
+            plans.append(partial(self._render_ob2, badge, rows, made, hosted))
         ob3 = [i for i, row in enumerate(rows) if row["format"] == "ob3"]
         if ob3:
             plans.extend(await self._ob3_plans(badge, rows, made, ob3))
-        if len(plans) > 8:
+        if len(plans) > 8 or len(hosted) > 8:
             await anyio.to_thread.run_sync(lambda: [plan() for plan in plans])
         else:
             for plan in plans:
@@ -383,10 +380,15 @@ class HostingStore:
             plans.append(plan)
         return plans
 
-    def _render_ob2(self, badge: BadgeClass, row: dict[str, Any], assertion: Assertion, validate: bool) -> None:
-        body = docs.assertion_document(assertion, badge.public_id, self.urls, key_public_id=None,
-                                       validate=validate)
-        _set(row, assertion, {"document": body, "document_etag": strong_etag(body), "document_base": self.urls.base})
+    def _render_ob2(self, badge: BadgeClass, rows: list[dict[str, Any]], made: list[Assertion],
+                    which: list[int]) -> None:
+        """The hosted OB 2.0 documents of ``rows[i]`` for ``i`` in ``which``; the first (the batch's shape) and
+        every row with evidence are schema-checked."""
+        for n, i in enumerate(which):
+            body = docs.assertion_document(made[i], badge.public_id, self.urls, key_public_id=None,
+                                           validate=n == 0 or bool(rows[i]["evidence"]))
+            _set(rows[i], made[i], {"document": body, "document_etag": strong_etag(body),
+                                    "document_base": self.urls.base})
 
     def _sign_ob2(self, badge: BadgeClass, row: dict[str, Any], assertion: Assertion, key_public_id: str,
                   private: Any) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from functools import partial
-from types import SimpleNamespace
 from typing import Any, cast
 
 import anyio
@@ -61,9 +60,15 @@ def image_content_type(data: bytes) -> str:
 OB2_SIGNING_ALGS = ("RS256", "ES256")  # an issuer's Ed25519 key (OB 3.0 Data Integrity) never signs an OB 2.0 JWS
 
 
-class IssuedRow(SimpleNamespace):
-    """A detached copy of a freshly inserted ``assertions`` row, with the attributes of :class:`Assertion`
-    (building 10,000 ORM objects would cost more than inserting them)."""
+class IssuedRow:
+    """A freshly inserted ``assertions`` row with the attributes of :class:`Assertion`, not attached to the
+    session (building 10,000 ORM objects would cost more than inserting them)."""
+
+    def __init__(self, row: dict[str, Any]) -> None:
+        self.__dict__ = row  # the very dict inserted, not a copy: one dict a row for the garbage collector
+
+    def __repr__(self) -> str:
+        return f"IssuedRow(public_id={self.__dict__.get('public_id')!r})"
 
 
 async def contact_email(session: AsyncSession, issuer_id: int) -> str | None:
@@ -82,10 +87,8 @@ def _archived(badge: BadgeClass) -> Conflict:
 
 
 def _set(row: dict[str, Any], assertion: Assertion, values: dict[str, Any]) -> None:
-    """Set ``values`` on the row to insert and on its detached copy alike."""
+    """Set ``values`` on the row to insert (and so on its :class:`IssuedRow`, the same dict)."""
     row.update(values)
-    for name, value in values.items():
-        setattr(assertion, name, value)
 
 
 def _row(badge: BadgeClass, award: Award, now: datetime) -> dict[str, Any]:
@@ -309,7 +312,7 @@ class HostingStore:
             raise Conflict("the badge's issuer has no `email` (nor has its system): set one before issuing",
                            details=[{"field": "email", "message": "the issuer needs a contact email to issue",
                                      "value": None}])
-        made = [cast(Assertion, IssuedRow(**row)) for row in rows]
+        made = [cast(Assertion, IssuedRow(row)) for row in rows]
         await self._finalise(badge, rows, made)
         # One executemany (RETURNING would make SQLite insert row by row; measured slower on PostgreSQL too),
         # then the ids (:meth:`_ids_of`).

@@ -27,7 +27,7 @@ def _row(**changes: Any) -> Assertion:
         "issued_on": ISSUED, "expires": None, "narrative": None, "evidence": [],
     }
     values.update(changes)
-    return cast(Assertion, IssuedRow(**values))
+    return cast(Assertion, IssuedRow(values))
 
 
 def _validated(row: Assertion, key: str | None = None) -> bytes:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime
 from typing import overload
 
@@ -19,8 +20,11 @@ def iso(value: datetime | None) -> str | None: ...
 def iso(value: datetime | None) -> str | None:
     """UTC, second precision, ``Z`` (``None`` stays ``None``). SQLite hands datetimes back naive; they are
     stored in UTC."""
-    if value is None:
-        return None
+    return None if value is None else _iso(value)
+
+
+@functools.lru_cache(maxsize=4096)  # a batch's rows share their moments: formatting costs more than a lookup
+def _iso(value: datetime) -> str:
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

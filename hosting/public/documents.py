@@ -124,9 +124,38 @@ def assertion_document(
     validate: bool = True,
 ) -> bytes:
     """The OB 2.0 Assertion's bytes; ``validate=False`` skips the schema check (for rows of one batch whose
-    fields were validated on input and whose shape was checked on another row of the batch)."""
+    fields were validated on input and whose shape was checked on another row of the batch).
+
+    Unvalidated, a hosted assertion without evidence is built with the library's typed constructors rather
+    than parsed from :func:`assertion_mapping` (half the cost, the same bytes: ``tests/hosting/public``)."""
+    if not validate and assertion.verification_type == "hosted" and not assertion.evidence:
+        return _hosted_assertion(assertion, badge_public_id, urls).to_json()
     mapping = assertion_mapping(assertion, badge_public_id, urls, key_public_id=key_public_id)
     return ob2.Assertion.from_dict(mapping, validate=validate).to_json()
+
+
+_HOSTED = ob2.VerificationObject(type="hosted")  # frozen: one instance serves every hosted assertion
+
+
+def _utc(moment: datetime) -> datetime:
+    """``moment`` as :func:`iso8601` writes it (naive: UTC), for ``format_datetime`` to write the same text."""
+    return (moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment).astimezone(UTC)
+
+
+def _hosted_assertion(assertion: Assertion, badge_public_id: str, urls: PublicUrls) -> ob2.Assertion:
+    """The typed ``ob2.Assertion`` that ``Assertion.from_dict(assertion_mapping(...))`` would parse, for a hosted
+    assertion without evidence (evidence objects are parsed into ``ob2.Evidence``, re-ordering their keys)."""
+    return ob2.Assertion(
+        id=urls.assertion(assertion.public_id),
+        recipient=ob2.IdentityObject(type=assertion.recipient_type, identity=assertion.recipient_identity,
+                                     hashed=assertion.recipient_hashed, salt=assertion.recipient_salt),
+        badge=urls.badge(badge_public_id),
+        verification=_HOSTED,
+        issued_on=_utc(assertion.issued_on),
+        image=urls.assertion_image(assertion.public_id),
+        expires=None if assertion.expires is None else _utc(assertion.expires),
+        narrative=assertion.narrative or None,
+    )
 
 
 def key_document(key: SigningKey, issuer_public_id: str, urls: PublicUrls) -> bytes:

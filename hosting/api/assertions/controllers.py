@@ -133,14 +133,17 @@ class IssueController(Controller):
             body = convert_into(item, AssertionInput, errors) if isinstance(item, dict) else None
             if not isinstance(item, dict):
                 errors.add("assertion", "must be an object", None)
-            award = proof = None
+            award = None
             notify = True
             if body is not None:
-                award, notify = parse_award(body, errors, defaults=defaults)
-                proof = ob3_proof(body, defaults, errors)
+                proof_errors = FieldErrors()  # reported after the award's own problems
+                proof = ob3_proof(body, defaults, proof_errors)
+                award, notify = parse_award(body, errors, defaults=defaults, proof=proof,
+                                            created_by=principal.email)
+                errors.details.extend(proof_errors.details)
             problems.extend({"index": index, **detail} for detail in errors.details)
             if award is not None and not errors.details:
-                awards.append(dataclasses.replace(award, proof=proof, created_by=principal.email))
+                awards.append(award)
                 notify_flags.append(notify)
         if problems:
             raise _batch_refused(problems, "invalid assertions in the batch; nothing was issued")

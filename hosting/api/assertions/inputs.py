@@ -159,8 +159,10 @@ def ob3_proof(body: AssertionInput, defaults: BatchOptions | None, errors: Field
 
 
 def parse_award(body: AssertionInput, errors: FieldErrors, *, defaults: BatchOptions | None = None,
-                recipient_required: bool = True) -> tuple[Award | None, bool]:
-    """An :class:`Award` and its ``notify`` flag from one typed request; problems go to ``errors``."""
+                recipient_required: bool = True, proof: str | None = None,
+                created_by: str | None = None) -> tuple[Award | None, bool]:
+    """An :class:`Award` and its ``notify`` flag from one typed request; problems go to ``errors``.
+    ``proof`` (see :func:`ob3_proof`) and ``created_by`` are set on the award as given."""
     notify = body.notify if body.notify is not None else (defaults.notify if defaults else None)
     if notify is None:
         notify = True
@@ -195,6 +197,8 @@ def parse_award(body: AssertionInput, errors: FieldErrors, *, defaults: BatchOpt
         "allow_duplicate": allow_duplicate,
         "acceptance": body.acceptance or (defaults.acceptance if defaults else None),
         "claim_code": _short(body, "claimCode", 64, errors),
+        "proof": proof,
+        "created_by": created_by,
     }
     if len(errors.details) > before:
         return None, notify

@@ -117,13 +117,15 @@ class Invalidation:
     # --- SQLite -----------------------------------------------------------------------------------------
     async def _poll_forever(self) -> None:
         while True:
+            # Fresh as of when the read began: a change committed while it ran may not be in what it read.
+            started = time.monotonic()
             try:
                 async with self._engine.connect() as conn:
                     version = (await conn.execute(_VERSION)).scalar_one_or_none()
                 if self._version is not None and version != self._version:
                     self._reader.forget()  # another process committed a public change
                 self._version = version
-                self._polled_at = time.monotonic()
+                self._polled_at = started
                 self._ready.set()
             except Exception as exc:  # noqa: BLE001 - the database is away: the reader reads through meanwhile
                 _log.debug("public cache poll failed: %s: %s", type(exc).__name__, exc)

@@ -28,7 +28,7 @@ from sqlalchemy import event
 from hosting.storage.migrate import MIGRATIONS, alembic_config, migration_engine
 
 #: main before the migrations' shared columns were factored out (revisions 0001 to 0018, as first written).
-BASELINE = "ff294a4"
+BASELINE = "ff294a46d661686ceab4d91680c21fae5a9bdf95"
 REPO = Path(__file__).resolve().parents[3]
 VERSIONS = "hosting/storage/migrations/versions"
 _READ = re.compile(r"(SELECT|PRAGMA [\w.]+(\(|$))")

@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Mapping
-from typing import Any, Protocol, TypeAlias, runtime_checkable
+from typing import Any, Generic, Protocol, TypeAlias, TypeVar, runtime_checkable
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
@@ -193,58 +193,77 @@ def _verifying_function(key: _CryptoPublic) -> Callable[[bytes, bytes], bool]:
     return verify_eddsa
 
 
-def _public_jwk(key: _CryptoPublic, alg: str) -> dict[str, Any]:
-    jwk: dict[str, Any] = dict(_ALGORITHMS[alg].to_jwk(key, as_dict=True))
-    jwk.pop("key_ops", None)
-    return jwk
+_K = TypeVar("_K", bound=_CryptoPublic | _CryptoPrivate)
 
 
-class PublicKey:
+class _Key(Generic[_K]):
+    """What both key classes share: the wrapped ``cryptography`` key, the one algorithm it is used with,
+    its JWK, and a repr that never shows key material."""
+
+    __slots__ = ("_alg", "_key")
+
+    def __init__(self, key: _K, alg: str | None) -> None:
+        self._alg: str = alg or _alg_of(key)
+        self._key = key
+
+    @property
+    def alg(self) -> str:
+        """The JWS algorithm this key signs or verifies with: ``"RS256"``, ``"ES256"`` or ``"EdDSA"``."""
+        return self._alg
+
+    @property
+    def kid(self) -> str:
+        """The RFC 7638 JWK thumbprint of the public key."""
+        raise NotImplementedError
+
+    @property
+    def cryptography_key(self) -> _K:
+        """The underlying ``cryptography`` key object (sharp tool: prefer this class's methods)."""
+        return self._key
+
+    def to_jwk(self) -> dict[str, Any]:
+        """The JWK (of a private key: the public members plus the private ones), with ``alg`` and ``kid``."""
+        jwk = self._members()
+        jwk["alg"] = self._alg
+        jwk["kid"] = self.kid
+        return jwk
+
+    def _members(self) -> dict[str, Any]:
+        jwk: dict[str, Any] = dict(_ALGORITHMS[self._alg].to_jwk(self._key, as_dict=True))
+        jwk.pop("key_ops", None)
+        return jwk
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(alg={self._alg!r}, kid={self.kid!r})"
+
+
+class PublicKey(_Key[_CryptoPublic]):
     """A verification key: RSA (RS256), P-256 (ES256) or Ed25519 (EdDSA). Immutable and hashable."""
 
-    __slots__ = ("_alg", "_key", "_kid", "_verify")
+    __slots__ = ("_kid", "_verify")
 
     def __init__(self, key: _CryptoPublic, *, _alg: str | None = None) -> None:
-        self._alg: str = _alg or _alg_of(key)
-        self._key = key
+        super().__init__(key, _alg)
         self._kid: str | None = None
         self._verify = _verifying_function(key)
 
     @classmethod
     def from_cryptography(cls, key: PublicKeyTypes) -> PublicKey:
         """Wrap a ``cryptography`` public key object (refusing unsupported types)."""
-        alg = _alg_of(key)
-        return cls(key, _alg=alg)  # type: ignore[arg-type]  # _alg_of narrowed the type
-
-    @property
-    def alg(self) -> str:
-        """The JWS algorithm this key verifies: ``"RS256"``, ``"ES256"`` or ``"EdDSA"``."""
-        return self._alg
+        return cls(key, _alg=_alg_of(key))  # type: ignore[arg-type]  # _alg_of narrowed the type
 
     @property
     def kid(self) -> str:
         """The RFC 7638 JWK thumbprint (base64url SHA-256) — a stable id for this key."""
         if self._kid is None:
-            self._kid = jwk_thumbprint(_public_jwk(self._key, self._alg))
+            self._kid = jwk_thumbprint(self._members())
         return self._kid
-
-    @property
-    def cryptography_key(self) -> _CryptoPublic:
-        """The underlying ``cryptography`` key object (sharp tool: prefer this class's methods)."""
-        return self._key
 
     def to_pem(self) -> bytes:
         """SubjectPublicKeyInfo PEM (``-----BEGIN PUBLIC KEY-----``), as OB 2.0 ``publicKeyPem`` wants."""
         return self._key.public_bytes(
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
         )
-
-    def to_jwk(self) -> dict[str, Any]:
-        """The public JWK, with ``alg`` and ``kid`` members."""
-        jwk = _public_jwk(self._key, self._alg)
-        jwk["alg"] = self._alg
-        jwk["kid"] = self.kid
-        return jwk
 
     def verify(self, data: bytes, signature: bytes) -> None:
         """Check a JOSE-format signature (ES256: raw ``r || s``) over ``data``; raises :class:`SignatureError`."""
@@ -259,31 +278,21 @@ class PublicKey:
     def __hash__(self) -> int:
         return hash((self._alg, self.kid))
 
-    def __repr__(self) -> str:
-        return f"PublicKey(alg={self._alg!r}, kid={self.kid!r})"
 
-
-class PrivateKey:
+class PrivateKey(_Key[_CryptoPrivate]):
     """A signing key: RSA (RS256), P-256 (ES256) or Ed25519 (EdDSA). It is a :class:`Signer`."""
 
-    __slots__ = ("_alg", "_key", "_public", "_sign")
+    __slots__ = ("_public", "_sign")
 
     def __init__(self, key: _CryptoPrivate, *, _alg: str | None = None) -> None:
-        self._alg: str = _alg or _alg_of(key)
-        self._key = key
+        super().__init__(key, _alg)
         self._sign = _signing_function(key)
         self._public = PublicKey(key.public_key(), _alg=self._alg)
 
     @classmethod
     def from_cryptography(cls, key: PrivateKeyTypes) -> PrivateKey:
         """Wrap a ``cryptography`` private key object (refusing unsupported types)."""
-        alg = _alg_of(key)
-        return cls(key, _alg=alg)  # type: ignore[arg-type]  # _alg_of narrowed the type
-
-    @property
-    def alg(self) -> str:
-        """The JWS algorithm this key signs with: ``"RS256"``, ``"ES256"`` or ``"EdDSA"``."""
-        return self._alg
+        return cls(key, _alg=_alg_of(key))  # type: ignore[arg-type]  # _alg_of narrowed the type
 
     @property
     def kid(self) -> str:
@@ -294,11 +303,6 @@ class PrivateKey:
     def public_key(self) -> PublicKey:
         """The matching public key."""
         return self._public
-
-    @property
-    def cryptography_key(self) -> _CryptoPrivate:
-        """The underlying ``cryptography`` key object (sharp tool: prefer this class's methods)."""
-        return self._key
 
     def sign(self, data: bytes) -> bytes:
         """Sign ``data``, returning the JOSE signature bytes (ES256: raw ``r || s``, 64 bytes)."""
@@ -315,17 +319,6 @@ class PrivateKey:
                 raise KeyMaterialError("the passphrase must not be empty (pass None for an unencrypted key)")
             encryption = serialization.BestAvailableEncryption(secret)
         return self._key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption)
-
-    def to_jwk(self) -> dict[str, Any]:
-        """The private JWK (public members plus the private ones), with ``alg`` and ``kid``."""
-        jwk: dict[str, Any] = dict(_ALGORITHMS[self._alg].to_jwk(self._key, as_dict=True))
-        jwk.pop("key_ops", None)
-        jwk["alg"] = self._alg
-        jwk["kid"] = self.kid
-        return jwk
-
-    def __repr__(self) -> str:  # never show key material
-        return f"PrivateKey(alg={self._alg!r}, kid={self.kid!r})"
 
 
 def generate_key(alg: str = "RS256", *, rsa_bits: int = 2048) -> PrivateKey:

@@ -4,7 +4,6 @@ and :func:`parse_document` (type detected from ``type``)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import field
 from datetime import datetime
 from typing import Any
 
@@ -59,8 +58,6 @@ class CryptographicKey(ValidatedNode):
     id: str = prop("id")
     owner: str = prop("owner")
     public_key_pem: str = prop("publicKeyPem")
-    extra: Mapping[str, Any] = field(default_factory=dict, hash=False)
-    _shape_keys: frozenset[str] = field(default=frozenset(), repr=False, compare=False, hash=False)
 
 
 @ob2_model("Issuer")
@@ -79,8 +76,6 @@ class Issuer(ValidatedNode):
     public_key: tuple[str | CryptographicKey, ...] = prop("publicKey", _KEY, many=True, default=())
     revocation_list: str | None = prop("revocationList", default=None)
     verification: VerificationObject | None = prop("verification", _VERIFICATION, default=None)
-    extra: Mapping[str, Any] = field(default_factory=dict, hash=False)
-    _shape_keys: frozenset[str] = field(default=frozenset(), repr=False, compare=False, hash=False)
 
 
 @ob2_model("BadgeClass")
@@ -96,8 +91,6 @@ class BadgeClass(ValidatedNode):
     issuer: str | Issuer = prop("issuer", _ISSUER)
     alignment: tuple[Alignment, ...] = prop("alignment", _ALIGNMENT, many=True, default=())
     tags: tuple[str, ...] = prop("tags", TEXT, many=True, default=())
-    extra: Mapping[str, Any] = field(default_factory=dict, hash=False)
-    _shape_keys: frozenset[str] = field(default=frozenset(), repr=False, compare=False, hash=False)
 
     @property
     def issuer_id(self) -> str:
@@ -121,8 +114,6 @@ class Assertion(ValidatedNode):
     expires: datetime | None = prop("expires", DATETIME, default=None)
     revoked: bool | None = prop("revoked", BOOL, default=None)
     revocation_reason: str | None = prop("revocationReason", default=None)
-    extra: Mapping[str, Any] = field(default_factory=dict, hash=False)
-    _shape_keys: frozenset[str] = field(default=frozenset(), repr=False, compare=False, hash=False)
 
     @property
     def badge_id(self) -> str:
@@ -139,8 +130,6 @@ class RevocationList(ValidatedNode):
     issuer: str | Issuer | None = prop("issuer", _ISSUER, default=None)
     revoked_assertions: tuple[str | RevokedAssertion, ...] = prop(
         "revokedAssertions", _REVOKED, many=True, always=True, default=())
-    extra: Mapping[str, Any] = field(default_factory=dict, hash=False)
-    _shape_keys: frozenset[str] = field(default=frozenset(), repr=False, compare=False, hash=False)
 
     def entry_for(self, assertion_id: str) -> RevokedAssertion | None:
         """The entry revoking ``assertion_id`` (a bare IRI entry comes back as a reason-less entry)."""

@@ -161,16 +161,21 @@ class FrozenMapping(dict[str, Any]):
         raise TypeError("unhashable type: 'FrozenMapping'")
 
 
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True, repr=False)
 class Node:
-    """Base of every OB 2.0 object: compact JSON-LD in and out."""
+    """Base of every OB 2.0 object: compact JSON-LD in and out.
 
-    __slots__ = ()
+    Its two fields are every class's: ``extra``, the unknown (extension) properties, kept for round-trips,
+    and the hidden ``_shape_keys``: JSON keys whose list shape is not the default (a single value where a
+    list is allowed, written back single; or an explicit empty list, written back as ``[]``).
+    """
+
     _PROPS: ClassVar[tuple[_Prop, ...]] = ()
     _KEYS: ClassVar[frozenset[str]] = frozenset()
     KIND: ClassVar[str] = ""
 
-    extra: Mapping[str, Any]
-    _shape_keys: frozenset[str]
+    extra: Mapping[str, Any] = dataclasses.field(default_factory=dict, hash=False)
+    _shape_keys: frozenset[str] = dataclasses.field(default=frozenset(), repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         for p in self._PROPS:
@@ -187,6 +192,11 @@ class Node:
                            f"{p.attr} must be timezone-aware (e.g. datetime.now(timezone.utc))")
         if not isinstance(self.extra, FrozenMapping):
             object.__setattr__(self, "extra", FrozenMapping(self.extra))
+
+    def __repr__(self) -> str:
+        """The declared properties, then ``extra``: ``Image(type=None, id='…', …, extra={})``."""
+        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in (*(p.attr for p in self._PROPS), "extra"))
+        return f"{type(self).__qualname__}({shown})"
 
     # --- serialisation ---
     def to_node(self) -> dict[str, Any]:
@@ -252,7 +262,7 @@ class Node:
         try:
             return cls(**kwargs)
         except TypeError as exc:
-            missing = [f.name for f in dataclasses.fields(cls)  # type: ignore[arg-type]
+            missing = [f.name for f in dataclasses.fields(cls)
                        if f.init and f.name not in kwargs
                        and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]
             keys = [p.key for p in cls._PROPS if p.attr in missing] or [str(exc)]
@@ -279,17 +289,13 @@ def decode_json(data: str | bytes | bytearray | memoryview) -> dict[str, Any]:
 
 @dataclass_transform(kw_only_default=True, frozen_default=True, field_specifiers=(dataclasses.field, prop))
 def ob2_model(kind: str) -> Callable[[type[_T]], type[_T]]:
-    """Class decorator: a frozen, slotted, keyword-only dataclass whose ``prop`` fields are JSON properties.
-
-    Every class declares ``extra`` (unknown properties, kept for round-trips) and the hidden ``_shape_keys``:
-    JSON keys whose list shape is not the default (a single value where a list is allowed, written back
-    single; or an explicit empty list, written back as ``[]``).
-    """
+    """Class decorator: a frozen, slotted, keyword-only dataclass whose ``prop`` fields are JSON properties
+    (and which inherits ``extra`` and ``_shape_keys`` from :class:`Node`)."""
 
     def wrap(cls: type[_T]) -> type[_T]:
-        cls = dataclasses.dataclass(frozen=True, slots=True, kw_only=True)(cls)
+        cls = dataclasses.dataclass(frozen=True, slots=True, kw_only=True, repr=False)(cls)
         props = []
-        for f in dataclasses.fields(cls):  # type: ignore[arg-type]
+        for f in dataclasses.fields(cls):
             if "key" not in f.metadata:
                 continue
             enc, dec = f.metadata["codec"]

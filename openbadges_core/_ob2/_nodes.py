@@ -3,10 +3,6 @@ Evidence, Alignment (AlignmentObject) and RevokedAssertion (an entry of a Revoca
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import field
-from typing import Any
-
 from openbadges_core._ob2._base import ValidatedNode
 from openbadges_core._ob2._model import BOOL, STR_OR_LIST, TEXT, ob2_model, prop
 
@@ -31,8 +27,6 @@ class IdentityObject(ValidatedNode):
     identity: str = prop("identity")
     hashed: bool = prop("hashed", BOOL, default=False)
     salt: str | None = prop("salt", default=None)
-    extra: Mapping[str, Any] = field(default_factory=dict, hash=False)
-    _shape_keys: frozenset[str] = field(default=frozenset(), repr=False, compare=False, hash=False)
 
 
 @ob2_model("VerificationObject")
@@ -46,8 +40,6 @@ class VerificationObject(ValidatedNode):
     starts_with: str | tuple[str, ...] | None = prop("startsWith", STR_OR_LIST, default=None)
     allowed_origins: str | tuple[str, ...] | None = prop("allowedOrigins", STR_OR_LIST, default=None)
     verification_property: str | None = prop("verificationProperty", default=None)
-    extra: Mapping[str, Any] = field(default_factory=dict, hash=False)
-    _shape_keys: frozenset[str] = field(default=frozenset(), repr=False, compare=False, hash=False)
 
     @classmethod
     def hosted(cls) -> VerificationObject:
@@ -86,8 +78,6 @@ class Image(ValidatedNode):
     id: str = prop("id")
     caption: str | None = prop("caption", default=None)
     author: str | None = prop("author", default=None)
-    extra: Mapping[str, Any] = field(default_factory=dict, hash=False)
-    _shape_keys: frozenset[str] = field(default=frozenset(), repr=False, compare=False, hash=False)
 
 
 @ob2_model("Criteria")
@@ -97,8 +87,6 @@ class Criteria(ValidatedNode):
     type: str | tuple[str, ...] | None = prop("type", STR_OR_LIST, default=None)
     id: str | None = prop("id", default=None)
     narrative: str | None = prop("narrative", default=None)
-    extra: Mapping[str, Any] = field(default_factory=dict, hash=False)
-    _shape_keys: frozenset[str] = field(default=frozenset(), repr=False, compare=False, hash=False)
 
 
 @ob2_model("Evidence")
@@ -112,8 +100,6 @@ class Evidence(ValidatedNode):
     description: str | None = prop("description", default=None)
     genre: str | None = prop("genre", default=None)
     audience: str | None = prop("audience", default=None)
-    extra: Mapping[str, Any] = field(default_factory=dict, hash=False)
-    _shape_keys: frozenset[str] = field(default=frozenset(), repr=False, compare=False, hash=False)
 
 
 @ob2_model("AlignmentObject")
@@ -126,8 +112,6 @@ class Alignment(ValidatedNode):
     target_description: str | None = prop("targetDescription", default=None)
     target_framework: str | None = prop("targetFramework", default=None)
     target_code: str | None = prop("targetCode", default=None)
-    extra: Mapping[str, Any] = field(default_factory=dict, hash=False)
-    _shape_keys: frozenset[str] = field(default=frozenset(), repr=False, compare=False, hash=False)
 
 
 @ob2_model("RevokedAssertion")
@@ -137,5 +121,3 @@ class RevokedAssertion(ValidatedNode):
     id: str | None = prop("id", default=None)
     uid: str | None = prop("uid", default=None)
     revocation_reason: str | None = prop("revocationReason", default=None)
-    extra: Mapping[str, Any] = field(default_factory=dict, hash=False)
-    _shape_keys: frozenset[str] = field(default=frozenset(), repr=False, compare=False, hash=False)

@@ -13,7 +13,7 @@ import json
 import math
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -176,21 +176,29 @@ def _is_absolute_iri(value: str) -> bool:
     return bool(sep) and scheme[:1].isalpha() and all(c.isalnum() or c in "+-." for c in scheme)
 
 
-def _check_expanded(expanded: Any, limits: CanonicalizationLimits) -> None:
-    """Walk the expanded form: IRIs absolute, node and blank-node counts within limits."""
-    nodes = 0
-    blank = 0
-    stack: list[Any] = [expanded]
+def _walk(root: Any, visit: Callable[[Mapping[str, Any]], Iterable[Any]]) -> None:
+    """Depth-first over JSON without recursion: lists are flattened, every object is handed to ``visit``,
+    which checks it and returns the values to descend into."""
+    stack: list[Any] = [root]
     while stack:
         item = stack.pop()
         if isinstance(item, list):
             stack.extend(item)
-            continue
-        if not isinstance(item, dict) or "@value" in item:
-            continue
+        elif type(item) is dict or isinstance(item, Mapping):  # dict first: the ABC check is slower
+            stack.extend(visit(item))
+
+
+def _check_expanded(expanded: Any, limits: CanonicalizationLimits) -> None:
+    """Walk the expanded form: IRIs absolute, node and blank-node counts within limits."""
+    nodes = 0
+    blank = 0
+
+    def visit(item: Mapping[str, Any]) -> Iterable[Any]:
+        nonlocal nodes, blank
+        if "@value" in item:
+            return ()
         if "@list" in item or "@set" in item:
-            stack.append(item.get("@list", item.get("@set")))
-            continue
+            return (item.get("@list", item.get("@set")),)
         nodes += 1
         node_id = item.get("@id")
         if node_id is None or (isinstance(node_id, str) and node_id.startswith("_:")):
@@ -204,9 +212,10 @@ def _check_expanded(expanded: Any, limits: CanonicalizationLimits) -> None:
             raise CanonicalizationError(f"document has more than {limits.max_nodes} nodes")
         if blank > limits.max_blank_nodes:
             raise CanonicalizationError(f"document has more than {limits.max_blank_nodes} blank nodes")
-        for key, value in item.items():
-            if key in ("@graph", "@included", "@reverse") or not key.startswith("@"):
-                stack.append(value if key != "@reverse" else list(value.values()))
+        return [value if key != "@reverse" else list(value.values()) for key, value in item.items()
+                if key in ("@graph", "@included", "@reverse") or not key.startswith("@")]
+
+    _walk(expanded, visit)
 
 
 def _check_contexts(document: Mapping[str, Any], limits: CanonicalizationLimits) -> None:
@@ -214,35 +223,31 @@ def _check_contexts(document: Mapping[str, Any], limits: CanonicalizationLimits)
     in one list, little inline JSON. (``[VC2, OB3] + [OB3, VC2] * n`` costs milliseconds per entry.)"""
     entries = 0
     inline = 0
-    stack: list[Any] = [document]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, list):
-            stack.extend(item)
-            continue
-        if not isinstance(item, Mapping):
-            continue
-        for key, value in item.items():
-            if key == "@context":
-                listed = value if isinstance(value, list) else [value]
-                entries += len(listed)
-                if len(listed) > limits.max_contexts:
-                    raise CanonicalizationError(f"an @context has more than {limits.max_contexts} entries")
-                if entries > limits.max_total_contexts:
-                    raise CanonicalizationError(f"more than {limits.max_total_contexts} @context entries")
-                seen: set[str] = set()
-                for ctx in listed:
-                    text = ctx if isinstance(ctx, str) else _context_key(ctx) or repr(ctx)
-                    if text in seen:
-                        raise CanonicalizationError(f"@context names {text[:100]!r} twice")
-                    seen.add(text)
-                    if not isinstance(ctx, str) and ctx is not None:
-                        inline += len(text)
-                        if inline > limits.max_inline_context_bytes:
-                            raise CanonicalizationError(
-                                f"inline @context objects exceed {limits.max_inline_context_bytes} bytes")
-            elif isinstance(value, (Mapping, list)):
-                stack.append(value)
+
+    def visit(item: Mapping[str, Any]) -> Iterable[Any]:
+        nonlocal entries, inline
+        if "@context" in item:
+            value = item["@context"]
+            listed = value if isinstance(value, list) else [value]
+            entries += len(listed)
+            if len(listed) > limits.max_contexts:
+                raise CanonicalizationError(f"an @context has more than {limits.max_contexts} entries")
+            if entries > limits.max_total_contexts:
+                raise CanonicalizationError(f"more than {limits.max_total_contexts} @context entries")
+            seen: set[str] = set()
+            for ctx in listed:
+                text = ctx if isinstance(ctx, str) else _context_key(ctx) or repr(ctx)
+                if text in seen:
+                    raise CanonicalizationError(f"@context names {text[:100]!r} twice")
+                seen.add(text)
+                if not isinstance(ctx, str) and ctx is not None:
+                    inline += len(text)
+                    if inline > limits.max_inline_context_bytes:
+                        raise CanonicalizationError(
+                            f"inline @context objects exceed {limits.max_inline_context_bytes} bytes")
+        return [value for key, value in item.items() if key != "@context"]
+
+    _walk(document, visit)
 
 
 def expand(document: Mapping[str, Any], *, limits: CanonicalizationLimits | None = None) -> list[Any]:

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from openbadges_core._errors import OpenBadgesError
-from openbadges_core._jws import decode_jws_unverified, verify_jws_payload
+from openbadges_core._jws import verify_jws_payload
 from openbadges_core._net import FetchResponse
 from openbadges_core._verify._chain import remember_chain, remembered_chain
 from openbadges_core._verify._checks import (
@@ -25,6 +25,7 @@ from openbadges_core._verify._session import (
     LinkedDocument,
     Session,
     cached_document_issues,
+    decode_jws_object,
     document_issues_of,
     has_type,
     is_http_url,
@@ -369,18 +370,10 @@ def verify_signed(session: Session, token: str, recipient: str | None, *,
     object) already decoded in this verification (the object is this call's own), else decoded here."""
     report = session.report
     report.verification_type = "SignedBadge"
-    if decoded is not None:
-        header, payload, assertion = decoded
-    else:
-        try:
-            header, payload = decode_jws_unverified(token)
-        except OpenBadgesError as exc:
-            report.fail("jws_decode", f"not a well-formed compact JWS: {exc.message}")
-            return
-        assertion = parse_json_object(payload)
-    if assertion is None:
-        report.fail("jws_decode", "the JWS payload is not a JSON object")
+    got = decode_jws_object(report, "jws_decode", token, "JWS", decoded=decoded)
+    if got is None:
         return
+    header, payload, assertion = got
     report.ok("jws_decode", lambda: f"compact JWS, header alg {header.get('alg')!r}")
     report.assertion = assertion
     if not check_version(session, assertion):

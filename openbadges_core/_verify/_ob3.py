@@ -17,7 +17,6 @@ from typing import Any
 
 from openbadges_core._errors import OpenBadgesError
 from openbadges_core._identity import identity_matches
-from openbadges_core._jws import decode_jws_unverified
 from openbadges_core._net import FetchResponse
 from openbadges_core._ob3._rules import schema_view
 from openbadges_core._ob3._schema import credential_issues
@@ -32,7 +31,13 @@ from openbadges_core._verify._ob3_sources import (
     issuer_id,
 )
 from openbadges_core._verify._report import VerificationReport
-from openbadges_core._verify._session import Session, is_http_url, parse_json_object, record_validation
+from openbadges_core._verify._session import (
+    Session,
+    decode_jws_object,
+    is_http_url,
+    parse_json_object,
+    record_validation,
+)
 
 __all__ = ["verify_credential_json", "verify_credential_jwt", "verify_credential_url"]
 
@@ -346,15 +351,10 @@ def verify_credential_jwt(session: Session, token: str, recipient: str | None) -
     """Verify an OB 3.0 credential given as a VC-JWT (VC 2.0 or VC 1.1 form)."""
     report = session.report
     report.verification_type = "VC-JWT"
-    try:
-        _, payload = decode_jws_unverified(token)
-    except OpenBadgesError as exc:
-        report.fail("jwt_decode", f"not a well-formed compact JWT: {exc.message}")
+    got = decode_jws_object(report, "jwt_decode", token, "JWT")
+    if got is None:
         return
-    data = parse_json_object(payload)
-    if data is None:
-        report.fail("jwt_decode", "the JWT payload is not a JSON object")
-        return
+    data = got[2]
     credential = data["vc"] if isinstance(data.get("vc"), Mapping) else {
         k: v for k, v in data.items() if k not in ("iss", "jti", "sub", "nbf", "exp", "iat", "aud")}
     report.ok("jwt_decode", "compact VC-JWT" + (" (VC 1.1 vc claim)" if "vc" in data else ""))

@@ -14,13 +14,15 @@ import msgspec
 
 from openbadges_core._errors import FetchError, OpenBadgesError, ParseError, ValidationIssue
 from openbadges_core._json import loads
+from openbadges_core._jws import decode_jws_unverified
 from openbadges_core._keyio import load_public_key
 from openbadges_core._net import DEFAULT_ACCEPT, FetchResponse
 from openbadges_core._ob2._validation import document_issues
 from openbadges_core._verify._options import VerifyOptions
 from openbadges_core._verify._report import VerificationReport
 
-__all__ = ["JSON_MEDIA_TYPES", "LinkedDocument", "Session", "has_type", "is_http_url", "parse_json_object"]
+__all__ = ["JSON_MEDIA_TYPES", "LinkedDocument", "Session", "decode_jws_object", "has_type", "is_http_url",
+           "parse_json_object"]
 
 JSON_MEDIA_TYPES = frozenset({"application/ld+json", "application/json"})
 
@@ -75,6 +77,26 @@ def parse_json_object(body: bytes) -> dict[str, Any] | None:
     except ParseError:
         return None
     return data if isinstance(data, dict) else None
+
+
+def decode_jws_object(report: VerificationReport, check: str, token: str, what: str, *,
+                      decoded: tuple[dict[str, Any], bytes, dict[str, Any] | None] | None = None,
+                      ) -> tuple[dict[str, Any], bytes, dict[str, Any]] | None:
+    """(header, payload bytes, payload object) of the compact JWS ``token``, unverified; ``decoded``: the same
+    already decoded in this verification. ``None`` after failing ``check`` when the token is malformed or its
+    payload is not a JSON object (``what`` names the token in the message: ``"JWS"``, ``"JWT"``)."""
+    if decoded is None:
+        try:
+            header, payload = decode_jws_unverified(token)
+        except OpenBadgesError as exc:
+            report.fail(check, f"not a well-formed compact {what}: {exc.message}")
+            return None
+        decoded = header, payload, parse_json_object(payload)
+    header, payload, data = decoded
+    if data is None:
+        report.fail(check, f"the {what} payload is not a JSON object")
+        return None
+    return header, payload, data
 
 
 _ISSUES: dict[tuple[str, bytes] | tuple[str, str, bytes], list[ValidationIssue]] = {}

@@ -12,16 +12,10 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric import ec
 from PIL import Image
 
-OB2_ASSERTION: dict[str, Any] = {
-    "@context": "https://w3id.org/openbadges/v2",
-    "type": "Assertion",
-    "id": "https://example.org/assertions/123",
-    "recipient": {"type": "email", "hashed": False, "identity": "alice@example.org"},
-    "badge": "https://example.org/badges/5",
-    "verification": {"type": "hosted"},
-    "issuedOn": "2024-01-01T00:00:00Z",
-}
+from tests.core.ob2._ob2_builders import make_assertion
+
 OB2_URL = "https://example.org/assertions/123"
+OB2_ASSERTION: dict[str, Any] = make_assertion(id=OB2_URL).to_dict()
 OB3_CREDENTIAL: dict[str, Any] = {
     "@context": ["https://www.w3.org/ns/credentials/v2",
                  "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"],

@@ -19,6 +19,8 @@ from openbadges_core import (
     load_public_key,
     verify_jws,
 )
+from openbadges_core.ob2 import VerificationObject
+from tests.core.ob2._ob2_builders import make_assertion
 
 JWS = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")
 
@@ -37,18 +39,10 @@ def mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
 
-def assertion(verification: dict[str, Any] | None = None, **changes: Any) -> dict[str, Any]:
-    document: dict[str, Any] = {
-        "@context": "https://w3id.org/openbadges/v2",
-        "type": "Assertion",
-        "id": "https://example.org/assertions/123.json",
-        "recipient": {"type": "email", "hashed": False, "identity": "ada@example.org"},
-        "badge": "https://example.org/badges/robotics.json",
-        "issuedOn": "2026-01-02T03:04:05Z",
-        "verification": verification or {"type": "SignedBadge", "creator": "https://example.org/keys/1.json"},
-    }
-    document.update(changes)
-    return {k: v for k, v in document.items() if v is not None}
+def assertion(**changes: Any) -> dict[str, Any]:
+    """The shared builders' assertion, signed by ``keys/1.json``, as JSON; ``changes`` replace members."""
+    signed = make_assertion(verification=VerificationObject.signed("https://example.org/keys/1.json"))
+    return signed.to_dict() | changes
 
 
 def write_json(tmp_path: Path, document: dict[str, Any], name: str = "assertion.json") -> Path:
@@ -180,7 +174,7 @@ def test_sign_invalid_assertion_is_exit_1_with_the_validation_errors(
 def test_sign_hosted_assertion_is_exit_1_naming_verification_type(
     run_cli: Any, tmp_path: Path, key_file: Path
 ) -> None:
-    res = run_cli(["sign", "--key", key_file, write_json(tmp_path, assertion({"type": "HostedBadge"}))])
+    res = run_cli(["sign", "--key", key_file, write_json(tmp_path, assertion(verification={"type": "HostedBadge"}))])
     assert res.exit_code == 1
     assert "verification.type" in res.stderr and res.stdout == ""
 

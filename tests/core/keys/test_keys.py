@@ -308,6 +308,8 @@ def test_es256_signature_is_raw_r_and_s(keys: dict[str, PrivateKey]) -> None:
 def test_repr_never_shows_key_material(keys: dict[str, PrivateKey]) -> None:
     text = repr(keys["EdDSA"])
     assert keys["EdDSA"].to_jwk()["d"] not in text and keys["EdDSA"].kid in text
+    assert text == f"PrivateKey(alg='EdDSA', kid='{keys['EdDSA'].kid}')"
+    assert repr(keys["ES256"].public_key) == f"PublicKey(alg='ES256', kid='{keys['ES256'].kid}')"
 
 
 def test_from_cryptography_wraps_supported_keys() -> None:

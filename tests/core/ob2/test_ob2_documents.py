@@ -244,3 +244,11 @@ def test_documents_pickle_copy_and_replace() -> None:
     assert copy.deepcopy(doc) == doc
     changed = dataclasses.replace(doc, narrative="Well done")
     assert changed.narrative == "Well done" and changed.extra == doc.extra and doc.narrative is None
+
+
+def test_repr_shows_the_properties_in_declaration_order_then_extra() -> None:
+    issuer = make_issuer(public_key=["https://example.org/key.json"], extra={"x": 1})
+    assert repr(issuer) == (
+        "Issuer(type='Issuer', id='https://example.org/organization.json', name='An Example Badge Issuer', "
+        "url='https://example.org', email='contact@example.org', description=None, image=None, telephone=None, "
+        "public_key=('https://example.org/key.json',), revocation_list=None, verification=None, extra={'x': 1})")

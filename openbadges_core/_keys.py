@@ -107,6 +107,9 @@ def jwk_thumbprint(jwk: Mapping[str, Any]) -> str:
     return base64url_encode(hashlib.sha256(encoded).digest()).decode("ascii")
 
 
+_PRIVATE_TYPES = (rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey, ed25519.Ed25519PrivateKey)
+
+
 def _alg_of(key: PrivateKeyTypes | PublicKeyTypes) -> str:
     """The one algorithm a key is used with; refuses every other key type."""
     if isinstance(key, (rsa.RSAPrivateKey, rsa.RSAPublicKey)):
@@ -249,7 +252,10 @@ class PublicKey(_Key[_CryptoPublic]):
 
     @classmethod
     def from_cryptography(cls, key: PublicKeyTypes) -> PublicKey:
-        """Wrap a ``cryptography`` public key object (refusing unsupported types)."""
+        """Wrap a ``cryptography`` public key object (refusing unsupported types, and private keys: pass
+        ``key.public_key()``)."""
+        if isinstance(key, _PRIVATE_TYPES):
+            raise KeyMaterialError("a private key was given where a public key is expected: pass key.public_key()")
         return cls(key, _alg=_alg_of(key))  # type: ignore[arg-type]  # _alg_of narrowed the type
 
     @property
@@ -291,8 +297,11 @@ class PrivateKey(_Key[_CryptoPrivate]):
 
     @classmethod
     def from_cryptography(cls, key: PrivateKeyTypes) -> PrivateKey:
-        """Wrap a ``cryptography`` private key object (refusing unsupported types)."""
-        return cls(key, _alg=_alg_of(key))  # type: ignore[arg-type]  # _alg_of narrowed the type
+        """Wrap a ``cryptography`` private key object (refusing unsupported types and public keys)."""
+        if not isinstance(key, _PRIVATE_TYPES):
+            _alg_of(key)  # an unsupported type says so first
+            raise KeyMaterialError("a public key was given where a private key is expected")
+        return cls(key, _alg=_alg_of(key))
 
     @property
     def kid(self) -> str:

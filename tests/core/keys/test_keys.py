@@ -319,6 +319,20 @@ def test_from_cryptography_wraps_supported_keys() -> None:
         PrivateKey.from_cryptography(ed448.Ed448PrivateKey.generate())  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize("make", [ed25519.Ed25519PrivateKey.generate,
+                                  lambda: ec.generate_private_key(ec.SECP256R1()),
+                                  lambda: rsa.generate_private_key(public_exponent=65537, key_size=2048)])
+def test_from_cryptography_refuses_the_other_half(make: Any) -> None:
+    """A private key is never wrapped as a PublicKey (it would carry the secret where a verifier's key goes),
+    nor a public key as a PrivateKey."""
+    raw = make()
+    with pytest.raises(KeyMaterialError, match="private key was given where a public key"):
+        PublicKey.from_cryptography(raw)
+    with pytest.raises(KeyMaterialError, match="public key was given where a private key"):
+        PrivateKey.from_cryptography(raw.public_key())
+    assert PublicKey.from_cryptography(raw.public_key()) == PrivateKey.from_cryptography(raw).public_key
+
+
 @settings(max_examples=100, deadline=None)
 @given(data=st.one_of(
     st.binary(max_size=300),

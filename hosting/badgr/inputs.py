@@ -61,17 +61,22 @@ def _unknown(data: dict[str, Any], known: set[str], errors: FieldErrors) -> None
         errors.add(name, "unknown field", None)
 
 
-def issuer_fields(data: dict[str, Any], errors: FieldErrors, *, creating: bool) -> dict[str, Any]:
-    """name, email, url, description (image: read by the caller)."""
+def issuer_fields(data: dict[str, Any], errors: FieldErrors, *, creating: bool,
+                  replacing: bool = False) -> dict[str, Any]:
+    """name, email, url, description (image: read by the caller). ``creating`` requires name, email and url;
+    ``replacing`` (Badgr's PUT) all four, as its body is specified; otherwise (PATCH) the fields given change."""
     _unknown(data, {"name", "email", "url", "description", "image"}, errors)
     out: dict[str, Any] = {}
-    if creating or "name" in data:
+    whole = creating or replacing
+    if whole or "name" in data:
         out["name"] = errors.text(data, "name", required=True, max_len=255)
-    if creating or "url" in data:
+    if whole or "url" in data:
         out["url"] = errors.url(data, "url", required=True)
-    if creating or "email" in data:
+    if whole or "email" in data:
         out["email"] = errors.email(data, "email", required=True)
-    if "description" in data:
+    if replacing:
+        out["description"] = errors.text(data, "description", required=True, max_len=LONG_TEXT)
+    elif "description" in data:
         out["description"] = _nullable_text(errors, data, "description", LONG_TEXT) or None
     check_issuer_links(out, errors)
     return out

@@ -146,7 +146,7 @@ class IssuersController(Controller):
     @route(["/openBadgeId/{open_badge_id:path}", "/ref/{open_badge_id:path}"], http_method=_UPDATE)
     async def update_by_open_badge_id(self, request: Request[Any, Any, Any], v2: NamedDependency[BadgrCall],
                                       open_badge_id: FromPath[str], include_staff: FromQuery[str | None] = None) -> Response[Any]:
-        """Update (PUT or PATCH: the fields given change) the issuer of a base64 openBadgeId."""
+        """Update the issuer of a base64 openBadgeId, as :meth:`update_issuer`."""
         return await self._update(request, v2, _decode_open_badge_id(open_badge_id, v2.hosting),
                                   _include_staff(include_staff))
 
@@ -161,7 +161,7 @@ class IssuersController(Controller):
         issuer, role = await find_issuer(v2.session, v2.principal, issuer_ref)
         require_role(v2.principal, role, EDIT_ROLES, "editing the issuer")
         errors = FieldErrors()
-        fields = issuer_fields(data, errors, creating=False)
+        fields = issuer_fields(data, errors, creating=False, replacing=request.method == "PUT")
         errors.raise_if_any()
         image = data.get("image")
         old_image = None
@@ -182,7 +182,8 @@ class IssuersController(Controller):
     @route("/{issuer_ref:str}", http_method=_UPDATE)
     async def update_issuer(self, request: Request[Any, Any, Any], v2: NamedDependency[BadgrCall],
                             issuer_ref: FromPath[str], include_staff: FromQuery[str | None] = None) -> Response[Any]:
-        """Update (owners, editors; PUT or PATCH): the fields given change."""
+        """Update (owners, editors): PUT takes the whole issuer (``name``, ``email``, ``url``, ``description``
+        required; ``image`` optional, kept when absent), PATCH the fields given."""
         return await self._update(request, v2, issuer_ref, _include_staff(include_staff))
 
     @delete("/{issuer_ref:str}", status_code=204)

@@ -154,9 +154,10 @@ async def find_template(session: AsyncSession, issuer: Issuer, ref: str | None) 
 
 
 def template_award(badge: BadgeClass, award: Award) -> Award:
-    """``award`` under the template's setting ``badges_issued_as_accepted``: its badges start accepted, not
-    pending."""
-    return dataclasses.replace(award, acceptance=Acceptance.ISSUER) if badge.issued_as_accepted else award
+    """``award`` under the template's setting ``badges_issued_as_accepted`` (the badge class's acceptance is the
+    issuer's): its badges start accepted, not pending."""
+    return dataclasses.replace(award, acceptance=Acceptance.ISSUER) if badge.acceptance == Acceptance.ISSUER \
+        else award
 
 
 async def _award(store: HostingStore, badge: BadgeClass, award: Award,

@@ -333,7 +333,8 @@ class CredlyTemplateUpdate(msgspec.Struct):
     alignments: Annotated[list[CredlyTemplateAlignmentInput], msgspec.Meta(max_length=50)] | None \
         | msgspec.UnsetType = msgspec.UNSET
     badges_issued_as_accepted: Annotated[bool, msgspec.Meta(
-        description="badges issued under it start accepted (no accept link)")] | msgspec.UnsetType = msgspec.UNSET
+        description="badges issued under it start accepted (no accept link); the badge class's acceptance "
+                    "setting, /v1's acceptance 'issuer'")] | msgspec.UnsetType = msgspec.UNSET
 
 
 class CredlyTemplateInput(CredlyTemplateUpdate, kw_only=True):

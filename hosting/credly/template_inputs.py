@@ -10,8 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from hosting.lib.body import FieldErrors, FormBody
+from hosting.storage.models import Acceptance
 
-__all__ = ["MAX_TAGS", "template_columns"]
+__all__ = ["MAX_TAGS", "acceptance_setting", "template_columns"]
 
 MAX_TAGS = 50
 _TEXTS = {"name": 255, "description": 10_000}
@@ -79,7 +80,8 @@ def _alignments(value: Any, errors: FieldErrors) -> list[dict[str, Any]] | None:
 
 def template_columns(data: dict[str, Any], errors: FieldErrors, *, creating: bool) -> dict[str, Any]:
     """The badge class columns ``data`` gives (``name``, ``description`` and ``image`` required when
-    ``creating``); problems go to ``errors``. ``slug`` is the ``vanity_slug`` given, if any."""
+    ``creating``); problems go to ``errors``. ``slug`` is the ``vanity_slug`` given, if any; ``acceptance`` is the
+    value ``badges_issued_as_accepted`` asks for (see :func:`acceptance_setting`)."""
     for name in sorted(set(data) - _WRITABLE - _READ_ONLY):
         errors.add(name, "unknown field", None)
     out: dict[str, Any] = {}
@@ -107,12 +109,21 @@ def template_columns(data: dict[str, Any], errors: FieldErrors, *, creating: boo
             errors.add("state", "active or archived", data["state"])
         else:
             out["archived"] = _STATES[data["state"]]
-    if "badges_issued_as_accepted" in data:
+    if "badges_issued_as_accepted" in data:  # the badge class's acceptance setting, as Credly reads it
         accepted = _flag(data, "badges_issued_as_accepted", errors)
         if accepted is not None:
-            out["issued_as_accepted"] = accepted
+            out["acceptance"] = Acceptance.ISSUER if accepted else Acceptance.EARNER
     if "alignments" in data:
         alignment = _alignments(data["alignments"], errors)
         if alignment is not None:
             out["alignment"] = alignment
     return out
+
+
+def acceptance_setting(fields: dict[str, Any], current: str | None) -> dict[str, Any]:
+    """``fields`` with its ``acceptance`` as the badge class's setting: Credly reads an unset one as the earner's
+    (badges issued pending), so ``badges_issued_as_accepted: false`` leaves it unset (see
+    :meth:`Acceptance.setting`)."""
+    if "acceptance" in fields:
+        fields["acceptance"] = Acceptance.setting(current, fields["acceptance"], Acceptance.EARNER)
+    return fields

@@ -33,7 +33,7 @@ from hosting.credly.openapi import (
     credly_doc,
 )
 from hosting.credly.paging import check_query, page_and_per, page_metadata, sort_order, unknown_parameters
-from hosting.credly.template_inputs import template_columns
+from hosting.credly.template_inputs import acceptance_setting, template_columns
 from hosting.credly.views import template_json
 from hosting.lib.body import FieldErrors, read_body, slugify
 from hosting.lib.errors import Conflict, InvalidInput, NotFound
@@ -176,7 +176,7 @@ class TemplatesController(Controller):
         issuer, role = await find_issuer(db_session, principal, organization_id)
         require_role(principal, role, EDIT_ROLES, "creating badge templates")
         errors = FieldErrors()
-        fields = template_columns(data, errors, creating=True)
+        fields = acceptance_setting(template_columns(data, errors, creating=True), None)
         if not errors.details:
             _criteria(fields, None)
             probe = {**fields, "slug": "probe"}
@@ -207,7 +207,7 @@ class TemplatesController(Controller):
         require_role(principal, role, EDIT_ROLES, "editing badge templates")
         badge = await _template(db_session, issuer, template_id)
         errors = FieldErrors()
-        fields = template_columns(data, errors, creating=False)
+        fields = acceptance_setting(template_columns(data, errors, creating=False), badge.acceptance)
         image = data.get("image")
         own = hosting.urls.badge_image(badge.public_id)
         if image == own or (isinstance(image, dict) and image.get("url") == own):

@@ -7,7 +7,7 @@ from typing import Any
 from hosting.lib.evidence import credly_evidence
 from hosting.lib.times import iso
 from hosting.lib.urls import PublicUrls
-from hosting.storage.models import Assertion, AssertionState, BadgeClass, Issuer
+from hosting.storage.models import Acceptance, Assertion, AssertionState, BadgeClass, Issuer
 
 __all__ = ["badge_json", "credly_state", "minimal_json", "template_json"]
 
@@ -35,7 +35,8 @@ def template_json(badge: BadgeClass, issuer: Issuer, urls: PublicUrls, *,
                   issued_count: int | None = None) -> dict[str, Any]:
     """A badge class as Credly's ``badge_template`` object (the keys of the seed's responses). The template
     routes give ``issued_count`` (``badges_count``, ``get_issue_count``) and add the template's own settings
-    (``reporting_tags``, ``badges_issued_as_accepted``); inside a badge they are left out (no count per badge)."""
+    (``reporting_tags``, ``badges_issued_as_accepted``: the badge class's acceptance is the issuer's, an unset one
+    reading as Credly's default, pending); inside a badge they are left out (no count per badge)."""
     image_url = urls.badge_image(badge.public_id)
     out: dict[str, Any] = {
         "id": badge.public_id, "description": badge.description, "global_activity_url": badge.global_activity_url,
@@ -54,7 +55,7 @@ def template_json(badge: BadgeClass, issuer: Issuer, urls: PublicUrls, *,
     if issued_count is not None:
         out.update(badges_count=issued_count, get_issue_count=issued_count,
                    reporting_tags=[t for t in badge.reporting_tags or () if isinstance(t, str)],
-                   badges_issued_as_accepted=badge.issued_as_accepted)
+                   badges_issued_as_accepted=badge.acceptance == Acceptance.ISSUER)
     return out
 
 

@@ -204,11 +204,13 @@ async def _save_code(session: AsyncSession, code: str, client: OAuthClient, user
 
 async def _claim_code(session: AsyncSession, code: str, client: OAuthClient) -> OAuthCode | None:
     """The code's row, marked used as it is read: single use even when the exchange then fails (PKCE, redirect
-    URI). A code presented again revokes the tokens its first exchange made."""
+    URI). A code presented again by its client revokes the tokens its first exchange made. Presented by another
+    client it is refused and left as it was: a client that learnt someone else's code can neither burn it nor
+    revoke what it gave."""
     if not isinstance(code, str) or len(code) > 200:
         return None
     row = await session.scalar(select(OAuthCode).where(OAuthCode.code_hash == hash_secret(code)))
-    if row is None:
+    if row is None or row.client_id != client.id:
         return None
     result = cast(CursorResult[Any], await session.execute(
         update(OAuthCode).where(OAuthCode.id == row.id, OAuthCode.used_at.is_(None))
@@ -216,7 +218,7 @@ async def _claim_code(session: AsyncSession, code: str, client: OAuthClient) -> 
     if result.rowcount != 1:  # replayed
         await revoke_family(session, row.family)
         return None
-    if row.client_id != client.id or aware(row.expires_at) <= utcnow():
+    if aware(row.expires_at) <= utcnow():
         return None
     return row
 

@@ -35,7 +35,7 @@ from hosting.app.state import HostingState
 from hosting.lib.body import FieldErrors, read_body, slugify
 from hosting.lib.errors import Conflict, InvalidInput
 from hosting.lib.times import iso
-from hosting.storage.models import Assertion, BadgeClass, Issuer
+from hosting.storage.models import Acceptance, Assertion, BadgeClass, Issuer
 from hosting.storage.store import HostingStore
 
 __all__ = ["BadgesController", "assertion_counts", "badge_json"]
@@ -66,7 +66,7 @@ def badge_json(badge: BadgeClass, issuer_public_id: str, state: HostingState,
         "limit": badge.limit,
         "unique": badge.unique,
         "archived": badge.archived,
-        "acceptance": badge.acceptance,
+        "acceptance": badge.acceptance or Acceptance.ISSUER,
         "assertionCount": assertion_count,
         "createdAt": iso(badge.created_at),
         "updatedAt": iso(badge.updated_at),
@@ -75,6 +75,14 @@ def badge_json(badge: BadgeClass, issuer_public_id: str, state: HostingState,
 
 
 # --- queries ----------------------------------------------------------------------------------------------
+
+def _with_setting(fields: dict[str, Any] | None, current: str | None) -> dict[str, Any] | None:
+    """``fields`` with the ``acceptance`` given as the badge class's setting (``/v1`` reads an unset one as the
+    issuer's: see :meth:`Acceptance.setting`)."""
+    if fields is not None and "acceptance" in fields:
+        fields["acceptance"] = Acceptance.setting(current, fields["acceptance"], Acceptance.ISSUER)
+    return fields
+
 
 async def assertion_counts(session: AsyncSession, badge_ids: list[int]) -> dict[int, int]:
     """Assertions (any state) per badge class: one grouped query for a whole page (also the Credly templates'
@@ -173,7 +181,7 @@ class BadgesController(Controller):
         issuer, role = await find_issuer(db_session, principal, issuer_ref)
         require_role(principal, role, EDIT_ROLES, "creating badge classes")
         errors = FieldErrors()
-        fields = badge_columns(data, errors, creating=True)
+        fields = _with_setting(badge_columns(data, errors, creating=True), None)
         if fields is not None and not errors.details:
             check_candidate(BadgeClass(**fields), hosting.urls, errors)
         errors.raise_if_any()
@@ -215,7 +223,7 @@ class BadgesController(Controller):
         await prefetch_image(hosting, data)  # before the first query: no transaction open while fetching
         issuer, badge = await _editable_badge(db_session, principal, issuer_ref, badge_ref, "editing badge classes")
         errors = FieldErrors()
-        fields = badge_columns(data, errors, creating=False)
+        fields = _with_setting(badge_columns(data, errors, creating=False), badge.acceptance)
         if fields is not None and not errors.details:
             check_candidate(BadgeClass(**{**columns(badge), **fields}), hosting.urls, errors)
         errors.raise_if_any()

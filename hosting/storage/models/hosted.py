@@ -54,11 +54,21 @@ class AssertionState:
 
 
 class Acceptance:
-    """Who accepts an assertion: the issuer (at issue, today's default) or the earner (pending until then)."""
+    """Who accepts an assertion: the issuer (at issue) or the earner (pending until then). A badge class's setting
+    (``BadgeClass.acceptance``) may be unset (None): each API then applies its own default — the issuer for
+    ``/v1``, Badgr and BadgeKit, the earner for Credly (whose templates issue pending badges unless
+    ``badges_issued_as_accepted``)."""
 
     ISSUER = "issuer"
     EARNER = "earner"
     ALL = ("issuer", "earner")
+
+    @staticmethod
+    def setting(current: str | None, wanted: str, default: str) -> str | None:
+        """A badge class's setting ``current`` once an API whose default is ``default`` writes ``wanted``: an unset
+        one stays unset when ``wanted`` is what that API reads from it already, so a GET echoed into a PUT through
+        one API changes nothing for the others."""
+        return None if current is None and wanted == default else wanted
 
 
 class KeyState:
@@ -180,13 +190,12 @@ class BadgeClass(Renderable, Base):
     achievement_type: Mapped[str | None] = mapped_column(String(255), nullable=True, default=None)
     image_alt_text: Mapped[str | None] = mapped_column(String(1024), nullable=True, default=None)
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
-    # Who accepts its assertions unless the issue request says: "issuer" (at once) or "earner" (pending).
-    acceptance: Mapped[str] = mapped_column(String(16), default=Acceptance.ISSUER, server_default="issuer")
+    # Who accepts its assertions unless the issue request says: "issuer" (at once) or "earner" (pending); None:
+    # not set, each API applies its own default (Acceptance.DEFAULT; Credly's ``badges_issued_as_accepted``).
+    acceptance: Mapped[str | None] = mapped_column(String(16), nullable=True, default=None)
     # Credly template fields (hosting/credly/templates.py): ``tags`` are its skills
     reporting_tags: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True, default=list)
     global_activity_url: Mapped[str | None] = mapped_column(String(2048), nullable=True, default=None)
-    # Credly's issue answers pending badges unless the template says they are accepted at issue
-    issued_as_accepted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # who made it: the email of the caller (a /v1 token's or a /v2 user's); None when not recorded
     created_by: Mapped[str | None] = mapped_column(String(320), nullable=True, default=None)
 

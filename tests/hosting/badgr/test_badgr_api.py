@@ -104,7 +104,8 @@ def test_issuer_entities_have_badgr_fields(org: Org) -> None:
     updated = _result(org.api.put(f"/v2/issuers/{issuer['entityId']}", headers=org.h(),
                                   json={**issuer, "name": "Renamed"}))[0]
     assert updated["name"] == "Renamed"
-    again = _result(org.api.put(f"/v2/issuers/ref/{b64}", headers=org.h(), json={"description": "new text"}))[0]
+    again = _result(org.api.put(f"/v2/issuers/ref/{b64}", headers=org.h(),
+                                json={**updated, "description": "new text"}))[0]
     assert again["name"] == "Renamed" and again["description"] == "new text"
     assert org.api.get(f"/public/issuers/{issuer['entityId']}").json()["description"] == "new text"
     standard = base64.b64encode(issuer["openBadgeId"].encode()).decode()  # may hold "/" and "+"
@@ -128,7 +129,7 @@ def test_delete_issuer_needs_its_assertions_revoked(org: Org) -> None:
 
 def test_images_from_private_urls_are_refused(org: Org) -> None:
     res = org.api.put(f"/v2/issuers/{org.issuer['entityId']}", headers=org.h(),
-                      json={"image": "http://127.0.0.1:9/logo.png"})
+                      json={**org.issuer, "image": "http://127.0.0.1:9/logo.png"})
     assert res.status_code == 400 and "image" in res.json()["fieldErrors"]
     res = org.api.put(f"/v2/badgeclasses/{org.badge['entityId']}", headers=org.h(),
                       json={"image": "data:text/html;base64,PGgxPg=="})
@@ -520,7 +521,7 @@ def test_include_staff_false_leaves_staff_out_of_every_issuer_answer(org: Org) -
     answers = [org.api.get("/v2/issuers", headers=org.h(), params=no),
                org.api.get(f"/v2/issuers/{ref}", headers=org.h(), params=no),
                org.api.get(f"/v2/issuers/openBadgeId/{b64}", headers=org.h(), params=no),
-               org.api.put(f"/v2/issuers/{ref}", headers=org.h(), params=no, json={"description": "a"}),
+               org.api.put(f"/v2/issuers/{ref}", headers=org.h(), params=no, json={**org.issuer, "description": "a"}),
                org.api.patch(f"/v2/issuers/ref/{b64}", headers=org.h(), params=no, json={"description": "b"})]
     for res in answers:
         assert res.status_code == 200 and all("staff" not in i for i in _result(res)), res.request.url

@@ -120,6 +120,31 @@ def test_authorization_code_with_pkce(badgr: TestClient[Any], badgr_settings: Se
     assert _refresh(badgr, client_id, token["refresh_token"]).status_code == 400
 
 
+def test_a_code_presented_by_another_client_is_refused_and_stays_usable(badgr: TestClient[Any],
+                                                                         badgr_settings: Settings) -> None:
+    # A hostile (registered, authenticated) client that learnt another client's code, even with its verifier,
+    # gets invalid_grant; the code is not burnt, and its later replays revoke nothing of the rightful client's.
+    email = make_user(badgr_settings)
+    client_id, _ = make_client(badgr_settings, grants=("authorization_code", "refresh_token"))
+    hostile, hostile_secret = make_client(badgr_settings, public=False, grants=("authorization_code",))
+    assert hostile_secret
+    verifier, challenge = pkce_pair()
+    code = parse_qs(urlsplit(approve(badgr, authorize_page(badgr, client_id, challenge), email)
+                             .headers["location"]).query)["code"][0]
+    stolen = {"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT, "code_verifier": verifier}
+    for attempt in ({**stolen, "client_id": hostile, "client_secret": hostile_secret},
+                    {**stolen, "client_id": hostile, "client_secret": hostile_secret}):  # twice: no replay either
+        res = badgr.post("/o/token", data=attempt)
+        assert res.status_code == 400 and res.json()["error"] == "invalid_grant", res.text
+    res = badgr.post("/o/token", data={**stolen, "client_id": client_id})
+    assert res.status_code == 200, res.text
+    token = res.json()
+    res = badgr.post("/o/token", data={**stolen, "client_id": hostile, "client_secret": hostile_secret})
+    assert res.status_code == 400 and res.json()["error"] == "invalid_grant"
+    assert badgr.get("/v2/users/self", headers=bearer(token)).status_code == 200  # not revoked by the hostile try
+    assert _refresh(badgr, client_id, token["refresh_token"]).status_code == 200
+
+
 def test_pkce_failure_and_missing_verifier(badgr: TestClient[Any], badgr_settings: Settings) -> None:
     email = make_user(badgr_settings)
     client_id, _ = make_client(badgr_settings, grants=("authorization_code",))

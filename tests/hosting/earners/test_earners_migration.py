@@ -33,10 +33,13 @@ def test_upgrade_fills_state_updated_at_from_updated_at(tmp_path: Path) -> None:
     asyncio.run(_seed())
     downgrade(url, "0007_users_oauth")
     run_on_connection(url, lambda c: c.execute(text("UPDATE assertions SET updated_at = '2026-02-03 04:05:06.000000'")))
-    migrate(url)
+    migrate(url, "0008_earners")
     rows = run_on_connection(url, lambda c: c.execute(text(
         "SELECT state_updated_at, updated_at, recipient_name_shown, claim_code_id FROM assertions")).all())
     assert rows and all(r[0] == r[1] == "2026-02-03 04:05:06.000000" for r in rows)
     assert all(r[2] in (0, False) and r[3] is None for r in rows)
     acceptance = run_on_connection(url, lambda c: c.execute(text("SELECT DISTINCT acceptance FROM badge_classes")).scalars().all())
     assert acceptance == ["issuer"]
+    migrate(url)  # 0019 folds the default ('issuer', not issued as accepted by Credly) into "not set"
+    acceptance = run_on_connection(url, lambda c: c.execute(text("SELECT DISTINCT acceptance FROM badge_classes")).scalars().all())
+    assert acceptance == [None]

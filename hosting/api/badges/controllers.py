@@ -30,7 +30,7 @@ from hosting.api.badges.inputs import TEXT_FIELDS, URL_FIELDS, badge_columns, ch
 from hosting.api.badges.shapes import BadgeChanged, BadgeEnvelope, BadgeInput, BadgePage, BadgePatch
 from hosting.api.images import prefetch_image, read_image
 from hosting.api.lookup import EDIT_ROLES, find_badge, find_issuer, require_role
-from hosting.api.openapi import FORM, JSON, api_doc
+from hosting.api.openapi import FORM, JSON, MULTIPART, api_doc
 from hosting.app.state import HostingState
 from hosting.lib.body import FieldErrors, read_body, slugify
 from hosting.lib.errors import Conflict, InvalidInput
@@ -40,7 +40,7 @@ from hosting.storage.store import HostingStore
 
 __all__ = ["BadgesController", "assertion_counts", "badge_json"]
 
-_MEDIA = (JSON, FORM, "multipart/form-data")
+_MEDIA = (JSON, FORM, MULTIPART)
 
 
 def badge_json(badge: BadgeClass, issuer_public_id: str, state: HostingState,

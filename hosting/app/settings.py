@@ -66,8 +66,8 @@ def _read_seconds(name: str, raw: str) -> float:
 
 # The reader of a setting of each type; a field may name another in its metadata (``{"read": reader}``).
 _READERS: dict[object, _Reader] = {
-    str: _read_text, str | None: _read_text, bool: _read_flag, int: _read_count, int | None: _read_optional_count,
-    float: _read_seconds,
+    str: _read_text, str | None: _read_text, bool: _read_flag, int: _read_count,
+    int | None: _read_optional_count, float: _read_seconds,
 }
 
 

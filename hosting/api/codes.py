@@ -14,12 +14,10 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, delete, get, post
-from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from hosting.api.assertions.inputs import parse_moment
-from hosting.api.auth import Principal
+from hosting.api.deps import Caller, Db, Urls
 from hosting.api.lookup import EDIT_ROLES, find_issuer_badge, require_role
 from hosting.api.openapi import api_doc
 from hosting.earners.codes import MAX_CODES, code_json, create_codes, find_code, is_code, list_codes, new_code
@@ -116,8 +114,7 @@ class ClaimCodesController(Controller):
     opt = {"write_scope": "issuer:write"}  # noqa: RUF012 - reads need issuer:read (hosting/api/auth.py)
 
     @post("/", status_code=201, **api_doc(CodesCreated, status=201, body=CodesInput, errors=(404, 409)))
-    async def create(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
-                     principal: NamedDependency[Principal], urls: NamedDependency[PublicUrls],
+    async def create(self, request: Request[Any, Any, Any], db_session: Db, principal: Caller, urls: Urls,
                      issuer_ref: FromPath[str], badge_ref: FromPath[str]) -> dict[str, Any]:
         """Create claim codes (owner, editor): ``count`` random ones (12 characters) or the ``codes`` given;
         ``multiuse`` (default false), ``expires`` (ISO 8601). 409 when a given code exists already."""
@@ -130,8 +127,8 @@ class ClaimCodesController(Controller):
         return {"status": "created", "codes": [_view(code, badge, urls) for code in made]}
 
     @get("/", **api_doc(CodesPage, errors=(404,)))
-    async def list_all(self, db_session: NamedDependency[AsyncSession], principal: NamedDependency[Principal],
-                       urls: NamedDependency[PublicUrls], issuer_ref: FromPath[str], badge_ref: FromPath[str],
+    async def list_all(self, db_session: Db, principal: Caller, urls: Urls, issuer_ref: FromPath[str],
+                       badge_ref: FromPath[str],
                        offset: Annotated[int, QueryParameter(ge=0, le=2_000_000_000)] = 0,
                        limit: Annotated[int, QueryParameter(ge=1, le=_MAX_PER_PAGE)] = 100) -> dict[str, Any]:
         """The badge class's codes (deleted ones left out), oldest first; ``offset``/``limit`` page them."""
@@ -141,17 +138,14 @@ class ClaimCodesController(Controller):
                 "metadata": {"offset": offset, "limit": limit, "count": len(codes)}}
 
     @get("/{code:str}", **api_doc(CodeEnvelope, errors=(404,)))
-    async def get_code(self, db_session: NamedDependency[AsyncSession], principal: NamedDependency[Principal],
-                       urls: NamedDependency[PublicUrls], issuer_ref: FromPath[str], badge_ref: FromPath[str],
-                       code: FromPath[str]) -> dict[str, Any]:
+    async def get_code(self, db_session: Db, principal: Caller, urls: Urls, issuer_ref: FromPath[str],
+                       badge_ref: FromPath[str], code: FromPath[str]) -> dict[str, Any]:
         _issuer, _role, badge = await find_issuer_badge(db_session, principal, issuer_ref, badge_ref)
         return {"code": _view(await find_code(db_session, code, badge), badge, urls)}
 
     @delete("/{code:str}", status_code=200, **api_doc(CodeDeleted, errors=(404,)))
-    async def delete_code(self, db_session: NamedDependency[AsyncSession],
-                          principal: NamedDependency[Principal], urls: NamedDependency[PublicUrls],
-                          issuer_ref: FromPath[str], badge_ref: FromPath[str],
-                          code: FromPath[str]) -> dict[str, Any]:
+    async def delete_code(self, db_session: Db, principal: Caller, urls: Urls, issuer_ref: FromPath[str],
+                          badge_ref: FromPath[str], code: FromPath[str]) -> dict[str, Any]:
         """Withdraw a code (owner, editor): it can no longer be claimed (its page answers 410)."""
         _issuer, role, badge = await find_issuer_badge(db_session, principal, issuer_ref, badge_ref)
         require_role(principal, role, EDIT_ROLES, "deleting claim codes")

@@ -12,24 +12,31 @@ from litestar.di import NamedDependency, Provide
 from litestar.types import ExceptionHandlersMap
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hosting.api.auth import provide_principal
+from hosting.api.auth import Principal, provide_principal
 from hosting.app.state import HostingState, hosting_state
 from hosting.lib.urls import PublicUrls
 from hosting.storage.store import HostingStore
 
-__all__ = ["DEPENDENCIES", "compat_router"]
+__all__ = ["DEPENDENCIES", "Caller", "Db", "Hosting", "Store", "Urls", "compat_router"]
+
+# The injected values a handler asks for, named explicitly (Litestar 3 drops inferred dependencies): the
+# parameter's name picks the dependency, the alias gives its type.
+Db = NamedDependency[AsyncSession]  # db_session: the request's session (the app's SQLAlchemy plugin)
+Caller = NamedDependency[Principal]  # principal (/v1), caller (Credly): who is calling, with which scopes
+Hosting = NamedDependency[HostingState]  # hosting: the app's settings, URLs, key box and engine
+Store = NamedDependency[HostingStore]  # store: the store bound to db_session
+Urls = NamedDependency[PublicUrls]  # urls: the public URLs
 
 
 def _provide_hosting(request: Request[Any, Any, Any]) -> HostingState:
     return hosting_state(request)
 
 
-def _provide_urls(hosting: NamedDependency[HostingState]) -> PublicUrls:
+def _provide_urls(hosting: Hosting) -> PublicUrls:
     return hosting.urls
 
 
-def _provide_store(hosting: NamedDependency[HostingState],
-                   db_session: NamedDependency[AsyncSession]) -> HostingStore:
+def _provide_store(hosting: Hosting, db_session: Db) -> HostingStore:
     settings = hosting.settings
     return HostingStore(db_session, hosting.urls, hosting.keybox, max_image_bytes=settings.max_image_bytes)
 

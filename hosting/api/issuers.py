@@ -12,7 +12,6 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from litestar import Controller, Request, delete, get, patch, post, put
-from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, QueryParameter
 from msgspec import UNSET
 from sqlalchemy import and_, exists, func, select
@@ -21,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hosting.api.auth import Principal
+from hosting.api.deps import Caller, Db, Hosting, Store
 from hosting.api.images import prefetch_image, read_image
 from hosting.api.lookup import EDIT_ROLES, find_issuer, not_deleted, require_role
 from hosting.api.openapi import IssuerChanged, IssuerEnvelope, IssuerInput, IssuerPage, IssuerPatch, api_doc
@@ -131,9 +131,8 @@ class IssuersController(Controller):
     opt = {"write_scope": "issuer:write"}  # noqa: RUF012 - reads need issuer:read (hosting/api/auth.py)
 
     @get("/", **api_doc(IssuerPage))
-    async def list_issuers(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
-                           principal: NamedDependency[Principal], hosting: NamedDependency[HostingState],
-                           page: Annotated[int, QueryParameter(ge=1, le=1_000_000)] = 1,
+    async def list_issuers(self, request: Request[Any, Any, Any], db_session: Db, principal: Caller,
+                           hosting: Hosting, page: Annotated[int, QueryParameter(ge=1, le=1_000_000)] = 1,
                            per_page: Annotated[int, QueryParameter(ge=1, le=100)] = 50) -> dict[str, Any]:
         """The issuers the token's user holds a role on (all of them for an admin token)."""
         role_col = select(StaffRole.role).where(
@@ -161,9 +160,8 @@ class IssuersController(Controller):
         }
 
     @post("/", status_code=201, **api_doc(IssuerChanged, status=201, body=IssuerInput, errors=(409,)))
-    async def create_issuer(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
-                            principal: NamedDependency[Principal], hosting: NamedDependency[HostingState],
-                            store: NamedDependency[HostingStore]) -> dict[str, Any]:
+    async def create_issuer(self, request: Request[Any, Any, Any], db_session: Db, principal: Caller,
+                            hosting: Hosting, store: Store) -> dict[str, Any]:
         """Create an issuer; the token's user becomes its owner."""
         principal.require_unrestricted("creating issuers")
         data = await read_body(request)
@@ -185,9 +183,8 @@ class IssuersController(Controller):
         return {"status": "created", "issuer": issuer_json(issuer, hosting, Role.OWNER)}
 
     @get("/{issuer_ref:str}", **api_doc(IssuerEnvelope, errors=(404,)))
-    async def get_issuer(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
-                         principal: NamedDependency[Principal], hosting: NamedDependency[HostingState],
-                         issuer_ref: FromPath[str]) -> dict[str, Any]:
+    async def get_issuer(self, request: Request[Any, Any, Any], db_session: Db, principal: Caller,
+                         hosting: Hosting, issuer_ref: FromPath[str]) -> dict[str, Any]:
         issuer, role = await find_issuer(db_session, principal, issuer_ref)
         return {"issuer": issuer_json(issuer, hosting, role)}
 
@@ -215,23 +212,20 @@ class IssuersController(Controller):
         return {"status": "updated", "issuer": issuer_json(issuer, hosting, role)}
 
     @put("/{issuer_ref:str}", **api_doc(IssuerChanged, body=IssuerPatch, errors=(404, 409)))
-    async def put_issuer(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
-                         principal: NamedDependency[Principal], hosting: NamedDependency[HostingState],
-                         store: NamedDependency[HostingStore], issuer_ref: FromPath[str]) -> dict[str, Any]:
+    async def put_issuer(self, request: Request[Any, Any, Any], db_session: Db, principal: Caller,
+                         hosting: Hosting, store: Store, issuer_ref: FromPath[str]) -> dict[str, Any]:
         """Change the fields given (BadgeKit semantics: fields not given keep their value)."""
         return await self._update(request, db_session, principal, hosting, store, issuer_ref)
 
     @patch("/{issuer_ref:str}", **api_doc(IssuerChanged, body=IssuerPatch, errors=(404, 409)))
-    async def patch_issuer(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
-                           principal: NamedDependency[Principal], hosting: NamedDependency[HostingState],
-                           store: NamedDependency[HostingStore], issuer_ref: FromPath[str]) -> dict[str, Any]:
+    async def patch_issuer(self, request: Request[Any, Any, Any], db_session: Db, principal: Caller,
+                           hosting: Hosting, store: Store, issuer_ref: FromPath[str]) -> dict[str, Any]:
         """Change the fields given."""
         return await self._update(request, db_session, principal, hosting, store, issuer_ref)
 
     @delete("/{issuer_ref:str}", status_code=200, **api_doc(IssuerChanged, errors=(404, 409)))
-    async def delete_issuer(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
-                            principal: NamedDependency[Principal], hosting: NamedDependency[HostingState],
-                            store: NamedDependency[HostingStore], issuer_ref: FromPath[str],
+    async def delete_issuer(self, request: Request[Any, Any, Any], db_session: Db, principal: Caller,
+                            hosting: Hosting, store: Store, issuer_ref: FromPath[str],
                             force: FromQuery[bool] = False) -> dict[str, Any]:
         """Delete (owners only). With issued assertions: 409, unless ``?force=true``, which revokes them all.
 

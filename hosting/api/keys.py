@@ -11,12 +11,11 @@ from typing import Any, Literal
 
 import msgspec
 from litestar import Controller, Request, get, post
-from litestar.di import NamedDependency
 from litestar.params import FromPath
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hosting.api.auth import Principal
+from hosting.api.deps import Caller, Db, Hosting, Store
 from hosting.api.lookup import EDIT_ROLES, find_issuer, require_role
 from hosting.api.openapi import api_doc, changed, envelope
 from hosting.app.state import HostingState
@@ -26,7 +25,6 @@ from hosting.lib.errors import Conflict, NotFound
 from hosting.lib.ids import is_public_id
 from hosting.lib.times import iso
 from hosting.storage.models import Issuer, KeyState, SigningKey
-from hosting.storage.store import HostingStore
 
 __all__ = ["Key", "KeyInput", "KeysController", "key_json"]
 
@@ -85,9 +83,8 @@ class KeysController(Controller):
     opt = {"write_scope": "issuer:write"}  # noqa: RUF012 - reads need issuer:read (hosting/api/auth.py)
 
     @get("/", **api_doc(KeyPage, errors=(404,)))
-    async def list_keys(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
-                        principal: NamedDependency[Principal], hosting: NamedDependency[HostingState],
-                        issuer_ref: FromPath[str]) -> dict[str, Any]:
+    async def list_keys(self, request: Request[Any, Any, Any], db_session: Db, principal: Caller,
+                        hosting: Hosting, issuer_ref: FromPath[str]) -> dict[str, Any]:
         """The issuer's keys, oldest first (active and retired)."""
         issuer, _ = await find_issuer(db_session, principal, issuer_ref)
         keys = (await db_session.scalars(
@@ -96,9 +93,8 @@ class KeysController(Controller):
 
     @post("/", status_code=201, **api_doc(changed("key", Key), status=201, body=KeyInput, body_required=False,
                                           errors=(404,)))
-    async def create_key(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
-                         principal: NamedDependency[Principal], hosting: NamedDependency[HostingState],
-                         store: NamedDependency[HostingStore], issuer_ref: FromPath[str]) -> dict[str, Any]:
+    async def create_key(self, request: Request[Any, Any, Any], db_session: Db, principal: Caller,
+                         hosting: Hosting, store: Store, issuer_ref: FromPath[str]) -> dict[str, Any]:
         """A new active key (owners and editors); new signed assertions use the newest active key."""
         issuer, role = await find_issuer(db_session, principal, issuer_ref)
         require_role(principal, role, EDIT_ROLES, "managing keys")
@@ -106,17 +102,15 @@ class KeysController(Controller):
         return {"status": "created", "key": key_json(key, hosting)}
 
     @get("/{key_ref:str}", **api_doc(envelope("key", Key), errors=(404,)))
-    async def get_key(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
-                      principal: NamedDependency[Principal], hosting: NamedDependency[HostingState],
-                      issuer_ref: FromPath[str], key_ref: FromPath[str]) -> dict[str, Any]:
+    async def get_key(self, request: Request[Any, Any, Any], db_session: Db, principal: Caller,
+                      hosting: Hosting, issuer_ref: FromPath[str], key_ref: FromPath[str]) -> dict[str, Any]:
         issuer, _ = await find_issuer(db_session, principal, issuer_ref)
         return {"key": key_json(await _find_key(db_session, issuer, key_ref), hosting)}
 
     @post("/{key_ref:str}/retire", status_code=200, **api_doc(changed("key", Key, struct_name="KeyRetired"),
                                                               errors=(404, 409)))
-    async def retire_key(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
-                         principal: NamedDependency[Principal], hosting: NamedDependency[HostingState],
-                         store: NamedDependency[HostingStore], issuer_ref: FromPath[str],
+    async def retire_key(self, request: Request[Any, Any, Any], db_session: Db, principal: Caller,
+                         hosting: Hosting, store: Store, issuer_ref: FromPath[str],
                          key_ref: FromPath[str]) -> dict[str, Any]:
         """Stop signing with the key (owners and editors); it stays published so old signatures verify."""
         issuer, role = await find_issuer(db_session, principal, issuer_ref)

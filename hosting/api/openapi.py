@@ -26,6 +26,7 @@ from msgspec import UNSET, UnsetType
 
 from hosting.lib.convert import EMAIL, URL
 from hosting.lib.evidence import EVIDENCE_TYPES
+from hosting.lib.http import JSON
 
 __all__ = [
     "ALWAYS_ERRORS",
@@ -52,17 +53,23 @@ __all__ = [
     "changed",
     "envelope",
     "page",
+    "security_scheme",
 ]
 
-BEARER = "bearer"
-API_SECURITY: list[dict[str, list[str]]] = [{BEARER: []}]
-API_COMPONENTS = Components(security_schemes={BEARER: SecurityScheme(
+
+
+def security_scheme(name: str, scheme: SecurityScheme) -> tuple[list[dict[str, list[str]]], Components]:
+    """An API's security requirement (``security=`` of :func:`api_doc`) naming ``scheme``, and the components
+    declaring it under ``name`` (for the app's ``OpenAPIConfig``)."""
+    return [{name: []}], Components(security_schemes={name: scheme})
+
+
+API_SECURITY, API_COMPONENTS = security_scheme("bearer", SecurityScheme(
     type="http", scheme="bearer", bearer_format="obt_ token (openbadges-server create-token)",
     description="Authorization: Bearer obt_…; scopes issuer:read, issuer:write, assertion:write, admin. "
                 "OAuth2 access tokens (oba_…, from /o/token) work too, their Badgr scopes mapped onto these "
-                "(docs/compat-badgr.md)")})
+                "(docs/compat-badgr.md)"))
 ALWAYS_ERRORS = (400, 401, 403)  # every /v1 call: bad parameters or body, no/bad token, missing scope or role
-JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"
 MULTIPART = "multipart/form-data"
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, delete, get, post, put
-from litestar.di import NamedDependency
 from litestar.params import FromPath
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hosting.api.auth import Principal, normalise_email
+from hosting.api.deps import Caller, Db
 from hosting.api.lookup import find_issuer
 from hosting.api.openapi import StaffChanged, StaffInput, StaffPage, StaffRoleInput, api_doc
 from hosting.lib.body import read_body
@@ -69,8 +69,8 @@ class StaffController(Controller):
     opt = {"write_scope": "issuer:write"}  # noqa: RUF012 - reads need issuer:read (hosting/api/auth.py)
 
     @get("/", **api_doc(StaffPage, errors=(404,)))
-    async def list_staff(self, db_session: NamedDependency[AsyncSession],
-                         principal: NamedDependency[Principal], issuer_ref: FromPath[str]) -> dict[str, Any]:
+    async def list_staff(self, db_session: Db, principal: Caller,
+                         issuer_ref: FromPath[str]) -> dict[str, Any]:
         """Everyone holding a role on the issuer (visible to anyone with a role, and admins)."""
         issuer, _ = await find_issuer(db_session, principal, issuer_ref)
         rows = (await db_session.scalars(select(StaffRole).where(StaffRole.issuer_id == issuer.id)
@@ -80,8 +80,8 @@ class StaffController(Controller):
                              "next_page_url": None, "previous_page_url": None}}
 
     @post("/", status_code=201, **api_doc(StaffChanged, status=201, body=StaffInput, errors=(404, 409)))
-    async def add_staff(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
-                        principal: NamedDependency[Principal], issuer_ref: FromPath[str]) -> dict[str, Any]:
+    async def add_staff(self, request: Request[Any, Any, Any], db_session: Db, principal: Caller,
+                        issuer_ref: FromPath[str]) -> dict[str, Any]:
         """Give ``email`` a ``role`` on the issuer (409 if they already have one: use PUT to change it)."""
         issuer = await _owned_issuer(db_session, principal, issuer_ref)
         body = convert(await read_body(request), StaffInput)
@@ -100,9 +100,8 @@ class StaffController(Controller):
         return {"status": "created", "staff": staff_json(row)}
 
     @put("/{email:str}", **api_doc(StaffChanged, body=StaffRoleInput, errors=(404, 409)))
-    async def change_role(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
-                          principal: NamedDependency[Principal], issuer_ref: FromPath[str],
-                          email: FromPath[str]) -> dict[str, Any]:
+    async def change_role(self, request: Request[Any, Any, Any], db_session: Db, principal: Caller,
+                          issuer_ref: FromPath[str], email: FromPath[str]) -> dict[str, Any]:
         """Change a member's role; the last owner cannot be demoted."""
         issuer = await _owned_issuer(db_session, principal, issuer_ref)
         row = await _member(db_session, issuer, email)
@@ -114,8 +113,7 @@ class StaffController(Controller):
         return {"status": "updated", "staff": staff_json(row)}
 
     @delete("/{email:str}", status_code=200, **api_doc(StaffChanged, errors=(404, 409)))
-    async def remove_staff(self, db_session: NamedDependency[AsyncSession],
-                           principal: NamedDependency[Principal], issuer_ref: FromPath[str],
+    async def remove_staff(self, db_session: Db, principal: Caller, issuer_ref: FromPath[str],
                            email: FromPath[str]) -> dict[str, Any]:
         """Remove a member's role; the last owner cannot be removed."""
         issuer = await _owned_issuer(db_session, principal, issuer_ref)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 import os
 import secrets
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Any, get_type_hints
 
 from hosting.lib.db import DbLimits
 
@@ -25,15 +26,58 @@ class SettingsError(RuntimeError):
     """The environment does not describe a usable configuration."""
 
 
-def _flag(value: str | None, default: bool) -> bool:
-    if value is None or value == "":
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+# How a variable's value (never empty: an empty variable means the default) becomes a setting; a reader
+# refuses a bad value with a SettingsError naming the variable.
+_Reader = Callable[[str, str], Any]
+
+
+def _read_text(name: str, raw: str) -> str:
+    return raw
+
+
+def _read_word(name: str, raw: str) -> str:
+    return raw.strip().lower()
+
+
+def _read_flag(name: str, raw: str) -> bool:
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _read_count(name: str, raw: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be an integer, got {raw!r}") from exc
+    if value < 0:
+        raise SettingsError(f"{name} must not be negative")
+    return value
+
+
+def _read_optional_count(name: str, raw: str) -> int | None:
+    return _read_count(name, raw) or None
+
+
+def _read_seconds(name: str, raw: str) -> float:
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be a number of seconds, got {raw!r}") from exc
+
+
+# The reader of a setting of each type; a field may name another in its metadata (``{"read": reader}``).
+_READERS: dict[object, _Reader] = {
+    str: _read_text, str | None: _read_text, bool: _read_flag, int: _read_count,
+    int | None: _read_optional_count, float: _read_seconds,
+}
 
 
 @dataclass(frozen=True, slots=True)
 class Settings:
     """Everything the app needs; build it with :meth:`from_env` or directly in tests.
+
+    :meth:`from_env` reads each field from ``OPENBADGES_`` + its name in upper case (``db_pool_size`` from
+    ``OPENBADGES_DB_POOL_SIZE``), as its type says (or as its ``read`` metadata says); ``environment`` comes
+    from ``OPENBADGES_ENV``.
 
     ``secret_key`` encrypts stored private keys (Fernet, key derived with HKDF-SHA256).
     Email notifications are off while ``smtp_host`` is ``None``; ``smtp_port`` ``None`` means the usual port
@@ -65,11 +109,11 @@ class Settings:
     db_pool_timeout: float = 5.0
     db_busy_timeout: float = 5.0
     readiness_timeout: float = 3.0
-    public_cache_seconds: float = 10.0
+    public_cache_seconds: float = field(default=10.0, metadata={"read": _read_count})  # whole seconds
     public_cache_entries: int = 100_000
     smtp_host: str | None = None
     smtp_port: int | None = None
-    smtp_tls: str = "starttls"
+    smtp_tls: str = field(default="starttls", metadata={"read": _read_word})
     smtp_username: str | None = None
     smtp_password: str | None = field(default=None, repr=False)
     smtp_from: str | None = None
@@ -151,65 +195,13 @@ class Settings:
                 raise SettingsError("OPENBADGES_SECRET_KEY must be set when OPENBADGES_ENV=production")
             secret = _development_secret((cwd or Path.cwd()) / SECRET_FILE)
 
-        def _int(name: str, default: int) -> int:
-            raw = env.get(name)
-            if raw is None or raw == "":
-                return default
-            try:
-                value = int(raw)
-            except ValueError as exc:
-                raise SettingsError(f"{name} must be an integer, got {raw!r}") from exc
-            if value < 0:
-                raise SettingsError(f"{name} must not be negative")
-            return value
-
-        def _seconds(name: str, default: float) -> float:
-            raw = env.get(name)
-            if raw is None or raw == "":
-                return default
-            try:
-                return float(raw)
-            except ValueError as exc:
-                raise SettingsError(f"{name} must be a number of seconds, got {raw!r}") from exc
-
-        return cls(
-            database_url=env.get("OPENBADGES_DATABASE_URL") or DEFAULT_DATABASE_URL,
-            base_url=env.get("OPENBADGES_BASE_URL") or DEFAULT_BASE_URL,
-            secret_key=secret,
-            environment=environment,
-            access_log=_flag(env.get("OPENBADGES_ACCESS_LOG"), True),
-            debug=_flag(env.get("OPENBADGES_DEBUG"), False),
-            assertion_max_age=_int("OPENBADGES_ASSERTION_MAX_AGE", 60),
-            document_max_age=_int("OPENBADGES_DOCUMENT_MAX_AGE", 300),
-            image_max_age=_int("OPENBADGES_IMAGE_MAX_AGE", 86400),
-            max_image_bytes=_int("OPENBADGES_MAX_IMAGE_BYTES", 2 * 1024 * 1024),
-            body_timeout=_seconds("OPENBADGES_BODY_TIMEOUT", 20.0),
-            allow_private_image_urls=_flag(env.get("OPENBADGES_ALLOW_PRIVATE_IMAGE_URLS"), False),
-            oauth_allow_http=_flag(env.get("OPENBADGES_OAUTH_ALLOW_HTTP"), False),
-            db_pool_size=_int("OPENBADGES_DB_POOL_SIZE", 10),
-            db_connect_timeout=_seconds("OPENBADGES_DB_CONNECT_TIMEOUT", 5.0),
-            db_statement_timeout=_seconds("OPENBADGES_DB_STATEMENT_TIMEOUT", 10.0),
-            db_pool_timeout=_seconds("OPENBADGES_DB_POOL_TIMEOUT", 5.0),
-            db_busy_timeout=_seconds("OPENBADGES_DB_BUSY_TIMEOUT", 5.0),
-            readiness_timeout=_seconds("OPENBADGES_READINESS_TIMEOUT", 3.0),
-            public_cache_seconds=_int("OPENBADGES_PUBLIC_CACHE_SECONDS", 10),
-            public_cache_entries=_int("OPENBADGES_PUBLIC_CACHE_ENTRIES", 100_000),
-            smtp_host=env.get("OPENBADGES_SMTP_HOST") or None,
-            smtp_port=_int("OPENBADGES_SMTP_PORT", 0) or None,
-            smtp_tls=(env.get("OPENBADGES_SMTP_TLS") or "starttls").strip().lower(),
-            smtp_username=env.get("OPENBADGES_SMTP_USERNAME") or None,
-            smtp_password=env.get("OPENBADGES_SMTP_PASSWORD") or None,
-            smtp_from=env.get("OPENBADGES_SMTP_FROM") or None,
-            smtp_timeout=_seconds("OPENBADGES_SMTP_TIMEOUT", 30.0),
-            notify_poll_seconds=_seconds("OPENBADGES_NOTIFY_POLL_SECONDS", 10.0),
-            notify_retry_seconds=_seconds("OPENBADGES_NOTIFY_RETRY_SECONDS", 60.0),
-            notify_max_attempts=_int("OPENBADGES_NOTIFY_MAX_ATTEMPTS", 8),
-            notify_lease_seconds=_seconds("OPENBADGES_NOTIFY_LEASE_SECONDS", 30.0),
-            accept_token_days=_int("OPENBADGES_ACCEPT_TOKEN_DAYS", 30),
-            earner_pages_per_ip_minute=_int("OPENBADGES_EARNER_PAGES_PER_IP_MINUTE", 30),
-            claims_per_code_minute=_int("OPENBADGES_CLAIMS_PER_CODE_MINUTE", 10),
-            oauth_login_attempts=_int("OPENBADGES_OAUTH_LOGIN_ATTEMPTS", 10),
-        )
+        given: dict[str, Any] = {"secret_key": secret, "environment": environment}
+        types = get_type_hints(cls)
+        for setting in fields(cls):
+            name = f"OPENBADGES_{setting.name.upper()}"
+            if setting.name not in given and (raw := env.get(name)):
+                given[setting.name] = setting.metadata.get("read", _READERS[types[setting.name]])(name, raw)
+        return cls(**given)
 
 
 SECRET_FILE_SETTINGS = ("OPENBADGES_DATABASE_URL", "OPENBADGES_SECRET_KEY", "OPENBADGES_SMTP_PASSWORD")

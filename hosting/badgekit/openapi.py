@@ -11,23 +11,20 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar.handlers import HTTPRouteHandler
-from litestar.openapi.spec import Components, SecurityScheme
+from litestar.openapi.spec import SecurityScheme
 
-from hosting.api.openapi import api_doc, changed, envelope
+from hosting.api.openapi import api_doc, changed, envelope, security_scheme
 
 __all__ = ["BADGEKIT_COMPONENTS", "BADGEKIT_SECURITY", "ROOT_DOC", "BadgeKitErrorBody", "document"]
 
-BADGEKIT_JWT = "badgekitJwt"
-BADGEKIT_SECURITY: list[dict[str, list[str]]] = [{BADGEKIT_JWT: []}]
-BADGEKIT_COMPONENTS = Components(security_schemes={BADGEKIT_JWT: SecurityScheme(
+BADGEKIT_SECURITY, BADGEKIT_COMPONENTS = security_scheme("badgekitJwt", SecurityScheme(
     type="apiKey", name="Authorization", security_scheme_in="header",
     description='BadgeKit\'s signed requests: `Authorization: JWT token="<jwt>"`, an HS256 JWT signed with the '
                 "key's shared secret (`openbadges-server create-badgekit-key`), with the claims `key` (the key's "
                 "name), `exp` (required, at most 10 minutes ahead), `method` and `path` (the request's, with its "
                 'query string) and, for POST and PUT, `body` = `{"alg": "sha256", "hash": "<hex sha256 of the raw '
                 'body>"}`. A master key acts on every system, a system key only inside its system '
-                "(docs/compat-badgekit.md).")})
-_JSON, _FORM, _MULTIPART = "application/json", "application/x-www-form-urlencoded", "multipart/form-data"
+                "(docs/compat-badgekit.md)."))
 _ERRORS = {400: "ValidationError: `details` lists field, message and value",
            401: "Unauthorized: no, malformed, expired or wrongly signed JWT, or one for another method, path or body",
            403: "Forbidden: the key is bound to another system (or a master key is needed)",

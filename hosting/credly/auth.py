@@ -9,10 +9,9 @@ import binascii
 from typing import Any
 
 from litestar import Request
-from litestar.di import NamedDependency
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from hosting.api.auth import Principal, token_principal
+from hosting.api.deps import Db
 from hosting.lib.errors import NotAuthenticated
 
 __all__ = ["provide_credly_principal"]
@@ -34,7 +33,6 @@ def _basic_token(header: str) -> str:
     return token
 
 
-async def provide_credly_principal(request: Request[Any, Any, Any],
-                                  db_session: NamedDependency[AsyncSession]) -> Principal:
+async def provide_credly_principal(request: Request[Any, Any, Any], db_session: Db) -> Principal:
     """Litestar dependency: 401 without a valid, unexpired, unrevoked token; 403 without the route's scope."""
     return await token_principal(request, db_session, _basic_token(request.headers.get("authorization", "")))

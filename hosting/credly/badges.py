@@ -10,13 +10,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from litestar import Controller, Request, Response, delete, get, post, put
-from litestar.di import NamedDependency
 from litestar.params import FromPath
 from sqlalchemy import ColumnElement, String, and_, cast, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer
 
-from hosting.api.auth import Principal
+from hosting.api.deps import Caller, Db, Hosting, Store
 from hosting.api.lookup import EDIT_ROLES, ISSUE_ROLES, find_badge, find_issuer, require_role
 from hosting.app.state import HostingState
 from hosting.credly.envelope import BodyInvalid, label, ok
@@ -47,14 +46,9 @@ from hosting.notify.outbox import queue_notification
 from hosting.storage.models import Acceptance, Assertion, AssertionState, BadgeClass, Issuer
 from hosting.storage.store import Award, AwardRefused, HostingStore
 
-__all__ = ["ROUTE_HANDLERS", "Caller", "Db", "Hosting", "Store", "accept_links", "failure_message", "find_template",
-           "refusal_detail", "template_award", "view", "views"]
+__all__ = ["ROUTE_HANDLERS", "accept_links", "failure_message", "find_template", "refusal_detail",
+           "template_award", "view", "views"]
 
-# The injected values, named explicitly (Litestar 3 drops inferred dependencies)
-Db = NamedDependency[AsyncSession]
-Caller = NamedDependency[Principal]
-Hosting = NamedDependency[HostingState]
-Store = NamedDependency[HostingStore]
 _STATES = {"pending": (AssertionState.PENDING,), "accepted": (AssertionState.ACTIVE,),
            "rejected": (AssertionState.REJECTED,), "revoked": (AssertionState.REVOKED, AssertionState.REPLACED)}
 _TEMPLATE_FILTERS = ("badge_templates[reporting_tags]", "badge_templates[skills]", "badge_templates[owner_id]")

@@ -15,12 +15,9 @@ from litestar.params import FromPath
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hosting.api.assertions.inputs import MAX_BATCH_BODY_BYTES, read_batch
+from hosting.api.deps import Caller, Db, Hosting, Store
 from hosting.api.lookup import ISSUE_ROLES, find_issuer, require_role
 from hosting.credly.badges import (
-    Caller,
-    Db,
-    Hosting,
-    Store,
     accept_links,
     failure_message,
     find_template,

@@ -8,9 +8,9 @@ from collections.abc import Iterable, Sequence
 from typing import Annotated, Any, Literal
 
 import msgspec
-from litestar.openapi.spec import Components, OpenAPIType, Parameter, Schema, SecurityScheme
+from litestar.openapi.spec import OpenAPIType, Parameter, Schema, SecurityScheme
 
-from hosting.api.openapi import CredlyEvidenceItem, api_doc
+from hosting.api.openapi import CredlyEvidenceItem, api_doc, security_scheme
 from hosting.credly.inputs import LOCALES
 
 __all__ = [
@@ -34,14 +34,12 @@ __all__ = [
     "credly_doc",
 ]
 
-BASIC = "credly_basic"
-CREDLY_SECURITY: list[dict[str, list[str]]] = [{BASIC: []}]
-CREDLY_COMPONENTS = Components(security_schemes={BASIC: SecurityScheme(
+CREDLY_SECURITY, CREDLY_COMPONENTS = security_scheme("credly_basic", SecurityScheme(
     type="http", scheme="basic",
     description="Credly's authentication (docs/compat-credly.md): HTTP Basic with an API token of this server "
                 "(obt_…, openbadges-server create-token) as the user name and an empty password; the token's "
                 "scopes (issuer:read; assertion:write for badges, issuer:write for templates) and its user's "
-                "role on the organisation apply")})
+                "role on the organisation apply"))
 
 _ERRORS = {
     400: "a malformed query (unknown parameter, filter or sort key, bad value), or a body that is not JSON",

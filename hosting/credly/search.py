@@ -19,9 +19,10 @@ from litestar.params import FromPath
 from sqlalchemy import ColumnElement, literal, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hosting.api.deps import Caller, Db, Hosting
 from hosting.api.listing.query import decode_cursor, encode_cursor
 from hosting.api.lookup import find_issuer
-from hosting.credly.badges import LEAN, Caller, Db, Hosting, _filters, views
+from hosting.credly.badges import LEAN, _filters, views
 from hosting.credly.envelope import ok
 from hosting.credly.openapi import SEARCH_PARAMETERS, CredlySearchPage, credly_doc
 from hosting.credly.paging import PER_PAGE, check_query, unknown_parameters

@@ -19,10 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hosting.api.badges.controllers import assertion_counts
 from hosting.api.badges.inputs import check_candidate, columns
+from hosting.api.deps import Caller, Db, Hosting, Store
 from hosting.api.images import prefetch_image, read_image
 from hosting.api.lookup import EDIT_ROLES, find_badge, find_issuer, require_role
 from hosting.app.state import HostingState
-from hosting.credly.badges import Caller, Db, Hosting, Store
 from hosting.credly.envelope import BodyInvalid, ok
 from hosting.credly.openapi import (
     TEMPLATE_LIST_PARAMETERS,

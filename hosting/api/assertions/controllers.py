@@ -18,7 +18,6 @@ import dataclasses
 from typing import Any, cast
 
 from litestar import Controller, Request, Response, delete, get, post
-from litestar.di import NamedDependency
 from litestar.params import FromPath
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -38,6 +37,7 @@ from hosting.api.assertions.shapes import (
 )
 from hosting.api.assertions.views import assertion_json
 from hosting.api.auth import Principal
+from hosting.api.deps import Caller, Db, Hosting, Store, Urls
 from hosting.api.lookup import (
     EDIT_ROLES,
     ISSUE_ROLES,
@@ -78,9 +78,8 @@ class IssueController(Controller):
 
     @post("/", status_code=201, **api_doc(AssertionChanged, status=201, body=AssertionInput,
                                           errors=(404, 409, 503)))
-    async def issue(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
-                    principal: NamedDependency[Principal], hosting: NamedDependency[HostingState],
-                    store: NamedDependency[HostingStore], issuer_ref: FromPath[str],
+    async def issue(self, request: Request[Any, Any, Any], db_session: Db, principal: Caller,
+                    hosting: Hosting, store: Store, issuer_ref: FromPath[str],
                     badge_ref: FromPath[str]) -> Response[Any]:
         """Issue one assertion; 201 with ``Location:`` its public URL. 409 when the badge class is archived,
         its ``limit`` is reached, it is ``unique`` and already held, or the award duplicates an active one.
@@ -108,9 +107,8 @@ class IssueController(Controller):
     @post("/batch", status_code=201, request_max_body_size=MAX_BATCH_BODY_BYTES,
           **api_doc(BatchIssued, status=201, body=BatchInput, media_types=("application/json",),
                     errors=(404, 409, 422, 503)))
-    async def issue_batch(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
-                          principal: NamedDependency[Principal], hosting: NamedDependency[HostingState],
-                          store: NamedDependency[HostingStore], issuer_ref: FromPath[str],
+    async def issue_batch(self, request: Request[Any, Any, Any], db_session: Db, principal: Caller,
+                          hosting: Hosting, store: Store, issuer_ref: FromPath[str],
                           badge_ref: FromPath[str]) -> dict[str, Any]:
         """Issue up to 10,000 assertions in one transaction, all or nothing: any invalid or refused item
         answers 422 with ``errors`` (each with its ``index``) and ``error_index`` (the first), storing nothing.
@@ -220,9 +218,7 @@ class AssertionController(Controller):
     opt = {"write_scope": "assertion:write"}  # noqa: RUF012 - reads need issuer:read (hosting/api/auth.py)
 
     @get("/{assertion_ref:str}", **api_doc(AssertionEnvelope, errors=(404,)))
-    async def get_assertion(self, db_session: NamedDependency[AsyncSession],
-                            principal: NamedDependency[Principal], hosting: NamedDependency[HostingState],
-                            urls: NamedDependency[PublicUrls],
+    async def get_assertion(self, db_session: Db, principal: Caller, hosting: Hosting, urls: Urls,
                             assertion_ref: FromPath[str]) -> dict[str, Any]:
         """The private view: recipient in plaintext, state (and when it changed), the replacing assertion's id,
         and for a pending one its ``acceptUrl`` (while the link is unused and unexpired)."""
@@ -250,8 +246,7 @@ class AssertionController(Controller):
 
     @post("/{assertion_ref:str}/revoke", status_code=200,
           **api_doc(AssertionChanged, body=RevokeInput, errors=(404, 409)))
-    async def revoke(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
-                     principal: NamedDependency[Principal], store: NamedDependency[HostingStore],
+    async def revoke(self, request: Request[Any, Any, Any], db_session: Db, principal: Caller, store: Store,
                      assertion_ref: FromPath[str]) -> dict[str, Any]:
         """Revoke (``reason`` required, ``notify`` default true): the public URL answers 410 and the issuer's
         revocation list names it."""
@@ -260,8 +255,7 @@ class AssertionController(Controller):
 
     @delete("/{assertion_ref:str}", status_code=200,
             **api_doc(AssertionChanged, body=WithdrawInput, body_required=False, errors=(404, 409)))
-    async def withdraw(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
-                       principal: NamedDependency[Principal], store: NamedDependency[HostingStore],
+    async def withdraw(self, request: Request[Any, Any, Any], db_session: Db, principal: Caller, store: Store,
                        assertion_ref: FromPath[str]) -> dict[str, Any]:
         """Withdraw (Badgr's DELETE): revoked with reason ``withdrawn`` (or the ``reason`` given); no email
         unless ``notify`` is true. The public URL answers 410."""
@@ -270,9 +264,8 @@ class AssertionController(Controller):
 
     @post("/{assertion_ref:str}/replace", status_code=201,
           **api_doc(AssertionReplaced, status=201, body=ReplaceInput, errors=(404, 409, 503)))
-    async def replace(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
-                      principal: NamedDependency[Principal], hosting: NamedDependency[HostingState],
-                      store: NamedDependency[HostingStore], assertion_ref: FromPath[str]) -> Response[Any]:
+    async def replace(self, request: Request[Any, Any, Any], db_session: Db, principal: Caller,
+                      hosting: Hosting, store: Store, assertion_ref: FromPath[str]) -> Response[Any]:
         """Issue a new assertion in this one's place (Credly): the fields given, nothing else copied but the
         recipient (identity, name, earner id, locale), which can change only while the old one is pending.
         A pending assertion's replacement is pending too unless ``acceptance`` says otherwise. ``badge`` may

@@ -19,7 +19,6 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from litestar import Controller, Request, delete, get, patch, post, put
-from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -28,9 +27,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hosting.api.auth import Principal
 from hosting.api.badges.inputs import TEXT_FIELDS, URL_FIELDS, badge_columns, check_candidate, columns
 from hosting.api.badges.shapes import BadgeChanged, BadgeEnvelope, BadgeInput, BadgePage, BadgePatch
+from hosting.api.deps import Caller, Db, Hosting, Store
 from hosting.api.images import prefetch_image, read_image
 from hosting.api.lookup import EDIT_ROLES, find_badge, find_issuer, require_role
-from hosting.api.openapi import FORM, JSON, api_doc
+from hosting.api.openapi import FORM, JSON, MULTIPART, api_doc
 from hosting.app.state import HostingState
 from hosting.lib.body import FieldErrors, read_body, slugify
 from hosting.lib.errors import Conflict, InvalidInput
@@ -40,7 +40,7 @@ from hosting.storage.store import HostingStore
 
 __all__ = ["BadgesController", "assertion_counts", "badge_json"]
 
-_MEDIA = (JSON, FORM, "multipart/form-data")
+_MEDIA = (JSON, FORM, MULTIPART)
 
 
 def badge_json(badge: BadgeClass, issuer_public_id: str, state: HostingState,
@@ -137,9 +137,8 @@ class BadgesController(Controller):
     opt = {"write_scope": "issuer:write"}  # noqa: RUF012 - reads need issuer:read (hosting/api/auth.py)
 
     @get("/", **api_doc(BadgePage, errors=(404,)))
-    async def list_badges(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
-                          principal: NamedDependency[Principal], hosting: NamedDependency[HostingState],
-                          issuer_ref: FromPath[str],
+    async def list_badges(self, request: Request[Any, Any, Any], db_session: Db, principal: Caller,
+                          hosting: Hosting, issuer_ref: FromPath[str],
                           archived: Annotated[str, QueryParameter(
                               description="true, false (default) or any")] = "false",
                           page: Annotated[int, QueryParameter(ge=1, le=1_000_000)] = 1,
@@ -172,9 +171,8 @@ class BadgesController(Controller):
 
     @post("/", status_code=201, **api_doc(BadgeChanged, status=201, body=BadgeInput, media_types=_MEDIA,
                                            errors=(404, 409)))
-    async def create_badge(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
-                           principal: NamedDependency[Principal], hosting: NamedDependency[HostingState],
-                           store: NamedDependency[HostingStore], issuer_ref: FromPath[str]) -> dict[str, Any]:
+    async def create_badge(self, request: Request[Any, Any, Any], db_session: Db, principal: Caller,
+                           hosting: Hosting, store: Store, issuer_ref: FromPath[str]) -> dict[str, Any]:
         """Create a badge class (owner, editor); the slug defaults to a free one derived from the name."""
         data = await read_body(request)
         await prefetch_image(hosting, data)  # before the first query: no transaction open while fetching
@@ -208,9 +206,9 @@ class BadgesController(Controller):
         return {"status": "created", "badge": badge_json(badge, issuer.public_id, hosting, 0)}
 
     @get("/{badge_ref:str}", **api_doc(BadgeEnvelope, errors=(404,)))
-    async def get_badge(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
-                        principal: NamedDependency[Principal], hosting: NamedDependency[HostingState],
-                        issuer_ref: FromPath[str], badge_ref: FromPath[str]) -> dict[str, Any]:
+    async def get_badge(self, request: Request[Any, Any, Any], db_session: Db, principal: Caller,
+                        hosting: Hosting, issuer_ref: FromPath[str],
+                        badge_ref: FromPath[str]) -> dict[str, Any]:
         issuer, _ = await find_issuer(db_session, principal, issuer_ref)
         badge = await find_badge(db_session, issuer, badge_ref)
         counts = await assertion_counts(db_session, [badge.id])
@@ -241,25 +239,22 @@ class BadgesController(Controller):
         return {"status": "updated", "badge": badge_json(badge, issuer.public_id, hosting, counts.get(badge.id, 0))}
 
     @put("/{badge_ref:str}", **api_doc(BadgeChanged, body=BadgePatch, media_types=_MEDIA, errors=(404, 409)))
-    async def put_badge(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
-                        principal: NamedDependency[Principal], hosting: NamedDependency[HostingState],
-                        store: NamedDependency[HostingStore], issuer_ref: FromPath[str],
+    async def put_badge(self, request: Request[Any, Any, Any], db_session: Db, principal: Caller,
+                        hosting: Hosting, store: Store, issuer_ref: FromPath[str],
                         badge_ref: FromPath[str]) -> dict[str, Any]:
         """Change the fields given (BadgeKit semantics: fields not given keep their value)."""
         return await self._update(request, db_session, principal, hosting, store, issuer_ref, badge_ref)
 
     @patch("/{badge_ref:str}", **api_doc(BadgeChanged, body=BadgePatch, media_types=_MEDIA, errors=(404, 409)))
-    async def patch_badge(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
-                          principal: NamedDependency[Principal], hosting: NamedDependency[HostingState],
-                          store: NamedDependency[HostingStore], issuer_ref: FromPath[str],
+    async def patch_badge(self, request: Request[Any, Any, Any], db_session: Db, principal: Caller,
+                          hosting: Hosting, store: Store, issuer_ref: FromPath[str],
                           badge_ref: FromPath[str]) -> dict[str, Any]:
         """Change the fields given (``{"archived": true}`` archives)."""
         return await self._update(request, db_session, principal, hosting, store, issuer_ref, badge_ref)
 
     @delete("/{badge_ref:str}", status_code=200, **api_doc(BadgeChanged, errors=(404, 409)))
-    async def delete_badge(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
-                           principal: NamedDependency[Principal], hosting: NamedDependency[HostingState],
-                           store: NamedDependency[HostingStore], issuer_ref: FromPath[str],
+    async def delete_badge(self, request: Request[Any, Any, Any], db_session: Db, principal: Caller,
+                           hosting: Hosting, store: Store, issuer_ref: FromPath[str],
                            badge_ref: FromPath[str]) -> dict[str, Any]:
         """Delete a badge class that has no assertions (else 409: archive it instead)."""
         issuer, badge = await _editable_badge(db_session, principal, issuer_ref, badge_ref,

@@ -34,6 +34,7 @@ from sqlalchemy.orm import defer
 
 from hosting.api.assertions.views import assertion_json
 from hosting.api.auth import Principal
+from hosting.api.deps import Caller, Db
 from hosting.api.listing.query import (
     CURSOR_SORTS,
     DEFAULT_PER_PAGE,
@@ -135,7 +136,7 @@ async def _list(request: Request[Any, Any, Any], session: AsyncSession, principa
 
 
 def _provide_listing(
-    principal: NamedDependency[Principal],  # authentication (401) comes before the query's validation (400)
+    principal: Caller,  # authentication (401) comes before the query's validation (400)
     filter_: Annotated[str | None, QueryParameter(name="filter", description=(
         "key::value pairs separated by |; keys: " + ", ".join(FILTER_KEYS)))] = None,
     sort: Annotated[str | None, QueryParameter(description="created_at (default), issued_at, badge_name, "
@@ -161,8 +162,8 @@ _DEPENDENCIES = {"listing": Provide(_provide_listing, sync_to_thread=False)}
 
 @get("/issuers/{issuer_ref:str}/assertions", dependencies=_DEPENDENCIES, tags=["assertions"],
      **api_doc(AssertionPage, errors=(404,)))
-async def list_issuer_assertions(request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
-                                 principal: NamedDependency[Principal], listing: NamedDependency[Listing],
+async def list_issuer_assertions(request: Request[Any, Any, Any], db_session: Db, principal: Caller,
+                                 listing: NamedDependency[Listing],
                                  issuer_ref: FromPath[str]) -> Response[dict[str, Any]]:
     """The issuer's assertions (any role on the issuer; scope issuer:read)."""
     return await _list(request, db_session, principal, issuer_ref, None, listing)
@@ -170,9 +171,8 @@ async def list_issuer_assertions(request: Request[Any, Any, Any], db_session: Na
 
 @get("/issuers/{issuer_ref:str}/badges/{badge_ref:str}/assertions", dependencies=_DEPENDENCIES,
      tags=["assertions"], **api_doc(AssertionPage, errors=(404,)))
-async def list_badge_assertions(request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
-                                principal: NamedDependency[Principal], listing: NamedDependency[Listing],
-                                issuer_ref: FromPath[str],
+async def list_badge_assertions(request: Request[Any, Any, Any], db_session: Db, principal: Caller,
+                                listing: NamedDependency[Listing], issuer_ref: FromPath[str],
                                 badge_ref: FromPath[str]) -> Response[dict[str, Any]]:
     """One badge class's assertions (any role on the issuer; scope issuer:read)."""
     return await _list(request, db_session, principal, issuer_ref, badge_ref, listing)

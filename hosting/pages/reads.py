@@ -45,7 +45,8 @@ class BadgeRows:
 
 async def award(session: AsyncSession, public_id: str, fmt: str) -> AwardRows | Redirect:
     """The award of format ``fmt`` ("ob2" or "ob3") with its badge class and issuer (not its key id:
-    :func:`award_rows`); a :class:`Redirect` to its newest replacement when replaced; ``NotFound`` when unknown or not published."""
+    :func:`award_rows`); a :class:`Redirect` to its newest replacement when replaced; ``NotFound`` when unknown
+    or not published."""
     label = "assertion" if fmt == "ob2" else "credential"
     if not is_public_id(public_id):
         raise NotFound(f"no {label} with that id")

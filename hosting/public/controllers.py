@@ -83,7 +83,8 @@ def _sessions(request: Request[Any, Any, Any]) -> async_sessionmaker[AsyncSessio
 
 
 async def _catalog(request: Request[Any, Any, Any], public_id: str,
-                   rows: Callable[[AsyncSession, str], Awaitable[_Rows]], render: Callable[[_Rows, PublicUrls], bytes],
+                   rows: Callable[[AsyncSession, str], Awaitable[_Rows]],
+                   render: Callable[[_Rows, PublicUrls], bytes],
                    document: Callable[[str], Awaitable[Served]]) -> ASGIApp:
     """An issuer or badge class: its page for browsers (its ``rows``, rendered), else its stored ``document``."""
     state = hosting_state(request)

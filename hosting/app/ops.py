@@ -13,11 +13,12 @@ from alembic.script import ScriptDirectory
 from litestar import Request, Response, get
 from litestar.enums import ScopeType
 from litestar.response import Redirect
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import ASGIApp, HTTPScope, Message, Receive, Scope, Send
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hosting.app.state import hosting_state
+from hosting.lib.asgi import HttpMiddleware
 from hosting.lib.http import HTML_FRAME_HEADERS
 from hosting.storage.migrate import MIGRATIONS, alembic_config
 
@@ -134,16 +135,10 @@ class DocsHtmlHeadersMiddleware:
         await self.app(scope, receive, _send)
 
 
-class AccessLogMiddleware:
+class AccessLogMiddleware(HttpMiddleware):
     """One JSON line per request on the ``hosting.access`` logger (pure ASGI, cheap)."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != ScopeType.HTTP:
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: HTTPScope, receive: Receive, send: Send) -> None:
         start = time.perf_counter()
         status = 500
         size = 0

@@ -15,11 +15,11 @@ from contextvars import ContextVar
 from typing import Any
 
 from litestar import Request
-from litestar.enums import ScopeType
-from litestar.types import ASGIApp, Receive, Scope, Send
+from litestar.types import HTTPScope, Receive, Send
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hosting.app.state import hosting_state
+from hosting.lib.asgi import HttpMiddleware
 from hosting.lib.db import is_unavailable_error, take_public_changes
 from hosting.lib.errors import Unavailable
 from hosting.public.invalidation import announce_public_changes
@@ -80,18 +80,12 @@ def _evict(request: Request[Any, Any, Any], changed: set[str | None]) -> None:
             reader.forget(public_id)
 
 
-class SessionScopeMiddleware:
+class SessionScopeMiddleware(HttpMiddleware):
     """Closes (rolls back) the request's session once the response is out, whatever happened. Litestar does not
     close a generator dependency when a *later* dependency raises (e.g. the principal's 401/403), which would
     leave a transaction open, and on SQLite the write lock held, until garbage collection."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != ScopeType.HTTP:
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: HTTPScope, receive: Receive, send: Send) -> None:
         opened: list[AsyncSession] = []
         token = _OPEN.set(opened)
         try:

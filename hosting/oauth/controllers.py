@@ -45,7 +45,9 @@ _SERVER = OAuthServer()
 _NO_STORE = {"cache-control": "no-store", "pragma": "no-cache"}
 _AUTHORIZE_PARAMS = ("response_type", "client_id", "redirect_uri", "scope", "state", "code_challenge",
                      "code_challenge_method")
-_env = Environment(loader=FileSystemLoader(Path(__file__).resolve().parent / "templates"),
+_HERE = Path(__file__).resolve().parent
+# The consent page extends the public pages' layout (``_base.html`` of hosting/pages/templates), like the earners'.
+_env = Environment(loader=FileSystemLoader([_HERE / "templates", _HERE.parent / "pages" / "templates"]),
                    autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
 
 

@@ -8,7 +8,7 @@ check); a replaced one redirects (301) to its replacement, like OB 2.0 assertion
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from litestar import Controller, Request, route
@@ -21,38 +21,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hosting.app.state import hosting_state
 from hosting.lib.errors import NotFound
-from hosting.lib.http import cached_response, image_headers, redirect_response, request_info, strong_etag
-from hosting.lib.ids import is_public_id
+from hosting.lib.http import JSON, LD_JSON, cached_response, redirect_response, request_info, strong_etag
 from hosting.ob3 import credentials as _ob3
 from hosting.pages import reads
-from hosting.pages.award import render_award_page
-from hosting.pages.respond import page_response, wants_page
-from hosting.public.baking import ImageRef
-from hosting.storage.models import (
-    Assertion,
-    AssertionState,
-    BadgeClass,
-    Issuer,
-    SigningKey,
-    StoredImage,
-)
+from hosting.pages.award import award_page_response
+from hosting.pages.respond import wants_page
+from hosting.public.baking import ImageRef, image_response
+from hosting.public.service import Redirect
+from hosting.storage.models import AssertionState, SigningKey, StoredImage
 
 __all__ = ["Ob3PublicController"]
 
 _GET_HEAD = [HttpMethod.GET, HttpMethod.HEAD]
-_JSON = "application/json"
-_LD_JSON = "application/ld+json"
 _DID_JSON = "application/did+ld+json"
 _VC_JSON = "application/vc+ld+json"
 _JWT = "application/vc+jwt"
-_MAX_REPLACEMENT_HOPS = 64
-
-
-@dataclass(frozen=True, slots=True)
-class _Row:
-    assertion: Assertion
-    badge: BadgeClass
-    issuer: Issuer
 
 
 
@@ -67,36 +50,6 @@ def _respond(request: Request[Any, Any, Any], body: bytes, media_type: str, *, m
                            last_modified=None, max_age=max_age, status_code=status_code, vary_accept=vary)
 
 
-async def _issuer(session: AsyncSession, public_id: str) -> Issuer:
-    issuer = await session.scalar(select(Issuer).where(Issuer.public_id == public_id)) \
-        if is_public_id(public_id) else None
-    if issuer is None:
-        raise NotFound("no issuer with that id")
-    return issuer
-
-
-async def _credential(session: AsyncSession, public_id: str) -> _Row | str:
-    """The OB 3.0 credential row, or the public id of its newest replacement (a redirect)."""
-    if not is_public_id(public_id):
-        raise NotFound("no credential with that id")
-    row = (await session.execute(
-        select(Assertion, BadgeClass, Issuer).join(BadgeClass, BadgeClass.id == Assertion.badge_class_id)
-        .join(Issuer, Issuer.id == Assertion.issuer_id)
-        .where(Assertion.public_id == public_id, Assertion.format == "ob3"))).first()
-    if row is None or row[0].state in AssertionState.UNPUBLISHED:  # pending or rejected: not published
-        raise NotFound("no credential with that id")
-    assertion = row[0]
-    hops = 0
-    target = assertion
-    while target.state == AssertionState.REPLACED and target.replaced_by_id is not None \
-            and hops < _MAX_REPLACEMENT_HOPS:
-        target = await session.get_one(Assertion, target.replaced_by_id)
-        hops += 1
-    if target is not assertion:
-        return target.public_id
-    return _Row(*row)
-
-
 class Ob3PublicController(Controller):
     path = "/public"
     tags: ClassVar[list[str]] = ["public", "ob3"]  # type: ignore[misc]
@@ -106,7 +59,7 @@ class Ob3PublicController(Controller):
                            public_id: FromPath[str]) -> ASGIApp:
         """The issuer's ``did:web`` document: every key it signs with (retired keys too), as JsonWebKey2020."""
         state = hosting_state(request)
-        issuer = await _issuer(db_session, public_id)
+        issuer = await reads.issuer_row(db_session, public_id)
         keys = list((await db_session.scalars(
             select(SigningKey).where(SigningKey.issuer_id == issuer.id).order_by(SigningKey.id))).all())
         return _respond(request, _ob3.did_document(issuer, keys, state.urls), _DID_JSON,
@@ -116,9 +69,9 @@ class Ob3PublicController(Controller):
     async def profile(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
                       public_id: FromPath[str]) -> ASGIApp:
         state = hosting_state(request)
-        issuer = await _issuer(db_session, public_id)
+        issuer = await reads.issuer_row(db_session, public_id)
         body = {"@context": [_ob3.VC2_CONTEXT, _ob3.OB3_CONTEXT], **_ob3.issuer_profile(issuer, state.urls)}
-        return _respond(request, _json(body), _LD_JSON, max_age=state.settings.document_max_age)
+        return _respond(request, _json(body), LD_JSON, max_age=state.settings.document_max_age)
 
     @route("/issuers/{public_id:str}/status/revocation", http_method=_GET_HEAD,
            summary="Revocation BitstringStatusListCredential")
@@ -127,7 +80,7 @@ class Ob3PublicController(Controller):
         """The issuer's revocation status list, signed (eddsa-rdfc-2022); short-lived in caches. 404 when the
         issuer has issued no OB 3.0 credential."""
         state = hosting_state(request)
-        issuer = await _issuer(db_session, public_id)
+        issuer = await reads.issuer_row(db_session, public_id)
         body = await _ob3.status_list_credential(db_session, state.urls, state.keybox, issuer)
         return _respond(request, body, _VC_JSON, max_age=state.settings.assertion_max_age)
 
@@ -135,24 +88,23 @@ class Ob3PublicController(Controller):
     async def achievement(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
                           public_id: FromPath[str]) -> ASGIApp:
         state = hosting_state(request)
-        row = (await db_session.execute(
-            select(BadgeClass, Issuer).join(Issuer, Issuer.id == BadgeClass.issuer_id)
-            .where(BadgeClass.public_id == public_id))).first() if is_public_id(public_id) else None
-        if row is None:
-            raise NotFound("no achievement with that id")
-        body = {"@context": [_ob3.VC2_CONTEXT, _ob3.OB3_CONTEXT], **_ob3.achievement(row[0], row[1], state.urls)}
-        return _respond(request, _json(body), _LD_JSON, max_age=state.settings.document_max_age)
+        rows = await reads.badge_rows(db_session, public_id, noun="achievement")
+        body = {"@context": [_ob3.VC2_CONTEXT, _ob3.OB3_CONTEXT],
+                **_ob3.achievement(rows.badge, rows.issuer, state.urls)}
+        return _respond(request, _json(body), LD_JSON, max_age=state.settings.document_max_age)
 
     async def _served(self, request: Request[Any, Any, Any], db_session: AsyncSession, public_id: str,
-                      location: Any) -> _Row | ASGIApp:
+                      location: Callable[[str], str]) -> reads.AwardRows | ASGIApp:
+        """The published credential's rows, or the answer instead: 301 to its replacement, 410 when revoked."""
         state = hosting_state(request)
-        row = await _credential(db_session, public_id)
-        if isinstance(row, str):
-            return redirect_response(request_info(request.scope), location(row), state.settings.assertion_max_age)
+        row = await reads.award(db_session, public_id, "ob3")
+        if isinstance(row, Redirect):
+            return redirect_response(request_info(request.scope), location(row.public_id),
+                                     state.settings.assertion_max_age)
         if row.assertion.state == AssertionState.REVOKED:
             gone = {"id": state.urls.credential(public_id), "revoked": True,
                     "revocationReason": row.assertion.revocation_reason or ""}
-            return _respond(request, _json(gone), _JSON, max_age=state.settings.assertion_max_age,
+            return _respond(request, _json(gone), JSON, max_age=state.settings.assertion_max_age,
                             status_code=410, vary=True)
         return row
 
@@ -165,14 +117,10 @@ class Ob3PublicController(Controller):
         state = hosting_state(request)
         info = request_info(request.scope)
         if wants_page(info):
-            rows = await reads.award_rows(db_session, public_id, "ob3")
-            if isinstance(rows, reads.Moved):
-                return redirect_response(info, state.urls.credential(rows.public_id), state.settings.assertion_max_age)
-            revoked = rows.assertion.state == AssertionState.REVOKED
-            return page_response(info, render_award_page(rows, state.urls), base_url=state.urls.base,
-                                 max_age=state.settings.assertion_max_age, status_code=410 if revoked else 200)
+            return award_page_response(info, await reads.award_rows(db_session, public_id, "ob3"), state.urls,
+                                       max_age=state.settings.assertion_max_age, moved_to=state.urls.credential)
         row = await self._served(request, db_session, public_id, state.urls.credential)
-        if not isinstance(row, _Row):
+        if not isinstance(row, reads.AwardRows):
             return row
         return _respond(request, row.assertion.credential or b"", _VC_JSON, max_age=state.settings.assertion_max_age,
                         vary=True)
@@ -182,7 +130,7 @@ class Ob3PublicController(Controller):
                              public_id: FromPath[str]) -> ASGIApp:
         state = hosting_state(request)
         row = await self._served(request, db_session, public_id, lambda p: state.urls.credential(p) + "/jwt")
-        if not isinstance(row, _Row):
+        if not isinstance(row, reads.AwardRows):
             return row
         if row.assertion.proof_type != "jwt" or not row.assertion.jws:
             raise NotFound("this credential is signed with a Data Integrity proof, not as a VC-JWT")
@@ -196,7 +144,7 @@ class Ob3PublicController(Controller):
         JSON credential otherwise. Baked on request and kept in memory, never written (hosting/public/baking.py)."""
         state = hosting_state(request)
         row = await self._served(request, db_session, public_id, lambda p: state.urls.credential(p) + "/image")
-        if not isinstance(row, _Row):
+        if not isinstance(row, reads.AwardRows):
             return row
         assertion = row.assertion
         payload = assertion.jws if assertion.proof_type == "jwt" and assertion.jws else \
@@ -206,8 +154,5 @@ class Ob3PublicController(Controller):
             .where(StoredImage.id == row.badge.image_id))).one()
         assert state.reader is not None
         image = await state.reader.baked.image(public_id, payload, ImageRef(*source), assertion.updated_at)
-        return cached_response(request_info(request.scope), image.data, media_type=image.content_type,
-                               etag=image.etag, last_modified=image.last_modified,
-                               max_age=state.settings.image_max_age, vary_accept=False,
-                               extra_headers=image_headers(image.content_type))
+        return image_response(request_info(request.scope), image, state.settings.image_max_age)
 

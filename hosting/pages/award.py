@@ -6,19 +6,23 @@ show it (:func:`shown_earner_name`); never the recipient's email or other identi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
+from hosting.lib.http import RawResponse, RequestInfo, redirect_response
 from hosting.lib.times import iso
 from hosting.lib.urls import PublicUrls
 from hosting.pages.env import aware, date_text, render, safe_url
 from hosting.pages.og import OG_HEIGHT, OG_WIDTH
 from hosting.pages.reads import AwardRows
+from hosting.pages.respond import page_response
+from hosting.public.service import Redirect
 from hosting.storage.models import Assertion, AssertionState, BadgeClass
 
-__all__ = ["Check", "linkedin_add_url", "render_award_page", "shown_earner_name"]
+__all__ = ["Check", "award_page_response", "linkedin_add_url", "render_award_page", "shown_earner_name"]
 
 LINKEDIN_ADD = "https://www.linkedin.com/profile/add"
 _EVIDENCE_TEXTS = ("name", "description", "narrative", "genre", "audience")
@@ -178,3 +182,15 @@ def render_award_page(rows: AwardRows, urls: PublicUrls, *, now: datetime | None
         baked_image_url=None if revoked else (urls.credential_image(a.public_id) if ob3
                                               else urls.assertion_image(a.public_id)),
     )
+
+
+def award_page_response(info: RequestInfo, rows: AwardRows | Redirect, urls: PublicUrls, *, max_age: int,
+                        moved_to: Callable[[str], str]) -> RawResponse:
+    """The award's page (410 when revoked, ``Last-Modified`` its revocation or last change), or a 301 to
+    ``moved_to(public id)`` of its newest replacement."""
+    if isinstance(rows, Redirect):
+        return redirect_response(info, moved_to(rows.public_id), max_age)
+    revoked = rows.assertion.state == AssertionState.REVOKED
+    return page_response(info, render_award_page(rows, urls), base_url=urls.base, max_age=max_age,
+                         status_code=410 if revoked else 200,
+                         last_modified=rows.assertion.revoked_at if revoked else rows.assertion.updated_at)

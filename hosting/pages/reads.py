@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hosting.lib.errors import NotFound
 from hosting.lib.ids import is_public_id
+from hosting.public.service import Redirect
 from hosting.storage.models import Assertion, AssertionState, BadgeClass, Issuer, SigningKey
 
-__all__ = ["AwardRows", "BadgeRows", "IssuerRows", "Moved", "award_rows", "badge_rows", "issuer_rows"]
+__all__ = ["AwardRows", "BadgeRows", "IssuerRows", "award", "award_rows", "badge_rows", "issuer_row",
+           "issuer_rows"]
 
 _MAX_REPLACEMENT_HOPS = 64
 # The states whose public URL shows a page: anything else (e.g. an award not yet accepted) is not published.
@@ -20,19 +22,13 @@ _SHOWN = (AssertionState.ACTIVE, AssertionState.REVOKED)
 
 @dataclass(frozen=True, slots=True)
 class AwardRows:
-    """An OB 2.0 assertion or OB 3.0 credential with its badge class, issuer and (signed) key id."""
+    """An OB 2.0 assertion or OB 3.0 credential with its badge class, issuer and the public id of the key that
+    signed it (``None`` when unsigned, or not read: :func:`award`)."""
 
     assertion: Assertion
     badge: BadgeClass
     issuer: Issuer
-    key_public_id: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class Moved:
-    """A replaced award: the public id of its newest replacement (the page redirects there)."""
-
-    public_id: str
+    key_public_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,9 +43,10 @@ class BadgeRows:
     issuer: Issuer
 
 
-async def award_rows(session: AsyncSession, public_id: str, fmt: str) -> AwardRows | Moved:
-    """The award of format ``fmt`` ("ob2" or "ob3"); :class:`Moved` when replaced; ``NotFound`` when unknown or
-    not published."""
+async def award(session: AsyncSession, public_id: str, fmt: str) -> AwardRows | Redirect:
+    """The award of format ``fmt`` ("ob2" or "ob3") with its badge class and issuer (not its key id:
+    :func:`award_rows`); a :class:`Redirect` to its newest replacement when replaced; ``NotFound`` when unknown
+    or not published."""
     label = "assertion" if fmt == "ob2" else "credential"
     if not is_public_id(public_id):
         raise NotFound(f"no {label} with that id")
@@ -61,16 +58,22 @@ async def award_rows(session: AsyncSession, public_id: str, fmt: str) -> AwardRo
         raise NotFound(f"no {label} with that id")
     assertion, badge, issuer = row
     if assertion.state == AssertionState.REPLACED:
-        return Moved(await _newest(session, assertion))
+        return Redirect(await _newest(session, assertion, label))
     if assertion.state not in _SHOWN:
         raise NotFound(f"no {label} with that id")
-    key_public_id = None
-    if assertion.key_id is not None:
-        key_public_id = await session.scalar(select(SigningKey.public_id).where(SigningKey.id == assertion.key_id))
-    return AwardRows(assertion, badge, issuer, key_public_id)
+    return AwardRows(assertion, badge, issuer)
 
 
-async def _newest(session: AsyncSession, assertion: Assertion) -> str:
+async def award_rows(session: AsyncSession, public_id: str, fmt: str) -> AwardRows | Redirect:
+    """:func:`award` with the public id of the key that signed it (what its page shows)."""
+    rows = await award(session, public_id, fmt)
+    if isinstance(rows, Redirect) or rows.assertion.key_id is None:
+        return rows
+    key = select(SigningKey.public_id).where(SigningKey.id == rows.assertion.key_id)
+    return replace(rows, key_public_id=await session.scalar(key))
+
+
+async def _newest(session: AsyncSession, assertion: Assertion, label: str) -> str:
     target, hops = assertion, 0
     while target.state == AssertionState.REPLACED and target.replaced_by_id is not None \
             and hops < _MAX_REPLACEMENT_HOPS:
@@ -79,26 +82,33 @@ async def _newest(session: AsyncSession, assertion: Assertion) -> str:
             break
         target, hops = nxt, hops + 1
     if target is assertion:
-        raise NotFound("no assertion with that id")
+        raise NotFound(f"no {label} with that id")
     return target.public_id
 
 
-async def issuer_rows(session: AsyncSession, public_id: str) -> IssuerRows:
-    """The issuer and its badge classes (archived ones left out), in creation order."""
+async def issuer_row(session: AsyncSession, public_id: str) -> Issuer:
+    """The issuer; ``NotFound`` when unknown."""
     issuer = await session.scalar(select(Issuer).where(Issuer.public_id == public_id)) \
         if is_public_id(public_id) else None
     if issuer is None:
         raise NotFound("no issuer with that id")
+    return issuer
+
+
+async def issuer_rows(session: AsyncSession, public_id: str) -> IssuerRows:
+    """The issuer and its badge classes (archived ones left out), in creation order."""
+    issuer = await issuer_row(session, public_id)
     badges = list((await session.scalars(
         select(BadgeClass).where(BadgeClass.issuer_id == issuer.id, BadgeClass.archived.is_(False))
         .order_by(BadgeClass.id).limit(500))).all())
     return IssuerRows(issuer, badges)
 
 
-async def badge_rows(session: AsyncSession, public_id: str) -> BadgeRows:
+async def badge_rows(session: AsyncSession, public_id: str, *, noun: str = "badge class") -> BadgeRows:
+    """The badge class and its issuer; ``NotFound`` ("no ``noun`` with that id") when unknown."""
     row = (await session.execute(
         select(BadgeClass, Issuer).join(Issuer, Issuer.id == BadgeClass.issuer_id)
         .where(BadgeClass.public_id == public_id))).first() if is_public_id(public_id) else None
     if row is None:
-        raise NotFound("no badge class with that id")
+        raise NotFound(f"no {noun} with that id")
     return BadgeRows(row[0], row[1])

@@ -22,10 +22,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 import openbadges_core as ob
 from hosting.lib.errors import Unavailable
-from hosting.lib.http import strong_etag
+from hosting.lib.http import RawResponse, RequestInfo, cached_response, image_headers, strong_etag
 from hosting.storage.models import StoredImage
 
-__all__ = ["DEFAULT_BAKED_CACHE_BYTES", "BakedImages", "ImageBytes", "ImageRef"]
+__all__ = ["DEFAULT_BAKED_CACHE_BYTES", "BakedImages", "ImageBytes", "ImageRef", "image_response"]
 
 DEFAULT_BAKED_CACHE_BYTES = 64 * 1024 * 1024
 
@@ -38,6 +38,13 @@ class ImageBytes:
     content_type: str
     etag: str
     last_modified: datetime
+
+
+def image_response(info: RequestInfo, image: ImageBytes, max_age: int) -> RawResponse:
+    """``image`` as the answer to a public GET/HEAD: cache-validated, with the image headers, no ``Vary: Accept``."""
+    return cached_response(info, image.data, media_type=image.content_type, etag=image.etag,
+                           last_modified=image.last_modified, max_age=max_age, vary_accept=False,
+                           extra_headers=image_headers(image.content_type))
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from collections.abc import Awaitable, Callable
+from typing import Any, ClassVar, TypeVar
 
 import anyio
 from litestar import Controller, Request, route
@@ -19,25 +20,26 @@ from hosting.lib.http import (
     LD_JSON,
     RequestInfo,
     cached_response,
-    image_headers,
     negotiate,
     redirect_response,
     request_info,
     strong_etag,
     wants_jose,
 )
+from hosting.lib.urls import PublicUrls
 from hosting.pages import reads
-from hosting.pages.award import render_award_page
+from hosting.pages.award import award_page_response
 from hosting.pages.catalog import render_badge_page, render_issuer_page
 from hosting.pages.og import og_png
 from hosting.pages.respond import is_preview_bot, page_response, wants_page
+from hosting.public.baking import image_response
 from hosting.public.documents import revoked_body
 from hosting.public.service import ImageBytes, PublicReader, Redirect, Revoked, Served
-from hosting.storage.models import AssertionState
 
 __all__ = ["PublicController"]
 
 _GET_HEAD = [HttpMethod.GET, HttpMethod.HEAD]
+_Rows = TypeVar("_Rows")
 
 
 def _reader(request: Request[Any, Any, Any]) -> PublicReader:
@@ -64,10 +66,7 @@ def _gone(request: Request[Any, Any, Any], info: RequestInfo, revoked: Revoked) 
 
 
 def _image(request: Request[Any, Any, Any], image: ImageBytes) -> ASGIApp:
-    return cached_response(request_info(request.scope), image.data, media_type=image.content_type,
-                           etag=image.etag, last_modified=image.last_modified,
-                           max_age=hosting_state(request).settings.image_max_age, vary_accept=False,
-                           extra_headers=image_headers(image.content_type))
+    return image_response(request_info(request.scope), image, hosting_state(request).settings.image_max_age)
 
 
 
@@ -83,13 +82,25 @@ def _sessions(request: Request[Any, Any, Any]) -> async_sessionmaker[AsyncSessio
     return sessions
 
 
+async def _catalog(request: Request[Any, Any, Any], public_id: str,
+                   rows: Callable[[AsyncSession, str], Awaitable[_Rows]],
+                   render: Callable[[_Rows, PublicUrls], bytes],
+                   document: Callable[[str], Awaitable[Served]]) -> ASGIApp:
+    """An issuer or badge class: its page for browsers (its ``rows``, rendered), else its stored ``document``."""
+    state = hosting_state(request)
+    info = request_info(request.scope)
+    if wants_page(info):
+        async with _sessions(request)() as session:
+            found = await rows(session, public_id)
+        return page_response(info, render(found, state.urls), base_url=state.urls.base,
+                             max_age=state.settings.document_max_age)
+    return _document(info, negotiate(info), await document(public_id), state.settings.document_max_age)
+
+
 async def _og_image(request: Request[Any, Any, Any], source: ImageBytes) -> ASGIApp:
     """The PNG card of a badge (or issuer) image for link previews; rendered off the event loop, cached."""
     data = await anyio.to_thread.run_sync(og_png, source.data, source.content_type, source.etag)
-    etag = source.etag[:-1] + '-og"'
-    return cached_response(request_info(request.scope), data, media_type="image/png", etag=etag,
-                           last_modified=source.last_modified, max_age=hosting_state(request).settings.image_max_age,
-                           vary_accept=False, extra_headers=image_headers("image/png"))
+    return _image(request, ImageBytes(data, "image/png", source.etag[:-1] + '-og"', source.last_modified))
 
 
 class PublicController(Controller):
@@ -128,12 +139,8 @@ class PublicController(Controller):
         state = hosting_state(request)
         async with _sessions(request)() as session:
             rows = await reads.award_rows(session, public_id, "ob2")
-        if isinstance(rows, reads.Moved):
-            return redirect_response(info, state.urls.assertion(rows.public_id), state.settings.assertion_max_age)
-        revoked = rows.assertion.state == AssertionState.REVOKED
-        return page_response(info, render_award_page(rows, state.urls), base_url=state.urls.base,
-                             max_age=state.settings.assertion_max_age, status_code=410 if revoked else 200,
-                             last_modified=rows.assertion.revoked_at if revoked else rows.assertion.updated_at)
+        return award_page_response(info, rows, state.urls, max_age=state.settings.assertion_max_age,
+                                   moved_to=state.urls.assertion)
 
     @route("/assertions/{public_id:str}/image", http_method=_GET_HEAD, summary="Baked assertion image")
     async def assertion_image(self, request: Request[Any, Any, Any], public_id: FromPath[str]) -> ASGIApp:
@@ -152,14 +159,7 @@ class PublicController(Controller):
     @route("/issuers/{public_id:str}", http_method=_GET_HEAD, summary="OB 2.0 Issuer Profile")
     async def issuer(self, request: Request[Any, Any, Any], public_id: FromPath[str]) -> ASGIApp:
         """The issuer Profile as JSON-LD (JSON when asked); browsers get its page with its badge classes."""
-        info = request_info(request.scope)
-        if wants_page(info):
-            state = hosting_state(request)
-            async with _sessions(request)() as session:
-                rows = await reads.issuer_rows(session, public_id)
-            return page_response(info, render_issuer_page(rows, state.urls), base_url=state.urls.base,
-                                 max_age=state.settings.document_max_age)
-        return _serve(request, await _reader(request).issuer(public_id), hosting_state(request).settings.document_max_age)
+        return await _catalog(request, public_id, reads.issuer_rows, render_issuer_page, _reader(request).issuer)
 
     @route("/issuers/{public_id:str}/image", http_method=_GET_HEAD, summary="Issuer image")
     async def issuer_image(self, request: Request[Any, Any, Any], public_id: FromPath[str]) -> ASGIApp:
@@ -176,14 +176,7 @@ class PublicController(Controller):
     @route("/badges/{public_id:str}", http_method=_GET_HEAD, summary="OB 2.0 BadgeClass")
     async def badge(self, request: Request[Any, Any, Any], public_id: FromPath[str]) -> ASGIApp:
         """The BadgeClass as JSON-LD (JSON when asked); browsers get its page."""
-        info = request_info(request.scope)
-        if wants_page(info):
-            state = hosting_state(request)
-            async with _sessions(request)() as session:
-                rows = await reads.badge_rows(session, public_id)
-            return page_response(info, render_badge_page(rows, state.urls), base_url=state.urls.base,
-                                 max_age=state.settings.document_max_age, last_modified=None)
-        return _serve(request, await _reader(request).badge(public_id), hosting_state(request).settings.document_max_age)
+        return await _catalog(request, public_id, reads.badge_rows, render_badge_page, _reader(request).badge)
 
     @route("/badges/{public_id:str}/image", http_method=_GET_HEAD, summary="Badge class image")
     async def badge_image(self, request: Request[Any, Any, Any], public_id: FromPath[str]) -> ASGIApp:

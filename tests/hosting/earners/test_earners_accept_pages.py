@@ -56,11 +56,18 @@ def test_accept_page_shows_the_badge_and_a_form(api: TestClient[Any], team: Team
     assert CSRF_COOKIE in page.headers.get("set-cookie", "") or api.cookies.get(CSRF_COOKIE)
 
 
-def test_accept_with_name_opt_in(settings: Settings, api: TestClient[Any], team: Team) -> None:
+def _answer_showing_the_name(settings: Settings, api: TestClient[Any], team: Team,
+                             decision: str) -> tuple[httpx.Response, dict[str, Any], Assertion]:
+    """A pending award to Grace Hopper answered through the page with ``decision``, the show-name box ticked: the
+    answer page, the award as issued and its row after the answer."""
     pending = issue_pending(team, team.badge(), recipient_name="Grace Hopper")
-    res = answer(api, pending["acceptUrl"], "accept", show_name="on")
+    res = answer(api, pending["acceptUrl"], decision, show_name="on")
+    return res, pending, row(settings, pending["id"])
+
+
+def test_accept_with_name_opt_in(settings: Settings, api: TestClient[Any], team: Team) -> None:
+    res, pending, stored = _answer_showing_the_name(settings, api, team, "accept")
     assert res.status_code == 200 and "You accepted" in res.text
-    stored = row(settings, pending["id"])
     assert stored.state == "active" and stored.recipient_name_shown is True
     view = team.api.get(f"/v1/assertions/{pending['id']}", headers=bearer(team.owner)).json()["assertion"]
     assert view["recipientNameShown"] is True and view["acceptUrl"] is None
@@ -73,11 +80,9 @@ def test_accept_without_opt_in_keeps_the_name_hidden(settings: Settings, api: Te
 
 
 def test_reject_through_the_page(settings: Settings, api: TestClient[Any], team: Team) -> None:
-    pending = issue_pending(team, team.badge(), recipient_name="Alan Turing")
-    res = answer(api, pending["acceptUrl"], "reject", show_name="on")
+    res, pending, stored = _answer_showing_the_name(settings, api, team, "reject")
     assert res.status_code == 200 and "You rejected" in res.text
-    stored = row(settings, pending["id"])
-    assert stored.state == "rejected" and stored.recipient_name_shown is False
+    assert stored.state == "rejected" and stored.recipient_name_shown is False  # a rejected award shows nothing
     assert api.get(path_of(pending["publicUrl"])).status_code == 404
 
 

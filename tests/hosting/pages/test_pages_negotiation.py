@@ -60,6 +60,16 @@ def test_page_has_its_own_etag_and_answers_304(client: Client, demo: DemoData, u
         assert again.status_code == 304, url
 
 
+@pytest.mark.parametrize("kind", ["assertion", "signed", "credential-di", "credential-jwt"])
+def test_award_page_is_last_modified_when_the_award_last_changed(client: Client, demo: DemoData, urls: PublicUrls,
+                                                                 kind: str) -> None:
+    url = _kinds(demo, urls)[kind]
+    page = client.get(url, headers={"accept": HTML_ACCEPT})
+    assert page.status_code == 200 and page.headers["last-modified"].endswith(" GMT")
+    again = client.get(url, headers={"accept": HTML_ACCEPT, "if-modified-since": page.headers["last-modified"]})
+    assert again.status_code == 304
+
+
 @pytest.mark.parametrize("path", ["/public/assertions/{id}", "/public/credentials/{id}", "/public/issuers/{id}",
                                   "/public/badges/{id}", "/public/no-such-kind/{id}"])
 def test_unknown_public_url_is_an_html_404_for_browsers_and_json_404_for_clients(client: Client, path: str) -> None:

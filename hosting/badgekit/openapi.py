@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import re
 from copy import copy
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar.handlers import HTTPRouteHandler
-from litestar.openapi.spec import SecurityScheme
+from litestar.openapi.spec import Operation, Parameter, Reference, SecurityScheme
 
 from hosting.api.openapi import api_doc, changed, envelope, security_scheme
 
@@ -316,16 +317,43 @@ _PARAM = re.compile(r"\{([^}:]+)(:[^}]*)?\}")
 
 def document(handler: HTTPRouteHandler) -> HTTPRouteHandler:
     """A copy of ``handler`` documented from its method and path (responses, errors, body, JWT security)."""
-    path = _PARAM.sub(r"{\1}", next(iter(handler.paths)))
+    # A handler serving several levels is documented from its deepest path (the most parameters: the most errors).
+    path = _PARAM.sub(r"{\1}", max(handler.paths, key=lambda p: (p.count("{"), p)))
     method = min(handler.http_methods)
     ok, body, required = _shape(method, path)
     doc = api_doc(ok, status=handler.status_code, body=body, body_required=required, errors=_errors(method, path),
                   error_body=BadgeKitErrorBody, security=BADGEKIT_SECURITY, error_descriptions=_ERRORS)
     out = copy(handler)
     out.responses, out.security = doc["responses"], doc["security"]
-    if "operation_class" in doc:
-        out.operation_class = doc["operation_class"]
+    out.operation_class = _path_ordered(doc.get("operation_class", Operation))
     return out
+
+
+def _path_ordered(base: type[Operation]) -> type[Operation]:
+    """``base`` with its path parameters in the order of the path. Litestar lists the path parameters a handler
+    leaves to its dependencies (``system_slug``, ``issuer_slug`` …) in set order, which changes between
+    processes: the OpenAPI document would too."""
+
+    @dataclass
+    class _PathOrdered(base):  # type: ignore[valid-type,misc]
+        def __post_init__(self) -> None:
+            if hasattr(super(), "__post_init__"):
+                super().__post_init__()
+            operation: Operation = self
+            if operation.parameters:
+                operation.parameters = sorted(operation.parameters, key=_parameter_order)
+
+    return _PathOrdered
+
+
+def _parameter_order(parameter: Parameter | Reference) -> tuple[int, int]:
+    """Path parameters first, from the outermost level in; the others after, in their given order (stable)."""
+    if isinstance(parameter, Parameter) and parameter.param_in == "path":
+        return 0, _LEVELS.index(parameter.name) if parameter.name in _LEVELS else len(_LEVELS)
+    return 1, 0
+
+
+_LEVELS = ("system_slug", "issuer_slug", "program_slug", "badge_slug")
 
 
 ROOT_DOC: dict[str, Any] = {

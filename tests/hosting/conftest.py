@@ -15,6 +15,7 @@ import os
 import secrets
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
@@ -74,6 +75,24 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
     with empty_postgres("obtest") as url:
         migrate(url)
         yield url
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty, unmigrated database of each backend, for this test only (migration tests)."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"
+        return
+    with empty_postgres("obmig") as url:
+        yield url
+
+
+def table_columns(url: str, table: str) -> set[str]:
+    """The column names of ``table`` as the database has them now."""
+    from sqlalchemy import inspect
+
+    return set(run_on_connection(url, lambda c: {col["name"] for col in inspect(c).get_columns(table)},
+                                 migrating=True))
 
 
 @pytest.fixture(scope="session")

@@ -4,14 +4,12 @@ downgrade restores the columns (empty)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-import pytest
-from conftest import BASE_URL, SECRET, empty_postgres, run_on_connection, run_store
+from conftest import BASE_URL, SECRET, run_on_connection, run_store, table_columns
 from litestar.testing import TestClient
-from sqlalchemy import DateTime, bindparam, inspect, text
+from sqlalchemy import DateTime, bindparam, text
 
 import openbadges_core as ob
 from hosting import Settings, create_app
@@ -22,26 +20,12 @@ from hosting.storage.store import HostingStore
 BEFORE = "0008_earners"
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def fresh_url(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[str]:
-    """An empty database of each backend, for this test only."""
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'old.db'}"
-        return
-    with empty_postgres("obmig") as url:
-        yield url
-
-
-def _columns(url: str, table: str) -> set[str]:
-    return set(run_on_connection(url, lambda c: {col["name"] for col in inspect(c).get_columns(table)}, migrating=True))
-
-
-def test_stored_baked_images_are_dropped_and_baking_still_works(fresh_url: str) -> None:
-    settings = Settings(database_url=fresh_url, base_url=BASE_URL, secret_key=SECRET, access_log=False)
-    migrate(fresh_url)
+def test_stored_baked_images_are_dropped_and_baking_still_works(empty_database_url: str) -> None:
+    settings = Settings(database_url=empty_database_url, base_url=BASE_URL, secret_key=SECRET, access_log=False)
+    migrate(empty_database_url)
     demo = run_store(settings, lambda store: seed_demo(store.session, store.urls, store.keybox))
-    downgrade(fresh_url, BEFORE)
-    assert "baked_image_id" in _columns(fresh_url, "assertions")
+    downgrade(empty_database_url, BEFORE)
+    assert "baked_image_id" in table_columns(empty_database_url, "assertions")
 
     def _store_a_baked_image(c: Any) -> tuple[int, int]:  # what the old public GET wrote
         c.execute(text("INSERT INTO images (public_id, content_type, data, etag, source_etag, created_at) "
@@ -53,11 +37,11 @@ def test_stored_baked_images_are_dropped_and_baking_still_works(fresh_url: str) 
                   {"b": baked_id, "p": demo.active})
         return baked_id, c.execute(text("SELECT count(*) FROM images")).scalar_one()
 
-    baked_id, images_before = run_on_connection(fresh_url, _store_a_baked_image, migrating=True)
-    migrate(fresh_url)
-    assert "baked_image_id" not in _columns(fresh_url, "assertions")
-    assert "source_etag" not in _columns(fresh_url, "images")
-    left = run_on_connection(fresh_url, lambda c: c.execute(text("SELECT id FROM images")).scalars().all(), migrating=True)
+    baked_id, images_before = run_on_connection(empty_database_url, _store_a_baked_image, migrating=True)
+    migrate(empty_database_url)
+    assert "baked_image_id" not in table_columns(empty_database_url, "assertions")
+    assert "source_etag" not in table_columns(empty_database_url, "images")
+    left = run_on_connection(empty_database_url, lambda c: c.execute(text("SELECT id FROM images")).scalars().all(), migrating=True)
     assert baked_id not in left and len(left) == images_before - 1  # the artwork stays
 
     async def _active(store: HostingStore) -> str | None:
@@ -70,7 +54,7 @@ def test_stored_baked_images_are_dropped_and_baking_still_works(fresh_url: str) 
     assert image.status_code == 200 and image.headers["content-type"] == "image/png"
     assert ob.unbake(image.content).payload == document.text
 
-    downgrade(fresh_url, BEFORE)  # and back: the columns return, empty
-    assert "source_etag" in _columns(fresh_url, "images")
-    assert run_on_connection(fresh_url, lambda c: c.execute(
+    downgrade(empty_database_url, BEFORE)  # and back: the columns return, empty
+    assert "source_etag" in table_columns(empty_database_url, "images")
+    assert run_on_connection(empty_database_url, lambda c: c.execute(
         text("SELECT count(*) FROM assertions WHERE baked_image_id IS NOT NULL")).scalar_one(), migrating=True) == 0

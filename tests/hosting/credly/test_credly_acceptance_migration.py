@@ -4,12 +4,8 @@ class is kept, except under contradicting settings (pending wins); the downgrade
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
-
-import pytest
-from conftest import BASE_URL, SECRET, empty_postgres, run_on_connection, run_store
-from sqlalchemy import Boolean, bindparam, inspect, select, text
+from conftest import BASE_URL, SECRET, run_on_connection, run_store, table_columns
+from sqlalchemy import Boolean, bindparam, select, text
 
 from hosting import Settings
 from hosting.app.demo import demo_png
@@ -31,21 +27,6 @@ ISSUED = {"untouched": ("active", "pending"), "both-accepted": ("active", "activ
           "both-pending": ("pending", "pending"), "contradicting": ("pending", "pending")}
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def fresh_url(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[str]:
-    """An empty database of each backend, for this test only."""
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'fold.db'}"
-        return
-    with empty_postgres("obfold") as url:
-        yield url
-
-
-def _columns(url: str) -> set[str]:
-    return set(run_on_connection(url, lambda c: {col["name"] for col in inspect(c).get_columns("badge_classes")},
-                                 migrating=True))
-
-
 def _pairs(url: str) -> dict[str, tuple[str, bool]]:
     rows = run_on_connection(url, lambda c: c.execute(text(
         "SELECT slug, acceptance, issued_as_accepted FROM badge_classes")).all())
@@ -57,9 +38,9 @@ def _folded(url: str) -> dict[str, str | None]:
     return {slug: acceptance for slug, acceptance in rows}
 
 
-def test_issued_as_accepted_folds_into_acceptance_and_back(fresh_url: str) -> None:
-    settings = Settings(database_url=fresh_url, base_url=BASE_URL, secret_key=SECRET, access_log=False)
-    migrate(fresh_url)  # the store writes today's columns: create the rows at head, then go down to 0018
+def test_issued_as_accepted_folds_into_acceptance_and_back(empty_database_url: str) -> None:
+    settings = Settings(database_url=empty_database_url, base_url=BASE_URL, secret_key=SECRET, access_log=False)
+    migrate(empty_database_url)  # the store writes today's columns: create the rows at head, then go down to 0018
 
     async def _seed(store: HostingStore) -> None:
         issuer = await store.create_issuer(slug="fold", name="Fold", url="https://fold.example/",
@@ -69,17 +50,17 @@ def test_issued_as_accepted_folds_into_acceptance_and_back(fresh_url: str) -> No
                                            criteria_narrative="Do it.")
 
     run_store(settings, _seed)
-    downgrade(fresh_url, BEFORE)
-    assert _pairs(fresh_url) == {slug: ("issuer", False) for slug in ROWS}  # unset reads as the old defaults
+    downgrade(empty_database_url, BEFORE)
+    assert _pairs(empty_database_url) == {slug: ("issuer", False) for slug in ROWS}  # unset reads as the old defaults
     update = text("UPDATE badge_classes SET acceptance = :acceptance, issued_as_accepted = :accepted "
                   "WHERE slug = :slug").bindparams(bindparam("accepted", type_=Boolean()))
     params = [{"slug": slug, "acceptance": acceptance, "accepted": accepted}
               for slug, ((acceptance, accepted), _, _) in ROWS.items()]
-    run_on_connection(fresh_url, lambda c: c.execute(update, params))
+    run_on_connection(empty_database_url, lambda c: c.execute(update, params))
 
-    migrate(fresh_url)
-    assert "issued_as_accepted" not in _columns(fresh_url) and "acceptance" in _columns(fresh_url)
-    assert _folded(fresh_url) == {slug: folded for slug, (_, folded, _) in ROWS.items()}
+    migrate(empty_database_url)
+    assert "issued_as_accepted" not in table_columns(empty_database_url, "badge_classes") and "acceptance" in table_columns(empty_database_url, "badge_classes")
+    assert _folded(empty_database_url) == {slug: folded for slug, (_, folded, _) in ROWS.items()}
 
     async def _issue(store: HostingStore) -> dict[str, tuple[str, str]]:
         states = {}
@@ -92,7 +73,7 @@ def test_issued_as_accepted_folds_into_acceptance_and_back(fresh_url: str) -> No
 
     assert run_store(settings, _issue) == ISSUED
 
-    downgrade(fresh_url, BEFORE)
-    assert _pairs(fresh_url) == {slug: unfolded for slug, (_, _, unfolded) in ROWS.items()}
-    migrate(fresh_url)  # and up again: the same settings
-    assert _folded(fresh_url) == {slug: folded for slug, (_, folded, _) in ROWS.items()}
+    downgrade(empty_database_url, BEFORE)
+    assert _pairs(empty_database_url) == {slug: unfolded for slug, (_, _, unfolded) in ROWS.items()}
+    migrate(empty_database_url)  # and up again: the same settings
+    assert _folded(empty_database_url) == {slug: folded for slug, (_, folded, _) in ROWS.items()}

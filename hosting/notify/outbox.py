@@ -33,11 +33,12 @@ from typing import Any, cast
 
 import aiosmtplib
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateNotFound, select_autoescape
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from hosting.app.settings import Settings
 from hosting.earners.tokens import AcceptLinks
+from hosting.lib.db import bulk_insert
 from hosting.lib.urls import PublicUrls
 from hosting.storage.models import (
     Assertion,
@@ -149,8 +150,7 @@ class OutboxBatch:
 
     async def write(self) -> None:
         """INSERT the queued rows (Core, one executemany: the columns' Python defaults fill in the rest)."""
-        if self._rows:
-            await self._session.execute(insert(cast(Table, OutboxMessage.__table__)), self._rows)
+        await bulk_insert(self._session, cast(Table, OutboxMessage.__table__), self._rows)
         self._rows.clear()
 
 

@@ -149,7 +149,12 @@ class OutboxBatch:
         return None
 
     async def write(self) -> None:
-        """INSERT the queued rows (Core, one executemany: the columns' Python defaults fill in the rest)."""
+        """INSERT the queued rows (Core, one executemany: the columns' Python defaults fill in the rest, but the
+        moments: the batch's rows are all due, and made, now; one clock read instead of two a row)."""
+        now = _now()
+        made = now.replace(microsecond=0)
+        for row in self._rows:
+            row["next_attempt_at"], row["created_at"] = now, made
         await bulk_insert(self._session, cast(Table, OutboxMessage.__table__), self._rows)
         self._rows.clear()
 

@@ -33,11 +33,12 @@ from typing import Any, cast
 
 import aiosmtplib
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateNotFound, select_autoescape
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from hosting.app.settings import Settings
 from hosting.earners.tokens import AcceptLinks
+from hosting.lib.db import bulk_insert
 from hosting.lib.urls import PublicUrls
 from hosting.storage.models import (
     Assertion,
@@ -148,9 +149,13 @@ class OutboxBatch:
         return None
 
     async def write(self) -> None:
-        """INSERT the queued rows (Core, one executemany: the columns' Python defaults fill in the rest)."""
-        if self._rows:
-            await self._session.execute(insert(cast(Table, OutboxMessage.__table__)), self._rows)
+        """INSERT the queued rows (Core, one executemany: the columns' Python defaults fill in the rest, but the
+        moments: the batch's rows are all due, and made, now; one clock read instead of two a row)."""
+        now = _now()
+        made = now.replace(microsecond=0)
+        for row in self._rows:
+            row["next_attempt_at"], row["created_at"] = now, made
+        await bulk_insert(self._session, cast(Table, OutboxMessage.__table__), self._rows)
         self._rows.clear()
 
 

@@ -12,13 +12,13 @@ from functools import partial
 from typing import Any, cast
 
 import anyio
-from sqlalchemy import ARRAY, String, Table, any_, bindparam, delete, insert, select, update
+from sqlalchemy import ARRAY, String, Table, any_, bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 import openbadges_core as ob
 from hosting.lib.crypto import KeyBox
-from hosting.lib.db import note_public_change
+from hosting.lib.db import bulk_insert, note_public_change
 from hosting.lib.errors import Conflict, InvalidInput, NotFound
 from hosting.lib.http import strong_etag
 from hosting.lib.ids import new_public_id
@@ -316,7 +316,7 @@ class HostingStore:
         await self._finalise(badge, rows, made)
         # One executemany (RETURNING would make SQLite insert row by row; measured slower on PostgreSQL too),
         # then the ids (:meth:`_ids_of`).
-        await self.session.execute(insert(cast(Table, Assertion.__table__)), rows)  # Core: no ORM bookkeeping
+        await bulk_insert(self.session, cast(Table, Assertion.__table__), rows)
         ids = await self._ids_of([row["public_id"] for row in rows])
         for assertion in made:
             assertion.id = ids[assertion.public_id]

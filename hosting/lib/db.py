@@ -3,7 +3,9 @@ mean "unavailable, retry later" (migrations: :mod:`hosting.storage.migrate`), an
 
 from __future__ import annotations
 
+import asyncio
 import os
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -147,13 +149,41 @@ class WriteIntentMiddleware:
         await self.app(scope, receive, send)
 
 
+async def _open_aiosqlite(*args: Any, **kwargs: Any) -> Any:
+    """``aiosqlite.connect(*args, **kwargs)``, except that a failed open returns only once the connection's worker
+    thread has ended.
+
+    aiosqlite (0.22 and before, its issue #241) stops the worker of a connection that failed to open without
+    waiting for it; the worker then reports to the event loop from its thread. When the loop is closed first (a
+    command run by ``asyncio.run`` that failed on an unwritable SQLite file exits at once), the thread dies with
+    "RuntimeError: Event loop is closed" and prints its traceback after the command's one-line error. Waiting here
+    keeps the loop open until the worker is done."""
+    import aiosqlite
+
+    connection = aiosqlite.connect(*args, **kwargs)
+    # Before aiosqlite 0.22 the connection was the thread; SQLAlchemy's own opener makes it a daemon, as here.
+    worker: threading.Thread = connection if isinstance(connection, threading.Thread) else connection._thread
+    worker.daemon = True
+    try:
+        return await connection
+    except BaseException:
+        await asyncio.to_thread(worker.join)
+        raise
+
+
 def install_sqlite_pragmas(engine: AsyncEngine, *, busy_timeout: float = SQLITE_BUSY_TIMEOUT_MS / 1000,
                            foreign_keys: bool = True) -> None:
     """WAL journal, a busy timeout, foreign keys enforced (unless ``foreign_keys`` is false: migrations) and our
-    own BEGIN (IMMEDIATE when writing) on every SQLite connection."""
+    own BEGIN (IMMEDIATE when writing) on every SQLite connection; aiosqlite connections are opened by
+    :func:`_open_aiosqlite`."""
     if engine.dialect.name != "sqlite":
         return
     busy_ms = int(busy_timeout * 1000)
+
+    if engine.dialect.driver == "aiosqlite":
+        @event.listens_for(engine.sync_engine, "do_connect")
+        def _do_connect(_dialect: Any, _record: Any, _cargs: Any, cparams: dict[str, Any]) -> None:
+            cparams["async_creator_fn"] = _open_aiosqlite  # the dialect's connect() awaits it with the arguments
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from benchmarks._live import stop_server, wait_healthy
+from benchmarks._live import START_SECONDS, stop_server, wait_healthy
 from hosting.app.demo import DemoData, seed_demo
 from hosting.lib.crypto import KeyBox
 from hosting.lib.db import create_engine
@@ -92,7 +92,7 @@ def live_server(tmp: Path) -> Iterator[LiveServer]:
 
 
 @contextmanager
-def serve_app(app: Any, *, timeout: float = 30) -> Iterator[str]:
+def serve_app(app: Any, *, timeout: float = START_SECONDS) -> Iterator[str]:
     """``app`` served by uvicorn on a free loopback port in a background thread; yields its base URL."""
     import threading
 

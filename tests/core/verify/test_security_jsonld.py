@@ -32,11 +32,13 @@ def _simple(conformance: Path) -> dict[str, Any]:
 
 
 def _verify(doc: dict[str, Any], options: VerifyOptions = OPTIONS) -> tuple[VerificationReport, float]:
+    """The report and the CPU seconds it cost. This work is all CPU: counted as CPU time, a bound holds on a
+    machine whose other work leaves this process a tenth of a core (where 0.1 s of CPU took 1.5 s of wall time)."""
     from openbadges_core import verify
 
-    start = time.monotonic()
+    start = time.process_time()
     report = verify(doc, options=options)
-    return report, time.monotonic() - start
+    return report, time.process_time() - start
 
 
 # --- 4. context bombs, deadline -----------------------------------------------------------------------
@@ -74,10 +76,10 @@ def test_canonicalization_stops_at_the_deadline() -> None:
                                        for i in range(n)]}
     limits = CanonicalizationLimits(max_n_degree_hashes=10**9, max_permutations=10**12,
                                     deadline=time.monotonic() + 0.1)
-    start = time.monotonic()
+    start = time.process_time()  # CPU time, as in _verify
     with pytest.raises(CanonicalizationError) as exc:
         canonicalize(doc, limits=limits)
-    assert time.monotonic() - start < 1.0
+    assert time.process_time() - start < 1.0
     assert exc.value.code == "canonicalization_timeout"
 
 
@@ -86,10 +88,10 @@ def test_permutation_work_is_capped() -> None:
     doc = {"@context": VC2, "@graph": [{"@id": f"_:b{i}", "https://e.org/p": [{"@id": f"_:b{j}"}
                                                                            for j in range(n) if j != i]}
                                        for i in range(n)]}
-    start = time.monotonic()
+    start = time.process_time()  # CPU time, as in _verify
     with pytest.raises(CanonicalizationError, match="work budget"):
         canonicalize(doc, limits=CanonicalizationLimits(max_n_degree_hashes=10**9))
-    assert time.monotonic() - start < 2.0
+    assert time.process_time() - start < 2.0
 
 
 def test_verify_spends_no_more_than_its_deadline_on_json_ld(conformance: Path) -> None:

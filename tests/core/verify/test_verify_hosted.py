@@ -216,7 +216,11 @@ def test_total_time_budget_holds_across_documents(world: BadgeWorld) -> None:
                                                timeout=5, total_timeout=0.7))
     assert time.monotonic() - start < 1.5
     assert not report.valid
-    assert report.check("fetch_issuer").detail["code"] == "fetch_timeout"  # type: ignore[union-attr,index]
+    # Each document alone is well within the 5 s timeout: only the total budget can time one out. Which one
+    # (normally the issuer, the badge on a loaded machine) depends on how long the fetches before it took.
+    fetches = [report.check(name) for name in ("fetch_badge", "fetch_issuer")]
+    failed = [check for check in fetches if check is not None and not check.passed]
+    assert failed and failed[0].detail is not None and failed[0].detail["code"] == "fetch_timeout", fetches
 
 
 def test_redirect_loop_fails_cleanly(world: BadgeWorld, options: VerifyOptions) -> None:

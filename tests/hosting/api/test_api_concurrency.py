@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -15,12 +14,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 
 from hosting import Settings, create_app
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared helpers in tests/hosting
-from _hosting_live import free_port
+from _hosting_live import serve_app
 from _issue_support import Team, api_fixture, count_assertions, outbox_kinds, team_fixture  # noqa: F401 - fixtures
 
 CLIENTS = 20
@@ -29,20 +27,8 @@ CLIENTS = 20
 @pytest.fixture(scope="module")
 def live(settings: Settings) -> Iterator[str]:
     """The API app served by uvicorn in a background thread; yields its base URL."""
-    port = free_port()
-    app = create_app(replace(settings, db_pool_size=CLIENTS))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    yield base
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve_app(create_app(replace(settings, db_pool_size=CLIENTS))) as base:
+        yield base
 
 
 def _race(base: str, team: Team, badge: str, recipients: list[str]) -> list[httpx.Response]:

@@ -59,9 +59,10 @@ async def test_a_sender_killed_mid_batch_resends_at_most_the_message_in_flight(s
         proc = _sender_process(cfg, port, tmp_path)
         killed_at: list[float] = []
 
-        def _kill_on_tenth(count: int) -> None:
-            # The worst moment: the server has the 10th message, the sender has not seen the 250 yet.
-            if count == 10 and not killed_at:
+        def _kill_on_tenth(_count: int) -> None:
+            # The worst moment: the server has the 10th message, the sender has not seen the 250 yet. Only this
+            # test's mails count (the server takes whatever reaches its port).
+            if sum(m["To"] in recipients for m in smtp.messages) == 10 and not killed_at:
                 os.kill(proc.pid, signal.SIGKILL)
                 proc.wait(5)
                 killed_at.append(time.monotonic())
@@ -85,8 +86,9 @@ async def test_a_sender_killed_mid_batch_resends_at_most_the_message_in_flight(s
                 await sender.drain()
                 return (await _statuses(cfg, recipients)) == {OutboxStatus.SENT: 40}
 
-            await wait_for(_all_sent, timeout=LEASE + 8)
-        took = time.monotonic() - killed_at[0]
+            await wait_for(_all_sent, timeout=60)  # a hang guard: delivering 31 mails is slow on a loaded machine
+        # The takeover (not the whole delivery): when the first mail after the kill reached the server.
+        took = min(t for times in smtp.rcpt_times.values() for t in times if t > killed_at[0]) - killed_at[0]
 
     delivered = Counter(m["To"] for m in smtp.messages if m["To"] in set(recipients))
     assert set(delivered) == set(recipients)
@@ -94,7 +96,7 @@ async def test_a_sender_killed_mid_batch_resends_at_most_the_message_in_flight(s
     assert len(twice) <= 1 and all(delivered[to] == 2 for to in twice)
     for to in twice:  # the same Message-ID both times: the receiver can drop the copy
         assert len({m["Message-ID"] for m in smtp.to(to)}) == 1
-    assert took < LEASE + 5  # the rest came due within one lease, not minutes later
+    assert took < LEASE + 5  # the rest came due within one lease (the default is 30 s), not minutes later
 
 
 async def test_the_heartbeat_keeps_a_slow_senders_lease(settings: Settings) -> None:

@@ -17,6 +17,7 @@ from litestar.types import ExceptionHandlersMap
 from hosting.app.errors import http_status
 from hosting.app.state import hosting_state
 from hosting.lib.errors import HostingError, TooManyRequests
+from hosting.pages.respond import HTML_UTF8
 
 __all__ = ["page", "page_error_handlers", "when"]
 
@@ -54,7 +55,7 @@ def page(request: Request[Any, Any, Any], template: str, status: int = 200, head
     """A rendered page as the response (UTF-8 HTML with the pages' security headers)."""
     base = hosting_state(request).urls.base
     body = _env.get_template(template).render(**context).encode()
-    return Response(content=body, status_code=status, media_type="text/html; charset=utf-8",
+    return Response(content=body, status_code=status, media_type=HTML_UTF8,
                     headers={**_headers(base), **(headers or {})})
 
 

@@ -17,9 +17,11 @@ from email.utils import format_datetime, parsedate_to_datetime
 from urllib.parse import parse_qs, urlsplit
 
 from litestar.datastructures import Accept
+from litestar.enums import HttpMethod
 from litestar.types import Receive, Scope, Send
 
 __all__ = [
+    "GET_HEAD",
     "HTML",
     "HTML_FRAME_HEADERS",
     "JOSE",
@@ -42,6 +44,7 @@ __all__ = [
 LD_JSON = "application/ld+json"
 JSON = "application/json"
 HTML = "text/html"
+GET_HEAD = [HttpMethod.GET, HttpMethod.HEAD]  # a public read: HEAD answers as GET does, without a body
 JOSE = "application/jose"  # a signed OB 2.0 assertion's compact JWS (what ``openbadges verify URL`` asks for)
 _OFFERED = [LD_JSON, JSON, HTML]
 _OFFERED_SIGNED = [LD_JSON, JSON, HTML, JOSE]

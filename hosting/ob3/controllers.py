@@ -13,7 +13,6 @@ from typing import Any, ClassVar
 
 from litestar import Controller, Request, route
 from litestar.di import NamedDependency
-from litestar.enums import HttpMethod
 from litestar.params import FromPath
 from litestar.types import ASGIApp
 from sqlalchemy import select
@@ -21,7 +20,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hosting.app.state import hosting_state
 from hosting.lib.errors import NotFound
-from hosting.lib.http import JSON, LD_JSON, cached_response, redirect_response, request_info, strong_etag
+from hosting.lib.http import (
+    GET_HEAD,
+    JSON,
+    LD_JSON,
+    cached_response,
+    redirect_response,
+    request_info,
+    strong_etag,
+)
 from hosting.ob3 import credentials as _ob3
 from hosting.pages import reads
 from hosting.pages.award import award_page_response
@@ -32,7 +39,6 @@ from hosting.storage.models import AssertionState, SigningKey, StoredImage
 
 __all__ = ["Ob3PublicController"]
 
-_GET_HEAD = [HttpMethod.GET, HttpMethod.HEAD]
 _DID_JSON = "application/did+ld+json"
 _VC_JSON = "application/vc+ld+json"
 _JWT = "application/vc+jwt"
@@ -54,7 +60,7 @@ class Ob3PublicController(Controller):
     path = "/public"
     tags: ClassVar[list[str]] = ["public", "ob3"]  # type: ignore[misc]
 
-    @route("/issuers/{public_id:str}/did.json", http_method=_GET_HEAD, summary="Issuer DID document (did:web)")
+    @route("/issuers/{public_id:str}/did.json", http_method=GET_HEAD, summary="Issuer DID document (did:web)")
     async def did_document(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
                            public_id: FromPath[str]) -> ASGIApp:
         """The issuer's ``did:web`` document: every key it signs with (retired keys too), as JsonWebKey2020."""
@@ -65,7 +71,7 @@ class Ob3PublicController(Controller):
         return _respond(request, _ob3.did_document(issuer, keys, state.urls), _DID_JSON,
                         max_age=state.settings.document_max_age)
 
-    @route("/issuers/{public_id:str}/profile", http_method=_GET_HEAD, summary="OB 3.0 issuer Profile")
+    @route("/issuers/{public_id:str}/profile", http_method=GET_HEAD, summary="OB 3.0 issuer Profile")
     async def profile(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
                       public_id: FromPath[str]) -> ASGIApp:
         state = hosting_state(request)
@@ -73,7 +79,7 @@ class Ob3PublicController(Controller):
         body = {"@context": [_ob3.VC2_CONTEXT, _ob3.OB3_CONTEXT], **_ob3.issuer_profile(issuer, state.urls)}
         return _respond(request, _json(body), LD_JSON, max_age=state.settings.document_max_age)
 
-    @route("/issuers/{public_id:str}/status/revocation", http_method=_GET_HEAD,
+    @route("/issuers/{public_id:str}/status/revocation", http_method=GET_HEAD,
            summary="Revocation BitstringStatusListCredential")
     async def status_list(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
                           public_id: FromPath[str]) -> ASGIApp:
@@ -84,7 +90,7 @@ class Ob3PublicController(Controller):
         body = await _ob3.status_list_credential(db_session, state.urls, state.keybox, issuer)
         return _respond(request, body, _VC_JSON, max_age=state.settings.assertion_max_age)
 
-    @route("/badges/{public_id:str}/achievement", http_method=_GET_HEAD, summary="OB 3.0 Achievement")
+    @route("/badges/{public_id:str}/achievement", http_method=GET_HEAD, summary="OB 3.0 Achievement")
     async def achievement(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
                           public_id: FromPath[str]) -> ASGIApp:
         state = hosting_state(request)
@@ -108,7 +114,7 @@ class Ob3PublicController(Controller):
                             status_code=410, vary=True)
         return row
 
-    @route("/credentials/{public_id:str}", http_method=_GET_HEAD, summary="OB 3.0 credential (JSON)")
+    @route("/credentials/{public_id:str}", http_method=GET_HEAD, summary="OB 3.0 credential (JSON)")
     async def credential(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
                          public_id: FromPath[str]) -> ASGIApp:
         """The signed credential (Data Integrity proof inside; for VC-JWT credentials, the JWT's payload —
@@ -125,7 +131,7 @@ class Ob3PublicController(Controller):
         return _respond(request, row.assertion.credential or b"", _VC_JSON, max_age=state.settings.assertion_max_age,
                         vary=True)
 
-    @route("/credentials/{public_id:str}/jwt", http_method=_GET_HEAD, summary="OB 3.0 credential (VC-JWT)")
+    @route("/credentials/{public_id:str}/jwt", http_method=GET_HEAD, summary="OB 3.0 credential (VC-JWT)")
     async def credential_jwt(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
                              public_id: FromPath[str]) -> ASGIApp:
         state = hosting_state(request)
@@ -136,7 +142,7 @@ class Ob3PublicController(Controller):
             raise NotFound("this credential is signed with a Data Integrity proof, not as a VC-JWT")
         return _respond(request, row.assertion.jws.encode(), _JWT, max_age=state.settings.assertion_max_age)
 
-    @route("/credentials/{public_id:str}/image", http_method=_GET_HEAD, summary="Baked OB 3.0 credential image")
+    @route("/credentials/{public_id:str}/image", http_method=GET_HEAD, summary="Baked OB 3.0 credential image")
     async def credential_image(self, request: Request[Any, Any, Any],
                                db_session: NamedDependency[AsyncSession],
                                public_id: FromPath[str]) -> ASGIApp:

@@ -7,13 +7,13 @@ from typing import Any, ClassVar, TypeVar
 
 import anyio
 from litestar import Controller, Request, route
-from litestar.enums import HttpMethod
 from litestar.params import FromPath
 from litestar.types import ASGIApp
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hosting.app.state import hosting_state
 from hosting.lib.http import (
+    GET_HEAD,
     HTML,
     JOSE,
     JSON,
@@ -38,7 +38,6 @@ from hosting.public.service import ImageBytes, PublicReader, Redirect, Revoked, 
 
 __all__ = ["PublicController"]
 
-_GET_HEAD = [HttpMethod.GET, HttpMethod.HEAD]
 _Rows = TypeVar("_Rows")
 
 
@@ -107,7 +106,7 @@ class PublicController(Controller):
     path = "/public"
     tags: ClassVar[list[str]] = ["public"]  # type: ignore[misc]
 
-    @route("/assertions/{public_id:str}", http_method=_GET_HEAD, summary="Hosted OB 2.0 Assertion")
+    @route("/assertions/{public_id:str}", http_method=GET_HEAD, summary="Hosted OB 2.0 Assertion")
     async def assertion(self, request: Request[Any, Any, Any], public_id: FromPath[str]) -> ASGIApp:
         """The Assertion as JSON-LD (or JSON when asked, or an HTML page for browsers; a signed one as its compact
         JWS for ``Accept: application/jose`` or ``?format=jws``).
@@ -142,7 +141,7 @@ class PublicController(Controller):
         return award_page_response(info, rows, state.urls, max_age=state.settings.assertion_max_age,
                                    moved_to=state.urls.assertion)
 
-    @route("/assertions/{public_id:str}/image", http_method=_GET_HEAD, summary="Baked assertion image")
+    @route("/assertions/{public_id:str}/image", http_method=GET_HEAD, summary="Baked assertion image")
     async def assertion_image(self, request: Request[Any, Any, Any], public_id: FromPath[str]) -> ASGIApp:
         """The badge image with the assertion baked in (PNG or SVG, like the badge image); baked on request
         and cached in memory, never stored. 410 when revoked, 301 to the newest replacement's image when replaced."""
@@ -156,37 +155,37 @@ class PublicController(Controller):
                                      state.settings.assertion_max_age)
         return _gone(request, info, result)
 
-    @route("/issuers/{public_id:str}", http_method=_GET_HEAD, summary="OB 2.0 Issuer Profile")
+    @route("/issuers/{public_id:str}", http_method=GET_HEAD, summary="OB 2.0 Issuer Profile")
     async def issuer(self, request: Request[Any, Any, Any], public_id: FromPath[str]) -> ASGIApp:
         """The issuer Profile as JSON-LD (JSON when asked); browsers get its page with its badge classes."""
         return await _catalog(request, public_id, reads.issuer_rows, render_issuer_page, _reader(request).issuer)
 
-    @route("/issuers/{public_id:str}/image", http_method=_GET_HEAD, summary="Issuer image")
+    @route("/issuers/{public_id:str}/image", http_method=GET_HEAD, summary="Issuer image")
     async def issuer_image(self, request: Request[Any, Any, Any], public_id: FromPath[str]) -> ASGIApp:
         return _image(request, await _reader(request).issuer_image(public_id))
 
-    @route("/issuers/{public_id:str}/og.png", http_method=_GET_HEAD, summary="Issuer link-preview image (PNG)")
+    @route("/issuers/{public_id:str}/og.png", http_method=GET_HEAD, summary="Issuer link-preview image (PNG)")
     async def issuer_og_image(self, request: Request[Any, Any, Any], public_id: FromPath[str]) -> ASGIApp:
         return await _og_image(request, await _reader(request).issuer_image(public_id))
 
-    @route("/issuers/{public_id:str}/revocations", http_method=_GET_HEAD, summary="OB 2.0 RevocationList")
+    @route("/issuers/{public_id:str}/revocations", http_method=GET_HEAD, summary="OB 2.0 RevocationList")
     async def revocations(self, request: Request[Any, Any, Any], public_id: FromPath[str]) -> ASGIApp:
         return _serve(request, await _reader(request).revocation_list(public_id), hosting_state(request).settings.assertion_max_age)
 
-    @route("/badges/{public_id:str}", http_method=_GET_HEAD, summary="OB 2.0 BadgeClass")
+    @route("/badges/{public_id:str}", http_method=GET_HEAD, summary="OB 2.0 BadgeClass")
     async def badge(self, request: Request[Any, Any, Any], public_id: FromPath[str]) -> ASGIApp:
         """The BadgeClass as JSON-LD (JSON when asked); browsers get its page."""
         return await _catalog(request, public_id, reads.badge_rows, render_badge_page, _reader(request).badge)
 
-    @route("/badges/{public_id:str}/image", http_method=_GET_HEAD, summary="Badge class image")
+    @route("/badges/{public_id:str}/image", http_method=GET_HEAD, summary="Badge class image")
     async def badge_image(self, request: Request[Any, Any, Any], public_id: FromPath[str]) -> ASGIApp:
         return _image(request, await _reader(request).badge_image(public_id))
 
-    @route("/badges/{public_id:str}/og.png", http_method=_GET_HEAD, summary="Badge link-preview image (PNG)")
+    @route("/badges/{public_id:str}/og.png", http_method=GET_HEAD, summary="Badge link-preview image (PNG)")
     async def badge_og_image(self, request: Request[Any, Any, Any], public_id: FromPath[str]) -> ASGIApp:
         """A 1200×630 PNG with the badge image, for ``og:image`` (SVG badges rasterised); cached in-process."""
         return await _og_image(request, await _reader(request).badge_image(public_id))
 
-    @route("/keys/{public_id:str}", http_method=_GET_HEAD, summary="OB 2.0 CryptographicKey")
+    @route("/keys/{public_id:str}", http_method=GET_HEAD, summary="OB 2.0 CryptographicKey")
     async def key(self, request: Request[Any, Any, Any], public_id: FromPath[str]) -> ASGIApp:
         return _serve(request, await _reader(request).key(public_id), hosting_state(request).settings.document_max_age)

@@ -146,7 +146,7 @@ class Invalidation:
                     raise sqlite3.OperationalError("no SQLite file (an in-memory database has no other process)")
                 self._conn = connect_read_only(self._sqlite)
             rows = self._conn.execute(_VERSION).fetchall()  # to the end: the read is over
-        except sqlite3.Error as exc:  # the database is away: the reader reads through meanwhile
+        except Exception as exc:  # noqa: BLE001 - the database is away: the reader reads through meanwhile
             _log.debug("public cache poll failed: %s: %s", type(exc).__name__, exc)
             self._close_sqlite()
             return False

@@ -40,15 +40,16 @@ __all__ = ["ImageBytes", "PublicReader", "Redirect", "Revoked", "Served"]
 
 MAX_REPLACEMENT_HOPS = 64
 
-_ASSERTION_STATE_MANY = select(
-    Assertion.public_id, Assertion.state, Assertion.document, Assertion.document_etag, Assertion.document_base,
-    Assertion.updated_at, Assertion.revocation_reason, Assertion.revoked_at,
-).where(Assertion.public_id.in_(bindparam("ids", expanding=True)))
-
-_ASSERTION_STATE = select(
+_ROW_COLUMNS = (  # the columns of an AssertionRow, in its order
     Assertion.id, Assertion.state, Assertion.document, Assertion.document_etag, Assertion.document_base,
     Assertion.updated_at, Assertion.revocation_reason, Assertion.revoked_at, Assertion.replaced_by_id,
-).where(Assertion.public_id == bindparam("public_id"), Assertion.format == "ob2")
+)
+
+_ASSERTION_STATE_MANY = select(Assertion.public_id, *_ROW_COLUMNS).where(
+    Assertion.public_id.in_(bindparam("ids", expanding=True)), Assertion.format == "ob2")
+
+_ASSERTION_STATE = select(*_ROW_COLUMNS).where(Assertion.public_id == bindparam("public_id"),
+                                               Assertion.format == "ob2")
 
 
 _BAKE_SOURCE = (
@@ -241,22 +242,21 @@ class PublicReader:
 
     async def _refresh(self, batch: list[str], epoch: int) -> None:
         try:
-            async with self._sessions.kw["bind"].connect() as conn:
-                rows = (await conn.execute(_ASSERTION_STATE_MANY, {"ids": batch})).all()
+            rows = await self._assertion_rows(batch)
         except Exception:  # noqa: BLE001 - database down: stop serving the old copies
-            rows = []
+            rows = {}
         now = time.monotonic()
         fresh: set[str] = set()
-        for row in rows:
-            if not self._unchanged_since(row.public_id, epoch):  # a write committed meanwhile
+        for public_id, row in rows.items():
+            if not self._unchanged_since(public_id, epoch):  # a write committed meanwhile
                 continue
             if row.state == AssertionState.ACTIVE and row.document is not None \
                     and row.document_base == self._urls.base and row.document_etag:
-                self._remember(row.public_id, Served(row.document, row.document_etag, row.updated_at), now)
-                fresh.add(row.public_id)
+                self._remember(public_id, Served(row.document, row.document_etag, row.updated_at), now)
+                fresh.add(public_id)
             elif row.state == AssertionState.REVOKED:
-                self._remember(row.public_id, Revoked(row.public_id, row.revocation_reason, row.revoked_at), now)
-                fresh.add(row.public_id)
+                self._remember(public_id, Revoked(public_id, row.revocation_reason, row.revoked_at), now)
+                fresh.add(public_id)
         for public_id in batch:  # replaced, to be re-rendered, gone or just changed: read in full next time
             if public_id not in fresh:
                 self._cache.pop(public_id, None)
@@ -265,6 +265,16 @@ class PublicReader:
         """Release the direct read path's connections (app shutdown)."""
         if self._rows is not None:
             await self._rows.close()
+
+    async def _assertion_rows(self, public_ids: list[str]) -> dict[str, AssertionRow]:
+        """The rows of many assertions (the background refresh), through the driver when the backend allows, else
+        (or when that fails) one Core SELECT on a pooled connection."""
+        if self._rows is not None:
+            with contextlib.suppress(DirectReadFailed):
+                return await self._rows.get_many(public_ids)
+        async with self._sessions.kw["bind"].connect() as conn:
+            rows = (await conn.execute(_ASSERTION_STATE_MANY, {"ids": public_ids})).all()
+        return {row[0]: AssertionRow(*row[1:]) for row in rows}
 
     async def _assertion_row(self, public_id: str) -> AssertionRow | None:
         """The cold path: one indexed read of the stored bytes, through the driver when the backend allows

@@ -88,3 +88,32 @@ def test_a_committed_change_evicts_and_a_lost_signal_reads_through(database_url:
         assert not inv.cache_usable() or engine.dialect.name == "sqlite"
 
     asyncio.run(_go())
+
+
+def test_a_cache_check_after_a_stalled_poll_polls_at_once(database_url: str) -> None:
+    """SQLite: a worker whose poller did not run lately (starved of CPU) reads the counter within the cache check
+    instead of reading through; a change committed meanwhile is seen by that read."""
+    if not database_url.startswith("sqlite"):
+        return  # PostgreSQL's signal is the listener connection, not a poll
+
+    async def _go() -> None:
+        engine = create_engine(database_url)
+        reader = _Spy(async_sessionmaker(engine), PublicUrls("https://badges.example.org"), cache_seconds=60)
+        inv = Invalidation(engine, database_url, reader)
+        await inv.start()
+        try:
+            await _until(inv.cache_usable, 5, "usable")
+            assert inv._task is not None
+            inv._task.cancel()  # the poller stops: only cache checks poll now
+            async with async_sessionmaker(engine)() as session:
+                await announce_public_changes(session, {"some-public-id"})
+                await session.commit()
+            reader.forgotten.clear()
+            inv._polled_at = inv._tried_at = float("-inf")  # the last poll is long ago
+            assert inv.cache_usable()  # polled within the check ...
+            assert reader.forgotten == [None]  # ... and saw the change
+        finally:
+            await inv.stop()
+            await engine.dispose()
+
+    asyncio.run(_go())

@@ -144,3 +144,22 @@ def test_reading_many_distinct_ids_keeps_the_cache_within_its_size(database_url:
             await engine.dispose()
 
     asyncio.run(_go())
+
+
+def test_many_rows_at_once_are_the_rows_read_one_by_one(database_url: str, demo: DemoData) -> None:
+    """The cache's background refresh reads many ids in one go: the same rows as one by one, the unknown and the
+    OB 3.0 ids left out."""
+    ids = [demo.active, demo.revoked, demo.replaced, demo.signed, "no-such-assertion",
+           demo.credential_di or "no-such-assertion", demo.replacement]
+
+    async def _go() -> None:
+        rows = StoredRows(database_url)
+        try:
+            one_by_one = {public_id: await rows.get(public_id) for public_id in ids}
+            many = await rows.get_many(ids * 80)  # more ids than one SQLite statement takes
+            assert many == {public_id: row for public_id, row in one_by_one.items() if row is not None}
+            assert "no-such-assertion" not in many and demo.active in many
+        finally:
+            await rows.close()
+
+    asyncio.run(_go())

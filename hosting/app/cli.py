@@ -4,7 +4,6 @@ create-oauth-client, create-badgekit-key."""
 from __future__ import annotations
 
 import asyncio
-import gc
 import signal
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -162,26 +161,11 @@ def send_notifications(once: bool) -> None:
 
 
 def app_from_env() -> object:
-    """uvicorn factory: the app for the environment (used by ``run``, also with several workers). In this server
-    process (not in :func:`~hosting.app.factory.create_app`, which tests use) the heap is frozen once the app has
-    started: see :func:`freeze_heap`."""
+    """uvicorn factory: the app for the environment (used by ``run``, also with several workers)."""
     from hosting.app.factory import create_app
 
     configure_logging()
-    app = create_app(Settings.from_env())
-    app.on_startup.append(freeze_heap)  # after the app's own start-up hooks
-    return app
-
-
-def freeze_heap(_app: object = None) -> None:
-    """Collect once, then move every object alive now — modules, the app and its routes, the engine — out of the
-    garbage collector's reach for good (:func:`gc.freeze`). A full collection then walks only what requests
-    created since, not the ~180,000 objects of start-up: measured, a full collection went from hundreds of ms
-    (a stall of every request in flight: the p99 at 64 connections) to a few ms. The price: a frozen object that
-    later becomes unreachable in a reference cycle is never freed; what is alive after start-up lives as long as
-    the process."""
-    gc.collect()
-    gc.freeze()
+    return create_app(Settings.from_env())
 
 
 def _run_in_session(fn: Callable[[AsyncSession], Awaitable[T]]) -> T:

@@ -68,9 +68,13 @@ def _version() -> str:
 
 
 def _freeze_startup_objects(app: Litestar) -> None:
-    """Move everything made so far (modules, classes, the app and its routes: most of the heap, alive as long as
-    the server) out of the cyclic garbage collector's sight: a full collection, which a big request triggers, then
-    walks only what requests made (a 10,000-assertion batch triggers two). :func:`gc.unfreeze` at shutdown."""
+    """The last start-up hook: move everything alive now (modules, classes, the app and its routes, the engine:
+    ~180,000 objects, alive as long as the server) out of the cyclic garbage collector's sight (:func:`gc.freeze`).
+    A full collection then walks only what requests made: measured, one went from 0.16-0.18 s of CPU (a stall of
+    every request in flight: the p99 at 64 connections; a 10,000-assertion batch triggers two) to a few ms. The
+    price, a frozen object that becomes cyclic garbage is not freed, lasts until :func:`gc.unfreeze` at shutdown
+    (tests start and stop many apps in one process)."""
+    gc.collect(1)  # the young garbage of start-up is not kept for the server's life
     gc.freeze()
 
 

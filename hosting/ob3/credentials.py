@@ -30,6 +30,7 @@ from hosting.lib.errors import InvalidInput, NotFound
 from hosting.lib.ids import new_public_id
 from hosting.lib.times import iso
 from hosting.lib.urls import PublicUrls
+from hosting.storage.awards import among
 from hosting.storage.models import Assertion, AssertionState, BadgeClass, Issuer, KeyState, SigningKey
 from openbadges_core import ob3
 
@@ -126,10 +127,9 @@ async def allocate_indexes(session: AsyncSession, issuer_id: int, count: int) ->
         seen |= draw
         candidates = sorted(draw)
         taken: set[int] = set()
-        for start in range(0, len(candidates), 500):
-            taken.update(i for i in await session.scalars(select(Assertion.status_index).where(
-                Assertion.issuer_id == issuer_id, Assertion.status_index.in_(candidates[start:start + 500])))
-                if i is not None)
+        used = select(Assertion.status_index).where(Assertion.issuer_id == issuer_id)
+        for query in among(session, used, Assertion.status_index, candidates):
+            taken.update(i for i in await session.scalars(query) if i is not None)
         chosen.extend(i for i in candidates if i not in taken)
     if len(chosen) < count:
         raise InvalidInput("the issuer's status list is full")

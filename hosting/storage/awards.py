@@ -7,15 +7,19 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import ARRAY, ColumnElement, Select, String, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import QueryableAttribute
+from sqlalchemy.sql.sqltypes import NullType
 
 from hosting.lib.errors import Conflict
 from hosting.storage.models import Assertion, AssertionState, BadgeClass, utcnow
 
-__all__ = ["Award", "AwardRefused", "Holdings", "chunks", "holdings", "rule_problems"]
+__all__ = ["Award", "AwardRefused", "Holdings", "among", "chunks", "holdings", "rule_problems"]
+
+_Query = TypeVar("_Query", bound="Select[*tuple[Any, ...]]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +101,26 @@ def chunks(values: Sequence[str], size: int = 500) -> Iterator[Sequence[str]]:
         yield values[start:start + size]
 
 
+def among(session: AsyncSession, query: _Query, column: QueryableAttribute[Any] | ColumnElement[Any],
+          values: Sequence[Any]) -> Iterator[_Query]:
+    """``query`` narrowed to the rows whose ``column`` is one of ``values``, as the statements to run.
+
+    PostgreSQL: one statement joining ``unnest(array)`` (one parameter). ``IN (…)`` chunks and ``= ANY(array)``
+    run there as generic plans once prepared, which on a table without statistics yet (a fresh install's first
+    big batches, before autovacuum) scan the table comparing each row with every value: quadratic, measured 7 s
+    for a 10,000-award batch over 30,000 rows. SQLite: ``IN`` lists of 500 (its parameter limit)."""
+    if not values:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        element = column.type if not isinstance(column.type, NullType) else String()
+        wanted = func.unnest(bindparam("among", list(values), type_=ARRAY(element))).table_valued(
+            "value").render_derived()
+        yield query.join(wanted, wanted.c.value == column)
+        return
+    for start in range(0, len(values), 500):
+        yield query.where(column.in_(values[start:start + 500]))
+
+
 def rule_problems(badge: BadgeClass, awards: Sequence[Award], holdings: Holdings) -> list[dict[str, Any]]:
     """Limit, unique, duplicate and slug rules over the existing assertions plus the awards before each one."""
     problems: list[dict[str, Any]] = []
@@ -143,20 +167,14 @@ async def holdings(session: AsyncSession, badge: BadgeClass, awards: Sequence[Aw
             Assertion.badge_class_id == badge.id, Assertion.state != AssertionState.REPLACED,
             Assertion.id != skip)) or 0)
     held: dict[tuple[str, str | None], list[tuple[datetime | None, datetime | None]]] = {}
-    recipients = sorted({a.recipient for a in awards})
-    for chunk in chunks(recipients):
-        rows = await session.execute(
-            select(Assertion.recipient_type, Assertion.recipient_plaintext, Assertion.issued_on,
-                   Assertion.expires)
-            .where(Assertion.badge_class_id == badge.id,
-                   Assertion.state.in_((AssertionState.ACTIVE, AssertionState.PENDING)),
-                   Assertion.recipient_plaintext.in_(chunk), Assertion.id != skip))
-        for rtype, plaintext, issued_on, expires in rows:
+    live = select(Assertion.recipient_type, Assertion.recipient_plaintext, Assertion.issued_on, Assertion.expires
+                  ).where(Assertion.badge_class_id == badge.id,
+                          Assertion.state.in_((AssertionState.ACTIVE, AssertionState.PENDING)), Assertion.id != skip)
+    for query in among(session, live, Assertion.recipient_plaintext, sorted({a.recipient for a in awards})):
+        for rtype, plaintext, issued_on, expires in await session.execute(query):
             held.setdefault((rtype, plaintext), []).append((_utc(issued_on), _utc(expires)))
-    slugs = sorted({a.slug for a in awards if a.slug})
     taken: set[str] = set()
-    for chunk in chunks(slugs):
-        taken.update(await session.scalars(
-            select(Assertion.slug).where(Assertion.issuer_id == badge.issuer_id, Assertion.slug.in_(chunk),
-                                         Assertion.id != skip)))
+    slugs = select(Assertion.slug).where(Assertion.issuer_id == badge.issuer_id, Assertion.id != skip)
+    for found in among(session, slugs, Assertion.slug, sorted({a.slug for a in awards if a.slug})):
+        taken.update(s for s in await session.scalars(found) if s is not None)
     return Holdings(issued, held, taken)

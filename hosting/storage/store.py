@@ -12,7 +12,7 @@ from functools import partial
 from typing import Any, cast
 
 import anyio
-from sqlalchemy import ARRAY, String, Table, any_, bindparam, delete, select, update
+from sqlalchemy import Table, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -26,7 +26,7 @@ from hosting.lib.urls import PublicUrls
 from hosting.ob3 import credentials
 from hosting.public import documents as docs
 from hosting.storage import transitions
-from hosting.storage.awards import Award, AwardRefused, chunks, holdings, rule_problems
+from hosting.storage.awards import Award, AwardRefused, among, holdings, rule_problems
 from hosting.storage.models import (
     Acceptance,
     Assertion,
@@ -323,15 +323,10 @@ class HostingStore:
         return made
 
     async def _ids_of(self, public_ids: list[str]) -> dict[str, int]:
-        """``{public id: id}`` of fresh rows: one ``= ANY(array)`` query on PostgreSQL, IN lists on SQLite."""
-        column = Assertion.public_id
-        if self.session.get_bind().dialect.name == "postgresql":
-            wanted = [column == any_(bindparam("public_ids", public_ids, type_=ARRAY(String)))]
-        else:
-            wanted = [column.in_(chunk) for chunk in chunks(public_ids)]
+        """``{public id: id}`` of fresh rows (:func:`~hosting.storage.awards.among`)."""
         ids: dict[str, int] = {}
-        for where in wanted:
-            ids.update((await self.session.execute(select(column, Assertion.id).where(where))).all())
+        for query in among(self.session, select(Assertion.public_id, Assertion.id), Assertion.public_id, public_ids):
+            ids.update((await self.session.execute(query)).all())
         return ids
 
     async def _finalise(self, badge: BadgeClass, rows: list[dict[str, Any]], made: list[Assertion]) -> None:

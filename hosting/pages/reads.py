@@ -9,13 +9,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hosting.lib.errors import NotFound
 from hosting.lib.ids import is_public_id
-from hosting.public.service import Redirect
+from hosting.public.service import Redirect, newest_replacement
 from hosting.storage.models import Assertion, AssertionState, BadgeClass, Issuer, SigningKey
 
 __all__ = ["AwardRows", "BadgeRows", "IssuerRows", "award", "award_rows", "badge_rows", "issuer_row",
            "issuer_rows"]
 
-_MAX_REPLACEMENT_HOPS = 64
 # The states whose public URL shows a page: anything else (e.g. an award not yet accepted) is not published.
 _SHOWN = (AssertionState.ACTIVE, AssertionState.REVOKED)
 
@@ -74,16 +73,10 @@ async def award_rows(session: AsyncSession, public_id: str, fmt: str) -> AwardRo
 
 
 async def _newest(session: AsyncSession, assertion: Assertion, label: str) -> str:
-    target, hops = assertion, 0
-    while target.state == AssertionState.REPLACED and target.replaced_by_id is not None \
-            and hops < _MAX_REPLACEMENT_HOPS:
-        nxt = await session.get(Assertion, target.replaced_by_id)
-        if nxt is None:
-            break
-        target, hops = nxt, hops + 1
-    if target is assertion:
+    target = await newest_replacement(session, assertion.replaced_by_id)
+    if target is None:
         raise NotFound(f"no {label} with that id")
-    return target.public_id
+    return target
 
 
 async def issuer_row(session: AsyncSession, public_id: str) -> Issuer:

@@ -36,9 +36,26 @@ from hosting.storage.models import (
     utcnow,
 )
 
-__all__ = ["ImageBytes", "PublicReader", "Redirect", "Revoked", "Served"]
+__all__ = ["ImageBytes", "PublicReader", "Redirect", "Revoked", "Served", "newest_replacement"]
 
 MAX_REPLACEMENT_HOPS = 64
+
+
+async def newest_replacement(session: AsyncSession, next_id: int | None) -> str | None:
+    """The public id of the end of a replacement chain that goes on at ``next_id`` (what a replaced assertion
+    redirects to: the first one not replaced, at most :data:`MAX_REPLACEMENT_HOPS` along, a loop cut); ``None``
+    when ``next_id`` names nothing."""
+    seen: set[int] = set()
+    target: str | None = None
+    while next_id is not None and next_id not in seen and len(seen) < MAX_REPLACEMENT_HOPS:
+        seen.add(next_id)
+        row = (await session.execute(select(Assertion.public_id, Assertion.state, Assertion.replaced_by_id)
+                                     .where(Assertion.id == next_id))).first()
+        if row is None:
+            break
+        target = row.public_id
+        next_id = row.replaced_by_id if row.state == AssertionState.REPLACED else None
+    return target
 
 _ROW_COLUMNS = (  # the columns of an AssertionRow, in its order
     Assertion.id, Assertion.state, Assertion.document, Assertion.document_etag, Assertion.document_base,
@@ -303,21 +320,7 @@ class PublicReader:
             return await self._render_assertion(session, row.id)
 
     async def _newest(self, session: AsyncSession, next_id: int | None) -> Redirect:
-        seen: set[int] = set()
-        target: str | None = None
-        while next_id is not None and next_id not in seen and len(seen) < MAX_REPLACEMENT_HOPS:
-            seen.add(next_id)
-            nxt = (
-                await session.execute(
-                    select(Assertion.public_id, Assertion.state, Assertion.replaced_by_id).where(
-                        Assertion.id == next_id
-                    )
-                )
-            ).first()
-            if nxt is None:
-                break
-            target = nxt.public_id
-            next_id = nxt.replaced_by_id if nxt.state == AssertionState.REPLACED else None
+        target = await newest_replacement(session, next_id)
         if target is None:
             raise _not_found("assertion")
         return Redirect(target)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from typing import Any, Generic, Protocol, TypeAlias, TypeVar, runtime_checkable
 
@@ -199,7 +200,7 @@ def _verifying_function(key: _CryptoPublic) -> Callable[[bytes, bytes], bool]:
 _K = TypeVar("_K", bound=_CryptoPublic | _CryptoPrivate)
 
 
-class _Key(Generic[_K]):
+class _Key(ABC, Generic[_K]):
     """What both key classes share: the wrapped ``cryptography`` key, the one algorithm it is used with,
     its JWK, and a repr that never shows key material."""
 
@@ -215,9 +216,9 @@ class _Key(Generic[_K]):
         return self._alg
 
     @property
+    @abstractmethod
     def kid(self) -> str:
         """The RFC 7638 JWK thumbprint of the public key."""
-        raise NotImplementedError
 
     @property
     def cryptography_key(self) -> _K:

@@ -19,6 +19,7 @@ from litestar.di import NamedDependency
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hosting.lib.body import normalise_email
 from hosting.lib.db import immediate_transactions
 from hosting.lib.errors import NotAuthenticated, NotPermitted
 from hosting.lib.times import aware
@@ -31,7 +32,6 @@ __all__ = [
     "Principal",
     "create_token",
     "hash_token",
-    "normalise_email",
     "parse_scopes",
     "provide_principal",
     "required_scope",
@@ -48,10 +48,6 @@ _READ_METHODS = frozenset({"GET", "HEAD"})
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
-
-
-def normalise_email(email: str) -> str:
-    return email.strip().lower()
 
 
 def parse_scopes(text: str | Iterable[str]) -> list[str]:

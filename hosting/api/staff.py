@@ -14,11 +14,11 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hosting.api.auth import Principal, normalise_email
+from hosting.api.auth import Principal
 from hosting.api.deps import Caller, Db
 from hosting.api.lookup import find_issuer
 from hosting.api.openapi import StaffChanged, StaffInput, StaffPage, StaffRoleInput, api_doc
-from hosting.lib.body import read_body
+from hosting.lib.body import normalise_email, read_body
 from hosting.lib.convert import convert
 from hosting.lib.errors import Conflict, NotFound, NotPermitted
 from hosting.lib.times import iso

@@ -200,6 +200,7 @@ def _run_in_session(fn: Callable[[AsyncSession], Awaitable[T]]) -> T:
 def create_token_command(email: str, admin: bool, scopes: str, expires_in_days: int | None) -> None:
     """Create an API token and print it (alone, on stdout). It is stored hashed: this is the only copy."""
     from hosting.api.auth import create_token, parse_scopes
+    from hosting.lib.body import normalise_email
 
     try:
         scope_list = parse_scopes(scopes)
@@ -209,7 +210,7 @@ def create_token_command(email: str, admin: bool, scopes: str, expires_in_days: 
         raise click.UsageError(f"--email: not an email address: {email!r}")
     expires = timedelta(days=expires_in_days) if expires_in_days else None
     token = _run_in_session(lambda s: create_token(s, email, scopes=scope_list, admin=admin, expires_in=expires))
-    click.echo(f"token created for {email.strip().lower()} (scopes: {','.join(scope_list)}"
+    click.echo(f"token created for {normalise_email(email)} (scopes: {','.join(scope_list)}"
                f"{', admin' if admin else ''}); store it now, it is not shown again", err=True)
     click.echo(token)
 

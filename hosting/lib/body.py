@@ -15,7 +15,7 @@ from litestar.exceptions import ClientException
 
 from hosting.lib.errors import InvalidInput, TooLarge
 
-__all__ = ["EMAIL_ADDRESS", "MAX_FIELDS", "SLUG", "FieldErrors", "FormBody", "email_address", "http_url", "read_body", "slugify"]
+__all__ = ["EMAIL_ADDRESS", "MAX_FIELDS", "SLUG", "FieldErrors", "FormBody", "email_address", "http_url", "normalise_email", "read_body", "slugify"]
 
 MAX_BODY_BYTES = 1024 * 1024
 # Fields of a form, parts of a multipart body, keys of a JSON object body: no request has 30 legitimate ones;
@@ -188,6 +188,11 @@ def http_url(value: str) -> str:
     if not ok:
         raise ValueError("must be a fully qualified http(s) URL")
     return value
+
+
+def normalise_email(email: str) -> str:
+    """The form an email address is stored and looked up in (trimmed, lowercased); no check that it is one."""
+    return email.strip().lower()
 
 
 def email_address(value: str) -> str:

@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hosting.lib.body import EMAIL_ADDRESS, normalise_email
 from hosting.lib.db import immediate_transactions
 from hosting.lib.errors import Conflict, InvalidInput
 from hosting.lib.ratelimit import RateLimiter
@@ -30,18 +31,13 @@ from hosting.oauth.scopes import GRANT_TYPES, parse_scopes
 from hosting.storage.models import OAuthClient, User, utcnow
 
 __all__ = ["LOGIN_WINDOW_SECONDS", "LoginGuard", "NewClient", "check_password", "client_secret_matches", "create_client", "create_user",
-           "hash_password", "hash_secret", "normalise_email", "verify_login"]
+           "hash_password", "hash_secret", "verify_login"]
 
 _HASHER = PasswordHasher()  # Argon2id with argon2-cffi's current RFC 9106 low-memory defaults
-_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 _CLIENT_ID = re.compile(r"^[A-Za-z0-9._~-]{1,128}$")
 MIN_PASSWORD = 8
 # Verified against when the email is unknown, so a failed login costs the same whether or not the user exists.
 _DUMMY_HASH = _HASHER.hash(secrets.token_urlsafe(16))
-
-
-def normalise_email(email: str) -> str:
-    return email.strip().lower()
 
 
 def hash_password(password: str) -> str:
@@ -109,7 +105,7 @@ async def create_user(session: AsyncSession, email: str, password: str, *, first
                       last_name: str = "", admin: bool = False) -> User:
     """Store a user (409 if the email, compared case-insensitively, is taken)."""
     email = normalise_email(email)
-    if not _EMAIL.match(email) or len(email) > 320:
+    if not EMAIL_ADDRESS.match(email) or len(email) > 320:
         raise InvalidInput(f"not an email address: {email!r}")
     if len(password) < MIN_PASSWORD:
         raise InvalidInput(f"the password needs at least {MIN_PASSWORD} characters")

@@ -35,8 +35,9 @@ from authlib.oauth2.rfc7636 import CodeChallenge
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hosting.lib.body import normalise_email
 from hosting.lib.times import aware
-from hosting.oauth.accounts import client_secret_matches, hash_secret, normalise_email
+from hosting.oauth.accounts import client_secret_matches, hash_secret
 from hosting.oauth.scopes import ADMIN_SCOPE, allowed_by_client, is_valid_scope
 from hosting.oauth.tokens import ACCESS_TTL, REFRESH_TTL, new_access_token, new_refresh_token, revoke_family
 from hosting.storage.models import OAuthClient, OAuthCode, OAuthToken, User, utcnow

@@ -1,11 +1,12 @@
-"""Migration 0008_earners: existing rows get ``state_updated_at`` from ``updated_at``; it downgrades cleanly."""
+"""Migration 0008_earners: existing rows get ``state_updated_at`` from ``updated_at``; it downgrades cleanly (on
+SQLite by a table copy of ``assertions`` that keeps every row and every reference to them)."""
 
 from __future__ import annotations
 
 import asyncio
 from pathlib import Path
 
-from conftest import run_on_connection
+from conftest import run_on_connection, table_columns
 from sqlalchemy import text
 
 from hosting.app.demo import seed_demo
@@ -31,7 +32,19 @@ def test_upgrade_fills_state_updated_at_from_updated_at(tmp_path: Path) -> None:
             await engine.dispose()
 
     asyncio.run(_seed())
+    run_on_connection(url, lambda c: c.execute(text(
+        "INSERT INTO notification_outbox (kind, assertion_id, recipient, context, token, status, attempts, "
+        "next_attempt_at, created_at) SELECT 'issued', MIN(id), 'e@example.org', '{}', 't', 'queued', 0, "
+        "'2026-01-01 00:00:00', '2026-01-01 00:00:00' FROM assertions")))
+    queued = run_on_connection(url, lambda c: c.execute(text("SELECT assertion_id FROM notification_outbox")).all())
+    assertions = run_on_connection(url, lambda c: c.execute(text("SELECT id, public_id FROM assertions")).all())
     downgrade(url, "0007_users_oauth")
+    assert "claim_code_id" not in table_columns(url, "assertions")
+    # The table copy's DROP TABLE runs no ON DELETE action (SET NULL here): foreign keys are off while migrating.
+    assert run_on_connection(url, lambda c: c.execute(text("SELECT assertion_id FROM notification_outbox")).all()) \
+        == queued != [(None,)]
+    assert run_on_connection(url, lambda c: c.execute(text("SELECT id, public_id FROM assertions")).all()) \
+        == assertions
     run_on_connection(url, lambda c: c.execute(text("UPDATE assertions SET updated_at = '2026-02-03 04:05:06.000000'")))
     migrate(url, "0008_earners")
     rows = run_on_connection(url, lambda c: c.execute(text(

@@ -44,7 +44,7 @@ def upgrade() -> None:
     op.add_column('assertions', sa.Column('recipient_name_shown', sa.Boolean(), nullable=False,
                                           server_default=sa.false()))
     columns = {c['name'] for c in sa.inspect(op.get_bind()).get_columns('assertions')}
-    if 'claim_code_id' in columns:  # a SQLite downgrade keeps it (see downgrade())
+    if 'claim_code_id' in columns:  # kept by the SQLite downgrade of releases before batch mode did it (empty)
         pass
     elif op.get_bind().dialect.name == 'sqlite':  # an inline REFERENCES: ADD COLUMN allows it, ALTER … ADD
         op.execute("ALTER TABLE assertions ADD COLUMN claim_code_id INTEGER "  # CONSTRAINT does not exist
@@ -91,9 +91,11 @@ def downgrade() -> None:
                           ('assertions', 'recipient_name_shown')):
         op.drop_column(table, column)
     if sqlite:
-        # SQLite cannot drop a REFERENCES column in place, and a table copy of ``assertions`` would cascade
-        # through the outbox's ON DELETE SET NULL: the column stays (empty, inert) and upgrade() reuses it.
-        op.execute("UPDATE assertions SET claim_code_id = NULL")
+        # SQLite cannot drop a REFERENCES column in place: batch mode copies ``assertions`` without it (its
+        # foreign key goes with it). Foreign keys are off while migrating (migration_engine), so dropping the old
+        # table runs no ON DELETE action (the outbox's SET NULL); env.py checks every reference before COMMIT.
+        with op.batch_alter_table('assertions') as batch:
+            batch.drop_column('claim_code_id')
     else:
         op.drop_column('assertions', 'claim_code_id')
     with op.batch_alter_table('claim_codes', schema=None) as batch_op:

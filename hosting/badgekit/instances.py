@@ -134,7 +134,7 @@ async def create_instance(request: Request[Any, Any, Any], db_session: NamedDepe
     code = errors.text(data, "claimCode", max_len=64) if data.get("claimCode") not in (None, "") else None
     slug = errors.slug(data) if data.get("slug") not in (None, "") else None
     issued_on, expires = _moment(errors, data, "issuedOn"), _moment(errors, data, "expires")
-    if issued_on and expires and expires <= issued_on:
+    if expires is not None and expires <= (issued_on or datetime.now(UTC)):  # issuedOn defaults to now
         errors.add("expires", "must be after issuedOn", data.get("expires"))
     errors.raise_if_any()
     assert email is not None

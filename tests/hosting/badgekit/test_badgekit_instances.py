@@ -113,3 +113,17 @@ def test_instance_verifies_with_the_library_and_revoked_after_delete(bk: BadgeKi
     assert bk.delete(f"{path}/instances/verify@example.org").status_code == 200
     after = ob.verify(inst["assertionUrl"], options=options)
     assert not after.valid and after.revoked
+
+
+@pytest.mark.parametrize("expires", ["2001-01-01T00:00:00Z", "1", 1])
+def test_expires_in_the_past_without_issued_on_is_a_validation_error(bk: BadgeKit, expires: Any) -> None:
+    """issuedOn defaults to now, so a past expires is refused as when issuedOn is given (was a 500)."""
+    path = _badge(bk)
+    sent = [(bk.post(f"{path}/instances", json_body={"email": "p@example.org", "expires": expires}), expires),
+            (bk.post(f"{path}/instances", form={"email": "p@example.org", "expires": str(expires)}), str(expires))]
+    for res, value in sent:
+        assert res.status_code == 400, res.text
+        assert res.json() == {"code": "ValidationError", "message": "Could not validate required fields",
+                              "details": [{"field": "expires", "message": "must be after issuedOn",
+                                           "value": value}]}
+    assert bk.get(f"{path}/instances").json() == {"instances": []}

@@ -115,7 +115,11 @@ _REQUIRED = ("slug", "name", "earnerDescription", "consumerDescription", "type")
 
 
 def _fields(data: dict[str, Any], *, creating: bool) -> dict[str, Any]:
-    """Column values for the BadgeKit fields ``data`` gives (every required one when ``creating``)."""
+    """Column values for the BadgeKit fields ``data`` gives (every required one when ``creating``). ``description``
+    (the OB description, which the seed's form and multipart updates send) is the ``consumerDescription`` when
+    that is not given."""
+    if data.get("consumerDescription") in (None, "") and data.get("description") not in (None, ""):
+        data = {**data, "consumerDescription": data["description"]}
     errors = FieldErrors()
     out: dict[str, Any] = {}
     if creating:

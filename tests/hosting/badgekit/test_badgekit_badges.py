@@ -124,6 +124,35 @@ def test_update_badge_incl_rename(bk: BadgeKit) -> None:
     assert invalid.status_code == 400 and invalid.json()["details"][0]["field"] == "timeUnits"
 
 
+def test_update_badge_description_sets_consumer_description(bk: BadgeKit, settings: Settings) -> None:
+    """The seed's form and multipart updates send the OB ``description``: it is the ``consumerDescription``, in
+    every encoding (``consumerDescription`` wins when both are sent)."""
+    from _api_support import bearer, make_token, unique_email
+
+    system = _system(bk)
+    base = f"/systems/{system['slug']}/badges"
+    slug = bk.post(base, json_body=_badge_body()).json()["badge"]["slug"]
+    admin = make_token(settings, unique_email("admin"), admin=True)
+    sends = [("form", lambda d: bk.put(f"{base}/{slug}", form={"name": "N", "description": d})),
+             ("multipart", lambda d: bk.put(f"{base}/{slug}", form={"description": d},
+                                            files={"image": ("b.png", PNG, "image/png")})),
+             ("json", lambda d: bk.put(f"{base}/{slug}", json_body={"description": d}))]
+    for encoding, send in sends:
+        res = send(f"New {encoding} description")
+        assert res.status_code == 200, res.text
+        assert res.json()["badge"]["consumerDescription"] == f"New {encoding} description"
+        assert res.json()["badge"]["earnerDescription"] == "For earners."
+        v1 = bk.client.get(f"/v1/issuers/{system['slug']}/badges/{slug}", headers=bearer(admin)).json()["badge"]
+        assert v1["description"] == f"New {encoding} description"
+    both = bk.put(f"{base}/{slug}", json_body={"description": "ignored", "consumerDescription": "Wins."})
+    assert both.status_code == 200 and both.json()["badge"]["consumerDescription"] == "Wins."
+    made = bk.post(base, form={k: str(v) for k, v in _badge_body(consumerDescription=None).items()
+                               if k not in ("criteria", "categories", "tags", "consumerDescription")}
+                   | {"description": "Created by form."})
+    assert made.status_code == 201, made.text
+    assert made.json()["badge"]["consumerDescription"] == "Created by form."
+
+
 def test_delete_badge_and_not_found(bk: BadgeKit) -> None:
     system = _system(bk)
     base = f"/systems/{system['slug']}/badges"

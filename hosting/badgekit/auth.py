@@ -29,8 +29,9 @@ from hosting.lib.db import immediate_transactions
 from hosting.lib.errors import Conflict, InvalidInput, NotAuthenticated, NotPermitted
 from hosting.storage.models import BadgeKitKey, Issuer
 
-__all__ = ["MAX_LIFETIME", "BadgeKitCaller", "create_key", "is_badgekit_request", "provide_caller"]
+__all__ = ["MASTER_KEY", "MAX_LIFETIME", "BadgeKitCaller", "create_key", "is_badgekit_request", "provide_caller"]
 
+MASTER_KEY = "master"  # the default key's name (every system): never a key bound to one system
 MAX_LIFETIME = 600  # seconds: a token's exp may be at most this far ahead (BadgeKit clients use ~1 minute)
 _LEEWAY = 30  # seconds of clock skew tolerated on exp
 _HEADER = re.compile(r'^JWT\s+token="([^"]+)"$', re.IGNORECASE)
@@ -52,12 +53,18 @@ class BadgeKitCaller:
             raise NotPermitted(f"key {self.key!r} is bound to one system: {action} needs a master key")
 
 
-async def create_key(session: AsyncSession, keybox: KeyBox, name: str = "master",
+async def create_key(session: AsyncSession, keybox: KeyBox, name: str = MASTER_KEY,
                      system_slug: str | None = None) -> str:
-    """Store a new key ``name`` (for every system, or only ``system_slug``'s) and return its secret."""
+    """Store a new key ``name`` (for every system, or only ``system_slug``'s) and return its secret. The name
+    :data:`MASTER_KEY` (in any case) is kept for a key acting on every system."""
     if not _KEY_NAME.match(name):
         raise InvalidInput(f"invalid key name {name!r}", details=[
             {"field": "key", "message": "1-128 letters, digits, '.', '_' or '-'", "value": name}])
+    if system_slug is not None and name.lower() == MASTER_KEY:
+        raise InvalidInput(f"the key name {name!r} is reserved for a key acting on every system: give a key bound "
+                           "to one system another name", details=[
+            {"field": "key", "message": f"{MASTER_KEY!r} is reserved for a key acting on every system",
+             "value": name}])
     system_id = None
     if system_slug is not None:
         system_id = await session.scalar(select(Issuer.id).where(Issuer.slug == system_slug,

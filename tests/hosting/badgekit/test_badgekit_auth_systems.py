@@ -263,3 +263,36 @@ def test_cli_create_badgekit_key(master: BadgeKit, settings: Settings, monkeypat
     assert again.exit_code != 0
     unknown = CliRunner().invoke(cli, ["create-badgekit-key", "--key", "x-" + name, "--system", "no-such-sys"])
     assert unknown.exit_code != 0
+
+
+def test_master_key_name_cannot_be_bound_to_one_system(master: BadgeKit, settings: Settings,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """``master`` names the key acting on every system: a key bound to one system may not take that name (with
+    the CLI's default ``--key master``, ``--system`` alone would have made one)."""
+    from conftest import run_store
+    from sqlalchemy import func, select
+
+    from hosting.app.cli import cli
+    from hosting.lib.errors import InvalidInput
+    from hosting.storage.models import BadgeKitKey
+    from hosting.storage.store import HostingStore
+
+    async def _masters(store: HostingStore) -> int:
+        return int(await store.session.scalar(select(func.count()).select_from(BadgeKitKey).where(
+            func.lower(BadgeKitKey.name) == "master", BadgeKitKey.system_id.is_not(None))) or 0)
+
+    system = _system(master)
+    for name in ("master", "MASTER"):
+        with pytest.raises(InvalidInput) as raised:
+            new_key(settings, name, system=system["slug"])
+        (detail,) = raised.value.extra["details"]
+        assert detail["field"] == "key" and detail["value"] == name and "reserved" in detail["message"]
+        assert repr(name) in raised.value.message and "reserved" in raised.value.message
+    monkeypatch.setenv("OPENBADGES_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("OPENBADGES_BASE_URL", settings.base_url)
+    monkeypatch.setenv("OPENBADGES_SECRET_KEY", settings.secret_key)
+    for args in (["--system", system["slug"]], ["--key", "master", "--system", system["slug"]]):
+        result = CliRunner().invoke(cli, ["create-badgekit-key", *args])
+        assert result.exit_code == 2, result.output
+        assert "reserved" in result.output and result.stdout == ""
+    assert run_store(settings, _masters) == 0

@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hosting.app.state import HostingState
 from hosting.lib.crypto import KeyBox
 from hosting.lib.db import immediate_transactions
-from hosting.lib.errors import Conflict, InvalidInput, NotAuthenticated, NotPermitted
+from hosting.lib.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, NotPermitted
 from hosting.storage.models import BadgeKitKey, Issuer
 
 __all__ = ["MASTER_KEY", "MAX_LIFETIME", "BadgeKitCaller", "create_key", "is_badgekit_request", "provide_caller"]
@@ -142,4 +142,16 @@ async def provide_caller(request: Request[Any, Any, Any], db_session: NamedDepen
     except jwt.PyJWTError as exc:
         raise NotAuthenticated(f"invalid token: {exc}") from exc
     _check_claims(claims, request, await request.body())
+    _refuse_nul(request)
     return BadgeKitCaller(key=name, system_id=row[1])
+
+
+def _refuse_nul(request: Request[Any, Any, Any]) -> None:
+    """Nothing is named with a NUL character (PostgreSQL refuses one in text): in a path value 404, in a query
+    value 400 — checked once here, after authentication, for every BadgeKit route."""
+    if any("\x00" in str(value) for value in request.path_params.values()):
+        raise NotFound("no resource is named with a NUL character")
+    for field, value in request.query_params.multi_items():
+        if "\x00" in value:
+            raise InvalidInput(f"{field} contains a NUL character", details=[
+                {"field": field, "message": "must not contain NUL characters", "value": value.replace("\x00", "\\0")}])

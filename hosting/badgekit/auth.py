@@ -129,7 +129,8 @@ async def provide_caller(request: Request[Any, Any, Any], db_session: NamedDepen
         raise NotAuthenticated("the token has no key claim")
     with immediate_transactions(False):  # a plain read, ended before the handler's (writing) transaction
         row = (await db_session.execute(
-            select(BadgeKitKey.secret_encrypted, BadgeKitKey.system_id).where(BadgeKitKey.name == name))).first()
+            select(BadgeKitKey.secret_encrypted, BadgeKitKey.system_id, Issuer.slug)
+            .outerjoin(Issuer, Issuer.id == BadgeKitKey.system_id).where(BadgeKitKey.name == name))).first()
     await db_session.rollback()
     if row is None:
         raise NotAuthenticated("unknown key")
@@ -143,7 +144,17 @@ async def provide_caller(request: Request[Any, Any, Any], db_session: NamedDepen
         raise NotAuthenticated(f"invalid token: {exc}") from exc
     _check_claims(claims, request, await request.body())
     _refuse_nul(request)
-    return BadgeKitCaller(key=name, system_id=row[1])
+    caller = BadgeKitCaller(key=name, system_id=row[1])
+    _refuse_other_system(request, caller, row[2])
+    return caller
+
+
+def _refuse_other_system(request: Request[Any, Any, Any], caller: BadgeKitCaller, own_slug: str | None) -> None:
+    """403 at once when a key bound to a system names another one (in the path, or ``?system=``): before the body
+    is read or checked, an image fetched, or the system looked up (whether it exists is not told)."""
+    named = request.path_params.get("system_slug") or request.query_params.get("system")
+    if caller.system_id is not None and named is not None and named != own_slug:
+        raise NotPermitted(f"key {caller.key!r} may not act on system {named!r}")
 
 
 def _refuse_nul(request: Request[Any, Any, Any]) -> None:

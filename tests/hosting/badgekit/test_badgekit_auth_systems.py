@@ -296,3 +296,23 @@ def test_master_key_name_cannot_be_bound_to_one_system(master: BadgeKit, setting
         assert result.exit_code == 2, result.output
         assert "reserved" in result.output and result.stdout == ""
     assert run_store(settings, _masters) == 0
+
+
+def test_a_system_key_naming_another_system_is_refused_before_anything_else(master: BadgeKit,
+                                                                            settings: Settings) -> None:
+    """403 whatever the body (not a 400 telling what is wrong with it, nor an image fetched) and whether or not
+    the other system exists (a key cannot probe other systems' slugs)."""
+    mine, other = _system(master), _system(master)
+    name, secret = new_key(settings, system=mine["slug"])
+    bk = BadgeKit(master.client, name, secret)
+    for res in (bk.post(f"/systems/{other['slug']}/badges", json_body={"slug": "Bad Slug"}),
+                bk.put(f"/systems/{other['slug']}", json_body={"url": "not a url"}),
+                bk.post(f"/systems/{other['slug']}/issuers", form={"name": ""}),
+                bk.get("/systems/no-such-system"), bk.get("/systems/no-such-system/badges/x/instances"),
+                bk.post("/issuers?system=no-such-system", json_body={}),
+                bk.get(f"/issuers/x?system={other['slug']}")):
+        assert res.status_code == 403, res.text
+        assert res.json() == {"code": "Forbidden", "message": res.json()["message"]}
+    # its own system: answers as before
+    assert bk.get(f"/systems/{mine['slug']}/badges/x").status_code == 404
+    assert bk.post(f"/systems/{mine['slug']}/badges", json_body={"slug": "Bad Slug"}).status_code == 400

@@ -228,7 +228,8 @@ def test_a_nul_character_in_a_path_or_query_names_nothing(bk: BadgeKit) -> None:
                    ).status_code == 201
     system, issuer = paths["system"].rsplit("/", 1)[1], paths["issuer"].rsplit("/", 1)[1]
     for method, path in [("GET", "/systems/%00"), ("DELETE", "/systems/a%00b"),
-                         ("GET", f"{paths['system']}/issuers/%00"), ("PUT", f"{paths['issuer']}/programs/%00"), ("GET", f"{paths['program']}/badges/%00"),
+                         ("GET", f"{paths['system']}/issuers/%00"), ("PUT", f"{paths['issuer']}/programs/%00"),
+                         ("GET", f"{paths['program']}/badges/%00"),
                          ("GET", f"{paths['program']}/badges/{badge}/instances/n%00@example.org"),
                          ("DELETE", f"{paths['program']}/badges/{badge}/instances/%00"),
                          ("GET", f"{paths['issuer']}/instances/%00"), ("GET", f"/issuers/%00?system={system}"),

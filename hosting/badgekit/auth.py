@@ -112,7 +112,7 @@ def _check_claims(claims: dict[str, Any], request: Request[Any, Any, Any], raw_b
         body = claims.get("body")
         if not isinstance(body, dict) or body.get("alg") != "sha256" or not isinstance(body.get("hash"), str):
             raise NotAuthenticated('the token lacks the body claim {"alg": "sha256", "hash": …}')
-        if not hmac.compare_digest(body["hash"].lower(), hashlib.sha256(raw_body).hexdigest()):
+        if not hmac.compare_digest(body["hash"].lower().encode(), hashlib.sha256(raw_body).hexdigest().encode()):
             raise NotAuthenticated("the token's body hash does not match the request body")
 
 

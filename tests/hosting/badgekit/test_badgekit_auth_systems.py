@@ -316,3 +316,13 @@ def test_a_system_key_naming_another_system_is_refused_before_anything_else(mast
     # its own system: answers as before
     assert bk.get(f"/systems/{mine['slug']}/badges/x").status_code == 404
     assert bk.post(f"/systems/{mine['slug']}/badges", json_body={"slug": "Bad Slug"}).status_code == 400
+
+
+def test_a_non_ascii_body_hash_is_refused(master: BadgeKit) -> None:
+    """A body hash that is not hex (non-ASCII) is a 401 like any other mismatch (was a 500: the comparison of
+    non-ASCII strings raised)."""
+    body = json.dumps({"slug": _slug(), "name": "S", "url": "https://s.example.org"}).encode()
+    for digest in ("\u00e9" * 64, "\u0661" * 64):
+        _unauthorized(_raw(master.client, "POST", "/systems", sign(master.key, master.secret, "POST", "/systems",
+                                                                   body, body={"alg": "sha256", "hash": digest}),
+                           body))

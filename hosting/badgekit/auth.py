@@ -57,7 +57,7 @@ async def create_key(session: AsyncSession, keybox: KeyBox, name: str = MASTER_K
                      system_slug: str | None = None) -> str:
     """Store a new key ``name`` (for every system, or only ``system_slug``'s) and return its secret. The name
     :data:`MASTER_KEY` (in any case) is kept for a key acting on every system."""
-    if not _KEY_NAME.match(name):
+    if not _KEY_NAME.fullmatch(name):
         raise InvalidInput(f"invalid key name {name!r}", details=[
             {"field": "key", "message": "1-128 letters, digits, '.', '_' or '-'", "value": name}])
     if system_slug is not None and name.lower() == MASTER_KEY:
@@ -127,6 +127,8 @@ async def provide_caller(request: Request[Any, Any, Any], db_session: NamedDepen
     name = unverified.get("key") if isinstance(unverified, dict) else None
     if not isinstance(name, str) or not name:
         raise NotAuthenticated("the token has no key claim")
+    if not _KEY_NAME.fullmatch(name):  # names no key: not looked up (PostgreSQL refuses a NUL in text)
+        raise NotAuthenticated("unknown key")
     with immediate_transactions(False):  # a plain read, ended before the handler's (writing) transaction
         row = (await db_session.execute(
             select(BadgeKitKey.secret_encrypted, BadgeKitKey.system_id, Issuer.slug)

@@ -326,3 +326,16 @@ def test_a_non_ascii_body_hash_is_refused(master: BadgeKit) -> None:
         _unauthorized(_raw(master.client, "POST", "/systems", sign(master.key, master.secret, "POST", "/systems",
                                                                    body, body={"alg": "sha256", "hash": digest}),
                            body))
+
+
+def test_a_key_claim_that_cannot_name_a_key_is_refused_before_any_lookup(master: BadgeKit) -> None:
+    """Unsigned or not, a ``key`` claim that is no key name (NUL, too long, odd characters) is a 401 without a
+    query (a NUL made PostgreSQL fail: a 500 to anyone, before the signature is checked)."""
+    import jwt
+
+    for key in ("\x00", "master\x00", "k" * 129, "a b", "ключ", master.key + "\n"):
+        token = jwt.encode({"key": key, "exp": int(time.time()) + 60, "method": "GET", "path": "/systems"},
+                           "any-secret-" + "x" * 40, algorithm="HS256")
+        res = _raw(master.client, "GET", "/systems", f'JWT token="{token}"')
+        _unauthorized(res)
+        assert res.json()["message"] == "unknown key"

@@ -87,8 +87,9 @@ def _str_list(errors: FieldErrors, data: dict[str, Any], field: str) -> list[str
     value = data[field]
     if isinstance(value, str):  # a form field: comma-separated
         value = [v for v in (p.strip() for p in value.split(",")) if v]
-    if not isinstance(value, list) or not all(isinstance(v, str) and 0 < len(v) <= 255 for v in value):
-        errors.add(field, "must be a list of names (1-255 characters each)", None)
+    if not isinstance(value, list) or not all(isinstance(v, str) and 0 < len(v) <= 255 and "\x00" not in v
+                                              for v in value):
+        errors.add(field, "must be a list of names (1-255 characters each, no NUL)", None)
         return []
     return list(value)
 
@@ -102,6 +103,9 @@ def _criteria(errors: FieldErrors, value: Any) -> list[dict[str, Any]]:
         if not isinstance(item, dict) or not isinstance(item.get("description"), str) \
                 or not item["description"].strip():
             errors.add("criteria", "each item needs a description", None)
+            return []
+        if "\x00" in item["description"] or "\x00" in str(item.get("note") or ""):
+            errors.add("criteria", "must not contain NUL characters", None)
             return []
         out.append({"description": item["description"].strip(), "required": bool(item.get("required", False)),
                     "note": item.get("note") if isinstance(item.get("note"), str) else None})

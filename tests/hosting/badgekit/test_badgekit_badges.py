@@ -91,6 +91,22 @@ def test_create_badge_validation_errors(bk: BadgeKit) -> None:
     assert bk.get(f"/systems/{system['slug']}/badges?archived=any").json() == {"badges": []}
 
 
+def test_nul_characters_in_lists_are_refused_as_in_text_fields(bk: BadgeKit) -> None:
+    """``tags``, ``categories`` and ``criteria`` refuse a NUL character like every text field (and ``/v1``)."""
+    system = _system(bk)
+    base = f"/systems/{system['slug']}/badges"
+    badge = bk.post(base, json_body=_badge_body()).json()["badge"]
+    for body, field in (({"tags": ["ok", "a\x00b"]}, "tags"), ({"categories": ["\x00"]}, "categories"),
+                        ({"criteria": [{"description": "d\x00"}]}, "criteria"),
+                        ({"criteria": [{"description": "d", "note": "n\x00"}]}, "criteria")):
+        res = bk.put(f"{base}/{badge['slug']}", json_body=body)
+        assert res.status_code == 400, res.text
+        assert [d["field"] for d in res.json()["details"]] == [field]
+    res = bk.put(f"{base}/{badge['slug']}", form={"tags": "a,b\x00c"})
+    assert res.status_code == 400 and res.json()["details"][0]["field"] == "tags"
+    assert bk.get(f"{base}/{badge['slug']}").json() == {"badge": badge}
+
+
 def test_create_badge_conflict(bk: BadgeKit) -> None:
     system = _system(bk)
     body = _badge_body()

@@ -75,7 +75,7 @@ def _int(errors: FieldErrors, data: dict[str, Any], field: str) -> int | None:
     value = data[field]
     if value is None or value == "":
         return None
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
         value = int(value.strip())
     if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 2_000_000_000:
         return value

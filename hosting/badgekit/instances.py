@@ -49,7 +49,7 @@ def _moment(errors: FieldErrors, data: dict[str, Any], field: str) -> datetime |
     try:
         if isinstance(value, int | float) and not isinstance(value, bool):
             moment = datetime.fromtimestamp(value, UTC)
-        elif (text := str(value).strip()).isdigit():
+        elif (text := str(value).strip()).isascii() and text.isdigit():
             moment = datetime.fromtimestamp(int(text), UTC)
         else:
             moment = datetime.fromisoformat(text)

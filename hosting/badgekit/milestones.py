@@ -43,7 +43,7 @@ _log = logging.getLogger("hosting")
 
 
 def _number(value: Any) -> int | None:
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
         value = int(value.strip())
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
@@ -54,7 +54,7 @@ def _support_ref(item: Any) -> int | str | None:
     which is never sent to the database."""
     if isinstance(item, dict):
         item = item.get("id", item.get("slug"))
-    if isinstance(item, str) and item.strip().isdigit():
+    if isinstance(item, str) and item.strip().isascii() and item.strip().isdigit():
         item = int(item.strip()) if len(item.strip()) <= 10 else None
     if isinstance(item, bool):
         return None

@@ -215,3 +215,23 @@ def test_v1_badge_read_through_badgekit(bk: BadgeKit, settings: Settings) -> Non
     badge = got.json()["badge"]
     assert badge["name"] == "Gold Star" and badge["tags"] == ["shiny"] and badge["archived"] is False
     assert badge["system"]["slug"] == issuer["slug"]
+
+
+def test_non_ascii_digits_in_numbers_are_validation_errors(bk: BadgeKit) -> None:
+    """``str.isdigit`` holds for "²" or "١", which ``int`` refuses or reads: numbers are ASCII digits only, and
+    anything else a 400 naming the field (was a 500)."""
+    system = _system(bk)
+    base = f"/systems/{system['slug']}/badges"
+    badge = bk.post(base, json_body=_badge_body()).json()["badge"]
+    for form, field in (({"limit": "²"}, "limit"), ({"timeValue": "٣"}, "timeValue")):
+        res = bk.put(f"{base}/{badge['slug']}", form=form)
+        assert res.status_code == 400, res.text
+        assert [d["field"] for d in res.json()["details"]] == [field]
+    for milestone, field in (({"numberRequired": "²", "supportBadges": [badge["slug"]]}, "numberRequired"),
+                             ({"numberRequired": 1, "supportBadges": ["²"]}, "supportBadges")):
+        res = bk.post(base, json_body=_badge_body(milestones=[milestone]))
+        assert res.status_code == 400, res.text
+        assert f"milestones[0].{field}" in {d["field"] for d in res.json()["details"]}
+    res = bk.post(f"{base}/{badge['slug']}/instances", json_body={"email": "d@example.org", "issuedOn": "١٤٠٠٠٠٠٠٠٠"})
+    assert res.status_code == 400 and [d["field"] for d in res.json()["details"]] == ["issuedOn"]
+    assert bk.get(f"{base}/{badge['slug']}").json() == {"badge": badge}

@@ -26,11 +26,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hosting.app.state import HostingState
 from hosting.lib.crypto import KeyBox
 from hosting.lib.db import immediate_transactions
-from hosting.lib.errors import Conflict, InvalidInput, NotAuthenticated, NotPermitted
+from hosting.lib.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, NotPermitted
 from hosting.storage.models import BadgeKitKey, Issuer
 
-__all__ = ["MAX_LIFETIME", "BadgeKitCaller", "create_key", "is_badgekit_request", "provide_caller"]
+__all__ = ["MASTER_KEY", "MAX_LIFETIME", "BadgeKitCaller", "create_key", "is_badgekit_request", "provide_caller"]
 
+MASTER_KEY = "master"  # the default key's name (every system): never a key bound to one system
 MAX_LIFETIME = 600  # seconds: a token's exp may be at most this far ahead (BadgeKit clients use ~1 minute)
 _LEEWAY = 30  # seconds of clock skew tolerated on exp
 _HEADER = re.compile(r'^JWT\s+token="([^"]+)"$', re.IGNORECASE)
@@ -52,12 +53,18 @@ class BadgeKitCaller:
             raise NotPermitted(f"key {self.key!r} is bound to one system: {action} needs a master key")
 
 
-async def create_key(session: AsyncSession, keybox: KeyBox, name: str = "master",
+async def create_key(session: AsyncSession, keybox: KeyBox, name: str = MASTER_KEY,
                      system_slug: str | None = None) -> str:
-    """Store a new key ``name`` (for every system, or only ``system_slug``'s) and return its secret."""
-    if not _KEY_NAME.match(name):
+    """Store a new key ``name`` (for every system, or only ``system_slug``'s) and return its secret. The name
+    :data:`MASTER_KEY` (in any case) is kept for a key acting on every system."""
+    if not _KEY_NAME.fullmatch(name):
         raise InvalidInput(f"invalid key name {name!r}", details=[
             {"field": "key", "message": "1-128 letters, digits, '.', '_' or '-'", "value": name}])
+    if system_slug is not None and name.lower() == MASTER_KEY:
+        raise InvalidInput(f"the key name {name!r} is reserved for a key acting on every system: give a key bound "
+                           "to one system another name", details=[
+            {"field": "key", "message": f"{MASTER_KEY!r} is reserved for a key acting on every system",
+             "value": name}])
     system_id = None
     if system_slug is not None:
         system_id = await session.scalar(select(Issuer.id).where(Issuer.slug == system_slug,
@@ -105,7 +112,7 @@ def _check_claims(claims: dict[str, Any], request: Request[Any, Any, Any], raw_b
         body = claims.get("body")
         if not isinstance(body, dict) or body.get("alg") != "sha256" or not isinstance(body.get("hash"), str):
             raise NotAuthenticated('the token lacks the body claim {"alg": "sha256", "hash": …}')
-        if not hmac.compare_digest(body["hash"].lower(), hashlib.sha256(raw_body).hexdigest()):
+        if not hmac.compare_digest(body["hash"].lower().encode(), hashlib.sha256(raw_body).hexdigest().encode()):
             raise NotAuthenticated("the token's body hash does not match the request body")
 
 
@@ -120,9 +127,12 @@ async def provide_caller(request: Request[Any, Any, Any], db_session: NamedDepen
     name = unverified.get("key") if isinstance(unverified, dict) else None
     if not isinstance(name, str) or not name:
         raise NotAuthenticated("the token has no key claim")
+    if not _KEY_NAME.fullmatch(name):  # names no key: not looked up (PostgreSQL refuses a NUL in text)
+        raise NotAuthenticated("unknown key")
     with immediate_transactions(False):  # a plain read, ended before the handler's (writing) transaction
         row = (await db_session.execute(
-            select(BadgeKitKey.secret_encrypted, BadgeKitKey.system_id).where(BadgeKitKey.name == name))).first()
+            select(BadgeKitKey.secret_encrypted, BadgeKitKey.system_id, Issuer.slug)
+            .outerjoin(Issuer, Issuer.id == BadgeKitKey.system_id).where(BadgeKitKey.name == name))).first()
     await db_session.rollback()
     if row is None:
         raise NotAuthenticated("unknown key")
@@ -135,4 +145,26 @@ async def provide_caller(request: Request[Any, Any, Any], db_session: NamedDepen
     except jwt.PyJWTError as exc:
         raise NotAuthenticated(f"invalid token: {exc}") from exc
     _check_claims(claims, request, await request.body())
-    return BadgeKitCaller(key=name, system_id=row[1])
+    _refuse_nul(request)
+    caller = BadgeKitCaller(key=name, system_id=row[1])
+    _refuse_other_system(request, caller, row[2])
+    return caller
+
+
+def _refuse_other_system(request: Request[Any, Any, Any], caller: BadgeKitCaller, own_slug: str | None) -> None:
+    """403 at once when a key bound to a system names another one (in the path, or ``?system=``): before the body
+    is read or checked, an image fetched, or the system looked up (whether it exists is not told)."""
+    named = request.path_params.get("system_slug") or request.query_params.get("system")
+    if caller.system_id is not None and named is not None and named != own_slug:
+        raise NotPermitted(f"key {caller.key!r} may not act on system {named!r}")
+
+
+def _refuse_nul(request: Request[Any, Any, Any]) -> None:
+    """Nothing is named with a NUL character (PostgreSQL refuses one in text): in a path value 404, in a query
+    value 400 — checked once here, after authentication, for every BadgeKit route."""
+    if any("\x00" in str(value) for value in request.path_params.values()):
+        raise NotFound("no resource is named with a NUL character")
+    for field, value in request.query_params.multi_items():
+        if "\x00" in value:
+            raise InvalidInput(f"{field} contains a NUL character", details=[
+                {"field": field, "message": "must not contain NUL characters", "value": value.replace("\x00", "\\0")}])

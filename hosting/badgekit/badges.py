@@ -75,7 +75,7 @@ def _int(errors: FieldErrors, data: dict[str, Any], field: str) -> int | None:
     value = data[field]
     if value is None or value == "":
         return None
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
         value = int(value.strip())
     if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 2_000_000_000:
         return value
@@ -87,8 +87,9 @@ def _str_list(errors: FieldErrors, data: dict[str, Any], field: str) -> list[str
     value = data[field]
     if isinstance(value, str):  # a form field: comma-separated
         value = [v for v in (p.strip() for p in value.split(",")) if v]
-    if not isinstance(value, list) or not all(isinstance(v, str) and 0 < len(v) <= 255 for v in value):
-        errors.add(field, "must be a list of names (1-255 characters each)", None)
+    if not isinstance(value, list) or not all(isinstance(v, str) and 0 < len(v) <= 255 and "\x00" not in v
+                                              for v in value):
+        errors.add(field, "must be a list of names (1-255 characters each, no NUL)", None)
         return []
     return list(value)
 
@@ -103,6 +104,9 @@ def _criteria(errors: FieldErrors, value: Any) -> list[dict[str, Any]]:
                 or not item["description"].strip():
             errors.add("criteria", "each item needs a description", None)
             return []
+        if "\x00" in item["description"] or "\x00" in str(item.get("note") or ""):
+            errors.add("criteria", "must not contain NUL characters", None)
+            return []
         out.append({"description": item["description"].strip(), "required": bool(item.get("required", False)),
                     "note": item.get("note") if isinstance(item.get("note"), str) else None})
     return out
@@ -115,7 +119,11 @@ _REQUIRED = ("slug", "name", "earnerDescription", "consumerDescription", "type")
 
 
 def _fields(data: dict[str, Any], *, creating: bool) -> dict[str, Any]:
-    """Column values for the BadgeKit fields ``data`` gives (every required one when ``creating``)."""
+    """Column values for the BadgeKit fields ``data`` gives (every required one when ``creating``). ``description``
+    (the OB description, which the seed's form and multipart updates send) is the ``consumerDescription`` when
+    that is not given."""
+    if data.get("consumerDescription") in (None, "") and data.get("description") not in (None, ""):
+        data = {**data, "consumerDescription": data["description"]}
     errors = FieldErrors()
     out: dict[str, Any] = {}
     if creating:

@@ -41,21 +41,26 @@ def instance_json(assertion: Assertion, code: str | None, badge: BadgeClass, lev
 
 
 def _moment(errors: FieldErrors, data: dict[str, Any], field: str) -> datetime | None:
-    """An ISO 8601 date/time or Unix seconds (BadgeKit clients send either)."""
+    """An ISO 8601 date/time (UTC without an offset) or Unix seconds (BadgeKit clients send either), in UTC to the
+    second; years 1900-9999, as ``/v1``."""
     value = data.get(field)
     if value in (None, ""):
         return None
     try:
         if isinstance(value, int | float) and not isinstance(value, bool):
-            return datetime.fromtimestamp(value, UTC)
-        text = str(value).strip()
-        if text.isdigit():
-            return datetime.fromtimestamp(int(text), UTC)
-        moment = datetime.fromisoformat(text)
-        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+            moment = datetime.fromtimestamp(value, UTC)
+        elif (text := str(value).strip()).isascii() and text.isdigit():
+            moment = datetime.fromtimestamp(int(text), UTC)
+        else:
+            moment = datetime.fromisoformat(text)
+            moment = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
     except (ValueError, OverflowError, OSError):
         errors.add(field, "must be an ISO 8601 date/time or Unix seconds", value)
         return None
+    if not 1900 <= moment.year <= 9999:
+        errors.add(field, "year out of range (1900-9999)", value)
+        return None
+    return moment.replace(microsecond=0)
 
 
 async def _code_of(session: AsyncSession, assertion: Assertion) -> str | None:
@@ -134,7 +139,7 @@ async def create_instance(request: Request[Any, Any, Any], db_session: NamedDepe
     code = errors.text(data, "claimCode", max_len=64) if data.get("claimCode") not in (None, "") else None
     slug = errors.slug(data) if data.get("slug") not in (None, "") else None
     issued_on, expires = _moment(errors, data, "issuedOn"), _moment(errors, data, "expires")
-    if issued_on and expires and expires <= issued_on:
+    if expires is not None and expires <= (issued_on or datetime.now(UTC)):  # issuedOn defaults to now
         errors.add("expires", "must be after issuedOn", data.get("expires"))
     errors.raise_if_any()
     assert email is not None

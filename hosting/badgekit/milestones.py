@@ -37,26 +37,31 @@ __all__ = ["ACTIONS", "award_milestones", "lock_earner", "parse_milestones", "re
 ACTIONS = ("issue",)
 MAX_MILESTONES = 20  # per badge
 MAX_SUPPORTS = 100  # per milestone
+_MAX_ID = 2**31 - 1  # badge class ids are 32-bit integers
 _LIVE = (AssertionState.ACTIVE, AssertionState.PENDING)
 _log = logging.getLogger("hosting")
 
 
 def _number(value: Any) -> int | None:
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
         value = int(value.strip())
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _support_ref(item: Any) -> int | str | None:
-    """A support badge as given: an id, a slug, or ``{"id": …}`` / ``{"slug": …}``."""
+    """A support badge as given: an id, a slug, or ``{"id": …}`` / ``{"slug": …}``; ``None`` for anything else,
+    including what could name no badge (an id out of the ids' range, a slug too long or with a NUL character),
+    which is never sent to the database."""
     if isinstance(item, dict):
         item = item.get("id", item.get("slug"))
+    if isinstance(item, str) and item.strip().isascii() and item.strip().isdigit():
+        item = int(item.strip()) if len(item.strip()) <= 10 else None
     if isinstance(item, bool):
         return None
     if isinstance(item, int):
-        return item
-    if isinstance(item, str) and item.strip():
-        return int(item) if item.strip().isdigit() else item.strip()
+        return item if 1 <= item <= _MAX_ID else None
+    if isinstance(item, str) and item.strip() and len(item) <= 255 and "\x00" not in item:
+        return item.strip()
     return None
 
 

@@ -207,6 +207,8 @@ class BadgeInput(msgspec.Struct, kw_only=True):
     strapline: Annotated[str, msgspec.Meta(max_length=140)] | None = None
     earnerDescription: str | None = None
     consumerDescription: str | None = None
+    description: Annotated[str, msgspec.Meta(description="the consumerDescription, when that is not given")] \
+        | None = None
     type: _TEXT | None = None
     issuerUrl: _URL | None = None
     rubricUrl: _URL | None = None

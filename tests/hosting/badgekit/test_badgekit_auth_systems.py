@@ -263,3 +263,79 @@ def test_cli_create_badgekit_key(master: BadgeKit, settings: Settings, monkeypat
     assert again.exit_code != 0
     unknown = CliRunner().invoke(cli, ["create-badgekit-key", "--key", "x-" + name, "--system", "no-such-sys"])
     assert unknown.exit_code != 0
+
+
+def test_master_key_name_cannot_be_bound_to_one_system(master: BadgeKit, settings: Settings,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """``master`` names the key acting on every system: a key bound to one system may not take that name (with
+    the CLI's default ``--key master``, ``--system`` alone would have made one)."""
+    from conftest import run_store
+    from sqlalchemy import func, select
+
+    from hosting.app.cli import cli
+    from hosting.lib.errors import InvalidInput
+    from hosting.storage.models import BadgeKitKey
+    from hosting.storage.store import HostingStore
+
+    async def _masters(store: HostingStore) -> int:
+        return int(await store.session.scalar(select(func.count()).select_from(BadgeKitKey).where(
+            func.lower(BadgeKitKey.name) == "master", BadgeKitKey.system_id.is_not(None))) or 0)
+
+    system = _system(master)
+    for name in ("master", "MASTER"):
+        with pytest.raises(InvalidInput) as raised:
+            new_key(settings, name, system=system["slug"])
+        (detail,) = raised.value.extra["details"]
+        assert detail["field"] == "key" and detail["value"] == name and "reserved" in detail["message"]
+        assert repr(name) in raised.value.message and "reserved" in raised.value.message
+    monkeypatch.setenv("OPENBADGES_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("OPENBADGES_BASE_URL", settings.base_url)
+    monkeypatch.setenv("OPENBADGES_SECRET_KEY", settings.secret_key)
+    for args in (["--system", system["slug"]], ["--key", "master", "--system", system["slug"]]):
+        result = CliRunner().invoke(cli, ["create-badgekit-key", *args])
+        assert result.exit_code == 2, result.output
+        assert "reserved" in result.output and result.stdout == ""
+    assert run_store(settings, _masters) == 0
+
+
+def test_a_system_key_naming_another_system_is_refused_before_anything_else(master: BadgeKit,
+                                                                            settings: Settings) -> None:
+    """403 whatever the body (not a 400 telling what is wrong with it, nor an image fetched) and whether or not
+    the other system exists (a key cannot probe other systems' slugs)."""
+    mine, other = _system(master), _system(master)
+    name, secret = new_key(settings, system=mine["slug"])
+    bk = BadgeKit(master.client, name, secret)
+    for res in (bk.post(f"/systems/{other['slug']}/badges", json_body={"slug": "Bad Slug"}),
+                bk.put(f"/systems/{other['slug']}", json_body={"url": "not a url"}),
+                bk.post(f"/systems/{other['slug']}/issuers", form={"name": ""}),
+                bk.get("/systems/no-such-system"), bk.get("/systems/no-such-system/badges/x/instances"),
+                bk.post("/issuers?system=no-such-system", json_body={}),
+                bk.get(f"/issuers/x?system={other['slug']}")):
+        assert res.status_code == 403, res.text
+        assert res.json() == {"code": "Forbidden", "message": res.json()["message"]}
+    # its own system: answers as before
+    assert bk.get(f"/systems/{mine['slug']}/badges/x").status_code == 404
+    assert bk.post(f"/systems/{mine['slug']}/badges", json_body={"slug": "Bad Slug"}).status_code == 400
+
+
+def test_a_non_ascii_body_hash_is_refused(master: BadgeKit) -> None:
+    """A body hash that is not hex (non-ASCII) is a 401 like any other mismatch (was a 500: the comparison of
+    non-ASCII strings raised)."""
+    body = json.dumps({"slug": _slug(), "name": "S", "url": "https://s.example.org"}).encode()
+    for digest in ("\u00e9" * 64, "\u0661" * 64):
+        _unauthorized(_raw(master.client, "POST", "/systems", sign(master.key, master.secret, "POST", "/systems",
+                                                                   body, body={"alg": "sha256", "hash": digest}),
+                           body))
+
+
+def test_a_key_claim_that_cannot_name_a_key_is_refused_before_any_lookup(master: BadgeKit) -> None:
+    """Unsigned or not, a ``key`` claim that is no key name (NUL, too long, odd characters) is a 401 without a
+    query (a NUL made PostgreSQL fail: a 500 to anyone, before the signature is checked)."""
+    import jwt
+
+    for key in ("\x00", "master\x00", "k" * 129, "a b", "ключ", master.key + "\n"):
+        token = jwt.encode({"key": key, "exp": int(time.time()) + 60, "method": "GET", "path": "/systems"},
+                           "any-secret-" + "x" * 40, algorithm="HS256")
+        res = _raw(master.client, "GET", "/systems", f'JWT token="{token}"')
+        _unauthorized(res)
+        assert res.json()["message"] == "unknown key"

@@ -91,6 +91,22 @@ def test_create_badge_validation_errors(bk: BadgeKit) -> None:
     assert bk.get(f"/systems/{system['slug']}/badges?archived=any").json() == {"badges": []}
 
 
+def test_nul_characters_in_lists_are_refused_as_in_text_fields(bk: BadgeKit) -> None:
+    """``tags``, ``categories`` and ``criteria`` refuse a NUL character like every text field (and ``/v1``)."""
+    system = _system(bk)
+    base = f"/systems/{system['slug']}/badges"
+    badge = bk.post(base, json_body=_badge_body()).json()["badge"]
+    for body, field in (({"tags": ["ok", "a\x00b"]}, "tags"), ({"categories": ["\x00"]}, "categories"),
+                        ({"criteria": [{"description": "d\x00"}]}, "criteria"),
+                        ({"criteria": [{"description": "d", "note": "n\x00"}]}, "criteria")):
+        res = bk.put(f"{base}/{badge['slug']}", json_body=body)
+        assert res.status_code == 400, res.text
+        assert [d["field"] for d in res.json()["details"]] == [field]
+    res = bk.put(f"{base}/{badge['slug']}", form={"tags": "a,b\x00c"})
+    assert res.status_code == 400 and res.json()["details"][0]["field"] == "tags"
+    assert bk.get(f"{base}/{badge['slug']}").json() == {"badge": badge}
+
+
 def test_create_badge_conflict(bk: BadgeKit) -> None:
     system = _system(bk)
     body = _badge_body()
@@ -122,6 +138,35 @@ def test_update_badge_incl_rename(bk: BadgeKit) -> None:
     assert clash.status_code == 409 and clash.json()["details"]["id"] == badge["id"]
     invalid = bk.put(f"{base}/form-renamed", json_body={"timeUnits": "fortnights"})
     assert invalid.status_code == 400 and invalid.json()["details"][0]["field"] == "timeUnits"
+
+
+def test_update_badge_description_sets_consumer_description(bk: BadgeKit, settings: Settings) -> None:
+    """The seed's form and multipart updates send the OB ``description``: it is the ``consumerDescription``, in
+    every encoding (``consumerDescription`` wins when both are sent)."""
+    from _api_support import bearer, make_token, unique_email
+
+    system = _system(bk)
+    base = f"/systems/{system['slug']}/badges"
+    slug = bk.post(base, json_body=_badge_body()).json()["badge"]["slug"]
+    admin = make_token(settings, unique_email("admin"), admin=True)
+    sends = [("form", lambda d: bk.put(f"{base}/{slug}", form={"name": "N", "description": d})),
+             ("multipart", lambda d: bk.put(f"{base}/{slug}", form={"description": d},
+                                            files={"image": ("b.png", PNG, "image/png")})),
+             ("json", lambda d: bk.put(f"{base}/{slug}", json_body={"description": d}))]
+    for encoding, send in sends:
+        res = send(f"New {encoding} description")
+        assert res.status_code == 200, res.text
+        assert res.json()["badge"]["consumerDescription"] == f"New {encoding} description"
+        assert res.json()["badge"]["earnerDescription"] == "For earners."
+        v1 = bk.client.get(f"/v1/issuers/{system['slug']}/badges/{slug}", headers=bearer(admin)).json()["badge"]
+        assert v1["description"] == f"New {encoding} description"
+    both = bk.put(f"{base}/{slug}", json_body={"description": "ignored", "consumerDescription": "Wins."})
+    assert both.status_code == 200 and both.json()["badge"]["consumerDescription"] == "Wins."
+    made = bk.post(base, form={k: str(v) for k, v in _badge_body(consumerDescription=None).items()
+                               if k not in ("criteria", "categories", "tags", "consumerDescription")}
+                   | {"description": "Created by form."})
+    assert made.status_code == 201, made.text
+    assert made.json()["badge"]["consumerDescription"] == "Created by form."
 
 
 def test_delete_badge_and_not_found(bk: BadgeKit) -> None:
@@ -170,3 +215,23 @@ def test_v1_badge_read_through_badgekit(bk: BadgeKit, settings: Settings) -> Non
     badge = got.json()["badge"]
     assert badge["name"] == "Gold Star" and badge["tags"] == ["shiny"] and badge["archived"] is False
     assert badge["system"]["slug"] == issuer["slug"]
+
+
+def test_non_ascii_digits_in_numbers_are_validation_errors(bk: BadgeKit) -> None:
+    """``str.isdigit`` holds for "²" or "١", which ``int`` refuses or reads: numbers are ASCII digits only, and
+    anything else a 400 naming the field (was a 500)."""
+    system = _system(bk)
+    base = f"/systems/{system['slug']}/badges"
+    badge = bk.post(base, json_body=_badge_body()).json()["badge"]
+    for form, field in (({"limit": "²"}, "limit"), ({"timeValue": "٣"}, "timeValue")):
+        res = bk.put(f"{base}/{badge['slug']}", form=form)
+        assert res.status_code == 400, res.text
+        assert [d["field"] for d in res.json()["details"]] == [field]
+    for milestone, field in (({"numberRequired": "²", "supportBadges": [badge["slug"]]}, "numberRequired"),
+                             ({"numberRequired": 1, "supportBadges": ["²"]}, "supportBadges")):
+        res = bk.post(base, json_body=_badge_body(milestones=[milestone]))
+        assert res.status_code == 400, res.text
+        assert f"milestones[0].{field}" in {d["field"] for d in res.json()["details"]}
+    res = bk.post(f"{base}/{badge['slug']}/instances", json_body={"email": "d@example.org", "issuedOn": "١٤٠٠٠٠٠٠٠٠"})
+    assert res.status_code == 400 and [d["field"] for d in res.json()["details"]] == ["issuedOn"]
+    assert bk.get(f"{base}/{badge['slug']}").json() == {"badge": badge}

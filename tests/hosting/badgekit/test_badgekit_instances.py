@@ -113,3 +113,39 @@ def test_instance_verifies_with_the_library_and_revoked_after_delete(bk: BadgeKi
     assert bk.delete(f"{path}/instances/verify@example.org").status_code == 200
     after = ob.verify(inst["assertionUrl"], options=options)
     assert not after.valid and after.revoked
+
+
+@pytest.mark.parametrize("expires", ["2001-01-01T00:00:00Z", "1", 1])
+def test_expires_in_the_past_without_issued_on_is_a_validation_error(bk: BadgeKit, expires: Any) -> None:
+    """issuedOn defaults to now, so a past expires is refused as when issuedOn is given (was a 500)."""
+    path = _badge(bk)
+    sent = [(bk.post(f"{path}/instances", json_body={"email": "p@example.org", "expires": expires}), expires),
+            (bk.post(f"{path}/instances", form={"email": "p@example.org", "expires": str(expires)}), str(expires))]
+    for res, value in sent:
+        assert res.status_code == 400, res.text
+        assert res.json() == {"code": "ValidationError", "message": "Could not validate required fields",
+                              "details": [{"field": "expires", "message": "must be after issuedOn",
+                                           "value": value}]}
+    assert bk.get(f"{path}/instances").json() == {"instances": []}
+
+
+def test_instance_dates_with_an_offset_are_kept_in_utc_and_out_of_range_years_refused(bk: BadgeKit) -> None:
+    """An offset is converted to UTC (SQLite stored the wall time as UTC); years outside 1900-9999 (as ``/v1``)
+    are a ValidationError, not an instance dated "1-01-01T…"."""
+    path = _badge(bk)
+    res = bk.post(f"{path}/instances", json_body={"email": "tz@example.org", "issuedOn": "2020-01-01T00:00:00+14:00",
+                                                  "expires": "2040-06-01T12:30:00.750-02:00"})
+    assert res.status_code == 201, res.text
+    inst = res.json()["instance"]
+    assert (inst["issuedOn"], inst["expires"]) == ("2019-12-31T10:00:00Z", "2040-06-01T14:30:00Z")
+    assert bk.get(f"{path}/instances/tz@example.org").json()["instance"] == inst
+    doc = bk.client.get(inst["assertionUrl"].removeprefix(BASE)).json()
+    assert doc["issuedOn"].startswith("2019-12-31T10:00:00") and doc["expires"].startswith("2040-06-01T14:30:00")
+    for field, value in (("issuedOn", "0001-01-01T00:00:00-05:00"), ("issuedOn", "1899-12-31"),
+                         ("issuedOn", -3_000_000_000), ("expires", "9999-12-31T23:59:59-05:00"),
+                         ("expires", 400_000_000_000)):
+        res = bk.post(f"{path}/instances", json_body={"email": "y@example.org", field: value})
+        assert res.status_code == 400, (value, res.text)
+        assert res.json()["details"] == [{"field": field, "message": res.json()["details"][0]["message"],
+                                          "value": value}]
+    assert [i["email"] for i in bk.get(f"{path}/instances").json()["instances"]] == ["tz@example.org"]

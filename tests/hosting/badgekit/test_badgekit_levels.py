@@ -218,3 +218,27 @@ def test_an_issuer_slug_is_not_a_system_for_keys(bk: BadgeKit, settings: Setting
     for slug in (issuer["slug"], run_store(settings, _global_slug)):  # neither slug names a system
         with pytest.raises(InvalidInput):
             new_key(settings, system=slug)
+
+
+def test_a_nul_character_in_a_path_or_query_names_nothing(bk: BadgeKit) -> None:
+    """PostgreSQL refuses NUL in text: a path value with one is a 404, a query value a 400 (was a 500 there)."""
+    paths = _tree(bk)
+    badge = bk.post(paths["program"] + "/badges", json_body=_badge_body()).json()["badge"]["slug"]
+    assert bk.post(f"{paths['program']}/badges/{badge}/instances", json_body={"email": "n@example.org"}
+                   ).status_code == 201
+    system, issuer = paths["system"].rsplit("/", 1)[1], paths["issuer"].rsplit("/", 1)[1]
+    for method, path in [("GET", "/systems/%00"), ("DELETE", "/systems/a%00b"),
+                         ("GET", f"{paths['system']}/issuers/%00"), ("PUT", f"{paths['issuer']}/programs/%00"),
+                         ("GET", f"{paths['program']}/badges/%00"),
+                         ("GET", f"{paths['program']}/badges/{badge}/instances/n%00@example.org"),
+                         ("DELETE", f"{paths['program']}/badges/{badge}/instances/%00"),
+                         ("GET", f"{paths['issuer']}/instances/%00"), ("GET", f"/issuers/%00?system={system}"),
+                         ("GET", f"{paths['program']}/badges/{badge}/codes/%00")]:
+        res = bk.request(method, path, json_body={"name": "x"} if method == "PUT" else None)
+        assert res.status_code == 404, (path, res.text)
+        assert res.json()["code"] == "ResourceNotFound"
+    res = bk.get(f"/issuers/{issuer}?system=%00")
+    assert res.status_code == 400, res.text
+    assert res.json()["details"] == [{"field": "system", "message": "must not contain NUL characters",
+                                      "value": "\\0"}]
+    assert bk.get(f"{paths['program']}/badges/{badge}/instances/n@example.org").status_code == 200

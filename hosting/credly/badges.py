@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from litestar import Controller, Request, Response, delete, get, post, put
@@ -175,12 +175,20 @@ _DATE_COLUMNS = {"issued_at": Assertion.issued_on, "created_at": Assertion.creat
                  "updated_at": Assertion.updated_at, "state_updated_at": Assertion.state_updated_at}
 
 
+def _start_of(day: date) -> datetime:
+    return datetime.combine(day, time(), tzinfo=UTC)
+
+
+def _end_of(day: date) -> datetime:
+    """The day's last microsecond in UTC (no next day to compare with: 9999-12-31 has none)."""
+    return datetime.combine(day, time.max, tzinfo=UTC)
+
+
 def _issued_date(day: date, before: bool) -> ColumnElement[bool]:
     """``issued_at_date_min``/``_max``: the time zone-agnostic issue day (as written at issue; the UTC day of a
     badge issued through another API)."""
-    start = datetime.combine(day, time(), tzinfo=UTC)
     given = Assertion.issued_date <= day if before else Assertion.issued_date >= day
-    utc = Assertion.issued_on < start + timedelta(days=1) if before else Assertion.issued_on >= start
+    utc = Assertion.issued_on <= _end_of(day) if before else Assertion.issued_on >= _start_of(day)
     return or_(and_(Assertion.issued_date.is_not(None), given), and_(Assertion.issued_date.is_(None), utc))
 
 
@@ -200,9 +208,8 @@ def _dates(params: dict[str, str], errors: FieldErrors) -> list[ColumnElement[bo
             if name == "issued_at_date":
                 out.append(_issued_date(day, before))
                 continue
-            start = datetime.combine(day, time(), tzinfo=UTC)
             column = _DATE_COLUMNS[name]
-            out.append(column < start + timedelta(days=1) if before else column >= start)
+            out.append(column <= _end_of(day) if before else column >= _start_of(day))
     return out
 
 

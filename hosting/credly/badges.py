@@ -33,8 +33,8 @@ from hosting.credly.paging import (
     check_query,
     page_and_per,
     page_metadata,
+    query_parameters,
     sort_order,
-    unknown_parameters,
 )
 from hosting.credly.views import badge_json
 from hosting.earners.awards import links_for_pending, notification_of
@@ -269,10 +269,15 @@ def _user_id_filter(value: str) -> ColumnElement[bool]:
     return Assertion.external_user_id == value.strip()
 
 
+def _listed(value: str) -> list[str]:
+    """The values of a comma-separated list, blanks left out."""
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
 def _issuer_id_filter(value: str) -> ColumnElement[bool]:
     """``issuer_id``: badges issued by one of these organisations (comma-separated ids or slugs); within an
     organisation's list, all of its badges or none."""
-    refs = [ref.strip() for ref in value.split(",") if ref.strip()]
+    refs = _listed(value)
     named = select(Issuer.id).where(or_(Issuer.public_id.in_(refs), Issuer.slug.in_(refs)))
     return Assertion.issuer_id.in_(named)
 
@@ -286,6 +291,8 @@ def _filters(text: str, errors: FieldErrors) -> list[ColumnElement[bool]]:
             errors.add("filter", f"unknown filter key (supported: {', '.join(_FILTERS)})", key)
         elif key in params:
             errors.add("filter", "a key given twice", key)
+        elif not value.strip():  # ``user_id::`` would match nothing, ``query::`` everything: neither was meant
+            errors.add(f"filter.{key}", "can't be blank", value)
         else:
             params[key] = value
     conditions = [*_dates(params, errors), *_template_filters(params, errors)]
@@ -300,6 +307,9 @@ def _filters(text: str, errors: FieldErrors) -> list[ColumnElement[bool]]:
         conditions.append(query)
     if "user_id" in params:
         conditions.append(_user_id_filter(params["user_id"]))
+    for key in ("issuer_id", "badge_template_id"):
+        if key in params and not _listed(params[key]):
+            errors.add(f"filter.{key}", "a comma-separated list of ids", params[key])
     if "issuer_id" in params:
         conditions.append(_issuer_id_filter(params["issuer_id"]))
     if "public" in params:  # public: published (accepted); the others are not shown publicly
@@ -311,8 +321,7 @@ def _filters(text: str, errors: FieldErrors) -> list[ColumnElement[bool]]:
     if "issuer_earner_id" in params:
         conditions.append(Assertion.issuer_earner_id == params["issuer_earner_id"])
     if "badge_template_id" in params:
-        ids = [i.strip() for i in params["badge_template_id"].split(",") if i.strip()]
-        conditions.append(BadgeClass.public_id.in_(ids))
+        conditions.append(BadgeClass.public_id.in_(_listed(params["badge_template_id"])))
     return conditions
 
 
@@ -357,9 +366,8 @@ class BadgesController(Controller):
         """Get Issued Badges: ``filter`` (``key::value|…``), ``sort`` (``key|-key``), ``page``, ``per`` (1 to 50
         a page, 50 by default). A page costs a fixed number of queries (see :func:`views`)."""
         issuer, _ = await find_issuer(db_session, principal, organization_id)
-        params = request.query_params
         errors = FieldErrors()
-        unknown_parameters(params, ("filter", "sort", "page", "per"), errors)
+        params = query_parameters(request.query_params, ("filter", "sort", "page", "per"), errors)
         page, per = page_and_per(params, errors)
         conditions = [Assertion.issuer_id == issuer.id, *_filters(params.get("filter") or "", errors)]
         order = _order(params.get("sort") or "", errors)

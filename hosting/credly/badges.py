@@ -429,8 +429,9 @@ class BadgesController(Controller):
     async def replace(self, request: Request[Any, Any, Any], db_session: Db, principal: Caller,
                       hosting: Hosting, store: Store, organization_id: FromPath[str],
                       badge_id: FromPath[str]) -> Response[Any]:
-        """A new badge in this one's place, from the fields given only (none inherited but the recipient);
-        ``recipient_email`` may change only while the old badge is pending. The old public URL redirects."""
+        """A new badge in this one's place, from the fields given only (none inherited but the recipient: its
+        ``recipient_email`` and ``user_id``, which may change only while the old badge is pending). The old
+        public URL redirects."""
         issuer, role = await find_issuer(db_session, principal, organization_id)
         require_role(principal, role, EDIT_ROLES, "replacing")
         old = await _find(db_session, issuer, badge_id)
@@ -441,12 +442,14 @@ class BadgesController(Controller):
             raise _invalid(errors)
         await store.lock_for(old, "replace")
         pending = old.state == AssertionState.PENDING
-        if award.recipient and award.recipient != old.recipient_plaintext and not pending:
-            raise Conflict("recipient_email can change only while the badge is pending", details=[
-                {"field": "recipient_email", "message": "can change only while the badge is pending",
-                 "value": award.recipient}])
+        for field, given, before in (("recipient_email", award.recipient, old.recipient_plaintext),
+                                     ("user_id", award.external_user_id, old.external_user_id)):
+            if given and given != before and not pending:
+                raise Conflict(f"{field} can change only while the badge is pending", details=[
+                    {"field": field, "message": "can change only while the badge is pending", "value": given}])
         award = dataclasses.replace(  # an accepted badge's replacement is accepted; a pending one's waits
             award, recipient=award.recipient or old.recipient_plaintext or old.recipient_identity,
+            external_user_id=award.external_user_id or old.external_user_id,
             acceptance=Acceptance.EARNER if pending else Acceptance.ISSUER)
         badge = await find_template(db_session, issuer, template)
         new = await _award(store, badge, award, replacing=old)

@@ -424,3 +424,44 @@ def test_batch_failure_names_the_item_and_stores_nothing(team: Team) -> None:
     assert _count(team, template) == 0  # every failed batch stored nothing
     for body in ({"badges": []}, {"badges": "x"}, {}, {"badges": [_batch_item(template)], "extra": 1}):
         assert team.api.post(f"{org_path(team)}/badges/batch", json=body, headers=basic(team.owner)).status_code == 422
+
+
+@pytest.mark.parametrize("accepted", [False, True])
+def test_a_replacement_keeps_the_originals_user_id(team: Team, accepted: bool) -> None:
+    """The seed's replace example gives no ``user_id``: the new badge stays associated with the original's user
+    (its ``user.id``, and the ``user_id`` filter finds it), whether the old badge was pending or accepted."""
+    old = issued(team, team.badge())
+    assert old["user"] == {"id": SEED_ISSUE["user_id"]}
+    if accepted:
+        accept(team.api, old["accept_badge_url"])
+    res = team.api.post(f"{org_path(team)}/badges/{old['id']}/replace",
+                        json={**SEED_REPLACE, "badge_template_id": old["badge_template"]["id"]},
+                        headers=basic(team.owner))
+    assert res.status_code == 201, res.text
+    new = res.json()["data"]
+    assert new["user"] == {"id": SEED_ISSUE["user_id"]}
+    again = team.api.get(f"{org_path(team)}/badges/{new['id']}", headers=basic(team.owner)).json()["data"]
+    assert again["user"] == {"id": SEED_ISSUE["user_id"]}
+    found = listed_ids(team, {"filter": f"user_id::{SEED_ISSUE['user_id']}|state::pending,accepted"})
+    assert new["id"] in found and old["id"] not in found
+
+
+def test_a_replacements_user_id_changes_only_while_pending(team: Team) -> None:
+    template = team.badge()
+    pending = issued(team, template)
+    res = team.api.post(f"{org_path(team)}/badges/{pending['id']}/replace",
+                        json={**SEED_REPLACE, "badge_template_id": template, "user_id": "another-user"},
+                        headers=basic(team.owner))
+    assert res.status_code == 201, res.text
+    assert res.json()["data"]["user"] == {"id": "another-user"}
+    accepted = issued(team, template)
+    accept(team.api, accepted["accept_badge_url"])
+    res = team.api.post(f"{org_path(team)}/badges/{accepted['id']}/replace",
+                        json={**SEED_REPLACE, "badge_template_id": template, "user_id": "another-user"},
+                        headers=basic(team.owner))
+    assert res.status_code == 409, res.text
+    assert res.json()["data"]["errors"][0]["attribute"] == "user_id"
+    same = team.api.post(f"{org_path(team)}/badges/{accepted['id']}/replace",
+                         json={**SEED_REPLACE, "badge_template_id": template, "user_id": SEED_ISSUE["user_id"]},
+                         headers=basic(team.owner))
+    assert same.status_code == 201, same.text

@@ -347,7 +347,7 @@ class BadgesController(Controller):
         require_role(principal, role, ISSUE_ROLES, "issuing")
         errors = FieldErrors()
         data = await read_body(request)
-        award, template, notify, names = award_from(data, errors, earner_accepts=True)
+        award, template, notify, names = award_from(data, errors, earner_accepts=True, created_by=principal.email)
         if errors.details or award is None:
             raise _invalid(errors)
         badge, assertion = await _issue_checked(store, issuer, template, award)
@@ -437,7 +437,8 @@ class BadgesController(Controller):
         old = await _find(db_session, issuer, badge_id)
         errors = FieldErrors()
         data = await read_body(request)
-        award, template, notify, names = award_from(data, errors, earner_accepts=True, recipient_required=False)
+        award, template, notify, names = award_from(data, errors, earner_accepts=True, recipient_required=False,
+                                                    created_by=old.created_by or principal.email)
         if errors.details or award is None:
             raise _invalid(errors)
         await store.lock_for(old, "replace")

@@ -119,10 +119,11 @@ def mail_extra(data: Any) -> dict[str, str]:
     return {"notification_message": message.strip()} if isinstance(message, str) and message.strip() else {}
 
 
-def award_from(data: Any, errors: FieldErrors, *, earner_accepts: bool,
-               recipient_required: bool = True) -> tuple[Award | None, str | None, bool, tuple[str, str] | None]:
+def award_from(data: Any, errors: FieldErrors, *, earner_accepts: bool, recipient_required: bool = True,
+               created_by: str | None = None) -> tuple[Award | None, str | None, bool, tuple[str, str] | None]:
     """(award, ``badge_template_id``, notify, (first name, last name)) from a Credly issue/replace body; problems
-    go to ``errors``. The names are stored apart and joined as the recipient's name (``issued_to`` when given)."""
+    go to ``errors``. The names are stored apart and joined as the recipient's name (``issued_to`` when given).
+    ``created_by``: the issuing user's email (recorded as on ``/v1`` and ``/v2``)."""
     if not isinstance(data, dict):
         errors.add("base", "the body must be a JSON object", None)
         return None, None, False, None
@@ -163,5 +164,5 @@ def award_from(data: Any, errors: FieldErrors, *, earner_accepts: bool,
                   evidence=evidence, issuer_earner_id=earner_id, locale=locale or "en",
                   acceptance=Acceptance.EARNER if earner_accepts else None, first_name=first, last_name=last,
                   external_user_id=user_id.strip() or None if isinstance(user_id, str) else None,
-                  notification_suppressed=bool(suppress), duplicate_moment=True)
+                  notification_suppressed=bool(suppress), duplicate_moment=True, created_by=created_by)
     return award, template, not suppress, (first, last)

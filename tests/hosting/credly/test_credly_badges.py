@@ -28,7 +28,7 @@ from _credly_support import (  # noqa: F401 - the fixtures
     org_path,
     path_of,
 )
-from _issue_support import Team, new_team, team_fixture  # noqa: F401 - fixture
+from _issue_support import Team, new_team, stored, team_fixture  # noqa: F401 - fixture
 from conftest import BASE_URL
 
 from hosting import Settings
@@ -465,3 +465,27 @@ def test_a_replacements_user_id_changes_only_while_pending(team: Team) -> None:
                          json={**SEED_REPLACE, "badge_template_id": template, "user_id": SEED_ISSUE["user_id"]},
                          headers=basic(team.owner))
     assert same.status_code == 201, same.text
+
+
+def test_the_issuing_user_is_recorded_and_kept_by_a_replacement(settings: Settings, team: Team) -> None:
+    """Who issued a badge (the token's user) is recorded as on ``/v1`` and Badgr — by issue and batch; a
+    replacement, made by another user, keeps the original's issuing user."""
+    editor, other = unique_email("editor"), unique_email("editor")
+    for email in (editor, other):
+        res = team.api.post(f"{team.path}/staff", json={"email": email, "role": "editor"},
+                            headers={"Authorization": f"Bearer {team.owner}"})
+        assert res.status_code == 201, res.text
+    template = team.badge()
+    issued_by = issue(team, template, token=make_token(settings, editor))
+    assert issued_by.status_code == 201, issued_by.text
+    batch = team.api.post(f"{org_path(team)}/badges/batch", json={"badges": [
+        {**item, "badge_template_id": template} for item in SEED_BATCH["badges"]]},
+        headers=basic(make_token(settings, editor)))
+    assert batch.status_code == 201, batch.text
+    made = [issued_by.json()["data"]["id"], *(b["id"] for b in batch.json()["data"])]
+    assert [stored(settings, public_id).created_by for public_id in made] == [editor] * 3
+    res = team.api.post(f"{org_path(team)}/badges/{made[0]}/replace",
+                        json={**SEED_REPLACE, "badge_template_id": template},
+                        headers=basic(make_token(settings, other)))
+    assert res.status_code == 201, res.text
+    assert stored(settings, res.json()["data"]["id"]).created_by == editor

@@ -4,6 +4,7 @@ SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, timedelta
 from typing import Any
 
@@ -72,6 +73,11 @@ def test_the_seeds_evidence_example_maps_to_ob_evidence_and_back(settings: Setti
     assert res.status_code == 201, res.text
     data = res.json()["data"]
     assert data["issued_to"] == "Firstname Lastname"
+    # each item carries an id as in the seed's response: a UUID, distinct, the same on every read
+    ids = [item.pop("id") for item in data["evidence"]]
+    assert len(set(ids)) == 3 and all(str(uuid.UUID(i)) == i for i in ids)
+    again = team.api.get(f"{org_path(team)}/badges/{data['id']}", headers=basic(team.owner)).json()["data"]
+    assert [item["id"] for item in again["evidence"]] == ids
     assert data["evidence"] == [
         {"type": "KeyValueGroupEvidence", "name": "Custom Evidence", "values": [
             {"type": "KeyValuePairEvidence", "key": "Testing Center",

@@ -31,6 +31,7 @@ from hosting.credly.openapi import (
 )
 from hosting.credly.paging import (
     check_query,
+    folded,
     page_and_per,
     page_metadata,
     query_parameters,
@@ -53,9 +54,9 @@ _STATES = {"pending": (AssertionState.PENDING,), "accepted": (AssertionState.ACT
            "rejected": (AssertionState.REJECTED,), "revoked": (AssertionState.REVOKED, AssertionState.REPLACED)}
 _TEMPLATE_FILTERS = ("badge_templates[reporting_tags]", "badge_templates[skills]", "badge_templates[owner_id]")
 _SORTS: dict[str, Any] = {"issued_at": Assertion.issued_on, "created_at": Assertion.created_at,
-                          "state_updated_at": Assertion.state_updated_at, "badge_templates[name]": BadgeClass.name,
-                          "users[first_name]": func.lower(Assertion.recipient_first_name),
-                          "users[last_name]": func.lower(Assertion.recipient_last_name)}
+                          "state_updated_at": Assertion.state_updated_at, "badge_templates[name]": folded(BadgeClass.name),
+                          "users[first_name]": folded(Assertion.recipient_first_name),
+                          "users[last_name]": folded(Assertion.recipient_last_name)}
 _FILTERS = ("state", "query", "issuer_earner_id", "badge_template_id", "public", "user_id", "issuer_id",
             *_TEMPLATE_FILTERS,
             *(f"{c}_{end}" for c in ("issued_at", "issued_at_date", "created_at", "updated_at", "state_updated_at")

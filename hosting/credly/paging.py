@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import math
+import string
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -11,12 +12,16 @@ from urllib.parse import urlencode
 
 from litestar import Request
 from litestar.datastructures import MultiDict
+from sqlalchemy import String
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 
 from hosting.app.state import HostingState
 from hosting.lib.body import FieldErrors
 from hosting.lib.errors import InvalidInput
 
-__all__ = ["PER_PAGE", "check_query", "page_and_per", "page_metadata", "query_parameters",
+__all__ = ["PER_PAGE", "check_query", "folded", "page_and_per", "page_metadata", "query_parameters",
            "sort_order"]
 
 PER_PAGE = 50  # Credly's default and most a page (``per`` takes 1 to 50)
@@ -64,6 +69,28 @@ def sort_order(text: str, sorts: Mapping[str, Any], errors: FieldErrors,
         ordered = column.desc() if key.startswith("-") else column.asc()
         order.append(ordered.nulls_last() if name in last else ordered)
     return order
+
+
+class folded(FunctionElement[str]):
+    """``folded(text)``: the sort key of a name, ASCII letters' case ignored, then compared by code point — the
+    same order on SQLite (``lower()`` folds ASCII only, ``BINARY`` compares UTF-8 bytes) and on PostgreSQL
+    (``translate`` folds ASCII only, ``COLLATE "C"`` compares bytes; the database's collation, often a
+    locale's that ignores spaces or folds accents, is not used). Ties are the caller's to break."""
+
+    type = String()
+    name = "folded"
+    inherit_cache = True
+
+
+@compiles(folded)
+def _folded_sqlite(element: folded, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"lower({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(folded, "postgresql")
+def _folded_postgresql(element: folded, compiler: SQLCompiler, **kw: Any) -> str:
+    text = compiler.process(element.clauses, **kw)
+    return f"(translate({text}, '{string.ascii_uppercase}', '{string.ascii_lowercase}') COLLATE \"C\")"
 
 
 def check_query(errors: FieldErrors) -> None:

@@ -32,7 +32,14 @@ from hosting.credly.openapi import (
     CredlyTemplateUpdate,
     credly_doc,
 )
-from hosting.credly.paging import check_query, page_and_per, page_metadata, query_parameters, sort_order
+from hosting.credly.paging import (
+    check_query,
+    folded,
+    page_and_per,
+    page_metadata,
+    query_parameters,
+    sort_order,
+)
 from hosting.credly.template_inputs import acceptance_setting, template_columns
 from hosting.credly.views import template_json
 from hosting.lib.body import FieldErrors, read_body, slugify
@@ -45,7 +52,7 @@ __all__ = ["ROUTE_HANDLERS"]
 _BODIES = ("application/json", "application/x-www-form-urlencoded", "multipart/form-data")
 # The library's issue paths on a badge class → the template fields they come from.
 _NAMES = {"criteria": "criteria_url", "criteria.id": "criteria_url", "criteria.narrative": "description"}
-_SORTS: dict[str, Any] = {"name": BadgeClass.name, "created_at": BadgeClass.created_at,
+_SORTS: dict[str, Any] = {"name": folded(BadgeClass.name), "created_at": BadgeClass.created_at,
                           "updated_at": BadgeClass.updated_at}
 _FILTERS = ("state", "query")
 

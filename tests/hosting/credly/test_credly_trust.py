@@ -2,7 +2,8 @@
 
 Every ``/v1/organizations/…`` route — enumerated from the app's own route table, so a route added later is
 covered without editing this file — refuses a request without valid Basic credentials (missing, another scheme,
-malformed, unknown, revoked or expired token) with 401 in Credly's error shape, before it looks at the
+malformed, unknown, revoked or expired token) with 401 in Credly's error shape and a ``WWW-Authenticate: Basic``
+challenge (RFC 9110), before it looks at the
 organisation, the path ids or the body. A token whose user holds a role on organisation A cannot read, issue,
 revoke, replace or delete anything of organisation B — through B's paths (404, as for an organisation that does
 not exist) or through A's paths with B's ids — nor see B's badges through A's list filters or a cursor of B's
@@ -115,6 +116,7 @@ def test_every_credly_route_refuses_missing_wrong_or_malformed_basic_credentials
             for values in (real, made_up):  # auth is decided before the organisation or any id is looked at
                 res = team.api.request(method, _filled(path, values), json=bodies.get(method), headers=headers)
                 data = _assert_credly_error(res, 401)
+                assert res.headers["www-authenticate"].startswith("Basic realm="), (label, method, path)
                 assert "errors" not in data or isinstance(data["errors"], list), (label, method, path)
     # nothing was written by any of them: the badge is still pending, its template issued nothing more
     assert count_assertions(settings, template) == before

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from _credly_support import basic, credly_api_fixture, issue, issued, org_path  # noqa: F401 - the fixtures
+from _credly_support import SEED_ISSUE, basic, credly_api_fixture, issue, issued, org_path  # noqa: F401 - fixtures
 from _issue_support import Team, team_fixture  # noqa: F401 - fixture
 
 # body fields → the attribute Credly's 422 names
@@ -48,6 +48,18 @@ def test_a_bad_date_in_a_replace_body_is_credlys_422(team: Team, body: dict[str,
     res = team.api.post(f"{org_path(team)}/badges/{old['id']}/replace", json=replacement, headers=basic(team.owner))
     assert res.status_code == 422, res.text
     assert [e["attribute"] for e in res.json()["data"]["errors"]] == [attribute]
+
+
+@pytest.mark.parametrize(("body", "attribute"), _BAD_BODY_DATES[:6])
+def test_a_bad_date_in_a_batch_item_is_credlys_422_with_its_index(team: Team, body: dict[str, Any],
+                                                                 attribute: str) -> None:
+    template = team.badge()
+    items = [{**SEED_ISSUE, "badge_template_id": template, "recipient_email": f"b{i}@example.org"} for i in range(2)]
+    items[1].update(body)
+    res = team.api.post(f"{org_path(team)}/badges/batch", json={"badges": items}, headers=basic(team.owner))
+    assert res.status_code == 422, res.text
+    data = res.json()["data"]
+    assert data["error_index"] == 1 and [e["attribute"] for e in data["errors"]] == [attribute]
 
 
 def test_a_blank_expires_at_is_no_expiry(team: Team) -> None:

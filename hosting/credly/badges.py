@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from litestar import Controller, Request, Response, delete, get, post, put
@@ -31,10 +31,11 @@ from hosting.credly.openapi import (
 )
 from hosting.credly.paging import (
     check_query,
+    folded,
     page_and_per,
     page_metadata,
+    query_parameters,
     sort_order,
-    unknown_parameters,
 )
 from hosting.credly.views import badge_json
 from hosting.earners.awards import links_for_pending, notification_of
@@ -53,9 +54,9 @@ _STATES = {"pending": (AssertionState.PENDING,), "accepted": (AssertionState.ACT
            "rejected": (AssertionState.REJECTED,), "revoked": (AssertionState.REVOKED, AssertionState.REPLACED)}
 _TEMPLATE_FILTERS = ("badge_templates[reporting_tags]", "badge_templates[skills]", "badge_templates[owner_id]")
 _SORTS: dict[str, Any] = {"issued_at": Assertion.issued_on, "created_at": Assertion.created_at,
-                          "state_updated_at": Assertion.state_updated_at, "badge_templates[name]": BadgeClass.name,
-                          "users[first_name]": func.lower(Assertion.recipient_first_name),
-                          "users[last_name]": func.lower(Assertion.recipient_last_name)}
+                          "state_updated_at": Assertion.state_updated_at, "badge_templates[name]": folded(BadgeClass.name),
+                          "users[first_name]": folded(Assertion.recipient_first_name),
+                          "users[last_name]": folded(Assertion.recipient_last_name)}
 _FILTERS = ("state", "query", "issuer_earner_id", "badge_template_id", "public", "user_id", "issuer_id",
             *_TEMPLATE_FILTERS,
             *(f"{c}_{end}" for c in ("issued_at", "issued_at_date", "created_at", "updated_at", "state_updated_at")
@@ -175,12 +176,20 @@ _DATE_COLUMNS = {"issued_at": Assertion.issued_on, "created_at": Assertion.creat
                  "updated_at": Assertion.updated_at, "state_updated_at": Assertion.state_updated_at}
 
 
+def _start_of(day: date) -> datetime:
+    return datetime.combine(day, time(), tzinfo=UTC)
+
+
+def _end_of(day: date) -> datetime:
+    """The day's last microsecond in UTC (no next day to compare with: 9999-12-31 has none)."""
+    return datetime.combine(day, time.max, tzinfo=UTC)
+
+
 def _issued_date(day: date, before: bool) -> ColumnElement[bool]:
     """``issued_at_date_min``/``_max``: the time zone-agnostic issue day (as written at issue; the UTC day of a
     badge issued through another API)."""
-    start = datetime.combine(day, time(), tzinfo=UTC)
     given = Assertion.issued_date <= day if before else Assertion.issued_date >= day
-    utc = Assertion.issued_on < start + timedelta(days=1) if before else Assertion.issued_on >= start
+    utc = Assertion.issued_on <= _end_of(day) if before else Assertion.issued_on >= _start_of(day)
     return or_(and_(Assertion.issued_date.is_not(None), given), and_(Assertion.issued_date.is_(None), utc))
 
 
@@ -200,9 +209,8 @@ def _dates(params: dict[str, str], errors: FieldErrors) -> list[ColumnElement[bo
             if name == "issued_at_date":
                 out.append(_issued_date(day, before))
                 continue
-            start = datetime.combine(day, time(), tzinfo=UTC)
             column = _DATE_COLUMNS[name]
-            out.append(column < start + timedelta(days=1) if before else column >= start)
+            out.append(column <= _end_of(day) if before else column >= _start_of(day))
     return out
 
 
@@ -262,10 +270,15 @@ def _user_id_filter(value: str) -> ColumnElement[bool]:
     return Assertion.external_user_id == value.strip()
 
 
+def _listed(value: str) -> list[str]:
+    """The values of a comma-separated list, blanks left out."""
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
 def _issuer_id_filter(value: str) -> ColumnElement[bool]:
     """``issuer_id``: badges issued by one of these organisations (comma-separated ids or slugs); within an
     organisation's list, all of its badges or none."""
-    refs = [ref.strip() for ref in value.split(",") if ref.strip()]
+    refs = _listed(value)
     named = select(Issuer.id).where(or_(Issuer.public_id.in_(refs), Issuer.slug.in_(refs)))
     return Assertion.issuer_id.in_(named)
 
@@ -279,6 +292,8 @@ def _filters(text: str, errors: FieldErrors) -> list[ColumnElement[bool]]:
             errors.add("filter", f"unknown filter key (supported: {', '.join(_FILTERS)})", key)
         elif key in params:
             errors.add("filter", "a key given twice", key)
+        elif not value.strip():  # ``user_id::`` would match nothing, ``query::`` everything: neither was meant
+            errors.add(f"filter.{key}", "can't be blank", value)
         else:
             params[key] = value
     conditions = [*_dates(params, errors), *_template_filters(params, errors)]
@@ -293,6 +308,9 @@ def _filters(text: str, errors: FieldErrors) -> list[ColumnElement[bool]]:
         conditions.append(query)
     if "user_id" in params:
         conditions.append(_user_id_filter(params["user_id"]))
+    for key in ("issuer_id", "badge_template_id"):
+        if key in params and not _listed(params[key]):
+            errors.add(f"filter.{key}", "a comma-separated list of ids", params[key])
     if "issuer_id" in params:
         conditions.append(_issuer_id_filter(params["issuer_id"]))
     if "public" in params:  # public: published (accepted); the others are not shown publicly
@@ -304,8 +322,7 @@ def _filters(text: str, errors: FieldErrors) -> list[ColumnElement[bool]]:
     if "issuer_earner_id" in params:
         conditions.append(Assertion.issuer_earner_id == params["issuer_earner_id"])
     if "badge_template_id" in params:
-        ids = [i.strip() for i in params["badge_template_id"].split(",") if i.strip()]
-        conditions.append(BadgeClass.public_id.in_(ids))
+        conditions.append(BadgeClass.public_id.in_(_listed(params["badge_template_id"])))
     return conditions
 
 
@@ -331,7 +348,7 @@ class BadgesController(Controller):
         require_role(principal, role, ISSUE_ROLES, "issuing")
         errors = FieldErrors()
         data = await read_body(request)
-        award, template, notify, names = award_from(data, errors, earner_accepts=True)
+        award, template, notify, names = award_from(data, errors, earner_accepts=True, created_by=principal.email)
         if errors.details or award is None:
             raise _invalid(errors)
         badge, assertion = await _issue_checked(store, issuer, template, award)
@@ -350,9 +367,8 @@ class BadgesController(Controller):
         """Get Issued Badges: ``filter`` (``key::value|…``), ``sort`` (``key|-key``), ``page``, ``per`` (1 to 50
         a page, 50 by default). A page costs a fixed number of queries (see :func:`views`)."""
         issuer, _ = await find_issuer(db_session, principal, organization_id)
-        params = request.query_params
         errors = FieldErrors()
-        unknown_parameters(params, ("filter", "sort", "page", "per"), errors)
+        params = query_parameters(request.query_params, ("filter", "sort", "page", "per"), errors)
         page, per = page_and_per(params, errors)
         conditions = [Assertion.issuer_id == issuer.id, *_filters(params.get("filter") or "", errors)]
         order = _order(params.get("sort") or "", errors)
@@ -414,24 +430,28 @@ class BadgesController(Controller):
     async def replace(self, request: Request[Any, Any, Any], db_session: Db, principal: Caller,
                       hosting: Hosting, store: Store, organization_id: FromPath[str],
                       badge_id: FromPath[str]) -> Response[Any]:
-        """A new badge in this one's place, from the fields given only (none inherited but the recipient);
-        ``recipient_email`` may change only while the old badge is pending. The old public URL redirects."""
+        """A new badge in this one's place, from the fields given only (none inherited but the recipient: its
+        ``recipient_email`` and ``user_id``, which may change only while the old badge is pending). The old
+        public URL redirects."""
         issuer, role = await find_issuer(db_session, principal, organization_id)
         require_role(principal, role, EDIT_ROLES, "replacing")
         old = await _find(db_session, issuer, badge_id)
         errors = FieldErrors()
         data = await read_body(request)
-        award, template, notify, names = award_from(data, errors, earner_accepts=True, recipient_required=False)
+        award, template, notify, names = award_from(data, errors, earner_accepts=True, recipient_required=False,
+                                                    created_by=old.created_by or principal.email)
         if errors.details or award is None:
             raise _invalid(errors)
         await store.lock_for(old, "replace")
         pending = old.state == AssertionState.PENDING
-        if award.recipient and award.recipient != old.recipient_plaintext and not pending:
-            raise Conflict("recipient_email can change only while the badge is pending", details=[
-                {"field": "recipient_email", "message": "can change only while the badge is pending",
-                 "value": award.recipient}])
+        for field, given, before in (("recipient_email", award.recipient, old.recipient_plaintext),
+                                     ("user_id", award.external_user_id, old.external_user_id)):
+            if given and given != before and not pending:
+                raise Conflict(f"{field} can change only while the badge is pending", details=[
+                    {"field": field, "message": "can change only while the badge is pending", "value": given}])
         award = dataclasses.replace(  # an accepted badge's replacement is accepted; a pending one's waits
             award, recipient=award.recipient or old.recipient_plaintext or old.recipient_identity,
+            external_user_id=award.external_user_id or old.external_user_id,
             acceptance=Acceptance.EARNER if pending else Acceptance.ISSUER)
         badge = await find_template(db_session, issuer, template)
         new = await _award(store, badge, award, replacing=old)

@@ -56,13 +56,14 @@ def _refused(problems: dict[int, list[dict[str, Any]]]) -> BodyInvalid:
                        invalid_badges=[error_data(failure_message(d), d, i) for i, d in ordered])
 
 
-async def _parse(session: AsyncSession, issuer: Issuer, items: list[Any],
-                 problems: dict[int, list[dict[str, Any]]]) -> dict[int, _Item]:
-    """The valid items by index, their templates resolved (one lookup per distinct template)."""
+async def _parse(session: AsyncSession, issuer: Issuer, items: list[Any], problems: dict[int, list[dict[str, Any]]],
+                 created_by: str) -> dict[int, _Item]:
+    """The valid items by index, their templates resolved (one lookup per distinct template); ``created_by``:
+    the issuing user's email."""
     parsed: dict[int, _Item] = {}
     for index, item in enumerate(items):
         errors = FieldErrors()
-        award, template, notify, names = award_from(item, errors, earner_accepts=True)
+        award, template, notify, names = award_from(item, errors, earner_accepts=True, created_by=created_by)
         if errors.details or award is None:
             problems[index] = errors.details
         else:
@@ -120,7 +121,7 @@ class BatchController(Controller):
             raise BodyInvalid(f"Validation failed: Badges must be a list of 1 to {MAX_BATCH} badges", details=[
                 {"field": "badges", "message": f"must be a list of 1 to {MAX_BATCH} badges", "value": None}])
         problems: dict[int, list[dict[str, Any]]] = {}
-        parsed = await _parse(db_session, issuer, items, problems)
+        parsed = await _parse(db_session, issuer, items, problems, principal.email)
         # The valid items go through the badge classes' rules even when others are invalid, so the 422 lists
         # every problem; whatever was written rolls back with it.
         issued = await _award_all(store, parsed, problems)

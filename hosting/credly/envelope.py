@@ -45,13 +45,17 @@ def error_data(message: str, details: Any = (), error_index: Any = None) -> dict
     return data
 
 
+_CHALLENGE = 'Basic realm="Credly API", charset="UTF-8"'
+
+
 def _render(answer: ErrorAnswer) -> Response[Any]:
     extra = answer.error.extra if answer.error is not None else {}
     data = error_data(answer.message, answer.details, extra.get("error_index"))
     if isinstance(answer.error, BodyInvalid) and extra.get("invalid_badges"):
         data["invalid_badges"] = extra["invalid_badges"]
+    challenge = {"www-authenticate": _CHALLENGE} if answer.status == 401 else {}  # RFC 9110: a 401 says how
     return Response(content={"data": data}, status_code=answer.status, media_type=MediaType.JSON,
-                    headers={"cache-control": "no-store", **(answer.headers or {})})
+                    headers={"cache-control": "no-store", **challenge, **(answer.headers or {})})
 
 
 def _status(exc: HostingError) -> int:

@@ -20,11 +20,15 @@ ISSUE_FIELDS = frozenset({
     "issued_to", "user_id", "expires_at", "issuer_earner_id", "locale", "suppress_badge_notification_email",
     "evidence", "notification_message"})
 _MAX_EVIDENCE = 100
+_YEARS = (1900, 9999)  # the moments taken, as on /v1
 
 
 def _written(value: str) -> datetime:
-    """The moment in the offset it is written with (UTC without one)."""
-    text = value.strip()
+    """The moment in the offset it is written with (UTC without one), within the years taken."""
+    return _in_range(_parsed(value.strip()))
+
+
+def _parsed(text: str) -> datetime:
     for form in ("%Y-%m-%d %H:%M:%S %z", "%Y-%m-%d %H:%M %z", "%Y-%m-%dT%H:%M:%S.%f%z"):
         try:
             return datetime.strptime(text, form)
@@ -35,6 +39,18 @@ def _written(value: str) -> datetime:
     except ValueError:
         raise ValueError("a timestamp such as 2014-04-01 09:41:00 -0500 or 2014-04-01T14:41:00Z") from None
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+def _in_range(moment: datetime) -> datetime:
+    """``moment`` when it and its UTC instant lie in the years 1900 to 9999 (as on ``/v1``); ``ValueError``
+    otherwise (``0001-01-01 00:00 +1400`` has no UTC instant a datetime can hold)."""
+    try:
+        utc = moment.astimezone(UTC)
+    except OverflowError:
+        utc = None
+    if utc is None or not _YEARS[0] <= moment.year <= _YEARS[1] or not _YEARS[0] <= utc.year <= _YEARS[1]:
+        raise ValueError(f"a moment between the years {_YEARS[0]} and {_YEARS[1]} (in UTC too)")
+    return moment
 
 
 def parse_moment(value: str) -> datetime:
@@ -53,7 +69,7 @@ def parse_date(value: str) -> date:
 def _moment(data: dict[str, Any], field: str, errors: FieldErrors, *, required: bool) -> datetime | None:
     """The timestamp ``field``, in the offset it is written with (its calendar day is Credly's ``…_date``)."""
     value = data.get(field)
-    if value is None:
+    if value is None or isinstance(value, str) and not value.strip():  # "" is not given, as null
         if required:
             errors.add(field, "can't be blank", None)
         return None
@@ -103,10 +119,11 @@ def mail_extra(data: Any) -> dict[str, str]:
     return {"notification_message": message.strip()} if isinstance(message, str) and message.strip() else {}
 
 
-def award_from(data: Any, errors: FieldErrors, *, earner_accepts: bool,
-               recipient_required: bool = True) -> tuple[Award | None, str | None, bool, tuple[str, str] | None]:
+def award_from(data: Any, errors: FieldErrors, *, earner_accepts: bool, recipient_required: bool = True,
+               created_by: str | None = None) -> tuple[Award | None, str | None, bool, tuple[str, str] | None]:
     """(award, ``badge_template_id``, notify, (first name, last name)) from a Credly issue/replace body; problems
-    go to ``errors``. The names are stored apart and joined as the recipient's name (``issued_to`` when given)."""
+    go to ``errors``. The names are stored apart and joined as the recipient's name (``issued_to`` when given).
+    ``created_by``: the issuing user's email (recorded as on ``/v1`` and ``/v2``)."""
     if not isinstance(data, dict):
         errors.add("base", "the body must be a JSON object", None)
         return None, None, False, None
@@ -147,5 +164,5 @@ def award_from(data: Any, errors: FieldErrors, *, earner_accepts: bool,
                   evidence=evidence, issuer_earner_id=earner_id, locale=locale or "en",
                   acceptance=Acceptance.EARNER if earner_accepts else None, first_name=first, last_name=last,
                   external_user_id=user_id.strip() or None if isinstance(user_id, str) else None,
-                  notification_suppressed=bool(suppress), duplicate_moment=True)
+                  notification_suppressed=bool(suppress), duplicate_moment=True, created_by=created_by)
     return award, template, not suppress, (first, last)

@@ -220,6 +220,7 @@ class CredlySearchPage(msgspec.Struct):
 
 
 class CredlyTemplateAlignment(msgspec.Struct):
+    id: str
     name: str | None
     url: str | None
     description: str | None
@@ -304,11 +305,13 @@ _Url = Annotated[str, msgspec.Meta(extra_json_schema={"format": "uri"}, descript
 
 
 class CredlyTemplateAlignmentInput(msgspec.Struct, forbid_unknown_fields=True):
-    """An alignment: OB's ``targetName``, ``targetUrl``, ``targetDescription``."""
+    """An alignment: OB's ``targetName``, ``targetUrl``, ``targetDescription`` (an ``id`` echoed back from a
+    read is ignored)."""
 
     name: Annotated[str, msgspec.Meta(min_length=1, max_length=255)]
     url: _Url
     description: Annotated[str, msgspec.Meta(max_length=10_000)] | None = None
+    id: str | None = None
 
 
 class CredlyTemplateUpdate(msgspec.Struct):

@@ -1,30 +1,44 @@
 """The query of Credly's lists (badges, templates, the high-volume search): unknown parameters, ``page`` and
-``per``, ``|``-combined sort keys, a malformed query as one 400, and the paging ``metadata`` of a page."""
+``per``, ``|``-combined sort keys, each parameter once, a malformed query as one 400, and the paging ``metadata`` of a page."""
 
 from __future__ import annotations
 
 import math
+import string
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import urlencode
 
 from litestar import Request
+from litestar.datastructures import MultiDict
+from sqlalchemy import String
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 
 from hosting.app.state import HostingState
 from hosting.lib.body import FieldErrors
 from hosting.lib.errors import InvalidInput
 
-__all__ = ["PER_PAGE", "check_query", "page_and_per", "page_metadata", "sort_order", "unknown_parameters"]
+__all__ = ["PER_PAGE", "check_query", "folded", "page_and_per", "page_metadata", "query_parameters",
+           "sort_order"]
 
 PER_PAGE = 50  # Credly's default and most a page (``per`` takes 1 to 50)
 _MAX_PAGE = 1_000_000
 
 
-def unknown_parameters(params: Mapping[str, Any], known: Iterable[str], errors: FieldErrors) -> None:
-    """Each query parameter not in ``known`` is a problem (never silently ignored)."""
+def query_parameters(params: MultiDict[Any], known: Iterable[str], errors: FieldErrors) -> dict[str, str]:
+    """The query, one value a name. A parameter not in ``known``, or given more than once (``?page=1&page=2``,
+    ``?filter=a&filter=b``: which one was meant?), is a problem (never silently ignored, never one of them
+    taken)."""
     allowed = frozenset(known)
-    for name in sorted(set(params) - allowed):
+    times = Counter(name for name, _ in params.multi_items())
+    for name in sorted(set(times) - allowed):
         errors.add(name, f"unknown query parameter (supported: {', '.join(sorted(allowed))})", None)
+    for name in sorted(n for n in allowed if times[n] > 1):
+        errors.add(name, "given more than once (one value a parameter)", params.getall(name))
+    return {name: str(params.get(name)) for name in times if name in allowed}
 
 
 def page_and_per(params: Mapping[str, Any], errors: FieldErrors) -> tuple[int, int]:
@@ -32,7 +46,7 @@ def page_and_per(params: Mapping[str, Any], errors: FieldErrors) -> tuple[int, i
     numbers: dict[str, int] = {}
     for name, default, top, what in (("page", 1, _MAX_PAGE, "a page number from 1"),
                                      ("per", PER_PAGE, PER_PAGE, f"a number a page from 1 to {PER_PAGE}")):
-        text = params.get(name) or str(default)
+        text = params.get(name, str(default))
         if not text.isdigit() or not 1 <= int(text) <= top:
             errors.add(name, what, text)
             text = str(default)
@@ -55,6 +69,28 @@ def sort_order(text: str, sorts: Mapping[str, Any], errors: FieldErrors,
         ordered = column.desc() if key.startswith("-") else column.asc()
         order.append(ordered.nulls_last() if name in last else ordered)
     return order
+
+
+class folded(FunctionElement[str]):
+    """``folded(text)``: the sort key of a name, ASCII letters' case ignored, then compared by code point — the
+    same order on SQLite (``lower()`` folds ASCII only, ``BINARY`` compares UTF-8 bytes) and on PostgreSQL
+    (``translate`` folds ASCII only, ``COLLATE "C"`` compares bytes; the database's collation, often a
+    locale's that ignores spaces or folds accents, is not used). Ties are the caller's to break."""
+
+    type = String()
+    name = "folded"
+    inherit_cache = True
+
+
+@compiles(folded)
+def _folded_sqlite(element: folded, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"lower({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(folded, "postgresql")
+def _folded_postgresql(element: folded, compiler: SQLCompiler, **kw: Any) -> str:
+    text = compiler.process(element.clauses, **kw)
+    return f"(translate({text}, '{string.ascii_uppercase}', '{string.ascii_lowercase}') COLLATE \"C\")"
 
 
 def check_query(errors: FieldErrors) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from litestar import Controller, Request, Response, get
+from litestar.datastructures import MultiDict
 from litestar.params import FromPath
 from sqlalchemy import ColumnElement, literal, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,7 +26,7 @@ from hosting.api.lookup import find_issuer
 from hosting.credly.badges import LEAN, _filters, views
 from hosting.credly.envelope import ok
 from hosting.credly.openapi import SEARCH_PARAMETERS, CredlySearchPage, credly_doc
-from hosting.credly.paging import PER_PAGE, check_query, unknown_parameters
+from hosting.credly.paging import PER_PAGE, check_query, query_parameters
 from hosting.credly.views import minimal_json
 from hosting.lib.body import FieldErrors
 from hosting.lib.times import aware
@@ -63,14 +64,15 @@ async def _minimal(session: AsyncSession, rows: list[Assertion]) -> list[dict[st
     return [minimal_json(row, *templates[row.badge_class_id]) for row in rows]
 
 
-def _parsed(params: dict[str, str], errors: FieldErrors) -> tuple[str, str, list[ColumnElement[bool]]]:
-    """(badge_format, filter, conditions) of the query; problems go to ``errors``."""
-    unknown_parameters(params, _PARAMS, errors)
+def _parsed(query: MultiDict[Any], errors: FieldErrors) -> tuple[dict[str, str], str, str,
+                                                                  list[ColumnElement[bool]]]:
+    """(parameters, badge_format, filter, conditions) of the query; problems go to ``errors``."""
+    params = query_parameters(query, _PARAMS, errors)
     badge_format = params.get("badge_format") or "default"
     if badge_format not in BADGE_FORMATS:
         errors.add("badge_format", f"one of {', '.join(BADGE_FORMATS)}", badge_format)
     filter_text = params.get("filter") or ""
-    return badge_format, filter_text, _filters(filter_text, errors)
+    return params, badge_format, filter_text, _filters(filter_text, errors)
 
 
 class HighVolumeSearchController(Controller):
@@ -85,9 +87,8 @@ class HighVolumeSearchController(Controller):
         ``cursor`` (from ``metadata.next_page_url``; a cursor of another organisation or filter, or an edited
         one, is a 400)."""
         issuer, _ = await find_issuer(db_session, principal, organization_id)
-        params = dict(request.query_params)
         errors = FieldErrors()
-        badge_format, filter_text, conditions = _parsed(params, errors)
+        params, badge_format, filter_text, conditions = _parsed(request.query_params, errors)
         check_query(errors)
         secret = hosting.settings.secret_key
         if cursor := (params.get("cursor") or "").strip():

@@ -32,7 +32,14 @@ from hosting.credly.openapi import (
     CredlyTemplateUpdate,
     credly_doc,
 )
-from hosting.credly.paging import check_query, page_and_per, page_metadata, sort_order, unknown_parameters
+from hosting.credly.paging import (
+    check_query,
+    folded,
+    page_and_per,
+    page_metadata,
+    query_parameters,
+    sort_order,
+)
 from hosting.credly.template_inputs import acceptance_setting, template_columns
 from hosting.credly.views import template_json
 from hosting.lib.body import FieldErrors, read_body, slugify
@@ -45,7 +52,7 @@ __all__ = ["ROUTE_HANDLERS"]
 _BODIES = ("application/json", "application/x-www-form-urlencoded", "multipart/form-data")
 # The library's issue paths on a badge class → the template fields they come from.
 _NAMES = {"criteria": "criteria_url", "criteria.id": "criteria_url", "criteria.narrative": "description"}
-_SORTS: dict[str, Any] = {"name": BadgeClass.name, "created_at": BadgeClass.created_at,
+_SORTS: dict[str, Any] = {"name": folded(BadgeClass.name), "created_at": BadgeClass.created_at,
                           "updated_at": BadgeClass.updated_at}
 _FILTERS = ("state", "query")
 
@@ -120,10 +127,9 @@ def _criteria(fields: dict[str, Any], before: BadgeClass | None) -> None:
         fields["criteria_narrative"] = description
 
 
-def _list_query(params: Any, errors: FieldErrors) -> tuple[list[ColumnElement[bool]], list[Any]]:
+def _list_query(params: dict[str, str], errors: FieldErrors) -> tuple[list[ColumnElement[bool]], list[Any]]:
     """``filter`` (``state::active,archived|query::text``) and ``sort`` (``name``, ``created_at``,
     ``updated_at``, ``-`` for descending, ``|``-combined)."""
-    unknown_parameters(params, ("filter", "sort", "page", "per"), errors)
     conditions: list[ColumnElement[bool]] = []
     seen: set[str] = set()
     for part in filter(None, (params.get("filter") or "").split("|")):
@@ -132,7 +138,9 @@ def _list_query(params: Any, errors: FieldErrors) -> tuple[list[ColumnElement[bo
             errors.add("filter", f"a key among {', '.join(_FILTERS)}, each once", key)
             continue
         seen.add(key)
-        if key == "state":
+        if not value.strip():
+            errors.add(f"filter.{key}", "can't be blank", value)
+        elif key == "state":
             states = [s.strip() for s in value.split(",")]
             if not all(s in ("active", "archived") for s in states):
                 errors.add("filter.state", "active, archived or both (comma-separated)", value)
@@ -154,8 +162,8 @@ class TemplatesController(Controller):
                              hosting: Hosting, organization_id: FromPath[str]) -> Response[Any]:
         """The organisation's templates (archived ones too): ``filter``, ``sort``, ``page``, ``per``."""
         issuer, _ = await find_issuer(db_session, principal, organization_id)
-        params = request.query_params
         errors = FieldErrors()
+        params = query_parameters(request.query_params, ("filter", "sort", "page", "per"), errors)
         conditions, order = _list_query(params, errors)
         page, per = page_and_per(params, errors)
         check_query(errors)

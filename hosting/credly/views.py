@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from hosting.lib.evidence import credly_evidence
@@ -9,7 +10,7 @@ from hosting.lib.times import iso
 from hosting.lib.urls import PublicUrls
 from hosting.storage.models import Acceptance, Assertion, AssertionState, BadgeClass, Issuer
 
-__all__ = ["badge_json", "credly_state", "minimal_json", "template_json"]
+__all__ = ["badge_json", "credly_state", "item_id", "minimal_json", "template_json"]
 
 _STATES = {AssertionState.ACTIVE: "accepted", AssertionState.PENDING: "pending",
            AssertionState.REJECTED: "rejected", AssertionState.REVOKED: "revoked",
@@ -25,10 +26,17 @@ def _organization(issuer: Issuer, api_base: str) -> dict[str, Any]:
             "url": f"{api_base}/v1/organizations/{issuer.public_id}", "vanity_url": issuer.url, "verified": True}
 
 
-def _alignments(badge: BadgeClass) -> list[dict[str, Any]]:
-    """OB 2.0 alignments (``targetName``, ``targetUrl``, ``targetDescription``) as Credly's."""
-    return [{"name": a.get("targetName"), "url": a.get("targetUrl"), "description": a.get("targetDescription")}
-            for a in badge.alignment or () if isinstance(a, dict)]
+def item_id(owner_url: str, kind: str, index: int) -> str:
+    """The ``id`` of the ``index``-th ``kind`` item (``evidence``, ``alignment``) of the thing at ``owner_url``: a
+    UUID, as Credly's, derived from both (stable across reads, distinct across badges and templates)."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"{owner_url}#{kind}-{index}"))
+
+
+def _alignments(badge: BadgeClass, urls: PublicUrls) -> list[dict[str, Any]]:
+    """OB 2.0 alignments (``targetName``, ``targetUrl``, ``targetDescription``) as Credly's, each with its id."""
+    found = [a for a in badge.alignment or () if isinstance(a, dict)]
+    return [{"id": item_id(urls.badge(badge.public_id), "alignment", i), "name": a.get("targetName"),
+             "url": a.get("targetUrl"), "description": a.get("targetDescription")} for i, a in enumerate(found)]
 
 
 def template_json(badge: BadgeClass, issuer: Issuer, urls: PublicUrls, *,
@@ -48,7 +56,7 @@ def template_json(badge: BadgeClass, issuer: Issuer, urls: PublicUrls, *,
         "template_type": "skill", "show_template_settings": False,
         "image": {"id": badge.public_id, "url": image_url}, "image_url": image_url, "url": urls.badge(badge.public_id),
         "owner": {**_organization(issuer, urls.base), "vanity_slug": issuer.slug, "viewable": True},
-        "alignments": _alignments(badge), "recommendations": [], "required_badge_templates": [],
+        "alignments": _alignments(badge, urls), "recommendations": [], "required_badge_templates": [],
         "badge_template_activities": [],
         "skills": [t for t in badge.tags or () if isinstance(t, str)],
     }
@@ -107,8 +115,9 @@ def badge_json(assertion: Assertion, *, badge: BadgeClass, issuer: Issuer, urls:
         else None,
         "issued_at_date": (assertion.issued_date or assertion.issued_on.date()).isoformat(),
         "image": {"id": assertion.public_id, "url": image_url}, "image_url": image_url,
-        "alignments": [{"name": a["name"], "description": a["description"]} for a in _alignments(badge)],
-        "evidence": credly_evidence(assertion.evidence),
+        "alignments": [{"name": a["name"], "description": a["description"]} for a in _alignments(badge, urls)],
+        "evidence": [{"id": item_id(urls.assertion(assertion.public_id), "evidence", i), **item}
+                     for i, item in enumerate(credly_evidence(assertion.evidence))],
         "accept_badge_url": accept_url,
         "badge_url": urls.assertion(assertion.public_id),
         "public_url": urls.assertion(assertion.public_id),

@@ -4,6 +4,7 @@ SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, timedelta
 from typing import Any
 
@@ -28,7 +29,7 @@ from _credly_support import (  # noqa: F401 - the fixtures
     org_path,
     path_of,
 )
-from _issue_support import Team, new_team, team_fixture  # noqa: F401 - fixture
+from _issue_support import Team, new_team, stored, team_fixture  # noqa: F401 - fixture
 from conftest import BASE_URL
 
 from hosting import Settings
@@ -72,6 +73,11 @@ def test_the_seeds_evidence_example_maps_to_ob_evidence_and_back(settings: Setti
     assert res.status_code == 201, res.text
     data = res.json()["data"]
     assert data["issued_to"] == "Firstname Lastname"
+    # each item carries an id as in the seed's response: a UUID, distinct, the same on every read
+    ids = [item.pop("id") for item in data["evidence"]]
+    assert len(set(ids)) == 3 and all(str(uuid.UUID(i)) == i for i in ids)
+    again = team.api.get(f"{org_path(team)}/badges/{data['id']}", headers=basic(team.owner)).json()["data"]
+    assert [item["id"] for item in again["evidence"]] == ids
     assert data["evidence"] == [
         {"type": "KeyValueGroupEvidence", "name": "Custom Evidence", "values": [
             {"type": "KeyValuePairEvidence", "key": "Testing Center",
@@ -424,3 +430,68 @@ def test_batch_failure_names_the_item_and_stores_nothing(team: Team) -> None:
     assert _count(team, template) == 0  # every failed batch stored nothing
     for body in ({"badges": []}, {"badges": "x"}, {}, {"badges": [_batch_item(template)], "extra": 1}):
         assert team.api.post(f"{org_path(team)}/badges/batch", json=body, headers=basic(team.owner)).status_code == 422
+
+
+@pytest.mark.parametrize("accepted", [False, True])
+def test_a_replacement_keeps_the_originals_user_id(team: Team, accepted: bool) -> None:
+    """The seed's replace example gives no ``user_id``: the new badge stays associated with the original's user
+    (its ``user.id``, and the ``user_id`` filter finds it), whether the old badge was pending or accepted."""
+    old = issued(team, team.badge())
+    assert old["user"] == {"id": SEED_ISSUE["user_id"]}
+    if accepted:
+        accept(team.api, old["accept_badge_url"])
+    res = team.api.post(f"{org_path(team)}/badges/{old['id']}/replace",
+                        json={**SEED_REPLACE, "badge_template_id": old["badge_template"]["id"]},
+                        headers=basic(team.owner))
+    assert res.status_code == 201, res.text
+    new = res.json()["data"]
+    assert new["user"] == {"id": SEED_ISSUE["user_id"]}
+    again = team.api.get(f"{org_path(team)}/badges/{new['id']}", headers=basic(team.owner)).json()["data"]
+    assert again["user"] == {"id": SEED_ISSUE["user_id"]}
+    found = listed_ids(team, {"filter": f"user_id::{SEED_ISSUE['user_id']}|state::pending,accepted"})
+    assert new["id"] in found and old["id"] not in found
+
+
+def test_a_replacements_user_id_changes_only_while_pending(team: Team) -> None:
+    template = team.badge()
+    pending = issued(team, template)
+    res = team.api.post(f"{org_path(team)}/badges/{pending['id']}/replace",
+                        json={**SEED_REPLACE, "badge_template_id": template, "user_id": "another-user"},
+                        headers=basic(team.owner))
+    assert res.status_code == 201, res.text
+    assert res.json()["data"]["user"] == {"id": "another-user"}
+    accepted = issued(team, template)
+    accept(team.api, accepted["accept_badge_url"])
+    res = team.api.post(f"{org_path(team)}/badges/{accepted['id']}/replace",
+                        json={**SEED_REPLACE, "badge_template_id": template, "user_id": "another-user"},
+                        headers=basic(team.owner))
+    assert res.status_code == 409, res.text
+    assert res.json()["data"]["errors"][0]["attribute"] == "user_id"
+    same = team.api.post(f"{org_path(team)}/badges/{accepted['id']}/replace",
+                         json={**SEED_REPLACE, "badge_template_id": template, "user_id": SEED_ISSUE["user_id"]},
+                         headers=basic(team.owner))
+    assert same.status_code == 201, same.text
+
+
+def test_the_issuing_user_is_recorded_and_kept_by_a_replacement(settings: Settings, team: Team) -> None:
+    """Who issued a badge (the token's user) is recorded as on ``/v1`` and Badgr — by issue and batch; a
+    replacement, made by another user, keeps the original's issuing user."""
+    editor, other = unique_email("editor"), unique_email("editor")
+    for email in (editor, other):
+        res = team.api.post(f"{team.path}/staff", json={"email": email, "role": "editor"},
+                            headers={"Authorization": f"Bearer {team.owner}"})
+        assert res.status_code == 201, res.text
+    template = team.badge()
+    issued_by = issue(team, template, token=make_token(settings, editor))
+    assert issued_by.status_code == 201, issued_by.text
+    batch = team.api.post(f"{org_path(team)}/badges/batch", json={"badges": [
+        {**item, "badge_template_id": template} for item in SEED_BATCH["badges"]]},
+        headers=basic(make_token(settings, editor)))
+    assert batch.status_code == 201, batch.text
+    made = [issued_by.json()["data"]["id"], *(b["id"] for b in batch.json()["data"])]
+    assert [stored(settings, public_id).created_by for public_id in made] == [editor] * 3
+    res = team.api.post(f"{org_path(team)}/badges/{made[0]}/replace",
+                        json={**SEED_REPLACE, "badge_template_id": template},
+                        headers=basic(make_token(settings, other)))
+    assert res.status_code == 201, res.text
+    assert stored(settings, res.json()["data"]["id"]).created_by == editor

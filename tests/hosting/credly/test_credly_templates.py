@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -92,8 +93,10 @@ def test_create_with_a_data_uri_answers_the_seeds_template_object(team: Team) ->
     assert data["global_activity_url"] == "https://example.org/earn"
     assert data["vanity_slug"] == "cloud-architect" and data["badges_count"] == 0
     assert data["badges_issued_as_accepted"] is False
-    assert data["alignments"] == [{"name": "Framework A", "url": "https://example.org/a",
-                                   "description": "Aligned."}]
+    (alignment,) = data["alignments"]
+    assert str(uuid.UUID(alignment["id"])) == alignment["id"]  # an id, as in the seed's template object
+    assert {k: v for k, v in alignment.items() if k != "id"} == {
+        "name": "Framework A", "url": "https://example.org/a", "description": "Aligned."}
     assert data["owner"]["id"] == team.issuer["id"]
     assert data["image"]["url"] == data["image_url"]
     assert team.api.get(data["image_url"].removeprefix(BASE_URL)).content == PNG
@@ -256,8 +259,12 @@ def test_badges_show_the_templates_fields(team: Team) -> None:
     assert SEED_TEMPLATE_KEYS - {"badges_count", "get_issue_count"} <= set(shown)
     assert SEED_OWNER_KEYS <= set(shown["owner"])
     assert shown["skills"] == ["Skill 2"] and shown["global_activity_url"] == "https://example.org/earn"
-    assert shown["alignments"] == [{"name": "Alignment 2", "url": "http://www.example.com/alignment",
-                                    "description": None}]
+    assert [{k: v for k, v in a.items() if k != "id"} for a in shown["alignments"]] == [
+        {"name": "Alignment 2", "url": "http://www.example.com/alignment", "description": None}]
+    # the alignment's id is the template's, as its own route shows it, and the same on every read
+    own = team.api.get(f"/v1/organizations/{team.issuer['id']}/badge_templates/{made['id']}", headers=basic(team.owner)).json()["data"]
+    assert [a["id"] for a in own["alignments"]] == [a["id"] for a in shown["alignments"]]
+    assert all(str(uuid.UUID(a["id"])) == a["id"] for a in shown["alignments"])
     assert shown["image_url"] == made["image_url"] and shown["vanity_slug"] == made["vanity_slug"]
     assert res.json()["data"]["alignments"] == [{"name": "Alignment 2", "description": None}]  # the seed's shape
 

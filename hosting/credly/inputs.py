@@ -9,6 +9,7 @@ from typing import Any
 
 from hosting.lib.body import FieldErrors
 from hosting.lib.evidence import ob_evidence
+from hosting.lib.times import YEARS, utc_within_years
 from hosting.storage.models import Acceptance
 from hosting.storage.store import Award
 
@@ -20,7 +21,6 @@ ISSUE_FIELDS = frozenset({
     "issued_to", "user_id", "expires_at", "issuer_earner_id", "locale", "suppress_badge_notification_email",
     "evidence", "notification_message"})
 _MAX_EVIDENCE = 100
-_YEARS = (1900, 9999)  # the moments taken, as on /v1
 
 
 def _written(value: str) -> datetime:
@@ -42,14 +42,11 @@ def _parsed(text: str) -> datetime:
 
 
 def _in_range(moment: datetime) -> datetime:
-    """``moment`` when it and its UTC instant lie in the years 1900 to 9999 (as on ``/v1``); ``ValueError``
-    otherwise (``0001-01-01 00:00 +1400`` has no UTC instant a datetime can hold)."""
+    """``moment`` when it and its UTC instant lie in the years taken (as on ``/v1``); ``ValueError`` otherwise."""
     try:
-        utc = moment.astimezone(UTC)
-    except OverflowError:
-        utc = None
-    if utc is None or not _YEARS[0] <= moment.year <= _YEARS[1] or not _YEARS[0] <= utc.year <= _YEARS[1]:
-        raise ValueError(f"a moment between the years {_YEARS[0]} and {_YEARS[1]} (in UTC too)")
+        utc_within_years(moment)
+    except ValueError:
+        raise ValueError(f"a moment between the years {YEARS[0]} and {YEARS[1]} (in UTC too)") from None
     return moment
 
 

@@ -6,7 +6,10 @@ import functools
 from datetime import UTC, datetime
 from typing import overload
 
-__all__ = ["aware", "iso"]
+__all__ = ["YEARS", "aware", "iso", "utc_within_years"]
+
+#: the years a moment given to an API may lie in (its own offset and UTC alike)
+YEARS = (1900, 9999)
 
 
 @overload
@@ -33,3 +36,15 @@ def _iso(value: datetime) -> str:
 def aware(value: datetime) -> datetime:
     """``value`` in UTC with its time zone (a naive one, as SQLite hands them back, is taken as UTC)."""
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utc_within_years(moment: datetime) -> datetime:
+    """``moment`` (naive: UTC) as an aware UTC datetime, when it lies within :data:`YEARS` both as written and
+    in UTC; ``ValueError`` otherwise (``9999-12-31T23:59:59-05:00`` has no UTC instant a datetime can hold)."""
+    try:
+        utc = aware(moment)
+    except OverflowError:
+        utc = None
+    if utc is None or not YEARS[0] <= moment.year <= YEARS[1] or not YEARS[0] <= utc.year <= YEARS[1]:
+        raise ValueError(f"year out of range ({YEARS[0]}-{YEARS[1]}, in UTC too)")
+    return utc

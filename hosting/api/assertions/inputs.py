@@ -5,7 +5,7 @@ Every problem goes to a :class:`~hosting.lib.body.FieldErrors`."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import msgspec
@@ -15,6 +15,7 @@ from hosting.api.assertions.shapes import AssertionInput, BatchOptions, Recipien
 from hosting.lib.body import EMAIL_ADDRESS, SLUG, FieldErrors, http_url
 from hosting.lib.errors import InvalidInput
 from hosting.lib.evidence import CREDLY_EVIDENCE_TYPES, ob_evidence
+from hosting.lib.times import utc_within_years
 from hosting.storage.models import utcnow
 from hosting.storage.store import Award
 
@@ -44,12 +45,11 @@ def parse_moment(field: str, value: str | None, errors: FieldErrors) -> datetime
     except ValueError:
         errors.add(field, "must be an ISO 8601 date or date-time", value)
         return None
-    if not 1900 <= moment.year <= 9999:
-        errors.add(field, "year out of range", value)
+    try:
+        return utc_within_years(moment).replace(microsecond=0)
+    except ValueError as exc:
+        errors.add(field, str(exc), value)
         return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).replace(microsecond=0)
 
 
 def _short(body: AssertionInput, field: str, max_len: int, errors: FieldErrors) -> str | None:

@@ -91,6 +91,7 @@ def test_codes_api_refuses_an_offset_beyond_the_database_integers(team: Team) ->
     ({}, "count"), ({"count": 2, "codes": ["ABCD1"]}, "count"), ({"count": 0}, "count"), ({"count": 1001}, "count"),
     ({"codes": ["no spaces"]}, "codes[0]"), ({"codes": ["ab"]}, "codes[0]"), ({"codes": []}, "codes"),
     ({"count": 1, "expires": "2001-01-01"}, "expires"), ({"count": 1, "multiuse": "often"}, "multiuse"),
+    ({"count": 1, "expires": "9999-12-31T23:59:59-05:00"}, "expires"),
     ({"count": 1, "colour": "red"}, "colour"),
 ])
 def test_codes_api_rejects_bad_bodies(team: Team, body: dict[str, Any], field: str) -> None:

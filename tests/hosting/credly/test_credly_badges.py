@@ -33,6 +33,7 @@ from _issue_support import Team, new_team, stored, team_fixture  # noqa: F401 - 
 from conftest import BASE_URL
 
 from hosting import Settings
+from hosting.credly.batch import MAX_BATCH
 
 # --- the seed's examples --------------------------------------------------------------------------------
 
@@ -428,6 +429,18 @@ def test_batch_failure_names_the_item_and_stores_nothing(team: Team) -> None:
                         json={"badges": [_batch_item(template), _batch_item(archived)]}, headers=basic(team.owner))
     assert res.status_code == 422 and res.json()["data"]["error_index"] == 1
     assert _count(team, template) == 0  # every failed batch stored nothing
+
+
+def test_batch_holds_at_most_1000_badges(team: Team) -> None:
+    template = team.badge()
+    over = [_batch_item(template) for _ in range(MAX_BATCH + 1)]
+    res = team.api.post(f"{org_path(team)}/badges/batch", json={"badges": over}, headers=basic(team.owner))
+    assert res.status_code == 422, res.text
+    assert _count(team, template) == 0
+    res = team.api.post(f"{org_path(team)}/badges/batch", json={"badges": over[:MAX_BATCH]},
+                        headers=basic(team.owner))
+    assert res.status_code == 201, res.text
+    assert len(res.json()["data"]) == MAX_BATCH == _count(team, template)
     for body in ({"badges": []}, {"badges": "x"}, {}, {"badges": [_batch_item(template)], "extra": 1}):
         assert team.api.post(f"{org_path(team)}/badges/batch", json=body, headers=basic(team.owner)).status_code == 422
 

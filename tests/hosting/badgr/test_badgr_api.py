@@ -127,6 +127,33 @@ def test_delete_issuer_needs_its_assertions_revoked(org: Org) -> None:
     assert org.api.get(made["openBadgeId"].removeprefix(BASE_URL)).status_code == 410  # still published
 
 
+def _earner_accepts(org: Org) -> None:
+    """Make org's badge class issue pending assertions (the earner accepts; settable on /v1, not on /v2)."""
+    from sqlalchemy import update
+
+    from hosting.storage.models import Acceptance, BadgeClass
+
+    in_session(org.settings, lambda s: s.execute(update(BadgeClass).where(
+        BadgeClass.public_id == org.badge["entityId"]).values(acceptance=Acceptance.EARNER)))
+
+
+def test_delete_issuer_counts_only_active_and_pending_assertions(org: Org) -> None:
+    """A replaced assertion (its replacement revoked) does not keep the issuer alive; a pending one does."""
+    path = f"/v2/issuers/{org.issuer['entityId']}"
+    made = _result(org.issue(), 201)[0]
+    new = _result(org.api.put(f"/v2/assertions/{made['entityId']}", headers=org.h(), json={"narrative": "n"}))[0]
+    _result(org.api.post("/v2/assertions/revoke", headers=org.h(), json=[{"entityId": new["entityId"]}]))
+    _earner_accepts(org)
+    pending = _result(org.issue("later@example.org"), 201)[0]
+    res = org.api.delete(path, headers=org.h())
+    assert res.status_code == 409 and "1 active or pending" in res.json()["status"]["description"], res.text
+    assert _result(org.api.get(path, headers=org.h()))[0]["entityId"] == org.issuer["entityId"]
+    _result(org.api.delete(f"/v2/assertions/{pending['entityId']}", headers=org.h()))
+    assert org.api.delete(path, headers=org.h()).status_code == 204  # only a replaced and revoked ones left
+    assert org.api.get(path, headers=org.h()).status_code == 404
+    assert org.api.get(made["openBadgeId"].removeprefix(BASE_URL), follow_redirects=False).status_code == 301
+
+
 def test_images_from_private_urls_are_refused(org: Org) -> None:
     res = org.api.put(f"/v2/issuers/{org.issuer['entityId']}", headers=org.h(),
                       json={**org.issuer, "image": "http://127.0.0.1:9/logo.png"})

@@ -27,7 +27,7 @@ from hosting.api.staff import refuse_if_last_owner
 from hosting.app.state import HostingState
 from hosting.badgr.auth import BadgrCall
 from hosting.badgr.envelope import envelope, ok
-from hosting.badgr.inputs import issuer_fields
+from hosting.badgr.inputs import image_change, issuer_fields
 from hosting.badgr.views import creators, issuer_entity, staff_entity
 from hosting.lib.body import FieldErrors, read_body, slugify
 from hosting.lib.db import note_public_change
@@ -159,13 +159,10 @@ class IssuersController(Controller):
         errors = FieldErrors()
         fields = issuer_fields(data, errors, creating=False, replacing=request.method == "PUT")
         errors.raise_if_any()
-        image = data.get("image")
+        new = await read_image(v2.hosting, image_change(data, v2.hosting.urls.issuer_image(issuer.public_id)))
         old_image = None
-        if (isinstance(image, str) and image.strip()
-                and image.strip() != v2.hosting.urls.issuer_image(issuer.public_id)):
-            new = await read_image(v2.hosting, image)
-            if new is not None:
-                old_image, issuer.image_id = issuer.image_id, (await v2.store.add_image(new)).id
+        if new is not None:
+            old_image, issuer.image_id = issuer.image_id, (await v2.store.add_image(new)).id
         for name, value in fields.items():
             setattr(issuer, name, value)
         issuer.invalidate()

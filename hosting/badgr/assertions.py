@@ -82,8 +82,8 @@ async def _listing(request: Request[Any, Any, Any], session: AsyncSession, hosti
     errors.raise_if_any()
     num = int(num_text)
     conditions = [where]
-    if not include_revoked:
-        conditions.append(Assertion.state == AssertionState.ACTIVE)
+    if not include_revoked:  # pending ones (not yet accepted) are listed too, as Badgr's "Unaccepted"
+        conditions.append(Assertion.state.in_((AssertionState.ACTIVE, AssertionState.PENDING)))
     if not include_expired:
         conditions.append(or_(Assertion.expires.is_(None), Assertion.expires > utcnow()))
     recipient = (params.get("recipient") or "").strip()

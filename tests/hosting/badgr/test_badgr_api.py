@@ -154,6 +154,32 @@ def test_delete_issuer_counts_only_active_and_pending_assertions(org: Org) -> No
     assert org.api.get(made["openBadgeId"].removeprefix(BASE_URL), follow_redirects=False).status_code == 301
 
 
+def test_pending_assertions_are_listed_unaccepted_and_not_revoked(org: Org) -> None:
+    """Issued under a badge class the earner accepts, an assertion is pending: Badgr lists it (default filters),
+    with ``revoked: false`` and ``acceptance: "Unaccepted"``; once revoked it leaves the default lists."""
+    active = _result(org.issue("now@example.org"), 201)[0]
+    assert (active["revoked"], active["acceptance"]) == (False, "Accepted")
+    _earner_accepts(org)
+    pending = _result(org.issue("later@example.org"), 201)[0]
+    assert (pending["revoked"], pending["acceptance"]) == (False, "Unaccepted")
+    got = _result(org.api.get(f"/v2/assertions/{pending['entityId']}", headers=org.h()))[0]
+    assert (got["revoked"], got["acceptance"]) == (False, "Unaccepted")
+    lists = (f"/v2/issuers/{org.issuer['entityId']}/assertions", f"/v2/badgeclasses/{org.badge['entityId']}/assertions")
+    for path in lists:
+        listed = {a["entityId"]: a for a in _result(org.api.get(path, headers=org.h()))}
+        assert set(listed) == {active["entityId"], pending["entityId"]}, path
+        assert (listed[pending["entityId"]]["revoked"], listed[pending["entityId"]]["acceptance"]) == \
+            (False, "Unaccepted")
+        only = _result(org.api.get(path, headers=org.h(), params={"recipient": "later@example.org"}))
+        assert [a["entityId"] for a in only] == [pending["entityId"]]
+    revoked = _result(org.api.delete(f"/v2/assertions/{pending['entityId']}", headers=org.h()))[0]
+    assert revoked["revoked"] is True
+    for path in lists:
+        assert [a["entityId"] for a in _result(org.api.get(path, headers=org.h()))] == [active["entityId"]]
+        every = _result(org.api.get(path, headers=org.h(), params={"include_revoked": "true"}))
+        assert {a["entityId"] for a in every} == {active["entityId"], pending["entityId"]}
+
+
 def test_images_from_private_urls_are_refused(org: Org) -> None:
     res = org.api.put(f"/v2/issuers/{org.issuer['entityId']}", headers=org.h(),
                       json={**org.issuer, "image": "http://127.0.0.1:9/logo.png"})

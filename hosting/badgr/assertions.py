@@ -27,6 +27,8 @@ from hosting.badgr.envelope import envelope, ok
 from hosting.badgr.inputs import award_from, flag, moment
 from hosting.badgr.lookup import find_in_issuer
 from hosting.badgr.views import assertion_entity, creators
+from hosting.earners.awards import links_for_pending, notification_of
+from hosting.earners.tokens import AcceptLinks
 from hosting.lib.body import FieldErrors, read_body
 from hosting.lib.errors import InvalidInput, Refused
 from hosting.lib.times import iso
@@ -174,12 +176,18 @@ async def _issue(request: Request[Any, Any, Any], v2: BadgrCall, issuer: Issuer,
             raise
         raise Refused("the badge class's rules refuse assertions in the batch; nothing was issued",
                       details=exc.problems) from exc
+    made = await links_for_pending(v2.session, _links(hosting), issued)
     for assertion, wanted in zip(issued, notify, strict=True):
-        if wanted:
-            await queue_notification(v2.session, "issued", assertion, badge=badge, issuer=issuer)
+        if wanted:  # a pending one's mail carries its accept link
+            kind, extra = notification_of(assertion, made)
+            await queue_notification(v2.session, kind, assertion, badge=badge, issuer=issuer, extra=extra)
     by = await creators(v2.session, [v2.principal.email])
     entities = [assertion_entity(a, badge.public_id, issuer.public_id, hosting.urls, by) for a in issued]
     return envelope(entities, status=201)
+
+
+def _links(hosting: HostingState) -> AcceptLinks:
+    return AcceptLinks(hosting.settings.secret_key, days=hosting.settings.accept_token_days)
 
 
 def _badge_from_url(value: Any, hosting: HostingState) -> str | None:

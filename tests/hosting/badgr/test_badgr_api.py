@@ -180,6 +180,37 @@ def test_pending_assertions_are_listed_unaccepted_and_not_revoked(org: Org) -> N
         assert {a["entityId"] for a in every} == {active["entityId"], pending["entityId"]}
 
 
+def test_a_pending_assertion_issued_with_notify_mails_a_working_accept_link(org: Org) -> None:
+    """Issued through Badgr under a badge class the earner accepts, with ``notify``: the earner's mail is the
+    ``pending`` one with an accept link (as on /v1), and accepting through it makes the assertion Accepted."""
+    from sqlalchemy import select
+
+    from hosting.earners.tokens import AcceptLinks
+    from hosting.storage.models import Assertion, OutboxMessage
+
+    _earner_accepts(org)
+    pending = _result(org.issue("accepting@example.org", notify=True), 201)[0]
+
+    async def _mails(session: Any) -> list[tuple[str, dict[str, Any]]]:
+        rows = await session.execute(select(OutboxMessage.kind, OutboxMessage.context)
+                                     .join(Assertion, Assertion.id == OutboxMessage.assertion_id)
+                                     .where(Assertion.public_id == pending["entityId"]))
+        return [(kind, dict(context or {})) for kind, context in rows]
+
+    ((kind, context),) = in_session(org.settings, _mails)
+    assert kind == "pending" and context.get("accept_nonce"), (kind, context)
+    token = AcceptLinks(org.settings.secret_key).token(context["accept_nonce"])
+    page = org.api.get(f"/accept/{token}")
+    assert page.status_code == 200, page.text
+    csrf = re.search(r'name="_csrf_token" value="([^"]+)"', page.text)
+    assert csrf is not None
+    res = org.api.post(f"/accept/{token}", data={"_csrf_token": csrf.group(1), "decision": "accept"})
+    assert res.status_code == 200, res.text
+    got = _result(org.api.get(f"/v2/assertions/{pending['entityId']}", headers=org.h()))[0]
+    assert (got["revoked"], got["acceptance"]) == (False, "Accepted")
+    assert org.api.get(pending["openBadgeId"].removeprefix(BASE_URL)).status_code == 200
+
+
 def test_images_from_private_urls_are_refused(org: Org) -> None:
     res = org.api.put(f"/v2/issuers/{org.issuer['entityId']}", headers=org.h(),
                       json={**org.issuer, "image": "http://127.0.0.1:9/logo.png"})

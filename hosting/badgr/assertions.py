@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import json
 from datetime import datetime
 from typing import Any, ClassVar
@@ -33,7 +34,7 @@ from hosting.lib.body import FieldErrors, read_body
 from hosting.lib.errors import InvalidInput, Refused
 from hosting.lib.times import iso
 from hosting.notify.outbox import queue_notification
-from hosting.storage.models import Assertion, AssertionState, BadgeClass, Issuer, utcnow
+from hosting.storage.models import Acceptance, Assertion, AssertionState, BadgeClass, Issuer, utcnow
 from hosting.storage.store import Award, AwardRefused
 
 __all__ = ["ROUTE_HANDLERS"]
@@ -324,8 +325,12 @@ class AssertionsController(Controller):
         if old.recipient_plaintext is None:
             raise InvalidInput("the recipient of this assertion is only known hashed: revoke it and issue anew")
         await v2.store.lock_for(old, "replace")
+        # accepted stays accepted, pending stays pending (with a new accept link), whatever the badge class's default
+        pending = old.state == AssertionState.PENDING
+        award = dataclasses.replace(award, acceptance=Acceptance.EARNER if pending else Acceptance.ISSUER)
         (new,) = await v2.store.award(badge, [award], replacing=old)
         await v2.store.replace(old, new)  # the old URL's redirect is published once committed
+        await links_for_pending(v2.session, _links(v2.hosting), [new])
         return ok(await _view(v2, new, badge, issuer))
 
 

@@ -211,6 +211,30 @@ def test_a_pending_assertion_issued_with_notify_mails_a_working_accept_link(org:
     assert org.api.get(pending["openBadgeId"].removeprefix(BASE_URL)).status_code == 200
 
 
+def test_put_keeps_an_assertion_accepted_or_pending_whatever_the_badge_class_default(org: Org) -> None:
+    """A replacement (PUT) of an accepted assertion stays accepted and published even once the badge class's earner
+    accepts; a pending one's replacement is pending, with an accept link of its own."""
+    from sqlalchemy import func, select
+
+    from hosting.storage.models import AcceptToken, Assertion
+
+    accepted = _result(org.issue("kept@example.org"), 201)[0]
+    _earner_accepts(org)
+    pending = _result(org.issue("waits@example.org"), 201)[0]
+    new = _result(org.api.put(f"/v2/assertions/{accepted['entityId']}", headers=org.h(), json={"narrative": "n"}))[0]
+    assert (new["revoked"], new["acceptance"]) == (False, "Accepted")
+    assert org.api.get(new["openBadgeId"].removeprefix(BASE_URL)).status_code == 200
+    assert org.api.get(accepted["openBadgeId"].removeprefix(BASE_URL), follow_redirects=False).status_code == 301
+    still = _result(org.api.put(f"/v2/assertions/{pending['entityId']}", headers=org.h(), json={"narrative": "n"}))[0]
+    assert (still["revoked"], still["acceptance"]) == (False, "Unaccepted")
+
+    async def _links(session: Any) -> int:
+        return int(await session.scalar(select(func.count()).select_from(AcceptToken).join(
+            Assertion, Assertion.id == AcceptToken.assertion_id).where(Assertion.public_id == still["entityId"])))
+
+    assert in_session(org.settings, _links) == 1
+
+
 def test_images_from_private_urls_are_refused(org: Org) -> None:
     res = org.api.put(f"/v2/issuers/{org.issuer['entityId']}", headers=org.h(),
                       json={**org.issuer, "image": "http://127.0.0.1:9/logo.png"})

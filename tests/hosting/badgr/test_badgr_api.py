@@ -200,12 +200,15 @@ def test_a_pending_assertion_issued_with_notify_mails_a_working_accept_link(org:
     ((kind, context),) = in_session(org.settings, _mails)
     assert kind == "pending" and context.get("accept_nonce"), (kind, context)
     token = AcceptLinks(org.settings.secret_key).token(context["accept_nonce"])
-    page = org.api.get(f"/accept/{token}")
-    assert page.status_code == 200, page.text
-    csrf = re.search(r'name="_csrf_token" value="([^"]+)"', page.text)
-    assert csrf is not None
-    res = org.api.post(f"/accept/{token}", data={"_csrf_token": csrf.group(1), "decision": "accept"})
-    assert res.status_code == 200, res.text
+    try:  # the earner's browser: its CSRF cookie must not stay on the session's shared client
+        page = org.api.get(f"/accept/{token}")
+        assert page.status_code == 200, page.text
+        csrf = re.search(r'name="_csrf_token" value="([^"]+)"', page.text)
+        assert csrf is not None
+        res = org.api.post(f"/accept/{token}", data={"_csrf_token": csrf.group(1), "decision": "accept"})
+        assert res.status_code == 200, res.text
+    finally:
+        org.api.cookies.clear()
     got = _result(org.api.get(f"/v2/assertions/{pending['entityId']}", headers=org.h()))[0]
     assert (got["revoked"], got["acceptance"]) == (False, "Accepted")
     assert org.api.get(pending["openBadgeId"].removeprefix(BASE_URL)).status_code == 200

@@ -32,8 +32,6 @@ from hosting.lib.db import note_public_change
 from hosting.lib.errors import Conflict
 from hosting.lib.times import iso
 from hosting.storage.models import (
-    Assertion,
-    AssertionState,
     Issuer,
     Role,
     StaffRole,
@@ -227,23 +225,17 @@ class IssuersController(Controller):
     async def delete_issuer(self, request: Request[Any, Any, Any], db_session: Db, principal: Caller,
                             hosting: Hosting, store: Store, issuer_ref: FromPath[str],
                             force: FromQuery[bool] = False) -> dict[str, Any]:
-        """Delete (owners only). With issued assertions: 409, unless ``?force=true``, which revokes them all.
+        """Delete (owners only). With active or pending assertions: 409, unless ``?force=true``, which
+        revokes them all (revoked, rejected and replaced ones do not count).
 
         The issuer disappears from the API and its slug is freed; its public documents stay published so
         the revoked assertions keep answering 410 and verifiers can tell why.
         """
         issuer, role = await find_issuer(db_session, principal, issuer_ref)
         require_role(principal, role, (Role.OWNER,), "deleting the issuer")
-        active = Assertion.state.in_((AssertionState.ACTIVE, AssertionState.PENDING, AssertionState.REPLACED))
-        count = int(await db_session.scalar(
-            select(func.count()).select_from(Assertion).where(Assertion.issuer_id == issuer.id, active)) or 0)
-        if count and not force:
-            raise Conflict(
-                f"the issuer has {count} issued assertion(s); revoke them or use ?force=true",
-                details=[{"resource": "assertions", "field": "assertions", "message": "issued assertions exist",
-                          "value": count}])
         body = issuer_json(issuer, hosting, role)
-        await delete_issuer(store, issuer, deleted_by=principal.email, reason="issuer deleted")
+        await delete_issuer(store, issuer, deleted_by=principal.email, reason="issuer deleted", force=force,
+                            advice="revoke them or use ?force=true")
         return {"status": "deleted", "issuer": body}
 
 ROUTE_HANDLERS: list[Any] = [IssuersController]

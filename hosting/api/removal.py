@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from hosting.lib.errors import Conflict
 from hosting.lib.ids import new_public_id
 from hosting.storage.models import (
     Assertion,
@@ -16,7 +18,11 @@ from hosting.storage.models import (
 )
 from hosting.storage.store import HostingStore
 
-__all__ = ["delete_issuer", "freed_slug"]
+__all__ = ["LIVE_STATES", "delete_issuer", "freed_slug", "live_assertion_count"]
+
+LIVE_STATES = (AssertionState.ACTIVE, AssertionState.PENDING)
+"""What deleting an issuer revokes, and what refuses an unforced deletion: issued and not (yet) revoked, rejected or
+replaced. A replaced assertion's URL redirects to its replacement, which is the one that counts."""
 
 
 def freed_slug() -> str:
@@ -24,14 +30,30 @@ def freed_slug() -> str:
     return "deleted-" + new_public_id().lower().replace("_", "-")[:20]
 
 
-async def delete_issuer(store: HostingStore, issuer: Issuer, *, deleted_by: str, reason: str) -> None:
+async def live_assertion_count(session: AsyncSession, issuer: Issuer) -> int:
+    """How many of ``issuer``'s assertions are active or pending (:data:`LIVE_STATES`)."""
+    return int(await session.scalar(select(func.count()).select_from(Assertion).where(
+        Assertion.issuer_id == issuer.id, Assertion.state.in_(LIVE_STATES))) or 0)
+
+
+async def delete_issuer(store: HostingStore, issuer: Issuer, *, deleted_by: str, reason: str, force: bool = True,
+                        advice: str = "revoke them first") -> None:
     """Delete ``issuer``: its live assertions are revoked (with ``reason``), its claim codes withdrawn (their pages
     answer 410), its slug freed, and the deletion recorded. The rows stay, so its public documents stay published:
-    the revoked assertions keep answering 410 and verifiers can tell why."""
+    the revoked assertions keep answering 410 and verifiers can tell why.
+
+    Without ``force``, an issuer with live (active or pending) assertions is refused (:class:`Conflict`, their count
+    in ``details``, ``advice`` in the message) and nothing changes; revoked, rejected and replaced ones never count.
+    """
     session = store.session
+    if not force:
+        count = await live_assertion_count(session, issuer)
+        if count:
+            raise Conflict(f"the issuer has {count} active or pending assertion(s); {advice}", details=[
+                {"resource": "assertions", "field": "assertions", "message": "active or pending assertions exist",
+                 "value": count}])
     live = (await session.scalars(select(Assertion).where(
-        Assertion.issuer_id == issuer.id,
-        Assertion.state.in_((AssertionState.ACTIVE, AssertionState.PENDING))).order_by(Assertion.id))).all()
+        Assertion.issuer_id == issuer.id, Assertion.state.in_(LIVE_STATES)).order_by(Assertion.id))).all()
     for assertion in live:
         await store.revoke(assertion, reason)  # each evicted from the public cache once committed
     await session.execute(update(ClaimCode).where(ClaimCode.deleted_at.is_(None), ClaimCode.badge_class_id.in_(

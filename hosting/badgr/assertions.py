@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import json
 from datetime import datetime
 from typing import Any, ClassVar
@@ -27,11 +28,13 @@ from hosting.badgr.envelope import envelope, ok
 from hosting.badgr.inputs import award_from, flag, moment
 from hosting.badgr.lookup import find_in_issuer
 from hosting.badgr.views import assertion_entity, creators
+from hosting.earners.awards import links_for_pending, notification_of
+from hosting.earners.tokens import AcceptLinks
 from hosting.lib.body import FieldErrors, read_body
 from hosting.lib.errors import InvalidInput, Refused
 from hosting.lib.times import iso
 from hosting.notify.outbox import queue_notification
-from hosting.storage.models import Assertion, AssertionState, BadgeClass, Issuer, utcnow
+from hosting.storage.models import Acceptance, Assertion, AssertionState, BadgeClass, Issuer, utcnow
 from hosting.storage.store import Award, AwardRefused
 
 __all__ = ["ROUTE_HANDLERS"]
@@ -82,8 +85,8 @@ async def _listing(request: Request[Any, Any, Any], session: AsyncSession, hosti
     errors.raise_if_any()
     num = int(num_text)
     conditions = [where]
-    if not include_revoked:
-        conditions.append(Assertion.state == AssertionState.ACTIVE)
+    if not include_revoked:  # pending ones (not yet accepted) are listed too, as Badgr's "Unaccepted"
+        conditions.append(Assertion.state.in_((AssertionState.ACTIVE, AssertionState.PENDING)))
     if not include_expired:
         conditions.append(or_(Assertion.expires.is_(None), Assertion.expires > utcnow()))
     recipient = (params.get("recipient") or "").strip()
@@ -174,12 +177,18 @@ async def _issue(request: Request[Any, Any, Any], v2: BadgrCall, issuer: Issuer,
             raise
         raise Refused("the badge class's rules refuse assertions in the batch; nothing was issued",
                       details=exc.problems) from exc
+    made = await links_for_pending(v2.session, _links(hosting), issued)
     for assertion, wanted in zip(issued, notify, strict=True):
-        if wanted:
-            await queue_notification(v2.session, "issued", assertion, badge=badge, issuer=issuer)
+        if wanted:  # a pending one's mail carries its accept link
+            kind, extra = notification_of(assertion, made)
+            await queue_notification(v2.session, kind, assertion, badge=badge, issuer=issuer, extra=extra)
     by = await creators(v2.session, [v2.principal.email])
     entities = [assertion_entity(a, badge.public_id, issuer.public_id, hosting.urls, by) for a in issued]
     return envelope(entities, status=201)
+
+
+def _links(hosting: HostingState) -> AcceptLinks:
+    return AcceptLinks(hosting.settings.secret_key, days=hosting.settings.accept_token_days)
 
 
 def _badge_from_url(value: Any, hosting: HostingState) -> str | None:
@@ -316,8 +325,12 @@ class AssertionsController(Controller):
         if old.recipient_plaintext is None:
             raise InvalidInput("the recipient of this assertion is only known hashed: revoke it and issue anew")
         await v2.store.lock_for(old, "replace")
+        # accepted stays accepted, pending stays pending (with a new accept link), whatever the badge class's default
+        pending = old.state == AssertionState.PENDING
+        award = dataclasses.replace(award, acceptance=Acceptance.EARNER if pending else Acceptance.ISSUER)
         (new,) = await v2.store.award(badge, [award], replacing=old)
         await v2.store.replace(old, new)  # the old URL's redirect is published once committed
+        await links_for_pending(v2.session, _links(v2.hosting), [new])
         return ok(await _view(v2, new, badge, issuer))
 
 

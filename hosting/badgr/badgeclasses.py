@@ -20,7 +20,7 @@ from hosting.api.images import prefetch_image, read_image
 from hosting.api.lookup import EDIT_ROLES, find_issuer, require_role
 from hosting.badgr.auth import BadgrCall
 from hosting.badgr.envelope import envelope, ok
-from hosting.badgr.inputs import badge_fields, check_badge, flag
+from hosting.badgr.inputs import badge_fields, check_badge, flag, image_change
 from hosting.badgr.lookup import find_in_issuer
 from hosting.badgr.views import badgeclass_entity, creators
 from hosting.lib.body import FieldErrors, read_body, slugify
@@ -123,12 +123,9 @@ class BadgeClassesController(Controller):
         columns = {a.key: getattr(badge, a.key) for a in inspect(BadgeClass).column_attrs}
         check_badge(BadgeClass(**{**columns, **fields}), v2.hosting.urls, errors)
         errors.raise_if_any()
-        image = data.get("image")
-        if (isinstance(image, str) and image.strip()
-                and image.strip() != v2.hosting.urls.badge_image(badge.public_id)):
-            new = await read_image(v2.hosting, image)
-            if new is not None:
-                await v2.store.replace_badge_image(badge, new)
+        new = await read_image(v2.hosting, image_change(data, v2.hosting.urls.badge_image(badge.public_id)))
+        if new is not None:
+            await v2.store.replace_badge_image(badge, new)
         for column, value in fields.items():
             setattr(badge, column, value)
         badge.invalidate()

@@ -18,7 +18,8 @@ from hosting.lib.urls import PublicUrls
 from hosting.storage.models import BadgeClass, utcnow
 from hosting.storage.store import Award
 
-__all__ = ["LONG_TEXT", "award_from", "badge_fields", "check_badge", "flag", "issuer_fields", "moment"]
+__all__ = ["LONG_TEXT", "award_from", "badge_fields", "check_badge", "flag", "image_change", "issuer_fields",
+           "moment"]
 
 LONG_TEXT = 16_384
 _MAX_EVIDENCE = 50
@@ -54,6 +55,18 @@ def moment(data: dict[str, Any], name: str, errors: FieldErrors) -> datetime | N
         errors.add(name, "must be an ISO 8601 date or date-time", value)
         return None
     return parse_moment(name, value.strip().replace("z", "Z"), errors)
+
+
+def image_change(data: dict[str, Any], own_url: str) -> Any:
+    """The new image an update body gives, for :func:`hosting.api.images.read_image` as on create: the bytes
+    :func:`~hosting.api.images.prefetch_image` fetched from an http(s) URL, or a ``data:`` URI. ``None`` keeps the
+    current image: ``image`` absent, null or empty, or this entity's own image URL echoed back (GET-then-PUT)."""
+    value = data.get("image")
+    if value is None or (isinstance(value, (str, bytes)) and not value.strip()):
+        return None
+    if isinstance(value, str) and value.strip() == own_url:
+        return None
+    return value
 
 
 def _unknown(data: dict[str, Any], known: set[str], errors: FieldErrors) -> None:

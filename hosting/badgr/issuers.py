@@ -16,32 +16,28 @@ from litestar import Controller, Request, Response, delete, get, post, route
 from litestar.di import NamedDependency
 from litestar.enums import HttpMethod
 from litestar.params import FromPath, FromQuery
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import and_, exists, select
 from sqlalchemy import delete as sql_delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hosting.api.images import prefetch_image, read_image
 from hosting.api.lookup import EDIT_ROLES, find_issuer, not_deleted, require_role
+from hosting.api.removal import delete_issuer
 from hosting.api.staff import refuse_if_last_owner
 from hosting.app.state import HostingState
 from hosting.badgr.auth import BadgrCall
 from hosting.badgr.envelope import envelope, ok
-from hosting.badgr.inputs import issuer_fields
+from hosting.badgr.inputs import image_change, issuer_fields
 from hosting.badgr.views import creators, issuer_entity, staff_entity
 from hosting.lib.body import FieldErrors, read_body, slugify
 from hosting.lib.db import note_public_change
 from hosting.lib.errors import Conflict, InvalidInput, NotFound, NotPermitted
-from hosting.lib.ids import new_public_id
 from hosting.storage.models import (
-    Assertion,
-    AssertionState,
-    DeletedIssuer,
     Issuer,
     Role,
     StaffRole,
     StoredImage,
     User,
-    utcnow,
 )
 
 __all__ = ["ROUTE_HANDLERS", "issuer_view", "issuer_views"]
@@ -163,13 +159,10 @@ class IssuersController(Controller):
         errors = FieldErrors()
         fields = issuer_fields(data, errors, creating=False, replacing=request.method == "PUT")
         errors.raise_if_any()
-        image = data.get("image")
+        new = await read_image(v2.hosting, image_change(data, v2.hosting.urls.issuer_image(issuer.public_id)))
         old_image = None
-        if (isinstance(image, str) and image.strip()
-                and image.strip() != v2.hosting.urls.issuer_image(issuer.public_id)):
-            new = await read_image(v2.hosting, image)
-            if new is not None:
-                old_image, issuer.image_id = issuer.image_id, (await v2.store.add_image(new)).id
+        if new is not None:
+            old_image, issuer.image_id = issuer.image_id, (await v2.store.add_image(new)).id
         for name, value in fields.items():
             setattr(issuer, name, value)
         issuer.invalidate()
@@ -188,19 +181,14 @@ class IssuersController(Controller):
 
     @delete("/{issuer_ref:str}", status_code=204)
     async def delete_issuer(self, v2: NamedDependency[BadgrCall], issuer_ref: FromPath[str]) -> None:
-        """Delete (owners; 204 as Badgr): refused (409) while it has unrevoked assertions; its public documents
-        stay."""
+        """Delete (owners; 204 as Badgr): refused (409) while it has active or pending assertions (revoked and
+        replaced ones do not count); its claim codes are withdrawn; its public documents stay."""
         await self._delete(v2, issuer_ref)
 
     async def _delete(self, v2: BadgrCall, issuer_ref: str) -> None:
         issuer, role = await find_issuer(v2.session, v2.principal, issuer_ref)
         require_role(v2.principal, role, (Role.OWNER,), "deleting the issuer")
-        active = or_(Assertion.state == AssertionState.ACTIVE, Assertion.state == AssertionState.REPLACED)
-        if await v2.session.scalar(select(Assertion.id).where(Assertion.issuer_id == issuer.id, active).limit(1)):
-            raise Conflict("the issuer has unrevoked assertions; revoke them first")
-        issuer.slug = "deleted-" + new_public_id().lower().replace("_", "-")[:20]
-        v2.session.add(DeletedIssuer(issuer_id=issuer.id, deleted_at=utcnow(), deleted_by=v2.principal.email))
-        await v2.session.flush()
+        await delete_issuer(v2.store, issuer, deleted_by=v2.principal.email, reason="issuer deleted", force=False)
 
 
 class StaffController(Controller):

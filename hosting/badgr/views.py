@@ -90,6 +90,11 @@ def badgeclass_entity(badge: BadgeClass, issuer_public_id: str, urls: PublicUrls
     }
 
 
+_NOT_REVOKED = (AssertionState.ACTIVE, AssertionState.PENDING)
+# Badgr's acceptance: a pending assertion waits for its earner ("Unaccepted"), a rejected one was turned down.
+_ACCEPTANCE = {AssertionState.PENDING: "Unaccepted", AssertionState.REJECTED: "Rejected"}
+
+
 def _evidence(items: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{"url": item.get("id"), "narrative": item.get("narrative")} for item in items]
 
@@ -113,9 +118,9 @@ def assertion_entity(assertion: Assertion, badge_public_id: str, issuer_public_i
         "issuedOn": iso(assertion.issued_on),
         "narrative": assertion.narrative,
         "evidence": _evidence(assertion.evidence or ()),
-        "revoked": assertion.state != AssertionState.ACTIVE,
+        "revoked": assertion.state not in _NOT_REVOKED,
         "revocationReason": assertion.revocation_reason,
-        "acceptance": "Accepted",
+        "acceptance": _ACCEPTANCE.get(assertion.state, "Accepted"),
         "expires": iso(assertion.expires),
         "extensions": {},
     }

@@ -312,6 +312,44 @@ def test_delete_issuer_with_assertions_is_409_unless_forced(api: TestClient[Any]
     assert api.get(f"/public/assertions/{assertion_id}").status_code == 410
 
 
+def test_delete_issuer_counts_only_active_and_pending_assertions(api: TestClient[Any], settings: Settings,
+                                                                 owner: str) -> None:
+    """A replaced assertion (whose replacement is revoked) does not refuse the deletion; a pending one does."""
+    from sqlalchemy import select
+
+    from hosting.app.demo import demo_png
+    from hosting.storage.awards import Award
+    from hosting.storage.models import Acceptance, Assertion, Issuer
+
+    issuer = new_issuer(api, owner)
+
+    async def _issue(store: Any) -> tuple[str, str]:
+        row = await store.session.scalar(select(Issuer).where(Issuer.public_id == issuer["id"]))
+        badge = await store.create_badge_class(row, slug="b", name="B", description="d", image=demo_png(size=16),
+                                               criteria_narrative="do it")
+        old = await store.issue(badge, recipient="earner@example.org")
+        await store.lock_for(old, "replace")
+        (new,) = await store.award(badge, [Award(recipient="earner@example.org", allow_duplicate=True)],
+                                   replacing=old)
+        await store.replace(old, new)
+        await store.revoke(await store.session.scalar(select(Assertion).where(Assertion.id == new.id)), "mistake")
+        pending = await store.issue(badge, recipient="later@example.org", acceptance=Acceptance.EARNER)
+        return str(old.public_id), str(pending.public_id)
+
+    replaced_id, pending_id = run_store(settings, _issue)
+    res = api.delete(f"/v1/issuers/{issuer['id']}", headers=bearer(owner))
+    assert res.status_code == 409 and res.json()["details"][0]["value"] == 1, res.text  # the pending one only
+
+    async def _revoke_pending(store: Any) -> None:
+        pending = await store.session.scalar(select(Assertion).where(Assertion.public_id == pending_id))
+        await store.revoke(pending, "withdrawn")
+
+    run_store(settings, _revoke_pending)
+    res = api.delete(f"/v1/issuers/{issuer['id']}", headers=bearer(owner))
+    assert res.status_code == 200 and res.json()["status"] == "deleted", res.text
+    assert api.get(f"/public/assertions/{replaced_id}", follow_redirects=False).status_code == 301
+
+
 @pytest.mark.parametrize(("url", "email"), [("https://x.example", "i@x.example"),
                                             ("https://x.example:8443/path?q=1", "First.Last@Sub.X.Example")])
 def test_api_created_issuer_serves_a_valid_public_profile(api: TestClient[Any], owner: str, url: str,

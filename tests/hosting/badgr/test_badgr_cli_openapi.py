@@ -6,11 +6,39 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 from click.testing import CliRunner
 from litestar.testing import TestClient
 
 from hosting import Settings, create_app
 from hosting.app.cli import cli
+
+
+def test_cli_created_users_password_is_stored_as_an_argon2id_hash(tmp_path: Path) -> None:
+    """``create-user`` stores an Argon2id hash (PHC string, ``$argon2id$``) that verifies the password given on
+    stdin and no other; the password itself is nowhere in the database file."""
+    import sqlite3
+
+    from argon2 import PasswordHasher, Type, extract_parameters
+    from argon2.exceptions import VerifyMismatchError
+
+    db = tmp_path / "argon.db"
+    env = {"OPENBADGES_DATABASE_URL": f"sqlite+aiosqlite:///{db}", "OPENBADGES_BASE_URL": "http://127.0.0.1:8000",
+           "OPENBADGES_SECRET_KEY": "c" * 32}
+    runner = CliRunner()
+    assert runner.invoke(cli, ["migrate"], env=env).exit_code == 0
+    password = "a long and secret passphrase"
+    made = runner.invoke(cli, ["create-user", "--email", "Hash@Example.org", "--password-stdin"],
+                         input=password + "\n", env=env)
+    assert made.exit_code == 0, made.output
+    with sqlite3.connect(db) as conn:
+        (stored,) = conn.execute("SELECT password_hash FROM users WHERE email = 'hash@example.org'").fetchone()
+    assert stored.startswith("$argon2id$v=19$"), stored
+    assert extract_parameters(stored).type is Type.ID
+    assert PasswordHasher().verify(stored, password)
+    with pytest.raises(VerifyMismatchError):
+        PasswordHasher().verify(stored, password + "x")
+    assert password.encode() not in db.read_bytes()
 
 
 def test_cli_creates_a_user_and_clients_that_can_log_in(tmp_path: Path) -> None:

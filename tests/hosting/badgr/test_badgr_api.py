@@ -23,6 +23,7 @@ from litestar.testing import TestClient
 
 import openbadges_core as ob
 from hosting import Settings
+from hosting.badgr.assertions import MAX_BATCH
 from hosting.oauth.accounts import create_user
 
 BASE_URL = "http://testserver.local"
@@ -337,6 +338,22 @@ def test_batch_issue_is_all_or_nothing(org: Org) -> None:
     assert res.status_code == 400 and res.json()["validationErrors"][0].startswith("[3]")
     listed = _result(org.api.get(f"/v2/issuers/{org.issuer['entityId']}/assertions", headers=org.h()))
     assert len(listed) == 3
+
+
+def test_batches_hold_at_most_1000_items(org: Org) -> None:
+    url = f"/v2/badgeclasses/{org.badge['entityId']}/assertions"
+    items = [{"recipient": {"identity": f"cap{i}@example.org", "type": "email"}} for i in range(MAX_BATCH + 1)]
+    res = org.api.post(url, headers=org.h(), json={"assertions": items})
+    assert res.status_code == 400 and res.json()["status"]["success"] is False, res.text
+    assert _result(org.api.get(f"/v2/issuers/{org.issuer['entityId']}/assertions", headers=org.h())) == []
+    made = _result(org.api.post(url, headers=org.h(), json={"assertions": items[:MAX_BATCH]}), 201)
+    assert len({m["entityId"] for m in made}) == MAX_BATCH
+    revoke = [{"entityId": m["entityId"], "revocationReason": "cap"} for m in made]
+    res = org.api.post("/v2/assertions/revoke", headers=org.h(), json=[*revoke, revoke[0]])
+    assert res.status_code == 400, res.text
+    one = _result(org.api.get(f"/v2/assertions/{made[0]['entityId']}", headers=org.h()))[0]
+    assert one["revoked"] is False  # the refused list revoked nothing
+    assert all(r["revoked"] for r in _result(org.api.post("/v2/assertions/revoke", headers=org.h(), json=revoke)))
 
 
 def _link(res: Any, rel: str) -> str | None:

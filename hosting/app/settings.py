@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import math
 import os
+import re
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
@@ -11,6 +13,7 @@ from pathlib import Path
 from typing import Any, get_type_hints
 
 from hosting.lib.db import DbLimits
+from hosting.lib.numbers import ascii_int
 
 __all__ = ["Settings", "SettingsError"]
 
@@ -20,6 +23,7 @@ DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///openbadges.db"
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 SECRET_FILE = ".openbadges-secret"
 SMTP_TLS_MODES = ("none", "starttls", "tls")
+_SECONDS = re.compile(r"-?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?")  # ASCII digits, as float() reads them
 
 
 class SettingsError(RuntimeError):
@@ -44,11 +48,11 @@ def _read_flag(name: str, raw: str) -> bool:
 
 
 def _read_count(name: str, raw: str) -> int:
-    try:
-        value = int(raw)
-    except ValueError as exc:
-        raise SettingsError(f"{name} must be an integer, got {raw!r}") from exc
-    if value < 0:
+    text = raw.strip()
+    value = ascii_int(text.removeprefix("-"))  # int() also read "٣" as 3 and "1_000" as 1000
+    if value is None:
+        raise SettingsError(f"{name} must be an integer, got {raw!r}")
+    if text.startswith("-") and value:
         raise SettingsError(f"{name} must not be negative")
     return value
 
@@ -58,10 +62,11 @@ def _read_optional_count(name: str, raw: str) -> int | None:
 
 
 def _read_seconds(name: str, raw: str) -> float:
-    try:
-        return float(raw)
-    except ValueError as exc:
-        raise SettingsError(f"{name} must be a number of seconds, got {raw!r}") from exc
+    # not float() alone: it also reads "nan" (which no "<= 0" check refuses), "inf", "١٠" and "1_0"
+    value = float(raw) if _SECONDS.fullmatch(raw.strip()) else math.nan
+    if not math.isfinite(value):
+        raise SettingsError(f"{name} must be a number of seconds, got {raw!r}")
+    return value
 
 
 # The reader of a setting of each type; a field may name another in its metadata (``{"read": reader}``).

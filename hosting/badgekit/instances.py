@@ -23,6 +23,7 @@ from hosting.badgekit.milestones import award_milestones, lock_earner
 from hosting.earners.awards import consume_claim_codes
 from hosting.lib.body import FieldErrors, read_body
 from hosting.lib.errors import NotFound
+from hosting.lib.numbers import ascii_int
 from hosting.lib.times import iso
 from hosting.notify.outbox import queue_notification
 from hosting.storage.models import Acceptance, Assertion, AssertionState, BadgeClass, ClaimCode, Issuer
@@ -49,8 +50,8 @@ def _moment(errors: FieldErrors, data: dict[str, Any], field: str) -> datetime |
     try:
         if isinstance(value, int | float) and not isinstance(value, bool):
             moment = datetime.fromtimestamp(value, UTC)
-        elif (text := str(value).strip()).isascii() and text.isdigit():
-            moment = datetime.fromtimestamp(int(text), UTC)
+        elif (seconds := ascii_int(text := str(value).strip())) is not None:
+            moment = datetime.fromtimestamp(seconds, UTC)
         else:
             moment = datetime.fromisoformat(text)
             moment = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)

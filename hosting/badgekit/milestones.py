@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hosting.lib.body import FieldErrors
 from hosting.lib.errors import Conflict
+from hosting.lib.numbers import ascii_int
 from hosting.notify.outbox import queue_notification
 from hosting.storage.models import Acceptance, Assertion, AssertionState, BadgeClass, Issuer, utcnow
 from hosting.storage.store import Award, HostingStore
@@ -43,8 +44,8 @@ _log = logging.getLogger("hosting")
 
 
 def _number(value: Any) -> int | None:
-    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
-        value = int(value.strip())
+    if isinstance(value, str) and (number := ascii_int(value.strip())) is not None:
+        value = number
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
@@ -54,8 +55,8 @@ def _support_ref(item: Any) -> int | str | None:
     which is never sent to the database."""
     if isinstance(item, dict):
         item = item.get("id", item.get("slug"))
-    if isinstance(item, str) and item.strip().isascii() and item.strip().isdigit():
-        item = int(item.strip()) if len(item.strip()) <= 10 else None
+    if isinstance(item, str) and (number := ascii_int(item.strip())) is not None:
+        item = number  # out of the ids' range below when it has more than 10 digits
     if isinstance(item, bool):
         return None
     if isinstance(item, int):

@@ -14,6 +14,7 @@ from litestar.datastructures import UploadFile
 from litestar.exceptions import ClientException
 
 from hosting.lib.errors import InvalidInput, TooLarge
+from hosting.lib.numbers import ascii_int
 
 __all__ = ["EMAIL_ADDRESS", "MAX_FIELDS", "SLUG", "FieldErrors", "FormBody", "email_address", "http_url", "normalise_email", "read_body", "slugify"]
 
@@ -52,9 +53,14 @@ async def read_body(request: Request[Any, Any, Any]) -> dict[str, Any]:
     ``multipart/form-data`` (text parts as ``str``, file parts as ``bytes``; a repeated name keeps the last).
     Form and multipart fields come as a :class:`FormBody`."""
     limit = _body_limit(request)
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise _invalid(f"body larger than {limit} bytes")
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        length = ascii_int(declared)
+        if length is None:
+            raise _invalid("Content-Length must be a number of bytes in ASCII digits", "content-length",
+                           declared[:40])
+        if length > limit:
+            raise _invalid(f"body larger than {limit} bytes")
     raw = await request.body()
     if len(raw) > limit:
         raise _invalid(f"body larger than {limit} bytes")

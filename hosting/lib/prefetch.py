@@ -15,6 +15,8 @@ from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Receive, ReceiveMessage, Scope, Send
 from litestar.types.asgi_types import HTTPRequestEvent
 
+from hosting.lib.numbers import ascii_int
+
 __all__ = ["BodyPrefetchMiddleware"]
 
 _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -40,8 +42,9 @@ class BodyPrefetchMiddleware:
         if scope["type"] != ScopeType.HTTP or scope["method"] in _READ_METHODS:
             await self.app(scope, receive, send)
             return
-        declared = dict(scope["headers"]).get(b"content-length", b"")
-        if declared.isdigit() and int(declared) > self.max_bytes:
+        # a malformed length goes on to the app (read_body answers 400); past MAX_DIGITS digits it is malformed
+        declared = ascii_int(dict(scope["headers"]).get(b"content-length", b""))
+        if declared is not None and declared > self.max_bytes:
             await _refuse(send, 413, "PayloadTooLarge", f"body larger than {self.max_bytes} bytes")
             return
         try:

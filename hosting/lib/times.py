@@ -21,8 +21,8 @@ def iso(value: datetime | None) -> str | None: ...
 
 
 def iso(value: datetime | None) -> str | None:
-    """UTC, second precision, ``Z`` (``None`` stays ``None``). SQLite hands datetimes back naive; they are
-    stored in UTC."""
+    """UTC, second precision, ``Z``, a four-digit year (``0999-…``), as xsd:dateTime and ISO 8601 require
+    (``None`` stays ``None``). SQLite hands datetimes back naive; they are stored in UTC."""
     return None if value is None else _iso(value)
 
 
@@ -30,7 +30,8 @@ def iso(value: datetime | None) -> str | None:
 def _iso(value: datetime) -> str:
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # not strftime("%Y…"): glibc prints the year 999 as "999" and the year 1 as "1"; isoformat() pads to 4 digits
+    return value.astimezone(UTC).replace(microsecond=0, tzinfo=None).isoformat() + "Z"
 
 
 def aware(value: datetime) -> datetime:

@@ -28,9 +28,10 @@ TOP_KINDS = ("Assertion", "BadgeClass", "Issuer", "CryptographicKey", "Revocatio
 
 _DATA_IMAGE = re.compile(r"data:image/[A-Za-z0-9.+-]+(;[^,]*)?,", re.IGNORECASE)
 _EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)+\Z")
-_TELEPHONE = re.compile(r"\+?[1-9]\d{1,14}(;ext=\d+)?\Z")
+# [0-9], not \d: \d matches every script's digits ("+١٦١٧٥٥٥١٢١٢", "example.org:٨٠")
+_TELEPHONE = re.compile(r"\+?[1-9][0-9]{1,14}(;ext=[0-9]+)?\Z")
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-_AUTHORITY = re.compile(rf"(?=[^:]{{1,253}}(:|\Z)){_LABEL}(\.{_LABEL})*(:\d{{1,5}})?\Z")
+_AUTHORITY = re.compile(rf"(?=[^:]{{1,253}}(:|\Z)){_LABEL}(\.{_LABEL})*(:[0-9]{{1,5}})?\Z")
 
 
 def short(value: Any, limit: int = 60) -> str:

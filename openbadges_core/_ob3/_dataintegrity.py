@@ -25,6 +25,7 @@ from openbadges_core._net import Fetcher
 from openbadges_core._ob3._canon import CanonicalizationLimits, canonicalize
 from openbadges_core._ob3._didkeys import resolve_ed25519_key
 from openbadges_core._ob3._multibase import ed25519_multikey, multibase_decode, multibase_encode
+from openbadges_core._times import utc_datetime
 
 __all__ = ["VerifiedProof", "proof_hash_data", "sign_data_integrity", "verify_data_integrity"]
 
@@ -71,7 +72,7 @@ def _timestamp(value: str | datetime | None) -> str:
     moment = value or datetime.now(UTC)
     if moment.tzinfo is None:
         raise SigningError("created must be timezone-aware")
-    return moment.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return utc_datetime(moment)
 
 
 def _sign_bytes(key: Ed25519PrivateKey | Signer, data: bytes) -> bytes:

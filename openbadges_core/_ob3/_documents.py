@@ -10,7 +10,7 @@ import dataclasses
 import json
 import re
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from types import MappingProxyType
 from typing import Any, ClassVar, Self
 
@@ -18,6 +18,7 @@ from openbadges_core._errors import ParseError, ValidationError, ValidationIssue
 from openbadges_core._json import loads as json_loads
 from openbadges_core._ob3._contexts import OB3_CONTEXT, VC1_CONTEXT, VC2_CONTEXT
 from openbadges_core._ob3._schema import credential_issues
+from openbadges_core._times import utc_datetime
 
 __all__ = [
     "Achievement",
@@ -48,7 +49,7 @@ def _timestamp(value: str | datetime | None) -> str | None:
         return value
     if value.tzinfo is None:
         raise ValidationError("", [ValidationIssue("", "date-time", "datetimes must be timezone-aware")])
-    return value.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return utc_datetime(value)
 
 
 def _nested(kind: type[_Document] | None, value: Any) -> Any:

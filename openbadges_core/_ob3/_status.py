@@ -20,6 +20,7 @@ from typing import Any
 from openbadges_core._errors import StatusListError
 from openbadges_core._inflate import GZIP, inflate_at_most
 from openbadges_core._ob3._contexts import VC2_CONTEXT
+from openbadges_core._times import utc_datetime
 
 __all__ = [
     "MAX_LIST_BYTES",
@@ -116,7 +117,7 @@ def _iso(moment: datetime | str | None) -> str | None:
         return moment
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return utc_datetime(moment)
 
 
 def status_list_credential(

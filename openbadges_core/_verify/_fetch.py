@@ -13,6 +13,8 @@ timeout alone lets a server dripping one header line a second hold a request for
 from __future__ import annotations
 
 import ipaddress
+import math
+import re
 import socket
 import threading
 import time
@@ -81,6 +83,19 @@ def _system_resolver(host: str, port: int) -> list[str]:
 
 
 # -- one deadline over the whole request --------------------------------------------------------------
+_LENGTH = re.compile(r"[0-9]+")  # not str.isdigit(): it holds for "²", which int() refuses
+_LENGTH_DIGITS = 20  # more significant digits than any real length (h11's cap); int() refuses past 4,300
+
+
+def _announced_bytes(declared: str) -> float:
+    """The size a Content-Length announces; 0 for a malformed one (the body is capped as it streams),
+    ``inf`` for one of more than 20 significant digits."""
+    if _LENGTH.fullmatch(declared) is None:
+        return 0
+    significant = declared.lstrip("0")
+    return math.inf if len(significant) > _LENGTH_DIGITS else int(significant or "0")
+
+
 _REQUEST = threading.local()  # .deadline: time.monotonic() value the current thread's request must end by
 
 
@@ -276,8 +291,8 @@ class SafeFetcher:
         except httpx.HTTPError as exc:
             raise FetchError(f"cannot fetch {url}: {type(exc).__name__}: {exc}") from None
         try:
-            declared = response.headers.get("content-length")
-            if declared and declared.isdigit() and int(declared) > self.max_response_bytes:
+            declared = response.headers.get("content-length", "")
+            if _announced_bytes(declared) > self.max_response_bytes:
                 raise ResponseTooLargeError(
                     f"{url} announces {declared} bytes, more than the {self.max_response_bytes} allowed")
             chunks: list[bytes] = []

@@ -11,6 +11,7 @@ Every linked document (status lists, DID documents, controller documents, JWKS) 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -45,6 +46,8 @@ _STATUS_ENTRY_TYPES = frozenset({"BitstringStatusListEntry", "StatusList2021Entr
 _LEGACY_STATUS = "1EdTechRevocationList"
 _MAX_ENDORSEMENTS = 16
 _MAX_DEPTH = 2
+# a base-10 string (Bitstring Status List); [0-9], as str.isdigit() and \d take other scripts' digits
+_INDEX = re.compile(r"[0-9]{1,20}")
 
 # --- status ---------------------------------------------------------------------------------------
 def _status_list_credential(session: Session, url: str, issuer: str | None) -> dict[str, Any] | None:
@@ -93,9 +96,11 @@ def _status_list_credential(session: Session, url: str, issuer: str | None) -> d
 def _bitstring_status(session: Session, entry: Mapping[str, Any], issuer: str | None) -> None:
     report = session.report
     purpose, url, raw_index = entry.get("statusPurpose"), entry.get("statusListCredential"), entry.get("statusListIndex")
-    try:
-        index = int(raw_index) if isinstance(raw_index, (str, int)) and not isinstance(raw_index, bool) else -1
-    except ValueError:
+    if isinstance(raw_index, str) and _INDEX.fullmatch(raw_index):
+        index = int(raw_index)
+    elif isinstance(raw_index, int) and not isinstance(raw_index, bool):
+        index = raw_index
+    else:  # int() also took " 7", "+7", "0_7" and "٧" (an Arabic-Indic 7) as 7
         index = -1
     if not is_http_url(url) or index < 0 or not isinstance(purpose, str):
         report.fail("credential_status", "the status entry needs statusPurpose, a non-negative statusListIndex "

@@ -21,6 +21,7 @@ from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select, 
 
 from hosting.lib.body import FieldErrors
 from hosting.lib.errors import InvalidInput
+from hosting.lib.numbers import ascii_int
 from hosting.lib.times import aware
 from hosting.storage.models import Assertion, AssertionState, BadgeClass, Issuer
 
@@ -36,8 +37,7 @@ SORT_KEYS = ("created_at", "issued_at", "badge_name", "recipient")
 CURSOR_SORTS = ("created_at", "issued_at")
 _DATE_KEYS = ("issued_at_min", "issued_at_max", "created_at_min", "created_at_max")
 FILTER_KEYS = ("query", "state", "recipient", "badge", "issuer_earner_id", *_DATE_KEYS)
-_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_INTEGER = re.compile(r"^\d{1,9}$")
+_DATE_ONLY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")  # not \d: it matches every script's digits
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 _BOOLEANS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
@@ -155,10 +155,11 @@ def _integer(value: str | None, name: str, default: int, high: int, errors: Fiel
     if value is None:
         return default
     text = value.strip()
-    if not _INTEGER.match(text) or not 1 <= int(text) <= high:
+    number = ascii_int(text)
+    if number is None or not 1 <= number <= high:
         errors.add(name, f"an integer from 1 to {high}", value)
         return default
-    return int(text)
+    return number
 
 
 def _boolean(value: str | None, name: str, errors: FieldErrors) -> bool:

@@ -240,6 +240,8 @@ def test_allowed_origins_are_host_names() -> None:
         assert found(with_(ISSUER, "verification", {"allowedOrigins": ok})) == set()
     bad = with_(ISSUER, "verification", {"allowedOrigins": ["example.org", "https://example.org/"]})
     assert found(bad) == {("verification.allowedOrigins[1]", "url_authority")}
+    arabic_port = with_(ISSUER, "verification", {"allowedOrigins": "example.org:\u0668\u0660"})  # ":٨٠"
+    assert found(arabic_port) == {("verification.allowedOrigins", "url_authority")}
 
 
 def test_starts_with_may_be_a_string_or_list_of_urls() -> None:
@@ -278,6 +280,9 @@ def test_unhashed_url_and_telephone_identities_are_checked() -> None:
 def test_telephone_must_be_e164() -> None:
     assert found(with_(ISSUER, "telephone", "+16175551212")) == set()
     assert found(with_(ISSUER, "telephone", "+1 617 555 1212")) == {("telephone", "telephone")}
+    for digits in ("+\u0661\u0666\u0661\u0667\u0665\u0665\u0665\u0661\u0662\u0661\u0662",  # Arabic-Indic
+                   "+16175551212;ext=\u0663", "+1617555121\u00b2"):  # \d matched the first two
+        assert found(with_(ISSUER, "telephone", digits)) == {("telephone", "telephone")}, digits
 
 
 # --- dates -----------------------------------------------------------------------------------------------

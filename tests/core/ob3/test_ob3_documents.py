@@ -140,3 +140,12 @@ def test_endorsement_credential_is_not_parsed_as_a_badge(conformance: Path) -> N
     data = json.loads((conformance / OB30 / "endorsement-valid.json").read_text())
     with pytest.raises(ValidationError):
         OpenBadgeCredential.from_dict(data)
+
+
+def test_moments_are_written_with_four_digit_years() -> None:
+    """xsd:dateTime needs at least four year digits; strftime("%Y") wrote the year 999 as "999-05-01T…"."""
+    credential = _credential(valid_from=datetime(999, 5, 1, 12, 0, 30, 500, tzinfo=UTC),
+                             valid_until=datetime(9999, 12, 31, tzinfo=UTC), awarded_date=datetime(1, 1, 1, tzinfo=UTC))
+    assert credential.valid_from == "0999-05-01T12:00:30Z"
+    assert credential.valid_until == "9999-12-31T00:00:00Z"
+    assert credential.awarded_date == "0001-01-01T00:00:00Z"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import gzip
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -123,3 +124,14 @@ def test_status_list_entry_shape() -> None:
                      "statusListCredential": "https://x.example/s"}
     with pytest.raises(StatusListError):
         ob3.status_list_entry("https://x.example/s", -1)
+
+
+def test_status_list_and_proof_moments_have_four_digit_years() -> None:
+    """xsd:dateTime needs at least four year digits; strftime("%Y") wrote "5-01-01T00:00:00Z"."""
+    unsigned = ob3.status_list_credential("https://issuer.example.org/status/1", "https://issuer.example.org",
+                                         BitstringStatusList(), valid_from=datetime(5, 1, 1, tzinfo=UTC),
+                                         valid_until=datetime(999, 12, 31, 23, 59, 59, 999_999, tzinfo=UTC))
+    assert (unsigned["validFrom"], unsigned["validUntil"]) == ("0005-01-01T00:00:00Z", "0999-12-31T23:59:59Z")
+    signed = ob3.sign_data_integrity(unsigned, Ed25519PrivateKey.generate(),
+                                     created=datetime(998, 6, 1, 1, 2, 3, tzinfo=timezone(timedelta(hours=2))))
+    assert signed["proof"]["created"] == "0998-05-31T23:02:03Z"

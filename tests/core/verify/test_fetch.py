@@ -6,6 +6,7 @@ import ipaddress
 import time
 from collections.abc import Iterator
 
+import httpx
 import pytest
 
 from openbadges_core import DocumentCache, Fetcher, SafeFetcher
@@ -151,6 +152,34 @@ def test_declared_oversized_response_is_cut_off(server: BadgeServer, fetcher: Sa
     url = server.route("/big", body=b"x" * (65 * 1024))
     with pytest.raises(ResponseTooLargeError):
         fetcher.fetch(url)
+
+
+def _answering(fetcher: SafeFetcher, content_length: str | bytes, body: bytes) -> SafeFetcher:
+    """``fetcher`` with its HTTP client swapped for one whose every response announces ``content_length``
+    as given (h11 refuses such a header, so no real server on this machine can send it; httpx decodes header
+    bytes as UTF-8, else Latin-1)."""
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, headers=[("content-type", "application/json"),
+                                            ("content-length", content_length)], stream=httpx.ByteStream(body))
+    fetcher._client.close()
+    fetcher._client = httpx.Client(transport=httpx.MockTransport(answer))
+    return fetcher
+
+
+@pytest.mark.parametrize("length", ["²".encode("latin-1"), "٣".encode(), "+2", " 2", "-1", "1_0"])
+def test_a_content_length_not_in_ascii_digits_is_not_read_as_a_size(fetcher: SafeFetcher,
+                                                                     length: str | bytes) -> None:
+    """"²".isdigit() holds and int("²") raises (the verifier crashed with a ValueError); "٣" read as 3. The body
+    is still capped as it streams."""
+    assert _answering(fetcher, length, b"{}").fetch("http://127.0.0.1:9/doc").body == b"{}"
+    with pytest.raises(ResponseTooLargeError):
+        _answering(fetcher, length, b"x" * (65 * 1024)).fetch("http://127.0.0.1:9/doc")
+
+
+@pytest.mark.parametrize("length", ["9" * 5000, "0" * 5000 + "9" * 30, str(64 * 1024 + 1)])
+def test_a_huge_content_length_is_too_large(fetcher: SafeFetcher, length: str) -> None:
+    with pytest.raises(ResponseTooLargeError, match="announces"):  # 5,000 digits: int() raised ValueError
+        _answering(fetcher, length, b"{}").fetch("http://127.0.0.1:9/doc")
 
 
 def test_endless_response_is_cut_off_while_streaming(server: BadgeServer, fetcher: SafeFetcher) -> None:

@@ -103,6 +103,22 @@ def test_purpose_mismatch_and_bad_index(issuer: TestIssuer, conformance: Path) -
     assert "outside the list" in report.check("credential_status").message and not report.valid
 
 
+@pytest.mark.parametrize("index", ["\u0667", " 7", "7 ", "+7", "0_7", "7.0", "-7", "9" * 5000])
+def test_a_status_list_index_not_in_ascii_digits_is_refused(issuer: TestIssuer, conformance: Path,
+                                                            index: str) -> None:
+    """statusListIndex is a base-10 string; int() read "٧" (an Arabic-Indic 7), " 7", "+7" and "0_7" as 7."""
+    entry = {**status_list_entry(LIST_URL, 7), "statusListIndex": index}
+    report = _verify(issuer, conformance, entry, {LIST_URL: issuer.status_list(revoked=[7])})
+    assert not report.check("credential_status").passed and not report.valid
+    assert "non-negative statusListIndex" in report.check("credential_status").message
+
+
+def test_a_status_list_index_of_ascii_digits_is_read(issuer: TestIssuer, conformance: Path) -> None:
+    entry = {**status_list_entry(LIST_URL, 7), "statusListIndex": "0007"}
+    report = _verify(issuer, conformance, entry, {LIST_URL: issuer.status_list(revoked=[7])})
+    assert report.revoked and report.check("credential_status").detail == {"purpose": "revocation", "index": 7}
+
+
 def test_gzip_bomb_status_list_is_refused(issuer: TestIssuer, conformance: Path) -> None:
     bomb = issuer.status_list(sign=False)
     packed = gzip.compress(b"\0" * (17 * 1024 * 1024))

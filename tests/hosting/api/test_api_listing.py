@@ -321,6 +321,11 @@ def test_cursor_refuses_unsupported_combinations(api: TestClient[Any], world: Wo
     ("page=0", "page"),
     ("page=abc", "page"),
     ("page=99999999999999999999999", "page"),
+    ("page=%D9%A3", "page"),  # "٣", an Arabic-Indic 3: \d matched it and int() read 3
+    ("per_page=%D9%A1%D9%A0", "per_page"),  # "١٠"
+    ("page=%C2%B2", "page"),  # "²"
+    ("page=%2B5", "page"),
+    ("page=1_0", "page"),
     ("include_revoked=maybe", "include_revoked"),
     ("recipient=", "recipient"),
 ])

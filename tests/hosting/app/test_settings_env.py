@@ -76,6 +76,28 @@ def test_a_duration_must_be_a_number_of_seconds(tmp_path: Path) -> None:
         "OPENBADGES_BODY_TIMEOUT must be a number of seconds, got 'soon'")
 
 
+@pytest.mark.parametrize("value", ["\u0663", "1_000", "\u00b2", "+5", "0x10"])
+def test_a_count_is_written_in_ascii_digits(value: str, tmp_path: Path) -> None:
+    """int() read "٣" as 3 and "1_000" as 1000 ("²" it refused): a count is ASCII digits only."""
+    name = "OPENBADGES_DB_POOL_SIZE"
+    assert _refusal(name, value, tmp_path) == f"{name} must be an integer, got {value!r}"
+
+
+@pytest.mark.parametrize("value", ["nan", "NaN", "inf", "-inf", "1e999", "\u0661\u0660", "1_0", "0x10"])
+def test_a_duration_is_a_finite_number_in_ascii_digits(value: str, tmp_path: Path) -> None:
+    """float() read all of these; "nan" passed every "must be positive" check (nan <= 0 is false)."""
+    name = "OPENBADGES_BODY_TIMEOUT"
+    assert _refusal(name, value, tmp_path) == f"{name} must be a number of seconds, got {value!r}"
+
+
+@pytest.mark.parametrize(("raw", "seconds"), [("20", 20.0), (" 0.5 ", 0.5), (".25", 0.25), ("2.", 2.0), ("1e1", 10.0)])
+def test_durations_and_counts_still_read(raw: str, seconds: float, tmp_path: Path) -> None:
+    settings = Settings.from_env({**SECRET, "OPENBADGES_BODY_TIMEOUT": raw, "OPENBADGES_DB_POOL_SIZE": " 007 "},
+                                 cwd=tmp_path)
+    assert settings.body_timeout == seconds
+    assert settings.db_pool_size == 7
+
+
 def test_a_blank_smtp_tls_mode_is_refused(tmp_path: Path) -> None:
     assert _refusal("OPENBADGES_SMTP_TLS", " ", tmp_path) == (
         "OPENBADGES_SMTP_TLS must be one of none, starttls, tls: ''")

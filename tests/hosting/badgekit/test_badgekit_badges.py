@@ -223,11 +223,13 @@ def test_non_ascii_digits_in_numbers_are_validation_errors(bk: BadgeKit) -> None
     system = _system(bk)
     base = f"/systems/{system['slug']}/badges"
     badge = bk.post(base, json_body=_badge_body()).json()["badge"]
-    for form, field in (({"limit": "²"}, "limit"), ({"timeValue": "٣"}, "timeValue")):
+    for form, field in (({"limit": "²"}, "limit"), ({"timeValue": "٣"}, "timeValue"),
+                        ({"limit": "9" * 5000}, "limit")):  # int() refuses more than 4,300 digits: was a 500
         res = bk.put(f"{base}/{badge['slug']}", form=form)
         assert res.status_code == 400, res.text
         assert [d["field"] for d in res.json()["details"]] == [field]
     for milestone, field in (({"numberRequired": "²", "supportBadges": [badge["slug"]]}, "numberRequired"),
+                             ({"numberRequired": "9" * 5000, "supportBadges": [badge["slug"]]}, "numberRequired"),
                              ({"numberRequired": 1, "supportBadges": ["²"]}, "supportBadges")):
         res = bk.post(base, json_body=_badge_body(milestones=[milestone]))
         assert res.status_code == 400, res.text

@@ -32,6 +32,7 @@ from hosting.earners.awards import links_for_pending, notification_of
 from hosting.earners.tokens import AcceptLinks
 from hosting.lib.body import FieldErrors, read_body
 from hosting.lib.errors import InvalidInput, Refused
+from hosting.lib.numbers import ascii_int
 from hosting.lib.times import iso
 from hosting.notify.outbox import queue_notification
 from hosting.storage.models import Acceptance, Assertion, AssertionState, BadgeClass, Issuer, utcnow
@@ -55,7 +56,10 @@ def _position(value: str, name: str) -> tuple[datetime, int]:
     try:
         text = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode()
         stamp, _, ident = text.partition("|")
-        return datetime.fromisoformat(stamp), int(ident)
+        row_id = ascii_int(ident)
+        if row_id is None:
+            raise ValueError(ident)
+        return datetime.fromisoformat(stamp), row_id
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raise InvalidInput(f"{name}: not a cursor from a Link header", details=[
             {"field": name, "message": "malformed cursor", "value": value[:100]}]) from None
@@ -78,12 +82,12 @@ async def _listing(request: Request[Any, Any, Any], session: AsyncSession, hosti
     include_expired = flag(dict(params), "include_expired", False, errors)
     include_revoked = flag(dict(params), "include_revoked", False, errors)
     num_text = params.get("num") or str(DEFAULT_NUM)
-    if not num_text.isdigit() or not 1 <= int(num_text) <= MAX_NUM:
+    num = ascii_int(num_text) or 0
+    if not 1 <= num <= MAX_NUM:
         errors.add("num", f"an integer from 1 to {MAX_NUM}", num_text)
     if params.get("after") and params.get("before"):
         errors.add("before", "give after or before, not both", None)
     errors.raise_if_any()
-    num = int(num_text)
     conditions = [where]
     if not include_revoked:  # pending ones (not yet accepted) are listed too, as Badgr's "Unaccepted"
         conditions.append(Assertion.state.in_((AssertionState.ACTIVE, AssertionState.PENDING)))

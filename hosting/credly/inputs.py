@@ -58,7 +58,7 @@ def parse_moment(value: str) -> datetime:
 
 def parse_date(value: str) -> date:
     """``YYYY-MM-DD`` (the filters' dates); ``ValueError`` otherwise."""
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
         raise ValueError("a date YYYY-MM-DD")
     return date.fromisoformat(value)
 

@@ -20,6 +20,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from hosting.app.state import HostingState
 from hosting.lib.body import FieldErrors
 from hosting.lib.errors import InvalidInput
+from hosting.lib.numbers import ascii_int
 
 __all__ = ["PER_PAGE", "check_query", "folded", "page_and_per", "page_metadata", "query_parameters",
            "sort_order"]
@@ -47,10 +48,11 @@ def page_and_per(params: Mapping[str, Any], errors: FieldErrors) -> tuple[int, i
     for name, default, top, what in (("page", 1, _MAX_PAGE, "a page number from 1"),
                                      ("per", PER_PAGE, PER_PAGE, f"a number a page from 1 to {PER_PAGE}")):
         text = params.get(name, str(default))
-        if not text.isdigit() or not 1 <= int(text) <= top:
+        number = ascii_int(text)
+        if number is None or not 1 <= number <= top:
             errors.add(name, what, text)
-            text = str(default)
-        numbers[name] = int(text)
+            number = default
+        numbers[name] = number
     return numbers["page"], numbers["per"]
 
 

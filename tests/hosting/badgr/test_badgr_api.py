@@ -395,6 +395,13 @@ def test_listing_filters_and_cursor(org: Org) -> None:
     assert len(by_badge) == 5
     assert org.api.get(base, headers=org.h(), params={"after": "!!"}).status_code == 400
     assert org.api.get(base, headers=org.h(), params={"num": "0"}).json()["fieldErrors"]["num"]
+    for num in ("\u00b2", "\u0663", "+2", "9" * 5000):  # ASCII digits only ("²" was a 500, "٣" read as 3)
+        res = org.api.get(base, headers=org.h(), params={"num": num})
+        assert res.status_code == 400 and res.json()["fieldErrors"]["num"], (num, res.text)
+    stamp = made[2]["createdAt"]
+    for ident in ("\u0667", "+7", "0_7", " 7"):  # a cursor's row id too
+        cursor = base64.urlsafe_b64encode(f"{stamp}|{ident}".encode()).decode().rstrip("=")
+        assert org.api.get(base, headers=org.h(), params={"after": cursor}).status_code == 400, ident
 
 
 def test_issue_under_the_issuer_names_the_badge_class(org: Org) -> None:

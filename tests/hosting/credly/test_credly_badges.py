@@ -370,6 +370,8 @@ def test_sort_by_template_name_then_issue_date(settings: Settings, team: Team) -
     {"filter": "colour::red"}, {"filter": "state::lost"}, {"filter": "issued_at_min::01/02/2020"},
     {"filter": "state"}, {"sort": "colour"}, {"filter": "public::yes"}, {"filter": "created_at_min::2020-13-01"},
     {"page": "0"}, {"page": "x"}, {"per_page": "10"}, {"per": "51"}, {"filter": "issued_at_date_max::2020-02-30"},
+    # numbers are ASCII digits: "²" was a 500, "٣" read as 3, " 2" and "+2" as 2
+    {"page": "\u00b2"}, {"page": "\u0663"}, {"per": " 2"}, {"per": "+2"}, {"page": "9" * 5000},
 ])
 def test_list_refuses_unknown_keys_and_malformed_values(team: Team, query: dict[str, str]) -> None:
     res = team.api.get(f"{org_path(team)}/badges", params=query, headers=basic(team.owner))

@@ -19,11 +19,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from hosting import Settings
 from hosting.api.removal import LIVE_STATES, delete_issuer
 from hosting.app.demo import demo_png
+from hosting.badgekit.retire import retire_program
 from hosting.lib.crypto import KeyBox
 from hosting.lib.db import create_engine, immediate_transactions, is_busy_error
 from hosting.lib.errors import Conflict, NotFound
 from hosting.lib.urls import PublicUrls
-from hosting.storage.models import Assertion, BadgeClass, DeletedIssuer, Issuer
+from hosting.storage.models import Assertion, BadgeClass, BadgeKitProgram, DeletedIssuer, Issuer
 from hosting.storage.store import Award, HostingStore
 
 
@@ -238,3 +239,48 @@ def test_award_of_a_badge_class_made_during_the_deletion_is_refused(settings: Se
     refusal = _run(_go)
     assert isinstance(refusal, NotFound), refusal
     assert _live_under_deleted(settings, issuer_id) == (True, 0)
+
+
+def test_delete_of_a_badgekit_program_during_an_award_revokes_it(settings: Settings) -> None:
+    """BadgeKit's program deletion archives the program's badges and revokes their live instances: an award in
+    progress (badge class locked, row inserted, not committed) is waited for and revoked, not left live."""
+    issuer_id, _ = _new_issuer(settings)
+
+    async def _setup(store: HostingStore) -> int:
+        program = BadgeKitProgram(issuer_id=issuer_id, slug="prog", name="Program")
+        store.session.add(program)
+        await store.session.flush()
+        issuer = await store.session.get_one(Issuer, issuer_id)
+        badge = await store.create_badge_class(issuer, slug="in-program", name="P", description="d",
+                                               image=demo_png(), criteria_narrative="c", program_id=program.id)
+        return badge.id
+
+    badge_id = run_store(settings, _setup)
+
+    async def _go() -> None:
+        async with _stores(settings) as stores:
+            awarding = stores()
+            await awarding.award(await awarding.session.get_one(BadgeClass, badge_id),
+                                 [Award(recipient="early@example.org")])
+            deleting = stores()
+
+            async def _retire() -> None:
+                badge = await deleting.session.get_one(BadgeClass, badge_id)
+                program = await deleting.session.get_one(BadgeKitProgram, badge.program_id)
+                await retire_program(deleting.session, deleting, program)
+                await deleting.session.commit()
+
+            retiring = asyncio.create_task(_retire())
+            await _until_blocked(settings, retiring)
+            await awarding.session.commit()
+            await retiring
+
+    _run(_go)
+
+    async def _read(store: HostingStore) -> tuple[bool, int]:
+        badge = await store.session.get_one(BadgeClass, badge_id)
+        live = await store.session.scalar(select(func.count()).select_from(Assertion).where(
+            Assertion.badge_class_id == badge_id, Assertion.state.in_(LIVE_STATES)))
+        return badge.archived, int(live or 0)
+
+    assert run_store(settings, _read) == (True, 0)

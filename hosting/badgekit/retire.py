@@ -45,9 +45,13 @@ async def _retire_badges(session: AsyncSession, store: HostingStore, badges: Any
 
 async def retire_program(session: AsyncSession, store: HostingStore, program: BadgeKitProgram,
                          reason: str = "program deleted") -> None:
-    """Delete a program: revoke its badges' instances, withdraw their codes, archive them, free its slug."""
-    await _retire_badges(session, store, BadgeClass.program_id == program.id, reason)
+    """Delete a program: archive its badges, revoke their instances, withdraw their codes, free its slug.
+
+    Archiving first locks the badge class rows (the lock an award takes, :meth:`HostingStore.award`): an award in
+    progress commits before the live instances are read (and is revoked with them), a later one finds the badge
+    archived and is refused; never a live instance of an archived badge."""
     await session.execute(update(BadgeClass).where(BadgeClass.program_id == program.id).values(archived=True))
+    await _retire_badges(session, store, BadgeClass.program_id == program.id, reason)
     program.deleted_at = utcnow()
     program.slug = freed_slug()
     await session.flush()

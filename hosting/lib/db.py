@@ -101,8 +101,20 @@ def engine_options(url: str, *, pool_size: int = 10, limits: DbLimits | None = N
     return options
 
 
+# PostgreSQL's "retry the transaction" errors: serialization_failure, deadlock_detected (one of two transactions
+# waiting on each other's row locks is aborted). asyncpg's are not OperationalErrors, so they go by SQLSTATE.
+_RETRY_SQLSTATES = frozenset({"40001", "40P01"})
+
+
+def _retry_sqlstate(exc: BaseException) -> bool:
+    return isinstance(exc, sa_exc.DBAPIError) and getattr(exc.orig, "sqlstate", None) in _RETRY_SQLSTATES
+
+
 def is_busy_error(exc: BaseException) -> bool:
-    """A lock held by another transaction (SQLite "database is locked", a deadlock): retry soon."""
+    """A lock held by another transaction (SQLite "database is locked", a deadlock, a serialization failure):
+    retry soon."""
+    if _retry_sqlstate(exc):
+        return True
     text = str(exc).lower()
     return isinstance(exc, sa_exc.OperationalError) and ("locked" in text or "busy" in text or "deadlock" in text)
 
@@ -111,6 +123,8 @@ def is_unavailable_error(exc: BaseException) -> bool:
     """The database cannot serve now (down, unreachable, timed out, busy, read-only, full, file missing), as
     opposed to a bug or a constraint violation: the request may succeed later (503, not 500)."""
     if isinstance(exc, sa_exc.DBAPIError):
+        if _retry_sqlstate(exc):
+            return True
         if exc.connection_invalidated or isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError):
             return True
         return isinstance(exc.orig, OSError | TimeoutError) or "timeout" in type(exc.orig).__name__.lower()

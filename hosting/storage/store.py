@@ -33,6 +33,7 @@ from hosting.storage.models import (
     AssertionState,
     BadgeClass,
     ClaimCode,
+    DeletedIssuer,
     Issuer,
     KeyState,
     SigningKey,
@@ -275,7 +276,9 @@ class HostingStore:
         The badge class row is locked first (``SELECT … FOR UPDATE`` on PostgreSQL; on SQLite a write to it,
         which takes the database's single write lock), so concurrent requests cannot both pass the ``limit``
         or ``unique`` checks. Refused awards raise :class:`AwardRefused` (every problem, with its index);
-        an archived badge class, or ``signed`` without an active key, raises :class:`Conflict`.
+        an archived badge class, or ``signed`` without an active key, raises :class:`Conflict`; a badge class whose
+        issuer was deleted meanwhile (by a transaction that committed while this one waited for the lock),
+        :class:`NotFound`.
         ``replacing`` (an assertion about to be replaced) is left out of the checks.
 
         Rows are bulk-inserted; the returned objects are :class:`IssuedRow` copies (read them like an
@@ -284,10 +287,26 @@ class HostingStore:
         badge = await self._lock_badge(badge)
         if badge.archived:
             raise _archived(badge)
+        await self._refuse_if_issuer_deleted(badge)
         problems = rule_problems(badge, awards, await holdings(self.session, badge, awards, replacing))
         if problems:
             raise AwardRefused(problems)
-        return await self._insert(badge, awards)
+        made = await self._insert(badge, awards)
+        if made:
+            # Again once the rows are in: inserting them waited for a deletion that holds the issuer's row
+            # (one of a badge class made after that deletion locked the issuer's badge classes).
+            await self._refuse_if_issuer_deleted(badge)
+        return made
+
+    async def _refuse_if_issuer_deleted(self, badge: BadgeClass) -> None:
+        """404 ``no such issuer`` (as looking the issuer up would now answer) when the badge's issuer was deleted
+        by a transaction that committed while this one waited for the badge class's lock: deleting an issuer
+        (:func:`hosting.api.removal.delete_issuer`) locks its badge classes first, so an award either commits
+        before the deletion counts the issuer's live assertions or sees its tombstone here."""
+        deleted = await self.session.scalar(
+            select(DeletedIssuer.issuer_id).where(DeletedIssuer.issuer_id == badge.issuer_id))
+        if deleted is not None:
+            raise NotFound("no such issuer")
 
     async def _lock_badge(self, badge: BadgeClass) -> BadgeClass:
         if self.session.get_bind().dialect.name == "sqlite":

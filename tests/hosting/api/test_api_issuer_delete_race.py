@@ -1,0 +1,286 @@
+"""Deleting an issuer while something is being issued under it, made deterministic with two real sessions
+(connections): never a live (active or pending) assertion under a deleted issuer afterwards. Either the deletion
+waits for the award in progress and counts (refuses) or revokes it, or the award finds the issuer deleted and is
+refused (404 ``no such issuer``, or on SQLite the write lock's "database is locked", a retry)."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import pytest
+from conftest import run_store
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from hosting import Settings
+from hosting.api.removal import LIVE_STATES, delete_issuer
+from hosting.app.demo import demo_png
+from hosting.badgekit.retire import retire_program
+from hosting.lib.crypto import KeyBox
+from hosting.lib.db import create_engine, immediate_transactions, is_busy_error
+from hosting.lib.errors import Conflict, NotFound
+from hosting.lib.urls import PublicUrls
+from hosting.storage.models import Assertion, BadgeClass, BadgeKitProgram, DeletedIssuer, Issuer
+from hosting.storage.store import Award, HostingStore
+
+
+def _new_issuer(settings: Settings) -> tuple[int, int]:
+    """A new issuer (with an email, so it can issue) and one badge class of it: their ids."""
+
+    async def _make(store: HostingStore) -> tuple[int, int]:
+        issuer = await store.create_issuer(slug=f"race-{secrets.token_hex(5)}", name="Racer", url="https://r.example",
+                                           email="racer@example.org")
+        badge = await store.create_badge_class(issuer, slug="b", name="B", description="d", image=demo_png(),
+                                               criteria_narrative="c")
+        return issuer.id, badge.id
+
+    return run_store(settings, _make)
+
+
+def _live_under_deleted(settings: Settings, issuer_id: int) -> tuple[bool, int]:
+    """Whether the issuer is deleted, and how many live assertions it has."""
+
+    async def _read(store: HostingStore) -> tuple[bool, int]:
+        deleted = await store.session.scalar(select(DeletedIssuer.issuer_id).where(DeletedIssuer.issuer_id == issuer_id))
+        live = await store.session.scalar(select(func.count()).select_from(Assertion).where(
+            Assertion.issuer_id == issuer_id, Assertion.state.in_(LIVE_STATES)))
+        return deleted is not None, int(live or 0)
+
+    return run_store(settings, _read)
+
+
+@asynccontextmanager
+async def _stores(settings: Settings) -> AsyncIterator[Callable[[], Any]]:
+    """A factory of stores, each on its own session (its own connection once used)."""
+    engine = create_engine(settings.database_url)
+    maker = async_sessionmaker(engine, expire_on_commit=False)
+    sessions: list[AsyncSession] = []
+
+    def _store() -> HostingStore:
+        sessions.append(session := maker())
+        return HostingStore(session, PublicUrls(settings.base_url), KeyBox(settings.secret_key))
+
+    try:
+        yield _store
+    finally:
+        for session in sessions:
+            await session.close()
+        await engine.dispose()
+
+
+async def _until_blocked(settings: Settings, task: asyncio.Task[Any]) -> None:
+    """Wait until ``task`` is done or waits on a lock (PostgreSQL: seen in ``pg_stat_activity``; SQLite: its
+    ``BEGIN IMMEDIATE`` waits on the write lock held by the award, so a moment is enough)."""
+    if settings.database_url.startswith("sqlite"):
+        await asyncio.sleep(0.5)
+        return
+    engine = create_engine(settings.database_url)
+    try:
+        for _ in range(200):
+            if task.done():
+                return
+            async with engine.connect() as conn:
+                waiting = await conn.scalar(text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                    "AND datname = current_database()"))
+            if waiting:
+                return
+            await asyncio.sleep(0.025)
+        pytest.fail("the deletion neither finished nor waited on a lock")
+    finally:
+        await engine.dispose()
+
+
+def _run(coro: Callable[[], Awaitable[Any]]) -> Any:
+    with immediate_transactions():  # as the app's writing requests (BEGIN IMMEDIATE on SQLite)
+        return asyncio.run(coro())
+
+
+@pytest.mark.parametrize("force", [False, True])
+def test_delete_during_an_award_waits_for_it(settings: Settings, force: bool) -> None:
+    """The award has locked its badge class and inserted its row (not committed) when the deletion starts."""
+    issuer_id, badge_id = _new_issuer(settings)
+
+    async def _go() -> str:
+        async with _stores(settings) as stores:
+            awarding = stores()
+            badge = await awarding.session.get_one(BadgeClass, badge_id)
+            await awarding.award(badge, [Award(recipient="early@example.org")])
+
+            async def _delete() -> str:
+                deleting = stores()
+                issuer = await deleting.session.get_one(Issuer, issuer_id)
+                try:
+                    await delete_issuer(deleting, issuer, deleted_by="owner@example.org", reason="race",
+                                        force=force)
+                except Conflict:
+                    await deleting.session.rollback()
+                    return "refused"
+                await deleting.session.commit()
+                return "deleted"
+
+            deletion = asyncio.create_task(_delete())
+            await _until_blocked(settings, deletion)
+            await awarding.session.commit()
+            return await deletion
+
+    outcome = _run(_go)
+    deleted, live = _live_under_deleted(settings, issuer_id)
+    assert not (deleted and live), (outcome, live)
+    # the deletion saw the award: an unforced one is refused (1 live assertion), a forced one revoked it
+    assert (outcome, deleted, live) == (("deleted", True, 0) if force else ("refused", False, 1))
+
+
+def test_award_after_a_delete_that_committed_meanwhile_is_refused(settings: Settings) -> None:
+    """The award's transaction found the issuer and its badge class; then the deletion commits; then it issues."""
+    issuer_id, badge_id = _new_issuer(settings)
+    sqlite = settings.database_url.startswith("sqlite")
+
+    async def _go() -> BaseException | None:
+        async with _stores(settings) as stores:
+            awarding = stores()
+            with immediate_transactions(not sqlite):  # on SQLite a read first, as a deferred transaction
+                issuer = await awarding.session.scalar(select(Issuer).where(Issuer.id == issuer_id))
+                badge = await awarding.session.get_one(BadgeClass, badge_id)
+            assert issuer is not None
+            deleting = stores()
+            await delete_issuer(deleting, await deleting.session.get_one(Issuer, issuer_id),
+                                deleted_by="owner@example.org", reason="race", force=False)
+            await deleting.session.commit()
+            try:
+                await awarding.award(badge, [Award(recipient="late@example.org")])
+            except Exception as exc:  # noqa: BLE001 - which refusal is checked below
+                await awarding.session.rollback()
+                return exc
+            await awarding.session.commit()
+            return None
+
+    refusal = _run(_go)
+    deleted, live = _live_under_deleted(settings, issuer_id)
+    assert deleted
+    assert live == 0
+    # PostgreSQL: the store's refusal, answered 404 as looking the issuer up now is; SQLite: the deferred
+    # transaction cannot write after another committed ("database is locked": 503, retry)
+    assert isinstance(refusal, NotFound) or (sqlite and refusal is not None and is_busy_error(refusal)), refusal
+
+
+def test_concurrent_deletions_of_one_issuer_one_wins(settings: Settings) -> None:
+    """Two deletions of the same issuer at once: one deletes it, the other finds it gone (404), never a 500."""
+    issuer_id, _ = _new_issuer(settings)
+
+    async def _go() -> list[str]:
+        async with _stores(settings) as stores:
+            first = stores()
+            await delete_issuer(first, await first.session.get_one(Issuer, issuer_id), deleted_by="a@example.org",
+                                reason="race")
+
+            async def _second() -> str:
+                second = stores()
+                try:
+                    await delete_issuer(second, await second.session.get_one(Issuer, issuer_id),
+                                        deleted_by="b@example.org", reason="race")
+                    await second.session.commit()
+                except NotFound:
+                    await second.session.rollback()
+                    return "not found"
+                return "deleted"
+
+            task = asyncio.create_task(_second())
+            await _until_blocked(settings, task)
+            await first.session.commit()
+            return ["deleted", await task]
+
+    assert _run(_go) == ["deleted", "not found"]
+    assert _live_under_deleted(settings, issuer_id) == (True, 0)
+
+
+def test_award_of_a_badge_class_made_during_the_deletion_is_refused(settings: Settings) -> None:
+    """A badge class committed after the deletion locked the issuer's badge classes (so not among them), then
+    issued while the deletion holds the issuer: the award's rows wait for the deletion and are then refused."""
+    issuer_id, _ = _new_issuer(settings)
+
+    async def _go() -> BaseException | None:
+        async with _stores(settings) as stores:
+            creating = stores()
+            issuer = await creating.session.get_one(Issuer, issuer_id)
+            new = await creating.create_badge_class(issuer, slug="late", name="L", description="d",
+                                                    image=demo_png(), criteria_narrative="c")
+            deleting = stores()
+
+            async def _delete() -> None:
+                await delete_issuer(deleting, await deleting.session.get_one(Issuer, issuer_id),
+                                    deleted_by="owner@example.org", reason="race")
+
+            deletion = asyncio.create_task(_delete())
+            await _until_blocked(settings, deletion)  # the new badge class is not visible to it yet
+            await creating.session.commit()
+            await deletion  # done, not committed: it holds the issuer's row (SQLite: the write lock)
+
+            async def _award() -> BaseException | None:
+                awarding = stores()
+                try:
+                    await awarding.award(await awarding.session.get_one(BadgeClass, new.id),
+                                         [Award(recipient="late@example.org")])
+                except NotFound as exc:
+                    await awarding.session.rollback()
+                    return exc
+                await awarding.session.commit()
+                return None
+
+            award = asyncio.create_task(_award())
+            await _until_blocked(settings, award)
+            await deleting.session.commit()
+            return await award
+
+    refusal = _run(_go)
+    assert isinstance(refusal, NotFound), refusal
+    assert _live_under_deleted(settings, issuer_id) == (True, 0)
+
+
+def test_delete_of_a_badgekit_program_during_an_award_revokes_it(settings: Settings) -> None:
+    """BadgeKit's program deletion archives the program's badges and revokes their live instances: an award in
+    progress (badge class locked, row inserted, not committed) is waited for and revoked, not left live."""
+    issuer_id, _ = _new_issuer(settings)
+
+    async def _setup(store: HostingStore) -> int:
+        program = BadgeKitProgram(issuer_id=issuer_id, slug="prog", name="Program")
+        store.session.add(program)
+        await store.session.flush()
+        issuer = await store.session.get_one(Issuer, issuer_id)
+        badge = await store.create_badge_class(issuer, slug="in-program", name="P", description="d",
+                                               image=demo_png(), criteria_narrative="c", program_id=program.id)
+        return badge.id
+
+    badge_id = run_store(settings, _setup)
+
+    async def _go() -> None:
+        async with _stores(settings) as stores:
+            awarding = stores()
+            await awarding.award(await awarding.session.get_one(BadgeClass, badge_id),
+                                 [Award(recipient="early@example.org")])
+            deleting = stores()
+
+            async def _retire() -> None:
+                badge = await deleting.session.get_one(BadgeClass, badge_id)
+                program = await deleting.session.get_one(BadgeKitProgram, badge.program_id)
+                await retire_program(deleting.session, deleting, program)
+                await deleting.session.commit()
+
+            retiring = asyncio.create_task(_retire())
+            await _until_blocked(settings, retiring)
+            await awarding.session.commit()
+            await retiring
+
+    _run(_go)
+
+    async def _read(store: HostingStore) -> tuple[bool, int]:
+        badge = await store.session.get_one(BadgeClass, badge_id)
+        live = await store.session.scalar(select(func.count()).select_from(Assertion).where(
+            Assertion.badge_class_id == badge_id, Assertion.state.in_(LIVE_STATES)))
+        return badge.archived, int(live or 0)
+
+    assert run_store(settings, _read) == (True, 0)

@@ -1,11 +1,12 @@
 """Issuer API: claim codes of a badge class (BadgeKit), ``/v1/issuers/{issuer}/badges/{badge}/codes``.
 
-``POST`` makes ``count`` random codes or stores the ``codes`` given (all or nothing: a taken code is a 409),
+``POST`` makes ``count`` random codes or stores the ``codes`` given (all or nothing: a code this badge class
+holds already is a 409; codes are unique per badge class, so another issuer's or badge's code is no conflict),
 single-use unless ``multiuse``, optionally expiring (``expires``); ``GET`` lists the badge's codes (not the
 deleted ones); ``GET``/``DELETE`` ``/codes/{code}`` read and withdraw one (a deleted code's claim page answers
 410; the assertions claimed with it keep their reference). Roles: any role reads; owners and editors write.
 Scopes as the badge class routes: ``issuer:read`` reads, ``issuer:write`` writes. Claiming is the public page
-``/claim/{code}`` (:mod:`hosting.earners.pages`) or ``claimCode`` on an issue request.
+``claimUrl``, ``/claim/{badge}/{code}`` (:mod:`hosting.earners.pages`), or ``claimCode`` on an issue request.
 """
 
 from __future__ import annotations
@@ -80,7 +81,7 @@ class CodeDeleted(msgspec.Struct):
 
 
 def _view(code: ClaimCode, badge: BadgeClass, urls: PublicUrls) -> dict[str, Any]:
-    return code_json(code, badge, urls.claim(code.code))
+    return code_json(code, badge, urls.claim(badge.public_id, code.code))
 
 
 def _parse(data: dict[str, Any], errors: FieldErrors) -> tuple[list[str], bool, Any]:
@@ -117,7 +118,7 @@ class ClaimCodesController(Controller):
     async def create(self, request: Request[Any, Any, Any], db_session: Db, principal: Caller, urls: Urls,
                      issuer_ref: FromPath[str], badge_ref: FromPath[str]) -> dict[str, Any]:
         """Create claim codes (owner, editor): ``count`` random ones (12 characters) or the ``codes`` given;
-        ``multiuse`` (default false), ``expires`` (ISO 8601). 409 when a given code exists already."""
+        ``multiuse`` (default false), ``expires`` (ISO 8601). 409 when this badge class holds a given code already."""
         _issuer, role, badge = await find_issuer_badge(db_session, principal, issuer_ref, badge_ref)
         require_role(principal, role, EDIT_ROLES, "creating claim codes")
         errors = FieldErrors()

@@ -57,13 +57,15 @@ async def _code_of(session: AsyncSession, badge: BadgeClass, code: str) -> Claim
 
 
 async def _create(session: AsyncSession, badge: BadgeClass, code: str, multiuse: bool) -> dict[str, Any]:
+    """Store ``code`` for ``badge``: 409 (with the existing code) only when ``badge`` holds it already — codes are
+    unique per badge class, so another badge's code of the same text is neither a conflict nor shown."""
     try:
         (row,) = await create_codes(session, badge, [code], multiuse=multiuse, expires=None)
     except Conflict as exc:
-        existing = await session.scalar(select(ClaimCode).where(ClaimCode.code == code))
+        existing = await session.scalar(select(ClaimCode).where(ClaimCode.badge_class_id == badge.id,
+                                                                ClaimCode.code == code))
         raise ResourceConflict("claim code with that `code` already exists", existing=(
-            await _code_json(session, existing) if existing is not None
-            and existing.badge_class_id == badge.id else None)) from exc
+            await _code_json(session, existing) if existing is not None else None)) from exc
     return {"status": "created", "claimCode": await _code_json(session, row)}
 
 

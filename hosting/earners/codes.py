@@ -5,6 +5,12 @@ A code is single-use (the default) or multi-use, and may expire. Consuming one i
 :func:`hosting.storage.transitions.apply`: of two concurrent claims of a single-use code, the second waits for
 the first's row lock (PostgreSQL re-checks the condition) or the write lock (SQLite, ``BEGIN IMMEDIATE``) and
 finds it used. The claim's assertion is issued in the same transaction, so a refused award un-consumes it.
+
+A code is unique per badge class, not server-wide (migration 0020): two issuers, or two badge classes of one
+issuer, may each hold "SPRING-2026", and creating one answers 409 only when the same badge class holds it (a
+server-wide 409 told one tenant which codes the others hold). Every lookup names the badge class
+(:func:`find_code`), except the legacy claim page ``/claim/{code}`` of links sent before codes were per badge
+(:func:`find_legacy_code`).
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ from hosting.lib.times import iso
 from hosting.storage.models import BadgeClass, ClaimCode, utcnow
 
 __all__ = ["ALPHABET", "CODE_PATTERN", "MAX_CODES", "code_json", "consume", "create_codes", "find_code",
-           "is_code", "list_codes", "new_code", "usable_problem"]
+           "find_legacy_code", "is_code", "list_codes", "new_code", "usable_problem"]
 
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: codes are typed by people
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{3,63}$")
@@ -55,12 +61,14 @@ def code_json(code: ClaimCode, badge: BadgeClass, claim_url: str, now: datetime 
 
 async def create_codes(session: AsyncSession, badge: BadgeClass, codes: Sequence[str], *, multiuse: bool,
                        expires: datetime | None) -> list[ClaimCode]:
-    """Store ``codes`` for ``badge`` (all or nothing): :class:`Conflict` naming any code already taken."""
+    """Store ``codes`` for ``badge`` (all or nothing): :class:`Conflict` naming any code ``badge`` holds already
+    (another badge class holding it is no conflict)."""
     wanted = list(dict.fromkeys(codes))
     if len(wanted) != len(codes):
         raise Conflict("the same code is given twice", details=[
             {"field": "codes", "message": "duplicate", "value": next(c for c in codes if codes.count(c) > 1)}])
-    taken = list(await session.scalars(select(ClaimCode.code).where(ClaimCode.code.in_(wanted))))
+    taken = list(await session.scalars(select(ClaimCode.code).where(ClaimCode.badge_class_id == badge.id,
+                                                                    ClaimCode.code.in_(wanted))))
     if taken:
         raise Conflict(f"{len(taken)} code(s) exist already", details=[
             {"field": "codes", "message": "taken", "value": code} for code in sorted(taken)])
@@ -68,7 +76,8 @@ async def create_codes(session: AsyncSession, badge: BadgeClass, codes: Sequence
     rows = [{"code": code, "badge_class_id": badge.id, "multiuse": multiuse, "expires_at": expires, "uses": 0,
              "created_at": now, "deleted_at": None} for code in wanted]
     await session.execute(insert(cast(Table, ClaimCode.__table__)), rows)
-    made = await session.scalars(select(ClaimCode).where(ClaimCode.code.in_(wanted)).order_by(ClaimCode.id))
+    made = await session.scalars(select(ClaimCode).where(ClaimCode.badge_class_id == badge.id,
+                                                         ClaimCode.code.in_(wanted)).order_by(ClaimCode.id))
     return list(made)
 
 
@@ -79,18 +88,31 @@ async def list_codes(session: AsyncSession, badge: BadgeClass, *, offset: int, l
         .order_by(ClaimCode.id).offset(offset).limit(limit)))
 
 
-async def find_code(session: AsyncSession, code: str, badge: BadgeClass | None = None, *,
-                    deleted: bool = False) -> ClaimCode:
-    """The code (of ``badge`` when given); :class:`NotFound` when unknown, or deleted unless ``deleted``."""
+async def find_code(session: AsyncSession, code: str, badge: BadgeClass, *, deleted: bool = False) -> ClaimCode:
+    """``badge``'s code; :class:`NotFound` when ``badge`` holds no such code (another badge class's code of the
+    same text is not found either), or it is deleted unless ``deleted``."""
     if not is_code(code):
         raise NotFound("no such claim code")
-    query = select(ClaimCode).where(ClaimCode.code == code)
-    if badge is not None:
-        query = query.where(ClaimCode.badge_class_id == badge.id)
-    row = await session.scalar(query)
+    row = await session.scalar(select(ClaimCode).where(ClaimCode.badge_class_id == badge.id, ClaimCode.code == code))
     if row is None or (row.deleted_at is not None and not deleted):
         raise NotFound("no such claim code")
     return row
+
+
+async def find_legacy_code(session: AsyncSession, code: str) -> ClaimCode:
+    """The code a legacy link ``/claim/{code}`` (sent when codes were server-wide) means, deleted ones included:
+    the one live (not deleted) code of that text when there is exactly one, else the oldest code of that text —
+    the one that existed when the link was sent, codes being unique then. :class:`NotFound` when none."""
+    if not is_code(code):
+        raise NotFound("no such claim code")
+    live = list(await session.scalars(select(ClaimCode).where(ClaimCode.code == code, ClaimCode.deleted_at.is_(None))
+                                      .order_by(ClaimCode.id).limit(2)))
+    if len(live) == 1:
+        return live[0]
+    oldest = await session.scalar(select(ClaimCode).where(ClaimCode.code == code).order_by(ClaimCode.id).limit(1))
+    if oldest is None:
+        raise NotFound("no such claim code")
+    return oldest
 
 
 def usable_problem(code: ClaimCode, now: datetime | None = None) -> str | None:

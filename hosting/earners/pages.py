@@ -1,11 +1,16 @@
-"""The earner's public pages: ``/accept/{token}`` (accept or reject a pending assertion) and ``/claim/{code}``
-(claim a badge with a claim code). Server-rendered forms that work without JavaScript.
+"""The earner's public pages: ``/accept/{token}`` (accept or reject a pending assertion) and
+``/claim/{badge}/{code}`` (claim a badge with a claim code of that badge class; codes are unique per badge class,
+see :mod:`hosting.earners.codes`). Server-rendered forms that work without JavaScript.
+
+``/claim/{code}`` is the legacy form of the claim page, for links sent when codes were server-wide: it finds the
+code by :func:`hosting.earners.codes.find_legacy_code` (the one live code of that text, else the oldest one).
 
 Every form POST is CSRF-protected by Litestar's ``CSRFMiddleware`` on this router only (a signed double-submit
 token: the cookie set by the GET must match the form's ``_csrf_token``); the ``/v1`` API and the public
 documents are untouched by it. Errors answer HTML pages (404 unknown, 410 used or expired, 403 a failed CSRF
 check, 429 over the rate limit with ``Retry-After``). Both pages are rate-limited per client IP, claims also
-per code (:mod:`hosting.lib.ratelimit`, per process).
+per code (:mod:`hosting.lib.ratelimit`, per process) — per stored code, so the legacy and the new URL of one code
+share its budget and another badge's code of the same text has its own.
 """
 
 from __future__ import annotations
@@ -23,18 +28,19 @@ from litestar.middleware import DefineMiddleware
 from litestar.middleware.csrf import CSRFMiddleware
 from litestar.params import FromPath
 from litestar.utils.scope.state import ScopeState
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hosting.app.settings import Settings
 from hosting.app.state import hosting_state
 from hosting.earners.awards import claim_badge
-from hosting.earners.codes import find_code, usable_problem
+from hosting.earners.codes import find_code, find_legacy_code, usable_problem
 from hosting.earners.render import page, page_error_handlers, when
 from hosting.earners.tokens import AcceptLinks
 from hosting.lib.body import FieldErrors, read_body
-from hosting.lib.errors import Gone, InvalidInput
+from hosting.lib.errors import Gone, InvalidInput, NotFound
 from hosting.lib.ratelimit import RateLimiter
-from hosting.storage.models import BadgeClass, Issuer
+from hosting.storage.models import BadgeClass, ClaimCode, Issuer
 from hosting.storage.store import HostingStore
 
 __all__ = ["CSRF_COOKIE", "earner_router"]
@@ -109,41 +115,73 @@ class EarnerPages(Controller):
         return page(request, "answered.html", accepted=decision == "accept", public_url=public_url,
                     show_name=assertion.recipient_name_shown, **_badge_view(request, badge, issuer))
 
-    @get("/claim/{code:str}", summary="Claim page of a claim code (HTML)")
+    @get("/claim/{badge_id:str}/{code:str}", summary="Claim page of a claim code (HTML)")
     async def claim_page(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
-                         limits: NamedDependency[EarnerLimits], code: FromPath[str]) -> Response[bytes]:
-        """The badge and a form asking for the email address to issue it to. 404 for an unknown code, 410
-        for one used (single-use), expired or withdrawn."""
+                         limits: NamedDependency[EarnerLimits], badge_id: FromPath[str],
+                         code: FromPath[str]) -> Response[bytes]:
+        """The badge and a form asking for the email address to issue it to. 404 for a code the badge class
+        (its public id) does not hold, 410 for one used (single-use), expired or withdrawn."""
         limits.per_ip.hit(_client(request))
-        claim = await find_code(db_session, code, deleted=True)
-        problem = usable_problem(claim)
-        if problem is not None:
-            raise Gone(problem)
-        badge, issuer = await _badge_and_issuer(db_session, claim.badge_class_id)
-        return page(request, "claim.html", csrf_token=_csrf(request), action=request.url.path, email="",
-                    error="", **_badge_view(request, badge, issuer))
+        return await _claim_page(request, db_session, await _badge_code(db_session, badge_id, code))
 
-    @post("/claim/{code:str}", status_code=201, summary="Claim a badge with a code (form post)")
+    @post("/claim/{badge_id:str}/{code:str}", status_code=201, summary="Claim a badge with a code (form post)")
     async def claim(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
-                    limits: NamedDependency[EarnerLimits], code: FromPath[str]) -> Response[bytes]:
+                    limits: NamedDependency[EarnerLimits], badge_id: FromPath[str],
+                    code: FromPath[str]) -> Response[bytes]:
         """Issue the badge to ``email`` (accepted: the earner claimed it), with the usual notification, and
         count the code's use (a single-use code is then used up: 410 for the next claim)."""
         limits.per_ip.hit(_client(request))
-        limits.per_code.hit(code, "claims of this code")
-        data = await read_body(request)
-        errors = FieldErrors()
-        email = errors.email(data, "email", required=True)
-        claim = await find_code(db_session, code, deleted=True)
-        badge, issuer = await _badge_and_issuer(db_session, claim.badge_class_id)
-        if email is None:
-            return page(request, "claim.html", 400, csrf_token=_csrf(request), action=request.url.path,
-                        email=str(data.get("email", ""))[:320], error="Please enter a valid email address.",
-                        **_badge_view(request, badge, issuer))
-        state = hosting_state(request)
-        store = HostingStore(db_session, state.urls, state.keybox, max_image_bytes=state.settings.max_image_bytes)
-        assertion = await claim_badge(store, claim, badge, issuer, email)  # a race's loser gets 410 here
-        return page(request, "claimed.html", 201, public_url=state.urls.assertion(assertion.public_id),
-                    email=email, **_badge_view(request, badge, issuer))
+        return await _claim(request, db_session, limits, await _badge_code(db_session, badge_id, code))
+
+    @get("/claim/{code:str}", summary="Claim page of a claim code, legacy link (HTML)")
+    async def legacy_claim_page(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
+                                limits: NamedDependency[EarnerLimits], code: FromPath[str]) -> Response[bytes]:
+        """The claim page of a link sent before codes were per badge class: the one live code of that text,
+        else the oldest one (the one that existed when the link was sent)."""
+        limits.per_ip.hit(_client(request))
+        return await _claim_page(request, db_session, await find_legacy_code(db_session, code))
+
+    @post("/claim/{code:str}", status_code=201, summary="Claim a badge with a code, legacy link (form post)")
+    async def legacy_claim(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
+                           limits: NamedDependency[EarnerLimits], code: FromPath[str]) -> Response[bytes]:
+        """The legacy page's form: the code found as its page finds it."""
+        limits.per_ip.hit(_client(request))
+        return await _claim(request, db_session, limits, await find_legacy_code(db_session, code))
+
+
+async def _badge_code(session: AsyncSession, badge_id: str, code: str) -> ClaimCode:
+    """The code ``code`` of the badge class whose public id is ``badge_id`` (deleted ones too: their page is 410)."""
+    badge = await session.scalar(select(BadgeClass).where(BadgeClass.public_id == badge_id))
+    if badge is None:
+        raise NotFound("no such claim code")
+    return await find_code(session, code, badge, deleted=True)
+
+
+async def _claim_page(request: Request[Any, Any, Any], session: AsyncSession, claim: ClaimCode) -> Response[bytes]:
+    problem = usable_problem(claim)
+    if problem is not None:
+        raise Gone(problem)
+    badge, issuer = await _badge_and_issuer(session, claim.badge_class_id)
+    return page(request, "claim.html", csrf_token=_csrf(request), action=request.url.path, email="",
+                error="", **_badge_view(request, badge, issuer))
+
+
+async def _claim(request: Request[Any, Any, Any], session: AsyncSession, limits: EarnerLimits,
+                 claim: ClaimCode) -> Response[bytes]:
+    limits.per_code.hit(f"claim-code:{claim.id}", "claims of this code")  # per stored code, whichever URL
+    data = await read_body(request)
+    errors = FieldErrors()
+    email = errors.email(data, "email", required=True)
+    badge, issuer = await _badge_and_issuer(session, claim.badge_class_id)
+    if email is None:
+        return page(request, "claim.html", 400, csrf_token=_csrf(request), action=request.url.path,
+                    email=str(data.get("email", ""))[:320], error="Please enter a valid email address.",
+                    **_badge_view(request, badge, issuer))
+    state = hosting_state(request)
+    store = HostingStore(session, state.urls, state.keybox, max_image_bytes=state.settings.max_image_bytes)
+    assertion = await claim_badge(store, claim, badge, issuer, email)  # a race's loser gets 410 here
+    return page(request, "claimed.html", 201, public_url=state.urls.assertion(assertion.public_id),
+                email=email, **_badge_view(request, badge, issuer))
 
 
 def _csrf_secret(secret: str) -> str:

@@ -61,5 +61,7 @@ class PublicUrls:
     def accept(self, token: str) -> str:
         return f"{self.base}/accept/{token}"
 
-    def claim(self, code: str) -> str:
-        return f"{self.base}/claim/{code}"
+    def claim(self, badge_public_id: str, code: str) -> str:
+        """A claim code's page: codes are unique per badge class, so the URL names it (``/claim/{code}`` alone
+        is the legacy form, see :func:`hosting.earners.codes.find_legacy_code`)."""
+        return f"{self.base}/claim/{badge_public_id}/{code}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hosting.storage.models.base import Base, utcnow
@@ -33,13 +33,17 @@ class AcceptToken(Base):
 class ClaimCode(Base):
     """A BadgeKit claim code of a badge class: single-use (``multiuse`` false) or not, optionally expiring.
 
+    ``code`` is unique per badge class (migration 0020), not server-wide: two issuers (or two badge classes) may
+    each hold "SPRING-2026"; the claim page's URL names the badge class (:mod:`hosting.earners.pages`).
+
     ``uses`` counts the assertions claimed with it; a deleted code keeps its row (``deleted_at``) so the
     assertions that name it keep their reference."""
 
     __tablename__ = "claim_codes"
+    __table_args__ = (UniqueConstraint("badge_class_id", "code", name="uq_claim_codes_badge_class_id_code"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    code: Mapped[str] = mapped_column(String(64), unique=True)
+    code: Mapped[str] = mapped_column(String(64), index=True)  # the legacy /claim/{code} looks it up
     badge_class_id: Mapped[int] = mapped_column(ForeignKey("badge_classes.id"), index=True)
     multiuse: Mapped[bool] = mapped_column(Boolean, default=False)
     expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True, default=None)

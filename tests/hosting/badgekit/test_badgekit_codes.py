@@ -106,3 +106,26 @@ def test_codes_of_other_system_refused(bk: BadgeKit, settings: Settings) -> None
     assert scoped.get(f"{path}/codes").status_code == 403
     assert scoped.post(f"{path}/codes/{code}/claim", json_body={"email": "x@example.org"}).status_code == 403
     assert bk.get(f"{path}/codes/{code}").json()["claimCode"]["claimed"] is False
+
+
+def test_codes_are_per_badge_and_another_badges_code_is_not_found(bk: BadgeKit) -> None:
+    mine, theirs = _badge(bk), _badge(bk)  # two systems (tenants), one badge each
+    shared, only_theirs = _code(), _code()
+    for path in (mine, theirs):
+        res = bk.post(f"{path}/codes", json_body={"code": shared})
+        assert res.status_code == 201, res.text  # another badge holding it is no conflict
+    again = bk.post(f"{mine}/codes", json_body={"code": shared})
+    assert again.status_code == 409 and again.json()["details"]["code"] == shared
+    claimed = bk.post(f"{mine}/codes/{shared}/claim", json_body={"email": "mine@example.org"})
+    assert claimed.status_code == 200 and claimed.json()["instance"]["claimCode"] == shared
+    assert bk.get(f"{theirs}/codes/{shared}").json()["claimCode"]["claimed"] is False
+    assert bk.get(f"{theirs}/instances").json()["instances"] == []
+    bk.post(f"{theirs}/codes", json_body={"code": only_theirs})
+    for res in (bk.get(f"{mine}/codes/{only_theirs}"), bk.delete(f"{mine}/codes/{only_theirs}"),
+                bk.post(f"{mine}/codes/{only_theirs}/claim", json_body={"email": "x@example.org"})):
+        assert res.status_code == 404 and res.json()["code"] == "ResourceNotFound", res.text
+    used = bk.post(f"{mine}/instances", json_body={"email": "y@example.org", "claimCode": only_theirs})
+    assert used.status_code == 400, used.text
+    assert bk.get(f"{theirs}/codes/{only_theirs}").json()["claimCode"] == {
+        "code": only_theirs, "multiuse": False, "claimed": False, "email": None, "expires": None}
+    assert only_theirs not in [c["code"] for c in bk.get(f"{mine}/codes").json()["claimCodes"]]

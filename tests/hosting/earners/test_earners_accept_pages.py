@@ -221,9 +221,9 @@ def test_concurrent_answers_to_one_link_have_one_winner(settings: Settings, live
 def test_openapi_documents_the_earner_routes_and_fields(api: TestClient[Any]) -> None:
     spec = api.get("/schema/openapi.json").json()
     paths = spec["paths"]
-    assert {"/accept/{token}", "/claim/{code}", "/v1/issuers/{issuer_ref}/badges/{badge_ref}/codes",
+    assert {"/accept/{token}", "/claim/{code}", "/claim/{badge_id}/{code}", "/v1/issuers/{issuer_ref}/badges/{badge_ref}/codes",
             "/v1/issuers/{issuer_ref}/badges/{badge_ref}/codes/{code}"} <= set(paths)
-    assert set(paths["/accept/{token}"]) >= {"get", "post"}
+    assert set(paths["/accept/{token}"]) >= {"get", "post"} and set(paths["/claim/{badge_id}/{code}"]) >= {"get", "post"}
     schemas = spec["components"]["schemas"]
     assertion = schemas["Assertion"]["properties"]
     assert {"acceptUrl", "stateUpdatedAt", "recipientNameShown"} <= set(assertion)

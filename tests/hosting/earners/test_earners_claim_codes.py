@@ -45,10 +45,12 @@ def _make(team: Team, badge: str, **body: Any) -> list[dict[str, Any]]:
     return codes
 
 
-def _claim(api: Any, code: str, email: str) -> Any:
-    page = api.get(f"/claim/{code}")
+def _claim(api: Any, code: dict[str, Any] | str, email: str) -> Any:
+    """Claim ``code`` (as the API answered it: its ``claimUrl``; a bare string: the legacy ``/claim/{code}``)."""
+    path = path_of(code["claimUrl"]) if isinstance(code, dict) else f"/claim/{code}"
+    page = api.get(path)
     assert page.status_code == 200, page.text
-    return api.post(f"/claim/{code}", data={"_csrf_token": csrf_of(page.text), "email": email})
+    return api.post(path, data={"_csrf_token": csrf_of(page.text), "email": email})
 
 
 def _claimed(settings: Settings, code: str) -> list[Assertion]:
@@ -66,7 +68,7 @@ def test_codes_api_create_list_read_delete(team: Team) -> None:
     for code in made:
         assert len(code["code"]) == 12 and set(code["code"]) <= set(ALPHABET)
         assert code["multiuse"] is False and code["uses"] == 0 and code["used"] is False
-        assert code["claimUrl"] == f"{BASE_URL}/claim/{code['code']}"
+        assert code["claimUrl"] == f"{BASE_URL}/claim/{code['badge']['id']}/{code['code']}"
     given = _make(team, badge, codes=["SPRING-2026", "open_day"], multiuse=True, expires="2099-01-01")
     assert [c["code"] for c in given] == ["SPRING-2026", "open_day"]
     assert all(c["multiuse"] and c["expires"].startswith("2099-01-01") for c in given)
@@ -128,18 +130,18 @@ def test_codes_api_roles_and_scopes(settings: Settings, team: Team) -> None:
 def test_single_use_code_issues_once(settings: Settings, api: TestClient[Any], team: Team) -> None:
     badge = team.badge()
     (code,) = _make(team, badge, count=1)
-    page = api.get(f"/claim/{code['code']}")
+    page = api.get(path_of(code["claimUrl"]))
     assert page.status_code == 200 and "Gold Star" in page.text and 'type="email"' in page.text
-    res = api.post(f"/claim/{code['code']}", data={"_csrf_token": csrf_of(page.text), "email": "Claimer@Example.org"})
+    res = api.post(path_of(code["claimUrl"]), data={"_csrf_token": csrf_of(page.text), "email": "Claimer@Example.org"})
     assert res.status_code == 201, res.text
     (assertion,) = _claimed(settings, code["code"])
     assert assertion.state == "active" and assertion.recipient_plaintext == "claimer@example.org"
     assert outbox_kinds(settings, assertion.public_id) == ["issued"]
     assert api.get(path_of(f"{BASE_URL}/public/assertions/{assertion.public_id}")).status_code == 200
     assert code_row(settings, code["code"]).uses == 1
-    again = api.post(f"/claim/{code['code']}", data={"_csrf_token": csrf_of(page.text), "email": "other@example.org"})
+    again = api.post(path_of(code["claimUrl"]), data={"_csrf_token": csrf_of(page.text), "email": "other@example.org"})
     assert again.status_code == 410 and again.headers["content-type"].startswith("text/html")
-    assert api.get(f"/claim/{code['code']}").status_code == 410
+    assert api.get(path_of(code["claimUrl"])).status_code == 410
     view = team.api.get(f"{team.path}/badges/{badge}/codes/{code['code']}", headers=bearer(team.owner)).json()
     assert view["code"]["used"] is True and view["code"]["uses"] == 1
 
@@ -147,30 +149,30 @@ def test_single_use_code_issues_once(settings: Settings, api: TestClient[Any], t
 def test_multi_use_code_issues_to_many(settings: Settings, api: TestClient[Any], team: Team) -> None:
     (code,) = _make(team, team.badge(), count=1, multiuse=True)
     for n in range(3):
-        assert _claim(api, code["code"], f"m{n}-{unique_email()}").status_code == 201
+        assert _claim(api, code, f"m{n}-{unique_email()}").status_code == 201
     assert code_row(settings, code["code"]).uses == 3
     assert len(_claimed(settings, code["code"])) == 3
 
 
 def test_a_refused_award_does_not_use_the_code(settings: Settings, api: TestClient[Any], team: Team) -> None:
     (code,) = _make(team, team.badge(unique=True), count=1, multiuse=True)
-    assert _claim(api, code["code"], "once@example.org").status_code == 201
-    res = _claim(api, code["code"], "once@example.org")
+    assert _claim(api, code, "once@example.org").status_code == 201
+    res = _claim(api, code, "once@example.org")
     assert res.status_code == 409 and "already holds" in res.text
     assert code_row(settings, code["code"]).uses == 1
 
 
 def test_expired_code_answers_410(settings: Settings, api: TestClient[Any], team: Team) -> None:
     (code,) = _make(team, team.badge(), count=1, expires="2099-01-01T00:00:00Z")
-    page = api.get(f"/claim/{code['code']}")
+    page = api.get(path_of(code["claimUrl"]))
 
     async def _expire(store: HostingStore) -> None:
         await store.session.execute(update(ClaimCode).where(ClaimCode.code == code["code"])
                                     .values(expires_at=utcnow() - timedelta(seconds=1)))
 
     run_store(settings, _expire)
-    assert api.get(f"/claim/{code['code']}").status_code == 410
-    res = api.post(f"/claim/{code['code']}", data={"_csrf_token": csrf_of(page.text), "email": "late@example.org"})
+    assert api.get(path_of(code["claimUrl"])).status_code == 410
+    res = api.post(path_of(code["claimUrl"]), data={"_csrf_token": csrf_of(page.text), "email": "late@example.org"})
     assert res.status_code == 410 and "expired" in res.text
     assert _claimed(settings, code["code"]) == []
 
@@ -178,10 +180,10 @@ def test_expired_code_answers_410(settings: Settings, api: TestClient[Any], team
 def test_deleted_code_answers_410(settings: Settings, api: TestClient[Any], team: Team) -> None:
     badge = team.badge()
     (code,) = _make(team, badge, count=1)
-    page = api.get(f"/claim/{code['code']}")
+    page = api.get(path_of(code["claimUrl"]))
     team.api.delete(f"{team.path}/badges/{badge}/codes/{code['code']}", headers=bearer(team.owner))
-    assert api.get(f"/claim/{code['code']}").status_code == 410
-    res = api.post(f"/claim/{code['code']}", data={"_csrf_token": csrf_of(page.text), "email": "x@example.org"})
+    assert api.get(path_of(code["claimUrl"])).status_code == 410
+    res = api.post(path_of(code["claimUrl"]), data={"_csrf_token": csrf_of(page.text), "email": "x@example.org"})
     assert res.status_code == 410 and _claimed(settings, code["code"]) == []
 
 
@@ -193,12 +195,12 @@ def test_unknown_code_answers_an_html_404(api: TestClient[Any]) -> None:
 
 def test_claim_needs_a_valid_email_and_csrf(settings: Settings, api: TestClient[Any], team: Team) -> None:
     (code,) = _make(team, team.badge(), count=1)
-    page = api.get(f"/claim/{code['code']}")
-    bad = api.post(f"/claim/{code['code']}", data={"_csrf_token": csrf_of(page.text), "email": "not-an-email"})
+    page = api.get(path_of(code["claimUrl"]))
+    bad = api.post(path_of(code["claimUrl"]), data={"_csrf_token": csrf_of(page.text), "email": "not-an-email"})
     assert bad.status_code == 400 and 'aria-invalid="true"' in bad.text and "not-an-email" in bad.text
-    assert api.post(f"/claim/{code['code']}", data={"email": "a@example.org"}).status_code == 403
+    assert api.post(path_of(code["claimUrl"]), data={"email": "a@example.org"}).status_code == 403
     assert code_row(settings, code["code"]).uses == 0
-    assert _claim(api, code["code"], "a@example.org").status_code == 201
+    assert _claim(api, code, "a@example.org").status_code == 201
 
 
 def test_issue_with_claim_code_consumes_it(settings: Settings, team: Team) -> None:
@@ -228,7 +230,7 @@ def test_claims_are_rate_limited_per_code(settings: Settings, api: TestClient[An
     (code,) = _make(team, team.badge(), count=1, multiuse=True)
     app = create_app(roomy(settings, claims_per_code_minute=2))
     with TestClient(app, base_url=BASE_URL) as client:
-        statuses = [_claim(client, code["code"], unique_email()).status_code for _ in range(3)]
+        statuses = [_claim(client, code, unique_email()).status_code for _ in range(3)]
     assert statuses == [201, 201, 429]
     assert code_row(settings, code["code"]).uses == 2
 
@@ -248,9 +250,9 @@ def test_concurrent_claims_of_a_single_use_code_issue_exactly_once(settings: Set
 
     def _one(n: int) -> int:
         with httpx.Client(base_url=live, timeout=60) as client:
-            token = csrf_of(client.get(f"/claim/{code['code']}").text)
+            token = csrf_of(client.get(path_of(code["claimUrl"])).text)
             start.wait()
-            return client.post(f"/claim/{code['code']}",
+            return client.post(path_of(code["claimUrl"]),
                                data={"_csrf_token": token, "email": f"racer{n}@example.org"}).status_code
 
     with ThreadPoolExecutor(max_workers=clients) as pool:
@@ -283,12 +285,12 @@ def test_deleting_the_issuer_withdraws_its_codes_and_pending_assertions(settings
     assert res.status_code == 200, res.text
     assert row(settings, pending["id"]).state == "revoked"
     assert api.get(path_of(pending["acceptUrl"])).status_code == 410
-    assert api.get(f"/claim/{code['code']}").status_code == 410
+    assert api.get(path_of(code["claimUrl"])).status_code == 410
 
 
 def test_a_claim_is_accepted_even_when_the_badge_waits_for_earners(settings: Settings, api: TestClient[Any],
                                                                     team: Team) -> None:
     (code,) = _make(team, team.badge(acceptance="earner"), count=1)
-    assert _claim(api, code["code"], "eager@example.org").status_code == 201
+    assert _claim(api, code, "eager@example.org").status_code == 201
     (assertion,) = _claimed(settings, code["code"])
     assert assertion.state == "active"

@@ -67,6 +67,9 @@ async def create_codes(session: AsyncSession, badge: BadgeClass, codes: Sequence
     if len(wanted) != len(codes):
         raise Conflict("the same code is given twice", details=[
             {"field": "codes", "message": "duplicate", "value": next(c for c in codes if codes.count(c) > 1)}])
+    # The badge class's row lock (as an award takes it) orders concurrent creates of one badge's codes on
+    # PostgreSQL: the second sees the first's codes as taken (409) instead of failing on the unique key (a 500).
+    await session.execute(select(BadgeClass.id).where(BadgeClass.id == badge.id).with_for_update())
     taken = list(await session.scalars(select(ClaimCode.code).where(ClaimCode.badge_class_id == badge.id,
                                                                     ClaimCode.code.in_(wanted))))
     if taken:

@@ -10,7 +10,7 @@ from typing import Any
 from litestar import Request, delete, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, Parameter
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hosting.api.images import read_image
@@ -24,7 +24,7 @@ from hosting.lib.body import FieldErrors
 from hosting.lib.errors import InvalidInput, NotFound
 from hosting.lib.numbers import ascii_int
 from hosting.lib.times import iso
-from hosting.storage.models import Assertion, BadgeClass
+from hosting.storage.models import BadgeClass
 from hosting.storage.store import HostingStore
 
 __all__ = ["ROUTE_HANDLERS", "badge_json", "find_level_badge"]
@@ -250,13 +250,9 @@ async def delete_badge(request: Request[Any, Any, Any], db_session: NamedDepende
     """Delete a badge without instances (with instances: 409, as ``/v1``; archive it instead)."""
     level, badge = await find_level_badge(request, db_session, caller, hosting, badge_slug,
                                           missing="Could not find badge with slug `{}`")
-    count = int(await db_session.scalar(
-        select(func.count()).select_from(Assertion).where(Assertion.badge_class_id == badge.id)) or 0)
     body = badge_json(badge, level, hosting)
-    if count:
-        raise ResourceConflict(f"badge has {count} instance(s) and cannot be deleted; archive it instead",
-                               existing=body)
-    await store.delete_badge_class(badge)
+    await store.delete_badge_class(badge, lambda count: ResourceConflict(
+        f"badge has {count} instance(s) and cannot be deleted; archive it instead", existing=body))
     return {"status": "deleted", "badge": body}
 
 

@@ -12,8 +12,7 @@ from typing import Any
 from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
-from sqlalchemy import delete as sql_delete
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.inspection import inspect
 
 from hosting.api.images import prefetch_image, read_image
@@ -26,7 +25,7 @@ from hosting.badgr.views import badgeclass_entity, creators
 from hosting.lib.body import FieldErrors, read_body, slugify
 from hosting.lib.db import note_public_change
 from hosting.lib.errors import Conflict
-from hosting.storage.models import Assertion, BadgeClass, Issuer, StoredImage
+from hosting.storage.models import BadgeClass, Issuer
 
 __all__ = ["ROUTE_HANDLERS", "find_badgeclass"]
 
@@ -138,15 +137,9 @@ class BadgeClassesController(Controller):
         """Delete a badge class without assertions (owners, editors; 204 as Badgr); 409 otherwise."""
         _, role, badge = await find_badgeclass(v2, badge_ref)
         require_role(v2.principal, role, EDIT_ROLES, "deleting badge classes")
-        count = int(await v2.session.scalar(select(func.count()).select_from(Assertion).where(
-            Assertion.badge_class_id == badge.id)) or 0)
-        if count:
-            raise Conflict(f"the badge class has {count} assertion(s) and cannot be deleted")
-        image_id = badge.image_id
-        await v2.session.delete(badge)
-        await v2.session.flush()
-        await v2.session.execute(sql_delete(StoredImage).where(StoredImage.id == image_id))
-        note_public_change(v2.session, badge.public_id)
+        # with its claim codes and image (the store's deletion, as every API's)
+        await v2.store.delete_badge_class(badge, lambda count: Conflict(
+            f"the badge class has {count} assertion(s) and cannot be deleted"))
 
 
 ROUTE_HANDLERS: list[Any] = [IssuerBadgeClassesController, BadgeClassesController]

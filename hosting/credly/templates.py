@@ -242,11 +242,9 @@ class TemplatesController(Controller):
         require_role(principal, role, EDIT_ROLES, "deleting badge templates")
         badge = await _template(db_session, issuer, template_id)
         body = await _view(db_session, hosting, badge, issuer)
-        if body["badges_count"]:
-            raise Conflict(f"the badge template has {body['badges_count']} issued badge(s) and cannot be deleted; "
-                           "archive it instead (state: archived)", details=[
-                               {"field": "base", "message": "has issued badges", "value": body["badges_count"]}])
-        await store.delete_badge_class(badge)
+        await store.delete_badge_class(badge, lambda count: Conflict(
+            f"the badge template has {count} issued badge(s) and cannot be deleted; archive it instead "
+            "(state: archived)", details=[{"field": "base", "message": "has issued badges", "value": count}]))
         return ok(body)
 
 

@@ -12,7 +12,7 @@ from functools import partial
 from typing import Any, cast
 
 import anyio
-from sqlalchemy import Table, delete, select, update
+from sqlalchemy import Table, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -227,8 +227,20 @@ class HostingStore:
             note_public_change(self.session, badge.public_id)
         return changed
 
-    async def delete_badge_class(self, badge: BadgeClass) -> None:
-        """Delete ``badge`` (the caller made sure it has no assertions) with its claim codes and its image."""
+    async def delete_badge_class(self, badge: BadgeClass, in_use: Callable[[int], Exception]) -> None:
+        """Delete ``badge`` with its claim codes and its image, unless it has assertions (in any state): then
+        ``in_use(their count)`` is raised (each API words its own 409) and nothing changes.
+
+        The badge class row is locked before counting, the lock :meth:`award` takes, so an award in progress
+        commits first and is counted (refused), and one that comes after finds the row gone (404 ``no such badge
+        class``). 404 too when a concurrent deletion won (``no such badge class``) or the issuer was deleted while
+        this waited for the lock (``no such issuer``), as looking either up would now answer."""
+        await self._lock_badge(badge)
+        await self._refuse_if_issuer_deleted(badge)
+        count = int(await self.session.scalar(
+            select(func.count()).select_from(Assertion).where(Assertion.badge_class_id == badge.id)) or 0)
+        if count:
+            raise in_use(count)
         image_id = badge.image_id
         await self.session.execute(delete(ClaimCode).where(ClaimCode.badge_class_id == badge.id))
         await self.session.delete(badge)
@@ -258,15 +270,19 @@ class HostingStore:
     ) -> Assertion:
         """Issue one assertion (hosted, or ``signed`` with the issuer's newest active key; an OB 3.0
         credential with ``proof``), without the issuing rules (limit, unique, duplicates: see :meth:`award`);
-        returns the loaded row."""
+        returns the loaded row. Deletions are locked out as by :meth:`award`: 404 once the badge class or its
+        issuer is deleted."""
+        badge = await self._lock_badge(badge)
         if badge.archived:
             raise _archived(badge)
+        await self._refuse_if_issuer_deleted(badge)
         award = Award(recipient=recipient, recipient_type=recipient_type, hashed=hashed, salt=salt,
                       issued_on=issued_on, expires=expires, narrative=narrative, evidence=tuple(evidence),
                       verification=verification, recipient_name=recipient_name,
                       issuer_earner_id=issuer_earner_id, slug=slug, locale=locale, proof=proof,
                       acceptance=acceptance)
         (made,) = await self._insert(badge, [award])
+        await self._refuse_if_issuer_deleted(badge)  # as award: its row waited for a deletion holding the issuer
         return await self.session.get_one(Assertion, made.id)
 
     async def award(self, badge: BadgeClass, awards: Sequence[Award], *,

@@ -259,14 +259,12 @@ class BadgesController(Controller):
         """Delete a badge class that has no assertions (else 409: archive it instead)."""
         issuer, badge = await _editable_badge(db_session, principal, issuer_ref, badge_ref,
                                               "deleting badge classes")
-        count = (await assertion_counts(db_session, [badge.id])).get(badge.id, 0)
-        if count:
-            raise Conflict(
-                f"the badge class has {count} assertion(s) and cannot be deleted; archive it instead",
-                details=[{"resource": "assertions", "field": "assertions", "message": "assertions exist",
-                          "value": count}])
         body = badge_json(badge, issuer.public_id, hosting, 0)
-        await store.delete_badge_class(badge)  # with its claim codes (none was claimed: it has no assertions)
+        # with its claim codes (none was claimed: it has no assertions)
+        await store.delete_badge_class(badge, lambda count: Conflict(
+            f"the badge class has {count} assertion(s) and cannot be deleted; archive it instead",
+            details=[{"resource": "assertions", "field": "assertions", "message": "assertions exist",
+                      "value": count}]))
         return {"status": "deleted", "badge": body}
 
 

@@ -7,25 +7,24 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
-from typing import Any
+import sys
+from pathlib import Path
 
 import pytest
 from conftest import run_store
-from sqlalchemy import func, select, text
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import func, select
 
 from hosting import Settings
 from hosting.api.removal import LIVE_STATES, delete_issuer
 from hosting.app.demo import demo_png
 from hosting.badgekit.retire import retire_program
-from hosting.lib.crypto import KeyBox
-from hosting.lib.db import create_engine, immediate_transactions, is_busy_error
+from hosting.lib.db import immediate_transactions, is_busy_error
 from hosting.lib.errors import Conflict, NotFound
-from hosting.lib.urls import PublicUrls
 from hosting.storage.models import Assertion, BadgeClass, BadgeKitProgram, DeletedIssuer, Issuer
 from hosting.storage.store import Award, HostingStore
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared helpers in tests/hosting
+from _race_support import run_writing, session_stores, until_blocked
 
 
 def _new_issuer(settings: Settings) -> tuple[int, int]:
@@ -53,60 +52,13 @@ def _live_under_deleted(settings: Settings, issuer_id: int) -> tuple[bool, int]:
     return run_store(settings, _read)
 
 
-@asynccontextmanager
-async def _stores(settings: Settings) -> AsyncIterator[Callable[[], Any]]:
-    """A factory of stores, each on its own session (its own connection once used)."""
-    engine = create_engine(settings.database_url)
-    maker = async_sessionmaker(engine, expire_on_commit=False)
-    sessions: list[AsyncSession] = []
-
-    def _store() -> HostingStore:
-        sessions.append(session := maker())
-        return HostingStore(session, PublicUrls(settings.base_url), KeyBox(settings.secret_key))
-
-    try:
-        yield _store
-    finally:
-        for session in sessions:
-            await session.close()
-        await engine.dispose()
-
-
-async def _until_blocked(settings: Settings, task: asyncio.Task[Any]) -> None:
-    """Wait until ``task`` is done or waits on a lock (PostgreSQL: seen in ``pg_stat_activity``; SQLite: its
-    ``BEGIN IMMEDIATE`` waits on the write lock held by the award, so a moment is enough)."""
-    if settings.database_url.startswith("sqlite"):
-        await asyncio.sleep(0.5)
-        return
-    engine = create_engine(settings.database_url)
-    try:
-        for _ in range(200):
-            if task.done():
-                return
-            async with engine.connect() as conn:
-                waiting = await conn.scalar(text(
-                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                    "AND datname = current_database()"))
-            if waiting:
-                return
-            await asyncio.sleep(0.025)
-        pytest.fail("the deletion neither finished nor waited on a lock")
-    finally:
-        await engine.dispose()
-
-
-def _run(coro: Callable[[], Awaitable[Any]]) -> Any:
-    with immediate_transactions():  # as the app's writing requests (BEGIN IMMEDIATE on SQLite)
-        return asyncio.run(coro())
-
-
 @pytest.mark.parametrize("force", [False, True])
 def test_delete_during_an_award_waits_for_it(settings: Settings, force: bool) -> None:
     """The award has locked its badge class and inserted its row (not committed) when the deletion starts."""
     issuer_id, badge_id = _new_issuer(settings)
 
     async def _go() -> str:
-        async with _stores(settings) as stores:
+        async with session_stores(settings) as stores:
             awarding = stores()
             badge = await awarding.session.get_one(BadgeClass, badge_id)
             await awarding.award(badge, [Award(recipient="early@example.org")])
@@ -124,11 +76,11 @@ def test_delete_during_an_award_waits_for_it(settings: Settings, force: bool) ->
                 return "deleted"
 
             deletion = asyncio.create_task(_delete())
-            await _until_blocked(settings, deletion)
+            await until_blocked(settings, deletion)
             await awarding.session.commit()
             return await deletion
 
-    outcome = _run(_go)
+    outcome = run_writing(_go)
     deleted, live = _live_under_deleted(settings, issuer_id)
     assert not (deleted and live), (outcome, live)
     # the deletion saw the award: an unforced one is refused (1 live assertion), a forced one revoked it
@@ -141,7 +93,7 @@ def test_award_after_a_delete_that_committed_meanwhile_is_refused(settings: Sett
     sqlite = settings.database_url.startswith("sqlite")
 
     async def _go() -> BaseException | None:
-        async with _stores(settings) as stores:
+        async with session_stores(settings) as stores:
             awarding = stores()
             with immediate_transactions(not sqlite):  # on SQLite a read first, as a deferred transaction
                 issuer = await awarding.session.scalar(select(Issuer).where(Issuer.id == issuer_id))
@@ -159,7 +111,7 @@ def test_award_after_a_delete_that_committed_meanwhile_is_refused(settings: Sett
             await awarding.session.commit()
             return None
 
-    refusal = _run(_go)
+    refusal = run_writing(_go)
     deleted, live = _live_under_deleted(settings, issuer_id)
     assert deleted
     assert live == 0
@@ -173,7 +125,7 @@ def test_concurrent_deletions_of_one_issuer_one_wins(settings: Settings) -> None
     issuer_id, _ = _new_issuer(settings)
 
     async def _go() -> list[str]:
-        async with _stores(settings) as stores:
+        async with session_stores(settings) as stores:
             first = stores()
             await delete_issuer(first, await first.session.get_one(Issuer, issuer_id), deleted_by="a@example.org",
                                 reason="race")
@@ -190,11 +142,11 @@ def test_concurrent_deletions_of_one_issuer_one_wins(settings: Settings) -> None
                 return "deleted"
 
             task = asyncio.create_task(_second())
-            await _until_blocked(settings, task)
+            await until_blocked(settings, task)
             await first.session.commit()
             return ["deleted", await task]
 
-    assert _run(_go) == ["deleted", "not found"]
+    assert run_writing(_go) == ["deleted", "not found"]
     assert _live_under_deleted(settings, issuer_id) == (True, 0)
 
 
@@ -204,7 +156,7 @@ def test_award_of_a_badge_class_made_during_the_deletion_is_refused(settings: Se
     issuer_id, _ = _new_issuer(settings)
 
     async def _go() -> BaseException | None:
-        async with _stores(settings) as stores:
+        async with session_stores(settings) as stores:
             creating = stores()
             issuer = await creating.session.get_one(Issuer, issuer_id)
             new = await creating.create_badge_class(issuer, slug="late", name="L", description="d",
@@ -216,7 +168,7 @@ def test_award_of_a_badge_class_made_during_the_deletion_is_refused(settings: Se
                                     deleted_by="owner@example.org", reason="race")
 
             deletion = asyncio.create_task(_delete())
-            await _until_blocked(settings, deletion)  # the new badge class is not visible to it yet
+            await until_blocked(settings, deletion)  # the new badge class is not visible to it yet
             await creating.session.commit()
             await deletion  # done, not committed: it holds the issuer's row (SQLite: the write lock)
 
@@ -232,11 +184,11 @@ def test_award_of_a_badge_class_made_during_the_deletion_is_refused(settings: Se
                 return None
 
             award = asyncio.create_task(_award())
-            await _until_blocked(settings, award)
+            await until_blocked(settings, award)
             await deleting.session.commit()
             return await award
 
-    refusal = _run(_go)
+    refusal = run_writing(_go)
     assert isinstance(refusal, NotFound), refusal
     assert _live_under_deleted(settings, issuer_id) == (True, 0)
 
@@ -258,7 +210,7 @@ def test_delete_of_a_badgekit_program_during_an_award_revokes_it(settings: Setti
     badge_id = run_store(settings, _setup)
 
     async def _go() -> None:
-        async with _stores(settings) as stores:
+        async with session_stores(settings) as stores:
             awarding = stores()
             await awarding.award(await awarding.session.get_one(BadgeClass, badge_id),
                                  [Award(recipient="early@example.org")])
@@ -271,11 +223,11 @@ def test_delete_of_a_badgekit_program_during_an_award_revokes_it(settings: Setti
                 await deleting.session.commit()
 
             retiring = asyncio.create_task(_retire())
-            await _until_blocked(settings, retiring)
+            await until_blocked(settings, retiring)
             await awarding.session.commit()
             await retiring
 
-    _run(_go)
+    run_writing(_go)
 
     async def _read(store: HostingStore) -> tuple[bool, int]:
         badge = await store.session.get_one(BadgeClass, badge_id)

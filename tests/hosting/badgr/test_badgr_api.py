@@ -286,6 +286,34 @@ def test_badge_class_routes_and_aliases(org: Org) -> None:
     assert res.status_code == 400 and "criteriaNarrative" in res.json()["fieldErrors"]
 
 
+def test_delete_badgeclass_with_claim_codes_deletes_them(org: Org) -> None:
+    """A badge class without assertions but with (BadgeKit) claim codes is deleted with them: the store's
+    deletion, as on every API (it was a foreign-key 500 on ``/v2``)."""
+    from sqlalchemy import func, select
+
+    from hosting.storage.models import BadgeClass, ClaimCode
+
+    other = _result(org.api.post("/v2/badgeclasses", headers=org.h(), json={
+        "issuer": org.issuer["entityId"], "name": "Coded", "description": "d", "image": PNG_DATA_URI,
+        "criteriaNarrative": "c"}), 201)[0]
+
+    async def _add_code(session: Any) -> int:
+        badge_id = await session.scalar(select(BadgeClass.id).where(BadgeClass.public_id == other["entityId"]))
+        session.add(ClaimCode(code=f"code-{other['entityId']}", badge_class_id=badge_id))
+        await session.flush()
+        return int(badge_id)
+
+    badge_id = in_session(org.settings, _add_code)
+    gone = org.api.delete(f"/v2/badgeclasses/{other['entityId']}", headers=org.h())
+    assert gone.status_code == 204, gone.text
+
+    async def _codes(session: Any) -> int:
+        return int(await session.scalar(select(func.count()).select_from(ClaimCode).where(
+            ClaimCode.badge_class_id == badge_id)) or 0)
+
+    assert in_session(org.settings, _codes) == 0
+
+
 def test_issued_assertion_verifies_then_is_410_after_delete(org: Org) -> None:
     made = _result(org.issue(issuedOn="2024-05-01 10:00:00Z", narrative="Well done",
                              evidence=[{"url": "https://example.org/work", "narrative": "the work"}]), 201)[0]

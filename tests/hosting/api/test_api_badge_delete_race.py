@@ -1,0 +1,240 @@
+"""Deleting a badge class while something is being issued under it, made deterministic with two real sessions
+(connections): the deletion locks the badge class row (the lock issuing takes) before counting its assertions, so
+an award in progress is waited for and counted (409: archive it instead), never a foreign-key 500 once it
+commits; an award after the deletion finds the badge class gone (404). Every API's deletion (``/v1``, BadgeKit,
+Badgr, Credly) is :meth:`HostingStore.delete_badge_class`."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import sys
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import httpx
+import pytest
+from conftest import run_store
+from sqlalchemy import func, select
+
+from hosting import Settings, create_app
+from hosting.api.removal import delete_issuer
+from hosting.app.demo import demo_png
+from hosting.lib.db import immediate_transactions, is_busy_error
+from hosting.lib.errors import Conflict, NotFound
+from hosting.storage.models import Assertion, BadgeClass, Issuer
+from hosting.storage.store import Award, HostingStore
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared helpers in tests/hosting
+from _hosting_live import serve_app
+from _issue_support import Team, api_fixture, team_fixture  # noqa: F401 - fixtures
+from _race_support import run_writing, session_stores, until_blocked
+
+
+class _InUse(Conflict):
+    """What the tests' deletions refuse with (each API words its own), with the count it was given."""
+
+    def __init__(self, count: int) -> None:
+        super().__init__(f"{count} assertion(s)")
+        self.count = count
+
+
+def _in_use(count: int) -> Exception:
+    return _InUse(count)
+
+
+def _new_badge(settings: Settings) -> tuple[int, int]:
+    """A new issuer (with an email, so it can issue) and one badge class of it: their ids."""
+
+    async def _make(store: HostingStore) -> tuple[int, int]:
+        issuer = await store.create_issuer(slug=f"race-{secrets.token_hex(5)}", name="Racer", url="https://r.example",
+                                           email="racer@example.org")
+        badge = await store.create_badge_class(issuer, slug="b", name="B", description="d", image=demo_png(),
+                                               criteria_narrative="c")
+        return issuer.id, badge.id
+
+    return run_store(settings, _make)
+
+
+def _state(settings: Settings, badge_id: int) -> tuple[bool, int]:
+    """Whether the badge class still exists, and how many assertions it has."""
+
+    async def _read(store: HostingStore) -> tuple[bool, int]:
+        exists = await store.session.scalar(select(BadgeClass.id).where(BadgeClass.id == badge_id))
+        count = await store.session.scalar(select(func.count()).select_from(Assertion).where(
+            Assertion.badge_class_id == badge_id))
+        return exists is not None, int(count or 0)
+
+    return run_store(settings, _read)
+
+
+async def _issue(store: HostingStore, badge: BadgeClass | int, how: str) -> None:
+    """Issue one assertion of the badge class (or of its id), under the rules (``award``) or not (``issue``)."""
+    if isinstance(badge, int):
+        badge = await store.session.get_one(BadgeClass, badge)
+    if how == "award":
+        await store.award(badge, [Award(recipient="early@example.org")])
+    else:
+        await store.issue(badge, "early@example.org")
+
+
+@pytest.mark.parametrize("how", ["award", "issue"])
+def test_delete_during_an_award_waits_and_refuses(settings: Settings, how: str) -> None:
+    """The award has locked its badge class and inserted its row (not committed) when the deletion starts: the
+    deletion waits, counts the assertion and refuses."""
+    _, badge_id = _new_badge(settings)
+
+    async def _go() -> BaseException | None:
+        async with session_stores(settings) as stores:
+            awarding = stores()
+            await _issue(awarding, badge_id, how)
+
+            async def _delete() -> BaseException | None:
+                deleting = stores()
+                try:
+                    await deleting.delete_badge_class(await deleting.session.get_one(BadgeClass, badge_id), _in_use)
+                except Exception as exc:  # noqa: BLE001 - which refusal is checked below
+                    await deleting.session.rollback()
+                    return exc
+                await deleting.session.commit()
+                return None
+
+            deletion = asyncio.create_task(_delete())
+            await until_blocked(settings, deletion)
+            await awarding.session.commit()
+            return await deletion
+
+    refusal = run_writing(_go)
+    assert isinstance(refusal, _InUse), (refusal, _state(settings, badge_id))
+    assert refusal.count == 1
+    assert _state(settings, badge_id) == (True, 1)
+
+
+@pytest.mark.parametrize("how", ["award", "issue"])
+def test_award_after_a_delete_that_committed_meanwhile_is_404(settings: Settings, how: str) -> None:
+    """The award's transaction found the badge class; then its deletion commits; then it issues: 404, not a
+    foreign-key error."""
+    _, badge_id = _new_badge(settings)
+    sqlite = settings.database_url.startswith("sqlite")
+
+    async def _go() -> BaseException | None:
+        async with session_stores(settings) as stores:
+            awarding = stores()
+            with immediate_transactions(not sqlite):  # on SQLite a read first, as a deferred transaction
+                badge = await awarding.session.get_one(BadgeClass, badge_id)
+            deleting = stores()
+            await deleting.delete_badge_class(await deleting.session.get_one(BadgeClass, badge_id), _in_use)
+            await deleting.session.commit()
+            try:
+                await _issue(awarding, badge, how)
+            except Exception as exc:  # noqa: BLE001 - which refusal is checked below
+                await awarding.session.rollback()
+                return exc
+            await awarding.session.commit()
+            return None
+
+    refusal = run_writing(_go)
+    assert _state(settings, badge_id) == (False, 0)
+    # PostgreSQL: the store's refusal, as looking the badge class up now answers; SQLite: the deferred transaction
+    # cannot write after another committed ("database is locked": 503, retry)
+    assert (isinstance(refusal, NotFound) and str(refusal) == "no such badge class") \
+        or (sqlite and refusal is not None and is_busy_error(refusal)), refusal
+
+
+def test_concurrent_deletions_of_one_badge_class_one_wins(settings: Settings) -> None:
+    """Two deletions of the same badge class at once: one deletes it, the other finds it gone (404)."""
+    _, badge_id = _new_badge(settings)
+
+    async def _go() -> list[str]:
+        async with session_stores(settings) as stores:
+            first = stores()
+            await first.delete_badge_class(await first.session.get_one(BadgeClass, badge_id), _in_use)
+
+            async def _second() -> str:
+                second = stores()
+                badge = await second.session.get(BadgeClass, badge_id)  # SQLite: after the first's commit
+                if badge is None:
+                    return "no such badge class"  # as looking it up answers
+                try:
+                    await second.delete_badge_class(badge, _in_use)
+                except NotFound as exc:
+                    await second.session.rollback()
+                    return str(exc)
+                await second.session.commit()
+                return "deleted"
+
+            task = asyncio.create_task(_second())
+            await until_blocked(settings, task)
+            await first.session.commit()
+            return ["deleted", await task]
+
+    assert run_writing(_go) == ["deleted", "no such badge class"]
+    assert _state(settings, badge_id) == (False, 0)
+
+
+def test_badge_delete_waiting_on_its_issuers_deletion_is_404(settings: Settings) -> None:
+    """The issuer's deletion holds the badge class (and issuer) locks; the badge class's deletion waits for it,
+    then finds the issuer deleted: 404 ``no such issuer``, as looking it up now answers."""
+    issuer_id, badge_id = _new_badge(settings)
+
+    async def _go() -> BaseException | None:
+        async with session_stores(settings) as stores:
+            deleting_issuer = stores()
+            await delete_issuer(deleting_issuer, await deleting_issuer.session.get_one(Issuer, issuer_id),
+                                deleted_by="owner@example.org", reason="race")
+
+            async def _delete_badge() -> BaseException | None:
+                deleting = stores()
+                try:
+                    await deleting.delete_badge_class(await deleting.session.get_one(BadgeClass, badge_id), _in_use)
+                except Exception as exc:  # noqa: BLE001 - which refusal is checked below
+                    await deleting.session.rollback()
+                    return exc
+                await deleting.session.commit()
+                return None
+
+            task = asyncio.create_task(_delete_badge())
+            await until_blocked(settings, task)
+            await deleting_issuer.session.commit()
+            return await task
+
+    refusal = run_writing(_go)
+    assert isinstance(refusal, NotFound), refusal
+    assert str(refusal) == "no such issuer"
+    assert _state(settings, badge_id) == (True, 0)
+
+
+@pytest.fixture(scope="module")
+def live(settings: Settings) -> Iterator[str]:
+    """The API app served by uvicorn in a background thread; yields its base URL."""
+    with serve_app(create_app(replace(settings, db_pool_size=4))) as base:
+        yield base
+
+
+def test_v1_delete_during_an_award_is_409_not_500(settings: Settings, live: str, team: Team) -> None:
+    """Through the API: ``DELETE /v1/issuers/{id}/badges/{id}`` while an award of the badge class is in progress
+    waits for it and answers 409 (it has an assertion now), not a 500 (the foreign key, once the award commits)."""
+    public_id = team.badge()
+
+    async def _badge_id(store: HostingStore) -> int:
+        badge_id = await store.session.scalar(select(BadgeClass.id).where(BadgeClass.public_id == public_id))
+        assert badge_id is not None
+        return badge_id
+
+    badge_id = run_store(settings, _badge_id)
+
+    async def _go() -> httpx.Response:
+        async with session_stores(settings) as stores, httpx.AsyncClient(base_url=live, timeout=60) as client:
+            awarding = stores()
+            await _issue(awarding, badge_id, "award")
+            deletion = asyncio.create_task(client.delete(f"{team.path}/badges/{public_id}",
+                                                         headers={"Authorization": f"Bearer {team.owner}"}))
+            await until_blocked(settings, deletion)
+            await awarding.session.commit()
+            return await deletion
+
+    res = run_writing(_go)
+    assert res.status_code == 409, res.text
+    assert res.json()["details"][0]["value"] == 1
+    assert _state(settings, badge_id) == (True, 1)

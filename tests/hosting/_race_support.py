@@ -4,19 +4,24 @@ one holds its locks (uncommitted) while another is started and seen waiting on t
 from __future__ import annotations
 
 import asyncio
+import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
+from conftest import run_store
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hosting import Settings
+from hosting.app.demo import demo_png
 from hosting.lib.crypto import KeyBox
 from hosting.lib.db import create_engine, immediate_transactions
 from hosting.lib.urls import PublicUrls
 from hosting.storage.store import HostingStore
+
+T = TypeVar("T")
 
 
 @asynccontextmanager
@@ -61,7 +66,40 @@ async def until_blocked(settings: Settings, task: asyncio.Task[Any]) -> None:
         await engine.dispose()
 
 
+async def committed_or_error(session: AsyncSession, work: Callable[[], Awaitable[Any]]) -> BaseException | None:
+    """Run ``work()`` and commit ``session``: ``None``; on an error, roll ``session`` back and return the error
+    (which refusal it is, the test checks)."""
+    try:
+        await work()
+        await session.commit()
+    except Exception as exc:  # noqa: BLE001 - returned to the test
+        await session.rollback()
+        return exc
+    return None
+
+
+async def after_holder_commits(settings: Settings, holder: AsyncSession, waiter: Awaitable[T]) -> T:
+    """Start ``waiter``, wait until it waits on ``holder``'s locks (or ends), commit ``holder``: ``waiter``'s result."""
+    task = asyncio.ensure_future(waiter)
+    await until_blocked(settings, task)
+    await holder.commit()
+    return await task
+
+
 def run_writing(coro: Callable[[], Awaitable[Any]]) -> Any:
     """Run ``coro()`` with the app's writing transactions (``BEGIN IMMEDIATE`` on SQLite)."""
     with immediate_transactions():
         return asyncio.run(coro())
+
+
+def new_issuer_and_badge(settings: Settings) -> tuple[int, int]:
+    """A new issuer (with an email, so it can issue) and one badge class of it, committed: their ids."""
+
+    async def _make(store: HostingStore) -> tuple[int, int]:
+        issuer = await store.create_issuer(slug=f"race-{secrets.token_hex(5)}", name="Racer", url="https://r.example",
+                                           email="racer@example.org")
+        badge = await store.create_badge_class(issuer, slug="b", name="B", description="d", image=demo_png(),
+                                               criteria_narrative="c")
+        return issuer.id, badge.id
+
+    return run_store(settings, _make)

@@ -7,7 +7,6 @@ Badgr, Credly) is :meth:`HostingStore.delete_badge_class`."""
 from __future__ import annotations
 
 import asyncio
-import secrets
 import sys
 from collections.abc import Iterator
 from dataclasses import replace
@@ -20,7 +19,6 @@ from sqlalchemy import func, select
 
 from hosting import Settings, create_app
 from hosting.api.removal import delete_issuer
-from hosting.app.demo import demo_png
 from hosting.lib.db import immediate_transactions, is_busy_error
 from hosting.lib.errors import Conflict, NotFound
 from hosting.storage.models import Assertion, BadgeClass, Issuer
@@ -29,7 +27,14 @@ from hosting.storage.store import Award, HostingStore
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared helpers in tests/hosting
 from _hosting_live import serve_app
 from _issue_support import Team, api_fixture, team_fixture  # noqa: F401 - fixtures
-from _race_support import run_writing, session_stores, until_blocked
+from _race_support import (
+    after_holder_commits,
+    committed_or_error,
+    new_issuer_and_badge,
+    run_writing,
+    session_stores,
+    until_blocked,
+)
 
 
 class _InUse(Conflict):
@@ -42,19 +47,6 @@ class _InUse(Conflict):
 
 def _in_use(count: int) -> Exception:
     return _InUse(count)
-
-
-def _new_badge(settings: Settings) -> tuple[int, int]:
-    """A new issuer (with an email, so it can issue) and one badge class of it: their ids."""
-
-    async def _make(store: HostingStore) -> tuple[int, int]:
-        issuer = await store.create_issuer(slug=f"race-{secrets.token_hex(5)}", name="Racer", url="https://r.example",
-                                           email="racer@example.org")
-        badge = await store.create_badge_class(issuer, slug="b", name="B", description="d", image=demo_png(),
-                                               criteria_narrative="c")
-        return issuer.id, badge.id
-
-    return run_store(settings, _make)
 
 
 def _state(settings: Settings, badge_id: int) -> tuple[bool, int]:
@@ -79,31 +71,27 @@ async def _issue(store: HostingStore, badge: BadgeClass | int, how: str) -> None
         await store.issue(badge, "early@example.org")
 
 
+async def _delete_badge(deleting: HostingStore, badge_id: int) -> BaseException | None:
+    """Delete the badge class on ``deleting``'s session: ``None``, or the refusal."""
+
+    async def _delete() -> None:
+        await deleting.delete_badge_class(await deleting.session.get_one(BadgeClass, badge_id), _in_use)
+
+    return await committed_or_error(deleting.session, _delete)
+
+
 @pytest.mark.parametrize("how", ["award", "issue"])
 def test_delete_during_an_award_waits_and_refuses(settings: Settings, how: str) -> None:
     """The award has locked its badge class and inserted its row (not committed) when the deletion starts: the
     deletion waits, counts the assertion and refuses."""
-    _, badge_id = _new_badge(settings)
+    _, badge_id = new_issuer_and_badge(settings)
 
     async def _go() -> BaseException | None:
         async with session_stores(settings) as stores:
             awarding = stores()
             await _issue(awarding, badge_id, how)
 
-            async def _delete() -> BaseException | None:
-                deleting = stores()
-                try:
-                    await deleting.delete_badge_class(await deleting.session.get_one(BadgeClass, badge_id), _in_use)
-                except Exception as exc:  # noqa: BLE001 - which refusal is checked below
-                    await deleting.session.rollback()
-                    return exc
-                await deleting.session.commit()
-                return None
-
-            deletion = asyncio.create_task(_delete())
-            await until_blocked(settings, deletion)
-            await awarding.session.commit()
-            return await deletion
+            return await after_holder_commits(settings, awarding.session, _delete_badge(stores(), badge_id))
 
     refusal = run_writing(_go)
     assert isinstance(refusal, _InUse), (refusal, _state(settings, badge_id))
@@ -115,7 +103,7 @@ def test_delete_during_an_award_waits_and_refuses(settings: Settings, how: str) 
 def test_award_after_a_delete_that_committed_meanwhile_is_404(settings: Settings, how: str) -> None:
     """The award's transaction found the badge class; then its deletion commits; then it issues: 404, not a
     foreign-key error."""
-    _, badge_id = _new_badge(settings)
+    _, badge_id = new_issuer_and_badge(settings)
     sqlite = settings.database_url.startswith("sqlite")
 
     async def _go() -> BaseException | None:
@@ -126,13 +114,7 @@ def test_award_after_a_delete_that_committed_meanwhile_is_404(settings: Settings
             deleting = stores()
             await deleting.delete_badge_class(await deleting.session.get_one(BadgeClass, badge_id), _in_use)
             await deleting.session.commit()
-            try:
-                await _issue(awarding, badge, how)
-            except Exception as exc:  # noqa: BLE001 - which refusal is checked below
-                await awarding.session.rollback()
-                return exc
-            await awarding.session.commit()
-            return None
+            return await committed_or_error(awarding.session, lambda: _issue(awarding, badge, how))
 
     refusal = run_writing(_go)
     assert _state(settings, badge_id) == (False, 0)
@@ -144,7 +126,7 @@ def test_award_after_a_delete_that_committed_meanwhile_is_404(settings: Settings
 
 def test_concurrent_deletions_of_one_badge_class_one_wins(settings: Settings) -> None:
     """Two deletions of the same badge class at once: one deletes it, the other finds it gone (404)."""
-    _, badge_id = _new_badge(settings)
+    _, badge_id = new_issuer_and_badge(settings)
 
     async def _go() -> list[str]:
         async with session_stores(settings) as stores:
@@ -164,10 +146,7 @@ def test_concurrent_deletions_of_one_badge_class_one_wins(settings: Settings) ->
                 await second.session.commit()
                 return "deleted"
 
-            task = asyncio.create_task(_second())
-            await until_blocked(settings, task)
-            await first.session.commit()
-            return ["deleted", await task]
+            return ["deleted", await after_holder_commits(settings, first.session, _second())]
 
     assert run_writing(_go) == ["deleted", "no such badge class"]
     assert _state(settings, badge_id) == (False, 0)
@@ -176,7 +155,7 @@ def test_concurrent_deletions_of_one_badge_class_one_wins(settings: Settings) ->
 def test_badge_delete_waiting_on_its_issuers_deletion_is_404(settings: Settings) -> None:
     """The issuer's deletion holds the badge class (and issuer) locks; the badge class's deletion waits for it,
     then finds the issuer deleted: 404 ``no such issuer``, as looking it up now answers."""
-    issuer_id, badge_id = _new_badge(settings)
+    issuer_id, badge_id = new_issuer_and_badge(settings)
 
     async def _go() -> BaseException | None:
         async with session_stores(settings) as stores:
@@ -184,20 +163,7 @@ def test_badge_delete_waiting_on_its_issuers_deletion_is_404(settings: Settings)
             await delete_issuer(deleting_issuer, await deleting_issuer.session.get_one(Issuer, issuer_id),
                                 deleted_by="owner@example.org", reason="race")
 
-            async def _delete_badge() -> BaseException | None:
-                deleting = stores()
-                try:
-                    await deleting.delete_badge_class(await deleting.session.get_one(BadgeClass, badge_id), _in_use)
-                except Exception as exc:  # noqa: BLE001 - which refusal is checked below
-                    await deleting.session.rollback()
-                    return exc
-                await deleting.session.commit()
-                return None
-
-            task = asyncio.create_task(_delete_badge())
-            await until_blocked(settings, task)
-            await deleting_issuer.session.commit()
-            return await task
+            return await after_holder_commits(settings, deleting_issuer.session, _delete_badge(stores(), badge_id))
 
     refusal = run_writing(_go)
     assert isinstance(refusal, NotFound), refusal

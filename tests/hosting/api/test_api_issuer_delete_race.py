@@ -6,7 +6,6 @@ refused (404 ``no such issuer``, or on SQLite the write lock's "database is lock
 from __future__ import annotations
 
 import asyncio
-import secrets
 import sys
 from pathlib import Path
 
@@ -24,20 +23,7 @@ from hosting.storage.models import Assertion, BadgeClass, BadgeKitProgram, Delet
 from hosting.storage.store import Award, HostingStore
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared helpers in tests/hosting
-from _race_support import run_writing, session_stores, until_blocked
-
-
-def _new_issuer(settings: Settings) -> tuple[int, int]:
-    """A new issuer (with an email, so it can issue) and one badge class of it: their ids."""
-
-    async def _make(store: HostingStore) -> tuple[int, int]:
-        issuer = await store.create_issuer(slug=f"race-{secrets.token_hex(5)}", name="Racer", url="https://r.example",
-                                           email="racer@example.org")
-        badge = await store.create_badge_class(issuer, slug="b", name="B", description="d", image=demo_png(),
-                                               criteria_narrative="c")
-        return issuer.id, badge.id
-
-    return run_store(settings, _make)
+from _race_support import new_issuer_and_badge, run_writing, session_stores, until_blocked
 
 
 def _live_under_deleted(settings: Settings, issuer_id: int) -> tuple[bool, int]:
@@ -55,7 +41,7 @@ def _live_under_deleted(settings: Settings, issuer_id: int) -> tuple[bool, int]:
 @pytest.mark.parametrize("force", [False, True])
 def test_delete_during_an_award_waits_for_it(settings: Settings, force: bool) -> None:
     """The award has locked its badge class and inserted its row (not committed) when the deletion starts."""
-    issuer_id, badge_id = _new_issuer(settings)
+    issuer_id, badge_id = new_issuer_and_badge(settings)
 
     async def _go() -> str:
         async with session_stores(settings) as stores:
@@ -89,7 +75,7 @@ def test_delete_during_an_award_waits_for_it(settings: Settings, force: bool) ->
 
 def test_award_after_a_delete_that_committed_meanwhile_is_refused(settings: Settings) -> None:
     """The award's transaction found the issuer and its badge class; then the deletion commits; then it issues."""
-    issuer_id, badge_id = _new_issuer(settings)
+    issuer_id, badge_id = new_issuer_and_badge(settings)
     sqlite = settings.database_url.startswith("sqlite")
 
     async def _go() -> BaseException | None:
@@ -122,7 +108,7 @@ def test_award_after_a_delete_that_committed_meanwhile_is_refused(settings: Sett
 
 def test_concurrent_deletions_of_one_issuer_one_wins(settings: Settings) -> None:
     """Two deletions of the same issuer at once: one deletes it, the other finds it gone (404), never a 500."""
-    issuer_id, _ = _new_issuer(settings)
+    issuer_id, _ = new_issuer_and_badge(settings)
 
     async def _go() -> list[str]:
         async with session_stores(settings) as stores:
@@ -153,7 +139,7 @@ def test_concurrent_deletions_of_one_issuer_one_wins(settings: Settings) -> None
 def test_award_of_a_badge_class_made_during_the_deletion_is_refused(settings: Settings) -> None:
     """A badge class committed after the deletion locked the issuer's badge classes (so not among them), then
     issued while the deletion holds the issuer: the award's rows wait for the deletion and are then refused."""
-    issuer_id, _ = _new_issuer(settings)
+    issuer_id, _ = new_issuer_and_badge(settings)
 
     async def _go() -> BaseException | None:
         async with session_stores(settings) as stores:
@@ -196,7 +182,7 @@ def test_award_of_a_badge_class_made_during_the_deletion_is_refused(settings: Se
 def test_delete_of_a_badgekit_program_during_an_award_revokes_it(settings: Settings) -> None:
     """BadgeKit's program deletion archives the program's badges and revokes their live instances: an award in
     progress (badge class locked, row inserted, not committed) is waited for and revoked, not left live."""
-    issuer_id, _ = _new_issuer(settings)
+    issuer_id, _ = new_issuer_and_badge(settings)
 
     async def _setup(store: HostingStore) -> int:
         program = BadgeKitProgram(issuer_id=issuer_id, slug="prog", name="Program")

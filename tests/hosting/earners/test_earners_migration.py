@@ -22,19 +22,7 @@ from hosting.storage.migrate import downgrade, migrate
 def test_upgrade_fills_state_updated_at_from_updated_at(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'm.db'}"
     migrate(url)
-
-    async def _seed() -> None:
-        from sqlalchemy.ext.asyncio import async_sessionmaker
-
-        engine = create_engine(url)
-        try:
-            async with async_sessionmaker(engine, expire_on_commit=False)() as session:
-                await seed_demo(session, PublicUrls("http://m.example"), KeyBox("m" * 20), slug="m")
-                await session.commit()
-        finally:
-            await engine.dispose()
-
-    asyncio.run(_seed())
+    _seed(url)
     run_on_connection(url, lambda c: c.execute(text(
         "INSERT INTO notification_outbox (kind, assertion_id, recipient, context, token, status, attempts, "
         "next_attempt_at, created_at) SELECT 'issued', MIN(id), 'e@example.org', '{}', 't', 'queued', 0, "

@@ -28,6 +28,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from hosting.lib.errors import Conflict, Gone, NotFound
 from hosting.lib.times import iso
 from hosting.storage.models import BadgeClass, ClaimCode, utcnow
+from hosting.storage.store import lock_badge_class
 
 __all__ = ["ALPHABET", "CODE_PATTERN", "MAX_CODES", "code_json", "consume", "create_codes", "find_code",
            "find_legacy_code", "is_code", "list_codes", "new_code", "usable_problem"]
@@ -67,9 +68,9 @@ async def create_codes(session: AsyncSession, badge: BadgeClass, codes: Sequence
     if len(wanted) != len(codes):
         raise Conflict("the same code is given twice", details=[
             {"field": "codes", "message": "duplicate", "value": next(c for c in codes if codes.count(c) > 1)}])
-    # The badge class's row lock (as an award takes it) orders concurrent creates of one badge's codes on
-    # PostgreSQL: the second sees the first's codes as taken (409) instead of failing on the unique key (a 500).
-    await session.execute(select(BadgeClass.id).where(BadgeClass.id == badge.id).with_for_update())
+    # The badge class's row lock orders concurrent creates of one badge's codes: the second sees the first's
+    # codes as taken (409) instead of failing on the unique key (a 500).
+    await lock_badge_class(session, badge)
     taken = list(await session.scalars(select(ClaimCode.code).where(ClaimCode.badge_class_id == badge.id,
                                                                     ClaimCode.code.in_(wanted))))
     if taken:

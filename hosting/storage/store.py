@@ -42,7 +42,7 @@ from hosting.storage.models import (
 )
 from openbadges_core import ob2
 
-__all__ = ["Award", "AwardRefused", "HostingStore", "IssuedRow", "contact_email", "image_content_type"]
+__all__ = ["Award", "AwardRefused", "HostingStore", "IssuedRow", "contact_email", "image_content_type", "lock_badge_class"]
 
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -125,6 +125,22 @@ def _row(badge: BadgeClass, award: Award, now: datetime) -> dict[str, Any]:
         "document": None, "document_etag": None, "document_base": None,
         "created_at": now, "updated_at": now,
     }
+
+
+async def lock_badge_class(session: AsyncSession, badge: BadgeClass) -> BadgeClass:
+    """Lock ``badge``'s row until the transaction ends and return it fresh: ``SELECT … FOR UPDATE`` on PostgreSQL,
+    on SQLite a write to it first (the database's single write lock), so what is counted or checked under the lock
+    cannot change before commit. Issuing, deleting a badge class and creating its claim codes take it.
+    :class:`NotFound` when the badge class is gone."""
+    if session.get_bind().dialect.name == "sqlite":
+        await session.execute(
+            update(BadgeClass).where(BadgeClass.id == badge.id).values(updated_at=BadgeClass.updated_at))
+    locked = await session.scalar(
+        select(BadgeClass).where(BadgeClass.id == badge.id).with_for_update()
+        .execution_options(populate_existing=True))
+    if locked is None:
+        raise NotFound("no such badge class")
+    return locked
 
 
 class HostingStore:
@@ -235,7 +251,7 @@ class HostingStore:
         commits first and is counted (refused), and one that comes after finds the row gone (404 ``no such badge
         class``). 404 too when a concurrent deletion won (``no such badge class``) or the issuer was deleted while
         this waited for the lock (``no such issuer``), as looking either up would now answer."""
-        await self._lock_badge(badge)
+        await lock_badge_class(self.session, badge)
         await self._refuse_if_issuer_deleted(badge)
         count = int(await self.session.scalar(
             select(func.count()).select_from(Assertion).where(Assertion.badge_class_id == badge.id)) or 0)
@@ -272,7 +288,7 @@ class HostingStore:
         credential with ``proof``), without the issuing rules (limit, unique, duplicates: see :meth:`award`);
         returns the loaded row. Deletions are locked out as by :meth:`award`: 404 once the badge class or its
         issuer is deleted."""
-        badge = await self._lock_badge(badge)
+        badge = await lock_badge_class(self.session, badge)
         if badge.archived:
             raise _archived(badge)
         await self._refuse_if_issuer_deleted(badge)
@@ -300,7 +316,7 @@ class HostingStore:
         Rows are bulk-inserted; the returned objects are :class:`IssuedRow` copies (read them like an
         ``Assertion``; they are not attached to the session: load the row to change it).
         """
-        badge = await self._lock_badge(badge)
+        badge = await lock_badge_class(self.session, badge)
         if badge.archived:
             raise _archived(badge)
         await self._refuse_if_issuer_deleted(badge)
@@ -323,18 +339,6 @@ class HostingStore:
             select(DeletedIssuer.issuer_id).where(DeletedIssuer.issuer_id == badge.issuer_id))
         if deleted is not None:
             raise NotFound("no such issuer")
-
-    async def _lock_badge(self, badge: BadgeClass) -> BadgeClass:
-        if self.session.get_bind().dialect.name == "sqlite":
-            # Taking SQLite's write lock before reading: the counts below cannot change until commit.
-            await self.session.execute(
-                update(BadgeClass).where(BadgeClass.id == badge.id).values(updated_at=BadgeClass.updated_at))
-        locked = await self.session.scalar(
-            select(BadgeClass).where(BadgeClass.id == badge.id).with_for_update()
-            .execution_options(populate_existing=True))
-        if locked is None:
-            raise NotFound("no such badge class")
-        return locked
 
     async def _insert(self, badge: BadgeClass, awards: Sequence[Award]) -> list[Assertion]:
         """Insert the rows once, in their final form (see :meth:`_finalise`), in one executemany."""

@@ -22,7 +22,7 @@ from hosting.badgekit.milestones import parse_milestones, resolve_milestones
 from hosting.badgekit.systems import read_badgekit_body
 from hosting.lib.body import FieldErrors
 from hosting.lib.errors import InvalidInput, NotFound
-from hosting.lib.numbers import ascii_int
+from hosting.lib.numbers import whole_number
 from hosting.lib.times import iso
 from hosting.storage.models import BadgeClass
 from hosting.storage.store import HostingStore
@@ -76,10 +76,9 @@ def _int(errors: FieldErrors, data: dict[str, Any], field: str) -> int | None:
     value = data[field]
     if value is None or value == "":
         return None
-    if isinstance(value, str) and (number := ascii_int(value.strip())) is not None:
-        value = number
-    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 2_000_000_000:
-        return value
+    number = whole_number(value)
+    if number is not None and 0 <= number <= 2_000_000_000:
+        return number
     errors.add(field, "must be a whole number from 0", value)
     return None
 

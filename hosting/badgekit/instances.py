@@ -24,7 +24,7 @@ from hosting.earners.awards import consume_claim_codes
 from hosting.lib.body import FieldErrors, read_body
 from hosting.lib.errors import NotFound
 from hosting.lib.numbers import ascii_int
-from hosting.lib.times import iso
+from hosting.lib.times import iso, utc_within_years
 from hosting.notify.outbox import queue_notification
 from hosting.storage.models import Acceptance, Assertion, AssertionState, BadgeClass, ClaimCode, Issuer
 from hosting.storage.store import Award, AwardRefused, HostingStore
@@ -58,10 +58,11 @@ def _moment(errors: FieldErrors, data: dict[str, Any], field: str) -> datetime |
     except (ValueError, OverflowError, OSError):
         errors.add(field, "must be an ISO 8601 date/time or Unix seconds", value)
         return None
-    if not 1900 <= moment.year <= 9999:
+    try:
+        return utc_within_years(moment).replace(microsecond=0)
+    except ValueError:
         errors.add(field, "year out of range (1900-9999)", value)
         return None
-    return moment.replace(microsecond=0)
 
 
 async def _code_of(session: AsyncSession, assertion: Assertion) -> str | None:

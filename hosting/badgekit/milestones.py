@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hosting.lib.body import FieldErrors
 from hosting.lib.errors import Conflict
-from hosting.lib.numbers import ascii_int
+from hosting.lib.numbers import ascii_int, whole_number
 from hosting.notify.outbox import queue_notification
 from hosting.storage.models import Acceptance, Assertion, AssertionState, BadgeClass, Issuer, utcnow
 from hosting.storage.store import Award, HostingStore
@@ -41,12 +41,6 @@ MAX_SUPPORTS = 100  # per milestone
 _MAX_ID = 2**31 - 1  # badge class ids are 32-bit integers
 _LIVE = (AssertionState.ACTIVE, AssertionState.PENDING)
 _log = logging.getLogger("hosting")
-
-
-def _number(value: Any) -> int | None:
-    if isinstance(value, str) and (number := ascii_int(value.strip())) is not None:
-        value = number
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _support_ref(item: Any) -> int | str | None:
@@ -88,7 +82,7 @@ def parse_milestones(errors: FieldErrors, value: Any) -> list[dict[str, Any]]:
         if not refs or len(refs) > MAX_SUPPORTS or None in refs:
             errors.add(f"{field}.supportBadges", f"must be a list of 1-{MAX_SUPPORTS} badge ids or slugs", None)
             continue
-        number = _number(item.get("numberRequired"))
+        number = whole_number(item.get("numberRequired"))
         if number is None or not 1 <= number <= len(set(refs)):
             errors.add(f"{field}.numberRequired", "must be a whole number from 1 to the number of support "
                        "badges", item.get("numberRequired"))

@@ -29,7 +29,6 @@ from hosting.badgr.inputs import award_from, flag, moment
 from hosting.badgr.lookup import find_in_issuer
 from hosting.badgr.views import assertion_entity, creators
 from hosting.earners.awards import links_for_pending, notification_of
-from hosting.earners.tokens import AcceptLinks
 from hosting.lib.body import FieldErrors, read_body
 from hosting.lib.errors import InvalidInput, Refused
 from hosting.lib.numbers import ascii_int
@@ -181,7 +180,7 @@ async def _issue(request: Request[Any, Any, Any], v2: BadgrCall, issuer: Issuer,
             raise
         raise Refused("the badge class's rules refuse assertions in the batch; nothing was issued",
                       details=exc.problems) from exc
-    made = await links_for_pending(v2.session, _links(hosting), issued)
+    made = await links_for_pending(v2.session, hosting.accept_links, issued)
     for assertion, wanted in zip(issued, notify, strict=True):
         if wanted:  # a pending one's mail carries its accept link
             kind, extra = notification_of(assertion, made)
@@ -189,10 +188,6 @@ async def _issue(request: Request[Any, Any, Any], v2: BadgrCall, issuer: Issuer,
     by = await creators(v2.session, [v2.principal.email])
     entities = [assertion_entity(a, badge.public_id, issuer.public_id, hosting.urls, by) for a in issued]
     return envelope(entities, status=201)
-
-
-def _links(hosting: HostingState) -> AcceptLinks:
-    return AcceptLinks(hosting.settings.secret_key, days=hosting.settings.accept_token_days)
 
 
 def _badge_from_url(value: Any, hosting: HostingState) -> str | None:
@@ -334,7 +329,7 @@ class AssertionsController(Controller):
         award = dataclasses.replace(award, acceptance=Acceptance.EARNER if pending else Acceptance.ISSUER)
         (new,) = await v2.store.award(badge, [award], replacing=old)
         await v2.store.replace(old, new)  # the old URL's redirect is published once committed
-        await links_for_pending(v2.session, _links(v2.hosting), [new])
+        await links_for_pending(v2.session, v2.hosting.accept_links, [new])
         return ok(await _view(v2, new, badge, issuer))
 
 

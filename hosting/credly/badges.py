@@ -39,7 +39,6 @@ from hosting.credly.paging import (
 )
 from hosting.credly.views import badge_json
 from hosting.earners.awards import links_for_pending, notification_of
-from hosting.earners.tokens import AcceptLinks
 from hosting.lib.body import FieldErrors, read_body
 from hosting.lib.errors import Conflict, NotFound
 from hosting.lib.ids import is_public_id
@@ -47,7 +46,7 @@ from hosting.notify.outbox import queue_notification
 from hosting.storage.models import Acceptance, Assertion, AssertionState, BadgeClass, Issuer
 from hosting.storage.store import Award, AwardRefused, HostingStore
 
-__all__ = ["ROUTE_HANDLERS", "accept_links", "failure_message", "find_template", "refusal_detail",
+__all__ = ["ROUTE_HANDLERS", "failure_message", "find_template", "refusal_detail",
            "template_award", "view", "views"]
 
 _STATES = {"pending": (AssertionState.PENDING,), "accepted": (AssertionState.ACTIVE,),
@@ -66,10 +65,6 @@ _FILTERS = ("state", "query", "issuer_earner_id", "badge_template_id", "public",
 # A listed badge needs none of the served bytes (the hosted document, the signed credential)
 LEAN = (defer(Assertion.document, raiseload=True), defer(Assertion.credential, raiseload=True),
         defer(Assertion.jws, raiseload=True))
-
-
-def accept_links(hosting: HostingState) -> AcceptLinks:
-    return AcceptLinks(hosting.settings.secret_key, days=hosting.settings.accept_token_days)
 
 
 def failure_message(details: list[dict[str, Any]]) -> str:
@@ -103,7 +98,7 @@ async def views(session: AsyncSession, hosting: HostingState, rows: list[Asserti
         templates.update((b.id, b) for b in await session.scalars(select(BadgeClass).where(BadgeClass.id.in_(wanted))))
     pending = [row.id for row in rows if row.state == AssertionState.PENDING]
     tokens = {pending[0]: token} if token is not None and pending else \
-        await accept_links(hosting).current_many(session, pending)
+        await hosting.accept_links.current_many(session, pending)
     replaced = {row.replaced_by_id for row in rows if row.replaced_by_id is not None}
     successors: dict[int, str] = {}
     if replaced:
@@ -352,7 +347,7 @@ class BadgesController(Controller):
         if errors.details or award is None:
             raise _invalid(errors)
         badge, assertion = await _issue_checked(store, issuer, template, award)
-        made = await links_for_pending(db_session, accept_links(hosting), [assertion])
+        made = await links_for_pending(db_session, hosting.accept_links, [assertion])
         if notify:
             kind, extra = notification_of(assertion, made)
             await queue_notification(db_session, kind, assertion, badge=badge, issuer=issuer,
@@ -456,7 +451,7 @@ class BadgesController(Controller):
         badge = await find_template(db_session, issuer, template)
         new = await _award(store, badge, award, replacing=old)
         await store.replace(old, new)
-        made = await links_for_pending(db_session, accept_links(hosting), [new])
+        made = await links_for_pending(db_session, hosting.accept_links, [new])
         if notify:
             kind, extra = notification_of(new, made, "replaced")
             await queue_notification(db_session, kind, old if kind == "replaced" else new, badge=badge,

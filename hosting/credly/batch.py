@@ -18,7 +18,6 @@ from hosting.api.assertions.inputs import MAX_BATCH_BODY_BYTES, read_batch
 from hosting.api.deps import Caller, Db, Hosting, Store
 from hosting.api.lookup import ISSUE_ROLES, find_issuer, require_role
 from hosting.credly.badges import (
-    accept_links,
     failure_message,
     find_template,
     refusal_detail,
@@ -128,7 +127,7 @@ class BatchController(Controller):
         if problems:
             raise _refused(problems)
         ordered = [(parsed[i], issued[i]) for i in sorted(issued)]
-        made = await links_for_pending(db_session, accept_links(hosting), [a for _, a in ordered])
+        made = await links_for_pending(db_session, hosting.accept_links, [a for _, a in ordered])
         outbox = OutboxBatch(db_session)
         out = []
         for entry, assertion in ordered:

@@ -36,7 +36,6 @@ from hosting.app.state import hosting_state
 from hosting.earners.awards import claim_badge
 from hosting.earners.codes import find_code, find_legacy_code, usable_problem
 from hosting.earners.render import page, page_error_handlers, when
-from hosting.earners.tokens import AcceptLinks
 from hosting.lib.body import FieldErrors, read_body
 from hosting.lib.errors import Gone, InvalidInput, NotFound
 from hosting.lib.ratelimit import RateLimiter
@@ -64,11 +63,6 @@ def _csrf(request: Request[Any, Any, Any]) -> str:
     return token if isinstance(token, str) else ""
 
 
-def _links(request: Request[Any, Any, Any]) -> AcceptLinks:
-    settings = hosting_state(request).settings
-    return AcceptLinks(settings.secret_key, days=settings.accept_token_days)
-
-
 async def _badge_and_issuer(session: AsyncSession, badge_id: int) -> tuple[BadgeClass, Issuer]:
     badge = await session.get_one(BadgeClass, badge_id)
     return badge, await session.get_one(Issuer, badge.issuer_id)
@@ -89,7 +83,7 @@ class EarnerPages(Controller):
         """The badge offered (name, image, issuer, issue date) and a form to accept or reject it. 404 for an
         unknown link, 410 for a used or expired one."""
         limits.per_ip.hit(_client(request))
-        found = await _links(request).find(db_session, token)
+        found = await hosting_state(request).accept_links.find(db_session, token)
         assertion = found.assertion
         badge, issuer = await _badge_and_issuer(db_session, assertion.badge_class_id)
         return page(request, "accept.html", csrf_token=_csrf(request), issued=when(assertion.issued_on),
@@ -107,7 +101,7 @@ class EarnerPages(Controller):
         if decision is None:
             raise InvalidInput("choose Accept or Reject")
         show_name = str(data.get("show_name", "")).lower() in ("on", "true", "1", "yes")
-        assertion = await _links(request).answer(db_session, token, decision, show_name=show_name)
+        assertion = await hosting_state(request).accept_links.answer(db_session, token, decision, show_name=show_name)
         badge, issuer = await _badge_and_issuer(db_session, assertion.badge_class_id)
         urls = hosting_state(request).urls
         public_url = urls.credential(assertion.public_id) if assertion.format == "ob3" else \

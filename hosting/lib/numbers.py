@@ -8,8 +8,9 @@ one rule the app uses instead.
 from __future__ import annotations
 
 import re
+from typing import Any
 
-__all__ = ["MAX_DIGITS", "ascii_int"]
+__all__ = ["MAX_DIGITS", "ascii_int", "whole_number"]
 
 #: significant digits :func:`ascii_int` reads at most (no number the app takes needs 20; ``int`` stops at 4,300)
 MAX_DIGITS = 100
@@ -29,3 +30,11 @@ def ascii_int(text: str | bytes) -> int | None:
         return None
     significant = text.lstrip("0") or "0"
     return int(significant) if len(significant) <= MAX_DIGITS else None
+
+
+def whole_number(value: Any) -> int | None:
+    """A JSON integer (not a boolean) as it is, or a form field's text in ASCII digits (spaces around it allowed)
+    read by :func:`ascii_int`; ``None`` for anything else. Callers check its range."""
+    if isinstance(value, str):
+        return ascii_int(value.strip())
+    return value if isinstance(value, int) and not isinstance(value, bool) else None

@@ -47,7 +47,6 @@ from hosting.api.lookup import (
     require_role,
 )
 from hosting.api.openapi import api_doc
-from hosting.app.state import HostingState
 from hosting.earners.awards import consume_claim_codes, links_for_pending, notification_of
 from hosting.earners.tokens import AcceptLinks, NewLink
 from hosting.lib.body import FieldErrors, read_body
@@ -96,7 +95,7 @@ class IssueController(Controller):
         (award,) = await consume_claim_codes(db_session, badge, [dataclasses.replace(award, proof=proof,
                                                                                   created_by=principal.email)])
         (assertion,) = await store.award(badge, [award])
-        made = await links_for_pending(db_session, _links(hosting), [assertion])
+        made = await links_for_pending(db_session, hosting.accept_links, [assertion])
         if notify:
             kind, extra = notification_of(assertion, made)
             await queue_notification(db_session, kind, assertion, badge=badge, issuer=issuer, extra=extra)
@@ -151,7 +150,7 @@ class IssueController(Controller):
         except AwardRefused as exc:
             raise _batch_refused(exc.problems, "the badge class's rules refuse assertions in the batch; "
                                                "nothing was issued") from exc
-        made = await links_for_pending(db_session, _links(hosting), issued)
+        made = await links_for_pending(db_session, hosting.accept_links, issued)
         outbox = OutboxBatch(db_session)
         for assertion, notify in zip(issued, notify_flags, strict=True):
             if notify:
@@ -203,10 +202,6 @@ async def _view(session: AsyncSession, assertion: Assertion, issuer: Issuer, url
                           accept_token=token)
 
 
-def _links(state: HostingState) -> AcceptLinks:
-    return AcceptLinks(state.settings.secret_key, days=state.settings.accept_token_days)
-
-
 def _token(made: dict[int, NewLink], assertion: Assertion) -> str | None:
     link = made.get(assertion.id)
     return link.token if link is not None else None
@@ -223,7 +218,7 @@ class AssertionController(Controller):
         """The private view: recipient in plaintext, state (and when it changed), the replacing assertion's id,
         and for a pending one its ``acceptUrl`` (while the link is unused and unexpired)."""
         assertion, issuer, _role = await _find_assertion(db_session, principal, assertion_ref)
-        return {"assertion": await _view(db_session, assertion, issuer, urls, _links(hosting))}
+        return {"assertion": await _view(db_session, assertion, issuer, urls, hosting.accept_links)}
 
     async def _revoke(self, request: Request[Any, Any, Any], db_session: AsyncSession, principal: Principal,
                       store: HostingStore, assertion_ref: str, *,
@@ -303,7 +298,7 @@ class AssertionController(Controller):
                                                                                   created_by=principal.email)])
         (new,) = await store.award(badge, [award], replacing=old)
         await store.replace(old, new)
-        made = await links_for_pending(db_session, _links(hosting), [new])
+        made = await links_for_pending(db_session, hosting.accept_links, [new])
         if notify:
             kind, extra = notification_of(new, made, "replaced")
             await queue_notification(db_session, kind, old if kind == "replaced" else new, badge=badge,

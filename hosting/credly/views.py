@@ -32,11 +32,16 @@ def item_id(owner_url: str, kind: str, index: int) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"{owner_url}#{kind}-{index}"))
 
 
+def _aligned(badge: BadgeClass) -> list[dict[str, Any]]:
+    """The badge class's OB 2.0 alignments (``targetName``, ``targetUrl``, ``targetDescription``)."""
+    return [a for a in badge.alignment or () if isinstance(a, dict)]
+
+
 def _alignments(badge: BadgeClass, urls: PublicUrls) -> list[dict[str, Any]]:
-    """OB 2.0 alignments (``targetName``, ``targetUrl``, ``targetDescription``) as Credly's, each with its id."""
-    found = [a for a in badge.alignment or () if isinstance(a, dict)]
+    """The alignments as a template's, each with its id."""
     return [{"id": item_id(urls.badge(badge.public_id), "alignment", i), "name": a.get("targetName"),
-             "url": a.get("targetUrl"), "description": a.get("targetDescription")} for i, a in enumerate(found)]
+             "url": a.get("targetUrl"), "description": a.get("targetDescription")}
+            for i, a in enumerate(_aligned(badge))]
 
 
 def template_json(badge: BadgeClass, issuer: Issuer, urls: PublicUrls, *,
@@ -115,7 +120,8 @@ def badge_json(assertion: Assertion, *, badge: BadgeClass, issuer: Issuer, urls:
         else None,
         "issued_at_date": (assertion.issued_date or assertion.issued_on.date()).isoformat(),
         "image": {"id": assertion.public_id, "url": image_url}, "image_url": image_url,
-        "alignments": [{"name": a["name"], "description": a["description"]} for a in _alignments(badge, urls)],
+        "alignments": [{"name": a.get("targetName"), "description": a.get("targetDescription")}
+                       for a in _aligned(badge)],  # a badge's, as the seed shows them: no id
         "evidence": [{"id": item_id(urls.assertion(assertion.public_id), "evidence", i), **item}
                      for i, item in enumerate(credly_evidence(assertion.evidence))],
         "accept_badge_url": accept_url,

@@ -44,7 +44,8 @@ class ClaimCode(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(64), index=True)  # the legacy /claim/{code} looks it up
-    badge_class_id: Mapped[int] = mapped_column(ForeignKey("badge_classes.id"), index=True)
+    # no index of its own: the unique key (badge_class_id, code) leads with it
+    badge_class_id: Mapped[int] = mapped_column(ForeignKey("badge_classes.id"))
     multiuse: Mapped[bool] = mapped_column(Boolean, default=False)
     expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True, default=None)
     uses: Mapped[int] = mapped_column(Integer, default=0)

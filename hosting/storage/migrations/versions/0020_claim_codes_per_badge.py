@@ -35,6 +35,7 @@ def upgrade() -> None:
         batch_op.drop_constraint('uq_claim_codes_code', type_='unique')
         batch_op.create_unique_constraint('uq_claim_codes_badge_class_id_code', ['badge_class_id', 'code'])
         batch_op.create_index('ix_claim_codes_code', ['code'], unique=False)
+        batch_op.drop_index('ix_claim_codes_badge_class_id')  # the unique key's leading column serves its lookups
 
 
 def downgrade() -> None:
@@ -45,6 +46,7 @@ def downgrade() -> None:
         raise RuntimeError(f"cannot downgrade: {len(shared)} claim code(s) are held by more than one badge class "
                            f"({listed}); delete all but one row of each first")
     with op.batch_alter_table('claim_codes', schema=None) as batch_op:
+        batch_op.create_index('ix_claim_codes_badge_class_id', ['badge_class_id'], unique=False)
         batch_op.drop_index('ix_claim_codes_code')
         batch_op.drop_constraint('uq_claim_codes_badge_class_id_code', type_='unique')
         batch_op.create_unique_constraint('uq_claim_codes_code', ['code'])

@@ -148,7 +148,9 @@ def test_og_image_is_what_the_pages_announce(client: Client, demo: DemoData, url
                 urls.issuer(demo.issuer)):
         meta = get_page(client, url).meta()
         assert meta["og:image"].startswith(urls.base) and meta["og:image"].endswith("/og.png")
-        assert meta["twitter:image"] == meta["og:image"] and meta["twitter:card"] == "summary_large_image"
+        assert meta["twitter:card"] == "summary_large_image" and meta["twitter:image:alt"] == meta["og:image:alt"]
+        # Twitter falls back to the Open Graph title, description and image: they are not repeated
+        assert not {"twitter:title", "twitter:description", "twitter:image"} & meta.keys()
         res = client.get(meta["og:image"])
         assert res.status_code == 200, meta["og:image"]
         size = Image.open(io.BytesIO(res.content)).size

@@ -160,32 +160,34 @@ class PublicController(Controller):
         """The issuer Profile as JSON-LD (JSON when asked); browsers get its page with its badge classes."""
         return await _catalog(request, public_id, reads.issuer_rows, render_issuer_page, _reader(request).issuer)
 
-    @route("/issuers/{public_id:str}/image", http_method=GET_HEAD, summary="Issuer image")
-    async def issuer_image(self, request: Request[Any, Any, Any], public_id: FromPath[str]) -> ASGIApp:
-        return _image(request, await _reader(request).issuer_image(public_id))
-
-    @route("/issuers/{public_id:str}/og.png", http_method=GET_HEAD, summary="Issuer link-preview image (PNG)")
-    async def issuer_og_image(self, request: Request[Any, Any, Any], public_id: FromPath[str]) -> ASGIApp:
-        return await _og_image(request, await _reader(request).issuer_image(public_id))
-
-    @route("/issuers/{public_id:str}/revocations", http_method=GET_HEAD, summary="OB 2.0 RevocationList")
-    async def revocations(self, request: Request[Any, Any, Any], public_id: FromPath[str]) -> ASGIApp:
-        return _serve(request, await _reader(request).revocation_list(public_id), hosting_state(request).settings.assertion_max_age)
-
     @route("/badges/{public_id:str}", http_method=GET_HEAD, summary="OB 2.0 BadgeClass")
     async def badge(self, request: Request[Any, Any, Any], public_id: FromPath[str]) -> ASGIApp:
         """The BadgeClass as JSON-LD (JSON when asked); browsers get its page."""
         return await _catalog(request, public_id, reads.badge_rows, render_badge_page, _reader(request).badge)
 
+    @route("/issuers/{public_id:str}/revocations", http_method=GET_HEAD, summary="OB 2.0 RevocationList")
+    async def revocations(self, request: Request[Any, Any, Any], public_id: FromPath[str]) -> ASGIApp:
+        return _serve(request, await _reader(request).revocation_list(public_id),
+                      hosting_state(request).settings.assertion_max_age)
+
+    @route("/keys/{public_id:str}", http_method=GET_HEAD, summary="OB 2.0 CryptographicKey")
+    async def key(self, request: Request[Any, Any, Any], public_id: FromPath[str]) -> ASGIApp:
+        return _serve(request, await _reader(request).key(public_id),
+                      hosting_state(request).settings.document_max_age)
+
+    @route("/issuers/{public_id:str}/image", http_method=GET_HEAD, summary="Issuer image")
+    async def issuer_image(self, request: Request[Any, Any, Any], public_id: FromPath[str]) -> ASGIApp:
+        return _image(request, await _reader(request).issuer_image(public_id))
+
     @route("/badges/{public_id:str}/image", http_method=GET_HEAD, summary="Badge class image")
     async def badge_image(self, request: Request[Any, Any, Any], public_id: FromPath[str]) -> ASGIApp:
         return _image(request, await _reader(request).badge_image(public_id))
+
+    @route("/issuers/{public_id:str}/og.png", http_method=GET_HEAD, summary="Issuer link-preview image (PNG)")
+    async def issuer_og_image(self, request: Request[Any, Any, Any], public_id: FromPath[str]) -> ASGIApp:
+        return await _og_image(request, await _reader(request).issuer_image(public_id))
 
     @route("/badges/{public_id:str}/og.png", http_method=GET_HEAD, summary="Badge link-preview image (PNG)")
     async def badge_og_image(self, request: Request[Any, Any, Any], public_id: FromPath[str]) -> ASGIApp:
         """A 1200×630 PNG with the badge image, for ``og:image`` (SVG badges rasterised); cached in-process."""
         return await _og_image(request, await _reader(request).badge_image(public_id))
-
-    @route("/keys/{public_id:str}", http_method=GET_HEAD, summary="OB 2.0 CryptographicKey")
-    async def key(self, request: Request[Any, Any, Any], public_id: FromPath[str]) -> ASGIApp:
-        return _serve(request, await _reader(request).key(public_id), hosting_state(request).settings.document_max_age)

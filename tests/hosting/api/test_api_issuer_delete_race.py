@@ -23,7 +23,7 @@ from hosting.storage.models import Assertion, BadgeClass, BadgeKitProgram, Delet
 from hosting.storage.store import Award, HostingStore
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared helpers in tests/hosting
-from _race_support import new_issuer_and_badge, run_writing, session_stores, until_blocked
+from _race_support import committed_or_error, new_issuer_and_badge, run_writing, session_stores, until_blocked
 
 
 def _live_under_deleted(settings: Settings, issuer_id: int) -> tuple[bool, int]:
@@ -89,13 +89,8 @@ def test_award_after_a_delete_that_committed_meanwhile_is_refused(settings: Sett
             await delete_issuer(deleting, await deleting.session.get_one(Issuer, issuer_id),
                                 deleted_by="owner@example.org", reason="race", force=False)
             await deleting.session.commit()
-            try:
-                await awarding.award(badge, [Award(recipient="late@example.org")])
-            except Exception as exc:  # noqa: BLE001 - which refusal is checked below
-                await awarding.session.rollback()
-                return exc
-            await awarding.session.commit()
-            return None
+            return await committed_or_error(
+                awarding.session, lambda: awarding.award(badge, [Award(recipient="late@example.org")]))
 
     refusal = run_writing(_go)
     deleted, live = _live_under_deleted(settings, issuer_id)

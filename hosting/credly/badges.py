@@ -18,6 +18,7 @@ from sqlalchemy.orm import defer
 from hosting.api.deps import Caller, Db, Hosting, Store
 from hosting.api.lookup import EDIT_ROLES, ISSUE_ROLES, find_badge, find_issuer, require_role
 from hosting.app.state import HostingState
+from hosting.credly import paging
 from hosting.credly.envelope import BodyInvalid, label, ok
 from hosting.credly.inputs import award_from, mail_extra, parse_date
 from hosting.credly.openapi import (
@@ -28,14 +29,6 @@ from hosting.credly.openapi import (
     CredlyReplaceInput,
     CredlyRevokeInput,
     credly_doc,
-)
-from hosting.credly.paging import (
-    check_query,
-    folded,
-    page_and_per,
-    page_metadata,
-    query_parameters,
-    sort_order,
 )
 from hosting.credly.views import badge_json
 from hosting.earners.awards import links_for_pending, notification_of
@@ -53,9 +46,10 @@ _STATES = {"pending": (AssertionState.PENDING,), "accepted": (AssertionState.ACT
            "rejected": (AssertionState.REJECTED,), "revoked": (AssertionState.REVOKED, AssertionState.REPLACED)}
 _TEMPLATE_FILTERS = ("badge_templates[reporting_tags]", "badge_templates[skills]", "badge_templates[owner_id]")
 _SORTS: dict[str, Any] = {"issued_at": Assertion.issued_on, "created_at": Assertion.created_at,
-                          "state_updated_at": Assertion.state_updated_at, "badge_templates[name]": folded(BadgeClass.name),
-                          "users[first_name]": folded(Assertion.recipient_first_name),
-                          "users[last_name]": folded(Assertion.recipient_last_name)}
+                          "state_updated_at": Assertion.state_updated_at,
+                          "badge_templates[name]": paging.folded(BadgeClass.name),
+                          "users[first_name]": paging.folded(Assertion.recipient_first_name),
+                          "users[last_name]": paging.folded(Assertion.recipient_last_name)}
 _FILTERS = ("state", "query", "issuer_earner_id", "badge_template_id", "public", "user_id", "issuer_id",
             *_TEMPLATE_FILTERS,
             *(f"{c}_{end}" for c in ("issued_at", "issued_at_date", "created_at", "updated_at", "state_updated_at")
@@ -323,13 +317,13 @@ def _filters(text: str, errors: FieldErrors) -> list[ColumnElement[bool]]:
 
 def _order(text: str, errors: FieldErrors) -> list[Any]:
     text = text or "-created_at"
-    order = sort_order(text, _SORTS, errors, nulls_last=("users[first_name]", "users[last_name]", "state_updated_at"))
+    order = paging.sort_order(text, _SORTS, errors,
+                              nulls_last=("users[first_name]", "users[last_name]", "state_updated_at"))
     return [*order, Assertion.id.desc() if text.startswith("-") else Assertion.id.asc()]
 
 
 class BadgesController(Controller):
     path = "/{organization_id:str}/badges"
-    tags = ["credly"]  # noqa: RUF012 - Litestar reads these class attributes
     opt = {"write_scope": "assertion:write"}  # noqa: RUF012 - reads need issuer:read
 
     @post("/", status_code=201, **credly_doc(CredlyBadgeEnvelope, status=201, body=CredlyIssueInput,
@@ -363,17 +357,18 @@ class BadgesController(Controller):
         a page, 50 by default). A page costs a fixed number of queries (see :func:`views`)."""
         issuer, _ = await find_issuer(db_session, principal, organization_id)
         errors = FieldErrors()
-        params = query_parameters(request.query_params, ("filter", "sort", "page", "per"), errors)
-        page, per = page_and_per(params, errors)
+        params = paging.query_parameters(request.query_params, ("filter", "sort", "page", "per"), errors)
+        page, per = paging.page_and_per(params, errors)
         conditions = [Assertion.issuer_id == issuer.id, *_filters(params.get("filter") or "", errors)]
         order = _order(params.get("sort") or "", errors)
-        check_query(errors)
+        paging.check_query(errors)
         base = select(Assertion).join(BadgeClass, BadgeClass.id == Assertion.badge_class_id).where(*conditions)
         total = await db_session.scalar(select(func.count()).select_from(base.subquery())) or 0
         rows = list(await db_session.scalars(base.options(*LEAN).order_by(*order).offset((page - 1) * per)
                                              .limit(per)))
         data = await views(db_session, hosting, rows, issuer)
-        return ok(data, metadata=page_metadata(request, hosting, page=page, per=per, total=total, count=len(data)))
+        return ok(data, metadata=paging.page_metadata(request, hosting, page=page, per=per, total=total,
+                                                      count=len(data)))
 
     @get("/{badge_id:str}", **credly_doc(CredlyBadgeEnvelope))
     async def get_badge(self, db_session: Db, principal: Caller, hosting: Hosting,

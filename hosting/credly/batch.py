@@ -17,13 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hosting.api.assertions.inputs import MAX_BATCH_BODY_BYTES, read_batch
 from hosting.api.deps import Caller, Db, Hosting, Store
 from hosting.api.lookup import ISSUE_ROLES, find_issuer, require_role
-from hosting.credly.badges import (
-    failure_message,
-    find_template,
-    refusal_detail,
-    template_award,
-    view,
-)
+from hosting.credly.badges import failure_message, find_template, refusal_detail, template_award, view
 from hosting.credly.envelope import BodyInvalid, error_data, ok
 from hosting.credly.inputs import award_from, mail_extra
 from hosting.credly.openapi import CredlyBatchInput, CredlyBatchIssued, credly_doc
@@ -104,7 +98,6 @@ async def _award_all(store: HostingStore, parsed: dict[int, _Item],
 
 class BatchController(Controller):
     path = "/{organization_id:str}/badges/batch"
-    tags = ["credly"]  # noqa: RUF012 - Litestar reads these class attributes
     opt = {"write_scope": "assertion:write"}  # noqa: RUF012
 
     @post("/", status_code=201, request_max_body_size=MAX_BATCH_BODY_BYTES,

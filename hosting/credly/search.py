@@ -77,7 +77,6 @@ def _parsed(query: MultiDict[Any], errors: FieldErrors) -> tuple[dict[str, str],
 
 class HighVolumeSearchController(Controller):
     path = "/{organization_id:str}/high_volume_issued_badge_search"
-    tags = ["credly"]  # noqa: RUF012 - Litestar reads these class attributes
     opt = {"write_scope": "assertion:write"}  # noqa: RUF012 - reads need issuer:read
 
     @get("/", **credly_doc(CredlySearchPage, parameters=SEARCH_PARAMETERS))

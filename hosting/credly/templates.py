@@ -23,6 +23,7 @@ from hosting.api.deps import Caller, Db, Hosting, Store
 from hosting.api.images import prefetch_image, read_image
 from hosting.api.lookup import EDIT_ROLES, find_badge, find_issuer, require_role
 from hosting.app.state import HostingState
+from hosting.credly import paging
 from hosting.credly.envelope import BodyInvalid, ok
 from hosting.credly.openapi import (
     TEMPLATE_LIST_PARAMETERS,
@@ -31,14 +32,6 @@ from hosting.credly.openapi import (
     CredlyTemplateList,
     CredlyTemplateUpdate,
     credly_doc,
-)
-from hosting.credly.paging import (
-    check_query,
-    folded,
-    page_and_per,
-    page_metadata,
-    query_parameters,
-    sort_order,
 )
 from hosting.credly.template_inputs import acceptance_setting, template_columns
 from hosting.credly.views import template_json
@@ -52,7 +45,7 @@ __all__ = ["ROUTE_HANDLERS"]
 _BODIES = ("application/json", "application/x-www-form-urlencoded", "multipart/form-data")
 # The library's issue paths on a badge class → the template fields they come from.
 _NAMES = {"criteria": "criteria_url", "criteria.id": "criteria_url", "criteria.narrative": "description"}
-_SORTS: dict[str, Any] = {"name": folded(BadgeClass.name), "created_at": BadgeClass.created_at,
+_SORTS: dict[str, Any] = {"name": paging.folded(BadgeClass.name), "created_at": BadgeClass.created_at,
                           "updated_at": BadgeClass.updated_at}
 _FILTERS = ("state", "query")
 
@@ -148,13 +141,12 @@ def _list_query(params: dict[str, str], errors: FieldErrors) -> tuple[list[Colum
                 conditions.append(BadgeClass.archived.in_([s == "archived" for s in states]))
         else:
             conditions.append(func.lower(BadgeClass.name).contains(value.strip().lower(), autoescape=True))
-    order = sort_order(params.get("sort") or "name", _SORTS, errors)
+    order = paging.sort_order(params.get("sort") or "name", _SORTS, errors)
     return conditions, [*order, BadgeClass.id.asc()]
 
 
 class TemplatesController(Controller):
     path = "/{organization_id:str}/badge_templates"
-    tags = ["credly"]  # noqa: RUF012 - Litestar reads these class attributes
     opt = {"write_scope": "issuer:write"}  # noqa: RUF012 - reads need issuer:read
 
     @get("/", **credly_doc(CredlyTemplateList, parameters=TEMPLATE_LIST_PARAMETERS))
@@ -163,17 +155,18 @@ class TemplatesController(Controller):
         """The organisation's templates (archived ones too): ``filter``, ``sort``, ``page``, ``per``."""
         issuer, _ = await find_issuer(db_session, principal, organization_id)
         errors = FieldErrors()
-        params = query_parameters(request.query_params, ("filter", "sort", "page", "per"), errors)
+        params = paging.query_parameters(request.query_params, ("filter", "sort", "page", "per"), errors)
         conditions, order = _list_query(params, errors)
-        page, per = page_and_per(params, errors)
-        check_query(errors)
+        page, per = paging.page_and_per(params, errors)
+        paging.check_query(errors)
         where = [BadgeClass.issuer_id == issuer.id, *conditions]
         total = int(await db_session.scalar(select(func.count()).select_from(BadgeClass).where(*where)) or 0)
         rows = list(await db_session.scalars(select(BadgeClass).where(*where).order_by(*order)
                                              .offset((page - 1) * per).limit(per)))
         counts = await assertion_counts(db_session, [b.id for b in rows])
         data = [template_json(b, issuer, hosting.urls, issued_count=counts.get(b.id, 0)) for b in rows]
-        return ok(data, metadata=page_metadata(request, hosting, page=page, per=per, total=total, count=len(data)))
+        return ok(data, metadata=paging.page_metadata(request, hosting, page=page, per=per, total=total,
+                                                      count=len(data)))
 
     @post("/", status_code=201, **credly_doc(CredlyTemplateEnvelope, status=201, body=CredlyTemplateInput,
                                              errors=(413, 422), media_types=_BODIES))

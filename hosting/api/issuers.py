@@ -31,12 +31,7 @@ from hosting.lib.convert import convert
 from hosting.lib.db import note_public_change
 from hosting.lib.errors import Conflict
 from hosting.lib.times import iso
-from hosting.storage.models import (
-    Issuer,
-    Role,
-    StaffRole,
-    StoredImage,
-)
+from hosting.storage.models import Issuer, Role, StaffRole, StoredImage
 from hosting.storage.store import HostingStore
 from openbadges_core import ob2
 
@@ -129,7 +124,7 @@ class IssuersController(Controller):
     opt = {"write_scope": "issuer:write"}  # noqa: RUF012 - reads need issuer:read (hosting/api/auth.py)
 
     @get("/", **api_doc(IssuerPage))
-    async def list_issuers(self, request: Request[Any, Any, Any], db_session: Db, principal: Caller,
+    async def list_issuers(self, db_session: Db, principal: Caller,
                            hosting: Hosting, page: Annotated[int, QueryParameter(ge=1, le=1_000_000)] = 1,
                            per_page: Annotated[int, QueryParameter(ge=1, le=100)] = 50) -> dict[str, Any]:
         """The issuers the token's user holds a role on (all of them for an admin token)."""
@@ -181,7 +176,7 @@ class IssuersController(Controller):
         return {"status": "created", "issuer": issuer_json(issuer, hosting, Role.OWNER)}
 
     @get("/{issuer_ref:str}", **api_doc(IssuerEnvelope, errors=(404,)))
-    async def get_issuer(self, request: Request[Any, Any, Any], db_session: Db, principal: Caller,
+    async def get_issuer(self, db_session: Db, principal: Caller,
                          hosting: Hosting, issuer_ref: FromPath[str]) -> dict[str, Any]:
         issuer, role = await find_issuer(db_session, principal, issuer_ref)
         return {"issuer": issuer_json(issuer, hosting, role)}
@@ -222,7 +217,7 @@ class IssuersController(Controller):
         return await self._update(request, db_session, principal, hosting, store, issuer_ref)
 
     @delete("/{issuer_ref:str}", status_code=200, **api_doc(IssuerChanged, errors=(404, 409)))
-    async def delete_issuer(self, request: Request[Any, Any, Any], db_session: Db, principal: Caller,
+    async def delete_issuer(self, db_session: Db, principal: Caller,
                             hosting: Hosting, store: Store, issuer_ref: FromPath[str],
                             force: FromQuery[bool] = False) -> dict[str, Any]:
         """Delete (owners only). With active or pending assertions: 409, unless ``?force=true``, which

@@ -83,7 +83,7 @@ class KeysController(Controller):
     opt = {"write_scope": "issuer:write"}  # noqa: RUF012 - reads need issuer:read (hosting/api/auth.py)
 
     @get("/", **api_doc(KeyPage, errors=(404,)))
-    async def list_keys(self, request: Request[Any, Any, Any], db_session: Db, principal: Caller,
+    async def list_keys(self, db_session: Db, principal: Caller,
                         hosting: Hosting, issuer_ref: FromPath[str]) -> dict[str, Any]:
         """The issuer's keys, oldest first (active and retired)."""
         issuer, _ = await find_issuer(db_session, principal, issuer_ref)
@@ -102,14 +102,14 @@ class KeysController(Controller):
         return {"status": "created", "key": key_json(key, hosting)}
 
     @get("/{key_ref:str}", **api_doc(envelope("key", Key), errors=(404,)))
-    async def get_key(self, request: Request[Any, Any, Any], db_session: Db, principal: Caller,
+    async def get_key(self, db_session: Db, principal: Caller,
                       hosting: Hosting, issuer_ref: FromPath[str], key_ref: FromPath[str]) -> dict[str, Any]:
         issuer, _ = await find_issuer(db_session, principal, issuer_ref)
         return {"key": key_json(await _find_key(db_session, issuer, key_ref), hosting)}
 
     @post("/{key_ref:str}/retire", status_code=200, **api_doc(changed("key", Key, struct_name="KeyRetired"),
                                                               errors=(404, 409)))
-    async def retire_key(self, request: Request[Any, Any, Any], db_session: Db, principal: Caller,
+    async def retire_key(self, db_session: Db, principal: Caller,
                          hosting: Hosting, store: Store, issuer_ref: FromPath[str],
                          key_ref: FromPath[str]) -> dict[str, Any]:
         """Stop signing with the key (owners and editors); it stays published so old signatures verify."""

@@ -137,7 +137,7 @@ class BadgesController(Controller):
     opt = {"write_scope": "issuer:write"}  # noqa: RUF012 - reads need issuer:read (hosting/api/auth.py)
 
     @get("/", **api_doc(BadgePage, errors=(404,)))
-    async def list_badges(self, request: Request[Any, Any, Any], db_session: Db, principal: Caller,
+    async def list_badges(self, db_session: Db, principal: Caller,
                           hosting: Hosting, issuer_ref: FromPath[str],
                           archived: Annotated[str, QueryParameter(
                               description="true, false (default) or any")] = "false",
@@ -206,7 +206,7 @@ class BadgesController(Controller):
         return {"status": "created", "badge": badge_json(badge, issuer.public_id, hosting, 0)}
 
     @get("/{badge_ref:str}", **api_doc(BadgeEnvelope, errors=(404,)))
-    async def get_badge(self, request: Request[Any, Any, Any], db_session: Db, principal: Caller,
+    async def get_badge(self, db_session: Db, principal: Caller,
                         hosting: Hosting, issuer_ref: FromPath[str],
                         badge_ref: FromPath[str]) -> dict[str, Any]:
         issuer, _ = await find_issuer(db_session, principal, issuer_ref)
@@ -253,7 +253,7 @@ class BadgesController(Controller):
         return await self._update(request, db_session, principal, hosting, store, issuer_ref, badge_ref)
 
     @delete("/{badge_ref:str}", status_code=200, **api_doc(BadgeChanged, errors=(404, 409)))
-    async def delete_badge(self, request: Request[Any, Any, Any], db_session: Db, principal: Caller,
+    async def delete_badge(self, db_session: Db, principal: Caller,
                            hosting: Hosting, store: Store, issuer_ref: FromPath[str],
                            badge_ref: FromPath[str]) -> dict[str, Any]:
         """Delete a badge class that has no assertions (else 409: archive it instead)."""

@@ -32,13 +32,7 @@ from hosting.badgr.views import creators, issuer_entity, staff_entity
 from hosting.lib.body import FieldErrors, read_body, slugify
 from hosting.lib.db import note_public_change
 from hosting.lib.errors import Conflict, InvalidInput, NotFound, NotPermitted
-from hosting.storage.models import (
-    Issuer,
-    Role,
-    StaffRole,
-    StoredImage,
-    User,
-)
+from hosting.storage.models import Issuer, Role, StaffRole, StoredImage, User
 
 __all__ = ["ROUTE_HANDLERS", "issuer_view", "issuer_views"]
 

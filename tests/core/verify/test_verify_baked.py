@@ -9,13 +9,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from openbadges_core import (
-    DocumentCache,
-    VerificationError,
-    VerifyOptions,
-    bake,
-    verify,
-)
+from openbadges_core import DocumentCache, VerificationError, VerifyOptions, bake, verify
 from tests.core.verify._badge_world import RECIPIENT, BadgeWorld, failed
 
 SVG = b'<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"><rect width="8" height="8"/></svg>'

@@ -9,14 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from openbadges_core import (
-    DocumentCache,
-    FetchError,
-    SafeFetcher,
-    VerificationError,
-    VerifyOptions,
-    verify,
-)
+from openbadges_core import DocumentCache, FetchError, SafeFetcher, VerificationError, VerifyOptions, verify
 from tests.core.verify._badge_world import BadgeWorld, failed
 
 NO_NET = VerifyOptions(fetcher=None, cache=DocumentCache(), timeout=1, total_timeout=2)

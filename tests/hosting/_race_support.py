@@ -78,6 +78,22 @@ async def committed_or_error(session: AsyncSession, work: Callable[[], Awaitable
     return None
 
 
+async def award_after_committed_work(settings: Settings, read: Callable[[AsyncSession], Awaitable[T]],
+                                     work: Callable[[HostingStore], Awaitable[Any]],
+                                     award: Callable[[HostingStore, T], Awaitable[Any]]) -> BaseException | None:
+    """An award whose transaction has already read (``read``: what it found) when another transaction does
+    ``work`` and commits; then the award runs and commits: ``None``, or the error it was refused with. On SQLite
+    the read is a deferred transaction (a read lock only, as a real award's lookups are)."""
+    async with session_stores(settings) as stores:
+        awarding = stores()
+        with immediate_transactions(not settings.database_url.startswith("sqlite")):
+            found = await read(awarding.session)
+        other = stores()
+        await work(other)
+        await other.session.commit()
+        return await committed_or_error(awarding.session, lambda: award(awarding, found))
+
+
 async def after_holder_commits(settings: Settings, holder: AsyncSession, waiter: Awaitable[T]) -> T:
     """Start ``waiter``, wait until it waits on ``holder``'s locks (or ends), commit ``holder``: ``waiter``'s result."""
     task = asyncio.ensure_future(waiter)

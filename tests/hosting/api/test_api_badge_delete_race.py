@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 
 from hosting import Settings, create_app
 from hosting.api.removal import delete_issuer
-from hosting.lib.db import immediate_transactions, is_busy_error
+from hosting.lib.db import is_busy_error
 from hosting.lib.errors import Conflict, NotFound
 from hosting.storage.models import Assertion, BadgeClass, Issuer
 from hosting.storage.store import Award, HostingStore
@@ -29,6 +29,7 @@ from _hosting_live import serve_app
 from _issue_support import Team, api_fixture, team_fixture  # noqa: F401 - fixtures
 from _race_support import (
     after_holder_commits,
+    award_after_committed_work,
     committed_or_error,
     new_issuer_and_badge,
     run_writing,
@@ -106,17 +107,12 @@ def test_award_after_a_delete_that_committed_meanwhile_is_404(settings: Settings
     _, badge_id = new_issuer_and_badge(settings)
     sqlite = settings.database_url.startswith("sqlite")
 
-    async def _go() -> BaseException | None:
-        async with session_stores(settings) as stores:
-            awarding = stores()
-            with immediate_transactions(not sqlite):  # on SQLite a read first, as a deferred transaction
-                badge = await awarding.session.get_one(BadgeClass, badge_id)
-            deleting = stores()
-            await deleting.delete_badge_class(await deleting.session.get_one(BadgeClass, badge_id), _in_use)
-            await deleting.session.commit()
-            return await committed_or_error(awarding.session, lambda: _issue(awarding, badge, how))
+    async def _delete(deleting: HostingStore) -> None:
+        await deleting.delete_badge_class(await deleting.session.get_one(BadgeClass, badge_id), _in_use)
 
-    refusal = run_writing(_go)
+    refusal = run_writing(lambda: award_after_committed_work(
+        settings, lambda session: session.get_one(BadgeClass, badge_id), _delete,
+        lambda awarding, badge: _issue(awarding, badge, how)))
     assert _state(settings, badge_id) == (False, 0)
     # PostgreSQL: the store's refusal, as looking the badge class up now answers; SQLite: the deferred transaction
     # cannot write after another committed ("database is locked": 503, retry)

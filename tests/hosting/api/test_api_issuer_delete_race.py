@@ -12,18 +12,25 @@ from pathlib import Path
 import pytest
 from conftest import run_store
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from hosting import Settings
 from hosting.api.removal import LIVE_STATES, delete_issuer
 from hosting.app.demo import demo_png
 from hosting.badgekit.retire import retire_program
-from hosting.lib.db import immediate_transactions, is_busy_error
+from hosting.lib.db import is_busy_error
 from hosting.lib.errors import Conflict, NotFound
 from hosting.storage.models import Assertion, BadgeClass, BadgeKitProgram, DeletedIssuer, Issuer
 from hosting.storage.store import Award, HostingStore
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared helpers in tests/hosting
-from _race_support import committed_or_error, new_issuer_and_badge, run_writing, session_stores, until_blocked
+from _race_support import (
+    award_after_committed_work,
+    new_issuer_and_badge,
+    run_writing,
+    session_stores,
+    until_blocked,
+)
 
 
 def _live_under_deleted(settings: Settings, issuer_id: int) -> tuple[bool, int]:
@@ -78,21 +85,17 @@ def test_award_after_a_delete_that_committed_meanwhile_is_refused(settings: Sett
     issuer_id, badge_id = new_issuer_and_badge(settings)
     sqlite = settings.database_url.startswith("sqlite")
 
-    async def _go() -> BaseException | None:
-        async with session_stores(settings) as stores:
-            awarding = stores()
-            with immediate_transactions(not sqlite):  # on SQLite a read first, as a deferred transaction
-                issuer = await awarding.session.scalar(select(Issuer).where(Issuer.id == issuer_id))
-                badge = await awarding.session.get_one(BadgeClass, badge_id)
-            assert issuer is not None
-            deleting = stores()
-            await delete_issuer(deleting, await deleting.session.get_one(Issuer, issuer_id),
-                                deleted_by="owner@example.org", reason="race", force=False)
-            await deleting.session.commit()
-            return await committed_or_error(
-                awarding.session, lambda: awarding.award(badge, [Award(recipient="late@example.org")]))
+    async def _read(session: AsyncSession) -> BadgeClass:
+        assert await session.scalar(select(Issuer).where(Issuer.id == issuer_id)) is not None
+        return await session.get_one(BadgeClass, badge_id)
 
-    refusal = run_writing(_go)
+    async def _delete(deleting: HostingStore) -> None:
+        await delete_issuer(deleting, await deleting.session.get_one(Issuer, issuer_id),
+                            deleted_by="owner@example.org", reason="race", force=False)
+
+    refusal = run_writing(lambda: award_after_committed_work(
+        settings, _read, _delete,
+        lambda awarding, badge: awarding.award(badge, [Award(recipient="late@example.org")])))
     deleted, live = _live_under_deleted(settings, issuer_id)
     assert deleted
     assert live == 0

@@ -222,8 +222,11 @@ def render_mail(kind: str, locale: str | None, context: Mapping[str, Any], urls:
     raise ValueError(f"no template for notification kind {kind!r}")
 
 
-def build_message(row: OutboxMessage, settings: Settings, urls: PublicUrls) -> EmailMessage:
-    mail = render_mail(row.kind, row.locale, row.context, urls, AcceptLinks(settings.secret_key))
+def build_message(row: OutboxMessage, settings: Settings, urls: PublicUrls,
+                  links: AcceptLinks | None = None) -> EmailMessage:
+    """The email of an outbox row; ``links`` (made from ``settings`` when not given: one key derivation) signs
+    a pending badge's accept link."""
+    mail = render_mail(row.kind, row.locale, row.context, urls, links or AcceptLinks(settings.secret_key))
     sender = settings.smtp_from or ""
     message = EmailMessage()
     message["From"] = sender
@@ -270,6 +273,7 @@ class NotificationSender:
         self.settings = settings
         self.sessionmaker = sessionmaker
         self.urls = PublicUrls(settings.base_url)
+        self._links = AcceptLinks(settings.secret_key, days=settings.accept_token_days)  # derived once
 
     @property
     def _lease(self) -> timedelta:
@@ -330,7 +334,7 @@ class NotificationSender:
         messages: list[EmailMessage | BaseException] = []
         for row in rows:
             try:
-                messages.append(build_message(row, self.settings, self.urls))
+                messages.append(build_message(row, self.settings, self.urls, self._links))
             except Exception as exc:  # noqa: BLE001 - a broken template fails this row, not the batch
                 messages.append(_Permanent(f"cannot render: {exc}"))
         done = 0

@@ -13,13 +13,13 @@
     ├── BakingError (ValueError)         baking_error
     │   ├── NotAnImageError              not_an_image
     │   ├── CorruptImageError            corrupt_png | corrupt_svg
-    │   ├── NoBadgePayloadError          no_badge_payload
+    │   ├── NoBadgePayloadError (LookupError) no_badge_payload
     │   ├── AmbiguousPayloadError        ambiguous_payload    two different baked payloads
     │   ├── PayloadTooLargeError         payload_too_large
     │   └── UnsafeSvgError               unsafe_svg
     ├── FetchError (OSError)             fetch_error
     │   ├── BlockedAddressError          blocked_address      SSRF protection refused the target
-    │   ├── FetchTimeoutError            fetch_timeout
+    │   ├── FetchTimeoutError (TimeoutError) fetch_timeout
     │   ├── ResponseTooLargeError        response_too_large
     │   ├── TooManyRedirectsError        too_many_redirects
     │   └── HTTPStatusError              http_status          .status_code

@@ -16,6 +16,7 @@ from email.policy import default
 from pathlib import Path
 from typing import Any
 
+import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -176,3 +177,15 @@ def server_tls_context(cert: Path, key: Path) -> ssl.SSLContext:
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert, key)
     return context
+
+
+@pytest.fixture(scope="module", name="settings")
+def own_database(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+    """``settings`` on a database of the module's own (a notification test module imports this fixture). The
+    session's shared database holds the mail every earlier test queued with no SMTP server to take it, thousands
+    of rows: a sender started on it delivers those first, and a test waiting for its own mail waits behind them."""
+    from conftest import migrated_database, settings_on  # tests/hosting/conftest.py
+
+    backend = "sqlite" if database_url.startswith("sqlite") else "postgres"
+    with migrated_database(backend, tmp_path_factory, "obnotify") as url:
+        yield settings_on(url)

@@ -63,17 +63,31 @@ def empty_postgres(prefix: str) -> Iterator[str]:
         asyncio.run(admin_execute(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
+@contextmanager
+def migrated_database(backend: str, tmp_path_factory: pytest.TempPathFactory, prefix: str) -> Iterator[str]:
+    """A new database of ``backend`` (``sqlite``: a file; ``postgres``: ``<prefix>_<random>``, dropped on exit),
+    migrated to head (Alembic)."""
+    if backend == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp(prefix) / 'hosting.db'}"
+        migrate(url)
+        yield url
+        return
+    with empty_postgres(prefix) as url:
+        migrate(url)
+        yield url
+
+
+def settings_on(database_url: str) -> Settings:
+    """The tests' settings on ``database_url``."""
+    return Settings(database_url=database_url, base_url=BASE_URL, secret_key=SECRET, access_log=False,
+                    public_cache_seconds=0)
+
+
 @pytest.fixture(scope="session", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A freshly migrated (Alembic) database for this test session."""
     logging.getLogger("hosting.access").setLevel(logging.WARNING)
-    if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'hosting.db'}"
-        migrate(url)
-        yield url
-        return
-    with empty_postgres("obtest") as url:
-        migrate(url)
+    with migrated_database(request.param, tmp_path_factory, "db" if request.param == "sqlite" else "obtest") as url:
         yield url
 
 
@@ -97,8 +111,7 @@ def table_columns(url: str, table: str) -> set[str]:
 
 @pytest.fixture(scope="session")
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, base_url=BASE_URL, secret_key=SECRET, access_log=False,
-                    public_cache_seconds=0)
+    return settings_on(database_url)
 
 
 def run_on_connection(url: str, fn: Callable[[Any], T], *, migrating: bool = False) -> T:

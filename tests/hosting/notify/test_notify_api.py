@@ -21,7 +21,12 @@ from _api_support import bearer, unique_email
 from _issue_support import Team, new_team, outbox_kinds
 from conftest import BASE_URL, run_store
 
-from tests.hosting._notify_support import RecordingHandler, smtp_server, smtp_settings
+from tests.hosting._notify_support import (
+    RecordingHandler,
+    own_database,  # noqa: F401 - the module's `settings`: its own database
+    smtp_server,
+    smtp_settings,
+)
 
 
 @pytest.fixture(scope="module")

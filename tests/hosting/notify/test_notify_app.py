@@ -14,7 +14,13 @@ from hosting.app.cli import cli
 from hosting.app.settings import SettingsError
 from hosting.notify.outbox import OutboxStatus, outbox_messages, queue_notification
 from hosting.storage.store import HostingStore
-from tests.hosting._notify_support import issuer_and_badge, smtp_server, smtp_settings, unique_recipient
+from tests.hosting._notify_support import (
+    issuer_and_badge,
+    own_database,  # noqa: F401 - the module's `settings`: its own database
+    smtp_server,
+    smtp_settings,
+    unique_recipient,
+)
 
 SECRET = {"OPENBADGES_SECRET_KEY": "k" * 32}
 

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from hosting import Settings
 from hosting.notify.outbox import NotificationSender, OutboxMessage, OutboxStatus
 from tests.hosting._notify_support import (
+    own_database,  # noqa: F401 - the module's `settings`: its own database
     queue_mails,
     sessions,
     smtp_server,

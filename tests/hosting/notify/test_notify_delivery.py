@@ -14,6 +14,7 @@ from hosting import Settings
 from hosting.notify.outbox import NotificationSender, OutboxMessage, OutboxStatus
 from tests.hosting._notify_support import (
     free_port,
+    own_database,  # noqa: F401 - the module's `settings`: its own database
     queue_mails,
     self_signed_cert,
     server_tls_context,

@@ -6,22 +6,14 @@ Badgr, Credly) is :meth:`HostingStore.delete_badge_class`."""
 
 from __future__ import annotations
 
-import asyncio
-import base64
-import secrets
 import sys
-from collections.abc import Callable, Iterator
-from dataclasses import replace
 from pathlib import Path
-from typing import Any, NamedTuple
 
-import httpx
 import pytest
 from conftest import run_store
-from litestar.testing import TestClient
 from sqlalchemy import func, select
 
-from hosting import Settings, create_app
+from hosting import Settings
 from hosting.api.removal import delete_issuer
 from hosting.lib.db import is_busy_error
 from hosting.lib.errors import Conflict, NotFound
@@ -29,10 +21,6 @@ from hosting.storage.models import Assertion, BadgeClass, Issuer
 from hosting.storage.store import Award, HostingStore
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared helpers in tests/hosting
-sys.path.extend(str(Path(__file__).resolve().parents[1] / api) for api in ("badgekit", "badgr"))  # their clients
-from _badgekit_support import BadgeKit, new_key, sign
-from _badgr_support import PNG_DATA_URI, bearer, login, make_user
-from _hosting_live import serve_app
 from _issue_support import Team, api_fixture, team_fixture  # noqa: F401 - fixtures
 from _race_support import (
     after_holder_commits,
@@ -41,7 +29,6 @@ from _race_support import (
     new_issuer_and_badge,
     run_writing,
     session_stores,
-    until_blocked,
 )
 
 
@@ -172,101 +159,3 @@ def test_badge_delete_waiting_on_its_issuers_deletion_is_404(settings: Settings)
     assert isinstance(refusal, NotFound), refusal
     assert str(refusal) == "no such issuer"
     assert _state(settings, badge_id) == (True, 0)
-
-
-@pytest.fixture(scope="module")
-def live(settings: Settings) -> Iterator[str]:
-    """The API app served by uvicorn in a background thread; yields its base URL."""
-    with serve_app(create_app(replace(settings, db_pool_size=4))) as base:
-        yield base
-
-
-def _by_public_id(settings: Settings, public_id: str) -> int:
-    async def _find(store: HostingStore) -> int:
-        badge_id = await store.session.scalar(select(BadgeClass.id).where(BadgeClass.public_id == public_id))
-        assert badge_id is not None
-        return badge_id
-
-    return run_store(settings, _find)
-
-
-class _Deletion(NamedTuple):
-    badge_id: int
-    path: str
-    headers: dict[str, str]
-
-
-def _v1(settings: Settings, team: Team, badgr: TestClient[Any]) -> _Deletion:
-    public_id = team.badge()
-    return _Deletion(_by_public_id(settings, public_id), f"{team.path}/badges/{public_id}",
-                     {"Authorization": f"Bearer {team.owner}"})
-
-
-def _credly(settings: Settings, team: Team, badgr: TestClient[Any]) -> _Deletion:
-    """Credly's organisation is the issuer, its template the badge class, its Basic user the /v1 token."""
-    public_id = team.badge()
-    basic = base64.b64encode(f"{team.owner}:".encode()).decode()
-    return _Deletion(_by_public_id(settings, public_id),
-                     f"/v1/organizations/{team.issuer['id']}/badge_templates/{public_id}",
-                     {"Authorization": f"Basic {basic}"})
-
-
-def _badgekit(settings: Settings, team: Team, badgr: TestClient[Any]) -> _Deletion:
-    """A system and its badge, made through BadgeKit's API with a master key (signed as its clients sign)."""
-    key, secret = new_key(settings, f"master-{secrets.token_hex(3)}")
-    bk = BadgeKit(team.api, key, secret)
-    system = f"race-{secrets.token_hex(4)}"
-    made = bk.post("/systems", json_body={"slug": system, "name": "Race", "url": "https://race.example.org",
-                                           "email": "admin@race.example.org"})
-    assert made.status_code == 201, made.text
-    body = {"slug": "raced", "name": "Raced", "earnerDescription": "E.", "consumerDescription": "C.",
-            "criteriaUrl": "https://race.example.org/criteria", "unique": False, "type": "badge",
-            "imageUrl": PNG_DATA_URI}
-    badge = bk.post(f"/systems/{system}/badges", json_body=body)
-    assert badge.status_code == 201, badge.text
-    path = f"/systems/{system}/badges/raced"
-    return _Deletion(badge.json()["badge"]["id"], path, {"Authorization": sign(key, secret, "DELETE", path)})
-
-
-def _badgr(settings: Settings, team: Team, badgr: TestClient[Any]) -> _Deletion:
-    """A user's issuer, made through Badgr's API with a password-grant token; its badge class through the store."""
-    token = login(badgr, settings, make_user(settings, "racer"))
-    made = badgr.post("/v2/issuers", headers=bearer(token), json={
-        "name": "Race", "email": "race@example.org", "url": "https://race.example.org"})
-    assert made.status_code == 201, made.text
-    issuer = made.json()["result"][0]["entityId"]
-    public_id = replace(team, issuer={"id": issuer}).badge()
-    return _Deletion(_by_public_id(settings, public_id), f"/v2/badgeclasses/{public_id}", bearer(token))
-
-
-# Each API's refusal, in its own error shape: the body must say the badge class is in use.
-_DELETIONS: dict[str, tuple[Callable[[Settings, Team, TestClient[Any]], _Deletion], Callable[[Any], bool]]] = {
-    "v1": (_v1, lambda body: body["details"][0]["value"] == 1),
-    "credly": (_credly, lambda body: "archive" in body["data"]["message"]),
-    "badgekit": (_badgekit, lambda body: body["code"] == "ResourceConflict" and "1 instance" in body["error"]),
-    "badgr": (_badgr, lambda body: "1 assertion" in str(body["status"]["description"])),
-}
-
-
-@pytest.mark.parametrize("through", sorted(_DELETIONS))
-def test_delete_during_an_award_is_409_not_500(settings: Settings, live: str, team: Team, through: str,
-                                               badgr: TestClient[Any]) -> None:
-    """Through each API (``/v1``, Credly, BadgeKit, Badgr): deleting a badge class while an award of it is in
-    progress waits for the award and answers 409 in that API's error shape (it has an assertion now), not a 500
-    (the foreign key, once the award commits)."""
-    setup, says_in_use = _DELETIONS[through]
-    deletion = setup(settings, team, badgr)
-
-    async def _go() -> httpx.Response:
-        async with session_stores(settings) as stores, httpx.AsyncClient(base_url=live, timeout=60) as client:
-            awarding = stores()
-            await _issue(awarding, deletion.badge_id, "award")
-            task = asyncio.create_task(client.delete(deletion.path, headers=deletion.headers))
-            await until_blocked(settings, task)
-            await awarding.session.commit()
-            return await task
-
-    res = run_writing(_go)
-    assert res.status_code == 409, res.text
-    assert says_in_use(res.json()), res.text
-    assert _state(settings, deletion.badge_id) == (True, 1)

@@ -24,7 +24,7 @@ from hosting.earners.awards import consume_claim_codes
 from hosting.lib.body import FieldErrors, read_body
 from hosting.lib.errors import NotFound
 from hosting.lib.numbers import ascii_int
-from hosting.lib.times import iso, utc_within_years
+from hosting.lib.times import aware, iso, utc_within_years
 from hosting.notify.outbox import queue_notification
 from hosting.storage.models import Acceptance, Assertion, AssertionState, BadgeClass, ClaimCode, Issuer
 from hosting.storage.store import Award, AwardRefused, HostingStore
@@ -54,7 +54,7 @@ def _moment(errors: FieldErrors, data: dict[str, Any], field: str) -> datetime |
             moment = datetime.fromtimestamp(seconds, UTC)
         else:
             moment = datetime.fromisoformat(text)
-            moment = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
+            moment = aware(moment)
     except (ValueError, OverflowError, OSError):
         errors.add(field, "must be an ISO 8601 date/time or Unix seconds", value)
         return None

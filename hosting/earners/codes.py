@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, Table, insert, or_, select, update
@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from hosting.lib.errors import Conflict, Gone, NotFound
-from hosting.lib.times import iso
+from hosting.lib.times import aware, iso
 from hosting.storage.models import BadgeClass, ClaimCode, utcnow
 from hosting.storage.store import lock_badge_class
 
@@ -36,10 +36,6 @@ __all__ = ["ALPHABET", "CODE_PATTERN", "MAX_CODES", "code_json", "consume", "cre
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: codes are typed by people
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{3,63}$")
 MAX_CODES = 1000  # per request
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    return moment if moment is None or moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def new_code(length: int = 12) -> str:
@@ -54,7 +50,7 @@ def is_code(value: str) -> bool:
 def code_json(code: ClaimCode, badge: BadgeClass, claim_url: str, now: datetime | None = None) -> dict[str, Any]:
     """The issuer API's view of a code."""
     now = now or utcnow()
-    expires = _aware(code.expires_at)
+    expires = None if code.expires_at is None else aware(code.expires_at)
     return {"code": code.code, "badge": {"id": badge.public_id, "slug": badge.slug}, "multiuse": code.multiuse,
             "expires": iso(code.expires_at), "expired": expires is not None and expires <= now, "uses": code.uses,
             "used": not code.multiuse and code.uses > 0, "claimUrl": claim_url, "createdAt": iso(code.created_at)}
@@ -122,7 +118,7 @@ async def find_legacy_code(session: AsyncSession, code: str) -> ClaimCode:
 def usable_problem(code: ClaimCode, now: datetime | None = None) -> str | None:
     """Why the code cannot be claimed now (deleted, expired, used), or ``None``."""
     now = now or utcnow()
-    expires = _aware(code.expires_at)
+    expires = None if code.expires_at is None else aware(code.expires_at)
     if code.deleted_at is not None:
         return "this claim code has been withdrawn"
     if expires is not None and expires <= now:

@@ -4,7 +4,7 @@ The templates extend ``_base.html`` of ``hosting/pages/templates`` (the public p
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -17,6 +17,7 @@ from litestar.types import ExceptionHandlersMap
 from hosting.app.errors import http_status
 from hosting.app.state import hosting_state
 from hosting.lib.errors import HostingError, TooManyRequests
+from hosting.pages.env import date_text
 from hosting.pages.respond import HTML_UTF8
 
 __all__ = ["page", "page_error_handlers", "when"]
@@ -34,11 +35,7 @@ _TITLES = {400: "Please check the form", 403: "This form has expired", 404: "Not
 
 def when(moment: datetime | None) -> str:
     """``3 December 2026`` (UTC)."""
-    if moment is None:
-        return ""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).strftime("%-d %B %Y")
+    return "" if moment is None else date_text(moment)
 
 
 def _headers(base_url: str) -> dict[str, str]:

@@ -15,7 +15,7 @@ import hmac
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 from cryptography.hazmat.primitives import hashes
@@ -24,16 +24,13 @@ from sqlalchemy import CursorResult, Table, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hosting.lib.errors import Gone, NotFound
+from hosting.lib.times import aware
 from hosting.storage import transitions
 from hosting.storage.models import AcceptToken, Assertion, AssertionState, utcnow
 
 __all__ = ["AcceptLinks", "Answerable", "NewLink"]
 
 _TOKEN = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)  # SQLite hands back naive UTC
 
 
 def _hash(token: str) -> str:
@@ -102,7 +99,7 @@ class AcceptLinks:
             .order_by(AcceptToken.id))
         newest = {row.assertion_id: row for row in rows}  # ascending ids: the last one seen is the newest
         now = utcnow()
-        return {aid: self.token(row.nonce) for aid, row in newest.items() if _aware(row.expires_at) > now}
+        return {aid: self.token(row.nonce) for aid, row in newest.items() if aware(row.expires_at) > now}
 
     async def find(self, session: AsyncSession, token: str) -> Answerable:
         """The pending assertion ``token`` answers. :class:`NotFound` for an unknown token; :class:`Gone` for
@@ -117,7 +114,7 @@ class AcceptLinks:
         link, assertion = row
         if link.used_at is not None:
             raise Gone("this link has been used already")
-        if _aware(link.expires_at) <= utcnow():
+        if aware(link.expires_at) <= utcnow():
             raise Gone("this link has expired")
         if assertion.state != AssertionState.PENDING:
             raise Gone(f"this badge is no longer waiting for an answer (it is {assertion.state})")

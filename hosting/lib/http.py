@@ -20,6 +20,8 @@ from litestar.datastructures import Accept
 from litestar.enums import HttpMethod
 from litestar.types import Receive, Scope, Send
 
+from hosting.lib.times import aware
+
 __all__ = [
     "GET_HEAD",
     "HTML",
@@ -59,9 +61,7 @@ def strong_etag(data: bytes) -> str:
 
 @functools.lru_cache(maxsize=4096)  # rows issued together share their second: formatting costs more than a lookup
 def http_date(moment: datetime) -> str:
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return format_datetime(moment.astimezone(UTC), usegmt=True)
+    return format_datetime(aware(moment), usegmt=True)
 
 
 @dataclass(slots=True)
@@ -141,10 +141,9 @@ def is_not_modified(info: RequestInfo, etag: str, last_modified: datetime | None
             since = parsedate_to_datetime(info.if_modified_since)
         except (TypeError, ValueError, IndexError):
             return False
-        if since.tzinfo is None:
+        if since.tzinfo is None:  # not aware(): a far-off offset must not overflow converting a client's date
             since = since.replace(tzinfo=UTC)
-        lm = last_modified if last_modified.tzinfo else last_modified.replace(tzinfo=UTC)
-        return lm.replace(microsecond=0) <= since
+        return aware(last_modified).replace(microsecond=0) <= since
     return False
 
 

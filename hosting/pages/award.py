@@ -13,9 +13,9 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from hosting.lib.http import RawResponse, RequestInfo, redirect_response
-from hosting.lib.times import iso
+from hosting.lib.times import aware, iso
 from hosting.lib.urls import PublicUrls
-from hosting.pages.env import aware, date_text, render, safe_url
+from hosting.pages.env import date_text, render, safe_url
 from hosting.pages.og import OG_HEIGHT, OG_WIDTH
 from hosting.pages.reads import AwardRows
 from hosting.pages.respond import page_response

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from jinja2 import Environment, FileSystemLoader
 
-__all__ = ["aware", "date_text", "render", "safe_url"]
+from hosting.lib.times import aware
+
+__all__ = ["date_text", "render", "safe_url"]
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -20,11 +22,6 @@ _env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, trim_blo
 def render(template: str, **context: Any) -> bytes:
     """``template`` rendered with ``context``, as UTF-8 bytes."""
     return _env.get_template(template).render(**context).encode()
-
-
-def aware(moment: datetime) -> datetime:
-    """``moment`` in UTC (a naive value, as SQLite returns it, is taken as UTC)."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def date_text(moment: datetime) -> str:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 import anyio
 from sqlalchemy import bindparam, select
@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 import openbadges_core as ob
 from hosting.lib.errors import Unavailable
 from hosting.lib.http import RawResponse, RequestInfo, cached_response, image_headers, strong_etag
+from hosting.lib.times import aware
 from hosting.storage.models import StoredImage
 
 __all__ = ["DEFAULT_BAKED_CACHE_BYTES", "BakedImages", "ImageBytes", "ImageRef", "image_response"]
@@ -64,10 +65,6 @@ class _Entry:
     image: ImageBytes
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)  # SQLite reads back naive UTC
-
-
 class BakedImages:
     """Baked images by assertion public id, least recently used first out past ``max_bytes``."""
 
@@ -90,7 +87,7 @@ class BakedImages:
         if row is None:  # the artwork was replaced between the caller's read and this one (rare): retry
             raise Unavailable("the badge image is being replaced; retry the request")
         data = await anyio.to_thread.run_sync(ob.bake, row.data, payload)
-        image = ImageBytes(data, source.content_type, strong_etag(data), max(_aware(changed_at), _aware(source.created_at)))
+        image = ImageBytes(data, source.content_type, strong_etag(data), max(aware(changed_at), aware(source.created_at)))
         self._keep(key, _Entry(payload_etag, row.etag, image))
         return image
 

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
+from hosting.lib.times import aware
 from hosting.lib.urls import PublicUrls
 from hosting.storage.models import Assertion, BadgeClass, Issuer, SigningKey
 from openbadges_core import ob2
@@ -31,9 +32,7 @@ OB2_KEY_ALGS = ("RS256", "ES256")  # the keys OB 2.0 signed assertions use (EdDS
 
 
 def iso8601(moment: datetime) -> str:
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    return aware(moment).isoformat().replace("+00:00", "Z")
 
 
 def issuer_document(issuer: Issuer, urls: PublicUrls, *, key_public_ids: Sequence[str] = (),
@@ -139,7 +138,7 @@ _HOSTED = ob2.VerificationObject(type="hosted")  # frozen: one instance serves e
 
 def _utc(moment: datetime) -> datetime:
     """``moment`` as :func:`iso8601` writes it (naive: UTC), for ``format_datetime`` to write the same text."""
-    return (moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment).astimezone(UTC)
+    return aware(moment)
 
 
 def _hosted_assertion(assertion: Assertion, badge_public_id: str, urls: PublicUrls) -> ob2.Assertion:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import ARRAY, ColumnElement, Select, String, bindparam, func, select
@@ -15,6 +15,7 @@ from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql.sqltypes import NullType
 
 from hosting.lib.errors import Conflict
+from hosting.lib.times import aware
 from hosting.storage.models import Assertion, AssertionState, BadgeClass, utcnow
 
 __all__ = ["Award", "AwardRefused", "Holdings", "among", "chunks", "holdings", "rule_problems"]
@@ -83,10 +84,7 @@ _MAX_PROBLEMS = 100
 
 def _utc(moment: datetime | None) -> datetime | None:
     """``moment`` in UTC to the second (SQLite hands datetimes back naive; they are stored in UTC)."""
-    if moment is None:
-        return None
-    aware = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-    return aware.replace(microsecond=0)
+    return None if moment is None else aware(moment).replace(microsecond=0)
 
 
 def _same(a: datetime | None, b: datetime | None, *, moment: bool) -> bool:

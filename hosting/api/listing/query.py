@@ -113,10 +113,7 @@ def _moment(value: str, name: str, errors: FieldErrors) -> datetime | None:
             return moment
         if len(text) < 11 or text[10] not in "Tt ":
             raise ValueError("not a date-time")
-        moment = datetime.fromisoformat(text)
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=UTC)
-        return moment.astimezone(UTC)
+        return aware(datetime.fromisoformat(text))
     except (ValueError, OverflowError):
         errors.add(name, "must be an ISO 8601 date (2026-11-23) or date-time (2026-11-23T10:00:00Z)", text)
         return None

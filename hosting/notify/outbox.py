@@ -222,11 +222,9 @@ def render_mail(kind: str, locale: str | None, context: Mapping[str, Any], urls:
     raise ValueError(f"no template for notification kind {kind!r}")
 
 
-def build_message(row: OutboxMessage, settings: Settings, urls: PublicUrls,
-                  links: AcceptLinks | None = None) -> EmailMessage:
-    """The email of an outbox row; ``links`` (made from ``settings`` when not given: one key derivation) signs
-    a pending badge's accept link."""
-    mail = render_mail(row.kind, row.locale, row.context, urls, links or AcceptLinks(settings.secret_key))
+def build_message(row: OutboxMessage, settings: Settings, urls: PublicUrls, links: AcceptLinks) -> EmailMessage:
+    """The email of an outbox row; ``links`` signs a pending badge's accept link."""
+    mail = render_mail(row.kind, row.locale, row.context, urls, links)
     sender = settings.smtp_from or ""
     message = EmailMessage()
     message["From"] = sender

@@ -187,7 +187,8 @@ def test_the_pending_email_carries_a_working_link(settings: Settings, api: TestC
     assert message.kind == "pending"
     assert pending["acceptUrl"] not in str(message.context)  # the outbox keeps the nonce, not the link
     mail_settings = roomy(settings, smtp_host="127.0.0.1", smtp_from="badges@example.org")
-    email = build_message(message, mail_settings, team.api.app.state["hosting"].urls)
+    state = team.api.app.state["hosting"]
+    email = build_message(message, mail_settings, state.urls, state.accept_links)
     text = email.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     assert pending["acceptUrl"] in text and "Gold Star" in email["Subject"]
     assert answer(api, pending["acceptUrl"], "accept").status_code == 200

@@ -11,15 +11,17 @@ from typing import Any, TypeVar
 
 import pytest
 from conftest import run_store
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hosting import Settings
+from hosting.api.removal import LIVE_STATES
 from hosting.app.demo import demo_png
 from hosting.lib.crypto import KeyBox
 from hosting.lib.db import create_engine, immediate_transactions
 from hosting.lib.urls import PublicUrls
-from hosting.storage.store import HostingStore
+from hosting.storage.models import Assertion, BadgeClass, DeletedIssuer
+from hosting.storage.store import Award, HostingStore
 
 T = TypeVar("T")
 
@@ -119,3 +121,37 @@ def new_issuer_and_badge(settings: Settings) -> tuple[int, int]:
         return issuer.id, badge.id
 
     return run_store(settings, _make)
+
+
+async def award_one(store: HostingStore, badge: BadgeClass | int, how: str = "award") -> None:
+    """Issue one assertion of the badge class (or of its id), under the rules (``award``) or not (``issue``)."""
+    if isinstance(badge, int):
+        badge = await store.session.get_one(BadgeClass, badge)
+    if how == "award":
+        await store.award(badge, [Award(recipient="early@example.org")])
+    else:
+        await store.issue(badge, "early@example.org")
+
+
+def badge_class_state(settings: Settings, badge_id: int) -> tuple[bool, int]:
+    """Whether the badge class still exists, and how many assertions it has."""
+
+    async def _read(store: HostingStore) -> tuple[bool, int]:
+        exists = await store.session.scalar(select(BadgeClass.id).where(BadgeClass.id == badge_id))
+        count = await store.session.scalar(select(func.count()).select_from(Assertion).where(
+            Assertion.badge_class_id == badge_id))
+        return exists is not None, int(count or 0)
+
+    return run_store(settings, _read)
+
+
+def issuer_state(settings: Settings, issuer_id: int) -> tuple[bool, int]:
+    """Whether the issuer is deleted, and how many live assertions it has."""
+
+    async def _read(store: HostingStore) -> tuple[bool, int]:
+        deleted = await store.session.scalar(select(DeletedIssuer.issuer_id).where(DeletedIssuer.issuer_id == issuer_id))
+        live = await store.session.scalar(select(func.count()).select_from(Assertion).where(
+            Assertion.issuer_id == issuer_id, Assertion.state.in_(LIVE_STATES)))
+        return deleted is not None, int(live or 0)
+
+    return run_store(settings, _read)

@@ -10,21 +10,21 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import run_store
-from sqlalchemy import func, select
 
 from hosting import Settings
 from hosting.api.removal import delete_issuer
 from hosting.lib.db import is_busy_error
 from hosting.lib.errors import Conflict, NotFound
-from hosting.storage.models import Assertion, BadgeClass, Issuer
-from hosting.storage.store import Award, HostingStore
+from hosting.storage.models import BadgeClass, Issuer
+from hosting.storage.store import HostingStore
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared helpers in tests/hosting
 from _issue_support import Team, api_fixture, team_fixture  # noqa: F401 - fixtures
 from _race_support import (
     after_holder_commits,
     award_after_committed_work,
+    award_one,
+    badge_class_state,
     committed_or_error,
     new_issuer_and_badge,
     run_writing,
@@ -42,28 +42,6 @@ class _InUse(Conflict):
 
 def _in_use(count: int) -> Exception:
     return _InUse(count)
-
-
-def _state(settings: Settings, badge_id: int) -> tuple[bool, int]:
-    """Whether the badge class still exists, and how many assertions it has."""
-
-    async def _read(store: HostingStore) -> tuple[bool, int]:
-        exists = await store.session.scalar(select(BadgeClass.id).where(BadgeClass.id == badge_id))
-        count = await store.session.scalar(select(func.count()).select_from(Assertion).where(
-            Assertion.badge_class_id == badge_id))
-        return exists is not None, int(count or 0)
-
-    return run_store(settings, _read)
-
-
-async def _issue(store: HostingStore, badge: BadgeClass | int, how: str) -> None:
-    """Issue one assertion of the badge class (or of its id), under the rules (``award``) or not (``issue``)."""
-    if isinstance(badge, int):
-        badge = await store.session.get_one(BadgeClass, badge)
-    if how == "award":
-        await store.award(badge, [Award(recipient="early@example.org")])
-    else:
-        await store.issue(badge, "early@example.org")
 
 
 async def _delete_badge(deleting: HostingStore, badge_id: int) -> BaseException | None:
@@ -84,14 +62,14 @@ def test_delete_during_an_award_waits_and_refuses(settings: Settings, how: str) 
     async def _go() -> BaseException | None:
         async with session_stores(settings) as stores:
             awarding = stores()
-            await _issue(awarding, badge_id, how)
+            await award_one(awarding, badge_id, how)
 
             return await after_holder_commits(settings, awarding.session, _delete_badge(stores(), badge_id))
 
     refusal = run_writing(_go)
-    assert isinstance(refusal, _InUse), (refusal, _state(settings, badge_id))
+    assert isinstance(refusal, _InUse), (refusal, badge_class_state(settings, badge_id))
     assert refusal.count == 1
-    assert _state(settings, badge_id) == (True, 1)
+    assert badge_class_state(settings, badge_id) == (True, 1)
 
 
 @pytest.mark.parametrize("how", ["award", "issue"])
@@ -106,8 +84,8 @@ def test_award_after_a_delete_that_committed_meanwhile_is_404(settings: Settings
 
     refusal = run_writing(lambda: award_after_committed_work(
         settings, lambda session: session.get_one(BadgeClass, badge_id), _delete,
-        lambda awarding, badge: _issue(awarding, badge, how)))
-    assert _state(settings, badge_id) == (False, 0)
+        lambda awarding, badge: award_one(awarding, badge, how)))
+    assert badge_class_state(settings, badge_id) == (False, 0)
     # PostgreSQL: the store's refusal, as looking the badge class up now answers; SQLite: the deferred transaction
     # cannot write after another committed ("database is locked": 503, retry)
     assert (isinstance(refusal, NotFound) and str(refusal) == "no such badge class") \
@@ -139,7 +117,7 @@ def test_concurrent_deletions_of_one_badge_class_one_wins(settings: Settings) ->
             return ["deleted", await after_holder_commits(settings, first.session, _second())]
 
     assert run_writing(_go) == ["deleted", "no such badge class"]
-    assert _state(settings, badge_id) == (False, 0)
+    assert badge_class_state(settings, badge_id) == (False, 0)
 
 
 def test_badge_delete_waiting_on_its_issuers_deletion_is_404(settings: Settings) -> None:
@@ -158,4 +136,4 @@ def test_badge_delete_waiting_on_its_issuers_deletion_is_404(settings: Settings)
     refusal = run_writing(_go)
     assert isinstance(refusal, NotFound), refusal
     assert str(refusal) == "no such issuer"
-    assert _state(settings, badge_id) == (True, 0)
+    assert badge_class_state(settings, badge_id) == (True, 0)

@@ -20,12 +20,11 @@ import httpx
 import pytest
 from conftest import run_store
 from litestar.testing import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from hosting import Settings, create_app
-from hosting.api.removal import LIVE_STATES
-from hosting.storage.models import Assertion, BadgeClass, DeletedIssuer
-from hosting.storage.store import Award, HostingStore
+from hosting.storage.models import BadgeClass
+from hosting.storage.store import HostingStore
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared helpers in tests/hosting
 sys.path.extend(str(Path(__file__).resolve().parents[1] / api) for api in ("badgekit", "badgr"))  # their clients
@@ -33,7 +32,14 @@ from _badgekit_support import BadgeKit, new_key, sign
 from _badgr_support import PNG_DATA_URI, bearer, login, make_user
 from _hosting_live import serve_app
 from _issue_support import Team, api_fixture, team_fixture  # noqa: F401 - fixtures
-from _race_support import run_writing, session_stores, until_blocked
+from _race_support import (
+    award_one,
+    badge_class_state,
+    issuer_state,
+    run_writing,
+    session_stores,
+    until_blocked,
+)
 
 Headers = Callable[[str, str], dict[str, str]]  # (method, path) -> the request's credentials
 
@@ -126,8 +132,7 @@ def _delete_during_an_award(settings: Settings, live: str, made: _Made, path: st
     async def _go() -> httpx.Response:
         async with session_stores(settings) as stores, httpx.AsyncClient(base_url=live, timeout=60) as client:
             awarding = stores()
-            await awarding.award(await awarding.session.get_one(BadgeClass, made.badge_id),
-                                 [Award(recipient="early@example.org")])
+            await award_one(awarding, made.badge_id)
             task = asyncio.create_task(client.delete(path, headers=made.headers("DELETE", path)))
             await until_blocked(settings, task)
             await awarding.session.commit()
@@ -135,20 +140,6 @@ def _delete_during_an_award(settings: Settings, live: str, made: _Made, path: st
 
     result: httpx.Response = run_writing(_go)
     return result
-
-
-def _counts(settings: Settings, made: _Made) -> tuple[bool, bool, int]:
-    """Whether the badge class exists, whether its issuer is deleted, and how many live assertions the issuer has."""
-
-    async def _read(store: HostingStore) -> tuple[bool, bool, int]:
-        badge = await store.session.scalar(select(BadgeClass.id).where(BadgeClass.id == made.badge_id))
-        deleted = await store.session.scalar(
-            select(DeletedIssuer.issuer_id).where(DeletedIssuer.issuer_id == made.issuer_id))
-        live = await store.session.scalar(select(func.count()).select_from(Assertion).where(
-            Assertion.issuer_id == made.issuer_id, Assertion.state.in_(LIVE_STATES)))
-        return badge is not None, deleted is not None, int(live or 0)
-
-    return run_store(settings, _read)
 
 
 # Each API's refusal of a badge class in use, in its own error shape: the body must say so.
@@ -169,7 +160,8 @@ def test_badge_class_deletion_during_an_award_is_409_not_500(settings: Settings,
     res = _delete_during_an_award(settings, live, made, made.badge_path)
     assert res.status_code == 409, res.text
     assert _BADGE_IN_USE[through](res.json()), res.text
-    assert _counts(settings, made) == (True, False, 1)
+    assert badge_class_state(settings, made.badge_id) == (True, 1)
+    assert issuer_state(settings, made.issuer_id) == (False, 1)
 
 
 # Deleting the issuer: the path's suffix, and what must follow. /v1 refuses without ?force=true (409, the count)
@@ -195,4 +187,4 @@ def test_issuer_deletion_during_an_award_counts_it(settings: Settings, live: str
     res = _delete_during_an_award(settings, live, made, made.issuer_path + suffix)
     assert res.status_code == status, res.text
     assert says(res.json()), res.text
-    assert _counts(settings, made) == after
+    assert (badge_class_state(settings, made.badge_id)[0], *issuer_state(settings, made.issuer_id)) == after

@@ -20,29 +20,18 @@ from hosting.app.demo import demo_png
 from hosting.badgekit.retire import retire_program
 from hosting.lib.db import is_busy_error
 from hosting.lib.errors import Conflict, NotFound
-from hosting.storage.models import Assertion, BadgeClass, BadgeKitProgram, DeletedIssuer, Issuer
+from hosting.storage.models import Assertion, BadgeClass, BadgeKitProgram, Issuer
 from hosting.storage.store import Award, HostingStore
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared helpers in tests/hosting
 from _race_support import (
     award_after_committed_work,
+    issuer_state,
     new_issuer_and_badge,
     run_writing,
     session_stores,
     until_blocked,
 )
-
-
-def _live_under_deleted(settings: Settings, issuer_id: int) -> tuple[bool, int]:
-    """Whether the issuer is deleted, and how many live assertions it has."""
-
-    async def _read(store: HostingStore) -> tuple[bool, int]:
-        deleted = await store.session.scalar(select(DeletedIssuer.issuer_id).where(DeletedIssuer.issuer_id == issuer_id))
-        live = await store.session.scalar(select(func.count()).select_from(Assertion).where(
-            Assertion.issuer_id == issuer_id, Assertion.state.in_(LIVE_STATES)))
-        return deleted is not None, int(live or 0)
-
-    return run_store(settings, _read)
 
 
 @pytest.mark.parametrize("force", [False, True])
@@ -74,7 +63,7 @@ def test_delete_during_an_award_waits_for_it(settings: Settings, force: bool) ->
             return await deletion
 
     outcome = run_writing(_go)
-    deleted, live = _live_under_deleted(settings, issuer_id)
+    deleted, live = issuer_state(settings, issuer_id)
     assert not (deleted and live), (outcome, live)
     # the deletion saw the award: an unforced one is refused (1 live assertion), a forced one revoked it
     assert (outcome, deleted, live) == (("deleted", True, 0) if force else ("refused", False, 1))
@@ -96,7 +85,7 @@ def test_award_after_a_delete_that_committed_meanwhile_is_refused(settings: Sett
     refusal = run_writing(lambda: award_after_committed_work(
         settings, _read, _delete,
         lambda awarding, badge: awarding.award(badge, [Award(recipient="late@example.org")])))
-    deleted, live = _live_under_deleted(settings, issuer_id)
+    deleted, live = issuer_state(settings, issuer_id)
     assert deleted
     assert live == 0
     # PostgreSQL: the store's refusal, answered 404 as looking the issuer up now is; SQLite: the deferred
@@ -131,7 +120,7 @@ def test_concurrent_deletions_of_one_issuer_one_wins(settings: Settings) -> None
             return ["deleted", await task]
 
     assert run_writing(_go) == ["deleted", "not found"]
-    assert _live_under_deleted(settings, issuer_id) == (True, 0)
+    assert issuer_state(settings, issuer_id) == (True, 0)
 
 
 def test_award_of_a_badge_class_made_during_the_deletion_is_refused(settings: Settings) -> None:
@@ -174,7 +163,7 @@ def test_award_of_a_badge_class_made_during_the_deletion_is_refused(settings: Se
 
     refusal = run_writing(_go)
     assert isinstance(refusal, NotFound), refusal
-    assert _live_under_deleted(settings, issuer_id) == (True, 0)
+    assert issuer_state(settings, issuer_id) == (True, 0)
 
 
 def test_delete_of_a_badgekit_program_during_an_award_revokes_it(settings: Settings) -> None:
